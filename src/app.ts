@@ -1,0 +1,128 @@
+// Assembles Peerdesk: database, migrations, first admin, HTTP routes of every domain, in-process worker.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { loadConfig, type Config } from './platform/config.ts';
+import { openDb, type Db } from './platform/db.ts';
+import { migrateToLatest, pendingMigrations } from './db/migrate.ts';
+import { SecretBox, resolveSecretKey } from './platform/crypto.ts';
+import { createLogger } from './platform/logging.ts';
+import { buildServer, type AppContext } from './platform/http.ts';
+import { registerResource, type Resource } from './platform/crud.ts';
+import { ensureAdmin } from './auth/auth.service.ts';
+import { registry } from './platform/metrics.ts';
+import { enqueueJob } from './jobs/jobs.service.ts';
+import { startWorker, type WorkerHandle } from './jobs/worker.ts';
+import { relationships } from './relationships/relationships.resource.ts';
+import { peerAsns } from './asns/peer-asns.resource.ts';
+import { fabrics, peeringNetworks, peeringConnections } from './fabrics/fabrics.resource.ts';
+import { platforms, bfdProfiles, routingPolicies, communities } from './routers/catalogue.resource.ts';
+import { routers, peerGroups } from './routers/routers.resource.ts';
+import { bgpPeers } from './bgp/bgp-peers.resource.ts';
+import { prefixLists } from './bgp/prefix-lists.resource.ts';
+import { peeringSessions } from './sessions/peering-sessions.resource.ts';
+
+/** Every CRUD resource, in the order the API docs list them. */
+export const RESOURCES: Resource[] = [
+  relationships, peerAsns, fabrics, peeringNetworks, peeringConnections, peeringSessions,
+  platforms, routers, peerGroups, bgpPeers, prefixLists, routingPolicies, communities, bfdProfiles,
+];
+
+/** Optional route plugins of capabilities, loaded when present. */
+const OPTIONAL_ROUTES = ['./peeringdb/peeringdb.routes.ts', './templates/templates.routes.ts', './irr/irr.routes.ts'];
+
+export interface PeerdeskApp {
+  app: FastifyInstance;
+  ctx: AppContext;
+  worker: WorkerHandle | null;
+  /** Password of the admin created on this first start (when generated), to print once. */
+  initialAdminPassword?: string;
+  close(): Promise<void>;
+}
+
+/** Opens the database from config, migrates it and prepares the secret box. */
+export async function openContext(config: Config): Promise<AppContext> {
+  const logger = createLogger(config.PEERDESK_LOG_LEVEL);
+  const db = await openDb(config.PEERDESK_DATABASE_URL);
+  await migrateToLatest(db);
+  const key = resolveSecretKey(config.PEERDESK_SECRET_KEY, config.PEERDESK_DATA_DIR, config.PEERDESK_DATABASE_URL.startsWith('sqlite:'));
+  return { db, config, secrets: new SecretBox(key), logger };
+}
+
+/** Builds the whole application (used by `serve` and by tests). */
+export async function createApp(opts: { config?: Config; db?: Db; worker?: boolean } = {}): Promise<PeerdeskApp> {
+  const config = opts.config ?? loadConfig();
+  const ctx = opts.db
+    ? { db: opts.db, config, secrets: new SecretBox(config.PEERDESK_SECRET_KEY ?? 'test-secret-key-test-secret-key-0000'), logger: createLogger(config.PEERDESK_LOG_LEVEL) }
+    : await openContext(config);
+  if (opts.db) await migrateToLatest(opts.db);
+  const admin = await ensureAdmin(ctx.db, config.PEERDESK_ADMIN_PASSWORD);
+  const app = await buildServer(ctx, async (app) => {
+    (app as any).decorate('enqueueJob', (kind: string, payload: unknown, userId: number | null) => enqueueJob(ctx.db, kind, payload, { userId }));
+    for (const res of RESOURCES) registerResource(app, res);
+    await app.register((await import('./auth/auth.routes.ts')).default);
+    await app.register((await import('./changes/changes.routes.ts')).default);
+    await app.register((await import('./jobs/jobs.routes.ts')).default);
+    await app.register((await import('./sessions/sessions.routes.ts')).default);
+    for (const rel of OPTIONAL_ROUTES) {
+      if (existsSync(fileURLToPath(new URL(rel, import.meta.url)))) await app.register((await import(rel)).default);
+    }
+    await systemRoutes(app, ctx);
+    await staticUi(app);
+  });
+  const worker = opts.worker === false || !config.PEERDESK_WORKER ? null : startWorker({ db: ctx.db, logger: ctx.logger.child({ component: 'worker' }) });
+  return {
+    app,
+    ctx,
+    worker,
+    initialAdminPassword: admin.password,
+    async close() {
+      await worker?.stop();
+      await app.close();
+      await ctx.db.destroy();
+    },
+  };
+}
+
+async function systemRoutes(app: FastifyInstance, ctx: AppContext) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.get('/api/health', {
+    schema: { tags: ['system'], summary: 'Liveness and readiness: database, migrations, workers', response: { 200: z.object({ status: z.string(), database: z.string(), migrations: z.object({ pending: z.array(z.string()) }), workers: z.number().int(), version: z.string() }), 503: z.object({ status: z.string(), database: z.string(), migrations: z.object({ pending: z.array(z.string()) }), workers: z.number().int(), version: z.string() }) } },
+  }, async (_req, reply) => {
+    let database = 'ok';
+    let pending: string[] = [];
+    let workers = 0;
+    try {
+      pending = await pendingMigrations(ctx.db);
+      const cutoff = new Date(Date.now() - 60_000).toISOString();
+      const row = await ctx.db.selectFrom('workers').select((eb) => eb.fn.countAll().as('c')).where('seen_at', '>', cutoff).executeTakeFirst();
+      workers = Number(row?.c ?? 0);
+    } catch (err) {
+      database = `error: ${(err as Error).message}`;
+    }
+    const ok = database === 'ok' && pending.length === 0;
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', database, migrations: { pending }, workers, version: '0.1.0' });
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    const counts = await ctx.db.selectFrom('jobs').select(['status']).select((eb) => eb.fn.countAll().as('c')).groupBy('status').execute();
+    const lines = counts.map((c: any) => `peerdesk_jobs_by_status{status="${c.status}"} ${Number(c.c)}`).join('\n');
+    reply.type(registry.contentType);
+    return `${await registry.metrics()}\n# HELP peerdesk_jobs_by_status Jobs in the queue by status\n# TYPE peerdesk_jobs_by_status gauge\n${lines}\n`;
+  });
+  app.get('/api/schema', { schema: { hide: true } }, async () => app.swagger());
+}
+
+async function staticUi(app: FastifyInstance) {
+  const dist = fileURLToPath(new URL('../web/dist/', import.meta.url));
+  if (!existsSync(dist)) {
+    app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html').send('<!doctype html><title>Peerdesk</title><p>The web UI is not built. Run <code>npm run build</code>. The API is at <a href="/api/docs">/api/docs</a>.</p>'));
+    return;
+  }
+  await app.register(import('@fastify/static'), { root: dist, prefix: '/', wildcard: false });
+  app.setNotFoundHandler((req, reply) => {
+    if (req.method === 'GET' && !req.url.startsWith('/api/') && req.url !== '/metrics') return reply.sendFile('index.html');
+    return reply.code(404).type('application/problem+json').send({ type: 'https://peerdesk.dev/problems/not_found', title: 'not found', status: 404, code: 'not_found', detail: `no route ${req.method} ${req.url.split('?')[0]}`, errors: [] });
+  });
+}

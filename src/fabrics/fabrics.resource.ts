@@ -1,0 +1,273 @@
+// Peering fabrics (IXs and private fabrics), their networks (LANs) and our connections to them.
+import { z } from 'zod';
+import { sql } from 'kysely';
+import { baseOutput, ipAddress, name, optText, prefix, slug, slugify, statusField, vlan } from '../platform/fields.ts';
+import { assertExists, assertUnique, containsFilter, idFilter, textFilter, type Resource, type Row } from '../platform/crud.ts';
+import { parseIp, parsePrefix, prefixContains, type ParsedPrefix } from '../platform/ip.ts';
+import { ConflictError, ValidationError } from '../platform/errors.ts';
+import { simpleResource } from '../platform/simple-resource.ts';
+import { asn } from '../platform/fields.ts';
+
+export const FABRIC_TYPES = ['ixp', 'private', 'transit', 'cloud', 'other'] as const;
+
+export const fabrics = simpleResource({
+  path: 'fabrics',
+  objectType: 'fabric',
+  table: 'fabrics',
+  tag: 'peering',
+  fields: {
+    name,
+    slug: slug.optional(),
+    type: z.enum(FABRIC_TYPES).optional(),
+    status: statusField.optional(),
+    peeringdb_ix_id: z.number().int().min(1).nullable().optional(),
+    default_peer_group: z.string().trim().max(100).nullable().optional(),
+    description: optText,
+  },
+  outputFields: {
+    name: z.string(),
+    slug: z.string(),
+    type: z.string(),
+    status: z.string(),
+    peeringdb_ix_id: z.number().int().nullable(),
+    default_peer_group: z.string().nullable(),
+    description: z.string().nullable(),
+  },
+  unique: ['name', 'slug'],
+  defaults: (i) => ({ slug: slugify(String(i.name ?? '')), type: 'ixp', status: 'active' }),
+  filters: { id: idFilter('t.id'), slug: textFilter('t.slug'), type: textFilter('t.type'), status: textFilter('t.status'), peeringdb_ix_id: idFilter('t.peeringdb_ix_id') },
+  search: ['t.name', 't.slug', 't.description'],
+  ordering: { name: 't.name', type: 't.type', id: 't.id' },
+  defaultOrdering: 'name',
+  brief: ['name', 'slug', 'type'],
+  repr: (r) => r.name,
+  async beforeDelete(row, ctx) {
+    const used = await ctx.db
+      .selectFrom('peering_sessions as s')
+      .innerJoin('peering_networks as n', 'n.id', 's.network_id')
+      .select('s.id')
+      .where('n.fabric_id', '=', row.id)
+      .executeTakeFirst();
+    if (used) throw new ConflictError(`fabric ${row.name} has peering sessions on its networks; move or delete them first`, [], 'protected');
+  },
+});
+
+const fabricBrief = z.object({ id: z.number().int(), name: z.string(), slug: z.string(), type: z.string() });
+
+const networkInput = z
+  .object({
+    fabric: z.number().int().min(1),
+    name,
+    prefix,
+    vlan: vlan.nullable().optional(),
+    status: statusField.optional(),
+    peeringdb_ixlan_id: z.number().int().min(1).nullable().optional(),
+    peeringdb_ixpfx_id: z.number().int().min(1).nullable().optional(),
+    route_server_asn: asn.nullable().optional(),
+    mtu: z.number().int().min(576).max(65535).nullable().optional(),
+    description: optText,
+  })
+  .strict();
+
+const networkOutput = z
+  .object({
+    fabric: fabricBrief,
+    name: z.string(),
+    prefix: z.string(),
+    family: z.number().int(),
+    vlan: z.number().int().nullable(),
+    status: z.string(),
+    peeringdb_ixlan_id: z.number().int().nullable(),
+    peeringdb_ixpfx_id: z.number().int().nullable(),
+    route_server_asn: z.number().int().nullable(),
+    mtu: z.number().int().nullable(),
+    description: z.string().nullable(),
+    session_count: z.number().int(),
+    ...baseOutput,
+  })
+  .meta({ id: 'PeeringNetwork' });
+
+/** Checks the network's IPs of existing sessions and connections still fit a new prefix. */
+async function assertNetworkMembersFit(db: any, networkId: number, p: ParsedPrefix) {
+  const peers = await db
+    .selectFrom('peering_sessions as s')
+    .innerJoin('bgp_peers as b', 'b.id', 's.bgp_peer_id')
+    .select(['b.peer_ip'])
+    .where('s.network_id', '=', networkId)
+    .execute();
+  const outside = peers.map((r: Row) => r.peer_ip).filter((ip: string) => !prefixContains(p, parseIp(ip)!));
+  if (outside.length) throw new ValidationError('prefix', `sessions on this network use ${outside.slice(0, 3).join(', ')}, outside ${p.text}`);
+}
+
+export const peeringNetworks: Resource = {
+  path: 'peering-networks',
+  objectType: 'peering-network',
+  table: 'peering_networks',
+  tag: 'peering',
+  input: networkInput,
+  output: networkOutput,
+  briefOutput: z.object({ id: z.number().int(), name: z.string(), prefix: z.string(), fabric: fabricBrief }),
+  query: (db) =>
+    db
+      .selectFrom('peering_networks as t')
+      .innerJoin('fabrics as f', 'f.id', 't.fabric_id')
+      .selectAll('t')
+      .select(['f.name as fabric_name', 'f.slug as fabric_slug', 'f.type as fabric_type'])
+      .select(sql<number>`(select count(*) from peering_sessions s where s.network_id = t.id)`.as('session_count')),
+  present: (r) => ({
+    id: Number(r.id),
+    fabric: { id: Number(r.fabric_id), name: r.fabric_name, slug: r.fabric_slug, type: r.fabric_type },
+    name: r.name,
+    prefix: r.prefix,
+    family: Number(r.family),
+    vlan: r.vlan ?? null,
+    status: r.status,
+    peeringdb_ixlan_id: r.peeringdb_ixlan_id ?? null,
+    peeringdb_ixpfx_id: r.peeringdb_ixpfx_id ?? null,
+    route_server_asn: r.route_server_asn === null || r.route_server_asn === undefined ? null : Number(r.route_server_asn),
+    mtu: r.mtu ?? null,
+    description: r.description ?? null,
+    session_count: Number(r.session_count ?? 0),
+    created_at: r.created_at,
+    updated_at: r.updated_at,
+    version: Number(r.version),
+  }),
+  brief: (r) => ({ id: Number(r.id), name: r.name, prefix: r.prefix, fabric: { id: Number(r.fabric_id), name: r.fabric_name, slug: r.fabric_slug, type: r.fabric_type } }),
+  filters: {
+    id: idFilter('t.id'),
+    fabric: idFilter('t.fabric_id'),
+    fabric_slug: textFilter('f.slug'),
+    family: { schema: z.enum(['4', '6']).transform(Number), apply: (q, v: number) => q.where('t.family', '=', v) },
+    status: textFilter('t.status'),
+    vlan: idFilter('t.vlan'),
+    peeringdb_ixlan_id: idFilter('t.peeringdb_ixlan_id'),
+  },
+  search: ['t.name', 't.prefix', 'f.name', 't.description'],
+  ordering: { name: 't.name', prefix: 't.prefix_key', fabric: 'f.name', vlan: 't.vlan', id: 't.id' },
+  defaultOrdering: 'fabric,name',
+  async prepare(input, ctx, existing) {
+    const values: Row = {};
+    const fabricId = input.fabric ?? existing?.fabric_id;
+    if ('fabric' in input) {
+      await assertExists(ctx.db, 'fabrics', input.fabric, 'fabric');
+      values.fabric_id = input.fabric;
+    }
+    const nm = input.name ?? existing?.name;
+    if ('name' in input || 'fabric' in input) {
+      const dup = await ctx.db
+        .selectFrom('peering_networks')
+        .select('id')
+        .where('fabric_id', '=', fabricId)
+        .where('name', '=', nm)
+        .$if(!!existing, (q) => q.where('id', '!=', existing!.id))
+        .executeTakeFirst();
+      if (dup) throw new ConflictError(`fabric already has a network named "${nm}"`, [{ field: 'name', message: 'already used in this fabric' }]);
+    }
+    if ('prefix' in input) {
+      const p = parsePrefix(input.prefix) as ParsedPrefix;
+      values.prefix = p.text;
+      values.prefix_key = p.key;
+      values.family = p.family;
+      if (existing) await assertNetworkMembersFit(ctx.db, Number(existing.id), p);
+    }
+    for (const k of ['name', 'vlan', 'status', 'peeringdb_ixlan_id', 'peeringdb_ixpfx_id', 'route_server_asn', 'mtu', 'description']) if (k in input) values[k] = input[k];
+    return values;
+  },
+  async beforeDelete(row, ctx) {
+    const used = await ctx.db.selectFrom('peering_sessions').select('id').where('network_id', '=', row.id).executeTakeFirst();
+    if (used) throw new ConflictError(`network ${row.name} has peering sessions; move or delete them first`, [], 'protected');
+  },
+  repr: (r) => `${r.fabric_name ?? ''} ${r.name}`.trim(),
+};
+
+const connectionInput = z
+  .object({
+    network: z.number().int().min(1),
+    router: z.number().int().min(1),
+    interface: z.string().trim().min(1).max(100),
+    ipv4_address: ipAddress.nullable().optional(),
+    ipv6_address: ipAddress.nullable().optional(),
+    status: statusField.optional(),
+    description: optText,
+  })
+  .strict();
+
+const connectionOutput = z
+  .object({
+    network: z.object({ id: z.number().int(), name: z.string(), prefix: z.string() }),
+    fabric: fabricBrief,
+    router: z.object({ id: z.number().int(), name: z.string() }),
+    interface: z.string(),
+    ipv4_address: z.string().nullable(),
+    ipv6_address: z.string().nullable(),
+    status: z.string(),
+    description: z.string().nullable(),
+    ...baseOutput,
+  })
+  .meta({ id: 'PeeringConnection' });
+
+export const peeringConnections: Resource = {
+  path: 'peering-connections',
+  objectType: 'peering-connection',
+  table: 'peering_connections',
+  tag: 'peering',
+  input: connectionInput,
+  output: connectionOutput,
+  briefOutput: z.object({ id: z.number().int(), interface: z.string(), router: z.object({ id: z.number().int(), name: z.string() }) }),
+  query: (db) =>
+    db
+      .selectFrom('peering_connections as t')
+      .innerJoin('peering_networks as n', 'n.id', 't.network_id')
+      .innerJoin('fabrics as f', 'f.id', 'n.fabric_id')
+      .innerJoin('routers as r', 'r.id', 't.router_id')
+      .selectAll('t')
+      .select(['n.name as network_name', 'n.prefix as network_prefix', 'f.id as fabric_id', 'f.name as fabric_name', 'f.slug as fabric_slug', 'f.type as fabric_type', 'r.name as router_name']),
+  present: (r) => ({
+    id: Number(r.id),
+    network: { id: Number(r.network_id), name: r.network_name, prefix: r.network_prefix },
+    fabric: { id: Number(r.fabric_id), name: r.fabric_name, slug: r.fabric_slug, type: r.fabric_type },
+    router: { id: Number(r.router_id), name: r.router_name },
+    interface: r.interface,
+    ipv4_address: r.ipv4_address ?? null,
+    ipv6_address: r.ipv6_address ?? null,
+    status: r.status,
+    description: r.description ?? null,
+    created_at: r.created_at,
+    updated_at: r.updated_at,
+    version: Number(r.version),
+  }),
+  brief: (r) => ({ id: Number(r.id), interface: r.interface, router: { id: Number(r.router_id), name: r.router_name } }),
+  filters: {
+    id: idFilter('t.id'),
+    network: idFilter('t.network_id'),
+    fabric: idFilter('n.fabric_id'),
+    router: idFilter('t.router_id'),
+    status: textFilter('t.status'),
+  },
+  search: ['t.interface', 't.ipv4_address', 't.ipv6_address', 'r.name', 'n.name', 'f.name'],
+  ordering: { router: 'r.name', interface: 't.interface', network: 'n.name', id: 't.id' },
+  defaultOrdering: 'router,interface',
+  async prepare(input, ctx, existing) {
+    const values: Row = {};
+    const networkId = input.network ?? existing?.network_id;
+    const network = 'network' in input ? await assertExists(ctx.db, 'peering_networks', input.network, 'network') : await ctx.db.selectFrom('peering_networks').selectAll().where('id', '=', networkId).executeTakeFirst();
+    if ('network' in input) values.network_id = input.network;
+    if ('router' in input) {
+      await assertExists(ctx.db, 'routers', input.router, 'router');
+      values.router_id = input.router;
+    }
+    const p = parsePrefix(network!.prefix) as ParsedPrefix;
+    for (const [field, fam] of [['ipv4_address', 4], ['ipv6_address', 6]] as const) {
+      const v = field in input ? input[field] : existing?.[field];
+      if (v === null || v === undefined) continue;
+      const ip = parseIp(v)!;
+      if (ip.family !== fam) throw new ValidationError(field, `${v} is not an IPv${fam} address`);
+      if (p.family === fam && !prefixContains(p, ip)) throw new ValidationError(field, `${v} is outside the network ${p.text}`);
+    }
+    for (const k of ['interface', 'ipv4_address', 'ipv6_address', 'status', 'description']) if (k in input) values[k] = input[k];
+    return values;
+  },
+  repr: (r) => `${r.router_name ?? ''} ${r.interface}`.trim(),
+};
+
+void assertUnique;

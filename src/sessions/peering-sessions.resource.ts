@@ -1,0 +1,211 @@
+// Peering sessions: the peering layer's wrapper around exactly one BGP peer.
+import { z } from 'zod';
+import { sql } from 'kysely';
+import { baseOutput, optText, slug } from '../platform/fields.ts';
+import { assertExists, bool, boolFilter, idFilter, nullableIdFilter, textFilter, type Query, type Resource, type Row, type WriteContext } from '../platform/crud.ts';
+import { parseAsn, parseIp, parsePrefix, prefixContains, type ParsedPrefix } from '../platform/ip.ts';
+import { ConflictError, ValidationError } from '../platform/errors.ts';
+import type { Executor } from '../platform/db.ts';
+import { loadAddressFamilies } from '../bgp/bgp-peers.resource.ts';
+
+export const sessionInput = z
+  .object({
+    bgp_peer: z.number().int().min(1),
+    relationship: z.number().int().min(1).nullable().optional(),
+    network: z.number().int().min(1).nullable().optional().describe('null = "No Exchange"'),
+    peer_asn: z.number().int().min(1).optional().describe('defaults to the peer ASN matching the BGP peer remote AS'),
+    service_reference: z.string().trim().max(200).nullable().optional(),
+    notes: optText,
+  })
+  .strict();
+
+const ref = z.object({ id: z.number().int(), name: z.string() });
+export const sessionOutput = z
+  .object({
+    bgp_peer: z.object({ id: z.number().int(), name: z.string().nullable() }),
+    router: ref,
+    vrf: z.string().nullable(),
+    local_ip: z.string().nullable(),
+    local_asn: z.number().int(),
+    peer_ip: z.string(),
+    family: z.number().int(),
+    peer_asn: z.object({ id: z.number().int(), asn: z.number().int(), name: z.string(), irr_as_set: z.string().nullable() }),
+    peer_group: ref.nullable(),
+    relationship: z.object({ id: z.number().int(), slug: z.string(), name: z.string(), color: z.string() }).nullable(),
+    network: z.object({ id: z.number().int(), name: z.string(), prefix: z.string() }).nullable(),
+    fabric: z.object({ id: z.number().int(), name: z.string(), slug: z.string() }).nullable(),
+    service_reference: z.string().nullable(),
+    notes: z.string().nullable(),
+    enabled: z.boolean(),
+    status: z.string(),
+    state: z.string(),
+    state_since: z.string().nullable(),
+    prefixes_received: z.number().int().nullable(),
+    prefixes_accepted: z.number().int().nullable(),
+    prefixes_advertised: z.number().int().nullable(),
+    max_prefixes: z.number().int().nullable(),
+    last_error: z.string().nullable(),
+    polled_at: z.string().nullable(),
+    address_families: z.array(z.object({ afi_safi: z.string(), max_prefixes: z.number().int().nullable() }).loose()),
+    ...baseOutput,
+  })
+  .meta({ id: 'PeeringSession' });
+
+/** The base session select with every join the list page shows (one query per page). */
+export function sessionQuery(db: Executor): Query {
+  return db
+    .selectFrom('peering_sessions as t')
+    .innerJoin('bgp_peers as b', 'b.id', 't.bgp_peer_id')
+    .innerJoin('routers as r', 'r.id', 'b.router_id')
+    .innerJoin('peer_asns as a', 'a.id', 't.peer_asn_id')
+    .leftJoin('peer_groups as g', 'g.id', 'b.peer_group_id')
+    .leftJoin('relationships as rel', 'rel.id', 't.relationship_id')
+    .leftJoin('peering_networks as n', 'n.id', 't.network_id')
+    .leftJoin('fabrics as f', 'f.id', 'n.fabric_id')
+    .selectAll('t')
+    .select([
+      'b.name as bgp_name', 'b.router_id', 'b.vrf', 'b.source_ip', 'b.local_asn', 'b.peer_ip', 'b.family', 'b.enabled', 'b.status', 'b.state', 'b.state_since',
+      'b.prefixes_received', 'b.prefixes_accepted', 'b.prefixes_advertised', 'b.last_error', 'b.polled_at', 'b.peer_group_id',
+      'r.name as router_name', 'a.asn', 'a.name as peer_name', 'a.irr_as_set', 'a.ipv4_max_prefixes', 'a.ipv6_max_prefixes',
+      'g.name as peer_group_name', 'g.ipv4_max_prefixes as g4max', 'g.ipv6_max_prefixes as g6max',
+      'rel.slug as rel_slug', 'rel.name as rel_name', 'rel.color as rel_color', 'n.name as network_name', 'n.prefix as network_prefix',
+      'f.id as fabric_id', 'f.name as fabric_name', 'f.slug as fabric_slug',
+    ]);
+}
+
+/** Shapes a joined session row; the effective max-prefix is the family's, else the peer ASN's, else the group's. */
+export function presentSession(r: Row): Row {
+  const afs: Row[] = r.__afs ?? [];
+  const fam = Number(r.family);
+  const afMax = afs.find((a) => a.afi_safi === (fam === 4 ? 'ipv4-unicast' : 'ipv6-unicast'))?.max_prefixes ?? null;
+  const max = afMax ?? (fam === 4 ? r.ipv4_max_prefixes : r.ipv6_max_prefixes) ?? (fam === 4 ? r.g4max : r.g6max) ?? null;
+  return {
+    id: Number(r.id),
+    bgp_peer: { id: Number(r.bgp_peer_id), name: r.bgp_name ?? null },
+    router: { id: Number(r.router_id), name: r.router_name },
+    vrf: r.vrf ? r.vrf : null,
+    local_ip: r.source_ip ?? null,
+    local_asn: Number(r.local_asn),
+    peer_ip: r.peer_ip,
+    family: fam,
+    peer_asn: { id: Number(r.peer_asn_id), asn: Number(r.asn), name: r.peer_name, irr_as_set: r.irr_as_set ?? null },
+    peer_group: r.peer_group_id ? { id: Number(r.peer_group_id), name: r.peer_group_name } : null,
+    relationship: r.relationship_id ? { id: Number(r.relationship_id), slug: r.rel_slug, name: r.rel_name, color: r.rel_color } : null,
+    network: r.network_id ? { id: Number(r.network_id), name: r.network_name, prefix: r.network_prefix } : null,
+    fabric: r.fabric_id ? { id: Number(r.fabric_id), name: r.fabric_name, slug: r.fabric_slug } : null,
+    service_reference: r.service_reference ?? null,
+    notes: r.notes ?? null,
+    enabled: bool(r.enabled),
+    status: r.status,
+    state: bool(r.enabled) ? r.state : 'admin-down',
+    state_since: r.state_since ?? null,
+    prefixes_received: r.prefixes_received ?? null,
+    prefixes_accepted: r.prefixes_accepted ?? null,
+    prefixes_advertised: r.prefixes_advertised ?? null,
+    max_prefixes: max === null || max === undefined ? null : Number(max),
+    last_error: r.last_error ?? null,
+    polled_at: r.polled_at ?? null,
+    address_families: afs.map((a) => ({ afi_safi: a.afi_safi, max_prefixes: a.max_prefixes })),
+    created_at: r.created_at,
+    updated_at: r.updated_at,
+    version: Number(r.version),
+  };
+}
+
+/** Checks a session's links: one session per BGP peer, matching ASN, IP inside the network. */
+export async function sessionValues(input: Row, ctx: WriteContext, existing: Row | null): Promise<Row> {
+  const values: Row = {};
+  const peerId = input.bgp_peer ?? existing?.bgp_peer_id;
+  const peer = await assertExists(ctx.db, 'bgp_peers', peerId, 'bgp_peer');
+  if ('bgp_peer' in input) {
+    const taken = await ctx.db
+      .selectFrom('peering_sessions')
+      .select('id')
+      .where('bgp_peer_id', '=', input.bgp_peer)
+      .$if(!!existing, (q) => q.where('id', '!=', existing!.id))
+      .executeTakeFirst();
+    if (taken) throw new ConflictError(`BGP peer ${peer!.peer_ip} already has peering session ${taken.id}; edit that session instead`, [{ field: 'bgp_peer', message: 'already has a peering session' }], 'bgp_peer_taken');
+    values.bgp_peer_id = input.bgp_peer;
+  }
+  let peerAsnId = input.peer_asn ?? (existing && !('bgp_peer' in input) ? existing.peer_asn_id : undefined);
+  if (peerAsnId === undefined) {
+    const a = await ctx.db.selectFrom('peer_asns').select('id').where('asn', '=', peer!.remote_asn).executeTakeFirst();
+    if (!a) throw new ValidationError('peer_asn', `no peer ASN AS${peer!.remote_asn} exists; create it first`);
+    peerAsnId = Number(a.id);
+  }
+  const a = await assertExists(ctx.db, 'peer_asns', peerAsnId, 'peer_asn');
+  if (Number(a!.asn) !== Number(peer!.remote_asn)) throw new ValidationError('peer_asn', `the BGP peer's remote AS is AS${peer!.remote_asn}, not AS${a!.asn}`);
+  values.peer_asn_id = peerAsnId;
+  if ('relationship' in input) {
+    await assertExists(ctx.db, 'relationships', input.relationship, 'relationship');
+    values.relationship_id = input.relationship ?? null;
+  }
+  const networkId = 'network' in input ? input.network : existing?.network_id;
+  if ('network' in input) {
+    values.network_id = input.network ?? null;
+  }
+  if (networkId) {
+    const n = await assertExists(ctx.db, 'peering_networks', networkId, 'network');
+    const p = parsePrefix(n!.prefix) as ParsedPrefix;
+    const ip = parseIp(peer!.peer_ip)!;
+    if (!prefixContains(p, ip)) throw new ValidationError('network', `peer IP ${ip.text} is outside the network ${p.text}`);
+  }
+  for (const k of ['service_reference', 'notes']) if (k in input) values[k] = input[k];
+  return values;
+}
+
+const asnList = z.preprocess((v) => String(v).split(',').map((s) => parseAsn(s.trim())), z.array(z.number({ message: 'each value must be an ASN' })).min(1));
+
+export const peeringSessions: Resource = {
+  path: 'peering-sessions',
+  objectType: 'peering-session',
+  table: 'peering_sessions',
+  tag: 'peering',
+  input: sessionInput,
+  output: sessionOutput,
+  briefOutput: z.object({ id: z.number().int(), peer_ip: z.string(), peer_asn: z.number().int(), router: z.string() }),
+  query: sessionQuery,
+  async enrich(db, rows) {
+    const afs = await loadAddressFamilies(db, rows.map((r) => Number(r.bgp_peer_id)));
+    for (const r of rows) r.__afs = afs.get(Number(r.bgp_peer_id)) ?? [];
+  },
+  present: presentSession,
+  brief: (r) => ({ id: Number(r.id), peer_ip: r.peer_ip, peer_asn: Number(r.asn), router: r.router_name }),
+  filters: {
+    id: idFilter('t.id'),
+    relationship: { schema: z.preprocess((v) => String(v).split(',').map((s) => s.trim()), z.array(slug).min(1)), apply: (q, v: string[]) => q.where('rel.slug', 'in', v) },
+    relationship_id: nullableIdFilter('t.relationship_id'),
+    fabric: idFilter('n.fabric_id'),
+    network: nullableIdFilter('t.network_id'),
+    router: idFilter('b.router_id'),
+    peer_asn: idFilter('t.peer_asn_id'),
+    asn: { schema: asnList, apply: (q, v: number[]) => q.where('a.asn', 'in', v) },
+    local_asn: { schema: asnList, apply: (q, v: number[]) => q.where('b.local_asn', 'in', v) },
+    peer_group: nullableIdFilter('b.peer_group_id'),
+    state: {
+      schema: z.preprocess((v) => String(v).split(',').map((s) => s.trim().toLowerCase()), z.array(z.string().max(20)).min(1)),
+      apply: (q, v: string[]) =>
+        q.where((eb) => {
+          const parts: any[] = [];
+          const live = v.filter((s) => s !== 'admin-down');
+          if (live.length) parts.push(eb.and([eb('b.state', 'in', live), eb('b.enabled', '=', true)]));
+          if (v.includes('admin-down')) parts.push(eb('b.enabled', '=', false));
+          return eb.or(parts);
+        }),
+    },
+    family: { schema: z.enum(['4', '6']).transform(Number), apply: (q, v: number) => q.where('b.family', '=', v) },
+    enabled: boolFilter('b.enabled'),
+    service_reference: textFilter('t.service_reference'),
+    peer_ip: { schema: z.string().max(64), apply: (q, v: string) => q.where('b.peer_ip', '=', parseIp(v)?.text ?? v) },
+  },
+  search: ['a.name', 'b.peer_ip', 'b.source_ip', 't.service_reference', 't.notes', 'r.name', 'a.asn', 'f.name'],
+  ordering: {
+    router: 'r.name', peer: 'a.name', asn: 'a.asn', peer_ip: 'b.peer_ip_key', state: 'b.state', relationship: 'rel.name', fabric: 'f.name',
+    prefixes_received: 'b.prefixes_received', state_since: 'b.state_since', created_at: 't.created_at', id: 't.id', service_reference: 't.service_reference',
+  },
+  defaultOrdering: 'router,peer_ip',
+  prepare: sessionValues,
+  repr: (r) => `AS${r.asn ?? '?'} ${r.peer_ip ?? ''}`.trim(),
+};
+
+void sql;
