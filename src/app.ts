@@ -31,7 +31,7 @@ export const RESOURCES: Resource[] = [
 ];
 
 /** Optional route plugins of capabilities, loaded when present. */
-const OPTIONAL_ROUTES = ['./peeringdb/peeringdb.routes.ts', './templates/templates.routes.ts', './irr/irr.routes.ts'];
+const OPTIONAL_ROUTES = ['./peeringdb/peeringdb.routes.ts', './templates/templates.routes.ts', './irr/irr.routes.ts', './drivers/drivers.routes.ts', './email/email.routes.ts'];
 
 export interface PeerdeskApp {
   app: FastifyInstance;
@@ -105,6 +105,16 @@ async function systemRoutes(app: FastifyInstance, ctx: AppContext) {
     const ok = database === 'ok' && pending.length === 0;
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', database, migrations: { pending }, workers, version: '0.1.0' });
   });
+  const caps = Object.fromEntries(
+    [['peeringdb', './peeringdb/peeringdb.routes.ts'], ['irr', './irr/irr.routes.ts'], ['templates', './templates/templates.routes.ts'], ['drivers', './drivers/drivers.routes.ts'], ['email', './email/email.routes.ts']].map(([k, rel]) => [
+      k,
+      existsSync(fileURLToPath(new URL(rel, import.meta.url))),
+    ]),
+  );
+  r.get('/api/capabilities', {
+    schema: { tags: ['system'], summary: 'Which capabilities this installation has (the UI hides or explains missing ones)', response: { 200: z.object({ peeringdb: z.boolean(), irr: z.boolean(), templates: z.boolean(), drivers: z.boolean(), email: z.boolean() }) } },
+    preValidation: (app as any).requireRole('viewer'),
+  }, async () => caps as any);
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
     const counts = await ctx.db.selectFrom('jobs').select(['status']).select((eb) => eb.fn.countAll().as('c')).groupBy('status').execute();
     const lines = counts.map((c: any) => `peerdesk_jobs_by_status{status="${c.status}"} ${Number(c.c)}`).join('\n');

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { createToken, createUser, login, logout, ROLES, roleAtLeast, type Principal } from './auth.service.ts';
+import { createToken, createUser, login, LoginLimiter, logout, ROLES, roleAtLeast, type Principal } from './auth.service.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '../platform/errors.ts';
 import { CSRF_COOKIE, SESSION_COOKIE } from '../platform/http.ts';
 import { hashPassword, verifyPassword } from '../platform/crypto.ts';
@@ -21,30 +21,31 @@ export default async function authRoutes(app: FastifyInstance): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const a = app as any;
   const me = (req: any) => req.principal as Principal;
+  const limiter = new LoginLimiter();
 
   r.post('/api/auth/login', {
     schema: { tags: ['auth'], summary: 'Log in (UI): sets the session cookie, returns the CSRF token', body: z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(1000) }).strict(), response: { 200: z.object({ user: z.object({ id: z.number().int(), username: z.string(), role: z.string() }), csrf_token: z.string(), expires_at: z.string() }) } },
   }, async (req, reply) => {
-    const s = await login(a.db, req.body.username, req.body.password, req.ip, { limit: a.config.PEERDESK_LOGIN_RATE_LIMIT, ttlHours: a.config.PEERDESK_SESSION_TTL_HOURS });
+    const s = await login(a.db, req.body.username, req.body.password, req.ip, { limit: a.config.PEERDESK_LOGIN_RATE_LIMIT, ttlHours: a.config.PEERDESK_SESSION_TTL_HOURS, limiter });
     const secure = req.protocol === 'https';
     reply.setCookie(SESSION_COOKIE, s.sessionId, { path: '/', httpOnly: true, sameSite: 'lax', secure, expires: new Date(s.expiresAt) });
     reply.setCookie(CSRF_COOKIE, s.csrfToken, { path: '/', httpOnly: false, sameSite: 'lax', secure, expires: new Date(s.expiresAt) });
     return { user: s.user, csrf_token: s.csrfToken, expires_at: s.expiresAt };
   });
 
-  r.post('/api/auth/logout', { schema: { tags: ['auth'], summary: 'Log out (UI)' }, preHandler: a.requireRole('viewer') }, async (req, reply) => {
+  r.post('/api/auth/logout', { schema: { tags: ['auth'], summary: 'Log out (UI)' }, preValidation: a.requireRole('viewer') }, async (req, reply) => {
     const sid = req.cookies[SESSION_COOKIE];
     if (sid) await logout(a.db, sid);
     reply.clearCookie(SESSION_COOKIE, { path: '/' }).clearCookie(CSRF_COOKIE, { path: '/' });
     return reply.code(204).send();
   });
 
-  r.get('/api/auth/me', { schema: { tags: ['auth'], summary: 'The calling user', response: { 200: z.object({ id: z.number().int(), username: z.string(), role: z.string(), via: z.string(), can_write: z.boolean(), csrf_token: z.string().nullable() }) } }, preHandler: a.requireRole('viewer') }, async (req) => {
+  r.get('/api/auth/me', { schema: { tags: ['auth'], summary: 'The calling user', response: { 200: z.object({ id: z.number().int(), username: z.string(), role: z.string(), via: z.string(), can_write: z.boolean(), csrf_token: z.string().nullable() }) } }, preValidation: a.requireRole('viewer') }, async (req) => {
     const p = me(req);
     return { id: p.userId, username: p.username, role: p.role, via: p.via, can_write: p.canWrite, csrf_token: p.csrfToken ?? null };
   });
 
-  r.post('/api/auth/password', { schema: { tags: ['auth'], summary: 'Change your own password', body: z.object({ current_password: z.string(), new_password: z.string().min(8, 'must be at least 8 characters').max(1000) }).strict() }, preHandler: a.requireRole('viewer') }, async (req, reply) => {
+  r.post('/api/auth/password', { schema: { tags: ['auth'], summary: 'Change your own password', body: z.object({ current_password: z.string(), new_password: z.string().min(8, 'must be at least 8 characters').max(1000) }).strict() }, preValidation: a.requireRole('viewer') }, async (req, reply) => {
     const u = await a.db.selectFrom('users').selectAll().where('id', '=', me(req).userId).executeTakeFirstOrThrow();
     if (!(await verifyPassword(req.body.current_password, u.password_hash))) throw new ValidationError('current_password', 'is wrong');
     await a.db.updateTable('users').set({ password_hash: await hashPassword(req.body.new_password), must_change_password: false, updated_at: now() }).where('id', '=', u.id).execute();
@@ -52,7 +53,7 @@ export default async function authRoutes(app: FastifyInstance): Promise<void> {
   });
 
   // --- tokens: your own; admins see and manage everyone's -------------------------------------
-  r.get('/api/tokens/', { schema: { tags: ['auth'], summary: 'API tokens (yours; all for admins)', querystring: pageQuery.pick({ limit: true, offset: true }), response: { 200: z.object({ count: z.number(), next: z.string().nullable(), previous: z.string().nullable(), results: z.array(tokenOut) }) } }, preHandler: a.requireRole('viewer') }, async (req) => {
+  r.get('/api/tokens/', { schema: { tags: ['auth'], summary: 'API tokens (yours; all for admins)', querystring: pageQuery.pick({ limit: true, offset: true }), response: { 200: z.object({ count: z.number(), next: z.string().nullable(), previous: z.string().nullable(), results: z.array(tokenOut) }) } }, preValidation: a.requireRole('viewer') }, async (req) => {
     const p = me(req);
     let q = a.db.selectFrom('api_tokens as t').innerJoin('users as u', 'u.id', 't.user_id');
     if (!roleAtLeast(p.role, 'admin')) q = q.where('t.user_id', '=', p.userId);
@@ -63,7 +64,7 @@ export default async function authRoutes(app: FastifyInstance): Promise<void> {
 
   r.post('/api/tokens/', {
     schema: { tags: ['auth'], summary: 'Create an API token: the key is shown once', body: z.object({ description: z.string().max(200).nullable().optional(), write_enabled: z.boolean().optional(), expires_at: z.iso.datetime({ offset: true }).nullable().optional(), user: z.number().int().min(1).optional().describe('admins only: another user') }).strict(), response: { 201: tokenOut.extend({ key: z.string() }) } },
-    preHandler: a.requireRole('viewer'),
+    preValidation: a.requireRole('viewer'),
   }, async (req, reply) => {
     const p = me(req);
     const userId = req.body.user ?? p.userId;
@@ -79,7 +80,7 @@ export default async function authRoutes(app: FastifyInstance): Promise<void> {
     return reply.code(201).send({ ...presentToken(row), key });
   });
 
-  r.delete('/api/tokens/:id/', { schema: { tags: ['auth'], summary: 'Revoke an API token', params: z.object({ id: z.coerce.number().int().min(1) }) }, preHandler: a.requireRole('viewer') }, async (req, reply) => {
+  r.delete('/api/tokens/:id/', { schema: { tags: ['auth'], summary: 'Revoke an API token', params: z.object({ id: z.coerce.number().int().min(1) }) }, preValidation: a.requireRole('viewer') }, async (req, reply) => {
     const p = me(req);
     const t = await a.db.selectFrom('api_tokens').selectAll().where('id', '=', req.params.id).executeTakeFirst();
     if (!t || (Number(t.user_id) !== p.userId && !roleAtLeast(p.role, 'admin'))) throw new NotFoundError('token', req.params.id);
@@ -92,12 +93,12 @@ export default async function authRoutes(app: FastifyInstance): Promise<void> {
 
   // --- users (admin) ------------------------------------------------------------------------------
   const userIn = z.object({ username: z.string().min(1).max(64), password: z.string().min(8, 'must be at least 8 characters').max(1000), role: z.enum(ROLES), email: z.string().email().nullable().optional() }).strict();
-  r.get('/api/users/', { schema: { tags: ['auth'], summary: 'Users', querystring: pageQuery.pick({ limit: true, offset: true, q: true }), response: { 200: z.object({ count: z.number(), next: z.string().nullable(), previous: z.string().nullable(), results: z.array(userOut) }) } }, preHandler: a.requireRole('admin') }, async (req) => {
+  r.get('/api/users/', { schema: { tags: ['auth'], summary: 'Users', querystring: pageQuery.pick({ limit: true, offset: true, q: true }), response: { 200: z.object({ count: z.number(), next: z.string().nullable(), previous: z.string().nullable(), results: z.array(userOut) }) } }, preValidation: a.requireRole('admin') }, async (req) => {
     const rows = await a.db.selectFrom('users').selectAll().orderBy('username').limit(req.query.limit).offset(req.query.offset).execute();
     const count = Number((await a.db.selectFrom('users').select((eb: any) => eb.fn.countAll().as('c')).executeTakeFirst()).c);
     return { count, ...pageLinks(req, count, req.query.limit, req.query.offset), results: rows.map(presentUser) };
   });
-  r.post('/api/users/', { schema: { tags: ['auth'], summary: 'Create a user', body: userIn, response: { 201: userOut } }, preHandler: a.requireRole('admin') }, async (req, reply) => {
+  r.post('/api/users/', { schema: { tags: ['auth'], summary: 'Create a user', body: userIn, response: { 201: userOut } }, preValidation: a.requireRole('admin') }, async (req, reply) => {
     const p = me(req);
     const u = await a.db.transaction().execute(async (tx: any) => {
       const created = await createUser(tx, req.body);
@@ -106,7 +107,7 @@ export default async function authRoutes(app: FastifyInstance): Promise<void> {
     });
     return reply.code(201).send(presentUser(await a.db.selectFrom('users').selectAll().where('id', '=', u.id).executeTakeFirst()));
   });
-  r.patch('/api/users/:id/', { schema: { tags: ['auth'], summary: 'Change a user', params: z.object({ id: z.coerce.number().int().min(1) }), body: z.object({ role: z.enum(ROLES).optional(), is_active: z.boolean().optional(), password: z.string().min(8).max(1000).optional(), email: z.string().email().nullable().optional() }).strict(), response: { 200: userOut } }, preHandler: a.requireRole('admin') }, async (req) => {
+  r.patch('/api/users/:id/', { schema: { tags: ['auth'], summary: 'Change a user', params: z.object({ id: z.coerce.number().int().min(1) }), body: z.object({ role: z.enum(ROLES).optional(), is_active: z.boolean().optional(), password: z.string().min(8).max(1000).optional(), email: z.string().email().nullable().optional() }).strict(), response: { 200: userOut } }, preValidation: a.requireRole('admin') }, async (req) => {
     const p = me(req);
     const u = await a.db.selectFrom('users').selectAll().where('id', '=', req.params.id).executeTakeFirst();
     if (!u) throw new NotFoundError('user', req.params.id);

@@ -93,11 +93,16 @@ export async function authenticateToken(db: Executor, key: string): Promise<Prin
   return { userId: Number(row.user_id), username: row.username, role: row.role, via: 'token', canWrite: Boolean(row.write_enabled), tokenId: id };
 }
 
-const failures = new Map<string, number[]>();
 const WINDOW_MS = 15 * 60_000;
 
+/** Failed-login memory of one server process (per client address and per username). */
+export class LoginLimiter {
+  readonly failures = new Map<string, number[]>();
+}
+
 /** Checks username/password with a per-client and per-username failure limit; opens a UI session. */
-export async function login(db: Executor, username: string, password: string, client: string, opts: { limit: number; ttlHours: number }) {
+export async function login(db: Executor, username: string, password: string, client: string, opts: { limit: number; ttlHours: number; limiter: LoginLimiter }) {
+  const failures = opts.limiter.failures;
   const keys = [`c:${client}`, `u:${username.toLowerCase()}`];
   const t = Date.now();
   for (const k of keys) {
@@ -115,9 +120,9 @@ export async function login(db: Executor, username: string, password: string, cl
   const sessionId = randomToken('', 32);
   const csrf = randomBytes(24).toString('base64url');
   const expires = new Date(t + opts.ttlHours * 3600_000).toISOString();
-  await db.insertInto('ui_sessions').values({ id_hash: sha256(sessionId), user_id: user.id, csrf_token: csrf, created_at: now(), expires_at: expires }).execute();
-  await db.updateTable('users').set({ last_login_at: now() }).where('id', '=', user.id).execute();
-  return { sessionId, csrfToken: csrf, expiresAt: expires, user: { id: Number(user.id), username: user.username as string, role: user.role as Role } };
+  await db.insertInto('ui_sessions').values({ id_hash: sha256(sessionId), user_id: user!.id, csrf_token: csrf, created_at: now(), expires_at: expires }).execute();
+  await db.updateTable('users').set({ last_login_at: now() }).where('id', '=', user!.id).execute();
+  return { sessionId, csrfToken: csrf, expiresAt: expires, user: { id: Number(user!.id), username: user!.username as string, role: user!.role as Role } };
 }
 
 /** Resolves a UI session cookie to its user, or throws 401. */

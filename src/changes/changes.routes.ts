@@ -17,7 +17,7 @@ export default async function changeRoutes(app: FastifyInstance): Promise<void> 
       querystring: pageQuery.pick({ limit: true, offset: true }).extend({ object_type: z.string().max(50).optional(), object_id: z.coerce.number().int().optional(), action: z.string().max(20).optional(), user: z.coerce.number().int().optional(), username: z.string().max(64).optional(), request_id: z.string().max(64).optional(), since: z.string().max(40).optional(), until: z.string().max(40).optional() }),
       response: { 200: z.object({ count: z.number(), next: z.string().nullable(), previous: z.string().nullable(), results: z.array(changeOut) }) },
     },
-    preHandler: a.requireRole('viewer'),
+    preValidation: a.requireRole('viewer'),
   }, async (req) => {
     const f = req.query;
     let q = a.db.selectFrom('changes');

@@ -31,13 +31,13 @@ export default async function jobRoutes(app: FastifyInstance): Promise<void> {
   const a = app as any;
   const idParams = z.object({ id: z.coerce.number().int().min(1) });
 
-  r.get('/api/job-kinds/', { schema: { tags: ['jobs'], summary: 'Job kinds that can be queued', response: { 200: z.array(z.object({ kind: z.string(), description: z.string() })) } }, preHandler: a.requireRole('viewer') }, async () =>
+  r.get('/api/job-kinds/', { schema: { tags: ['jobs'], summary: 'Job kinds that can be queued', response: { 200: z.array(z.object({ kind: z.string(), description: z.string() })) } }, preValidation: a.requireRole('viewer') }, async () =>
     (await allJobDefinitions()).map((d) => ({ kind: d.kind, description: d.description })),
   );
 
   r.get('/api/jobs/', {
     schema: { tags: ['jobs'], summary: 'Jobs, newest first', querystring: pageQuery.pick({ limit: true, offset: true }).extend({ status: z.string().optional(), kind: z.string().optional() }), response: { 200: z.object({ count: z.number(), next: z.string().nullable(), previous: z.string().nullable(), results: z.array(jobOut) }) } },
-    preHandler: a.requireRole('viewer'),
+    preValidation: a.requireRole('viewer'),
   }, async (req) => {
     let q = a.db.selectFrom('jobs');
     if (req.query.status) q = q.where('status', 'in', req.query.status.split(','));
@@ -47,30 +47,30 @@ export default async function jobRoutes(app: FastifyInstance): Promise<void> {
     return { count, ...pageLinks(req, count, req.query.limit, req.query.offset), results: rows.map(presentJob) };
   });
 
-  r.post('/api/jobs/', { schema: { tags: ['jobs'], summary: 'Queue a job of a known kind', body: z.object({ kind: z.string().min(1).max(100), payload: z.record(z.string(), z.unknown()).optional() }).strict(), response: { 202: jobOut } }, preHandler: a.requireRole('operator') }, async (req, reply) => {
+  r.post('/api/jobs/', { schema: { tags: ['jobs'], summary: 'Queue a job of a known kind', body: z.object({ kind: z.string().min(1).max(100), payload: z.record(z.string(), z.unknown()).optional() }).strict(), response: { 202: jobOut } }, preValidation: a.requireRole('operator') }, async (req, reply) => {
     const id = await enqueueJob(a.db, req.body.kind, req.body.payload ?? {}, { userId: (req as any).principal.userId });
     return reply.code(202).send(presentJob(await a.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst()));
   });
 
-  r.get('/api/jobs/:id/', { schema: { tags: ['jobs'], summary: 'One job', params: idParams, response: { 200: jobOut } }, preHandler: a.requireRole('viewer') }, async (req) => {
+  r.get('/api/jobs/:id/', { schema: { tags: ['jobs'], summary: 'One job', params: idParams, response: { 200: jobOut } }, preValidation: a.requireRole('viewer') }, async (req) => {
     const j = await a.db.selectFrom('jobs').selectAll().where('id', '=', req.params.id).executeTakeFirst();
     if (!j) throw new NotFoundError('job', req.params.id);
     return presentJob(j);
   });
 
-  r.get('/api/jobs/:id/log/', { schema: { tags: ['jobs'], summary: 'Log lines of a job; pass after=<last id> to follow', params: idParams, querystring: z.object({ after: z.coerce.number().int().min(0).default(0) }), response: { 200: z.object({ status: z.string(), progress: z.number().nullable(), lines: z.array(logOut) }) } }, preHandler: a.requireRole('viewer') }, async (req) => {
+  r.get('/api/jobs/:id/log/', { schema: { tags: ['jobs'], summary: 'Log lines of a job; pass after=<last id> to follow', params: idParams, querystring: z.object({ after: z.coerce.number().int().min(0).default(0) }), response: { 200: z.object({ status: z.string(), progress: z.number().nullable(), lines: z.array(logOut) }) } }, preValidation: a.requireRole('viewer') }, async (req) => {
     const j = await a.db.selectFrom('jobs').select(['status', 'progress']).where('id', '=', req.params.id).executeTakeFirst();
     if (!j) throw new NotFoundError('job', req.params.id);
     const lines = await a.db.selectFrom('job_logs').selectAll().where('job_id', '=', req.params.id).where('id', '>', req.query.after).orderBy('id').limit(1000).execute();
     return { status: j.status, progress: j.progress ?? null, lines: lines.map((l: any) => ({ id: Number(l.id), time: l.time, level: l.level, message: l.message })) };
   });
 
-  r.post('/api/jobs/:id/cancel/', { schema: { tags: ['jobs'], summary: 'Cancel a queued or running job', params: idParams, response: { 200: jobOut } }, preHandler: a.requireRole('operator') }, async (req) => {
+  r.post('/api/jobs/:id/cancel/', { schema: { tags: ['jobs'], summary: 'Cancel a queued or running job', params: idParams, response: { 200: jobOut } }, preValidation: a.requireRole('operator') }, async (req) => {
     await cancelJob(a.db, req.params.id);
     return presentJob(await a.db.selectFrom('jobs').selectAll().where('id', '=', req.params.id).executeTakeFirst());
   });
 
-  r.get('/api/schedules/', { schema: { tags: ['jobs'], summary: 'Schedules', response: { 200: z.object({ count: z.number(), next: z.string().nullable(), previous: z.string().nullable(), results: z.array(scheduleOut) }) } }, preHandler: a.requireRole('viewer') }, async () => {
+  r.get('/api/schedules/', { schema: { tags: ['jobs'], summary: 'Schedules', response: { 200: z.object({ count: z.number(), next: z.string().nullable(), previous: z.string().nullable(), results: z.array(scheduleOut) }) } }, preValidation: a.requireRole('viewer') }, async () => {
     const rows = await a.db.selectFrom('schedules').selectAll().orderBy('name').execute();
     return { count: rows.length, next: null, previous: null, results: rows.map(presentSchedule) };
   });
@@ -84,7 +84,7 @@ export default async function jobRoutes(app: FastifyInstance): Promise<void> {
     return nextCronRun(body.cron).toISOString();
   };
 
-  r.post('/api/schedules/', { schema: { tags: ['jobs'], summary: 'Create a schedule (cron, UTC)', body: scheduleIn, response: { 201: scheduleOut } }, preHandler: a.requireRole('admin') }, async (req, reply) => {
+  r.post('/api/schedules/', { schema: { tags: ['jobs'], summary: 'Create a schedule (cron, UTC)', body: scheduleIn, response: { 201: scheduleOut } }, preValidation: a.requireRole('admin') }, async (req, reply) => {
     const next = await validateSchedule(req.body);
     await assertUnique(a.db, 'schedules', 'name', req.body.name, null);
     const t = now();
@@ -92,7 +92,7 @@ export default async function jobRoutes(app: FastifyInstance): Promise<void> {
     return reply.code(201).send(presentSchedule(await a.db.selectFrom('schedules').selectAll().where('id', '=', row.id).executeTakeFirst()));
   });
 
-  r.patch('/api/schedules/:id/', { schema: { tags: ['jobs'], summary: 'Change a schedule', params: idParams, body: scheduleIn.partial(), response: { 200: scheduleOut } }, preHandler: a.requireRole('admin') }, async (req) => {
+  r.patch('/api/schedules/:id/', { schema: { tags: ['jobs'], summary: 'Change a schedule', params: idParams, body: scheduleIn.partial(), response: { 200: scheduleOut } }, preValidation: a.requireRole('admin') }, async (req) => {
     const s = await a.db.selectFrom('schedules').selectAll().where('id', '=', req.params.id).executeTakeFirst();
     if (!s) throw new NotFoundError('schedule', req.params.id);
     const merged = { kind: s.kind, payload: json(s.payload, {}), cron: s.cron, ...req.body };
@@ -105,7 +105,7 @@ export default async function jobRoutes(app: FastifyInstance): Promise<void> {
     return presentSchedule(await a.db.selectFrom('schedules').selectAll().where('id', '=', s.id).executeTakeFirst());
   });
 
-  r.delete('/api/schedules/:id/', { schema: { tags: ['jobs'], summary: 'Delete a schedule', params: idParams }, preHandler: a.requireRole('admin') }, async (req, reply) => {
+  r.delete('/api/schedules/:id/', { schema: { tags: ['jobs'], summary: 'Delete a schedule', params: idParams }, preValidation: a.requireRole('admin') }, async (req, reply) => {
     const res = await a.db.deleteFrom('schedules').where('id', '=', req.params.id).executeTakeFirst();
     if (Number(res.numDeletedRows) === 0) throw new NotFoundError('schedule', req.params.id);
     return reply.code(204).send();

@@ -5,7 +5,8 @@ import { dialectOf, now, type Db, type Executor } from '../platform/db.ts';
 import { NotFoundError, ValidationError, ConflictError } from '../platform/errors.ts';
 import { jobDefinition, jobKinds } from './registry.ts';
 
-export const LEASE_MS = 60_000;
+/** How long a claimed job stays ours without renewal (a dead worker's job is re-claimed after it). */
+export const LEASE_MS = Number(process.env.PEERDESK_JOB_LEASE_MS ?? 60_000);
 
 /** Queues a job after validating its payload against the kind's schema. */
 export async function enqueueJob(db: Executor, kind: string, payload: unknown, opts: { userId?: number | null; runAfter?: Date; scheduleId?: number | null } = {}): Promise<number> {

@@ -3,7 +3,9 @@ import type { JobDefinition } from './job.types.ts';
 
 const modules: (() => Promise<{ jobs: JobDefinition[] }>)[] = [
   () => import('./builtin.jobs.ts'),
-  () => import('../peeringdb/peeringdb.jobs.ts').catch(() => ({ jobs: [] })),
+  ...['../peeringdb/peeringdb.jobs.ts', '../irr/irr.jobs.ts', '../templates/templates.jobs.ts'].map(
+    (path) => () => (import(path) as Promise<{ jobs: JobDefinition[] }>).catch((err) => (err?.code === 'ERR_MODULE_NOT_FOUND' ? { jobs: [] } : Promise.reject(err))),
+  ),
 ];
 
 let cache: Map<string, JobDefinition> | null = null;

@@ -45,7 +45,7 @@ async function execute(db: Db, job: Record<string, any>, workerId: string, logge
     } catch {
       /* the next tick retries */
     }
-  }, Math.min(LEASE_MS / 3, 5000));
+  }, Math.min(LEASE_MS / 3, 1000));
   try {
     const payload = def.payload.parse(JSON.parse(job.payload || '{}'));
     await appendLog(db, jobId, `attempt ${job.attempts} started on ${workerId}`);

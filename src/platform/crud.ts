@@ -332,7 +332,7 @@ export function registerResource(app: FastifyInstance, res: Resource): void {
     return reply.code(code).send(present(req, row, secrets));
   };
 
-  r.get(base, { schema: { tags: [res.tag], summary: `List ${res.path}`, querystring: listQuery, response: { 200: pageSchema(z.union([res.output, res.briefOutput])) } }, preHandler: a.requireRole('viewer') }, async (req) => {
+  r.get(base, { schema: { tags: [res.tag], summary: `List ${res.path}`, querystring: listQuery, response: { 200: pageSchema(z.union([res.output, res.briefOutput])) } }, preValidation: a.requireRole('viewer') }, async (req) => {
     const q = req.query as Row;
     const secrets = wantSecrets(req, q);
     const { count, rows } = await listRows(res, a.db, q);
@@ -340,32 +340,32 @@ export function registerResource(app: FastifyInstance, res: Resource): void {
     return { count, ...pageLinks(req, count, q.limit, q.offset), results: rows.map((row) => (brief ? res.brief(row) : present(req, row, secrets))) };
   });
 
-  r.get(`${base}:id/`, { schema: { tags: [res.tag], summary: `Get one ${res.objectType}`, params: idParams, querystring: pageQuery.pick({ include_secrets: true, brief: true }), response: { 200: res.output } }, preHandler: a.requireRole('viewer') }, async (req, reply) => {
+  r.get(`${base}:id/`, { schema: { tags: [res.tag], summary: `Get one ${res.objectType}`, params: idParams, querystring: pageQuery.pick({ include_secrets: true, brief: true }), response: { 200: res.output } }, preValidation: a.requireRole('viewer') }, async (req, reply) => {
     const secrets = wantSecrets(req, req.query);
     const row = await loadRow(res, a.db, req.params.id);
     if (req.query.brief === '1' || req.query.brief === 'true') return reply.header('etag', etagOf(row)).send(res.brief(row));
     return sendOne(reply, req, row, secrets);
   });
 
-  r.post(base, { schema: { tags: [res.tag], summary: `Create a ${res.objectType}`, body: res.input, response: { 201: res.output } }, preHandler: a.requireRole(writeRole) }, async (req, reply) => {
+  r.post(base, { schema: { tags: [res.tag], summary: `Create a ${res.objectType}`, body: res.input, response: { 201: res.output } }, preValidation: a.requireRole(writeRole) }, async (req, reply) => {
     const row = await tx((db) => createOne(res, ctxOf(req, db), req.body as Row));
     return sendOne(reply, req, row, false, 201);
   });
 
-  r.put(`${base}:id/`, { schema: { tags: [res.tag], summary: `Replace a ${res.objectType}`, params: idParams, body: res.input, response: { 200: res.output } }, preHandler: a.requireRole(writeRole) }, async (req, reply) => {
+  r.put(`${base}:id/`, { schema: { tags: [res.tag], summary: `Replace a ${res.objectType}`, params: idParams, body: res.input, response: { 200: res.output } }, preValidation: a.requireRole(writeRole) }, async (req, reply) => {
     const expected = ifMatch(req, req.params.id);
     const row = await tx((db) => updateOne(res, ctxOf(req, db), req.params.id, req.body as Row, expected));
     return sendOne(reply, req, row, false);
   });
 
   const partial = res.input.partial();
-  r.patch(`${base}:id/`, { schema: { tags: [res.tag], summary: `Update fields of a ${res.objectType}`, params: idParams, body: partial, response: { 200: res.output } }, preHandler: a.requireRole(writeRole) }, async (req, reply) => {
+  r.patch(`${base}:id/`, { schema: { tags: [res.tag], summary: `Update fields of a ${res.objectType}`, params: idParams, body: partial, response: { 200: res.output } }, preValidation: a.requireRole(writeRole) }, async (req, reply) => {
     const expected = ifMatch(req, req.params.id);
     const row = await tx((db) => updateOne(res, ctxOf(req, db), req.params.id, req.body as Row, expected));
     return sendOne(reply, req, row, false);
   });
 
-  r.delete(`${base}:id/`, { schema: { tags: [res.tag], summary: `Delete a ${res.objectType}`, params: idParams }, preHandler: a.requireRole(writeRole) }, async (req, reply) => {
+  r.delete(`${base}:id/`, { schema: { tags: [res.tag], summary: `Delete a ${res.objectType}`, params: idParams }, preValidation: a.requireRole(writeRole) }, async (req, reply) => {
     const expected = ifMatch(req, req.params.id);
     await tx((db) => deleteOne(res, ctxOf(req, db), req.params.id, expected));
     return reply.code(204).send();
@@ -385,7 +385,7 @@ export function registerResource(app: FastifyInstance, res: Resource): void {
       throw err;
     }
   };
-  r.post(`${base}bulk/`, { schema: { tags: [res.tag], summary: `Create several ${res.path} (all or nothing)`, body: z.array(res.input).min(1).max(1000), response: { 201: z.array(res.output) } }, preHandler: a.requireRole(writeRole) }, async (req, reply) => {
+  r.post(`${base}bulk/`, { schema: { tags: [res.tag], summary: `Create several ${res.path} (all or nothing)`, body: z.array(res.input).min(1).max(1000), response: { 201: z.array(res.output) } }, preValidation: a.requireRole(writeRole) }, async (req, reply) => {
     const rows = await tx(async (db) => {
       const out: Row[] = [];
       for (const [i, item] of (req.body as Row[]).entries()) out.push(await atIndex(i, () => createOne(res, ctxOf(req, db), item)));
@@ -393,7 +393,7 @@ export function registerResource(app: FastifyInstance, res: Resource): void {
     });
     return reply.code(201).send(rows.map((row) => present(req, row, false)));
   });
-  r.patch(`${base}bulk/`, { schema: { tags: [res.tag], summary: `Update several ${res.path} (all or nothing)`, body: bulkUpdate, response: { 200: z.array(res.output) } }, preHandler: a.requireRole(writeRole) }, async (req) => {
+  r.patch(`${base}bulk/`, { schema: { tags: [res.tag], summary: `Update several ${res.path} (all or nothing)`, body: bulkUpdate, response: { 200: z.array(res.output) } }, preValidation: a.requireRole(writeRole) }, async (req) => {
     const rows = await tx(async (db) => {
       const out: Row[] = [];
       for (const [i, { id, ...item }] of (req.body as Row[]).entries()) out.push(await atIndex(i, () => updateOne(res, ctxOf(req, db), id, item, null)));
@@ -401,7 +401,7 @@ export function registerResource(app: FastifyInstance, res: Resource): void {
     });
     return rows.map((row) => present(req, row, false));
   });
-  r.delete(`${base}bulk/`, { schema: { tags: [res.tag], summary: `Delete several ${res.path} (all or nothing)`, body: bulkDelete }, preHandler: a.requireRole(writeRole) }, async (req, reply) => {
+  r.delete(`${base}bulk/`, { schema: { tags: [res.tag], summary: `Delete several ${res.path} (all or nothing)`, body: bulkDelete }, preValidation: a.requireRole(writeRole) }, async (req, reply) => {
     await tx(async (db) => {
       for (const [i, { id }] of (req.body as Row[]).entries()) await atIndex(i, () => deleteOne(res, ctxOf(req, db), id, null));
     });

@@ -1,6 +1,6 @@
 // The HTTP server: Fastify with Zod schemas, OpenAPI, auth on every route, problem+json errors, metrics.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
+import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, jsonSchemaTransformObject, validatorCompiler } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
@@ -45,7 +45,6 @@ function zodFields(err: any): { field: string; message: string }[] {
 export async function buildServer(ctx: AppContext, registerRoutes: (app: FastifyInstance) => Promise<void>): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: ctx.logger.child({ component: 'http' }),
-    logController: { disableRequestLogging: true } as any,
     bodyLimit: ctx.config.PEERDESK_BODY_LIMIT,
     genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && /^[\w-]{1,64}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : randomUUID()),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
@@ -82,6 +81,7 @@ export async function buildServer(ctx: AppContext, registerRoutes: (app: Fastify
       security: [{ token: [] }, { session: [] }],
     },
     transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
   });
   await app.register(import('@fastify/swagger-ui'), { routePrefix: '/api/docs', uiConfig: { docExpansion: 'none', deepLinking: true } });
 
@@ -139,6 +139,6 @@ export async function buildServer(ctx: AppContext, registerRoutes: (app: Fastify
 
   app.setNotFoundHandler((req, reply) => problem(reply, req, 404, 'not_found', `no route ${req.method} ${req.url.split('?')[0]}`));
 
-  await registerRoutes(app);
-  return app;
+  await registerRoutes(app as unknown as FastifyInstance);
+  return app as unknown as FastifyInstance;
 }

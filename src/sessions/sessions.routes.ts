@@ -21,34 +21,34 @@ export default async function sessionRoutes(app: FastifyInstance): Promise<void>
 
   r.post('/api/peering-sessions/wizard/', {
     schema: { tags: ['peering'], summary: 'Create sessions from the five-step wizard (peer ASN if new, one BGP peer + session per address)', body: wizardInput, response: { 201: z.array(sessionOutput) } },
-    preHandler: a.requireRole('operator'),
+    preValidation: a.requireRole('operator'),
   }, async (req, reply) => {
     const ids = await tx((db) => createFromWizard(ctxOf(req, db), req.body));
-    return reply.code(201).send(await present(ids));
+    return reply.code(201).send((await present(ids)) as any);
   });
 
   const idParams = z.object({ id: z.coerce.number().int().min(1) });
   for (const [action, enabled] of [['admin-up', true], ['admin-down', false]] as const) {
     r.post(`/api/peering-sessions/:id/${action}/`, {
       schema: { tags: ['peering'], summary: `${action === 'admin-up' ? 'Enable' : 'Shut down'} the session's BGP peer`, params: idParams, response: { 200: sessionOutput } },
-      preHandler: a.requireRole('operator'),
+      preValidation: a.requireRole('operator'),
     }, async (req) => {
       const [row] = await tx((db) => setAdminState(ctxOf(req, db), [req.params.id], enabled));
-      return peeringSessions.present(row, { includeSecrets: false, secrets: a.secrets });
+      return peeringSessions.present(row, { includeSecrets: false, secrets: a.secrets }) as any;
     });
   }
 
   r.post('/api/peering-sessions/bulk-admin/', {
     schema: { tags: ['peering'], summary: 'Admin up or down several sessions (all or nothing)', body: z.object({ ids: z.array(z.number().int().min(1)).min(1).max(1000), enabled: z.boolean() }).strict(), response: { 200: z.array(sessionOutput) } },
-    preHandler: a.requireRole('operator'),
+    preValidation: a.requireRole('operator'),
   }, async (req) => {
     const rows = await tx((db) => setAdminState(ctxOf(req, db), req.body.ids, req.body.enabled));
-    return rows.map((row) => peeringSessions.present(row, { includeSecrets: false, secrets: a.secrets }));
+    return rows.map((row) => peeringSessions.present(row, { includeSecrets: false, secrets: a.secrets })) as any;
   });
 
   r.post('/api/peering-sessions/bulk-delete/', {
     schema: { tags: ['peering'], summary: 'Delete sessions, optionally with their BGP peers (all or nothing)', body: z.object({ ids: z.array(z.number().int().min(1)).min(1).max(1000), delete_bgp_peers: z.boolean().optional() }).strict() },
-    preHandler: a.requireRole('operator'),
+    preValidation: a.requireRole('operator'),
   }, async (req, reply) => {
     await tx((db) => deleteSessions(ctxOf(req, db), req.body.ids, req.body.delete_bgp_peers ?? false));
     return reply.code(204).send();
@@ -62,7 +62,7 @@ export default async function sessionRoutes(app: FastifyInstance): Promise<void>
       querystring: z.object({ limit: z.coerce.number().int().min(1).max(10_000).default(500) }),
       response: { 200: z.array(z.object({ time: z.string(), state: z.string(), previous_state: z.string().nullable(), reason: z.string().nullable(), prefixes_received: z.number().int().nullable(), prefixes_accepted: z.number().int().nullable(), prefixes_advertised: z.number().int().nullable() })) },
     },
-    preHandler: a.requireRole('viewer'),
+    preValidation: a.requireRole('viewer'),
   }, async (req) => {
     const s = await loadRow(peeringSessions, a.db, req.params.id);
     const rows = await a.db.selectFrom('session_state_events').selectAll().where('bgp_peer_id', '=', s.bgp_peer_id).orderBy('time', 'desc').limit(req.query.limit).execute();

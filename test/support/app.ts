@@ -1,0 +1,65 @@
+// Test application: the real server on a fresh database, with a user and token per role.
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import { createApp, type PeerdeskApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/platform/config.ts';
+import { createToken, createUser } from '../../src/auth/auth.service.ts';
+import { createTestDb, type Engine, type TestDb } from './db.ts';
+
+export interface TestApp {
+  pd: PeerdeskApp;
+  app: FastifyInstance;
+  tdb: TestDb;
+  tokens: { viewer: string; operator: string; admin: string };
+  /** Calls the API as a role (default admin); returns status, parsed JSON body and headers. */
+  api(method: string, url: string, body?: unknown, opts?: { role?: 'viewer' | 'operator' | 'admin' | 'anonymous'; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Record<string, any> }>;
+  close(): Promise<void>;
+}
+
+/** Starts the app on an engine with users admin/operator/viewer and a token each. */
+export async function startTestApp(engine: Engine): Promise<TestApp> {
+  const tdb = await createTestDb(engine);
+  const config = loadConfig({ PEERDESK_ADMIN_PASSWORD: 'admin-password', PEERDESK_LOG_LEVEL: 'silent', PEERDESK_SECRET_KEY: 'k'.repeat(40), PEERDESK_LOGIN_RATE_LIMIT: '5' });
+  const pd = await createApp({ config, db: tdb.db, worker: false });
+  const adminId = Number((await tdb.db.selectFrom('users').select('id').where('username', '=', 'admin').executeTakeFirstOrThrow()).id);
+  const op = await createUser(tdb.db, { username: 'operator', password: 'operator-password', role: 'operator' });
+  const vw = await createUser(tdb.db, { username: 'viewer', password: 'viewer-password', role: 'viewer' });
+  const tokens = {
+    admin: (await createToken(tdb.db, adminId)).key,
+    operator: (await createToken(tdb.db, op.id)).key,
+    viewer: (await createToken(tdb.db, vw.id)).key,
+  };
+  const app = pd.app;
+  return {
+    pd,
+    app,
+    tdb,
+    tokens,
+    async api(method, url, body, opts = {}) {
+      const role = opts.role ?? 'admin';
+      const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+      if (role !== 'anonymous') headers.authorization = `Token ${tokens[role]}`;
+      const req: InjectOptions = { method: method as any, url, headers };
+      if (body !== undefined) req.payload = body as any;
+      const res = await app.inject(req);
+      let parsed: any = res.body;
+      try {
+        parsed = res.body ? JSON.parse(res.body) : null;
+      } catch {
+        /* text */
+      }
+      return { status: res.statusCode, body: parsed, headers: res.headers };
+    },
+    async close() {
+      await app.close();
+      await tdb.drop();
+    },
+  };
+}
+
+/** Counts rows in every application table (to prove a failed write left nothing behind). */
+export async function tableCounts(tdb: TestDb): Promise<Record<string, number>> {
+  const tables = ['relationships', 'peer_asns', 'fabrics', 'peering_networks', 'peering_connections', 'platforms', 'routers', 'peer_groups', 'bgp_peers', 'bgp_peer_address_families', 'peering_sessions', 'prefix_lists', 'prefix_list_entries', 'routing_policies', 'communities', 'bfd_profiles', 'users', 'api_tokens', 'schedules', 'jobs'];
+  const out: Record<string, number> = {};
+  for (const t of tables) out[t] = Number((await tdb.db.selectFrom(t).select((eb) => eb.fn.countAll().as('c')).executeTakeFirstOrThrow()).c);
+  return out;
+}
