@@ -131,8 +131,6 @@ async function staticUi(app: FastifyInstance) {
     return;
   }
   await app.register(import('@fastify/static'), { root: dist, prefix: '/', wildcard: false });
-  app.setNotFoundHandler((req, reply) => {
-    if (req.method === 'GET' && !req.url.startsWith('/api/') && req.url !== '/metrics') return reply.sendFile('index.html');
-    return reply.code(404).type('application/problem+json').send({ type: 'https://peerdesk.dev/problems/not_found', title: 'not found', status: 404, code: 'not_found', detail: `no route ${req.method} ${req.url.split('?')[0]}`, errors: [] });
-  });
+  // Client-side routes: unknown non-API GETs get the SPA shell (see the not-found handler in http.ts).
+  (app as any).spaFallback = true;
 }

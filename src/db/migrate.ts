@@ -2,6 +2,7 @@
 import { readdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+import { sql } from 'kysely';
 import type { Db } from '../platform/db.ts';
 
 const dir = fileURLToPath(new URL('./migrations/', import.meta.url));
@@ -24,7 +25,26 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
     const failed = results?.find((r) => r.status === 'Error');
     throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${(error as Error).message ?? error}`);
   }
+  await ensureWriteNotifications(db);
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+const QUIET = ['jobs', 'job_logs', 'workers', 'ui_sessions', 'api_tokens', 'changes', 'peerdesk_migrations', 'peerdesk_migrations_lock'];
+
+/**
+ * PostgreSQL: every table the API reads gets a statement trigger that NOTIFYs at commit, so each
+ * process can invalidate its read caches (see platform/generation.ts). Idempotent; covers tables
+ * added by any migration.
+ */
+async function ensureWriteNotifications(db: Db): Promise<void> {
+  if (!(db.getExecutor().adapter as object).constructor.name.toLowerCase().includes('postgres')) return;
+  await sql`create or replace function peerdesk_notify_write() returns trigger language plpgsql as $$
+    begin perform pg_notify('peerdesk_write', tg_table_name); return null; end $$`.execute(db);
+  const tables = await sql<{ tablename: string }>`select tablename from pg_tables where schemaname = current_schema()`.execute(db);
+  for (const { tablename } of tables.rows) {
+    if (QUIET.includes(tablename)) continue;
+    await sql.raw(`create or replace trigger peerdesk_notify_write after insert or update or delete or truncate on "${tablename}" for each statement execute function peerdesk_notify_write()`).execute(db);
+  }
 }
 
 /** Names of migrations not yet applied (for /api/health). */

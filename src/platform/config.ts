@@ -21,6 +21,7 @@ const schema = z.object({
   PEERDESK_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PEERDESK_METRICS_PUBLIC: bool.default(true),
   PEERDESK_WORKER: bool.default(true),
+  PEERDESK_API_CACHE: bool.default(true),
   PEERDESK_PEERINGDB_URL: z.string().url().default('https://www.peeringdb.com/api'),
   PEERDESK_PEERINGDB_API_KEY: z.string().optional(),
   PEERDESK_IRR_HOST: z.string().default('rr.ntt.net:43'),

@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Executor } from './db.ts';
-import { icontains, isForeignKeyViolation, isUniqueViolation, now } from './db.ts';
+import { generationOf, icontains, isForeignKeyViolation, isUniqueViolation, now } from './db.ts';
 import { ConflictError, DomainError, NotFoundError, PreconditionFailedError, ValidationError, type FieldError } from './errors.ts';
 import type { SecretBox } from './crypto.ts';
 import type { Principal, Role } from '../auth/auth.service.ts';
@@ -54,6 +54,8 @@ export interface Resource {
   present(row: Row, opts: PresentOptions): Row;
   brief(row: Row): Row;
   filters: Record<string, Filter>;
+  /** The main table alone (aliased `t`) for counting, when every filter is written on `t`. */
+  countQuery?(db: Executor): Query;
   /** Qualified columns searched by `q`. */
   search: string[];
   /** Ordering names to qualified columns. */
@@ -172,7 +174,11 @@ export interface ListParams {
 
 /** Applies filters, search and ordering, and returns one page plus the total count. */
 export async function listRows(res: Resource, db: Executor, params: Row): Promise<{ count: number; rows: Row[] }> {
+  const searching = typeof params.q === 'string' && params.q.trim() !== '' && res.search.length > 0;
+  // Counting without the presentation joins when the resource allows it (its filters are on `t`).
+  const narrowCount = !searching && res.countQuery;
   let q = res.query(db);
+  let cq = narrowCount ? res.countQuery!(db) : null;
   const errors: FieldError[] = [];
   for (const [name, f] of Object.entries(res.filters)) {
     const raw = params[name];
@@ -183,13 +189,14 @@ export async function listRows(res: Resource, db: Executor, params: Row): Promis
       continue;
     }
     q = f.apply(q, parsed.data);
+    if (cq) cq = f.apply(cq, parsed.data);
   }
   if (errors.length) throw new ValidationError(errors);
-  if (typeof params.q === 'string' && params.q.trim() && res.search.length) {
+  if (searching) {
     const needle = params.q.trim();
     q = q.where((eb) => eb.or(res.search.map((c) => eb(icontains(c, needle) as any, '=', true as any) as any)));
   }
-  const countRow = await q.clearSelect().select(sql<number>`count(*)`.as('count')).executeTakeFirst();
+  const countRow = await (cq ?? q.clearSelect()).select(sql<number>`count(*)`.as('count')).executeTakeFirst();
   const orderSpec = (typeof params.ordering === 'string' && params.ordering) || res.defaultOrdering;
   for (const part of orderSpec.split(',').map((s) => s.trim()).filter(Boolean)) {
     const desc = part.startsWith('-');
@@ -199,7 +206,12 @@ export async function listRows(res: Resource, db: Executor, params: Row): Promis
     q = q.orderBy(col, desc ? 'desc' : 'asc');
   }
   q = q.orderBy('t.id', 'asc').limit(params.limit).offset(params.offset);
-  const rows = await q.execute();
+  // Two phases: page ids with only what filtering and ordering need (the planners drop unused
+  // joins), then the presentation joins for those ids alone.
+  const ids = (await q.clearSelect().select('t.id as id').execute()).map((r) => r.id);
+  const byId = new Map<unknown, Row>();
+  if (ids.length) for (const r of await res.query(db).where('t.id', 'in', ids).execute()) byId.set(r.id, r);
+  const rows = ids.map((id) => byId.get(id)).filter((r): r is Row => r !== undefined);
   if (res.enrich && rows.length) await res.enrich(db, rows);
   return { count: Number(countRow?.count ?? 0), rows };
 }
@@ -275,6 +287,60 @@ export async function deleteOne(res: Resource, ctx: WriteContext, id: number, ex
   await recordChange(ctx.db, actorOf(ctx), { action: 'delete', objectType: res.objectType, objectId: id, repr: res.repr(existing), before: presentPlain(res, existing, ctx.secrets) });
 }
 
+// ---------- read cache ----------------------------------------------------------------------------
+
+/**
+ * Serialized list pages keyed by data generation and URL: any write anywhere changes the generation
+ * (see generation.ts), so entries never go stale, they just stop being found. Bounded by bytes.
+ */
+export class ResponseCache {
+  #map = new Map<string, string>();
+  #inflight = new Map<string, Promise<string>>();
+  #bytes = 0;
+  readonly maxBytes: number;
+  constructor(maxBytes = 64 * 1024 * 1024) {
+    this.maxBytes = maxBytes;
+  }
+  /** The cached body for a key, refreshed as most recently used. */
+  get(key: string): string | undefined {
+    const v = this.#map.get(key);
+    if (v !== undefined) {
+      this.#map.delete(key);
+      this.#map.set(key, v);
+    }
+    return v;
+  }
+  /** The cached body, or the one being computed for the same key (concurrent misses share one query). */
+  async getOrCompute(key: string, compute: () => Promise<string>): Promise<{ body: string; hit: boolean }> {
+    const cached = this.get(key);
+    if (cached !== undefined) return { body: cached, hit: true };
+    let pending = this.#inflight.get(key);
+    if (!pending) {
+      pending = compute().then((body) => {
+        this.set(key, body);
+        return body;
+      });
+      this.#inflight.set(key, pending);
+      pending.finally(() => this.#inflight.delete(key)).catch(() => {});
+      return { body: await pending, hit: false };
+    }
+    return { body: await pending, hit: true };
+  }
+  /** Stores a body, evicting the least recently used entries beyond the byte budget. */
+  set(key: string, body: string): void {
+    if (body.length > this.maxBytes / 8) return;
+    const old = this.#map.get(key);
+    if (old !== undefined) this.#bytes -= old.length;
+    this.#map.set(key, body);
+    this.#bytes += body.length;
+    for (const [k, v] of this.#map) {
+      if (this.#bytes <= this.maxBytes) break;
+      this.#map.delete(k);
+      this.#bytes -= v.length;
+    }
+  }
+}
+
 // ---------- routes --------------------------------------------------------------------------------
 
 const pageSchema = (item: z.ZodType) =>
@@ -332,12 +398,20 @@ export function registerResource(app: FastifyInstance, res: Resource): void {
     return reply.code(code).send(present(req, row, secrets));
   };
 
-  r.get(base, { schema: { tags: [res.tag], summary: `List ${res.path}`, querystring: listQuery, response: { 200: pageSchema(z.union([res.output, res.briefOutput])) } }, preValidation: a.requireRole('viewer') }, async (req) => {
+  r.get(base, { schema: { tags: [res.tag], summary: `List ${res.path}`, querystring: listQuery, response: { 200: pageSchema(z.union([res.output, res.briefOutput])) } }, preValidation: a.requireRole('viewer') }, async (req, reply) => {
     const q = req.query as Row;
     const secrets = wantSecrets(req, q);
-    const { count, rows } = await listRows(res, a.db, q);
-    const brief = q.brief === '1' || q.brief === 'true';
-    return { count, ...pageLinks(req, count, q.limit, q.offset), results: rows.map((row) => (brief ? res.brief(row) : present(req, row, secrets))) };
+    const gen = a.responseCache && !secrets ? generationOf(a.db) : undefined;
+    const key = gen?.reliable ? `${gen.current()}|${req.url}` : null;
+    const compute = async () => {
+      const { count, rows } = await listRows(res, a.db, q);
+      const brief = q.brief === '1' || q.brief === 'true';
+      return JSON.stringify({ count, ...pageLinks(req, count, q.limit, q.offset), results: rows.map((row) => (brief ? res.brief(row) : present(req, row, secrets))) });
+    };
+    if (!key) return reply.type('application/json; charset=utf-8').send(await compute());
+    const { body, hit } = await (a.responseCache as ResponseCache).getOrCompute(key, compute);
+    if (hit) reply.header('x-cache', 'hit');
+    return reply.type('application/json; charset=utf-8').send(body);
   });
 
   r.get(`${base}:id/`, { schema: { tags: [res.tag], summary: `Get one ${res.objectType}`, params: idParams, querystring: pageQuery.pick({ include_secrets: true, brief: true }), response: { 200: res.output } }, preValidation: a.requireRole('viewer') }, async (req, reply) => {

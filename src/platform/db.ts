@@ -2,6 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import { DataGeneration, writeTracker } from './generation.ts';
 
 /** The application database handle; tables are described per domain, so it is typed loosely here. */
 export type Db = Kysely<any>;
@@ -11,6 +12,12 @@ export type Executor = Kysely<any> | Transaction<any>;
 export type Dialect = 'sqlite' | 'postgres';
 
 const dialects = new WeakMap<object, Dialect>();
+const generations = new WeakMap<object, DataGeneration>();
+
+/** The data generation of a handle (see generation.ts); caches key their entries by it. */
+export function generationOf(db: Db): DataGeneration | undefined {
+  return generations.get(db);
+}
 
 /** Which engine a handle talks to (transactions inherit it from their parent). */
 export function dialectOf(db: Executor): Dialect {
@@ -38,6 +45,15 @@ export async function openDb(url: string): Promise<Db> {
     });
     const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
     dialects.set(db, 'postgres');
+    const gen = new DataGeneration();
+    generations.set(db, gen);
+    listenForWrites(pool, gen);
+    const destroy = db.destroy.bind(db);
+    (db as any).destroy = async () => {
+      gen.setListening(false);
+      await (gen as any).listener?.end?.().catch(() => {});
+      await destroy();
+    };
     return db;
   }
   if (!url.startsWith('sqlite:')) throw new Error(`unsupported database URL: ${url}`);
@@ -49,8 +65,11 @@ export async function openDb(url: string): Promise<Db> {
   conn.pragma('foreign_keys = ON');
   conn.pragma('busy_timeout = 5000');
   conn.pragma('synchronous = NORMAL');
-  const db = new Kysely<any>({ dialect: new SqliteDialect({ database: withBooleanParams(conn) }) });
+  const gen = new DataGeneration();
+  gen.useDataVersion(() => conn.pragma('data_version', { simple: true }) as number);
+  const db = new Kysely<any>({ dialect: new SqliteDialect({ database: withBooleanParams(conn) }), plugins: [writeTracker(gen)] });
   dialects.set(db, 'sqlite');
+  generations.set(db, gen);
   return db;
 }
 
@@ -95,4 +114,42 @@ function withBooleanParams(conn: any): any {
       return typeof v === 'function' ? v.bind(target) : v;
     },
   });
+}
+
+/** Keeps one LISTEN connection open; each NOTIFY from the write triggers bumps the generation. */
+function listenForWrites(pool: any, gen: DataGeneration): void {
+  let stopped = false;
+  const connect = async () => {
+    if (stopped) return;
+    let client: any;
+    let released = false;
+    const release = () => {
+      if (!released) {
+        released = true;
+        client?.release(true);
+      }
+    };
+    try {
+      client = await pool.connect();
+      (gen as any).listener = {
+        end: async () => {
+          stopped = true;
+          release();
+        },
+      };
+      client.on('notification', () => gen.bump());
+      client.on('error', () => {
+        gen.setListening(false);
+        release();
+        if (!stopped) setTimeout(connect, 1000).unref();
+      });
+      await client.query('LISTEN peerdesk_write');
+      gen.setListening(true);
+    } catch {
+      gen.setListening(false);
+      release();
+      if (!stopped) setTimeout(connect, 1000).unref();
+    }
+  };
+  void connect();
 }

@@ -9,6 +9,8 @@ import type { SecretBox } from './crypto.ts';
 import { DomainError, ForbiddenError, RateLimitedError, UnauthorizedError } from './errors.ts';
 import { authenticateSession, authenticateToken, roleAtLeast, type Principal, type Role } from '../auth/auth.service.ts';
 import { httpDuration, httpRequests } from './metrics.ts';
+import { ResponseCache } from './crud.ts';
+import { generationOf } from './db.ts';
 
 export interface AppContext {
   db: Db;
@@ -55,6 +57,7 @@ export async function buildServer(ctx: AppContext, registerRoutes: (app: Fastify
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 
   app.decorate('db', ctx.db);
+  app.decorate('responseCache', ctx.config.PEERDESK_API_CACHE ? new ResponseCache() : null);
   app.decorate('secrets', ctx.secrets);
   app.decorate('config', ctx.config);
   app.decorateRequest('principal', null);
@@ -111,6 +114,8 @@ export async function buildServer(ctx: AppContext, registerRoutes: (app: Fastify
   });
 
   app.addHook('onResponse', async (req, reply) => {
+    // Read-your-writes on PostgreSQL: don't wait for the commit notification to invalidate caches.
+    if (!['GET', 'HEAD', 'OPTIONS'].includes(req.method)) generationOf(ctx.db)?.bump();
     const route = req.routeOptions?.url ?? 'unmatched';
     httpRequests.inc({ method: req.method, route, status: String(reply.statusCode) });
     const started = (req as any).startedAt as bigint | undefined;
@@ -137,7 +142,11 @@ export async function buildServer(ctx: AppContext, registerRoutes: (app: Fastify
     return problem(reply, req, 500, 'internal_error', 'internal error; the request id is in the server log');
   });
 
-  app.setNotFoundHandler((req, reply) => problem(reply, req, 404, 'not_found', `no route ${req.method} ${req.url.split('?')[0]}`));
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0];
+    if ((app as any).spaFallback && req.method === 'GET' && !path.startsWith('/api/') && path !== '/metrics') return (reply as any).sendFile('index.html');
+    return problem(reply, req, 404, 'not_found', `no route ${req.method} ${path}`);
+  });
 
   await registerRoutes(app as unknown as FastifyInstance);
   return app as unknown as FastifyInstance;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { sql } from 'kysely';
 import { baseOutput, optText, slug } from '../platform/fields.ts';
-import { assertExists, bool, boolFilter, idFilter, nullableIdFilter, textFilter, type Query, type Resource, type Row, type WriteContext } from '../platform/crud.ts';
+import { assertExists, bool, idFilter, nullableIdFilter, textFilter, type Query, type Resource, type Row, type WriteContext } from '../platform/crud.ts';
 import { parseAsn, parseIp, parsePrefix, prefixContains, type ParsedPrefix } from '../platform/ip.ts';
 import { ConflictError, ValidationError } from '../platform/errors.ts';
 import type { Executor } from '../platform/db.ts';
@@ -154,6 +154,11 @@ export async function sessionValues(input: Row, ctx: WriteContext, existing: Row
   return values;
 }
 
+/** A condition on the session's BGP peer, as a subquery on its primary key. */
+function peerWhere(build: (b: any) => any) {
+  return (eb: any) => eb('t.bgp_peer_id', 'in', build(eb.selectFrom('bgp_peers').select('id')));
+}
+
 const asnList = z.preprocess((v) => String(v).split(',').map((s) => parseAsn(s.trim())), z.array(z.number({ message: 'each value must be an ASN' })).min(1));
 
 export const peeringSessions: Resource = {
@@ -171,39 +176,58 @@ export const peeringSessions: Resource = {
   },
   present: presentSession,
   brief: (r) => ({ id: Number(r.id), peer_ip: r.peer_ip, peer_asn: Number(r.asn), router: r.router_name }),
+  // Filters are written on the session row (subqueries on indexed keys) so counting needs no joins.
   filters: {
     id: idFilter('t.id'),
-    relationship: { schema: z.preprocess((v) => String(v).split(',').map((s) => s.trim()), z.array(slug).min(1)), apply: (q, v: string[]) => q.where('rel.slug', 'in', v) },
+    relationship: {
+      schema: z.preprocess((v) => String(v).split(',').map((s) => s.trim()), z.array(slug).min(1)),
+      apply: (q, v: string[]) => q.where('t.relationship_id', 'in', (eb: any) => eb.selectFrom('relationships').select('id').where('slug', 'in', v)),
+    },
     relationship_id: nullableIdFilter('t.relationship_id'),
-    fabric: idFilter('n.fabric_id'),
+    fabric: {
+      schema: z.preprocess((v) => String(v).split(',').map(Number), z.array(z.number().int().min(0)).min(1)),
+      apply: (q, v: number[]) => q.where('t.network_id', 'in', (eb: any) => eb.selectFrom('peering_networks').select('id').where('fabric_id', 'in', v)),
+    },
     network: nullableIdFilter('t.network_id'),
-    router: idFilter('b.router_id'),
+    router: { schema: z.preprocess((v) => String(v).split(',').map(Number), z.array(z.number().int().min(0)).min(1)), apply: (q, v: number[]) => q.where(peerWhere((b) => b.where('router_id', 'in', v))) },
     peer_asn: idFilter('t.peer_asn_id'),
-    asn: { schema: asnList, apply: (q, v: number[]) => q.where('a.asn', 'in', v) },
-    local_asn: { schema: asnList, apply: (q, v: number[]) => q.where('b.local_asn', 'in', v) },
-    peer_group: nullableIdFilter('b.peer_group_id'),
+    asn: { schema: asnList, apply: (q, v: number[]) => q.where('t.peer_asn_id', 'in', (eb: any) => eb.selectFrom('peer_asns').select('id').where('asn', 'in', v)) },
+    local_asn: { schema: asnList, apply: (q, v: number[]) => q.where(peerWhere((b) => b.where('local_asn', 'in', v))) },
+    peer_group: {
+      schema: z.union([z.literal('null'), z.preprocess((v) => String(v).split(',').map(Number), z.array(z.number().int().min(0)).min(1))]),
+      apply: (q, v: 'null' | number[]) => q.where(peerWhere((b) => (v === 'null' ? b.where('peer_group_id', 'is', null) : b.where('peer_group_id', 'in', v)))),
+    },
     state: {
       schema: z.preprocess((v) => String(v).split(',').map((s) => s.trim().toLowerCase()), z.array(z.string().max(20)).min(1)),
       apply: (q, v: string[]) =>
-        q.where((eb) => {
-          const parts: any[] = [];
-          const live = v.filter((s) => s !== 'admin-down');
-          if (live.length) parts.push(eb.and([eb('b.state', 'in', live), eb('b.enabled', '=', true)]));
-          if (v.includes('admin-down')) parts.push(eb('b.enabled', '=', false));
-          return eb.or(parts);
-        }),
+        q.where(
+          peerWhere((b) =>
+            b.where((eb: any) => {
+              const parts: any[] = [];
+              const live = v.filter((s) => s !== 'admin-down');
+              if (live.length) parts.push(eb.and([eb('state', 'in', live), eb('enabled', '=', true)]));
+              if (v.includes('admin-down')) parts.push(eb('enabled', '=', false));
+              return eb.or(parts);
+            }),
+          ),
+        ),
     },
-    family: { schema: z.enum(['4', '6']).transform(Number), apply: (q, v: number) => q.where('b.family', '=', v) },
-    enabled: boolFilter('b.enabled'),
+    family: { schema: z.enum(['4', '6']).transform(Number), apply: (q, v: number) => q.where(peerWhere((b) => b.where('family', '=', v))) },
+    enabled: {
+      schema: z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'),
+      apply: (q, v: boolean) => q.where(peerWhere((b) => b.where('enabled', '=', v))),
+    },
     service_reference: textFilter('t.service_reference'),
-    peer_ip: { schema: z.string().max(64), apply: (q, v: string) => q.where('b.peer_ip', '=', parseIp(v)?.text ?? v) },
+    peer_ip: { schema: z.string().max(64), apply: (q, v: string) => q.where(peerWhere((b) => b.where('peer_ip', '=', parseIp(v)?.text ?? v))) },
   },
+  countQuery: (db) => db.selectFrom('peering_sessions as t'),
   search: ['a.name', 'b.peer_ip', 'b.source_ip', 't.service_reference', 't.notes', 'r.name', 'a.asn', 'f.name'],
   ordering: {
     router: 'r.name', peer: 'a.name', asn: 'a.asn', peer_ip: 'b.peer_ip_key', state: 'b.state', relationship: 'rel.name', fabric: 'f.name',
     prefixes_received: 'b.prefixes_received', state_since: 'b.state_since', created_at: 't.created_at', id: 't.id', service_reference: 't.service_reference',
   },
-  defaultOrdering: 'router,peer_ip',
+  // Newest first: index order, so a filtered page never sorts the whole table.
+  defaultOrdering: '-id',
   prepare: sessionValues,
   repr: (r) => `AS${r.asn ?? '?'} ${r.peer_ip ?? ''}`.trim(),
 };

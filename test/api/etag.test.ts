@@ -62,3 +62,38 @@ describe.each(engines())('ETags and If-Match on %s', (engine) => {
     expect((await t.api('GET', '/api/peer-asns/?asn=1.10')).status).toBe(200);
   });
 });
+
+describe.each(engines())('read cache on %s', (engine) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(engine);
+  });
+  afterAll(async () => t?.close());
+
+  it('serves repeated lists from cache and sees writes made by another process at once', async () => {
+    const { openDb } = await import('../../src/platform/db.ts');
+    await t.api('POST', '/api/relationships/', { name: 'Cached' });
+    const first = await t.api('GET', '/api/relationships/?q=cached');
+    const second = await t.api('GET', '/api/relationships/?q=cached');
+    expect(second.headers['x-cache']).toBe('hit');
+    expect(second.body).toEqual(first.body);
+    // Another process (its own connection) writes: the next read must show it.
+    const other = await openDb(t.tdb.url === 'sqlite::memory:' ? t.tdb.url : t.tdb.url);
+    try {
+      if (engine === 'sqlite') {
+        // An in-memory SQLite database is private to its connection: write through ours instead.
+        await t.tdb.db.updateTable('relationships').set({ name: 'Cached elsewhere' }).where('slug', '=', 'cached').execute();
+      } else {
+        await other.updateTable('relationships').set({ name: 'Cached elsewhere' }).where('slug', '=', 'cached').execute();
+      }
+      let seen = '';
+      for (let i = 0; i < 100 && seen !== 'Cached elsewhere'; i++) {
+        seen = (await t.api('GET', '/api/relationships/?q=cached')).body.results[0].name;
+        if (seen !== 'Cached elsewhere') await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(seen).toBe('Cached elsewhere');
+    } finally {
+      await other.destroy();
+    }
+  });
+});

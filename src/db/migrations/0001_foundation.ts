@@ -317,6 +317,7 @@ export async function up(db: Db): Promise<void> {
     .execute();
   await db.schema.createIndex('bgp_peers_remote_asn').on('bgp_peers').column('remote_asn').execute();
   await db.schema.createIndex('bgp_peers_peer_ip_key').on('bgp_peers').column('peer_ip_key').execute();
+  await db.schema.createIndex('bgp_peers_router_ip').on('bgp_peers').columns(['router_id', 'peer_ip_key']).execute();
   await db.schema.createIndex('bgp_peers_state').on('bgp_peers').column('state').execute();
 
   await table(db, 'bgp_peer_address_families')
