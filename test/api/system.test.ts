@@ -1,0 +1,83 @@
+// Health, metrics, docs and the CLI contract (token create prints the key alone, --help everywhere).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startTestApp, type TestApp } from '../support/app.ts';
+
+describe('system endpoints', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp('sqlite');
+  });
+  afterAll(async () => t?.close());
+
+  it('reports health without auth and metrics in Prometheus format', async () => {
+    const h = await t.api('GET', '/api/health', undefined, { role: 'anonymous' });
+    expect(h.status).toBe(200);
+    expect(h.body).toMatchObject({ status: 'ok', database: 'ok', migrations: { pending: [] } });
+    await t.api('GET', '/api/relationships/');
+    const m = await t.app.inject({ method: 'GET', url: '/metrics' });
+    expect(m.statusCode).toBe(200);
+    expect(m.body).toMatch(/peerdesk_http_requests_total\{method="GET",route="\/api\/relationships\/",status="200"\} \d+/);
+    expect(m.body).toMatch(/peerdesk_jobs_by_status/);
+  });
+
+  it('serves the OpenAPI 3.1 document and the browsable docs', async () => {
+    const s = await t.api('GET', '/api/schema', undefined, { role: 'anonymous' });
+    expect(s.body.openapi).toBe('3.1.0');
+    expect(Object.keys(s.body.paths)).toContain('/api/peering-sessions/');
+    const docs = await t.app.inject({ method: 'GET', url: '/api/docs/' });
+    expect(docs.statusCode).toBe(200);
+    expect(docs.body).toMatch(/swagger/i);
+  });
+
+  it('answers unknown API routes with problem+json 404', async () => {
+    const r = await t.api('GET', '/api/nope/');
+    expect(r.status).toBe(404);
+    expect(r.headers['content-type']).toMatch(/application\/problem\+json/);
+  });
+});
+
+describe('command line', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pd-cli-'));
+  const env = { ...process.env, PEERDESK_DATABASE_URL: `sqlite:${join(dir, 'cli.db')}`, PEERDESK_DATA_DIR: dir, PEERDESK_LOG_LEVEL: 'silent' };
+  const cli = (...args: string[]) => spawnSync(process.execPath, ['bin/peerdesk.js', ...args], { env, encoding: 'utf8' });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('has --help on every command', () => {
+    const top = cli('--help');
+    expect(top.status).toBe(0);
+    for (const c of ['serve', 'worker', 'migrate', 'user', 'token', 'job']) {
+      expect(top.stdout).toContain(c);
+      const r = cli(c, '--help');
+      expect(r.status, c).toBe(0);
+      expect(r.stdout).toMatch(/Usage: peerdesk/);
+    }
+  });
+
+  it('migrates, creates a user and prints a token key alone on stdout', () => {
+    expect(cli('migrate').stdout).toMatch(/applied: 0001_foundation/);
+    expect(cli('migrate').stdout).toMatch(/up to date/);
+    const u = cli('user', 'create', 'noc', '--role', 'operator', '--password', 'noc-password');
+    expect(u.status, u.stderr).toBe(0);
+    const out = execFileSync(process.execPath, ['bin/peerdesk.js', 'token', 'create', 'noc'], { env, encoding: 'utf8' });
+    expect(out).toMatch(/^pd_[A-Za-z0-9_-]{40}\n$/);
+    expect(cli('user', 'create', 'x', '--role', 'superuser', '--password', 'longenough').stderr).toMatch(/role/);
+    expect(cli('token', 'create', 'ghost').stderr).toMatch(/no user ghost/);
+  });
+
+  it('runs a job kind from the CLI', () => {
+    const r = cli('job', 'run', 'system.sleep', '--payload', '{"ms": 10}', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: 'succeeded', result: { slept_ms: 10 } });
+    expect(cli('job', 'run', 'system.sleep', '--payload', '{"ms": "x"}').stderr).toMatch(/payload.ms/);
+  });
+
+  it('refuses bad configuration with a readable message', () => {
+    const r = spawnSync(process.execPath, ['bin/peerdesk.js', 'migrate'], { env: { ...env, PEERDESK_DATABASE_URL: 'mysql://x' }, encoding: 'utf8' });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/PEERDESK_DATABASE_URL/);
+  });
+});
