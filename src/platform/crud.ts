@@ -408,10 +408,10 @@ export function registerResource(app: FastifyInstance, res: Resource): void {
       const brief = q.brief === '1' || q.brief === 'true';
       return JSON.stringify({ count, ...pageLinks(req, count, q.limit, q.offset), results: rows.map((row) => (brief ? res.brief(row) : present(req, row, secrets))) });
     };
-    if (!key) return reply.type('application/json; charset=utf-8').send(await compute());
+    if (!key) return reply.type('application/json; charset=utf-8').send((await compute()) as any);
     const { body, hit } = await (a.responseCache as ResponseCache).getOrCompute(key, compute);
     if (hit) reply.header('x-cache', 'hit');
-    return reply.type('application/json; charset=utf-8').send(body);
+    return reply.type('application/json; charset=utf-8').send(body as any);
   });
 
   r.get(`${base}:id/`, { schema: { tags: [res.tag], summary: `Get one ${res.objectType}`, params: idParams, querystring: pageQuery.pick({ include_secrets: true, brief: true }), response: { 200: res.output } }, preValidation: a.requireRole('viewer') }, async (req, reply) => {

@@ -5,7 +5,9 @@ import { startTestApp, type TestApp } from '../support/app.ts';
 
 const PUBLIC = new Set(['GET /api/health', 'POST /api/auth/login']);
 // Writes that need admin rather than operator.
-const ADMIN_ONLY = [/^\/api\/platforms\//, /^\/api\/users\//, /^\/api\/schedules\//, /^\/api\/templates\//, /^\/api\/email-templates\//];
+const ADMIN_ONLY = [/^\/api\/platforms\//, /^\/api\/users\//, /^\/api\/schedules\//, /^\/api\/templates\/(?!preview\/)/, /^\/api\/email-templates\//];
+// POSTs that only read (rendering): open to viewers.
+const READ_POSTS = new Set(['/api/render-config/', '/api/templates/preview/']);
 
 describe.each(engines())('auth on %s', (engine) => {
   let t: TestApp;
@@ -43,7 +45,7 @@ describe.each(engines())('auth on %s', (engine) => {
         const adminRead = /^\/api\/users\//.test(r.url);
         if (adminRead) expect(res.status, label).toBe(403);
         else expect([401, 403], label).not.toContain(res.status);
-      } else if (!PUBLIC.has(`${r.method} ${r.url}`) && !/^\/api\/(auth|tokens)\//.test(r.url)) {
+      } else if (!PUBLIC.has(`${r.method} ${r.url}`) && !/^\/api\/(auth|tokens)\//.test(r.url) && !READ_POSTS.has(r.url)) {
         expect(res.status, label).toBe(403);
       }
       expect(res.status, label).toBeLessThan(500);

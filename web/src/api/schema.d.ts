@@ -6103,6 +6103,1411 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/peeringdb/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Queue a PeeringDB sync (full the first time, incremental after) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        full?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            job_id: number;
+                            kind: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/peeringdb/sync-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** PeeringDB sync runs, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            count: number;
+                            next: string | null;
+                            previous: string | null;
+                            results: components["schemas"]["PeeringDbSyncRun"][];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/peeringdb/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Mirror state: rows and last update per type, last run and last success */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            url: string;
+                            api_key_configured: boolean;
+                            types: {
+                                [key: string]: {
+                                    count: number;
+                                    last_updated: string | null;
+                                    last_sync_at: string | null;
+                                };
+                            };
+                            last_run: components["schemas"]["PeeringDbSyncRun"] | null;
+                            last_success: components["schemas"]["PeeringDbSyncRun"] | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/peeringdb/networks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search PeeringDB networks by name or ASN */
+        get: {
+            parameters: {
+                query: {
+                    q: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            count: number;
+                            next: null;
+                            previous: null;
+                            results: components["schemas"]["PeeringDbNetwork"][];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/peeringdb/networks/{asn}/addresses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A network's addresses on one fabric (from netixlan), with existing sessions marked */
+        get: {
+            parameters: {
+                query: {
+                    fabric: number;
+                };
+                header?: never;
+                path: {
+                    asn: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            asn: number;
+                            fabric_id: number;
+                            network: components["schemas"]["PeeringDbNetwork"] | null;
+                            addresses: {
+                                address: string;
+                                family: number;
+                                network_id: number | null;
+                                network_name: string | null;
+                                ixlan_id: number;
+                                is_rs_peer: boolean;
+                                speed: number;
+                                operational: boolean;
+                                has_session: boolean;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/peeringdb/exchanges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search PeeringDB exchanges by name, city or id */
+        get: {
+            parameters: {
+                query?: {
+                    q?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            count: number;
+                            next: null;
+                            previous: null;
+                            results: {
+                                [key: string]: unknown;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/peeringdb/exchanges/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One exchange with its LANs, prefixes and member counts */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/fabrics/from-peeringdb": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create a fabric from a PeeringDB exchange: one network per ixlan prefix (IPv4 and IPv6) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        ix_id: number;
+                        name?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            fabric: {
+                                id: number;
+                                name: string;
+                                slug: string;
+                                type: string;
+                                status: string;
+                                peeringdb_ix_id: number | null;
+                                description: string | null;
+                            };
+                            networks: {
+                                id: number;
+                                fabric_id: number;
+                                name: string;
+                                prefix: string;
+                                family: number;
+                                vlan: number | null;
+                                mtu: number | null;
+                                route_server_asn: number | null;
+                                status: string;
+                                peeringdb_ixlan_id: number | null;
+                                peeringdb_ixpfx_id: number | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/fabrics/{id}/resync-peeringdb": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Update a fabric's networks from PeeringDB (prefixes, MTU, route-server ASN, ids) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            fabric: {
+                                id: number;
+                                name: string;
+                                slug: string;
+                                type: string;
+                                status: string;
+                                peeringdb_ix_id: number | null;
+                                description: string | null;
+                            };
+                            created: number;
+                            updated: number;
+                            decommissioned: number;
+                            unchanged: number;
+                            networks: {
+                                id: number;
+                                fabric_id: number;
+                                name: string;
+                                prefix: string;
+                                family: number;
+                                vlan: number | null;
+                                mtu: number | null;
+                                route_server_asn: number | null;
+                                status: string;
+                                peeringdb_ixlan_id: number | null;
+                                peeringdb_ixpfx_id: number | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/fabrics/{id}/candidates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Networks on the fabric without a session from us on at least one address, ranked by score */
+        get: {
+            parameters: {
+                query?: {
+                    include_hidden?: "0" | "1" | "true" | "false";
+                    q?: string;
+                    policy?: string;
+                    limit?: number;
+                    offset?: number;
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            count: number;
+                            next: string | null;
+                            previous: string | null;
+                            results: components["schemas"]["PeeringCandidate"][];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/fabrics/{id}/candidates/hide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Hide candidates on this fabric, optionally until a date */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        asns: number[];
+                        until?: string | null;
+                        reason?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            hidden: number[];
+                            until: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/fabrics/{id}/candidates/unhide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Show hidden candidates again */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        asns: number[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            unhidden: number[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/fabrics/{id}/candidates/create-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create peer ASNs (if missing), BGP peers and peering sessions from selected candidates, in one transaction */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        router_id: number;
+                        peer_group_id?: number | null;
+                        relationship_id?: number | null;
+                        enabled?: boolean;
+                        candidates: {
+                            asn: number;
+                            addresses?: string[];
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            created: {
+                                asn: number;
+                                address: string;
+                                family: number;
+                                network_id: number;
+                                bgp_peer_id: number;
+                                session_id: number;
+                                peer_asn_id: number;
+                            }[];
+                            skipped: {
+                                asn: number;
+                                address: string;
+                                reason: string;
+                            }[];
+                            peer_asns_created: number[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/asns/{asn}/peering-opportunities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** For one ASN: every fabric of ours where we could peer with it, and exchanges we share without a fabric */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    asn: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/peer-asns/{id}/peeringdb": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Local values against PeeringDB (divergence view) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Sync one peer ASN from PeeringDB now (followed fields; empty PeeringDB values never overwrite) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            result: {
+                                id: number;
+                                asn: number;
+                                found: boolean;
+                                changed: string[];
+                            };
+                            divergence: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/peer-asns/sync-peeringdb": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Queue a job that syncs every peer ASN (or the given ones) from PeeringDB */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        peer_asn_ids?: number[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            job_id: number;
+                            kind: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/fabrics/{id}/ixf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Compare the imported IX-F member list with PeeringDB (members only in one, differing IPs, route-server flags) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Import an IX-F member export (schema 0.6–1.0) for this fabric, from a URL or inline JSON */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        url?: string;
+                        data?: {
+                            [key: string]: unknown;
+                        };
+                        ixp_id?: number | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/templates/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List templates */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number;
+                    q?: string;
+                    ordering?: string;
+                    brief?: "0" | "1" | "true" | "false";
+                    include_secrets?: "0" | "1" | "true" | "false";
+                    /** @description comma-separated list */
+                    id?: string;
+                    /** @description comma-separated list */
+                    kind?: string;
+                    /** @description comma-separated list */
+                    name?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            count: number;
+                            next: string | null;
+                            previous: string | null;
+                            results: (components["schemas"]["ConfigTemplate"] | {
+                                id: number;
+                                name: string;
+                                kind: string;
+                            })[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a config-template */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @enum {string} */
+                        kind?: "router" | "email";
+                        body: string;
+                        options?: {
+                            trim_blocks?: boolean;
+                            lstrip_blocks?: boolean;
+                            keep_trailing_newline?: boolean;
+                            /** @enum {string} */
+                            undefined?: "default" | "strict";
+                        };
+                        description?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ConfigTemplate"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/templates/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get one config-template */
+        get: {
+            parameters: {
+                query?: {
+                    include_secrets?: "0" | "1" | "true" | "false";
+                    brief?: "0" | "1" | "true" | "false";
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ConfigTemplate"];
+                    };
+                };
+            };
+        };
+        /** Replace a config-template */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @enum {string} */
+                        kind?: "router" | "email";
+                        body: string;
+                        options?: {
+                            trim_blocks?: boolean;
+                            lstrip_blocks?: boolean;
+                            keep_trailing_newline?: boolean;
+                            /** @enum {string} */
+                            undefined?: "default" | "strict";
+                        };
+                        description?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ConfigTemplate"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Delete a config-template */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Update fields of a config-template */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        /** @enum {string} */
+                        kind?: "router" | "email";
+                        body?: string;
+                        options?: {
+                            trim_blocks?: boolean;
+                            lstrip_blocks?: boolean;
+                            keep_trailing_newline?: boolean;
+                            /** @enum {string} */
+                            undefined?: "default" | "strict";
+                        };
+                        description?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ConfigTemplate"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/templates/bulk/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create several templates (all or nothing) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @enum {string} */
+                        kind?: "router" | "email";
+                        body: string;
+                        options?: {
+                            trim_blocks?: boolean;
+                            lstrip_blocks?: boolean;
+                            keep_trailing_newline?: boolean;
+                            /** @enum {string} */
+                            undefined?: "default" | "strict";
+                        };
+                        description?: string | null;
+                    }[];
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ConfigTemplate"][];
+                    };
+                };
+            };
+        };
+        /** Delete several templates (all or nothing) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        id: number;
+                    }[];
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Update several templates (all or nothing) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        /** @enum {string} */
+                        kind?: "router" | "email";
+                        body?: string;
+                        options?: {
+                            trim_blocks?: boolean;
+                            lstrip_blocks?: boolean;
+                            keep_trailing_newline?: boolean;
+                            /** @enum {string} */
+                            undefined?: "default" | "strict";
+                        };
+                        description?: string | null;
+                        id: number;
+                    }[];
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ConfigTemplate"][];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/templates/{id}/versions/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every saved version of a template, newest first, with the diff from the one before */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            version: number;
+                            created_at: string;
+                            created_by: string | null;
+                            body: string;
+                            options: unknown;
+                            diff: string | null;
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/render-config/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Render a template for a router or a list of sessions (Accept: text/plain for the bare config) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description template id, stored name, or a shipped template such as junos.j2 */
+                        template: number | string;
+                        router?: number;
+                        /** @description alias of router (NetBox plugin compatibility) */
+                        device?: number;
+                        /** @description wins over router when both are given */
+                        sessions?: number[];
+                        include_context?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            content: string;
+                            session_count: number;
+                            template: {
+                                id: number | null;
+                                name: string;
+                                version: number;
+                            };
+                            router: {
+                                id: number;
+                                name: string;
+                            } | null;
+                            context?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/templates/preview/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Render an unsaved template body (the editor preview); syntax errors name line and column */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        body: string;
+                        options?: {
+                            trim_blocks?: boolean;
+                            lstrip_blocks?: boolean;
+                            keep_trailing_newline?: boolean;
+                            /** @enum {string} */
+                            undefined?: "default" | "strict";
+                        };
+                        router?: number;
+                        sessions?: number[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            content: string;
+                            session_count: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/health": {
         parameters: {
             query?: never;
@@ -6634,6 +8039,90 @@ export interface components {
             last_job: number | null;
             description: string | null;
         };
+        PeeringDbSyncRunInput: {
+            id: number;
+            /** @enum {string} */
+            mode: "full" | "incremental" | "import";
+            /** @enum {string} */
+            status: "running" | "succeeded" | "failed";
+            started_at: string;
+            finished_at: string | null;
+            counts: {
+                [key: string]: {
+                    created: number;
+                    updated: number;
+                    deleted: number;
+                    fetched: number;
+                };
+            };
+            source: string | null;
+            requests: number;
+            error: string | null;
+            job_id: number | null;
+        };
+        PeeringDbNetworkInput: {
+            id: number;
+            asn: number;
+            name: string;
+            aka: string | null;
+            irr_as_set: string | null;
+            info_type: string | null;
+            info_prefixes4: number | null;
+            info_prefixes6: number | null;
+            policy_general: string | null;
+            policy_url: string | null;
+            website: string | null;
+            ix_count: number | null;
+        };
+        /** @description A network on the fabric without a session from us on at least one address. score (higher first) = policy (Open 40, Selective 25, Restrictive 10, No 0, unknown 15) + min(25, 5·log10(1 + info_prefixes4 + info_prefixes6)) + min(15, 5 per further fabric shared) + min(10, 2·log2(1 + port Gbit/s)) + 5 if both an IPv4 and an IPv6 address lack a session − 5 if every port peers with the route server. */
+        PeeringCandidateInput: {
+            asn: number;
+            name: string;
+            peeringdb_net_id: number | null;
+            peer_asn_id: number | null;
+            policy: string | null;
+            info_type: string | null;
+            info_prefixes4: number | null;
+            info_prefixes6: number | null;
+            irr_as_set: string | null;
+            is_rs_peer: boolean;
+            speed: number;
+            shared_fabrics: number;
+            ipv4: string[];
+            ipv6: string[];
+            addresses: {
+                address: string;
+                family: number;
+                network_id: number | null;
+                has_session: boolean;
+                is_rs_peer: boolean;
+                speed: number;
+                operational?: boolean;
+            }[];
+            missing: number;
+            hidden: boolean;
+            hidden_until: string | null;
+            hidden_reason: string | null;
+            score: number;
+        };
+        ConfigTemplateInput: {
+            name: string;
+            kind: string;
+            body: string;
+            options: {
+                trim_blocks?: boolean;
+                lstrip_blocks?: boolean;
+                keep_trailing_newline?: boolean;
+                /** @enum {string} */
+                undefined?: "default" | "strict";
+            };
+            description: string | null;
+            router_count: number;
+            id: number;
+            created_at: string;
+            updated_at: string;
+            version: number;
+        };
         Relationship: {
             slug: string;
             name: string;
@@ -7057,6 +8546,90 @@ export interface components {
             last_run_at: string | null;
             last_job: number | null;
             description: string | null;
+        };
+        PeeringDbSyncRun: {
+            id: number;
+            /** @enum {string} */
+            mode: "full" | "incremental" | "import";
+            /** @enum {string} */
+            status: "running" | "succeeded" | "failed";
+            started_at: string;
+            finished_at: string | null;
+            counts: {
+                [key: string]: {
+                    created: number;
+                    updated: number;
+                    deleted: number;
+                    fetched: number;
+                };
+            };
+            source: string | null;
+            requests: number;
+            error: string | null;
+            job_id: number | null;
+        };
+        PeeringDbNetwork: {
+            id: number;
+            asn: number;
+            name: string;
+            aka: string | null;
+            irr_as_set: string | null;
+            info_type: string | null;
+            info_prefixes4: number | null;
+            info_prefixes6: number | null;
+            policy_general: string | null;
+            policy_url: string | null;
+            website: string | null;
+            ix_count: number | null;
+        };
+        /** @description A network on the fabric without a session from us on at least one address. score (higher first) = policy (Open 40, Selective 25, Restrictive 10, No 0, unknown 15) + min(25, 5·log10(1 + info_prefixes4 + info_prefixes6)) + min(15, 5 per further fabric shared) + min(10, 2·log2(1 + port Gbit/s)) + 5 if both an IPv4 and an IPv6 address lack a session − 5 if every port peers with the route server. */
+        PeeringCandidate: {
+            asn: number;
+            name: string;
+            peeringdb_net_id: number | null;
+            peer_asn_id: number | null;
+            policy: string | null;
+            info_type: string | null;
+            info_prefixes4: number | null;
+            info_prefixes6: number | null;
+            irr_as_set: string | null;
+            is_rs_peer: boolean;
+            speed: number;
+            shared_fabrics: number;
+            ipv4: string[];
+            ipv6: string[];
+            addresses: {
+                address: string;
+                family: number;
+                network_id: number | null;
+                has_session: boolean;
+                is_rs_peer: boolean;
+                speed: number;
+                operational?: boolean;
+            }[];
+            missing: number;
+            hidden: boolean;
+            hidden_until: string | null;
+            hidden_reason: string | null;
+            score: number;
+        };
+        ConfigTemplate: {
+            name: string;
+            kind: string;
+            body: string;
+            options: {
+                trim_blocks?: boolean;
+                lstrip_blocks?: boolean;
+                keep_trailing_newline?: boolean;
+                /** @enum {string} */
+                undefined?: "default" | "strict";
+            };
+            description: string | null;
+            router_count: number;
+            id: number;
+            created_at: string;
+            updated_at: string;
+            version: number;
         };
     };
     responses: never;

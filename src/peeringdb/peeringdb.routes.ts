@@ -1,0 +1,466 @@
+// HTTP routes for PeeringDB: sync and mirror status, lookups, fabrics from exchanges, candidates,
+// peer ASN divergence/sync, reverse opportunities and IX-F. Thin: validate, authorise, call, present.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Db } from '../platform/db.ts';
+import { ValidationError } from '../platform/errors.ts';
+import { parseAsn } from '../platform/ip.ts';
+import type { Actor } from '../changes/changes.service.ts';
+import { listSyncRuns, mirrorStatus } from './peeringdb.sync.ts';
+import * as svc from './peeringdb.service.ts';
+import { compareIxf, importIxf } from './ixf.ts';
+
+const tags = ['peeringdb'];
+const id = z.coerce.number().int().min(1);
+const asnParam = z.string().transform((v, ctx) => {
+  const n = parseAsn(v);
+  if (n === null) {
+    ctx.addIssue({ code: 'custom', message: 'must be an ASN like 64500 or AS64500' });
+    return z.NEVER;
+  }
+  return n;
+});
+const boolQuery = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const asnList = z.array(z.number().int().min(0).max(4294967295)).min(1).max(10_000);
+
+const syncCounts = z.object({ created: z.number().int(), updated: z.number().int(), deleted: z.number().int(), fetched: z.number().int() });
+const syncRun = z
+  .object({
+    id: z.number().int(),
+    mode: z.enum(['full', 'incremental', 'import']),
+    status: z.enum(['running', 'succeeded', 'failed']),
+    started_at: z.string(),
+    finished_at: z.string().nullable(),
+    counts: z.record(z.string(), syncCounts),
+    source: z.string().nullable(),
+    requests: z.number().int(),
+    error: z.string().nullable(),
+    job_id: z.number().int().nullable(),
+  })
+  .meta({ id: 'PeeringDbSyncRun' });
+
+const networkSummary = z
+  .object({
+    id: z.number().int(),
+    asn: z.number().int(),
+    name: z.string(),
+    aka: z.string().nullable(),
+    irr_as_set: z.string().nullable(),
+    info_type: z.string().nullable(),
+    info_prefixes4: z.number().int().nullable(),
+    info_prefixes6: z.number().int().nullable(),
+    policy_general: z.string().nullable(),
+    policy_url: z.string().nullable(),
+    website: z.string().nullable(),
+    ix_count: z.number().int().nullable(),
+  })
+  .meta({ id: 'PeeringDbNetwork' });
+
+const candidateAddress = z.object({
+  address: z.string(),
+  family: z.number().int(),
+  network_id: z.number().int().nullable(),
+  has_session: z.boolean(),
+  is_rs_peer: z.boolean(),
+  speed: z.number(),
+  operational: z.boolean().optional(),
+});
+
+const candidate = z
+  .object({
+    asn: z.number().int(),
+    name: z.string(),
+    peeringdb_net_id: z.number().int().nullable(),
+    peer_asn_id: z.number().int().nullable(),
+    policy: z.string().nullable(),
+    info_type: z.string().nullable(),
+    info_prefixes4: z.number().int().nullable(),
+    info_prefixes6: z.number().int().nullable(),
+    irr_as_set: z.string().nullable(),
+    is_rs_peer: z.boolean(),
+    speed: z.number(),
+    shared_fabrics: z.number().int(),
+    ipv4: z.array(z.string()),
+    ipv6: z.array(z.string()),
+    addresses: z.array(candidateAddress),
+    missing: z.number().int(),
+    hidden: z.boolean(),
+    hidden_until: z.string().nullable(),
+    hidden_reason: z.string().nullable(),
+    score: z.number(),
+  })
+  .meta({
+    id: 'PeeringCandidate',
+    description:
+      'A network on the fabric without a session from us on at least one address. score (higher first) = policy (Open 40, Selective 25, Restrictive 10, No 0, unknown 15) ' +
+      '+ min(25, 5·log10(1 + info_prefixes4 + info_prefixes6)) + min(15, 5 per further fabric shared) + min(10, 2·log2(1 + port Gbit/s)) ' +
+      '+ 5 if both an IPv4 and an IPv6 address lack a session − 5 if every port peers with the route server.',
+  });
+
+const peeringNetwork = z.object({
+  id: z.number().int(),
+  fabric_id: z.number().int(),
+  name: z.string(),
+  prefix: z.string(),
+  family: z.number().int(),
+  vlan: z.number().int().nullable(),
+  mtu: z.number().int().nullable(),
+  route_server_asn: z.number().int().nullable(),
+  status: z.string(),
+  peeringdb_ixlan_id: z.number().int().nullable(),
+  peeringdb_ixpfx_id: z.number().int().nullable(),
+});
+const fabricOut = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  slug: z.string(),
+  type: z.string(),
+  status: z.string(),
+  peeringdb_ix_id: z.number().int().nullable(),
+  description: z.string().nullable(),
+});
+
+const jobQueued = z.object({ job_id: z.number().int(), kind: z.string() });
+const anyObject = z.record(z.string(), z.unknown());
+
+function actorOf(req: FastifyRequest): Actor {
+  const p = (req as any).principal;
+  return { userId: p?.userId ?? null, username: p?.username ?? null, requestId: req.id };
+}
+
+function page(req: FastifyRequest, count: number, limit: number, offset: number) {
+  const url = new URL(req.url, 'http://x');
+  const link = (o: number) => {
+    url.searchParams.set('offset', String(o));
+    url.searchParams.set('limit', String(limit));
+    return url.pathname + url.search;
+  };
+  return { next: offset + limit < count ? link(offset + limit) : null, previous: offset > 0 ? link(Math.max(0, offset - limit)) : null };
+}
+
+/** Mounts the PeeringDB routes (the core provides db, requireRole and enqueueJob decorators). */
+export default async function peeringdbRoutes(app: FastifyInstance): Promise<void> {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const a = app as any;
+  const db = (): Db => a.db;
+  const viewer = a.requireRole('viewer');
+  const operator = a.requireRole('operator');
+
+  const enqueue = async (req: FastifyRequest, kind: string, payload: unknown): Promise<number> => {
+    if (typeof a.enqueueJob !== 'function') throw new Error('the job queue is not available in this server');
+    return Number(await a.enqueueJob(kind, payload, (req as any).principal?.userId ?? null));
+  };
+
+  // ----- sync and mirror ---------------------------------------------------------------------
+  r.post(
+    '/api/peeringdb/sync',
+    {
+      schema: { tags, summary: 'Queue a PeeringDB sync (full the first time, incremental after)', body: z.object({ full: z.boolean().optional() }).strict().optional(), response: { 202: jobQueued } },
+      preValidation: operator,
+    },
+    async (req, reply) => {
+      const jobId = await enqueue(req, 'peeringdb.sync', { full: req.body?.full ?? false });
+      return reply.code(202).send({ job_id: jobId, kind: 'peeringdb.sync' });
+    },
+  );
+
+  r.get(
+    '/api/peeringdb/sync-runs',
+    {
+      schema: {
+        tags,
+        summary: 'PeeringDB sync runs, newest first',
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50), offset: z.coerce.number().int().min(0).default(0) }),
+        response: { 200: z.object({ count: z.number().int(), next: z.string().nullable(), previous: z.string().nullable(), results: z.array(syncRun) }) },
+      },
+      preValidation: viewer,
+    },
+    async (req) => {
+      const { limit, offset } = req.query;
+      const res = await listSyncRuns(db(), { limit, offset });
+      return { count: res.count, ...page(req, res.count, limit, offset), results: res.results as any };
+    },
+  );
+
+  r.get(
+    '/api/peeringdb/status',
+    {
+      schema: {
+        tags,
+        summary: 'Mirror state: rows and last update per type, last run and last success',
+        response: {
+          200: z.object({
+            url: z.string(),
+            api_key_configured: z.boolean(),
+            types: z.record(z.string(), z.object({ count: z.number().int(), last_updated: z.string().nullable(), last_sync_at: z.string().nullable() })),
+            last_run: syncRun.nullable(),
+            last_success: syncRun.nullable(),
+          }),
+        },
+      },
+      preValidation: viewer,
+    },
+    async () => {
+      const cfg = a.config ?? {};
+      const s = await mirrorStatus(db());
+      return { url: cfg.PEERDESK_PEERINGDB_URL ?? 'https://www.peeringdb.com/api', api_key_configured: !!cfg.PEERDESK_PEERINGDB_API_KEY, ...(s as any) };
+    },
+  );
+
+  // ----- lookups for the wizard ---------------------------------------------------------------
+  r.get(
+    '/api/peeringdb/networks',
+    {
+      schema: {
+        tags,
+        summary: 'Search PeeringDB networks by name or ASN',
+        querystring: z.object({ q: z.string().trim().min(1).max(200), limit: z.coerce.number().int().min(1).max(200).default(20) }),
+        response: { 200: z.object({ count: z.number().int(), next: z.null(), previous: z.null(), results: z.array(networkSummary) }) },
+      },
+      preValidation: viewer,
+    },
+    async (req) => {
+      const results = await svc.searchNetworks(db(), req.query.q, req.query.limit);
+      return { count: results.length, next: null, previous: null, results };
+    },
+  );
+
+  r.get(
+    '/api/peeringdb/networks/:asn/addresses',
+    {
+      schema: {
+        tags,
+        summary: "A network's addresses on one fabric (from netixlan), with existing sessions marked",
+        params: z.object({ asn: asnParam }),
+        querystring: z.object({ fabric: id }),
+        response: {
+          200: z.object({
+            asn: z.number().int(),
+            fabric_id: z.number().int(),
+            network: networkSummary.nullable(),
+            addresses: z.array(
+              z.object({
+                address: z.string(),
+                family: z.number().int(),
+                network_id: z.number().int().nullable(),
+                network_name: z.string().nullable(),
+                ixlan_id: z.number().int(),
+                is_rs_peer: z.boolean(),
+                speed: z.number(),
+                operational: z.boolean(),
+                has_session: z.boolean(),
+              }),
+            ),
+          }),
+        },
+      },
+      preValidation: viewer,
+    },
+    async (req) => svc.networkAddresses(db(), req.params.asn, req.query.fabric),
+  );
+
+  r.get(
+    '/api/peeringdb/exchanges',
+    {
+      schema: {
+        tags,
+        summary: 'Search PeeringDB exchanges by name, city or id',
+        querystring: z.object({ q: z.string().trim().max(200).default(''), limit: z.coerce.number().int().min(1).max(500).default(20) }),
+        response: { 200: z.object({ count: z.number().int(), next: z.null(), previous: z.null(), results: z.array(anyObject) }) },
+      },
+      preValidation: viewer,
+    },
+    async (req) => {
+      const results = await svc.searchExchanges(db(), req.query.q, req.query.limit);
+      return { count: results.length, next: null, previous: null, results };
+    },
+  );
+
+  r.get(
+    '/api/peeringdb/exchanges/:id',
+    { schema: { tags, summary: 'One exchange with its LANs, prefixes and member counts', params: z.object({ id }), response: { 200: anyObject } }, preValidation: viewer },
+    async (req) => svc.getExchange(db(), req.params.id),
+  );
+
+  // ----- fabrics from PeeringDB ---------------------------------------------------------------
+  r.post(
+    '/api/fabrics/from-peeringdb',
+    {
+      schema: {
+        tags,
+        summary: 'Create a fabric from a PeeringDB exchange: one network per ixlan prefix (IPv4 and IPv6)',
+        body: z.object({ ix_id: z.number().int().min(1), name: z.string().trim().min(1).max(200).optional() }).strict(),
+        response: { 201: z.object({ fabric: fabricOut, networks: z.array(peeringNetwork) }) },
+      },
+      preValidation: operator,
+    },
+    async (req, reply) => reply.code(201).send(await svc.createFabricFromExchange(db(), req.body.ix_id, actorOf(req), { name: req.body.name })),
+  );
+
+  r.post(
+    '/api/fabrics/:id/resync-peeringdb',
+    {
+      schema: {
+        tags,
+        summary: "Update a fabric's networks from PeeringDB (prefixes, MTU, route-server ASN, ids)",
+        params: z.object({ id }),
+        response: { 200: z.object({ fabric: fabricOut, created: z.number().int(), updated: z.number().int(), decommissioned: z.number().int(), unchanged: z.number().int(), networks: z.array(peeringNetwork) }) },
+      },
+      preValidation: operator,
+    },
+    async (req) => svc.resyncFabric(db(), req.params.id, actorOf(req)),
+  );
+
+  // ----- candidates ------------------------------------------------------------------------------
+  r.get(
+    '/api/fabrics/:id/candidates',
+    {
+      schema: {
+        tags,
+        summary: 'Networks on the fabric without a session from us on at least one address, ranked by score',
+        params: z.object({ id }),
+        querystring: z.object({
+          include_hidden: boolQuery.optional(),
+          q: z.string().trim().max(200).optional(),
+          policy: z.string().trim().max(40).optional(),
+          limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+          offset: z.coerce.number().int().min(0).default(0),
+        }),
+        response: { 200: z.object({ count: z.number().int(), next: z.string().nullable(), previous: z.string().nullable(), results: z.array(candidate) }) },
+      },
+      preValidation: viewer,
+    },
+    async (req) => {
+      const all = await svc.listCandidates(db(), req.params.id, { includeHidden: req.query.include_hidden, q: req.query.q, policy: req.query.policy });
+      const { limit, offset } = req.query;
+      return { count: all.length, ...page(req, all.length, limit, offset), results: all.slice(offset, offset + limit) };
+    },
+  );
+
+  r.post(
+    '/api/fabrics/:id/candidates/hide',
+    {
+      schema: {
+        tags,
+        summary: 'Hide candidates on this fabric, optionally until a date',
+        params: z.object({ id }),
+        body: z.object({ asns: asnList, until: z.string().max(40).nullable().optional(), reason: z.string().max(500).nullable().optional() }).strict(),
+        response: { 200: z.object({ hidden: z.array(z.number().int()), until: z.string().nullable() }) },
+      },
+      preValidation: operator,
+    },
+    async (req) => svc.hideCandidates(db(), req.params.id, req.body.asns, { until: req.body.until, reason: req.body.reason }, actorOf(req)),
+  );
+
+  r.post(
+    '/api/fabrics/:id/candidates/unhide',
+    {
+      schema: { tags, summary: 'Show hidden candidates again', params: z.object({ id }), body: z.object({ asns: asnList }).strict(), response: { 200: z.object({ unhidden: z.array(z.number().int()) }) } },
+      preValidation: operator,
+    },
+    async (req) => svc.unhideCandidates(db(), req.params.id, req.body.asns),
+  );
+
+  r.post(
+    '/api/fabrics/:id/candidates/create-sessions',
+    {
+      schema: {
+        tags,
+        summary: 'Create peer ASNs (if missing), BGP peers and peering sessions from selected candidates, in one transaction',
+        params: z.object({ id }),
+        body: z
+          .object({
+            router_id: z.number().int().min(1),
+            peer_group_id: z.number().int().min(1).nullable().optional(),
+            relationship_id: z.number().int().min(1).nullable().optional(),
+            enabled: z.boolean().optional(),
+            candidates: z.array(z.object({ asn: z.number().int().min(0).max(4294967295), addresses: z.array(z.string().max(64)).max(64).optional() }).strict()).min(1).max(5000),
+          })
+          .strict(),
+        response: {
+          201: z.object({
+            created: z.array(z.object({ asn: z.number().int(), address: z.string(), family: z.number().int(), network_id: z.number().int(), bgp_peer_id: z.number().int(), session_id: z.number().int(), peer_asn_id: z.number().int() })),
+            skipped: z.array(z.object({ asn: z.number().int(), address: z.string(), reason: z.string() })),
+            peer_asns_created: z.array(z.number().int()),
+          }),
+        },
+      },
+      preValidation: operator,
+    },
+    async (req, reply) => reply.code(201).send(await svc.createSessionsFromCandidates(db(), req.params.id, req.body, actorOf(req))),
+  );
+
+  r.get(
+    '/api/asns/:asn/peering-opportunities',
+    {
+      schema: { tags, summary: 'For one ASN: every fabric of ours where we could peer with it, and exchanges we share without a fabric', params: z.object({ asn: asnParam }), response: { 200: anyObject } },
+      preValidation: viewer,
+    },
+    async (req) => svc.peeringOpportunities(db(), req.params.asn),
+  );
+
+  // ----- peer ASNs ------------------------------------------------------------------------------
+  r.get(
+    '/api/peer-asns/:id/peeringdb',
+    { schema: { tags, summary: 'Local values against PeeringDB (divergence view)', params: z.object({ id }), response: { 200: anyObject } }, preValidation: viewer },
+    async (req) => svc.peerAsnDivergence(db(), req.params.id),
+  );
+
+  r.post(
+    '/api/peer-asns/:id/peeringdb',
+    {
+      schema: {
+        tags,
+        summary: 'Sync one peer ASN from PeeringDB now (followed fields; empty PeeringDB values never overwrite)',
+        params: z.object({ id }),
+        response: { 200: z.object({ result: z.object({ id: z.number().int(), asn: z.number().int(), found: z.boolean(), changed: z.array(z.string()) }), divergence: anyObject }) },
+      },
+      preValidation: operator,
+    },
+    async (req) => {
+      const result = await svc.syncPeerAsn(db(), req.params.id, actorOf(req));
+      return { result, divergence: await svc.peerAsnDivergence(db(), req.params.id) };
+    },
+  );
+
+  r.post(
+    '/api/peer-asns/sync-peeringdb',
+    {
+      schema: { tags, summary: 'Queue a job that syncs every peer ASN (or the given ones) from PeeringDB', body: z.object({ peer_asn_ids: z.array(z.number().int().min(1)).max(100_000).optional() }).strict().optional(), response: { 202: jobQueued } },
+      preValidation: operator,
+    },
+    async (req, reply) => {
+      const jobId = await enqueue(req, 'peeringdb.sync_peer_asns', req.body?.peer_asn_ids ? { peer_asn_ids: req.body.peer_asn_ids } : {});
+      return reply.code(202).send({ job_id: jobId, kind: 'peeringdb.sync_peer_asns' });
+    },
+  );
+
+  // ----- IX-F --------------------------------------------------------------------------------
+  r.post(
+    '/api/fabrics/:id/ixf',
+    {
+      schema: {
+        tags,
+        summary: 'Import an IX-F member export (schema 0.6–1.0) for this fabric, from a URL or inline JSON',
+        params: z.object({ id }),
+        body: z.object({ url: z.string().max(2000).optional(), data: anyObject.optional(), ixp_id: z.number().int().nullable().optional() }).strict(),
+        response: { 201: anyObject },
+      },
+      preValidation: operator,
+    },
+    async (req, reply) => {
+      if (!req.body.url && !req.body.data) throw new ValidationError('url', 'give the export as url or data');
+      return reply.code(201).send(await importIxf(db(), req.params.id, req.body, actorOf(req)));
+    },
+  );
+
+  r.get(
+    '/api/fabrics/:id/ixf',
+    {
+      schema: { tags, summary: 'Compare the imported IX-F member list with PeeringDB (members only in one, differing IPs, route-server flags)', params: z.object({ id }), response: { 200: anyObject } },
+      preValidation: viewer,
+    },
+    async (req) => compareIxf(db(), req.params.id),
+  );
+}

@@ -1,0 +1,123 @@
+// Config templates: stored Jinja2 templates (router configs and e-mails); every save is a version.
+import { z } from 'zod';
+import { createTwoFilesPatch } from 'diff';
+import { baseOutput, optText } from '../platform/fields.ts';
+import { assertUnique, json, textFilter, idFilter, type Resource, type Row } from '../platform/crud.ts';
+import { ConflictError, ValidationError } from '../platform/errors.ts';
+import { now, type Executor } from '../platform/db.ts';
+import { TemplateSyntaxError } from './engine/index.ts';
+import { createPeerdeskEnvironment } from './environment.ts';
+
+export const templateOptions = z
+  .object({
+    trim_blocks: z.boolean().optional(),
+    lstrip_blocks: z.boolean().optional(),
+    keep_trailing_newline: z.boolean().optional(),
+    undefined: z.enum(['default', 'strict']).optional(),
+  })
+  .strict();
+
+export type TemplateOptions = z.infer<typeof templateOptions>;
+
+/** Engine options from stored template options. */
+export function engineOptions(o: TemplateOptions) {
+  return { trimBlocks: o.trim_blocks ?? false, lstripBlocks: o.lstrip_blocks ?? false, keepTrailingNewline: o.keep_trailing_newline ?? false, undefined: o.undefined ?? 'default' } as const;
+}
+
+/** Compiles a template body and turns a syntax error into a field error with line and column. */
+export function checkSyntax(body: string, options: TemplateOptions, field = 'body', loader?: (name: string) => string | undefined): void {
+  try {
+    createPeerdeskEnvironment({ ...engineOptions(options), loader }).fromString(body);
+  } catch (err) {
+    if (err instanceof TemplateSyntaxError) {
+      throw new ValidationError([{ field, message: `line ${err.line}, column ${err.column}: ${err.message.replace(/ \(<template>, line \d+, column \d+\)$/, '')}` }]);
+    }
+    throw err;
+  }
+}
+
+const input = z
+  .object({
+    name: z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9_.\- ]+$/, 'use letters, digits, space, _ . -'),
+    kind: z.enum(['router', 'email']).optional(),
+    body: z.string().max(2_000_000),
+    options: templateOptions.optional(),
+    description: optText,
+  })
+  .strict();
+
+const output = z
+  .object({
+    name: z.string(),
+    kind: z.string(),
+    body: z.string(),
+    options: templateOptions,
+    description: z.string().nullable(),
+    router_count: z.number().int(),
+    ...baseOutput,
+  })
+  .meta({ id: 'ConfigTemplate' });
+
+/** Records a new version of a template with the diff from the previous one. */
+async function recordVersion(db: Executor, id: number, username: string | null): Promise<void> {
+  const t = await db.selectFrom('config_templates').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const prev = await db.selectFrom('config_template_versions').selectAll().where('template_id', '=', id).orderBy('version', 'desc').limit(1).executeTakeFirst();
+  if (prev && prev.body === t.body && prev.options === t.options) return;
+  const version = prev ? Number(prev.version) + 1 : 1;
+  const diff = prev ? createTwoFilesPatch(`${t.name} v${prev.version}`, `${t.name} v${version}`, prev.body, t.body, '', '', { context: 3 }) : null;
+  await db.insertInto('config_template_versions').values({ template_id: id, version, body: t.body, options: t.options, diff, created_at: now(), created_by: username }).execute();
+}
+
+export const configTemplates: Resource = {
+  path: 'templates',
+  objectType: 'config-template',
+  table: 'config_templates',
+  tag: 'templates',
+  writeRole: 'admin',
+  input,
+  output,
+  briefOutput: z.object({ id: z.number().int(), name: z.string(), kind: z.string() }),
+  query: (db) =>
+    db
+      .selectFrom('config_templates as t')
+      .selectAll('t')
+      .select((eb) => eb.selectFrom('routers as r').select(eb.fn.countAll().as('c')).whereRef('r.config_template_id', '=', 't.id').as('router_count')),
+  present: (r: Row) => ({
+    id: Number(r.id),
+    name: r.name,
+    kind: r.kind,
+    body: r.body,
+    options: json(r.options, {}),
+    description: r.description ?? null,
+    router_count: Number(r.router_count ?? 0),
+    created_at: r.created_at,
+    updated_at: r.updated_at,
+    version: Number(r.version),
+  }),
+  brief: (r) => ({ id: Number(r.id), name: r.name, kind: r.kind }),
+  filters: { id: idFilter('t.id'), kind: textFilter('t.kind'), name: textFilter('t.name') },
+  search: ['t.name', 't.description'],
+  ordering: { name: 't.name', kind: 't.kind', updated_at: 't.updated_at', id: 't.id' },
+  defaultOrdering: 'name',
+  async prepare(inp, ctx, existing) {
+    if ('name' in inp) await assertUnique(ctx.db, 'config_templates', 'name', inp.name, existing ? Number(existing.id) : null);
+    const options = inp.options ?? json(existing?.options, {});
+    const body = inp.body ?? existing?.body;
+    // Includes resolve against other stored templates and the shipped ones.
+    const others = await ctx.db.selectFrom('config_templates').select(['name', 'body']).execute();
+    const byName = new Map(others.map((o) => [o.name as string, o.body as string]));
+    checkSyntax(body, options, 'body', (name) => byName.get(name));
+    const values: Row = {};
+    for (const k of ['name', 'kind', 'body', 'description']) if (k in inp) values[k] = inp[k];
+    if ('options' in inp) values.options = JSON.stringify(inp.options ?? {});
+    return values;
+  },
+  async afterWrite(id, _inp, ctx) {
+    await recordVersion(ctx.db, id, ctx.principal?.username ?? null);
+  },
+  async beforeDelete(row, ctx) {
+    const used = await ctx.db.selectFrom('routers').select('name').where('config_template_id', '=', row.id).executeTakeFirst();
+    if (used) throw new ConflictError(`template ${row.name} is the default of router ${used.name}`, [], 'protected');
+  },
+  repr: (r) => r.name,
+};

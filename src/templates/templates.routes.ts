@@ -1,0 +1,71 @@
+// Templates: the store (CRUD + versions + diff), render-config, and a live preview for the editor.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { registerResource } from '../platform/crud.ts';
+import { NotFoundError, ValidationError } from '../platform/errors.ts';
+import { roleAtLeast, type Principal } from '../auth/auth.service.ts';
+import { configTemplates, checkSyntax, templateOptions } from './templates.resource.ts';
+import { buildRenderContext, renderConfig, renderTemplate } from './render.service.ts';
+
+/** Mounts /api/templates/, /api/render-config/ and /api/templates/preview/. */
+export default async function templateRoutes(app: FastifyInstance): Promise<void> {
+  registerResource(app, configTemplates);
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const a = app as any;
+  const idParams = z.object({ id: z.coerce.number().int().min(1) });
+  const canSeeSecrets = (req: FastifyRequest) => {
+    const p = (req as any).principal as Principal | null;
+    return !!p && roleAtLeast(p.role, 'admin');
+  };
+
+  const versionOut = z.object({ version: z.number().int(), created_at: z.string(), created_by: z.string().nullable(), body: z.string(), options: z.unknown(), diff: z.string().nullable() });
+  r.get('/api/templates/:id/versions/', { schema: { tags: ['templates'], summary: 'Every saved version of a template, newest first, with the diff from the one before', params: idParams, response: { 200: z.array(versionOut) } }, preValidation: a.requireRole('viewer') }, async (req) => {
+    const t = await a.db.selectFrom('config_templates').select('id').where('id', '=', req.params.id).executeTakeFirst();
+    if (!t) throw new NotFoundError('config-template', req.params.id);
+    const rows = await a.db.selectFrom('config_template_versions').selectAll().where('template_id', '=', req.params.id).orderBy('version', 'desc').execute();
+    return rows.map((v: any) => ({ version: Number(v.version), created_at: v.created_at, created_by: v.created_by ?? null, body: v.body, options: JSON.parse(v.options || '{}'), diff: v.diff ?? null }));
+  });
+
+  const target = {
+    template: z.union([z.number().int().min(1), z.string().min(1).max(200)]).describe('template id, stored name, or a shipped template such as junos.j2'),
+    router: z.number().int().min(1).optional(),
+    device: z.number().int().min(1).optional().describe('alias of router (NetBox plugin compatibility)'),
+    sessions: z.array(z.number().int().min(1)).min(1).max(100_000).optional().describe('wins over router when both are given'),
+    include_context: z.boolean().optional(),
+  };
+  r.post('/api/render-config/', {
+    schema: {
+      tags: ['templates'],
+      summary: 'Render a template for a router or a list of sessions (Accept: text/plain for the bare config)',
+      body: z.object(target).strict(),
+      response: { 200: z.object({ content: z.string(), session_count: z.number().int(), template: z.object({ id: z.number().int().nullable(), name: z.string(), version: z.number().int() }), router: z.object({ id: z.number().int(), name: z.string() }).nullable(), context: z.unknown().optional() }) },
+    },
+    preValidation: a.requireRole('viewer'),
+  }, async (req, reply) => {
+    const b = req.body;
+    const routerId = b.router ?? b.device;
+    if (!b.sessions && !routerId) throw new ValidationError('router', 'give a router (or device) or a list of sessions');
+    const out = await renderConfig(a.db, { template: b.template, routerId: b.sessions ? undefined : routerId, sessionIds: b.sessions, includeSecrets: canSeeSecrets(req), secrets: a.secrets, withContext: b.include_context });
+    if (String(req.headers.accept ?? '').includes('text/plain')) return reply.type('text/plain; charset=utf-8').send(out.content as any);
+    const router = out.router ? { id: out.router.id, name: out.router.name } : routerId ? { id: routerId, name: (await a.db.selectFrom('routers').select('name').where('id', '=', routerId).executeTakeFirst())?.name ?? '' } : null;
+    return { content: out.content, session_count: out.sessionCount, template: { id: out.template.id, name: out.template.name, version: out.template.version }, router, ...(b.include_context ? { context: out.context } : {}) };
+  });
+
+  r.post('/api/templates/preview/', {
+    schema: {
+      tags: ['templates'],
+      summary: 'Render an unsaved template body (the editor preview); syntax errors name line and column',
+      body: z.object({ body: z.string().max(2_000_000), options: templateOptions.optional(), router: z.number().int().min(1).optional(), sessions: z.array(z.number().int().min(1)).min(1).max(100_000).optional() }).strict(),
+      response: { 200: z.object({ content: z.string(), session_count: z.number().int() }) },
+    },
+    preValidation: a.requireRole('viewer'),
+  }, async (req) => {
+    const b = req.body;
+    checkSyntax(b.body, b.options ?? {});
+    if (!b.router && !b.sessions) throw new ValidationError('router', 'choose a router or sessions to preview against');
+    const context = await buildRenderContext(a.db, { routerId: b.sessions ? undefined : b.router, sessionIds: b.sessions }, { includeSecrets: false, secrets: a.secrets });
+    const content = await renderTemplate(a.db, { id: null, name: 'preview', body: b.body, options: b.options ?? {}, version: 0 }, context);
+    return { content, session_count: context.sessions.length };
+  });
+}
