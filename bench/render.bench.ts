@@ -170,9 +170,13 @@ export async function run(): Promise<Record<string, unknown>> {
   const cli = timeProcess(process.execPath, [join(ROOT, 'bin', 'peerdesk.js'), 'render', '--template-file', TEMPLATE, '--context-file', ctxFile], 5);
   const pyp = timeProcess('python3', [pyProc, ctxFile, TEMPLATE], 5);
 
+  const fromDb: Record<string, unknown> = {};
+  for (const engine of (process.env.BENCH_ENGINES ?? 'sqlite,postgres').split(',')) fromDb[engine] = await endToEnd(engine as 'sqlite' | 'postgres', dir);
+
   return {
     sessions: 5000,
     peer_groups: 40,
+    end_to_end_from_database: { goal_ms: 300, ...fromDb },
     output_bytes: Buffer.byteLength(out),
     byte_identical: sha(out) === py.sha256 && sha(cli.out) === py.sha256 && sha(pyp.out) === py.sha256,
     template_stage: {
@@ -190,4 +194,74 @@ export async function run(): Promise<Record<string, unknown>> {
       ratio_vs_jinja2: round(cli.median_ms / pyp.median_ms),
     },
   };
+}
+
+/** Part (b): a router with 5,000 sessions in 40 peer groups in the database, rendered through junos.j2. */
+async function endToEnd(engine: 'sqlite' | 'postgres', dir: string): Promise<Record<string, unknown>> {
+  const { openDb } = await import('../src/platform/db.ts');
+  const { migrateToLatest } = await import('../src/db/migrate.ts');
+  const { buildRenderContext, renderTemplate, loadTemplate } = await import('../src/templates/render.service.ts');
+  const { SecretBox } = await import('../src/platform/crypto.ts');
+  const { parseIp } = await import('../src/platform/ip.ts');
+  const { sql } = await import('kysely');
+  let url = `sqlite:${join(dir, 'render.db')}`;
+  let drop = async () => {};
+  if (engine === 'postgres') {
+    const base = process.env.PEERDESK_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+    const admin = await openDb(base);
+    const name = `pd_render_bench_${process.pid}`;
+    await sql.raw(`drop database if exists ${name} with (force)`).execute(admin);
+    await sql.raw(`create database ${name}`).execute(admin);
+    const u = new URL(base);
+    u.pathname = `/${name}`;
+    url = u.toString();
+    drop = async () => {
+      await sql.raw(`drop database if exists ${name} with (force)`).execute(admin);
+      await admin.destroy();
+    };
+  }
+  const db = await openDb(url);
+  try {
+    await migrateToLatest(db);
+    const secrets = new SecretBox('r'.repeat(40));
+    const t = new Date().toISOString();
+    const st = { created_at: t, updated_at: t, version: 1 };
+    const router = await db.insertInto('routers').values({ name: 'edge1', local_asn: 64500, router_id: '192.0.2.1', status: 'active', polling_enabled: false, ...st }).returning('id').executeTakeFirstOrThrow();
+    const pol = await db.insertInto('routing_policies').values([{ name: 'IMPORT-PEERS', slug: 'import-peers', direction: 'import', weight: 0, address_family: 0, config: '{}', ...st }, { name: 'EXPORT-OWN', slug: 'export-own', direction: 'export', weight: 0, address_family: 0, config: '{}', ...st }]).returning('id').execute();
+    const groups = await db.insertInto('peer_groups').values(Array.from({ length: 40 }, (_, i) => ({ router_id: router.id, name: `GROUP-${i}`, ttl_security: false, import_policy_id: pol[0].id, export_policy_id: pol[1].id, ipv4_max_prefixes: 1000, ipv6_max_prefixes: 200, ...st }))).returning('id').execute();
+    const fab = await db.insertInto('fabrics').values({ name: 'IX', slug: 'ix', type: 'ixp', status: 'active', ...st }).returning('id').executeTakeFirstOrThrow();
+    const net4 = await db.insertInto('peering_networks').values({ fabric_id: fab.id, name: 'v4', prefix: '10.0.0.0/16', prefix_key: parseIp('10.0.0.0')!.key + '/016', family: 4, status: 'active', ...st }).returning('id').executeTakeFirstOrThrow();
+    const asns = await db.insertInto('peer_asns').values(Array.from({ length: 2500 }, (_, i) => ({ asn: 65000 + i, name: `Peer ${i}`, affiliated: false, irr_as_set: `AS-PEER${i}`, ipv4_max_prefixes: 100, follow_peeringdb_name: true, follow_peeringdb_irr_as_set: true, follow_peeringdb_max_prefixes: true, ...st }))).returning(['id', 'asn']).execute();
+    for (let i = 0; i < 5000; i += 1000) {
+      const rows = Array.from({ length: 1000 }, (_, j) => {
+        const n = i + j;
+        const ip = parseIp(`10.0.${(n >> 8) + 1}.${n & 255}`)!;
+        return { router_id: router.id, vrf: '', name: `Peer ${n % 2500}`, peer_ip: ip.text, peer_ip_key: ip.key, source_ip: '10.0.0.1', family: 4, local_asn: 64500, remote_asn: 65000 + (n % 2500), peer_group_id: groups[n % 40].id, enabled: true, status: 'active', ttl_security: false, password_enc: n % 3 === 0 ? secrets.encrypt(`pw${n}`) : null, state: 'established', ...st };
+      });
+      const ids = await db.insertInto('bgp_peers').values(rows).returning('id').execute();
+      await db.insertInto('bgp_peer_address_families').values(ids.map((r) => ({ bgp_peer_id: r.id, afi_safi: 'ipv4-unicast', enabled: true, import_policy_id: pol[0].id, export_policy_id: pol[1].id, max_prefixes: 100 }))).execute();
+      await db.insertInto('peering_sessions').values(ids.map((r, j) => ({ bgp_peer_id: r.id, peer_asn_id: asns[(i + j) % 2500].id, network_id: net4.id, ...st }))).execute();
+    }
+    if (engine === 'postgres') await sql`analyze`.execute(db);
+    const tpl = await loadTemplate(db, 'junos.j2');
+    const ctxTimes: number[] = [];
+    const once = async () => {
+      const t0 = performance.now();
+      const ctx = await buildRenderContext(db, { routerId: Number(router.id) }, { includeSecrets: true, secrets });
+      ctxTimes.push(performance.now() - t0);
+      return renderTemplate(db, tpl, ctx);
+    };
+    let out = await once();
+    const times: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const t0 = performance.now();
+      out = await once();
+      times.push(performance.now() - t0);
+    }
+    const ms = median(times);
+    return { total_ms: round(ms), context_ms: round(median(ctxTimes.slice(1))), output_bytes: Buffer.byteLength(out), ratio_vs_goal_300ms: round(ms / 300), goal_met: ms <= 300 };
+  } finally {
+    await db.destroy();
+    await drop();
+  }
 }

@@ -126,6 +126,8 @@ describe.each(engines())('PeeringDB services on %s', (engine) => {
     expect(swisscom).toMatchObject({ name: 'Swisscom', irr_as_set: 'RIPE::AS3303:AS-SWCMGLOBAL', ipv4_max_prefixes: 10000, ipv6_max_prefixes: 1800, peeringdb_id: 5 });
     const sessions: any[] = await t.db.selectFrom('peering_sessions').selectAll().execute();
     expect(sessions).toHaveLength(3);
+    const afs: any[] = await t.db.selectFrom('bgp_peer_address_families').select(['bgp_peer_id', 'afi_safi']).execute();
+    expect(afs.map((a) => a.afi_safi).sort()).toEqual(['ipv4-unicast', 'ipv4-unicast', 'ipv6-unicast']);
     expect(new Set(sessions.map((s) => Number(s.network_id))).size).toBe(2);
 
     const list = await listCandidates(t.db, deCix);

@@ -628,6 +628,8 @@ export async function createSessionsFromCandidates(db: Db, fabricId: number, inp
         version: 1,
       };
       const bp: any = await trx.insertInto('bgp_peers').values(peer).returning('id').executeTakeFirstOrThrow();
+      // The unicast family of the address, as the BGP peer API creates by default.
+      await trx.insertInto('bgp_peer_address_families').values({ bgp_peer_id: bp.id, afi_safi: ip.family === 4 ? 'ipv4-unicast' : 'ipv6-unicast', enabled: bindBool(dialect, true) }).execute();
       const session = {
         bgp_peer_id: bp.id,
         peer_asn_id: peerAsnId,

@@ -68,7 +68,19 @@ export async function buildRenderContext(db: Executor, target: ContextTarget, op
   const peerIds = peers.map((p) => Number(p.id));
 
   // 1 query each: address families, peer groups, policies, communities, BFD profiles, connections.
-  const afs = peerIds.length ? await db.selectFrom('bgp_peer_address_families').selectAll().where('bgp_peer_id', 'in', peerIds).orderBy('id').execute() : [];
+  // Address families by subquery, not a list of thousands of ids.
+  const afs = peerIds.length
+    ? await db
+        .selectFrom('bgp_peer_address_families as af')
+        .selectAll('af')
+        .where('af.bgp_peer_id', 'in', (eb: any) => {
+          let sq = eb.selectFrom('bgp_peers as b').select('b.id').where('b.router_id', '=', routerId!);
+          if (target.sessionIds?.length) sq = sq.where('b.id', 'in', peerIds);
+          return sq;
+        })
+        .orderBy('af.id')
+        .execute()
+    : [];
   const groups = await db.selectFrom('peer_groups as g').leftJoin('bfd_profiles as bp', 'bp.id', 'g.bfd_profile_id').selectAll('g').select('bp.name as bfd_name').where('g.router_id', '=', routerId).orderBy('g.name').execute();
   const policies = await db.selectFrom('routing_policies').selectAll().orderBy('weight').orderBy('name').execute();
   const communities = await db.selectFrom('communities').selectAll().orderBy('name').execute();
@@ -86,6 +98,7 @@ export async function buildRenderContext(db: Executor, target: ContextTarget, op
   let plq = db.selectFrom('prefix_lists as l').leftJoin('peer_asns as a', 'a.id', 'l.peer_asn_id').selectAll('l').select(['a.asn', 'a.irr_as_set']);
   plq = plq.where((eb) => eb.or([eb('l.id', 'in', usedListIds.length ? usedListIds : [-1]), eb('l.peer_asn_id', 'in', asnIds.length ? asnIds : [-1])]));
   const lists = await plq.orderBy('l.name').execute();
+  const asPathLists = asnIds.length ? await db.selectFrom('as_path_lists as l').innerJoin('peer_asns as a', 'a.id', 'l.peer_asn_id').select(['l.name', 'l.query', 'l.asns', 'a.asn', 'a.irr_as_set']).where('l.peer_asn_id', 'in', asnIds).orderBy('l.name').execute() : [];
   const entries = lists.length ? await db.selectFrom('prefix_list_entries').selectAll().where('prefix_list_id', 'in', lists.map((l) => l.id)).orderBy('prefix_list_id').orderBy('seq').execute() : [];
   // Fabrics of the router's sessions and connections, with their networks (2 queries).
   const fabricIds = [...new Set([...peers.map((p) => num(p.fabric_id)), ...conns.map((c) => num(c.fabric_id))].filter((x): x is number => x !== null))];
@@ -100,7 +113,11 @@ export async function buildRenderContext(db: Executor, target: ContextTarget, op
   };
   const listName = new Map(lists.map((l) => [Number(l.id), l.name as string]));
   const afsByPeer = new Map<number, Row[]>();
-  for (const a of afs) afsByPeer.set(Number(a.bgp_peer_id), [...(afsByPeer.get(Number(a.bgp_peer_id)) ?? []), a]);
+  for (const a of afs) {
+    const list = afsByPeer.get(Number(a.bgp_peer_id));
+    if (list) list.push(a);
+    else afsByPeer.set(Number(a.bgp_peer_id), [a]);
+  }
   const groupById = new Map(groups.map((g) => [Number(g.id), g]));
 
   const asCtx = (a: Row): AutonomousSystemCtx => ({
@@ -179,6 +196,13 @@ export async function buildRenderContext(db: Executor, target: ContextTarget, op
     };
   });
 
+  const sessionsByGroup = new Map<number, number[]>();
+  for (const p of peers) {
+    if (!p.peer_group_id) continue;
+    const list = sessionsByGroup.get(Number(p.peer_group_id)) ?? [];
+    list.push(p.session_id ? Number(p.session_id) : Number(p.id));
+    sessionsByGroup.set(Number(p.peer_group_id), list);
+  }
   const peer_groups: PeerGroupCtx[] = groups.map((g) => ({
     id: Number(g.id),
     name: g.name,
@@ -196,12 +220,16 @@ export async function buildRenderContext(db: Executor, target: ContextTarget, op
     ).map(([afi_safi, max]) => ({ ...afiParts(afi_safi), afi_safi, route_map_in: policyById.get(Number(g.import_policy_id))?.name ?? null, route_map_out: policyById.get(Number(g.export_policy_id))?.name ?? null, prefix_list_in: null, prefix_list_out: null, max_prefixes: num(max) })),
     import_routing_policies: polRef(g.import_policy_id),
     export_routing_policies: polRef(g.export_policy_id),
-    session_ids: peers.filter((p) => Number(p.peer_group_id) === Number(g.id)).map((p) => (p.session_id ? Number(p.session_id) : Number(p.id))),
+    session_ids: sessionsByGroup.get(Number(g.id)) ?? [],
     config_context: {},
   }));
 
   const entriesBy = new Map<number, Row[]>();
-  for (const e of entries) entriesBy.set(Number(e.prefix_list_id), [...(entriesBy.get(Number(e.prefix_list_id)) ?? []), e]);
+  for (const e of entries) {
+    const list = entriesBy.get(Number(e.prefix_list_id));
+    if (list) list.push(e);
+    else entriesBy.set(Number(e.prefix_list_id), [e]);
+  }
   const prefix_lists: PrefixListCtx[] = lists.map((l) => ({
     id: Number(l.id),
     name: l.name,
@@ -257,7 +285,7 @@ export async function buildRenderContext(db: Executor, target: ContextTarget, op
     route_maps: routing,
     routing_policies: routing,
     prefix_lists,
-    as_lists: [],
+    as_lists: asPathLists.map((l) => ({ name: l.name, asn: num(l.asn), as_set: l.query ?? l.irr_as_set ?? null, asns: json<number[]>(l.asns, []) })),
     communities: communities.map((c) => ({ id: Number(c.id), name: c.name, slug: c.slug, kind: c.kind, value: c.value, type: c.role === 'ingress' || c.role === 'egress' ? c.role : null, description: c.description ?? '' })),
     autonomous_systems: autonomous,
     internet_exchange_points: fabricCtx,

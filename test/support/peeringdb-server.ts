@@ -1,17 +1,18 @@
 // A PeeringDB API stand-in on loopback, fed with the real captured pages in ../shared/data/peeringdb.
 // It honours PeeringDB's semantics (limit/skip paging, `since` with deletions, only `ok` objects
 // without `since`, depth, field filters, id__in) and can inject faults (429 storms, dead servers).
+import { sharedData } from './shared-data.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 
 /** The captured API pages (`<type>/page-N.json`). */
-export const PDB_DATA_DIR = fileURLToPath(new URL('../../../shared/data/peeringdb/api/', import.meta.url));
+export const PDB_DATA_DIR = sharedData('peeringdb', 'api') + '/';
 /** The small LU-CIX set (`<type>.json`). */
-export const LUCIX_DATA_DIR = fileURLToPath(new URL('../../../shared/data/peeringdb/lu-cix/', import.meta.url));
+export const LUCIX_DATA_DIR = sharedData('peeringdb', 'lu-cix') + '/';
 /** The IX-F member export samples. */
-export const IXF_DATA_DIR = fileURLToPath(new URL('../../../shared/data/ixf/', import.meta.url));
+export const IXF_DATA_DIR = sharedData('ixf') + '/';
 
 type Obj = { id: number; updated: string; status: string; [k: string]: unknown };
 
