@@ -12,6 +12,13 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['warn', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-empty': ['error', { allowEmptyCatch: true }],
       'no-control-regex': 'off',
+      // Loops like `for (;;)` / `while (true)` with explicit breaks are intended.
+      'no-constant-condition': ['error', { checkLoops: false }],
+      // Style-only rules that flag deliberate code (initialised-then-reassigned defaults, wrapped errors).
+      'no-useless-assignment': 'off',
+      'prefer-const': ['error', { destructuring: 'all' }],
+      'preserve-caught-error': 'off',
+      '@typescript-eslint/no-this-alias': 'warn',
     },
   },
   { languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', fetch: 'readonly', AbortController: 'readonly', AbortSignal: 'readonly', TextEncoder: 'readonly', TextDecoder: 'readonly', performance: 'readonly', window: 'readonly', document: 'readonly', localStorage: 'readonly', navigator: 'readonly' } } },

@@ -197,7 +197,7 @@ export async function run(): Promise<Record<string, unknown>> {
 }
 
 /** Part (b): a router with 5,000 sessions in 40 peer groups in the database, rendered through junos.j2. */
-async function endToEnd(engine: 'sqlite' | 'postgres', dir: string): Promise<Record<string, unknown>> {
+export async function endToEnd(engine: 'sqlite' | 'postgres', dir: string): Promise<Record<string, unknown>> {
   const { openDb } = await import('../src/platform/db.ts');
   const { migrateToLatest } = await import('../src/db/migrate.ts');
   const { buildRenderContext, renderTemplate, loadTemplate } = await import('../src/templates/render.service.ts');

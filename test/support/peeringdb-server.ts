@@ -4,7 +4,6 @@
 import { sharedData } from './shared-data.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 
 /** The captured API pages (`<type>/page-N.json`). */

@@ -44,9 +44,20 @@ export async function up(db: Db): Promise<void> {
 
   await db.schema.alterTable('peer_asns').addColumn('irr_refreshed_at', 'text').execute();
   await db.schema.alterTable('peer_asns').addColumn('irr_last_error', 'text').execute();
+
+  // Daily refresh of every peer's IRR lists, after the PeeringDB sync has updated AS-SETs.
+  const stamp = new Date().toISOString();
+  const next = new Date();
+  next.setUTCHours(5, 15, 0, 0);
+  if (next.getTime() <= Date.now()) next.setUTCDate(next.getUTCDate() + 1);
+  await db
+    .insertInto('schedules')
+    .values({ name: 'irr-refresh', kind: 'irr.refresh_all', payload: '{}', cron: '15 5 * * *', enabled: pg ? true : 1, next_run_at: next.toISOString(), description: 'Daily IRR prefix-list refresh of every peer ASN with an AS-SET', created_at: stamp, updated_at: stamp, version: 1 })
+    .execute();
 }
 
 export async function down(db: Db): Promise<void> {
+  await db.deleteFrom('schedules').where('name', '=', 'irr-refresh').execute();
   await db.schema.dropTable('as_path_lists').ifExists().execute();
   await db.schema.dropTable('prefix_list_versions').ifExists().execute();
 }

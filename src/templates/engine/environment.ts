@@ -319,7 +319,7 @@ function defaultGlobals(): Record<string, unknown> {
         if (v === null || !Number.isInteger(v) || typeof a === 'object') throw new TemplateRuntimeError(`'${pyTypeName(a)}' object cannot be interpreted as an integer`);
         return v;
       });
-      let [start, stop, step] = n.length === 1 ? [0, n[0], 1] : [n[0], n[1], n[2] ?? 1];
+      const [start, stop, step] = n.length === 1 ? [0, n[0], 1] : [n[0], n[1], n[2] ?? 1];
       if (step === 0) throw new TemplateRuntimeError('range() arg 3 must not be zero');
       const len = Math.max(0, Math.ceil((stop - start) / step));
       if (len > 100000) throw new SecurityError('Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).');

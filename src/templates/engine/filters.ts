@@ -233,7 +233,7 @@ export function textWrap(text: string, width: number, breakLongWords: boolean, b
   while (chunks.length) {
     let cur: string[] = [];
     let len = 0;
-    if (lines.length > 0 || true) {
+    {
       if (chunks.length && isWs(chunks[chunks.length - 1]) && lines.length > 0) chunks.pop();
       else if (chunks.length && isWs(chunks[chunks.length - 1]) && lines.length === 0 && cur.length === 0) {
         // textwrap drops leading whitespace of the first line too (drop_whitespace=True).

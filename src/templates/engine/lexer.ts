@@ -140,7 +140,7 @@ export function tokenize(input: string, options: LexerOptions, templateName?: st
       if (raw) {
         text = lstripText(text, raw[1], false, lineStarting);
         if (text) push('data', text, pos);
-        let after = tagPos + raw[0].length;
+        const after = tagPos + raw[0].length;
         lineStarting = raw[0].endsWith('\n');
         RAW_END.lastIndex = after;
         const end = RAW_END.exec(source);
@@ -166,7 +166,7 @@ export function tokenize(input: string, options: LexerOptions, templateName?: st
 
     if (kind === '#') {
       // Comments end at the first '#}', optionally preceded by a '-' or '+' marker.
-      let j = source.indexOf('#}', p);
+      const j = source.indexOf('#}', p);
       if (j < 0) fail('Missing end of comment tag', tagPos);
       let endSign = '';
       if (j - 1 >= p && (source[j - 1] === '-' || source[j - 1] === '+')) endSign = source[j - 1];
