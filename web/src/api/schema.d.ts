@@ -7508,6 +7508,513 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/irr/expand/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Expand an AS-SET or ASN into prefixes (bgpq4-identical), optionally formatted for a router */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        target: string;
+                        /**
+                         * @default both
+                         * @enum {string}
+                         */
+                        family?: "4" | "6" | "both";
+                        aggregate?: boolean;
+                        max_length?: number;
+                        sources?: string[];
+                        /** @enum {string} */
+                        format?: "json" | "plain" | "junos" | "eos" | "ios" | "iosxr" | "bird" | "openbgpd";
+                        name?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            target: string;
+                            prefixes: {
+                                ipv4: string[];
+                                ipv6: string[];
+                            };
+                            origins: number[];
+                            report: unknown;
+                            text?: {
+                                ipv4?: string;
+                                ipv6?: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/irr/validate/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Validate an AS-SET: known to Peerdesk? exists in the IRR? members, depth, loops, missing sets, prefix counts */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        as_set: string;
+                        sources?: string[];
+                        /** @default true */
+                        check_irr?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            as_set: string;
+                            known: {
+                                id: number;
+                                asn: number;
+                                name: string;
+                            }[];
+                            prefix_lists: {
+                                id: number;
+                                name: string;
+                                family: number;
+                            }[];
+                            irr: unknown | null;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/peer-asns/{id}/irr-import/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Expand the peer's AS-SET (or the one given) and store its prefix lists and AS-path list (the wizard's Import) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        as_set?: string;
+                        sources?: string[];
+                        aggregate?: boolean;
+                        /** @description accept an empty or >50% smaller result instead of holding it for review */
+                        force?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            peer_asn: {
+                                id: number;
+                                asn: number;
+                            };
+                            query: string;
+                            lists: {
+                                family: number;
+                                prefix_list: {
+                                    id: number;
+                                    name: string;
+                                };
+                                version: number;
+                                status: string;
+                                prefix_count: number;
+                                added: number;
+                                removed: number;
+                                reason: string | null;
+                            }[];
+                            as_path_list: {
+                                id: number;
+                                name: string;
+                                asn_count: number;
+                            };
+                            warnings: string[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/irr/refresh/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Queue the IRR refresh job (all peers with an AS-SET, or the given ones) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        peer_asn_ids?: number[];
+                        concurrency?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            job_id: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/prefix-lists/{id}/versions/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Versions of a prefix list, newest first, with added/removed prefixes */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PrefixListVersion"][];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/prefix-list-versions/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Prefix list versions across lists (status=held for the review queue) */
+        get: {
+            parameters: {
+                query?: {
+                    status?: "active" | "held" | "rejected" | "superseded";
+                    limit?: number;
+                    offset?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            count: number;
+                            next: string | null;
+                            previous: string | null;
+                            results: {
+                                id: number;
+                                prefix_list: number;
+                                version: number;
+                                created_at: string;
+                                status: string;
+                                reason: string | null;
+                                irr_server: string | null;
+                                sources: string | null;
+                                query: string | null;
+                                prefix_count: number;
+                                added: string[];
+                                removed: string[];
+                                decided_by: string | null;
+                                decided_at: string | null;
+                                entries?: unknown[];
+                                prefix_list_name: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/prefix-list-versions/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One version with its entries */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PrefixListVersion"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/prefix-list-versions/{id}/approve/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept a refresh held for review */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PrefixListVersion"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/prefix-list-versions/{id}/reject/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a refresh held for review */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PrefixListVersion"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/as-path-lists/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** AS-path lists (origin ASNs of each peer’s AS-SET) */
+        get: {
+            parameters: {
+                query?: {
+                    peer_asn?: number;
+                    limit?: number;
+                    offset?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            count: number;
+                            next: string | null;
+                            previous: string | null;
+                            results: {
+                                id: number;
+                                name: string;
+                                peer_asn: number | null;
+                                query: string | null;
+                                asns: number[];
+                                updated_at: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/health": {
         parameters: {
             query?: never;
@@ -8123,6 +8630,23 @@ export interface components {
             updated_at: string;
             version: number;
         };
+        PrefixListVersionInput: {
+            id: number;
+            prefix_list: number;
+            version: number;
+            created_at: string;
+            status: string;
+            reason: string | null;
+            irr_server: string | null;
+            sources: string | null;
+            query: string | null;
+            prefix_count: number;
+            added: string[];
+            removed: string[];
+            decided_by: string | null;
+            decided_at: string | null;
+            entries?: unknown[];
+        };
         Relationship: {
             slug: string;
             name: string;
@@ -8630,6 +9154,23 @@ export interface components {
             created_at: string;
             updated_at: string;
             version: number;
+        };
+        PrefixListVersion: {
+            id: number;
+            prefix_list: number;
+            version: number;
+            created_at: string;
+            status: string;
+            reason: string | null;
+            irr_server: string | null;
+            sources: string | null;
+            query: string | null;
+            prefix_count: number;
+            added: string[];
+            removed: string[];
+            decided_by: string | null;
+            decided_at: string | null;
+            entries?: unknown[];
         };
     };
     responses: never;

@@ -1,0 +1,365 @@
+// Prefix-list building with bgpq4's semantics: de-duplication, its output order, -A aggregation,
+// -R / -r more-specific ranges and -m maximum length. The radix tree mirrors bgpq4's so that
+// aggregated lists come out identical, not merely equivalent.
+import { comparePrefixes, formatIpv4, formatPrefix, parseIpv4, parsePrefix, type Family, type Prefix } from './prefix.ts';
+
+/** One prefix-list line: exact, or a range of lengths (ge/le) under `prefix`. */
+export interface PrefixEntry {
+  prefix: string;
+  length: number;
+  exact: boolean;
+  /** Lowest accepted length when it differs from the prefix's own length ("ge"). */
+  ge?: number;
+  /** Highest accepted length ("le"). */
+  le?: number;
+}
+
+export interface BuildOptions {
+  /** bgpq4 -A: merge adjacent and covered prefixes into ranges. */
+  aggregate?: boolean;
+  /** bgpq4 -R: also accept more-specifics up to this length (the usual "max-length"). */
+  maxLength?: number;
+  /** bgpq4 -r: accept more-specifics from this length on. */
+  minLength?: number;
+  /** bgpq4 -m: drop prefixes longer than this. */
+  ignoreLongerThan?: number;
+}
+
+interface Node {
+  p: Prefix;
+  l: Node | null;
+  r: Node | null;
+  parent: Node | null;
+  glue: boolean;
+  agg: boolean;
+  lo: number;
+  hi: number;
+  son: Node | null;
+}
+
+function newNode(p: Prefix): Node {
+  return { p, l: null, r: null, parent: null, glue: false, agg: false, lo: 0, hi: 0, son: null };
+}
+
+/** Bit n (0-based from the most significant) of an address. */
+function bit(words: Uint32Array, n: number): number {
+  return (words[n >>> 5] >>> (31 - (n & 31))) & 1;
+}
+
+/** Number of leading bits two prefixes share, capped at the shorter length. */
+function commonBits(a: Prefix, b: Prefix): number {
+  const limit = Math.min(a.len, b.len);
+  for (let i = 0; i < a.words.length; i++) {
+    const x = (a.words[i] ^ b.words[i]) >>> 0;
+    if (x !== 0) return Math.min(limit, i * 32 + Math.clz32(x));
+    if ((i + 1) * 32 >= limit) break;
+  }
+  return limit;
+}
+
+function truncate(p: Prefix, len: number): Prefix {
+  const words = Uint32Array.from(p.words);
+  for (let i = 0; i < words.length; i++) {
+    const start = i * 32;
+    if (len <= start) words[i] = 0;
+    else if (len < start + 32) words[i] = (words[i] & (0xffffffff << (32 - (len - start)))) >>> 0;
+  }
+  return { family: p.family, words, len };
+}
+
+/** A binary radix tree with glue nodes at branch points, as bgpq4 keeps prefixes. */
+class RadixTree {
+  head: Node | null = null;
+
+  insert(p: Prefix): void {
+    if (!this.head) {
+      this.head = newNode(p);
+      return;
+    }
+    let cur = this.head;
+    // `attach` re-points whatever referenced `cur` (the head or a parent's side).
+    let attach = (n: Node): void => {
+      this.head = n;
+    };
+    for (;;) {
+      const eb = commonBits(p, cur.p);
+      if (eb < p.len && eb < cur.p.len) {
+        const glue = newNode(truncate(p, eb));
+        const leaf = newNode(p);
+        glue.glue = true;
+        if (bit(p.words, eb)) {
+          glue.l = cur;
+          glue.r = leaf;
+        } else {
+          glue.l = leaf;
+          glue.r = cur;
+        }
+        glue.parent = cur.parent;
+        cur.parent = glue;
+        leaf.parent = glue;
+        attach(glue);
+        return;
+      }
+      if (eb === p.len && eb < cur.p.len) {
+        const node = newNode(p);
+        if (bit(cur.p.words, eb)) node.r = cur;
+        else node.l = cur;
+        node.parent = cur.parent;
+        cur.parent = node;
+        attach(node);
+        return;
+      }
+      if (eb === cur.p.len && eb < p.len) {
+        const parent = cur;
+        if (bit(p.words, eb)) {
+          if (parent.r) {
+            attach = (n) => {
+              parent.r = n;
+            };
+            cur = parent.r;
+            continue;
+          }
+          parent.r = newNode(p);
+          parent.r.parent = parent;
+          return;
+        }
+        if (parent.l) {
+          attach = (n) => {
+            parent.l = n;
+          };
+          cur = parent.l;
+          continue;
+        }
+        parent.l = newNode(p);
+        parent.l.parent = parent;
+        return;
+      }
+      // Same prefix again: a glue node becomes real, a duplicate changes nothing.
+      cur.glue = false;
+      return;
+    }
+  }
+
+  /** -R: a real prefix shorter than `refine` accepts its more-specifics up to `refine`. */
+  refine(node: Node | null, refine: number): void {
+    if (!node) return;
+    if (!node.glue && node.p.len < refine) {
+      node.agg = true;
+      node.lo = node.p.len;
+      node.hi = refine;
+      for (const child of [node.l, node.r]) {
+        if (!child) continue;
+        forEach(child, (n) => {
+          if (n.p.len <= refine) n.glue = true;
+        });
+        this.refine(child, refine);
+      }
+    } else if (!node.glue && node.p.len === refine) {
+      this.refine(node.l, refine);
+      this.refine(node.r, refine);
+    } else if (node.glue) {
+      this.refine(node.r, refine);
+      this.refine(node.l, refine);
+    }
+  }
+
+  /** -r: a real prefix no longer than `low` accepts more-specifics from `low` on. */
+  refineLow(node: Node | null, low: number, max: number): void {
+    if (!node) return;
+    if (!node.glue && node.p.len <= low) {
+      if (!node.agg) {
+        node.agg = true;
+        node.lo = low;
+        node.hi = max;
+      } else node.lo = low;
+      for (const child of [node.l, node.r]) {
+        if (!child) continue;
+        forEach(child, (n) => {
+          if (n.p.len <= low) n.glue = true;
+        });
+        this.refineLow(child, low, max);
+      }
+    } else if (node.glue) {
+      this.refineLow(node.r, low, max);
+      this.refineLow(node.l, low, max);
+    }
+  }
+
+  /** -A, bottom-up: two halves with matching shapes fold into their parent as one range. */
+  aggregate(node: Node): void {
+    if (node.l) this.aggregate(node.l);
+    if (node.r) this.aggregate(node.r);
+    const { l, r } = node;
+    if (!l || !r) return;
+    const childLen = node.p.len + 1;
+    const halves = l.p.len === childLen && r.p.len === childLen;
+    const sameRange = (a: Node, b: Node): boolean => a.agg && b.agg && a.lo === b.lo && a.hi === b.hi;
+    const addSon = (from: Node): Node => {
+      const son = newNode(node.p);
+      son.agg = true;
+      son.lo = from.lo;
+      son.hi = from.hi;
+      return son;
+    };
+
+    if (!r.agg && !l.agg && !r.glue && !l.glue && r.p.len === l.p.len) {
+      // Two exact halves: the parent covers them (and itself, unless it is only glue).
+      if (r.p.len === childLen) {
+        node.agg = true;
+        r.glue = true;
+        l.glue = true;
+        node.hi = r.p.len;
+        if (node.glue) {
+          node.glue = false;
+          node.lo = r.p.len;
+        } else node.lo = node.p.len;
+      }
+      if (r.son && l.son && r.son.agg && l.son.agg && r.son.hi === l.son.hi && r.son.lo === l.son.lo && halves) {
+        node.son = addSon(r.son);
+        r.son.glue = true;
+        l.son.glue = true;
+      }
+    } else if (sameRange(r, l)) {
+      if (!halves) return;
+      if (node.glue) {
+        r.glue = true;
+        l.glue = true;
+        node.agg = true;
+        node.glue = false;
+        node.hi = r.hi;
+        node.lo = r.lo;
+      } else if (r.p.len === r.lo) {
+        r.glue = true;
+        l.glue = true;
+        node.agg = true;
+        node.hi = r.hi;
+        node.lo = node.p.len;
+      } else {
+        node.son = addSon(r);
+        r.glue = true;
+        l.glue = true;
+        if (r.son && l.son && r.son.hi === l.son.hi && r.son.lo === l.son.lo) {
+          node.son.son = addSon(r.son);
+          r.son.glue = true;
+          l.son.glue = true;
+        }
+      }
+    } else if (l.son && r.agg && l.son.agg && r.hi === l.son.hi && r.lo === l.son.lo) {
+      this.foldMixed(node, r, l.son, halves);
+    } else if (r.son && l.agg && r.son.agg && l.hi === r.son.hi && l.lo === r.son.lo) {
+      this.foldMixed(node, l, r.son, halves);
+    }
+  }
+
+  /** One half's range matches the other half's secondary range (its "son"). */
+  private foldMixed(node: Node, whole: Node, son: Node, halves: boolean): void {
+    if (!halves) return;
+    if (node.glue) {
+      whole.glue = true;
+      son.glue = true;
+      node.agg = true;
+      node.glue = false;
+      node.hi = whole.hi;
+      node.lo = whole.lo;
+    } else {
+      const extra = newNode(node.p);
+      extra.agg = true;
+      extra.hi = whole.hi;
+      extra.lo = whole.lo;
+      node.son = extra;
+      whole.glue = true;
+      son.glue = true;
+    }
+  }
+
+  /** Pre-order walk emitting real nodes and their secondary ranges: bgpq4's print order. */
+  entries(): PrefixEntry[] {
+    const out: PrefixEntry[] = [];
+    const emit = (n: Node): void => {
+      for (let s: Node | null = n; s; s = s.son) {
+        if (s.glue) continue;
+        const prefix = formatPrefix(s.p);
+        if (!s.agg) out.push({ prefix, length: s.p.len, exact: true });
+        else if (s.lo > s.p.len) out.push({ prefix, length: s.p.len, exact: false, ge: s.lo, le: s.hi });
+        else out.push({ prefix, length: s.p.len, exact: false, le: s.hi });
+      }
+    };
+    if (this.head) forEach(this.head, emit);
+    return out;
+  }
+}
+
+function forEach(node: Node, fn: (n: Node) => void): void {
+  // Iterative pre-order (node, left, right): deep IPv6 trees would overflow recursion otherwise.
+  const stack: Node[] = [node];
+  while (stack.length) {
+    const n = stack.pop() as Node;
+    fn(n);
+    if (n.r) stack.push(n.r);
+    if (n.l) stack.push(n.l);
+  }
+}
+
+/** Fast path for plain IPv4 lists: numeric sort and de-duplication without a tree. */
+function buildIpv4Exact(texts: Iterable<string>, maxLen: number): PrefixEntry[] {
+  const keys: number[] = [];
+  for (const t of texts) {
+    const slash = t.indexOf('/');
+    const addr = parseIpv4(slash >= 0 ? t.slice(0, slash) : t);
+    if (addr < 0) continue;
+    const len = slash >= 0 ? Number(t.slice(slash + 1)) : 32;
+    if (!(len >= 0 && len <= 32) || !Number.isInteger(len) || len > maxLen) continue;
+    const masked = len === 0 ? 0 : (addr & (0xffffffff << (32 - len))) >>> 0;
+    keys.push(masked * 64 + len);
+  }
+  const sorted = Float64Array.from(keys).sort();
+  const out: PrefixEntry[] = [];
+  let last = -1;
+  for (const k of sorted) {
+    if (k === last) continue;
+    last = k;
+    const len = k % 64;
+    out.push({ prefix: `${formatIpv4((k - len) / 64)}/${len}`, length: len, exact: true });
+  }
+  return out;
+}
+
+/**
+ * Builds one family's prefix list from raw IRR prefixes, exactly as bgpq4 would print it
+ * (other families and unparsable entries are skipped).
+ */
+export function buildPrefixList(texts: Iterable<string>, family: Family, options: BuildOptions = {}): PrefixEntry[] {
+  const max = family === 4 ? 32 : 128;
+  const limit = options.ignoreLongerThan && options.ignoreLongerThan < max ? options.ignoreLongerThan : max;
+  const needsTree = options.aggregate || options.maxLength || options.minLength;
+  if (family === 4 && !needsTree) return buildIpv4Exact(texts, limit);
+  const prefixes: Prefix[] = [];
+  for (const t of texts) {
+    const p = parsePrefix(t);
+    if (!p || p.family !== family || p.len > limit) continue;
+    prefixes.push(p);
+  }
+  if (!needsTree) {
+    prefixes.sort(comparePrefixes);
+    const out: PrefixEntry[] = [];
+    let prev: Prefix | null = null;
+    for (const p of prefixes) {
+      if (prev && comparePrefixes(prev, p) === 0) continue;
+      prev = p;
+      out.push({ prefix: formatPrefix(p), length: p.len, exact: true });
+    }
+    return out;
+  }
+  const tree = new RadixTree();
+  for (const p of prefixes) tree.insert(p);
+  // bgpq4 applies -r without -R as if -R were the family's full length.
+  let refine = options.maxLength ?? 0;
+  const refineLow = options.minLength ?? 0;
+  if (refineLow && !refine) refine = max;
+  if (refine > max || refineLow > max) throw new RangeError(`prefix length out of range for IPv${family} (1-${max})`);
+  if (refineLow && refineLow > refine) throw new RangeError(`incompatible min length ${refineLow} and max length ${refine}`);
+  if (refine) tree.refine(tree.head, refine);
+  if (refineLow) tree.refineLow(tree.head, refineLow, max);
+  if (options.aggregate && tree.head) tree.aggregate(tree.head);
+  return tree.entries();
+}

@@ -1,0 +1,97 @@
+// Router formats for prefix lists, byte for byte as bgpq4 prints them (including empty lists).
+import type { PrefixEntry } from './aggregate.ts';
+import type { Family } from './prefix.ts';
+
+export const IRR_FORMATS = ['json', 'plain', 'junos', 'eos', 'ios', 'iosxr', 'bird', 'openbgpd'] as const;
+export type IrrFormat = (typeof IRR_FORMATS)[number];
+
+/** bgpq4 option equivalent to each format, for documentation and cross-checks. */
+export const BGPQ4_FORMAT_FLAGS: Record<IrrFormat, string[]> = {
+  json: ['-j'],
+  plain: ['-F', '%n/%l\\n'],
+  junos: ['-J'],
+  eos: ['-e'],
+  ios: [],
+  iosxr: ['-X'],
+  bird: ['-b'],
+  openbgpd: ['-B'],
+};
+
+/** True when `value` names a supported format. */
+export function isIrrFormat(value: string): value is IrrFormat {
+  return (IRR_FORMATS as readonly string[]).includes(value);
+}
+
+function ranged(e: PrefixEntry): boolean {
+  return !e.exact;
+}
+
+/** Renders a prefix list in one router format; `name` defaults to bgpq4's "NN". */
+export function formatPrefixList(entries: PrefixEntry[], family: Family, format: IrrFormat, name = 'NN'): string {
+  const ip = family === 4 ? 'ip' : 'ipv6';
+  const any = family === 4 ? '0.0.0.0/0' : '::/0';
+  switch (format) {
+    case 'json': {
+      // bgpq4 escapes "/" as "\/" (valid JSON, and what its users diff against).
+      const items = entries.map((e) => {
+        const p = e.prefix.replace('/', '\\/');
+        if (e.exact) return `\n    { "prefix": "${p}", "exact": true }`;
+        if (e.ge !== undefined) return `\n    { "prefix": "${p}", "exact": false,\n      "greater-equal": ${e.ge}, "less-equal": ${e.le} }`;
+        return `\n    { "prefix": "${p}", "exact": false, "less-equal": ${e.le} }`;
+      });
+      return `{ "${jsonEscape(name)}": [${items.join(',')}\n] }\n`;
+    }
+    case 'plain':
+      return entries.map((e) => `${e.prefix}\n`).join('');
+    case 'junos':
+      if (entries.some(ranged)) throw new RangeError('Junos prefix-lists cannot hold ranges: drop --aggregate/--max-length for junos (bgpq4 refuses too)');
+      return `policy-options {\nreplace:\n prefix-list ${name} {\n${entries.map((e) => `    ${e.prefix};\n`).join('')} }\n}\n`;
+    case 'ios': {
+      let out = `no ${ip} prefix-list ${name}\n`;
+      if (!entries.length) return `${out}! generated prefix-list ${name} is empty\n${ip} prefix-list ${name} deny ${any}\n`;
+      for (const e of entries) out += `${ip} prefix-list ${name} permit ${e.prefix}${rangeText(e, ' ge ', ' le ')}\n`;
+      return out;
+    }
+    case 'eos': {
+      let out = `no ${ip} prefix-list ${name}\n`;
+      if (!entries.length) return `${out}! generated prefix-list ${name} is empty\n${ip} prefix-list ${name}\n   seq 1 deny ${any}\n`;
+      out += `${ip} prefix-list ${name}\n`;
+      // Three spaces as in bgpq4's current reference output (Debian's 1.9 prints four).
+      entries.forEach((e, i) => (out += `   seq ${i + 1} permit ${e.prefix}${rangeText(e, ' ge ', ' le ')}\n`));
+      return out;
+    }
+    case 'iosxr': {
+      const body = entries.map((e, i) => `${i ? ',\n ' : ' '}${e.prefix}${rangeText(e, ' ge ', ' le ')}`).join('');
+      return `no prefix-set ${name}\nprefix-set ${name}\n${body}\nend-set\n`;
+    }
+    case 'bird': {
+      if (!entries.length) return '';
+      const items = entries.map((e) => {
+        if (e.exact) return `\n    ${e.prefix}`;
+        return `\n    ${e.prefix}{${e.ge ?? e.length},${e.le}}`;
+      });
+      return `${name} = [${items.join(',')}\n];\n`;
+    }
+    case 'openbgpd': {
+      const items = entries.map((e) => {
+        if (e.exact) return `\n\t${e.prefix}`;
+        const lo = e.ge ?? e.length;
+        if (lo === e.le) return `\n\t${e.prefix} prefixlen = ${e.le}`;
+        return `\n\t${e.prefix} prefixlen ${lo} - ${e.le}`;
+      });
+      const head = entries.length ? '' : `# generated prefix-list ${name} (AS 0) is empty\n# use -a <asn> to generate "deny from ASN <asn>" instead of this list\n`;
+      const open = name !== 'NN' ? `${name}="` : '';
+      const close = name !== 'NN' ? '"' : '';
+      return `${head}${open}prefix { ${items.join('')}\n\t}${close}\n`;
+    }
+  }
+}
+
+function rangeText(e: PrefixEntry, ge: string, le: string): string {
+  if (e.exact) return '';
+  return e.ge !== undefined ? `${ge}${e.ge}${le}${e.le}` : `${le}${e.le}`;
+}
+
+function jsonEscape(s: string): string {
+  return JSON.stringify(s).slice(1, -1);
+}

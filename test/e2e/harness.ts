@@ -1,0 +1,71 @@
+// E2E harness: builds the UI once (with a lock against parallel files), starts the real server
+// in-process on a temp SQLite database, and launches Debian's Chromium through playwright-core.
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { createApp, type PeerdeskApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/platform/config.ts';
+import { openDb, type Db } from '../../src/platform/db.ts';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const ARTIFACTS = join(ROOT, 'test-artifacts');
+export const ADMIN_PASSWORD = 'e2e-admin-password-1';
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+/** Builds web/dist once; concurrent callers wait on a lock directory instead of racing. */
+export async function ensureUiBuilt(): Promise<void> {
+  const index = join(ROOT, 'web/dist/index.html');
+  if (existsSync(index)) return;
+  const lock = join(ROOT, 'node_modules/.peerdesk-ui-build.lock');
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // A stale lock (a crashed build) is broken after two minutes.
+      if (Date.now() - statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 120_000) rmSync(lock, { recursive: true, force: true });
+      await new Promise((r) => setTimeout(r, 500));
+      if (existsSync(index)) return;
+    }
+  }
+  try {
+    if (existsSync(index)) return;
+    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', join(ROOT, 'web/vite.config.ts'), '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('UI build failed');
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+export interface Harness {
+  pd: PeerdeskApp;
+  db: Db;
+  base: string;
+  browser: Browser;
+  close(): Promise<void>;
+}
+
+/** Starts Peerdesk on a fresh database and a headless Chromium. */
+export async function startHarness(): Promise<Harness> {
+  await ensureUiBuilt();
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const dir = mkdtempSync(join(tmpdir(), 'peerdesk-e2e-'));
+  const db = await openDb(`sqlite:${join(dir, 'peerdesk.db')}`);
+  const pd = await createApp({ config: loadConfig({ PEERDESK_ADMIN_PASSWORD: ADMIN_PASSWORD, PEERDESK_LOG_LEVEL: 'warn', PEERDESK_DATA_DIR: dir }), db, worker: false });
+  const address = await pd.app.listen({ host: '127.0.0.1', port: 0 });
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  return {
+    pd,
+    db,
+    base: address,
+    browser,
+    async close() {
+      await browser.close().catch(() => {});
+      await pd.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

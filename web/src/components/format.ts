@@ -1,0 +1,76 @@
+// Formatting helpers: times, ASNs, prefix counts, CSV.
+
+/** Local date-time text of an ISO timestamp. */
+export function fmtTime(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toLocaleString(undefined, { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}
+
+/** Compact "3d 4h ago" text of an ISO timestamp. */
+export function ago(iso: string | null | undefined): string {
+  if (!iso) return '';
+  const s = Math.max(0, Math.round((Date.now() - new Date(iso).getTime()) / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h}h ${m % 60}m`;
+  const d = Math.floor(h / 24);
+  return `${d}d ${h % 24}h`;
+}
+
+/** "AS64500". */
+export function asText(asn: number | null | undefined): string {
+  return asn === null || asn === undefined ? '—' : `AS${asn}`;
+}
+
+/** One CSV field, quoted when needed (RFC 4180). */
+function csvField(v: unknown): string {
+  const s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  // A leading = + - @ would be run as a formula by spreadsheets.
+  const safe = /^[=+\-@]/.test(s) && !/^-?\d/.test(s) ? `'${s}` : s;
+  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+/** Builds CSV text from a header row and data rows. */
+export function toCsv(header: string[], rows: unknown[][]): string {
+  return [header, ...rows].map((r) => r.map(csvField).join(',')).join('\r\n') + '\r\n';
+}
+
+/** Offers text as a file download. */
+export function download(name: string, text: string, type = 'text/csv'): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+/** Client-side IP check, the same shape the API accepts (the API has the final word). */
+export function looksLikeIp(v: string): 4 | 6 | null {
+  const s = v.trim();
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
+  if (m) return m.slice(1).every((o) => Number(o) <= 255 && String(Number(o)) === o) ? 4 : null;
+  if (/^[0-9a-f:.]+$/i.test(s) && s.includes(':')) {
+    try {
+      new URL(`http://[${s}]/`);
+      return 6;
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
+/** Parses "AS64500", "64500" or asdot "1.10" to a number, or null. */
+export function parseAsn(v: string | number): number | null {
+  const s = String(v).trim().replace(/^as/i, '');
+  const dot = /^(\d+)\.(\d+)$/.exec(s);
+  const n = dot ? Number(dot[1]) * 65536 + Number(dot[2]) : /^\d+$/.test(s) ? Number(s) : NaN;
+  return Number.isInteger(n) && n >= 0 && n <= 4294967295 ? n : null;
+}

@@ -1,0 +1,182 @@
+// The session page: every field, live state, history charts and the session actions.
+import { lazy, Suspense } from 'react';
+import { Button, Group, Paper, Stack, Text, Title, Tooltip } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { api, getResource, unwrap, type Row } from '../api/client';
+import { RelationshipBadge, StateBadge, StatusBadge } from '../components/badges';
+import { ago, asText, fmtTime } from '../components/format';
+import { useConfirm } from '../components/confirm';
+import { CapButton } from '../components/Unavailable';
+import { Link, navigate } from '../app/router';
+import { useCapabilities, useMe, roleAtLeast } from '../app/session';
+import { ObjLink } from '../resources/configs';
+import { ErrorBox, FieldGrid, PageHeader } from './ResourcePages';
+import { ADMIN_TOOLTIP, PrefixUsage, deleteSessions, setAdmin } from './SessionsList';
+
+const SessionCharts = lazy(() => import('./SessionCharts'));
+
+/** Session detail page. */
+export function SessionPage({ id }: { id: number }) {
+  const qc = useQueryClient();
+  const caps = useCapabilities();
+  const me = useMe().data;
+  const canWrite = roleAtLeast(me?.role, 'operator') && me?.can_write !== false;
+  const [dialog, ask] = useConfirm();
+  // Live state: re-read every 10 s while the page is open.
+  const q = useQuery({ queryKey: ['one', 'peering-sessions', id], queryFn: () => getResource('peering-sessions', id), refetchInterval: 10_000 });
+  const history = useQuery({
+    queryKey: ['state-history', id],
+    queryFn: async () => unwrap(await api.GET('/api/peering-sessions/{id}/state-history/', { params: { path: { id }, query: { limit: 500 } } })) as Row[],
+    refetchInterval: 30_000,
+  });
+  const s = q.data?.row;
+  const refresh = () => qc.invalidateQueries({ queryKey: ['one', 'peering-sessions', id] }).then(() => qc.invalidateQueries({ queryKey: ['list'] }));
+
+  const admin = async (enabled: boolean) => {
+    if (!enabled) {
+      const r = await ask({ title: 'Admin down this session?', message: `The BGP peer ${s?.peer_ip} on ${s?.router.name} will be disabled.`, confirmLabel: 'Admin Down', color: 'orange' });
+      if (!r.ok) return;
+    }
+    try {
+      await setAdmin([id], enabled);
+      notifications.show({ message: enabled ? 'Admin up' : 'Admin down', color: 'green' });
+    } catch (e) {
+      notifications.show({ title: 'Failed', message: (e as Error).message, color: 'red' });
+    }
+    refresh();
+  };
+  const del = async () => {
+    const r = await ask({ title: 'Delete this session?', message: `AS${s?.peer_asn.asn} ${s?.peer_ip} on ${s?.router.name}. This cannot be undone.`, confirmLabel: 'Delete', checkbox: 'Also remove from the router (delete the BGP peer)' });
+    if (!r.ok) return;
+    try {
+      await deleteSessions([id], r.checked);
+      notifications.show({ message: 'Session deleted', color: 'green' });
+      qc.invalidateQueries();
+      navigate('/');
+    } catch (e) {
+      notifications.show({ title: 'Delete failed', message: (e as Error).message, color: 'red' });
+    }
+  };
+
+  if (q.error) return <ErrorBox error={q.error} />;
+  if (!s) return <Text size="sm">Loading…</Text>;
+  const configureOk = caps.templates && caps.drivers;
+  return (
+    <Stack gap="sm">
+      {dialog}
+      <PageHeader
+        title={
+          <Group gap={8}>
+            <span>
+              {s.peer_asn.name} <span className="muted">{asText(s.peer_asn.asn)}</span> · <span className="mono">{s.peer_ip}</span>
+            </span>
+            <StateBadge state={s.state} since={s.state_since} />
+            <RelationshipBadge rel={s.relationship} />
+          </Group>
+        }
+        subtitle={
+          <>
+            <Link to="/">Sessions</Link> · #{s.id} · on <Link to={`/routers/${s.router.id}`}>{s.router.name}</Link> · <Link to={`/changes?object_type=peering-session&object_id=${s.id}`}>history</Link>
+          </>
+        }
+      />
+      <Group gap={6} className="session-actions" mt={-6}>
+          <>
+            <CapButton ok={configureOk} cap={caps.templates ? 'drivers' : 'templates'} variant="default" onClick={() => navigate(`/config/render?sessions=${id}`)}>
+              Configure
+            </CapButton>
+            <CapButton ok={configureOk} cap={caps.templates ? 'drivers' : 'templates'} variant="default" onClick={() => navigate(`/config/manager?sessions=${id}`)}>
+              Config Manager
+            </CapButton>
+            <CapButton ok={caps.email} cap="email" variant="default" onClick={() => navigate(`/email/compose?session=${id}`)}>
+              Email
+            </CapButton>
+            {canWrite && (
+              <>
+                <Tooltip label={ADMIN_TOOLTIP} multiline w={280}>
+                  <Button variant="default" color="green" onClick={() => admin(true)} disabled={s.enabled} data-testid="admin-up">
+                    Admin Up
+                  </Button>
+                </Tooltip>
+                <Tooltip label={ADMIN_TOOLTIP} multiline w={280}>
+                  <Button variant="default" onClick={() => admin(false)} disabled={!s.enabled} data-testid="admin-down">
+                    Admin Down
+                  </Button>
+                </Tooltip>
+                <Button variant="default" onClick={() => navigate(`/peering-sessions/${id}/edit`)} data-testid="edit-button">
+                  Edit
+                </Button>
+                <Button color="red" variant="light" onClick={del} data-testid="delete-button">
+                  Delete
+                </Button>
+              </>
+            )}
+          </>
+      </Group>
+      <div className="session-top">
+        <Paper withBorder p="sm" className="panel">
+          <Title order={5} mb={6}>
+            Live state
+          </Title>
+          <dl className="fields compact">
+            <div>
+              <dt>state</dt>
+              <dd>
+                <StateBadge state={s.state} /> {s.state_since ? <span className="muted small">for {ago(s.state_since)} (since {fmtTime(s.state_since)})</span> : null}
+              </dd>
+            </div>
+            <div>
+              <dt>prefixes received / max</dt>
+              <dd>
+                <PrefixUsage received={s.prefixes_received} max={s.max_prefixes} />
+              </dd>
+            </div>
+            <div>
+              <dt>accepted / advertised</dt>
+              <dd className="mono">
+                {s.prefixes_accepted ?? '—'} / {s.prefixes_advertised ?? '—'}
+              </dd>
+            </div>
+            <div>
+              <dt>last error</dt>
+              <dd>{s.last_error ?? <span className="muted">—</span>}</dd>
+            </div>
+            <div>
+              <dt>polled at</dt>
+              <dd>{fmtTime(s.polled_at)}</dd>
+            </div>
+          </dl>
+        </Paper>
+        <Paper withBorder p="sm" className="panel">
+          <Suspense fallback={<Text size="xs">Loading charts…</Text>}>{history.data ? <SessionCharts events={history.data} /> : <Text size="xs">Loading history…</Text>}</Suspense>
+        </Paper>
+      </div>
+      <Paper withBorder p="sm" className="panel">
+        <Title order={5} mb={6}>
+          Session
+        </Title>
+        <FieldGrid
+          row={s}
+          hide={['state', 'state_since', 'prefixes_received', 'prefixes_accepted', 'prefixes_advertised', 'last_error', 'polled_at']}
+          order={['router', 'local_ip', 'local_asn', 'peer_asn', 'peer_ip', 'family', 'peer_group', 'relationship', 'fabric', 'network', 'service_reference', 'notes', 'enabled', 'status', 'max_prefixes', 'bgp_peer', 'vrf']}
+          show={{
+            peer_asn: (r) => <ObjLink res="peer-asns" id={r.peer_asn.id}>{r.peer_asn.name} (AS{r.peer_asn.asn})</ObjLink>,
+            relationship: (r) => <RelationshipBadge rel={r.relationship} />,
+            status: (r) => <StatusBadge status={r.status} />,
+            local_asn: (r) => asText(r.local_asn),
+            family: (r) => `IPv${r.family}`,
+            network: (r) => (r.network ? <ObjLink res="peering-networks" id={r.network.id}>{r.network.name} ({r.network.prefix})</ObjLink> : 'No Exchange'),
+            bgp_peer: (r) => <ObjLink res="bgp-peers" id={r.bgp_peer.id}>{r.bgp_peer.name ?? `#${r.bgp_peer.id}`}</ObjLink>,
+            local_ip: (r) => <span className="mono">{r.local_ip ?? '—'}</span>,
+            peer_ip: (r) => <span className="mono">{r.peer_ip}</span>,
+            address_families: (r) => (r.address_families.length ? r.address_families.map((a: Row) => `${a.afi_safi}${a.max_prefixes != null ? ` (max ${a.max_prefixes})` : ''}`).join(', ') : <span className="muted">none</span>),
+          }}
+        />
+        <Text size="xs" c="dimmed" mt={6}>
+          BGP settings (timers, policies, MD5, address families) live on the <Link to={`/bgp-peers/${s.bgp_peer.id}`}>BGP peer</Link>; <Link to={`/bgp-peers/${s.bgp_peer.id}/edit`}>edit them there</Link>.
+        </Text>
+      </Paper>
+    </Stack>
+  );
+}

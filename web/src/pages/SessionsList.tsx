@@ -1,0 +1,194 @@
+// The home page: every peering session with live state, prefixes vs max, Refresh and bulk actions.
+import { useState } from 'react';
+import { Button, Tooltip } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { useQueryClient } from '@tanstack/react-query';
+import { api, listResource, unwrap, type Row } from '../api/client';
+import { DataTable, type Column, type FilterDef } from '../components/DataTable';
+import { RelationshipBadge, StateWithSince } from '../components/badges';
+import { asText } from '../components/format';
+import { useConfirm } from '../components/confirm';
+import { unavailableText } from '../components/Unavailable';
+import { Link, navigate } from '../app/router';
+import { useCapabilities, useMe, roleAtLeast } from '../app/session';
+import { ObjLink } from '../resources/configs';
+import { PageHeader } from './ResourcePages';
+
+/** Prefixes received against the limit; warns at 90 % and above. */
+export function PrefixUsage({ received, max }: { received: number | null; max: number | null }) {
+  if (received === null || received === undefined) return <span className="muted">{max ? `— / ${max}` : '—'}</span>;
+  const ratio = max ? received / max : 0;
+  const cls = ratio >= 1 ? 'pfx-over' : ratio >= 0.9 ? 'pfx-warn' : '';
+  return (
+    <span className={`mono ${cls}`} data-testid="prefix-usage" data-warn={ratio >= 0.9 ? '1' : undefined} title={max ? `${Math.round(ratio * 100)} % of the max-prefix limit` : 'no max-prefix limit'}>
+      {received.toLocaleString()} / {max ? max.toLocaleString() : '∞'}
+    </span>
+  );
+}
+
+const col = (id: string, header: string, cell: Column['cell'], extra: Partial<Column> = {}): Column => ({ id, header, cell, ...extra });
+const dash = <span className="muted">—</span>;
+
+export const SESSION_LIST_COLUMNS: Column[] = [
+  col('id', 'ID', (r) => r.id, { sort: 'id', hidden: true, width: 50 }),
+  col('router', 'Router', (r) => <ObjLink res="routers" id={r.router.id}>{r.router.name}</ObjLink>, { sort: 'router', csv: (r) => r.router.name }),
+  col('local_ip', 'Source', (r) => (r.local_ip ? <span className="mono">{r.local_ip}</span> : dash)),
+  col('peer', 'Peer', (r) => (
+    <Link to={`/peer-asns/${r.peer_asn.id}`}>
+      {r.peer_asn.name} <span className="muted">{asText(r.peer_asn.asn)}</span>
+    </Link>
+  ), { sort: 'peer', csv: (r) => r.peer_asn.name }),
+  col('asn', 'ASN', (r) => asText(r.peer_asn.asn), { sort: 'asn', hidden: true, csv: (r) => r.peer_asn.asn }),
+  col('peer_ip', 'Destination', (r) => <Link to={`/peering-sessions/${r.id}`} className="mono">{r.peer_ip}</Link>, { sort: 'peer_ip' }),
+  col('peer_group', 'Group', (r) => (r.peer_group ? <ObjLink res="peer-groups" id={r.peer_group.id}>{r.peer_group.name}</ObjLink> : dash), { csv: (r) => r.peer_group?.name ?? '' }),
+  col('relationship', 'Type', (r) => <RelationshipBadge rel={r.relationship} />, { sort: 'relationship', csv: (r) => r.relationship?.name ?? '' }),
+  col('exchange', 'Exchange', (r) => (r.network ? <ObjLink res="peering-networks" id={r.network.id}>{r.fabric?.name ?? r.network.name}</ObjLink> : <span className="muted">No exchange</span>), { sort: 'fabric', csv: (r) => r.fabric?.name ?? '' }),
+  col('prefixes', 'Pfx rcvd / max', (r) => <PrefixUsage received={r.prefixes_received} max={r.max_prefixes} />, { sort: 'prefixes_received', align: 'right', csv: (r) => `${r.prefixes_received ?? ''}/${r.max_prefixes ?? ''}` }),
+  col('state', 'State / since', (r) => <StateWithSince state={r.state} since={r.state_since} />, { sort: 'state', csv: (r) => `${r.state} ${r.state_since ?? ''}` }),
+  col('service_reference', 'Service ref', (r) => r.service_reference ?? dash, { sort: 'service_reference' }),
+  col('notes', 'Notes', (r) => (r.notes ? <span className="clip narrow" title={r.notes}>{r.notes}</span> : dash)),
+  col('local_asn', 'Local ASN', (r) => asText(r.local_asn), { hidden: true, csv: (r) => r.local_asn }),
+  col('family', 'Family', (r) => `IPv${r.family}`, { hidden: true }),
+];
+
+const STATES = ['established', 'idle', 'active', 'connect', 'opensent', 'openconfirm', 'admin-down', 'unknown'].map((s) => ({ value: s, label: s === 'admin-down' ? 'Admin down' : s }));
+export const SESSION_FILTERS: FilterDef[] = [
+  { name: 'peer_asn', label: 'Peer', kind: 'ref', ref: 'peer-asns', refLabel: (a) => `${a.name} (AS${a.asn})`, width: 160 },
+  { name: 'local_asn', label: 'Local ASN', kind: 'text', width: 90 },
+  { name: 'asn', label: 'Remote ASN', kind: 'text', width: 90 },
+  { name: 'family', label: 'IP version', kind: 'select', options: [{ value: '4', label: 'IPv4' }, { value: '6', label: 'IPv6' }], width: 90 },
+  { name: 'relationship', label: 'Type', kind: 'refmulti', ref: 'relationships', refValue: (r) => r.slug, width: 150 },
+  { name: 'state', label: 'State', kind: 'multi', options: STATES, width: 150 },
+  { name: 'fabric', label: 'Exchange', kind: 'ref', ref: 'fabrics', width: 140 },
+  { name: 'router', label: 'Router', kind: 'ref', ref: 'routers', width: 130 },
+];
+
+/** Admin up/down for sessions (shared by the list and the session page). */
+export async function setAdmin(ids: number[], enabled: boolean): Promise<Row[]> {
+  if (ids.length === 1) {
+    const path = enabled ? '/api/peering-sessions/{id}/admin-up/' : '/api/peering-sessions/{id}/admin-down/';
+    return [unwrap(await api.POST(path, { params: { path: { id: ids[0]! } } })) as Row];
+  }
+  return unwrap(await api.POST('/api/peering-sessions/bulk-admin/', { body: { ids, enabled } })) as Row[];
+}
+
+/** Deletes sessions, optionally with their BGP peers. */
+export async function deleteSessions(ids: number[], withPeers: boolean): Promise<void> {
+  unwrap(await api.POST('/api/peering-sessions/bulk-delete/', { body: { ids, delete_bgp_peers: withPeers } }));
+}
+
+export const ADMIN_TOOLTIP = 'In this release Admin Up/Down only flips the BGP peer’s enabled flag in Peerdesk; pushing it to the router arrives with the router drivers.';
+
+/** The job kind that polls BGP state, when the drivers back end registers one. */
+export async function pollKind(): Promise<string | null> {
+  const kinds = unwrap(await api.GET('/api/job-kinds/')) as { kind: string }[];
+  return kinds.find((k) => /poll/i.test(k.kind))?.kind ?? null;
+}
+
+/** Sessions list page. */
+export function SessionsListPage() {
+  const qc = useQueryClient();
+  const caps = useCapabilities();
+  const me = useMe().data;
+  const canWrite = roleAtLeast(me?.role, 'operator') && me?.can_write !== false;
+  const caps2 = caps;
+  // Polling exists once router drivers do; until then Refresh re-reads the stored state.
+  const canPoll = caps2.drivers;
+  const [dialog, ask] = useConfirm();
+  const [polling, setPolling] = useState(false);
+
+  const invalidate = () => qc.invalidateQueries({ queryKey: ['list', 'peering-sessions'] });
+
+  // Refresh: start a poll job and re-fetch the visible page while it runs, so rows change in place.
+  const refresh = async () => {
+    const kind = canPoll ? await pollKind().catch(() => null) : null;
+    if (!kind) {
+      await invalidate();
+      notifications.show({ message: 'Reloaded the stored state. Live polling starts jobs once router drivers are installed.', color: 'gray' });
+      return;
+    }
+    setPolling(true);
+    try {
+      const job = unwrap(await api.POST('/api/jobs/', { body: { kind, payload: {} } })) as Row;
+      for (let i = 0; i < 600; i++) {
+        await new Promise((r) => setTimeout(r, 1000));
+        const j = unwrap(await api.GET('/api/jobs/{id}/', { params: { path: { id: job.id } } })) as Row;
+        await invalidate();
+        if (['succeeded', 'failed', 'cancelled'].includes(j.status)) {
+          notifications.show({ message: `Poll ${j.status}${j.error ? `: ${j.error}` : ''}`, color: j.status === 'succeeded' ? 'green' : 'red' });
+          break;
+        }
+      }
+    } catch (e) {
+      notifications.show({ title: 'Refresh failed', message: (e as Error).message, color: 'red' });
+    } finally {
+      setPolling(false);
+    }
+  };
+
+  const run = async (what: string, fn: () => Promise<unknown>) => {
+    try {
+      await fn();
+      notifications.show({ message: what, color: 'green' });
+    } catch (e) {
+      notifications.show({ title: 'Failed', message: (e as Error).message, color: 'red' });
+    }
+    await invalidate();
+  };
+
+  const configureUnavailable = caps.templates && caps.drivers ? null : unavailableText(caps.templates ? 'drivers' : 'templates');
+  return (
+    <>
+      {dialog}
+      <PageHeader title="Sessions" subtitle="Peering sessions with live BGP state" />
+      <DataTable
+        id="sessions"
+        queryKey={['list', 'peering-sessions']}
+        fetch={(p, signal) => listResource('peering-sessions', p, signal)}
+        columns={SESSION_LIST_COLUMNS}
+        filters={SESSION_FILTERS}
+        urlState
+        refetchInterval={polling ? 1500 : 60_000}
+        rowHref={(r) => `/peering-sessions/${r.id}`}
+        toolbar={
+          <>
+            <Tooltip label={canPoll ? 'Poll every router now and update rows as results arrive' : 'Reload the stored state (live polling comes with router drivers)'}>
+              <Button variant="default" onClick={refresh} loading={polling} data-testid="refresh-button">
+                ⟳ Refresh
+              </Button>
+            </Tooltip>
+            {canWrite && (
+              <Button onClick={() => navigate('/peering-sessions/new')} data-testid="add-session">
+                + Add Session
+              </Button>
+            )}
+          </>
+        }
+        actions={
+          canWrite
+            ? [
+                { label: 'Admin Up', tooltip: ADMIN_TOOLTIP, run: (ids) => run(`Admin up: ${ids.length} session(s)`, () => setAdmin(ids, true)) },
+                {
+                  label: 'Admin Down',
+                  tooltip: ADMIN_TOOLTIP,
+                  run: async (ids) => {
+                    const r = await ask({ title: `Admin down ${ids.length} session(s)?`, message: 'The BGP peers will be disabled.', confirmLabel: 'Admin Down', color: 'orange' });
+                    if (r.ok) await run(`Admin down: ${ids.length} session(s)`, () => setAdmin(ids, false));
+                  },
+                },
+                { label: 'Configure', unavailable: configureUnavailable, run: (ids) => navigate(`/config/render?sessions=${ids.join(',')}`) },
+                {
+                  label: 'Delete',
+                  color: 'red',
+                  run: async (ids) => {
+                    const r = await ask({ title: `Delete ${ids.length} session(s)?`, message: 'The sessions are removed from Peerdesk. This cannot be undone.', confirmLabel: 'Delete', checkbox: 'Also remove from the router (delete the BGP peers)' });
+                    if (r.ok) await run(`Deleted ${ids.length} session(s)`, () => deleteSessions(ids, r.checked));
+                  },
+                },
+              ]
+            : undefined
+        }
+      />
+    </>
+  );
+}

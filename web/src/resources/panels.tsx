@@ -1,0 +1,170 @@
+// Extra panels of detail pages: PeeringDB data, router state summary, deployments, candidates, requests.
+import { Anchor, Badge, Button, Group, Paper, SimpleGrid, Table, Text, Title } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { api, listResource, unwrap, type Row } from '../api/client';
+import { useCapabilities } from '../app/session';
+import { Link } from '../app/router';
+import { Unavailable } from '../components/Unavailable';
+import { StateBadge } from '../components/badges';
+import { fmtTime } from '../components/format';
+
+/** A titled box on a detail page. */
+export function Panel({ title, children, right }: { title: string; children: React.ReactNode; right?: React.ReactNode }) {
+  return (
+    <Paper withBorder p="sm" className="panel">
+      <Group justify="space-between" mb={6}>
+        <Title order={5}>{title}</Title>
+        {right}
+      </Group>
+      {children}
+    </Paper>
+  );
+}
+
+/** PeeringDB values next to the local ones, with "Sync now". */
+export function PeerAsnPeeringDb({ row }: { row: Row }) {
+  const caps = useCapabilities();
+  const qc = useQueryClient();
+  const q = useQuery({
+    queryKey: ['pdb-divergence', row.id, row.version],
+    queryFn: async () => unwrap(await api.GET('/api/peer-asns/{id}/peeringdb', { params: { path: { id: row.id } } })) as Row,
+    enabled: caps.peeringdb,
+  });
+  if (!caps.peeringdb) return <Panel title="PeeringDB">{<Unavailable cap="peeringdb" what="PeeringDB data" />}</Panel>;
+  const sync = async () => {
+    try {
+      const r = unwrap(await api.POST('/api/peer-asns/{id}/peeringdb', { params: { path: { id: row.id } } })) as Row;
+      notifications.show({ message: r.changed?.length ? `Updated ${r.changed.join(', ')}` : 'Already in sync', color: 'green' });
+      qc.invalidateQueries();
+    } catch (e) {
+      notifications.show({ message: (e as Error).message, color: 'red' });
+    }
+  };
+  const d = q.data;
+  return (
+    <Panel
+      title="PeeringDB"
+      right={
+        <Group gap={6}>
+          {d?.peeringdb && (
+            <Anchor size="xs" href={`https://www.peeringdb.com/net/${d.peeringdb.id}`} target="_blank" rel="noreferrer">
+              peeringdb.com ↗
+            </Anchor>
+          )}
+          <Button size="compact-xs" variant="default" onClick={sync}>
+            Sync now
+          </Button>
+        </Group>
+      }
+    >
+      {q.isLoading && <Text size="xs">Loading…</Text>}
+      {q.error && <Text size="xs" c="red">{(q.error as Error).message}</Text>}
+      {d && !d.peeringdb && <Text size="sm" c="dimmed">AS{row.asn} is not in the PeeringDB mirror.</Text>}
+      {d?.peeringdb && (
+        <>
+          <Text size="xs" c="dimmed" mb={4}>
+            PeeringDB #{d.peeringdb.id} · policy {d.peeringdb.policy_general ?? '—'} · updated {fmtTime(d.peeringdb.updated)} · {d.in_sync ? 'in sync' : `${d.pending_updates.length} pending update(s)`}
+          </Text>
+          <Table withTableBorder={false} className="dt mini">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Field</Table.Th>
+                <Table.Th>Local</Table.Th>
+                <Table.Th>PeeringDB</Table.Th>
+                <Table.Th>Follow</Table.Th>
+                <Table.Th>Note</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {d.fields.map((f: Row) => (
+                <Table.Tr key={f.field} className={f.differs ? 'diff-changed' : undefined}>
+                  <Table.Td>{f.field}</Table.Td>
+                  <Table.Td className="mono">{f.local ?? '—'}</Table.Td>
+                  <Table.Td className="mono">{f.peeringdb ?? '—'}</Table.Td>
+                  <Table.Td>{f.follow ? 'yes' : 'no'}</Table.Td>
+                  <Table.Td className="small">{f.reason ?? (f.will_update ? 'will update on sync' : '')}</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </>
+      )}
+    </Panel>
+  );
+}
+
+/** Peering requests sent to this network (e-mail capability). */
+export function PeerAsnRequests({ row }: { row: Row }) {
+  const caps = useCapabilities();
+  void row;
+  return <Panel title="Requests">{caps.email ? <Text size="sm">See <Link to="/requests">Requests</Link>.</Text> : <Unavailable cap="email" what="Peering requests" />}</Panel>;
+}
+
+const STATES = ['established', 'idle', 'active', 'connect', 'opensent', 'openconfirm', 'unknown'];
+/** Counts of the router's BGP peers by state. */
+export function RouterStateSummary({ row }: { row: Row }) {
+  const q = useQuery({
+    queryKey: ['router-states', row.id],
+    queryFn: async ({ signal }) => {
+      const counts = await Promise.all([
+        ...STATES.map((s) => listResource('bgp-peers', { router: row.id, state: s, enabled: 'true', limit: 1 }, signal).then((p) => [s, p.count] as const)),
+        listResource('bgp-peers', { router: row.id, enabled: 'false', limit: 1 }, signal).then((p) => ['admin-down', p.count] as const),
+      ]);
+      return counts.filter(([, c]) => c > 0);
+    },
+    refetchInterval: 30_000,
+  });
+  return (
+    <Panel title="State summary">
+      <Group gap={10}>
+        <Text size="sm">
+          {row.established_count} of {row.peer_count} peers established · last polled {fmtTime(row.last_polled_at)}
+        </Text>
+        {(q.data ?? []).map(([s, c]) => (
+          <Link key={s} to={`/bgp-peers?router=${row.id}&${s === 'admin-down' ? 'enabled=false' : `state=${s}`}`}>
+            <Group gap={4}>
+              <StateBadge state={s} /> <Text size="sm">{c}</Text>
+            </Group>
+          </Link>
+        ))}
+      </Group>
+    </Panel>
+  );
+}
+
+/** The router's last configuration deployments (templates + drivers capabilities). */
+export function RouterDeployments({ row }: { row: Row }) {
+  const caps = useCapabilities();
+  void row;
+  return (
+    <Panel title="Last deployments">
+      {caps.templates && caps.drivers ? <Text size="sm">See <Link to="/deployments">Deployments</Link>.</Text> : <Unavailable cap={caps.templates ? 'drivers' : 'templates'} what="Deployments" />}
+    </Panel>
+  );
+}
+
+/** Top candidates of a fabric (PeeringDB capability). */
+export function FabricCandidates({ row }: { row: Row }) {
+  const caps = useCapabilities();
+  const q = useQuery({
+    queryKey: ['candidates-top', row.id],
+    queryFn: async () => unwrap(await api.GET('/api/fabrics/{id}/candidates', { params: { path: { id: row.id }, query: { limit: 10 } as any } })) as Row,
+    enabled: caps.peeringdb && Boolean(row.peeringdb_ix_id),
+  });
+  if (!caps.peeringdb) return <Panel title="Candidates"><Unavailable cap="peeringdb" what="Candidates" /></Panel>;
+  if (!row.peeringdb_ix_id) return <Panel title="Candidates"><Text size="sm" c="dimmed">Set the PeeringDB IX id of this fabric to see who else is on it.</Text></Panel>;
+  return (
+    <Panel title={`Candidates (${q.data?.count ?? '…'})`} right={<Link to={`/candidates?fabric=${row.id}`}>All candidates →</Link>}>
+      <SimpleGrid cols={2} spacing={4}>
+        {(q.data?.results ?? []).map((c: Row) => (
+          <Text size="xs" key={c.asn}>
+            <Badge size="xs" variant="light" mr={4}>{Math.round(c.score)}</Badge>
+            AS{c.asn} {c.name} <span className="muted">{[...c.ipv4, ...c.ipv6].join(', ')}</span>
+          </Text>
+        ))}
+      </SimpleGrid>
+      {q.error && <Text size="xs" c="red">{(q.error as Error).message}</Text>}
+    </Panel>
+  );
+}
