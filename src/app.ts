@@ -66,13 +66,14 @@ export async function createApp(opts: { config?: Config; db?: Db; worker?: boole
     await app.register((await import('./changes/changes.routes.ts')).default);
     await app.register((await import('./jobs/jobs.routes.ts')).default);
     await app.register((await import('./sessions/sessions.routes.ts')).default);
+    await app.register((await import('./search/search.routes.ts')).default);
     for (const rel of OPTIONAL_ROUTES) {
       if (existsSync(fileURLToPath(new URL(rel, import.meta.url)))) await app.register((await import(rel)).default);
     }
     await systemRoutes(app, ctx);
     await staticUi(app);
   });
-  const worker = opts.worker === false || !config.PEERDESK_WORKER ? null : startWorker({ db: ctx.db, logger: ctx.logger.child({ component: 'worker' }) });
+  const worker = opts.worker === false || !config.PEERDESK_WORKER ? null : startWorker({ db: ctx.db, logger: ctx.logger.child({ component: 'worker' }), secrets: ctx.secrets });
   return {
     app,
     ctx,
@@ -106,13 +107,13 @@ async function systemRoutes(app: FastifyInstance, ctx: AppContext) {
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', database, migrations: { pending }, workers, version: '0.1.0' });
   });
   const caps = Object.fromEntries(
-    [['peeringdb', './peeringdb/peeringdb.routes.ts'], ['irr', './irr/irr.routes.ts'], ['templates', './templates/templates.routes.ts'], ['drivers', './drivers/drivers.routes.ts'], ['email', './email/email.routes.ts']].map(([k, rel]) => [
+    [['peeringdb', './peeringdb/peeringdb.routes.ts'], ['irr', './irr/irr.routes.ts'], ['templates', './templates/templates.routes.ts'], ['polling', './drivers/drivers.routes.ts'], ['drivers', './deploy/deploy.routes.ts'], ['email', './email/email.routes.ts']].map(([k, rel]) => [
       k,
       existsSync(fileURLToPath(new URL(rel, import.meta.url))),
     ]),
   );
   r.get('/api/capabilities', {
-    schema: { tags: ['system'], summary: 'Which capabilities this installation has (the UI hides or explains missing ones)', response: { 200: z.object({ peeringdb: z.boolean(), irr: z.boolean(), templates: z.boolean(), drivers: z.boolean(), email: z.boolean() }) } },
+    schema: { tags: ['system'], summary: 'Which capabilities this installation has (the UI hides or explains missing ones)', response: { 200: z.object({ peeringdb: z.boolean(), irr: z.boolean(), templates: z.boolean(), polling: z.boolean().describe('live BGP state from routers (Refresh)'), drivers: z.boolean().describe('pushing configuration to routers (Configure)'), email: z.boolean() }) } },
     preValidation: (app as any).requireRole('viewer'),
   }, async () => caps as any);
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {

@@ -120,8 +120,21 @@ export default async function authRoutes(app: FastifyInstance): Promise<void> {
     });
     return presentUser(await a.db.selectFrom('users').selectAll().where('id', '=', u.id).executeTakeFirst());
   });
+  r.delete('/api/users/:id/', { schema: { tags: ['auth'], summary: 'Delete a user (and their tokens); you cannot delete yourself', params: z.object({ id: z.coerce.number().int().min(1) }) }, preValidation: a.requireRole('admin') }, async (req, reply) => {
+    const p = me(req);
+    if (req.params.id === p.userId) throw new ValidationError('id', 'you cannot delete your own user');
+    const u = await a.db.selectFrom('users').selectAll().where('id', '=', req.params.id).executeTakeFirst();
+    if (!u) throw new NotFoundError('user', req.params.id);
+    await a.db.transaction().execute(async (tx: any) => {
+      await tx.updateTable('jobs').set({ created_by: null }).where('created_by', '=', u.id).execute();
+      await tx.deleteFrom('users').where('id', '=', u.id).execute();
+      await recordChange(tx, { userId: p.userId, username: p.username, requestId: req.id }, { action: 'delete', objectType: 'user', objectId: Number(u.id), repr: u.username, before: { username: u.username, role: u.role } });
+    });
+    return reply.code(204).send();
+  });
 }
 
+/** Unused helper kept private. */
 function key_prefix(key: string): string {
   return key.slice(0, 8);
 }

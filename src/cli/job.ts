@@ -31,7 +31,7 @@ export function register(program: Command): void {
         const id = await enqueueJob(ctx.db, kind, payload);
         const result = await runJobNow(ctx.db, id, (line) => {
           if (!opts.json) process.stderr.write(`${line}\n`);
-        });
+        }, ctx.secrets);
         process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : `job ${id} ${result.status}\n`);
         if (result.status !== 'succeeded') process.exitCode = 1;
       } finally {

@@ -1,6 +1,7 @@
 // The contract between the job runner and the domains that define job kinds.
 import type { z } from 'zod';
 import type { Db } from '../platform/db.ts';
+import type { SecretBox } from '../platform/crypto.ts';
 
 /** What a running job can do: log, report progress, notice cancellation. */
 export interface JobContext<P = unknown> {
@@ -15,6 +16,8 @@ export interface JobContext<P = unknown> {
   signal: AbortSignal;
   /** The user who queued it, if any. */
   userId: number | null;
+  /** Decrypts router credentials and MD5 passwords (the process's secret key). */
+  secrets?: SecretBox;
 }
 
 /** A typed job kind: its payload schema and its work. Each domain exports a list of them. */

@@ -1,12 +1,13 @@
 // Runs one queued job in the calling process (the CLI's path), with the worker's bookkeeping.
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../platform/db.ts';
+import type { SecretBox } from '../platform/crypto.ts';
 import { jobDefinition } from './registry.ts';
 import { appendLog, finishJob } from './jobs.service.ts';
 import { now } from '../platform/db.ts';
 
 /** Claims a specific job and runs it here; returns its final status and result. */
-export async function runJobNow(db: Db, jobId: number, onLog: (line: string) => void = () => {}): Promise<{ status: string; result: unknown; error?: string }> {
+export async function runJobNow(db: Db, jobId: number, onLog: (line: string) => void = () => {}, secrets?: SecretBox): Promise<{ status: string; result: unknown; error?: string }> {
   const workerId = `cli-${process.pid}-${randomBytes(3).toString('hex')}`;
   const claimed = await db.updateTable('jobs').set({ status: 'running', worker_id: workerId, attempts: 1, started_at: now(), lease_until: new Date(Date.now() + 3600_000).toISOString() }).where('id', '=', jobId).where('status', '=', 'queued').executeTakeFirst();
   if (Number(claimed.numUpdatedRows) === 0) throw new Error(`job ${jobId} is not queued`);
@@ -21,6 +22,7 @@ export async function runJobNow(db: Db, jobId: number, onLog: (line: string) => 
       jobId,
       payload: def.payload.parse(JSON.parse(job.payload)),
       userId: null,
+      secrets,
       signal: abort.signal,
       log: async (message, level = 'info') => {
         onLog(message);

@@ -2,6 +2,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { SecretBox } from '../platform/crypto.ts';
 import { now, type Db } from '../platform/db.ts';
 import { jobDefinition } from './registry.ts';
 import { appendLog, claimJob, finishJob, LEASE_MS, retryJob, runDueSchedules } from './jobs.service.ts';
@@ -14,6 +15,8 @@ export interface WorkerOptions {
   pollMs?: number;
   /** Jobs run at once by this worker. */
   concurrency?: number;
+  /** The secret box jobs use for credentials. */
+  secrets?: SecretBox;
 }
 
 /** A running worker; stop() waits for its current jobs to finish or abort. */
@@ -25,7 +28,7 @@ export interface WorkerHandle {
 }
 
 /** Runs one claimed job to completion, recording its outcome. */
-async function execute(db: Db, job: Record<string, any>, workerId: string, logger: Logger, stopSignal: AbortSignal): Promise<void> {
+async function execute(db: Db, job: Record<string, any>, workerId: string, logger: Logger, stopSignal: AbortSignal, secrets?: SecretBox): Promise<void> {
   const jobId = Number(job.id);
   const def = await jobDefinition(job.kind);
   const started = Date.now();
@@ -54,6 +57,7 @@ async function execute(db: Db, job: Record<string, any>, workerId: string, logge
       jobId,
       payload,
       userId: job.created_by ? Number(job.created_by) : null,
+      secrets,
       signal: abort.signal,
       log: (message, level = 'info') => appendLog(db, jobId, message, level),
       progress: async (fraction, message) => {
@@ -109,7 +113,7 @@ export function startWorker(opts: WorkerOptions): WorkerHandle {
     if (running.size >= concurrency || stop.signal.aborted) return false;
     const job = await claimJob(db, id);
     if (!job) return false;
-    const p = execute(db, job, id, logger, stop.signal).catch((err) => logger.error({ err: String(err) }, 'job runner error'));
+    const p = execute(db, job, id, logger, stop.signal, opts.secrets).catch((err) => logger.error({ err: String(err) }, 'job runner error'));
     running.add(p);
     p.finally(() => running.delete(p));
     return true;

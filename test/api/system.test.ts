@@ -81,3 +81,34 @@ describe('command line', () => {
     expect(r.stderr).toMatch(/PEERDESK_DATABASE_URL/);
   });
 });
+
+describe('search and summaries', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp('sqlite');
+  });
+  afterAll(async () => t?.close());
+
+  it('finds peer ASNs, sessions, routers and fabrics in one request', async () => {
+    const router = (await t.api('POST', '/api/routers/', { name: 'edge-ams', local_asn: 64500 })).body;
+    await t.api('POST', '/api/fabrics/', { name: 'AMS-IX' });
+    await t.api('POST', '/api/peer-asns/', { asn: 6939, name: 'Hurricane Electric', irr_as_set: 'RADB::AS-HURRICANE' });
+    const peer = (await t.api('POST', '/api/bgp-peers/', { router: router.id, peer_ip: '80.249.208.1', remote_asn: 6939 })).body;
+    await t.api('POST', '/api/peering-sessions/', { bgp_peer: peer.id, service_reference: 'TICKET-77' });
+    const byAsn = (await t.api('GET', '/api/search/?q=AS6939')).body.results;
+    expect(byAsn.map((r: any) => r.type)).toEqual(['peer-asn', 'peering-session']);
+    expect((await t.api('GET', '/api/search/?q=80.249.208.1')).body.results[0]).toMatchObject({ type: 'peering-session', title: 'AS6939 Hurricane Electric 80.249.208.1' });
+    expect((await t.api('GET', '/api/search/?q=ticket-77')).body.results.map((r: any) => r.type)).toEqual(['peering-session']);
+    expect((await t.api('GET', '/api/search/?q=ams')).body.results.map((r: any) => r.type).sort()).toEqual(['fabric', 'router']);
+    expect((await t.api('GET', '/api/search/?q=')).status).toBe(400);
+    const summary = (await t.api('GET', `/api/routers/${router.id}/state-summary/`)).body;
+    expect(summary).toMatchObject({ total: 1, by_state: { unknown: 1 } });
+  });
+
+  it('deletes users but not yourself', async () => {
+    const u = (await t.api('POST', '/api/users/', { username: 'temp', password: 'temp-password', role: 'viewer' })).body;
+    expect((await t.api('DELETE', `/api/users/${u.id}/`)).status).toBe(204);
+    const me = (await t.api('GET', '/api/auth/me')).body;
+    expect((await t.api('DELETE', `/api/users/${me.id}/`)).status).toBe(400);
+  });
+});
