@@ -7,7 +7,7 @@ const PUBLIC = new Set(['GET /api/health', 'POST /api/auth/login']);
 // Writes that need admin rather than operator.
 const ADMIN_ONLY = [/^\/api\/platforms\//, /^\/api\/users\//, /^\/api\/schedules\//, /^\/api\/templates\/(?!preview\/)/, /^\/api\/email-templates\//];
 // POSTs that only read (rendering): open to viewers.
-const READ_POSTS = new Set(['/api/render-config/', '/api/templates/preview/']);
+const READ_POSTS = new Set(['/api/render-config/', '/api/templates/preview/', '/api/irr/expand/', '/api/irr/validate/']);
 
 describe.each(engines())('auth on %s', (engine) => {
   let t: TestApp;

@@ -46,7 +46,8 @@ describe.skipIf(skip)('polling a real BIRD router', () => {
 
   const waitEstablished = async () => {
     for (let i = 0; i < 150; i++) {
-      if (birdc('edge', 'show', 'protocols', 'peer_b').includes('Established')) return;
+      // Up, and both of the peer's routes imported (they follow the OPEN by a moment).
+      if (/Routes:\s+2 imported/.test(birdc('edge', 'show', 'protocols', 'all', 'peer_b'))) return;
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error('BIRD session did not come up');
