@@ -49,7 +49,7 @@ describe('command line', () => {
   it('has --help on every command', () => {
     const top = cli('--help');
     expect(top.status).toBe(0);
-    for (const c of ['serve', 'worker', 'migrate', 'user', 'token', 'job']) {
+    for (const c of ['serve', 'worker', 'migrate', 'user', 'token', 'job', 'peeringdb', 'irr', 'render', 'poll']) {
       expect(top.stdout).toContain(c);
       const r = cli(c, '--help');
       expect(r.status, c).toBe(0);
@@ -73,6 +73,20 @@ describe('command line', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ status: 'succeeded', result: { slept_ms: 10 } });
     expect(cli('job', 'run', 'system.sleep', '--payload', '{"ms": "x"}').stderr).toMatch(/payload.ms/);
+  });
+
+  it('renders a router from the database and polls from the CLI', async () => {
+    const { openDb } = await import('../../src/platform/db.ts');
+    const db = await openDb(env.PEERDESK_DATABASE_URL);
+    const t = new Date().toISOString();
+    await db.insertInto('routers').values({ name: 'cli-rt', local_asn: 64500, router_id: '192.0.2.1', status: 'active', polling_enabled: true, created_at: t, updated_at: t, version: 1 }).execute();
+    await db.destroy();
+    const r = cli('render', '--router', 'cli-rt', '--template', 'frr.j2');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/router bgp 64500/);
+    const p = cli('poll', '--json');
+    expect(p.status).toBe(1);
+    expect(JSON.parse(p.stdout)).toMatchObject({ routers: 1, failed: 1, results: [{ router: { name: 'cli-rt' }, ok: false, error: 'the router has no platform' }] });
   });
 
   it('refuses bad configuration with a readable message', () => {
