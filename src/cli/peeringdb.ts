@@ -2,23 +2,11 @@
 import type { Command } from 'commander';
 import type { Db } from '../platform/db.ts';
 
+/** Opens the configured database (migrated) through the shared CLI helper. */
 async function openDatabase(): Promise<{ db: Db; config: import('../platform/config.ts').Config }> {
-  const { loadConfig, ConfigError } = await import('../platform/config.ts');
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`peerdesk: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
-  const { openDb } = await import('../platform/db.ts');
-  const { migrateToLatest } = await import('../db/migrate.ts');
-  const db = await openDb(config.PEERDESK_DATABASE_URL);
-  await migrateToLatest(db);
-  return { db, config };
+  const { cliContext } = await import('./util.ts');
+  const ctx = await cliContext();
+  return { db: ctx.db, config: ctx.config };
 }
 
 /** A one-line progress bar on a TTY's stderr; silent when stderr is a pipe or --json is given. */
