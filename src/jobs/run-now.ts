@@ -4,6 +4,7 @@ import type { Db } from '../platform/db.ts';
 import type { SecretBox } from '../platform/crypto.ts';
 import { jobDefinition } from './registry.ts';
 import { appendLog, finishJob } from './jobs.service.ts';
+import { JobWriter } from './job-writer.ts';
 import { now } from '../platform/db.ts';
 
 /** Claims a specific job and runs it here; returns its final status and result. */
@@ -14,6 +15,7 @@ export async function runJobNow(db: Db, jobId: number, onLog: (line: string) => 
   const job = await db.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirstOrThrow();
   const def = (await jobDefinition(job.kind))!;
   const abort = new AbortController();
+  const writer = new JobWriter(db, jobId);
   const onSig = () => abort.abort();
   process.once('SIGINT', onSig);
   try {
@@ -24,18 +26,20 @@ export async function runJobNow(db: Db, jobId: number, onLog: (line: string) => 
       userId: null,
       secrets,
       signal: abort.signal,
-      log: async (message, level = 'info') => {
+      log: (message, level = 'info') => {
         onLog(message);
-        await appendLog(db, jobId, message, level);
+        return writer.log(message, level);
       },
-      progress: async (fraction, message) => {
-        await db.updateTable('jobs').set({ progress: fraction, progress_message: message ?? null }).where('id', '=', jobId).execute();
+      progress: (fraction, message) => {
         if (process.stderr.isTTY) process.stderr.write(`\r${Math.round(fraction * 100)}% ${message ?? ''}`.padEnd(60) + (fraction >= 1 ? '\n' : ''));
+        return writer.progress(fraction, message);
       },
     });
+    await writer.flush();
     await finishJob(db, jobId, workerId, 'succeeded', { result: result ?? null });
     return { status: 'succeeded', result };
   } catch (err) {
+    await writer.flush();
     const message = (err as Error).message;
     await appendLog(db, jobId, `failed: ${message}`, 'error');
     await finishJob(db, jobId, workerId, abort.signal.aborted ? 'cancelled' : 'failed', { error: message });

@@ -6,6 +6,7 @@ import type { SecretBox } from '../platform/crypto.ts';
 import { now, type Db } from '../platform/db.ts';
 import { jobDefinition } from './registry.ts';
 import { appendLog, claimJob, finishJob, LEASE_MS, retryJob, runDueSchedules } from './jobs.service.ts';
+import { JobWriter } from './job-writer.ts';
 import { jobDuration, jobsFinished } from '../platform/metrics.ts';
 
 export interface WorkerOptions {
@@ -37,6 +38,7 @@ async function execute(db: Db, job: Record<string, any>, workerId: string, logge
     return;
   }
   const abort = new AbortController();
+  let writer: JobWriter | null = null;
   const onStop = () => abort.abort();
   stopSignal.addEventListener('abort', onStop);
   // Lease renewal and cancellation watch: a crashed worker stops renewing and the job is re-claimed.
@@ -52,6 +54,8 @@ async function execute(db: Db, job: Record<string, any>, workerId: string, logge
   try {
     const payload = def.payload.parse(JSON.parse(job.payload || '{}'));
     await appendLog(db, jobId, `attempt ${job.attempts} started on ${workerId}`);
+    writer = new JobWriter(db, jobId);
+    const w = writer;
     const result = await def.run({
       db,
       jobId,
@@ -59,15 +63,15 @@ async function execute(db: Db, job: Record<string, any>, workerId: string, logge
       userId: job.created_by ? Number(job.created_by) : null,
       secrets,
       signal: abort.signal,
-      log: (message, level = 'info') => appendLog(db, jobId, message, level),
-      progress: async (fraction, message) => {
-        await db.updateTable('jobs').set({ progress: Math.max(0, Math.min(1, fraction)), progress_message: message ?? null }).where('id', '=', jobId).execute();
-      },
+      log: (message, level = 'info') => w.log(message, level),
+      progress: (fraction, message) => w.progress(fraction, message),
     });
+    await w.flush();
     await appendLog(db, jobId, 'succeeded');
     await finishJob(db, jobId, workerId, 'succeeded', { result: result ?? null });
     jobsFinished.inc({ kind: job.kind, status: 'succeeded' });
   } catch (err) {
+    await writer?.flush();
     const message = err instanceof Error ? err.message : String(err);
     const cancelled = abort.signal.aborted && !stopSignal.aborted;
     await appendLog(db, jobId, `${cancelled ? 'cancelled' : 'failed'}: ${message}`, cancelled ? 'warn' : 'error').catch(() => {});

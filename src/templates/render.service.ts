@@ -309,7 +309,8 @@ export async function loadTemplate(db: Executor, ref: number | string, field = '
   if (row) return { id: Number(row.id), name: row.name, body: row.body, options: json(row.options, {}), version: Number(row.version) };
   if (typeof ref === 'string') {
     const body = readShippedTemplate(ref) ?? readShippedTemplate(`${ref}.j2`);
-    if (body !== undefined) return { id: null, name: ref, body, options: { trim_blocks: true, lstrip_blocks: true }, version: 0 };
+    // Shipped templates control whitespace with '-' markers under Jinja2's default options.
+    if (body !== undefined) return { id: null, name: ref, body, options: {}, version: 0 };
   }
   throw new ValidationError(field, `no template ${JSON.stringify(ref)} (stored or shipped)`);
 }

@@ -106,10 +106,18 @@ describe.each(engines())('templates and render-config on %s', (engine) => {
 
   it('renders every shipped template from the database', async () => {
     const router = (await t.api('GET', '/api/routers/?name=rt1.mtl')).body.results[0];
+    // One session without a peer group: Junos and SR OS need a group for every neighbour.
+    const loose = (await t.api('POST', '/api/bgp-peers/', { router: router.id, peer_ip: '198.51.100.99', remote_asn: 64512 })).body;
+    await t.api('POST', '/api/peering-sessions/', { bgp_peer: loose.id });
     for (const name of ['junos.j2', 'eos.j2', 'iosxr.j2', 'sros.j2', 'frr.j2', 'bird2.j2']) {
       const r = await t.api('POST', '/api/render-config/', { template: name, router: router.id });
       expect(r.status, `${name}: ${JSON.stringify(r.body).slice(0, 300)}`).toBe(200);
       expect(r.body.content, name).toContain('198.51.100.10');
+      expect(r.body.content, name).toContain('198.51.100.99');
     }
+    const junos = (await t.api('POST', '/api/render-config/', { template: 'junos.j2', router: router.id })).body.content;
+    expect(junos).toMatch(/group PEERDESK-UNGROUPED \{[\s\S]*neighbor 198\.51\.100\.99 \{/);
+    // Shipped templates render with Jinja2's default whitespace options: no glued lines.
+    expect(junos).toMatch(/\n {8}log-updown;\n/);
   });
 });

@@ -48,13 +48,13 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** Starts Peerdesk on a fresh database and a headless Chromium. */
-export async function startHarness(): Promise<Harness> {
+/** Starts Peerdesk on a fresh database and a headless Chromium (optionally with the job worker and extra config). */
+export async function startHarness(opts: { worker?: boolean; env?: Record<string, string>; databaseUrl?: string } = {}): Promise<Harness> {
   await ensureUiBuilt();
   mkdirSync(ARTIFACTS, { recursive: true });
   const dir = mkdtempSync(join(tmpdir(), 'peerdesk-e2e-'));
-  const db = await openDb(`sqlite:${join(dir, 'peerdesk.db')}`);
-  const pd = await createApp({ config: loadConfig({ PEERDESK_ADMIN_PASSWORD: ADMIN_PASSWORD, PEERDESK_LOG_LEVEL: 'warn', PEERDESK_DATA_DIR: dir }), db, worker: false });
+  const db = await openDb(opts.databaseUrl ?? `sqlite:${join(dir, 'peerdesk.db')}`);
+  const pd = await createApp({ config: loadConfig({ PEERDESK_ADMIN_PASSWORD: ADMIN_PASSWORD, PEERDESK_LOG_LEVEL: 'warn', PEERDESK_DATA_DIR: dir, ...opts.env }), db, worker: opts.worker ?? false });
   const address = await pd.app.listen({ host: '127.0.0.1', port: 0 });
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   return {

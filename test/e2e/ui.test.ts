@@ -37,6 +37,8 @@ describe.skipIf(skip)('web UI', () => {
   const sessionCount = async () => Number(((await h.db.selectFrom('peering_sessions').select((eb) => eb.fn.countAll().as('c')).executeTakeFirst()) as any).c);
 
   beforeAll(async () => {
+    // The wizard's Validate also asks the IRR: point it at a closed loopback port, never the internet.
+    process.env.PEERDESK_IRR_HOST = '127.0.0.1:1';
     h = await startHarness();
     const ctx = await h.browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
     page = await ctx.newPage();

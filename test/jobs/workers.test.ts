@@ -156,3 +156,33 @@ describe.skipIf(!engines().includes('postgres'))('worker processes on PostgreSQL
     }
   }, 90_000);
 });
+
+describe('job progress inside a transaction', () => {
+  it('never blocks a job that reports from inside its own SQLite transaction', async () => {
+    const { JobWriter } = await import('../../src/jobs/job-writer.ts');
+    const t = await createTestDb('sqlite');
+    try {
+      const id = await enqueueJob(t.db, 'system.sleep', { ms: 0 });
+      const w = new JobWriter(t.db, id);
+      // SQLite has one connection: a blocking write here would wait for the transaction forever.
+      await t.db.transaction().execute(async (tx) => {
+        await tx.insertInto('relationships').values({ slug: 'x', name: 'X', color: 'ff0000', created_at: now(), updated_at: now(), version: 1 }).execute();
+        await Promise.race([
+          (async () => {
+            await w.log('inside the transaction');
+            await w.progress(0.5, 'half');
+            await w.progress(0.7, 'later');
+          })(),
+          new Promise((_, reject) => setTimeout(() => reject(new Error('progress blocked the job')), 2000)),
+        ]);
+      });
+      await w.flush();
+      const job = await t.db.selectFrom('jobs').select(['progress', 'progress_message']).where('id', '=', id).executeTakeFirstOrThrow();
+      expect(job).toEqual({ progress: 0.7, progress_message: 'later' });
+      const lines = await t.db.selectFrom('job_logs').select('message').where('job_id', '=', id).execute();
+      expect(lines.map((l) => l.message)).toEqual(['inside the transaction']);
+    } finally {
+      await t.drop();
+    }
+  });
+});

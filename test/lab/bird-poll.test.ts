@@ -1,10 +1,8 @@
 // Live state from a real router: two BIRD 2 daemons peer over loopback; Peerdesk polls one of them
 // through its control socket (the Refresh button's job) and shows state, prefixes and history.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startBirdLab, type BirdLab } from '../support/bird-lab.ts';
 import pino from 'pino';
 import { labSkipReason } from '../support/lab.ts';
 import { engines } from '../support/db.ts';
@@ -14,59 +12,15 @@ import { SecretBox } from '../../src/platform/crypto.ts';
 import { parseBirdProtocols } from '../../src/drivers/bird.driver.ts';
 
 const skip = labSkipReason('bird', 'bird2');
-const BASE_PORT = 20000 + (process.pid % 5000);
-
-function birdConf(routerId: string, local: string, localPort: number, as: number, neighbors: { ip: string; port: number; as: number; name: string }[], routes: string[]): string {
-  return `router id ${routerId};
-timeformat protocol iso long;
-protocol device {}
-protocol static announced { ipv4; ${routes.map((r) => `route ${r} blackhole;`).join(' ')} }
-${neighbors
-  .map(
-    (n) => `protocol bgp ${n.name} {
-  local ${local} port ${localPort} as ${as};
-  neighbor ${n.ip} port ${n.port} as ${n.as};
-  multihop 2; hold time 9; connect retry time 1;
-  ipv4 { import all; export all; };
-}`,
-  )
-  .join('\n')}
-`;
-}
 
 describe.skipIf(skip)('polling a real BIRD router', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'pd-bird-'));
-  const started: string[] = [];
-  const start = (name: string, conf: string) => {
-    writeFileSync(join(dir, `${name}.conf`), conf);
-    execFileSync('bird', ['-c', join(dir, `${name}.conf`), '-s', join(dir, `${name}.ctl`), '-P', join(dir, `${name}.pid`)]);
-    started.push(name);
-  };
-  const birdc = (name: string, ...cmd: string[]) => execFileSync('birdc', ['-s', join(dir, `${name}.ctl`), ...cmd], { encoding: 'utf8' });
-
-  const waitEstablished = async () => {
-    for (let i = 0; i < 150; i++) {
-      // Up, and both of the peer's routes imported (they follow the OPEN by a moment).
-      if (/Routes:\s+2 imported/.test(birdc('edge', 'show', 'protocols', 'all', 'peer_b'))) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error('BIRD session did not come up');
-  };
-
+  let lab: BirdLab;
+  const birdc = (name: 'edge' | 'peer', ...cmd: string[]) => lab.birdc(name, ...cmd);
+  const waitEstablished = () => lab.waitEstablished();
   beforeAll(async () => {
-    // "edge" is our router (AS64500); "peer" (AS64501) announces two prefixes; 127.0.0.3 never answers.
-    start('edge', birdConf('192.0.2.1', '127.0.0.1', BASE_PORT, 64500, [{ ip: '127.0.0.2', port: BASE_PORT + 1, as: 64501, name: 'peer_b' }, { ip: '127.0.0.3', port: BASE_PORT + 2, as: 64502, name: 'dead_c' }], ['192.0.2.0/24']));
-    start('peer', birdConf('192.0.2.2', '127.0.0.2', BASE_PORT + 1, 64501, [{ ip: '127.0.0.1', port: BASE_PORT, as: 64500, name: 'edge_a' }], ['198.51.100.0/24', '203.0.113.0/24']));
-    await waitEstablished();
+    lab = await startBirdLab(20000 + (process.pid % 5000));
   }, 30_000);
-  afterAll(() => {
-    for (const name of started) {
-      try {
-        process.kill(Number(readFileSync(join(dir, `${name}.pid`), 'utf8')), 'SIGTERM');
-      } catch {}
-    }
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => lab?.stop());
 
   it('parses BIRD output into neighbour states', () => {
     const states = parseBirdProtocols(birdc('edge', 'show', 'protocols', 'all').split('\n').slice(1));
@@ -101,7 +55,7 @@ describe.skipIf(skip)('polling a real BIRD router', () => {
     it('Refresh polls the router and the session list shows live state, prefixes and history', async () => {
       await waitEstablished();
       const platform = (await t.api('POST', '/api/platforms/', { name: 'BIRD 2', driver: 'bird2' })).body;
-      const router = (await t.api('POST', '/api/routers/', { name: 'edge', local_asn: 64500, platform: platform.id, hostname: `unix:${join(dir, 'edge.ctl')}`, polling_enabled: true })).body;
+      const router = (await t.api('POST', '/api/routers/', { name: 'edge', local_asn: 64500, platform: platform.id, hostname: lab.edgeHostname, polling_enabled: true })).body;
       await t.api('POST', '/api/peer-asns/bulk/', [{ asn: 64501, name: 'Peer B', ipv4_max_prefixes: 2 }, { asn: 64502, name: 'Dead C' }, { asn: 64503, name: 'Ghost' }]);
       const ids: Record<string, number> = {};
       for (const [ip, asn] of [['127.0.0.2', 64501], ['127.0.0.3', 64502], ['127.0.0.9', 64503]] as const) {
@@ -135,7 +89,7 @@ describe.skipIf(skip)('polling a real BIRD router', () => {
 
     it('reports an unreachable router in the job instead of failing silently', async () => {
       const platform = (await t.api('GET', '/api/platforms/?driver=bird2')).body.results[0];
-      const router = (await t.api('POST', '/api/routers/', { name: 'gone', local_asn: 64500, platform: platform.id, hostname: `unix:${join(dir, 'nope.ctl')}` })).body;
+      const router = (await t.api('POST', '/api/routers/', { name: 'gone', local_asn: 64500, platform: platform.id, hostname: `unix:${join(lab.dir, 'nope.ctl')}` })).body;
       const q = await t.api('POST', `/api/routers/${router.id}/poll/`);
       expect(q.status).toBe(202);
       const w = startWorker({ db: t.tdb.db, logger: pino({ level: 'silent' }), pollMs: 20 });

@@ -125,6 +125,9 @@ export interface Capabilities {
   peeringdb: boolean;
   irr: boolean;
   templates: boolean;
+  /** Live BGP state from routers (Refresh). */
+  polling: boolean;
+  /** Pushing configuration to routers (Configure). */
   drivers: boolean;
   email: boolean;
 }

@@ -20,6 +20,14 @@ const UsersPage = lazy(() => system().then((m) => ({ default: m.UsersPage })));
 const TokensPage = lazy(() => system().then((m) => ({ default: m.TokensPage })));
 const CandidatesPage = lazy(() => system().then((m) => ({ default: m.CandidatesPage })));
 const Placeholder = lazy(() => system().then((m) => ({ default: m.Placeholder })));
+const templates = () => import('../pages/TemplatePages');
+const TemplatesListPage = lazy(() => templates().then((m) => ({ default: m.TemplatesListPage })));
+const TemplateEditorPage = lazy(() => templates().then((m) => ({ default: m.TemplateEditorPage })));
+const RenderPage = lazy(() => templates().then((m) => ({ default: m.RenderPage })));
+const irr = () => import('../pages/IrrPages');
+const IrrLookupPage = lazy(() => irr().then((m) => ({ default: m.IrrLookupPage })));
+const HeldVersionsPage = lazy(() => irr().then((m) => ({ default: m.HeldVersionsPage })));
+const PeeringDbPage = lazy(() => import('../pages/PeeringDbPages').then((m) => ({ default: m.PeeringDbPage })));
 import { CONFIGS } from '../resources/configs';
 import { RelationshipBadge, StateBadge } from '../components/badges';
 
@@ -38,6 +46,7 @@ const NAV: { group: string; items: NavItem[] }[] = [
       { label: 'Networks', to: '/peering-networks' },
       { label: 'Connections', to: '/peering-connections' },
       { label: 'Candidates', to: '/candidates' },
+      { label: 'PeeringDB', to: '/peeringdb' },
       { label: 'Requests', to: '/requests' },
     ],
   },
@@ -48,13 +57,15 @@ const NAV: { group: string; items: NavItem[] }[] = [
       { label: 'Peer Groups', to: '/peer-groups' },
       { label: 'BGP peers', to: '/bgp-peers' },
       { label: 'Prefix lists', to: '/prefix-lists' },
+      { label: 'Held for review', to: '/irr/held' },
+      { label: 'IRR lookup', to: '/irr/lookup' },
       { label: 'Policies', to: '/routing-policies' },
       { label: 'Communities', to: '/communities' },
       { label: 'BFD profiles', to: '/bfd-profiles' },
       { label: 'Platforms', to: '/platforms' },
     ],
   },
-  { group: 'Config', items: [{ label: 'Templates', to: '/templates' }, { label: 'Deployments', to: '/deployments' }] },
+  { group: 'Config', items: [{ label: 'Templates', to: '/templates' }, { label: 'Render', to: '/config/render' }, { label: 'Deployments', to: '/deployments' }] },
   { group: 'E-mail', items: [{ label: 'Templates', to: '/email-templates' }, { label: 'Outbox', to: '/outbox' }] },
   { group: 'System', items: [{ label: 'Jobs', to: '/jobs' }, { label: 'Change log', to: '/changes' }] },
 ];
@@ -249,7 +260,14 @@ function Routes({ path }: { path: string }): ReactNode {
   if (path === '/tokens') return <TokensPage />;
   if (path === '/candidates') return <CandidatesPage />;
   if (path === '/requests') return <Placeholder title="Requests" cap="email" />;
-  if (path === '/templates' || path.startsWith('/config/')) return <Placeholder title="Templates" cap="templates" />;
+  if (path === '/templates') return <TemplatesListPage />;
+  if (path === '/templates/new') return <TemplateEditorPage key="new" id={null} />;
+  if ((m = match('/templates/:id', path))) return <TemplateEditorPage key={m.id} id={Number(m.id)} />;
+  if (path === '/config/render') return <RenderPage key="render" />;
+  if (path === '/config/manager') return <RenderPage key="manager" manager />;
+  if (path === '/irr/lookup' || path === '/irr') return <IrrLookupPage />;
+  if (path === '/irr/held') return <HeldVersionsPage />;
+  if (path === '/peeringdb') return <PeeringDbPage />;
   if (path === '/deployments') return <Placeholder title="Deployments" cap="drivers" />;
   if (path === '/email-templates' || path.startsWith('/email/')) return <Placeholder title="E-mail templates" cap="email" />;
   if (path === '/outbox') return <Placeholder title="Outbox" cap="email" />;

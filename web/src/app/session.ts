@@ -24,10 +24,10 @@ export function useMe() {
   return useQuery({ queryKey: ['me'], queryFn: fetchMe, staleTime: Infinity });
 }
 
-/** Which optional back ends exist (PeeringDB, IRR, templates, drivers, e-mail). */
+/** Which optional back ends exist (PeeringDB, IRR, templates, polling, drivers, e-mail). */
 export function useCapabilities(): Capabilities {
   const q = useQuery({ queryKey: ['capabilities'], queryFn: async () => unwrap(await api.GET('/api/capabilities')) as Capabilities, staleTime: 5 * 60_000 });
-  return q.data ?? { peeringdb: false, irr: false, templates: false, drivers: false, email: false };
+  return q.data ?? { peeringdb: false, irr: false, templates: false, polling: false, drivers: false, email: false };
 }
 
 /** Human text for a missing capability: which issue brings it. */
@@ -35,7 +35,8 @@ export const CAPABILITY_TEXT: Record<keyof Capabilities, string> = {
   peeringdb: 'PeeringDB integration',
   irr: 'IRR (AS-SET expansion and prefix lists)',
   templates: 'configuration templates',
-  drivers: 'router drivers (polling, deployment)',
+  polling: 'router polling (live BGP state)',
+  drivers: 'router drivers (configuration deployment)',
   email: 'e-mail (templates, outbox)',
 };
 

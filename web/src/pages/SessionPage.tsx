@@ -83,10 +83,11 @@ export function SessionPage({ id }: { id: number }) {
       />
       <Group gap={6} className="session-actions" mt={-6}>
           <>
-            <CapButton ok={configureOk} cap={caps.templates ? 'drivers' : 'templates'} variant="default" onClick={() => navigate(`/config/render?sessions=${id}`)}>
+            {/* Configure pushes to the router (needs drivers); Config Manager only renders the commands. */}
+            <CapButton ok={configureOk} cap={caps.templates ? 'drivers' : 'templates'} variant="default" onClick={() => navigate(`/deployments?sessions=${id}`)} data-testid="configure-button">
               Configure
             </CapButton>
-            <CapButton ok={configureOk} cap={caps.templates ? 'drivers' : 'templates'} variant="default" onClick={() => navigate(`/config/manager?sessions=${id}`)}>
+            <CapButton ok={caps.templates} cap="templates" variant="default" onClick={() => navigate(`/config/manager?sessions=${id}`)} data-testid="config-manager-button">
               Config Manager
             </CapButton>
             <CapButton ok={caps.email} cap="email" variant="default" onClick={() => navigate(`/email/compose?session=${id}`)}>

@@ -12,7 +12,7 @@ import { Unavailable, unavailableText } from '../components/Unavailable';
 import { navigate } from '../app/router';
 import { useCapabilities } from '../app/session';
 import { ErrorBox, PageHeader } from './ResourcePages';
-import { irrImport } from '../api/optional';
+import { IrrReport, ImportResult } from './IrrPages';
 
 interface WizardState {
   relationship: string | null;
@@ -38,13 +38,15 @@ interface WizardState {
   source_ipv6: string;
   peeringdb_id: number | null;
   irr_as_set: string;
+  /** Import the AS-SET into the new peer ASN's prefix lists right after Create. */
+  irrImport: boolean;
   enabled: boolean;
 }
 
 const EMPTY: WizardState = {
   relationship: null, relationshipRow: null, exchangeMode: 'exchange', fabric: null, fabricRow: null, networks: [], notes: '', service_reference: '',
   router: null, routerRow: null, peer_group: null, peerGroupRow: null, local_asn: '', md5: '',
-  peerSource: 'manual', name: '', asn: '', ipv4: '', ipv6: '', source_ipv4: '', source_ipv6: '', peeringdb_id: null, irr_as_set: '', enabled: true,
+  peerSource: 'manual', name: '', asn: '', ipv4: '', ipv6: '', source_ipv4: '', source_ipv6: '', peeringdb_id: null, irr_as_set: '', irrImport: false, enabled: true,
 };
 
 // Which step owns each API field, to send the user back to the right place on a server error.
@@ -104,6 +106,17 @@ function toBody(s: WizardState): Row {
   };
 }
 
+/** Builds the new peer ASN's IRR prefix lists; the session exists either way, so failures only warn. */
+async function importAfterCreate(peerAsnId: number, asSet: string): Promise<void> {
+  try {
+    const r = unwrap(await api.POST('/api/peer-asns/{id}/irr-import/', { params: { path: { id: peerAsnId } }, body: { as_set: asSet } })) as Row;
+    const lists = r.lists.map((l: Row) => `${l.prefix_list.name} v${l.version} (${l.prefix_count} prefixes, ${l.status})`).join(', ');
+    notifications.show({ title: `Imported ${asSet}`, message: lists || 'no prefixes', color: r.lists.some((l: Row) => l.status === 'held') ? 'orange' : 'green' });
+  } catch (e) {
+    notifications.show({ title: `IRR import of ${asSet} failed`, message: `${(e as Error).message} — retry from the peer ASN page.`, color: 'red', autoClose: false });
+  }
+}
+
 /** The wizard page. */
 export function SessionWizardPage() {
   const qc = useQueryClient();
@@ -147,6 +160,7 @@ export function SessionWizardPage() {
     try {
       const rows = unwrap(await api.POST('/api/peering-sessions/wizard/', { body: toBody(s) as any })) as Row[];
       notifications.show({ message: `Created ${rows.length} session(s)`, color: 'green' });
+      if (s.irrImport && s.irr_as_set.trim()) await importAfterCreate(rows[0]!.peer_asn.id, s.irr_as_set.trim());
       qc.invalidateQueries();
       navigate(`/peering-sessions/${rows[0]!.id}`);
     } catch (err) {
@@ -439,33 +453,70 @@ function LocalPeerLookup({ s, set }: Omit<StepProps, 'errors'>) {
 }
 
 function StepAsSet({ s, set, errors, irr }: StepProps & { irr: boolean }) {
-  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
-  const [busy, setBusy] = useState(false);
-  const validate = async () => {
-    const v = s.irr_as_set.trim();
-    if (!v) return;
-    setBusy(true);
+  const [known, setKnown] = useState<{ ok: boolean; text: string } | null>(null);
+  const [report, setReport] = useState<Row | null>(null);
+  const [irrError, setIrrError] = useState<string | null>(null);
+  const [imported, setImported] = useState<Row | null>(null);
+  const [busy, setBusy] = useState<'validate' | 'import' | null>(null);
+  const asSet = s.irr_as_set.trim();
+  const reset = () => (setKnown(null), setReport(null), setIrrError(null), setImported(null));
+
+  // The IRR half of validation: members, depth, loops and prefix counts (slower: a whois round trip).
+  const [irrChecking, setIrrChecking] = useState(false);
+  const checkIrr = async () => {
+    if (!irr) return;
+    setIrrChecking(true);
     try {
-      // "Known to Peerdesk": a peer ASN already filters on it, or a prefix list was built from it.
-      const [asns, lists] = await Promise.all([listResource('peer-asns', { irr_as_set: v, limit: 5 }), listResource('prefix-lists', { q: v, limit: 5 })]);
-      const users = asns.results.filter((a) => String(a.irr_as_set).toUpperCase() === v.toUpperCase());
-      if (users.length || lists.count) setResult({ ok: true, text: `Known to Peerdesk: ${users.map((a) => `AS${a.asn}`).join(', ') || 'no peer ASN'}${lists.count ? `; ${lists.count} prefix list(s)` : ''}.` });
-      else setResult({ ok: false, text: `${v} is not known to Peerdesk yet. Use Import to expand it from the IRR and create its prefix lists.` });
+      const r = unwrap(await api.POST('/api/irr/validate/', { body: { as_set: asSet, check_irr: true } })) as Row;
+      setReport(r.irr);
     } catch (e) {
-      setResult({ ok: false, text: (e as Error).message });
+      setIrrError((e as Error).message);
     } finally {
-      setBusy(false);
+      setIrrChecking(false);
     }
   };
+  const validate = async () => {
+    if (!asSet) return;
+    const e = validateStep(3, s);
+    if (Object.keys(e).length) return setKnown({ ok: false, text: e.irr_as_set! });
+    setBusy('validate');
+    reset();
+    // "Known to Peerdesk" answers at once from the database; the IRR report follows when it arrives.
+    const local = (async () => {
+      try {
+        const r = unwrap(await api.POST('/api/irr/validate/', { body: { as_set: asSet, check_irr: false } })) as Row;
+        if (r.known.length || r.prefix_lists.length) setKnown({ ok: true, text: `Known to Peerdesk: ${r.known.map((a: Row) => `AS${a.asn} ${a.name}`).join(', ') || 'no peer ASN'}${r.prefix_lists.length ? `; ${r.prefix_lists.length} IRR prefix list(s): ${r.prefix_lists.map((l: Row) => l.name).join(', ')}` : ''}.` });
+        else setKnown({ ok: false, text: `${asSet} is not known to Peerdesk yet.${irr ? ' Use Import to build its prefix lists from the IRR.' : ''}` });
+      } catch (err) {
+        setKnown({ ok: false, text: (err as Error).message });
+      }
+    })();
+    // The button is done when the local answer is; the IRR report shows up below when it arrives.
+    void checkIrr();
+    await local;
+    setBusy(null);
+  };
   const doImport = async () => {
-    setBusy(true);
+    const e = validateStep(3, s);
+    if (Object.keys(e).length) return setKnown({ ok: false, text: e.irr_as_set! });
+    setBusy('import');
+    reset();
     try {
-      const r = await irrImport(s.irr_as_set.trim(), parseAsn(s.asn));
-      setResult({ ok: true, text: r });
-    } catch (e) {
-      setResult({ ok: false, text: (e as Error).message });
+      const asn = parseAsn(s.asn);
+      const existing = asn === null ? null : (await listResource('peer-asns', { asn, limit: 1 })).results.find((a) => a.asn === asn);
+      if (existing) {
+        // The peer ASN exists already: build its lists now.
+        setImported(unwrap(await api.POST('/api/peer-asns/{id}/irr-import/', { params: { path: { id: existing.id } }, body: { as_set: asSet } })) as Row);
+        set({ irrImport: false });
+      } else {
+        // A new peer ASN is made by Create: check the set now and import right after the session exists.
+        await checkIrr();
+        set({ irrImport: true });
+      }
+    } catch (err) {
+      setKnown({ ok: false, text: (err as Error).message });
     } finally {
-      setBusy(false);
+      setBusy(null);
     }
   };
   return (
@@ -474,12 +525,12 @@ function StepAsSet({ s, set, errors, irr }: StepProps & { irr: boolean }) {
         Optional: the AS-SET enables prefix filtering for this peer.
       </Text>
       <Group align="flex-end" gap={6}>
-        <TextInput label="AS-SET" placeholder="AS-EXAMPLE or RIPE::AS-EXAMPLE" value={s.irr_as_set} onChange={(e) => (set({ irr_as_set: e.currentTarget.value }), setResult(null))} error={errors.irr_as_set} w={320} className="mono-input" data-testid="wizard-as-set" />
-        <Button variant="default" onClick={validate} disabled={!s.irr_as_set.trim()} loading={busy} data-testid="wizard-validate">
+        <TextInput label="AS-SET" placeholder="AS-EXAMPLE or RIPE::AS-EXAMPLE" value={s.irr_as_set} onChange={(e) => (set({ irr_as_set: e.currentTarget.value, irrImport: false }), reset())} error={errors.irr_as_set} w={320} className="mono-input" data-testid="wizard-as-set" />
+        <Button variant="default" onClick={validate} disabled={!asSet} loading={busy === 'validate'} data-testid="wizard-validate">
           Validate
         </Button>
         {irr ? (
-          <Button variant="default" onClick={doImport} disabled={!s.irr_as_set.trim()} loading={busy}>
+          <Button variant="default" onClick={doImport} disabled={!asSet} loading={busy === 'import'} data-testid="wizard-import">
             Import
           </Button>
         ) : (
@@ -491,9 +542,37 @@ function StepAsSet({ s, set, errors, irr }: StepProps & { irr: boolean }) {
         )}
       </Group>
       {!irr && <Unavailable cap="irr" what="IRR import" />}
-      {result && (
-        <Alert color={result.ok ? 'green' : 'orange'} variant="light" data-testid="wizard-asset-result">
-          {result.text}
+      {known && (
+        <Alert color={known.ok ? 'green' : 'orange'} variant="light" p="xs" data-testid="wizard-asset-result">
+          {known.text}
+        </Alert>
+      )}
+      {irrChecking && (
+        <Text size="xs" c="dimmed" data-testid="wizard-irr-checking">
+          Checking {asSet} in the IRR…
+        </Text>
+      )}
+      {report && (
+        <Paper withBorder p="xs" data-testid="wizard-irr-report">
+          <IrrReport report={report} />
+        </Paper>
+      )}
+      {irrError && (
+        <Alert color="red" variant="light" p="xs" data-testid="wizard-irr-error">
+          IRR check failed: {irrError}
+        </Alert>
+      )}
+      {imported && <ImportResult r={imported} />}
+      {s.irrImport && (
+        <Alert color="blue" variant="light" p="xs" data-testid="wizard-import-pending">
+          <Group justify="space-between">
+            <span>
+              AS{s.asn} is new: <b>Create Session</b> will create it and then import <span className="mono">{asSet}</span> into its IRR prefix lists.
+            </span>
+            <Button size="compact-xs" variant="subtle" onClick={() => set({ irrImport: false })}>
+              Don’t import
+            </Button>
+          </Group>
         </Alert>
       )}
     </Stack>
@@ -511,7 +590,7 @@ function StepConfirm({ s, error }: { s: WizardState; error: unknown }) {
     ['Peer', `${s.name} (AS${s.asn})`],
     ['Peer IPv4', s.ipv4 || '—'],
     ['Peer IPv6', s.ipv6 || '—'],
-    ['AS-SET', s.irr_as_set || '—'],
+    ['AS-SET', s.irr_as_set ? `${s.irr_as_set}${s.irrImport ? ' (imported from the IRR after create)' : ''}` : '—'],
     ['Service reference', s.service_reference || '—'],
     ['Notes', s.notes || '—'],
   ];

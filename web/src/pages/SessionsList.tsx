@@ -79,12 +79,6 @@ export async function deleteSessions(ids: number[], withPeers: boolean): Promise
 
 export const ADMIN_TOOLTIP = 'In this release Admin Up/Down only flips the BGP peer’s enabled flag in Peerdesk; pushing it to the router arrives with the router drivers.';
 
-/** The job kind that polls BGP state, when the drivers back end registers one. */
-export async function pollKind(): Promise<string | null> {
-  const kinds = unwrap(await api.GET('/api/job-kinds/')) as { kind: string }[];
-  return kinds.find((k) => /poll/i.test(k.kind))?.kind ?? null;
-}
-
 /** Sessions list page. */
 export function SessionsListPage() {
   const qc = useQueryClient();
@@ -92,8 +86,8 @@ export function SessionsListPage() {
   const me = useMe().data;
   const canWrite = roleAtLeast(me?.role, 'operator') && me?.can_write !== false;
   const caps2 = caps;
-  // Polling exists once router drivers do; until then Refresh re-reads the stored state.
-  const canPoll = caps2.drivers;
+  // Polling reads live state through the routers' drivers; without it Refresh re-reads the stored state.
+  const canPoll = caps2.polling;
   const [dialog, ask] = useConfirm();
   const [polling, setPolling] = useState(false);
 
@@ -101,18 +95,19 @@ export function SessionsListPage() {
 
   // Refresh: start a poll job and re-fetch the visible page while it runs, so rows change in place.
   const refresh = async () => {
-    const kind = canPoll ? await pollKind().catch(() => null) : null;
-    if (!kind) {
+    if (!canPoll) {
       await invalidate();
-      notifications.show({ message: 'Reloaded the stored state. Live polling starts jobs once router drivers are installed.', color: 'gray' });
+      notifications.show({ message: 'Reloaded the stored state. Live polling needs router polling, which this installation lacks.', color: 'gray' });
       return;
     }
     setPolling(true);
     try {
-      const job = unwrap(await api.POST('/api/jobs/', { body: { kind, payload: {} } })) as Row;
+      // Every router with polling enabled; rows update as the job stores each router's results.
+      const job = unwrap(await api.POST('/api/peering-sessions/refresh/', { body: {} })) as { job_id: number };
+      if (!job.job_id) throw new Error('no poll job was queued');
       for (let i = 0; i < 600; i++) {
         await new Promise((r) => setTimeout(r, 1000));
-        const j = unwrap(await api.GET('/api/jobs/{id}/', { params: { path: { id: job.id } } })) as Row;
+        const j = unwrap(await api.GET('/api/jobs/{id}/', { params: { path: { id: job.job_id } } })) as Row;
         await invalidate();
         if (['succeeded', 'failed', 'cancelled'].includes(j.status)) {
           notifications.show({ message: `Poll ${j.status}${j.error ? `: ${j.error}` : ''}`, color: j.status === 'succeeded' ? 'green' : 'red' });
@@ -152,7 +147,7 @@ export function SessionsListPage() {
         rowHref={(r) => `/peering-sessions/${r.id}`}
         toolbar={
           <>
-            <Tooltip label={canPoll ? 'Poll every router now and update rows as results arrive' : 'Reload the stored state (live polling comes with router drivers)'}>
+            <Tooltip label={canPoll ? 'Poll every router with polling enabled and update rows as results arrive' : 'Reload the stored state (this installation has no router polling)'}>
               <Button variant="default" onClick={refresh} loading={polling} data-testid="refresh-button">
                 ⟳ Refresh
               </Button>

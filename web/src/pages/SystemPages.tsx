@@ -12,6 +12,7 @@ import { Link, navigate, useLocation } from '../app/router';
 import { useCapabilities, useMe } from '../app/session';
 import { ErrorBox, PageHeader } from './ResourcePages';
 import { RefSelect } from '../components/RefSelect';
+import { CandidatesTable } from './PeeringDbPages';
 
 const JOB_COLOURS: Record<string, string> = { queued: 'gray', running: 'blue', succeeded: 'green', failed: 'red', cancelled: 'orange' };
 /** A job status as a badge. */
@@ -388,62 +389,14 @@ export function CandidatesPage() {
   const caps = useCapabilities();
   const { search } = useLocation();
   const [fabric, setFabric] = useState<string | null>(search.get('fabric'));
-  const qc = useQueryClient();
-  const [dialog, ask] = useConfirm();
   if (!caps.peeringdb) return <Placeholder title="Candidates" cap="peeringdb" />;
   return (
     <>
-      {dialog}
       <PageHeader title="Candidates" subtitle="Networks on a fabric without a session from us, ranked" />
       <Group mb="xs">
-        <RefSelect label="Fabric" res="fabrics" value={fabric} onChange={(v) => setFabric(v)} labelOf={(r) => r.name} w={260} />
+        <RefSelect label="Fabric" res="fabrics" value={fabric} onChange={(v) => setFabric(v)} labelOf={(r) => r.name} w={260} query={{ type: 'ixp' }} data-testid="candidates-fabric" />
       </Group>
-      {fabric && (
-        <DataTable
-          key={fabric}
-          id="candidates"
-          queryKey={['candidates', fabric]}
-          fetch={async (p, signal) => {
-            const r = unwrap(await api.GET('/api/fabrics/{id}/candidates', { params: { path: { id: Number(fabric) }, query: q(p) }, signal })) as Page;
-            // Candidates are keyed by ASN; the table's selection wants an id.
-            return { ...r, results: r.results.map((c) => ({ ...c, id: c.asn })) };
-          }}
-          columns={[
-            { id: 'score', header: 'Score', cell: (r) => Math.round(r.score), align: 'right', width: 60 },
-            { id: 'asn', header: 'ASN', cell: (r) => `AS${r.asn}` },
-            { id: 'name', header: 'Name', cell: (r) => r.name },
-            { id: 'policy', header: 'Policy', cell: (r) => r.policy ?? '—' },
-            { id: 'ipv4', header: 'IPv4', cell: (r) => <span className="mono small">{r.ipv4.join(', ')}</span>, csv: (r) => r.ipv4.join(' ') },
-            { id: 'ipv6', header: 'IPv6', cell: (r) => <span className="mono small">{r.ipv6.join(', ')}</span>, csv: (r) => r.ipv6.join(' ') },
-            { id: 'irr_as_set', header: 'AS-SET', cell: (r) => r.irr_as_set ?? '—' },
-            { id: 'is_rs_peer', header: 'RS', cell: (r) => (r.is_rs_peer ? 'yes' : '') },
-            { id: 'hidden', header: 'Hidden', cell: (r) => (r.hidden ? `until ${r.hidden_until ?? '∞'}` : ''), hidden: true },
-          ]}
-          filters={[{ name: 'include_hidden', label: 'Hidden too', kind: 'bool', width: 110 }]}
-          actions={[
-            {
-              label: 'Hide',
-              run: async (asns) => {
-                unwrap(await api.POST('/api/fabrics/{id}/candidates/hide', { params: { path: { id: Number(fabric) } }, body: { asns } as any }));
-                qc.invalidateQueries({ queryKey: ['candidates'] });
-              },
-            },
-            {
-              label: 'Create sessions',
-              run: async (asns) => {
-                if (!(await ask({ title: `Create sessions with ${asns.length} network(s)?`, message: 'One BGP peer and session per address, in one transaction.', confirmLabel: 'Create', color: 'green' })).ok) return;
-                try {
-                  unwrap(await api.POST('/api/fabrics/{id}/candidates/create-sessions', { params: { path: { id: Number(fabric) } }, body: { asns } as any }));
-                  notifications.show({ message: 'Sessions created', color: 'green' });
-                } catch (e) {
-                  notifications.show({ title: 'Failed', message: (e as Error).message, color: 'red' });
-                }
-                qc.invalidateQueries();
-              },
-            },
-          ]}
-        />
-      )}
+      {fabric && <CandidatesTable key={fabric} fabricId={Number(fabric)} />}
     </>
   );
 }

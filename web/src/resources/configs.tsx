@@ -5,7 +5,7 @@ import { BoolBadge, RelationshipBadge, StateWithSince, StatusBadge, colourOf } f
 import { asText, fmtTime } from '../components/format';
 import { Link } from '../app/router';
 import type { FieldSpec, ResourceConfig } from './types';
-import { PeerAsnPeeringDb, RouterStateSummary, RouterDeployments, FabricCandidates, PeerAsnRequests } from './panels';
+import { PeerAsnPeeringDb, RouterStateSummary, RouterDeployments, FabricPeeringDb, PeerAsnRequests, PeerAsnIrr, PeeringOpportunities, PrefixListVersions } from './panels';
 
 const STATUS = ['active', 'planned', 'maintenance', 'disabled', 'decommissioned'].map((v) => ({ value: v, label: v }));
 const FAMILY = [
@@ -123,7 +123,9 @@ const peerAsns: ResourceConfig = {
   ],
   panels: (r) => (
     <>
+      <PeerAsnIrr row={r} />
       <PeerAsnPeeringDb row={r} />
+      <PeeringOpportunities row={r} />
       <PeerAsnRequests row={r} />
     </>
   ),
@@ -164,7 +166,7 @@ const fabrics: ResourceConfig = {
     { title: 'Connections', res: 'peering-connections', fixed: { fabric: r.id } },
     { title: 'Sessions', res: 'peering-sessions', fixed: { fabric: r.id } },
   ],
-  panels: (r) => <FabricCandidates row={r} />,
+  panels: (r) => <FabricPeeringDb row={r} />,
 };
 
 const networks: ResourceConfig = {
@@ -467,8 +469,11 @@ const prefixLists: ResourceConfig = {
     { name: 'entries', label: 'Entries (one per line: [permit|deny] PREFIX [ge N] [le N])', kind: 'json', span: 2, get: (r) => entriesToText(r.entries ?? []) },
     descField,
   ],
+  panels: (r) => <PrefixListVersions row={r} />,
   show: {
+    // Long IRR lists scroll inside their box so the versions panel below stays in reach.
     entries: (r) => (
+      <div className="table-wrap" style={{ maxHeight: 280 }}>
       <table className="dt mini">
         <thead>
           <tr>
@@ -491,6 +496,7 @@ const prefixLists: ResourceConfig = {
           ))}
         </tbody>
       </table>
+      </div>
     ),
   },
 };

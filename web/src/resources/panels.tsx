@@ -1,8 +1,27 @@
 // Extra panels of detail pages: PeeringDB data, router state summary, deployments, candidates, requests.
-import { Anchor, Badge, Button, Group, Paper, SimpleGrid, Table, Text, Title } from '@mantine/core';
+import { lazy, Suspense } from 'react';
+import { Anchor, Button, Group, Paper, Table, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, listResource, unwrap, type Row } from '../api/client';
+
+// Capability panels live with their pages and load on first use, keeping them out of the first bundle.
+const irr = () => import('../pages/IrrPages');
+const pdb = () => import('../pages/PeeringDbPages');
+const LazyPeerAsnIrr = lazy(() => irr().then((m) => ({ default: m.PeerAsnIrr })));
+const LazyPrefixListVersions = lazy(() => irr().then((m) => ({ default: m.PrefixListVersions })));
+const LazyFabricPeeringDb = lazy(() => pdb().then((m) => ({ default: m.FabricPeeringDb })));
+const LazyOpportunities = lazy(() => pdb().then((m) => ({ default: m.PeeringOpportunities })));
+const later = (el: React.ReactNode) => <Suspense fallback={<Text size="xs">Loading…</Text>}>{el}</Suspense>;
+
+/** The peer ASN's IRR section (import, refresh, prefix lists, AS-path list). */
+export const PeerAsnIrr = ({ row }: { row: Row }) => later(<LazyPeerAsnIrr row={row} />);
+/** Versions of a prefix list with diffs and review. */
+export const PrefixListVersions = ({ row }: { row: Row }) => later(<LazyPrefixListVersions row={row} />);
+/** The fabric's PeeringDB section: re-sync, candidates, IX-F. */
+export const FabricPeeringDb = ({ row }: { row: Row }) => later(<LazyFabricPeeringDb row={row} />);
+/** Where this peer ASN could be peered with. */
+export const PeeringOpportunities = ({ row }: { row: Row }) => later(<LazyOpportunities row={row} />);
 import { useCapabilities } from '../app/session';
 import { Link } from '../app/router';
 import { Unavailable } from '../components/Unavailable';
@@ -35,7 +54,8 @@ export function PeerAsnPeeringDb({ row }: { row: Row }) {
   const sync = async () => {
     try {
       const r = unwrap(await api.POST('/api/peer-asns/{id}/peeringdb', { params: { path: { id: row.id } } })) as Row;
-      notifications.show({ message: r.changed?.length ? `Updated ${r.changed.join(', ')}` : 'Already in sync', color: 'green' });
+      const changed: string[] = r.result?.changed ?? [];
+      notifications.show({ message: !r.result?.found ? `AS${row.asn} is not in the PeeringDB mirror` : changed.length ? `Updated ${changed.join(', ')}` : 'Already in sync', color: r.result?.found ? 'green' : 'orange' });
       qc.invalidateQueries();
     } catch (e) {
       notifications.show({ message: (e as Error).message, color: 'red' });
@@ -52,7 +72,7 @@ export function PeerAsnPeeringDb({ row }: { row: Row }) {
               peeringdb.com ↗
             </Anchor>
           )}
-          <Button size="compact-xs" variant="default" onClick={sync}>
+          <Button size="compact-xs" variant="default" onClick={sync} data-testid="pdb-peer-sync">
             Sync now
           </Button>
         </Group>
@@ -140,31 +160,6 @@ export function RouterDeployments({ row }: { row: Row }) {
   return (
     <Panel title="Last deployments">
       {caps.templates && caps.drivers ? <Text size="sm">See <Link to="/deployments">Deployments</Link>.</Text> : <Unavailable cap={caps.templates ? 'drivers' : 'templates'} what="Deployments" />}
-    </Panel>
-  );
-}
-
-/** Top candidates of a fabric (PeeringDB capability). */
-export function FabricCandidates({ row }: { row: Row }) {
-  const caps = useCapabilities();
-  const q = useQuery({
-    queryKey: ['candidates-top', row.id],
-    queryFn: async () => unwrap(await api.GET('/api/fabrics/{id}/candidates', { params: { path: { id: row.id }, query: { limit: 10 } as any } })) as Row,
-    enabled: caps.peeringdb && Boolean(row.peeringdb_ix_id),
-  });
-  if (!caps.peeringdb) return <Panel title="Candidates"><Unavailable cap="peeringdb" what="Candidates" /></Panel>;
-  if (!row.peeringdb_ix_id) return <Panel title="Candidates"><Text size="sm" c="dimmed">Set the PeeringDB IX id of this fabric to see who else is on it.</Text></Panel>;
-  return (
-    <Panel title={`Candidates (${q.data?.count ?? '…'})`} right={<Link to={`/candidates?fabric=${row.id}`}>All candidates →</Link>}>
-      <SimpleGrid cols={2} spacing={4}>
-        {(q.data?.results ?? []).map((c: Row) => (
-          <Text size="xs" key={c.asn}>
-            <Badge size="xs" variant="light" mr={4}>{Math.round(c.score)}</Badge>
-            AS{c.asn} {c.name} <span className="muted">{[...c.ipv4, ...c.ipv6].join(', ')}</span>
-          </Text>
-        ))}
-      </SimpleGrid>
-      {q.error && <Text size="xs" c="red">{(q.error as Error).message}</Text>}
     </Panel>
   );
 }
