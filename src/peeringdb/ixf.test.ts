@@ -116,4 +116,10 @@ describe.each(engines())('IX-F import and comparison on %s', (engine) => {
     const cmp = await compareIxf(t.db, fabric.id);
     expect(cmp.only_in_peeringdb.length).toBe(cmp.peeringdb.member_count);
   });
+
+  it('refuses an export for another exchange unless its ixp_id is given', async () => {
+    const { fabric } = await createFabricFromExchange(t.db, 31); // DE-CIX Frankfurt
+    await expect(importIxf(t.db, fabric.id, { data: lucixExport })).rejects.toMatchObject({ fields: [{ field: 'ixp_id', message: expect.stringMatching(/LU-CIX.*PeeringDB ix 297.*not this fabric/) }] });
+    expect((await importIxf(t.db, fabric.id, { data: lucixExport, ixp_id: 1 })).member_count).toBe(2);
+  });
 });

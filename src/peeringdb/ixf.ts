@@ -188,7 +188,13 @@ function pickIxp(doc: IxfDocument, fabric: any, ixpId: number | null | undefined
     const x = doc.ixps.find((i) => i.peeringdb_id === Number(fabric.peeringdb_ix_id));
     if (x) return x;
   }
-  if (doc.ixps.length <= 1) return doc.ixps[0] ?? null;
+  if (doc.ixps.length <= 1) {
+    const only = doc.ixps[0] ?? null;
+    // An export for another exchange would silently replace this fabric's member list.
+    if (only?.peeringdb_id && fabric.peeringdb_ix_id && only.peeringdb_id !== Number(fabric.peeringdb_ix_id))
+      throw new ValidationError('ixp_id', `the export is for ${only.shortname ?? only.name ?? 'another IXP'} (PeeringDB ix ${only.peeringdb_id}), not this fabric (PeeringDB ix ${fabric.peeringdb_ix_id}); pass its ixp_id to import it anyway`);
+    return only;
+  }
   throw new ValidationError('ixp_id', `the export describes several IXPs (${doc.ixps.map((i) => `${i.ixp_id} ${i.shortname ?? ''}`.trim()).join(', ')}); say which one is this fabric`);
 }
 

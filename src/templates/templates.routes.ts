@@ -19,6 +19,18 @@ export default async function templateRoutes(app: FastifyInstance): Promise<void
     return !!p && roleAtLeast(p.role, 'admin');
   };
 
+  r.get('/api/templates/shipped/', {
+    schema: { tags: ['templates'], summary: 'Templates shipped with Peerdesk (usable by name in render-config, or as a start for your own)', response: { 200: z.array(z.object({ name: z.string(), platform: z.string(), body: z.string() })) } },
+    preValidation: a.requireRole('viewer'),
+  }, async () => {
+    const { readdirSync } = await import('node:fs');
+    const { SHIPPED_TEMPLATES_DIR, readShippedTemplate } = await import('./environment.ts');
+    return readdirSync(SHIPPED_TEMPLATES_DIR)
+      .filter((f) => f.endsWith('.j2'))
+      .sort()
+      .map((name) => ({ name, platform: name.replace(/\.j2$/, ''), body: readShippedTemplate(name) ?? '' }));
+  });
+
   const versionOut = z.object({ version: z.number().int(), created_at: z.string(), created_by: z.string().nullable(), body: z.string(), options: z.unknown(), diff: z.string().nullable() });
   r.get('/api/templates/:id/versions/', { schema: { tags: ['templates'], summary: 'Every saved version of a template, newest first, with the diff from the one before', params: idParams, response: { 200: z.array(versionOut) } }, preValidation: a.requireRole('viewer') }, async (req) => {
     const t = await a.db.selectFrom('config_templates').select('id').where('id', '=', req.params.id).executeTakeFirst();

@@ -104,6 +104,12 @@ describe.each(engines())('templates and render-config on %s', (engine) => {
     expect(count).toBeLessThanOrEqual(16);
   });
 
+  it('lists the shipped templates', async () => {
+    const r = await t.api('GET', '/api/templates/shipped/', undefined, { role: 'viewer' });
+    expect(r.body.map((x: any) => x.name)).toEqual(['bird2.j2', 'eos.j2', 'frr.j2', 'iosxr.j2', 'junos.j2', 'sros.j2']);
+    expect(r.body[4].body).toContain('protocols {');
+  });
+
   it('renders every shipped template from the database', async () => {
     const router = (await t.api('GET', '/api/routers/?name=rt1.mtl')).body.results[0];
     // One session without a peer group: Junos and SR OS need a group for every neighbour.
