@@ -145,10 +145,10 @@ describe.each(engines())('IRR prefix lists on %s', (engine) => {
     await t.api('POST', '/api/peering-sessions/', { bgp_peer: peer.id });
     await t.api('POST', '/api/templates/', {
       name: 'irr-lists',
-      body: '{% for s in sessions %}{% for l in prefix_lists if l.asn == s.peer_asn and l.family == 4 %}{{ l.name }} {{ l.entries|length }}\n{% endfor %}{% for a in as_lists if a.asn == s.peer_asn %}{{ a.name }} {{ a.asns|join(",") }}\n{% endfor %}{% endfor %}',
+      body: '{% for s in sessions %}{% for l in prefix_lists if l.asn == s.peer_asn and l.family == 4 %}{{ l.name }} {{ l.entries|length }}\n{% endfor %}{% for a in as_lists if a.asn == s.peer_asn %}{{ a.name }} {{ a.asns|join(",") }}\n{% endfor %}filters {{ s | prefix_list(4) | length }} {{ s | as_list | join(",") }}\n{% endfor %}',
     });
     const out = await t.api('POST', '/api/render-config/', { template: 'irr-lists', router: router.id });
     const v4 = (await t.api('GET', '/api/prefix-lists/?name=IRR-AS209-V4')).body.results[0];
-    expect(out.body.content).toBe(`IRR-AS209-V4 ${v4.entry_count}\nIRR-AS209 174,20115\n`);
+    expect(out.body.content).toBe(`IRR-AS209-V4 ${v4.entry_count}\nIRR-AS209 174,20115\nfilters ${v4.entry_count} 174,20115\n`);
   });
 });
