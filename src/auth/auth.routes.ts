@@ -134,7 +134,7 @@ export default async function authRoutes(app: FastifyInstance): Promise<void> {
   });
 }
 
-/** Unused helper kept private. */
+/** The short, non-secret prefix of a token key, for the change log. */
 function key_prefix(key: string): string {
   return key.slice(0, 8);
 }
