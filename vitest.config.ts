@@ -11,5 +11,6 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     reporters,
+    env: { PEERDESK_VALIDATE_RESPONSES: '1' },
   },
 });

@@ -122,7 +122,45 @@ const fabricOut = z.object({
 });
 
 const jobQueued = z.object({ job_id: z.number().int(), kind: z.string() });
-const anyObject = z.record(z.string(), z.unknown());
+const nstr = z.string().nullable();
+const nint = z.number().int().nullable();
+const exchangeSummary = z.object({ id: z.number().int(), name: z.string(), aka: nstr, name_long: nstr, city: nstr, country: nstr, region_continent: nstr, net_count: nint, fabric_id: nint }).meta({ id: 'PeeringDbExchange' });
+const exchangeDetail = z
+  .object({
+    id: z.number().int(), name: z.string(), name_long: nstr, city: nstr, country: nstr, website: nstr, tech_email: nstr, policy_email: nstr, net_count: nint, fabric_id: nint,
+    ixlans: z.array(z.object({ id: z.number().int(), name: nstr, descr: nstr, mtu: nint, rs_asn: nint, member_count: z.number().int(), ixf_ixp_member_list_url: nstr, prefixes: z.array(z.object({ id: z.number().int(), protocol: z.string(), prefix: z.string(), in_dfz: z.boolean().nullable() })) })),
+  })
+  .meta({ id: 'PeeringDbExchangeDetail' });
+const opportunities = z.object({
+  asn: z.number().int(),
+  network: z.unknown().nullable().describe('the PeeringDB network, as in /api/peeringdb/networks'),
+  fabrics: z.array(z.object({ fabric: z.object({ id: z.number().int(), name: z.string(), slug: z.string(), peeringdb_ix_id: nint }), addresses: z.array(z.object({ address: z.string(), family: z.number().int(), network_id: nint, has_session: z.boolean(), is_rs_peer: z.boolean(), speed: nint })), missing: z.number().int(), hidden: z.boolean(), hidden_until: nstr })),
+  other_exchanges: z.array(z.object({ id: z.number().int(), name: z.string(), city: nstr, country: nstr })),
+});
+const fieldDivergence = z.object({ field: z.string(), local: z.union([z.string(), z.number()]).nullable(), peeringdb: z.union([z.string(), z.number()]).nullable(), follow: z.boolean(), differs: z.boolean(), will_update: z.boolean(), reason: nstr });
+const divergenceOut = z
+  .object({
+    peer_asn: z.object({ id: z.number().int(), asn: z.number().int(), name: z.string(), peeringdb_id: nint, peeringdb_synced_at: nstr }),
+    peeringdb: z.object({ id: z.number().int(), asn: z.number().int(), name: z.string(), irr_as_set: nstr, info_prefixes4: nint, info_prefixes6: nint, policy_general: nstr, updated: z.string() }).nullable(),
+    fields: z.array(fieldDivergence),
+    in_sync: z.boolean(),
+    pending_updates: z.array(z.string()),
+  })
+  .meta({ id: 'PeeringDbDivergence' });
+const ixfImportOut = z.object({ fabric_id: z.number().int(), source: z.string(), version: nstr, timestamp: nstr, ixp: z.object({ ixp_id: nint, shortname: nstr, name: nstr, peeringdb_id: nint }).nullable(), member_count: z.number().int(), address_count: z.number().int(), warnings: z.array(z.string()) });
+const ixfMember = z.object({ asn: z.number().int(), name: z.string(), member_type: nstr.optional(), addresses: z.array(z.string()) });
+const ixfComparison = z
+  .object({
+    fabric_id: z.number().int(),
+    ixf: z.object({ source: z.string(), version: nstr, timestamp: nstr, imported_at: z.string(), member_count: z.number().int() }),
+    peeringdb: z.object({ member_count: z.number().int() }),
+    only_in_ixf: z.array(ixfMember),
+    only_in_peeringdb: z.array(ixfMember),
+    address_differences: z.array(z.object({ asn: z.number().int(), name: z.string(), ixf_only: z.array(z.string()), peeringdb_only: z.array(z.string()) })),
+    routeserver_differences: z.array(z.object({ asn: z.number().int(), name: z.string(), address: z.string(), ixf: z.boolean(), peeringdb: z.boolean() })),
+    matching: z.number().int(),
+  })
+  .meta({ id: 'IxfComparison' });
 
 function actorOf(req: FastifyRequest): Actor {
   const p = (req as any).principal;
@@ -267,7 +305,7 @@ export default async function peeringdbRoutes(app: FastifyInstance): Promise<voi
         tags,
         summary: 'Search PeeringDB exchanges by name, city or id',
         querystring: z.object({ q: z.string().trim().max(200).default(''), limit: z.coerce.number().int().min(1).max(500).default(20) }),
-        response: { 200: z.object({ count: z.number().int(), next: z.null(), previous: z.null(), results: z.array(anyObject) }) },
+        response: { 200: z.object({ count: z.number().int(), next: z.null(), previous: z.null(), results: z.array(exchangeSummary) }) },
       },
       preValidation: viewer,
     },
@@ -279,7 +317,7 @@ export default async function peeringdbRoutes(app: FastifyInstance): Promise<voi
 
   r.get(
     '/api/peeringdb/exchanges/:id',
-    { schema: { tags, summary: 'One exchange with its LANs, prefixes and member counts', params: z.object({ id }), response: { 200: anyObject } }, preValidation: viewer },
+    { schema: { tags, summary: 'One exchange with its LANs, prefixes and member counts', params: z.object({ id }), response: { 200: exchangeDetail } }, preValidation: viewer },
     async (req) => svc.getExchange(db(), req.params.id),
   );
 
@@ -394,7 +432,7 @@ export default async function peeringdbRoutes(app: FastifyInstance): Promise<voi
   r.get(
     '/api/asns/:asn/peering-opportunities',
     {
-      schema: { tags, summary: 'For one ASN: every fabric of ours where we could peer with it, and exchanges we share without a fabric', params: z.object({ asn: asnParam }), response: { 200: anyObject } },
+      schema: { tags, summary: 'For one ASN: every fabric of ours where we could peer with it, and exchanges we share without a fabric', params: z.object({ asn: asnParam }), response: { 200: opportunities } },
       preValidation: viewer,
     },
     async (req) => svc.peeringOpportunities(db(), req.params.asn),
@@ -403,7 +441,7 @@ export default async function peeringdbRoutes(app: FastifyInstance): Promise<voi
   // ----- peer ASNs ------------------------------------------------------------------------------
   r.get(
     '/api/peer-asns/:id/peeringdb',
-    { schema: { tags, summary: 'Local values against PeeringDB (divergence view)', params: z.object({ id }), response: { 200: anyObject } }, preValidation: viewer },
+    { schema: { tags, summary: 'Local values against PeeringDB (divergence view)', params: z.object({ id }), response: { 200: divergenceOut } }, preValidation: viewer },
     async (req) => svc.peerAsnDivergence(db(), req.params.id),
   );
 
@@ -414,7 +452,7 @@ export default async function peeringdbRoutes(app: FastifyInstance): Promise<voi
         tags,
         summary: 'Sync one peer ASN from PeeringDB now (followed fields; empty PeeringDB values never overwrite)',
         params: z.object({ id }),
-        response: { 200: z.object({ result: z.object({ id: z.number().int(), asn: z.number().int(), found: z.boolean(), changed: z.array(z.string()) }), divergence: anyObject }) },
+        response: { 200: z.object({ result: z.object({ id: z.number().int(), asn: z.number().int(), found: z.boolean(), changed: z.array(z.string()) }), divergence: divergenceOut }) },
       },
       preValidation: operator,
     },
@@ -444,8 +482,8 @@ export default async function peeringdbRoutes(app: FastifyInstance): Promise<voi
         tags,
         summary: 'Import an IX-F member export (schema 0.6–1.0) for this fabric, from a URL or inline JSON',
         params: z.object({ id }),
-        body: z.object({ url: z.string().max(2000).optional(), data: anyObject.optional(), ixp_id: z.number().int().nullable().optional() }).strict(),
-        response: { 201: anyObject },
+        body: z.object({ url: z.string().max(2000).optional(), data: z.record(z.string(), z.unknown()).optional().describe('the IX-F JSON export'), ixp_id: z.number().int().nullable().optional() }).strict(),
+        response: { 201: ixfImportOut },
       },
       preValidation: operator,
     },
@@ -458,7 +496,7 @@ export default async function peeringdbRoutes(app: FastifyInstance): Promise<voi
   r.get(
     '/api/fabrics/:id/ixf',
     {
-      schema: { tags, summary: 'Compare the imported IX-F member list with PeeringDB (members only in one, differing IPs, route-server flags)', params: z.object({ id }), response: { 200: anyObject } },
+      schema: { tags, summary: 'Compare the imported IX-F member list with PeeringDB (members only in one, differing IPs, route-server flags)', params: z.object({ id }), response: { 200: ixfComparison } },
       preValidation: viewer,
     },
     async (req) => compareIxf(db(), req.params.id),

@@ -398,7 +398,9 @@ export function registerResource(app: FastifyInstance, res: Resource): void {
     return reply.code(code).send(present(req, row, secrets));
   };
 
-  r.get(base, { schema: { tags: [res.tag], summary: `List ${res.path}`, querystring: listQuery, response: { 200: pageSchema(z.union([res.output, res.briefOutput])) } }, preValidation: a.requireRole('viewer') }, async (req, reply) => {
+  const listSchema = pageSchema(z.union([res.output, res.briefOutput]));
+  const validateResponses = process.env.PEERDESK_VALIDATE_RESPONSES === '1';
+  r.get(base, { schema: { tags: [res.tag], summary: `List ${res.path}`, querystring: listQuery, response: { 200: listSchema } }, preValidation: a.requireRole('viewer') }, async (req, reply) => {
     const q = req.query as Row;
     const secrets = wantSecrets(req, q);
     const gen = a.responseCache && !secrets ? generationOf(a.db) : undefined;
@@ -406,7 +408,13 @@ export function registerResource(app: FastifyInstance, res: Resource): void {
     const compute = async () => {
       const { count, rows } = await listRows(res, a.db, q);
       const brief = q.brief === '1' || q.brief === 'true';
-      return JSON.stringify({ count, ...pageLinks(req, count, q.limit, q.offset), results: rows.map((row) => (brief ? res.brief(row) : present(req, row, secrets))) });
+      const page = { count, ...pageLinks(req, count, q.limit, q.offset), results: rows.map((row) => (brief ? res.brief(row) : present(req, row, secrets))) };
+      // Pre-serialized bodies skip the serializer: check them against the schema here in tests.
+      if (validateResponses) {
+        const checked = listSchema.safeParse(page);
+        if (!checked.success) throw new Error(`response of GET ${base} does not match its schema at ${checked.error.issues[0].path.join('.')}: ${checked.error.issues[0].message}`);
+      }
+      return JSON.stringify(page);
     };
     if (!key) return reply.type('application/json; charset=utf-8').send((await compute()) as any);
     const { body, hit } = await (a.responseCache as ResponseCache).getOrCompute(key, compute);

@@ -54,7 +54,20 @@ export async function buildServer(ctx: AppContext, registerRoutes: (app: Fastify
   });
   app.setValidatorCompiler(validatorCompiler);
   // Responses are shaped by presenters; the schemas document them (OpenAPI) without re-validating.
-  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  // The test suite sets PEERDESK_VALIDATE_RESPONSES=1 so every response is checked against its
+  // documented schema: the OpenAPI contract (and the typed client) cannot drift from the code.
+  if (process.env.PEERDESK_VALIDATE_RESPONSES === '1') {
+    app.setSerializerCompiler(({ schema, url, method }: any) => (data) => {
+      const result = schema?.safeParse ? schema.safeParse(data) : { success: true };
+      if (!result.success) {
+        const issue = result.error.issues[0];
+        throw new Error(`response of ${method} ${url} does not match its schema at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+      }
+      return JSON.stringify(data);
+    });
+  } else {
+    app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  }
 
   app.decorate('db', ctx.db);
   app.decorate('responseCache', ctx.config.PEERDESK_API_CACHE ? new ResponseCache() : null);

@@ -6482,9 +6482,7 @@ export interface paths {
                             count: number;
                             next: null;
                             previous: null;
-                            results: {
-                                [key: string]: unknown;
-                            }[];
+                            results: components["schemas"]["PeeringDbExchange"][];
                         };
                     };
                 };
@@ -6523,9 +6521,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["PeeringDbExchangeDetail"];
                     };
                 };
             };
@@ -6906,7 +6902,34 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            asn: number;
+                            /** @description the PeeringDB network, as in /api/peeringdb/networks */
+                            network: unknown | null;
+                            fabrics: {
+                                fabric: {
+                                    id: number;
+                                    name: string;
+                                    slug: string;
+                                    peeringdb_ix_id: number | null;
+                                };
+                                addresses: {
+                                    address: string;
+                                    family: number;
+                                    network_id: number | null;
+                                    has_session: boolean;
+                                    is_rs_peer: boolean;
+                                    speed: number | null;
+                                }[];
+                                missing: number;
+                                hidden: boolean;
+                                hidden_until: string | null;
+                            }[];
+                            other_exchanges: {
+                                id: number;
+                                name: string;
+                                city: string | null;
+                                country: string | null;
+                            }[];
                         };
                     };
                 };
@@ -6945,9 +6968,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["PeeringDbDivergence"];
                     };
                 };
             };
@@ -6978,9 +6999,7 @@ export interface paths {
                                 found: boolean;
                                 changed: string[];
                             };
-                            divergence: {
-                                [key: string]: unknown;
-                            };
+                            divergence: components["schemas"]["PeeringDbDivergence"];
                         };
                     };
                 };
@@ -7062,9 +7081,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["IxfComparison"];
                     };
                 };
             };
@@ -7084,6 +7101,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         url?: string;
+                        /** @description the IX-F JSON export */
                         data?: {
                             [key: string]: unknown;
                         };
@@ -7099,7 +7117,19 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            fabric_id: number;
+                            source: string;
+                            version: string | null;
+                            timestamp: string | null;
+                            ixp: {
+                                ixp_id: number | null;
+                                shortname: string | null;
+                                name: string | null;
+                                peeringdb_id: number | null;
+                            } | null;
+                            member_count: number;
+                            address_count: number;
+                            warnings: string[];
                         };
                     };
                 };
@@ -8854,6 +8884,113 @@ export interface components {
             hidden_reason: string | null;
             score: number;
         };
+        PeeringDbExchangeInput: {
+            id: number;
+            name: string;
+            aka: string | null;
+            name_long: string | null;
+            city: string | null;
+            country: string | null;
+            region_continent: string | null;
+            net_count: number | null;
+            fabric_id: number | null;
+        };
+        PeeringDbExchangeDetailInput: {
+            id: number;
+            name: string;
+            name_long: string | null;
+            city: string | null;
+            country: string | null;
+            website: string | null;
+            tech_email: string | null;
+            policy_email: string | null;
+            net_count: number | null;
+            fabric_id: number | null;
+            ixlans: {
+                id: number;
+                name: string | null;
+                descr: string | null;
+                mtu: number | null;
+                rs_asn: number | null;
+                member_count: number;
+                ixf_ixp_member_list_url: string | null;
+                prefixes: {
+                    id: number;
+                    protocol: string;
+                    prefix: string;
+                    in_dfz: boolean | null;
+                }[];
+            }[];
+        };
+        PeeringDbDivergenceInput: {
+            peer_asn: {
+                id: number;
+                asn: number;
+                name: string;
+                peeringdb_id: number | null;
+                peeringdb_synced_at: string | null;
+            };
+            peeringdb: {
+                id: number;
+                asn: number;
+                name: string;
+                irr_as_set: string | null;
+                info_prefixes4: number | null;
+                info_prefixes6: number | null;
+                policy_general: string | null;
+                updated: string;
+            } | null;
+            fields: {
+                field: string;
+                local: string | number | null;
+                peeringdb: string | number | null;
+                follow: boolean;
+                differs: boolean;
+                will_update: boolean;
+                reason: string | null;
+            }[];
+            in_sync: boolean;
+            pending_updates: string[];
+        };
+        IxfComparisonInput: {
+            fabric_id: number;
+            ixf: {
+                source: string;
+                version: string | null;
+                timestamp: string | null;
+                imported_at: string;
+                member_count: number;
+            };
+            peeringdb: {
+                member_count: number;
+            };
+            only_in_ixf: {
+                asn: number;
+                name: string;
+                member_type?: string | null;
+                addresses: string[];
+            }[];
+            only_in_peeringdb: {
+                asn: number;
+                name: string;
+                member_type?: string | null;
+                addresses: string[];
+            }[];
+            address_differences: {
+                asn: number;
+                name: string;
+                ixf_only: string[];
+                peeringdb_only: string[];
+            }[];
+            routeserver_differences: {
+                asn: number;
+                name: string;
+                address: string;
+                ixf: boolean;
+                peeringdb: boolean;
+            }[];
+            matching: number;
+        };
         ConfigTemplateInput: {
             name: string;
             kind: string;
@@ -9378,6 +9515,113 @@ export interface components {
             hidden_until: string | null;
             hidden_reason: string | null;
             score: number;
+        };
+        PeeringDbExchange: {
+            id: number;
+            name: string;
+            aka: string | null;
+            name_long: string | null;
+            city: string | null;
+            country: string | null;
+            region_continent: string | null;
+            net_count: number | null;
+            fabric_id: number | null;
+        };
+        PeeringDbExchangeDetail: {
+            id: number;
+            name: string;
+            name_long: string | null;
+            city: string | null;
+            country: string | null;
+            website: string | null;
+            tech_email: string | null;
+            policy_email: string | null;
+            net_count: number | null;
+            fabric_id: number | null;
+            ixlans: {
+                id: number;
+                name: string | null;
+                descr: string | null;
+                mtu: number | null;
+                rs_asn: number | null;
+                member_count: number;
+                ixf_ixp_member_list_url: string | null;
+                prefixes: {
+                    id: number;
+                    protocol: string;
+                    prefix: string;
+                    in_dfz: boolean | null;
+                }[];
+            }[];
+        };
+        PeeringDbDivergence: {
+            peer_asn: {
+                id: number;
+                asn: number;
+                name: string;
+                peeringdb_id: number | null;
+                peeringdb_synced_at: string | null;
+            };
+            peeringdb: {
+                id: number;
+                asn: number;
+                name: string;
+                irr_as_set: string | null;
+                info_prefixes4: number | null;
+                info_prefixes6: number | null;
+                policy_general: string | null;
+                updated: string;
+            } | null;
+            fields: {
+                field: string;
+                local: string | number | null;
+                peeringdb: string | number | null;
+                follow: boolean;
+                differs: boolean;
+                will_update: boolean;
+                reason: string | null;
+            }[];
+            in_sync: boolean;
+            pending_updates: string[];
+        };
+        IxfComparison: {
+            fabric_id: number;
+            ixf: {
+                source: string;
+                version: string | null;
+                timestamp: string | null;
+                imported_at: string;
+                member_count: number;
+            };
+            peeringdb: {
+                member_count: number;
+            };
+            only_in_ixf: {
+                asn: number;
+                name: string;
+                member_type?: string | null;
+                addresses: string[];
+            }[];
+            only_in_peeringdb: {
+                asn: number;
+                name: string;
+                member_type?: string | null;
+                addresses: string[];
+            }[];
+            address_differences: {
+                asn: number;
+                name: string;
+                ixf_only: string[];
+                peeringdb_only: string[];
+            }[];
+            routeserver_differences: {
+                asn: number;
+                name: string;
+                address: string;
+                ixf: boolean;
+                peeringdb: boolean;
+            }[];
+            matching: number;
         };
         ConfigTemplate: {
             name: string;
