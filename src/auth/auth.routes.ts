@@ -40,9 +40,10 @@ export default async function authRoutes(app: FastifyInstance): Promise<void> {
     return reply.code(204).send();
   });
 
-  r.get('/api/auth/me', { schema: { tags: ['auth'], summary: 'The calling user', response: { 200: z.object({ id: z.number().int(), username: z.string(), role: z.string(), via: z.string(), can_write: z.boolean(), csrf_token: z.string().nullable() }) } }, preValidation: a.requireRole('viewer') }, async (req) => {
+  r.get('/api/auth/me', { schema: { tags: ['auth'], summary: 'The calling user', response: { 200: z.object({ id: z.number().int(), username: z.string(), role: z.string(), via: z.string(), can_write: z.boolean(), csrf_token: z.string().nullable(), must_change_password: z.boolean() }) } }, preValidation: a.requireRole('viewer') }, async (req) => {
     const p = me(req);
-    return { id: p.userId, username: p.username, role: p.role, via: p.via, can_write: p.canWrite, csrf_token: p.csrfToken ?? null };
+    const u = await a.db.selectFrom('users').select('must_change_password').where('id', '=', p.userId).executeTakeFirst();
+    return { id: p.userId, username: p.username, role: p.role, via: p.via, can_write: p.canWrite, csrf_token: p.csrfToken ?? null, must_change_password: u?.must_change_password === true || u?.must_change_password === 1 };
   });
 
   r.post('/api/auth/password', { schema: { tags: ['auth'], summary: 'Change your own password', body: z.object({ current_password: z.string(), new_password: z.string().min(8, 'must be at least 8 characters').max(1000) }).strict() }, preValidation: a.requireRole('viewer') }, async (req, reply) => {

@@ -19,7 +19,8 @@ export interface AppContext {
   logger: Logger;
 }
 
-const PUBLIC = new Set(['/api/health', '/api/auth/login', '/api/schema', '/api/schema.json']);
+// Only these answer without credentials (plus /metrics when PEERDESK_METRICS_PUBLIC is on).
+const PUBLIC = new Set(['/api/health', '/api/auth/login']);
 export const SESSION_COOKIE = 'peerdesk_session';
 export const CSRF_COOKIE = 'peerdesk_csrf';
 
@@ -104,7 +105,7 @@ export async function buildServer(ctx: AppContext, registerRoutes: (app: Fastify
   app.addHook('onRequest', async (req) => {
     (req as any).startedAt = process.hrtime.bigint();
     const path = req.url.split('?')[0];
-    const needsAuth = path.startsWith('/api/') && !PUBLIC.has(path.replace(/\/$/, '')) && !path.startsWith('/api/docs');
+    const needsAuth = path.startsWith('/api/') && !PUBLIC.has(path.replace(/\/$/, ''));
     const metricsPath = path === '/metrics';
     const auth = req.headers.authorization;
     if (auth) {

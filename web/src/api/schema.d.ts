@@ -5088,6 +5088,7 @@ export interface paths {
                             via: string;
                             can_write: boolean;
                             csrf_token: string | null;
+                            must_change_password: boolean;
                         };
                     };
                 };

@@ -1,4 +1,5 @@
 // The application frame: login gate, top bar (global search, user menu, theme), navigation, routes.
+import { PasswordChangeBanner } from '../components/PasswordChange';
 import { Component, Suspense, lazy, useEffect, useRef, useState, type ReactNode } from 'react';
 import { ActionIcon, AppShell, Box, Button, Group, Kbd, Menu, NavLink, Paper, PasswordInput, ScrollArea, Stack, Text, TextInput, Title, Tooltip, useMantineColorScheme, useComputedColorScheme } from '@mantine/core';
 import { useDebouncedValue, useHotkeys } from '@mantine/hooks';
@@ -215,6 +216,7 @@ function Shell() {
         </ScrollArea>
       </AppShell.Navbar>
       <AppShell.Main>
+        {me.must_change_password && <PasswordChangeBanner />}
         <ErrorBoundary key={path}>
           <Suspense fallback={<Text size="sm">Loading…</Text>}>
             <Routes path={path} />

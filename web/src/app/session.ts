@@ -8,6 +8,8 @@ export interface Me {
   role: string;
   can_write: boolean;
   csrf_token: string | null;
+  /** The first start's one-time password is still in use. */
+  must_change_password: boolean;
 }
 
 /** Loads the current user (null when logged out) and primes the CSRF token. */
