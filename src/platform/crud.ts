@@ -198,17 +198,20 @@ export async function listRows(res: Resource, db: Executor, params: Row): Promis
   }
   const countRow = await (cq ?? q.clearSelect()).select(sql<number>`count(*)`.as('count')).executeTakeFirst();
   const orderSpec = (typeof params.ordering === 'string' && params.ordering) || res.defaultOrdering;
+  const order: [string, 'asc' | 'desc'][] = [];
   for (const part of orderSpec.split(',').map((s) => s.trim()).filter(Boolean)) {
     const desc = part.startsWith('-');
     const name = desc ? part.slice(1) : part;
     const col = res.ordering[name];
     if (!col) throw new ValidationError('ordering', `unknown ordering "${name}"; use one of ${Object.keys(res.ordering).join(', ')}`);
-    q = q.orderBy(col, desc ? 'desc' : 'asc');
+    order.push([col, desc ? 'desc' : 'asc']);
   }
-  q = q.orderBy('t.id', 'asc').limit(params.limit).offset(params.offset);
-  // Two phases: page ids with only what filtering and ordering need (the planners drop unused
-  // joins), then the presentation joins for those ids alone.
-  const ids = (await q.clearSelect().select('t.id as id').execute()).map((r) => r.id);
+  order.push(['t.id', 'asc']);
+  // Two phases: page ids with only what filtering and ordering need, then the presentation joins
+  // for those ids alone. When filters and ordering are all on the main table, phase one reads it alone.
+  let pq = cq && order.every(([col]) => col.startsWith('t.')) ? cq : q.clearSelect();
+  for (const [col, dir] of order) pq = pq.orderBy(col, dir);
+  const ids = (await pq.select('t.id as id').limit(params.limit).offset(params.offset).execute()).map((r) => r.id);
   const byId = new Map<unknown, Row>();
   if (ids.length) for (const r of await res.query(db).where('t.id', 'in', ids).execute()) byId.set(r.id, r);
   const rows = ids.map((id) => byId.get(id)).filter((r): r is Row => r !== undefined);
