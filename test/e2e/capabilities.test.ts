@@ -13,7 +13,7 @@ import { startIrrdServer, type IrrdServer } from '../support/irrd-server.ts';
 import { loadArinRoutes } from '../support/arin-routes.ts';
 import { TEST_AS_SETS } from '../../src/irr/fixtures.test-helper.ts';
 import { createToken } from '../../src/auth/auth.service.ts';
-import { ADMIN_PASSWORD, ARTIFACTS, startHarness, type Harness } from './harness.ts';
+import { ADMIN_PASSWORD, ARTIFACTS, startHarness, type Harness, pageHelpers } from './harness.ts';
 
 const skip = labSkipReason('chromium', 'chromium');
 
@@ -31,19 +31,7 @@ describe.skipIf(skip)('capability UIs (PeeringDB, IRR, templates)', () => {
 
   // Toasts from earlier steps would cover the page under review: hide them in screenshots only.
   const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), style: '.mantine-Notifications-root { display: none !important; }' });
-  const go = async (path: string) => {
-    await page.evaluate((p) => {
-      window.history.pushState(null, '', p);
-      window.dispatchEvent(new PopStateEvent('popstate'));
-    }, path);
-  };
-  const pick = async (testid: string, typed: string, option: string | RegExp = typed) => {
-    const input = page.getByTestId(testid);
-    await input.click();
-    if ((await input.getAttribute('readonly')) === null) await input.fill(typed);
-    await page.getByRole('option', { name: option }).first().click();
-  };
-  const fill = (testid: string, value: string) => page.getByTestId(testid).fill(value);
+  const { go, pick, fill } = pageHelpers(() => page);
   /** Calls the API directly (setup the UI is not under test for). */
   const api = async (method: string, url: string, body?: unknown) => {
     const res = await h.pd.app.inject({ method: method as any, url, headers: { authorization: `Token ${token}` }, ...(body !== undefined ? { payload: body as any } : {}) });

@@ -69,3 +69,24 @@ export async function startHarness(opts: { worker?: boolean; env?: Record<string
     },
   };
 }
+
+/** Page helpers the e2e suites share: client-side navigation, select picking, field filling, login. */
+export function pageHelpers(getPage: () => import('playwright-core').Page) {
+  return {
+    /** Navigates inside the SPA without a reload. */
+    async go(path: string) {
+      await getPage().evaluate((p) => {
+        window.history.pushState(null, '', p);
+        window.dispatchEvent(new PopStateEvent('popstate'));
+      }, path);
+    },
+    /** Picks an option in a (server-searched) select by typing part of its label. */
+    async pick(testid: string, typed: string, option: string | RegExp = typed) {
+      const input = getPage().getByTestId(testid);
+      await input.click();
+      if ((await input.getAttribute('readonly')) === null) await input.fill(typed);
+      await getPage().getByRole('option', { name: option }).first().click();
+    },
+    fill: (testid: string, value: string) => getPage().getByTestId(testid).fill(value),
+  };
+}

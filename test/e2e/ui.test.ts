@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { labSkipReason } from '../support/lab.ts';
-import { ADMIN_PASSWORD, ARTIFACTS, startHarness, type Harness } from './harness.ts';
+import { ADMIN_PASSWORD, ARTIFACTS, startHarness, type Harness, pageHelpers } from './harness.ts';
 
 const skip = labSkipReason('chromium', 'chromium');
 
@@ -16,20 +16,7 @@ describe.skipIf(skip)('web UI', () => {
   const errors: string[] = [];
 
   const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: false });
-  const go = async (path: string) => {
-    await page.evaluate((p) => {
-      window.history.pushState(null, '', p);
-      window.dispatchEvent(new PopStateEvent('popstate'));
-    }, path);
-  };
-  /** Picks an option in a (server-searched) select by typing part of its label. */
-  const pick = async (testid: string, typed: string, option: string | RegExp = typed) => {
-    const input = page.getByTestId(testid);
-    await input.click();
-    if ((await input.getAttribute('readonly')) === null) await input.fill(typed);
-    await page.getByRole('option', { name: option }).first().click();
-  };
-  const fill = (testid: string, value: string) => page.getByTestId(testid).fill(value);
+  const { go, pick, fill } = pageHelpers(() => page);
   const save = async () => {
     await page.getByTestId('save-button').click();
     await page.getByTestId('edit-button').waitFor();
