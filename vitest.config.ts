@@ -12,5 +12,7 @@ export default defineConfig({
     maxWorkers: 2,
     reporters,
     env: { PEERDESK_VALIDATE_RESPONSES: '1' },
+    // Browser and job waits poll; under a loaded CI machine one second is too short.
+    expect: { poll: { timeout: 15_000, interval: 100 } },
   },
 });
