@@ -72,7 +72,8 @@ export async function createToken(db: Executor, userId: number, opts: { descript
   return { id: Number(row.id), key };
 }
 
-const lastUsedWrites = new Map<number, number>();
+// When each token's last-used time was last written, per database (throttles those writes).
+const lastUsedWrites = new WeakMap<object, Map<number, number>>();
 
 /** Resolves an API key to its user, or throws 401. Updates last-used at most once a minute. */
 export async function authenticateToken(db: Executor, key: string): Promise<Principal> {
@@ -86,8 +87,10 @@ export async function authenticateToken(db: Executor, key: string): Promise<Prin
   if (row.expires_at && row.expires_at < now()) throw new UnauthorizedError('API token expired');
   const id = Number(row.id);
   const t = Date.now();
-  if ((lastUsedWrites.get(id) ?? 0) < t - 60_000) {
-    lastUsedWrites.set(id, t);
+  let seen = lastUsedWrites.get(db);
+  if (!seen) lastUsedWrites.set(db, (seen = new Map()));
+  if ((seen.get(id) ?? 0) < t - 60_000) {
+    seen.set(id, t);
     await db.updateTable('api_tokens').set({ last_used_at: now() }).where('id', '=', id).execute();
   }
   return { userId: Number(row.user_id), username: row.username, role: row.role, via: 'token', canWrite: Boolean(row.write_enabled), tokenId: id };

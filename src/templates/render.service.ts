@@ -329,12 +329,15 @@ export async function renderTemplate(db: Executor, tpl: TemplateSource, context:
   }
 }
 
-const renderCache = new Map<string, { content: string; sessionCount: number }>();
+// Per database handle: the same ids and generations can exist in two databases of one process.
+const renderCaches = new WeakMap<object, Map<string, { content: string; sessionCount: number }>>();
 
 /** The render-config operation: context + template, cached per template version and data generation. */
 export async function renderConfig(db: Db, input: { template: number | string; routerId?: number; sessionIds?: number[]; includeSecrets: boolean; secrets: SecretBox; withContext?: boolean }) {
   const tpl = await loadTemplate(db, input.template);
   const gen = generationOf(db);
+  let renderCache = renderCaches.get(db);
+  if (!renderCache) renderCaches.set(db, (renderCache = new Map()));
   const key = gen?.reliable ? JSON.stringify([tpl.id, tpl.name, tpl.version, input.routerId, input.sessionIds, input.includeSecrets, gen.current()]) : null;
   const cached = key && !input.withContext ? renderCache.get(key) : undefined;
   if (cached) return { ...cached, router: null as RouterCtx | null, context: undefined, cached: true, template: tpl };

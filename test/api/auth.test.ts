@@ -133,3 +133,19 @@ describe.each(engines())('auth on %s', (engine) => {
     expect(changes.body.results[0].request_id).toBeTruthy();
   });
 });
+
+describe('token bookkeeping', () => {
+  it('records when a token was last used', async () => {
+    const t = await startTestApp('sqlite');
+    try {
+      const created = await t.api('POST', '/api/tokens/', { description: 'probe' });
+      expect(created.body.last_used_at).toBeNull();
+      await t.api('GET', '/api/relationships/', undefined, { role: 'anonymous', headers: { authorization: `Token ${created.body.key}` } });
+      const list = await t.api('GET', '/api/tokens/');
+      const mine = list.body.results.find((x: any) => x.id === created.body.id);
+      expect(Date.parse(mine.last_used_at)).toBeGreaterThan(Date.now() - 60_000);
+    } finally {
+      await t.close();
+    }
+  });
+});
