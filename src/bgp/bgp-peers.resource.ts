@@ -306,7 +306,7 @@ export const bgpPeers: Resource = {
       await writeAddressFamilies(ctx.db, id, [{ afi_safi: fam === 4 ? 'ipv4-unicast' : 'ipv6-unicast' }]);
     }
   },
-  async beforeDelete(row, ctx) {
+  async beforeDelete(row) {
     if (row.session_id) throw new ConflictError(`BGP peer ${row.peer_ip} is wrapped by peering session ${row.session_id}; delete the session first`, [], 'protected');
   },
   repr: (r) => `${r.router_name ?? ''} ${r.peer_ip}`.trim(),

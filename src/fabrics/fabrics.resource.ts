@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { sql } from 'kysely';
 import { baseOutput, ipAddress, name, optText, prefix, slug, slugify, statusField, vlan } from '../platform/fields.ts';
-import { assertExists, assertUnique, containsFilter, idFilter, textFilter, type Resource, type Row } from '../platform/crud.ts';
+import { assertExists, idFilter, textFilter, type Resource, type Row } from '../platform/crud.ts';
 import { parseIp, parsePrefix, prefixContains, type ParsedPrefix } from '../platform/ip.ts';
 import { ConflictError, ValidationError } from '../platform/errors.ts';
 import { simpleResource } from '../platform/simple-resource.ts';
@@ -270,4 +270,3 @@ export const peeringConnections: Resource = {
   repr: (r) => `${r.router_name ?? ''} ${r.interface}`.trim(),
 };
 
-void assertUnique;

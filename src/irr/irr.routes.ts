@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { NotFoundError, UpstreamError, ValidationError } from '../platform/errors.ts';
+import { NotFoundError, UpstreamError } from '../platform/errors.ts';
 import { isIrrSetName } from '../platform/ip.ts';
 import { enqueueJob } from '../jobs/jobs.service.ts';
 import { json, pageLinks } from '../platform/crud.ts';
@@ -140,5 +140,4 @@ export default async function irrRoutes(app: FastifyInstance): Promise<void> {
     const rows = await q.selectAll().orderBy('name').limit(req.query.limit).offset(req.query.offset).execute();
     return { count, ...pageLinks(req, count, req.query.limit, req.query.offset), results: rows.map((l: any) => ({ id: Number(l.id), name: l.name, peer_asn: l.peer_asn_id ? Number(l.peer_asn_id) : null, query: l.query ?? null, asns: json<number[]>(l.asns, []), updated_at: l.updated_at })) };
   });
-  void ValidationError;
 }

@@ -5,7 +5,6 @@ import { now } from '../platform/db.ts';
 import { json, type Row } from '../platform/crud.ts';
 import { ConflictError, NotFoundError, UpstreamError, ValidationError } from '../platform/errors.ts';
 import { recordChange, type Actor } from '../changes/changes.service.ts';
-import { parsePrefix, type ParsedPrefix } from '../platform/ip.ts';
 import { writeEntries } from '../bgp/prefix-lists.resource.ts';
 import type { ExpandResult } from './expand.ts';
 import type { PrefixEntry } from './aggregate.ts';
@@ -200,5 +199,3 @@ export function presentVersion(v: Row, withEntries = false) {
   };
 }
 
-void parsePrefix;
-export type { ParsedPrefix };

@@ -108,7 +108,6 @@ export function nullableIdFilter(column: string): Filter {
 
 // ---------- query helpers ------------------------------------------------------------------
 
-const boolCols = new Set<string>();
 /** Normalises SQLite's 0/1 to booleans (PostgreSQL already returns booleans). */
 export function bool(v: unknown): boolean {
   return v === true || v === 1 || v === '1' || v === 't';
@@ -123,7 +122,6 @@ export function json<T = unknown>(v: unknown, fallback: T): T {
     return fallback;
   }
 }
-void boolCols;
 
 /** Loads one row through the resource's base query, or throws 404. */
 export async function loadRow(res: Resource, db: Executor, id: number): Promise<Row> {

@@ -1,6 +1,5 @@
 // Peering sessions: the peering layer's wrapper around exactly one BGP peer.
 import { z } from 'zod';
-import { sql } from 'kysely';
 import { baseOutput, optText, slug } from '../platform/fields.ts';
 import { assertExists, bool, idFilter, nullableIdFilter, textFilter, type Query, type Resource, type Row, type WriteContext } from '../platform/crud.ts';
 import { parseAsn, parseIp, parsePrefix, prefixContains, type ParsedPrefix } from '../platform/ip.ts';
@@ -232,4 +231,3 @@ export const peeringSessions: Resource = {
   repr: (r) => `AS${r.asn ?? '?'} ${r.peer_ip ?? ''}`.trim(),
 };
 
-void sql;
