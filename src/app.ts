@@ -31,7 +31,7 @@ export const RESOURCES: Resource[] = [
 ];
 
 /** Optional route plugins of capabilities, loaded when present. */
-const OPTIONAL_ROUTES = ['./peeringdb/peeringdb.routes.ts', './templates/templates.routes.ts', './irr/irr.routes.ts', './drivers/drivers.routes.ts', './email/email.routes.ts'];
+const OPTIONAL_ROUTES = ['./peeringdb/peeringdb.routes.ts', './templates/templates.routes.ts', './irr/irr.routes.ts', './polling/polling.routes.ts', './email/email.routes.ts', './deploy/deploy.routes.ts'];
 
 export interface PeerdeskApp {
   app: FastifyInstance;
@@ -107,7 +107,7 @@ async function systemRoutes(app: FastifyInstance, ctx: AppContext) {
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', database, migrations: { pending }, workers, version: '0.1.0' });
   });
   const caps = Object.fromEntries(
-    [['peeringdb', './peeringdb/peeringdb.routes.ts'], ['irr', './irr/irr.routes.ts'], ['templates', './templates/templates.routes.ts'], ['polling', './drivers/drivers.routes.ts'], ['drivers', './deploy/deploy.routes.ts'], ['email', './email/email.routes.ts']].map(([k, rel]) => [
+    [['peeringdb', './peeringdb/peeringdb.routes.ts'], ['irr', './irr/irr.routes.ts'], ['templates', './templates/templates.routes.ts'], ['polling', './polling/polling.routes.ts'], ['drivers', './deploy/deploy.routes.ts'], ['email', './email/email.routes.ts']].map(([k, rel]) => [
       k,
       existsSync(fileURLToPath(new URL(rel, import.meta.url))),
     ]),

@@ -3,7 +3,7 @@ import type { JobDefinition } from './job.types.ts';
 
 const modules: (() => Promise<{ jobs: JobDefinition[] }>)[] = [
   () => import('./builtin.jobs.ts'),
-  ...['../peeringdb/peeringdb.jobs.ts', '../irr/irr.jobs.ts', '../templates/templates.jobs.ts', '../drivers/drivers.jobs.ts'].map(
+  ...['../peeringdb/peeringdb.jobs.ts', '../irr/irr.jobs.ts', '../templates/templates.jobs.ts', '../polling/polling.jobs.ts', '../email/email.jobs.ts', '../deploy/deploy.jobs.ts'].map(
     (path) => () => (import(path) as Promise<{ jobs: JobDefinition[] }>).catch((err) => (err?.code === 'ERR_MODULE_NOT_FOUND' ? { jobs: [] } : Promise.reject(err))),
   ),
 ];

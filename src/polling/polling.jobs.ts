@@ -10,7 +10,7 @@ export const jobs = [
     payload: z.object({ router_ids: z.array(z.number().int().min(1)).max(10_000).optional() }).strict(),
     maxAttempts: 1,
     async run(ctx) {
-      const { pollRouter } = await import('../bgp/poll.service.ts');
+      const { pollRouter } = await import('./poll.service.ts');
       let secrets = ctx.secrets;
       if (!secrets) {
         const { SecretBox, resolveSecretKey } = await import('../platform/crypto.ts');
