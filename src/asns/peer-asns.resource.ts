@@ -13,7 +13,7 @@ const input = z
     name,
     affiliated: z.boolean().optional(),
     irr_as_set: irrAsSet.nullable().optional(),
-    irr_sources: z.string().trim().regex(/^[A-Za-z0-9-]+(,[A-Za-z0-9-]+)*$/, 'comma-separated IRR source names like RIPE,ARIN').nullable().optional(),
+    irr_sources: z.string().trim().max(200).regex(/^[A-Za-z0-9-]+(,[A-Za-z0-9-]+)*$/, 'comma-separated IRR source names like RIPE,ARIN').nullable().optional(),
     ipv4_max_prefixes: maxPrefixes.nullable().optional(),
     ipv6_max_prefixes: maxPrefixes.nullable().optional(),
     peeringdb_id: z.number().int().min(1).nullable().optional(),

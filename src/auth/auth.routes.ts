@@ -2,9 +2,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { createToken, createUser, login, LoginLimiter, logout, ROLES, roleAtLeast, type Principal } from './auth.service.ts';
+import { createToken, createUser, login, LoginLimiter, logout, revokeSessions, revokeTokens, ROLES, roleAtLeast, type Principal } from './auth.service.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '../platform/errors.ts';
 import { CSRF_COOKIE, SESSION_COOKIE } from '../platform/http.ts';
+
+/** Long-lived cookie naming a browser that logged in successfully (see LoginLimiter). */
+const DEVICE_COOKIE = 'peerdesk_device';
 import { hashPassword, verifyPassword } from '../platform/crypto.ts';
 import { now } from '../platform/db.ts';
 import { recordChange } from '../changes/changes.service.ts';
@@ -26,10 +29,13 @@ export default async function authRoutes(app: FastifyInstance): Promise<void> {
   r.post('/api/auth/login', {
     schema: { tags: ['auth'], summary: 'Log in (UI): sets the session cookie, returns the CSRF token', body: z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(1000) }).strict(), response: { 200: z.object({ user: z.object({ id: z.number().int(), username: z.string(), role: z.string() }), csrf_token: z.string(), expires_at: z.string() }) } },
   }, async (req, reply) => {
-    const s = await login(a.db, req.body.username, req.body.password, req.ip, { limit: a.config.PEERDESK_LOGIN_RATE_LIMIT, ttlHours: a.config.PEERDESK_SESSION_TTL_HOURS, limiter });
+    const s = await login(a.db, req.body.username, req.body.password, req.ip, { limit: a.config.PEERDESK_LOGIN_RATE_LIMIT, ttlHours: a.config.PEERDESK_SESSION_TTL_HOURS, limiter, device: req.cookies[DEVICE_COOKIE] });
+    // req.protocol is https when the client used https, also behind a proxy when PEERDESK_TRUST_PROXY is set.
     const secure = req.protocol === 'https';
     reply.setCookie(SESSION_COOKIE, s.sessionId, { path: '/', httpOnly: true, sameSite: 'lax', secure, expires: new Date(s.expiresAt) });
     reply.setCookie(CSRF_COOKIE, s.csrfToken, { path: '/', httpOnly: false, sameSite: 'lax', secure, expires: new Date(s.expiresAt) });
+    // Marks this browser as known-good for the account: it can still log in while the account is under attack.
+    reply.setCookie(DEVICE_COOKIE, s.device, { path: '/api/auth/login', httpOnly: true, sameSite: 'strict', secure, maxAge: 30 * 24 * 3600 });
     return { user: s.user, csrf_token: s.csrfToken, expires_at: s.expiresAt };
   });
 
@@ -46,10 +52,23 @@ export default async function authRoutes(app: FastifyInstance): Promise<void> {
     return { id: p.userId, username: p.username, role: p.role, via: p.via, can_write: p.canWrite, csrf_token: p.csrfToken ?? null, must_change_password: u?.must_change_password === true || u?.must_change_password === 1 };
   });
 
-  r.post('/api/auth/password', { schema: { tags: ['auth'], summary: 'Change your own password', body: z.object({ current_password: z.string(), new_password: z.string().min(8, 'must be at least 8 characters').max(1000) }).strict() }, preValidation: a.requireRole('viewer') }, async (req, reply) => {
-    const u = await a.db.selectFrom('users').selectAll().where('id', '=', me(req).userId).executeTakeFirstOrThrow();
-    if (!(await verifyPassword(req.body.current_password, u.password_hash))) throw new ValidationError('current_password', 'is wrong');
-    await a.db.updateTable('users').set({ password_hash: await hashPassword(req.body.new_password), must_change_password: false, updated_at: now() }).where('id', '=', u.id).execute();
+  r.post('/api/auth/password', { schema: { tags: ['auth'], summary: 'Change your own password (ends your other UI sessions)', body: z.object({ current_password: z.string().max(1000), new_password: z.string().min(8, 'must be at least 8 characters').max(1000) }).strict() }, preValidation: a.requireRole('viewer') }, async (req, reply) => {
+    const p = me(req);
+    // Guessing the current password through a stolen session is limited like logins.
+    const key = `p:${p.userId}`;
+    limiter.check(key, a.config.PEERDESK_LOGIN_RATE_LIMIT, 'too many wrong current passwords; try again later');
+    const u = await a.db.selectFrom('users').selectAll().where('id', '=', p.userId).executeTakeFirstOrThrow();
+    if (!(await verifyPassword(req.body.current_password, u.password_hash))) {
+      limiter.fail([key]);
+      throw new ValidationError('current_password', 'is wrong');
+    }
+    limiter.failures.delete(key);
+    await a.db.transaction().execute(async (tx: any) => {
+      await tx.updateTable('users').set({ password_hash: await hashPassword(req.body.new_password), must_change_password: false, updated_at: now() }).where('id', '=', u.id).execute();
+      // Whoever else was logged in as this user (e.g. with the old password) is logged out.
+      await revokeSessions(tx, Number(u.id), p.via === 'session' ? (req as any).sessionId : null);
+      await recordChange(tx, { userId: p.userId, username: p.username, requestId: req.id }, { action: 'update', objectType: 'user', objectId: Number(u.id), repr: u.username, after: { password_changed: true } });
+    });
     return reply.code(204).send();
   });
 
@@ -108,16 +127,24 @@ export default async function authRoutes(app: FastifyInstance): Promise<void> {
     });
     return reply.code(201).send(presentUser(await a.db.selectFrom('users').selectAll().where('id', '=', u.id).executeTakeFirst()));
   });
-  r.patch('/api/users/:id/', { schema: { tags: ['auth'], summary: 'Change a user', params: z.object({ id: z.coerce.number().int().min(1) }), body: z.object({ role: z.enum(ROLES).optional(), is_active: z.boolean().optional(), password: z.string().min(8).max(1000).optional(), email: z.string().email().nullable().optional() }).strict(), response: { 200: userOut } }, preValidation: a.requireRole('admin') }, async (req) => {
+  r.patch('/api/users/:id/', { schema: { tags: ['auth'], summary: 'Change a user', params: z.object({ id: z.coerce.number().int().min(1) }), body: z.object({ role: z.enum(ROLES).optional(), is_active: z.boolean().optional(), password: z.string().min(8).max(1000).optional().describe('a reset: ends all of the user\'s UI sessions'), revoke_tokens: z.boolean().optional().describe('with password: also delete the user\'s API tokens'), email: z.string().email().nullable().optional() }).strict(), response: { 200: userOut } }, preValidation: a.requireRole('admin') }, async (req) => {
     const p = me(req);
     const u = await a.db.selectFrom('users').selectAll().where('id', '=', req.params.id).executeTakeFirst();
     if (!u) throw new NotFoundError('user', req.params.id);
     const set: any = { updated_at: now() };
     for (const k of ['role', 'is_active', 'email'] as const) if (k in req.body) set[k] = (req.body as any)[k];
     if (req.body.password) set.password_hash = await hashPassword(req.body.password);
+    if (req.body.revoke_tokens && !req.body.password) throw new ValidationError('revoke_tokens', 'only goes with a password reset');
     await a.db.transaction().execute(async (tx: any) => {
       await tx.updateTable('users').set(set).where('id', '=', u.id).execute();
-      await recordChange(tx, { userId: p.userId, username: p.username, requestId: req.id }, { action: 'update', objectType: 'user', objectId: Number(u.id), repr: u.username, before: { role: u.role, is_active: b(u.is_active) }, after: { role: set.role ?? u.role, is_active: set.is_active ?? b(u.is_active), password_changed: !!req.body.password } });
+      let tokensRevoked = 0;
+      if (req.body.password) {
+        // A reset ends every UI session of the user (the admin's own current one survives a self-reset);
+        // API tokens only when asked, as scripts depend on them.
+        await revokeSessions(tx, Number(u.id), Number(u.id) === p.userId && p.via === 'session' ? (req as any).sessionId : null);
+        if (req.body.revoke_tokens) tokensRevoked = await revokeTokens(tx, Number(u.id));
+      }
+      await recordChange(tx, { userId: p.userId, username: p.username, requestId: req.id }, { action: 'update', objectType: 'user', objectId: Number(u.id), repr: u.username, before: { role: u.role, is_active: b(u.is_active) }, after: { role: set.role ?? u.role, is_active: set.is_active ?? b(u.is_active), password_changed: !!req.body.password, ...(req.body.password ? { tokens_revoked: tokensRevoked } : {}) } });
     });
     return presentUser(await a.db.selectFrom('users').selectAll().where('id', '=', u.id).executeTakeFirst());
   });

@@ -97,35 +97,120 @@ export async function authenticateToken(db: Executor, key: string): Promise<Prin
 }
 
 const WINDOW_MS = 15 * 60_000;
+const KNOWN_GOOD_MS = 30 * 24 * 3600_000;
+const MAX_KEYS = 50_000;
 
-/** Failed-login memory of one server process (per client address and per username). */
+/**
+ * Failed-login memory of one server process. Failures are counted per client address (a hard limit
+ * per window) and per account; an account under attack does not lock its owner out: it answers
+ * clients it has not seen log in successfully with a growing backoff, while known-good clients (an
+ * address or a device cookie that logged in to it before) are checked as usual.
+ */
 export class LoginLimiter {
   readonly failures = new Map<string, number[]>();
+  /** Per username: known-good client keys (`c:address`, `d:device-hash`) → expiry. */
+  readonly knownGood = new Map<string, Map<string, number>>();
+
+  /** Recent failures under a key (older ones are forgotten). */
+  recent(key: string, t = Date.now()): number[] {
+    const list = (this.failures.get(key) ?? []).filter((x) => x > t - WINDOW_MS);
+    if (list.length) this.failures.set(key, list);
+    else this.failures.delete(key);
+    return list;
+  }
+
+  /** Records a failure under each key. */
+  fail(keys: string[], t = Date.now()): void {
+    if (this.failures.size > MAX_KEYS) for (const k of [...this.failures.keys()]) this.recent(k, t);
+    for (const k of keys) this.failures.set(k, [...this.recent(k, t), t]);
+  }
+
+  /** Throws 429 when a key has reached the limit within the window. */
+  check(key: string, limit: number, message: string, t = Date.now()): void {
+    const recent = this.recent(key, t);
+    if (recent.length >= limit) throw new RateLimitedError(message, Math.max(1, Math.ceil((recent[recent.length - limit] + WINDOW_MS - t) / 1000)));
+  }
+
+  /** Whether any of the client keys logged in successfully as this user recently. */
+  isKnownGood(username: string, clientKeys: string[], t = Date.now()): boolean {
+    const m = this.knownGood.get(username);
+    return !!m && clientKeys.some((k) => (m.get(k) ?? 0) > t);
+  }
+
+  /** Remembers the client keys as known-good for this user. */
+  remember(username: string, clientKeys: string[], t = Date.now()): void {
+    if (this.knownGood.size > MAX_KEYS) this.knownGood.clear();
+    let m = this.knownGood.get(username);
+    if (!m) this.knownGood.set(username, (m = new Map()));
+    for (const k of clientKeys) m.set(k, t + KNOWN_GOOD_MS);
+    if (m.size > 100) m.delete(m.keys().next().value!);
+  }
 }
 
-/** Checks username/password with a per-client and per-username failure limit; opens a UI session. */
-export async function login(db: Executor, username: string, password: string, client: string, opts: { limit: number; ttlHours: number; limiter: LoginLimiter }) {
-  const failures = opts.limiter.failures;
-  const keys = [`c:${client}`, `u:${username.toLowerCase()}`];
+// A hash with the real parameters: unknown users cost the same scrypt work as known ones.
+let dummyHash: Promise<string> | null = null;
+
+/** Checks a password against a user's hash, or does the same work against a dummy when there is none. */
+export async function verifyUserPassword(password: string, hash: string | null | undefined): Promise<boolean> {
+  if (hash) return verifyPassword(password, hash);
+  dummyHash ??= hashPassword(randomToken('', 16));
+  await verifyPassword(password, await dummyHash);
+  return false;
+}
+
+/**
+ * Checks username/password and opens a UI session. Limits: `limit` failures per client address per
+ * 15 minutes; past `limit` failures on one account, clients that are not known-good for it wait a
+ * backoff doubling per failure (1 s, 2 s, … up to 15 min) between attempts. `device` is the login
+ * device cookie (remembered on success); the returned `device` is the one to set.
+ */
+export async function login(db: Executor, username: string, password: string, client: string, opts: { limit: number; ttlHours: number; limiter: LoginLimiter; device?: string }) {
+  const lim = opts.limiter;
+  const account = username.toLowerCase();
+  const clientKeys = [`c:${client}`, ...(opts.device ? [`d:${sha256(opts.device)}`] : [])];
   const t = Date.now();
-  for (const k of keys) {
-    const recent = (failures.get(k) ?? []).filter((x) => x > t - WINDOW_MS);
-    failures.set(k, recent);
-    if (recent.length >= opts.limit) throw new RateLimitedError('too many failed logins; try again later', Math.ceil((recent[0] + WINDOW_MS - t) / 1000));
+  lim.check(`c:${client}`, opts.limit, 'too many failed logins from your address; try again later', t);
+  const accountFailures = lim.recent(`u:${account}`, t);
+  if (accountFailures.length >= opts.limit && !lim.isKnownGood(account, clientKeys, t)) {
+    const backoff = Math.min(WINDOW_MS, 1000 * 2 ** Math.min(20, accountFailures.length - opts.limit));
+    const wait = accountFailures[accountFailures.length - 1] + backoff - t;
+    if (wait > 0) throw new RateLimitedError('too many failed logins for this account; try again later', Math.ceil(wait / 1000));
   }
   const user = await db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
-  const ok = user && user.is_active ? await verifyPassword(password, user.password_hash) : false;
+  // The same scrypt work whether or not the user exists or is active: no timing side channel.
+  const matches = await verifyUserPassword(password, user?.password_hash);
+  const ok = matches && !!user && bool(user.is_active);
   if (!ok) {
-    for (const k of keys) failures.get(k)!.push(t);
+    lim.fail([`c:${client}`, `u:${account}`], t);
     throw new UnauthorizedError('wrong username or password');
   }
-  for (const k of keys) failures.delete(k);
+  lim.failures.delete(`c:${client}`);
+  const device = opts.device && /^[\w-]{20,100}$/.test(opts.device) ? opts.device : randomToken('', 24);
+  lim.remember(account, [`c:${client}`, `d:${sha256(device)}`], t);
   const sessionId = randomToken('', 32);
   const csrf = randomBytes(24).toString('base64url');
   const expires = new Date(t + opts.ttlHours * 3600_000).toISOString();
   await db.insertInto('ui_sessions').values({ id_hash: sha256(sessionId), user_id: user!.id, csrf_token: csrf, created_at: now(), expires_at: expires }).execute();
   await db.updateTable('users').set({ last_login_at: now() }).where('id', '=', user!.id).execute();
-  return { sessionId, csrfToken: csrf, expiresAt: expires, user: { id: Number(user!.id), username: user!.username as string, role: user!.role as Role } };
+  return { sessionId, csrfToken: csrf, expiresAt: expires, device, user: { id: Number(user!.id), username: user!.username as string, role: user!.role as Role } };
+}
+
+/** Ends every UI session of a user except, optionally, the caller's own (by its cookie value). */
+export async function revokeSessions(db: Executor, userId: number, exceptSessionId?: string | null): Promise<number> {
+  let q = db.deleteFrom('ui_sessions').where('user_id', '=', userId);
+  if (exceptSessionId) q = q.where('id_hash', '!=', sha256(exceptSessionId));
+  const r = await q.executeTakeFirst();
+  return Number(r.numDeletedRows ?? 0);
+}
+
+/** Deletes every API token of a user. */
+export async function revokeTokens(db: Executor, userId: number): Promise<number> {
+  const r = await db.deleteFrom('api_tokens').where('user_id', '=', userId).executeTakeFirst();
+  return Number(r.numDeletedRows ?? 0);
+}
+
+function bool(v: unknown): boolean {
+  return v === true || v === 1 || v === '1' || v === 't';
 }
 
 /** Resolves a UI session cookie to its user, or throws 401. */

@@ -6,6 +6,7 @@ import { assertExists, assertUnique, containsFilter, idFilter, textFilter, type 
 import { parsePrefix, type ParsedPrefix } from '../platform/ip.ts';
 import { ConflictError, ValidationError } from '../platform/errors.ts';
 import type { Executor } from '../platform/db.ts';
+import { protectOrReplace } from '../relationships/references.ts';
 
 const entryInput = z
   .object({
@@ -138,5 +139,11 @@ export const prefixLists: Resource = {
   async afterWrite(id, inp, ctx, existing) {
     if (inp.entries) await writeEntries(ctx.db, id, inp.family ?? Number(existing?.family), inp.entries);
   },
+  // BGP peers' address families would silently lose their filter (ON DELETE SET NULL): refuse, or move them.
+  beforeDelete: (row, ctx) =>
+    protectOrReplace(ctx, { table: 'prefix_lists', noun: 'prefix list', row }, [
+      { table: 'bgp_peer_address_families', column: 'prefix_list_in_id', label: 'BGP peer address families (in)', one: 'BGP peer address family (in)' },
+      { table: 'bgp_peer_address_families', column: 'prefix_list_out_id', label: 'BGP peer address families (out)', one: 'BGP peer address family (out)' },
+    ]),
   repr: (r) => r.name,
 };

@@ -9,6 +9,7 @@ interface RenderOptions {
   trimBlocks?: boolean;
   lstripBlocks?: boolean;
   strict?: boolean;
+  dialect: string;
   out?: string;
 }
 
@@ -24,6 +25,7 @@ export function register(program: Command): void {
     .option('--trim-blocks', 'remove the first newline after a block tag (Jinja2 trim_blocks)')
     .option('--lstrip-blocks', 'strip whitespace before a block tag at line start (Jinja2 lstrip_blocks)')
     .option('--strict', 'fail on undefined variables (StrictUndefined)')
+    .option('--dialect <dialect>', 'filter set of --template-file: jinja2 (plain Jinja2 builtins + Peerdesk filters), netbox or peering-manager (its indent also indents the first line)', 'jinja2')
     .option('--out <file>', 'write the output to this file instead of stdout')
     .action(async (opts: RenderOptions) => {
       const content = opts.router ? await renderForRouter(opts) : await renderFiles(opts);
@@ -42,13 +44,16 @@ async function renderFiles(opts: RenderOptions): Promise<string> {
   const { dirname, basename, join } = await import('node:path');
   const source = readFileSync(opts.templateFile, 'utf8');
   const context = opts.contextFile ? (JSON.parse(readFileSync(opts.contextFile, 'utf8')) as Record<string, unknown>) : {};
-  const { createPeerdeskEnvironment } = await import('../templates/environment.ts');
+  const { createPeerdeskEnvironment, TEMPLATE_DIALECTS } = await import('../templates/environment.ts');
+  const dialect = TEMPLATE_DIALECTS.find((d) => d === opts.dialect);
+  if (!dialect) throw new Error(`--dialect must be one of ${TEMPLATE_DIALECTS.join(', ')}, got "${opts.dialect}"`);
   // include/import/extends resolve next to the template file first, then among the shipped templates.
   const dir = dirname(opts.templateFile);
   const env = createPeerdeskEnvironment({
     trimBlocks: !!opts.trimBlocks,
     lstripBlocks: !!opts.lstripBlocks,
     undefined: opts.strict ? 'strict' : 'default',
+    dialect,
     loader: (name) => {
       if (name.includes('..') || name.startsWith('/')) return undefined;
       try {

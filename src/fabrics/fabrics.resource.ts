@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { sql } from 'kysely';
 import { baseOutput, ipAddress, name, optText, prefix, slug, slugify, statusField, vlan } from '../platform/fields.ts';
 import { assertExists, idFilter, textFilter, type Resource, type Row } from '../platform/crud.ts';
-import { parseIp, parsePrefix, prefixContains, type ParsedPrefix } from '../platform/ip.ts';
+import { parseIp, parsePrefix, prefixContains, type ParsedIp, type ParsedPrefix } from '../platform/ip.ts';
+import type { Executor } from '../platform/db.ts';
 import { ConflictError, ValidationError } from '../platform/errors.ts';
 import { simpleResource } from '../platform/simple-resource.ts';
 import { asn } from '../platform/fields.ts';
@@ -42,13 +43,14 @@ export const fabrics = simpleResource({
   brief: ['name', 'slug', 'type'],
   repr: (r) => r.name,
   async beforeDelete(row, ctx) {
-    const used = await ctx.db
+    const used: any = await ctx.db
       .selectFrom('peering_sessions as s')
       .innerJoin('peering_networks as n', 'n.id', 's.network_id')
-      .select('s.id')
+      .select((eb) => eb.fn.countAll().as('c'))
       .where('n.fabric_id', '=', row.id)
       .executeTakeFirst();
-    if (used) throw new ConflictError(`fabric ${row.name} has peering sessions on its networks; move or delete them first`, [], 'protected');
+    const n = Number(used?.c ?? 0);
+    if (n) throw new ConflictError(`fabric ${row.name} is used by ${n} peering session${n === 1 ? '' : 's'} on its networks; move or delete them first`, [{ field: 'peering_sessions', message: `${n} peering sessions` }], 'protected');
   },
 });
 
@@ -83,6 +85,8 @@ const networkOutput = z
     mtu: z.number().int().nullable(),
     description: z.string().nullable(),
     session_count: z.number().int(),
+    sessions_without_source: z.number().int().describe('sessions on this LAN whose BGP peer has no local (source) address'),
+    warnings: z.array(z.string()).describe('sessions without a source address, routers with sessions here but no connection of this family'),
     ...baseOutput,
   })
   .meta({ id: 'PeeringNetwork' });
@@ -128,11 +132,36 @@ export const peeringNetworks: Resource = {
     mtu: r.mtu ?? null,
     description: r.description ?? null,
     session_count: Number(r.session_count ?? 0),
+    sessions_without_source: Number(r.__nosource ?? 0),
+    warnings: r.__warnings ?? [],
     created_at: r.created_at,
     updated_at: r.updated_at,
     version: Number(r.version),
   }),
   brief: (r) => ({ id: Number(r.id), name: r.name, prefix: r.prefix, fabric: { id: Number(r.fabric_id), name: r.fabric_name, slug: r.fabric_slug, type: r.fabric_type } }),
+  async enrich(db, rows) {
+    const ids = rows.map((r) => Number(r.id));
+    const sessions = (await db
+      .selectFrom('peering_sessions as s')
+      .innerJoin('bgp_peers as b', 'b.id', 's.bgp_peer_id')
+      .innerJoin('routers as r', 'r.id', 'b.router_id')
+      .select(['s.network_id', 'b.router_id', 'b.source_ip', 'r.name as router_name'])
+      .where('s.network_id', 'in', ids)
+      .execute()) as Row[];
+    const fabricIds = [...new Set(rows.map((r) => Number(r.fabric_id)))];
+    const conns = await connectionAddresses(db, [...new Set(sessions.map((s) => Number(s.router_id)))], fabricIds);
+    for (const r of rows) {
+      const p = parsePrefix(r.prefix) as ParsedPrefix;
+      const mine = sessions.filter((s) => Number(s.network_id) === Number(r.id));
+      const noSource = mine.filter((s) => !s.source_ip).length;
+      const uncovered = [...new Set(mine.filter((s) => !conns.some((c) => c.routerId === Number(s.router_id) && c.fabricId === Number(r.fabric_id) && c.family === p.family && prefixContains(p, c.ip))).map((s) => String(s.router_name)))];
+      const warnings: string[] = [];
+      if (noSource) warnings.push(`${noSource} session${noSource === 1 ? '' : 's'} on this network ha${noSource === 1 ? 's' : 've'} no source address.`);
+      if (uncovered.length) warnings.push(`${uncovered.join(', ')} ha${uncovered.length === 1 ? 's' : 've'} sessions here but no connection with an IPv${p.family} address on ${p.text}.`);
+      r.__nosource = noSource;
+      r.__warnings = warnings;
+    }
+  },
   filters: {
     id: idFilter('t.id'),
     fabric: idFilter('t.fabric_id'),
@@ -174,8 +203,9 @@ export const peeringNetworks: Resource = {
     return values;
   },
   async beforeDelete(row, ctx) {
-    const used = await ctx.db.selectFrom('peering_sessions').select('id').where('network_id', '=', row.id).executeTakeFirst();
-    if (used) throw new ConflictError(`network ${row.name} has peering sessions; move or delete them first`, [], 'protected');
+    const used: any = await ctx.db.selectFrom('peering_sessions').select((eb) => eb.fn.countAll().as('c')).where('network_id', '=', row.id).executeTakeFirst();
+    const n = Number(used?.c ?? 0);
+    if (n) throw new ConflictError(`network ${row.name} is used by ${n} peering session${n === 1 ? '' : 's'}; move or delete them first`, [{ field: 'peering_sessions', message: `${n} peering sessions` }], 'protected');
   },
   repr: (r) => `${r.fabric_name ?? ''} ${r.name}`.trim(),
 };
@@ -262,7 +292,14 @@ export const peeringConnections: Resource = {
       if (v === null || v === undefined) continue;
       const ip = parseIp(v)!;
       if (ip.family !== fam) throw new ValidationError(field, `${v} is not an IPv${fam} address`);
-      if (p.family === fam && !prefixContains(p, ip)) throw new ValidationError(field, `${v} is outside the network ${p.text}`);
+      if (p.family === fam) {
+        if (!prefixContains(p, ip)) throw new ValidationError(field, `${v} is outside the network ${p.text}`);
+        continue;
+      }
+      // A dual-stack connection: the other family's address must sit on a sibling LAN of the same fabric.
+      const siblings = (await ctx.db.selectFrom('peering_networks').select(['prefix']).where('fabric_id', '=', network!.fabric_id).where('family', '=', fam).execute()).map((n) => parsePrefix(n.prefix) as ParsedPrefix);
+      if (!siblings.length) throw new ValidationError(field, `${v} is an IPv${fam} address but the network ${p.text} is IPv${p.family} and its fabric has no IPv${fam} network; add one first`);
+      if (!siblings.some((sp) => prefixContains(sp, ip))) throw new ValidationError(field, `${v} is outside every IPv${fam} network of this fabric (${siblings.map((sp) => sp.text).join(', ')})`);
     }
     for (const k of ['interface', 'ipv4_address', 'ipv6_address', 'status', 'description']) if (k in input) values[k] = input[k];
     return values;
@@ -270,3 +307,58 @@ export const peeringConnections: Resource = {
   repr: (r) => `${r.router_name ?? ''} ${r.interface}`.trim(),
 };
 
+
+/** Our connections' addresses on a fabric, as (router, family, address) rows. */
+async function connectionAddresses(db: Executor, routerIds: number[], fabricIds: number[]): Promise<{ routerId: number; fabricId: number; networkId: number; family: 4 | 6; ip: ParsedIp }[]> {
+  if (!routerIds.length || !fabricIds.length) return [];
+  const rows = await db
+    .selectFrom('peering_connections as c')
+    .innerJoin('peering_networks as n', 'n.id', 'c.network_id')
+    .select(['c.router_id', 'c.network_id', 'n.fabric_id', 'c.ipv4_address', 'c.ipv6_address'])
+    .where('c.router_id', 'in', routerIds)
+    .where('n.fabric_id', 'in', fabricIds)
+    .orderBy('c.id')
+    .execute();
+  const out: { routerId: number; fabricId: number; networkId: number; family: 4 | 6; ip: ParsedIp }[] = [];
+  for (const r of rows as Row[]) {
+    for (const [col, family] of [['ipv4_address', 4], ['ipv6_address', 6]] as const) {
+      const ip = r[col] ? parseIp(String(r[col]).split('/')[0]!) : null;
+      if (ip && ip.family === family) out.push({ routerId: Number(r.router_id), fabricId: Number(r.fabric_id), networkId: Number(r.network_id), family, ip });
+    }
+  }
+  return out;
+}
+
+/**
+ * Our source address for a session on a network: the router's connection on that network, else a
+ * dual-stack connection on a sibling LAN of the same fabric whose address of the family lies inside
+ * the network's prefix. Null when the router has no such connection.
+ */
+export async function sourceAddressFor(db: Executor, routerId: number, networkId: number): Promise<string | null> {
+  const net = await db.selectFrom('peering_networks').select(['id', 'fabric_id', 'prefix']).where('id', '=', networkId).executeTakeFirst();
+  if (!net) return null;
+  const p = parsePrefix(net.prefix) as ParsedPrefix;
+  const addrs = (await connectionAddresses(db, [routerId], [Number(net.fabric_id)])).filter((a) => a.family === p.family && prefixContains(p, a.ip));
+  const best = addrs.find((a) => a.networkId === Number(net.id)) ?? addrs[0];
+  return best ? best.ip.text : null;
+}
+
+/** Session problems the pages warn about: no source address, no connection of the router on the LAN. */
+export async function sessionSourceWarnings(db: Executor, rows: Row[]): Promise<Map<number, string[]>> {
+  const out = new Map<number, string[]>();
+  const onLan = rows.filter((r) => r.network_id && r.fabric_id);
+  const conns = await connectionAddresses(db, [...new Set(onLan.map((r) => Number(r.router_id)))], [...new Set(onLan.map((r) => Number(r.fabric_id)))]);
+  for (const r of rows) {
+    const list: string[] = [];
+    const fam = Number(r.family);
+    let covered = true;
+    if (r.network_id && r.fabric_id && r.network_prefix) {
+      const p = parsePrefix(r.network_prefix);
+      covered = !('error' in p) && conns.some((c) => c.routerId === Number(r.router_id) && c.fabricId === Number(r.fabric_id) && c.family === fam && prefixContains(p, c.ip));
+      if (!covered) list.push(`${r.router_name} has no connection with an IPv${fam} address on ${r.network_name} (${r.network_prefix}): add one (or add the IPv${fam} address to its connection on ${r.fabric_name}) so the session has a source.`);
+    }
+    if (!r.source_ip) list.push(covered && r.network_id ? `No source address: the BGP peer has no local IP although ${r.router_name} has one on ${r.network_name}; set it on the BGP peer.` : 'No source address: the BGP peer has no local IP, so the rendered config has no update-source.');
+    out.set(Number(r.id), list);
+  }
+  return out;
+}

@@ -3,6 +3,8 @@ import { dialectOf, now, type Db, type Executor } from '../platform/db.ts';
 import { NotFoundError, UpstreamError, ValidationError } from '../platform/errors.ts';
 import { parseIp } from '../platform/ip.ts';
 import { USER_AGENT } from './peeringdb.client.ts';
+import { guardedFetch, readBody } from '../platform/fetch-guard.ts';
+import type { Cidr } from '../platform/net-guard.ts';
 import { bindBool, toBool } from './peeringdb.table.ts';
 import { fabricPeeringDbMembers, type Actor } from './peeringdb.service.ts';
 
@@ -147,34 +149,24 @@ export function parseIxf(input: unknown): IxfDocument {
   return { version, timestamp: str(doc.timestamp), ixps, addresses, members, warnings };
 }
 
-/** Downloads an IX-F export (http/https only, bounded in time and size). */
-export async function fetchIxf(url: string, opts: { timeoutMs?: number; maxBytes?: number; fetch?: typeof fetch } = {}): Promise<unknown> {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new ValidationError('url', 'is not a valid URL');
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ValidationError('url', 'must be an http or https URL');
+/**
+ * Downloads an IX-F export through the outbound guard: http/https to public addresses only (checked
+ * after DNS and on every redirect; PEERDESK_FETCH_ALLOW opens ranges), bounded in time and size.
+ * Errors name the host and the status, never what the remote end answered.
+ */
+export async function fetchIxf(url: string, opts: { timeoutMs?: number; maxBytes?: number; allow?: Cidr[] } = {}): Promise<unknown> {
   const max = opts.maxBytes ?? 50 * 1024 * 1024;
-  let res: Response;
-  try {
-    res = await (opts.fetch ?? fetch)(u, { headers: { accept: 'application/json', 'user-agent': USER_AGENT }, signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000) });
-  } catch (e) {
-    throw new UpstreamError(`could not fetch ${u.host}: ${(e as any)?.cause?.code ?? (e as Error).message}`, 'ixf_unavailable');
+  const res = await guardedFetch(url, { headers: { accept: 'application/json', 'user-agent': USER_AGENT } }, { timeoutMs: opts.timeoutMs ?? 30_000, allow: opts.allow, field: 'url' });
+  const host = new URL(res.url || url).host;
+  if (!res.ok) {
+    await res.body?.cancel().catch(() => {});
+    throw new UpstreamError(`${host} answered HTTP ${res.status} for the IX-F export`, 'ixf_unavailable');
   }
-  if (!res.ok) throw new UpstreamError(`${u.host} answered HTTP ${res.status} for the IX-F export`, 'ixf_unavailable');
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of res.body as any as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength;
-    if (size > max) throw new UpstreamError(`the IX-F export is larger than ${max} bytes`, 'ixf_too_large');
-    chunks.push(chunk);
-  }
+  const body = await readBody(res, max, 'the IX-F export');
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch (e) {
-    throw new ValidationError('url', `did not return JSON: ${(e as Error).message}`);
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new ValidationError('url', 'did not return JSON');
   }
 }
 
@@ -198,12 +190,15 @@ function pickIxp(doc: IxfDocument, fabric: any, ixpId: number | null | undefined
   throw new ValidationError('ixp_id', `the export describes several IXPs (${doc.ixps.map((i) => `${i.ixp_id} ${i.shortname ?? ''}`.trim()).join(', ')}); say which one is this fabric`);
 }
 
-/** Imports an IX-F export (JSON given inline or fetched from a URL) as the fabric's member list. */
-export async function importIxf(db: Db, fabricId: number, input: { data?: unknown; url?: string; ixp_id?: number | null }, actor: Actor = { userId: null, username: null }): Promise<any> {
+/**
+ * Imports an IX-F export (JSON given inline or fetched from a URL through the outbound guard) as the
+ * fabric's member list. `fetchOpts.allow` overrides PEERDESK_FETCH_ALLOW (tests with loopback servers).
+ */
+export async function importIxf(db: Db, fabricId: number, input: { data?: unknown; url?: string; ixp_id?: number | null }, actor: Actor = { userId: null, username: null }, fetchOpts: { allow?: Cidr[] } = {}): Promise<any> {
   const fabric: any = await db.selectFrom('fabrics').selectAll().where('id', '=', fabricId).executeTakeFirst();
   if (!fabric) throw new NotFoundError('fabric', fabricId);
   if (!input.data && !input.url) throw new ValidationError('url', 'give the export as data or a url');
-  const raw = input.data ?? (await fetchIxf(input.url!));
+  const raw = input.data ?? (await fetchIxf(input.url!, { allow: fetchOpts.allow }));
   const doc = parseIxf(raw);
   const ixp = pickIxp(doc, fabric, input.ixp_id);
   const single = doc.ixps.length <= 1;

@@ -1,5 +1,6 @@
 // PeeringDB API v2 client: API key, paging, timeouts, retries with backoff and 429 Retry-After.
-import { UpstreamError } from '../platform/errors.ts';
+import { UpstreamError, ValidationError } from '../platform/errors.ts';
+import { guardedFetch } from '../platform/fetch-guard.ts';
 import type { PdbObject } from './peeringdb.table.ts';
 
 export const USER_AGENT = 'Peerdesk/0.1.0 (peering management; +https://github.com/peerdesk/peerdesk) peeringdb-sync';
@@ -92,7 +93,8 @@ export class PeeringDbClient {
       maxRetryAfterMs: 300_000,
       userAgent: USER_AGENT,
       sleep: abortableSleep,
-      fetch: globalThis.fetch,
+      // The configured API root is the admin's choice (trusted); anything it redirects to is checked.
+      fetch: ((url: string | URL, init?: RequestInit) => guardedFetch(url, init, { trustedHosts: [new URL(this.baseUrl).host], timeoutMs: this.o?.timeoutMs ?? opts.timeoutMs ?? 60_000 })) as typeof fetch,
       ...opts,
     };
   }
@@ -173,6 +175,7 @@ export class PeeringDbClient {
       res = await this.o.fetch(url, { headers, signal: combined });
     } catch (e) {
       if (signal?.aborted) throw signal.reason ?? e;
+      if (e instanceof ValidationError) throw new UpstreamError(`PeeringDB: ${e.message}`, 'peeringdb_refused');
       const msg = timeout.aborted ? `timed out after ${this.o.timeoutMs} ms` : `network error: ${(e as Error).cause ? String((e as any).cause?.code ?? (e as any).cause) : (e as Error).message}`;
       this.o.onRequest?.({ url, status: null, attempt, error: msg });
       throw new RetryableError(msg);
@@ -199,8 +202,9 @@ export class PeeringDbClient {
       throw new UpstreamError(`PeeringDB refused the request (HTTP ${res.status}): check PEERDESK_PEERINGDB_API_KEY`, 'peeringdb_auth');
     }
     if (!res.ok) {
-      const text = await res.text().catch(() => '');
-      throw new UpstreamError(`PeeringDB ${new URL(url).pathname}: HTTP ${res.status} ${text.slice(0, 200)}`, 'peeringdb_error');
+      // The status only: a remote body is never echoed into errors and job logs.
+      await res.body?.cancel().catch(() => {});
+      throw new UpstreamError(`PeeringDB ${new URL(url).pathname}: HTTP ${res.status}`, 'peeringdb_error');
     }
     try {
       const text = await res.text();

@@ -124,10 +124,11 @@ const fabricOut = z.object({
 const jobQueued = z.object({ job_id: z.number().int(), kind: z.string() });
 const nstr = z.string().nullable();
 const nint = z.number().int().nullable();
-const exchangeSummary = z.object({ id: z.number().int(), name: z.string(), aka: nstr, name_long: nstr, city: nstr, country: nstr, region_continent: nstr, net_count: nint, fabric_id: nint }).meta({ id: 'PeeringDbExchange' });
+const memberCount = z.number().int().describe("networks on the exchange's LANs in the local mirror (distinct netixlan networks); net_count is PeeringDB's own figure");
+const exchangeSummary = z.object({ id: z.number().int(), name: z.string(), aka: nstr, name_long: nstr, city: nstr, country: nstr, region_continent: nstr, net_count: nint, member_count: memberCount, fabric_id: nint }).meta({ id: 'PeeringDbExchange' });
 const exchangeDetail = z
   .object({
-    id: z.number().int(), name: z.string(), name_long: nstr, city: nstr, country: nstr, website: nstr, tech_email: nstr, policy_email: nstr, net_count: nint, fabric_id: nint,
+    id: z.number().int(), name: z.string(), name_long: nstr, city: nstr, country: nstr, website: nstr, tech_email: nstr, policy_email: nstr, net_count: nint, member_count: memberCount, fabric_id: nint,
     ixlans: z.array(z.object({ id: z.number().int(), name: nstr, descr: nstr, mtu: nint, rs_asn: nint, member_count: z.number().int(), ixf_ixp_member_list_url: nstr, prefixes: z.array(z.object({ id: z.number().int(), protocol: z.string(), prefix: z.string(), in_dfz: z.boolean().nullable() })) })),
   })
   .meta({ id: 'PeeringDbExchangeDetail' });
@@ -271,7 +272,7 @@ export default async function peeringdbRoutes(app: FastifyInstance): Promise<voi
         tags,
         summary: "A network's addresses on one fabric (from netixlan), with existing sessions marked",
         params: z.object({ asn: asnParam }),
-        querystring: z.object({ fabric: id }),
+        querystring: z.object({ fabric: id, router: id.optional().describe('mark has_session for this router only') }),
         response: {
           200: z.object({
             asn: z.number().int(),
@@ -295,7 +296,7 @@ export default async function peeringdbRoutes(app: FastifyInstance): Promise<voi
       },
       preValidation: viewer,
     },
-    async (req) => svc.networkAddresses(db(), req.params.asn, req.query.fabric),
+    async (req) => svc.networkAddresses(db(), req.params.asn, req.query.fabric, req.query.router ?? null),
   );
 
   r.get(
@@ -360,6 +361,7 @@ export default async function peeringdbRoutes(app: FastifyInstance): Promise<voi
         params: z.object({ id }),
         querystring: z.object({
           include_hidden: boolQuery.optional(),
+          router: id.optional().describe('candidates of this router: addresses it has no session with (another router\'s session does not count)'),
           q: z.string().trim().max(200).optional(),
           policy: z.string().trim().max(40).optional(),
           limit: z.coerce.number().int().min(1).max(10_000).default(1000),
@@ -370,7 +372,7 @@ export default async function peeringdbRoutes(app: FastifyInstance): Promise<voi
       preValidation: viewer,
     },
     async (req) => {
-      const all = await svc.listCandidates(db(), req.params.id, { includeHidden: req.query.include_hidden, q: req.query.q, policy: req.query.policy });
+      const all = await svc.listCandidates(db(), req.params.id, { includeHidden: req.query.include_hidden, q: req.query.q, policy: req.query.policy, routerId: req.query.router ?? null });
       const { limit, offset } = req.query;
       return { count: all.length, ...page(req, all.length, limit, offset), results: all.slice(offset, offset + limit) };
     },
@@ -405,7 +407,7 @@ export default async function peeringdbRoutes(app: FastifyInstance): Promise<voi
     {
       schema: {
         tags,
-        summary: 'Create peer ASNs (if missing), BGP peers and peering sessions from selected candidates, in one transaction',
+        summary: "Create peer ASNs (if missing), BGP peers and peering sessions from the router's candidates, in one transaction (the wizard's write path)",
         params: z.object({ id }),
         body: z
           .object({
@@ -426,7 +428,7 @@ export default async function peeringdbRoutes(app: FastifyInstance): Promise<voi
       },
       preValidation: operator,
     },
-    async (req, reply) => reply.code(201).send(await svc.createSessionsFromCandidates(db(), req.params.id, req.body, actorOf(req))),
+    async (req, reply) => reply.code(201).send(await svc.createSessionsFromCandidates(db(), req.params.id, req.body, actorOf(req), a.secrets)),
   );
 
   r.get(

@@ -1,14 +1,34 @@
 // What Peerdesk does with the PeeringDB mirror: peer ASN sync and divergence, fabrics from exchanges,
 // peering candidates (hide, score, bulk session creation, reverse lookup) and the wizard's lookups.
-import { dialectOf, icontains, now, type Db, type Executor } from '../platform/db.ts';
+import { icontains, now, type Db, type Executor } from '../platform/db.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../platform/errors.ts';
-import { isIrrSetName, parseAsn, parseIp, parsePrefix, prefixContains, type ParsedPrefix } from '../platform/ip.ts';
+import { parseAsn, parseIp, parsePrefix, prefixContains, type ParsedPrefix } from '../platform/ip.ts';
 import { recordChange, type Actor } from '../changes/changes.service.ts';
-import { bindBool, toBool } from './peeringdb.table.ts';
+import { toBool } from './peeringdb.table.ts';
+import { validIrr } from './peer-asn-defaults.ts';
+import type { WriteContext } from '../platform/crud.ts';
+import type { SecretBox } from '../platform/crypto.ts';
+import type { Principal } from '../auth/auth.service.ts';
+import { createPeerSession, ensurePeerAsn } from '../sessions/sessions.service.ts';
 
 export type { Actor };
 
 const SYSTEM: Actor = { userId: null, username: 'peeringdb-sync' };
+
+/** Writes by the system need no secrets (no passwords are set): fail loudly if one ever is. */
+const NO_SECRETS = {
+  encrypt(): string {
+    throw new Error('no secret key in this context');
+  },
+  decrypt(): string {
+    throw new Error('no secret key in this context');
+  },
+} as unknown as SecretBox;
+
+/** The change-log identity of an actor, as the shared write path expects it. */
+function principalOf(actor: Actor): Principal {
+  return { userId: actor.userId as number, username: actor.username ?? 'system', role: 'operator', via: 'token', canWrite: true };
+}
 
 function chunks<T>(list: T[], size = 500): T[][] {
   const out: T[][] = [];
@@ -97,6 +117,7 @@ export async function searchExchanges(db: Executor, q: string, limit = 20): Prom
   }
   const rows = await query.orderBy('name').limit(limit).execute();
   const fabrics = await fabricsByIx(db, rows.map((r: any) => Number(r.id)));
+  const members = await mirrorMemberCounts(db, rows.map((r: any) => Number(r.id)));
   return rows.map((r: any) => ({
     id: Number(r.id),
     name: r.name,
@@ -106,8 +127,25 @@ export async function searchExchanges(db: Executor, q: string, limit = 20): Prom
     country: r.country || null,
     region_continent: r.region_continent || null,
     net_count: num(r.net_count),
+    member_count: members.get(Number(r.id)) ?? 0,
     fabric_id: fabrics.get(Number(r.id)) ?? null,
   }));
+}
+
+/** Distinct member networks per exchange in the local mirror (netixlan rows), not PeeringDB's net_count. */
+async function mirrorMemberCounts(db: Executor, ixIds: number[]): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  for (const part of chunks(ixIds)) {
+    if (!part.length) continue;
+    const rows = await db
+      .selectFrom('pdb_netixlan')
+      .select(['ix_id', (eb) => eb.fn.count('net_id').distinct().as('n')])
+      .where('ix_id', 'in', part)
+      .groupBy('ix_id')
+      .execute();
+    for (const r of rows as any[]) out.set(Number(r.ix_id), Number(r.n));
+  }
+  return out;
 }
 
 async function fabricsByIx(db: Executor, ixIds: number[]): Promise<Map<number, number>> {
@@ -142,6 +180,7 @@ export async function getExchange(db: Executor, ixId: number): Promise<any> {
     tech_email: ix.tech_email || null,
     policy_email: ix.policy_email || null,
     net_count: num(ix.net_count),
+    member_count: (await mirrorMemberCounts(db, [ixId])).get(ixId) ?? 0,
     fabric_id: fabric,
     ixlans: lans.map((l) => ({
       id: Number(l.id),
@@ -244,12 +283,17 @@ export async function fabricPeeringDbMembers(db: Executor, fabricId: number): Pr
   return { fabric: lans.fabric, members: members.map((m) => ({ asn: m.asn, address: m.address, key: m.key, family: m.family, is_rs_peer: m.isRsPeer })) };
 }
 
-/** Peer IP keys that already have a BGP peer (on any router): "a session from us on that IP". */
-async function sessionKeys(db: Executor, keys: string[]): Promise<Set<string>> {
+/**
+ * Peer IP keys we already have a peering session with: from the given router when there is one
+ * (candidates are per router and address), else from any of our routers.
+ */
+async function sessionKeys(db: Executor, keys: string[], routerId?: number | null): Promise<Set<string>> {
   const out = new Set<string>();
   for (const part of chunks([...new Set(keys)])) {
     if (!part.length) continue;
-    for (const r of await db.selectFrom('bgp_peers').select('peer_ip_key').where('peer_ip_key', 'in', part).execute()) out.add((r as any).peer_ip_key);
+    let q = db.selectFrom('bgp_peers as b').innerJoin('peering_sessions as s', 's.bgp_peer_id', 'b.id').select('b.peer_ip_key').where('b.peer_ip_key', 'in', part);
+    if (routerId) q = q.where('b.router_id', '=', routerId);
+    for (const r of await q.execute()) out.add((r as any).peer_ip_key);
   }
   return out;
 }
@@ -354,10 +398,10 @@ async function hiddenFor(db: Executor, fabricId: number): Promise<Map<number, { 
   return out;
 }
 
-async function buildCandidates(db: Executor, lans: FabricLans, members: Member[]): Promise<Candidate[]> {
+async function buildCandidates(db: Executor, lans: FabricLans, members: Member[], routerId?: number | null): Promise<Candidate[]> {
   const own = await ourAsns(db);
   members = members.filter((m) => !own.has(m.asn));
-  const taken = await sessionKeys(db, members.map((m) => m.key));
+  const taken = await sessionKeys(db, members.map((m) => m.key), routerId);
   const byAsn = new Map<number, Member[]>();
   for (const m of members) {
     const list = byAsn.get(m.asn) ?? [];
@@ -438,9 +482,10 @@ async function buildCandidates(db: Executor, lans: FabricLans, members: Member[]
 }
 
 /** Networks on a fabric's LANs (netixlan) with at least one address we have no session with, ranked. */
-export async function listCandidates(db: Executor, fabricId: number, opts: { includeHidden?: boolean; q?: string; policy?: string } = {}): Promise<Candidate[]> {
+export async function listCandidates(db: Executor, fabricId: number, opts: { includeHidden?: boolean; q?: string; policy?: string; routerId?: number | null } = {}): Promise<Candidate[]> {
   const lans = await loadFabricLans(db, fabricId);
-  let list = await buildCandidates(db, lans, await membersOn(db, lans.ixlanIds));
+  if (opts.routerId && !(await db.selectFrom('routers').select('id').where('id', '=', opts.routerId).executeTakeFirst())) throw new ValidationError('router', `no router with id ${opts.routerId}`);
+  let list = await buildCandidates(db, lans, await membersOn(db, lans.ixlanIds), opts.routerId);
   if (!opts.includeHidden) list = list.filter((c) => !c.hidden);
   if (opts.policy) list = list.filter((c) => (c.policy ?? '').toLowerCase() === opts.policy!.toLowerCase());
   if (opts.q) {
@@ -508,43 +553,14 @@ export interface CreateSessionsResult {
   peer_asns_created: number[];
 }
 
-function validIrr(v: string | null | undefined): string | null {
-  if (!v) return null;
-  for (const token of v.split(/[\s,]+/)) if (token && isIrrSetName(token)) return token;
-  return null;
-}
-
-async function ensurePeerAsn(trx: Executor, asn: number, net: any | undefined, actor: Actor): Promise<{ id: number; created: boolean }> {
-  const found: any = await trx.selectFrom('peer_asns').select('id').where('asn', '=', asn).executeTakeFirst();
-  if (found) return { id: Number(found.id), created: false };
-  const stamp = now();
-  const dialect = dialectOf(trx);
-  const values = {
-    asn,
-    name: net?.name || `AS${asn}`,
-    affiliated: bindBool(dialect, false),
-    irr_as_set: validIrr(net?.irr_as_set),
-    ipv4_max_prefixes: net?.info_prefixes4 || null,
-    ipv6_max_prefixes: net?.info_prefixes6 || null,
-    peeringdb_id: net ? Number(net.id) : null,
-    peeringdb_synced_at: net ? stamp : null,
-    created_at: stamp,
-    updated_at: stamp,
-    version: 1,
-  };
-  const row: any = await trx.insertInto('peer_asns').values(values).returning('id').executeTakeFirstOrThrow();
-  const id = Number(row.id);
-  await recordChange(trx, actor, { action: 'create', objectType: 'peer-asn', objectId: id, repr: `AS${asn} ${values.name}`, after: { ...values, affiliated: false } });
-  return { id, created: true };
-}
-
 /**
  * Creates a peer ASN (if missing), one BGP peer per address and a peering session for each, all in
  * one transaction. Addresses default to every candidate address without a session.
  */
-export async function createSessionsFromCandidates(db: Db, fabricId: number, input: CreateSessionsInput, actor: Actor = SYSTEM): Promise<CreateSessionsResult> {
+export async function createSessionsFromCandidates(db: Db, fabricId: number, input: CreateSessionsInput, actor: Actor = SYSTEM, secrets: SecretBox = NO_SECRETS): Promise<CreateSessionsResult> {
   if (!input.candidates?.length) throw new ValidationError('candidates', 'select at least one candidate');
   return db.transaction().execute(async (trx) => {
+    const ctx: WriteContext = { db: trx, principal: principalOf(actor), secrets, requestId: actor.requestId ?? undefined };
     const router: any = await trx.selectFrom('routers').selectAll().where('id', '=', input.router_id).executeTakeFirst();
     if (!router) throw new ValidationError('router_id', `router ${input.router_id} does not exist`);
     if (input.peer_group_id) {
@@ -559,15 +575,15 @@ export async function createSessionsFromCandidates(db: Db, fabricId: number, inp
     const lans = await loadFabricLans(trx, fabricId);
     const asns = [...new Set(input.candidates.map((c) => c.asn))];
     const members = (await membersOn(trx, lans.ixlanIds)).filter((m) => asns.includes(m.asn));
-    const candidates = new Map((await buildCandidates(trx, lans, members)).map((c) => [c.asn, c]));
-    const nets = await netsByAsn(trx, asns);
+    // Candidates of this router: another router's session with a member does not hide it here.
+    const candidates = new Map((await buildCandidates(trx, lans, members, Number(router.id))).map((c) => [c.asn, c]));
     const errors: FieldError[] = [];
-    const plan: { asn: number; addr: CandidateAddress }[] = [];
+    const plan: { asn: number; addr: CandidateAddress; field: string }[] = [];
     const result: CreateSessionsResult = { created: [], skipped: [], peer_asns_created: [] };
     input.candidates.forEach((sel, i) => {
       const c = candidates.get(sel.asn);
       if (!c) {
-        errors.push({ field: `candidates.${i}.asn`, message: `AS${sel.asn} is not a peering candidate on this fabric (not on its LANs, ours, or already peered on every address)` });
+        errors.push({ field: `candidates.${i}.asn`, message: `AS${sel.asn} is not a peering candidate on this fabric for ${router.name} (not on its LANs, ours, or already peered on every address)` });
         return;
       }
       const wanted = sel.addresses?.length ? sel.addresses : c.addresses.filter((a) => !a.has_session).map((a) => a.address);
@@ -577,72 +593,48 @@ export async function createSessionsFromCandidates(db: Db, fabricId: number, inp
         if (!addr) {
           errors.push({ field: `candidates.${i}.addresses.${j}`, message: `${raw} is not an address of AS${sel.asn} on this fabric` });
         } else if (addr.has_session) {
-          result.skipped.push({ asn: sel.asn, address: addr.address, reason: 'a session on this address exists already' });
+          result.skipped.push({ asn: sel.asn, address: addr.address, reason: `${router.name} has a session on this address already` });
         } else if (addr.network_id === null) {
           errors.push({ field: `candidates.${i}.addresses.${j}`, message: `${raw} is outside every network of this fabric` });
         } else {
-          plan.push({ asn: sel.asn, addr });
+          plan.push({ asn: sel.asn, addr, field: `candidates.${i}.addresses.${j}` });
         }
       });
     });
     if (errors.length) throw new ValidationError(errors, errors.map((e) => `${e.field}: ${e.message}`).join('; '));
 
-    const dialect = dialectOf(trx);
-    const connections: any[] = await trx.selectFrom('peering_connections').selectAll().where('router_id', '=', router.id).execute();
-    const peerAsnIds = new Map<number, number>();
-    for (const { asn, addr } of plan) {
-      let peerAsnId = peerAsnIds.get(asn);
-      if (peerAsnId === undefined) {
-        const ensured = await ensurePeerAsn(trx, asn, nets.get(asn), actor);
-        peerAsnId = ensured.id;
-        if (ensured.created) result.peer_asns_created.push(ensured.id);
-        peerAsnIds.set(asn, peerAsnId);
+    const peerAsnRows = new Map<number, any>();
+    const networks = new Map<number, any>();
+    for (const { asn, addr, field } of plan) {
+      let peerAsn = peerAsnRows.get(asn);
+      if (!peerAsn) {
+        const ensured = await ensurePeerAsn(ctx, asn);
+        peerAsn = ensured.row;
+        if (ensured.created) result.peer_asns_created.push(Number(peerAsn.id));
+        peerAsnRows.set(asn, peerAsn);
       }
-      const ip = parseIp(addr.address)!;
-      const clash = await trx.selectFrom('bgp_peers').select('id').where('router_id', '=', router.id).where('vrf', '=', '').where('peer_ip', '=', ip.text).executeTakeFirst();
-      if (clash) {
-        result.skipped.push({ asn, address: ip.text, reason: 'the router has a BGP peer on this address already' });
-        continue;
+      let network = networks.get(addr.network_id!);
+      if (!network) {
+        network = await trx.selectFrom('peering_networks').selectAll().where('id', '=', addr.network_id!).executeTakeFirstOrThrow();
+        networks.set(addr.network_id!, network);
       }
-      const conn = connections.find((c) => Number(c.network_id) === addr.network_id);
-      const local = conn ? (ip.family === 4 ? conn.ipv4_address : conn.ipv6_address) : null;
-      const stamp = now();
-      const name = nets.get(asn)?.name || `AS${asn}`;
-      const peer = {
-        router_id: router.id,
-        vrf: '',
-        name: `${name} (${ip.text})`.slice(0, 200),
-        peer_ip: ip.text,
-        peer_ip_key: ip.key,
-        source_ip: local ? (parseIp(String(local).split('/')[0])?.text ?? null) : null,
-        family: ip.family,
-        local_asn: router.local_asn,
-        remote_asn: asn,
-        peer_group_id: input.peer_group_id ?? null,
-        enabled: bindBool(dialect, input.enabled ?? true),
-        status: 'active',
-        ttl_security: bindBool(dialect, false),
-        state: 'unknown',
-        created_at: stamp,
-        updated_at: stamp,
-        version: 1,
-      };
-      const bp: any = await trx.insertInto('bgp_peers').values(peer).returning('id').executeTakeFirstOrThrow();
-      // The unicast family of the address, as the BGP peer API creates by default.
-      await trx.insertInto('bgp_peer_address_families').values({ bgp_peer_id: bp.id, afi_safi: ip.family === 4 ? 'ipv4-unicast' : 'ipv6-unicast', enabled: bindBool(dialect, true) }).execute();
-      const session = {
-        bgp_peer_id: bp.id,
-        peer_asn_id: peerAsnId,
-        relationship_id: input.relationship_id ?? null,
-        network_id: addr.network_id,
-        created_at: stamp,
-        updated_at: stamp,
-        version: 1,
-      };
-      const ps: any = await trx.insertInto('peering_sessions').values(session).returning('id').executeTakeFirstOrThrow();
-      await recordChange(trx, actor, { action: 'create', objectType: 'bgp-peer', objectId: Number(bp.id), repr: `${router.name} ${ip.text}`, after: { ...peer, enabled: input.enabled ?? true, ttl_security: false } });
-      await recordChange(trx, actor, { action: 'create', objectType: 'peering-session', objectId: Number(ps.id), repr: `AS${asn} ${ip.text}`, after: session });
-      result.created.push({ asn, address: ip.text, family: ip.family, network_id: addr.network_id!, bgp_peer_id: Number(bp.id), session_id: Number(ps.id), peer_asn_id: peerAsnId });
+      const made = await createPeerSession(ctx, {
+        router,
+        peerAsn,
+        ip: addr.address,
+        network,
+        fabricName: lans.fabric.name,
+        peerGroup: input.peer_group_id ?? null,
+        enabled: input.enabled ?? true,
+        relationship: input.relationship_id ?? null,
+      }).catch((err) => {
+        if (err instanceof ValidationError || err instanceof ConflictError) {
+          err.message = `${field} (AS${asn} ${addr.address}): ${err.message}`;
+          err.fields.forEach((f) => (f.field = `${field}.${f.field}`));
+        }
+        throw err;
+      });
+      result.created.push({ asn, address: addr.address, family: addr.family, network_id: addr.network_id!, bgp_peer_id: made.bgpPeerId, session_id: made.sessionId, peer_asn_id: Number(peerAsn.id) });
     }
     return result;
   });
@@ -695,10 +687,10 @@ export async function peeringOpportunities(db: Executor, asn: number): Promise<a
 }
 
 /** A network's addresses on one fabric (the wizard's "peer from PeeringDB" step). */
-export async function networkAddresses(db: Executor, asn: number, fabricId: number): Promise<any> {
+export async function networkAddresses(db: Executor, asn: number, fabricId: number, routerId?: number | null): Promise<any> {
   const lans = await loadFabricLans(db, fabricId);
   const members = await membersOn(db, lans.ixlanIds, asn);
-  const taken = await sessionKeys(db, members.map((m) => m.key));
+  const taken = await sessionKeys(db, members.map((m) => m.key), routerId);
   return {
     asn,
     fabric_id: fabricId,

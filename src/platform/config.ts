@@ -1,9 +1,26 @@
 // Configuration from PEERDESK_* environment variables, validated once with readable errors.
+import { isAbsolute } from 'node:path';
 import { z } from 'zod';
+import { parseCidr } from './net-guard.ts';
 
 const bool = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'])
   .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+
+/** A comma list of IPv4/IPv6 CIDRs (e.g. `10.0.0.0/8,2001:db8::/32`), validated at start. */
+const cidrList = z
+  .string()
+  .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean))
+  .refine((list) => list.every((c) => parseCidr(c) !== null), 'must be a comma list of CIDRs like 10.0.0.0/8,2001:db8::/32');
+
+/** A comma list of absolute directories (no `..`), normalised without trailing slashes. */
+const dirList = z
+  .string()
+  .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean).map((d) => (d.length > 1 ? d.replace(/\/+$/, '') : d)))
+  .refine((list) => list.every((d) => isAbsolute(d) && !d.split('/').includes('..') && !d.includes('\0')), 'must be a comma list of absolute directories');
+
+/** Where local router sockets (`unix:`/`vtysh:` hostnames) may live unless PEERDESK_SOCKET_DIRS says otherwise. */
+export const DEFAULT_SOCKET_DIRS = ['/run/bird', '/var/run/bird', '/run/frr', '/var/run/frr'];
 
 const schema = z.object({
   PEERDESK_DATABASE_URL: z
@@ -30,6 +47,11 @@ const schema = z.object({
   PEERDESK_LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
   PEERDESK_BODY_LIMIT: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
   PEERDESK_SESSION_TTL_HOURS: z.coerce.number().positive().default(12),
+  // Behind a reverse proxy: client addresses and the scheme (https → Secure cookies) come from X-Forwarded-*.
+  PEERDESK_TRUST_PROXY: bool.default(false),
+  // Outbound fetches (IX-F import, future webhooks) refuse internal addresses except these ranges.
+  PEERDESK_FETCH_ALLOW: cidrList.default([]),
+  PEERDESK_SOCKET_DIRS: dirList.default(DEFAULT_SOCKET_DIRS),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -6,9 +6,12 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Executor } from './db.ts';
-import { generationOf, icontains, isForeignKeyViolation, isUniqueViolation, now } from './db.ts';
+import { dialectOf, generationOf, icontains, isForeignKeyViolation, isUniqueViolation, now } from './db.ts';
 import { ConflictError, DomainError, NotFoundError, PreconditionFailedError, ValidationError, type FieldError } from './errors.ts';
 import type { SecretBox } from './crypto.ts';
+import type { Config } from './config.ts';
+import { boundIntegers, INT32_MAX, str } from './fields.ts';
+import { ASN_MAX } from './ip.ts';
 import type { Principal, Role } from '../auth/auth.service.ts';
 import { roleAtLeast } from '../auth/auth.service.ts';
 import { recordChange } from '../changes/changes.service.ts';
@@ -22,6 +25,8 @@ export interface WriteContext {
   principal: Principal | null;
   secrets: SecretBox;
   requestId?: string;
+  /** The server's configuration (e.g. PEERDESK_SOCKET_DIRS for router addresses), when known. */
+  config?: Config;
 }
 
 /** How an object is shown: secrets only when asked for by a role allowed to see them. */
@@ -79,17 +84,22 @@ export interface Resource {
 const list = <T extends z.ZodType>(item: T) =>
   z.preprocess((v) => (Array.isArray(v) ? v.flatMap((x) => String(x).split(',')) : String(v).split(',')).map((s) => s.trim()).filter(Boolean), z.array(item).min(1));
 
-/** Filter on a column equal to one of a comma-separated list of integers. */
-export function idFilter(column: string): Filter {
-  return { schema: list(z.coerce.number().int().min(0)), apply: (q, v: number[]) => q.where(column, 'in', v) };
+// Integer filters are bounded to their column on both engines: ASN columns are bigint holding
+// 32-bit unsigned ASNs, every other integer column (ids, VLANs, PeeringDB ids) fits 32 bits signed.
+const intItem = (column: string, max?: number) =>
+  z.coerce.number().int('must be whole numbers').min(0).max(max ?? (/asn$/.test(column) ? ASN_MAX : INT32_MAX), `must be at most ${max ?? (/asn$/.test(column) ? ASN_MAX : INT32_MAX)}`);
+
+/** Filter on a column equal to one of a comma-separated list of integers (bounded to the column's type). */
+export function idFilter(column: string, max?: number): Filter {
+  return { schema: list(intItem(column, max)), apply: (q, v: number[]) => q.where(column, 'in', v) };
 }
 /** Filter on a column equal to one of a comma-separated list of strings. */
 export function textFilter(column: string): Filter {
-  return { schema: list(z.string().max(200)), apply: (q, v: string[]) => q.where(column, 'in', v) };
+  return { schema: list(str().max(200)), apply: (q, v: string[]) => q.where(column, 'in', v) };
 }
 /** Case-insensitive substring filter. */
 export function containsFilter(column: string): Filter {
-  return { schema: z.string().max(200), apply: (q, v: string) => q.where(icontains(column, v)) };
+  return { schema: str().max(200), apply: (q, v: string) => q.where(icontains(column, v)) };
 }
 /** Boolean filter accepting true/false/1/0. */
 export function boolFilter(column: string): Filter {
@@ -101,7 +111,7 @@ export function boolFilter(column: string): Filter {
 /** Filter on a nullable reference: an id list, or `null` for "none". */
 export function nullableIdFilter(column: string): Filter {
   return {
-    schema: z.union([z.literal('null'), list(z.coerce.number().int().min(0))]),
+    schema: z.union([z.literal('null'), list(intItem(column))]),
     apply: (q, v: 'null' | number[]) => (v === 'null' ? q.where(column, 'is', null) : q.where(column, 'in', v)),
   };
 }
@@ -250,8 +260,18 @@ export async function createOne(res: Resource, ctx: WriteContext, input: Row): P
   return row;
 }
 
-/** Updates one object (full or partial input), checking the expected version when given. */
+/**
+ * Serialises writers of one row for the rest of the transaction. On PostgreSQL (read committed)
+ * two writers could otherwise read the same version and the later compare-and-set would fail with
+ * a 412 although neither sent If-Match; SQLite transactions are serialised already.
+ */
+async function lockRow(res: Resource, db: Executor, id: number): Promise<void> {
+  if (dialectOf(db) === 'postgres') await db.selectFrom(res.table).select('id').where('id', '=', id).forUpdate().execute();
+}
+
+/** Updates one object (full or partial input), checking the expected version when given (412 only then). */
 export async function updateOne(res: Resource, ctx: WriteContext, id: number, input: Row, expectedVersion: number | null): Promise<Row> {
+  await lockRow(res, ctx.db, id);
   const existing = await loadRow(res, ctx.db, id);
   if (expectedVersion !== null && expectedVersion !== Number(existing.version)) throw new PreconditionFailedError();
   const values = await res.prepare(input, ctx, existing);
@@ -281,6 +301,7 @@ export async function updateOne(res: Resource, ctx: WriteContext, id: number, in
 
 /** Deletes one object, after the resource's protection checks. */
 export async function deleteOne(res: Resource, ctx: WriteContext, id: number, expectedVersion: number | null): Promise<void> {
+  await lockRow(res, ctx.db, id);
   const existing = await loadRow(res, ctx.db, id);
   if (expectedVersion !== null && expectedVersion !== Number(existing.version)) throw new PreconditionFailedError();
   if (res.beforeDelete) await res.beforeDelete(existing, ctx);
@@ -347,7 +368,7 @@ export class ResponseCache {
 const pageSchema = (item: z.ZodType) =>
   z.object({ count: z.number().int(), next: z.string().nullable(), previous: z.string().nullable(), results: z.array(item) });
 
-const idParams = z.object({ id: z.coerce.number().int().min(1).max(2 ** 53 - 1) });
+const idParams = z.object({ id: z.coerce.number().int().min(1).max(INT32_MAX) });
 
 /** Builds the `next`/`previous` links of a page. */
 export function pageLinks(req: FastifyRequest, count: number, limit: number, offset: number) {
@@ -364,8 +385,8 @@ export function pageLinks(req: FastifyRequest, count: number, limit: number, off
 export const pageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(50),
   offset: z.coerce.number().int().min(0).default(0),
-  q: z.string().max(200).optional(),
-  ordering: z.string().max(200).optional(),
+  q: str().max(200).optional(),
+  ordering: str().max(200).optional(),
   brief: z.enum(['1', '0', 'true', 'false']).optional(),
   include_secrets: z.enum(['1', '0', 'true', 'false']).optional(),
 });
@@ -387,7 +408,9 @@ export function registerResource(app: FastifyInstance, res: Resource): void {
     return true;
   };
   const present = (req: FastifyRequest, row: Row, secrets: boolean) => res.present(row, { includeSecrets: secrets, secrets: a.secrets });
-  const ctxOf = (req: FastifyRequest, db: Executor): WriteContext => ({ db, principal: (req as any).principal, secrets: a.secrets, requestId: req.id });
+  const ctxOf = (req: FastifyRequest, db: Executor): WriteContext => ({ db, principal: (req as any).principal, secrets: a.secrets, requestId: req.id, config: a.config });
+  // Integers in bodies are bounded to their 32-bit columns here, once for every resource.
+  const input = boundIntegers(res.input);
   const tx = <T>(fn: (db: Executor) => Promise<T>) => a.db.transaction().execute(fn) as Promise<T>;
   const ifMatch = (req: FastifyRequest, id: number) => {
     const v = versionFromIfMatch(req.headers['if-match'] as string | undefined, id);
@@ -430,18 +453,18 @@ export function registerResource(app: FastifyInstance, res: Resource): void {
     return sendOne(reply, req, row, secrets);
   });
 
-  r.post(base, { schema: { tags: [res.tag], summary: `Create a ${res.objectType}`, body: res.input, response: { 201: res.output } }, preValidation: a.requireRole(writeRole) }, async (req, reply) => {
+  r.post(base, { schema: { tags: [res.tag], summary: `Create a ${res.objectType}`, body: input, response: { 201: res.output } }, preValidation: a.requireRole(writeRole) }, async (req, reply) => {
     const row = await tx((db) => createOne(res, ctxOf(req, db), req.body as Row));
     return sendOne(reply, req, row, false, 201);
   });
 
-  r.put(`${base}:id/`, { schema: { tags: [res.tag], summary: `Replace a ${res.objectType}`, params: idParams, body: res.input, response: { 200: res.output } }, preValidation: a.requireRole(writeRole) }, async (req, reply) => {
+  r.put(`${base}:id/`, { schema: { tags: [res.tag], summary: `Replace a ${res.objectType}`, params: idParams, body: input, response: { 200: res.output } }, preValidation: a.requireRole(writeRole) }, async (req, reply) => {
     const expected = ifMatch(req, req.params.id);
     const row = await tx((db) => updateOne(res, ctxOf(req, db), req.params.id, req.body as Row, expected));
     return sendOne(reply, req, row, false);
   });
 
-  const partial = res.input.partial();
+  const partial = input.partial();
   r.patch(`${base}:id/`, { schema: { tags: [res.tag], summary: `Update fields of a ${res.objectType}`, params: idParams, body: partial, response: { 200: res.output } }, preValidation: a.requireRole(writeRole) }, async (req, reply) => {
     const expected = ifMatch(req, req.params.id);
     const row = await tx((db) => updateOne(res, ctxOf(req, db), req.params.id, req.body as Row, expected));
@@ -455,8 +478,8 @@ export function registerResource(app: FastifyInstance, res: Resource): void {
   });
 
   // Bulk variants: all-or-nothing in one transaction; errors name the item index.
-  const bulkUpdate = z.array(partial.extend({ id: z.number().int().min(1) })).min(1).max(1000);
-  const bulkDelete = z.array(z.object({ id: z.number().int().min(1) }).strict()).min(1).max(1000);
+  const bulkUpdate = z.array((partial as any).safeExtend({ id: z.number().int().min(1).max(INT32_MAX) }) as typeof partial).min(1).max(1000);
+  const bulkDelete = z.array(z.object({ id: z.number().int().min(1).max(INT32_MAX) }).strict()).min(1).max(1000);
   const atIndex = async <T>(i: number, fn: () => Promise<T>) => {
     try {
       return await fn();
@@ -468,7 +491,7 @@ export function registerResource(app: FastifyInstance, res: Resource): void {
       throw err;
     }
   };
-  r.post(`${base}bulk/`, { schema: { tags: [res.tag], summary: `Create several ${res.path} (all or nothing)`, body: z.array(res.input).min(1).max(1000), response: { 201: z.array(res.output) } }, preValidation: a.requireRole(writeRole) }, async (req, reply) => {
+  r.post(`${base}bulk/`, { schema: { tags: [res.tag], summary: `Create several ${res.path} (all or nothing)`, body: z.array(input).min(1).max(1000), response: { 201: z.array(res.output) } }, preValidation: a.requireRole(writeRole) }, async (req, reply) => {
     const rows = await tx(async (db) => {
       const out: Row[] = [];
       for (const [i, item] of (req.body as Row[]).entries()) out.push(await atIndex(i, () => createOne(res, ctxOf(req, db), item)));

@@ -1,5 +1,5 @@
 // Database access: one Kysely instance over better-sqlite3 (embedded default) or pg (production).
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import { DataGeneration, writeTracker } from './generation.ts';
@@ -59,7 +59,7 @@ export async function openDb(url: string): Promise<Db> {
   if (!url.startsWith('sqlite:')) throw new Error(`unsupported database URL: ${url}`);
   const file = url.slice('sqlite:'.length) || ':memory:';
   const Database = (await import('better-sqlite3')).default;
-  if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
+  if (file !== ':memory:') createPrivateFile(file);
   const conn = new Database(file);
   conn.pragma('journal_mode = WAL');
   conn.pragma('foreign_keys = ON');
@@ -71,6 +71,24 @@ export async function openDb(url: string): Promise<Db> {
   dialects.set(db, 'sqlite');
   generations.set(db, gen);
   return db;
+}
+
+/**
+ * Creates the SQLite file (and its directory) readable by the owner only before SQLite opens it:
+ * SQLite gives the -wal and -shm files the database file's mode. An existing file is narrowed to 0600.
+ */
+function createPrivateFile(file: string): void {
+  if (file.startsWith('file:')) return;
+  const path = resolve(file);
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  closeSync(openSync(path, 'a', 0o600));
+  for (const p of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      if ((statSync(p).mode & 0o077) !== 0) chmodSync(p, 0o600);
+    } catch {
+      /* absent, or not ours to change */
+    }
+  }
 }
 
 /** Case-insensitive "contains" that behaves the same on both engines. */

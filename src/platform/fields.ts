@@ -2,18 +2,36 @@
 import { z } from 'zod';
 import { ASN_MAX, parseAsn, parseIp, parsePrefix, isIrrSetName } from './ip.ts';
 
-/** A 32-bit ASN: 65000, "AS65000" or asdot "1.10"; normalised to a number. */
+/** Largest value of a 32-bit signed integer column (PostgreSQL `integer`). */
+export const INT32_MAX = 2_147_483_647;
+
+/** Whether a string holds a NUL character (PostgreSQL text cannot store it; SQLite truncates in places). */
+export function hasNul(s: string): boolean {
+  return s.includes('\u0000');
+}
+
+/** Any string without NUL: the building block for every text input (both engines accept what it accepts). */
+export const str = () => z.string().refine((v) => !hasNul(v), 'must not contain NUL characters');
+
+/** An integer that fits a 32-bit `integer` column (ids, counts, VLANs, PeeringDB ids). */
+export const int32 = () => z.number().int().min(-INT32_MAX - 1).max(INT32_MAX);
+
+/** A 32-bit ASN: 65000, "AS65000" or asdot "1.10"; normalised to a number. AS 0 is reserved (RFC 7607). */
 export const asn = z
   .union([z.number(), z.string()])
   .transform((v, ctx) => {
     const n = parseAsn(v);
     if (n === null) {
-      ctx.addIssue({ code: 'custom', message: `must be an ASN between 0 and ${ASN_MAX} (asdot like 1.10 accepted)` });
+      ctx.addIssue({ code: 'custom', message: `must be an ASN between 1 and ${ASN_MAX} (asdot like 1.10 accepted)` });
+      return z.NEVER;
+    }
+    if (n === 0) {
+      ctx.addIssue({ code: 'custom', message: 'AS 0 is reserved and cannot be used by a BGP speaker (RFC 7607)' });
       return z.NEVER;
     }
     return n;
   })
-  .meta({ description: 'ASN (asplain or asdot)', examples: [64512] });
+  .meta({ description: 'ASN (asplain or asdot); 0 is refused (RFC 7607)', examples: [64512] });
 
 /** An IPv4 or IPv6 address without length; normalised to canonical text. */
 export const ipAddress = z
@@ -49,8 +67,8 @@ export const slug = z
   .max(100)
   .regex(/^[a-z0-9][a-z0-9_-]*$/, 'use lower-case letters, digits, - and _');
 
-export const name = z.string().trim().min(1, 'must not be empty').max(200);
-export const text = z.string().max(10_000);
+export const name = z.string().trim().min(1, 'must not be empty').max(200).refine((v) => !hasNul(v), 'must not contain NUL characters');
+export const text = z.string().max(10_000).refine((v) => !hasNul(v), 'must not contain NUL characters');
 export const optText = text.nullable().optional();
 
 /** A colour as six hex digits (NetBox style) or a CSS colour name. */
@@ -68,7 +86,7 @@ export const irrAsSet = z
 
 export const maxPrefixes = z.number().int().min(0).max(10_000_000);
 export const vlan = z.number().int().min(1).max(4094);
-export const id = z.number().int().min(1);
+export const id = z.number().int().min(1).max(INT32_MAX);
 export const statusField = z.enum(['active', 'planned', 'maintenance', 'disabled', 'decommissioned']);
 
 /** Slugifies a name for defaults. */
@@ -79,3 +97,60 @@ export function slugify(s: string): string {
 const BASE = { id: z.number().int(), created_at: z.string(), updated_at: z.string(), version: z.number().int() };
 /** Output fields every stored object carries. */
 export const baseOutput = BASE;
+
+type AnySchema = z.ZodType;
+
+/**
+ * Bounds every integer of an input schema that has no tighter upper bound to a 32-bit column
+ * (deeply: objects, arrays, optional/nullable/default wrappers). Integer inputs that are not ASNs
+ * (which use `asn`, a union) are ids, counts or 32-bit columns on both engines; without this,
+ * PostgreSQL answers 2^31 and above with an "out of range" error, SQLite stores them.
+ */
+export function boundIntegers<T extends AnySchema>(schema: T): T {
+  return bound(schema) as T;
+}
+
+function bound(s: AnySchema): AnySchema {
+  const def = (s as any).def;
+  switch (def?.type) {
+    case 'number': {
+      const n = s as z.ZodNumber;
+      if (n.isInt && (n.maxValue ?? Infinity) > INT32_MAX) return n.max(INT32_MAX).min(Math.max(n.minValue ?? -INT32_MAX - 1, -INT32_MAX - 1));
+      return s;
+    }
+    case 'optional':
+    case 'nullable':
+    case 'default': {
+      const inner = bound(def.innerType);
+      if (inner === def.innerType) return s;
+      const wrapped = def.type === 'optional' ? inner.optional() : def.type === 'nullable' ? inner.nullable() : (inner as any).default(def.defaultValue);
+      return copyMeta(s, wrapped);
+    }
+    case 'array': {
+      const el = bound(def.element);
+      if (el === def.element) return s;
+      let a: any = z.array(el);
+      for (const c of def.checks ?? []) a = a.check(c);
+      return copyMeta(s, a);
+    }
+    case 'object': {
+      const o = s as z.ZodObject<any>;
+      const shape: Record<string, AnySchema> = {};
+      let changed = false;
+      for (const [k, v] of Object.entries(o.shape)) {
+        shape[k] = bound(v as AnySchema);
+        if (shape[k] !== v) changed = true;
+      }
+      if (!changed) return s;
+      // safeExtend() keeps the object's strictness, refinements and metadata.
+      return (o as any).safeExtend(shape);
+    }
+    default:
+      return s;
+  }
+}
+
+function copyMeta(from: AnySchema, to: AnySchema): AnySchema {
+  const desc = (from as any).description;
+  return desc ? to.describe(desc) : to;
+}

@@ -6,7 +6,11 @@ import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import type { Db } from './db.ts';
 import type { SecretBox } from './crypto.ts';
-import { DomainError, ForbiddenError, RateLimitedError, UnauthorizedError } from './errors.ts';
+import { ConflictError, DomainError, ForbiddenError, RateLimitedError, UnauthorizedError, ValidationError } from './errors.ts';
+import { hasNul, INT32_MAX } from './fields.ts';
+import { configureFetchGuard } from './fetch-guard.ts';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import { authenticateSession, authenticateToken, roleAtLeast, type Principal, type Role } from '../auth/auth.service.ts';
 import { httpDuration, httpRequests } from './metrics.ts';
 import { ResponseCache } from './crud.ts';
@@ -19,12 +23,92 @@ export interface AppContext {
   logger: Logger;
 }
 
-// Only these answer without credentials (plus /metrics when PEERDESK_METRICS_PUBLIC is on).
+// Only these routes answer without credentials (plus /metrics when PEERDESK_METRICS_PUBLIC is on).
+// Compared with the matched route's pattern, never with the URL text (which may be percent-encoded).
 const PUBLIC = new Set(['/api/health', '/api/auth/login']);
+
+/**
+ * Security headers on every answer. The UI is built by Vite into same-origin module scripts (no inline
+ * script); Mantine and Swagger UI inject <style> elements and style attributes, hence 'unsafe-inline'
+ * for styles only. Nothing may frame Peerdesk.
+ */
+export const SECURITY_HEADERS: Record<string, string> = {
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+};
+
+// PostgreSQL errors that only user input can cause once schemas are right; mapped to 4xx as a safety net.
+const PG_RANGE = new Set(['22003', '22P02', '22021', '22P05', '54000']);
+const PG_RETRY = new Set(['40P01', '40001']);
+
+/** Path of the first input value that is NUL-bearing or, when given, equal to `value` (for error messages). */
+function findInput(req: FastifyRequest, match: (v: unknown) => boolean): string | null {
+  const seen = { n: 0 };
+  const walk = (v: unknown, path: string, depth: number): string | null => {
+    if (++seen.n > 100_000 || depth > 64) return null;
+    if (match(v)) return path;
+    if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+        const p = path ? `${path}.${k}` : k;
+        if (match(k)) return p;
+        const hit = walk(x, p, depth + 1);
+        if (hit) return hit;
+      }
+    }
+    return null;
+  };
+  return walk(req.params, 'params', 0) ?? walk(req.query, 'querystring', 0) ?? (req.body !== undefined ? walk(req.body, '', 0) || (match(req.body) ? '(body)' : null) : null);
+}
+
+const isNulString = (v: unknown) => typeof v === 'string' && hasNul(v);
+
+const isIdKey = (k: string) => k === 'id' || k.endsWith('_id');
+const beyondInt32 = (v: unknown, digitsToo: boolean) =>
+  (typeof v === 'number' && Number.isInteger(v) && v > INT32_MAX) || (digitsToo && typeof v === 'string' && /^\d{10,}$/.test(v) && Number(v) > INT32_MAX);
+
+/** Path of the first `id`/`*_id` input holding an integer beyond a 32-bit column, or null. */
+function findIdBeyondInt32(req: FastifyRequest): string | null {
+  let budget = 100_000;
+  const walk = (v: unknown, path: string, depth: number, digitsToo: boolean): string | null => {
+    if (--budget < 0 || depth > 64 || !v || typeof v !== 'object') return null;
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      const p = path ? `${path}.${k}` : k;
+      if (isIdKey(k) && (beyondInt32(x, digitsToo) || (Array.isArray(x) && x.some((e) => beyondInt32(e, digitsToo))))) return p;
+      const hit = walk(x, p, depth + 1, digitsToo);
+      if (hit) return hit;
+    }
+    return null;
+  };
+  return walk(req.params, 'params', 0, true) ?? walk(req.query, 'querystring', 0, true) ?? walk(req.body, '', 0, false);
+}
+
+function problemText(status: number, code: string, detail: string, instance: string | null): string {
+  return JSON.stringify({ type: `https://peerdesk.dev/problems/${code}`, title: code.replace(/_/g, ' '), status, code, detail, instance, request_id: null, errors: [] });
+}
+
+/** Answers protocol-level errors (header overflow, malformed requests) as problem+json on the raw socket. */
+function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, detail] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'headers_too_large', 'the request headers are too large']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'request_timeout', 'the request took too long to arrive']
+        : err.code === 'HPE_URI_TOO_LONG' ? [414, 'uri_too_long', 'the request URI is too long'] : [400, 'bad_request', 'malformed HTTP request'];
+  const body = problemText(status, code, detail, null);
+  const headers = Object.entries(SECURITY_HEADERS).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  if (socket.writable) socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${headers}Connection: close\r\n\r\n${body}`);
+  socket.destroy(err);
+}
 export const SESSION_COOKIE = 'peerdesk_session';
 export const CSRF_COOKIE = 'peerdesk_csrf';
 
 function problem(reply: FastifyReply, req: FastifyRequest, status: number, code: string, detail: string, fields: { field: string; message: string }[] = []) {
+  for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
   return reply
     .code(status)
     .type('application/problem+json')
@@ -51,8 +135,16 @@ export async function buildServer(ctx: AppContext, registerRoutes: (app: Fastify
     bodyLimit: ctx.config.PEERDESK_BODY_LIMIT,
     genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && /^[\w-]{1,64}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : randomUUID()),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
-    trustProxy: process.env.PEERDESK_TRUST_PROXY === '1',
+    trustProxy: ctx.config.PEERDESK_TRUST_PROXY,
+    clientErrorHandler,
+    // Router-level failures (a parameter longer than maxParamLength, an undecodable URL) as problem+json.
+    frameworkErrors: (err: any, req, reply) => {
+      if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return problem(reply, req, 414, 'uri_too_long', 'a path segment of this URL is too long');
+      if (err.code === 'FST_ERR_BAD_URL') return problem(reply, req, 400, 'bad_request', 'the URL is not valid', [{ field: '(url)', message: 'is not a valid URL' }]);
+      return problem(reply, req, Number(err.statusCode) >= 400 ? Number(err.statusCode) : 500, 'bad_request', 'the request could not be routed');
+    },
   });
+  configureFetchGuard({ allow: ctx.config.PEERDESK_FETCH_ALLOW });
   app.setValidatorCompiler(validatorCompiler);
   // Responses are shaped by presenters; the schemas document them (OpenAPI) without re-validating.
   // The test suite sets PEERDESK_VALIDATE_RESPONSES=1 so every response is checked against its
@@ -69,6 +161,36 @@ export async function buildServer(ctx: AppContext, registerRoutes: (app: Fastify
   } else {
     app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   }
+
+  // Installed before any plugin so that every context (Swagger UI included) answers with problem+json.
+  app.setErrorHandler((err: any, req, reply) => {
+    if (err instanceof DomainError) {
+      if (err instanceof RateLimitedError) reply.header('retry-after', String(err.retryAfter));
+      if (err.status === 401) reply.header('www-authenticate', 'Token');
+      return problem(reply, req, err.status, err.code, err.message, err.fields);
+    }
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      const fields = zodFields(err);
+      return problem(reply, req, 400, 'validation_error', fields.map((f) => `${f.field}: ${f.message}`).join('; '), fields);
+    }
+    // PostgreSQL refusing a value the schemas let through (out of range, NUL, …): the client's input.
+    if (typeof err.code === 'string' && PG_RANGE.has(err.code) && err.severity) {
+      const value = /"([^"]*)"/.exec(String(err.message))?.[1];
+      const field = (value !== undefined ? findInput(req, (v) => (typeof v === 'number' || typeof v === 'string') && String(v) === value) : null) ?? findInput(req, isNulString) ?? '(input)';
+      return problem(reply, req, 400, 'validation_error', `${field}: is out of range or not storable`, [{ field, message: 'is out of range or not storable' }]);
+    }
+    if (typeof err.code === 'string' && PG_RETRY.has(err.code) && err.severity) {
+      const c = new ConflictError('the write collided with a concurrent one; try again');
+      return problem(reply, req, c.status, 'write_conflict', c.message);
+    }
+    const status = Number(err.statusCode);
+    if (status >= 400 && status < 500) {
+      const code = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'body_too_large' : err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'unsupported_media_type' : 'bad_request';
+      return problem(reply, req, status, code, err.message, code === 'bad_request' ? [{ field: '(body)', message: err.message }] : []);
+    }
+    req.log.error({ err }, 'unhandled error');
+    return problem(reply, req, 500, 'internal_error', 'internal error; the request id is in the server log');
+  });
 
   app.decorate('db', ctx.db);
   app.decorate('responseCache', ctx.config.PEERDESK_API_CACHE ? new ResponseCache() : null);
@@ -102,29 +224,55 @@ export async function buildServer(ctx: AppContext, registerRoutes: (app: Fastify
   });
   await app.register(import('@fastify/swagger-ui'), { routePrefix: '/api/docs', uiConfig: { docExpansion: 'none', deepLinking: true } });
 
-  app.addHook('onRequest', async (req) => {
+  app.addHook('onRequest', async (req, reply) => {
     (req as any).startedAt = process.hrtime.bigint();
-    const path = req.url.split('?')[0];
-    const needsAuth = path.startsWith('/api/') && !PUBLIC.has(path.replace(/\/$/, ''));
-    const metricsPath = path === '/metrics';
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
+    // Public or private is decided on the route the router matched (its pattern), never on the URL
+    // text: `/%61pi/schema` matches `/api/schema` and is private like it. Unmatched URLs under /api/
+    // (after decoding) need credentials too, so anonymous callers cannot probe which routes exist.
+    const route = req.routeOptions?.url;
+    let decodedPath = req.url.split('?')[0];
+    try {
+      decodedPath = decodeURIComponent(decodedPath);
+    } catch {
+      /* undecodable: judged as written */
+    }
+    const matchedPath = route ?? decodedPath;
+    const isPublic = route !== undefined && PUBLIC.has(route.replace(/\/$/, ''));
+    const metricsPath = route === '/metrics';
+    const needsAuth = !isPublic && (matchedPath.startsWith('/api/') || matchedPath === '/api' || (metricsPath && !ctx.config.PEERDESK_METRICS_PUBLIC));
     const auth = req.headers.authorization;
-    if (auth) {
-      const m = /^(Token|Bearer)\s+(\S+)$/i.exec(auth);
-      if (!m) throw new UnauthorizedError('Authorization must be "Token <key>" or "Bearer <key>"');
-      (req as any).principal = await authenticateToken(ctx.db, m[2]);
-    } else if (req.cookies?.[SESSION_COOKIE]) {
-      try {
+    try {
+      if (auth) {
+        const m = /^(Token|Bearer)\s+(\S+)$/i.exec(auth);
+        if (!m) throw new UnauthorizedError('Authorization must be "Token <key>" or "Bearer <key>"');
+        (req as any).principal = await authenticateToken(ctx.db, m[2]);
+      } else if (req.cookies?.[SESSION_COOKIE]) {
         const p = await authenticateSession(ctx.db, req.cookies[SESSION_COOKIE]!);
         (req as any).principal = p;
+        (req as any).sessionId = req.cookies[SESSION_COOKIE];
         // Cookie-authenticated writes must echo the CSRF token (double-submit): a foreign page cannot read it.
-        if (!['GET', 'HEAD', 'OPTIONS'].includes(req.method) && path !== '/api/auth/login' && req.headers['x-csrf-token'] !== p.csrfToken) {
+        if (!['GET', 'HEAD', 'OPTIONS'].includes(req.method) && !isPublic && req.headers['x-csrf-token'] !== p.csrfToken) {
           throw new ForbiddenError('missing or wrong X-CSRF-Token header');
         }
-      } catch (err) {
-        if (err instanceof ForbiddenError || needsAuth) throw err;
       }
+    } catch (err) {
+      // Public routes and the UI's static files ignore credentials they cannot use (an expired token
+      // still gets /api/health); private routes refuse them.
+      if (needsAuth || (err instanceof ForbiddenError && !isPublic)) throw err;
+      (req as any).principal = null;
     }
-    if ((needsAuth || (metricsPath && !ctx.config.PEERDESK_METRICS_PUBLIC)) && !(req as any).principal) throw new UnauthorizedError();
+    if (needsAuth && !(req as any).principal) throw new UnauthorizedError();
+  });
+
+  // Input every route must refuse, checked once before any schema, on every engine alike: NUL
+  // characters in any string or key (PostgreSQL cannot store them, SQLite would), and ids beyond a
+  // 32-bit column (`id` and `*_id` in the path, the query or the body: every id column fits 32 bits).
+  app.addHook('preValidation', async (req) => {
+    const nul = findInput(req, isNulString);
+    if (nul) throw new ValidationError(nul, 'must not contain NUL characters');
+    const big = findIdBeyondInt32(req);
+    if (big) throw new ValidationError(big, `must be at most ${INT32_MAX}`);
   });
 
   app.addHook('onResponse', async (req, reply) => {
@@ -134,30 +282,12 @@ export async function buildServer(ctx: AppContext, registerRoutes: (app: Fastify
     httpRequests.inc({ method: req.method, route, status: String(reply.statusCode) });
     const started = (req as any).startedAt as bigint | undefined;
     if (started) httpDuration.observe({ method: req.method, route }, Number(process.hrtime.bigint() - started) / 1e9);
-    if (reply.statusCode >= 500) req.log.error({ reqId: req.id, url: req.url, status: reply.statusCode }, 'request failed');
-  });
-
-  app.setErrorHandler((err: any, req, reply) => {
-    if (err instanceof DomainError) {
-      if (err instanceof RateLimitedError) reply.header('retry-after', String(err.retryAfter));
-      if (err.status === 401) reply.header('www-authenticate', 'Token');
-      return problem(reply, req, err.status, err.code, err.message, err.fields);
-    }
-    if (hasZodFastifySchemaValidationErrors(err)) {
-      const fields = zodFields(err);
-      return problem(reply, req, 400, 'validation_error', fields.map((f) => `${f.field}: ${f.message}`).join('; '), fields);
-    }
-    const status = Number(err.statusCode);
-    if (status >= 400 && status < 500) {
-      const code = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'body_too_large' : err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'unsupported_media_type' : 'bad_request';
-      return problem(reply, req, status, code, err.message, code === 'bad_request' ? [{ field: '(body)', message: err.message }] : []);
-    }
-    req.log.error({ err, reqId: req.id }, 'unhandled error');
-    return problem(reply, req, 500, 'internal_error', 'internal error; the request id is in the server log');
+    if (reply.statusCode >= 500) req.log.error({ url: req.url, status: reply.statusCode }, 'request failed');
   });
 
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0];
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
     if ((app as any).spaFallback && req.method === 'GET' && !path.startsWith('/api/') && path !== '/metrics') return (reply as any).sendFile('index.html');
     return problem(reply, req, 404, 'not_found', `no route ${req.method} ${path}`);
   });

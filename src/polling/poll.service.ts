@@ -1,66 +1,206 @@
-// Applies polled BGP state to the stored peers and records state history (the session charts).
-import type { Executor, Db } from '../platform/db.ts';
+// Polling: reads every neighbour of each router with one driver call, matches them to the stored BGP
+// peers in bulk (a handful of statements per router, none per peer), records each state change as an
+// event and reports a clear per-router outcome. Routers are polled concurrently with a bound.
+import { sql } from 'kysely';
+import type { Db, Executor } from '../platform/db.ts';
 import { now } from '../platform/db.ts';
-import type { PeerState, RouterTarget } from '../drivers/driver.types.ts';
+import type { PeerState } from '../drivers/driver.types.ts';
 import type { SecretBox } from '../platform/crypto.ts';
-import { driverFor } from '../drivers/registry.ts';
+import { parseIp } from '../platform/ip.ts';
+import { errorText, loadRouters, lookupDriver, mapBounded, openSession, pollConcurrency, unreachableReason, type RouterRow } from './router-access.ts';
+import { maxPrefixWarnings } from './state.service.ts';
 
-export interface PollSummary {
-  router: { id: number; name: string };
+/** One router's outcome of a poll (the job result lists one per router; the UI's toast shows them). */
+export interface RouterPollResult {
+  id: number;
+  name: string;
+  /** True when the router answered and its state was stored. */
   ok: boolean;
+  /** Why it failed (unreachable, no driver, bad credentials, …); absent when ok. */
   error?: string;
+  /** BGP peers Peerdesk has on this router. */
   peers: number;
+  /** Peers whose state or received-prefix count changed (each such change is a history event). */
   changed: number;
+  /** Peers Peerdesk has that the router does not report. */
   missing: number;
+  /** Neighbours the router reported. */
+  neighbors: number;
+  /** Neighbours on the router that Peerdesk does not know (see the drift report). */
+  unknown: number;
+  /** Sessions at or above 90% of their max-prefix limit. */
+  max_prefix_warnings: number;
+  duration_ms: number;
+}
+
+/** The poll job's result. */
+export interface PollResult {
+  routers: RouterPollResult[];
+  /** Routers that could not be polled. */
+  failed: number;
+}
+
+export interface PollOptions {
+  secrets?: SecretBox;
+  signal: AbortSignal;
+  log?: (message: string, level?: 'info' | 'warn' | 'error') => unknown;
+  concurrency?: number;
+  jobId?: number | null;
+  /** Called as each router's result lands (progress). */
+  onResult?: (r: RouterPollResult, done: number, total: number) => unknown;
+}
+
+// The global table is '' in the database, null from drivers; FRR and others also call it "default".
+const key = (vrf: string | null | undefined, ip: string) => `${!vrf || vrf === 'default' ? '' : vrf}|${parseIp(ip)?.text ?? ip}`;
+
+interface PeerUpdate {
+  id: number;
+  state: string;
+  state_since: string | null;
+  prefixes_received: number | null;
+  prefixes_accepted: number | null;
+  prefixes_advertised: number | null;
+  last_error: string | null;
+}
+
+const UPDATE_COLUMNS: [keyof PeerUpdate, 'text' | 'integer'][] = [
+  ['state', 'text'],
+  ['state_since', 'text'],
+  ['prefixes_received', 'integer'],
+  ['prefixes_accepted', 'integer'],
+  ['prefixes_advertised', 'integer'],
+  ['last_error', 'text'],
+];
+
+/** Writes many peers' differing values with one UPDATE per chunk (CASE on id; portable to both engines). */
+async function bulkUpdatePeers(db: Executor, updates: PeerUpdate[], at: string): Promise<void> {
+  for (let i = 0; i < updates.length; i += 200) {
+    const chunk = updates.slice(i, i + 200);
+    const sets = UPDATE_COLUMNS.map(
+      ([col, type]) => sql`${sql.ref(col)} = case ${sql.join(chunk.map((u) => sql`when id = ${u.id} then cast(${u[col]} as ${sql.raw(type)})`), sql` `)} end`,
+    );
+    await sql`update bgp_peers set ${sql.join(sets, sql`, `)}, polled_at = ${at} where id in (${sql.join(chunk.map((u) => u.id))})`.execute(db);
+  }
+}
+
+/** The state Peerdesk stores for a neighbour: `admin-down` when the router has it shut. */
+export function storedState(s: PeerState): string {
+  return s.admin_down ? 'admin-down' : s.state;
 }
 
 /**
- * Stores one poll of a router: each known peer gets its state and counts; a change of state or of
- * the received-prefix count adds a history event; peers the router does not report are marked.
+ * Stores one poll of a router in the caller's transaction: each known peer gets its state and
+ * counts; a change of state or of the received-prefix count adds a history event (from, to, at,
+ * reason); peers the router does not report become `unknown` with a reason.
  */
-export async function applyPollResults(db: Executor, routerId: number, states: PeerState[], at = now()): Promise<{ changed: number; missing: number; peers: number }> {
-  const peers = await db.selectFrom('bgp_peers').select(['id', 'vrf', 'peer_ip', 'state', 'prefixes_received', 'state_since']).where('router_id', '=', routerId).execute();
-  const byKey = new Map(states.map((s) => [`${s.vrf ?? ''}|${s.peer_ip}`, s]));
-  let changed = 0;
+export async function applyPollResults(db: Executor, routerId: number, states: PeerState[], at = now()): Promise<{ peers: number; changed: number; missing: number; unknown: number }> {
+  const peers = await db
+    .selectFrom('bgp_peers')
+    .select(['id', 'vrf', 'peer_ip', 'state', 'state_since', 'prefixes_received', 'prefixes_accepted', 'prefixes_advertised', 'last_error'])
+    .where('router_id', '=', routerId)
+    .execute();
+  const byKey = new Map<string, PeerState>();
+  for (const s of states) byKey.set(key(s.vrf, s.peer_ip), s);
+  const matched = new Set<string>();
+  const updates: PeerUpdate[] = [];
+  const events: Record<string, unknown>[] = [];
   let missing = 0;
-  for (const p of peers) {
-    const s = byKey.get(`${p.vrf ?? ''}|${p.peer_ip}`);
-    const next = s
-      ? { state: s.state, since: s.since, received: s.prefixes_received, accepted: s.prefixes_accepted, advertised: s.prefixes_advertised, error: s.last_error }
-      : { state: 'unknown', since: null, received: null, accepted: null, advertised: null, error: 'not configured on the router' };
-    if (!s) missing++;
-    const stateChanged = next.state !== p.state;
-    const since = next.since ?? (stateChanged ? at : p.state_since);
-    await db
-      .updateTable('bgp_peers')
-      .set({ state: next.state, state_since: since, prefixes_received: next.received, prefixes_accepted: next.accepted, prefixes_advertised: next.advertised, last_error: next.error, polled_at: at })
-      .where('id', '=', p.id)
-      .execute();
-    if (stateChanged || next.received !== p.prefixes_received) {
-      changed++;
-      await db
-        .insertInto('session_state_events')
-        .values({ bgp_peer_id: p.id, time: at, state: next.state, previous_state: p.state, reason: next.error, prefixes_received: next.received, prefixes_accepted: next.accepted, prefixes_advertised: next.advertised })
-        .execute();
+  for (const p of peers as any[]) {
+    const k = key(p.vrf || null, p.peer_ip);
+    const s = byKey.get(k);
+    if (s) matched.add(k);
+    else missing++;
+    const state = s ? storedState(s) : 'unknown';
+    const stateChanged = state !== p.state;
+    const next: PeerUpdate = {
+      id: Number(p.id),
+      state,
+      state_since: s?.since ?? (stateChanged ? at : (p.state_since ?? null)),
+      prefixes_received: s ? s.prefixes_received : null,
+      prefixes_accepted: s ? s.prefixes_accepted : null,
+      prefixes_advertised: s ? s.prefixes_advertised : null,
+      last_error: s ? s.last_error : 'not configured on the router',
+    };
+    const differs = UPDATE_COLUMNS.some(([c]) => (next[c] ?? null) !== (p[c] ?? null));
+    if (differs) updates.push(next);
+    const prev = p.prefixes_received === null || p.prefixes_received === undefined ? null : Number(p.prefixes_received);
+    if (stateChanged || next.prefixes_received !== prev) {
+      events.push({
+        bgp_peer_id: next.id,
+        time: at,
+        state,
+        previous_state: p.state ?? null,
+        // The down reason belongs to a change away from Established (or into a down state).
+        reason: state === 'established' ? null : next.last_error,
+        prefixes_received: next.prefixes_received,
+        prefixes_accepted: next.prefixes_accepted,
+        prefixes_advertised: next.prefixes_advertised,
+      });
     }
   }
-  await db.updateTable('routers').set({ last_polled_at: at }).where('id', '=', routerId).execute();
-  return { changed, missing, peers: peers.length };
+  await bulkUpdatePeers(db, updates, at);
+  await db.updateTable('bgp_peers').set({ polled_at: at }).where('router_id', '=', routerId).execute();
+  for (let i = 0; i < events.length; i += 200) await db.insertInto('session_state_events').values(events.slice(i, i + 200)).execute();
+  const unknown = [...byKey.keys()].filter((k) => !matched.has(k)).length;
+  return { peers: peers.length, changed: events.length, missing, unknown };
 }
 
-/** Polls one router through its platform's driver and stores the result. */
-export async function pollRouter(db: Db, routerId: number, secrets: SecretBox, signal: AbortSignal): Promise<PollSummary> {
-  const r = await db.selectFrom('routers as r').leftJoin('platforms as p', 'p.id', 'r.platform_id').select(['r.id', 'r.name', 'r.hostname', 'r.credentials_enc', 'p.driver']).where('r.id', '=', routerId).executeTakeFirst();
-  if (!r) return { router: { id: routerId, name: '?' }, ok: false, error: 'router not found', peers: 0, changed: 0, missing: 0 };
-  const summary = { router: { id: Number(r.id), name: r.name as string }, peers: 0, changed: 0, missing: 0 };
-  const driver = await driverFor(r.driver);
-  if (!driver) return { ...summary, ok: false, error: r.driver ? `no driver for platform driver "${r.driver}" in this release` : 'the router has no platform' };
-  const target: RouterTarget = { id: Number(r.id), name: r.name, hostname: r.hostname ?? null, driver: r.driver, credentials: r.credentials_enc ? JSON.parse(secrets.decrypt(r.credentials_enc)) : null };
+/** Polls one router through its driver (one listNeighbors call) and stores the result. */
+export async function pollOneRouter(db: Db, router: RouterRow, opts: PollOptions): Promise<RouterPollResult> {
+  const started = Date.now();
+  const base = { id: router.id, name: router.name, peers: 0, changed: 0, missing: 0, neighbors: 0, unknown: 0, max_prefix_warnings: 0 };
+  const log = (m: string, level: 'info' | 'warn' | 'error' = 'info') => opts.log?.(`${router.name}: ${m}`, level);
+  let result: RouterPollResult;
   try {
-    const states = await driver.poll(target, signal);
-    const res = await db.transaction().execute((tx) => applyPollResults(tx, Number(r.id), states));
-    return { ...summary, ok: true, ...res };
+    const driver = await lookupDriver(router.driver);
+    const why = unreachableReason(router, driver, 'list_neighbors');
+    if (why) throw new Error(why);
+    const session = await openSession(router, driver!, opts.secrets, opts.signal, opts.log);
+    let states: PeerState[];
+    try {
+      states = await session.listNeighbors();
+    } finally {
+      await session.close().catch(() => {});
+    }
+    const at = now();
+    const applied = await db.transaction().execute(async (tx) => {
+      const res = await applyPollResults(tx, router.id, states, at);
+      await tx.updateTable('routers').set({ last_polled_at: at, last_poll_error: null, last_poll_job_id: opts.jobId ?? null }).where('id', '=', router.id).execute();
+      return res;
+    });
+    const warnings = await maxPrefixWarnings(db, { routerId: router.id });
+    for (const w of warnings.slice(0, 20)) log(`${w.peer_ip} (AS${w.remote_asn}) has ${w.received} prefixes, ${w.percent}% of its max-prefix limit ${w.limit}`, 'warn');
+    result = { ...base, ok: true, ...applied, neighbors: states.length, max_prefix_warnings: warnings.length, duration_ms: Date.now() - started };
+    log(`reached: ${states.length} neighbours, ${applied.peers} peers in Peerdesk, ${applied.changed} changed${applied.missing ? `, ${applied.missing} not on the router` : ''}${applied.unknown ? `, ${applied.unknown} unknown to Peerdesk` : ''}`);
   } catch (err) {
-    return { ...summary, ok: false, error: (err as Error).message };
+    const error = opts.signal.aborted ? 'cancelled' : errorText(err);
+    result = { ...base, ok: false, error, duration_ms: Date.now() - started };
+    await db.updateTable('routers').set({ last_poll_error: error, last_poll_job_id: opts.jobId ?? null }).where('id', '=', router.id).execute().catch(() => {});
+    log(`failed: ${error}`, 'warn');
   }
+  return result;
+}
+
+/** Polls the given routers (or every router with polling enabled) concurrently with a bound. */
+export async function pollRouters(db: Db, routerIds: number[] | null, opts: PollOptions): Promise<PollResult> {
+  const routers = await loadRouters(db, routerIds, { pollingEnabledOnly: routerIds === null });
+  if (opts.jobId) await linkJob(db, opts.jobId, routers.map((r) => r.id), 'bgp.poll');
+  let done = 0;
+  const results = await mapBounded(routers, opts.concurrency ?? pollConcurrency(), async (r) => {
+    if (opts.signal.aborted) return { id: r.id, name: r.name, ok: false, error: 'cancelled', peers: 0, changed: 0, missing: 0, neighbors: 0, unknown: 0, max_prefix_warnings: 0, duration_ms: 0 };
+    const res = await pollOneRouter(db, r, opts);
+    done++;
+    await opts.onResult?.(res, done, routers.length);
+    return res;
+  });
+  return { routers: results, failed: results.filter((r) => !r.ok).length };
+}
+
+/** Records that a job touched these routers (the router page's recent jobs). */
+export async function linkJob(db: Executor, jobId: number, routerIds: number[], kind: string): Promise<void> {
+  const ids = [...new Set(routerIds)];
+  if (!ids.length) return;
+  const existing = new Set((await db.selectFrom('router_jobs').select('router_id').where('job_id', '=', jobId).execute()).map((r: any) => Number(r.router_id)));
+  const rows = ids.filter((id) => !existing.has(id)).map((router_id) => ({ router_id, job_id: jobId, kind, created_at: now() }));
+  for (let i = 0; i < rows.length; i += 200) await db.insertInto('router_jobs').values(rows.slice(i, i + 200)).execute();
 }

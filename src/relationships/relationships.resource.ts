@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { simpleResource } from '../platform/simple-resource.ts';
 import { color, name, optText, slug, slugify } from '../platform/fields.ts';
 import { containsFilter, idFilter, textFilter } from '../platform/crud.ts';
+import { protectOrReplace } from './references.ts';
 
 export const relationships = simpleResource({
   path: 'relationships',
@@ -19,4 +20,6 @@ export const relationships = simpleResource({
   defaultOrdering: 'name',
   brief: ['slug', 'name', 'color'],
   repr: (r) => r.name,
+  // Sessions would silently lose their type (ON DELETE SET NULL): refuse, or move them to replace_with.
+  beforeDelete: (row, ctx) => protectOrReplace(ctx, { table: 'relationships', noun: 'relationship', row }, [{ table: 'peering_sessions', column: 'relationship_id', label: 'peering sessions', one: 'peering session', objectType: 'peering-session' }]),
 });

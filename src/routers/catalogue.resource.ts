@@ -4,6 +4,7 @@ import { simpleResource } from '../platform/simple-resource.ts';
 import { name, optText, slug, slugify } from '../platform/fields.ts';
 import { containsFilter, idFilter, textFilter } from '../platform/crud.ts';
 import { ConflictError, ValidationError } from '../platform/errors.ts';
+import { protectOrReplace } from '../relationships/references.ts';
 
 export const DRIVERS = ['frr', 'bird2', 'gobgp', 'junos', 'eos', 'iosxr', 'sros', 'ios', 'nxos', 'openbgpd', 'manual'] as const;
 
@@ -49,6 +50,11 @@ export const bfdProfiles = simpleResource({
   defaultOrdering: 'name',
   brief: ['name'],
   repr: (r) => r.name,
+  beforeDelete: (row, ctx) =>
+    protectOrReplace(ctx, { table: 'bfd_profiles', noun: 'BFD profile', row }, [
+      { table: 'peer_groups', column: 'bfd_profile_id', label: 'peer groups', one: 'peer group', objectType: 'peer-group' },
+      { table: 'bgp_peers', column: 'bfd_profile_id', label: 'BGP peers', one: 'BGP peer', objectType: 'bgp-peer' },
+    ]),
 });
 
 export const routingPolicies = simpleResource({
@@ -83,6 +89,13 @@ export const routingPolicies = simpleResource({
   defaultOrdering: 'name',
   brief: ['name', 'slug', 'direction'],
   repr: (r) => r.name,
+  beforeDelete: (row, ctx) =>
+    protectOrReplace(ctx, { table: 'routing_policies', noun: 'routing policy', row }, [
+      { table: 'peer_groups', column: 'import_policy_id', label: 'peer groups (import)', one: 'peer group (import)', objectType: 'peer-group' },
+      { table: 'peer_groups', column: 'export_policy_id', label: 'peer groups (export)', one: 'peer group (export)', objectType: 'peer-group' },
+      { table: 'bgp_peer_address_families', column: 'import_policy_id', label: 'BGP peer address families (import)', one: 'BGP peer address family (import)' },
+      { table: 'bgp_peer_address_families', column: 'export_policy_id', label: 'BGP peer address families (export)', one: 'BGP peer address family (export)' },
+    ]),
 });
 
 const WELL_KNOWN = ['no-export', 'no-advertise', 'no-export-subconfed', 'local-as', 'blackhole', 'graceful-shutdown', 'no-peer', 'accept-own', 'llgr-stale', 'no-llgr'];

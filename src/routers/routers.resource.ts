@@ -5,6 +5,8 @@ import { asn, baseOutput, maxPrefixes, name, optText, statusField } from '../pla
 import { assertExists, assertUnique, bool, boolFilter, containsFilter, idFilter, textFilter, type Resource, type Row } from '../platform/crud.ts';
 import { parseIp } from '../platform/ip.ts';
 import { ConflictError, ValidationError } from '../platform/errors.ts';
+import { DEFAULT_SOCKET_DIRS } from '../platform/config.ts';
+import { parseRouterAddress } from '../platform/router-address.ts';
 
 const credentials = z
   .object({
@@ -19,7 +21,13 @@ const credentials = z
 const routerInput = z
   .object({
     name,
-    hostname: z.string().trim().max(255).nullable().optional(),
+    hostname: z
+      .string()
+      .trim()
+      .max(255)
+      .nullable()
+      .optional()
+      .describe('host, host:port, ssh://user@host[:port], unix:/path and vtysh:/dir (inside PEERDESK_SOCKET_DIRS), grpc://host:port, https://host[:port], netconf://host[:port]'),
     platform: z.number().int().min(1).nullable().optional(),
     local_asn: asn,
     router_id: z
@@ -124,7 +132,12 @@ export const routers: Resource = {
       if (ctx.principal && ctx.principal.role !== 'admin') throw new ValidationError('credentials', 'only the admin role may set router credentials');
       values.credentials_enc = input.credentials ? ctx.secrets.encrypt(JSON.stringify(input.credentials)) : null;
     }
+    if (typeof input.hostname === 'string' && input.hostname !== '') {
+      const parsed = parseRouterAddress(input.hostname, ctx.config?.PEERDESK_SOCKET_DIRS ?? DEFAULT_SOCKET_DIRS);
+      if ('error' in parsed) throw new ValidationError('hostname', parsed.error);
+    }
     for (const k of ['name', 'hostname', 'local_asn', 'router_id', 'status', 'polling_enabled', 'description']) if (k in input) values[k] = input[k];
+    if (values.hostname === '') values.hostname = null;
     return values;
   },
   async beforeDelete(row, ctx) {

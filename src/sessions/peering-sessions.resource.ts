@@ -6,6 +6,7 @@ import { parseAsn, parseIp, parsePrefix, prefixContains, type ParsedPrefix } fro
 import { ConflictError, ValidationError } from '../platform/errors.ts';
 import type { Executor } from '../platform/db.ts';
 import { loadAddressFamilies } from '../bgp/bgp-peers.resource.ts';
+import { sessionSourceWarnings } from '../fabrics/fabrics.resource.ts';
 
 export const sessionInput = z
   .object({
@@ -46,6 +47,7 @@ export const sessionOutput = z
     last_error: z.string().nullable(),
     polled_at: z.string().nullable(),
     address_families: z.array(z.object({ afi_safi: z.string(), max_prefixes: z.number().int().nullable() }).loose()),
+    warnings: z.array(z.string()).describe('problems to fix before deploying: no source address, no connection of the router on the LAN'),
     ...baseOutput,
   })
   .meta({ id: 'PeeringSession' });
@@ -105,6 +107,7 @@ export function presentSession(r: Row): Row {
     last_error: r.last_error ?? null,
     polled_at: r.polled_at ?? null,
     address_families: afs.map((a) => ({ afi_safi: a.afi_safi, max_prefixes: a.max_prefixes })),
+    warnings: r.__warnings ?? [],
     created_at: r.created_at,
     updated_at: r.updated_at,
     version: Number(r.version),
@@ -171,7 +174,11 @@ export const peeringSessions: Resource = {
   query: sessionQuery,
   async enrich(db, rows) {
     const afs = await loadAddressFamilies(db, rows.map((r) => Number(r.bgp_peer_id)));
-    for (const r of rows) r.__afs = afs.get(Number(r.bgp_peer_id)) ?? [];
+    const warnings = await sessionSourceWarnings(db, rows);
+    for (const r of rows) {
+      r.__afs = afs.get(Number(r.bgp_peer_id)) ?? [];
+      r.__warnings = warnings.get(Number(r.id)) ?? [];
+    }
   },
   present: presentSession,
   brief: (r) => ({ id: Number(r.id), peer_ip: r.peer_ip, peer_asn: Number(r.asn), router: r.router_name }),
@@ -212,6 +219,10 @@ export const peeringSessions: Resource = {
         ),
     },
     family: { schema: z.enum(['4', '6']).transform(Number), apply: (q, v: number) => q.where(peerWhere((b) => b.where('family', '=', v))) },
+    has_source: {
+      schema: z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'),
+      apply: (q, v: boolean) => q.where(peerWhere((b) => b.where('source_ip', v ? 'is not' : 'is', null))),
+    },
     enabled: {
       schema: z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'),
       apply: (q, v: boolean) => q.where(peerWhere((b) => b.where('enabled', '=', v))),

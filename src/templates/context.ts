@@ -143,9 +143,29 @@ export interface SessionNetworkCtx {
   fabric: { id: number; name: string; slug: string; type: string };
 }
 
-/** One BGP peer on the router (a peering session when it has a relationship/network). */
+/**
+ * One BGP peer on the router (a peering session when it has a relationship/network).
+ * Names follow the API (`peer_ip`, `peer_asn`, `local_ip`, `family`, `network`, `fabric`, `notes`,
+ * `max_prefixes`); the NetBox plugin's names stay as aliases (`remote_ip` = `peer_ip`,
+ * `ip_version` = `family`, `peering_network` = `network` + `fabric`, `remote_asn` = `peer_asn`).
+ */
 export interface SessionCtx {
   id: number;
+  /** The BGP peer behind the session. */
+  bgp_peer_id: number;
+  /** API name of the neighbour address (alias: remote_ip). */
+  peer_ip: string;
+  /** API name of the address family, 4 or 6 (alias: ip_version). */
+  family: 4 | 6;
+  /** The BGP peer API's name of peer_asn. */
+  remote_asn: number;
+  /** The session's network (API shape), or null. */
+  network: { id: number; name: string; prefix: string } | null;
+  /** The session's fabric (API shape), or null. */
+  fabric: { id: number; name: string; slug: string } | null;
+  notes: string | null;
+  /** Prefix limit of the session's own family (address family, else AS, else peer group), or null. */
+  max_prefixes: number | null;
   name: string;
   description: string;
   status: string;

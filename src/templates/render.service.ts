@@ -8,8 +8,21 @@ import { NotFoundError, ValidationError } from '../platform/errors.ts';
 import type { SecretBox } from '../platform/crypto.ts';
 import { TemplateError, TemplateSyntaxError } from './engine/index.ts';
 import { createPeerdeskEnvironment, readShippedTemplate } from './environment.ts';
-import { engineOptions, type TemplateOptions } from './templates.resource.ts';
+import { engineOptions, SHIPPED_TEMPLATE_OPTIONS, type TemplateOptions } from './templates.resource.ts';
+import { renderWarnings } from './warnings.ts';
 import type { AddressFamilyCtx, AutonomousSystemCtx, FabricCtx, PeerGroupCtx, PrefixListCtx, RenderContext, RouterCtx, RoutingPolicyCtx, RoutingPolicyRef, SessionCtx } from './context.ts';
+
+/** Ids per `in (...)` list: SQLite allows 32,766 bound variables, PostgreSQL 65,535 per statement. */
+export const ID_CHUNK = 500;
+
+/** Runs a query once per chunk of ids (once when they fit in one) and joins the rows, re-sorted when chunked. */
+async function inChunks<R>(ids: readonly number[], run: (chunk: number[]) => Promise<R[]>, sort?: (a: R, b: R) => number): Promise<R[]> {
+  if (ids.length <= ID_CHUNK) return run([...ids]);
+  const out: R[] = [];
+  for (let i = 0; i < ids.length; i += ID_CHUNK) out.push(...(await run(ids.slice(i, i + ID_CHUNK))));
+  return sort ? out.sort(sort) : out;
+}
+const cmp = (a: unknown, b: unknown) => (String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0);
 
 export interface ContextTarget {
   routerId?: number;
@@ -23,12 +36,15 @@ const afiParts = (afiSafi: string) => {
 };
 
 /** Loads everything a template needs for a router (or a list of sessions) in constant queries. */
-export async function buildRenderContext(db: Executor, target: ContextTarget, opts: { includeSecrets: boolean; secrets: SecretBox }): Promise<RenderContext> {
+export async function buildRenderContext(db: Executor, target: ContextTarget, opts: { includeSecrets: boolean; secrets?: SecretBox }): Promise<RenderContext> {
   let routerId = target.routerId;
-  if (target.sessionIds?.length) {
-    const rows = await db.selectFrom('peering_sessions as s').innerJoin('bgp_peers as b', 'b.id', 's.bgp_peer_id').select(['s.id', 'b.router_id']).where('s.id', 'in', target.sessionIds).execute();
-    const missing = target.sessionIds.filter((id) => !rows.some((r) => Number(r.id) === id));
-    if (missing.length) throw new ValidationError('sessions', `no peering session with id ${missing.join(', ')}`);
+  // Duplicates are harmless; thousands of ids are read in chunks (never one huge `in (...)`).
+  const sessionIds = target.sessionIds?.length ? [...new Set(target.sessionIds)] : undefined;
+  if (sessionIds) {
+    const rows = await inChunks(sessionIds, (chunk) => db.selectFrom('peering_sessions as s').innerJoin('bgp_peers as b', 'b.id', 's.bgp_peer_id').select(['s.id', 'b.router_id']).where('s.id', 'in', chunk).execute());
+    const found = new Set(rows.map((r) => Number(r.id)));
+    const missing = sessionIds.filter((id) => !found.has(id));
+    if (missing.length) throw new ValidationError('sessions', `no peering session with id ${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ` and ${missing.length - 20} more` : ''}`);
     const routers = new Set(rows.map((r) => Number(r.router_id)));
     if (routers.size > 1) throw new ValidationError('sessions', 'the sessions are on different routers; render one router at a time');
     routerId = [...routers][0];
@@ -42,7 +58,7 @@ export async function buildRenderContext(db: Executor, target: ContextTarget, op
     .where('r.id', '=', routerId)
     .executeTakeFirst();
   if (!r) throw new NotFoundError('router', routerId);
-  const decrypt = (v: string | null) => (opts.includeSecrets && v ? opts.secrets.decrypt(v) : null);
+  const decrypt = (v: string | null) => (opts.includeSecrets && opts.secrets && v ? opts.secrets.decrypt(v) : null);
 
   // 1 query: every BGP peer of the router (or the chosen sessions) with its session, AS and LAN.
   let pq = db
@@ -63,24 +79,28 @@ export async function buildRenderContext(db: Executor, target: ContextTarget, op
       'g.name as group_name', 'bp.name as bfd_name',
     ])
     .where('b.router_id', '=', routerId);
-  if (target.sessionIds?.length) pq = pq.where('s.id', 'in', target.sessionIds);
-  const peers = await pq.orderBy('b.peer_ip_key').execute();
+  // Up to ID_CHUNK chosen sessions are selected in SQL; more are picked from the router's peers here.
+  if (sessionIds && sessionIds.length <= ID_CHUNK) pq = pq.where('s.id', 'in', sessionIds);
+  const wanted = sessionIds && sessionIds.length > ID_CHUNK ? new Set(sessionIds) : null;
+  const peers = (await pq.orderBy('b.peer_ip_key').execute()).filter((p) => !wanted || (p.session_id !== null && wanted.has(Number(p.session_id))));
   const peerIds = peers.map((p) => Number(p.id));
 
   // 1 query each: address families, peer groups, policies, communities, BFD profiles, connections.
   // Address families by subquery, not a list of thousands of ids.
-  const afs = peerIds.length
+  const allAfs = peerIds.length
     ? await db
         .selectFrom('bgp_peer_address_families as af')
         .selectAll('af')
         .where('af.bgp_peer_id', 'in', (eb: any) => {
           let sq = eb.selectFrom('bgp_peers as b').select('b.id').where('b.router_id', '=', routerId!);
-          if (target.sessionIds?.length) sq = sq.where('b.id', 'in', peerIds);
+          if (sessionIds && peerIds.length <= ID_CHUNK) sq = sq.where('b.id', 'in', peerIds);
           return sq;
         })
         .orderBy('af.id')
         .execute()
     : [];
+  const peerIdSet = new Set(peerIds);
+  const afs = allAfs.filter((a) => peerIdSet.has(Number(a.bgp_peer_id)));
   const groups = await db.selectFrom('peer_groups as g').leftJoin('bfd_profiles as bp', 'bp.id', 'g.bfd_profile_id').selectAll('g').select('bp.name as bfd_name').where('g.router_id', '=', routerId).orderBy('g.name').execute();
   const policies = await db.selectFrom('routing_policies').selectAll().orderBy('weight').orderBy('name').execute();
   const communities = await db.selectFrom('communities').selectAll().orderBy('name').execute();
@@ -95,16 +115,40 @@ export async function buildRenderContext(db: Executor, target: ContextTarget, op
   // Prefix lists: those the address families use, plus the IRR lists of the peers' ASes (2 queries).
   const asnIds = [...new Set(peers.map((p) => num(p.asn_id ?? p.ra_id)).filter((x): x is number => x !== null))];
   const usedListIds = [...new Set(afs.flatMap((a) => [num(a.prefix_list_in_id), num(a.prefix_list_out_id)]).filter((x): x is number => x !== null))];
-  let plq = db.selectFrom('prefix_lists as l').leftJoin('peer_asns as a', 'a.id', 'l.peer_asn_id').selectAll('l').select(['a.asn', 'a.irr_as_set']);
-  plq = plq.where((eb) => eb.or([eb('l.id', 'in', usedListIds.length ? usedListIds : [-1]), eb('l.peer_asn_id', 'in', asnIds.length ? asnIds : [-1])]));
-  const lists = await plq.orderBy('l.name').execute();
-  const asPathLists = asnIds.length ? await db.selectFrom('as_path_lists as l').innerJoin('peer_asns as a', 'a.id', 'l.peer_asn_id').select(['l.name', 'l.query', 'l.asns', 'a.asn', 'a.irr_as_set']).where('l.peer_asn_id', 'in', asnIds).orderBy('l.name').execute() : [];
-  const entries = lists.length ? await db.selectFrom('prefix_list_entries').selectAll().where('prefix_list_id', 'in', lists.map((l) => l.id)).orderBy('prefix_list_id').orderBy('seq').execute() : [];
+  // ...and our own AS's IRR lists (the default export filter), by subquery.
+  const listQuery = (listIds: number[], ofAsns: number[], withLocal: boolean) =>
+    db
+      .selectFrom('prefix_lists as l')
+      .leftJoin('peer_asns as a', 'a.id', 'l.peer_asn_id')
+      .selectAll('l')
+      .select(['a.asn', 'a.irr_as_set'])
+      .where((eb) =>
+        eb.or([
+          eb('l.id', 'in', listIds.length ? listIds : [-1]),
+          eb('l.peer_asn_id', 'in', ofAsns.length ? ofAsns : [-1]),
+          ...(withLocal ? [eb('l.peer_asn_id', 'in', (q: any) => q.selectFrom('peer_asns').select('id').where('asn', '=', r.local_asn))] : []),
+        ]),
+      )
+      .orderBy('l.name')
+      .execute();
+  const byName = (a: Row, b: Row) => cmp(a.name, b.name);
+  let lists: Row[];
+  if (usedListIds.length <= ID_CHUNK && asnIds.length <= ID_CHUNK) lists = await listQuery(usedListIds, asnIds, true);
+  else {
+    const seen = new Set<number>();
+    lists = [...(await listQuery([], [], true)), ...(await inChunks(usedListIds, (c) => listQuery(c, [], false))), ...(await inChunks(asnIds, (c) => listQuery([], c, false)))]
+      .filter((l) => (seen.has(Number(l.id)) ? false : (seen.add(Number(l.id)), true)))
+      .sort(byName);
+  }
+  const asPathLists = await inChunks(asnIds, (c) => (c.length ? db.selectFrom('as_path_lists as l').innerJoin('peer_asns as a', 'a.id', 'l.peer_asn_id').select(['l.name', 'l.query', 'l.asns', 'a.asn', 'a.irr_as_set']).where('l.peer_asn_id', 'in', c).orderBy('l.name').execute() : Promise.resolve([])), byName);
+  const entries = await inChunks(lists.map((l) => Number(l.id)), (c) => (c.length ? db.selectFrom('prefix_list_entries').selectAll().where('prefix_list_id', 'in', c).orderBy('prefix_list_id').orderBy('seq').execute() : Promise.resolve([])), (a, b) => Number(a.prefix_list_id) - Number(b.prefix_list_id) || Number(a.seq) - Number(b.seq));
   // Fabrics of the router's sessions and connections, with their networks (2 queries).
   const fabricIds = [...new Set([...peers.map((p) => num(p.fabric_id)), ...conns.map((c) => num(c.fabric_id))].filter((x): x is number => x !== null))];
-  const fabrics = fabricIds.length ? await db.selectFrom('fabrics').selectAll().where('id', 'in', fabricIds).orderBy('name').execute() : [];
-  const networks = fabricIds.length ? await db.selectFrom('peering_networks').selectAll().where('fabric_id', 'in', fabricIds).orderBy('name').execute() : [];
-  const asns = asnIds.length || r.local_asn ? await db.selectFrom('peer_asns').selectAll().where((eb) => eb.or([eb('id', 'in', asnIds.length ? asnIds : [-1]), eb('asn', '=', r.local_asn)])).orderBy('asn').execute() : [];
+  const fabrics = await inChunks(fabricIds, (c) => (c.length ? db.selectFrom('fabrics').selectAll().where('id', 'in', c).orderBy('name').execute() : Promise.resolve([])), byName);
+  const networks = await inChunks(fabricIds, (c) => (c.length ? db.selectFrom('peering_networks').selectAll().where('fabric_id', 'in', c).orderBy('name').execute() : Promise.resolve([])), byName);
+  const asnQuery = (c: number[]) => db.selectFrom('peer_asns').selectAll().where((eb) => eb.or([eb('id', 'in', c.length ? c : [-1]), eb('asn', '=', r.local_asn)])).orderBy('asn').execute();
+  const asnsRaw = await inChunks(asnIds, asnQuery, (a, b) => Number(a.asn) - Number(b.asn));
+  const asns = asnsRaw.filter((a, i) => i === 0 || Number(asnsRaw[i - 1].id) !== Number(a.id));
 
   const policyById = new Map(policies.map((p) => [Number(p.id), p]));
   const polRef = (id: unknown): RoutingPolicyRef[] => {
@@ -157,8 +201,17 @@ export async function buildRenderContext(db: Executor, target: ContextTarget, op
       };
     });
     const peerAsn = Number(p.remote_asn);
+    const ownMax = address_families.find((a) => a.afi === `ipv${fam}` && a.safi === 'unicast')?.max_prefixes ?? (asMax(fam) ?? groupMax(fam));
     return {
       id: p.session_id ? Number(p.session_id) : Number(p.id),
+      bgp_peer_id: Number(p.id),
+      peer_ip: p.peer_ip,
+      family: fam,
+      remote_asn: peerAsn,
+      network: p.network_id ? { id: Number(p.network_id), name: p.network_name, prefix: p.network_prefix } : null,
+      fabric: p.fabric_id ? { id: Number(p.fabric_id), name: p.fabric_name, slug: p.fabric_slug } : null,
+      notes: p.notes ?? null,
+      max_prefixes: ownMax ?? null,
       name: p.name ?? `AS${peerAsn}`,
       description: p.description ?? p.notes ?? '',
       status: p.status,
@@ -273,7 +326,8 @@ export async function buildRenderContext(db: Executor, target: ContextTarget, op
   };
   const localRow = asns.find((a) => Number(a.asn) === Number(r.local_asn));
   const localAs = localRow ? asCtx(localRow) : { ...asCtx({ id: 0, asn: r.local_asn, name: `AS${r.local_asn}`, affiliated: true }), affiliated: true };
-  const autonomous = asns.filter((a) => asnIds.includes(Number(a.id))).map(asCtx);
+  const asnIdSet = new Set(asnIds);
+  const autonomous = asns.filter((a) => asnIdSet.has(Number(a.id))).map(asCtx);
   return {
     router: routerCtx,
     device: routerCtx,
@@ -309,10 +363,20 @@ export async function loadTemplate(db: Executor, ref: number | string, field = '
   if (row) return { id: Number(row.id), name: row.name, body: row.body, options: json(row.options, {}), version: Number(row.version) };
   if (typeof ref === 'string') {
     const body = readShippedTemplate(ref) ?? readShippedTemplate(`${ref}.j2`);
-    // Shipped templates control whitespace with '-' markers under Jinja2's default options.
-    if (body !== undefined) return { id: null, name: ref, body, options: {}, version: 0 };
+    // Shipped templates control whitespace with '-' markers under Jinja2's default options, and are strict.
+    if (body !== undefined) return { id: null, name: ref, body, options: SHIPPED_TEMPLATE_OPTIONS, version: 0 };
   }
   throw new ValidationError(field, `no template ${JSON.stringify(ref)} (stored or shipped)`);
+}
+
+type RenderIsolated = (input: { body: string; name: string; options: ReturnType<typeof engineOptions>; templates: Record<string, string>; context: unknown; timeLimitMs?: number }) => Promise<string>;
+let isolated: Promise<RenderIsolated | null> | undefined;
+/** The worker-thread render pool (src/templates/render-pool.ts) when it is there, else null (render in-process). */
+function renderPool(): Promise<RenderIsolated | null> {
+  // A computed path: the pool is an optional module of its own.
+  const path = './render-pool.ts';
+  isolated ??= import(path).then((m: { renderIsolated?: RenderIsolated }) => (typeof m.renderIsolated === 'function' ? m.renderIsolated : null)).catch(() => null);
+  return isolated;
 }
 
 /** Renders a template over a context; errors become a 400 naming the line, never text in the config. */
@@ -320,6 +384,8 @@ export async function renderTemplate(db: Executor, tpl: TemplateSource, context:
   const stored = await db.selectFrom('config_templates').select(['name', 'body']).execute();
   const byName = new Map(stored.map((s) => [s.name as string, s.body as string]));
   try {
+    const pool = process.env.PEERDESK_RENDER_IN_PROCESS === '1' ? null : await renderPool();
+    if (pool) return await pool({ body: tpl.body, name: tpl.name, options: engineOptions(tpl.options), templates: Object.fromEntries(byName), context });
     const env = createPeerdeskEnvironment({ ...engineOptions(tpl.options), loader: (name: string) => byName.get(name) });
     return env.fromString(tpl.body, tpl.name).render(context as unknown as Record<string, unknown>);
   } catch (err) {
@@ -330,7 +396,7 @@ export async function renderTemplate(db: Executor, tpl: TemplateSource, context:
 }
 
 // Per database handle: the same ids and generations can exist in two databases of one process.
-const renderCaches = new WeakMap<object, Map<string, { content: string; sessionCount: number }>>();
+const renderCaches = new WeakMap<object, Map<string, { content: string; sessionCount: number; warnings: string[] }>>();
 
 /** The render-config operation: context + template, cached per template version and data generation. */
 export async function renderConfig(db: Db, input: { template: number | string; routerId?: number; sessionIds?: number[]; includeSecrets: boolean; secrets: SecretBox; withContext?: boolean }) {
@@ -343,11 +409,12 @@ export async function renderConfig(db: Db, input: { template: number | string; r
   if (cached) return { ...cached, router: null as RouterCtx | null, context: undefined, cached: true, template: tpl };
   const context = await buildRenderContext(db, { routerId: input.routerId, sessionIds: input.sessionIds }, { includeSecrets: input.includeSecrets, secrets: input.secrets });
   const content = await renderTemplate(db, tpl, context);
+  const warnings = renderWarnings(context);
   if (key) {
     if (renderCache.size > 200) renderCache.delete(renderCache.keys().next().value!);
-    renderCache.set(key, { content, sessionCount: context.sessions.length });
+    renderCache.set(key, { content, sessionCount: context.sessions.length, warnings });
   }
-  return { content, sessionCount: context.sessions.length, router: context.router, context: input.withContext ? context : undefined, cached: false, template: tpl };
+  return { content, sessionCount: context.sessions.length, warnings, router: context.router, context: input.withContext ? context : undefined, cached: false, template: tpl };
 }
 
 /** CLI helper: `peerdesk render --router NAME [--template NAME]` (template defaults to the router's). */

@@ -13,16 +13,33 @@ export const templateOptions = z
     trim_blocks: z.boolean().optional(),
     lstrip_blocks: z.boolean().optional(),
     keep_trailing_newline: z.boolean().optional(),
-    undefined: z.enum(['default', 'strict']).optional(),
+    undefined: z.enum(['default', 'strict']).optional().describe('strict: an undefined name is an error (default for new jinja2 templates)'),
+    dialect: z.enum(['jinja2', 'netbox', 'peering-manager']).optional().describe('filter set: jinja2 (default for new templates), netbox, peering-manager (stored templates without one)'),
   })
   .strict();
 
 export type TemplateOptions = z.infer<typeof templateOptions>;
 
-/** Engine options from stored template options. */
+/**
+ * Engine options from stored template options. Options without a dialect are those of templates stored
+ * before dialects existed: they keep what they had (Peering Manager's filters, undefined renders empty).
+ */
 export function engineOptions(o: TemplateOptions) {
-  return { trimBlocks: o.trim_blocks ?? false, lstripBlocks: o.lstrip_blocks ?? false, keepTrailingNewline: o.keep_trailing_newline ?? false, undefined: o.undefined ?? 'default' } as const;
+  return { trimBlocks: o.trim_blocks ?? false, lstripBlocks: o.lstrip_blocks ?? false, keepTrailingNewline: o.keep_trailing_newline ?? false, undefined: o.undefined ?? 'default', dialect: o.dialect ?? 'peering-manager' } as const;
 }
+
+/**
+ * Options of a new template: dialect `jinja2` unless given; strict undefined for jinja2 templates and
+ * lenient for those imported from NetBox or Peering Manager (dialect netbox / peering-manager), which
+ * rendered undefined names as empty strings where they came from.
+ */
+export function newTemplateOptions(o: TemplateOptions = {}): TemplateOptions {
+  const dialect = o.dialect ?? 'jinja2';
+  return { ...o, dialect, undefined: o.undefined ?? (dialect === 'jinja2' ? 'strict' : 'default') };
+}
+
+/** Options the shipped templates render with. */
+export const SHIPPED_TEMPLATE_OPTIONS: TemplateOptions = { dialect: 'jinja2', undefined: 'strict' };
 
 /** Compiles a template body and turns a syntax error into a field error with line and column. */
 export function checkSyntax(body: string, options: TemplateOptions, field = 'body', loader?: (name: string) => string | undefined): void {
@@ -101,7 +118,9 @@ export const configTemplates: Resource = {
   defaultOrdering: 'name',
   async prepare(inp, ctx, existing) {
     if ('name' in inp) await assertUnique(ctx.db, 'config_templates', 'name', inp.name, existing ? Number(existing.id) : null);
-    const options = inp.options ?? json(existing?.options, {});
+    const old = json<TemplateOptions>(existing?.options, {});
+    // A new template gets the new defaults; an update keeps the stored dialect and undefined unless given.
+    const options: TemplateOptions = existing ? ('options' in inp ? { ...(old.dialect ? { dialect: old.dialect } : {}), ...(old.undefined ? { undefined: old.undefined } : {}), ...(inp.options ?? {}) } : old) : newTemplateOptions(inp.options ?? {});
     const body = inp.body ?? existing?.body;
     // Includes resolve against other stored templates and the shipped ones.
     const others = await ctx.db.selectFrom('config_templates').select(['name', 'body']).execute();
@@ -109,7 +128,7 @@ export const configTemplates: Resource = {
     checkSyntax(body, options, 'body', (name) => byName.get(name));
     const values: Row = {};
     for (const k of ['name', 'kind', 'body', 'description']) if (k in inp) values[k] = inp[k];
-    if ('options' in inp) values.options = JSON.stringify(inp.options ?? {});
+    if ('options' in inp || !existing) values.options = JSON.stringify(options);
     return values;
   },
   async afterWrite(id, _inp, ctx) {

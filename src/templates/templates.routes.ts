@@ -5,10 +5,14 @@ import { z } from 'zod';
 import { registerResource } from '../platform/crud.ts';
 import { NotFoundError, ValidationError } from '../platform/errors.ts';
 import { roleAtLeast, type Principal } from '../auth/auth.service.ts';
-import { configTemplates, checkSyntax, templateOptions } from './templates.resource.ts';
+import { configTemplates, checkSyntax, newTemplateOptions, templateOptions } from './templates.resource.ts';
+import { renderWarnings } from './warnings.ts';
 import { buildRenderContext, renderConfig, renderTemplate } from './render.service.ts';
 
-/** Mounts /api/templates/, /api/render-config/ and /api/templates/preview/. */
+/** Most session ids one render-config or preview call takes (queries read them in chunks). */
+export const MAX_RENDER_SESSIONS = 100_000;
+
+/** Mounts /api/templates/, /api/render-config/ (and its NetBox plugin alias) and /api/templates/preview/. */
 export default async function templateRoutes(app: FastifyInstance): Promise<void> {
   registerResource(app, configTemplates);
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -43,41 +47,46 @@ export default async function templateRoutes(app: FastifyInstance): Promise<void
     template: z.union([z.number().int().min(1), z.string().min(1).max(200)]).describe('template id, stored name, or a shipped template such as junos.j2'),
     router: z.number().int().min(1).optional(),
     device: z.number().int().min(1).optional().describe('alias of router (NetBox plugin compatibility)'),
-    sessions: z.array(z.number().int().min(1)).min(1).max(100_000).optional().describe('wins over router when both are given'),
+    sessions: z.array(z.number().int().min(1).max(2 ** 53 - 1)).min(1).max(MAX_RENDER_SESSIONS).optional().describe(`wins over router when both are given; at most ${MAX_RENDER_SESSIONS} ids`),
     include_context: z.boolean().optional(),
   };
-  r.post('/api/render-config/', {
-    schema: {
-      tags: ['templates'],
-      summary: 'Render a template for a router or a list of sessions (Accept: text/plain for the bare config)',
-      body: z.object(target).strict(),
-      response: { 200: z.object({ content: z.string(), session_count: z.number().int(), template: z.object({ id: z.number().int().nullable(), name: z.string(), version: z.number().int() }), router: z.object({ id: z.number().int(), name: z.string() }).nullable(), context: z.unknown().optional() }) },
-    },
-    preValidation: a.requireRole('viewer'),
-  }, async (req, reply) => {
+  const warningsOut = z.array(z.string()).describe('sessions rendered without an import filter (they import nothing) or export policy (they export nothing)');
+  const renderSchema = (summary: string, description?: string) => ({
+    tags: ['templates'],
+    summary,
+    ...(description ? { description } : {}),
+    body: z.object(target).strict(),
+    response: { 200: z.object({ content: z.string(), session_count: z.number().int(), warnings: warningsOut, template: z.object({ id: z.number().int().nullable(), name: z.string(), version: z.number().int() }), router: z.object({ id: z.number().int(), name: z.string() }).nullable(), context: z.unknown().optional() }) },
+  });
+  const renderHandler = async (req: FastifyRequest<{ Body: { template: number | string; router?: number; device?: number; sessions?: number[]; include_context?: boolean } }>, reply: any) => {
     const b = req.body;
     const routerId = b.router ?? b.device;
     if (!b.sessions && !routerId) throw new ValidationError('router', 'give a router (or device) or a list of sessions');
     const out = await renderConfig(a.db, { template: b.template, routerId: b.sessions ? undefined : routerId, sessionIds: b.sessions, includeSecrets: canSeeSecrets(req), secrets: a.secrets, withContext: b.include_context });
     if (String(req.headers.accept ?? '').includes('text/plain')) return reply.type('text/plain; charset=utf-8').send(out.content as any);
     const router = out.router ? { id: out.router.id, name: out.router.name } : routerId ? { id: routerId, name: (await a.db.selectFrom('routers').select('name').where('id', '=', routerId).executeTakeFirst())?.name ?? '' } : null;
-    return { content: out.content, session_count: out.sessionCount, template: { id: out.template.id, name: out.template.name, version: out.template.version }, router, ...(b.include_context ? { context: out.context } : {}) };
-  });
+    return { content: out.content, session_count: out.sessionCount, warnings: out.warnings, template: { id: out.template.id, name: out.template.name, version: out.template.version }, router, ...(b.include_context ? { context: out.context } : {}) };
+  };
+  r.post('/api/render-config/', { schema: renderSchema('Render a template for a router or a list of sessions (Accept: text/plain for the bare config)'), preValidation: a.requireRole('viewer') }, renderHandler);
+  // The NetBox plugin's URL, so its scripts work unchanged.
+  r.post('/api/plugins/bgp/render-config/', { schema: renderSchema('Alias of POST /api/render-config/ (the NetBox plugin\'s URL)', 'Same body, answer and permissions as /api/render-config/.'), preValidation: a.requireRole('viewer') }, renderHandler);
 
   r.post('/api/templates/preview/', {
     schema: {
       tags: ['templates'],
       summary: 'Render an unsaved template body (the editor preview); syntax errors name line and column',
-      body: z.object({ body: z.string().max(2_000_000), options: templateOptions.optional(), router: z.number().int().min(1).optional(), sessions: z.array(z.number().int().min(1)).min(1).max(100_000).optional() }).strict(),
-      response: { 200: z.object({ content: z.string(), session_count: z.number().int() }) },
+      body: z.object({ body: z.string().max(2_000_000), options: templateOptions.optional().describe('as stored on the template; without them, a new template\'s (dialect jinja2, strict)'), router: z.number().int().min(1).optional(), sessions: z.array(z.number().int().min(1).max(2 ** 53 - 1)).min(1).max(MAX_RENDER_SESSIONS).optional() }).strict(),
+      response: { 200: z.object({ content: z.string(), session_count: z.number().int(), warnings: warningsOut }) },
     },
     preValidation: a.requireRole('viewer'),
   }, async (req) => {
     const b = req.body;
-    checkSyntax(b.body, b.options ?? {});
+    // Given options are read as stored ones (no dialect = a template stored before dialects); none = a new template.
+    const options = b.options ?? newTemplateOptions();
+    checkSyntax(b.body, options);
     if (!b.router && !b.sessions) throw new ValidationError('router', 'choose a router or sessions to preview against');
     const context = await buildRenderContext(a.db, { routerId: b.sessions ? undefined : b.router, sessionIds: b.sessions }, { includeSecrets: false, secrets: a.secrets });
-    const content = await renderTemplate(a.db, { id: null, name: 'preview', body: b.body, options: b.options ?? {}, version: 0 }, context);
-    return { content, session_count: context.sessions.length };
+    const content = await renderTemplate(a.db, { id: null, name: 'preview', body: b.body, options, version: 0 }, context);
+    return { content, session_count: context.sessions.length, warnings: renderWarnings(context) };
   });
 }

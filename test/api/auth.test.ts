@@ -7,7 +7,7 @@ const PUBLIC = new Set(['GET /api/health', 'POST /api/auth/login']);
 // Writes that need admin rather than operator.
 const ADMIN_ONLY = [/^\/api\/platforms\//, /^\/api\/users\//, /^\/api\/schedules\//, /^\/api\/templates\/(?!preview\/)/, /^\/api\/email-templates\//];
 // POSTs that only read (rendering): open to viewers.
-const READ_POSTS = new Set(['/api/render-config/', '/api/templates/preview/', '/api/irr/expand/', '/api/irr/validate/']);
+const READ_POSTS = new Set(['/api/render-config/', '/api/plugins/bgp/render-config/', '/api/templates/preview/', '/api/irr/expand/', '/api/irr/validate/']);
 
 describe.each(engines())('auth on %s', (engine) => {
   let t: TestApp;
@@ -34,6 +34,18 @@ describe.each(engines())('auth on %s', (engine) => {
       if (PUBLIC.has(`${r.method} ${r.url}`)) expect(res.status, `${r.method} ${r.url}`).not.toBe(401);
       else expect(res.status, `${r.method} ${r.url}`).toBe(401);
       expect(res.headers['content-type']).toMatch(/json/);
+      // The same route spelled with percent-encoding is the same route: public or private alike.
+      const encoded = r.url.replace(/^\/api\//, '/%61pi/').replace(/\/([a-z])/, (_m, c: string) => `/%${c.charCodeAt(0).toString(16)}`);
+      const enc = await t.api(r.method, encoded, ['POST', 'PUT', 'PATCH'].includes(r.method) ? {} : undefined, { role: 'anonymous' });
+      if (PUBLIC.has(`${r.method} ${r.url}`)) expect(enc.status, `${r.method} ${encoded}`).not.toBe(401);
+      else expect(enc.status, `${r.method} ${encoded}`).toBe(401);
+      expect(enc.headers['content-type'], `${r.method} ${encoded}`).toMatch(/^application\/problem\+json|json/);
+    }
+    // Documentation and the raw schema are private too, however the URL is written.
+    for (const url of ['/api/schema', '/%61pi/schema', '/api/docs', '/%61pi/docs', '/%61pi/docs/json', '/api/docs/static/index.html']) {
+      const res = await t.api('GET', url, undefined, { role: 'anonymous' });
+      expect(res.status, url).toBe(401);
+      expect(res.headers['content-type'], url).toMatch(/^application\/problem\+json/);
     }
   });
 

@@ -77,9 +77,13 @@ describe.each(engines())('first peering session walkthrough on %s', (engine) => 
     // A wrapped BGP peer is protected.
     const del = await t.api('DELETE', `/api/bgp-peers/${peer.body.id}/`);
     expect(del.status).toBe(409);
-    // Deleting a relationship clears it from sessions.
-    expect((await t.api('DELETE', `/api/relationships/${rels.peer.id}/`)).status).toBe(204);
-    expect((await t.api('GET', `/api/peering-sessions/${session.body.id}/`)).body.relationship).toBeNull();
+    // A relationship in use is protected too (409 with the count); the session keeps its type.
+    const relDel = await t.api('DELETE', `/api/relationships/${rels.peer.id}/`);
+    expect(relDel.status).toBe(409);
+    expect(relDel.body.detail).toContain('is used by 1 peering session;');
+    expect((await t.api('GET', `/api/peering-sessions/${session.body.id}/`)).body.relationship).toMatchObject({ slug: 'peer' });
+    // An unused one goes.
+    expect((await t.api('DELETE', `/api/relationships/${rels.customer.id}/`)).status).toBe(204);
   });
 
   it('enforces the session invariants', async () => {
@@ -157,10 +161,10 @@ describe.each(engines())('first peering session walkthrough on %s', (engine) => 
     // Admin down / up and bulk.
     const down = await t.api('POST', '/api/peering-sessions/bulk-admin/', { ids: res.body.map((s: any) => s.id), enabled: false });
     expect(down.status).toBe(200);
-    expect(down.body.map((s: any) => s.state)).toEqual(['admin-down', 'admin-down']);
+    expect(down.body.sessions.map((s: any) => s.state)).toEqual(['admin-down', 'admin-down']);
     expect((await t.api('GET', '/api/peering-sessions/?state=admin-down')).body.count).toBe(2);
     const up = await t.api('POST', `/api/peering-sessions/${res.body[0].id}/admin-up/`);
-    expect(up.body.enabled).toBe(true);
+    expect(up.body.sessions[0].enabled).toBe(true);
     // Delete with the BGP peers.
     expect((await t.api('POST', '/api/peering-sessions/bulk-delete/', { ids: [local.body[0].id], delete_bgp_peers: true })).status).toBe(204);
     expect((await t.api('GET', `/api/bgp-peers/${local.body[0].bgp_peer.id}/`)).status).toBe(404);

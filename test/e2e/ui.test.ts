@@ -182,8 +182,10 @@ describe.skipIf(skip)('web UI', () => {
     await shot('07-wizard-asset');
     await page.getByTestId('wizard-next').click();
     await page.getByTestId('wizard-create').click();
-    await expect.poll(() => page.url()).toMatch(/\/peering-sessions\/\d+$/);
+    // Two sessions (v4 and v6): the first opens, and the page links both.
+    await expect.poll(() => page.url()).toMatch(/\/peering-sessions\/\d+\?created=\d+,\d+$/);
     await page.locator('[data-field="local_ip"]').getByText('198.51.100.1').waitFor();
+    await expect.poll(() => page.getByTestId('created-sessions').textContent()).toMatch(/created 2 sessions: 198\.51\.100\.42 \(IPv4\), 2001:db8:100::42 \(IPv6\)/);
     await shot('08-session-page');
     expect(await sessionCount()).toBe(3);
   });

@@ -204,7 +204,8 @@ class Compiler {
     for (let f: Frame | null = frame; f; f = f.parent) {
       for (const [n, id] of f.names) if (!seen.has(n)) seen.set(n, id);
     }
-    return `{__proto__: null${[...seen].map(([n, id]) => `, ${lit(n)}: ${id}`).join('')}}`;
+    // Computed keys: a template name "__proto__" must stay an own key, not set the prototype.
+    return `{__proto__: null${[...seen].map(([n, id]) => `, [${lit(n)}]: ${id}`).join('')}}`;
   }
 
   stmts(list: Stmt[], frame: Frame): string {
@@ -575,7 +576,7 @@ class Compiler {
   kwargsObject(p: CallParts, frame: Frame, extra: [string, string][] = []): string {
     const pairs = [...p.kwargs.map(([k, v]) => [k, this.expr(v, frame)] as [string, string]), ...extra];
     if (!pairs.length && !p.dynKwargs) return 'null';
-    const obj = `{__proto__: null${pairs.map(([k, v]) => `, ${lit(k)}: ${v}`).join('')}}`;
+    const obj = `{__proto__: null${pairs.map(([k, v]) => `, [${lit(k)}]: ${v}`).join('')}}`;
     if (!p.dynKwargs) return obj;
     return `E.mergeKwargs(${obj}, ${this.expr(p.dynKwargs, frame)})`;
   }

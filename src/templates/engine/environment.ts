@@ -1,7 +1,8 @@
 // Environment and Template: option handling, template loading and caching, linking compiled code, rendering.
+import { DEFAULT_LIMITS, activateBudget, checkItems, checkString, restoreBudget } from './budget.ts';
 import { compileAst, type CallableSpec, type CompiledSource } from './compiler.ts';
-import { SecurityError, TemplateError, TemplateNotFound, TemplateRuntimeError, UndefinedError } from './errors.ts';
-import { tokenize } from './lexer.ts';
+import { BudgetError, SecurityError, TemplateError, TemplateNotFound, TemplateRuntimeError, TemplateSyntaxError, UndefinedError } from './errors.ts';
+import { tokenStream } from './lexer.ts';
 import { parse } from './parser.ts';
 import { Context, Cycler, Joiner, Loop, MISSING, Macro, SliceValue, createRuntime, type BlockFn, type RenderState, type Runtime } from './runtime.ts';
 import { BUILTIN_FILTERS } from './filters.ts';
@@ -28,8 +29,12 @@ export interface EnvironmentOptions {
   globals?: Record<string, unknown>;
   /** Wall-clock budget of one render (default 5000 ms). */
   timeLimitMs?: number;
-  /** Largest output (and largest intermediate string) of one render (default 50 MB). */
+  /** Largest output (and largest intermediate string) of one render, in characters (default 50 MiB). */
   maxOutputBytes?: number;
+  /** Largest sequence one operation may build: slice, batch, range, list * n, ... (default 1,000,000). */
+  maxItems?: number;
+  /** Bytes the string- and sequence-building operations of one render may allocate in total (default 256 MiB). */
+  maxAllocBytes?: number;
 }
 
 interface CompiledModule {
@@ -84,6 +89,8 @@ export class Environment {
   globals: Record<string, unknown>;
   timeLimitMs: number;
   maxOutputBytes: number;
+  maxItems: number;
+  maxAllocBytes: number;
   state: RenderState;
   rt: Runtime;
   link: Record<string, unknown> & FilterEnv;
@@ -98,14 +105,16 @@ export class Environment {
     this.keepTrailingNewline = options.keepTrailingNewline ?? false;
     this.strict = options.undefined === 'strict';
     this.loader = options.loader;
-    this.timeLimitMs = options.timeLimitMs ?? 5000;
-    this.maxOutputBytes = options.maxOutputBytes ?? 50 * 1024 * 1024;
+    this.timeLimitMs = options.timeLimitMs ?? DEFAULT_LIMITS.timeLimitMs;
+    this.maxOutputBytes = options.maxOutputBytes ?? DEFAULT_LIMITS.maxOutputBytes;
+    this.maxItems = options.maxItems ?? DEFAULT_LIMITS.maxItems;
+    this.maxAllocBytes = options.maxAllocBytes ?? DEFAULT_LIMITS.maxAllocBytes;
     this.filters = Object.assign(Object.create(null), BUILTIN_FILTERS);
     this.tests = Object.assign(Object.create(null), BUILTIN_TESTS);
     for (const [k, v] of Object.entries(options.filters ?? {})) this.filters[k] = wrapSpec(v);
     for (const [k, v] of Object.entries(options.tests ?? {})) this.tests[k] = wrapSpec(v);
     this.globals = Object.assign(Object.create(null), defaultGlobals(), options.globals ?? {});
-    this.state = { deadline: Infinity, maxOutput: this.maxOutputBytes, ticks: 0 };
+    this.state = { deadline: Infinity, maxOutput: this.maxOutputBytes, maxItems: this.maxItems, maxAlloc: this.maxAllocBytes, alloc: 0, ticks: 0 };
     this.rt = createRuntime(this.strict, this.state);
     this.link = this.makeLink();
   }
@@ -180,15 +189,20 @@ export class Environment {
       this.renderVars = vars;
       this.state.deadline = Date.now() + this.timeLimitMs;
       this.state.maxOutput = this.maxOutputBytes;
+      this.state.maxItems = this.maxItems;
+      this.state.maxAlloc = this.maxAllocBytes;
+      this.state.alloc = 0;
       this.state.ticks = 0;
     }
+    const prev = activateBudget(this.state);
     this.depth++;
     try {
       const out = fn();
-      if (out.length > this.maxOutputBytes) throw new SecurityError(`output exceeds the limit of ${this.maxOutputBytes} bytes`);
+      checkString(out.length);
       return out;
     } finally {
       this.depth--;
+      restoreBudget(prev);
     }
   }
 
@@ -203,18 +217,32 @@ export class Environment {
       undefined: (name: string | null, hint: string | null = null) => rt.undef(name, hint),
       vars: () => env.renderVars,
       compileModule(source: string, name: string): CompiledModule {
-        const tokens = tokenize(source, { trimBlocks: env.trimBlocks, lstripBlocks: env.lstripBlocks, keepTrailingNewline: env.keepTrailingNewline }, name);
-        const ast = parse(tokens, name);
-        const compiled: CompiledSource = compileAst(ast, { filter: (n) => env.filters[n], test: (n) => env.tests[n] }, name);
-        const factory = new Function('rt', 'E', 'S', compiled.code) as (rt: Runtime, e: unknown, s: unknown) => CompiledModule;
-        return factory(rt, link, compiled);
+        try {
+          const tokens = tokenStream(source, { trimBlocks: env.trimBlocks, lstripBlocks: env.lstripBlocks, keepTrailingNewline: env.keepTrailingNewline }, name);
+          const ast = parse(tokens, name);
+          const compiled: CompiledSource = compileAst(ast, { filter: (n) => env.filters[n], test: (n) => env.tests[n] }, name);
+          const factory = new Function('rt', 'E', 'S', compiled.code) as (rt: Runtime, e: unknown, s: unknown) => CompiledModule;
+          return factory(rt, link, compiled);
+        } catch (err) {
+          // The parser bounds nesting; this is the safety net should a stack still overflow while compiling.
+          if (err instanceof RangeError) throw new TemplateSyntaxError('template is nested too deeply to compile', 1, 1, name);
+          throw err;
+        }
       },
       annotate(err: unknown, line: number): unknown {
         if (err instanceof TemplateError) {
           if (err.line === undefined) err.line = line;
           return err;
         }
-        if (err instanceof RangeError) return new TemplateRuntimeError(`maximum recursion depth exceeded (${err.message})`, undefined, line);
+        if (err instanceof RangeError) {
+          // V8 refuses strings and arrays beyond its own maximum size with a RangeError too.
+          if (/Invalid (string|array|typed array) length|Array buffer allocation failed/.test(err.message)) {
+            const b = new BudgetError('template exceeds its memory budget: a value grew beyond what the engine can hold');
+            b.line = line;
+            return b;
+          }
+          return new TemplateRuntimeError(`maximum recursion depth exceeded (${err.message})`, undefined, line);
+        }
         const e = new TemplateRuntimeError(err instanceof Error ? err.message : String(err), undefined, line);
         return e;
       },
@@ -323,6 +351,8 @@ function defaultGlobals(): Record<string, unknown> {
       if (step === 0) throw new TemplateRuntimeError('range() arg 3 must not be zero');
       const len = Math.max(0, Math.ceil((stop - start) / step));
       if (len > 100000) throw new SecurityError('Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).');
+      // Checked, not charged: Jinja2's range is lazy, and loops over it would otherwise add up garbage.
+      checkItems(len);
       const out: number[] = [];
       for (let i = 0; i < len; i++) out.push(start + i * step);
       (out as unknown as { [RANGE]: number[] })[RANGE] = [start, stop, step];

@@ -55,3 +55,11 @@ export class TemplateNotFound extends TemplateError {
     this.name = 'TemplateNotFound';
   }
 }
+
+/** A render that exceeded its memory budget (a too-large string or sequence, or too much allocation). */
+export class BudgetError extends SecurityError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BudgetError';
+  }
+}

@@ -1,4 +1,5 @@
 // Jinja2's builtin filters with Python semantics (sorting, rounding, printing, textwrap, JSON).
+import { chargeItems, chargeString, chargeValue } from './budget.ts';
 import type { CallableSpec } from './compiler.ts';
 import type { FilterEnv } from './environment.ts';
 import { TemplateRuntimeError } from './errors.ts';
@@ -7,7 +8,7 @@ import { percentFormat, toFixedPy } from './pyformat.ts';
 import { Loop, Cycler } from './runtime.ts';
 import {
   GROUP, Namespace, PyFloat, TemplateModule, Undefined, StrictUndefined, dictEntries, isDict, isFloat, isInt, isTuple, mkFloat,
-  mkTuple, numOf, pyCompare, pyEq, pyRepr, pyStr, pyTypeName, reprFloat, truthy, BoundMethod,
+  mkTuple, numOf, pyCompare, pyEq, pyRepr, pyStr, pyTypeName, reprFloat, truthy, BoundMethod, boundedParts,
 } from './values.ts';
 
 type E = FilterEnv;
@@ -183,7 +184,7 @@ export function pyJsonDumps(v: unknown, indent: number | string | null, sortKeys
     const sep = ind === null ? ', ' : ',';
     if (Array.isArray(x)) {
       if (!x.length) return '[]';
-      return '[' + nl + x.map((e) => rec(e, level + 1)).join(sep + nl) + end + ']';
+      return '[' + nl + boundedParts(x, (e) => rec(e, level + 1)).join(sep + nl) + end + ']';
     }
     if (isDict(x)) {
       let entries = dictEntries(x).map(([k, val]) => {
@@ -197,7 +198,7 @@ export function pyJsonDumps(v: unknown, indent: number | string | null, sortKeys
       });
       if (sortKeys) entries = entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
       if (!entries.length) return '{}';
-      return '{' + nl + entries.map(([k, val]) => esc(k) + ': ' + rec(val, level + 1)).join(sep + nl) + end + '}';
+      return '{' + nl + boundedParts(entries, ([k, val]) => esc(k) + ': ' + rec(val, level + 1)).join(sep + nl) + end + '}';
     }
     if (x instanceof Undefined) x.fail();
     throw new TemplateRuntimeError(`Object of type ${pyTypeName(x)} is not JSON serializable`);
@@ -321,11 +322,11 @@ function minMax(env: E, value: unknown, caseSensitive: unknown, attribute: unkno
 
 function sortedRepr(x: unknown): string {
   if (Array.isArray(x)) {
-    const parts = x.map(sortedRepr);
+    const parts = boundedParts(x, sortedRepr);
     if (isTuple(x)) return parts.length === 1 ? `(${parts[0]},)` : `(${parts.join(', ')})`;
     return `[${parts.join(', ')}]`;
   }
-  if (isDict(x)) return `{${sortedEntries(x).map(([k, v]) => `${pyRepr(k)}: ${sortedRepr(v)}`).join(', ')}}`;
+  if (isDict(x)) return `{${boundedParts(sortedEntries(x), ([k, v]) => `${pyRepr(k)}: ${sortedRepr(v)}`).join(', ')}}`;
   return pyRepr(x);
 }
 
@@ -377,6 +378,12 @@ export function pformat(v: unknown, width = 80): string {
   return out.join('');
 }
 
+/** Charges a result some helper has already built (format strings: pad() bounds each field). */
+function charged<T>(v: T): T {
+  chargeValue(v);
+  return v;
+}
+
 function fail(msg: string): never {
   throw new TemplateRuntimeError(msg);
 }
@@ -398,9 +405,12 @@ export const BUILTIN_FILTERS: Record<string, CallableSpec> = {
   }),
   batch: f(['linecount', 'fill_with'], (_e, value: unknown, linecount: unknown, fillWith: unknown = null) => {
     const n = Number(linecount);
+    const items = iterate(value);
+    // Every item is copied once; fill_with pads the last batch up to linecount items.
+    chargeItems(items.length + (fillWith !== null && items.length % n !== 0 ? n - (items.length % n) : 0));
     const out: unknown[][] = [];
     let tmp: unknown[] = [];
-    for (const item of iterate(value)) {
+    for (const item of items) {
       if (tmp.length === n) {
         out.push(tmp);
         tmp = [];
@@ -455,7 +465,7 @@ export const BUILTIN_FILTERS: Record<string, CallableSpec> = {
   format: raw((_e, value: unknown, args, kwargs) => {
     const hasKw = Object.keys(kwargs).length > 0;
     if (args.length && hasKw) fail("can't handle positional and keyword arguments at the same time");
-    return percentFormat(pyStr(value), hasKw ? new Map(Object.entries(kwargs)) : mkTuple(args));
+    return charged(percentFormat(pyStr(value), hasKw ? new Map(Object.entries(kwargs)) : mkTuple(args)));
   }),
   groupby: f(['attribute', 'default', 'case_sensitive'], (e, value: unknown, attribute: unknown, deflt: unknown = null, caseSensitive: unknown = false) => {
     const cs = truthy(caseSensitive);
@@ -476,8 +486,12 @@ export const BUILTIN_FILTERS: Record<string, CallableSpec> = {
     });
   }),
   indent: f(['width', 'first', 'blank'], (_e, value: unknown, width: unknown = 4, first: unknown = false, blank: unknown = false) => {
-    const ind = typeof width === 'string' ? width : ' '.repeat(guardWidth(Number(width)));
+    const wn = Number(width);
+    if (typeof width !== 'string') chargeString(wn);
+    const ind = typeof width === 'string' ? width : ' '.repeat(guardWidth(wn));
     const s = pyStr(value) + '\n';
+    const lineCount = pySplitlines(s).length;
+    chargeString(s.length + (lineCount + 1) * ind.length);
     let rv: string;
     if (truthy(blank)) rv = pySplitlines(s).join('\n' + ind);
     else {
@@ -507,21 +521,24 @@ export const BUILTIN_FILTERS: Record<string, CallableSpec> = {
   join: f(['d', 'attribute'], (e, value: unknown, d: unknown = '', attribute: unknown = null) => {
     let items = iterate(value);
     if (attribute !== null && attribute !== undefined) items = items.map(attrGetter(e, attribute));
-    let out = '';
     const sep = pyStr(d);
-    for (let i = 0; i < items.length; i++) {
-      if (i) out += sep;
-      const x = items[i];
-      out += typeof x === 'string' ? x : pyStr(x);
-    }
-    return out;
+    // Convert first, then check the total before building the result.
+    const parts = items.map((x) => (typeof x === 'string' ? x : pyStr(x)));
+    let total = parts.length > 1 ? sep.length * (parts.length - 1) : 0;
+    for (const p of parts) total += p.length;
+    chargeString(total);
+    return parts.join(sep);
   }),
   last: f([], (e, seq: unknown) => {
     const items = iterate(seq);
     return items.length ? items[items.length - 1] : e.undefined(null, 'No last item, sequence was empty.');
   }),
   length: f([], (_e, v: unknown) => pyLen(v)),
-  list: f([], (_e, v: unknown) => iterate(v).slice()),
+  list: f([], (_e, v: unknown) => {
+    const items = iterate(v);
+    chargeItems(items.length);
+    return items.slice();
+  }),
   lower: f([], (_e, v: unknown) => pyStr(v).toLowerCase()),
   map: raw((e, value: unknown, args, kwargs) => {
     const items = iterate(value);
@@ -547,8 +564,13 @@ export const BUILTIN_FILTERS: Record<string, CallableSpec> = {
   replace: f(['old', 'new', 'count'], (_e, s: unknown, old: unknown, nw: unknown, count: unknown = null) =>
     pyReplace(pyStr(s), pyStr(old), pyStr(nw), count === null ? -1 : Number(count))),
   reverse: f([], (_e, v: unknown) => {
-    if (typeof v === 'string') return [...v].reverse().join('');
-    return iterate(v).slice().reverse();
+    if (typeof v === 'string') {
+      chargeItems(v.length);
+      return [...v].reverse().join('');
+    }
+    const items = iterate(v);
+    chargeItems(items.length);
+    return items.slice().reverse();
   }),
   round: f(['precision', 'method'], (_e, value: unknown, precision: unknown = 0, method: unknown = 'common') => {
     if (method !== 'common' && method !== 'ceil' && method !== 'floor') fail('method must be common, ceil or floor');
@@ -569,6 +591,8 @@ export const BUILTIN_FILTERS: Record<string, CallableSpec> = {
     const seq = iterate(value);
     const n = Number(slices);
     const length = seq.length;
+    // n lists hold every item once, plus one fill value per short slice.
+    chargeItems(n + length + (fillWith !== null ? n : 0));
     const per = Math.floor(length / n);
     const extra = length % n;
     let offset = 0;
@@ -618,6 +642,7 @@ export const BUILTIN_FILTERS: Record<string, CallableSpec> = {
     if (len < endS.length) fail(`expected length >= ${endS.length}, got ${len}`);
     if (lw < 0) fail(`expected leeway >= 0, got ${lw}`);
     if (s.length <= len + lw) return s;
+    chargeString(Math.min(s.length, len) + endS.length);
     if (truthy(killwords)) return s.slice(0, len - endS.length) + endS;
     const head = s.slice(0, len - endS.length);
     const i = head.lastIndexOf(' ');
@@ -648,7 +673,17 @@ export const BUILTIN_FILTERS: Record<string, CallableSpec> = {
   wordcount: f([], (_e, v: unknown) => (pyStr(v).match(/[\p{L}\p{N}_]+/gu) ?? []).length),
   wordwrap: f(['width', 'break_long_words', 'wrapstring', 'break_on_hyphens'], (_e, v: unknown, width: unknown = 79, blw: unknown = true, wrapstring: unknown = null, boh: unknown = true) => {
     const ws = wrapstring === null ? '\n' : pyStr(wrapstring);
-    return pySplitlines(pyStr(v)).map((line) => textWrap(line, Number(width), truthy(blw), truthy(boh)).join(ws)).join(ws);
+    const text = pyStr(v);
+    // Every chunk may become a line of its own: bound the worst case before wrapping.
+    chargeItems(text.length);
+    const wrapped = pySplitlines(text).map((line) => textWrap(line, Number(width), truthy(blw), truthy(boh)));
+    let total = wrapped.length > 1 ? ws.length * (wrapped.length - 1) : 0;
+    for (const lines of wrapped) {
+      if (lines.length > 1) total += ws.length * (lines.length - 1);
+      for (const l of lines) total += l.length;
+    }
+    chargeString(total);
+    return wrapped.map((lines) => lines.join(ws)).join(ws);
   }),
   xmlattr: f(['autospace'], (_e, d: unknown, autospace: unknown = true) => {
     if (!isDict(d)) fail('xmlattr needs a mapping');
@@ -663,6 +698,18 @@ export const BUILTIN_FILTERS: Record<string, CallableSpec> = {
     return truthy(autospace) && rv ? ' ' + rv : rv;
   }),
 };
+// Filters that return (part of) their input, or that size and charge their result themselves before
+// building it; every other builtin filter's new string or list is charged against the render's budget.
+const SELF_CHARGED = new Set(['attr', 'batch', 'center', 'default', 'first', 'format', 'indent', 'join', 'last', 'list', 'max', 'min', 'random', 'replace', 'reverse', 'slice', 'sum', 'truncate', 'wordwrap']);
+for (const [name, spec] of Object.entries(BUILTIN_FILTERS)) {
+  if (SELF_CHARGED.has(name)) continue;
+  const inner = spec.fn as (...a: unknown[]) => unknown;
+  spec.fn = ((env: unknown, value: unknown, ...rest: unknown[]) => {
+    const r = inner(env, value, ...rest);
+    if (r !== value) chargeValue(r);
+    return r;
+  }) as CallableSpec['fn'];
+}
 BUILTIN_FILTERS.d = BUILTIN_FILTERS.default;
 BUILTIN_FILTERS.e = BUILTIN_FILTERS.escape;
 

@@ -4,7 +4,7 @@ import { Environment, Template, type EnvironmentOptions } from './environment.ts
 export { Environment, Template };
 export type { EnvironmentOptions, FilterEnv, FilterLike, TemplateLoader } from './environment.ts';
 export type { CallableSpec } from './compiler.ts';
-export { TemplateError, TemplateSyntaxError, TemplateRuntimeError, UndefinedError, SecurityError, TemplateNotFound } from './errors.ts';
+export { TemplateError, TemplateSyntaxError, TemplateRuntimeError, UndefinedError, SecurityError, BudgetError, TemplateNotFound } from './errors.ts';
 export { Undefined, StrictUndefined, PyFloat, mkFloat, mkTuple, pyStr, pyRepr, truthy, isDict, dictEntries, dictGet, dictKeys } from './values.ts';
 export { iterate } from './methods.ts';
 export { attrGetter, pyJsonDumps, pyLen } from './filters.ts';

@@ -85,11 +85,24 @@ export function unescapePython(body: string): string {
 }
 
 /** Splits template source into tokens the parser consumes. */
+/** Deepest nesting of brackets (lexer) and of statements, parentheses and unary operators (parser). */
+export const MAX_NESTING = 100;
+
+/** Single-character operators that never start a longer one: tokenised without the regex chain. */
+const SIMPLE_OPS = new Set(['(', ')', '[', ']', '{', '}', ',', '|', ':', '~']);
+
 export function tokenize(input: string, options: LexerOptions, templateName?: string): Token[] {
+  return Array.from(tokenStream(input, options, templateName));
+}
+
+/**
+ * Tokenises lazily: the parser pulls tokens as it goes, so a hostile template that breaks a limit early
+ * (20k nested blocks) fails after a few tokens instead of after lexing megabytes.
+ */
+export function* tokenStream(input: string, options: LexerOptions, templateName?: string): Generator<Token, void, undefined> {
   // Jinja2 normalises every newline style to \n and drops one trailing newline unless asked not to.
   let source = input.replace(/\r\n|\r/g, '\n');
   if (!options.keepTrailingNewline && source.endsWith('\n')) source = source.slice(0, -1);
-  const tokens: Token[] = [];
   const lineStarts: number[] = [0];
   for (let i = 0; i < source.length; i++) if (source.charCodeAt(i) === 10) lineStarts.push(i + 1);
   const locate = (pos: number): { line: number; column: number } => {
@@ -106,9 +119,16 @@ export function tokenize(input: string, options: LexerOptions, templateName?: st
     const { line, column } = locate(pos);
     throw new TemplateSyntaxError(message, line, column, templateName);
   };
-  const push = (type: TokenType, value: string, pos: number, literal?: unknown): void => {
-    const { line, column } = locate(pos);
-    tokens.push(literal === undefined ? { type, value, line, column } : { type, value, literal, line, column });
+  // Line lookup remembers the last line: tokens arrive in source order, so this is almost always O(1).
+  let lastLine = 0;
+  const tok = (type: TokenType, value: string, pos: number, literal?: unknown): Token => {
+    let lo = lastLine;
+    if (lineStarts[lo] > pos) lo = locate(pos).line - 1;
+    while (lo + 1 < lineStarts.length && lineStarts[lo + 1] <= pos) lo++;
+    lastLine = lo;
+    const line = lo + 1;
+    const column = pos - lineStarts[lo] + 1;
+    return { type, value, literal, line, column };
   };
 
   const lstripText = (text: string, sign: string, isVariable: boolean, lineStarting: boolean): string => {
@@ -127,7 +147,7 @@ export function tokenize(input: string, options: LexerOptions, templateName?: st
     TAG_START.lastIndex = pos;
     const m = TAG_START.exec(source);
     if (!m) {
-      push('data', source.slice(pos), pos);
+      yield tok('data', source.slice(pos), pos);
       break;
     }
     const tagPos = m.index;
@@ -139,7 +159,7 @@ export function tokenize(input: string, options: LexerOptions, templateName?: st
       const raw = RAW_BEGIN.exec(source);
       if (raw) {
         text = lstripText(text, raw[1], false, lineStarting);
-        if (text) push('data', text, pos);
+        if (text) yield tok('data', text, pos);
         const after = tagPos + raw[0].length;
         lineStarting = raw[0].endsWith('\n');
         RAW_END.lastIndex = after;
@@ -147,7 +167,7 @@ export function tokenize(input: string, options: LexerOptions, templateName?: st
         if (!end) fail('Missing end of raw directive', tagPos);
         let body = source.slice(after, end!.index);
         body = lstripText(body, end![1], false, lineStarting);
-        if (body) push('data', body, after);
+        if (body) yield tok('data', body, after);
         let endLen = end![0].length;
         // trim_blocks applies to the endraw tag only; '+%}' opts out.
         if (!options.trimBlocks && end![2] === '%}\n') endLen -= 1;
@@ -161,7 +181,7 @@ export function tokenize(input: string, options: LexerOptions, templateName?: st
     const c = source[tagPos + 2];
     if (c === '-' || c === '+') sign = c;
     text = lstripText(text, sign, kind === '{', lineStarting);
-    if (text) push('data', text, pos);
+    if (text) yield tok('data', text, pos);
     let p = tagPos + 2 + sign.length;
 
     if (kind === '#') {
@@ -183,30 +203,45 @@ export function tokenize(input: string, options: LexerOptions, templateName?: st
     }
 
     const isBlock = kind === '%';
-    push(isBlock ? 'block_begin' : 'variable_begin', source.slice(tagPos, p), tagPos);
+    yield tok(isBlock ? 'block_begin' : 'variable_begin', source.slice(tagPos, p), tagPos);
     const endStr = isBlock ? '%}' : '}}';
     const balance: string[] = [];
     for (;;) {
       if (p >= n) fail(`unexpected end of template, expected '${isBlock ? 'end of statement block' : 'end of print statement'}'`, p);
       if (balance.length === 0) {
         if (isBlock && source[p] === '+' && source.startsWith(endStr, p + 1)) {
-          push('block_end', '+%}', p);
+          yield tok('block_end', '+%}', p);
           p += 3;
           break;
         }
         if (source[p] === '-' && source.startsWith(endStr, p + 1)) {
-          push(isBlock ? 'block_end' : 'variable_end', '-' + endStr, p);
+          yield tok(isBlock ? 'block_end' : 'variable_end', '-' + endStr, p);
           p += 3;
           WS_RUN.lastIndex = p;
           p += WS_RUN.exec(source)![0].length;
           break;
         }
         if (source.startsWith(endStr, p)) {
-          push(isBlock ? 'block_end' : 'variable_end', endStr, p);
+          yield tok(isBlock ? 'block_end' : 'variable_end', endStr, p);
           p += 2;
           if (isBlock && options.trimBlocks && source[p] === '\n') p += 1;
           break;
         }
+      }
+      const ch = source[p];
+      if (SIMPLE_OPS.has(ch) || (ch === '.' && !(source.charCodeAt(p + 1) >= 48 && source.charCodeAt(p + 1) <= 57))) {
+        if (ch === '(' || ch === '[' || ch === '{') {
+          balance.push(ch === '(' ? ')' : ch === '[' ? ']' : '}');
+          // Fail here, before tokenising the rest of a deeply nested (hostile) expression.
+          if (balance.length > MAX_NESTING) fail(`template nesting exceeds the limit of ${MAX_NESTING} levels`, p);
+        } else if (ch === ')' || ch === ']' || ch === '}') {
+          if (!balance.length) fail(`unexpected '${ch}'`, p);
+          const want = balance.pop();
+          if (want !== ch) fail(`unexpected '${ch}', expected '${want}'`, p);
+        }
+        yield tok('operator', ch, p);
+        p += 1;
+        continue;
       }
       SPACE.lastIndex = p;
       let t = SPACE.exec(source);
@@ -216,7 +251,7 @@ export function tokenize(input: string, options: LexerOptions, templateName?: st
       }
       FLOAT.lastIndex = p;
       if ((t = FLOAT.exec(source))) {
-        push('float', t[0], p, Number(t[0].replace(/_/g, '')));
+        yield tok('float', t[0], p, Number(t[0].replace(/_/g, '')));
         p += t[0].length;
         continue;
       }
@@ -224,13 +259,13 @@ export function tokenize(input: string, options: LexerOptions, templateName?: st
       if ((t = INTEGER.exec(source))) {
         const s = t[0].replace(/_/g, '').toLowerCase();
         const v = s.startsWith('0b') ? parseInt(s.slice(2), 2) : s.startsWith('0o') ? parseInt(s.slice(2), 8) : s.startsWith('0x') ? parseInt(s.slice(2), 16) : Number(s);
-        push('integer', t[0], p, v);
+        yield tok('integer', t[0], p, v);
         p += t[0].length;
         continue;
       }
       NAME.lastIndex = p;
       if ((t = NAME.exec(source))) {
-        push('name', t[0], p);
+        yield tok('name', t[0], p);
         p += t[0].length;
         continue;
       }
@@ -243,7 +278,7 @@ export function tokenize(input: string, options: LexerOptions, templateName?: st
         } catch (err) {
           fail((err as Error).message, p);
         }
-        push('string', t[0], p, value!);
+        yield tok('string', t[0], p, value!);
         p += t[0].length;
         continue;
       }
@@ -256,7 +291,7 @@ export function tokenize(input: string, options: LexerOptions, templateName?: st
           const want = balance.pop();
           if (want !== op) fail(`unexpected '${op}', expected '${want}'`, p);
         }
-        push('operator', op, p);
+        yield tok('operator', op, p);
         p += op.length;
         continue;
       }
@@ -266,6 +301,5 @@ export function tokenize(input: string, options: LexerOptions, templateName?: st
     lineStarting = source[p - 1] === '\n';
   }
   const end = locate(n);
-  tokens.push({ type: 'eof', value: '', line: end.line, column: end.column });
-  return tokens;
+  yield { type: 'eof', value: '', literal: undefined, line: end.line, column: end.column };
 }

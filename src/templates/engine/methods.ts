@@ -1,4 +1,5 @@
 // The Python methods of str, list and dict that templates may call; nothing else is reachable (sandbox).
+import { chargeItems, chargeString, chargeValue, checkItems } from './budget.ts';
 import { TemplateRuntimeError } from './errors.ts';
 import { strFormat } from './pyformat.ts';
 import {
@@ -6,9 +7,9 @@ import {
   Undefined, isTuple,
 } from './values.ts';
 
-/** Rejects padding widths that would allocate absurd strings before any output check can run. */
+/** Checks and charges a padding width against the render's budget before the padding is built. */
 export function guardWidth(n: number): number {
-  if (n > 10_000_000) throw new TemplateRuntimeError(`width ${n} is too large`);
+  if (n > 0) chargeString(n);
   return n;
 }
 
@@ -98,6 +99,12 @@ function pyRsplit(s: string, sep: unknown, maxsplit = -1): string[] {
 
 /** Python str.replace(old, new, count=-1). */
 export function pyReplace(s: string, old: string, rep: string, count = -1): string {
+  // Size the result first: replacing '' (or a short needle) with a long string multiplies the input.
+  let hits = 0;
+  if (old === '') hits = s.length + 1;
+  else for (let i = s.indexOf(old); i >= 0 && (count < 0 || hits < count); i = s.indexOf(old, i + old.length)) hits++;
+  if (count >= 0) hits = Math.min(hits, count);
+  chargeString(s.length + hits * (rep.length - old.length));
   if (count < 0) {
     if (old === '') return rep + [...s].join(rep) + (s.length ? rep : '');
     return s.split(old).join(rep);
@@ -149,7 +156,7 @@ export function pyCapitalize(s: string): string {
 
 /** Python str.center(width, fillchar). */
 export function pyCenter(s: string, width: number, fill = ' '): string {
-  guardWidth(width);
+  guardWidth(width * Math.max(1, fill.length));
   const len = [...s].length;
   if (width <= len) return s;
   const marg = width - len;
@@ -224,10 +231,13 @@ function strMethod(s: string, name: string, args: Args, kw: Kw, ga: (o: unknown,
     case 'splitlines': return pySplitlines(s, !!kwarg(kw, 'keepends', args, 0));
     case 'join': {
       const items = iterate(args[0]);
-      return items.map((x, i) => {
+      let total = items.length > 1 ? s.length * (items.length - 1) : 0;
+      items.forEach((x, i) => {
         if (typeof x !== 'string') throw new TemplateRuntimeError(`sequence item ${i}: expected str instance, ${pyTypeName(x)} found`);
-        return x;
-      }).join(s);
+        total += x.length;
+      });
+      chargeString(total);
+      return (items as string[]).join(s);
     }
     case 'startswith': return affix(s, args[0], args[1], args[2], true);
     case 'endswith': return affix(s, args[0], args[1], args[2], false);
@@ -252,8 +262,8 @@ function strMethod(s: string, name: string, args: Args, kw: Kw, ga: (o: unknown,
       return r + a;
     }
     case 'center': return pyCenter(s, Number(args[0]), args[1] === undefined ? ' ' : String(args[1]));
-    case 'ljust': { const w = guardWidth(Number(args[0])); const f = args[1] === undefined ? ' ' : String(args[1]); const l = [...s].length; return l >= w ? s : s + f.repeat(w - l); }
-    case 'rjust': { const w = guardWidth(Number(args[0])); const f = args[1] === undefined ? ' ' : String(args[1]); const l = [...s].length; return l >= w ? s : f.repeat(w - l) + s; }
+    case 'ljust': { const f = args[1] === undefined ? ' ' : String(args[1]); const w = guardWidth(Number(args[0]) * Math.max(1, f.length)) / Math.max(1, f.length); const l = [...s].length; return l >= w ? s : s + f.repeat(w - l); }
+    case 'rjust': { const f = args[1] === undefined ? ' ' : String(args[1]); const w = guardWidth(Number(args[0]) * Math.max(1, f.length)) / Math.max(1, f.length); const l = [...s].length; return l >= w ? s : f.repeat(w - l) + s; }
     case 'zfill': {
       const w = guardWidth(Number(args[0]));
       if (s.length >= w) return s;
@@ -281,9 +291,14 @@ function strMethod(s: string, name: string, args: Args, kw: Kw, ga: (o: unknown,
 
 function listMethod(a: unknown[], name: string, args: Args, kw: Kw): unknown {
   switch (name) {
-    case 'append': a.push(args[0]); return null;
-    case 'extend': a.push(...iterate(args[0])); return null;
-    case 'insert': { let i = Number(args[0]); if (i < 0) i = Math.max(0, a.length + i); a.splice(Math.min(i, a.length), 0, args[1]); return null; }
+    case 'append': checkItems(a.length + 1); a.push(args[0]); return null;
+    case 'extend': {
+      const items = iterate(args[0]);
+      chargeItems(a.length + items.length);
+      for (let i = 0, n = items.length; i < n; i++) a.push(items[i]);
+      return null;
+    }
+    case 'insert': { checkItems(a.length + 1); let i = Number(args[0]); if (i < 0) i = Math.max(0, a.length + i); a.splice(Math.min(i, a.length), 0, args[1]); return null; }
     case 'pop': {
       if (!a.length) throw new TemplateRuntimeError('pop from empty list');
       let i = args.length ? Number(args[0]) : a.length - 1;
@@ -357,7 +372,10 @@ function dictMethod(d: Record<string, unknown> | Map<unknown, unknown>, name: st
 }
 
 function dictStore(d: Record<string, unknown> | Map<unknown, unknown>, k: unknown, v: unknown): void {
-  if (d instanceof Map) dictSet(d, k, v);
+  if (d instanceof Map) {
+    checkItems(d.size + 1);
+    dictSet(d, k, v);
+  }
   else if (typeof k === 'string') {
     // defineProperty keeps "__proto__" an ordinary own key instead of swapping the prototype.
     Object.defineProperty(d, k, { value: v, writable: true, enumerable: true, configurable: true });
@@ -379,16 +397,32 @@ export function hasMethod(self: unknown, name: string): boolean {
 
 /** Calls a Python builtin method on a str, list or dict. */
 export function callMethod(self: unknown, name: string, args: Args, kw: Kw, ga: (o: unknown, k: string) => unknown, gi: (o: unknown, k: unknown) => unknown): unknown {
-  if (typeof self === 'string') return strMethod(self, name, args, kw, ga, gi);
-  if (Array.isArray(self)) return listMethod(self, name, args, kw);
-  if (isDict(self)) return dictMethod(self, name, args, kw);
+  if (typeof self === 'string') {
+    // Every str method that builds a new string or list is charged against the render's budget.
+    const r = strMethod(self, name, args, kw, ga, gi);
+    if (r !== self) chargeValue(r);
+    return r;
+  }
+  if (Array.isArray(self)) {
+    const r = listMethod(self, name, args, kw);
+    if (name === 'copy') chargeValue(r);
+    return r;
+  }
+  if (isDict(self)) {
+    const r = dictMethod(self, name, args, kw);
+    if (name === 'items' || name === 'keys' || name === 'values') chargeValue(r);
+    return r;
+  }
   throw new TemplateRuntimeError(`'${pyTypeName(self)}' object has no attribute '${name}'`);
 }
 
 /** Python iteration of a value into an array (lists, tuples, strings, dict keys). */
 export function iterate(x: unknown): unknown[] {
   if (Array.isArray(x)) return x;
-  if (typeof x === 'string') return [...x];
+  if (typeof x === 'string') {
+    checkItems(x.length);
+    return [...x];
+  }
   if (isDict(x)) return dictKeys(x);
   if (x instanceof Undefined) {
     if (x.constructor !== Undefined) x.fail();

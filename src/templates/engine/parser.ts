@@ -1,10 +1,14 @@
 // Recursive-descent parser following Jinja2 3.1's grammar and operator precedence.
 import type { CallExpr, CallParts, Expr, FilterExpr, Pos, Stmt, TemplateAst } from './ast.ts';
 import { TemplateSyntaxError } from './errors.ts';
-import type { Token } from './lexer.ts';
+import { MAX_NESTING, type Token } from './lexer.ts';
 import { mkFloat } from './values.ts';
 
 const COMPARE_OPS = new Set(['==', '!=', '>', '>=', '<', '<=']);
+
+export { MAX_NESTING };
+/** Deepest expression or statement tree (also chains such as a|f|f|f or 1+1+1) the compiler accepts. */
+export const MAX_AST_DEPTH = 400;
 const STATEMENT_KEYWORDS = new Set(['for', 'if', 'block', 'extends', 'print', 'macro', 'include', 'from', 'import', 'set', 'with', 'autoescape', 'call', 'filter']);
 
 function describe(tok: Token): string {
@@ -18,31 +22,67 @@ function describe(tok: Token): string {
 }
 
 /** Parses a token list into a template AST, raising TemplateSyntaxError with line and column. */
-export function parse(tokens: Token[], templateName?: string): TemplateAst {
-  return new Parser(tokens, templateName).parseTemplate();
+export function parse(tokens: Iterable<Token>, templateName?: string): TemplateAst {
+  const ast = new Parser(tokens, templateName).parseTemplate();
+  checkAstDepth(ast, templateName);
+  return ast;
+}
+
+/**
+ * Rejects trees deeper than MAX_AST_DEPTH, walking with an explicit stack (no recursion), so that the
+ * recursive compiler and V8's parser of the generated code never overflow the stack.
+ */
+function checkAstDepth(ast: TemplateAst, templateName?: string): void {
+  const stack: [unknown, number][] = [[ast.body, 0]];
+  while (stack.length) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (Array.isArray(node)) {
+      for (const child of node) stack.push([child, depth]);
+      continue;
+    }
+    const n = node as Partial<Pos> & { k?: unknown };
+    const d = typeof n.k === 'string' ? depth + 1 : depth;
+    if (d > MAX_AST_DEPTH) {
+      throw new TemplateSyntaxError(`expression or statement nesting exceeds the limit of ${MAX_AST_DEPTH} levels`, n.line ?? 1, n.column ?? 1, templateName);
+    }
+    for (const v of Object.values(node)) if (v !== null && typeof v === 'object') stack.push([v, d]);
+  }
 }
 
 class Parser {
-  tokens: Token[];
+  /** Tokens pulled from the lexer so far; the last one is eof once the stream is exhausted. */
+  buf: Token[] = [];
+  src: Iterator<Token> | null;
   i = 0;
   name: string | undefined;
   endTokenStack: string[][] = [];
   tagStack: string[] = [];
+  depth = 0;
 
-  constructor(tokens: Token[], name?: string) {
-    this.tokens = tokens;
+  constructor(tokens: Iterable<Token>, name?: string) {
+    this.src = tokens[Symbol.iterator]();
     this.name = name;
   }
 
+  /** Token i, pulling from the lexer as needed; past the end, the final (eof) token. */
+  at(i: number): Token {
+    while (i >= this.buf.length && this.src) {
+      const r = this.src.next();
+      if (r.done) this.src = null;
+      else this.buf.push(r.value);
+    }
+    return this.buf[Math.min(i, this.buf.length - 1)];
+  }
   get cur(): Token {
-    return this.tokens[this.i];
+    return this.at(this.i);
   }
   look(): Token {
-    return this.tokens[Math.min(this.i + 1, this.tokens.length - 1)];
+    return this.at(this.i + 1);
   }
   next(): Token {
-    const t = this.tokens[this.i];
-    if (this.i < this.tokens.length - 1) this.i++;
+    const t = this.at(this.i);
+    if (t.type !== 'eof') this.i++;
     return t;
   }
   pos(t: Token = this.cur): Pos {
@@ -50,6 +90,13 @@ class Parser {
   }
   fail(message: string, t: Token = this.cur): never {
     throw new TemplateSyntaxError(message, t.line, t.column, this.name);
+  }
+  /** Enters one nesting level (a recursive descent step); fails cleanly instead of overflowing the stack. */
+  enter(): void {
+    if (++this.depth > MAX_NESTING) this.fail(`template nesting exceeds the limit of ${MAX_NESTING} levels`);
+  }
+  leave(): void {
+    this.depth--;
   }
   isName(value: string, t: Token = this.cur): boolean {
     return t.type === 'name' && t.value === value;
@@ -119,6 +166,7 @@ class Parser {
       }
     };
     if (endTokens) this.endTokenStack.push(endTokens);
+    if (endTokens) this.enter();
     try {
       for (;;) {
         const t = this.cur;
@@ -144,7 +192,10 @@ class Parser {
       }
       flush();
     } finally {
-      if (endTokens) this.endTokenStack.pop();
+      if (endTokens) {
+        this.endTokenStack.pop();
+        this.leave();
+      }
     }
     return body;
   }
@@ -404,7 +455,12 @@ class Parser {
   // ---- expressions ----
 
   parseExpression(withCondexpr = true): Expr {
-    return withCondexpr ? this.parseCondexpr() : this.parseOr();
+    this.enter();
+    try {
+      return withCondexpr ? this.parseCondexpr() : this.parseOr();
+    } finally {
+      this.leave();
+    }
   }
 
   parseCondexpr(): Expr {
@@ -412,7 +468,7 @@ class Parser {
     let expr1 = this.parseOr();
     while (this.skipName('if')) {
       const expr2 = this.parseOr();
-      const expr3 = this.skipName('else') ? this.parseCondexpr() : null;
+      const expr3 = this.skipName('else') ? this.parseExpression() : null;
       expr1 = { k: 'cond', test: expr2, a: expr1, b: expr3, ...p };
       p = this.pos();
     }
@@ -436,7 +492,12 @@ class Parser {
   parseNot(): Expr {
     if (this.isName('not')) {
       const p = this.pos(this.next());
-      return { k: 'not', node: this.parseNot(), ...p };
+      this.enter();
+      try {
+        return { k: 'not', node: this.parseNot(), ...p };
+      } finally {
+        this.leave();
+      }
     }
     return this.parseCompare();
   }
@@ -499,9 +560,15 @@ class Parser {
   parseUnary(withFilter = true): Expr {
     const p = this.pos();
     let node: Expr;
-    if (this.skipOp('-')) node = { k: 'neg', node: this.parseUnary(false), ...p };
-    else if (this.skipOp('+')) node = { k: 'pos', node: this.parseUnary(false), ...p };
-    else node = this.parsePrimary();
+    if (this.isOp('-') || this.isOp('+')) {
+      const neg = this.next().value === '-';
+      this.enter();
+      try {
+        node = { k: neg ? 'neg' : 'pos', node: this.parseUnary(false), ...p };
+      } finally {
+        this.leave();
+      }
+    } else node = this.parsePrimary();
     node = this.parsePostfix(node);
     if (withFilter) node = this.parseFilterExpr(node);
     return node;

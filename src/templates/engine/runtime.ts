@@ -1,4 +1,5 @@
 // Runtime helpers the compiled templates call: Python operators, sandboxed attribute access, calls, loops, macros.
+import { chargeItems, chargeRepeat, chargeString, checkString, type RenderState } from './budget.ts';
 import { SecurityError, TemplateRuntimeError } from './errors.ts';
 import { callMethod, hasMethod, intIndex, iterate } from './methods.ts';
 import { percentFormat } from './pyformat.ts';
@@ -10,12 +11,7 @@ import {
 /** Marks a macro parameter the caller did not pass. */
 export const MISSING: unique symbol = Symbol('missing');
 
-/** Per-render limits and counters, shared by every function of one render. */
-export interface RenderState {
-  deadline: number;
-  maxOutput: number;
-  ticks: number;
-}
+export type { RenderState };
 
 /** A block implementation: renders the block body against a context. */
 export type BlockFn = (ctx: Context) => string;
@@ -186,10 +182,12 @@ function floatResult(r: number, a: unknown, b: unknown): number | PyFloat {
 
 function repeatSeq(seq: unknown, n: number): unknown {
   const count = Math.max(0, n);
-  if (typeof seq === 'string') return seq.repeat(count);
+  const isStr = typeof seq === 'string';
+  chargeRepeat((seq as string | unknown[]).length, count, isStr);
+  if (isStr) return (seq as string).repeat(count);
   const arr = seq as unknown[];
   const out: unknown[] = [];
-  for (let i = 0; i < count; i++) out.push(...arr);
+  for (let i = 0; i < count; i++) for (const x of arr) out.push(x);
   return isTuple(arr) ? mkTuple(out) : out;
 }
 
@@ -199,9 +197,7 @@ export function createRuntime(strict: boolean, state: RenderState) {
   const undef = (name: string | null, hint: string | null = null): Undefined => new U(name, hint);
   const undefAttr = (obj: unknown, name: unknown): Undefined => new U(name as string, null, obj, true);
 
-  const checkSize = (len: number): void => {
-    if (len > state.maxOutput) throw new SecurityError(`output exceeds the limit of ${state.maxOutput} bytes`);
-  };
+  const checkSize = (len: number): void => checkString(len);
 
   const add = (a: unknown, b: unknown): unknown => {
     if (typeof a === 'number' && typeof b === 'number') {
@@ -209,13 +205,16 @@ export function createRuntime(strict: boolean, state: RenderState) {
       return Number.isInteger(r) && !(Number.isInteger(a) && Number.isInteger(b)) ? new PyFloat(r) : r;
     }
     if (typeof a === 'string' && typeof b === 'string') {
+      // V8 concatenates lazily (ropes): charge the smaller side, cap the result.
       checkSize(a.length + b.length);
+      if (a.length > 64 && b.length > 64) chargeString(Math.min(a.length, b.length));
       return a + b;
     }
     const na = numOf(a);
     const nb = numOf(b);
     if (na !== null && nb !== null) return floatResult(na + nb, a, b);
     if (Array.isArray(a) && Array.isArray(b) && isTuple(a) === isTuple(b)) {
+      chargeItems(a.length + b.length);
       const r = a.concat(b);
       return isTuple(a) ? mkTuple(r) : r;
     }
@@ -248,14 +247,8 @@ export function createRuntime(strict: boolean, state: RenderState) {
     if (na !== null && nb !== null) return floatResult(na * nb, a, b);
     const seqA = typeof a === 'string' || Array.isArray(a);
     const seqB = typeof b === 'string' || Array.isArray(b);
-    if (seqA && (typeof b === 'number' || typeof b === 'boolean') && !isFloat(b)) {
-      checkSize((a as string).length * Number(b));
-      return repeatSeq(a, Number(b));
-    }
-    if (seqB && (typeof a === 'number' || typeof a === 'boolean') && !isFloat(a)) {
-      checkSize((b as string).length * Number(a));
-      return repeatSeq(b, Number(a));
-    }
+    if (seqA && (typeof b === 'number' || typeof b === 'boolean') && !isFloat(b)) return repeatSeq(a, Number(b));
+    if (seqB && (typeof a === 'number' || typeof a === 'boolean') && !isFloat(a)) return repeatSeq(b, Number(a));
     if (seqA || seqB) typeError(`can't multiply sequence by non-int of type '${pyTypeName(seqA ? b : a)}'`);
     unsupported('*', a, b);
   };
@@ -408,7 +401,10 @@ export function createRuntime(strict: boolean, state: RenderState) {
     if (seq instanceof Undefined) seq.fail();
     const isStr = typeof seq === 'string';
     if (!isStr && !Array.isArray(seq)) typeError(`'${pyTypeName(seq)}' object is not subscriptable`);
-    const arr: unknown[] = isStr ? [...(seq as string)] : (seq as unknown[]);
+    // Strings without surrogate pairs are sliced by code unit, without an array of characters.
+    const bmp = isStr && !/[\uD800-\uDFFF]/.test(seq as string);
+    if (isStr && !bmp) chargeItems((seq as string).length);
+    const arr: ArrayLike<unknown> = isStr ? (bmp ? (seq as string) : [...(seq as string)]) : (seq as unknown[]);
     const len = arr.length;
     const st = step === null || step === undefined ? 1 : (numOf(step) as number);
     if (st === 0) typeError('slice step cannot be zero');
@@ -424,10 +420,13 @@ export function createRuntime(strict: boolean, state: RenderState) {
     if (st > 0) {
       const a = norm(start, 0, 0, len);
       const b = norm(stop, len, 0, len);
+      if (bmp && st === 1) return b > a ? (seq as string).slice(a, b) : '';
+      chargeItems(Math.max(0, Math.ceil((b - a) / st)));
       for (let i = a; i < b; i += st) out.push(arr[i]);
     } else {
       const a = norm(start, len - 1, -1, len - 1);
       const b = norm(stop, -1, -1, len - 1);
+      chargeItems(Math.max(0, Math.ceil((a - b) / -st)));
       for (let i = a; i > b; i += st) out.push(arr[i]);
     }
     if (isStr) return out.join('');
@@ -449,7 +448,7 @@ export function createRuntime(strict: boolean, state: RenderState) {
     } else if (typeof obj === 'string') {
       const i = intIndex(key);
       if (i !== null) {
-        const chars = obj.length === [...obj].length ? null : [...obj];
+        const chars = /[\uD800-\uDFFF]/.test(obj) ? [...obj] : null;
         const len = chars ? chars.length : obj.length;
         const j = i < 0 ? i + len : i;
         if (j >= 0 && j < len) return chars ? chars[j] : obj[j];

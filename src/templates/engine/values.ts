@@ -4,6 +4,7 @@
 // integral floats such as 3.0, so `{{ 3/1 }}` prints "3.0"), bool -> boolean, None -> null,
 // list -> array, tuple -> array marked with TUPLE, dict -> plain object (context data, string keys)
 // or Map (dicts built by templates, any keys).
+import { checkString } from './budget.ts';
 import { TemplateRuntimeError, UndefinedError } from './errors.ts';
 
 /** Box for floats whose value is integral; non-integral floats stay plain JS numbers. */
@@ -252,6 +253,22 @@ export function reprFloat(v: number): string {
 }
 
 /** Python repr() of any template value. */
+/**
+ * Maps the items of a container to their text, checking the running length against the render's string
+ * limit, so printing a list that repeats a large value fails before the parts add up to gigabytes.
+ */
+export function boundedParts<T>(items: readonly T[], fn: (item: T) => string): string[] {
+  const parts: string[] = new Array(items.length);
+  let total = 0;
+  for (let i = 0; i < items.length; i++) {
+    const p = fn(items[i]);
+    total += p.length + 2;
+    checkString(total);
+    parts[i] = p;
+  }
+  return parts;
+}
+
 export function pyRepr(x: unknown): string {
   if (typeof x === 'string') return reprString(x);
   return pyStrInner(x, true);
@@ -275,12 +292,12 @@ function pyStrInner(x: unknown, _repr: boolean): string {
   if (Array.isArray(x)) {
     const r = (x as unknown as { [RANGE]?: number[] })[RANGE];
     if (r) return r[2] === 1 ? `range(${r[0]}, ${r[1]})` : `range(${r[0]}, ${r[1]}, ${r[2]})`;
-    const parts = x.map(pyRepr);
+    const parts = boundedParts(x, pyRepr);
     if (isTuple(x)) return parts.length === 1 ? `(${parts[0]},)` : `(${parts.join(', ')})`;
     return `[${parts.join(', ')}]`;
   }
-  if (x instanceof Map) return `{${[...x.entries()].map(([k, v]) => `${pyRepr(k)}: ${pyRepr(v)}`).join(', ')}}`;
-  if (isPlainObject(x)) return `{${Object.entries(x).map(([k, v]) => `${reprString(k)}: ${pyRepr(v)}`).join(', ')}}`;
+  if (x instanceof Map) return `{${boundedParts([...x.entries()], ([k, v]) => `${pyRepr(k)}: ${pyRepr(v)}`).join(', ')}}`;
+  if (isPlainObject(x)) return `{${boundedParts(Object.entries(x), ([k, v]) => `${reprString(k)}: ${pyRepr(v)}`).join(', ')}}`;
   if (x instanceof Undefined) {
     if (x instanceof StrictUndefined) x.fail();
     return _repr ? 'Undefined' : '';

@@ -5,7 +5,8 @@ import { createPeerdeskEnvironment } from '../environment.ts';
 import type { RenderContext } from '../context.ts';
 
 const ctx = JSON.parse(readFileSync(new URL('../../../test/fixtures/render-context.json', import.meta.url), 'utf8')) as RenderContext;
-const env = createPeerdeskEnvironment();
+// These are Peering Manager's filters: render with its dialect (its `indent`).
+const env = createPeerdeskEnvironment({ dialect: 'peering-manager' });
 const r = (tpl: string, extra: Record<string, unknown> = {}): string => env.fromString(tpl).render({ ...ctx, ...extra });
 
 describe('Peering Manager filters', () => {

@@ -198,8 +198,8 @@ function stripMagic(v: unknown): string {
   return s.startsWith('7 ') ? s.slice(2) : s;
 }
 
-/** Peering Manager + NetBox plugin filters, keyed by name. */
-export const PEERDESK_FILTERS: Record<string, CallableSpec> = {
+/** Peering Manager's filters (minus its `indent`), keyed by name. */
+const PM_FILTERS: Record<string, CallableSpec> = {
   ipv4: f([], (_e, v: unknown) => {
     const p = parseIp(v);
     return p && p.kind() === 'ipv4' ? p.toString() : null;
@@ -297,16 +297,6 @@ export const PEERDESK_FILTERS: Record<string, CallableSpec> = {
     }
     return out;
   }),
-  indent: f(['n', 'chars', 'reset'], (e, v: unknown, n: unknown = 4, chars: unknown = ' ', reset: unknown = false) => {
-    // Jinja2's own indent(width, first, blank) is kept when called that way (boolean second argument).
-    if (typeof chars === 'boolean') {
-      return (BUILTIN_FILTERS.indent.fn as (...a: unknown[]) => unknown)(e, v, n, chars, reset === ' ' ? false : reset);
-    }
-    let lines = pyStr(v).split('\n');
-    if (truthy(reset)) lines = lines.map((l) => l.replace(/^\s+/, ''));
-    const pad = pyStr(chars).repeat(Number(n));
-    return lines.map((l) => pad + l).join('\n');
-  }),
   as_json: f(['indent'], (_e, v: unknown, indent: unknown = null) => pyJsonDumps(v, indent as number | null, false, false)),
   as_yaml: f([], (_e, v: unknown) => toYaml(v)),
   safe_string: f([], (_e, v: unknown) => pyStr(v).normalize('NFKD').replace(/[^\x20-\x7e]/g, '')),
@@ -348,7 +338,10 @@ export const PEERDESK_FILTERS: Record<string, CallableSpec> = {
     const cc = field(v, 'config_context');
     return isObj(cc) && Object.hasOwn(cc, pyStr(key)) ? cc[pyStr(key)] : dflt;
   }),
-  // ---- the NetBox plugin's filters ----
+};
+
+/** The NetBox plugin's filters (its render-config environment). */
+export const NETBOX_PLUGIN_FILTERS: Record<string, CallableSpec> = {
   as_path_regex: f(['style'], (_e, v: unknown, style: unknown = 'cisco') => {
     const asns = (Array.isArray(v) ? v : [v]).map((x) => asnOf(x)).filter((x): x is number => x !== null);
     if (!asns.length) throw new TemplateRuntimeError('as_path_regex needs an ASN, an AS, a session or a list of them');
@@ -380,3 +373,21 @@ export const PEERDESK_FILTERS: Record<string, CallableSpec> = {
     });
   }),
 };
+
+
+/** Peering Manager's override of Jinja2's `indent` (only in the peering-manager dialect). */
+export const PEERING_MANAGER_FILTERS: Record<string, CallableSpec> = {
+  indent: f(['n', 'chars', 'reset'], (e, v: unknown, n: unknown = 4, chars: unknown = ' ', reset: unknown = false) => {
+    // Jinja2's own indent(width, first, blank) is kept when called that way (boolean second argument).
+    if (typeof chars === 'boolean') {
+      return (BUILTIN_FILTERS.indent.fn as (...a: unknown[]) => unknown)(e, v, n, chars, reset === ' ' ? false : reset);
+    }
+    let lines = pyStr(v).split('\n');
+    if (truthy(reset)) lines = lines.map((l) => l.replace(/^\s+/, ''));
+    const pad = pyStr(chars).repeat(Number(n));
+    return lines.map((l) => pad + l).join('\n');
+  }),
+};
+
+/** Peering Manager's filters (without its `indent`) and the NetBox plugin's, keyed by name. */
+export const PEERDESK_FILTERS: Record<string, CallableSpec> = { ...PM_FILTERS, ...NETBOX_PLUGIN_FILTERS };

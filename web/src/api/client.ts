@@ -68,7 +68,8 @@ export function unwrap<T>(r: { data?: T; error?: unknown; response: Response }):
 /** The CRUD resources the generic screens serve (plural kebab-case under /api/). */
 export type ResourcePath =
   | 'relationships' | 'peer-asns' | 'fabrics' | 'peering-networks' | 'peering-connections' | 'peering-sessions'
-  | 'platforms' | 'routers' | 'peer-groups' | 'bgp-peers' | 'prefix-lists' | 'routing-policies' | 'communities' | 'bfd-profiles';
+  | 'platforms' | 'routers' | 'peer-groups' | 'bgp-peers' | 'prefix-lists' | 'routing-policies' | 'communities' | 'bfd-profiles'
+  | 'templates';
 
 /** One page of a list endpoint. */
 export interface Page<T = Row> {
@@ -110,9 +111,9 @@ export async function patchResource(res: ResourcePath, id: number, body: Row, et
   return unwrap(await api.PATCH(onePath(res), { params: { path: { id } }, body: body as any, headers: etag ? { 'If-Match': etag } : {} })) as Row;
 }
 
-/** Deletes an object. */
-export async function deleteResource(res: ResourcePath, id: number): Promise<void> {
-  unwrap(await api.DELETE(onePath(res), { params: { path: { id } } }));
+/** Deletes an object; `replaceWith` moves every reference to another object of the kind first. */
+export async function deleteResource(res: ResourcePath, id: number, replaceWith?: number): Promise<void> {
+  unwrap(await api.DELETE(onePath(res), { params: { path: { id }, ...(replaceWith ? { query: { replace_with: replaceWith } } : {}) } as any }));
 }
 
 /** Deletes several objects in one all-or-nothing request. */

@@ -253,6 +253,8 @@ function Routes({ path }: { path: string }): ReactNode {
   let m: Record<string, string> | null;
   if (path === '/' || path === '/peering-sessions') return <SessionsListPage />;
   if (path === '/peering-sessions/new') return <SessionWizardPage />;
+  // The plain form: wrap an existing BGP peer in a session (the first seed's step 4).
+  if (path === '/peering-sessions/wrap') return <ResourceFormPage key="s-wrap" cfg={CONFIGS['peering-sessions']!} id={null} />;
   if ((m = match('/peering-sessions/:id/edit', path))) return <ResourceFormPage key={`s-${m.id}`} cfg={CONFIGS['peering-sessions']!} id={Number(m.id)} />;
   if ((m = match('/peering-sessions/:id', path))) return <SessionPage key={m.id} id={Number(m.id)} />;
   if (path === '/jobs') return <JobsPage />;

@@ -260,6 +260,7 @@ export function DataTable(props: DataTableProps) {
         break;
       case 'Escape':
         setSelected(new Map());
+        setCtx(null);
         break;
       default:
         return;
@@ -272,11 +273,17 @@ export function DataTable(props: DataTableProps) {
   useEffect(() => {
     if (!ctx) return;
     const close = () => setCtx(null);
+    // Escape closes the menu wherever the focus is (the menu itself, the page, the table).
+    const onKey = (e: globalThis.KeyboardEvent) => {
+      if (e.key === 'Escape') setCtx(null);
+    };
     window.addEventListener('click', close);
     window.addEventListener('scroll', close, true);
+    window.addEventListener('keydown', onKey);
     return () => {
       window.removeEventListener('click', close);
       window.removeEventListener('scroll', close, true);
+      window.removeEventListener('keydown', onKey);
     };
   }, [ctx]);
   const latest = useRef({ selected, actions: props.actions, rowHref: props.rowHref });

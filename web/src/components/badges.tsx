@@ -8,6 +8,11 @@ const NAMED: Record<string, string> = {
   black: '212121', white: 'fafafa', teal: '009688', cyan: '00bcd4', pink: 'e91e63', indigo: '3f51b5', lime: 'cddc39', brown: '795548', amber: 'ffc107',
 };
 
+/** Six hex digits of a colour name the badges know (red, blue, yellow…), or null. */
+export function namedColourHex(name: string): string | null {
+  return NAMED[name.trim().toLowerCase()] ?? null;
+}
+
 /** CSS colour and readable text colour for a NetBox-style colour (hex digits or name). */
 export function colourOf(c: string | null | undefined): { bg: string; fg: string } {
   const hex = c && /^[0-9a-f]{6}$/i.test(c) ? c : NAMED[(c ?? '').toLowerCase()] ?? '9e9e9e';

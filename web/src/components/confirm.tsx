@@ -7,8 +7,12 @@ export interface ConfirmOptions {
   message: ReactNode;
   confirmLabel?: string;
   color?: string;
-  /** An extra choice shown as a checkbox (e.g. "also remove from the router"). */
+  /** An extra choice shown as a checkbox (e.g. "also delete the BGP peer"). */
   checkbox?: string;
+  /** The checkbox's initial state (default unchecked). */
+  checkboxDefault?: boolean;
+  /** Text under the checkbox that follows its state (what exactly will happen). */
+  checkboxHint?: (checked: boolean) => ReactNode;
 }
 export interface ConfirmResult {
   ok: boolean;
@@ -29,6 +33,11 @@ export function useConfirm(): [ReactNode, (o: ConfirmOptions) => Promise<Confirm
       <Stack gap="sm" data-testid="confirm-dialog">
         <Text size="sm">{state?.opts.message}</Text>
         {state?.opts.checkbox && <Checkbox label={state.opts.checkbox} checked={checked} onChange={(e) => setChecked(e.currentTarget.checked)} data-testid="confirm-checkbox" />}
+        {state?.opts.checkboxHint && (
+          <Text size="xs" c="dimmed" data-testid="confirm-hint">
+            {state.opts.checkboxHint(checked)}
+          </Text>
+        )}
         <Group justify="flex-end" gap={6}>
           <Button variant="default" onClick={() => close(false)}>
             Cancel
@@ -40,6 +49,10 @@ export function useConfirm(): [ReactNode, (o: ConfirmOptions) => Promise<Confirm
       </Stack>
     </Modal>
   );
-  const ask = (opts: ConfirmOptions) => new Promise<ConfirmResult>((resolve) => setState({ opts, resolve }));
+  const ask = (opts: ConfirmOptions) =>
+    new Promise<ConfirmResult>((resolve) => {
+      setChecked(opts.checkboxDefault ?? false);
+      setState({ opts, resolve });
+    });
   return [el, ask];
 }

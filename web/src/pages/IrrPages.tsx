@@ -8,7 +8,7 @@ import { api, listResource, unwrap, type Row } from '../api/client';
 import { PrefixDiff } from '../components/Diff';
 import { JobStatus } from '../components/JobStatus';
 import { Unavailable } from '../components/Unavailable';
-import { fmtTime } from '../components/format';
+import { fmtTime, irrErrorText } from '../components/format';
 import { Link } from '../app/router';
 import { roleAtLeast, useCapabilities, useMe } from '../app/session';
 import { ErrorBox, PageHeader } from './ResourcePages';
@@ -159,7 +159,7 @@ function Decide({ v, onDone }: { v: Row; onDone: () => void }) {
       notifications.show({ message: `Version ${v.version} ${what === 'approve' ? 'approved: it is now the active list' : 'rejected: the list stays as it was'}`, color: 'green' });
       onDone();
     } catch (e) {
-      notifications.show({ title: 'Failed', message: (e as Error).message, color: 'red' });
+      notifications.show({ title: 'Failed', message: irrErrorText((e as Error).message), color: 'red' });
     } finally {
       setBusy(false);
     }
@@ -292,7 +292,7 @@ function RefreshAllButton({ ids, label = 'Refresh all from IRR' }: { ids?: numbe
       const r = unwrap(await api.POST('/api/irr/refresh/', { body: ids ? { peer_asn_ids: ids } : {} })) as Row;
       setJob(r.job_id);
     } catch (e) {
-      notifications.show({ title: 'Refresh failed', message: (e as Error).message, color: 'red' });
+      notifications.show({ title: 'Refresh failed', message: irrErrorText((e as Error).message), color: 'red' });
     } finally {
       setBusy(false);
     }

@@ -166,7 +166,7 @@ function ExchangeSearch() {
             <th>Name</th>
             <th>City</th>
             <th>Country</th>
-            <th style={{ textAlign: 'right' }}>Networks</th>
+            <th style={{ textAlign: 'right' }} title="member networks in the local PeeringDB mirror">Members</th>
             <th>Fabric</th>
           </tr>
         </thead>
@@ -179,7 +179,9 @@ function ExchangeSearch() {
               </td>
               <td>{x.city ?? '—'}</td>
               <td>{x.country ?? '—'}</td>
-              <td style={{ textAlign: 'right' }}>{x.net_count ?? '—'}</td>
+              <td style={{ textAlign: 'right' }} title={x.net_count != null ? `PeeringDB lists ${x.net_count} networks at this exchange; ${x.member_count} are in the local mirror` : undefined} data-testid="pdb-member-count">
+                {x.member_count ?? '—'}
+              </td>
               <td>
                 {x.fabric_id ? (
                   <Link to={`/fabrics/${x.fabric_id}`}>Open fabric →</Link>
@@ -233,7 +235,7 @@ function FabricFromIxModal({ ixId, onClose }: { ixId: number; onClose: () => voi
         {x && (
           <>
             <Text size="sm">
-              {x.name_long ?? x.name} · {x.city}, {x.country} · {x.net_count} networks{x.website ? <> · <a href={x.website} target="_blank" rel="noreferrer">{x.website}</a></> : null}
+              {x.name_long ?? x.name} · {x.city}, {x.country} · <span data-testid="fabric-from-ix-members">{x.member_count} member network{x.member_count === 1 ? '' : 's'} in the mirror</span>{x.net_count != null && x.net_count !== x.member_count ? <span className="muted"> (PeeringDB: {x.net_count})</span> : null}{x.website ? <> · <a href={x.website} target="_blank" rel="noreferrer">{x.website}</a></> : null}
             </Text>
             <TextInput label="Fabric name" value={name ?? x.name} onChange={(e) => setName(e.currentTarget.value)} data-testid="fabric-from-ix-name" />
             <div className="table-wrap">
@@ -339,6 +341,8 @@ export function CandidatesTable({ fabricId }: { fabricId: number }) {
   const canWrite = roleAtLeast(me?.role, 'operator');
   const [hideFor, setHideFor] = useState<number[] | null>(null);
   const [createFor, setCreateFor] = useState<Row[] | null>(null);
+  // Candidates are per router: another router's session with a member does not hide it here.
+  const [router, setRouter] = useState<string | null>(null);
   const unhide = async (asns: number[]) => {
     try {
       unwrap(await api.POST('/api/fabrics/{id}/candidates/unhide', { params: { path: { id: fabricId } }, body: { asns } }));
@@ -350,11 +354,15 @@ export function CandidatesTable({ fabricId }: { fabricId: number }) {
   };
   return (
     <>
+      <Group mb={6} gap="xs" align="flex-end">
+        <RefSelect label="Candidates of router" res="routers" value={router} onChange={(v) => setRouter(v)} labelOf={(r) => `${r.name} (AS${r.local_asn})`} placeholder="Any router (sessions from any router count)" clearable w={320} data-testid="candidates-router" />
+      </Group>
       <DataTable
+        key={router ?? 'any'}
         id="candidates"
-        queryKey={['candidates', fabricId]}
+        queryKey={['candidates', fabricId, router]}
         fetch={async (p, signal) => {
-          const r = unwrap(await api.GET('/api/fabrics/{id}/candidates', { params: { path: { id: fabricId }, query: p as any }, signal })) as Page;
+          const r = unwrap(await api.GET('/api/fabrics/{id}/candidates', { params: { path: { id: fabricId }, query: { ...p, ...(router ? { router } : {}) } as any }, signal })) as Page;
           // Candidates are keyed by ASN; the table's selection wants an id.
           return { ...r, results: r.results.map((c) => ({ ...c, id: c.asn })) };
         }}
@@ -386,7 +394,7 @@ export function CandidatesTable({ fabricId }: { fabricId: number }) {
         }
       />
       {hideFor && <HideModal fabricId={fabricId} asns={hideFor} onClose={() => setHideFor(null)} />}
-      {createFor && <CreateSessionsModal fabricId={fabricId} rows={createFor} onClose={() => setCreateFor(null)} />}
+      {createFor && <CreateSessionsModal fabricId={fabricId} rows={createFor} initialRouter={router} onClose={() => setCreateFor(null)} />}
     </>
   );
 }
@@ -421,9 +429,9 @@ function HideModal({ fabricId, asns, onClose }: { fabricId: number; asns: number
   );
 }
 
-function CreateSessionsModal({ fabricId, rows, onClose }: { fabricId: number; rows: Row[]; onClose: () => void }) {
+function CreateSessionsModal({ fabricId, rows, initialRouter, onClose }: { fabricId: number; rows: Row[]; initialRouter: string | null; onClose: () => void }) {
   const qc = useQueryClient();
-  const [router, setRouter] = useState<string | null>(null);
+  const [router, setRouter] = useState<string | null>(initialRouter);
   const [peerGroup, setPeerGroup] = useState<string | null>(null);
   const [relationship, setRelationship] = useState<string | null>(null);
   const [enabled, setEnabled] = useState(true);

@@ -1,14 +1,14 @@
 // Generic list, detail and form screens, driven by the per-resource configs.
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
-import { Alert, Button, Checkbox, ColorInput, Group, Paper, PasswordInput, Select, SimpleGrid, Stack, Text, TextInput, Textarea, Title } from '@mantine/core';
+import { Alert, Button, Checkbox, ColorInput, Group, Modal, Paper, PasswordInput, Select, SimpleGrid, Stack, Text, TextInput, Textarea, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { ApiError, bulkDeleteResource, createResource, deleteResource, getResource, listResource, patchResource, type ResourcePath, type Row } from '../api/client';
 import { DataTable, type Column } from '../components/DataTable';
 import { RefSelect } from '../components/RefSelect';
 import { useConfirm } from '../components/confirm';
-import { BoolBadge } from '../components/badges';
-import { fmtTime, looksLikeIp, parseAsn } from '../components/format';
+import { BoolBadge, namedColourHex } from '../components/badges';
+import { fmtTime, irrErrorText, looksLikeIp, parseAsn } from '../components/format';
 import { CONFIGS, REF_TARGET, textToEntries } from '../resources/configs';
 import type { FieldSpec, Related, ResourceConfig } from '../resources/types';
 import { Link, navigate, useLocation } from '../app/router';
@@ -41,7 +41,7 @@ export function ErrorBox({ error }: { error: unknown }) {
   const e = error as ApiError;
   return (
     <Alert color="red" variant="light" title={e.status ? `Error ${e.status}` : 'Error'} data-testid="error-box" mb="sm">
-      {e.message}
+      {/^IRR /.test(e.message ?? '') ? <span title={e.message}>{irrErrorText(e.message)}</span> : e.message}
       {e.fields?.length ? (
         <ul style={{ margin: '4px 0 0', paddingLeft: 18 }}>
           {e.fields.map((f) => (
@@ -182,23 +182,31 @@ export function ResourceDetailPage({ cfg, id }: { cfg: ResourceConfig; id: numbe
   const [dialog, ask] = useConfirm();
   const q = useQuery({ queryKey: ['one', cfg.path, id], queryFn: () => getResource(cfg.path, id) });
   const row = q.data?.row;
-  const del = async () => {
-    const r = await ask({ title: `Delete ${cfg.singular.toLowerCase()} ${row ? cfg.label(row) : ''}?`, message: 'This cannot be undone; the change log keeps the old values.', confirmLabel: 'Delete' });
-    if (!r.ok) return;
+  // A referenced object: the API refuses with the count and accepts a replacement to move them to.
+  const [inUse, setInUse] = useState<string | null>(null);
+  const remove = async (replaceWith?: number) => {
     try {
-      await deleteResource(cfg.path, id);
+      await deleteResource(cfg.path, id, replaceWith);
       notifications.show({ message: `${cfg.singular} deleted`, color: 'green' });
+      setInUse(null);
       qc.invalidateQueries();
       navigate(`/${cfg.path}`);
     } catch (e) {
-      notifications.show({ title: 'Delete failed', message: (e as Error).message, color: 'red' });
+      const err = e as ApiError;
+      if (err.status === 409 && /replace_with/.test(err.message)) setInUse(err.message);
+      else notifications.show({ title: 'Delete failed', message: err.message, color: 'red' });
     }
+  };
+  const del = async () => {
+    const r = await ask({ title: `Delete ${cfg.singular.toLowerCase()} ${row ? cfg.label(row) : ''}?`, message: 'This cannot be undone; the change log keeps the old values. Objects that use it are never changed silently: if any do, you are asked what to move them to.', confirmLabel: 'Delete' });
+    if (r.ok) await remove();
   };
   if (q.error) return <ErrorBox error={q.error} />;
   if (!row) return <Text size="sm">Loading…</Text>;
   return (
     <Stack gap="sm">
       {dialog}
+      {inUse && <ReplaceDialog cfg={cfg} id={id} message={inUse} onCancel={() => setInUse(null)} onReplace={(target) => remove(target)} />}
       <PageHeader
         title={cfg.label(row)}
         subtitle={
@@ -225,6 +233,27 @@ export function ResourceDetailPage({ cfg, id }: { cfg: ResourceConfig; id: numbe
       {cfg.panels?.(row)}
       {cfg.related?.(row).map((rel) => <RelatedTable key={rel.title} rel={rel} />)}
     </Stack>
+  );
+}
+
+/** Asks which object takes over the references of one being deleted. */
+function ReplaceDialog({ cfg, id, message, onCancel, onReplace }: { cfg: ResourceConfig; id: number; message: string; onCancel: () => void; onReplace: (target: number) => void }) {
+  const [target, setTarget] = useState<string | null>(null);
+  return (
+    <Modal opened onClose={onCancel} title={<b>{cfg.singular} in use</b>} centered>
+      <Stack gap="sm" data-testid="replace-dialog">
+        <Text size="sm">{message.replace(/; name a replacement.*$/, '.')}</Text>
+        <RefSelect label={`Move them to another ${cfg.singular.toLowerCase()}`} res={cfg.path} value={target} onChange={(v) => setTarget(v && Number(v) !== id ? v : null)} labelOf={(r) => cfg.label(r)} data-testid="replace-with" />
+        <Group justify="flex-end" gap={6}>
+          <Button variant="default" onClick={onCancel}>
+            Cancel
+          </Button>
+          <Button color="red" disabled={!target} onClick={() => onReplace(Number(target))} data-testid="replace-confirm">
+            Move and delete
+          </Button>
+        </Group>
+      </Stack>
+    </Modal>
   );
 }
 
@@ -326,7 +355,8 @@ function toBody(fields: FieldSpec[], values: Values, editing: boolean): Row {
         body[f.name] = f.name === 'entries' ? textToEntries(s) : JSON.parse(s);
         break;
       case 'color':
-        body[f.name] = s.replace(/^#/, '');
+        // A typed colour name is saved as that colour (its hex digits when the badges know it).
+        body[f.name] = namedColourHex(s) ?? s.replace(/^#/, '').toLowerCase();
         break;
       default:
         body[f.name] = s;
@@ -351,7 +381,8 @@ export function FieldInput({ f, value, onChange, error, values }: { f: FieldSpec
     case 'password':
       return <PasswordInput {...common} value={value} onChange={(e) => onChange(e.currentTarget.value)} autoComplete="new-password" />;
     case 'color':
-      return <ColorInput {...common} value={value && /^[0-9a-f]{6}$/i.test(value) ? `#${value}` : value} onChange={(v) => onChange(v)} format="hex" swatches={['#f44336', '#2196f3', '#4caf50', '#ffeb3b', '#ff9800', '#9c27b0', '#9e9e9e', '#009688']} />;
+      // fixOnBlur off: Mantine would otherwise reset a typed name ("red") to the last valid hex on blur.
+      return <ColorInput {...common} value={value && /^[0-9a-f]{6}$/i.test(value) ? `#${value}` : value} onChange={(v) => onChange(v)} format="hex" fixOnBlur={false} swatches={['#f44336', '#2196f3', '#4caf50', '#ffeb3b', '#ff9800', '#9c27b0', '#9e9e9e', '#009688']} />;
     default:
       return <TextInput {...common} value={value} onChange={(e) => onChange(e.currentTarget.value)} className={['ip', 'prefix', 'asn'].includes(f.kind) ? 'mono-input' : undefined} />;
   }
@@ -411,7 +442,7 @@ export function ResourceFormPage({ cfg, id }: { cfg: ResourceConfig; id: number 
       setSaving(false);
     }
   };
-  const title = id === null ? `Add ${cfg.singular.toLowerCase()}` : `Edit ${existing.data ? cfg.label(existing.data.row) : ''}`;
+  const title = id === null ? (cfg.path === 'peering-sessions' ? 'Wrap a BGP peer in a session' : `Add ${cfg.singular.toLowerCase()}`) : `Edit ${existing.data ? cfg.label(existing.data.row) : ''}`;
   const grid = useMemo(() => fields, [fields.length]);
   if (existing.error) return <ErrorBox error={existing.error} />;
   if (!values) return <Text size="sm">Loading…</Text>;

@@ -1,18 +1,18 @@
 // The session page: every field, live state, history charts and the session actions.
 import { lazy, Suspense } from 'react';
-import { Button, Group, Paper, Stack, Text, Title, Tooltip } from '@mantine/core';
+import { Alert, Button, Group, Paper, Stack, Text, Title, Tooltip } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, getResource, unwrap, type Row } from '../api/client';
+import { api, getResource, listResource, unwrap, type Row } from '../api/client';
 import { RelationshipBadge, StateBadge, StatusBadge } from '../components/badges';
 import { ago, asText, fmtTime } from '../components/format';
 import { useConfirm } from '../components/confirm';
 import { CapButton } from '../components/Unavailable';
-import { Link, navigate } from '../app/router';
+import { Link, navigate, useLocation } from '../app/router';
 import { useCapabilities, useMe, roleAtLeast } from '../app/session';
 import { ObjLink } from '../resources/configs';
 import { ErrorBox, FieldGrid, PageHeader } from './ResourcePages';
-import { ADMIN_TOOLTIP, PrefixUsage, deleteSessions, setAdmin } from './SessionsList';
+import { ADMIN_TOOLTIP, PrefixUsage, deleteSessions, deleteSessionsDialog, setAdmin } from './SessionsList';
 
 const SessionCharts = lazy(() => import('./SessionCharts'));
 
@@ -29,6 +29,19 @@ export function SessionPage({ id }: { id: number }) {
     queryKey: ['state-history', id],
     queryFn: async () => unwrap(await api.GET('/api/peering-sessions/{id}/state-history/', { params: { path: { id }, query: { limit: 500 } } })) as Row[],
     refetchInterval: 30_000,
+  });
+  // Everything to fix before deploying: no source or connection, families rendered without filters.
+  const warnings = useQuery({
+    queryKey: ['one', 'peering-sessions', id, 'warnings'],
+    queryFn: async () => unwrap(await api.GET('/api/peering-sessions/{id}/warnings/' as any, { params: { path: { id } } } as any)) as { warnings: string[] },
+  });
+  // The wizard lands here with every session it created (one per address).
+  const { search } = useLocation();
+  const created = (search.get('created') ?? '').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
+  const createdRows = useQuery({
+    queryKey: ['list', 'peering-sessions', 'created', created.join(',')],
+    queryFn: ({ signal }) => listResource('peering-sessions', { id: created.join(','), ordering: 'id', limit: 50 }, signal),
+    enabled: created.length > 1,
   });
   const s = q.data?.row;
   const refresh = () => qc.invalidateQueries({ queryKey: ['one', 'peering-sessions', id] }).then(() => qc.invalidateQueries({ queryKey: ['list'] }));
@@ -47,7 +60,7 @@ export function SessionPage({ id }: { id: number }) {
     refresh();
   };
   const del = async () => {
-    const r = await ask({ title: 'Delete this session?', message: `AS${s?.peer_asn.asn} ${s?.peer_ip} on ${s?.router.name}. This cannot be undone.`, confirmLabel: 'Delete', checkbox: 'Also remove from the router (delete the BGP peer)' });
+    const r = await ask(deleteSessionsDialog(1, `AS${s?.peer_asn.asn} ${s?.peer_ip} on ${s?.router.name}.`));
     if (!r.ok) return;
     try {
       await deleteSessions([id], r.checked);
@@ -81,8 +94,34 @@ export function SessionPage({ id }: { id: number }) {
           </>
         }
       />
+      {createdRows.data && createdRows.data.results.length > 1 && (
+        <Alert color="green" variant="light" p="xs" data-testid="created-sessions">
+          The wizard created {createdRows.data.results.length} sessions:{' '}
+          {createdRows.data.results.map((c, i) => (
+            <span key={c.id}>
+              {i ? ', ' : ''}
+              {c.id === id ? <b className="mono">{c.peer_ip}</b> : <Link to={`/peering-sessions/${c.id}?created=${created.join(',')}`} className="mono">{c.peer_ip}</Link>}
+              <span className="muted"> (IPv{c.family}{c.local_ip ? '' : ', no source'})</span>
+            </span>
+          ))}
+        </Alert>
+      )}
+      {warnings.data && warnings.data.warnings.length > 0 && (
+        <Alert color="orange" variant="light" p="xs" title="Before deploying" data-testid="session-warnings">
+          <ul style={{ margin: 0, paddingLeft: 18 }}>
+            {warnings.data.warnings.map((w) => (
+              <li key={w}>{w}</li>
+            ))}
+          </ul>
+        </Alert>
+      )}
       <Group gap={6} className="session-actions" mt={-6}>
           <>
+            {canWrite && (
+              <Button variant="default" onClick={() => navigate('/peering-sessions/new')} data-testid="add-sessions-button">
+                Add Sessions
+              </Button>
+            )}
             {/* Configure pushes to the router (needs drivers); Config Manager only renders the commands. */}
             <CapButton ok={configureOk} cap={caps.templates ? 'drivers' : 'templates'} variant="default" onClick={() => navigate(`/deployments?sessions=${id}`)} data-testid="configure-button">
               Configure

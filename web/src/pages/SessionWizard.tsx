@@ -7,7 +7,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, ApiError, listResource, unwrap, type Row } from '../api/client';
 import { RefSelect } from '../components/RefSelect';
 import { RelationshipBadge } from '../components/badges';
-import { looksLikeIp, parseAsn } from '../components/format';
+import { irrErrorText, looksLikeIp, parseAsn } from '../components/format';
 import { Unavailable, unavailableText } from '../components/Unavailable';
 import { navigate } from '../app/router';
 import { useCapabilities } from '../app/session';
@@ -37,6 +37,10 @@ interface WizardState {
   source_ipv4: string;
   source_ipv6: string;
   peeringdb_id: number | null;
+  /** Further chosen addresses (beyond ipv4/ipv6): one session each. */
+  addresses: string[];
+  /** The picked PeeringDB member's addresses on the exchange, offered as a choice. */
+  choices: Row[];
   irr_as_set: string;
   /** Import the AS-SET into the new peer ASN's prefix lists right after Create. */
   irrImport: boolean;
@@ -46,7 +50,7 @@ interface WizardState {
 const EMPTY: WizardState = {
   relationship: null, relationshipRow: null, exchangeMode: 'exchange', fabric: null, fabricRow: null, networks: [], notes: '', service_reference: '',
   router: null, routerRow: null, peer_group: null, peerGroupRow: null, local_asn: '', md5: '',
-  peerSource: 'manual', name: '', asn: '', ipv4: '', ipv6: '', source_ipv4: '', source_ipv6: '', peeringdb_id: null, irr_as_set: '', irrImport: false, enabled: true,
+  peerSource: 'manual', name: '', asn: '', ipv4: '', ipv6: '', source_ipv4: '', source_ipv6: '', peeringdb_id: null, addresses: [], choices: [], irr_as_set: '', irrImport: false, enabled: true,
 };
 
 // Which step owns each API field, to send the user back to the right place on a server error.
@@ -68,7 +72,7 @@ function validateStep(step: number, s: WizardState): Record<string, string> {
   if (step === 2) {
     if (!s.name.trim()) e['peer.name'] = 'is required';
     if (parseAsn(s.asn) === null) e['peer.asn'] = 'must be an ASN between 0 and 4294967295 (asdot like 1.10 accepted)';
-    if (!s.ipv4.trim() && !s.ipv6.trim()) e['peer.ipv4'] = 'give the peer at least one IPv4 or IPv6 address';
+    if (!s.ipv4.trim() && !s.ipv6.trim() && !s.addresses.length) e['peer.ipv4'] = 'give the peer at least one IPv4 or IPv6 address';
     for (const [k, fam] of [['ipv4', 4], ['ipv6', 6], ['source_ipv4', 4], ['source_ipv6', 6]] as const) {
       const v = s[k].trim();
       if (!v) continue;
@@ -99,6 +103,7 @@ function toBody(s: WizardState): Row {
       ipv6: opt(s.ipv6),
       source_ipv4: opt(s.source_ipv4),
       source_ipv6: opt(s.source_ipv6),
+      ...(s.addresses.length ? { addresses: s.addresses } : {}),
       peeringdb_id: s.peeringdb_id,
     },
     irr_as_set: opt(s.irr_as_set),
@@ -162,7 +167,8 @@ export function SessionWizardPage() {
       notifications.show({ message: `Created ${rows.length} session(s)`, color: 'green' });
       if (s.irrImport && s.irr_as_set.trim()) await importAfterCreate(rows[0]!.peer_asn.id, s.irr_as_set.trim());
       qc.invalidateQueries();
-      navigate(`/peering-sessions/${rows[0]!.id}`);
+      // Several sessions (one per address): the first opens, with links to all of them.
+      navigate(`/peering-sessions/${rows[0]!.id}${rows.length > 1 ? `?created=${rows.map((r) => r.id).join(',')}` : ''}`);
     } catch (err) {
       const e = err as ApiError;
       const byField = e.byField?.() ?? {};
@@ -177,7 +183,15 @@ export function SessionWizardPage() {
 
   return (
     <Stack gap="sm" maw={1000}>
-      <PageHeader title="Create New Session" subtitle="Peering → Sessions → Add Session" />
+      <PageHeader
+        title="Create New Session"
+        subtitle="Peering → Sessions → Add Session"
+        actions={
+          <Button variant="subtle" size="xs" onClick={() => navigate('/peering-sessions/wrap')} data-testid="wizard-wrap-link">
+            Wrap an existing BGP peer instead
+          </Button>
+        }
+      />
       <Stepper active={step} onStepClick={(i) => i < step && setStep(i)} size="xs" data-testid="wizard-stepper">
         <Stepper.Step label="Common settings" description="Type & exchange" />
         <Stepper.Step label="Router settings" description="Router, group, ASN, MD5" />
@@ -355,9 +369,10 @@ function PeeringDbLookup({ s, set }: Omit<StepProps, 'errors'>) {
   const [q, setQ] = useState('');
   const [dq] = useDebouncedValue(q, 250);
   const fabricId = s.exchangeMode === 'exchange' && s.fabric ? Number(s.fabric) : null;
+  // Per router: another router's session with a member does not make its address taken here.
   const members = useQuery({
-    queryKey: ['wizard-pdb-members', fabricId, dq],
-    queryFn: async () => unwrap(await api.GET('/api/fabrics/{id}/candidates', { params: { path: { id: fabricId! }, query: { q: dq || undefined, include_hidden: 'true', limit: 50 } as any } })) as Row,
+    queryKey: ['wizard-pdb-members', fabricId, s.router, dq],
+    queryFn: async () => unwrap(await api.GET('/api/fabrics/{id}/candidates', { params: { path: { id: fabricId! }, query: { q: dq || undefined, include_hidden: 'true', limit: 50, router: s.router ?? undefined } as any } })) as Row,
     enabled: fabricId !== null,
   });
   const search = useQuery({
@@ -367,9 +382,14 @@ function PeeringDbLookup({ s, set }: Omit<StepProps, 'errors'>) {
   });
   const rows: Row[] = fabricId !== null ? (members.data?.results ?? []) : Array.isArray(search.data) ? search.data : (search.data?.results ?? []);
   const pick = (r: Row) => {
-    const v4 = fabricId !== null ? (r.addresses ?? []).filter((a: Row) => a.family === 4 && !a.has_session).map((a: Row) => a.address) : [];
-    const v6 = fabricId !== null ? (r.addresses ?? []).filter((a: Row) => a.family === 6 && !a.has_session).map((a: Row) => a.address) : [];
-    set({ name: r.name, asn: String(r.asn), ipv4: v4[0] ?? '', ipv6: v6[0] ?? '', peeringdb_id: r.peeringdb_net_id ?? r.id ?? null, ...(r.irr_as_set && !s.irr_as_set ? { irr_as_set: r.irr_as_set } : {}) });
+    // Every address of the member on this exchange is offered; those without a session start checked.
+    const choices: Row[] = fabricId !== null ? (r.addresses ?? []) : [];
+    set({ name: r.name, asn: String(r.asn), choices, ...spread(choices.filter((a) => !a.has_session).map((a) => a.address), choices), peeringdb_id: r.peeringdb_net_id ?? r.id ?? null, ...(firstAsSet(r.irr_as_set) && !s.irr_as_set ? { irr_as_set: firstAsSet(r.irr_as_set)! } : {}) });
+  };
+  const checked = new Set([s.ipv4.trim(), s.ipv6.trim(), ...s.addresses].filter(Boolean));
+  const toggle = (address: string) => {
+    const next = s.choices.map((c) => c.address as string).filter((a) => (a === address ? !checked.has(a) : checked.has(a)));
+    set(spread(next, s.choices));
   };
   const err = members.error ?? search.error;
   return (
@@ -381,25 +401,26 @@ function PeeringDbLookup({ s, set }: Omit<StepProps, 'errors'>) {
         <table className="dt">
           <thead>
             <tr>
+              <th />
               <th>ASN</th>
               <th>Name</th>
               {fabricId !== null && <th>Addresses on this LAN</th>}
               <th>Policy</th>
-              <th />
             </tr>
           </thead>
           <tbody>
             {rows.map((r) => (
-              <tr key={r.asn} onDoubleClick={() => pick(r)}>
-                <td>AS{r.asn}</td>
-                <td>{r.name}</td>
-                {fabricId !== null && <td className="mono small">{(r.addresses ?? []).map((a: Row) => a.address + (a.has_session ? ' (session)' : '')).join(', ')}</td>}
-                <td>{r.policy ?? r.policy_general ?? '—'}</td>
-                <td>
-                  <Button size="compact-xs" variant="light" onClick={() => pick(r)}>
+              <tr key={r.asn} onDoubleClick={() => pick(r)} data-testid={`wizard-pdb-row-${r.asn}`}>
+                {/* First column: the Use button never scrolls out of sight behind long address lists. */}
+                <td style={{ position: 'sticky', left: 0, background: 'var(--mantine-color-body)', zIndex: 1 }}>
+                  <Button size="compact-xs" variant="light" onClick={() => pick(r)} data-testid={`wizard-pdb-use-${r.asn}`}>
                     Use
                   </Button>
                 </td>
+                <td>AS{r.asn}</td>
+                <td>{r.name}</td>
+                {fabricId !== null && <td className="mono small" style={{ whiteSpace: 'normal' }}>{(r.addresses ?? []).map((a: Row) => a.address + (a.has_session ? ' (session)' : '')).join(', ')}</td>}
+                <td>{r.policy ?? r.policy_general ?? '—'}</td>
               </tr>
             ))}
             {!rows.length && (
@@ -412,8 +433,41 @@ function PeeringDbLookup({ s, set }: Omit<StepProps, 'errors'>) {
           </tbody>
         </table>
       </div>
+      {s.choices.length > 0 && (
+        <Paper withBorder p="xs" data-testid="wizard-pdb-addresses">
+          <Text size="xs" fw={600} mb={4}>
+            {s.name} on {s.fabricRow?.name ?? 'this exchange'}: a session per checked address
+          </Text>
+          <Group gap="md">
+            {s.choices.map((c) => (
+              <Checkbox
+                key={c.address}
+                size="xs"
+                label={<span className="mono">{c.address}{c.has_session ? ' (has a session on this router)' : ''}</span>}
+                checked={checked.has(c.address)}
+                disabled={c.has_session}
+                onChange={() => toggle(c.address)}
+                data-testid={`wizard-pdb-address-${c.address}`}
+              />
+            ))}
+          </Group>
+        </Paper>
+      )}
     </Stack>
   );
+}
+
+/** The first valid AS-SET of PeeringDB's free-text field ("RIPE::AS-MTU RIPE::AS-MTU-V6" → RIPE::AS-MTU). */
+function firstAsSet(v: string | null | undefined): string | null {
+  return (v ?? '').split(/[\s,]+/).find((t) => t && ASSET.test(t)) ?? null;
+}
+
+/** Splits chosen addresses into the IPv4/IPv6 fields (first of each family) and the further ones. */
+function spread(chosen: string[], choices: Row[]): Pick<WizardState, 'ipv4' | 'ipv6' | 'addresses'> {
+  const fam = (a: string) => choices.find((c) => c.address === a)?.family ?? looksLikeIp(a);
+  const ipv4 = chosen.find((a) => fam(a) === 4) ?? '';
+  const ipv6 = chosen.find((a) => fam(a) === 6) ?? '';
+  return { ipv4, ipv6, addresses: chosen.filter((a) => a !== ipv4 && a !== ipv6) };
 }
 
 /** An existing peer ASN and one of its known IPs. */
@@ -425,7 +479,18 @@ function LocalPeerLookup({ s, set }: Omit<StepProps, 'errors'>) {
     queryFn: ({ signal }) => listResource('bgp-peers', { remote_asn: asnRow!.asn, limit: 200 }, signal),
     enabled: Boolean(asnRow),
   });
-  const ips = useMemo(() => [...new Set((peers.data?.results ?? []).map((p) => p.peer_ip as string))], [peers.data]);
+  // Known addresses, with what Create will do with each on the chosen router: wrap its BGP peer, or refuse.
+  const ips = useMemo(() => {
+    const out = new Map<string, { value: string; label: string; disabled: boolean }>();
+    for (const p of peers.data?.results ?? []) {
+      const here = s.router !== null && String(p.router.id) === s.router;
+      const prev = out.get(p.peer_ip);
+      if (prev && !here) continue;
+      const label = here ? (p.peering_session ? `${p.peer_ip} — has session #${p.peering_session} on ${p.router.name}` : `${p.peer_ip} — BGP peer on ${p.router.name} without a session: will be wrapped`) : `${p.peer_ip} — known on ${p.router.name}`;
+      out.set(p.peer_ip, { value: p.peer_ip, label, disabled: here && Boolean(p.peering_session) });
+    }
+    return [...out.values()];
+  }, [peers.data, s.router]);
   return (
     <SimpleGrid cols={2}>
       <RefSelect
@@ -445,7 +510,7 @@ function LocalPeerLookup({ s, set }: Omit<StepProps, 'errors'>) {
         data={ips}
         placeholder={asnRow ? (ips.length ? 'Choose a known address' : 'No known addresses; type one below') : 'Choose a peer first'}
         disabled={!asnRow}
-        onChange={(v) => v && set(looksLikeIp(v) === 6 ? { ipv6: v } : { ipv4: v })}
+        onChange={(v) => v && set(looksLikeIp(v) === 6 ? { ipv6: v, choices: [], addresses: [] } : { ipv4: v, choices: [], addresses: [] })}
         data-testid="wizard-local-ip"
       />
     </SimpleGrid>
@@ -488,7 +553,7 @@ function StepAsSet({ s, set, errors, irr }: StepProps & { irr: boolean }) {
         if (r.known.length || r.prefix_lists.length) setKnown({ ok: true, text: `Known to Peerdesk: ${r.known.map((a: Row) => `AS${a.asn} ${a.name}`).join(', ') || 'no peer ASN'}${r.prefix_lists.length ? `; ${r.prefix_lists.length} IRR prefix list(s): ${r.prefix_lists.map((l: Row) => l.name).join(', ')}` : ''}.` });
         else setKnown({ ok: false, text: `${asSet} is not known to Peerdesk yet.${irr ? ' Use Import to build its prefix lists from the IRR.' : ''}` });
       } catch (err) {
-        setKnown({ ok: false, text: (err as Error).message });
+        setKnown({ ok: false, text: irrErrorText((err as Error).message) });
       }
     })();
     // The button is done when the local answer is; the IRR report shows up below when it arrives.
@@ -514,7 +579,7 @@ function StepAsSet({ s, set, errors, irr }: StepProps & { irr: boolean }) {
         set({ irrImport: true });
       }
     } catch (err) {
-      setKnown({ ok: false, text: (err as Error).message });
+      setKnown({ ok: false, text: irrErrorText((err as Error).message) });
     } finally {
       setBusy(null);
     }
@@ -559,7 +624,7 @@ function StepAsSet({ s, set, errors, irr }: StepProps & { irr: boolean }) {
       )}
       {irrError && (
         <Alert color="red" variant="light" p="xs" data-testid="wizard-irr-error">
-          IRR check failed: {irrError}
+          IRR check failed: {irrErrorText(irrError)}
         </Alert>
       )}
       {imported && <ImportResult r={imported} />}
@@ -590,11 +655,12 @@ function StepConfirm({ s, error }: { s: WizardState; error: unknown }) {
     ['Peer', `${s.name} (AS${s.asn})`],
     ['Peer IPv4', s.ipv4 || '—'],
     ['Peer IPv6', s.ipv6 || '—'],
+    ...(s.addresses.length ? ([['Further addresses', <span className="mono">{s.addresses.join(', ')}</span>]] as [string, React.ReactNode][]) : []),
     ['AS-SET', s.irr_as_set ? `${s.irr_as_set}${s.irrImport ? ' (imported from the IRR after create)' : ''}` : '—'],
     ['Service reference', s.service_reference || '—'],
     ['Notes', s.notes || '—'],
   ];
-  const count = [s.ipv4, s.ipv6].filter((x) => x.trim()).length;
+  const count = new Set([s.ipv4.trim(), s.ipv6.trim(), ...s.addresses].filter(Boolean)).size;
   return (
     <Stack gap="sm">
       {error ? <ErrorBox error={error} /> : null}

@@ -1,13 +1,13 @@
 // The home page: every peering session with live state, prefixes vs max, Refresh and bulk actions.
 import { useState } from 'react';
-import { Button, Tooltip } from '@mantine/core';
+import { Alert, Button, Tooltip } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, listResource, unwrap, type Row } from '../api/client';
 import { DataTable, type Column, type FilterDef } from '../components/DataTable';
 import { RelationshipBadge, StateWithSince } from '../components/badges';
 import { asText } from '../components/format';
-import { useConfirm } from '../components/confirm';
+import { useConfirm, type ConfirmOptions } from '../components/confirm';
 import { unavailableText } from '../components/Unavailable';
 import { Link, navigate } from '../app/router';
 import { useCapabilities, useMe, roleAtLeast } from '../app/session';
@@ -32,7 +32,14 @@ const dash = <span className="muted">—</span>;
 export const SESSION_LIST_COLUMNS: Column[] = [
   col('id', 'ID', (r) => r.id, { sort: 'id', hidden: true, width: 50 }),
   col('router', 'Router', (r) => <ObjLink res="routers" id={r.router.id}>{r.router.name}</ObjLink>, { sort: 'router', csv: (r) => r.router.name }),
-  col('local_ip', 'Source', (r) => (r.local_ip ? <span className="mono">{r.local_ip}</span> : dash)),
+  col('local_ip', 'Source', (r) =>
+    r.local_ip && !r.warnings?.length ? (
+      <span className="mono">{r.local_ip}</span>
+    ) : (
+      <span className="warn-cell" title={(r.warnings ?? []).join('\n') || 'no source address'} data-testid="source-warning">
+        ⚠ {r.local_ip ? <span className="mono">{r.local_ip}</span> : 'none'}
+      </span>
+    ), { csv: (r) => r.local_ip ?? '' }),
   col('peer', 'Peer', (r) => (
     <Link to={`/peer-asns/${r.peer_asn.id}`}>
       {r.peer_asn.name} <span className="muted">{asText(r.peer_asn.asn)}</span>
@@ -61,6 +68,7 @@ export const SESSION_FILTERS: FilterDef[] = [
   { name: 'state', label: 'State', kind: 'multi', options: STATES, width: 150 },
   { name: 'fabric', label: 'Exchange', kind: 'ref', ref: 'fabrics', width: 140 },
   { name: 'router', label: 'Router', kind: 'ref', ref: 'routers', width: 130 },
+  { name: 'has_source', label: 'Has source', kind: 'bool', width: 110 },
 ];
 
 /** Admin up/down for sessions (shared by the list and the session page). */
@@ -75,6 +83,22 @@ export async function setAdmin(ids: number[], enabled: boolean): Promise<Row[]> 
 /** Deletes sessions, optionally with their BGP peers. */
 export async function deleteSessions(ids: number[], withPeers: boolean): Promise<void> {
   unwrap(await api.POST('/api/peering-sessions/bulk-delete/', { body: { ids, delete_bgp_peers: withPeers } }));
+}
+
+/** The delete dialog: exactly what goes, and that the routers are not changed (yet). */
+export function deleteSessionsDialog(count: number, what: string): ConfirmOptions {
+  const n = (k: number, one: string, many: string) => `${k} ${k === 1 ? one : many}`;
+  return {
+    title: count === 1 ? 'Delete this session?' : `Delete ${count} sessions?`,
+    message: `${what} The routers are not changed: their running BGP configuration stays until a config without ${count === 1 ? 'this peer' : 'these peers'} is deployed. This cannot be undone (the change log keeps the old values).`,
+    confirmLabel: 'Delete',
+    checkbox: count === 1 ? 'Also delete the BGP peer this session wraps' : 'Also delete the BGP peers these sessions wrap',
+    checkboxDefault: true,
+    checkboxHint: (checked) =>
+      checked
+        ? `Deletes ${n(count, 'session', 'sessions')} and ${n(count, 'BGP peer', 'BGP peers')} from Peerdesk.`
+        : `Deletes ${n(count, 'session', 'sessions')} only; ${count === 1 ? 'its BGP peer stays' : 'their BGP peers stay'} in Peerdesk without a session (BGP peers → Has session: no), ready to wrap again.`,
+  };
 }
 
 export const ADMIN_TOOLTIP = 'In this release Admin Up/Down only flips the BGP peer’s enabled flag in Peerdesk; pushing it to the router arrives with the router drivers.';
@@ -136,6 +160,7 @@ export function SessionsListPage() {
     <>
       {dialog}
       <PageHeader title="Sessions" subtitle="Peering sessions with live BGP state" />
+      <NoSourceBanner />
       <DataTable
         id="sessions"
         queryKey={['list', 'peering-sessions']}
@@ -176,7 +201,7 @@ export function SessionsListPage() {
                   label: 'Delete',
                   color: 'red',
                   run: async (ids) => {
-                    const r = await ask({ title: `Delete ${ids.length} session(s)?`, message: 'The sessions are removed from Peerdesk. This cannot be undone.', confirmLabel: 'Delete', checkbox: 'Also remove from the router (delete the BGP peers)' });
+                    const r = await ask(deleteSessionsDialog(ids.length, `${ids.length} selected session${ids.length === 1 ? '' : 's'}.`));
                     if (r.ok) await run(`Deleted ${ids.length} session(s)`, () => deleteSessions(ids, r.checked));
                   },
                 },
@@ -185,5 +210,19 @@ export function SessionsListPage() {
         }
       />
     </>
+  );
+}
+
+/** Warns when sessions have no source address (their rendered config would lack one). */
+function NoSourceBanner() {
+  const q = useQuery({ queryKey: ['list', 'peering-sessions', 'no-source'], queryFn: ({ signal }) => listResource('peering-sessions', { has_source: 'false', limit: 1, brief: 1 }, signal), refetchInterval: 60_000 });
+  const count = q.data?.count ?? 0;
+  if (!count) return null;
+  return (
+    <Alert color="orange" variant="light" p="xs" mb="xs" data-testid="no-source-banner">
+      ⚠ {count} session{count === 1 ? ' has' : 's have'} no source address: add our address on the LAN to the router's connection (a connection may carry both IPv4 and IPv6), then set it on the BGP peer.{' '}
+      {/* A full load: the table reads its filters from the URL when it mounts. */}
+      <a href="/?has_source=false">Show {count === 1 ? 'it' : 'them'}</a>
+    </Alert>
   );
 }

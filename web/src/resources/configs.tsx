@@ -5,7 +5,7 @@ import { BoolBadge, RelationshipBadge, StateWithSince, StatusBadge, colourOf } f
 import { asText, fmtTime } from '../components/format';
 import { Link } from '../app/router';
 import type { FieldSpec, ResourceConfig } from './types';
-import { PeerAsnPeeringDb, RouterStateSummary, RouterDeployments, FabricPeeringDb, PeerAsnRequests, PeerAsnIrr, PeeringOpportunities, PrefixListVersions } from './panels';
+import { PeerAsnPeeringDb, RouterStateSummary, RouterDeployments, FabricPeeringDb, PeerAsnRequests, PeerAsnIrr, PeeringOpportunities, PrefixListVersions, BgpPeerSession, NetworkWarnings } from './panels';
 
 const STATUS = ['active', 'planned', 'maintenance', 'disabled', 'decommissioned'].map((v) => ({ value: v, label: v }));
 const FAMILY = [
@@ -16,7 +16,7 @@ const FAMILY = [
 export const REF_TARGET: Record<string, string> = {
   router: 'routers', fabric: 'fabrics', network: 'peering-networks', peer_group: 'peer-groups', platform: 'platforms', bgp_peer: 'bgp-peers',
   peer_asn: 'peer-asns', relationship: 'relationships', bfd_profile: 'bfd-profiles', import_policy: 'routing-policies', export_policy: 'routing-policies',
-  prefix_list_in: 'prefix-lists', prefix_list_out: 'prefix-lists', peering_session: 'peering-sessions',
+  prefix_list_in: 'prefix-lists', prefix_list_out: 'prefix-lists', peering_session: 'peering-sessions', config_template: 'templates',
 };
 
 /** A link to an object. */
@@ -183,6 +183,7 @@ const networks: ResourceConfig = {
     col('vlan', 'VLAN', text('vlan'), { sort: 'vlan' }),
     col('status', 'Status', (r) => <StatusBadge status={r.status} />),
     col('session_count', 'Sessions', (r) => r.session_count, { align: 'right' }),
+    col('sessions_without_source', 'No source', (r) => (r.sessions_without_source ? <span className="warn-cell" title={(r.warnings ?? []).join('\n')}>⚠ {r.sessions_without_source}</span> : ''), { align: 'right', csv: (r) => r.sessions_without_source ?? 0 }),
     col('route_server_asn', 'RS ASN', (r) => (r.route_server_asn ? asText(r.route_server_asn) : '—'), { hidden: true }),
     col('mtu', 'MTU', text('mtu'), { hidden: true }),
     col('peeringdb_ixlan_id', 'PeeringDB LAN', text('peeringdb_ixlan_id'), { hidden: true }),
@@ -206,6 +207,8 @@ const networks: ResourceConfig = {
     descField,
   ],
   show: { status: (r) => <StatusBadge status={r.status} /> },
+  hideOnDetail: ['warnings'],
+  panels: (r) => <NetworkWarnings row={r} />,
   related: (r) => [
     { title: 'Sessions', res: 'peering-sessions', fixed: { network: r.id } },
     { title: 'Connections', res: 'peering-connections', fixed: { network: r.id }, addQuery: `network=${r.id}` },
@@ -233,8 +236,8 @@ const connections: ResourceConfig = {
     { name: 'network', label: 'Network', kind: 'ref', ref: 'peering-networks', required: true, refLabel: (n) => `${n.fabric?.name} · ${n.name} (${n.prefix})` },
     routerField,
     { name: 'interface', label: 'Interface', kind: 'text', required: true },
-    { name: 'ipv4_address', label: 'Local IPv4 address', kind: 'ip', emptyAs: 'null' },
-    { name: 'ipv6_address', label: 'Local IPv6 address', kind: 'ip', emptyAs: 'null' },
+    { name: 'ipv4_address', label: 'Local IPv4 address', kind: 'ip', emptyAs: 'null', help: "ours on the fabric's IPv4 LAN" },
+    { name: 'ipv6_address', label: 'Local IPv6 address', kind: 'ip', emptyAs: 'null', help: "ours on the fabric's IPv6 LAN (one connection may carry both)" },
     statusField,
     descField,
   ],
@@ -249,7 +252,7 @@ const sessionsCfg: ResourceConfig = {
   columns: sessionColumns,
   filters: [],
   fields: [
-    { name: 'bgp_peer', label: 'BGP peer', kind: 'ref', ref: 'bgp-peers', required: true, createOnly: true, refLabel: (p) => `${p.router?.name} ${p.peer_ip} AS${p.remote_asn}`, refQuery: () => ({ has_session: 'false' }), help: 'a BGP peer without a session (each peer has at most one)' },
+    { name: 'bgp_peer', label: 'BGP peer', kind: 'ref', ref: 'bgp-peers', required: true, createOnly: true, refLabel: (p) => `${p.router?.name} ${p.peer_ip} AS${p.remote_asn}`, refQuery: () => ({ has_session: 'false' }), help: 'a BGP peer without a session (each peer has at most one); its remote AS needs a peer ASN' },
     { name: 'relationship', label: 'Relationship (type)', kind: 'ref', ref: 'relationships', emptyAs: 'null' },
     { name: 'network', label: 'Exchange network', kind: 'ref', ref: 'peering-networks', emptyAs: 'null', refLabel: (n) => `${n.fabric?.name} · ${n.name} (${n.prefix})`, help: 'empty = No Exchange' },
     { name: 'service_reference', label: 'Service reference', kind: 'text', emptyAs: 'null' },
@@ -303,6 +306,7 @@ const routers: ResourceConfig = {
     { name: 'local_asn', label: 'Local ASN', kind: 'asn', required: true },
     { name: 'router_id', label: 'Router-ID', kind: 'ip', emptyAs: 'null', help: 'an IPv4 address' },
     statusField,
+    { name: 'config_template', label: 'Config template', kind: 'ref', ref: 'templates', emptyAs: 'null', help: 'rendered for this router by Config Manager and render-config' },
     { name: 'polling_enabled', label: 'Poll BGP state', kind: 'bool' },
     descField,
   ],
@@ -407,6 +411,7 @@ const bgpPeers: ResourceConfig = {
     descField,
   ],
   hideOnDetail: ['password'],
+  panels: (r) => <BgpPeerSession row={r} />,
   show: {
     state: (r) => <StateWithSince state={r.enabled ? r.state : 'admin-down'} since={r.state_since} />,
     status: (r) => <StatusBadge status={r.status} />,

@@ -23,7 +23,7 @@ export const FabricPeeringDb = ({ row }: { row: Row }) => later(<LazyFabricPeeri
 /** Where this peer ASN could be peered with. */
 export const PeeringOpportunities = ({ row }: { row: Row }) => later(<LazyOpportunities row={row} />);
 import { useCapabilities } from '../app/session';
-import { Link } from '../app/router';
+import { Link, navigate } from '../app/router';
 import { Unavailable } from '../components/Unavailable';
 import { StateBadge } from '../components/badges';
 import { fmtTime } from '../components/format';
@@ -161,5 +161,52 @@ export function RouterDeployments({ row }: { row: Row }) {
     <Panel title="Last deployments">
       {caps.templates && caps.drivers ? <Text size="sm">See <Link to="/deployments">Deployments</Link>.</Text> : <Unavailable cap={caps.templates ? 'drivers' : 'templates'} what="Deployments" />}
     </Panel>
+  );
+}
+
+/** The BGP peer's session, or "wrap this BGP peer" when it has none (the first seed's step 4). */
+export function BgpPeerSession({ row }: { row: Row }) {
+  if (row.peering_session) {
+    return (
+      <Panel title="Peering session">
+        <Text size="sm">
+          Wrapped by <Link to={`/peering-sessions/${row.peering_session}`}>session #{row.peering_session}</Link> (each BGP peer has at most one).
+        </Text>
+      </Panel>
+    );
+  }
+  return (
+    <Panel title="Peering session">
+      <Group justify="space-between" data-testid="bgp-peer-unwrapped">
+        <Text size="sm">This BGP peer has no peering session: it has no relationship, exchange or service reference, and the session list does not show it.</Text>
+        <Button size="xs" onClick={() => navigate(`/peering-sessions/wrap?bgp_peer=${row.id}`)} data-testid="wrap-bgp-peer">
+          Wrap this BGP peer in a session
+        </Button>
+      </Group>
+    </Panel>
+  );
+}
+
+/** The network's warnings: sessions without a source address, routers without a connection here. */
+export function NetworkWarnings({ row }: { row: Row }) {
+  if (!row.warnings?.length) return null;
+  return (
+    <Paper withBorder p="sm" className="panel" data-testid="network-warnings">
+      <Text size="sm" c="orange.8" fw={600}>
+        ⚠ Sessions on this network
+      </Text>
+      <ul style={{ margin: '4px 0 0', paddingLeft: 18 }}>
+        {row.warnings.map((w: string) => (
+          <li key={w}>
+            <Text size="sm" span>
+              {w}
+            </Text>
+          </li>
+        ))}
+      </ul>
+      <Text size="xs" c="dimmed" mt={4}>
+        Add our address on this LAN to the router's connection (one connection may carry both IPv4 and IPv6), then set it as the BGP peer's source IP.
+      </Text>
+    </Paper>
   );
 }

@@ -1,0 +1,161 @@
+// Poll benchmark (issue #9): 10 BIRD 2 daemons on loopback (127.0.3.101–110), 100 BGP neighbours each
+// (1,000 sessions; they need not be up: towards 127.0.3.150–249, where nothing listens), all known to Peerdesk.
+// Figures: wall time and peak RSS of one full poll (all routers, PEERDESK_POLL_CONCURRENCY), and the
+// ratio to the slowest single router's poll. Goal: ratio ≤ 1.5 (concurrent, not the sum), RSS < 300 MiB.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { openDb } from '../src/platform/db.ts';
+import { migrateToLatest } from '../src/db/migrate.ts';
+import { parseIp } from '../src/platform/ip.ts';
+import { SecretBox } from '../src/platform/crypto.ts';
+import { pollRouters } from '../src/polling/poll.service.ts';
+import { pollConcurrency } from '../src/polling/router-access.ts';
+
+const ROUTERS = 10;
+const PER_ROUTER = 100;
+const PORT = Number(process.env.BENCH_POLL_PORT ?? 21990);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+
+function birdConf(i: number, dir: string): string {
+  const me = `127.0.3.${101 + i}`;
+  const protocols = Array.from({ length: PER_ROUTER }, (_, j) => `protocol bgp n${j} from peer { neighbor 127.0.3.${150 + j} port ${PORT} as ${65000 + j}; description "bench neighbour ${j}"; }`);
+  return `router id ${me};
+log "${join(dir, `bird${i}.log`)}" { warning, error, fatal };
+timeformat protocol iso long;
+protocol device {}
+template bgp peer {
+  local ${me} port ${PORT} as ${64600 + i};
+  multihop 2;
+  strict bind yes;
+  connect retry time 60;
+  error wait time 60, 300;
+  ipv4 { import all; export none; };
+}
+${protocols.join('\n')}
+`;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Runs the benchmark and returns its figures. */
+export async function run(): Promise<Record<string, unknown>> {
+  const bird = ['/usr/sbin/bird', '/usr/bin/bird'].find((p) => {
+    try {
+      execFileSync('test', ['-x', p]);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  if (!bird) throw new Error('bird not installed (Debian package bird2)');
+  const dir = mkdtempSync(join(tmpdir(), 'pd-pollbench-'));
+  chmodSync(dir, 0o755);
+  const children: ChildProcess[] = [];
+  const dbFile = join(dir, 'bench.db');
+  process.env.PEERDESK_SOCKET_DIRS = dir;
+  try {
+    for (let i = 0; i < ROUTERS; i++) {
+      writeFileSync(join(dir, `bird${i}.conf`), birdConf(i, dir));
+      children.push(spawn(bird, ['-f', '-c', join(dir, `bird${i}.conf`), '-s', join(dir, `bird${i}.ctl`), '-P', join(dir, `bird${i}.pid`)], { stdio: 'ignore' }));
+    }
+    // Wait (bounded) until every control socket answers.
+    const ready = async (i: number) => {
+      for (let k = 0; k < 150; k++) {
+        try {
+          execFileSync('birdc', ['-s', join(dir, `bird${i}.ctl`), 'show', 'status'], { stdio: 'ignore', timeout: 5000 });
+          return;
+        } catch {
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+      throw new Error(`bird ${i} did not start`);
+    };
+    for (let i = 0; i < ROUTERS; i++) await ready(i);
+
+    const db = await openDb(`sqlite:${dbFile}`);
+    await migrateToLatest(db);
+    const t = new Date().toISOString();
+    const stamp = { created_at: t, updated_at: t, version: 1 };
+    const platform = await db.insertInto('platforms').values({ name: 'BIRD 2', slug: 'bird2', driver: 'bird2', ...stamp }).returning('id').executeTakeFirstOrThrow();
+    const routerIds: number[] = [];
+    for (let i = 0; i < ROUTERS; i++) {
+      const r = await db.insertInto('routers').values({ name: `bench${String(i).padStart(2, '0')}`, hostname: `unix:${join(dir, `bird${i}.ctl`)}`, platform_id: platform.id, local_asn: 64600 + i, status: 'active', polling_enabled: true, ...stamp }).returning('id').executeTakeFirstOrThrow();
+      routerIds.push(Number(r.id));
+      const peers = Array.from({ length: PER_ROUTER }, (_, j) => {
+        const ip = parseIp(`127.0.3.${150 + j}`)!;
+        return { router_id: Number(r.id), vrf: '', name: `n${j}`, peer_ip: ip.text, peer_ip_key: ip.key, family: 4, local_asn: 64600 + i, remote_asn: 65000 + j, enabled: true, status: 'active', ttl_security: false, state: 'unknown', ...stamp };
+      });
+      await db.insertInto('bgp_peers').values(peers).execute();
+    }
+    const secrets = new SecretBox('bench-secret-bench-secret-bench-secret');
+    const signal = new AbortController().signal;
+
+    // First full poll: every peer changes from unknown (all writes and events).
+    let start = performance.now();
+    const first = await pollRouters(db, routerIds, { secrets, signal });
+    const firstMs = performance.now() - start;
+    if (first.failed) throw new Error(`poll failed: ${JSON.stringify(first.routers.filter((r) => !r.ok))}`);
+
+    // Steady state: each router alone, then all together, several rounds.
+    const singles: number[][] = routerIds.map(() => []);
+    const fulls: number[] = [];
+    const inFull: number[] = [];
+    const cpuFull: number[] = [];
+    const cpuSingles: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      let cpu = process.cpuUsage();
+      for (const [i, id] of routerIds.entries()) {
+        start = performance.now();
+        const r = await pollRouters(db, [id], { secrets, signal });
+        singles[i]!.push(performance.now() - start);
+        if (r.failed) throw new Error(`router ${id} failed: ${r.routers[0]?.error}`);
+      }
+      const c1 = process.cpuUsage(cpu);
+      cpuSingles.push((c1.user + c1.system) / 1000);
+      cpu = process.cpuUsage();
+      start = performance.now();
+      const all = await pollRouters(db, routerIds, { secrets, signal });
+      fulls.push(performance.now() - start);
+      const c2 = process.cpuUsage(cpu);
+      cpuFull.push((c2.user + c2.system) / 1000);
+      inFull.push(Math.max(...all.routers.map((r) => r.duration_ms)));
+      if (all.routers.reduce((a, r) => a + r.peers, 0) !== ROUTERS * PER_ROUTER) throw new Error('not every peer was polled');
+    }
+    const singleMedians = singles.map(median);
+    const slowest = Math.max(...singleMedians);
+    const full = median(fulls);
+    const states = await db.selectFrom('bgp_peers').select('state').select((eb) => eb.fn.countAll().as('c')).groupBy('state').execute();
+    const rssMiB = process.resourceUsage().maxRSS / 1024;
+    await db.destroy();
+    return {
+      routers: ROUTERS,
+      sessions: ROUTERS * PER_ROUTER,
+      concurrency: pollConcurrency(),
+      rounds: ROUNDS,
+      first_full_poll_ms: Math.round(firstMs),
+      first_poll_events: first.routers.reduce((a, r) => a + r.changed, 0),
+      full_poll_ms: Math.round(full),
+      slowest_single_router_ms: Math.round(slowest),
+      sum_of_single_routers_ms: Math.round(singleMedians.reduce((a, b) => a + b, 0)),
+      slowest_router_within_full_poll_ms: median(inFull),
+      // Peerdesk's own CPU (parse + database) per full poll, and for the ten single polls together:
+      // on loopback the daemons answer in milliseconds, so a full poll is bound by CPU, not by waiting.
+      cpu_ms_full_poll: Math.round(median(cpuFull)),
+      cpu_ms_sum_single_polls: Math.round(median(cpuSingles)),
+      cores: (await import('node:os')).availableParallelism(),
+      load_avg_1m: Math.round((await import('node:os')).loadavg()[0]! * 100) / 100,
+      ratio_full_to_slowest: Math.round((full / slowest) * 100) / 100,
+      goal_ratio: 1.5,
+      peak_rss_mib: Math.round(rssMiB),
+      goal_rss_mib: 300,
+      states: Object.fromEntries(states.map((s: any) => [s.state, Number(s.c)])),
+    };
+  } finally {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? null : new Promise((r) => c.once('exit', r)))));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,135 @@
+// Parses BIRD 2's `show protocols all` (control socket replies or birdc output) into neighbour states.
+import { parseIp } from '../../platform/ip.ts';
+import type { BgpState, FamilyCounts, PeerState } from '../driver.types.ts';
+import type { BirdLine } from '../transports/bird-socket.ts';
+
+const STATES: Record<string, BgpState> = { idle: 'idle', connect: 'connect', active: 'active', opensent: 'opensent', openconfirm: 'openconfirm', established: 'established', close: 'idle', down: 'idle' };
+
+// BIRD's channel names → Peerdesk afi_safi names.
+const FAMILIES: Record<string, string> = { ipv4: 'ipv4-unicast', ipv6: 'ipv6-unicast', 'ipv4-mc': 'ipv4-multicast', 'ipv6-mc': 'ipv6-multicast', 'vpn4-mpls': 'ipv4-vpn', 'vpn6-mpls': 'ipv6-vpn', flow4: 'ipv4-flowspec', flow6: 'ipv6-flowspec', 'ipv4-mpls': 'ipv4-labeled-unicast', 'ipv6-mpls': 'ipv6-labeled-unicast' };
+
+// BIRD's words for Cease subcodes (RFC 4486) → the NOTIFICATION names FRR and the RFC use.
+const CEASE: Record<string, string> = {
+  'maximum number of prefixes reached': 'Maximum Number of Prefixes Reached',
+  'administrative shutdown': 'Administrative Shutdown',
+  'peer de-configured': 'Peer De-configured',
+  'administrative reset': 'Administrative Reset',
+  'connection rejected': 'Connection Rejected',
+  'other configuration change': 'Other Configuration Change',
+  'connection collision resolution': 'Connection Collision Resolution',
+  'out of resources': 'Out of Resources',
+  'hard reset': 'Hard Reset',
+};
+
+/** BIRD's `Last error:` text in Peerdesk's words ("Cease/Administrative Shutdown (received)", "max-prefix exceeded", …). */
+export function birdDownReason(text: string): string | null {
+  const t = text.trim();
+  if (!t) return null;
+  const m = /^(Received|BGP Error|Error|Socket|Automatic shutdown|Kernel error):\s*(.*)$/.exec(t);
+  const kind = m?.[1] ?? '';
+  const body = (m?.[2] ?? t).trim();
+  if (kind === 'Socket') return `peer unreachable (${body})`;
+  if (kind === 'Automatic shutdown' && /route limit/i.test(body)) return 'max-prefix exceeded';
+  const dir = kind === 'Received' ? ' (received)' : kind === 'BGP Error' ? ' (sent)' : '';
+  const [head, ...rest] = body.split(/:\s+/);
+  const detail = rest.length ? `: ${rest.join(': ')}` : '';
+  const cease = CEASE[head.toLowerCase()];
+  if (cease) return cease === 'Maximum Number of Prefixes Reached' && kind !== 'Received' ? 'max-prefix exceeded' : `Cease/${cease}${dir}${detail}`;
+  if (/^hold timer expired$/i.test(head)) return `Hold Timer Expired${dir}`;
+  return t;
+}
+
+/**
+ * BIRD prints protocol times in the router's local time ("2026-11-30 03:30:01", "03:30:01.123" for
+ * today, or a date). Read them as the Peerdesk server's local time (right for local sockets).
+ */
+export function birdTimeToIso(text: string, now = new Date()): string | null {
+  const t = text.trim();
+  let m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?)?$/.exec(t);
+  if (m) {
+    const d = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0), Number((m[7] ?? '0').padEnd(3, '0').slice(0, 3)));
+    return Number.isNaN(d.getTime()) ? null : d.toISOString();
+  }
+  m = /^(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?$/.exec(t);
+  if (m) {
+    const d = new Date(now.getFullYear(), now.getMonth(), now.getDate(), Number(m[1]), Number(m[2]), Number(m[3]), Number((m[4] ?? '0').padEnd(3, '0').slice(0, 3)));
+    // A time of day later than now belongs to yesterday.
+    if (d.getTime() > now.getTime() + 60_000) d.setDate(d.getDate() - 1);
+    return d.toISOString();
+  }
+  return null;
+}
+
+/** A BGP protocol of BIRD with the neighbour it runs. */
+export interface BirdBgpProtocol {
+  /** BIRD's protocol name (what `disable`/`enable` take). */
+  name: string;
+  peer: PeerState;
+}
+
+/** Reply lines as text: the code prefix is gone; detail lines stay indented as BIRD sends them. */
+function asText(lines: (string | BirdLine)[]): string[] {
+  return lines.map((l) => (typeof l === 'string' ? l.replace(/^\d{4}[ -]/, '') : l.text));
+}
+
+/** Parses `show protocols all` into the BGP protocols with their neighbour state. */
+export function parseBirdBgpProtocols(lines: (string | BirdLine)[], now = new Date()): BirdBgpProtocol[] {
+  const out: BirdBgpProtocol[] = [];
+  type Cur = { name: string; peer: PeerState; tableState: string; bgpState: string | null; message: string | null; channels: { name: string; imported: number; filtered: number; exported: number }[] };
+  let cur: Cur | null = null;
+  let channel: string | null = null;
+  const flush = () => {
+    if (!cur) return;
+    const c: Cur = cur;
+    cur = null;
+    if (!c.peer.peer_ip) return;
+    const families: FamilyCounts[] = c.channels.map((ch) => ({ afi_safi: FAMILIES[ch.name] ?? ch.name, received: ch.imported + ch.filtered, accepted: ch.imported, advertised: ch.exported }));
+    const total = (k: 'received' | 'accepted' | 'advertised') => (families.length ? families.reduce((a, f) => a + (f[k] ?? 0), 0) : null);
+    // A BGP protocol is `down` only when disabled (config `disabled` or the `disable` command).
+    const adminDown = c.tableState === 'down';
+    const state: BgpState = adminDown ? 'admin-down' : c.bgpState ? (STATES[c.bgpState.toLowerCase()] ?? 'unknown') : c.tableState === 'up' ? 'established' : 'unknown';
+    // The `Message:` of a disabled protocol is the operator's shutdown message (`disable NAME "…"`).
+    const lastError = adminDown ? `Administrative shutdown${c.message ? `: "${c.message}"` : ''}` : c.peer.last_error;
+    out.push({ name: c.name, peer: { ...c.peer, last_error: lastError, state, admin_down: adminDown, families, prefixes_received: total('received'), prefixes_accepted: total('accepted'), prefixes_advertised: total('advertised') } });
+  };
+  for (const raw of asText(lines)) {
+    if (raw && !raw.startsWith(' ')) {
+      // Protocol row: Name Proto Table State Since Info (Since is a date and/or time).
+      const row = /^(\S+)\s+(\S+)\s+(\S+)\s+(up|down|start|flush|stop)\s+(\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}:\d{2}(?:\.\d+)?)?|\d{2}:\d{2}:\d{2}(?:\.\d+)?)\s*(.*)$/.exec(raw);
+      flush();
+      channel = null;
+      if (!row || row[2] !== 'BGP') continue;
+      cur = {
+        name: row[1],
+        tableState: row[4],
+        bgpState: null,
+        message: null,
+        channels: [],
+        peer: { vrf: null, peer_ip: '', remote_asn: null, local_asn: null, local_ip: null, description: null, state: 'unknown', admin_down: false, since: birdTimeToIso(row[5], now), prefixes_received: null, prefixes_accepted: null, prefixes_advertised: null, families: [], last_error: null },
+      };
+      continue;
+    }
+    if (!cur) continue;
+    const c: Cur = cur;
+    const line = raw.trim();
+    let m: RegExpExecArray | null;
+    if ((m = /^BGP state:\s+(\S+)/.exec(line))) c.bgpState = m[1];
+    else if ((m = /^Neighbor address:\s+([^%\s]+)/.exec(line))) c.peer.peer_ip = parseIp(m[1])?.text ?? '';
+    else if ((m = /^Neighbor AS:\s+(\d+)/.exec(line))) c.peer.remote_asn = Number(m[1]);
+    else if ((m = /^Local AS:\s+(\d+)/.exec(line))) c.peer.local_asn = Number(m[1]);
+    else if ((m = /^Source address:\s+(\S+)/.exec(line))) c.peer.local_ip = parseIp(m[1])?.text ?? null;
+    else if ((m = /^Description:\s+(.*)$/.exec(line))) c.peer.description = m[1].trim() || null;
+    else if ((m = /^Last error:\s+(.*)$/.exec(line))) c.peer.last_error = birdDownReason(m[1]);
+    else if ((m = /^Message:\s+(.*)$/.exec(line))) c.message = m[1].trim() || null;
+    else if ((m = /^VRF:\s+(\S+)/.exec(line))) c.peer.vrf = m[1] === 'default' ? null : m[1];
+    else if ((m = /^Channel (\S+)/.exec(line))) channel = m[1];
+    else if (channel && (m = /^Routes:\s+(\d+) imported,(?: (\d+) filtered,)? (\d+) exported/.exec(line))) c.channels.push({ name: channel, imported: Number(m[1]), filtered: Number(m[2] ?? 0), exported: Number(m[3]) });
+  }
+  flush();
+  return out;
+}
+
+/** Parses `show protocols all` into one state per BGP neighbour. */
+export function parseBirdProtocols(lines: (string | BirdLine)[], now = new Date()): PeerState[] {
+  return parseBirdBgpProtocols(lines, now).map((p) => p.peer);
+}
