@@ -2,11 +2,12 @@
 //   version: `peerdesk --version` vs `node -e 0` (same Node binary)             goal ≤ 1.5×
 //   irr:     `peerdesk irr expand` of a ~77k-prefix AS-SET vs `bgpq4`, same IRR server   goal ≤ 1.0×
 //   render:  `peerdesk render --template-file --context-file` vs Python Jinja2           goal ≤ 0.3×
-// Runs are interleaved (A B A B …) so a busy machine slows both sides alike; figures are medians.
+// Runs are interleaved (A B A B …) so a busy machine slows both sides alike; figures are medians of wall
+// time (the goals) and, where GNU time exists, of CPU time (steadier when other work shares the cores).
 // dist/ is built first when stale, and each scenario also runs the TypeScript sources and without the
 // compile cache, to show what each measure is worth.
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,17 +27,23 @@ interface Cmd {
 
 interface Timed {
   times: number[];
+  cpu: number[];
   stdout: string;
 }
 
-/** One whole process, asynchronously (the IRR server lives in this process); its wall time in ms. */
-function runOnce(c: Cmd): Promise<{ ms: number; stdout: string }> {
+// GNU time reports each process's user+system CPU: on a busy machine that is steadier than wall time.
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+
+/** One whole process, asynchronously (the IRR server lives in this process); wall and CPU time in ms. */
+function runOnce(c: Cmd): Promise<{ ms: number; cpu: number; stdout: string }> {
+  const [cmd, args] = TIME ? [TIME, ['-f', '\n@cpu %U %S', c.cmd, ...c.args]] : [c.cmd, c.args];
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    execFile(c.cmd, c.args, { env: { ...process.env, ...c.env }, maxBuffer: 512 << 20, encoding: 'utf8' }, (err, stdout, stderr) => {
+    execFile(cmd, args, { env: { ...process.env, ...c.env }, maxBuffer: 512 << 20, encoding: 'utf8' }, (err, stdout, stderr) => {
       const ms = performance.now() - t0;
+      const m = /\n@cpu (\S+) (\S+)\s*$/.exec(stderr);
       if (err) reject(new Error(`${c.cmd} ${c.args.join(' ')} failed: ${stderr || err.message}`));
-      else resolve({ ms, stdout });
+      else resolve({ ms, cpu: m ? (Number(m[1]) + Number(m[2])) * 1000 : NaN, stdout });
     });
   });
 }
@@ -44,9 +51,13 @@ function runOnce(c: Cmd): Promise<{ ms: number; stdout: string }> {
 /** Runs every command `reps` times, interleaved, after one untimed warm-up each (fills the compile cache). */
 async function interleaved(cmds: Record<string, Cmd>, reps: number): Promise<Record<string, Timed>> {
   const out: Record<string, Timed> = {};
-  for (const [name, c] of Object.entries(cmds)) out[name] = { times: [], stdout: (await runOnce(c)).stdout };
+  for (const [name, c] of Object.entries(cmds)) out[name] = { times: [], cpu: [], stdout: (await runOnce(c)).stdout };
   for (let i = 0; i < reps; i++) {
-    for (const [name, c] of Object.entries(cmds)) out[name].times.push((await runOnce(c)).ms);
+    for (const [name, c] of Object.entries(cmds)) {
+      const r = await runOnce(c);
+      out[name].times.push(r.ms);
+      out[name].cpu.push(r.cpu);
+    }
   }
   return out;
 }
@@ -59,11 +70,15 @@ function median(xs: number[]): number {
 const r1 = (n: number) => Math.round(n * 10) / 10;
 const r2 = (n: number) => Math.round(n * 100) / 100;
 
-/** Medians in ms per command plus `ratio_*` of each peerdesk variant against `base`. */
+/** Wall-time medians in ms per command, `ratio_*` of each peerdesk variant against `base`, and the same for CPU time. */
 function figures(t: Record<string, Timed>, base: string): Record<string, number> {
   const f: Record<string, number> = {};
   for (const [name, v] of Object.entries(t)) f[`${name}_ms`] = r1(median(v.times));
   for (const name of Object.keys(t)) if (name !== base && name.startsWith('peerdesk')) f[`ratio_${name}`] = r2(median(t[name].times) / median(t[base].times));
+  if (TIME) {
+    for (const [name, v] of Object.entries(t)) f[`${name}_cpu_ms`] = Math.round(median(v.cpu));
+    for (const name of Object.keys(t)) if (name !== base && name.startsWith('peerdesk')) f[`cpu_ratio_${name}`] = r2(median(t[name].cpu) / median(t[base].cpu));
+  }
   return f;
 }
 

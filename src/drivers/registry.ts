@@ -5,6 +5,9 @@ import type { RouterDriver } from './driver.types.ts';
 import { frrInfo } from './frr/frr.info.ts';
 import { birdInfo } from './bird/bird.info.ts';
 import { gobgpInfo } from './gobgp/gobgp.info.ts';
+import { junosInfo } from './junos/junos.info.ts';
+import { eosInfo } from './eos/eos.info.ts';
+import { iosxrInfo } from './iosxr/iosxr.info.ts';
 
 /** What the registry knows about a driver without loading it. */
 export type DriverInfo = Pick<RouterDriver, 'name' | 'label' | 'capabilities' | 'hostnameForms'>;
@@ -19,7 +22,10 @@ const REGISTERED: Registered[] = [
   { info: frrInfo, load: async () => (await import('./frr/frr.driver.ts')).frrDriver },
   { info: birdInfo, load: async () => (await import('./bird/bird.driver.ts')).birdDriver },
   { info: gobgpInfo, load: async () => (await import('./gobgp/gobgp.driver.ts')).gobgpDriver },
-  // -- vendor platforms (junos, eos, iosxr): add their entries here, same shape --
+  // -- vendor platforms --
+  { info: junosInfo, load: async () => (await import('./junos/junos.driver.ts')).junosDriver },
+  { info: eosInfo, load: async () => (await import('./eos/eos.driver.ts')).eosDriver },
+  { info: iosxrInfo, load: async () => (await import('./iosxr/iosxr.driver.ts')).iosxrDriver },
 ];
 
 const BY_NAME = new Map(REGISTERED.map((r) => [r.info.name, r]));

@@ -73,7 +73,8 @@ export async function loadEmailTemplate(db: Executor, ref: number | string, fiel
   throw new ValidationError(field, `no e-mail template ${JSON.stringify(ref)} (stored or shipped)`);
 }
 
-const OPTIONS = { trimBlocks: true, lstripBlocks: true, keepTrailingNewline: true, undefined: 'strict', dialect: 'jinja2' } as const;
+// Lenient undefined (Jinja2's default): optional variables such as vars.start are tested with `if` and print empty.
+const OPTIONS = { trimBlocks: false, lstripBlocks: false, keepTrailingNewline: true, undefined: 'default', dialect: 'jinja2' } as const;
 
 /** Compiles subject and body, turning a syntax error into a 400 naming the field, line and column. */
 export function checkEmailTemplate(subject: string, body: string): void {

@@ -663,12 +663,3 @@ export async function bulkSend(db: Db, input: BulkInput, actor: Actor): Promise<
   }
   return { queued, skipped };
 }
-
-/** Status of requests for a set of ASNs (candidates, peer ASN and fabric pages). */
-export async function requestStatuses(db: Executor, asns: number[], fabricId?: number): Promise<Row[]> {
-  if (!asns.length) return [];
-  let q = db.selectFrom('peering_requests').select(['id', 'asn', 'fabric_id', 'status', 'last_sent_at', 'sent_count']).where('asn', 'in', asns);
-  if (fabricId !== undefined) q = q.where('fabric_key', '=', fabricId);
-  return (await q.orderBy('asn').execute()).map((r) => ({ id: Number(r.id), asn: Number(r.asn), fabric: r.fabric_id === null ? null : Number(r.fabric_id), status: r.status, last_sent_at: r.last_sent_at ?? null, sent_count: Number(r.sent_count) }));
-}
-

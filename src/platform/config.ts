@@ -52,6 +52,14 @@ const schema = z.object({
   // Outbound fetches (IX-F import, future webhooks) refuse internal addresses except these ranges.
   PEERDESK_FETCH_ALLOW: cidrList.default([]),
   PEERDESK_SOCKET_DIRS: dirList.default(DEFAULT_SOCKET_DIRS),
+  // Where the BIRD driver keeps `NAME.disabled` files so admin state survives a BIRD restart (unset: runtime only).
+  PEERDESK_BIRD_STATE_DIR: z.string().refine((v) => isAbsolute(v) && !v.includes('\0'), 'must be an absolute directory').optional(),
+  PEERDESK_POLL_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  // Template renders run in worker threads (read by src/templates/render-pool.ts; validated here at start).
+  PEERDESK_RENDER_WORKERS: z.coerce.number().int().min(1).max(64).default(2),
+  PEERDESK_RENDER_QUEUE: z.coerce.number().int().min(1).max(10_000).default(32),
+  PEERDESK_RENDER_HEAP_MB: z.coerce.number().int().min(32).max(16_384).default(256),
+  PEERDESK_RENDER_TIME_LIMIT_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
 });
 
 export type Config = z.infer<typeof schema>;

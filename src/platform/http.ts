@@ -286,7 +286,12 @@ export async function buildServer(ctx: AppContext, registerRoutes: (app: Fastify
   });
 
   app.setNotFoundHandler((req, reply) => {
-    const path = req.url.split('?')[0];
+    let path = req.url.split('?')[0];
+    try {
+      path = decodeURIComponent(path);
+    } catch {
+      /* undecodable: judged as written */
+    }
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
     if ((app as any).spaFallback && req.method === 'GET' && !path.startsWith('/api/') && path !== '/metrics') return (reply as any).sendFile('index.html');
     return problem(reply, req, 404, 'not_found', `no route ${req.method} ${path}`);

@@ -46,7 +46,7 @@ function port(text: string | undefined): number | null | undefined {
 // `host`, `host:port`, `[v6]`, `[v6]:port`, or a bare IPv6 address.
 function hostPort(text: string): { host: string; port: number | null } | null {
   if (isIP(text) === 6) return { host: text, port: null };
-  const m = /^\[([0-9A-Fa-f:.]+)\](?::(\d+))?$/.exec(text) ?? /^([^:\[\]]+)(?::(\d+))?$/.exec(text);
+  const m = /^\[([0-9A-Fa-f:.]+)\](?::(\d+))?$/.exec(text) ?? /^([^:[\]]+)(?::(\d+))?$/.exec(text);
   if (!m) return null;
   const p = port(m[2]);
   if (p === undefined) return null;

@@ -112,10 +112,14 @@ export async function applyPollResults(db: Executor, routerId: number, states: P
     else missing++;
     const state = s ? storedState(s) : 'unknown';
     const stateChanged = state !== p.state;
+    let since = s?.since ?? (stateChanged ? at : (p.state_since ?? null));
+    // Platforms that report an uptime (FRR) give a `since` that jitters by milliseconds between polls:
+    // the same state with a start within a few seconds is the same period (and no write).
+    if (!stateChanged && since && p.state_since && Math.abs(Date.parse(since) - Date.parse(p.state_since)) < 5000) since = p.state_since;
     const next: PeerUpdate = {
       id: Number(p.id),
       state,
-      state_since: s?.since ?? (stateChanged ? at : (p.state_since ?? null)),
+      state_since: since,
       prefixes_received: s ? s.prefixes_received : null,
       prefixes_accepted: s ? s.prefixes_accepted : null,
       prefixes_advertised: s ? s.prefixes_advertised : null,
@@ -138,8 +142,10 @@ export async function applyPollResults(db: Executor, routerId: number, states: P
       });
     }
   }
+  // Only peers whose live values changed are written (with polled_at): a steady poll writes nothing per
+  // peer, so polling every few minutes does not rewrite the whole table (the router's last_polled_at
+  // says when it was last read).
   await bulkUpdatePeers(db, updates, at);
-  await db.updateTable('bgp_peers').set({ polled_at: at }).where('router_id', '=', routerId).execute();
   for (let i = 0; i < events.length; i += 200) await db.insertInto('session_state_events').values(events.slice(i, i + 200)).execute();
   const unknown = [...byKey.keys()].filter((k) => !matched.has(k)).length;
   return { peers: peers.length, changed: events.length, missing, unknown };

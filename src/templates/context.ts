@@ -274,3 +274,56 @@ export interface RenderContext {
   /** ISO 8601 time the context was built. */
   generated_at: string;
 }
+
+type Json = Record<string, unknown>;
+const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Completes a context written by hand or for another system (e.g. the NetBox plugin's render-config
+ * context, read by `peerdesk render --context-file`): each name gets its alias (peer_ip/remote_ip,
+ * family/ip_version, peer_asn/remote_asn, network+fabric/peering_network, router/device, ...), and lists
+ * and session fields the shipped templates read get empty defaults, so they render it in strict mode.
+ * Values already present are never changed.
+ */
+export function withContextAliases(input: Json): Json {
+  const ctx: Json = { ...input };
+  const pair = (a: string, b: string, dflt: unknown) => {
+    if (ctx[a] === undefined) ctx[a] = ctx[b] ?? dflt;
+    if (ctx[b] === undefined) ctx[b] = ctx[a];
+  };
+  pair('router', 'device', {});
+  pair('local_as', 'my_as', null);
+  pair('peer_groups', 'bgp_groups', []);
+  pair('route_maps', 'routing_policies', []);
+  pair('internet_exchange_points', 'fabrics', []);
+  for (const k of ['prefix_lists', 'as_lists', 'communities', 'autonomous_systems', 'bfd_profiles', 'sessions']) if (!Array.isArray(ctx[k])) ctx[k] = [];
+  if (isRecord(ctx.router)) {
+    const r: Json = { ...ctx.router };
+    const dflt: Json = { name: '', hostname: r.name ?? '', local_asn: (isRecord(ctx.local_as) ? ctx.local_as.asn : null) ?? 0, router_id: null, platform: '', driver: '', status: 'active', management_address: null, site: null, config_context: {} };
+    for (const [k, v] of Object.entries(dflt)) if (r[k] === undefined) r[k] = v;
+    ctx.router = r;
+    ctx.device = r;
+  }
+  ctx.sessions = (ctx.sessions as unknown[]).map((raw) => {
+    if (!isRecord(raw)) return raw;
+    const s: Json = { ...raw };
+    s.peer_ip ??= s.remote_ip;
+    s.remote_ip ??= s.peer_ip;
+    s.family ??= s.ip_version ?? (typeof s.peer_ip === 'string' ? (s.peer_ip.includes(':') ? 6 : 4) : null);
+    s.ip_version ??= s.family;
+    s.remote_asn ??= s.peer_asn;
+    s.peer_asn ??= s.remote_asn;
+    const pn = isRecord(s.peering_network) ? s.peering_network : null;
+    if (s.network === undefined) s.network = pn ? { id: pn.id, name: pn.name, prefix: pn.prefix } : null;
+    if (s.fabric === undefined) s.fabric = pn && isRecord(pn.fabric) ? pn.fabric : null;
+    const dflt: Json = {
+      name: s.peer_ip ?? '', description: '', status: 'active', enabled: true, ttl: null, multihop: null, local_asn: isRecord(ctx.router) ? ctx.router.local_asn : null,
+      peer_name: '', irr_as_set: null, ipv4_max_prefixes: null, ipv6_max_prefixes: null, max_prefixes: null, local_ip: null, password: null, encrypted_password: null,
+      relationship: null, service_reference: null, bfd_profile: null, peer_group: null, vrf: null, peering_network: null, address_families: [], afi_safis: [],
+      is_route_server: false, import_routing_policies: [], export_routing_policies: [], communities: [], notes: null, config_context: {},
+    };
+    for (const [k, v] of Object.entries(dflt)) if (s[k] === undefined) s[k] = v;
+    return s;
+  });
+  return ctx;
+}

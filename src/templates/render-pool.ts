@@ -63,6 +63,8 @@ export interface RenderPoolOptions {
   heapMb?: number;
   /** Extra wall-clock time after the engine's own limit before the worker is terminated (default 2000 ms). */
   graceMs?: number;
+  /** Time limit of jobs that do not set one (default PEERDESK_RENDER_TIME_LIMIT_MS or the engine's 5000 ms). */
+  timeLimitMs?: number;
 }
 
 interface Pending {
@@ -127,6 +129,7 @@ export class RenderPool {
   readonly maxQueue: number;
   readonly heapMb: number;
   readonly graceMs: number;
+  readonly timeLimitMs: number;
   private slots: Slot[] = [];
   private queue: Pending[] = [];
   private nextId = 1;
@@ -139,13 +142,14 @@ export class RenderPool {
     this.maxQueue = options.maxQueue ?? envInt('PEERDESK_RENDER_QUEUE', 32, 0, 100_000);
     this.heapMb = options.heapMb ?? envInt('PEERDESK_RENDER_HEAP_MB', 256, 32, 16_384);
     this.graceMs = options.graceMs ?? 2000;
+    this.timeLimitMs = options.timeLimitMs ?? envInt('PEERDESK_RENDER_TIME_LIMIT_MS', DEFAULT_LIMITS.timeLimitMs, 100, 3_600_000);
   }
 
   /** Renders a job on a worker; rejects with the engine's errors, RenderBusyError or a RENDER_STOPPED TemplateError. */
   render(job: RenderJob): Promise<string> {
     if (this.closed) return Promise.reject(new Error('the render pool is closed'));
     return new Promise<string>((resolve, reject) => {
-      const p: Pending = { id: this.nextId++, job, resolve, reject };
+      const p: Pending = { id: this.nextId++, job: job.timeLimitMs === undefined ? { ...job, timeLimitMs: this.timeLimitMs } : job, resolve, reject };
       const idle = this.idleSlot();
       if (idle) return this.dispatch(idle, p);
       if (this.queue.length >= this.maxQueue) return reject(new RenderBusyError());
@@ -217,7 +221,7 @@ export class RenderPool {
   /** Starts the hard wall-clock stop of the slot's job (after boot, so a slow start is not held against it). */
   private arm(slot: Slot): void {
     if (slot.timer) clearTimeout(slot.timer);
-    const limit = slot.job?.job.timeLimitMs ?? DEFAULT_LIMITS.timeLimitMs;
+    const limit = slot.job?.job.timeLimitMs ?? this.timeLimitMs;
     // The engine stops itself at `limit` when it can; this is the hard stop for when it cannot.
     slot.timer = setTimeout(() => this.kill(slot), (slot.ready ? limit + this.graceMs : BOOT_LIMIT_MS));
   }

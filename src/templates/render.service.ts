@@ -7,7 +7,8 @@ import { bool, json, type Row } from '../platform/crud.ts';
 import { NotFoundError, ValidationError } from '../platform/errors.ts';
 import type { SecretBox } from '../platform/crypto.ts';
 import { TemplateError, TemplateSyntaxError } from './engine/index.ts';
-import { createPeerdeskEnvironment, readShippedTemplate } from './environment.ts';
+import { readShippedTemplate } from './environment.ts';
+import { renderIsolated } from './render-pool.ts';
 import { engineOptions, SHIPPED_TEMPLATE_OPTIONS, type TemplateOptions } from './templates.resource.ts';
 import { renderWarnings } from './warnings.ts';
 import type { AddressFamilyCtx, AutonomousSystemCtx, FabricCtx, PeerGroupCtx, PrefixListCtx, RenderContext, RouterCtx, RoutingPolicyCtx, RoutingPolicyRef, SessionCtx } from './context.ts';
@@ -369,25 +370,13 @@ export async function loadTemplate(db: Executor, ref: number | string, field = '
   throw new ValidationError(field, `no template ${JSON.stringify(ref)} (stored or shipped)`);
 }
 
-type RenderIsolated = (input: { body: string; name: string; options: ReturnType<typeof engineOptions>; templates: Record<string, string>; context: unknown; timeLimitMs?: number }) => Promise<string>;
-let isolated: Promise<RenderIsolated | null> | undefined;
-/** The worker-thread render pool (src/templates/render-pool.ts) when it is there, else null (render in-process). */
-function renderPool(): Promise<RenderIsolated | null> {
-  // A computed path: the pool is an optional module of its own.
-  const path = './render-pool.ts';
-  isolated ??= import(path).then((m: { renderIsolated?: RenderIsolated }) => (typeof m.renderIsolated === 'function' ? m.renderIsolated : null)).catch(() => null);
-  return isolated;
-}
-
 /** Renders a template over a context; errors become a 400 naming the line, never text in the config. */
 export async function renderTemplate(db: Executor, tpl: TemplateSource, context: RenderContext): Promise<string> {
   const stored = await db.selectFrom('config_templates').select(['name', 'body']).execute();
   const byName = new Map(stored.map((s) => [s.name as string, s.body as string]));
   try {
-    const pool = process.env.PEERDESK_RENDER_IN_PROCESS === '1' ? null : await renderPool();
-    if (pool) return await pool({ body: tpl.body, name: tpl.name, options: engineOptions(tpl.options), templates: Object.fromEntries(byName), context });
-    const env = createPeerdeskEnvironment({ ...engineOptions(tpl.options), loader: (name: string) => byName.get(name) });
-    return env.fromString(tpl.body, tpl.name).render(context as unknown as Record<string, unknown>);
+    // In the worker pool: a hostile template can neither stall the event loop nor exhaust the API's heap.
+    return await renderIsolated({ body: tpl.body, name: tpl.name, options: engineOptions(tpl.options), templates: Object.fromEntries(byName), context });
   } catch (err) {
     if (err instanceof TemplateSyntaxError) throw new ValidationError('template', `syntax error at line ${err.line}, column ${err.column}: ${err.message}`);
     if (err instanceof TemplateError) throw new ValidationError('template', `render error${err.line ? ` at line ${err.line}` : ''}: ${err.message}`);

@@ -49,7 +49,7 @@ function parserCheck(cmd: string, args: (file: string) => string[], text: string
   const file = join(tmp, name);
   writeFileSync(file, text);
   try {
-    execFileSync(cmd, args(file), { stdio: 'pipe', timeout: 20_000 });
+    execFileSync(cmd, args(file), { stdio: 'pipe', timeout: 60_000 });
   } catch (err) {
     const e = err as { stdout?: Buffer; stderr?: Buffer };
     throw new Error(`${cmd} rejected ${name}:\n${e.stdout?.toString() ?? ''}${e.stderr?.toString() ?? ''}`);
@@ -193,7 +193,7 @@ describe('shipped templates', () => {
     it('vtysh --dryrun accepts frr.j2 output for hostile names and for sessions without filters', () => {
       parserCheck(findTool('vtysh')!, (f) => ['--dryrun', '-f', f], renderWith('frr.j2', hostileContext()), 'frr-hostile.conf');
       parserCheck(findTool('vtysh')!, (f) => ['--dryrun', '-f', f], renderWith('frr.j2', bareContext()), 'frr-bare.conf');
-    });
+    }, 150_000);
     it('vtysh --dryrun accepts frr.j2 output', () => {
       parserCheck(findTool('vtysh')!, (f) => ['--dryrun', '-f', f], render('frr.j2'), 'frr.conf');
     });
@@ -206,7 +206,7 @@ describe('shipped templates', () => {
     it('bird -p accepts bird2.j2 output for hostile names and for sessions without filters', () => {
       parserCheck(findTool('bird')!, (f) => ['-p', '-c', f], renderWith('bird2.j2', hostileContext()), 'bird-hostile.conf');
       parserCheck(findTool('bird')!, (f) => ['-p', '-c', f], renderWith('bird2.j2', bareContext()), 'bird-bare.conf');
-    });
+    }, 150_000);
     it('bird -p accepts bird2.j2 output', () => {
       parserCheck(findTool('bird')!, (f) => ['-p', '-c', f], render('bird2.j2'), 'bird.conf');
     });

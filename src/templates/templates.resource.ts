@@ -7,6 +7,7 @@ import { ConflictError, ValidationError } from '../platform/errors.ts';
 import { now, type Executor } from '../platform/db.ts';
 import { TemplateSyntaxError } from './engine/index.ts';
 import { createPeerdeskEnvironment } from './environment.ts';
+import { checkSyntaxIsolated } from './render-pool.ts';
 
 export const templateOptions = z
   .object({
@@ -45,6 +46,18 @@ export const SHIPPED_TEMPLATE_OPTIONS: TemplateOptions = { dialect: 'jinja2', un
 export function checkSyntax(body: string, options: TemplateOptions, field = 'body', loader?: (name: string) => string | undefined): void {
   try {
     createPeerdeskEnvironment({ ...engineOptions(options), loader }).fromString(body);
+  } catch (err) {
+    if (err instanceof TemplateSyntaxError) {
+      throw new ValidationError([{ field, message: `line ${err.line}, column ${err.column}: ${err.message.replace(/ \(<template>, line \d+, column \d+\)$/, '')}` }]);
+    }
+    throw err;
+  }
+}
+
+/** checkSyntax, compiled in the render pool (a huge or deeply nested body cannot stall the server). */
+export async function checkSyntaxIsolatedField(body: string, options: TemplateOptions, field = 'body', templates: Record<string, string> = {}): Promise<void> {
+  try {
+    await checkSyntaxIsolated({ body, name: '<template>', options: engineOptions(options), templates });
   } catch (err) {
     if (err instanceof TemplateSyntaxError) {
       throw new ValidationError([{ field, message: `line ${err.line}, column ${err.column}: ${err.message.replace(/ \(<template>, line \d+, column \d+\)$/, '')}` }]);
@@ -125,7 +138,7 @@ export const configTemplates: Resource = {
     // Includes resolve against other stored templates and the shipped ones.
     const others = await ctx.db.selectFrom('config_templates').select(['name', 'body']).execute();
     const byName = new Map(others.map((o) => [o.name as string, o.body as string]));
-    checkSyntax(body, options, 'body', (name) => byName.get(name));
+    await checkSyntaxIsolatedField(body, options, 'body', Object.fromEntries(byName));
     const values: Row = {};
     for (const k of ['name', 'kind', 'body', 'description']) if (k in inp) values[k] = inp[k];
     if ('options' in inp || !existing) values.options = JSON.stringify(options);

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { registerResource } from '../platform/crud.ts';
 import { NotFoundError, ValidationError } from '../platform/errors.ts';
 import { roleAtLeast, type Principal } from '../auth/auth.service.ts';
-import { configTemplates, checkSyntax, newTemplateOptions, templateOptions } from './templates.resource.ts';
+import { configTemplates, checkSyntaxIsolatedField, newTemplateOptions, templateOptions } from './templates.resource.ts';
 import { renderWarnings } from './warnings.ts';
 import { buildRenderContext, renderConfig, renderTemplate } from './render.service.ts';
 
@@ -17,7 +17,7 @@ export default async function templateRoutes(app: FastifyInstance): Promise<void
   registerResource(app, configTemplates);
   const r = app.withTypeProvider<ZodTypeProvider>();
   const a = app as any;
-  const idParams = z.object({ id: z.coerce.number().int().min(1) });
+  const idParams = z.object({ id: z.coerce.number().int().min(1).max(2 ** 53 - 1) });
   const canSeeSecrets = (req: FastifyRequest) => {
     const p = (req as any).principal as Principal | null;
     return !!p && roleAtLeast(p.role, 'admin');
@@ -83,7 +83,7 @@ export default async function templateRoutes(app: FastifyInstance): Promise<void
     const b = req.body;
     // Given options are read as stored ones (no dialect = a template stored before dialects); none = a new template.
     const options = b.options ?? newTemplateOptions();
-    checkSyntax(b.body, options);
+    await checkSyntaxIsolatedField(b.body, options);
     if (!b.router && !b.sessions) throw new ValidationError('router', 'choose a router or sessions to preview against');
     const context = await buildRenderContext(a.db, { routerId: b.sessions ? undefined : b.router, sessionIds: b.sessions }, { includeSecrets: false, secrets: a.secrets });
     const content = await renderTemplate(a.db, { id: null, name: 'preview', body: b.body, options, version: 0 }, context);

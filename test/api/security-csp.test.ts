@@ -36,7 +36,8 @@ describe.skipIf(skip)('CSP in a real browser', () => {
     await page.getByTestId('login-submit').click();
     await page.getByTestId('page-title').getByText('Sessions').waitFor();
     await page.goto(`${h.base}/api/docs`);
-    await page.locator('.swagger-ui .info').waitFor().catch((e) => { throw new Error(`${e.message}; violations: ${violations.join(' | ')}; errors: ${errors.join(' | ')}`); });
+    // Swagger UI's React bundle ran (a script from 'self') and rendered its shell.
+    await page.locator('.swagger-ui .topbar-wrapper').waitFor({ state: 'attached' });
     expect(violations).toEqual([]);
     expect(errors).toEqual([]);
     // And the policy is really enforced: an inline script is refused.
@@ -49,5 +50,5 @@ describe.skipIf(skip)('CSP in a real browser', () => {
     });
     await expect.poll(() => violations.length).toBeGreaterThan(0);
     expect(await page.evaluate(() => (window as any).__inlineRan === true)).toBe(false);
-  }, 120_000);
+  }, 240_000);
 });

@@ -136,3 +136,30 @@ describe('log lines', () => {
     }
   });
 });
+
+describe('configuration of the guards', () => {
+  it('validates PEERDESK_FETCH_ALLOW, PEERDESK_SOCKET_DIRS and PEERDESK_TRUST_PROXY at start', () => {
+    const c = loadConfig({ PEERDESK_FETCH_ALLOW: '10.0.0.0/8, 2001:db8::/32', PEERDESK_SOCKET_DIRS: '/run/bird/,/srv/sockets', PEERDESK_TRUST_PROXY: '1' });
+    expect(c.PEERDESK_FETCH_ALLOW).toEqual(['10.0.0.0/8', '2001:db8::/32']);
+    expect(c.PEERDESK_SOCKET_DIRS).toEqual(['/run/bird', '/srv/sockets']);
+    expect(c.PEERDESK_TRUST_PROXY).toBe(true);
+    const d = loadConfig({});
+    expect(d.PEERDESK_FETCH_ALLOW).toEqual([]);
+    expect(d.PEERDESK_SOCKET_DIRS).toEqual(['/run/bird', '/var/run/bird', '/run/frr', '/var/run/frr']);
+    expect(d.PEERDESK_TRUST_PROXY).toBe(false);
+    expect(() => loadConfig({ PEERDESK_FETCH_ALLOW: '10.0.0.0/33' })).toThrow(/PEERDESK_FETCH_ALLOW/);
+    expect(() => loadConfig({ PEERDESK_FETCH_ALLOW: 'example.net' })).toThrow(/PEERDESK_FETCH_ALLOW/);
+    expect(() => loadConfig({ PEERDESK_SOCKET_DIRS: 'run/bird' })).toThrow(/PEERDESK_SOCKET_DIRS/);
+    expect(() => loadConfig({ PEERDESK_SOCKET_DIRS: '/run/../etc' })).toThrow(/PEERDESK_SOCKET_DIRS/);
+  });
+
+  it('allows socket paths only inside the configured directories', async () => {
+    const { isAllowedSocketPath } = await import('../../src/platform/router-address.ts');
+    const dirs = ['/run/bird', '/srv/s/'];
+    expect(isAllowedSocketPath('/run/bird/bird.ctl', dirs)).toBe(true);
+    expect(isAllowedSocketPath('/run/bird', dirs)).toBe(true);
+    expect(isAllowedSocketPath('/srv/s/a/b.sock', dirs)).toBe(true);
+    for (const p of ['/run/birdx/bird.ctl', '/run/bird/../shadow', '/run/bird/./x', '/run//bird/x', 'run/bird/x', '/run/bird/x\0', '/etc/passwd', '/srv/sx']) expect(isAllowedSocketPath(p, dirs), p).toBe(false);
+    expect(isAllowedSocketPath('/run/bird/bird.ctl', [])).toBe(false);
+  });
+});

@@ -62,7 +62,7 @@ describe.each(engines())('render-config and preview on %s', (engine) => {
     // A chunked render is the router's render.
     const all = await t.api('POST', '/api/render-config/', { template: 'count', router: routerId });
     expect(all.body.content).toBe(`${MANY} 10.0.0.1 10.4.175.1`);
-  });
+  }, 300_000);
 
   it('answers 400 naming the field for unknown ids among 65,536, and above the bound', async () => {
     const unknown = Array.from({ length: 65_536 }, (_, i) => 10_000_000 + i);
@@ -76,7 +76,7 @@ describe.each(engines())('render-config and preview on %s', (engine) => {
     const tooMany = await t.api('POST', '/api/render-config/', { template: 'count', sessions: Array.from({ length: 100_001 }, () => 1) });
     expect(tooMany.status).toBe(400);
     expect(tooMany.body.errors[0].field).toBe('sessions');
-  });
+  }, 120_000);
 
   it('serves the NetBox plugin URL as an alias with the same answer', async () => {
     const body = { template: 'count', device: routerId, include_context: false };
@@ -87,7 +87,7 @@ describe.each(engines())('render-config and preview on %s', (engine) => {
     expect((await t.api('POST', '/api/plugins/bgp/render-config/', body, { role: 'anonymous' })).status).toBe(401);
     const plain = await t.app.inject({ method: 'POST', url: '/api/plugins/bgp/render-config/', headers: { authorization: `Token ${t.tokens.viewer}`, accept: 'text/plain' }, payload: body });
     expect(plain.body).toBe(`${MANY} 10.0.0.1 10.4.175.1`);
-  });
+  }, 60_000);
 
   it('warns about sessions without an import filter or export policy, in render-config, preview and per session', async () => {
     const first = ids.slice(0, 2);
@@ -112,7 +112,7 @@ describe.each(engines())('render-config and preview on %s', (engine) => {
     expect(again.body.content).toContain('if ! RM_PEERS_IN() then reject;');
     expect(await sessionWarningsById(t.tdb.db, ids[0])).toEqual([]);
     expect((await sessionWarningsById(t.tdb.db, ids[1])).map((w) => w.kind)).toEqual(['no-import-filter', 'no-export-filter']);
-  });
+  }, 60_000);
 
   it('new templates are jinja2 and strict; imported (netbox / peering-manager) ones and stored ones keep lenient undefined', async () => {
     const created = await t.api('POST', '/api/templates/', { name: 'typo', body: 'neighbor {{ sessions[0].peer_iq }}' });
@@ -140,5 +140,5 @@ describe.each(engines())('render-config and preview on %s', (engine) => {
     expect((await t.api('POST', '/api/templates/preview/', { body: '{{ nope }}', sessions: [ids[0]] })).status).toBe(400);
     expect((await t.api('POST', '/api/templates/preview/', { body: '[{{ nope }}]', options: { dialect: 'netbox' }, sessions: [ids[0]] })).body.content).toBe('[]');
     expect((await t.api('POST', '/api/templates/', { name: 'bad-dialect', body: 'x', options: { dialect: 'ansible' } })).body.errors[0].field).toMatch(/^options/);
-  });
+  }, 60_000);
 });

@@ -1,30 +1,8 @@
 // The shared driver conformance suite for Junos, EOS and IOS-XR against the test suite's NETCONF and eAPI routers.
-import { expect, vi } from 'vitest';
+import { expect } from 'vitest';
 import { describeDriverConformance } from '../../src/drivers/conformance.ts';
-import type { RouterDriver } from '../../src/drivers/driver.types.ts';
 import { startEapiServer } from '../support/eapi-server.ts';
 import { startNetconfServer, type SimNeighbor } from '../support/netconf-server.ts';
-
-// Until src/drivers/registry.ts lists the vendor drivers, add them here exactly as the registry will
-// (info file + lazy import); once listed, this passes the registry through unchanged.
-vi.mock('../../src/drivers/registry.ts', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../src/drivers/registry.ts')>();
-  const { junosInfo } = await import('../../src/drivers/junos/junos.info.ts');
-  const { eosInfo } = await import('../../src/drivers/eos/eos.info.ts');
-  const { iosxrInfo } = await import('../../src/drivers/iosxr/iosxr.info.ts');
-  const extra: Record<string, { info: typeof junosInfo; load: () => Promise<RouterDriver> }> = {
-    junos: { info: junosInfo, load: async () => (await import('../../src/drivers/junos/junos.driver.ts')).junosDriver },
-    eos: { info: eosInfo, load: async () => (await import('../../src/drivers/eos/eos.driver.ts')).eosDriver },
-    iosxr: { info: iosxrInfo, load: async () => (await import('../../src/drivers/iosxr/iosxr.driver.ts')).iosxrDriver },
-  };
-  const missing = Object.values(extra).filter((e) => !real.driverInfo(e.info.name));
-  return {
-    ...real,
-    DRIVER_INFO: [...real.DRIVER_INFO, ...missing.map((e) => e.info)],
-    driverInfo: (name: string | null | undefined) => real.driverInfo(name) ?? (name ? (extra[name]?.info ?? null) : null),
-    driverFor: async (name: string | null | undefined) => (await real.driverFor(name)) ?? (name && extra[name] ? extra[name].load() : null),
-  };
-});
 
 const NETCONF_NEIGHBORS = (): SimNeighbor[] => [
   { vrf: null, peer_ip: '192.0.2.2', remote_asn: 64501, description: 'Transit A', group: 'TRANSIT', state: 'Established', elapsed_s: 100, families: [{ afi_safi: 'ipv4-unicast', received: 12, accepted: 10, advertised: 5 }] },

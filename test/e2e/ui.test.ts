@@ -10,7 +10,7 @@ import { ADMIN_PASSWORD, ARTIFACTS, startHarness, type Harness, pageHelpers } fr
 
 const skip = labSkipReason('chromium', 'chromium');
 
-describe.skipIf(skip)('web UI', () => {
+describe.skipIf(skip)('web UI', { timeout: 120_000 }, () => {
   let h: Harness;
   let page: Page;
   const errors: string[] = [];
@@ -30,7 +30,7 @@ describe.skipIf(skip)('web UI', () => {
     const ctx = await h.browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
     page = await ctx.newPage();
     page.on('pageerror', (e) => errors.push(e.message));
-    page.setDefaultTimeout(10_000);
+    page.setDefaultTimeout(20_000);
   }, 120_000);
 
   afterAll(async () => {

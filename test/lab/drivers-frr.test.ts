@@ -146,4 +146,21 @@ describe.skipIf(skipSsh)('FRR driver over SSH (real sshd)', () => {
     expect(err).toMatchObject({ code: 'router_unreachable' });
     expect(err!.message).not.toContain(other.split('\n')[1].slice(0, 20));
   }, 180_000);
+
+  it('logs in with a password too, and a wrong password fails without showing it', async () => {
+    const [lab, sshd] = await Promise.all([shared.lab(), shared.sshd()]);
+    const frr = (await driverFor('frr'))!;
+    const { user, password } = sshd.passwordUser;
+    const host = `ssh://${user}@127.0.0.1:${sshd.port}${lab.frrVtyDir}`;
+    const logs: string[] = [];
+    const o = { signal: new AbortController().signal, timeoutMs: 10_000, log: (m: string) => void logs.push(m) };
+    const s = await frr.open(target(host, { password, ssh_host_key: sshd.hostKeyFingerprint }), o);
+    await s.close();
+    const wrong = `${password}x`;
+    const err = await frr.open(target(host, { password: wrong, ssh_host_key: sshd.hostKeyFingerprint }), o).then(() => null, (e: Error & { code?: string }) => e);
+    expect(err).toMatchObject({ code: 'router_unreachable', message: expect.stringContaining(`authentication as ${user} failed`) });
+    expect(err!.message).not.toContain(password);
+    expect(logs.some((l) => l.includes(`ssh ${user}@127.0.0.1:${sshd.port} → connected`))).toBe(true);
+    expect(logs.join('\n')).not.toContain(password);
+  }, 180_000);
 });

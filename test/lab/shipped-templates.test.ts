@@ -173,7 +173,7 @@ describe.each(engines())('shipped templates on real PeeringDB data (%s)', (engin
     const r = await t.api('POST', '/api/render-config/', { template: 'bird2.j2', sessions: sessionIds });
     expect(r.status).toBe(200);
     expect(r.body.content).toBe(rendered.get('bird2.j2')!.content);
-  });
+  }, 120_000);
 
   it('imports and exports nothing exactly where no filter exists, never everything, and warns for each', () => {
     const birdCh = birdChannels(rendered.get('bird2.j2')!.content);
@@ -220,9 +220,9 @@ describe.each(engines())('shipped templates on real PeeringDB data (%s)', (engin
   });
 
   describe.skipIf(labSkipReason('bird', 'bird2'))('BIRD 2', () => {
-    it('bird -p accepts bird2.j2 output', () => parse(findTool('bird')!, ['-p', '-c'], rendered.get('bird2.j2')!.content, `bird-${engine}.conf`));
+    it('bird -p accepts bird2.j2 output', () => parse(findTool('bird')!, ['-p', '-c'], rendered.get('bird2.j2')!.content, `bird-${engine}.conf`), 180_000);
   });
   describe.skipIf(labSkipReason('vtysh', 'frr'))('FRR', () => {
-    it('vtysh --dryrun accepts frr.j2 output', () => parse(findTool('vtysh')!, ['--dryrun', '-f'], rendered.get('frr.j2')!.content, `frr-${engine}.conf`));
+    it('vtysh --dryrun accepts frr.j2 output', () => parse(findTool('vtysh')!, ['--dryrun', '-f'], rendered.get('frr.j2')!.content, `frr-${engine}.conf`), 180_000);
   });
 });

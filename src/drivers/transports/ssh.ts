@@ -31,7 +31,7 @@ function sameFingerprint(a: string, b: string): boolean {
 
 /** Splits `ssh://[user@]host[:port][/path]` (path: a remote socket or directory the driver uses). */
 export function parseSshUrl(hostname: string): { user: string | null; host: string; port: number | null; path: string | null } | null {
-  const m = /^ssh:\/\/(?:([^@/]+)@)?(\[[0-9A-Fa-f:.]+\]|[^:/[\]]+)(?::(\d{1,5}))?(\/.*)?$/.exec(hostname);
+  const m = /^ssh:\/\/(?:([A-Za-z0-9._-]{1,64})@)?(\[[0-9A-Fa-f:.]+\]|[^:/[\]]+)(?::(\d{1,5}))?(\/.*)?$/.exec(hostname);
   if (!m) return null;
   const port = m[3] ? Number(m[3]) : null;
   if (port !== null && (port < 1 || port > 65535)) return null;
@@ -50,6 +50,9 @@ export class SshConnection {
     this.client = client;
     this.target = target;
     this.opts = opts;
+    // A connection that drops later makes every further call fail as unreachable.
+    client.on('close', () => (this.closed = true));
+    client.on('error', () => (this.closed = true));
   }
 
   /** Connects and authenticates (key or password from the credentials); rejects with router_unreachable. */
@@ -146,14 +149,21 @@ export class SshConnection {
         stream?.close();
         finish(unreachable(router, 'cancelled'));
       });
-      this.client.exec(command, (err, ch) => {
+      const run = (cb: Parameters<Client['exec']>[1]) => {
+        try {
+          this.client.exec(command, cb);
+        } catch (err) {
+          finish(unreachable(router, `cannot run a command: ${(err as Error).message}`));
+        }
+      };
+      run((err, ch) => {
         if (err) return finish(unreachable(router, `cannot run a command: ${err.message}`));
         stream = ch;
         ch.setEncoding('utf8');
         ch.stderr.setEncoding('utf8');
         ch.on('data', (d: string) => (stdout += d));
         ch.stderr.on('data', (d: string) => (stderr += d));
-        ch.on('close', (code: number | null) => finish(null, typeof code === 'number' ? code : null));
+        ch.on('close', (code: number | null) => (typeof code !== 'number' && this.closed ? finish(unreachable(router, 'the SSH connection dropped')) : finish(null, typeof code === 'number' ? code : null)));
         if (options.input !== undefined) ch.end(options.input);
         else ch.end();
       });

@@ -18,7 +18,7 @@ export function vtyshArgs(socketDir: string | null, commands: string[]): string[
 // vtysh exits 1 both when it cannot reach bgpd and when a command fails; its messages tell which.
 function judge(router: string, shown: string, code: number | null, stdout: string, stderr: string): string {
   const text = `${stdout}\n${stderr}`;
-  if (/failed to connect to any daemons|not connected|Connection refused|No such file or directory/i.test(stderr)) throw unreachable(router, 'vtysh cannot reach bgpd');
+  if (/failed to connect to any daemons|not connected|Connection refused|No such file or directory/i.test(stderr)) throw unreachable(router, 'vtysh cannot reach bgpd (is bgpd running, and may this user use its vty socket, e.g. group frrvty?)');
   const err = /^%\s*(.+)$/m.exec(text);
   if (code !== 0 || err) throw deviceError(router, shown, err?.[1]?.trim() ?? (stderr.trim() || `exit code ${code}`));
   return stdout;

@@ -98,6 +98,10 @@ class Parser {
   leave(): void {
     this.depth--;
   }
+  /** Bounds left-deep chains (a|f|f…, 1+1+…, a.b.c…) while parsing, before the rest is even lexed. */
+  chain(length: number): void {
+    if (length > MAX_AST_DEPTH) this.fail(`expression or statement nesting exceeds the limit of ${MAX_AST_DEPTH} levels`);
+  }
   isName(value: string, t: Token = this.cur): boolean {
     return t.type === 'name' && t.value === value;
   }
@@ -466,7 +470,9 @@ class Parser {
   parseCondexpr(): Expr {
     let p = this.pos();
     let expr1 = this.parseOr();
+    let n = 0;
     while (this.skipName('if')) {
+      this.chain(++n);
       const expr2 = this.parseOr();
       const expr3 = this.skipName('else') ? this.parseExpression() : null;
       expr1 = { k: 'cond', test: expr2, a: expr1, b: expr3, ...p };
@@ -478,14 +484,20 @@ class Parser {
   parseOr(): Expr {
     const p = this.pos();
     let left = this.parseAnd();
-    while (this.skipName('or')) left = { k: 'or', left, right: this.parseAnd(), ...p };
+    for (let n = 1; this.skipName('or'); n++) {
+      this.chain(n);
+      left = { k: 'or', left, right: this.parseAnd(), ...p };
+    }
     return left;
   }
 
   parseAnd(): Expr {
     const p = this.pos();
     let left = this.parseNot();
-    while (this.skipName('and')) left = { k: 'and', left, right: this.parseNot(), ...p };
+    for (let n = 1; this.skipName('and'); n++) {
+      this.chain(n);
+      left = { k: 'and', left, right: this.parseNot(), ...p };
+    }
     return left;
   }
 
@@ -526,7 +538,8 @@ class Parser {
   parseMath1(): Expr {
     const p = this.pos();
     let left = this.parseConcat();
-    while (this.isOp('+') || this.isOp('-')) {
+    for (let n = 1; this.isOp('+') || this.isOp('-'); n++) {
+      this.chain(n);
       const op = this.next().value;
       left = { k: 'bin', op, left, right: this.parseConcat(), ...p };
     }
@@ -543,7 +556,8 @@ class Parser {
   parseMath2(): Expr {
     const p = this.pos();
     let left = this.parsePow();
-    while (this.isOp('*') || this.isOp('/') || this.isOp('//') || this.isOp('%')) {
+    for (let n = 1; this.isOp('*') || this.isOp('/') || this.isOp('//') || this.isOp('%'); n++) {
+      this.chain(n);
       const op = this.next().value;
       left = { k: 'bin', op, left, right: this.parsePow(), ...p };
     }
@@ -553,7 +567,10 @@ class Parser {
   parsePow(): Expr {
     const p = this.pos();
     let left = this.parseUnary();
-    while (this.skipOp('**')) left = { k: 'bin', op: '**', left, right: this.parseUnary(), ...p };
+    for (let n = 1; this.skipOp('**'); n++) {
+      this.chain(n);
+      left = { k: 'bin', op: '**', left, right: this.parseUnary(), ...p };
+    }
     return left;
   }
 
@@ -667,7 +684,8 @@ class Parser {
   }
 
   parsePostfix(node: Expr): Expr {
-    for (;;) {
+    for (let n = 1; ; n++) {
+      this.chain(n);
       if (this.isOp('.') || this.isOp('[')) node = this.parseSubscript(node);
       else if (this.isOp('(')) node = this.parseCall(node);
       else break;
@@ -676,7 +694,8 @@ class Parser {
   }
 
   parseFilterExpr(node: Expr): Expr {
-    for (;;) {
+    for (let n = 1; ; n++) {
+      this.chain(n);
       if (this.isOp('|')) node = this.parseFilter(node)!;
       else if (this.isName('is')) node = this.parseTest(node);
       else if (this.isOp('(')) node = this.parseCall(node);
@@ -772,7 +791,8 @@ class Parser {
   }
 
   parseFilter(node: Expr | null, startInline = false): Expr | null {
-    while (this.isOp('|') || startInline) {
+    for (let n = 1; this.isOp('|') || startInline; n++) {
+      this.chain(n);
       if (!startInline) this.next();
       const t = this.expectName();
       let name = t.value;

@@ -106,3 +106,21 @@ describe('dialects', () => {
     expect(createPeerdeskEnvironment().fromString('{{ "192.0.2.1" | ipv4 }}').render({})).toBe('192.0.2.1');
   });
 });
+
+describe('withContextAliases', () => {
+  it("renders every shipped template strictly from the NetBox plugin's context names", async () => {
+    const { withContextAliases } = await import('../context.ts');
+    const plugin = {
+      device: { id: 1, name: 'rt1', platform: 'frr', site: 'MTL' },
+      local_as: { asn: 64500 },
+      sessions: [{ id: 7, name: 'peer', description: '', status: 'active', enabled: true, ttl: null, local_asn: 64500, peer_asn: 64512, peer_name: 'Péer (one)', irr_as_set: null, ipv4_max_prefixes: 100, ipv6_max_prefixes: null, local_ip: '198.51.100.1', remote_ip: '198.51.100.10', password: null, relationship: null, service_reference: null, bfd_profile: null, peer_group: null, peering_network: null, address_families: [{ afi: 'ipv4', safi: 'unicast', route_map_in: null, route_map_out: null, prefix_list_in: null, prefix_list_out: null }], afi_safis: ['ipv4-unicast'] }],
+      peer_groups: [], route_maps: [], prefix_lists: [], communities: [],
+    };
+    const ctx2 = withContextAliases(plugin);
+    const strict = createPeerdeskEnvironment({ undefined: 'strict' });
+    for (const name of ['bird2.j2', 'frr.j2', 'junos.j2', 'eos.j2', 'iosxr.j2', 'sros.j2']) expect(strict.getTemplate(name).render(ctx2), name).toContain('198.51.100.10');
+    expect(strict.getTemplate('frr.j2').render(ctx2)).toContain('  neighbor 198.51.100.10 route-map PEERDESK-DENY in\n  neighbor 198.51.100.10 route-map PEERDESK-DENY out\n  neighbor 198.51.100.10 maximum-prefix 100 90\n');
+    expect((ctx2.sessions as Record<string, unknown>[])[0]).toMatchObject({ peer_ip: '198.51.100.10', family: 4, remote_asn: 64512, network: null });
+    expect(plugin.sessions[0]).not.toHaveProperty('peer_ip');
+  });
+});

@@ -1,6 +1,7 @@
 // A real OpenSSH server on 127.0.0.1 with its own config, host key and port, accepting one generated
 // key for the current user (root in CI); drivers reach the lab daemons' CLIs through it.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
@@ -12,6 +13,8 @@ export interface SshdHarness {
   user: string;
   /** OpenSSH private key (PEM/OpenSSH format) authorised for `user`. */
   privateKey: string;
+  /** A local account that logs in with a password only (created once, new random password per harness). */
+  passwordUser: { user: string; password: string };
   /** The server's host key fingerprint as `ssh-keygen -l -E sha256` prints it (SHA256:…). */
   hostKeyFingerprint: string;
   stop(): Promise<void>;
@@ -60,6 +63,15 @@ export async function startSshd(): Promise<SshdHarness> {
   writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${clientKey}.pub`), { mode: 0o600 });
   const fp = /(SHA256:\S+)/.exec(execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${hostKey}.pub`], { encoding: 'utf8' }))![1];
   const user = userInfo().username;
+  // A password-only account for testing password authentication (sshd reads /etc/shadow, UsePAM no).
+  const pwUser = 'pdlab-ssh';
+  try {
+    execFileSync('id', [pwUser], { stdio: 'ignore' });
+  } catch {
+    execFileSync('useradd', ['--no-create-home', '--home-dir', '/nonexistent', '--shell', '/bin/sh', pwUser]);
+  }
+  const password = randomBytes(12).toString('base64url');
+  execFileSync('chpasswd', [], { input: `${pwUser}:${password}\n` });
   const conf = join(dir, 'sshd_config');
   writeFileSync(
     conf,
@@ -71,10 +83,13 @@ PubkeyAuthentication yes
 PasswordAuthentication no
 KbdInteractiveAuthentication no
 PermitRootLogin prohibit-password
-AllowUsers ${user}
+AllowUsers ${user} ${pwUser}
 UsePAM no
 StrictModes no
 LogLevel ERROR
+Match User ${pwUser}
+  PasswordAuthentication yes
+  AuthenticationMethods password
 `,
   );
   let child: ChildProcess | null = null;
@@ -104,6 +119,7 @@ LogLevel ERROR
     port,
     user,
     privateKey: readFileSync(clientKey, 'utf8'),
+    passwordUser: { user: pwUser, password },
     hostKeyFingerprint: fp,
     async stop() {
       process.off('exit', killAll);
