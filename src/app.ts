@@ -82,6 +82,7 @@ export async function createApp(opts: { config?: Config; db?: Db; worker?: boole
     async close() {
       await worker?.stop();
       await app.close();
+      await (await import('./templates/render-pool.ts')).closeRenderPool();
       await ctx.db.destroy();
     },
   };

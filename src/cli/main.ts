@@ -34,8 +34,10 @@ function rank(name: string): number {
 
 /** The command a run of `argv` (user arguments only) names, when it has a module of its own. */
 function requestedCommand(argv: string[]): string | undefined {
-  const first = argv.find((a) => !a.startsWith('-'));
-  if (!first || first === 'help' || NOT_COMMANDS.has(first) || !/^[a-z][a-z0-9-]*$/.test(first)) return undefined;
+  const at = argv.findIndex((a) => !a.startsWith('-'));
+  const first = argv[at];
+  // `peerdesk --help irr` is the program's help: it lists every command.
+  if (!first || first === 'help' || at > 0 || NOT_COMMANDS.has(first) || !/^[a-z][a-z0-9-]*$/.test(first)) return undefined;
   return existsSync(fileURLToPath(new URL(`./${first}${EXT}`, import.meta.url))) ? first : undefined;
 }
 

@@ -55,6 +55,7 @@ describe('peerdesk command loading', () => {
     expect((await cli('render', '--help')).commands).toEqual(['render']);
     expect((await cli('--help')).commands).toEqual(commandNames());
     expect((await cli('help', 'irr')).commands).toEqual(commandNames());
+    expect((await cli('--help', 'irr')).commands).toEqual(commandNames());
     expect((await cli('bogus')).commands).toEqual(commandNames());
   });
 

@@ -3,13 +3,18 @@
 // Admin state: `neighbor X shutdown [message M]` in `router bgp AS [vrf V]` — part of the running
 // configuration, so it survives `clear bgp` and bgpd reloads of that config; Peerdesk does not
 // `write memory` (saving the startup configuration stays the operator's or the deploy step's decision).
+// Config (deploy): see frr.config.ts for the delta of the stanzas Peerdesk owns, and frr.revert.ts for
+// the revert timer armed on the router's host that stands in for FRR's missing commit-confirm.
+import { createTwoFilesPatch } from 'diff';
 import { parseIp } from '../../platform/ip.ts';
-import type { DriverSession, DriverSessionOptions, PeerState, RouterDriver, RouterTarget } from '../driver.types.ts';
-import { deviceError, unreachable } from '../transports/common.ts';
+import type { CandidateResult, DriverSession, DriverSessionOptions, PeerState, RouterDriver, RouterTarget } from '../driver.types.ts';
+import { deviceError, logLine, unreachable } from '../transports/common.ts';
 import { openSsh, type SshConnection } from '../transports/ssh.ts';
 import { localVtysh, sshVtysh, type Vtysh } from '../transports/vtysh.ts';
 import { frrInfo } from './frr.info.ts';
 import { parseFrrNeighbors } from './frr.parser.ts';
+import { deltaText, frrDelta, ownedText, vtyshCommands } from './frr.config.ts';
+import { localRevert, sshRevert, type RevertTimer } from './frr.revert.ts';
 
 const VRF_NAME = /^[A-Za-z0-9_.-]{1,36}$/;
 
@@ -29,11 +34,17 @@ class FrrSession implements DriverSession {
   private readonly vtysh: Vtysh;
   private readonly router: RouterTarget;
   private readonly ssh: SshConnection | null;
+  private readonly revert: RevertTimer;
+  private readonly log: DriverSessionOptions['log'];
+  private candidate: string | null = null;
+  private previous: string | null = null;
 
-  constructor(router: RouterTarget, vtysh: Vtysh, ssh: SshConnection | null) {
+  constructor(router: RouterTarget, vtysh: Vtysh, ssh: SshConnection | null, revert: RevertTimer, log: DriverSessionOptions['log']) {
     this.router = router;
     this.vtysh = vtysh;
     this.ssh = ssh;
+    this.revert = revert;
+    this.log = log;
   }
 
   private async json(command: string): Promise<unknown> {
@@ -68,6 +79,63 @@ class FrrSession implements DriverSession {
     await this.vtysh.run(['configure terminal', `router bgp ${asn}${vrfPart}`, line]);
   }
 
+  async loadCandidate(config: string, _mode: 'merge' | 'replace'): Promise<CandidateResult> {
+    // Both modes replace the stanzas Peerdesk owns and leave the rest (frr.config.ts).
+    await this.revert.check(config);
+    const running = await this.getRunningConfig();
+    const changes = frrDelta(running, config);
+    this.candidate = config;
+    if (!changes.length) return { diff: '' };
+    return { diff: createTwoFilesPatch('running', 'candidate', ownedText(running), ownedText(config), undefined, undefined, { context: 3 }).split('\n').slice(2).join('\n') };
+  }
+
+  async discardCandidate(): Promise<void> {
+    this.candidate = null;
+  }
+
+  async commitConfirmed(confirmTimeoutS: number): Promise<void> {
+    if (this.candidate === null) throw deviceError(this.router.name, 'commit', 'no candidate loaded');
+    const previous = await this.getRunningConfig();
+    const changes = frrDelta(previous, this.candidate);
+    this.previous = previous;
+    // Armed before the change: a connection lost half-way still restores the previous config.
+    await this.revert.arm(confirmTimeoutS, vtyshCommands(frrDelta(this.candidate, previous)), previous);
+    await logLine(this.log, `${this.router.name}: applying ${changes.length} changes:\n${deltaText(changes)}`);
+    try {
+      await this.vtysh.run(vtyshCommands(changes));
+    } catch (e) {
+      await this.restore(previous).catch(() => undefined);
+      await this.revert.disarm().catch(() => undefined);
+      throw e;
+    }
+    // Re-armed with the exact way back from what the router now runs.
+    await this.revert.arm(confirmTimeoutS, vtyshCommands(frrDelta(await this.getRunningConfig(), previous)), previous);
+    this.candidate = null;
+  }
+
+  async confirm(): Promise<void> {
+    await this.revert.disarm();
+    this.previous = null;
+  }
+
+  async rollback(): Promise<void> {
+    const previous = this.previous ?? (await this.revert.previous());
+    await this.revert.disarm();
+    if (previous !== null) await this.restore(previous);
+    this.previous = null;
+    this.candidate = null;
+  }
+
+  async pendingConfirm(): Promise<boolean> {
+    return this.revert.pending();
+  }
+
+  /** Applies the delta from what runs now back to `previous`. */
+  private async restore(previous: string): Promise<void> {
+    const back = frrDelta(await this.getRunningConfig(), previous);
+    if (back.length) await this.vtysh.run(vtyshCommands(back));
+  }
+
   async close(): Promise<void> {
     await this.ssh?.close();
   }
@@ -77,11 +145,14 @@ export const frrDriver: RouterDriver = {
   ...frrInfo,
   async open(router: RouterTarget, opts: DriverSessionOptions): Promise<DriverSession> {
     const host = router.hostname ?? '';
-    if (host.startsWith('vtysh:')) return new FrrSession(router, localVtysh(router.name, host.slice('vtysh:'.length), opts), null);
+    if (host.startsWith('vtysh:')) {
+      const dir = host.slice('vtysh:'.length);
+      return new FrrSession(router, localVtysh(router.name, dir, opts), null, localRevert(router.name, dir), opts.log);
+    }
     if (!host || host.startsWith('unix:') || /^[a-z]+:\/\//.test(host) && !host.startsWith('ssh://')) {
       throw unreachable(router.name, 'the FRR driver needs vtysh:/vty/socket/dir or ssh://user@host[:port][/vty/socket/dir]');
     }
     const { conn, path } = await openSsh(router.name, host, router.credentials, opts);
-    return new FrrSession(router, sshVtysh(router.name, conn, path), conn);
+    return new FrrSession(router, sshVtysh(router.name, conn, path), conn, sshRevert(router.name, conn, path), opts.log);
   },
 };
