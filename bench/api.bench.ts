@@ -57,7 +57,7 @@ async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
   throw new Error('server did not start');
 }
 
-async function runOne(engine: 'sqlite' | 'postgres', cache: boolean) {
+async function runOne(engine: 'sqlite' | 'postgres', cache: boolean, polls = false) {
   const dir = mkdtempSync(join(tmpdir(), 'pd-bench-'));
   let url: string;
   let dropPg: (() => Promise<void>) | null = null;
@@ -99,10 +99,20 @@ async function runOne(engine: 'sqlite' | 'postgres', cache: boolean) {
     const sample = await fetch(`${base}${requests[0].path}`, { headers: { authorization: `Token ${key}` } }).then((r) => r.json());
     if (sample.count !== SESSIONS / 4 || sample.results.length !== 50) throw new Error(`unexpected answer: count ${sample.count}`);
     await autocannon({ url: base, connections: 16, duration: 3, headers: { authorization: `Token ${key}` }, requests }); // warm-up
-    const r = await autocannon({ url: base, connections: 16, duration: DURATION, headers: { authorization: `Token ${key}` }, requests });
+    // With polls landing every 10 s (as a worker polling routers would write state), from another handle.
+    const pollDb = polls ? await openDb(url) : null;
+    const stopPolls = pollDb ? await (await import('./poll.bench.ts')).startSyntheticPolls(pollDb, { intervalMs: 10_000 }) : null;
+    let r: Awaited<ReturnType<typeof autocannon>>;
+    try {
+      r = await autocannon({ url: base, connections: 16, duration: DURATION, headers: { authorization: `Token ${key}` }, requests });
+    } finally {
+      await stopPolls?.();
+      await pollDb?.destroy();
+    }
     return {
       engine,
       read_cache: cache,
+      polls_every_10s: polls,
       sessions: SESSIONS,
       seed_s: seedS,
       requests_per_s: Math.round(r.requests.average),
@@ -127,6 +137,7 @@ export async function run(): Promise<Record<string, unknown>> {
   const results: Record<string, unknown> = {};
   for (const e of engines) {
     results[e] = await runOne(e, true);
+    if (process.env.BENCH_POLLS !== '0') results[`${e}_polling`] = await runOne(e, true, true);
     // The same load with the read cache off: what every request costs the database.
     if (process.env.BENCH_UNCACHED !== '0') results[`${e}_uncached`] = await runOne(e, false);
   }

@@ -13,6 +13,7 @@ import { buildServer, type AppContext } from './platform/http.ts';
 import { registerResource, type Resource } from './platform/crud.ts';
 import { ensureAdmin } from './auth/auth.service.ts';
 import { registry } from './platform/metrics.ts';
+import { DRIVER_INFO, POLLABLE_DRIVERS } from './drivers/registry.ts';
 import { enqueueJob } from './jobs/jobs.service.ts';
 import { startWorker, type WorkerHandle } from './jobs/worker.ts';
 import { relationships } from './relationships/relationships.resource.ts';
@@ -30,8 +31,25 @@ export const RESOURCES: Resource[] = [
   platforms, routers, peerGroups, bgpPeers, prefixLists, routingPolicies, communities, bfdProfiles,
 ];
 
-/** Optional route plugins of capabilities, loaded when present. */
-const OPTIONAL_ROUTES = ['./peeringdb/peeringdb.routes.ts', './templates/templates.routes.ts', './irr/irr.routes.ts', './polling/polling.routes.ts', './email/email.routes.ts', './deploy/deploy.routes.ts'];
+/**
+ * Every route plugin, explicitly: the core first, then each capability. A module that fails to import
+ * fails the start loudly (no "load it if the file exists"). Capabilities listed in /api/capabilities
+ * are exactly the ones mounted here.
+ */
+const ROUTE_MODULES: { capability?: Capability; load: () => Promise<{ default: (app: FastifyInstance) => Promise<void> }> }[] = [
+  { load: () => import('./auth/auth.routes.ts') },
+  { load: () => import('./changes/changes.routes.ts') },
+  { load: () => import('./jobs/jobs.routes.ts') },
+  { load: () => import('./sessions/sessions.routes.ts') },
+  { load: () => import('./search/search.routes.ts') },
+  { capability: 'peeringdb', load: () => import('./peeringdb/peeringdb.routes.ts') },
+  { capability: 'templates', load: () => import('./templates/templates.routes.ts') },
+  { capability: 'irr', load: () => import('./irr/irr.routes.ts') },
+  { capability: 'polling', load: () => import('./polling/polling.routes.ts') },
+  { capability: 'email', load: () => import('./email/email.routes.ts') },
+];
+
+type Capability = 'peeringdb' | 'irr' | 'templates' | 'polling' | 'drivers' | 'email';
 
 export interface PeerdeskApp {
   app: FastifyInstance;
@@ -62,14 +80,7 @@ export async function createApp(opts: { config?: Config; db?: Db; worker?: boole
   const app = await buildServer(ctx, async (app) => {
     (app as any).decorate('enqueueJob', (kind: string, payload: unknown, userId: number | null) => enqueueJob(ctx.db, kind, payload, { userId }));
     for (const res of RESOURCES) registerResource(app, res);
-    await app.register((await import('./auth/auth.routes.ts')).default);
-    await app.register((await import('./changes/changes.routes.ts')).default);
-    await app.register((await import('./jobs/jobs.routes.ts')).default);
-    await app.register((await import('./sessions/sessions.routes.ts')).default);
-    await app.register((await import('./search/search.routes.ts')).default);
-    for (const rel of OPTIONAL_ROUTES) {
-      if (existsSync(fileURLToPath(new URL(rel, import.meta.url)))) await app.register((await import(rel)).default);
-    }
+    for (const m of ROUTE_MODULES) await app.register((await m.load()).default);
     await systemRoutes(app, ctx);
     await staticUi(app);
   });
@@ -107,16 +118,21 @@ async function systemRoutes(app: FastifyInstance, ctx: AppContext) {
     const ok = database === 'ok' && pending.length === 0;
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', database, migrations: { pending }, workers, version: '0.1.0' });
   });
-  const caps = Object.fromEntries(
-    [['peeringdb', './peeringdb/peeringdb.routes.ts'], ['irr', './irr/irr.routes.ts'], ['templates', './templates/templates.routes.ts'], ['polling', './polling/polling.routes.ts'], ['drivers', './deploy/deploy.routes.ts'], ['email', './email/email.routes.ts']].map(([k, rel]) => [
-      k,
-      existsSync(fileURLToPath(new URL(rel, import.meta.url))),
-    ]),
-  );
+  const mounted = new Set(ROUTE_MODULES.map((m) => m.capability).filter(Boolean));
+  const caps = {
+    peeringdb: mounted.has('peeringdb'),
+    irr: mounted.has('irr'),
+    templates: mounted.has('templates'),
+    polling: mounted.has('polling') && POLLABLE_DRIVERS.length > 0,
+    drivers: mounted.has('drivers') && DRIVER_INFO.some((d) => d.capabilities.includes('config')),
+    email: mounted.has('email'),
+    router_drivers: DRIVER_INFO.map((d) => ({ name: d.name, label: d.label, capabilities: [...d.capabilities], hostname_forms: [...d.hostnameForms] })),
+  };
+  const driverInfoSchema = z.object({ name: z.string(), label: z.string(), capabilities: z.array(z.enum(['list_neighbors', 'running_config', 'admin_state', 'config', 'commit_confirm'])), hostname_forms: z.array(z.string()) });
   r.get('/api/capabilities', {
-    schema: { tags: ['system'], summary: 'Which capabilities this installation has (the UI hides or explains missing ones)', response: { 200: z.object({ peeringdb: z.boolean(), irr: z.boolean(), templates: z.boolean(), polling: z.boolean().describe('live BGP state from routers (Refresh)'), drivers: z.boolean().describe('pushing configuration to routers (Configure)'), email: z.boolean() }) } },
+    schema: { tags: ['system'], summary: 'Which capabilities this installation has (the UI hides or explains missing ones) and what each router driver can do', response: { 200: z.object({ peeringdb: z.boolean(), irr: z.boolean(), templates: z.boolean(), polling: z.boolean().describe('live BGP state from routers (Refresh)'), drivers: z.boolean().describe('pushing configuration to routers (Configure)'), email: z.boolean(), router_drivers: z.array(driverInfoSchema) }) } },
     preValidation: (app as any).requireRole('viewer'),
-  }, async () => caps as any);
+  }, async () => caps);
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
     const counts = await ctx.db.selectFrom('jobs').select(['status']).select((eb) => eb.fn.countAll().as('c')).groupBy('status').execute();
     const lines = counts.map((c: any) => `peerdesk_jobs_by_status{status="${c.status}"} ${Number(c.c)}`).join('\n');

@@ -55,6 +55,8 @@ const schema = z.object({
   // Where the BIRD driver keeps `NAME.disabled` files so admin state survives a BIRD restart (unset: runtime only).
   PEERDESK_BIRD_STATE_DIR: z.string().refine((v) => isAbsolute(v) && !v.includes('\0'), 'must be an absolute directory').optional(),
   PEERDESK_POLL_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  PEERDESK_DEVICE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
+  PEERDESK_ADMIN_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
   // Template renders run in worker threads (read by src/templates/render-pool.ts; validated here at start).
   PEERDESK_RENDER_WORKERS: z.coerce.number().int().min(1).max(64).default(2),
   PEERDESK_RENDER_QUEUE: z.coerce.number().int().min(1).max(10_000).default(32),

@@ -64,5 +64,3 @@ export const jobs = [
   }),
 ];
 
-/** Suggested schedule: poll every router with polling enabled every five minutes. */
-export const defaultSchedules = [{ name: 'bgp-poll', kind: 'bgp.poll', cron: '*/5 * * * *', payload: {} }];

@@ -48,9 +48,18 @@ export async function up(db: Db): Promise<void> {
     .addUniqueConstraint('maintenance_peers_unique', ['maintenance_id', 'bgp_peer_id'])
     .execute();
   await db.schema.createIndex('maintenance_peers_peer').on('maintenance_peers').column('bgp_peer_id').execute();
+
+  // Polling on a schedule: every router with polling enabled, every 5 minutes (admins change it in /api/schedules/).
+  const stamp = new Date().toISOString();
+  const next = new Date(Math.floor(Date.now() / 300_000) * 300_000 + 300_000);
+  await db
+    .insertInto('schedules')
+    .values({ name: 'bgp-poll', kind: 'bgp.poll', payload: '{}', cron: '*/5 * * * *', enabled: pg ? true : 1, next_run_at: next.toISOString(), description: 'Poll live BGP state from every router with polling enabled', created_at: stamp, updated_at: stamp, version: 1 })
+    .execute();
 }
 
 export async function down(db: Db): Promise<void> {
+  await db.deleteFrom('schedules').where('name', '=', 'bgp-poll').execute();
   for (const t of ['maintenance_peers', 'maintenances', 'router_jobs']) await db.schema.dropTable(t).ifExists().execute();
   await db.schema.alterTable('routers').dropColumn('last_poll_job_id').execute();
   await db.schema.alterTable('routers').dropColumn('last_poll_error').execute();

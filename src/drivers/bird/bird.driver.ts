@@ -6,15 +6,18 @@
 // on the router), and each BGP protocol of BIRD's configuration includes it:
 //   protocol bgp NAME { include "/etc/bird/peerdesk/NAME.*"; … }
 // (a wildcard include that matches nothing is allowed, so protocols start enabled by default).
+// Config (deploy): the whole configuration file is Peerdesk's (replace); see bird.config.ts.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
+import { createTwoFilesPatch } from 'diff';
 import { parseIp } from '../../platform/ip.ts';
-import type { DriverSession, DriverSessionOptions, PeerState, RouterDriver, RouterTarget } from '../driver.types.ts';
+import type { CandidateResult, DriverSession, DriverSessionOptions, PeerState, RouterDriver, RouterTarget } from '../driver.types.ts';
 import { BirdSocket, sshBirdc, type BirdCli } from '../transports/bird-socket.ts';
 import { deviceError, logLine, shellQuote, unreachable } from '../transports/common.ts';
 import { openSsh, type SshConnection } from '../transports/ssh.ts';
 import { birdInfo } from './bird.info.ts';
 import { parseBirdBgpProtocols } from './bird.parser.ts';
+import { birdConfigFile, candidatePath, localFiles, sshFiles, type ConfigFiles } from './bird.config.ts';
 
 /** A shutdown message as a BIRD string literal body: one line, no quotes or backslashes, ≤ 128 bytes. */
 export function birdMessage(message: string | undefined): string | null {
@@ -62,12 +65,81 @@ class BirdSession implements DriverSession {
   private readonly router: RouterTarget;
   private readonly persist: Persist | null;
   private readonly log: DriverSessionOptions['log'];
+  private readonly files: ConfigFiles | null;
+  private candidate: string | null = null;
 
-  constructor(router: RouterTarget, cli: BirdCli, persist: Persist | null, log: DriverSessionOptions['log']) {
+  constructor(router: RouterTarget, cli: BirdCli, persist: Persist | null, log: DriverSessionOptions['log'], files: ConfigFiles | null) {
     this.router = router;
     this.cli = cli;
     this.persist = persist;
     this.log = log;
+    this.files = files;
+  }
+
+  private configFile(): { files: ConfigFiles; file: string } {
+    const file = birdConfigFile(this.router);
+    if (!this.files || !file) throw deviceError(this.router.name, 'configure', 'the BIRD configuration file is not known: set PEERDESK_BIRD_CONFIG_FILE (an absolute path)');
+    return { files: this.files, file };
+  }
+
+  /** The configuration file BIRD runs (Peerdesk owns it whole, so it is the running configuration). */
+  async getRunningConfig(): Promise<string> {
+    const { files, file } = this.configFile();
+    return files.read(file);
+  }
+
+  async loadCandidate(config: string, _mode: 'merge' | 'replace'): Promise<CandidateResult> {
+    // Always a replace: BIRD reads one file (which may include others).
+    const { files, file } = this.configFile();
+    const running = await files.read(file);
+    const cand = candidatePath(file);
+    await files.write(cand, config, file);
+    try {
+      // BIRD parses the whole file without applying it: a broken candidate changes nothing.
+      await this.cli.command(`configure check "${cand}"`);
+    } catch (e) {
+      await files.remove(cand).catch(() => undefined);
+      throw e;
+    }
+    this.candidate = config;
+    if (running === config) return { diff: '' };
+    return { diff: createTwoFilesPatch('running', 'candidate', running, config, undefined, undefined, { context: 3 }).split('\n').slice(2).join('\n') };
+  }
+
+  async discardCandidate(): Promise<void> {
+    if (this.candidate === null) return;
+    const { files, file } = this.configFile();
+    await files.remove(candidatePath(file));
+    this.candidate = null;
+  }
+
+  async commitConfirmed(confirmTimeoutS: number): Promise<void> {
+    const { file } = this.configFile();
+    if (this.candidate === null) throw deviceError(this.router.name, 'configure', 'no candidate loaded');
+    // BIRD undoes it by itself after the timeout; the configuration file is only replaced at confirm,
+    // so a lost connection leaves file and daemon both on the previous configuration.
+    await this.cli.command(`configure "${candidatePath(file)}" timeout ${Math.max(1, Math.round(confirmTimeoutS))}`);
+  }
+
+  async confirm(): Promise<void> {
+    const { files, file } = this.configFile();
+    await this.cli.command('configure confirm');
+    if (this.candidate !== null) await files.write(file, this.candidate, file);
+    await files.remove(candidatePath(file)).catch(() => undefined);
+    this.candidate = null;
+    await logLine(this.log, `${this.router.name}: ${file} replaced with the confirmed configuration`);
+  }
+
+  async rollback(): Promise<void> {
+    const { files, file } = this.configFile();
+    await this.cli.command('configure undo');
+    await files.remove(candidatePath(file)).catch(() => undefined);
+    this.candidate = null;
+  }
+
+  async pendingConfirm(): Promise<boolean> {
+    // `configure status` adds a 0022 line "Configuration unconfirmed, undo in N s" while a timeout runs.
+    return (await this.cli.command('configure status')).some((l) => l.code === 22);
   }
 
   async listNeighbors(): Promise<PeerState[]> {
@@ -101,12 +173,12 @@ export const birdDriver: RouterDriver = {
   async open(router: RouterTarget, opts: DriverSessionOptions): Promise<DriverSession> {
     const host = router.hostname ?? '';
     const state = birdStateDir();
-    if (host.startsWith('unix:')) return new BirdSession(router, await BirdSocket.connect(router.name, host.slice('unix:'.length), opts), state ? localPersist(state) : null, opts.log);
+    if (host.startsWith('unix:')) return new BirdSession(router, await BirdSocket.connect(router.name, host.slice('unix:'.length), opts), state ? localPersist(state) : null, opts.log, localFiles(router.name));
     if (!host || host.startsWith('vtysh:') || (/^[a-z]+:\/\//.test(host) && !host.startsWith('ssh://'))) {
       throw unreachable(router.name, 'the BIRD driver needs unix:/path/bird.ctl or ssh://user@host[:port][/path/bird.ctl]');
     }
     const { conn, path } = await openSsh(router.name, host, router.credentials, opts);
     const cli = sshBirdc(router.name, conn, path);
-    return new BirdSession(router, { command: (c) => cli.command(c), close: () => conn.close() }, state ? sshPersist(router.name, conn, state) : null, opts.log);
+    return new BirdSession(router, { command: (c) => cli.command(c), close: () => conn.close() }, state ? sshPersist(router.name, conn, state) : null, opts.log, sshFiles(router.name, conn));
   },
 };

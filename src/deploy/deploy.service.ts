@@ -1,0 +1,395 @@
+// Deployments: push a router's rendered configuration safely. The pipeline (one `deploy.run` job):
+// lock the router → render (its template) → open the driver → refuse when a confirmed commit is
+// already pending → load the candidate and take the diff (a dry run stops here; an empty diff commits
+// nothing) → guards (sessions removed, prefix lists shrunk) → commit with confirmation → health gate
+// (router reachable, untouched sessions still up, added sessions Established) → confirm, or roll back
+// and say which check failed. Every step is written to the deployment's log and the job's log.
+// Change review: with PEERDESK_DEPLOY_REVIEW=1 a deployment that would change a router waits
+// (status `planned`) until an admin who did not propose it approves it.
+import { sql } from 'kysely';
+import { now, generationOf, isUniqueViolation, type Db, type Executor } from '../platform/db.ts';
+import type { SecretBox } from '../platform/crypto.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../platform/errors.ts';
+import { parseIp } from '../platform/ip.ts';
+import type { DriverSession, PeerState } from '../drivers/driver.types.ts';
+import { enqueueJob } from '../jobs/jobs.service.ts';
+import { renderConfig } from '../templates/render.service.ts';
+import { errorText, loadRouters, lookupDriver, openSession, unreachableReason } from '../polling/router-access.ts';
+
+export const DEPLOYMENT_STATUSES = ['planned', 'approved', 'applying', 'confirming', 'done', 'rolled_back', 'failed', 'rejected'] as const;
+export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
+const FINAL: DeploymentStatus[] = ['done', 'rolled_back', 'failed', 'rejected'];
+
+/** Merge (only the stanza Peerdesk owns) or replace, per platform driver. */
+export const DEPLOY_MODE: Record<string, 'merge' | 'replace'> = { frr: 'replace', bird2: 'replace', gobgp: 'replace', junos: 'merge', eos: 'merge', iosxr: 'merge' };
+
+function envInt(name: string, def: number, min: number, max: number): number {
+  const n = Number(process.env[name] ?? def);
+  return Number.isInteger(n) && n >= min && n <= max ? n : def;
+}
+
+/** The deploy settings (read at each use, so tests and operators can change them without restart). */
+export function deploySettings() {
+  return {
+    review: process.env.PEERDESK_DEPLOY_REVIEW === '1',
+    maxSessionRemovals: envInt('PEERDESK_DEPLOY_MAX_SESSION_REMOVALS', 3, 0, 1_000_000),
+    maxPrefixShrinkPct: envInt('PEERDESK_DEPLOY_MAX_PREFIX_SHRINK_PCT', 50, 0, 100),
+    healthTimeoutS: envInt('PEERDESK_DEPLOY_HEALTH_TIMEOUT_S', 90, 1, 3600),
+    confirmTimeoutS: envInt('PEERDESK_DEPLOY_CONFIRM_TIMEOUT_S', 300, 30, 3600),
+    gitDir: process.env.PEERDESK_DEPLOY_GIT_DIR?.trim() || null,
+  };
+}
+
+// Values after these keywords are secrets (FRR/EOS/IOS `password X`, Junos `authentication-key "X"`,
+// BIRD `password "X"`, `secret`, `key`): they never reach the stored candidate, diff, log or git.
+const SECRET = /\b(password|secret|authentication-key|auth-key|md5|key)(\s+(?:\d\s+)?)("[^"\n]*"|\S+)/gi;
+
+/** Replaces secret values in configuration text with <redacted>. */
+export function redactSecrets(text: string): string {
+  return text.replace(SECRET, (_m, kw: string, sp: string, v: string) => `${kw}${sp}${v.startsWith('"') ? '"<redacted>"' : '<redacted>'}`);
+}
+
+/** Every IP address (canonical text) written in a configuration text. */
+export function ipsIn(text: string): Set<string> {
+  const out = new Set<string>();
+  for (const m of text.matchAll(/(?<![\w:.])((?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})(?![\w:.])/g)) {
+    const ip = parseIp(m[1]!);
+    if (ip) out.add(ip.text);
+  }
+  return out;
+}
+
+/** Entries per prefix list (`… prefix-list NAME … permit|deny …` lines, FRR / EOS / IOS style). */
+export function prefixListSizes(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const m of text.matchAll(/^\s*(?:ip|ipv6)?\s*prefix-list\s+(\S+)\s.*\b(?:permit|deny)\b/gm)) out.set(m[1]!, (out.get(m[1]!) ?? 0) + 1);
+  return out;
+}
+
+/** Why the guards refuse a change (null: allowed): too many sessions removed, a prefix list shrunk too much. */
+export function guardViolation(before: PeerState[], running: string, candidate: string, limits: { maxSessionRemovals: number; maxPrefixShrinkPct: number }): { check: string; reason: string } | null {
+  const kept = ipsIn(candidate);
+  const removed = before.filter((n) => !kept.has(n.peer_ip));
+  if (removed.length > limits.maxSessionRemovals) {
+    return { check: 'sessions_removed', reason: `the change removes ${removed.length} BGP sessions (${removed.slice(0, 10).map((n) => n.peer_ip).join(', ')}${removed.length > 10 ? ', …' : ''}); at most ${limits.maxSessionRemovals} without force` };
+  }
+  const was = prefixListSizes(running);
+  const will = prefixListSizes(candidate);
+  for (const [name, n] of was) {
+    const m = will.get(name) ?? 0;
+    if (n > 0 && ((n - m) * 100) / n > limits.maxPrefixShrinkPct) {
+      return { check: 'prefix_list_shrink', reason: `prefix list ${name} shrinks from ${n} to ${m} entries (${Math.round(((n - m) * 100) / n)}%); at most ${limits.maxPrefixShrinkPct}% without force` };
+    }
+  }
+  return null;
+}
+
+/** The peers a diff touches (IPs on its added or removed lines). */
+export function touchedIps(diff: string): Set<string> {
+  return ipsIn(diff.split('\n').filter((l) => /^[+-](?![+-]{2} )/.test(l)).join('\n'));
+}
+
+/** A deployment row as stored. */
+export type DeploymentRow = Record<string, any>;
+
+const bool = (v: unknown) => v === true || v === 1 || v === '1';
+
+/** The API shape of a deployment (`full`: with candidate, diff and log). */
+export function presentDeployment(r: DeploymentRow, full: boolean) {
+  const base = {
+    id: Number(r.id),
+    router: { id: Number(r.router_id), name: String(r.router_name ?? '') },
+    template: r.template_name ? { id: r.template_id === null || r.template_id === undefined ? null : Number(r.template_id), name: String(r.template_name), version: r.template_version === null || r.template_version === undefined ? null : Number(r.template_version) } : null,
+    data_generation: r.data_generation ?? null,
+    dry_run: bool(r.dry_run),
+    force: bool(r.force),
+    confirm_timeout: Number(r.confirm_timeout),
+    mode: (r.mode ?? null) as 'merge' | 'replace' | null,
+    status: r.status as DeploymentStatus,
+    reason: r.reason ?? null,
+    failed_check: r.failed_check ?? null,
+    committed: bool(r.committed),
+    needs_approval: bool(r.needs_approval),
+    proposed_by: r.proposed_by_name ?? null,
+    reviewed_by: r.reviewed_by_name ?? null,
+    review_comment: r.review_comment ?? null,
+    reviewed_at: r.reviewed_at ?? null,
+    job_id: r.job_id === null || r.job_id === undefined ? null : Number(r.job_id),
+    git_commit: r.git_commit ?? null,
+    has_changes: typeof r.diff === 'string' ? r.diff.length > 0 : null,
+    created_at: String(r.created_at),
+    started_at: r.started_at ?? null,
+    finished_at: r.finished_at ?? null,
+  };
+  if (!full) return base;
+  return { ...base, candidate: r.candidate ?? null, diff: r.diff ?? null, log: String(r.log ?? '') };
+}
+
+/** Loads one deployment with its router's name. */
+export async function loadDeployment(db: Executor, id: number): Promise<DeploymentRow> {
+  const r = await db.selectFrom('deployments as d').innerJoin('routers as r', 'r.id', 'd.router_id').selectAll('d').select('r.name as router_name').where('d.id', '=', id).executeTakeFirst();
+  if (!r) throw new NotFoundError('deployment', id);
+  return r;
+}
+
+/** Appends a (redacted) line to a deployment's log. */
+export async function deploymentLog(db: Executor, id: number, message: string, level = 'info'): Promise<void> {
+  const line = `${new Date().toISOString()} ${level} ${redactSecrets(message)}\n`;
+  await db.updateTable('deployments').set({ log: sql`log || ${line}`, updated_at: now() }).where('id', '=', id).execute();
+}
+
+async function setStatus(db: Executor, id: number, status: DeploymentStatus, extra: Record<string, unknown> = {}): Promise<void> {
+  const t = now();
+  await db.updateTable('deployments').set({ status, updated_at: t, ...(FINAL.includes(status) ? { finished_at: t } : {}), ...extra }).where('id', '=', id).execute();
+}
+
+export interface Proposer {
+  userId: number | null;
+  username: string;
+  role: 'viewer' | 'operator' | 'admin';
+}
+
+/**
+ * Creates a deployment for a router and queues its job, or leaves it `planned` for review. Role rule:
+ * operators and admins may deploy; with PEERDESK_DEPLOY_REVIEW=1 every deployment that is not a dry
+ * run waits for an admin other than its proposer (operators can then only propose). Dry runs never wait.
+ */
+export async function proposeDeployment(db: Db, routerId: number, input: { dry_run: boolean; force?: boolean; confirm_timeout?: number }, who: Proposer): Promise<{ deployment: DeploymentRow; jobId: number | null }> {
+  const [router] = await loadRouters(db, [routerId]);
+  if (!router) throw new NotFoundError('router', routerId);
+  const driver = await lookupDriver(router.driver);
+  const why = unreachableReason(router, driver, 'config');
+  if (why) throw new ValidationError('router', `cannot deploy to ${router.name}: ${why}`);
+  const settings = deploySettings();
+  const needsApproval = settings.review && !input.dry_run;
+  const t = now();
+  return db.transaction().execute(async (tx) => {
+    const row = await tx
+      .insertInto('deployments')
+      .values({
+        router_id: routerId,
+        dry_run: input.dry_run,
+        force: !!input.force,
+        confirm_timeout: input.confirm_timeout ?? settings.confirmTimeoutS,
+        mode: DEPLOY_MODE[router.driver ?? ''] ?? 'merge',
+        status: 'planned',
+        needs_approval: needsApproval,
+        proposed_by: who.userId,
+        proposed_by_name: who.username,
+        log: '',
+        created_at: t,
+        updated_at: t,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const id = Number(row.id);
+    let jobId: number | null = null;
+    if (!needsApproval) {
+      jobId = await enqueueJob(tx, 'deploy.run', { deployment_id: id }, { userId: who.userId });
+      await tx.updateTable('deployments').set({ job_id: jobId }).where('id', '=', id).execute();
+    }
+    await deploymentLog(tx, id, `${input.dry_run ? 'dry run' : 'deployment'} proposed by ${who.username}${needsApproval ? '; waiting for approval (PEERDESK_DEPLOY_REVIEW=1)' : ''}`);
+    return { deployment: await loadDeployment(tx, id), jobId };
+  });
+}
+
+/** Approves (queues its job) or rejects a planned deployment; the reviewer must be an admin and not the proposer. */
+export async function reviewDeployment(db: Db, id: number, approve: boolean, comment: string | null, who: Proposer): Promise<{ deployment: DeploymentRow; jobId: number | null }> {
+  if (who.role !== 'admin') throw new ForbiddenError('only the admin role may approve or reject deployments');
+  return db.transaction().execute(async (tx) => {
+    const d = await loadDeployment(tx, id);
+    if (d.status !== 'planned' || !bool(d.needs_approval)) throw new ConflictError(`deployment ${id} is ${d.status}${bool(d.needs_approval) ? '' : ' and does not wait for approval'}`, [], 'not_reviewable');
+    if (d.proposed_by !== null && who.userId !== null && Number(d.proposed_by) === who.userId) throw new ForbiddenError('the proposer of a deployment cannot approve or reject it');
+    const t = now();
+    const review = { reviewed_by: who.userId, reviewed_by_name: who.username, review_comment: comment, reviewed_at: t };
+    let jobId: number | null = null;
+    if (approve) {
+      jobId = await enqueueJob(tx, 'deploy.run', { deployment_id: id }, { userId: who.userId });
+      await tx.updateTable('deployments').set({ ...review, status: 'approved', job_id: jobId, updated_at: t }).where('id', '=', id).where('status', '=', 'planned').execute();
+    } else {
+      await setStatus(tx, id, 'rejected', { ...review, reason: `rejected by ${who.username}${comment ? `: ${comment}` : ''}` });
+    }
+    await deploymentLog(tx, id, `${approve ? 'approved' : 'rejected'} by ${who.username}${comment ? `: ${comment}` : ''}`);
+    return { deployment: await loadDeployment(tx, id), jobId };
+  });
+}
+
+/** Takes the router's deploy lock (a lock left by a finished deployment is taken over). */
+async function acquireLock(db: Db, routerId: number, deploymentId: number): Promise<void> {
+  try {
+    await db.insertInto('deploy_locks').values({ router_id: routerId, deployment_id: deploymentId, locked_at: now() }).execute();
+  } catch (e) {
+    if (!isUniqueViolation(e)) throw e;
+    const held = await db.selectFrom('deploy_locks as l').innerJoin('deployments as d', 'd.id', 'l.deployment_id').select(['l.deployment_id', 'd.status']).where('l.router_id', '=', routerId).executeTakeFirst();
+    if (held && !FINAL.includes(held.status)) throw new DeployFailure('lock', `deployment #${held.deployment_id} is running on this router (one deployment per router at a time)`);
+    const taken = await db.updateTable('deploy_locks').set({ deployment_id: deploymentId, locked_at: now() }).where('router_id', '=', routerId).where('deployment_id', '=', held ? held.deployment_id : -1).executeTakeFirst();
+    if (Number(taken.numUpdatedRows) !== 1) throw new DeployFailure('lock', 'another deployment took the router lock');
+  }
+}
+
+async function releaseLock(db: Db, routerId: number, deploymentId: number): Promise<void> {
+  await db.deleteFrom('deploy_locks').where('router_id', '=', routerId).where('deployment_id', '=', deploymentId).execute();
+}
+
+/** A pipeline failure with the check that failed. */
+export class DeployFailure extends Error {
+  readonly check: string;
+  constructor(check: string, message: string) {
+    super(message);
+    this.check = check;
+  }
+}
+
+export interface RunContext {
+  db: Db;
+  secrets?: SecretBox;
+  signal: AbortSignal;
+  log: (message: string, level?: 'info' | 'warn' | 'error') => Promise<void>;
+}
+
+/** Polls the router until the health gate passes or its time is up; returns null or the failed check. */
+export async function healthGate(session: DriverSession, before: PeerState[], candidate: string, diff: string, expected: { peer_ip: string; enabled: boolean }[], timeoutS: number, signal: AbortSignal, log: RunContext['log']): Promise<{ check: string; reason: string } | null> {
+  const touched = touchedIps(diff);
+  const inCandidate = ipsIn(candidate);
+  const untouched = before.filter((n) => n.state === 'established' && !touched.has(n.peer_ip) && inCandidate.has(n.peer_ip));
+  const known = new Set(before.map((n) => n.peer_ip));
+  const added = expected.filter((s) => s.enabled && !known.has(s.peer_ip) && inCandidate.has(s.peer_ip));
+  await log(`health gate: ${untouched.length} untouched sessions must stay Established, ${added.length} added sessions must reach Established, within ${timeoutS} s`);
+  const end = Date.now() + timeoutS * 1000;
+  let last: { check: string; reason: string } = { check: 'router_reachable', reason: 'no answer from the router yet' };
+  for (;;) {
+    if (signal.aborted) return { check: 'cancelled', reason: 'the job was cancelled' };
+    try {
+      const now = new Map((await session.listNeighbors()).map((n) => [n.peer_ip, n]));
+      const down = untouched.find((n) => now.get(n.peer_ip)?.state !== 'established');
+      const notUp = added.find((s) => now.get(s.peer_ip)?.state !== 'established');
+      if (down) last = { check: 'untouched_sessions_up', reason: `session ${down.peer_ip}, not touched by the change, is ${now.get(down.peer_ip)?.state ?? 'gone'}` };
+      else if (notUp) last = { check: 'added_sessions_established', reason: `added session ${notUp.peer_ip} is ${now.get(notUp.peer_ip)?.state ?? 'not on the router'}, not Established` };
+      else return null;
+    } catch (e) {
+      last = { check: 'router_reachable', reason: `router not reachable: ${errorText(e)}` };
+    }
+    if (Date.now() >= end) return { check: last.check, reason: `${last.reason} after ${timeoutS} s` };
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+/** The `deploy.run` job: runs the whole pipeline for one deployment; returns its final status. */
+export async function runDeployment(ctx: RunContext, deploymentId: number): Promise<{ status: DeploymentStatus; reason: string | null }> {
+  const { db } = ctx;
+  const d = await loadDeployment(db, deploymentId);
+  if (FINAL.includes(d.status) || d.status === 'applying' || d.status === 'confirming') return { status: d.status, reason: d.reason ?? null };
+  if (bool(d.needs_approval) && d.status !== 'approved') throw new Error(`deployment ${deploymentId} waits for approval`);
+  const log = async (m: string, level: 'info' | 'warn' | 'error' = 'info') => {
+    await deploymentLog(db, deploymentId, m, level);
+    await ctx.log(redactSecrets(m), level);
+  };
+  const routerId = Number(d.router_id);
+  const dryRun = bool(d.dry_run);
+  await db.updateTable('deployments').set({ started_at: now(), updated_at: now() }).where('id', '=', deploymentId).execute();
+  let session: DriverSession | null = null;
+  let committed = false;
+  let locked = false;
+  const finish = async (status: DeploymentStatus, reason: string | null, check: string | null = null) => {
+    await setStatus(db, deploymentId, status, { reason, failed_check: check, committed });
+    await log(`${status}${reason ? `: ${reason}` : ''}`, status === 'done' ? 'info' : 'error');
+    return { status, reason };
+  };
+  try {
+    await acquireLock(db, routerId, deploymentId);
+    locked = true;
+    const [router] = await loadRouters(db, [routerId]);
+    const driver = await lookupDriver(router?.driver);
+    const why = router ? unreachableReason(router, driver, 'config') : 'the router was deleted';
+    if (!router || why || !driver) throw new DeployFailure('driver', why ?? 'no driver');
+    if (!ctx.secrets) throw new DeployFailure('render', 'no secret key to decrypt session passwords');
+    // 1. Render the router's template (its own, else the platform's shipped one).
+    const tplRow = await db.selectFrom('routers').select('config_template_id').where('id', '=', routerId).executeTakeFirst();
+    const template: number | string = tplRow?.config_template_id ? Number(tplRow.config_template_id) : `${driver.name}.j2`;
+    const rendered = await renderConfig(db, { template, routerId, includeSecrets: true, secrets: ctx.secrets, withContext: true });
+    const candidate = rendered.content;
+    const gen = generationOf(db);
+    await db
+      .updateTable('deployments')
+      .set({ template_id: rendered.template.id, template_name: rendered.template.name, template_version: rendered.template.version, data_generation: gen ? String(gen.current()) : null, candidate: redactSecrets(candidate), updated_at: now() })
+      .where('id', '=', deploymentId)
+      .execute();
+    await log(`rendered ${rendered.template.name} v${rendered.template.version}: ${candidate.split('\n').length} lines, ${rendered.sessionCount} sessions`);
+    const expected = ((rendered.context?.sessions ?? []) as { peer_ip: string; enabled: boolean }[]).map((s) => ({ peer_ip: parseIp(String(s.peer_ip))?.text ?? String(s.peer_ip), enabled: s.enabled !== false }));
+    // 2. Open the router; someone else's confirmed commit must not be confirmed or undone by us.
+    session = await openSession(router, driver, ctx.secrets, ctx.signal, (m, level) => log(m, level === 'error' ? 'error' : level === 'warn' ? 'warn' : 'info'));
+    if (!session.loadCandidate || !session.commitConfirmed || !session.confirm || !session.rollback) throw new DeployFailure('driver', `the ${driver.name} driver cannot load configuration`);
+    if (session.pendingConfirm && (await session.pendingConfirm())) throw new DeployFailure('pending_confirm', 'a confirmed commit is already waiting for confirmation on the router (someone else is deploying); nothing was changed');
+    // 3. Read running, load the candidate, diff.
+    const running = session.getRunningConfig ? await session.getRunningConfig() : '';
+    const before = await session.listNeighbors();
+    const mode = DEPLOY_MODE[driver.name] ?? 'merge';
+    let diff: string;
+    try {
+      diff = (await session.loadCandidate(candidate, mode)).diff;
+    } catch (e) {
+      throw new DeployFailure('load_candidate', `the router refused the candidate: ${errorText(e)}`);
+    }
+    await db.updateTable('deployments').set({ diff: redactSecrets(diff), updated_at: now() }).where('id', '=', deploymentId).execute();
+    await log(diff ? `diff: ${diff.split('\n').filter((l) => /^[+-](?![+-]{2} )/.test(l)).length} changed lines` : 'diff: no changes');
+    if (dryRun || !diff) {
+      await session.discardCandidate?.();
+      return await finish('done', dryRun ? 'dry run: diff computed, nothing applied' : 'no changes: nothing committed');
+    }
+    // 4. Guards.
+    const settings = deploySettings();
+    if (!bool(d.force)) {
+      const g = guardViolation(before, running, candidate, settings);
+      if (g) {
+        await session.discardCandidate?.();
+        return await finish('failed', `refused: ${g.reason}; nothing applied`, `guard:${g.check}`);
+      }
+    }
+    // 5. Apply with confirmation.
+    await setStatus(db, deploymentId, 'applying');
+    const timeoutS = Number(d.confirm_timeout);
+    try {
+      await session.commitConfirmed(timeoutS, `Peerdesk deployment #${deploymentId}`);
+    } catch (e) {
+      await session.rollback().catch(() => undefined);
+      throw new DeployFailure('commit', `the commit failed and was undone: ${errorText(e)}`);
+    }
+    committed = true;
+    await log(`committed with confirmation (reverts by itself after ${timeoutS} s)`);
+    // 6. Health gate (bounded by the confirm window, keeping time to confirm).
+    await setStatus(db, deploymentId, 'confirming', { committed: true });
+    const gateS = Math.max(1, Math.min(settings.healthTimeoutS, timeoutS - 15));
+    const failed = await healthGate(session, before, candidate, diff, expected, gateS, ctx.signal, log);
+    if (failed) {
+      await log(`health gate failed (${failed.check}): ${failed.reason}; rolling back`, 'warn');
+      try {
+        await session.rollback();
+      } catch (e) {
+        return await finish('failed', `health gate failed (${failed.check}): ${failed.reason}; the rollback failed too (${errorText(e)}); the router reverts by itself when the confirm window ends`, failed.check);
+      }
+      committed = false;
+      return await finish('rolled_back', `health gate failed (${failed.check}): ${failed.reason}; rolled back`, failed.check);
+    }
+    await session.confirm();
+    await log('health gate passed; confirmed');
+    const out = await finish('done', 'applied and confirmed');
+    if (settings.gitDir) {
+      try {
+        const { exportToGit } = await import('./git-export.ts');
+        const sha = await exportToGit(settings.gitDir, await loadDeployment(db, deploymentId));
+        await db.updateTable('deployments').set({ git_commit: sha }).where('id', '=', deploymentId).execute();
+        await log(`exported to git: ${sha}`);
+      } catch (e) {
+        await log(`git export failed: ${errorText(e)}`, 'warn');
+      }
+    }
+    return out;
+  } catch (e) {
+    if (session && !committed) await session.discardCandidate?.().catch(() => undefined);
+    if (e instanceof DeployFailure) return await finish('failed', e.message, e.check);
+    return await finish('failed', errorText(e), 'error');
+  } finally {
+    await session?.close().catch(() => undefined);
+    if (locked) await releaseLock(db, routerId, deploymentId).catch(() => undefined);
+  }
+}
