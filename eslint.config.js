@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'web/dist/', 'data/', 'web/src/api/schema.d.ts', 'test-artifacts/'] },
+  { ignores: ['node_modules/', 'web/dist/', 'data/', 'web/src/api/schema.d.ts', 'test-artifacts/', 'dist/', 'dist.tmp-*/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

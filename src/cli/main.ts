@@ -16,7 +16,7 @@ export function peerdeskVersion(): string {
 const EXT = import.meta.url.slice(import.meta.url.lastIndexOf('.'));
 const NOT_COMMANDS = new Set(['main', 'util']);
 // Help lists these first, in this order (server, then data, then tools); any other command follows by name.
-const ORDER = ['serve', 'worker', 'migrate', 'user', 'token', 'job', 'peeringdb', 'irr', 'render', 'poll', 'deploy'];
+const ORDER = ['serve', 'worker', 'migrate', 'user', 'token', 'job', 'peeringdb', 'irr', 'render', 'poll', 'router', 'deploy', 'email'];
 
 /** Names of the command modules next to this file (every NAME.ts/.js except helpers and tests). */
 export function commandNames(): string[] {

@@ -10,8 +10,8 @@ const dir = fileURLToPath(new URL('./migrations/', import.meta.url));
 const provider: MigrationProvider = {
   async getMigrations() {
     const out: Record<string, Migration> = {};
-    for (const file of readdirSync(dir).filter((f) => /^\d{4}_[\w-]+\.ts$/.test(f)).sort()) {
-      out[file.replace(/\.ts$/, '')] = await import(pathToFileURL(dir + file).href);
+    for (const file of readdirSync(dir).filter((f) => /^\d{4}_[\w-]+\.(ts|js)$/.test(f)).sort()) {
+      out[file.replace(/\.(ts|js)$/, '')] = await import(pathToFileURL(dir + file).href);
     }
     return out;
   },

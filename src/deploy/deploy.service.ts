@@ -254,7 +254,7 @@ export async function healthGate(session: DriverSession, before: PeerState[], ca
   const untouched = before.filter((n) => n.state === 'established' && !touched.has(n.peer_ip) && inCandidate.has(n.peer_ip));
   const known = new Set(before.map((n) => n.peer_ip));
   const added = expected.filter((s) => s.enabled && !known.has(s.peer_ip) && inCandidate.has(s.peer_ip));
-  await log(`health gate: ${untouched.length} untouched sessions must stay Established, ${added.length} added sessions must reach Established, within ${timeoutS} s`);
+  await log(`health gate: ${untouched.length} untouched sessions must stay Established, ${added.length} expected new sessions and any neighbour the change adds must reach Established, within ${timeoutS} s`);
   const end = Date.now() + timeoutS * 1000;
   let last: { check: string; reason: string } = { check: 'router_reachable', reason: 'no answer from the router yet' };
   for (;;) {
@@ -262,7 +262,9 @@ export async function healthGate(session: DriverSession, before: PeerState[], ca
     try {
       const now = new Map((await session.listNeighbors()).map((n) => [n.peer_ip, n]));
       const down = untouched.find((n) => now.get(n.peer_ip)?.state !== 'established');
-      const notUp = added.find((s) => now.get(s.peer_ip)?.state !== 'established');
+      // Added: the sessions Peerdesk's data expects, and every neighbour the change put on the router.
+      const fresh = [...now.values()].filter((n) => !known.has(n.peer_ip) && touched.has(n.peer_ip) && !n.admin_down).map((n) => ({ peer_ip: n.peer_ip, enabled: true }));
+      const notUp = [...added, ...fresh].find((s) => now.get(s.peer_ip)?.state !== 'established');
       if (down) last = { check: 'untouched_sessions_up', reason: `session ${down.peer_ip}, not touched by the change, is ${now.get(down.peer_ip)?.state ?? 'gone'}` };
       else if (notUp) last = { check: 'added_sessions_established', reason: `added session ${notUp.peer_ip} is ${now.get(notUp.peer_ip)?.state ?? 'not on the router'}, not Established` };
       else return null;
@@ -386,6 +388,10 @@ export async function runDeployment(ctx: RunContext, deploymentId: number): Prom
     return out;
   } catch (e) {
     if (session && !committed) await session.discardCandidate?.().catch(() => undefined);
+    if (session && committed) {
+      await log(`rolling back after an error: ${errorText(e)}`, 'warn');
+      if (await session.rollback?.().then(() => true, () => false)) committed = false;
+    }
     if (e instanceof DeployFailure) return await finish('failed', e.message, e.check);
     return await finish('failed', errorText(e), 'error');
   } finally {

@@ -1,6 +1,7 @@
 // Peer communications: who to write to (PeeringDB contacts by role + local contacts), the render
 // context, the outbox (queue, deliver once, retry), peering requests and their history, bulk mail.
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Db, Executor } from '../platform/db.ts';
 import { dialectOf, now } from '../platform/db.ts';
 import { bool, json, type Row } from '../platform/crud.ts';
@@ -65,7 +66,7 @@ export async function resolveTarget(db: Executor, input: TargetInput, prefix = '
     net = (await db.selectFrom('pdb_net').selectAll().where('id', '=', input.peeringdb_net).where('status', '!=', 'deleted').executeTakeFirst()) ?? null;
     if (!net) throw new ValidationError(f('peeringdb_net'), `no PeeringDB network with id ${input.peeringdb_net} in the mirror (sync or import PeeringDB first)`);
   }
-  let asn = peerAsn ? Number(peerAsn.asn) : net ? Number(net.asn) : input.asn;
+  const asn = peerAsn ? Number(peerAsn.asn) : net ? Number(net.asn) : input.asn;
   if (asn === undefined) throw new ValidationError(f('peer_asn'), 'give a peer_asn, an asn, a peeringdb_net or a session');
   if (input.asn !== undefined && input.asn !== asn) throw new ValidationError(f('asn'), `AS${input.asn} does not match AS${asn} of the other links`);
   if (net && peerAsn && Number(net.asn) !== Number(peerAsn.asn)) throw new ValidationError(f('peeringdb_net'), `PeeringDB network ${net.id} is AS${net.asn}, not AS${peerAsn.asn}`);
@@ -431,7 +432,7 @@ export async function retryMessage(db: Executor, id: number, actor: Actor): Prom
 }
 
 export interface DeliverOutcome {
-  status: 'sent' | 'test' | 'failed' | 'skipped' | 'deferred' | 'retry';
+  status: 'sent' | 'test' | 'failed' | 'skipped' | 'deferred';
   detail?: string;
 }
 
@@ -450,20 +451,36 @@ export async function deliver(db: Db, outboxId: number, job: { jobId: number; lo
     return { status: 'failed', detail: 'interrupted' };
   }
   if (row.status !== 'queued') return { status: 'skipped', detail: `message ${outboxId} is ${row.status}` };
-  // Per-domain rate limit: at most N messages a minute to one recipient domain; later ones wait.
-  if (cfg.ratePerDomain > 0 && row.rate_domain && !cfg.testMode) {
-    const since = new Date(Date.now() - 60_000).toISOString();
-    const recent = await db.selectFrom('outbox').select(['sent_at']).where('rate_domain', '=', row.rate_domain).where('status', '=', 'sent').where('sent_at', '>', since).orderBy('sent_at').execute();
-    if (recent.length >= cfg.ratePerDomain) {
-      const at = new Date(Date.parse(recent[recent.length - cfg.ratePerDomain].sent_at) + 60_000 + 100);
-      const jobId = await enqueueJob(db, 'email.send', { outbox_id: outboxId }, { runAfter: at });
-      await db.updateTable('outbox').set({ job_id: jobId }).where('id', '=', outboxId).execute();
-      await job.log(`rate limit for ${row.rate_domain} (${cfg.ratePerDomain}/min): deferred to ${at.toISOString()} as job ${jobId}`);
-      return { status: 'deferred', detail: at.toISOString() };
+  // Per-domain rate limit: at most N messages a minute to one recipient domain; later ones wait. The
+  // count and the claim happen in one transaction, serialised per domain (an advisory lock on
+  // PostgreSQL; SQLite transactions are serial), so concurrent workers cannot both take the last slot.
+  const limited = cfg.ratePerDomain > 0 && !!row.rate_domain && !cfg.testMode;
+  const outcome = await db.transaction().execute(async (tx): Promise<DeliverOutcome | null> => {
+    if (limited) {
+      if (dialectOf(tx) === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${`peerdesk-mail:${row.rate_domain}`}))`.execute(tx);
+      const since = new Date(Date.now() - 60_000).toISOString();
+      const recent = await tx
+        .selectFrom('outbox')
+        .select(['sent_at', 'updated_at'])
+        .where('rate_domain', '=', row.rate_domain)
+        .where((eb) => eb.or([eb.and([eb('status', '=', 'sent'), eb('sent_at', '>', since)]), eb('status', '=', 'sending')]))
+        .execute();
+      if (recent.length >= cfg.ratePerDomain) {
+        const times = recent.map((x) => Date.parse(x.sent_at ?? x.updated_at)).sort((a, b) => a - b);
+        const at = new Date(Math.max(Date.now(), times[recent.length - cfg.ratePerDomain] + 60_000) + 100);
+        const jobId = await enqueueJob(tx, 'email.send', { outbox_id: outboxId }, { runAfter: at });
+        await tx.updateTable('outbox').set({ job_id: jobId }).where('id', '=', outboxId).execute();
+        return { status: 'deferred', detail: `rate limit for ${row.rate_domain} (${cfg.ratePerDomain}/min): deferred to ${at.toISOString()} as job ${jobId}` };
+      }
     }
+    const claimed = await tx.updateTable('outbox').set({ status: 'sending', attempts: Number(row.attempts) + 1, updated_at: now() }).where('id', '=', outboxId).where('status', '=', 'queued').executeTakeFirst();
+    return Number(claimed.numUpdatedRows) === 0 ? { status: 'skipped', detail: 'claimed by another job' } : null;
+  });
+  if (outcome) {
+    // Logged after the transaction: the job log writes through the main handle (one connection on SQLite).
+    if (outcome.detail) await job.log(outcome.detail);
+    return outcome;
   }
-  const claimed = await db.updateTable('outbox').set({ status: 'sending', attempts: Number(row.attempts) + 1, updated_at: now() }).where('id', '=', outboxId).where('status', '=', 'queued').executeTakeFirst();
-  if (Number(claimed.numUpdatedRows) === 0) return { status: 'skipped', detail: 'claimed by another job' };
   const attempts = Number(row.attempts) + 1;
   if (cfg.testMode) {
     await db.updateTable('outbox').set({ status: 'test', sent_at: now(), error: null, smtp_response: 'test mode: stored, not sent', updated_at: now() }).where('id', '=', outboxId).execute();

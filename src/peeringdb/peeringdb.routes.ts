@@ -12,7 +12,7 @@ import * as svc from './peeringdb.service.ts';
 import { compareIxf, importIxf } from './ixf.ts';
 
 const tags = ['peeringdb'];
-const id = z.coerce.number().int().min(1);
+const id = z.coerce.number().int().min(1).max(2 ** 53 - 1);
 const asnParam = z.string().transform((v, ctx) => {
   const n = parseAsn(v);
   if (n === null) {

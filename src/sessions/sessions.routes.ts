@@ -27,7 +27,7 @@ export default async function sessionRoutes(app: FastifyInstance): Promise<void>
     return reply.code(201).send((await present(ids)) as any);
   });
 
-  const idParams = z.object({ id: z.coerce.number().int().min(1) });
+  const idParams = z.object({ id: z.coerce.number().int().min(1).max(2 ** 53 - 1) });
 
   r.get('/api/peering-sessions/:id/warnings/', {
     schema: {

@@ -117,6 +117,11 @@ describe.each(engines())('session workflows on %s', (engine) => {
     expect(before.results.map((c: any) => [c.asn, c.addresses.map((a: any) => a.has_session)])).toEqual([[3303, [false, false]]]);
     const c1 = ok(await t.api('POST', `/api/fabrics/${v4.fabric_id}/candidates/create-sessions`, { router_id: rt1.id, relationship_id: peerRel.id, candidates: [{ asn: 3303 }] }));
     expect(c1.created.map((c: any) => c.address)).toEqual(['80.81.193.183', '2001:7f8::ce7:0:2']);
+    // A router that does not exist, or an id no database holds, is a 400 naming the parameter.
+    for (const bad of ['99999999', '1e300']) {
+      const r = await t.api('GET', `/api/fabrics/${v4.fabric_id}/candidates?router=${bad}`);
+      expect(r.status, bad).toBe(400);
+    }
     // rt1 has no Swisscom candidate any more, rt2 still has both addresses.
     expect(ok(await t.api('GET', `/api/fabrics/${v4.fabric_id}/candidates?router=${rt1.id}&q=swisscom`), 200).count).toBe(0);
     const rt2c = ok(await t.api('GET', `/api/fabrics/${v4.fabric_id}/candidates?router=${rt2.id}&q=swisscom`), 200);

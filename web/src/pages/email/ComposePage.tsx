@@ -63,7 +63,6 @@ export function ComposePage() {
   useEffect(() => {
     if (hasPeer && template) void render();
     // Render once for the peer the link names; later changes render on demand.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   const send = async (force = false) => {

@@ -1,0 +1,20 @@
+// The deploy job: runs one deployment's pipeline (deploy.service.ts). Never retried: a second attempt
+// could commit twice; a failed deployment is proposed again instead.
+import { z } from 'zod';
+import { defineJob } from '../jobs/job.types.ts';
+
+export const jobs = [
+  defineJob({
+    kind: 'deploy.run',
+    description: "Deploy a router's rendered configuration: diff, guards, commit with confirmation, health gate, confirm or roll back",
+    payload: z.object({ deployment_id: z.number().int().min(1) }).strict(),
+    maxAttempts: 1,
+    async run(ctx) {
+      const { runDeployment } = await import('./deploy.service.ts');
+      const out = await runDeployment({ db: ctx.db, secrets: ctx.secrets, signal: ctx.signal, log: (m, level) => ctx.log(m, level) }, ctx.payload.deployment_id);
+      // The job fails when the deployment did not end as planned, so job lists show it.
+      if (out.status !== 'done') throw new Error(`deployment ${ctx.payload.deployment_id} ${out.status}: ${out.reason ?? ''}`);
+      return { deployment_id: ctx.payload.deployment_id, status: out.status, reason: out.reason };
+    },
+  }),
+];
