@@ -8,6 +8,7 @@ import { ValidationError } from '../platform/errors.ts';
 import type { Executor } from '../platform/db.ts';
 import { TemplateError, TemplateSyntaxError } from '../templates/engine/index.ts';
 import { createPeerdeskEnvironment } from '../templates/environment.ts';
+import { renderIsolated } from '../templates/render-pool.ts';
 
 /** Directory of the shipped e-mail templates. */
 export const SHIPPED_EMAIL_DIR = fileURLToPath(new URL('../../templates/email/', import.meta.url));
@@ -89,18 +90,10 @@ export function checkEmailTemplate(subject: string, body: string): void {
   }
 }
 
-type Isolated = (job: { body: string; name: string; options: typeof OPTIONS; templates: Record<string, string>; context: unknown }) => Promise<string>;
-let pool: Promise<Isolated | null> | undefined;
-function renderPool(): Promise<Isolated | null> {
-  const path = '../templates/render-pool.ts';
-  pool ??= import(path).then((m: { renderIsolated?: Isolated }) => (typeof m.renderIsolated === 'function' ? m.renderIsolated : null)).catch(() => null);
-  return pool;
-}
-
 async function renderOne(src: string, name: string, context: Record<string, unknown>, field: string): Promise<string> {
   try {
-    const isolated = process.env.PEERDESK_RENDER_IN_PROCESS === '1' ? null : await renderPool();
-    if (isolated) return await isolated({ body: src, name, options: OPTIONS, templates: {}, context });
+    // The worker pool keeps a runaway template off the event loop; PEERDESK_RENDER_IN_PROCESS=1 opts out.
+    if (process.env.PEERDESK_RENDER_IN_PROCESS !== '1') return await renderIsolated({ body: src, name, options: OPTIONS, templates: {}, context });
     return createPeerdeskEnvironment(OPTIONS).fromString(src, name).render(context);
   } catch (err) {
     if (err instanceof TemplateSyntaxError) throw new ValidationError(field, `syntax error at line ${err.line}, column ${err.column}: ${err.message}`);

@@ -27,6 +27,8 @@ export interface WriteContext {
   requestId?: string;
   /** The server's configuration (e.g. PEERDESK_SOCKET_DIRS for router addresses), when known. */
   config?: Config;
+  /** On delete: move references to this object of the same type instead of refusing (`?replace_with=`). */
+  replaceWith?: number | null;
 }
 
 /** How an object is shown: secrets only when asked for by a role allowed to see them. */
@@ -471,9 +473,11 @@ export function registerResource(app: FastifyInstance, res: Resource): void {
     return sendOne(reply, req, row, false);
   });
 
-  r.delete(`${base}:id/`, { schema: { tags: [res.tag], summary: `Delete a ${res.objectType}`, params: idParams }, preValidation: a.requireRole(writeRole) }, async (req, reply) => {
+  const deleteQuery = z.object({ replace_with: z.coerce.number().int().min(1).max(INT32_MAX).optional().describe('when the object is still referenced: move the references to this object first (else 409 with the counts)') });
+  r.delete(`${base}:id/`, { schema: { tags: [res.tag], summary: `Delete a ${res.objectType}`, params: idParams, querystring: deleteQuery }, preValidation: a.requireRole(writeRole) }, async (req, reply) => {
     const expected = ifMatch(req, req.params.id);
-    await tx((db) => deleteOne(res, ctxOf(req, db), req.params.id, expected));
+    const { replace_with } = req.query as z.infer<typeof deleteQuery>;
+    await tx((db) => deleteOne(res, { ...ctxOf(req, db), replaceWith: replace_with ?? null }, req.params.id, expected));
     return reply.code(204).send();
   });
 

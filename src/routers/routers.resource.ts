@@ -247,6 +247,16 @@ export const peerGroups: Resource = {
   search: ['t.name', 't.description', 'r.name'],
   ordering: { name: 't.name', router: 'r.name', id: 't.id' },
   defaultOrdering: 'router,name',
+  async beforeDelete(row, ctx) {
+    // Peers of the group would silently lose their defaults: refuse with the count, or move them to
+    // another group of the same router (`?replace_with=`).
+    if (ctx.replaceWith) {
+      const other = await ctx.db.selectFrom('peer_groups').select(['id', 'router_id']).where('id', '=', ctx.replaceWith).executeTakeFirst();
+      if (other && Number(other.router_id) !== Number(row.router_id)) throw new ConflictError('the replacement peer group is on another router', [{ field: 'replace_with', message: 'must be a peer group of the same router' }]);
+    }
+    const { protectOrReplace } = await import('../relationships/references.ts');
+    await protectOrReplace(ctx, { table: 'peer_groups', noun: 'peer group', row }, [{ table: 'bgp_peers', column: 'peer_group_id', label: 'BGP peers', one: 'BGP peer', objectType: 'bgp-peer' }]);
+  },
   async prepare(input, ctx, existing) {
     const values: Row = {};
     const routerId = input.router ?? existing?.router_id;

@@ -162,7 +162,10 @@ export interface paths {
         /** Delete a relationship */
         delete: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description when the object is still referenced: move the references to this object first (else 409 with the counts) */
+                    replace_with?: number;
+                };
                 header?: never;
                 path: {
                     id: number;
@@ -383,7 +386,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description ASN (asplain or asdot) */
+                        /** @description ASN (asplain or asdot); 0 is refused (RFC 7607) */
                         asn: number | string;
                         name: string;
                         affiliated?: boolean;
@@ -463,7 +466,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description ASN (asplain or asdot) */
+                        /** @description ASN (asplain or asdot); 0 is refused (RFC 7607) */
                         asn: number | string;
                         name: string;
                         affiliated?: boolean;
@@ -495,7 +498,10 @@ export interface paths {
         /** Delete a peer-asn */
         delete: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description when the object is still referenced: move the references to this object first (else 409 with the counts) */
+                    replace_with?: number;
+                };
                 header?: never;
                 path: {
                     id: number;
@@ -528,7 +534,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description ASN (asplain or asdot) */
+                        /** @description ASN (asplain or asdot); 0 is refused (RFC 7607) */
                         asn?: number | string;
                         name?: string;
                         affiliated?: boolean;
@@ -578,7 +584,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description ASN (asplain or asdot) */
+                        /** @description ASN (asplain or asdot); 0 is refused (RFC 7607) */
                         asn: number | string;
                         name: string;
                         affiliated?: boolean;
@@ -644,7 +650,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description ASN (asplain or asdot) */
+                        /** @description ASN (asplain or asdot); 0 is refused (RFC 7607) */
                         asn?: number | string;
                         name?: string;
                         affiliated?: boolean;
@@ -846,7 +852,10 @@ export interface paths {
         /** Delete a fabric */
         delete: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description when the object is still referenced: move the references to this object first (else 409 with the counts) */
+                    replace_with?: number;
+                };
                 header?: never;
                 path: {
                     id: number;
@@ -1200,7 +1209,10 @@ export interface paths {
         /** Delete a peering-network */
         delete: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description when the object is still referenced: move the references to this object first (else 409 with the counts) */
+                    replace_with?: number;
+                };
                 header?: never;
                 path: {
                     id: number;
@@ -1548,7 +1560,10 @@ export interface paths {
         /** Delete a peering-connection */
         delete: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description when the object is still referenced: move the references to this object first (else 409 with the counts) */
+                    replace_with?: number;
+                };
                 header?: never;
                 path: {
                     id: number;
@@ -1755,6 +1770,8 @@ export interface paths {
                     /** @description comma-separated list */
                     family?: string;
                     /** @description comma-separated list */
+                    has_source?: string;
+                    /** @description comma-separated list */
                     enabled?: string;
                     /** @description comma-separated list */
                     service_reference?: string;
@@ -1902,7 +1919,10 @@ export interface paths {
         /** Delete a peering-session */
         delete: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description when the object is still referenced: move the references to this object first (else 409 with the counts) */
+                    replace_with?: number;
+                };
                 header?: never;
                 path: {
                     id: number;
@@ -2226,7 +2246,10 @@ export interface paths {
         /** Delete a platform */
         delete: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description when the object is still referenced: move the references to this object first (else 409 with the counts) */
+                    replace_with?: number;
+                };
                 header?: never;
                 path: {
                     id: number;
@@ -2453,9 +2476,10 @@ export interface paths {
                 content: {
                     "application/json": {
                         name: string;
+                        /** @description host, host:port, ssh://user@host[:port], unix:/path and vtysh:/dir (inside PEERDESK_SOCKET_DIRS), grpc://host:port, https://host[:port], netconf://host[:port] */
                         hostname?: string | null;
                         platform?: number | null;
-                        /** @description ASN (asplain or asdot) */
+                        /** @description ASN (asplain or asdot); 0 is refused (RFC 7607) */
                         local_asn: number | string;
                         router_id?: string | null;
                         /** @enum {string} */
@@ -2539,9 +2563,10 @@ export interface paths {
                 content: {
                     "application/json": {
                         name: string;
+                        /** @description host, host:port, ssh://user@host[:port], unix:/path and vtysh:/dir (inside PEERDESK_SOCKET_DIRS), grpc://host:port, https://host[:port], netconf://host[:port] */
                         hostname?: string | null;
                         platform?: number | null;
-                        /** @description ASN (asplain or asdot) */
+                        /** @description ASN (asplain or asdot); 0 is refused (RFC 7607) */
                         local_asn: number | string;
                         router_id?: string | null;
                         /** @enum {string} */
@@ -2576,7 +2601,10 @@ export interface paths {
         /** Delete a router */
         delete: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description when the object is still referenced: move the references to this object first (else 409 with the counts) */
+                    replace_with?: number;
+                };
                 header?: never;
                 path: {
                     id: number;
@@ -2610,9 +2638,10 @@ export interface paths {
                 content: {
                     "application/json": {
                         name?: string;
+                        /** @description host, host:port, ssh://user@host[:port], unix:/path and vtysh:/dir (inside PEERDESK_SOCKET_DIRS), grpc://host:port, https://host[:port], netconf://host[:port] */
                         hostname?: string | null;
                         platform?: number | null;
-                        /** @description ASN (asplain or asdot) */
+                        /** @description ASN (asplain or asdot); 0 is refused (RFC 7607) */
                         local_asn?: number | string;
                         router_id?: string | null;
                         /** @enum {string} */
@@ -2666,9 +2695,10 @@ export interface paths {
                 content: {
                     "application/json": {
                         name: string;
+                        /** @description host, host:port, ssh://user@host[:port], unix:/path and vtysh:/dir (inside PEERDESK_SOCKET_DIRS), grpc://host:port, https://host[:port], netconf://host[:port] */
                         hostname?: string | null;
                         platform?: number | null;
-                        /** @description ASN (asplain or asdot) */
+                        /** @description ASN (asplain or asdot); 0 is refused (RFC 7607) */
                         local_asn: number | string;
                         router_id?: string | null;
                         /** @enum {string} */
@@ -2738,9 +2768,10 @@ export interface paths {
                 content: {
                     "application/json": {
                         name?: string;
+                        /** @description host, host:port, ssh://user@host[:port], unix:/path and vtysh:/dir (inside PEERDESK_SOCKET_DIRS), grpc://host:port, https://host[:port], netconf://host[:port] */
                         hostname?: string | null;
                         platform?: number | null;
-                        /** @description ASN (asplain or asdot) */
+                        /** @description ASN (asplain or asdot); 0 is refused (RFC 7607) */
                         local_asn?: number | string;
                         router_id?: string | null;
                         /** @enum {string} */
@@ -2959,7 +2990,10 @@ export interface paths {
         /** Delete a peer-group */
         delete: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description when the object is still referenced: move the references to this object first (else 409 with the counts) */
+                    replace_with?: number;
+                };
                 header?: never;
                 path: {
                     id: number;
@@ -3243,7 +3277,7 @@ export interface paths {
                         source_ip?: string | null;
                         /** @description defaults to the router's local ASN */
                         local_asn?: number | string;
-                        /** @description ASN (asplain or asdot) */
+                        /** @description ASN (asplain or asdot); 0 is refused (RFC 7607) */
                         remote_asn: number | string;
                         peer_group?: number | null;
                         enabled?: boolean;
@@ -3341,7 +3375,7 @@ export interface paths {
                         source_ip?: string | null;
                         /** @description defaults to the router's local ASN */
                         local_asn?: number | string;
-                        /** @description ASN (asplain or asdot) */
+                        /** @description ASN (asplain or asdot); 0 is refused (RFC 7607) */
                         remote_asn: number | string;
                         peer_group?: number | null;
                         enabled?: boolean;
@@ -3383,7 +3417,10 @@ export interface paths {
         /** Delete a bgp-peer */
         delete: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description when the object is still referenced: move the references to this object first (else 409 with the counts) */
+                    replace_with?: number;
+                };
                 header?: never;
                 path: {
                     id: number;
@@ -3424,7 +3461,7 @@ export interface paths {
                         source_ip?: string | null;
                         /** @description defaults to the router's local ASN */
                         local_asn?: number | string;
-                        /** @description ASN (asplain or asdot) */
+                        /** @description ASN (asplain or asdot); 0 is refused (RFC 7607) */
                         remote_asn?: number | string;
                         peer_group?: number | null;
                         enabled?: boolean;
@@ -3492,7 +3529,7 @@ export interface paths {
                         source_ip?: string | null;
                         /** @description defaults to the router's local ASN */
                         local_asn?: number | string;
-                        /** @description ASN (asplain or asdot) */
+                        /** @description ASN (asplain or asdot); 0 is refused (RFC 7607) */
                         remote_asn: number | string;
                         peer_group?: number | null;
                         enabled?: boolean;
@@ -3576,7 +3613,7 @@ export interface paths {
                         source_ip?: string | null;
                         /** @description defaults to the router's local ASN */
                         local_asn?: number | string;
-                        /** @description ASN (asplain or asdot) */
+                        /** @description ASN (asplain or asdot); 0 is refused (RFC 7607) */
                         remote_asn?: number | string;
                         peer_group?: number | null;
                         enabled?: boolean;
@@ -3803,7 +3840,10 @@ export interface paths {
         /** Delete a prefix-list */
         delete: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description when the object is still referenced: move the references to this object first (else 409 with the counts) */
+                    replace_with?: number;
+                };
                 header?: never;
                 path: {
                     id: number;
@@ -4164,7 +4204,10 @@ export interface paths {
         /** Delete a routing-policy */
         delete: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description when the object is still referenced: move the references to this object first (else 409 with the counts) */
+                    replace_with?: number;
+                };
                 header?: never;
                 path: {
                     id: number;
@@ -4500,7 +4543,10 @@ export interface paths {
         /** Delete a community */
         delete: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description when the object is still referenced: move the references to this object first (else 409 with the counts) */
+                    replace_with?: number;
+                };
                 header?: never;
                 path: {
                     id: number;
@@ -4817,7 +4863,10 @@ export interface paths {
         /** Delete a bfd-profile */
         delete: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description when the object is still referenced: move the references to this object first (else 409 with the counts) */
+                    replace_with?: number;
+                };
                 header?: never;
                 path: {
                     id: number;
@@ -5111,7 +5160,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change your own password */
+        /** Change your own password (ends your other UI sessions) */
         post: {
             parameters: {
                 query?: never;
@@ -5390,7 +5439,10 @@ export interface paths {
                         /** @enum {string} */
                         role?: "viewer" | "operator" | "admin";
                         is_active?: boolean;
+                        /** @description a reset: ends all of the user's UI sessions */
                         password?: string;
+                        /** @description with password: also delete the user's API tokens */
+                        revoke_tokens?: boolean;
                         email?: string | null;
                     };
                 };
@@ -5883,11 +5935,13 @@ export interface paths {
                         md5?: string | null;
                         /** @description step 3: from PeeringDB, a local peer, or typed by hand */
                         peer: {
-                            /** @description ASN (asplain or asdot) */
+                            /** @description ASN (asplain or asdot); 0 is refused (RFC 7607) */
                             asn: number | string;
                             name: string;
                             ipv4?: string | null;
                             ipv6?: string | null;
+                            /** @description further peer addresses (e.g. every PeeringDB address chosen): one session per address, with ipv4/ipv6 */
+                            addresses?: string[];
                             source_ipv4?: string | null;
                             source_ipv6?: string | null;
                             peeringdb_id?: number | null;
@@ -5916,179 +5970,17 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/peering-sessions/{id}/admin-up/": {
+    "/api/peering-sessions/{id}/warnings/": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get?: never;
-        put?: never;
-        /** Enable the session's BGP peer */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: number;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PeeringSession"];
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/peering-sessions/{id}/admin-down/": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Shut down the session's BGP peer */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: number;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PeeringSession"];
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/peering-sessions/bulk-admin/": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Admin up or down several sessions (all or nothing) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        ids: number[];
-                        enabled: boolean;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PeeringSession"][];
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/peering-sessions/bulk-delete/": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Delete sessions, optionally with their BGP peers (all or nothing) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        ids: number[];
-                        delete_bgp_peers?: boolean;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/peering-sessions/{id}/state-history/": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** State changes and prefix counts of the session over time */
+        /** What to fix before deploying this session: no source address or connection, and families rendered without an import or export filter */
         get: {
             parameters: {
-                query?: {
-                    limit?: number;
-                };
+                query?: never;
                 header?: never;
                 path: {
                     id: number;
@@ -6104,20 +5996,57 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            time: string;
-                            state: string;
-                            previous_state: string | null;
-                            reason: string | null;
-                            prefixes_received: number | null;
-                            prefixes_accepted: number | null;
-                            prefixes_advertised: number | null;
-                        }[];
+                            session_id: number;
+                            warnings: string[];
+                        };
                     };
                 };
             };
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/peering-sessions/bulk-delete/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delete sessions with the BGP peers they wrap (all or nothing); the routers are not changed */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        ids: number[];
+                        /** @description default true; false keeps the BGP peers (unwrapped) */
+                        delete_bgp_peers?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -6410,6 +6339,8 @@ export interface paths {
             parameters: {
                 query: {
                     fabric: number;
+                    /** @description mark has_session for this router only */
+                    router?: number;
                 };
                 header?: never;
                 path: {
@@ -6678,6 +6609,8 @@ export interface paths {
             parameters: {
                 query?: {
                     include_hidden?: "0" | "1" | "true" | "false";
+                    /** @description candidates of this router: addresses it has no session with (another router's session does not count) */
+                    router?: number;
                     q?: string;
                     policy?: string;
                     limit?: number;
@@ -6819,7 +6752,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create peer ASNs (if missing), BGP peers and peering sessions from selected candidates, in one transaction */
+        /** Create peer ASNs (if missing), BGP peers and peering sessions from the router's candidates, in one transaction (the wizard's write path) */
         post: {
             parameters: {
                 query?: never;
@@ -7212,8 +7145,16 @@ export interface paths {
                             trim_blocks?: boolean;
                             lstrip_blocks?: boolean;
                             keep_trailing_newline?: boolean;
-                            /** @enum {string} */
+                            /**
+                             * @description strict: an undefined name is an error (default for new jinja2 templates)
+                             * @enum {string}
+                             */
                             undefined?: "default" | "strict";
+                            /**
+                             * @description filter set: jinja2 (default for new templates), netbox, peering-manager (stored templates without one)
+                             * @enum {string}
+                             */
+                            dialect?: "jinja2" | "netbox" | "peering-manager";
                         };
                         description?: string | null;
                     };
@@ -7291,8 +7232,16 @@ export interface paths {
                             trim_blocks?: boolean;
                             lstrip_blocks?: boolean;
                             keep_trailing_newline?: boolean;
-                            /** @enum {string} */
+                            /**
+                             * @description strict: an undefined name is an error (default for new jinja2 templates)
+                             * @enum {string}
+                             */
                             undefined?: "default" | "strict";
+                            /**
+                             * @description filter set: jinja2 (default for new templates), netbox, peering-manager (stored templates without one)
+                             * @enum {string}
+                             */
+                            dialect?: "jinja2" | "netbox" | "peering-manager";
                         };
                         description?: string | null;
                     };
@@ -7314,7 +7263,10 @@ export interface paths {
         /** Delete a config-template */
         delete: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description when the object is still referenced: move the references to this object first (else 409 with the counts) */
+                    replace_with?: number;
+                };
                 header?: never;
                 path: {
                     id: number;
@@ -7355,8 +7307,16 @@ export interface paths {
                             trim_blocks?: boolean;
                             lstrip_blocks?: boolean;
                             keep_trailing_newline?: boolean;
-                            /** @enum {string} */
+                            /**
+                             * @description strict: an undefined name is an error (default for new jinja2 templates)
+                             * @enum {string}
+                             */
                             undefined?: "default" | "strict";
+                            /**
+                             * @description filter set: jinja2 (default for new templates), netbox, peering-manager (stored templates without one)
+                             * @enum {string}
+                             */
+                            dialect?: "jinja2" | "netbox" | "peering-manager";
                         };
                         description?: string | null;
                     };
@@ -7404,8 +7364,16 @@ export interface paths {
                             trim_blocks?: boolean;
                             lstrip_blocks?: boolean;
                             keep_trailing_newline?: boolean;
-                            /** @enum {string} */
+                            /**
+                             * @description strict: an undefined name is an error (default for new jinja2 templates)
+                             * @enum {string}
+                             */
                             undefined?: "default" | "strict";
+                            /**
+                             * @description filter set: jinja2 (default for new templates), netbox, peering-manager (stored templates without one)
+                             * @enum {string}
+                             */
+                            dialect?: "jinja2" | "netbox" | "peering-manager";
                         };
                         description?: string | null;
                     }[];
@@ -7469,8 +7437,16 @@ export interface paths {
                             trim_blocks?: boolean;
                             lstrip_blocks?: boolean;
                             keep_trailing_newline?: boolean;
-                            /** @enum {string} */
+                            /**
+                             * @description strict: an undefined name is an error (default for new jinja2 templates)
+                             * @enum {string}
+                             */
                             undefined?: "default" | "strict";
+                            /**
+                             * @description filter set: jinja2 (default for new templates), netbox, peering-manager (stored templates without one)
+                             * @enum {string}
+                             */
+                            dialect?: "jinja2" | "netbox" | "peering-manager";
                         };
                         description?: string | null;
                         id: number;
@@ -7601,7 +7577,7 @@ export interface paths {
                         router?: number;
                         /** @description alias of router (NetBox plugin compatibility) */
                         device?: number;
-                        /** @description wins over router when both are given */
+                        /** @description wins over router when both are given; at most 100000 ids */
                         sessions?: number[];
                         include_context?: boolean;
                     };
@@ -7617,6 +7593,75 @@ export interface paths {
                         "application/json": {
                             content: string;
                             session_count: number;
+                            /** @description sessions rendered without an import filter (they import nothing) or export policy (they export nothing) */
+                            warnings: string[];
+                            template: {
+                                id: number | null;
+                                name: string;
+                                version: number;
+                            };
+                            router: {
+                                id: number;
+                                name: string;
+                            } | null;
+                            context?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plugins/bgp/render-config/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Alias of POST /api/render-config/ (the NetBox plugin's URL)
+         * @description Same body, answer and permissions as /api/render-config/.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description template id, stored name, or a shipped template such as junos.j2 */
+                        template: number | string;
+                        router?: number;
+                        /** @description alias of router (NetBox plugin compatibility) */
+                        device?: number;
+                        /** @description wins over router when both are given; at most 100000 ids */
+                        sessions?: number[];
+                        include_context?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            content: string;
+                            session_count: number;
+                            /** @description sessions rendered without an import filter (they import nothing) or export policy (they export nothing) */
+                            warnings: string[];
                             template: {
                                 id: number | null;
                                 name: string;
@@ -7659,12 +7704,21 @@ export interface paths {
                 content: {
                     "application/json": {
                         body: string;
+                        /** @description as stored on the template; without them, a new template's (dialect jinja2, strict) */
                         options?: {
                             trim_blocks?: boolean;
                             lstrip_blocks?: boolean;
                             keep_trailing_newline?: boolean;
-                            /** @enum {string} */
+                            /**
+                             * @description strict: an undefined name is an error (default for new jinja2 templates)
+                             * @enum {string}
+                             */
                             undefined?: "default" | "strict";
+                            /**
+                             * @description filter set: jinja2 (default for new templates), netbox, peering-manager (stored templates without one)
+                             * @enum {string}
+                             */
+                            dialect?: "jinja2" | "netbox" | "peering-manager";
                         };
                         router?: number;
                         sessions?: number[];
@@ -7681,6 +7735,8 @@ export interface paths {
                         "application/json": {
                             content: string;
                             session_count: number;
+                            /** @description sessions rendered without an import filter (they import nothing) or export policy (they export nothing) */
+                            warnings: string[];
                         };
                     };
                 };
@@ -8208,7 +8264,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Poll live state: the given sessions' routers, or every router with polling enabled */
+        /**
+         * Poll live state: the given sessions' routers, or every router with polling enabled
+         * @description Queues a `bgp.poll` job. Its result (GET /api/jobs/{id}/) is `{routers: [{id, name, ok, error?, peers, changed, missing, neighbors, unknown, max_prefix_warnings, duration_ms}], failed}`: one outcome per router (reached, or failed and why); an unreachable router does not fail the job.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -8253,7 +8312,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Poll this router's BGP state now (drivers: bird2) */
+        /** Poll this router's BGP state now (a `bgp.poll` job; see Refresh for its result) */
         post: {
             parameters: {
                 query?: never;
@@ -8274,6 +8333,2533 @@ export interface paths {
                         "application/json": {
                             job_id: number;
                             routers: number[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/peering-sessions/{id}/admin-up/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Enable the session's BGP peer on the router
+         * @description Runs in the request, bounded by PEERDESK_ADMIN_TIMEOUT_MS, and is recorded as a `bgp.admin` job (`job_id`). Through the router driver when it has the `admin_state` capability (with the optional RFC 8203 shutdown `message`); otherwise only the stored flag changes and each result says `applied_on_device: false` with the reason. A device error leaves the stored flag unchanged (`ok: false`). The router is re-polled at once: `sessions` carry the new state.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description RFC 8203 shutdown communication (admin down) */
+                        message?: string | null;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AdminActionResult"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/peering-sessions/{id}/admin-down/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Shut down the session's BGP peer on the router
+         * @description Runs in the request, bounded by PEERDESK_ADMIN_TIMEOUT_MS, and is recorded as a `bgp.admin` job (`job_id`). Through the router driver when it has the `admin_state` capability (with the optional RFC 8203 shutdown `message`); otherwise only the stored flag changes and each result says `applied_on_device: false` with the reason. A device error leaves the stored flag unchanged (`ok: false`). The router is re-polled at once: `sessions` carry the new state.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description RFC 8203 shutdown communication (admin down) */
+                        message?: string | null;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AdminActionResult"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/peering-sessions/bulk-admin/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Admin up or down several sessions on their routers
+         * @description Runs in the request, bounded by PEERDESK_ADMIN_TIMEOUT_MS, and is recorded as a `bgp.admin` job (`job_id`). Through the router driver when it has the `admin_state` capability (with the optional RFC 8203 shutdown `message`); otherwise only the stored flag changes and each result says `applied_on_device: false` with the reason. A device error leaves the stored flag unchanged (`ok: false`). The router is re-polled at once: `sessions` carry the new state.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        ids: number[];
+                        enabled: boolean;
+                        message?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AdminActionResult"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/maintenances/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Maintenances (newest first) */
+        get: {
+            parameters: {
+                query?: {
+                    status?: "active" | "ended";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Maintenance"][];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Start a maintenance: take every session of a router or fabric down (recording each one’s admin state)
+         * @description Give exactly one of router or fabric. Runs in the request, bounded by PEERDESK_ADMIN_TIMEOUT_MS, and is recorded as a `bgp.admin` job (`job_id`). Through the router driver when it has the `admin_state` capability (with the optional RFC 8203 shutdown `message`); otherwise only the stored flag changes and each result says `applied_on_device: false` with the reason. A device error leaves the stored flag unchanged (`ok: false`). The router is re-polled at once: `sessions` carry the new state.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        router?: number | null;
+                        fabric?: number | null;
+                        message?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            maintenance: components["schemas"]["Maintenance"];
+                            action: {
+                                /** @description the job that recorded this action (GET /api/jobs/{id}/ for its log) */
+                                job_id: number;
+                                /** @enum {string} */
+                                status: "succeeded" | "failed" | "cancelled";
+                                error: string | null;
+                                enabled: boolean;
+                                message: string | null;
+                                /** @description true when every peer was changed on its router */
+                                applied_on_device: boolean;
+                                failed: number;
+                                results: {
+                                    session_id: number | null;
+                                    bgp_peer_id: number;
+                                    router: {
+                                        id: number;
+                                        name: string;
+                                    };
+                                    peer_ip: string;
+                                    ok: boolean;
+                                    applied_on_device: boolean;
+                                    /** @description why it was not applied on the device (then only the stored flag changed) */
+                                    reason: string | null;
+                                    /** @description the device's error; the stored flag is then unchanged */
+                                    error: string | null;
+                                    enabled: boolean;
+                                    state: string;
+                                }[];
+                                /** @description the re-poll of each router driven */
+                                routers: components["schemas"]["RouterPollResult"][];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/maintenances/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One maintenance */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Maintenance"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/maintenances/{id}/end/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End a maintenance: bring back up each session that was up before it
+         * @description Runs in the request, bounded by PEERDESK_ADMIN_TIMEOUT_MS, and is recorded as a `bgp.admin` job (`job_id`). Through the router driver when it has the `admin_state` capability (with the optional RFC 8203 shutdown `message`); otherwise only the stored flag changes and each result says `applied_on_device: false` with the reason. A device error leaves the stored flag unchanged (`ok: false`). The router is re-polled at once: `sessions` carry the new state.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            maintenance: components["schemas"]["Maintenance"];
+                            action: {
+                                /** @description the job that recorded this action (GET /api/jobs/{id}/ for its log) */
+                                job_id: number;
+                                /** @enum {string} */
+                                status: "succeeded" | "failed" | "cancelled";
+                                error: string | null;
+                                enabled: boolean;
+                                message: string | null;
+                                /** @description true when every peer was changed on its router */
+                                applied_on_device: boolean;
+                                failed: number;
+                                results: {
+                                    session_id: number | null;
+                                    bgp_peer_id: number;
+                                    router: {
+                                        id: number;
+                                        name: string;
+                                    };
+                                    peer_ip: string;
+                                    ok: boolean;
+                                    applied_on_device: boolean;
+                                    /** @description why it was not applied on the device (then only the stored flag changed) */
+                                    reason: string | null;
+                                    /** @description the device's error; the stored flag is then unchanged */
+                                    error: string | null;
+                                    enabled: boolean;
+                                    state: string;
+                                }[];
+                                /** @description the re-poll of each router driven */
+                                routers: components["schemas"]["RouterPollResult"][];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/peering-sessions/{id}/state-history/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** State changes and prefix counts of the session over time */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            time: string;
+                            state: string;
+                            previous_state: string | null;
+                            reason: string | null;
+                            prefixes_received: number | null;
+                            prefixes_accepted: number | null;
+                            prefixes_advertised: number | null;
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/peering-sessions/{id}/state-summary/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Flap count, time in each state, down reason and max-prefix usage (warning at ≥ 90%) of the session */
+        get: {
+            parameters: {
+                query?: {
+                    hours?: number;
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SessionStateSummary"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/drivers/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Router drivers by platform driver name: what each can do and the hostname forms it takes */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DriverInfo"][];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/routers/{id}/live/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The router page's live summary: driver, last poll (time, error, job), sessions by state, max-prefix warnings, maintenance, recent jobs */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RouterLive"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/routers/{id}/drift/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Drift report: neighbours on the router unknown to Peerdesk, Peerdesk peers missing on the router, field differences (remote AS, admin state, description)
+         * @description Reads the router now (one device call). 409 when the router has no driver that can list neighbours, 502 when it does not answer.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DriftReport"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/routers/{id}/import/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import the router's existing BGP sessions: preview (`dry_run: true`) or create them (optionally only `peer_ips`)
+         * @description Each neighbour is matched to a peering network by prefix (most specific) and to a peer ASN (created when missing, from the PeeringDB mirror when it has the network), then created through the session wizard’s write path in one transaction. A neighbour with a session already is `exists`; one with a bare BGP peer is wrapped. Re-running imports nothing twice. Recorded as a `router.import` job.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        dry_run: boolean;
+                        peer_ips?: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ImportResult"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/email-templates/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List email-templates */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number;
+                    q?: string;
+                    ordering?: string;
+                    brief?: "0" | "1" | "true" | "false";
+                    include_secrets?: "0" | "1" | "true" | "false";
+                    /** @description comma-separated list */
+                    id?: string;
+                    /** @description comma-separated list */
+                    name?: string;
+                    /** @description comma-separated list */
+                    purpose?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            count: number;
+                            next: string | null;
+                            previous: string | null;
+                            results: (components["schemas"]["EmailTemplate"] | {
+                                id: number;
+                                name: string;
+                                purpose: string;
+                            })[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a email-template */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @enum {string} */
+                        purpose?: "request" | "noc" | "policy" | "technical" | "maintenance" | "session_down" | "other";
+                        subject: string;
+                        body: string;
+                        /** @description PeeringDB roles tried in order: the first one with contacts fills To */
+                        recipient_roles?: ("Policy" | "NOC" | "Technical" | "Maintenance" | "Abuse" | "Sales" | "Public Relations")[];
+                        description?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["EmailTemplate"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/email-templates/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get one email-template */
+        get: {
+            parameters: {
+                query?: {
+                    include_secrets?: "0" | "1" | "true" | "false";
+                    brief?: "0" | "1" | "true" | "false";
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["EmailTemplate"];
+                    };
+                };
+            };
+        };
+        /** Replace a email-template */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @enum {string} */
+                        purpose?: "request" | "noc" | "policy" | "technical" | "maintenance" | "session_down" | "other";
+                        subject: string;
+                        body: string;
+                        /** @description PeeringDB roles tried in order: the first one with contacts fills To */
+                        recipient_roles?: ("Policy" | "NOC" | "Technical" | "Maintenance" | "Abuse" | "Sales" | "Public Relations")[];
+                        description?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["EmailTemplate"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Delete a email-template */
+        delete: {
+            parameters: {
+                query?: {
+                    /** @description when the object is still referenced: move the references to this object first (else 409 with the counts) */
+                    replace_with?: number;
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Update fields of a email-template */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        /** @enum {string} */
+                        purpose?: "request" | "noc" | "policy" | "technical" | "maintenance" | "session_down" | "other";
+                        subject?: string;
+                        body?: string;
+                        /** @description PeeringDB roles tried in order: the first one with contacts fills To */
+                        recipient_roles?: ("Policy" | "NOC" | "Technical" | "Maintenance" | "Abuse" | "Sales" | "Public Relations")[];
+                        description?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["EmailTemplate"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/email-templates/bulk/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create several email-templates (all or nothing) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @enum {string} */
+                        purpose?: "request" | "noc" | "policy" | "technical" | "maintenance" | "session_down" | "other";
+                        subject: string;
+                        body: string;
+                        /** @description PeeringDB roles tried in order: the first one with contacts fills To */
+                        recipient_roles?: ("Policy" | "NOC" | "Technical" | "Maintenance" | "Abuse" | "Sales" | "Public Relations")[];
+                        description?: string | null;
+                    }[];
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["EmailTemplate"][];
+                    };
+                };
+            };
+        };
+        /** Delete several email-templates (all or nothing) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        id: number;
+                    }[];
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Update several email-templates (all or nothing) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        /** @enum {string} */
+                        purpose?: "request" | "noc" | "policy" | "technical" | "maintenance" | "session_down" | "other";
+                        subject?: string;
+                        body?: string;
+                        /** @description PeeringDB roles tried in order: the first one with contacts fills To */
+                        recipient_roles?: ("Policy" | "NOC" | "Technical" | "Maintenance" | "Abuse" | "Sales" | "Public Relations")[];
+                        description?: string | null;
+                        id: number;
+                    }[];
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["EmailTemplate"][];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/contacts/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List contacts */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number;
+                    q?: string;
+                    ordering?: string;
+                    brief?: "0" | "1" | "true" | "false";
+                    include_secrets?: "0" | "1" | "true" | "false";
+                    /** @description comma-separated list */
+                    id?: string;
+                    /** @description comma-separated list */
+                    peer_asn?: string;
+                    /** @description comma-separated list */
+                    role?: string;
+                    /** @description filter */
+                    email?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            count: number;
+                            next: string | null;
+                            previous: string | null;
+                            results: (components["schemas"]["Contact"] | {
+                                id: number;
+                                name: string;
+                                role: string;
+                                email: string;
+                            })[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a contact */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        peer_asn: number;
+                        name: string;
+                        /** @enum {string} */
+                        role: "Policy" | "NOC" | "Technical" | "Maintenance" | "Abuse" | "Sales" | "Public Relations";
+                        email: string;
+                        phone?: string | null;
+                        comments?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Contact"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/contacts/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get one contact */
+        get: {
+            parameters: {
+                query?: {
+                    include_secrets?: "0" | "1" | "true" | "false";
+                    brief?: "0" | "1" | "true" | "false";
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Contact"];
+                    };
+                };
+            };
+        };
+        /** Replace a contact */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        peer_asn: number;
+                        name: string;
+                        /** @enum {string} */
+                        role: "Policy" | "NOC" | "Technical" | "Maintenance" | "Abuse" | "Sales" | "Public Relations";
+                        email: string;
+                        phone?: string | null;
+                        comments?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Contact"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Delete a contact */
+        delete: {
+            parameters: {
+                query?: {
+                    /** @description when the object is still referenced: move the references to this object first (else 409 with the counts) */
+                    replace_with?: number;
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Update fields of a contact */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        peer_asn?: number;
+                        name?: string;
+                        /** @enum {string} */
+                        role?: "Policy" | "NOC" | "Technical" | "Maintenance" | "Abuse" | "Sales" | "Public Relations";
+                        email?: string;
+                        phone?: string | null;
+                        comments?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Contact"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/contacts/bulk/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create several contacts (all or nothing) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        peer_asn: number;
+                        name: string;
+                        /** @enum {string} */
+                        role: "Policy" | "NOC" | "Technical" | "Maintenance" | "Abuse" | "Sales" | "Public Relations";
+                        email: string;
+                        phone?: string | null;
+                        comments?: string | null;
+                    }[];
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Contact"][];
+                    };
+                };
+            };
+        };
+        /** Delete several contacts (all or nothing) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        id: number;
+                    }[];
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Update several contacts (all or nothing) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        peer_asn?: number;
+                        name?: string;
+                        /** @enum {string} */
+                        role?: "Policy" | "NOC" | "Technical" | "Maintenance" | "Abuse" | "Sales" | "Public Relations";
+                        email?: string;
+                        phone?: string | null;
+                        comments?: string | null;
+                        id: number;
+                    }[];
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Contact"][];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/email-templates/shipped/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** E-mail templates shipped with Peerdesk (usable by name; a stored template of the same name overrides one) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            name: string;
+                            purpose: string;
+                            subject: string;
+                            body: string;
+                            recipient_roles: string[];
+                            /** @description a stored template of the same name is used instead */
+                            overridden: boolean;
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/email-templates/{id}/versions/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every saved version of an e-mail template, newest first, with the diff from the one before */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            version: number;
+                            created_at: string;
+                            created_by: string | null;
+                            subject: string;
+                            body: string;
+                            recipient_roles: string[];
+                            diff: string | null;
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/email/contacts/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every contact of a peer by role: local contacts first, then PeeringDB’s (poc) */
+        get: {
+            parameters: {
+                query?: {
+                    peer_asn?: number;
+                    asn?: number;
+                    peeringdb_net?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            asn: number;
+                            name: string | null;
+                            peer_asn: number | null;
+                            peeringdb_net: number | null;
+                            roles: string[];
+                            contacts: {
+                                name: string;
+                                email: string;
+                                phone: string | null;
+                                role: string;
+                                /** @enum {string} */
+                                source: "local" | "peeringdb";
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/email/render/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Render an e-mail template for a peer (peer ASN, PeeringDB network or session, optional fabric): recipients by role, CC, subject and body to edit before sending */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description stored template id or name, or a shipped template name (peering-request, noc, policy, technical, maintenance, session-down) */
+                        template: number | string;
+                        /** @description peer ASN id */
+                        peer_asn?: number;
+                        /** @description an ASN (when neither a peer ASN nor a PeeringDB network is known) */
+                        asn?: number;
+                        /** @description PeeringDB network id (a network not imported as a peer ASN yet) */
+                        peeringdb_net?: number;
+                        fabric?: number;
+                        /** @description peering session id (implies its peer ASN and fabric) */
+                        session?: number;
+                        router?: number;
+                        /** @description extra template variables (vars.NAME), e.g. start/end/description of a maintenance */
+                        vars?: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            template: {
+                                id: number | null;
+                                name: string;
+                                version: number;
+                                shipped: boolean;
+                            };
+                            asn: number;
+                            peer_asn: number | null;
+                            peeringdb_net: number | null;
+                            fabric: number | null;
+                            session: number | null;
+                            to: {
+                                name: string;
+                                address: string;
+                            }[];
+                            to_role: string | null;
+                            cc: {
+                                name: string;
+                                address: string;
+                            }[];
+                            subject: string;
+                            body: string;
+                            contacts: {
+                                name: string;
+                                email: string;
+                                phone: string | null;
+                                role: string;
+                                /** @enum {string} */
+                                source: "local" | "peeringdb";
+                            }[];
+                            request: {
+                                id: number;
+                                status: string;
+                                sent_count: number;
+                                last_sent_at: string | null;
+                            } | null;
+                            warnings: string[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/email/send/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Queue an (edited) message: an outbox row and its send job; with as_request the peering request becomes "sent" (409 resend_warning when sent recently, unless force) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        to: {
+                            name?: string;
+                            address: string;
+                        }[];
+                        cc?: {
+                            name?: string;
+                            address: string;
+                        }[];
+                        subject: string;
+                        body: string;
+                        /** @description stored template id or name, or a shipped template name (peering-request, noc, policy, technical, maintenance, session-down) */
+                        template?: number | string;
+                        /** @description peer ASN id */
+                        peer_asn?: number;
+                        /** @description an ASN (when neither a peer ASN nor a PeeringDB network is known) */
+                        asn?: number;
+                        /** @description PeeringDB network id (a network not imported as a peer ASN yet) */
+                        peeringdb_net?: number;
+                        fabric?: number;
+                        /** @description peering session id (implies its peer ASN and fabric) */
+                        session?: number;
+                        /** @description track as the peering request for (peer, fabric): it becomes "sent" */
+                        as_request?: boolean;
+                        /** @description resend although the request was sent within PEERDESK_MAIL_RESEND_WARNING_DAYS */
+                        force?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OutboxMessage"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/email/bulk/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Bulk and maintenance mail: one message per peer, through the outbox — the peers of every session on a router or fabric, or the given peer ASNs / PeeringDB networks (e.g. selected candidates) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description stored template id or name, or a shipped template name (peering-request, noc, policy, technical, maintenance, session-down) */
+                        template: number | string;
+                        router?: number;
+                        fabric?: number;
+                        peer_asns?: number[];
+                        peeringdb_nets?: number[];
+                        /** @description extra template variables (vars.NAME), e.g. start/end/description of a maintenance */
+                        vars?: {
+                            [key: string]: string;
+                        };
+                        as_request?: boolean;
+                        force?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            queued: {
+                                outbox_id: number;
+                                asn: number;
+                                to: string[];
+                            }[];
+                            skipped: {
+                                asn: number;
+                                reason: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/email/settings/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Mail settings in effect (passwords hidden) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            smtp_url: string | null;
+                            from: string | null;
+                            cc: string | null;
+                            imap_url: string | null;
+                            test_mode: boolean;
+                            rate_per_domain: number;
+                            resend_warning_days: number;
+                            reminder_days: number;
+                            reminder_autosend: boolean;
+                            ready: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/email/poll/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Queue a poll of the IMAP mailbox for replies now */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            job: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/outbox/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List outbox messages (newest first) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number;
+                    q?: string;
+                    ordering?: string;
+                    id?: string;
+                    status?: string;
+                    kind?: string;
+                    asn?: string;
+                    peer_asn?: string;
+                    fabric?: string;
+                    session?: string;
+                    request?: string;
+                    message_id?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            count: number;
+                            next: string | null;
+                            previous: string | null;
+                            results: components["schemas"]["OutboxMessage"][];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/outbox/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One outbox message with the replies it received */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            message_id: string;
+                            kind: string;
+                            from: {
+                                name: string;
+                                address: string;
+                            };
+                            to: {
+                                name: string;
+                                address: string;
+                            }[];
+                            cc: {
+                                name: string;
+                                address: string;
+                            }[];
+                            subject: string;
+                            body: string;
+                            in_reply_to: string | null;
+                            /** @enum {string} */
+                            status: "queued" | "sending" | "sent" | "failed" | "test";
+                            error: string | null;
+                            attempts: number;
+                            smtp_response: string | null;
+                            sent_at: string | null;
+                            created_by: string | null;
+                            asn: number | null;
+                            peer_asn: {
+                                id: number;
+                                asn: number;
+                                name: string;
+                            } | null;
+                            peeringdb_net: number | null;
+                            fabric: {
+                                id: number;
+                                name: string;
+                            } | null;
+                            session: number | null;
+                            request: number | null;
+                            template: string | null;
+                            job: number | null;
+                            reply_count: number;
+                            created_at: string;
+                            updated_at: string;
+                            version: number;
+                            replies: components["schemas"]["EmailReply"][];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/outbox/{id}/retry/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Retry a failed message (once: 409 unless it is failed) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OutboxMessage"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/peering-requests/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List peering requests (filter by asn=…, fabric=…|null, status=…) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number;
+                    q?: string;
+                    ordering?: string;
+                    id?: string;
+                    asn?: string;
+                    status?: string;
+                    fabric?: string;
+                    peeringdb_net?: string;
+                    reminder_due?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            count: number;
+                            next: string | null;
+                            previous: string | null;
+                            results: components["schemas"]["PeeringRequest"][];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create (or find) the request for (peer, fabric) without sending, optionally marking it accepted / rejected / existing / not qualified */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description peer ASN id */
+                        peer_asn?: number;
+                        /** @description an ASN (when neither a peer ASN nor a PeeringDB network is known) */
+                        asn?: number;
+                        /** @description PeeringDB network id (a network not imported as a peer ASN yet) */
+                        peeringdb_net?: number;
+                        fabric?: number;
+                        /** @description peering session id (implies its peer ASN and fabric) */
+                        session?: number;
+                        /** @enum {string} */
+                        status?: "none" | "sent" | "replied" | "accepted" | "rejected" | "existing" | "not_qualified";
+                        notes?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            asn: number;
+                            peer_asn: {
+                                id: number;
+                                asn: number;
+                                name: string;
+                            } | null;
+                            peeringdb_net: number | null;
+                            network_name: string | null;
+                            fabric: {
+                                id: number;
+                                name: string;
+                            } | null;
+                            /** @enum {string} */
+                            status: "none" | "sent" | "replied" | "accepted" | "rejected" | "existing" | "not_qualified";
+                            sent_count: number;
+                            first_sent_at: string | null;
+                            last_sent_at: string | null;
+                            replied_at: string | null;
+                            decided_at: string | null;
+                            reminder_due_at: string | null;
+                            notes: string | null;
+                            created_at: string;
+                            updated_at: string;
+                            version: number;
+                            history: {
+                                id: number;
+                                time: string;
+                                username: string | null;
+                                action: string;
+                                from_status: string | null;
+                                to_status: string | null;
+                                outbox_id: number | null;
+                                reply_id: number | null;
+                                note: string | null;
+                            }[];
+                            messages: components["schemas"]["OutboxMessage"][];
+                            replies: components["schemas"]["EmailReply"][];
+                            resend_warning: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/peering-requests/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One peering request with its history, messages and replies */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            asn: number;
+                            peer_asn: {
+                                id: number;
+                                asn: number;
+                                name: string;
+                            } | null;
+                            peeringdb_net: number | null;
+                            network_name: string | null;
+                            fabric: {
+                                id: number;
+                                name: string;
+                            } | null;
+                            /** @enum {string} */
+                            status: "none" | "sent" | "replied" | "accepted" | "rejected" | "existing" | "not_qualified";
+                            sent_count: number;
+                            first_sent_at: string | null;
+                            last_sent_at: string | null;
+                            replied_at: string | null;
+                            decided_at: string | null;
+                            reminder_due_at: string | null;
+                            notes: string | null;
+                            created_at: string;
+                            updated_at: string;
+                            version: number;
+                            history: {
+                                id: number;
+                                time: string;
+                                username: string | null;
+                                action: string;
+                                from_status: string | null;
+                                to_status: string | null;
+                                outbox_id: number | null;
+                                reply_id: number | null;
+                                note: string | null;
+                            }[];
+                            messages: components["schemas"]["OutboxMessage"][];
+                            replies: components["schemas"]["EmailReply"][];
+                            resend_warning: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/peering-requests/{id}/accept/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark a request accepted */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        note?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            asn: number;
+                            peer_asn: {
+                                id: number;
+                                asn: number;
+                                name: string;
+                            } | null;
+                            peeringdb_net: number | null;
+                            network_name: string | null;
+                            fabric: {
+                                id: number;
+                                name: string;
+                            } | null;
+                            /** @enum {string} */
+                            status: "none" | "sent" | "replied" | "accepted" | "rejected" | "existing" | "not_qualified";
+                            sent_count: number;
+                            first_sent_at: string | null;
+                            last_sent_at: string | null;
+                            replied_at: string | null;
+                            decided_at: string | null;
+                            reminder_due_at: string | null;
+                            notes: string | null;
+                            created_at: string;
+                            updated_at: string;
+                            version: number;
+                            history: {
+                                id: number;
+                                time: string;
+                                username: string | null;
+                                action: string;
+                                from_status: string | null;
+                                to_status: string | null;
+                                outbox_id: number | null;
+                                reply_id: number | null;
+                                note: string | null;
+                            }[];
+                            messages: components["schemas"]["OutboxMessage"][];
+                            replies: components["schemas"]["EmailReply"][];
+                            resend_warning: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/peering-requests/{id}/reject/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark a request rejected */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        note?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            asn: number;
+                            peer_asn: {
+                                id: number;
+                                asn: number;
+                                name: string;
+                            } | null;
+                            peeringdb_net: number | null;
+                            network_name: string | null;
+                            fabric: {
+                                id: number;
+                                name: string;
+                            } | null;
+                            /** @enum {string} */
+                            status: "none" | "sent" | "replied" | "accepted" | "rejected" | "existing" | "not_qualified";
+                            sent_count: number;
+                            first_sent_at: string | null;
+                            last_sent_at: string | null;
+                            replied_at: string | null;
+                            decided_at: string | null;
+                            reminder_due_at: string | null;
+                            notes: string | null;
+                            created_at: string;
+                            updated_at: string;
+                            version: number;
+                            history: {
+                                id: number;
+                                time: string;
+                                username: string | null;
+                                action: string;
+                                from_status: string | null;
+                                to_status: string | null;
+                                outbox_id: number | null;
+                                reply_id: number | null;
+                                note: string | null;
+                            }[];
+                            messages: components["schemas"]["OutboxMessage"][];
+                            replies: components["schemas"]["EmailReply"][];
+                            resend_warning: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/peering-requests/{id}/existing/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark a request existing */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        note?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            asn: number;
+                            peer_asn: {
+                                id: number;
+                                asn: number;
+                                name: string;
+                            } | null;
+                            peeringdb_net: number | null;
+                            network_name: string | null;
+                            fabric: {
+                                id: number;
+                                name: string;
+                            } | null;
+                            /** @enum {string} */
+                            status: "none" | "sent" | "replied" | "accepted" | "rejected" | "existing" | "not_qualified";
+                            sent_count: number;
+                            first_sent_at: string | null;
+                            last_sent_at: string | null;
+                            replied_at: string | null;
+                            decided_at: string | null;
+                            reminder_due_at: string | null;
+                            notes: string | null;
+                            created_at: string;
+                            updated_at: string;
+                            version: number;
+                            history: {
+                                id: number;
+                                time: string;
+                                username: string | null;
+                                action: string;
+                                from_status: string | null;
+                                to_status: string | null;
+                                outbox_id: number | null;
+                                reply_id: number | null;
+                                note: string | null;
+                            }[];
+                            messages: components["schemas"]["OutboxMessage"][];
+                            replies: components["schemas"]["EmailReply"][];
+                            resend_warning: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/peering-requests/{id}/not-qualified/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark a request not qualified */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        note?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            asn: number;
+                            peer_asn: {
+                                id: number;
+                                asn: number;
+                                name: string;
+                            } | null;
+                            peeringdb_net: number | null;
+                            network_name: string | null;
+                            fabric: {
+                                id: number;
+                                name: string;
+                            } | null;
+                            /** @enum {string} */
+                            status: "none" | "sent" | "replied" | "accepted" | "rejected" | "existing" | "not_qualified";
+                            sent_count: number;
+                            first_sent_at: string | null;
+                            last_sent_at: string | null;
+                            replied_at: string | null;
+                            decided_at: string | null;
+                            reminder_due_at: string | null;
+                            notes: string | null;
+                            created_at: string;
+                            updated_at: string;
+                            version: number;
+                            history: {
+                                id: number;
+                                time: string;
+                                username: string | null;
+                                action: string;
+                                from_status: string | null;
+                                to_status: string | null;
+                                outbox_id: number | null;
+                                reply_id: number | null;
+                                note: string | null;
+                            }[];
+                            messages: components["schemas"]["OutboxMessage"][];
+                            replies: components["schemas"]["EmailReply"][];
+                            resend_warning: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/peering-requests/{id}/reset/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reset a request to "none" (its history stays) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        note?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            asn: number;
+                            peer_asn: {
+                                id: number;
+                                asn: number;
+                                name: string;
+                            } | null;
+                            peeringdb_net: number | null;
+                            network_name: string | null;
+                            fabric: {
+                                id: number;
+                                name: string;
+                            } | null;
+                            /** @enum {string} */
+                            status: "none" | "sent" | "replied" | "accepted" | "rejected" | "existing" | "not_qualified";
+                            sent_count: number;
+                            first_sent_at: string | null;
+                            last_sent_at: string | null;
+                            replied_at: string | null;
+                            decided_at: string | null;
+                            reminder_due_at: string | null;
+                            notes: string | null;
+                            created_at: string;
+                            updated_at: string;
+                            version: number;
+                            history: {
+                                id: number;
+                                time: string;
+                                username: string | null;
+                                action: string;
+                                from_status: string | null;
+                                to_status: string | null;
+                                outbox_id: number | null;
+                                reply_id: number | null;
+                                note: string | null;
+                            }[];
+                            messages: components["schemas"]["OutboxMessage"][];
+                            replies: components["schemas"]["EmailReply"][];
+                            resend_warning: string | null;
                         };
                     };
                 };
@@ -8353,7 +10939,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Which capabilities this installation has (the UI hides or explains missing ones) */
+        /** Which capabilities this installation has (the UI hides or explains missing ones) and what each router driver can do */
         get: {
             parameters: {
                 query?: never;
@@ -8378,6 +10964,12 @@ export interface paths {
                             /** @description pushing configuration to routers (Configure) */
                             drivers: boolean;
                             email: boolean;
+                            router_drivers: {
+                                name: string;
+                                label: string;
+                                capabilities: ("list_neighbors" | "running_config" | "admin_state" | "config" | "commit_confirm")[];
+                                hostname_forms: string[];
+                            }[];
                         };
                     };
                 };
@@ -8456,6 +11048,10 @@ export interface components {
             mtu: number | null;
             description: string | null;
             session_count: number;
+            /** @description sessions on this LAN whose BGP peer has no local (source) address */
+            sessions_without_source: number;
+            /** @description sessions without a source address, routers with sessions here but no connection of this family */
+            warnings: string[];
             id: number;
             created_at: string;
             updated_at: string;
@@ -8560,6 +11156,9 @@ export interface components {
             };
             polling_enabled: boolean;
             last_polled_at: string | null;
+            /** @description why the last poll of this router failed; null when it succeeded */
+            last_poll_error: string | null;
+            last_poll_job_id: number | null;
             description: string | null;
             peer_count: number;
             established_count: number;
@@ -8746,6 +11345,8 @@ export interface components {
             } & {
                 [key: string]: unknown;
             })[];
+            /** @description problems to fix before deploying: no source address, no connection of the router on the LAN */
+            warnings: string[];
             id: number;
             created_at: string;
             updated_at: string;
@@ -8894,6 +11495,8 @@ export interface components {
             country: string | null;
             region_continent: string | null;
             net_count: number | null;
+            /** @description networks on the exchange's LANs in the local mirror (distinct netixlan networks); net_count is PeeringDB's own figure */
+            member_count: number;
             fabric_id: number | null;
         };
         PeeringDbExchangeDetailInput: {
@@ -8906,6 +11509,8 @@ export interface components {
             tech_email: string | null;
             policy_email: string | null;
             net_count: number | null;
+            /** @description networks on the exchange's LANs in the local mirror (distinct netixlan networks); net_count is PeeringDB's own figure */
+            member_count: number;
             fabric_id: number | null;
             ixlans: {
                 id: number;
@@ -9000,8 +11605,16 @@ export interface components {
                 trim_blocks?: boolean;
                 lstrip_blocks?: boolean;
                 keep_trailing_newline?: boolean;
-                /** @enum {string} */
+                /**
+                 * @description strict: an undefined name is an error (default for new jinja2 templates)
+                 * @enum {string}
+                 */
                 undefined?: "default" | "strict";
+                /**
+                 * @description filter set: jinja2 (default for new templates), netbox, peering-manager (stored templates without one)
+                 * @enum {string}
+                 */
+                dialect?: "jinja2" | "netbox" | "peering-manager";
             };
             description: string | null;
             router_count: number;
@@ -9026,6 +11639,339 @@ export interface components {
             decided_by: string | null;
             decided_at: string | null;
             entries?: unknown[];
+        };
+        RouterPollResultInput: {
+            id: number;
+            name: string;
+            ok: boolean;
+            error?: string;
+            peers: number;
+            changed: number;
+            missing: number;
+            neighbors: number;
+            unknown: number;
+            max_prefix_warnings: number;
+            duration_ms: number;
+        };
+        AdminActionResultInput: {
+            /** @description the job that recorded this action (GET /api/jobs/{id}/ for its log) */
+            job_id: number;
+            /** @enum {string} */
+            status: "succeeded" | "failed" | "cancelled";
+            error: string | null;
+            enabled: boolean;
+            message: string | null;
+            /** @description true when every peer was changed on its router */
+            applied_on_device: boolean;
+            failed: number;
+            results: {
+                session_id: number | null;
+                bgp_peer_id: number;
+                router: {
+                    id: number;
+                    name: string;
+                };
+                peer_ip: string;
+                ok: boolean;
+                applied_on_device: boolean;
+                /** @description why it was not applied on the device (then only the stored flag changed) */
+                reason: string | null;
+                /** @description the device's error; the stored flag is then unchanged */
+                error: string | null;
+                enabled: boolean;
+                state: string;
+            }[];
+            /** @description the re-poll of each router driven */
+            routers: components["schemas"]["RouterPollResultInput"][];
+            /** @description the sessions after the action (at most 1000) */
+            sessions: components["schemas"]["PeeringSessionInput"][];
+        };
+        MaintenanceInput: {
+            id: number;
+            /** @enum {string} */
+            scope: "router" | "fabric";
+            router: {
+                id: number;
+                name: string;
+            } | null;
+            fabric: {
+                id: number;
+                name: string;
+            } | null;
+            message: string | null;
+            /** @enum {string} */
+            status: "active" | "ended";
+            started_at: string;
+            ended_at: string | null;
+            start_job_id: number | null;
+            end_job_id: number | null;
+            sessions: number;
+            /** @description sessions that were admin down before (they stay down when it ends) */
+            already_down: number;
+        };
+        SessionStateSummaryInput: {
+            session_id: number;
+            bgp_peer_id: number;
+            enabled: boolean;
+            state: string;
+            state_since: string | null;
+            down_reason: string | null;
+            last_error: string | null;
+            polled_at: string | null;
+            window: {
+                from: string;
+                to: string;
+                hours: number;
+            };
+            flaps: number;
+            flaps_total: number;
+            time_in_state: {
+                state: string;
+                seconds: number;
+                percent: number;
+            }[];
+            max_prefix: {
+                limit: number;
+                received: number;
+                percent: number;
+                warning: boolean;
+            } | null;
+        };
+        DriftReportInput: {
+            router: {
+                id: number;
+                name: string;
+            };
+            checked_at: string;
+            neighbors: number;
+            peers: number;
+            in_sync: number;
+            unknown_on_router: {
+                vrf: string | null;
+                peer_ip: string;
+                remote_asn: number | null;
+                description: string | null;
+                state: string;
+                admin_down: boolean;
+            }[];
+            missing_on_router: {
+                bgp_peer_id: number;
+                session_id: number | null;
+                vrf: string | null;
+                peer_ip: string;
+                remote_asn: number;
+                description: string | null;
+                enabled: boolean;
+            }[];
+            differences: {
+                bgp_peer_id: number;
+                session_id: number | null;
+                vrf: string | null;
+                peer_ip: string;
+                /** @enum {string} */
+                field: "remote_asn" | "admin_state" | "description";
+                peerdesk: string | number | boolean | null;
+                router: string | number | boolean | null;
+            }[];
+        };
+        ImportResultInput: {
+            job_id: number;
+            router: {
+                id: number;
+                name: string;
+            };
+            dry_run: boolean;
+            neighbors: number;
+            /** @description sessions created (dry run: that would be) */
+            created: number;
+            existing: number;
+            skipped: number;
+            peer_asns_created: number[];
+            not_on_router: string[];
+            items: {
+                vrf: string | null;
+                peer_ip: string;
+                remote_asn: number | null;
+                description: string | null;
+                state: string;
+                /** @enum {string} */
+                action: "create" | "wrap" | "exists" | "skip";
+                reason: string | null;
+                network: {
+                    id: number;
+                    name: string;
+                    prefix: string;
+                } | null;
+                peer_asn: {
+                    id: number | null;
+                    asn: number;
+                    name: string;
+                    exists: boolean;
+                    from_peeringdb: boolean;
+                } | null;
+                session_id: number | null;
+            }[];
+        };
+        DriverInfoInput: {
+            name: string;
+            label: string;
+            available: boolean;
+            capabilities: string[];
+            hostname_forms: string[];
+        };
+        RouterLiveInput: {
+            router: {
+                id: number;
+                name: string;
+            };
+            driver: components["schemas"]["DriverInfoInput"] | null;
+            pollable: boolean;
+            not_pollable_reason: string | null;
+            /** @description admin up/down reaches the device (driver with admin_state) */
+            admin_on_device: boolean;
+            polling_enabled: boolean;
+            last_polled_at: string | null;
+            last_poll_error: string | null;
+            last_poll_job_id: number | null;
+            sessions: number;
+            /** @description sessions per shown state (disabled ones count as admin-down) */
+            by_state: {
+                [key: string]: number;
+            };
+            max_prefix_warnings: {
+                bgp_peer_id: number;
+                peer_ip: string;
+                remote_asn: number;
+                limit: number;
+                received: number;
+                percent: number;
+            }[];
+            maintenance: {
+                id: number;
+                started_at: string;
+                message: string | null;
+            } | null;
+            recent_jobs: {
+                id: number;
+                kind: string;
+                status: string;
+                created_at: string;
+                finished_at: string | null;
+                error: string | null;
+            }[];
+        };
+        EmailTemplateInput: {
+            name: string;
+            purpose: string;
+            subject: string;
+            body: string;
+            recipient_roles: string[];
+            description: string | null;
+            id: number;
+            created_at: string;
+            updated_at: string;
+            version: number;
+        };
+        ContactInput: {
+            peer_asn: {
+                id: number;
+                asn: number;
+                name: string;
+            } | null;
+            name: string;
+            role: string;
+            email: string;
+            phone: string | null;
+            comments: string | null;
+            id: number;
+            created_at: string;
+            updated_at: string;
+            version: number;
+        };
+        OutboxMessageInput: {
+            id: number;
+            message_id: string;
+            kind: string;
+            from: {
+                name: string;
+                address: string;
+            };
+            to: {
+                name: string;
+                address: string;
+            }[];
+            cc: {
+                name: string;
+                address: string;
+            }[];
+            subject: string;
+            body: string;
+            in_reply_to: string | null;
+            /** @enum {string} */
+            status: "queued" | "sending" | "sent" | "failed" | "test";
+            error: string | null;
+            attempts: number;
+            smtp_response: string | null;
+            sent_at: string | null;
+            created_by: string | null;
+            asn: number | null;
+            peer_asn: {
+                id: number;
+                asn: number;
+                name: string;
+            } | null;
+            peeringdb_net: number | null;
+            fabric: {
+                id: number;
+                name: string;
+            } | null;
+            session: number | null;
+            request: number | null;
+            template: string | null;
+            job: number | null;
+            reply_count: number;
+            created_at: string;
+            updated_at: string;
+            version: number;
+        };
+        PeeringRequestInput: {
+            id: number;
+            asn: number;
+            peer_asn: {
+                id: number;
+                asn: number;
+                name: string;
+            } | null;
+            peeringdb_net: number | null;
+            network_name: string | null;
+            fabric: {
+                id: number;
+                name: string;
+            } | null;
+            /** @enum {string} */
+            status: "none" | "sent" | "replied" | "accepted" | "rejected" | "existing" | "not_qualified";
+            sent_count: number;
+            first_sent_at: string | null;
+            last_sent_at: string | null;
+            replied_at: string | null;
+            decided_at: string | null;
+            reminder_due_at: string | null;
+            notes: string | null;
+            created_at: string;
+            updated_at: string;
+            version: number;
+        };
+        EmailReplyInput: {
+            id: number;
+            message_id: string;
+            outbox: number | null;
+            request: number | null;
+            in_reply_to: string | null;
+            from: string;
+            subject: string;
+            body: string;
+            date: string | null;
+            received_at: string;
         };
         Relationship: {
             slug: string;
@@ -9088,6 +12034,10 @@ export interface components {
             mtu: number | null;
             description: string | null;
             session_count: number;
+            /** @description sessions on this LAN whose BGP peer has no local (source) address */
+            sessions_without_source: number;
+            /** @description sessions without a source address, routers with sessions here but no connection of this family */
+            warnings: string[];
             id: number;
             created_at: string;
             updated_at: string;
@@ -9192,6 +12142,9 @@ export interface components {
             };
             polling_enabled: boolean;
             last_polled_at: string | null;
+            /** @description why the last poll of this router failed; null when it succeeded */
+            last_poll_error: string | null;
+            last_poll_job_id: number | null;
             description: string | null;
             peer_count: number;
             established_count: number;
@@ -9378,6 +12331,8 @@ export interface components {
             } & {
                 [key: string]: unknown;
             })[];
+            /** @description problems to fix before deploying: no source address, no connection of the router on the LAN */
+            warnings: string[];
             id: number;
             created_at: string;
             updated_at: string;
@@ -9526,6 +12481,8 @@ export interface components {
             country: string | null;
             region_continent: string | null;
             net_count: number | null;
+            /** @description networks on the exchange's LANs in the local mirror (distinct netixlan networks); net_count is PeeringDB's own figure */
+            member_count: number;
             fabric_id: number | null;
         };
         PeeringDbExchangeDetail: {
@@ -9538,6 +12495,8 @@ export interface components {
             tech_email: string | null;
             policy_email: string | null;
             net_count: number | null;
+            /** @description networks on the exchange's LANs in the local mirror (distinct netixlan networks); net_count is PeeringDB's own figure */
+            member_count: number;
             fabric_id: number | null;
             ixlans: {
                 id: number;
@@ -9632,8 +12591,16 @@ export interface components {
                 trim_blocks?: boolean;
                 lstrip_blocks?: boolean;
                 keep_trailing_newline?: boolean;
-                /** @enum {string} */
+                /**
+                 * @description strict: an undefined name is an error (default for new jinja2 templates)
+                 * @enum {string}
+                 */
                 undefined?: "default" | "strict";
+                /**
+                 * @description filter set: jinja2 (default for new templates), netbox, peering-manager (stored templates without one)
+                 * @enum {string}
+                 */
+                dialect?: "jinja2" | "netbox" | "peering-manager";
             };
             description: string | null;
             router_count: number;
@@ -9658,6 +12625,339 @@ export interface components {
             decided_by: string | null;
             decided_at: string | null;
             entries?: unknown[];
+        };
+        RouterPollResult: {
+            id: number;
+            name: string;
+            ok: boolean;
+            error?: string;
+            peers: number;
+            changed: number;
+            missing: number;
+            neighbors: number;
+            unknown: number;
+            max_prefix_warnings: number;
+            duration_ms: number;
+        };
+        AdminActionResult: {
+            /** @description the job that recorded this action (GET /api/jobs/{id}/ for its log) */
+            job_id: number;
+            /** @enum {string} */
+            status: "succeeded" | "failed" | "cancelled";
+            error: string | null;
+            enabled: boolean;
+            message: string | null;
+            /** @description true when every peer was changed on its router */
+            applied_on_device: boolean;
+            failed: number;
+            results: {
+                session_id: number | null;
+                bgp_peer_id: number;
+                router: {
+                    id: number;
+                    name: string;
+                };
+                peer_ip: string;
+                ok: boolean;
+                applied_on_device: boolean;
+                /** @description why it was not applied on the device (then only the stored flag changed) */
+                reason: string | null;
+                /** @description the device's error; the stored flag is then unchanged */
+                error: string | null;
+                enabled: boolean;
+                state: string;
+            }[];
+            /** @description the re-poll of each router driven */
+            routers: components["schemas"]["RouterPollResult"][];
+            /** @description the sessions after the action (at most 1000) */
+            sessions: components["schemas"]["PeeringSession"][];
+        };
+        Maintenance: {
+            id: number;
+            /** @enum {string} */
+            scope: "router" | "fabric";
+            router: {
+                id: number;
+                name: string;
+            } | null;
+            fabric: {
+                id: number;
+                name: string;
+            } | null;
+            message: string | null;
+            /** @enum {string} */
+            status: "active" | "ended";
+            started_at: string;
+            ended_at: string | null;
+            start_job_id: number | null;
+            end_job_id: number | null;
+            sessions: number;
+            /** @description sessions that were admin down before (they stay down when it ends) */
+            already_down: number;
+        };
+        SessionStateSummary: {
+            session_id: number;
+            bgp_peer_id: number;
+            enabled: boolean;
+            state: string;
+            state_since: string | null;
+            down_reason: string | null;
+            last_error: string | null;
+            polled_at: string | null;
+            window: {
+                from: string;
+                to: string;
+                hours: number;
+            };
+            flaps: number;
+            flaps_total: number;
+            time_in_state: {
+                state: string;
+                seconds: number;
+                percent: number;
+            }[];
+            max_prefix: {
+                limit: number;
+                received: number;
+                percent: number;
+                warning: boolean;
+            } | null;
+        };
+        DriftReport: {
+            router: {
+                id: number;
+                name: string;
+            };
+            checked_at: string;
+            neighbors: number;
+            peers: number;
+            in_sync: number;
+            unknown_on_router: {
+                vrf: string | null;
+                peer_ip: string;
+                remote_asn: number | null;
+                description: string | null;
+                state: string;
+                admin_down: boolean;
+            }[];
+            missing_on_router: {
+                bgp_peer_id: number;
+                session_id: number | null;
+                vrf: string | null;
+                peer_ip: string;
+                remote_asn: number;
+                description: string | null;
+                enabled: boolean;
+            }[];
+            differences: {
+                bgp_peer_id: number;
+                session_id: number | null;
+                vrf: string | null;
+                peer_ip: string;
+                /** @enum {string} */
+                field: "remote_asn" | "admin_state" | "description";
+                peerdesk: string | number | boolean | null;
+                router: string | number | boolean | null;
+            }[];
+        };
+        ImportResult: {
+            job_id: number;
+            router: {
+                id: number;
+                name: string;
+            };
+            dry_run: boolean;
+            neighbors: number;
+            /** @description sessions created (dry run: that would be) */
+            created: number;
+            existing: number;
+            skipped: number;
+            peer_asns_created: number[];
+            not_on_router: string[];
+            items: {
+                vrf: string | null;
+                peer_ip: string;
+                remote_asn: number | null;
+                description: string | null;
+                state: string;
+                /** @enum {string} */
+                action: "create" | "wrap" | "exists" | "skip";
+                reason: string | null;
+                network: {
+                    id: number;
+                    name: string;
+                    prefix: string;
+                } | null;
+                peer_asn: {
+                    id: number | null;
+                    asn: number;
+                    name: string;
+                    exists: boolean;
+                    from_peeringdb: boolean;
+                } | null;
+                session_id: number | null;
+            }[];
+        };
+        DriverInfo: {
+            name: string;
+            label: string;
+            available: boolean;
+            capabilities: string[];
+            hostname_forms: string[];
+        };
+        RouterLive: {
+            router: {
+                id: number;
+                name: string;
+            };
+            driver: components["schemas"]["DriverInfo"] | null;
+            pollable: boolean;
+            not_pollable_reason: string | null;
+            /** @description admin up/down reaches the device (driver with admin_state) */
+            admin_on_device: boolean;
+            polling_enabled: boolean;
+            last_polled_at: string | null;
+            last_poll_error: string | null;
+            last_poll_job_id: number | null;
+            sessions: number;
+            /** @description sessions per shown state (disabled ones count as admin-down) */
+            by_state: {
+                [key: string]: number;
+            };
+            max_prefix_warnings: {
+                bgp_peer_id: number;
+                peer_ip: string;
+                remote_asn: number;
+                limit: number;
+                received: number;
+                percent: number;
+            }[];
+            maintenance: {
+                id: number;
+                started_at: string;
+                message: string | null;
+            } | null;
+            recent_jobs: {
+                id: number;
+                kind: string;
+                status: string;
+                created_at: string;
+                finished_at: string | null;
+                error: string | null;
+            }[];
+        };
+        EmailTemplate: {
+            name: string;
+            purpose: string;
+            subject: string;
+            body: string;
+            recipient_roles: string[];
+            description: string | null;
+            id: number;
+            created_at: string;
+            updated_at: string;
+            version: number;
+        };
+        Contact: {
+            peer_asn: {
+                id: number;
+                asn: number;
+                name: string;
+            } | null;
+            name: string;
+            role: string;
+            email: string;
+            phone: string | null;
+            comments: string | null;
+            id: number;
+            created_at: string;
+            updated_at: string;
+            version: number;
+        };
+        OutboxMessage: {
+            id: number;
+            message_id: string;
+            kind: string;
+            from: {
+                name: string;
+                address: string;
+            };
+            to: {
+                name: string;
+                address: string;
+            }[];
+            cc: {
+                name: string;
+                address: string;
+            }[];
+            subject: string;
+            body: string;
+            in_reply_to: string | null;
+            /** @enum {string} */
+            status: "queued" | "sending" | "sent" | "failed" | "test";
+            error: string | null;
+            attempts: number;
+            smtp_response: string | null;
+            sent_at: string | null;
+            created_by: string | null;
+            asn: number | null;
+            peer_asn: {
+                id: number;
+                asn: number;
+                name: string;
+            } | null;
+            peeringdb_net: number | null;
+            fabric: {
+                id: number;
+                name: string;
+            } | null;
+            session: number | null;
+            request: number | null;
+            template: string | null;
+            job: number | null;
+            reply_count: number;
+            created_at: string;
+            updated_at: string;
+            version: number;
+        };
+        PeeringRequest: {
+            id: number;
+            asn: number;
+            peer_asn: {
+                id: number;
+                asn: number;
+                name: string;
+            } | null;
+            peeringdb_net: number | null;
+            network_name: string | null;
+            fabric: {
+                id: number;
+                name: string;
+            } | null;
+            /** @enum {string} */
+            status: "none" | "sent" | "replied" | "accepted" | "rejected" | "existing" | "not_qualified";
+            sent_count: number;
+            first_sent_at: string | null;
+            last_sent_at: string | null;
+            replied_at: string | null;
+            decided_at: string | null;
+            reminder_due_at: string | null;
+            notes: string | null;
+            created_at: string;
+            updated_at: string;
+            version: number;
+        };
+        EmailReply: {
+            id: number;
+            message_id: string;
+            outbox: number | null;
+            request: number | null;
+            in_reply_to: string | null;
+            from: string;
+            subject: string;
+            body: string;
+            date: string | null;
+            received_at: string;
         };
     };
     responses: never;
