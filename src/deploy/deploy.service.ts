@@ -66,16 +66,27 @@ export function prefixListSizes(text: string): Map<string, number> {
   return out;
 }
 
-/** Why the guards refuse a change (null: allowed): too many sessions removed, a prefix list shrunk too much. */
-export function guardViolation(before: PeerState[], running: string, candidate: string, limits: { maxSessionRemovals: number; maxPrefixShrinkPct: number }): { check: string; reason: string } | null {
+/** Lines a unified diff adds (`+`) or removes (`-`), without the file headers. */
+function changedLines(diff: string, sign: '+' | '-'): string {
+  return diff.split('\n').filter((l) => l.startsWith(sign) && !l.startsWith(`${sign}${sign}${sign} `)).join('\n');
+}
+
+/**
+ * Why the guards refuse a change (null: allowed): it removes more than N sessions (neighbours on the
+ * router whose address is on a removed line of the diff and nowhere in the candidate), or it shrinks a
+ * prefix list by more than P % (merge: only the lists the candidate writes; replace: every list).
+ */
+export function guardViolation(before: PeerState[], running: string, candidate: string, diff: string, mode: 'merge' | 'replace', limits: { maxSessionRemovals: number; maxPrefixShrinkPct: number }): { check: string; reason: string } | null {
   const kept = ipsIn(candidate);
-  const removed = before.filter((n) => !kept.has(n.peer_ip));
+  const gone = ipsIn(changedLines(diff, '-'));
+  const removed = before.filter((n) => gone.has(n.peer_ip) && !kept.has(n.peer_ip));
   if (removed.length > limits.maxSessionRemovals) {
     return { check: 'sessions_removed', reason: `the change removes ${removed.length} BGP sessions (${removed.slice(0, 10).map((n) => n.peer_ip).join(', ')}${removed.length > 10 ? ', …' : ''}); at most ${limits.maxSessionRemovals} without force` };
   }
   const was = prefixListSizes(running);
   const will = prefixListSizes(candidate);
   for (const [name, n] of was) {
+    if (mode === 'merge' && !will.has(name)) continue;
     const m = will.get(name) ?? 0;
     if (n > 0 && ((n - m) * 100) / n > limits.maxPrefixShrinkPct) {
       return { check: 'prefix_list_shrink', reason: `prefix list ${name} shrinks from ${n} to ${m} entries (${Math.round(((n - m) * 100) / n)}%); at most ${limits.maxPrefixShrinkPct}% without force` };
@@ -86,7 +97,7 @@ export function guardViolation(before: PeerState[], running: string, candidate: 
 
 /** The peers a diff touches (IPs on its added or removed lines). */
 export function touchedIps(diff: string): Set<string> {
-  return ipsIn(diff.split('\n').filter((l) => /^[+-](?![+-]{2} )/.test(l)).join('\n'));
+  return ipsIn(`${changedLines(diff, '+')}\n${changedLines(diff, '-')}`);
 }
 
 /** A deployment row as stored. */
@@ -251,7 +262,7 @@ export interface RunContext {
 export async function healthGate(session: DriverSession, before: PeerState[], candidate: string, diff: string, expected: { peer_ip: string; enabled: boolean }[], timeoutS: number, signal: AbortSignal, log: RunContext['log']): Promise<{ check: string; reason: string } | null> {
   const touched = touchedIps(diff);
   const inCandidate = ipsIn(candidate);
-  const untouched = before.filter((n) => n.state === 'established' && !touched.has(n.peer_ip) && inCandidate.has(n.peer_ip));
+  const untouched = before.filter((n) => n.state === 'established' && !touched.has(n.peer_ip));
   const known = new Set(before.map((n) => n.peer_ip));
   const added = expected.filter((s) => s.enabled && !known.has(s.peer_ip) && inCandidate.has(s.peer_ip));
   await log(`health gate: ${untouched.length} untouched sessions must stay Established, ${added.length} expected new sessions and any neighbour the change adds must reach Established, within ${timeoutS} s`);
@@ -341,7 +352,7 @@ export async function runDeployment(ctx: RunContext, deploymentId: number): Prom
     // 4. Guards.
     const settings = deploySettings();
     if (!bool(d.force)) {
-      const g = guardViolation(before, running, candidate, settings);
+      const g = guardViolation(before, running, candidate, diff, mode, settings);
       if (g) {
         await session.discardCandidate?.();
         return await finish('failed', `refused: ${g.reason}; nothing applied`, `guard:${g.check}`);

@@ -92,9 +92,8 @@ export function checkEmailTemplate(subject: string, body: string): void {
 
 async function renderOne(src: string, name: string, context: Record<string, unknown>, field: string): Promise<string> {
   try {
-    // The worker pool keeps a runaway template off the event loop; PEERDESK_RENDER_IN_PROCESS=1 opts out.
-    if (process.env.PEERDESK_RENDER_IN_PROCESS !== '1') return await renderIsolated({ body: src, name, options: OPTIONS, templates: {}, context });
-    return createPeerdeskEnvironment(OPTIONS).fromString(src, name).render(context);
+    // The worker pool keeps a runaway template off the event loop and inside its memory budget.
+    return await renderIsolated({ body: src, name, options: OPTIONS, templates: {}, context });
   } catch (err) {
     if (err instanceof TemplateSyntaxError) throw new ValidationError(field, `syntax error at line ${err.line}, column ${err.column}: ${err.message}`);
     if (err instanceof TemplateError) throw new ValidationError(field, `render error${err.line ? ` at line ${err.line}` : ''}: ${err.message}`);

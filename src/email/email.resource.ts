@@ -45,7 +45,8 @@ export const emailTemplates: Resource = {
   objectType: 'email-template',
   table: 'email_templates',
   tag: 'email',
-  writeRole: 'operator',
+  // Like config templates: what Peerdesk says in our name is an admin's to change; operators compose and send.
+  writeRole: 'admin',
   input: templateInput,
   output: z.object({ name: z.string(), purpose: z.string(), subject: z.string(), body: z.string(), recipient_roles: z.array(z.string()), description: z.string().nullable(), ...baseOutput }).meta({ id: 'EmailTemplate' }),
   briefOutput: z.object({ id: z.number().int(), name: z.string(), purpose: z.string() }),

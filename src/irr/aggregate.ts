@@ -1,7 +1,7 @@
 // Prefix-list building with bgpq4's semantics: de-duplication, its output order, -A aggregation,
 // -R / -r more-specific ranges and -m maximum length. The radix tree mirrors bgpq4's so that
 // aggregated lists come out identical, not merely equivalent.
-import { comparePrefixes, formatIpv4, formatPrefix, parseIpv4, parsePrefix, type Family, type Prefix } from './prefix.ts';
+import { comparePrefixes, formatPrefix, parseIpv4, parsePrefix, type Family, type Prefix } from './prefix.ts';
 
 /** One prefix-list line: exact, or a range of lengths (ge/le) under `prefix`. */
 export interface PrefixEntry {
@@ -300,28 +300,188 @@ function forEach(node: Node, fn: (n: Node) => void): void {
   }
 }
 
-/** Fast path for plain IPv4 lists: numeric sort and de-duplication without a tree. */
-function buildIpv4Exact(texts: Iterable<string>, maxLen: number): PrefixEntry[] {
-  const keys: number[] = [];
-  for (const t of texts) {
-    const slash = t.indexOf('/');
-    const addr = parseIpv4(slash >= 0 ? t.slice(0, slash) : t);
-    if (addr < 0) continue;
-    const len = slash >= 0 ? Number(t.slice(slash + 1)) : 32;
-    if (!(len >= 0 && len <= 32) || !Number.isInteger(len) || len > maxLen) continue;
-    const masked = len === 0 ? 0 : (addr & (0xffffffff << (32 - len))) >>> 0;
-    keys.push(masked * 64 + len);
+/** True for a UTF-16 code unit that `/\s/` matches (ASCII checked inline, the rest through the regex). */
+function isSpace(c: number): boolean {
+  if (c < 128) return c === 32 || (c >= 9 && c <= 13);
+  return SPACE_RE.test(String.fromCharCode(c));
+}
+
+const SPACE_RE = /\s/;
+
+/**
+ * Calls `fn(start, end)` for every whitespace-separated word of `text`, exactly the words of
+ * `text.split(/\s+/).filter(Boolean)`, without allocating them (IRR answers hold ~10^5 words).
+ */
+export function scanWords(text: string, fn: (start: number, end: number) => void): void {
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    if (isSpace(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (i < n && !isSpace(text.charCodeAt(i))) i++;
+    fn(start, i);
   }
-  const sorted = Float64Array.from(keys).sort();
-  const out: PrefixEntry[] = [];
+}
+
+/** The words of IRR answer bodies (`split(/\s+/)` without the regex or the empty strings). */
+export function answerWords(bodies: Iterable<string>): string[] {
+  const out: string[] = [];
+  for (const body of bodies) scanWords(body, (start, end) => out.push(body.slice(start, end)));
+  return out;
+}
+
+/** Key of a word that `ipv4Key` cannot read on its own (anything but plain `a.b.c.d[/n]`). */
+const SLOW = -2;
+
+/**
+ * Sort key (masked address * 64 + length) of an IPv4 prefix word in `text[start, end)`, -1 when it is to
+ * be skipped, SLOW when it is not in the plain form this loop reads (`ipv4KeySlow` then decides).
+ */
+function ipv4Key(text: string, start: number, end: number, maxLen: number): number {
+  let value = 0;
+  let part = -1;
+  let dots = 0;
+  let i = start;
+  for (; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      part = part < 0 ? c - 48 : part * 10 + (c - 48);
+      if (part > 255) return SLOW;
+    } else if (c === 46) {
+      if (part < 0 || dots === 3) return SLOW;
+      value = value * 256 + part;
+      part = -1;
+      dots++;
+    } else if (c === 47) break;
+    else return SLOW;
+  }
+  if (part < 0 || dots !== 3) return SLOW;
+  const addr = value * 256 + part;
+  let len = 32;
+  if (i < end) {
+    // "/" then one to three digits; anything else goes the slow way.
+    if (end - i < 2 || end - i > 4) return SLOW;
+    len = 0;
+    for (i++; i < end; i++) {
+      const c = text.charCodeAt(i);
+      if (c < 48 || c > 57) return SLOW;
+      len = len * 10 + (c - 48);
+    }
+  }
+  if (len > 32 || len > maxLen) return -1;
+  const masked = len === 0 ? 0 : (addr & (0xffffffff << (32 - len))) >>> 0;
+  return masked * 64 + len;
+}
+
+/** The general reading of one IPv4 word (sloppy lengths included), as the list builder always did. */
+function ipv4KeySlow(t: string, maxLen: number): number {
+  const slash = t.indexOf('/');
+  const addr = parseIpv4(slash >= 0 ? t.slice(0, slash) : t);
+  if (addr < 0) return -1;
+  const len = slash >= 0 ? Number(t.slice(slash + 1)) : 32;
+  if (!(len >= 0 && len <= 32) || !Number.isInteger(len) || len > maxLen) return -1;
+  const masked = len === 0 ? 0 : (addr & (0xffffffff << (32 - len))) >>> 0;
+  return masked * 64 + len;
+}
+
+/** Growable list of IPv4 sort keys (Float64: 38-bit keys, numeric typed-array sort). */
+class KeyList {
+  keys: Float64Array;
+  n = 0;
+  constructor(capacity: number) {
+    this.keys = new Float64Array(Math.max(16, capacity));
+  }
+  push(k: number): void {
+    if (this.n === this.keys.length) {
+      const grown = new Float64Array(this.keys.length * 2);
+      grown.set(this.keys);
+      this.keys = grown;
+    }
+    this.keys[this.n++] = k;
+  }
+}
+
+// Dotted-quad text bytes of each octet value, for writing addresses without number-to-string conversions.
+const OCTET_BYTES: Uint8Array[] = Array.from({ length: 256 }, (_, i) => Uint8Array.from(String(i), (ch) => ch.charCodeAt(0)));
+
+/** Sorted, de-duplicated exact entries from IPv4 sort keys; all texts are cut from one string built in a byte buffer. */
+function ipv4Entries(list: KeyList): PrefixEntry[] {
+  const sorted = list.keys.subarray(0, list.n).sort();
+  // "255.255.255.255/32\n" is 19 bytes at most.
+  const buf = new Uint8Array(sorted.length * 19);
+  const ends = new Uint32Array(sorted.length);
+  const lens = new Uint8Array(sorted.length);
+  let count = 0;
+  let off = 0;
   let last = -1;
-  for (const k of sorted) {
+  for (let i = 0; i < sorted.length; i++) {
+    const k = sorted[i];
     if (k === last) continue;
     last = k;
     const len = k % 64;
-    out.push({ prefix: `${formatIpv4((k - len) / 64)}/${len}`, length: len, exact: true });
+    const v = (k - len) / 64;
+    for (let shift = 24; shift >= 0; shift -= 8) {
+      const oct = OCTET_BYTES[(v >>> shift) & 255];
+      for (let j = 0; j < oct.length; j++) buf[off++] = oct[j];
+      buf[off++] = shift ? 46 : 47;
+    }
+    if (len >= 10) buf[off++] = 48 + ((len / 10) | 0);
+    buf[off++] = 48 + (len % 10);
+    ends[count] = off;
+    lens[count++] = len;
+  }
+  const text = Buffer.from(buf.buffer, buf.byteOffset, off).toString('latin1');
+  const out: PrefixEntry[] = new Array(count);
+  let start = 0;
+  for (let i = 0; i < count; i++) {
+    out[i] = { prefix: text.slice(start, ends[i]), length: lens[i], exact: true };
+    start = ends[i];
   }
   return out;
+}
+
+/** Fast path for plain IPv4 lists: numeric sort and de-duplication without a tree. */
+function buildIpv4Exact(texts: Iterable<string>, maxLen: number): PrefixEntry[] {
+  const list = new KeyList(1024);
+  for (const t of texts) {
+    let k = ipv4Key(t, 0, t.length, maxLen);
+    if (k === SLOW) k = ipv4KeySlow(t, maxLen);
+    if (k >= 0) list.push(k);
+  }
+  return ipv4Entries(list);
+}
+
+/** The IPv4 fast path read straight from IRR answer bodies, word by word in place. */
+function buildIpv4ExactFromAnswers(bodies: string[], maxLen: number): PrefixEntry[] {
+  let chars = 0;
+  for (const b of bodies) chars += b.length;
+  // The shortest prefix word plus its separator ("1.2.3.4 ") is 8 characters.
+  const list = new KeyList(Math.ceil(chars / 8) + 1);
+  for (const body of bodies) {
+    scanWords(body, (start, end) => {
+      let k = ipv4Key(body, start, end, maxLen);
+      if (k === SLOW) k = ipv4KeySlow(body.slice(start, end), maxLen);
+      if (k >= 0) list.push(k);
+    });
+  }
+  return ipv4Entries(list);
+}
+
+/**
+ * buildPrefixList over whole IRR answer bodies (whitespace-separated prefixes, as `!g`/`!6`/`!a` return them):
+ * the same list, without first splitting the answers into one string per prefix.
+ */
+export function buildPrefixListFromAnswers(bodies: string[], family: Family, options: BuildOptions = {}): PrefixEntry[] {
+  if (family === 4 && !(options.aggregate || options.maxLength || options.minLength)) return buildIpv4ExactFromAnswers(bodies, prefixLimit(family, options));
+  return buildPrefixList(answerWords(bodies), family, options);
+}
+
+function prefixLimit(family: Family, options: BuildOptions): number {
+  const max = family === 4 ? 32 : 128;
+  return options.ignoreLongerThan && options.ignoreLongerThan < max ? options.ignoreLongerThan : max;
 }
 
 /**
@@ -330,7 +490,7 @@ function buildIpv4Exact(texts: Iterable<string>, maxLen: number): PrefixEntry[] 
  */
 export function buildPrefixList(texts: Iterable<string>, family: Family, options: BuildOptions = {}): PrefixEntry[] {
   const max = family === 4 ? 32 : 128;
-  const limit = options.ignoreLongerThan && options.ignoreLongerThan < max ? options.ignoreLongerThan : max;
+  const limit = prefixLimit(family, options);
   const needsTree = options.aggregate || options.maxLength || options.minLength;
   if (family === 4 && !needsTree) return buildIpv4Exact(texts, limit);
   const prefixes: Prefix[] = [];

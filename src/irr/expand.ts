@@ -1,6 +1,6 @@
 // AS-SET / ASN expansion over the IRR pool: prefixes per family (bgpq4-identical), origin ASNs,
 // a validation walk (members, depth, loops, missing sets) and the pipelined batch refresh.
-import { buildPrefixList, type BuildOptions, type PrefixEntry } from './aggregate.ts';
+import { answerWords, buildPrefixListFromAnswers, type BuildOptions, type PrefixEntry } from './aggregate.ts';
 import { isSpecialAsn, type Family } from './prefix.ts';
 import { IrrError, type IrrPool, type WhoisAnswer } from './whois.client.ts';
 
@@ -94,7 +94,12 @@ function buildOptions(options: ExpandOptions, family: Family): BuildOptions {
 }
 
 function words(answer: WhoisAnswer): string[] {
-  return answer.kind === 'A' ? answer.data.split(/\s+/).filter(Boolean) : [];
+  return answer.kind === 'A' ? answerWords([answer.data]) : [];
+}
+
+/** The body of an A answer (whitespace-separated words), '' for C/D: parsed later without splitting. */
+function body(answer: WhoisAnswer): string {
+  return answer.kind === 'A' ? answer.data : '';
 }
 
 function expectOk(answer: WhoisAnswer, query: string, pool: IrrPool): WhoisAnswer {
@@ -109,16 +114,15 @@ function asnOf(token: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
-/** Fetches route prefixes for origins with `!g` / `!6`, all pipelined. */
+/** Fetches route prefixes for origins with `!g` / `!6`, all pipelined; returns the answer bodies. */
 async function prefixesForOrigins(origins: number[], family: Family, pool: IrrPool, sources: string[] | undefined): Promise<string[]> {
   const cmd = family === 4 ? '!g' : '!6';
-  const answers = await Promise.all(
+  return Promise.all(
     origins.map(async (asn) => {
       const q = `${cmd}AS${asn}`;
-      return words(expectOk(await pool.query(q, { sources }), q, pool));
+      return body(expectOk(await pool.query(q, { sources }), q, pool));
     }),
   );
-  return answers.flat();
 }
 
 /** Splits origins into the ones bgpq4 would expand and the special ones it refuses. */
@@ -145,6 +149,7 @@ export async function expandAsSet(target: string | IrrTarget, options: ExpandOpt
   const t = typeof target === 'string' ? parseTarget(target) : target;
   const families: Family[] = options.families?.length ? [...new Set(options.families)] : [4, 6];
   const sources = options.sources;
+  // Answer bodies per family (whitespace-separated prefixes), parsed in place by the list builder.
   const raw: { 4: string[]; 6: string[] } = { 4: [], 6: [] };
   const warnings: string[] = [];
   let origins: number[] = [];
@@ -195,7 +200,7 @@ export async function expandAsSet(target: string | IrrTarget, options: ExpandOpt
       await Promise.all(
         families.map(async (fam) => {
           const q = `!a${fam}${name}`;
-          raw[fam] = words(expectOk(await (aAnswers[fam] as Promise<WhoisAnswer>), q, pool));
+          raw[fam] = [body(expectOk(await (aAnswers[fam] as Promise<WhoisAnswer>), q, pool))];
         }),
       );
     } else {
@@ -207,7 +212,7 @@ export async function expandAsSet(target: string | IrrTarget, options: ExpandOpt
   if (ignored.length && t.kind === 'set') warnings.push(`ignored private/documentation ASNs: ${ignored.map((a) => `AS${a}`).join(', ')}`);
 
   const entries = { ipv4: [] as PrefixEntry[], ipv6: [] as PrefixEntry[] };
-  for (const fam of families) entries[fam === 4 ? 'ipv4' : 'ipv6'] = buildPrefixList(raw[fam], fam, buildOptions(options, fam));
+  for (const fam of families) entries[fam === 4 ? 'ipv4' : 'ipv6'] = buildPrefixListFromAnswers(raw[fam], fam, buildOptions(options, fam));
   return {
     target: t.text,
     prefixes: { ipv4: entries.ipv4.map((e) => e.prefix), ipv6: entries.ipv6.map((e) => e.prefix) },

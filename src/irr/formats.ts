@@ -33,6 +33,8 @@ export function formatPrefixList(entries: PrefixEntry[], family: Family, format:
   switch (format) {
     case 'json': {
       // bgpq4 escapes "/" as "\/" (valid JSON, and what its users diff against).
+      const fast = jsonItems(entries);
+      if (fast !== null) return `{ "${jsonEscape(name)}": [${fast}\n] }\n`;
       const items = entries.map((e) => {
         const p = e.prefix.replace('/', '\\/');
         if (e.exact) return `\n    { "prefix": "${p}", "exact": true }`;
@@ -42,7 +44,7 @@ export function formatPrefixList(entries: PrefixEntry[], family: Family, format:
       return `{ "${jsonEscape(name)}": [${items.join(',')}\n] }\n`;
     }
     case 'plain':
-      return entries.map((e) => `${e.prefix}\n`).join('');
+      return plainItems(entries) ?? entries.map((e) => `${e.prefix}\n`).join('');
     case 'junos':
       if (entries.some(ranged)) throw new RangeError('Junos prefix-lists cannot hold ranges: drop --aggregate/--max-length for junos (bgpq4 refuses too)');
       return `policy-options {\nreplace:\n prefix-list ${name} {\n${entries.map((e) => `    ${e.prefix};\n`).join('')} }\n}\n`;
@@ -85,6 +87,64 @@ export function formatPrefixList(entries: PrefixEntry[], family: Family, format:
       return `${head}${open}prefix { ${items.join('')}\n\t}${close}\n`;
     }
   }
+}
+
+/**
+ * ASCII text assembled in a byte buffer: one string at the end instead of one per prefix line
+ * (lists run to 10^5 entries). `text` returns false on a non-ASCII character so callers fall back.
+ */
+class AsciiWriter {
+  private buf: Uint8Array;
+  private off = 0;
+  constructor(capacity: number) {
+    this.buf = new Uint8Array(Math.max(64, capacity));
+  }
+
+  /** Appends `s`, writing "/" as `slash` (a string of bytes); false when `s` is not ASCII. */
+  text(s: string, slash = '/'): boolean {
+    if (this.buf.length - this.off < s.length * 2) this.grow(s.length * 2);
+    const buf = this.buf;
+    let off = this.off;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 127) return false;
+      if (c === 47 && slash !== '/') {
+        for (let j = 0; j < slash.length; j++) buf[off++] = slash.charCodeAt(j);
+      } else buf[off++] = c;
+    }
+    this.off = off;
+    return true;
+  }
+
+  toString(): string {
+    return Buffer.from(this.buf.buffer, this.buf.byteOffset, this.off).toString('latin1');
+  }
+
+  private grow(need: number): void {
+    const next = new Uint8Array(Math.max(this.buf.length * 2, this.off + need));
+    next.set(this.buf.subarray(0, this.off));
+    this.buf = next;
+  }
+}
+
+/** The JSON items as bgpq4 prints them (joined by ","), or null when a prefix is not ASCII. */
+function jsonItems(entries: PrefixEntry[]): string | null {
+  const w = new AsciiWriter(entries.length * 64);
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i];
+    if (!w.text(i ? ',\n    { "prefix": "' : '\n    { "prefix": "') || !w.text(e.prefix, '\\/')) return null;
+    if (e.exact) w.text('", "exact": true }');
+    else if (e.ge !== undefined) w.text(`", "exact": false,\n      "greater-equal": ${e.ge}, "less-equal": ${e.le} }`);
+    else w.text(`", "exact": false, "less-equal": ${e.le} }`);
+  }
+  return w.toString();
+}
+
+/** One prefix per line, or null when a prefix is not ASCII. */
+function plainItems(entries: PrefixEntry[]): string | null {
+  const w = new AsciiWriter(entries.length * 20);
+  for (const e of entries) if (!w.text(e.prefix) || !w.text('\n')) return null;
+  return w.toString();
 }
 
 function rangeText(e: PrefixEntry, ge: string, le: string): string {

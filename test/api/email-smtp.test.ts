@@ -377,14 +377,14 @@ describe.each(engines())('e-mail over SMTP on %s', (engine) => {
   });
 
   it('versions e-mail templates and refuses syntax errors with line and column', async () => {
-    const bad = await t.api('POST', '/api/email-templates/', { name: 'broken', subject: 'x', body: 'Hello {% if %}' }, { role: 'operator' });
+    const bad = await t.api('POST', '/api/email-templates/', { name: 'broken', subject: 'x', body: 'Hello {% if %}' }, { role: 'admin' });
     expect(bad.status).toBe(400);
     expect(bad.body.errors[0].field).toBe('body');
     expect(bad.body.errors[0].message).toMatch(/^line 1, column \d+/);
-    const c = await t.api('POST', '/api/email-templates/', { name: 'peering-request', purpose: 'request', subject: 'Peering AS{{ peer.asn }}', body: 'Hi {{ peer.name }}\n' }, { role: 'operator' });
+    const c = await t.api('POST', '/api/email-templates/', { name: 'peering-request', purpose: 'request', subject: 'Peering AS{{ peer.asn }}', body: 'Hi {{ peer.name }}\n' }, { role: 'admin' });
     expect(c.status, JSON.stringify(c.body)).toBe(201);
     expect(c.body.recipient_roles).toEqual(['Policy', 'Technical', 'NOC']);
-    await t.api('PATCH', `/api/email-templates/${c.body.id}/`, { subject: 'Peering with AS{{ peer.asn }}' }, { role: 'operator' });
+    await t.api('PATCH', `/api/email-templates/${c.body.id}/`, { subject: 'Peering with AS{{ peer.asn }}' }, { role: 'admin' });
     const v = await t.api('GET', `/api/email-templates/${c.body.id}/versions/`, undefined, { role: 'viewer' });
     expect(v.body.map((x: any) => x.version)).toEqual([2, 1]);
     expect(v.body[0].diff).toContain('-Subject: Peering AS{{ peer.asn }}\n+Subject: Peering with AS{{ peer.asn }}');

@@ -35,6 +35,11 @@ export function frrStateDir(): string {
   return join(tmpdir(), 'peerdesk-frr');
 }
 
+/** The text without the banner lines `show running-config` prints (they are not commands). */
+export function withoutBanner(config: string): string {
+  return config.replace(/^(Building configuration\.\.\.|Current configuration:.*)$/gm, '!');
+}
+
 /** The file-name key of a router's timer: a hash of where its vtysh talks to. */
 export function revertKey(socketDir: string | null): string {
   return createHash('sha256').update(socketDir ?? '(default)').digest('hex').slice(0, 16);
@@ -72,7 +77,7 @@ export function localRevert(router: string, socketDir: string): RevertTimer {
     async check(config) {
       await mkdir(dir, { recursive: true, mode: 0o700 });
       const file = join(dir, `candidate-${key}-${process.pid}.conf`);
-      await writeFile(file, config, { mode: 0o600 });
+      await writeFile(file, withoutBanner(config), { mode: 0o600 });
       try {
         const r = await execFileP('vtysh', ['--dryrun', '-f', file]);
         if (r.code !== 0) throw deviceError(router, 'vtysh --dryrun', r.out.replace(file, 'candidate').trim() || `exit code ${r.code}`);
@@ -124,7 +129,7 @@ export function sshRevert(router: string, conn: SshConnection, socketDir: string
   const timer: RevertTimer = {
     async check(config) {
       const file = `${dir}/candidate-${key}.conf`;
-      const r = await conn.exec(`umask 077 && mkdir -p ${q(dir)} && cat > ${q(file)} && vtysh --dryrun -f ${q(file)}; rc=$?; rm -f ${q(file)}; exit $rc`, { input: config, logAs: 'vtysh --dryrun -f candidate' });
+      const r = await conn.exec(`umask 077 && mkdir -p ${q(dir)} && cat > ${q(file)} && vtysh --dryrun -f ${q(file)}; rc=$?; rm -f ${q(file)}; exit $rc`, { input: withoutBanner(config), logAs: 'vtysh --dryrun -f candidate' });
       if (r.code !== 0) throw deviceError(router, 'vtysh --dryrun', `${r.stdout}${r.stderr}`.replaceAll(file, 'candidate').trim() || `exit code ${r.code}`);
     },
     async arm(seconds, commands, previous) {

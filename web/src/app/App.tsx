@@ -29,6 +29,10 @@ const irr = () => import('../pages/IrrPages');
 const IrrLookupPage = lazy(() => irr().then((m) => ({ default: m.IrrLookupPage })));
 const HeldVersionsPage = lazy(() => irr().then((m) => ({ default: m.HeldVersionsPage })));
 const PeeringDbPage = lazy(() => import('../pages/PeeringDbPages').then((m) => ({ default: m.PeeringDbPage })));
+const RouterPage = lazy(() => import('../pages/RouterPage'));
+// The mail pages are one chunk; its route table is read once the chunk has loaded.
+const EmailRoutes = lazy(() => import('../pages/EmailPages').then((m) => ({ default: ({ path }: { path: string }) => m.emailRoute(path) ?? <NotFound path={path} /> })));
+const EMAIL_PATH = /^\/(email\/|email-templates(\/|$)|outbox(\/|$)|requests(\/|$)|contacts$)/;
 import { CONFIGS } from '../resources/configs';
 import { RelationshipBadge, StateBadge } from '../components/badges';
 
@@ -48,7 +52,6 @@ const NAV: { group: string; items: NavItem[] }[] = [
       { label: 'Connections', to: '/peering-connections' },
       { label: 'Candidates', to: '/candidates' },
       { label: 'PeeringDB', to: '/peeringdb' },
-      { label: 'Requests', to: '/requests' },
     ],
   },
   {
@@ -67,7 +70,17 @@ const NAV: { group: string; items: NavItem[] }[] = [
     ],
   },
   { group: 'Config', items: [{ label: 'Templates', to: '/templates' }, { label: 'Render', to: '/config/render' }, { label: 'Deployments', to: '/deployments' }] },
-  { group: 'E-mail', items: [{ label: 'Templates', to: '/email-templates' }, { label: 'Outbox', to: '/outbox' }] },
+  {
+    group: 'E-mail',
+    items: [
+      { label: 'Requests', to: '/requests' },
+      { label: 'Outbox', to: '/outbox' },
+      { label: 'Compose', to: '/email/compose' },
+      { label: 'Bulk mail', to: '/email/bulk' },
+      { label: 'Contacts', to: '/contacts' },
+      { label: 'E-mail templates', to: '/email-templates' },
+    ],
+  },
   { group: 'System', items: [{ label: 'Jobs', to: '/jobs' }, { label: 'Change log', to: '/changes' }] },
 ];
 
@@ -263,7 +276,6 @@ function Routes({ path }: { path: string }): ReactNode {
   if (path === '/users') return <UsersPage />;
   if (path === '/tokens') return <TokensPage />;
   if (path === '/candidates') return <CandidatesPage />;
-  if (path === '/requests') return <Placeholder title="Requests" cap="email" />;
   if (path === '/templates') return <TemplatesListPage />;
   if (path === '/templates/new') return <TemplateEditorPage key="new" id={null} />;
   if ((m = match('/templates/:id', path))) return <TemplateEditorPage key={m.id} id={Number(m.id)} />;
@@ -273,10 +285,21 @@ function Routes({ path }: { path: string }): ReactNode {
   if (path === '/irr/held') return <HeldVersionsPage />;
   if (path === '/peeringdb') return <PeeringDbPage />;
   if (path === '/deployments') return <Placeholder title="Deployments" cap="drivers" />;
-  if (path === '/email-templates' || path.startsWith('/email/')) return <Placeholder title="E-mail templates" cap="email" />;
-  if (path === '/outbox') return <Placeholder title="Outbox" cap="email" />;
+  if (EMAIL_PATH.test(path)) return <EmailRoutes path={path} />;
+  if ((m = match('/routers/:id', path)) && /^\d+$/.test(m.id ?? '')) {
+    const id = m.id!;
+    return (
+      <Suspense fallback={null}>
+        <RouterPage key={id} id={Number(id)} />
+      </Suspense>
+    );
+  }
   const generic = resourceRoute(path);
   if (generic) return generic;
+  return <NotFound path={path} />;
+}
+
+function NotFound({ path }: { path: string }) {
   return (
     <Stack>
       <Title order={3}>Not found</Title>

@@ -15,6 +15,7 @@ import { fmtTime } from '../components/format';
 import { Link, navigate } from '../app/router';
 import { roleAtLeast, useCapabilities, useMe } from '../app/session';
 import { ErrorBox, PageHeader } from './ResourcePages';
+import { BulkResult, RequestStatusBadge, bulkPeeringRequest, composeLink, useRequestStatuses } from './EmailPages';
 
 const RUN_COLOURS: Record<string, string> = { succeeded: 'green', failed: 'red', running: 'blue' };
 
@@ -343,6 +344,24 @@ export function CandidatesTable({ fabricId }: { fabricId: number }) {
   const [createFor, setCreateFor] = useState<Row[] | null>(null);
   // Candidates are per router: another router's session with a member does not hide it here.
   const [router, setRouter] = useState<string | null>(null);
+  const caps = useCapabilities();
+  // The ASNs on the page shown: their peering-request statuses at this fabric load in one call.
+  const [pageAsns, setPageAsns] = useState<number[]>([]);
+  const requests = useRequestStatuses(caps.email ? pageAsns : [], fabricId);
+  const [bulkResult, setBulkResult] = useState<Row | null>(null);
+  const requestPeering = async (rows: Row[]) => {
+    const nets = rows.map((r) => r.peeringdb_net_id).filter((n): n is number => typeof n === 'number');
+    if (!nets.length) {
+      notifications.show({ message: 'None of the selected networks is in the PeeringDB mirror: nothing to send.', color: 'orange' });
+      return;
+    }
+    try {
+      setBulkResult(await bulkPeeringRequest(nets, fabricId));
+      qc.invalidateQueries({ queryKey: ['peering-requests'] });
+    } catch (e) {
+      notifications.show({ title: 'Request peering failed', message: (e as Error).message, color: 'red' });
+    }
+  };
   const unhide = async (asns: number[]) => {
     try {
       unwrap(await api.POST('/api/fabrics/{id}/candidates/unhide', { params: { path: { id: fabricId } }, body: { asns } }));
@@ -363,6 +382,7 @@ export function CandidatesTable({ fabricId }: { fabricId: number }) {
         queryKey={['candidates', fabricId, router]}
         fetch={async (p, signal) => {
           const r = unwrap(await api.GET('/api/fabrics/{id}/candidates', { params: { path: { id: fabricId }, query: { ...p, ...(router ? { router } : {}) } as any }, signal })) as Page;
+          setPageAsns(r.results.map((c) => c.asn));
           // Candidates are keyed by ASN; the table's selection wants an id.
           return { ...r, results: r.results.map((c) => ({ ...c, id: c.asn })) };
         }}
@@ -379,6 +399,17 @@ export function CandidatesTable({ fabricId }: { fabricId: number }) {
           { id: 'irr_as_set', header: 'AS-SET', cell: (r) => <span className="mono small">{r.irr_as_set ?? '—'}</span> },
           { id: 'is_rs_peer', header: 'RS', cell: (r) => (r.is_rs_peer ? 'yes' : '') },
           { id: 'hidden', header: 'Hidden', cell: (r) => (r.hidden ? <Badge size="xs" color="gray" variant="light">until {r.hidden_until ? r.hidden_until.slice(0, 10) : 'unhidden'}</Badge> : '') },
+          ...(caps.email
+            ? [
+                { id: 'request', header: 'Request', cell: (r: Row) => <RequestStatusBadge request={requests.get(r.asn)} />, csv: (r: Row) => requests.get(r.asn)?.status ?? 'none' },
+                {
+                  id: 'email',
+                  header: '',
+                  cell: (r: Row) => (r.peeringdb_net_id ? <Link to={composeLink({ peeringdb_net: r.peeringdb_net_id, fabric: fabricId })} data-testid="candidate-email">Email</Link> : ''),
+                  csv: () => '',
+                },
+              ]
+            : []),
         ]}
         filters={[{ name: 'include_hidden', label: 'Hidden too', kind: 'bool', width: 110 }]}
         pageSize={25}
@@ -387,12 +418,18 @@ export function CandidatesTable({ fabricId }: { fabricId: number }) {
           canWrite
             ? [
                 { label: 'Create sessions…', run: (_ids, rows) => setCreateFor(rows) },
+                ...(caps.email ? [{ label: 'Request peering', tooltip: 'E-mail each selected network the peering-request template (tracked as requests at this fabric)', run: (_ids: number[], rows: Row[]) => requestPeering(rows) }] : []),
                 { label: 'Hide…', run: (ids) => setHideFor(ids) },
                 { label: 'Unhide', run: (ids) => unhide(ids) },
               ]
             : undefined
         }
       />
+      {bulkResult && (
+        <Modal opened onClose={() => setBulkResult(null)} title={<b>Request peering</b>} size="lg">
+          <BulkResult result={bulkResult} />
+        </Modal>
+      )}
       {hideFor && <HideModal fabricId={fabricId} asns={hideFor} onClose={() => setHideFor(null)} />}
       {createFor && <CreateSessionsModal fabricId={fabricId} rows={createFor} initialRouter={router} onClose={() => setCreateFor(null)} />}
     </>

@@ -12,7 +12,10 @@ import { Link, navigate, useLocation } from '../app/router';
 import { useCapabilities, useMe, roleAtLeast } from '../app/session';
 import { ObjLink } from '../resources/configs';
 import { ErrorBox, FieldGrid, PageHeader } from './ResourcePages';
-import { ADMIN_TOOLTIP, PrefixUsage, deleteSessions, deleteSessionsDialog, setAdmin } from './SessionsList';
+import { ADMIN_TOOLTIP, PrefixUsage, adminDownDialog, deleteSessions, deleteSessionsDialog, setAdmin, showAdminResult } from './SessionsList';
+
+/** Opens the compose page for this session (the mail pages load on first use). */
+const compose = (session: number, template?: string) => import('./EmailPages').then((m) => navigate(m.composeLink({ session, template })));
 
 const SessionCharts = lazy(() => import('./SessionCharts'));
 
@@ -47,13 +50,14 @@ export function SessionPage({ id }: { id: number }) {
   const refresh = () => qc.invalidateQueries({ queryKey: ['one', 'peering-sessions', id] }).then(() => qc.invalidateQueries({ queryKey: ['list'] }));
 
   const admin = async (enabled: boolean) => {
+    let message: string | undefined;
     if (!enabled) {
-      const r = await ask({ title: 'Admin down this session?', message: `The BGP peer ${s?.peer_ip} on ${s?.router.name} will be disabled.`, confirmLabel: 'Admin Down', color: 'orange' });
+      const r = await ask(adminDownDialog(`the BGP peer ${s?.peer_ip} on ${s?.router.name}`));
       if (!r.ok) return;
+      message = r.text || undefined;
     }
     try {
-      await setAdmin([id], enabled);
-      notifications.show({ message: enabled ? 'Admin up' : 'Admin down', color: 'green' });
+      showAdminResult(enabled ? 'Admin up' : 'Admin down', await setAdmin([id], enabled, message));
     } catch (e) {
       notifications.show({ title: 'Failed', message: (e as Error).message, color: 'red' });
     }
@@ -129,8 +133,11 @@ export function SessionPage({ id }: { id: number }) {
             <CapButton ok={caps.templates} cap="templates" variant="default" onClick={() => navigate(`/config/manager?sessions=${id}`)} data-testid="config-manager-button">
               Config Manager
             </CapButton>
-            <CapButton ok={caps.email} cap="email" variant="default" onClick={() => navigate(`/email/compose?session=${id}`)}>
+            <CapButton ok={caps.email} cap="email" variant="default" onClick={() => compose(id)} data-testid="email-button">
               Email
+            </CapButton>
+            <CapButton ok={caps.email} cap="email" variant="default" onClick={() => compose(id, 'session-down')} data-testid="session-down-mail">
+              Session down mail
             </CapButton>
             {canWrite && (
               <>
@@ -189,7 +196,7 @@ export function SessionPage({ id }: { id: number }) {
           </dl>
         </Paper>
         <Paper withBorder p="sm" className="panel">
-          <Suspense fallback={<Text size="xs">Loading charts…</Text>}>{history.data ? <SessionCharts events={history.data} /> : <Text size="xs">Loading history…</Text>}</Suspense>
+          <Suspense fallback={<Text size="xs">Loading charts…</Text>}>{history.data ? <SessionCharts events={history.data} sessionId={id} /> : <Text size="xs">Loading history…</Text>}</Suspense>
         </Paper>
       </div>
       <Paper withBorder p="sm" className="panel">

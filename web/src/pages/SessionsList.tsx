@@ -13,6 +13,8 @@ import { Link, navigate } from '../app/router';
 import { useCapabilities, useMe, roleAtLeast } from '../app/session';
 import { ObjLink } from '../resources/configs';
 import { PageHeader } from './ResourcePages';
+import { pollOutcomeText } from './RouterPage';
+import { MaintenanceModal } from './Maintenance';
 
 /** Prefixes received against the limit; warns at 90 % and above. */
 export function PrefixUsage({ received, max }: { received: number | null; max: number | null }) {
@@ -71,13 +73,37 @@ export const SESSION_FILTERS: FilterDef[] = [
   { name: 'has_source', label: 'Has source', kind: 'bool', width: 110 },
 ];
 
-/** Admin up/down for sessions (shared by the list and the session page). */
-export async function setAdmin(ids: number[], enabled: boolean): Promise<Row[]> {
+/** The admin endpoints' answer (also the `action` of a maintenance start/end). */
+export type AdminAnswer = Row & { job_id: number; status: string; error: string | null; applied_on_device: boolean; failed: number; results: Row[]; routers: Row[] };
+
+/** Admin up/down for sessions on their routers (shared by the list and the session page); `message` is the RFC 8203 shutdown text. */
+export async function setAdmin(ids: number[], enabled: boolean, message?: string): Promise<AdminAnswer> {
+  const body = !enabled && message ? { message } : {};
   if (ids.length === 1) {
     const path = enabled ? '/api/peering-sessions/{id}/admin-up/' : '/api/peering-sessions/{id}/admin-down/';
-    return [unwrap(await api.POST(path, { params: { path: { id: ids[0]! } } })) as Row];
+    return unwrap(await api.POST(path, { params: { path: { id: ids[0]! } }, body })) as AdminAnswer;
   }
-  return unwrap(await api.POST('/api/peering-sessions/bulk-admin/', { body: { ids, enabled } })) as Row[];
+  return unwrap(await api.POST('/api/peering-sessions/bulk-admin/', { body: { ids, enabled, ...body } })) as AdminAnswer;
+}
+
+/** The toast of an admin action: what reached the routers, what only changed in Peerdesk and why, what failed. */
+export function showAdminResult(what: string, a: AdminAnswer): void {
+  const notOnDevice = a.results.filter((r) => r.ok && !r.applied_on_device);
+  const failed = a.results.filter((r) => !r.ok);
+  const lines = [
+    `${what}: ${a.results.length - failed.length} of ${a.results.length} done${a.failed ? `, ${a.failed} failed` : ''}${a.job_id ? ` (job #${a.job_id})` : ''}.`,
+    ...failed.map((r) => `${r.peer_ip} on ${r.router.name}: failed — ${r.error ?? r.reason ?? 'unknown error'}`),
+    // One line per distinct reason keeps a bulk action's toast short.
+    ...[...new Set(notOnDevice.map((r) => `${r.router.name}: ${r.reason ?? 'not applied on the router'}`))],
+    ...(a.error ? [a.error] : []),
+  ];
+  notifications.show({
+    title: a.failed || a.status !== 'succeeded' ? `${what} failed for some sessions` : undefined,
+    message: lines.join('\n'),
+    color: a.failed || a.status !== 'succeeded' ? 'red' : notOnDevice.length ? 'orange' : 'green',
+    autoClose: a.failed || notOnDevice.length ? 15_000 : 5_000,
+    style: { whiteSpace: 'pre-line' },
+  });
 }
 
 /** Deletes sessions, optionally with their BGP peers. */
@@ -101,7 +127,16 @@ export function deleteSessionsDialog(count: number, what: string): ConfirmOption
   };
 }
 
-export const ADMIN_TOOLTIP = 'In this release Admin Up/Down only flips the BGP peer’s enabled flag in Peerdesk; pushing it to the router arrives with the router drivers.';
+export const ADMIN_TOOLTIP = 'Runs on the router through its driver (Admin Down can carry an RFC 8203 shutdown message), then re-polls it. Where the driver cannot set the admin state, only Peerdesk’s flag changes and the result says why.';
+
+/** The Admin Down dialog: what happens, plus the optional RFC 8203 shutdown message. */
+export const adminDownDialog = (what: string): ConfirmOptions => ({
+  title: `Admin down ${what}?`,
+  message: 'The BGP peers are shut down on their routers (where the driver can) and disabled in Peerdesk.',
+  confirmLabel: 'Admin Down',
+  color: 'orange',
+  input: { label: 'Shutdown message (RFC 8203, optional)', placeholder: 'e.g. maintenance until 14:00 UTC, ticket #123', maxLength: 255, description: 'Sent to the peer in the BGP Cease notification' },
+});
 
 /** Sessions list page. */
 export function SessionsListPage() {
@@ -114,6 +149,7 @@ export function SessionsListPage() {
   const canPoll = caps2.polling;
   const [dialog, ask] = useConfirm();
   const [polling, setPolling] = useState(false);
+  const [maint, setMaint] = useState<Row[] | null>(null);
 
   const invalidate = () => qc.invalidateQueries({ queryKey: ['list', 'peering-sessions'] });
 
@@ -134,7 +170,17 @@ export function SessionsListPage() {
         const j = unwrap(await api.GET('/api/jobs/{id}/', { params: { path: { id: job.job_id } } })) as Row;
         await invalidate();
         if (['succeeded', 'failed', 'cancelled'].includes(j.status)) {
-          notifications.show({ message: `Poll ${j.status}${j.error ? `: ${j.error}` : ''}`, color: j.status === 'succeeded' ? 'green' : 'red' });
+          // Each router's outcome: a poll whose routers failed is not a success, whatever the job says.
+          const rs: Row[] = j.result?.routers ?? [];
+          const bad = j.status !== 'succeeded' || rs.some((r) => !r.ok);
+          const text = rs.length ? pollOutcomeText(rs) : `Poll ${j.status}`;
+          notifications.show({
+            title: bad ? `Poll: ${rs.filter((r) => !r.ok).length || 'some'} router(s) failed` : 'Poll done',
+            message: `${text}${j.error ? ` — ${j.error}` : ''}`,
+            color: bad ? 'red' : 'green',
+            autoClose: 15_000,
+            'data-testid': 'poll-toast',
+          } as Parameters<typeof notifications.show>[0]);
           break;
         }
       }
@@ -143,6 +189,16 @@ export function SessionsListPage() {
     } finally {
       setPolling(false);
     }
+  };
+
+  const admin = async (ids: number[], enabled: boolean, message?: string) => {
+    const what = `Admin ${enabled ? 'up' : 'down'}: ${ids.length} session(s)`;
+    try {
+      showAdminResult(what, await setAdmin(ids, enabled, message));
+    } catch (e) {
+      notifications.show({ title: 'Failed', message: (e as Error).message, color: 'red' });
+    }
+    await invalidate();
   };
 
   const run = async (what: string, fn: () => Promise<unknown>) => {
@@ -159,6 +215,7 @@ export function SessionsListPage() {
   return (
     <>
       {dialog}
+      {maint && <MaintenanceModal rows={maint} onClose={() => setMaint(null)} onDone={invalidate} />}
       <PageHeader title="Sessions" subtitle="Peering sessions with live BGP state" />
       <NoSourceBanner />
       <DataTable
@@ -178,6 +235,11 @@ export function SessionsListPage() {
               </Button>
             </Tooltip>
             {canWrite && (
+              <Button variant="default" onClick={() => setMaint([])} data-testid="maintenance-button">
+                Maintenance
+              </Button>
+            )}
+            {canWrite && (
               <Button onClick={() => navigate('/peering-sessions/new')} data-testid="add-session">
                 + Add Session
               </Button>
@@ -187,15 +249,16 @@ export function SessionsListPage() {
         actions={
           canWrite
             ? [
-                { label: 'Admin Up', tooltip: ADMIN_TOOLTIP, run: (ids) => run(`Admin up: ${ids.length} session(s)`, () => setAdmin(ids, true)) },
+                { label: 'Admin Up', tooltip: ADMIN_TOOLTIP, run: (ids) => admin(ids, true) },
                 {
                   label: 'Admin Down',
                   tooltip: ADMIN_TOOLTIP,
                   run: async (ids) => {
-                    const r = await ask({ title: `Admin down ${ids.length} session(s)?`, message: 'The BGP peers will be disabled.', confirmLabel: 'Admin Down', color: 'orange' });
-                    if (r.ok) await run(`Admin down: ${ids.length} session(s)`, () => setAdmin(ids, false));
+                    const r = await ask(adminDownDialog(`${ids.length} session(s)`));
+                    if (r.ok) await admin(ids, false, r.text || undefined);
                   },
                 },
+                { label: 'Maintenance…', tooltip: 'Take every session of the selected sessions’ router or exchange down, and restore each one afterwards', run: (_ids, rows) => setMaint(rows) },
                 { label: 'Configure', unavailable: configureUnavailable, run: (ids) => navigate(`/config/render?sessions=${ids.join(',')}`) },
                 {
                   label: 'Delete',

@@ -5,7 +5,7 @@ import { BoolBadge, RelationshipBadge, StateWithSince, StatusBadge, colourOf } f
 import { asText, fmtTime } from '../components/format';
 import { Link } from '../app/router';
 import type { FieldSpec, ResourceConfig } from './types';
-import { PeerAsnPeeringDb, RouterStateSummary, RouterDeployments, FabricPeeringDb, PeerAsnRequests, PeerAsnIrr, PeeringOpportunities, PrefixListVersions, BgpPeerSession, NetworkWarnings } from './panels';
+import { PeerAsnPeeringDb, RouterStateSummary, RouterDeployments, FabricPeeringDb, PeerAsnRequests, PeerAsnIrr, PeeringOpportunities, PrefixListVersions, BgpPeerSession, NetworkWarnings, MaintenanceMail } from './panels';
 
 const STATUS = ['active', 'planned', 'maintenance', 'disabled', 'decommissioned'].map((v) => ({ value: v, label: v }));
 const FAMILY = [
@@ -166,7 +166,12 @@ const fabrics: ResourceConfig = {
     { title: 'Connections', res: 'peering-connections', fixed: { fabric: r.id } },
     { title: 'Sessions', res: 'peering-sessions', fixed: { fabric: r.id } },
   ],
-  panels: (r) => <FabricPeeringDb row={r} />,
+  panels: (r) => (
+    <>
+      <MaintenanceMail scope="fabric" row={r} />
+      <FabricPeeringDb row={r} />
+    </>
+  ),
 };
 
 const networks: ResourceConfig = {
@@ -320,6 +325,7 @@ const routers: ResourceConfig = {
   panels: (r) => (
     <>
       <RouterStateSummary row={r} />
+      <MaintenanceMail scope="router" row={r} />
       <RouterDeployments row={r} />
     </>
   ),

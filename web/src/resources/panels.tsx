@@ -12,6 +12,9 @@ const LazyPeerAsnIrr = lazy(() => irr().then((m) => ({ default: m.PeerAsnIrr }))
 const LazyPrefixListVersions = lazy(() => irr().then((m) => ({ default: m.PrefixListVersions })));
 const LazyFabricPeeringDb = lazy(() => pdb().then((m) => ({ default: m.FabricPeeringDb })));
 const LazyOpportunities = lazy(() => pdb().then((m) => ({ default: m.PeeringOpportunities })));
+const mail = () => import('../pages/MailPanels');
+const LazyPeerAsnMail = lazy(() => mail().then((m) => ({ default: m.PeerAsnMail })));
+const LazyMaintenanceMailLink = lazy(() => mail().then((m) => ({ default: m.MaintenanceMailLink })));
 const later = (el: React.ReactNode) => <Suspense fallback={<Text size="xs">Loading…</Text>}>{el}</Suspense>;
 
 /** The peer ASN's IRR section (import, refresh, prefix lists, AS-path list). */
@@ -114,11 +117,17 @@ export function PeerAsnPeeringDb({ row }: { row: Row }) {
   );
 }
 
-/** Peering requests sent to this network (e-mail capability). */
+/** The peering request with this network, its Email action and contacts (e-mail capability). */
 export function PeerAsnRequests({ row }: { row: Row }) {
   const caps = useCapabilities();
-  void row;
-  return <Panel title="Requests">{caps.email ? <Text size="sm">See <Link to="/requests">Requests</Link>.</Text> : <Unavailable cap="email" what="Peering requests" />}</Panel>;
+  if (!caps.email) return <Panel title="Requests">{<Unavailable cap="email" what="Peering requests" />}</Panel>;
+  return later(<LazyPeerAsnMail row={row} />);
+}
+
+/** "Maintenance mail" to the peers of a fabric or router (e-mail capability; nothing without it). */
+export function MaintenanceMail({ scope, row }: { scope: 'fabric' | 'router'; row: Row }) {
+  const caps = useCapabilities();
+  return caps.email ? later(<LazyMaintenanceMailLink scope={scope} id={row.id} />) : null;
 }
 
 const STATES = ['established', 'idle', 'active', 'connect', 'opensent', 'openconfirm', 'unknown'];

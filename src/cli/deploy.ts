@@ -1,0 +1,45 @@
+// `peerdesk deploy ROUTER [--dry-run] [--confirm-timeout S] [--force] [--json]`: deploys a router's
+// rendered configuration here and now (the `deploy.run` job, run in this process) and prints the diff
+// and the outcome. With PEERDESK_DEPLOY_REVIEW=1 a deployment that is not a dry run is only proposed
+// (approve it in the UI/API). Exit code 1 unless the deployment ended `done` (or waits for approval).
+import type { Command } from 'commander';
+
+/** Registers the deploy command. */
+export function register(program: Command): void {
+  program
+    .command('deploy')
+    .description("deploy a router's rendered configuration: diff, guards, commit with confirmation, health gate, confirm or roll back")
+    .argument('<router>', 'router name')
+    .option('--dry-run', 'only render and show the diff against the running configuration')
+    .option('--confirm-timeout <seconds>', 'seconds the router waits for the confirmation before reverting by itself (30–3600)')
+    .option('--force', 'deploy even when the guards refuse (sessions removed, prefix lists shrunk)')
+    .option('--json', 'print the deployment as JSON (with diff and log)')
+    .action(async (name: string, opts: { dryRun?: boolean; confirmTimeout?: string; force?: boolean; json?: boolean }) => {
+      const timeout = opts.confirmTimeout === undefined ? undefined : Number(opts.confirmTimeout);
+      if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 30 || timeout > 3600)) throw new Error('--confirm-timeout must be a whole number of seconds from 30 to 3600');
+      const { cliContext } = await import('./util.ts');
+      const ctx = await cliContext();
+      try {
+        const router = await ctx.db.selectFrom('routers').select('id').where('name', '=', name).executeTakeFirst();
+        if (!router) throw new Error(`no router named ${name}`);
+        const { proposeDeployment, loadDeployment, presentDeployment } = await import('../deploy/deploy.service.ts');
+        // The shell user stands for the server's operator: proposer "cli" (never an approver of its own proposal).
+        const out = await proposeDeployment(ctx.db, Number(router.id), { dry_run: !!opts.dryRun, force: !!opts.force, confirm_timeout: timeout }, { userId: null, username: 'cli', role: 'admin' });
+        const id = Number(out.deployment.id);
+        if (out.jobId !== null) {
+          const { runJobNow } = await import('../jobs/run-now.ts');
+          const verbose = !opts.json && process.stderr.isTTY;
+          await runJobNow(ctx.db, out.jobId, (line) => verbose && process.stderr.write(`${line}\n`), ctx.secrets);
+        }
+        const d = presentDeployment(await loadDeployment(ctx.db, id), true) as ReturnType<typeof presentDeployment> & { diff: string | null };
+        if (opts.json) process.stdout.write(`${JSON.stringify(d)}\n`);
+        else {
+          if (d.diff) process.stdout.write(d.diff.endsWith('\n') ? d.diff : `${d.diff}\n`);
+          process.stdout.write(`deployment #${d.id} ${name}: ${d.status}${d.reason ? ` (${d.reason})` : d.needs_approval && d.status === 'planned' ? ' (waiting for approval: PEERDESK_DEPLOY_REVIEW=1)' : ''}\n`);
+        }
+        if (!(d.status === 'done' || (d.status === 'planned' && d.needs_approval))) process.exitCode = 1;
+      } finally {
+        await ctx.db.destroy();
+      }
+    });
+}
