@@ -1,6 +1,6 @@
 // Benchmark: the deploy diff (Peering Manager #206: over 50 minutes) — a 40,000-line FRR-style running
 // configuration against a candidate with 500 changed lines (250 edited, 125 removed, 125 added, spread
-// through the file). (a) the unified diff the deployment stores (`diff` package, Myers on lines);
+// evenly through the file). (a) the unified diff the deployment stores (`diff` package, Myers on lines);
 // (b) FRR's delta (both texts parsed to trees, the `no …` / add commands computed). Goal: each < 0.5 s.
 import { performance } from 'node:perf_hooks';
 import { createTwoFilesPatch } from 'diff';
@@ -31,24 +31,17 @@ export function runningConfig(lines = 40_000): string[] {
   return out;
 }
 
-/** The candidate: 500 changed lines at fixed positions (edits, removals, additions). */
+/** The candidate: 500 changed lines at evenly spread positions: 250 edited, 125 removed, 125 added. */
 export function candidateOf(running: string[]): string[] {
   const out = [...running];
-  const step = Math.floor(running.length / 520);
-  let changed = 0;
-  // From the end so the indexes stay valid; only neighbour description lines are edited or removed.
-  for (let k = 510; k >= 1 && changed < 500; k--) {
-    const at = k * step;
-    const line = out[at];
-    if (!line) continue;
-    if (/ description /.test(line)) {
-      if (k % 4 === 0) out.splice(at, 1);
-      else out[at] = `${line} (changed)`;
-      changed++;
-    } else if (/^ip prefix-list/.test(line)) {
-      out.splice(at + 1, 0, line.replace(/permit (\S+)/, (_m, p: string) => `permit ${p.replace(/^172/, '100')}`).replace(/seq (\d+)/, (_m, s: string) => `seq ${Number(s) + 1}`));
-      changed++;
-    }
+  const step = Math.floor((running.length - 10) / 500);
+  // From the end so earlier indexes stay valid.
+  for (let k = 499; k >= 0; k--) {
+    const at = 5 + k * step;
+    const line = out[at]!;
+    if (k % 4 === 0) out.splice(at, 1);
+    else if (k % 4 === 1) out.splice(at + 1, 0, `${line.match(/^\s*/)![0]}${line.trim().startsWith('ip prefix-list') ? `ip prefix-list AS-NEW seq ${k} permit 100.64.${k & 255}.0/24` : `neighbor 10.255.${k >> 8}.${k & 255} remote-as 64999`}`);
+    else out[at] = `${line} (changed)`;
   }
   return out;
 }

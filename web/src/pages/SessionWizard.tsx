@@ -9,7 +9,7 @@ import { RefSelect } from '../components/RefSelect';
 import { RelationshipBadge } from '../components/badges';
 import { irrErrorText, looksLikeIp, parseAsn } from '../components/format';
 import { Unavailable, unavailableText } from '../components/Unavailable';
-import { navigate } from '../app/router';
+import { navigate, useLocation } from '../app/router';
 import { useCapabilities } from '../app/session';
 import { ErrorBox, PageHeader } from './ResourcePages';
 import { IrrReport, ImportResult } from './IrrPages';
@@ -122,12 +122,39 @@ async function importAfterCreate(peerAsnId: number, asSet: string): Promise<void
   }
 }
 
+/** The wizard's start state: `?asn=` and `&fabric=` (a peering request's "Open the session wizard") prefill it. */
+function initialState(search: URLSearchParams): WizardState {
+  const asn = search.get('asn') ?? '';
+  const fabric = search.get('fabric');
+  return {
+    ...EMPTY,
+    ...(/^\d+$/.test(asn) ? { asn, peerSource: 'manual' as const } : {}),
+    ...(fabric && /^\d+$/.test(fabric) ? { fabric, exchangeMode: 'exchange' as const } : {}),
+  };
+}
+
 /** The wizard page. */
 export function SessionWizardPage() {
   const qc = useQueryClient();
   const caps = useCapabilities();
+  const { search } = useLocation();
   const [step, setStep] = useState(0);
-  const [s, setS] = useState<WizardState>(EMPTY);
+  const [s, setS] = useState<WizardState>(() => initialState(search));
+  // A prefilled ASN known locally brings its name and AS-SET along (the user can still change them).
+  useEffect(() => {
+    const asn = s.asn;
+    if (!asn || s.name) return;
+    const ctl = new AbortController();
+    listResource('peer-asns', { q: asn, limit: 20 }, ctl.signal)
+      .then((p) => {
+        const row = p.results.find((r) => String(r.asn) === asn);
+        if (row) setS((x) => (x.asn === asn && !x.name ? { ...x, name: row.name, peeringdb_id: row.peeringdb_id ?? null, irr_as_set: x.irr_as_set || (row.irr_as_set ?? '') } : x));
+      })
+      .catch(() => {});
+    return () => ctl.abort();
+    // Once, for the prefilled ASN only.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [serverError, setServerError] = useState<unknown>(null);
   const [creating, setCreating] = useState(false);

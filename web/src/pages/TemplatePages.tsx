@@ -20,7 +20,14 @@ import { ErrorBox, PageHeader } from './ResourcePages';
 /** Templates shipped with Peerdesk, usable by name without being stored. */
 export const SHIPPED_TEMPLATES = ['junos.j2', 'eos.j2', 'iosxr.j2', 'sros.j2', 'frr.j2', 'bird2.j2'];
 
-type Options = { trim_blocks: boolean; lstrip_blocks: boolean; keep_trailing_newline: boolean; undefined: 'default' | 'strict' };
+type Dialect = 'jinja2' | 'netbox' | 'peering-manager';
+type Options = { trim_blocks: boolean; lstrip_blocks: boolean; keep_trailing_newline: boolean; undefined: 'default' | 'strict'; dialect?: Dialect };
+// The filter sets a template may be written for (options.dialect): plain Jinja2, or NetBox's / Peering Manager's extra filters.
+const DIALECTS: { value: Dialect; label: string }[] = [
+  { value: 'jinja2', label: 'Jinja2' },
+  { value: 'netbox', label: 'NetBox filters' },
+  { value: 'peering-manager', label: 'Peering Manager filters' },
+];
 const DEFAULT_OPTIONS: Options = { trim_blocks: true, lstrip_blocks: true, keep_trailing_newline: false, undefined: 'default' };
 
 const STARTER = `{# Context: router, sessions, peer_groups, prefix_lists, communities, fabrics … #}
@@ -75,6 +82,7 @@ export function TemplateEditorPage({ id }: { id: number | null }) {
   const me = useMe().data;
   const isAdmin = roleAtLeast(me?.role, 'admin');
   const [name, setName] = useState('');
+  // New templates are router configs; an old `email` kind is kept as it is (and pointed to the mail editor).
   const [kind, setKind] = useState<'router' | 'email'>('router');
   const [description, setDescription] = useState('');
   const [body, setBody] = useState(id ? '' : STARTER);
@@ -168,9 +176,15 @@ export function TemplateEditorPage({ id }: { id: number | null }) {
         }
       />
       {saveError && !bodyError ? <ErrorBox error={saveError} /> : null}
+      {/* Config templates are router configs; e-mail templates have their own editor. */}
+      {kind === 'email' && (
+        <Alert color="orange" variant="light" p="xs" data-testid="template-email-kind">
+          This is an old e-mail template stored among the config templates. E-mail templates now live under <Link to="/email-templates">E-mail templates</Link>.
+        </Alert>
+      )}
       <Group align="flex-end" gap="sm">
         <TextInput label="Name" value={name} onChange={(e) => setName(e.currentTarget.value)} required w={260} data-testid="template-name" error={otherErrors.find((f) => f.field === 'name')?.message} readOnly={!isAdmin} />
-        <Select label="Kind" data={[{ value: 'router', label: 'router config' }, { value: 'email', label: 'e-mail' }]} value={kind} onChange={(v) => setKind((v as 'router' | 'email') ?? 'router')} w={150} allowDeselect={false} />
+        <Select label="Dialect" data={DIALECTS} value={options.dialect ?? 'jinja2'} onChange={(v) => setOptions({ ...options, dialect: (v as Dialect | null) ?? 'jinja2' })} w={200} allowDeselect={false} data-testid="template-dialect" />
         <TextInput label="Description" value={description} onChange={(e) => setDescription(e.currentTarget.value)} style={{ flex: 1 }} />
       </Group>
       <Group gap="md">
