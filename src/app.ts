@@ -47,6 +47,7 @@ const ROUTE_MODULES: { capability?: Capability; load: () => Promise<{ default: (
   { capability: 'irr', load: () => import('./irr/irr.routes.ts') },
   { capability: 'polling', load: () => import('./polling/polling.routes.ts') },
   { capability: 'email', load: () => import('./email/email.routes.ts') },
+  { capability: 'drivers', load: () => import('./deploy/deploy.routes.ts') },
 ];
 
 type Capability = 'peeringdb' | 'irr' | 'templates' | 'polling' | 'drivers' | 'email';

@@ -58,6 +58,8 @@ export interface RouterCredentials {
   insecure_tls?: boolean;
   /** PEM of a CA (or the device's own certificate) to trust for HTTPS. */
   ca_pem?: string;
+  /** BIRD: the configuration file Peerdesk owns (deploy). */
+  config_file?: string;
 }
 
 /** What a driver needs to reach a router. */

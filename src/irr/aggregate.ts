@@ -410,8 +410,8 @@ const OCTET_BYTES: Uint8Array[] = Array.from({ length: 256 }, (_, i) => Uint8Arr
 /** Sorted, de-duplicated exact entries from IPv4 sort keys; all texts are cut from one string built in a byte buffer. */
 function ipv4Entries(list: KeyList): PrefixEntry[] {
   const sorted = list.keys.subarray(0, list.n).sort();
-  // "255.255.255.255/32\n" is 19 bytes at most.
-  const buf = new Uint8Array(sorted.length * 19);
+  // "255.255.255.255/32" is 18 bytes at most; allocUnsafe skips zero-filling what is written anyway.
+  const buf = Buffer.allocUnsafe(sorted.length * 18);
   const ends = new Uint32Array(sorted.length);
   const lens = new Uint8Array(sorted.length);
   let count = 0;
@@ -433,7 +433,7 @@ function ipv4Entries(list: KeyList): PrefixEntry[] {
     ends[count] = off;
     lens[count++] = len;
   }
-  const text = Buffer.from(buf.buffer, buf.byteOffset, off).toString('latin1');
+  const text = buf.toString('latin1', 0, off);
   const out: PrefixEntry[] = new Array(count);
   let start = 0;
   for (let i = 0; i < count; i++) {

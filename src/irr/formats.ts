@@ -33,8 +33,8 @@ export function formatPrefixList(entries: PrefixEntry[], family: Family, format:
   switch (format) {
     case 'json': {
       // bgpq4 escapes "/" as "\/" (valid JSON, and what its users diff against).
-      const fast = jsonItems(entries);
-      if (fast !== null) return `{ "${jsonEscape(name)}": [${fast}\n] }\n`;
+      const fast = jsonDocument(entries, jsonEscape(name));
+      if (fast !== null) return fast;
       const items = entries.map((e) => {
         const p = e.prefix.replace('/', '\\/');
         if (e.exact) return `\n    { "prefix": "${p}", "exact": true }`;
@@ -94,56 +94,78 @@ export function formatPrefixList(entries: PrefixEntry[], family: Family, format:
  * (lists run to 10^5 entries). `text` returns false on a non-ASCII character so callers fall back.
  */
 class AsciiWriter {
-  private buf: Uint8Array;
+  private buf: Buffer;
   private off = 0;
   constructor(capacity: number) {
-    this.buf = new Uint8Array(Math.max(64, capacity));
+    // Not zero-filled: only the written part is ever read.
+    this.buf = Buffer.allocUnsafe(Math.max(64, capacity));
   }
 
-  /** Appends `s`, writing "/" as `slash` (a string of bytes); false when `s` is not ASCII. */
-  text(s: string, slash = '/'): boolean {
+  /** Appends `s`, writing each "/" as `\/` when `escapeSlash`; false when `s` is not ASCII. */
+  text(s: string, escapeSlash = false): boolean {
     if (this.buf.length - this.off < s.length * 2) this.grow(s.length * 2);
     const buf = this.buf;
     let off = this.off;
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i);
       if (c > 127) return false;
-      if (c === 47 && slash !== '/') {
-        for (let j = 0; j < slash.length; j++) buf[off++] = slash.charCodeAt(j);
-      } else buf[off++] = c;
+      if (c === 47 && escapeSlash) buf[off++] = 92;
+      buf[off++] = c;
     }
     this.off = off;
     return true;
   }
 
+  /** Appends pre-encoded ASCII bytes. */
+  bytes(b: Uint8Array): void {
+    if (this.buf.length - this.off < b.length) this.grow(b.length);
+    const buf = this.buf;
+    let off = this.off;
+    for (let i = 0; i < b.length; i++) buf[off++] = b[i];
+    this.off = off;
+  }
+
   toString(): string {
-    return Buffer.from(this.buf.buffer, this.buf.byteOffset, this.off).toString('latin1');
+    return this.buf.toString('latin1', 0, this.off);
   }
 
   private grow(need: number): void {
-    const next = new Uint8Array(Math.max(this.buf.length * 2, this.off + need));
-    next.set(this.buf.subarray(0, this.off));
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.off + need));
+    this.buf.copy(next, 0, 0, this.off);
     this.buf = next;
   }
 }
 
-/** The JSON items as bgpq4 prints them (joined by ","), or null when a prefix is not ASCII. */
-function jsonItems(entries: PrefixEntry[]): string | null {
-  const w = new AsciiWriter(entries.length * 64);
+const ascii = (s: string): Uint8Array => Uint8Array.from(s, (ch) => ch.charCodeAt(0));
+const JSON_FIRST = ascii('\n    { "prefix": "');
+const JSON_NEXT = ascii(',\n    { "prefix": "');
+const JSON_EXACT = ascii('", "exact": true }');
+const NEWLINE = ascii('\n');
+
+/** The whole JSON document as bgpq4 prints it, built in one buffer; null when something is not ASCII. */
+function jsonDocument(entries: PrefixEntry[], escapedName: string): string | null {
+  // An exact IPv4 line is at most 58 bytes; ranges and IPv6 grow the buffer.
+  const w = new AsciiWriter(entries.length * 58 + escapedName.length + 16);
+  if (!w.text(`{ "${escapedName}": [`)) return null;
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i];
-    if (!w.text(i ? ',\n    { "prefix": "' : '\n    { "prefix": "') || !w.text(e.prefix, '\\/')) return null;
-    if (e.exact) w.text('", "exact": true }');
+    w.bytes(i ? JSON_NEXT : JSON_FIRST);
+    if (!w.text(e.prefix, true)) return null;
+    if (e.exact) w.bytes(JSON_EXACT);
     else if (e.ge !== undefined) w.text(`", "exact": false,\n      "greater-equal": ${e.ge}, "less-equal": ${e.le} }`);
     else w.text(`", "exact": false, "less-equal": ${e.le} }`);
   }
+  w.text('\n] }\n');
   return w.toString();
 }
 
 /** One prefix per line, or null when a prefix is not ASCII. */
 function plainItems(entries: PrefixEntry[]): string | null {
   const w = new AsciiWriter(entries.length * 20);
-  for (const e of entries) if (!w.text(e.prefix) || !w.text('\n')) return null;
+  for (const e of entries) {
+    if (!w.text(e.prefix)) return null;
+    w.bytes(NEWLINE);
+  }
   return w.toString();
 }
 

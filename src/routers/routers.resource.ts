@@ -13,8 +13,24 @@ const credentials = z
     username: z.string().max(200).optional(),
     password: z.string().max(1000).optional(),
     ssh_private_key: z.string().max(20_000).optional(),
+    ssh_passphrase: z.string().max(1000).optional(),
     port: z.number().int().min(1).max(65535).optional(),
     api_token: z.string().max(2000).optional(),
+    ssh_host_key: z
+      .string()
+      .regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'the host key fingerprint as `ssh-keygen -lf` prints it: SHA256:…')
+      .optional()
+      .describe('pin of the router\'s SSH host key (SSH and NETCONF); without it the key is refused unless insecure_skip_host_key'),
+    insecure_skip_host_key: z.boolean().optional().describe('accept any SSH host key (lab only)'),
+    insecure_tls: z.boolean().optional().describe('eAPI: accept an unverified TLS certificate (lab only)'),
+    ca_pem: z.string().max(20_000).regex(/-----BEGIN CERTIFICATE-----/, 'a PEM certificate').optional().describe('eAPI: CA or the switch\'s own certificate to trust'),
+    config_file: z
+      .string()
+      .max(1000)
+      .regex(/^\/[^\0\n\r]*$/, 'an absolute path')
+      .refine((v) => !v.split('/').includes('..'), 'no .. in the path')
+      .optional()
+      .describe('BIRD: the configuration file Peerdesk owns and deploys (default PEERDESK_BIRD_CONFIG_FILE)'),
   })
   .strict();
 

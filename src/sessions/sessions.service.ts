@@ -204,17 +204,6 @@ export async function createFromWizard(ctx: WriteContext, input: WizardInput): P
   return ids;
 }
 
-/** Sets admin state (enabled) of the BGP peers behind sessions; returns the updated session rows. */
-export async function setAdminState(ctx: WriteContext, sessionIds: number[], enabled: boolean): Promise<Row[]> {
-  const out: Row[] = [];
-  for (const id of sessionIds) {
-    const s = await loadRow(peeringSessions, ctx.db, id);
-    await updateOne(bgpPeers, ctx, Number(s.bgp_peer_id), { enabled }, null);
-    out.push(await loadRow(peeringSessions, ctx.db, id));
-  }
-  return out;
-}
-
 /** Deletes sessions and, when asked, the BGP peers they wrap. */
 export async function deleteSessions(ctx: WriteContext, sessionIds: number[], withBgpPeers: boolean): Promise<void> {
   for (const id of sessionIds) {

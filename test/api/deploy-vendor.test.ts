@@ -3,6 +3,10 @@
 // and change review (PEERDESK_DEPLOY_REVIEW=1: a proposal is applied only after another user approves).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import pino from 'pino';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { engines } from '../support/db.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { startNetconfServer, type NetconfTestServer, type SimNeighbor } from '../support/netconf-server.ts';
@@ -102,6 +106,30 @@ describe.each(engines())('deployments against Junos NETCONF on %s', (engine) => 
     const again = await deploy({ dry_run: false });
     expect([again.status, again.reason, again.committed]).toEqual(['done', 'no changes: nothing committed', false]);
     expect(server.rpcs.slice(n)).not.toContain('commit-configuration');
+  }, 60_000);
+
+  it('exports each applied configuration to git, one commit per deployment, secrets redacted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pd-deploy-git-'));
+    process.env.PEERDESK_DEPLOY_GIT_DIR = join(dir, 'configs');
+    try {
+      const one = POLICY.replace('198.51.100.0/24;', '198.51.100.0/24;\n        100.64.1.0/24;');
+      await setTemplate(`${one}protocols {\n    bgp {\n        group X {\n            authentication-key "top-secret";\n        }\n    }\n}\n`);
+      const a = await deploy({ dry_run: false });
+      expect(a.status, a.log).toBe('done');
+      await setTemplate(one.replace('100.64.1.0/24;', '100.64.2.0/24;'));
+      const b = await deploy({ dry_run: false });
+      expect(b.status, b.log).toBe('done');
+      const git = (...args: string[]) => execFileSync('git', ['-C', join(dir, 'configs'), ...args], { encoding: 'utf8' });
+      expect(git('log', '--format=%s').trim().split('\n')).toEqual([`Deploy mx1: deployment #${b.id}`, `Deploy mx1: deployment #${a.id}`]);
+      expect(git('rev-parse', 'HEAD').trim()).toBe(b.git_commit);
+      expect(git('show', `${a.git_commit}:mx1.conf`)).toContain('authentication-key "<redacted>";');
+      expect(readFileSync(join(dir, 'configs', 'mx1.conf'), 'utf8')).toContain('100.64.2.0/24;');
+      expect(git('log', '-1', '--format=%B')).toContain('Proposed by: admin');
+      expect(JSON.stringify(a)).not.toContain('top-secret');
+    } finally {
+      delete process.env.PEERDESK_DEPLOY_GIT_DIR;
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it('a failing commit is undone and the deployment says so', async () => {

@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core';
 import { labSkipReason } from '../support/lab.ts';
 import { daemonLabMissing, startDaemonLab, type DaemonLab } from '../support/lab/daemons.ts';
 import { createToken } from '../../src/auth/auth.service.ts';
-import { ADMIN_PASSWORD, ARTIFACTS, startHarness, type Harness } from './harness.ts';
+import { ADMIN_PASSWORD, ARTIFACTS, pageHelpers, startHarness, type Harness } from './harness.ts';
 
 const skip = labSkipReason('chromium', 'chromium') ?? labSkipReason('bird', 'bird2') ?? daemonLabMissing();
 
@@ -17,6 +17,7 @@ describe.skipIf(skip)('Refresh polls the routers', () => {
   let page: Page;
   let token: string;
   const savedDirs = process.env.PEERDESK_SOCKET_DIRS;
+  const { pick } = pageHelpers(() => page);
   const api = async (method: string, path: string, body?: unknown) => {
     const r = await fetch(`${h.base}${path}`, { method, headers: { authorization: `Token ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
     const data = await r.json();
@@ -73,8 +74,35 @@ describe.skipIf(skip)('Refresh polls the routers', () => {
     await toast.waitFor({ timeout: 30_000 });
     const text = (await toast.textContent()) ?? '';
     expect(text).toMatch(/lab-bird: reached/);
-    expect(text).toMatch(/gone: failed/);
+    // The failed router by name with its reason (its control socket does not exist), and a red toast.
+    expect(text).toMatch(/gone: failed — .*(gone\.ctl|ENOENT|no such file|unreachable)/i);
+    expect(text).toMatch(/1 router\(s\) failed/);
+    expect(await toast.getAttribute('style')).toMatch(/--notification-color:\s*var\(--mantine-color-red/);
     expect(text).not.toMatch(/Poll succeeded/);
     await page.screenshot({ path: join(ARTIFACTS, '21-sessions-after-refresh.png') });
   }, 120_000);
+
+  it('starts a maintenance of the router with a shutdown message from the list, and ends it', async () => {
+    const states = page.getByTestId('state-badge');
+    await page.getByTestId('maintenance-button').click();
+    const modal = page.getByTestId('maintenance-modal');
+    await modal.waitFor();
+    await pick('maintenance-router', 'lab-bird');
+    await page.getByTestId('maintenance-message').fill('planned work, back soon');
+    await page.getByTestId('maintenance-start').click();
+    const toast = page.locator('.mantine-Notification-root', { hasText: 'Maintenance of lab-bird started' });
+    await toast.waitFor({ timeout: 60_000 });
+    expect(await toast.textContent()).toMatch(/2 of 2 done/);
+    await expect.poll(async () => states.evaluateAll((els) => els.map((e) => e.getAttribute('data-state'))), { timeout: 30_000 }).toEqual(['admin-down', 'admin-down']);
+    const active = await api('GET', '/api/maintenances/?status=active');
+    expect(active.map((m: any) => [m.router?.name, m.message, m.sessions])).toEqual([['lab-bird', 'planned work, back soon', 2]]);
+    await page.screenshot({ path: join(ARTIFACTS, '22-sessions-maintenance.png') });
+
+    await page.getByTestId('maintenance-button').click();
+    await page.getByTestId(`maintenance-end-${active[0].id}`).click();
+    await page.locator('.mantine-Notification-root', { hasText: 'Maintenance of lab-bird ended' }).waitFor({ timeout: 60_000 });
+    expect(await api('GET', '/api/maintenances/?status=active')).toEqual([]);
+    await page.keyboard.press('Escape');
+    await expect.poll(async () => states.evaluateAll((els) => els.filter((e) => e.getAttribute('data-state') === 'admin-down').length), { timeout: 60_000 }).toBe(0);
+  }, 180_000);
 });

@@ -2490,8 +2490,19 @@ export interface paths {
                             username?: string;
                             password?: string;
                             ssh_private_key?: string;
+                            ssh_passphrase?: string;
                             port?: number;
                             api_token?: string;
+                            /** @description pin of the router's SSH host key (SSH and NETCONF); without it the key is refused unless insecure_skip_host_key */
+                            ssh_host_key?: string;
+                            /** @description accept any SSH host key (lab only) */
+                            insecure_skip_host_key?: boolean;
+                            /** @description eAPI: accept an unverified TLS certificate (lab only) */
+                            insecure_tls?: boolean;
+                            /** @description eAPI: CA or the switch's own certificate to trust */
+                            ca_pem?: string;
+                            /** @description BIRD: the configuration file Peerdesk owns and deploys (default PEERDESK_BIRD_CONFIG_FILE) */
+                            config_file?: string;
                         } | null;
                         polling_enabled?: boolean;
                         description?: string | null;
@@ -2577,8 +2588,19 @@ export interface paths {
                             username?: string;
                             password?: string;
                             ssh_private_key?: string;
+                            ssh_passphrase?: string;
                             port?: number;
                             api_token?: string;
+                            /** @description pin of the router's SSH host key (SSH and NETCONF); without it the key is refused unless insecure_skip_host_key */
+                            ssh_host_key?: string;
+                            /** @description accept any SSH host key (lab only) */
+                            insecure_skip_host_key?: boolean;
+                            /** @description eAPI: accept an unverified TLS certificate (lab only) */
+                            insecure_tls?: boolean;
+                            /** @description eAPI: CA or the switch's own certificate to trust */
+                            ca_pem?: string;
+                            /** @description BIRD: the configuration file Peerdesk owns and deploys (default PEERDESK_BIRD_CONFIG_FILE) */
+                            config_file?: string;
                         } | null;
                         polling_enabled?: boolean;
                         description?: string | null;
@@ -2652,8 +2674,19 @@ export interface paths {
                             username?: string;
                             password?: string;
                             ssh_private_key?: string;
+                            ssh_passphrase?: string;
                             port?: number;
                             api_token?: string;
+                            /** @description pin of the router's SSH host key (SSH and NETCONF); without it the key is refused unless insecure_skip_host_key */
+                            ssh_host_key?: string;
+                            /** @description accept any SSH host key (lab only) */
+                            insecure_skip_host_key?: boolean;
+                            /** @description eAPI: accept an unverified TLS certificate (lab only) */
+                            insecure_tls?: boolean;
+                            /** @description eAPI: CA or the switch's own certificate to trust */
+                            ca_pem?: string;
+                            /** @description BIRD: the configuration file Peerdesk owns and deploys (default PEERDESK_BIRD_CONFIG_FILE) */
+                            config_file?: string;
                         } | null;
                         polling_enabled?: boolean;
                         description?: string | null;
@@ -2709,8 +2742,19 @@ export interface paths {
                             username?: string;
                             password?: string;
                             ssh_private_key?: string;
+                            ssh_passphrase?: string;
                             port?: number;
                             api_token?: string;
+                            /** @description pin of the router's SSH host key (SSH and NETCONF); without it the key is refused unless insecure_skip_host_key */
+                            ssh_host_key?: string;
+                            /** @description accept any SSH host key (lab only) */
+                            insecure_skip_host_key?: boolean;
+                            /** @description eAPI: accept an unverified TLS certificate (lab only) */
+                            insecure_tls?: boolean;
+                            /** @description eAPI: CA or the switch's own certificate to trust */
+                            ca_pem?: string;
+                            /** @description BIRD: the configuration file Peerdesk owns and deploys (default PEERDESK_BIRD_CONFIG_FILE) */
+                            config_file?: string;
                         } | null;
                         polling_enabled?: boolean;
                         description?: string | null;
@@ -2782,8 +2826,19 @@ export interface paths {
                             username?: string;
                             password?: string;
                             ssh_private_key?: string;
+                            ssh_passphrase?: string;
                             port?: number;
                             api_token?: string;
+                            /** @description pin of the router's SSH host key (SSH and NETCONF); without it the key is refused unless insecure_skip_host_key */
+                            ssh_host_key?: string;
+                            /** @description accept any SSH host key (lab only) */
+                            insecure_skip_host_key?: boolean;
+                            /** @description eAPI: accept an unverified TLS certificate (lab only) */
+                            insecure_tls?: boolean;
+                            /** @description eAPI: CA or the switch's own certificate to trust */
+                            ca_pem?: string;
+                            /** @description BIRD: the configuration file Peerdesk owns and deploys (default PEERDESK_BIRD_CONFIG_FILE) */
+                            config_file?: string;
                         } | null;
                         polling_enabled?: boolean;
                         description?: string | null;
@@ -10871,6 +10926,226 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/routers/{id}/deploy/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deploy the router's rendered configuration (or only show the diff)
+         * @description Creates a deployment and queues its `deploy.run` job: render → read running → diff (dry_run stops here) → guards (no commit for an empty diff; refuse removing more than PEERDESK_DEPLOY_MAX_SESSION_REMOVALS sessions or shrinking a prefix list by more than PEERDESK_DEPLOY_MAX_PREFIX_SHRINK_PCT % unless force; one deployment per router; a pending confirmed commit) → commit with confirmation → health gate → confirm or roll back. With PEERDESK_DEPLOY_REVIEW=1 a deployment that is not a dry run waits (status planned, job_id null) for an admin other than the proposer.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        dry_run: boolean;
+                        force?: boolean;
+                        /** @description seconds; default PEERDESK_DEPLOY_CONFIRM_TIMEOUT_S (300) */
+                        confirm_timeout?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DeploymentStarted"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/deployments/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Deployments, newest first (filter by router and status) */
+        get: {
+            parameters: {
+                query?: {
+                    router?: number;
+                    status?: "planned" | "approved" | "applying" | "confirming" | "done" | "rolled_back" | "failed" | "rejected";
+                    limit?: number;
+                    offset?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            count: number;
+                            results: components["schemas"]["Deployment"][];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/deployments/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One deployment with its candidate, diff and log */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DeploymentDetail"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/deployments/{id}/approve/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a planned deployment (admin, not its proposer): queues its job */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        comment?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DeploymentStarted"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/deployments/{id}/reject/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a planned deployment (admin, not its proposer) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        comment?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DeploymentStarted"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/health": {
         parameters: {
             query?: never;
@@ -11151,8 +11426,19 @@ export interface components {
                 username?: string;
                 password?: string;
                 ssh_private_key?: string;
+                ssh_passphrase?: string;
                 port?: number;
                 api_token?: string;
+                /** @description pin of the router's SSH host key (SSH and NETCONF); without it the key is refused unless insecure_skip_host_key */
+                ssh_host_key?: string;
+                /** @description accept any SSH host key (lab only) */
+                insecure_skip_host_key?: boolean;
+                /** @description eAPI: accept an unverified TLS certificate (lab only) */
+                insecure_tls?: boolean;
+                /** @description eAPI: CA or the switch's own certificate to trust */
+                ca_pem?: string;
+                /** @description BIRD: the configuration file Peerdesk owns and deploys (default PEERDESK_BIRD_CONFIG_FILE) */
+                config_file?: string;
             };
             polling_enabled: boolean;
             last_polled_at: string | null;
@@ -11973,6 +12259,97 @@ export interface components {
             date: string | null;
             received_at: string;
         };
+        DeploymentInput: {
+            id: number;
+            router: {
+                id: number;
+                name: string;
+            };
+            /** @description what was rendered (null until rendered) */
+            template: {
+                id: number | null;
+                name: string;
+                version: number | null;
+            } | null;
+            /** @description the data generation the render saw */
+            data_generation: string | null;
+            dry_run: boolean;
+            force: boolean;
+            /** @description seconds the router waits for the confirmation before reverting by itself */
+            confirm_timeout: number;
+            mode: ("merge" | "replace") | null;
+            /** @enum {string} */
+            status: "planned" | "approved" | "applying" | "confirming" | "done" | "rolled_back" | "failed" | "rejected";
+            /** @description why it ended as it did (which check failed, "no changes", …) */
+            reason: string | null;
+            /** @description lock, pending_confirm, load_candidate, guard:sessions_removed, guard:prefix_list_shrink, commit, router_reachable, untouched_sessions_up, added_sessions_established, … */
+            failed_check: string | null;
+            /** @description true while the change is on the router (false after a rollback) */
+            committed: boolean;
+            needs_approval: boolean;
+            proposed_by: string | null;
+            reviewed_by: string | null;
+            review_comment: string | null;
+            reviewed_at: string | null;
+            job_id: number | null;
+            git_commit: string | null;
+            /** @description null until the diff is taken */
+            has_changes: boolean | null;
+            created_at: string;
+            started_at: string | null;
+            finished_at: string | null;
+        };
+        DeploymentDetailInput: {
+            id: number;
+            router: {
+                id: number;
+                name: string;
+            };
+            /** @description what was rendered (null until rendered) */
+            template: {
+                id: number | null;
+                name: string;
+                version: number | null;
+            } | null;
+            /** @description the data generation the render saw */
+            data_generation: string | null;
+            dry_run: boolean;
+            force: boolean;
+            /** @description seconds the router waits for the confirmation before reverting by itself */
+            confirm_timeout: number;
+            mode: ("merge" | "replace") | null;
+            /** @enum {string} */
+            status: "planned" | "approved" | "applying" | "confirming" | "done" | "rolled_back" | "failed" | "rejected";
+            /** @description why it ended as it did (which check failed, "no changes", …) */
+            reason: string | null;
+            /** @description lock, pending_confirm, load_candidate, guard:sessions_removed, guard:prefix_list_shrink, commit, router_reachable, untouched_sessions_up, added_sessions_established, … */
+            failed_check: string | null;
+            /** @description true while the change is on the router (false after a rollback) */
+            committed: boolean;
+            needs_approval: boolean;
+            proposed_by: string | null;
+            reviewed_by: string | null;
+            review_comment: string | null;
+            reviewed_at: string | null;
+            job_id: number | null;
+            git_commit: string | null;
+            /** @description null until the diff is taken */
+            has_changes: boolean | null;
+            created_at: string;
+            started_at: string | null;
+            finished_at: string | null;
+            /** @description the rendered configuration, secrets redacted */
+            candidate: string | null;
+            /** @description unified diff running → candidate (empty: no changes), secrets redacted */
+            diff: string | null;
+            /** @description each step and the device's answers, one line each, secrets redacted */
+            log: string;
+        };
+        DeploymentStartedInput: {
+            deployment: components["schemas"]["DeploymentDetailInput"];
+            /** @description null while the deployment waits for approval */
+            job_id: number | null;
+        };
         Relationship: {
             slug: string;
             name: string;
@@ -12137,8 +12514,19 @@ export interface components {
                 username?: string;
                 password?: string;
                 ssh_private_key?: string;
+                ssh_passphrase?: string;
                 port?: number;
                 api_token?: string;
+                /** @description pin of the router's SSH host key (SSH and NETCONF); without it the key is refused unless insecure_skip_host_key */
+                ssh_host_key?: string;
+                /** @description accept any SSH host key (lab only) */
+                insecure_skip_host_key?: boolean;
+                /** @description eAPI: accept an unverified TLS certificate (lab only) */
+                insecure_tls?: boolean;
+                /** @description eAPI: CA or the switch's own certificate to trust */
+                ca_pem?: string;
+                /** @description BIRD: the configuration file Peerdesk owns and deploys (default PEERDESK_BIRD_CONFIG_FILE) */
+                config_file?: string;
             };
             polling_enabled: boolean;
             last_polled_at: string | null;
@@ -12958,6 +13346,97 @@ export interface components {
             body: string;
             date: string | null;
             received_at: string;
+        };
+        Deployment: {
+            id: number;
+            router: {
+                id: number;
+                name: string;
+            };
+            /** @description what was rendered (null until rendered) */
+            template: {
+                id: number | null;
+                name: string;
+                version: number | null;
+            } | null;
+            /** @description the data generation the render saw */
+            data_generation: string | null;
+            dry_run: boolean;
+            force: boolean;
+            /** @description seconds the router waits for the confirmation before reverting by itself */
+            confirm_timeout: number;
+            mode: ("merge" | "replace") | null;
+            /** @enum {string} */
+            status: "planned" | "approved" | "applying" | "confirming" | "done" | "rolled_back" | "failed" | "rejected";
+            /** @description why it ended as it did (which check failed, "no changes", …) */
+            reason: string | null;
+            /** @description lock, pending_confirm, load_candidate, guard:sessions_removed, guard:prefix_list_shrink, commit, router_reachable, untouched_sessions_up, added_sessions_established, … */
+            failed_check: string | null;
+            /** @description true while the change is on the router (false after a rollback) */
+            committed: boolean;
+            needs_approval: boolean;
+            proposed_by: string | null;
+            reviewed_by: string | null;
+            review_comment: string | null;
+            reviewed_at: string | null;
+            job_id: number | null;
+            git_commit: string | null;
+            /** @description null until the diff is taken */
+            has_changes: boolean | null;
+            created_at: string;
+            started_at: string | null;
+            finished_at: string | null;
+        };
+        DeploymentDetail: {
+            id: number;
+            router: {
+                id: number;
+                name: string;
+            };
+            /** @description what was rendered (null until rendered) */
+            template: {
+                id: number | null;
+                name: string;
+                version: number | null;
+            } | null;
+            /** @description the data generation the render saw */
+            data_generation: string | null;
+            dry_run: boolean;
+            force: boolean;
+            /** @description seconds the router waits for the confirmation before reverting by itself */
+            confirm_timeout: number;
+            mode: ("merge" | "replace") | null;
+            /** @enum {string} */
+            status: "planned" | "approved" | "applying" | "confirming" | "done" | "rolled_back" | "failed" | "rejected";
+            /** @description why it ended as it did (which check failed, "no changes", …) */
+            reason: string | null;
+            /** @description lock, pending_confirm, load_candidate, guard:sessions_removed, guard:prefix_list_shrink, commit, router_reachable, untouched_sessions_up, added_sessions_established, … */
+            failed_check: string | null;
+            /** @description true while the change is on the router (false after a rollback) */
+            committed: boolean;
+            needs_approval: boolean;
+            proposed_by: string | null;
+            reviewed_by: string | null;
+            review_comment: string | null;
+            reviewed_at: string | null;
+            job_id: number | null;
+            git_commit: string | null;
+            /** @description null until the diff is taken */
+            has_changes: boolean | null;
+            created_at: string;
+            started_at: string | null;
+            finished_at: string | null;
+            /** @description the rendered configuration, secrets redacted */
+            candidate: string | null;
+            /** @description unified diff running → candidate (empty: no changes), secrets redacted */
+            diff: string | null;
+            /** @description each step and the device's answers, one line each, secrets redacted */
+            log: string;
+        };
+        DeploymentStarted: {
+            deployment: components["schemas"]["DeploymentDetail"];
+            /** @description null while the deployment waits for approval */
+            job_id: number | null;
         };
     };
     responses: never;
