@@ -5,6 +5,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DEPLOYMENT_STATUSES, loadDeployment, presentDeployment, proposeDeployment, reviewDeployment, type Proposer } from './deploy.service.ts';
 import { UnauthorizedError } from '../platform/errors.ts';
+import { createRollout, loadRollout, ROLLOUT_STATUSES } from './rollouts.ts';
+import { proposeSessionAction } from './session-actions.ts';
 
 const deploymentBase = z.object({
   id: z.number().int(),
@@ -27,6 +29,11 @@ const deploymentBase = z.object({
   job_id: z.number().int().nullable(),
   git_commit: z.string().nullable(),
   has_changes: z.boolean().nullable().describe('null until the diff is taken'),
+  action: z.enum(['deploy', 'configure', 'deconfigure']).describe("deploy: a router deploy; configure: a session's Configure / Config Manager; deconfigure: rendered without the session, which is deleted when it succeeds"),
+  session: z.object({ id: z.number().int(), name: z.string().nullable() }).nullable().describe('the session a configure / deconfigure is for (it may since be deleted)'),
+  rollout_id: z.number().int().nullable(),
+  edited: z.boolean().describe('the Config Manager replaced the rendered candidate or added one-time commands'),
+  one_time_credentials: z.boolean().describe('the deployment uses credentials given for it only (held in memory, never stored)'),
   created_at: z.string(),
   started_at: z.string().nullable(),
   finished_at: z.string().nullable(),
@@ -40,7 +47,65 @@ const deploymentDetail = deploymentBase
   })
   .meta({ id: 'DeploymentDetail' });
 const started = z.object({ deployment: deploymentDetail, job_id: z.number().int().nullable().describe('null while the deployment waits for approval') }).meta({ id: 'DeploymentStarted' });
-const idParams = z.object({ id: z.coerce.number().int().min(1) });
+const idParams = z.object({ id: z.coerce.number().int().min(1).max(2 ** 53 - 1) });
+
+// The RouterCredentials fields, given once (Config Manager); never stored.
+const oneTimeCredentials = z
+  .object({
+    username: z.string().max(200).optional(),
+    password: z.string().max(1000).optional(),
+    ssh_private_key: z.string().max(20_000).optional(),
+    ssh_passphrase: z.string().max(1000).optional(),
+    port: z.number().int().min(1).max(65535).optional(),
+    api_token: z.string().max(2000).optional(),
+    ssh_host_key: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'the host key fingerprint as `ssh-keygen -lf` prints it: SHA256:…').optional(),
+    insecure_skip_host_key: z.boolean().optional(),
+    insecure_tls: z.boolean().optional(),
+    ca_pem: z.string().max(20_000).regex(/-----BEGIN CERTIFICATE-----/, 'a PEM certificate').optional(),
+  })
+  .strict()
+  .refine((c) => Object.keys(c).length > 0, 'give at least one credential field');
+const command = z.string().max(2000).refine((l) => !/[\r\n]/.test(l), 'one configuration line per entry (no line breaks)');
+const configureBody = z
+  .object({
+    dry_run: z.boolean().optional().describe('default false: true shows the diff and applies nothing'),
+    force: z.boolean().optional(),
+    confirm_timeout: z.number().int().min(30).max(3600).optional().describe('seconds; default PEERDESK_DEPLOY_CONFIRM_TIMEOUT_S (300)'),
+    candidate: z.string().min(1).max(5_000_000).optional().describe("Config Manager: an edited candidate replacing the rendered one (the platform's full configuration text, with real secrets: `<redacted>` is refused)"),
+    commands_before: z.array(command).max(500).optional().describe('Config Manager: configuration lines put before the candidate, this time only (every platform: lines of the loaded text — FRR vtysh configuration lines, BIRD bird.conf lines, Junos / EOS / IOS-XR configuration lines)'),
+    commands_after: z.array(command).max(500).optional().describe('Config Manager: configuration lines put after the candidate, this time only'),
+    credentials: oneTimeCredentials.optional().describe('Config Manager: credentials for this deployment only, over the stored ones (given fields replace them); held in the server process memory for the job, never stored or logged; needs the in-process worker'),
+  })
+  .strict();
+const rolloutRouter = z.object({
+  order: z.number().int(),
+  canary: z.boolean(),
+  router: z.object({ id: z.number().int(), name: z.string() }),
+  deployment_id: z.number().int(),
+  status: z.enum(DEPLOYMENT_STATUSES),
+  reason: z.string().nullable(),
+  failed_check: z.string().nullable().describe('rollout_stopped: not run because an earlier deployment did not end done'),
+  has_changes: z.boolean().nullable(),
+  committed: z.boolean(),
+});
+const rolloutOut = z
+  .object({
+    id: z.number().int(),
+    status: z.enum(ROLLOUT_STATUSES),
+    canary: z.boolean(),
+    dry_run: z.boolean(),
+    force: z.boolean(),
+    session_ids: z.array(z.number().int()),
+    run_at: z.string(),
+    reason: z.string().nullable(),
+    job_id: z.number().int().nullable(),
+    created_by: z.string().nullable(),
+    created_at: z.string(),
+    finished_at: z.string().nullable(),
+    routers: z.array(rolloutRouter),
+  })
+  .meta({ id: 'Rollout' });
+
 
 /** Mounts the deployment routes. */
 export default async function deployRoutes(app: FastifyInstance): Promise<void> {
@@ -84,7 +149,7 @@ export default async function deployRoutes(app: FastifyInstance): Promise<void> 
     const count = Number((await q.select((eb: any) => eb.fn.countAll().as('c')).executeTakeFirstOrThrow()).c);
     // The list leaves out the big columns; `diff` is read only to say whether there are changes.
     const rows = await q
-      .select(['d.id', 'd.router_id', 'r.name as router_name', 'd.template_id', 'd.template_name', 'd.template_version', 'd.data_generation', 'd.dry_run', 'd.force', 'd.confirm_timeout', 'd.mode', 'd.status', 'd.reason', 'd.failed_check', 'd.committed', 'd.needs_approval', 'd.proposed_by_name', 'd.reviewed_by_name', 'd.review_comment', 'd.reviewed_at', 'd.job_id', 'd.git_commit', 'd.created_at', 'd.started_at', 'd.finished_at'])
+      .select(['d.id', 'd.router_id', 'r.name as router_name', 'd.action', 'd.session_id', 'd.session_repr', 'd.rollout_id', 'd.one_time_credentials', 'd.overrides_enc', 'd.template_id', 'd.template_name', 'd.template_version', 'd.data_generation', 'd.dry_run', 'd.force', 'd.confirm_timeout', 'd.mode', 'd.status', 'd.reason', 'd.failed_check', 'd.committed', 'd.needs_approval', 'd.proposed_by_name', 'd.reviewed_by_name', 'd.review_comment', 'd.reviewed_at', 'd.job_id', 'd.git_commit', 'd.created_at', 'd.started_at', 'd.finished_at'])
       .select((eb: any) => eb.case().when('d.diff', 'is', null).then(null).when('d.diff', '=', '').then('').else('x').end().as('diff'))
       .orderBy('d.id', 'desc')
       .limit(req.query.limit)
@@ -112,4 +177,63 @@ export default async function deployRoutes(app: FastifyInstance): Promise<void> 
     schema: { tags: ['deploy'], summary: 'Reject a planned deployment (admin, not its proposer)', params: idParams, body: reviewBody, response: { 200: started } },
     preValidation: a.requireRole('admin'),
   }, review(false));
+
+  const sessionAction = (action: 'configure' | 'deconfigure') => async (req: any, reply: any) => {
+    const out = await proposeSessionAction(a.db, req.params.id, action, req.body ?? {}, who(req), a.secrets);
+    reply.code(202);
+    return { deployment: presentDeployment(out.deployment, true) as any, job_id: out.jobId };
+  };
+  const configureSchema = (summary: string) => ({
+    tags: ['deploy'],
+    summary,
+    description:
+      "A deployment of the session's router through the router deploy pipeline (render → diff → guards → commit with confirmation → health gate → confirm or roll back); dry_run shows the diff. The Config Manager fields (candidate, commands_before / commands_after, one-time credentials) apply to this deployment only. One-time credentials are refused when the deployment would wait for approval, and the job fails (\"one-time credentials need the in-process worker\") when a worker process other than this server's runs it.",
+    params: idParams,
+    body: configureBody,
+    response: { 202: started },
+  });
+  r.post('/api/peering-sessions/:id/configure/', { schema: configureSchema("Configure: deploy the session's router (one click, or with the Config Manager's fields)"), preValidation: a.requireRole('operator') }, sessionAction('configure'));
+  r.post('/api/peering-sessions/:id/config-manager/', { schema: configureSchema('Config Manager: the same as configure (an edited candidate, one-time commands and credentials)'), preValidation: a.requireRole('operator') }, sessionAction('configure'));
+  r.post('/api/peering-sessions/:id/remove-from-router/', {
+    schema: {
+      tags: ['deploy'],
+      summary: 'Delete with "also remove from the router": deconfigure, then delete the session and its BGP peer',
+      description:
+        'A deployment whose candidate is rendered without the session; when it ends done (applied and confirmed, or nothing to change because the router did not have it) the job deletes the session and its BGP peer. If it fails or rolls back, the session stays. dry_run shows the diff and deletes nothing. (The generic DELETE /api/peering-sessions/{id}/ deletes without touching the router.)',
+      params: idParams,
+      body: configureBody.pick({ dry_run: true, force: true, confirm_timeout: true, credentials: true }).strict().optional(),
+      response: { 202: started },
+    },
+    preValidation: a.requireRole('operator'),
+  }, sessionAction('deconfigure'));
+
+  r.post('/api/rollouts/', {
+    schema: {
+      tags: ['deploy'],
+      summary: 'Roll out to several routers: the canary first, then the rest, stopping at the first deployment that does not end done',
+      description: 'One deployment per router (the router_ids, then the routers of session_ids, each once, in that order), run by one `deploy.rollout` job: now, at `at`, or in one hour when `scheduled` is true. Refused (409) with PEERDESK_DEPLOY_REVIEW=1 unless dry_run.',
+      body: z
+        .object({
+          session_ids: z.array(z.number().int().min(1)).max(1000).optional(),
+          router_ids: z.array(z.number().int().min(1)).max(1000).optional(),
+          scheduled: z.boolean().optional().describe('true: at `at`, default now + 1 h'),
+          at: z.iso.datetime({ offset: true }).optional().describe('when to start (ISO 8601)'),
+          canary: z.boolean().optional().describe('default true: the first router alone, then the rest'),
+          dry_run: z.boolean().optional(),
+          force: z.boolean().optional(),
+          confirm_timeout: z.number().int().min(30).max(3600).optional(),
+        })
+        .strict(),
+      response: { 202: z.object({ rollout: rolloutOut, job_id: z.number().int() }) },
+    },
+    preValidation: a.requireRole('operator'),
+  }, async (req, reply) => {
+    const out = await createRollout(a.db, req.body, who(req), a.secrets);
+    reply.code(202);
+    return { rollout: out.rollout as any, job_id: out.jobId };
+  });
+  r.get('/api/rollouts/:id/', {
+    schema: { tags: ['deploy'], summary: "A rollout with each router's deployment and status", params: idParams, response: { 200: rolloutOut } },
+    preValidation: a.requireRole('viewer'),
+  }, async (req) => (await loadRollout(a.db, req.params.id)) as any);
 }

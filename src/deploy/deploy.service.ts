@@ -11,9 +11,10 @@ import { now, generationOf, isUniqueViolation, type Db, type Executor } from '..
 import type { SecretBox } from '../platform/crypto.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../platform/errors.ts';
 import { parseIp } from '../platform/ip.ts';
-import type { DriverSession, PeerState } from '../drivers/driver.types.ts';
+import type { DriverSession, PeerState, RouterCredentials } from '../drivers/driver.types.ts';
+import { dropCredentials, holdCredentials, takeCredentials } from './one-time-credentials.ts';
 import { enqueueJob } from '../jobs/jobs.service.ts';
-import { renderConfig } from '../templates/render.service.ts';
+import { buildRenderContext, loadTemplate, renderConfig, renderTemplate } from '../templates/render.service.ts';
 import { errorText, loadRouters, lookupDriver, openSession, unreachableReason } from '../polling/router-access.ts';
 
 export const DEPLOYMENT_STATUSES = ['planned', 'approved', 'applying', 'confirming', 'done', 'rolled_back', 'failed', 'rejected'] as const;
@@ -128,6 +129,11 @@ export function presentDeployment(r: DeploymentRow, full: boolean) {
     job_id: r.job_id === null || r.job_id === undefined ? null : Number(r.job_id),
     git_commit: r.git_commit ?? null,
     has_changes: typeof r.diff === 'string' ? r.diff.length > 0 : null,
+    action: (r.action ?? 'deploy') as 'deploy' | 'configure' | 'deconfigure',
+    session: r.session_id === null || r.session_id === undefined ? null : { id: Number(r.session_id), name: r.session_repr ?? null },
+    rollout_id: r.rollout_id === null || r.rollout_id === undefined ? null : Number(r.rollout_id),
+    edited: !!r.overrides_enc,
+    one_time_credentials: bool(r.one_time_credentials),
     created_at: String(r.created_at),
     started_at: r.started_at ?? null,
     finished_at: r.finished_at ?? null,
@@ -165,16 +171,21 @@ export interface Proposer {
  * operators and admins may deploy; with PEERDESK_DEPLOY_REVIEW=1 every deployment that is not a dry
  * run waits for an admin other than its proposer (operators can then only propose). Dry runs never wait.
  */
-export async function proposeDeployment(db: Db, routerId: number, input: { dry_run: boolean; force?: boolean; confirm_timeout?: number }, who: Proposer): Promise<{ deployment: DeploymentRow; jobId: number | null }> {
-  const [router] = await loadRouters(db, [routerId]);
+export async function proposeDeployment(db: Db, routerId: number, input: DeploymentInput, who: Proposer, opts: { secrets?: SecretBox; enqueue?: boolean; executor?: Executor } = {}): Promise<{ deployment: DeploymentRow; jobId: number | null }> {
+  const [router] = await loadRouters(opts.executor ?? db, [routerId]);
   if (!router) throw new NotFoundError('router', routerId);
   const driver = await lookupDriver(router.driver);
   const why = unreachableReason(router, driver, 'config');
   if (why) throw new ValidationError('router', `cannot deploy to ${router.name}: ${why}`);
   const settings = deploySettings();
-  const needsApproval = settings.review && !input.dry_run;
+  const needsApproval = settings.review && !input.dry_run && !input.rollout_id;
+  const overrides = overridesOf(input);
+  if (input.credentials && needsApproval) throw new ValidationError('credentials', 'one-time credentials cannot wait for approval (PEERDESK_DEPLOY_REVIEW=1): they are held in memory only; store the credentials on the router or deploy without review');
+  if (input.credentials && opts.enqueue === false) throw new ValidationError('credentials', 'one-time credentials are for a single deployment');
+  if ((overrides || input.credentials) && !opts.secrets) throw new ValidationError('candidate', 'no secret key to protect the edited candidate or commands');
   const t = now();
-  return db.transaction().execute(async (tx) => {
+  let heldFor: number | null = null;
+  const work = async (tx: Executor) => {
     const row = await tx
       .insertInto('deployments')
       .values({
@@ -187,6 +198,13 @@ export async function proposeDeployment(db: Db, routerId: number, input: { dry_r
         needs_approval: needsApproval,
         proposed_by: who.userId,
         proposed_by_name: who.username,
+        action: input.action ?? 'deploy',
+        session_id: input.session_id ?? null,
+        session_repr: input.session_repr ?? null,
+        rollout_id: input.rollout_id ?? null,
+        rollout_order: input.rollout_order ?? null,
+        overrides_enc: overrides ? opts.secrets!.encrypt(JSON.stringify(overrides)) : null,
+        one_time_credentials: !!input.credentials,
         log: '',
         created_at: t,
         updated_at: t,
@@ -195,13 +213,63 @@ export async function proposeDeployment(db: Db, routerId: number, input: { dry_r
       .executeTakeFirstOrThrow();
     const id = Number(row.id);
     let jobId: number | null = null;
-    if (!needsApproval) {
+    if (!needsApproval && opts.enqueue !== false) {
       jobId = await enqueueJob(tx, 'deploy.run', { deployment_id: id }, { userId: who.userId });
       await tx.updateTable('deployments').set({ job_id: jobId }).where('id', '=', id).execute();
+      // Held before the transaction commits, so the in-process worker cannot claim the job without them.
+      if (input.credentials) holdCredentials((heldFor = jobId), input.credentials);
     }
-    await deploymentLog(tx, id, `${input.dry_run ? 'dry run' : 'deployment'} proposed by ${who.username}${needsApproval ? '; waiting for approval (PEERDESK_DEPLOY_REVIEW=1)' : ''}`);
+    const what = input.action === 'deconfigure' ? `removal of session ${input.session_repr ?? input.session_id} from the router` : input.action === 'configure' ? `configure of session ${input.session_repr ?? input.session_id}` : 'deployment';
+    const extras = [overrides?.candidate !== undefined ? 'edited candidate' : '', overrides?.commands_before?.length ? `${overrides.commands_before.length} commands before` : '', overrides?.commands_after?.length ? `${overrides.commands_after.length} commands after` : '', input.credentials ? 'one-time credentials (held in memory only)' : ''].filter(Boolean);
+    await deploymentLog(tx, id, `${input.dry_run ? 'dry run' : what} proposed by ${who.username}${extras.length ? ` with ${extras.join(', ')}` : ''}${needsApproval ? '; waiting for approval (PEERDESK_DEPLOY_REVIEW=1)' : ''}`);
     return { deployment: await loadDeployment(tx, id), jobId };
-  });
+  };
+  try {
+    return opts.executor ? await work(opts.executor) : await db.transaction().execute(work);
+  } catch (e) {
+    if (heldFor !== null) dropCredentials(heldFor);
+    throw e;
+  }
+}
+
+/** What a deployment is asked to do beyond the router deploy (session actions, Config Manager, rollouts). */
+export interface DeploymentInput {
+  dry_run: boolean;
+  force?: boolean;
+  confirm_timeout?: number;
+  action?: 'deploy' | 'configure' | 'deconfigure';
+  session_id?: number;
+  session_repr?: string;
+  rollout_id?: number;
+  rollout_order?: number;
+  /** Config Manager: an edited candidate replacing the rendered one. */
+  candidate?: string;
+  /** Config Manager: configuration lines put before / after the candidate (every platform's own syntax). */
+  commands_before?: string[];
+  commands_after?: string[];
+  /** Config Manager: credentials for this deployment only, over the stored ones; held in memory, never stored. */
+  credentials?: RouterCredentials;
+}
+
+interface Overrides {
+  candidate?: string;
+  commands_before?: string[];
+  commands_after?: string[];
+}
+
+function overridesOf(input: DeploymentInput): Overrides | null {
+  if (input.candidate !== undefined && /<redacted>/.test(input.candidate)) throw new ValidationError('candidate', 'the candidate still holds "<redacted>" placeholders: write the secrets, or remove those lines');
+  const o: Overrides = {};
+  if (input.candidate !== undefined) o.candidate = input.candidate;
+  if (input.commands_before?.length) o.commands_before = input.commands_before;
+  if (input.commands_after?.length) o.commands_after = input.commands_after;
+  return Object.keys(o).length ? o : null;
+}
+
+/** The candidate the Config Manager sends: the edited (or rendered) text between the one-time commands. */
+export function withCommands(candidate: string, before: string[] = [], after: string[] = []): string {
+  const body = candidate.endsWith('\n') || !candidate ? candidate : `${candidate}\n`;
+  return `${before.map((l) => `${l}\n`).join('')}${body}${after.map((l) => `${l}\n`).join('')}`;
 }
 
 /** Approves (queues its job) or rejects a planned deployment; the reviewer must be an admin and not the proposer. */
@@ -256,6 +324,8 @@ export interface RunContext {
   secrets?: SecretBox;
   signal: AbortSignal;
   log: (message: string, level?: 'info' | 'warn' | 'error') => Promise<void>;
+  /** The job running the deployment (one-time credentials are held under its id). */
+  jobId?: number;
 }
 
 /** Polls the router until the health gate passes or its time is up; returns null or the failed check. */
@@ -303,15 +373,28 @@ export async function runDeployment(ctx: RunContext, deploymentId: number): Prom
   let session: DriverSession | null = null;
   let committed = false;
   let locked = false;
+  // A removal from the router deletes the session and its BGP peer once the router no longer has it.
+  const afterDone = async () => {
+    if (d.action !== 'deconfigure' || d.session_id === null || d.session_id === undefined) return;
+    try {
+      await deleteSessionAfterRemoval(db, ctx.secrets!, Number(d.session_id), d);
+      await log(`session ${d.session_repr ?? d.session_id} and its BGP peer deleted`);
+    } catch (e) {
+      await log(`the session was removed from the router but could not be deleted: ${errorText(e)}`, 'warn');
+    }
+  };
   const finish = async (status: DeploymentStatus, reason: string | null, check: string | null = null) => {
     await setStatus(db, deploymentId, status, { reason, failed_check: check, committed });
     await log(`${status}${reason ? `: ${reason}` : ''}`, status === 'done' ? 'info' : 'error');
     return { status, reason };
   };
+  // Taken first, so they are forgotten whatever happens next.
+  const oneTime = bool(d.one_time_credentials) ? (ctx.jobId === undefined ? null : takeCredentials(ctx.jobId)) : null;
   try {
+    if (bool(d.one_time_credentials) && !oneTime) throw new DeployFailure('credentials', 'one-time credentials need the in-process worker: this job ran in a worker process that does not hold them (they are never stored); nothing was changed, propose the deployment again');
     await acquireLock(db, routerId, deploymentId);
     locked = true;
-    const [router] = await loadRouters(db, [routerId]);
+    let [router] = await loadRouters(db, [routerId]);
     const driver = await lookupDriver(router?.driver);
     const why = router ? unreachableReason(router, driver, 'config') : 'the router was deleted';
     if (!router || why || !driver) throw new DeployFailure('driver', why ?? 'no driver');
@@ -319,8 +402,19 @@ export async function runDeployment(ctx: RunContext, deploymentId: number): Prom
     // 1. Render the router's template (its own, else the platform's shipped one).
     const tplRow = await db.selectFrom('routers').select('config_template_id').where('id', '=', routerId).executeTakeFirst();
     const template: number | string = tplRow?.config_template_id ? Number(tplRow.config_template_id) : `${driver.name}.j2`;
-    const rendered = await renderConfig(db, { template, routerId, includeSecrets: true, secrets: ctx.secrets, withContext: true });
-    const candidate = rendered.content;
+    const excluded = d.action === 'deconfigure' && d.session_id !== null && d.session_id !== undefined ? Number(d.session_id) : null;
+    const rendered = excluded === null ? await renderConfig(db, { template, routerId, includeSecrets: true, secrets: ctx.secrets, withContext: true }) : await renderWithout(db, template, routerId, excluded, ctx.secrets);
+    const overrides: Overrides | null = d.overrides_enc ? JSON.parse(ctx.secrets.decrypt(String(d.overrides_enc))) : null;
+    let candidate = overrides ? withCommands(overrides.candidate ?? rendered.content, overrides.commands_before, overrides.commands_after) : rendered.content;
+    if (overrides?.candidate !== undefined) await log('the candidate was edited in the Config Manager: the rendered configuration is replaced');
+    if (overrides?.commands_before?.length || overrides?.commands_after?.length) await log(`one-time commands: ${overrides.commands_before?.length ?? 0} before and ${overrides.commands_after?.length ?? 0} after the candidate`);
+    if (excluded !== null) await log(`rendered without session ${d.session_repr ?? excluded} (removal from the router)`);
+    if (oneTime) {
+      // In memory only: the stored credentials with the one-time fields over them (e.g. the host key stays).
+      const stored: RouterCredentials = router!.credentials_enc ? JSON.parse(ctx.secrets.decrypt(router!.credentials_enc)) : {};
+      router = { ...router!, credentials_enc: ctx.secrets.encrypt(JSON.stringify({ ...stored, ...oneTime })) };
+      await log('using the one-time credentials given for this deployment');
+    }
     const gen = generationOf(db);
     await db
       .updateTable('deployments')
@@ -337,6 +431,17 @@ export async function runDeployment(ctx: RunContext, deploymentId: number): Prom
     const running = session.getRunningConfig ? await session.getRunningConfig() : '';
     const before = await session.listNeighbors();
     const mode = DEPLOY_MODE[driver.name] ?? 'merge';
+    if (excluded !== null && mode === 'merge') {
+      // A merge keeps what the candidate leaves out: the removal is said explicitly.
+      const ip = 'removedIp' in rendered ? rendered.removedIp : null;
+      const lines = ip ? removalLines(driver.name, running, ip, router!.local_asn) : null;
+      if (lines === null) throw new DeployFailure('deconfigure', `cannot say how to remove ${ip ?? 'the session'} from a ${driver.name} router in merge mode; nothing was changed`);
+      if (lines) {
+        candidate = `${candidate.replace(/\n?$/, '\n')}${lines}`;
+        await db.updateTable('deployments').set({ candidate: redactSecrets(candidate), updated_at: now() }).where('id', '=', deploymentId).execute();
+        await log(`merge mode: removal statements for ${ip} added to the candidate`);
+      } else await log(`${ip} is not in the running configuration: nothing to remove on the router`);
+    }
     let diff: string;
     try {
       diff = (await session.loadCandidate(candidate, mode)).diff;
@@ -347,7 +452,9 @@ export async function runDeployment(ctx: RunContext, deploymentId: number): Prom
     await log(diff ? `diff: ${diff.split('\n').filter((l) => /^[+-](?![+-]{2} )/.test(l)).length} changed lines` : 'diff: no changes');
     if (dryRun || !diff) {
       await session.discardCandidate?.();
-      return await finish('done', dryRun ? 'dry run: diff computed, nothing applied' : 'no changes: nothing committed');
+      const out = await finish('done', dryRun ? 'dry run: diff computed, nothing applied' : 'no changes: nothing committed');
+      if (!dryRun) await afterDone();
+      return out;
     }
     // 4. Guards.
     const settings = deploySettings();
@@ -386,6 +493,7 @@ export async function runDeployment(ctx: RunContext, deploymentId: number): Prom
     await session.confirm();
     await log('health gate passed; confirmed');
     const out = await finish('done', 'applied and confirmed');
+    await afterDone();
     if (settings.gitDir) {
       try {
         const { exportToGit } = await import('./git-export.ts');
@@ -409,4 +517,49 @@ export async function runDeployment(ctx: RunContext, deploymentId: number): Prom
     await session?.close().catch(() => undefined);
     if (locked) await releaseLock(db, routerId, deploymentId).catch(() => undefined);
   }
+}
+
+/** Renders the router's configuration as if one session were gone (the deconfigure before a delete). */
+async function renderWithout(db: Db, template: number | string, routerId: number, sessionId: number, secrets: SecretBox) {
+  const tpl = await loadTemplate(db, template);
+  const context = await buildRenderContext(db, { routerId }, { includeSecrets: true, secrets });
+  const removed = context.sessions.find((x) => Number(x.id) === sessionId);
+  context.sessions = context.sessions.filter((x) => Number(x.id) !== sessionId);
+  for (const list of [context.peer_groups, context.bgp_groups]) for (const g of list ?? []) if (Array.isArray(g.session_ids)) g.session_ids = g.session_ids.filter((x) => Number(x) !== sessionId);
+  const content = await renderTemplate(db, tpl, context);
+  return { content, sessionCount: context.sessions.length, context, template: tpl, removedIp: removed ? String(removed.peer_ip) : null };
+}
+
+/** Deletes a session and its BGP peer in one transaction, in the change log under the proposer's name. */
+async function deleteSessionAfterRemoval(db: Db, secrets: SecretBox, sessionId: number, d: DeploymentRow): Promise<void> {
+  const { deleteSessions } = await import('../sessions/sessions.service.ts');
+  const principal = d.proposed_by === null || d.proposed_by === undefined ? null : { userId: Number(d.proposed_by), username: String(d.proposed_by_name ?? ''), role: 'operator' as const, via: 'session' as const, canWrite: true };
+  await db.transaction().execute((tx) => deleteSessions({ db: tx, principal, secrets, requestId: `deployment-${d.id}` }, [sessionId], true));
+}
+
+/**
+ * The statements that remove a neighbour in merge mode ('' when the running configuration does not have
+ * it; null when the platform is not known): EOS / IOS-XR `no neighbor`, Junos `delete:` in its group.
+ */
+export function removalLines(driver: string, running: string, ip: string, localAsn: number): string | null {
+  const has = ipsIn(running).has(parseIp(ip)?.text ?? ip);
+  if (driver === 'eos' || driver === 'iosxr') return has ? `router bgp ${localAsn}\n   no neighbor ${ip}\n` : '';
+  if (driver === 'junos') {
+    // The group (and routing instance) whose block holds `neighbor IP`.
+    const stack: string[] = [];
+    for (const raw of running.split('\n')) {
+      const line = raw.trim().replace(/^(inactive|protect):\s*/, '');
+      const open = /^(.*?)\s*\{$/.exec(line);
+      const nb = /^neighbor\s+(\S+?)\s*[{;]$/.exec(line);
+      if (nb && parseIp(nb[1]!)?.text === parseIp(ip)?.text) {
+        const path = stack.filter(Boolean);
+        const body = `delete: neighbor ${nb[1]};`;
+        return `${path.reduceRight((inner, p, i) => `${'    '.repeat(i)}${p} {\n${inner}${'    '.repeat(i)}}\n`, `${'    '.repeat(path.length)}${body}\n`)}`;
+      }
+      if (open) stack.push(open[1]!);
+      else if (line === '}') stack.pop();
+    }
+    return '';
+  }
+  return null;
 }

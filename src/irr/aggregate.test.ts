@@ -3,7 +3,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIrrdServer, type IrrdServer } from '../../test/support/irrd-server.ts';
 import { labSkipReason } from '../../test/support/lab.ts';
-import { buildPrefixList, type BuildOptions, type PrefixEntry } from './aggregate.ts';
+import fc from 'fast-check';
+import { answerWords, buildPrefixList, buildPrefixListFromAnswers, type BuildOptions, type PrefixEntry } from './aggregate.ts';
 import { canonicalPrefix, formatIpv4, formatIpv6, type Family } from './prefix.ts';
 
 const run = promisify(execFile);
@@ -39,6 +40,43 @@ describe('buildPrefixList', () => {
     expect(buildPrefixList(['10.0.0.0/16'], 4, { minLength: 20 })).toEqual([{ prefix: '10.0.0.0/16', length: 16, exact: false, ge: 20, le: 32 }]);
     expect(buildPrefixList(['10.0.0.0/16', '10.0.0.0/25'], 4, { ignoreLongerThan: 24 }).map((e) => e.prefix)).toEqual(['10.0.0.0/16']);
     expect(() => buildPrefixList(['10.0.0.0/16'], 4, { maxLength: 33 })).toThrow(/out of range/);
+  });
+});
+
+describe('reading IRR answer bodies in place', () => {
+  const split = (bodies: string[]) => bodies.flatMap((b) => b.split(/\s+/).filter(Boolean));
+  it('finds the words split(/\\s+/) finds, Unicode spaces included', () => {
+    const body = '  10.0.0.0/8\t\r\n192.0.2.0/24\u00a0198.51.100.0/24\u2003x\u0001y\ufeffz é\n';
+    expect(answerWords([body, '', ' \n '])).toEqual(['10.0.0.0/8', '192.0.2.0/24', '198.51.100.0/24', 'x\u0001y', 'z', 'é']);
+    expect(answerWords([body])).toEqual(split([body]));
+  });
+  it('reads sloppy and foreign words exactly as the word-by-word builder does', () => {
+    const bodies = [
+      '10.1.2.3/8 010.0.0.0/8 10.0.0.0/024 10.0.0.0/33 256.0.0.0/8 10.0.0.1 2001:db8::/32 junk 10.0.0.0/0x10\n',
+      '192.0.2.0/24 192.0.2.0/24\u00a0172.16.0.0/12 1.2.3/24 1.2.3.4.5/32 /24 10.0.0.0/',
+    ];
+    const got = buildPrefixListFromAnswers(bodies, 4).map((e) => e.prefix);
+    expect(got).toEqual(['0.0.0.0/0', '10.0.0.0/8', '10.0.0.0/16', '10.0.0.0/24', '10.0.0.1/32', '172.16.0.0/12', '192.0.2.0/24']);
+    expect(buildPrefixListFromAnswers(bodies, 4)).toEqual(buildPrefixList(split(bodies), 4));
+    expect(buildPrefixListFromAnswers(bodies, 4, { ignoreLongerThan: 16 }).map((e) => e.prefix)).toEqual(['0.0.0.0/0', '10.0.0.0/8', '10.0.0.0/16', '172.16.0.0/12']);
+    expect(buildPrefixListFromAnswers(bodies, 6).map((e) => e.prefix)).toEqual(['2001:db8::/32']);
+    expect(buildPrefixListFromAnswers(bodies, 4, { aggregate: true, maxLength: 24 })).toEqual(buildPrefixList(split(bodies), 4, { aggregate: true, maxLength: 24 }));
+  });
+  it('agrees with the word-by-word builder on random answers (property)', () => {
+    const octet = fc.oneof(fc.integer({ min: 0, max: 255 }).map(String), fc.constantFrom('256', '007', '', 'a'));
+    const word = fc.oneof(
+      { weight: 6, arbitrary: fc.tuple(octet, octet, octet, octet, fc.option(fc.oneof(fc.integer({ min: 0, max: 40 }).map(String), fc.constantFrom('', '08', '1e1', '+8', '0x8')))).map(([a, b, c, d, len]) => `${a}.${b}.${c}.${d}${len === null ? '' : `/${len}`}`) },
+      { weight: 1, arbitrary: fc.constantFrom('2001:db8::/32', 'AS65000', '1.2.3', '/', '.', 'é1.2.3.4/8') },
+    );
+    const space = fc.constantFrom(' ', '\n', '\t', '\r\n', '  ', '\u00a0', '\u3000');
+    const body = fc.array(fc.tuple(word, space), { maxLength: 40 }).map((ws) => ws.map(([w, sp]) => w + sp).join(''));
+    fc.assert(
+      fc.property(fc.array(body, { maxLength: 3 }), fc.option(fc.integer({ min: 8, max: 32 })), (bodies, m) => {
+        const opts = m === null ? {} : { ignoreLongerThan: m };
+        expect(buildPrefixListFromAnswers(bodies, 4, opts)).toEqual(buildPrefixList(split(bodies), 4, opts));
+      }),
+      { numRuns: 300, seed: 20261130 },
+    );
   });
 });
 

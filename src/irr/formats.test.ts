@@ -68,6 +68,23 @@ describe('aggregated and empty lists (shapes checked against bgpq4 1.9 output)',
     expect(formatPrefixList(entries, 4, 'iosxr')).toBe('no prefix-set NN\nprefix-set NN\n 10.0.0.0/23 le 24,\n 192.0.2.0/24 ge 25 le 25\nend-set\n');
     expect(() => formatPrefixList(entries, 4, 'junos')).toThrow(/Junos prefix-lists cannot hold ranges/);
   });
+  it('builds json and plain in one buffer, and falls back to strings for non-ASCII names and prefixes', () => {
+    const exact = buildPrefixList(['192.0.2.0/24', '10.0.0.0/8'], 4);
+    expect(formatPrefixList(exact, 4, 'json', 'X')).toBe('{ "X": [\n    { "prefix": "10.0.0.0\\/8", "exact": true },\n    { "prefix": "192.0.2.0\\/24", "exact": true }\n] }\n');
+    expect(formatPrefixList(exact, 4, 'json', 'Zürich "edge"')).toBe(
+      '{ "Zürich \\"edge\\"": [\n    { "prefix": "10.0.0.0\\/8", "exact": true },\n    { "prefix": "192.0.2.0\\/24", "exact": true }\n] }\n',
+    );
+    expect(formatPrefixList(exact, 4, 'plain')).toBe('10.0.0.0/8\n192.0.2.0/24\n');
+    // Entries are public API: text that is not ASCII still comes out unchanged (through the string path).
+    const odd = [{ prefix: 'x/1', length: 1, exact: true }, { prefix: 'é/2', length: 2, exact: true }];
+    expect(formatPrefixList(odd, 4, 'json', 'X')).toBe('{ "X": [\n    { "prefix": "x\\/1", "exact": true },\n    { "prefix": "é\\/2", "exact": true }\n] }\n');
+    expect(formatPrefixList(odd, 4, 'plain')).toBe('x/1\né/2\n');
+    // Larger than the first buffer guess (IPv6 lines are longer): the buffer grows.
+    const v6 = buildPrefixList(Array.from({ length: 300 }, (_, i) => `2001:db8:${i.toString(16)}:ffff::/64`), 6);
+    const json = formatPrefixList(v6, 6, 'json', 'X');
+    expect(JSON.parse(json).X).toHaveLength(300);
+    expect(json.endsWith('{ "prefix": "2001:db8:12b:ffff::\\/64", "exact": true }\n] }\n')).toBe(true);
+  });
   it('prints empty lists like bgpq4', () => {
     expect(formatPrefixList([], 4, 'ios')).toBe('no ip prefix-list NN\n! generated prefix-list NN is empty\nip prefix-list NN deny 0.0.0.0/0\n');
     expect(formatPrefixList([], 6, 'eos')).toBe('no ipv6 prefix-list NN\n! generated prefix-list NN is empty\nipv6 prefix-list NN\n   seq 1 deny ::/0\n');

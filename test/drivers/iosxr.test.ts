@@ -1,9 +1,10 @@
 // IOS-XR driver against the test suite's NETCONF-over-SSH router in its IOS-XR personality (base:1.1 framing).
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { iosxrDriver } from '../../src/drivers/iosxr/iosxr.driver.ts';
-import type { DriverSession, RouterCredentials, RouterTarget } from '../../src/drivers/driver.types.ts';
+import type { RouterCredentials, RouterTarget } from '../../src/drivers/driver.types.ts';
 import { UpstreamError } from '../../src/platform/errors.ts';
 import { startNetconfServer, type NetconfTestServer, type SimNeighbor } from '../support/netconf-server.ts';
+import { driverRig } from './driver-rig.ts';
 
 function neighbors(): SimNeighbor[] {
   return [
@@ -27,30 +28,15 @@ function target(server: NetconfTestServer, creds: Partial<RouterCredentials> = {
 const CONFIG = '<config><prefix-sets xmlns="http://cisco.com/ns/yang/Cisco-IOS-XR-policy-repository-cfg"><prefix-set><set-name>PEERDESK-AS64501</set-name><rpl-prefix-set>prefix-set PEERDESK-AS64501 192.0.2.0/24 end-set</rpl-prefix-set></prefix-set></prefix-sets></config>';
 
 describe('iosxr driver over NETCONF', () => {
-  let server: NetconfTestServer;
-  let session: DriverSession | null = null;
-  const logs: string[] = [];
-  const open = (creds: Partial<RouterCredentials> = {}, timeoutMs = 10_000) => iosxrDriver.open(target(server, creds), { signal: new AbortController().signal, timeoutMs, log: (m) => void logs.push(m) });
-
-  beforeAll(async () => {
-    server = await startNetconfServer({ flavor: 'iosxr', neighbors: neighbors(), secondMs: 100 });
-  });
-  afterAll(async () => {
-    await server.close();
-  });
-  afterEach(async () => {
-    server.setFault(null);
-    await session?.close();
-    session = null;
-  });
+  const rig = driverRig({ driver: iosxrDriver, target, start: () => startNetconfServer({ flavor: 'iosxr', neighbors: neighbors(), secondMs: 100 }) });
 
   it('polls with one <get> of the BGP oper model: state, counts, down reasons, VRFs', async () => {
-    session = await open();
-    const before = server.rpcs.length;
+    const session = await rig.open();
+    const before = rig.server.rpcs.length;
     const peers = await session.listNeighbors();
-    expect(server.rpcs.slice(before)).toEqual(['get']);
-    expect(logs.some((l) => l.includes('framing 1.1 (chunked)'))).toBe(true);
-    expect(server.rpcXml.at(-1)).toContain('<bgp xmlns="http://cisco.com/ns/yang/Cisco-IOS-XR-ipv4-bgp-oper">');
+    expect(rig.server.rpcs.slice(before)).toEqual(['get']);
+    expect(rig.logs.some((l) => l.includes('framing 1.1 (chunked)'))).toBe(true);
+    expect(rig.server.rpcXml.at(-1)).toContain('<bgp xmlns="http://cisco.com/ns/yang/Cisco-IOS-XR-ipv4-bgp-oper">');
     const byIp = Object.fromEntries(peers.map((p) => [p.peer_ip, p]));
     expect(peers).toHaveLength(4);
     expect(byIp['192.0.2.2']).toMatchObject({ vrf: null, remote_asn: 64501, local_asn: 64500, local_ip: '192.0.2.1', description: 'Transit A', state: 'established', prefixes_received: 12, prefixes_accepted: 10, prefixes_advertised: 5, last_error: null });
@@ -60,88 +46,87 @@ describe('iosxr driver over NETCONF', () => {
   });
 
   it('reads the running configuration', async () => {
-    session = await open();
+    const session = await rig.open();
     const text = await session.getRunningConfig!();
     expect(text).toContain('<neighbor-address>192.0.2.2</neighbor-address>');
   });
 
   it('admin down sets shutdown in the candidate and commits; the next poll says admin-down; admin up removes it', async () => {
-    session = await open();
-    const before = server.rpcs.length;
+    const session = await rig.open();
+    const before = rig.server.rpcs.length;
     await session.setAdminState!({ vrf: null, peer_ip: '192.0.2.2' }, false, 'ignored on IOS-XR');
-    expect(server.rpcs.slice(before)).toEqual(['lock', 'edit-config', 'commit', 'unlock']);
-    expect(server.isDisabled(null, '192.0.2.2')).toBe(true);
-    expect(server.runningText()).toContain('<shutdown>true</shutdown>');
+    expect(rig.server.rpcs.slice(before)).toEqual(['lock', 'edit-config', 'commit', 'unlock']);
+    expect(rig.server.isDisabled(null, '192.0.2.2')).toBe(true);
+    expect(rig.server.runningText()).toContain('<shutdown>true</shutdown>');
     expect((await session.listNeighbors()).find((p) => p.peer_ip === '192.0.2.2')).toMatchObject({ state: 'admin-down', admin_down: true, last_error: 'Cease/Administrative Shutdown', prefixes_received: null });
     await session.setAdminState!({ vrf: 'CUST-A', peer_ip: '198.51.100.7' }, false);
-    expect(server.isDisabled('CUST-A', '198.51.100.7')).toBe(true);
+    expect(rig.server.isDisabled('CUST-A', '198.51.100.7')).toBe(true);
     await session.setAdminState!({ vrf: null, peer_ip: '192.0.2.2' }, true);
     await session.setAdminState!({ vrf: 'CUST-A', peer_ip: '198.51.100.7' }, true);
-    expect(server.isDisabled(null, '192.0.2.2')).toBe(false);
-    expect(server.isDisabled('CUST-A', '198.51.100.7')).toBe(false);
+    expect(rig.server.isDisabled(null, '192.0.2.2')).toBe(false);
+    expect(rig.server.isDisabled('CUST-A', '198.51.100.7')).toBe(false);
     expect((await session.listNeighbors()).find((p) => p.peer_ip === '192.0.2.2')).toMatchObject({ state: 'established', admin_down: false });
   });
 
   it('an edit the router refuses is a router_error and the candidate is discarded', async () => {
-    session = await open();
-    const before = server.rpcs.length;
+    const session = await rig.open();
+    const before = rig.server.rpcs.length;
     const err = await session.setAdminState!({ vrf: null, peer_ip: '203.0.113.99' }, false).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UpstreamError);
     expect((err as UpstreamError).code).toBe('router_error');
     expect((err as Error).message).toBe("xr1: <edit-config> failed: invalid-value: 'BGP' detected the 'warning' condition 'The neighbor 203.0.113.99 does not exist' (at /bgp/instance/neighbor)");
-    expect(server.rpcs.slice(before)).toEqual(['lock', 'edit-config', 'discard-changes', 'unlock']);
+    expect(rig.server.rpcs.slice(before)).toEqual(['lock', 'edit-config', 'discard-changes', 'unlock']);
   });
 
   it('a stalled <get> gives router_unreachable after the per-call timeout', async () => {
-    session = await open({}, 700);
-    server.setFault({ rpc: 'get', mode: 'stall' });
+    const session = await rig.open({}, 700);
+    rig.server.setFault({ rpc: 'get', mode: 'stall' });
     await expect(session.listNeighbors()).rejects.toMatchObject({ code: 'router_unreachable', message: expect.stringMatching(/no answer to <get> within 1 s/) });
   });
 
   it('deploy: lock, edit-config, diff, confirmed commit (seconds), confirm', async () => {
-    session = await open();
-    const before = server.rpcs.length;
+    const session = await rig.open();
+    const before = rig.server.rpcs.length;
     const cand = await session.loadCandidate!(CONFIG, 'merge');
     expect(cand.diff).toMatch(/^--- running/m);
     expect(cand.diff).toContain('+<prefix-sets xmlns="http://cisco.com/ns/yang/Cisco-IOS-XR-policy-repository-cfg">');
     await session.commitConfirmed!(90);
     expect(await session.pendingConfirm!()).toBe(true);
-    expect(server.pendingConfirm()).toBe(true);
+    expect(rig.server.pendingConfirm()).toBe(true);
     await session.confirm!();
-    expect(server.pendingConfirm()).toBe(false);
-    expect(server.rpcs.slice(before)).toEqual(['lock', 'edit-config', 'get-config', 'get-config', 'commit', 'commit', 'unlock']);
-    expect(server.rpcXml.find((x) => x.includes('<confirmed/>'))).toContain('<confirm-timeout>90</confirm-timeout>');
-    expect(server.runningText()).toContain('PEERDESK-AS64501');
+    expect(rig.server.pendingConfirm()).toBe(false);
+    expect(rig.server.rpcs.slice(before)).toEqual(['lock', 'edit-config', 'get-config', 'get-config', 'commit', 'commit', 'unlock']);
+    expect(rig.server.rpcXml.find((x) => x.includes('<confirmed/>'))).toContain('<confirm-timeout>90</confirm-timeout>');
+    expect(rig.server.runningText()).toContain('PEERDESK-AS64501');
     const again = await session.loadCandidate!(CONFIG, 'merge');
     expect(again.diff).toBe('');
     await session.discardCandidate!();
   });
 
   it('a broken candidate is refused and discarded; rollback cancels a confirmed commit; an unconfirmed one reverts', async () => {
-    session = await open();
-    const running = server.runningText();
+    const session = await rig.open();
+    const running = rig.server.runningText();
     const err = await session.loadCandidate!('<config><syntax-error/></config>', 'merge').catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'router_error', message: expect.stringContaining("<edit-config> failed: invalid-value: 'YANG framework' detected the 'fatal' condition") });
-    expect(server.rpcs.slice(-2)).toEqual(['discard-changes', 'unlock']);
-    expect(server.candidateText()).toBe(running);
+    expect(rig.server.rpcs.slice(-2)).toEqual(['discard-changes', 'unlock']);
+    expect(rig.server.candidateText()).toBe(running);
 
     await session.loadCandidate!('<config><hostname xmlns="http://cisco.com/ns/yang/Cisco-IOS-XR-shellutil-cfg">xr-new</hostname></config>', 'merge');
     await session.commitConfirmed!(600);
-    expect(server.runningText()).toContain('xr-new');
+    expect(rig.server.runningText()).toContain('xr-new');
     await session.rollback!();
-    expect(server.rpcs.slice(-2)).toEqual(['cancel-commit', 'unlock']);
-    expect(server.runningText()).toBe(running);
+    expect(rig.server.rpcs.slice(-2)).toEqual(['cancel-commit', 'unlock']);
+    expect(rig.server.runningText()).toBe(running);
 
     await session.loadCandidate!('<config><hostname xmlns="http://cisco.com/ns/yang/Cisco-IOS-XR-shellutil-cfg">xr-lost</hostname></config>', 'merge');
     await session.commitConfirmed!(2); // 2 s: 200 ms on this server
-    expect(server.runningText()).toContain('xr-lost');
-    await session.close();
-    session = null;
-    await expect.poll(() => server.runningText(), { timeout: 30_000 }).toBe(running);
+    expect(rig.server.runningText()).toContain('xr-lost');
+    await rig.closeSession();
+    await expect.poll(() => rig.server.runningText(), { timeout: 30_000 }).toBe(running);
   });
 
   it('wrong credentials and a wrong host key are refused clearly', async () => {
-    await expect(open({ password: 'bad' })).rejects.toMatchObject({ code: 'router_unreachable', message: expect.stringMatching(/SSH authentication failed/) });
-    await expect(open({ ssh_host_key: 'SHA256:Zm9vYmFy' })).rejects.toMatchObject({ code: 'router_unreachable', message: expect.stringMatching(/SSH host key mismatch/) });
+    await expect(rig.open({ password: 'bad' })).rejects.toMatchObject({ code: 'router_unreachable', message: expect.stringMatching(/SSH authentication failed/) });
+    await expect(rig.open({ ssh_host_key: 'SHA256:Zm9vYmFy' })).rejects.toMatchObject({ code: 'router_unreachable', message: expect.stringMatching(/SSH host key mismatch/) });
   });
 });

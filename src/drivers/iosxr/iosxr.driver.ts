@@ -7,6 +7,7 @@ import { createTwoFilesPatch } from 'diff';
 import { parseIp } from '../../platform/ip.ts';
 import { UpstreamError } from '../../platform/errors.ts';
 import { openNetconf, xmlEscape, type NetconfSession } from '../transports/netconf.ts';
+import { NetconfCandidateSession } from '../transports/netconf-config.ts';
 import { iosxrInfo } from './iosxr.info.ts';
 import type { CandidateResult, DriverSession, DriverSessionOptions, PeerState, RouterDriver, RouterTarget } from '../driver.types.ts';
 import { innerData, parseXrNeighbors, prettyXml } from './iosxr.parse.ts';
@@ -27,15 +28,9 @@ export function xrShutdownConfig(asn: number, neighbor: { vrf: string | null; pe
   return `<config><bgp xmlns="${CFG_NS}"><instance><instance-name>default</instance-name><instance-as><as>0</as><four-byte-as><as>${asn}</as><bgp-running/>${inner}</four-byte-as></instance-as></instance></bgp></config>`;
 }
 
-class XrSession implements DriverSession {
-  private readonly nc: NetconfSession;
-  private readonly router: RouterTarget;
-  private locked = false;
-  private phase: 'idle' | 'loaded' | 'confirming' = 'idle';
-
+class XrSession extends NetconfCandidateSession implements DriverSession {
   constructor(nc: NetconfSession, router: RouterTarget) {
-    this.nc = nc;
-    this.router = router;
+    super(nc, router, '<commit/>');
   }
 
   async listNeighbors(): Promise<PeerState[]> {
@@ -56,99 +51,47 @@ class XrSession implements DriverSession {
       asn = peers.find((p) => p.local_asn !== null)?.local_asn ?? null;
       if (asn === null) throw new UpstreamError(`${this.router.name}: the router reports no BGP instance; cannot change ${neighbor.peer_ip}`, 'router_error');
     }
-    await this.lock();
-    try {
-      await this.nc.rpc(`<edit-config><target><candidate/></target><default-operation>merge</default-operation>${xrShutdownConfig(asn, { vrf: neighbor.vrf, peer_ip: ip }, !up)}</edit-config>`);
+    const config = xrShutdownConfig(asn, { vrf: neighbor.vrf, peer_ip: ip }, !up);
+    await this.changeLocked(async () => {
+      await this.nc.rpc(`<edit-config><target><candidate/></target><default-operation>merge</default-operation>${config}</edit-config>`);
       await this.nc.rpc('<commit/>');
-    } catch (e) {
-      await this.discardQuietly();
-      throw e;
-    } finally {
-      await this.unlock();
-    }
+    });
   }
 
   async loadCandidate(config: string, mode: 'merge' | 'replace'): Promise<CandidateResult> {
-    await this.lock();
-    try {
-      const body = /^\s*<config[\s>]/.test(config) ? config : `<config>${config}</config>`;
-      await this.nc.rpc(`<edit-config><target><candidate/></target><default-operation>${mode}</default-operation>${body}</edit-config>`);
-      this.phase = 'loaded';
-      const running = prettyXml(innerData((await this.nc.rpc('<get-config><source><running/></source></get-config>')).xml));
-      const candidate = prettyXml(innerData((await this.nc.rpc('<get-config><source><candidate/></source></get-config>')).xml));
-      if (running === candidate) return { diff: '' };
-      return { diff: createTwoFilesPatch('running', 'candidate', running, candidate, undefined, undefined, { context: 3 }).replace(/^=+\n/m, '') };
-    } catch (e) {
-      await this.discardCandidate().catch(() => undefined);
-      throw e;
-    }
-  }
-
-  async discardCandidate(): Promise<void> {
-    await this.discardQuietly();
-    this.phase = 'idle';
-    await this.unlock();
+    const body = /^\s*<config[\s>]/.test(config) ? config : `<config>${config}</config>`;
+    return this.loadLocked(
+      async () => {
+        await this.nc.rpc(`<edit-config><target><candidate/></target><default-operation>${mode}</default-operation>${body}</edit-config>`);
+      },
+      async () => {
+        const running = prettyXml(innerData((await this.nc.rpc('<get-config><source><running/></source></get-config>')).xml));
+        const candidate = prettyXml(innerData((await this.nc.rpc('<get-config><source><candidate/></source></get-config>')).xml));
+        if (running === candidate) return '';
+        return createTwoFilesPatch('running', 'candidate', running, candidate, undefined, undefined, { context: 3 }).replace(/^=+\n/m, '');
+      },
+    );
   }
 
   async commitConfirmed(confirmTimeoutS: number): Promise<void> {
     if (!this.nc.hasCapability('urn:ietf:params:netconf:capability:confirmed-commit:1.0') && !this.nc.hasCapability('urn:ietf:params:netconf:capability:confirmed-commit:1.1')) {
       throw new UpstreamError(`${this.router.name}: the router does not offer NETCONF confirmed commit; refusing to commit without a way back`, 'router_error');
     }
-    await this.lock();
-    await this.nc.rpc(`<commit><confirmed/><confirm-timeout>${Math.max(1, Math.ceil(confirmTimeoutS))}</confirm-timeout></commit>`);
-    this.phase = 'confirming';
-  }
-
-  async confirm(): Promise<void> {
-    await this.lock();
-    await this.nc.rpc('<commit/>');
-    this.phase = 'idle';
-    await this.unlock();
+    await this.commitConfirmedWith(`<commit><confirmed/><confirm-timeout>${Math.max(1, Math.ceil(confirmTimeoutS))}</confirm-timeout></commit>`);
   }
 
   async rollback(): Promise<void> {
-    try {
-      if (this.phase === 'confirming') await this.nc.rpc('<cancel-commit/>');
-      else await this.discardQuietly();
-    } finally {
-      this.phase = 'idle';
-      await this.unlock();
-    }
+    await this.rollbackWith(
+      async () => this.phase === 'confirming',
+      async () => {
+        await this.nc.rpc('<cancel-commit/>');
+      },
+    );
   }
 
   /** Only this session's confirmed commit is known: NETCONF has no standard way to ask for another's. */
   async pendingConfirm(): Promise<boolean> {
     return this.phase === 'confirming';
-  }
-
-  async close(): Promise<void> {
-    if (this.locked && this.phase === 'loaded') await this.discardQuietly();
-    if (this.locked) await this.unlock();
-    await this.nc.close();
-  }
-
-  private async lock(): Promise<void> {
-    if (this.locked) return;
-    await this.nc.rpc('<lock><target><candidate/></target></lock>');
-    this.locked = true;
-  }
-
-  private async unlock(): Promise<void> {
-    if (!this.locked) return;
-    this.locked = false;
-    try {
-      await this.nc.rpc('<unlock><target><candidate/></target></unlock>');
-    } catch {
-      /* the lock ends with the session anyway */
-    }
-  }
-
-  private async discardQuietly(): Promise<void> {
-    try {
-      await this.nc.rpc('<discard-changes/>');
-    } catch {
-      /* nothing to discard, or the session is gone */
-    }
   }
 }
 

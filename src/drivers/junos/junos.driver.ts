@@ -6,6 +6,7 @@
 // `commit confirmed` (minutes on Junos), plain commit to confirm, rollback 1 + commit to revert.
 import { UpstreamError } from '../../platform/errors.ts';
 import { openNetconf, textOf, xmlEscape, type NetconfSession, type XmlNode } from '../transports/netconf.ts';
+import { NetconfCandidateSession } from '../transports/netconf-config.ts';
 import { junosInfo } from './junos.info.ts';
 import type { CandidateResult, DriverSession, DriverSessionOptions, PeerState, RouterDriver, RouterTarget } from '../driver.types.ts';
 import { mergeJunosState, parseJunosBgpConfig, parseJunosNeighbors, type JunosConfiguredNeighbor } from './junos.parse.ts';
@@ -33,15 +34,9 @@ export function junosPendingConfirm(body: XmlNode): boolean {
   return /commit confirmed, rollback in/i.test(JSON.stringify(first));
 }
 
-class JunosSession implements DriverSession {
-  private readonly nc: NetconfSession;
-  private readonly router: RouterTarget;
-  private locked = false;
-  private phase: 'idle' | 'loaded' | 'confirming' = 'idle';
-
+class JunosSession extends NetconfCandidateSession implements DriverSession {
   constructor(nc: NetconfSession, router: RouterTarget) {
-    this.nc = nc;
-    this.router = router;
+    super(nc, router, '<commit-configuration/>');
   }
 
   async listNeighbors(): Promise<PeerState[]> {
@@ -59,102 +54,48 @@ class JunosSession implements DriverSession {
     const config = parseJunosBgpConfig((await this.nc.rpc(BGP_CONFIG_FILTER)).body);
     const found = config.find((c) => c.peer_ip === neighbor.peer_ip && (c.vrf ?? null) === (neighbor.vrf ?? null));
     if (!found) throw new UpstreamError(`${this.router.name}: neighbour ${neighbor.peer_ip}${neighbor.vrf ? ` (instance ${neighbor.vrf})` : ''} is not in the BGP configuration`, 'router_error');
-    await this.lock();
-    try {
-      const verb = up ? 'activate' : 'deactivate';
+    const verb = up ? 'activate' : 'deactivate';
+    await this.changeLocked(async () => {
       await this.nc.rpc(`<load-configuration action="set" format="text"><configuration-set>${xmlEscape(`${verb} ${junosNeighborPath(found)}`)}</configuration-set></load-configuration>`);
       await this.nc.rpc(`<commit-configuration><log>${xmlEscape(`Peerdesk: ${verb} ${neighbor.peer_ip}`)}</log></commit-configuration>`);
-    } catch (e) {
-      await this.discardQuietly();
-      throw e;
-    } finally {
-      await this.unlock();
-    }
+    });
   }
 
   async loadCandidate(config: string, mode: 'merge' | 'replace'): Promise<CandidateResult> {
-    await this.lock();
-    try {
-      // `override` is Junos' whole-configuration replace; `merge` keeps everything not in the text.
-      const action = mode === 'replace' ? 'override' : 'merge';
-      await this.nc.rpc(`<load-configuration action="${action}" format="text"><configuration-text>${xmlEscape(config)}</configuration-text></load-configuration>`);
-      this.phase = 'loaded';
-      const r = await this.nc.rpc('<get-configuration compare="rollback" rollback="0" format="text"/>');
-      const info = (r.body['configuration-information'] ?? {}) as XmlNode;
-      const diff = textOf(info['configuration-output']) ?? '';
-      return { diff: diff.trim() ? `${diff.replace(/\s+$/, '')}\n` : '' };
-    } catch (e) {
-      await this.discardCandidate().catch(() => undefined);
-      throw e;
-    }
-  }
-
-  async discardCandidate(): Promise<void> {
-    await this.discardQuietly();
-    this.phase = 'idle';
-    await this.unlock();
+    // `override` is Junos' whole-configuration replace; `merge` keeps everything not in the text.
+    const action = mode === 'replace' ? 'override' : 'merge';
+    return this.loadLocked(
+      async () => {
+        await this.nc.rpc(`<load-configuration action="${action}" format="text"><configuration-text>${xmlEscape(config)}</configuration-text></load-configuration>`);
+      },
+      async () => {
+        const r = await this.nc.rpc('<get-configuration compare="rollback" rollback="0" format="text"/>');
+        const info = (r.body['configuration-information'] ?? {}) as XmlNode;
+        const diff = textOf(info['configuration-output']) ?? '';
+        return diff.trim() ? `${diff.replace(/\s+$/, '')}\n` : '';
+      },
+    );
   }
 
   async commitConfirmed(confirmTimeoutS: number, comment?: string): Promise<void> {
-    await this.lock();
     const log = comment ? `<log>${xmlEscape(comment)}</log>` : '';
-    await this.nc.rpc(`<commit-configuration><confirmed/><confirm-timeout>${junosConfirmMinutes(confirmTimeoutS)}</confirm-timeout>${log}</commit-configuration>`);
-    this.phase = 'confirming';
-  }
-
-  async confirm(): Promise<void> {
-    await this.lock();
-    await this.nc.rpc('<commit-configuration/>');
-    this.phase = 'idle';
-    await this.unlock();
+    await this.commitConfirmedWith(`<commit-configuration><confirmed/><confirm-timeout>${junosConfirmMinutes(confirmTimeoutS)}</confirm-timeout>${log}</commit-configuration>`);
   }
 
   async rollback(): Promise<void> {
     await this.lock();
-    try {
-      if (this.phase === 'confirming' || (await this.pendingConfirm())) {
+    await this.rollbackWith(
+      async () => this.phase === 'confirming' || (await this.pendingConfirm()),
+      async () => {
         // Undo the confirmed commit now instead of waiting for its timer.
         await this.nc.rpc('<load-configuration rollback="1"/>');
         await this.nc.rpc('<commit-configuration><log>Peerdesk: rollback</log></commit-configuration>');
-      } else await this.discardQuietly();
-    } finally {
-      this.phase = 'idle';
-      await this.unlock();
-    }
+      },
+    );
   }
 
   async pendingConfirm(): Promise<boolean> {
     return junosPendingConfirm((await this.nc.rpc('<get-commit-information/>')).body);
-  }
-
-  async close(): Promise<void> {
-    if (this.locked && this.phase === 'loaded') await this.discardQuietly();
-    if (this.locked) await this.unlock();
-    await this.nc.close();
-  }
-
-  private async lock(): Promise<void> {
-    if (this.locked) return;
-    await this.nc.rpc('<lock><target><candidate/></target></lock>');
-    this.locked = true;
-  }
-
-  private async unlock(): Promise<void> {
-    if (!this.locked) return;
-    this.locked = false;
-    try {
-      await this.nc.rpc('<unlock><target><candidate/></target></unlock>');
-    } catch {
-      /* the lock ends with the session anyway */
-    }
-  }
-
-  private async discardQuietly(): Promise<void> {
-    try {
-      await this.nc.rpc('<discard-changes/>');
-    } catch {
-      /* nothing to discard, or the session is gone */
-    }
   }
 }
 

@@ -1,0 +1,199 @@
+// Rollouts: configure one peer across several routers (the routers of the given sessions, and/or the
+// given routers) in one `deploy.rollout` job, now or at a time (runAfter; default in one hour when
+// scheduled): one deployment per router, the first router alone (the canary), then the rest in
+// parallel (bounded), starting no further router after the first deployment that did not end `done`
+// (failed guard, failed health gate and rollback, unreachable router …).
+import { now, type Db, type Executor } from '../platform/db.ts';
+import type { SecretBox } from '../platform/crypto.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.ts';
+import { enqueueJob } from '../jobs/jobs.service.ts';
+import { loadRouters, lookupDriver, mapBounded, pollConcurrency, unreachableReason } from '../polling/router-access.ts';
+import { deploySettings, loadDeployment, proposeDeployment, runDeployment, type DeploymentRow, type Proposer, type RunContext } from './deploy.service.ts';
+
+export const ROLLOUT_STATUSES = ['scheduled', 'running', 'done', 'stopped', 'failed'] as const;
+export type RolloutStatus = (typeof ROLLOUT_STATUSES)[number];
+
+export interface RolloutInput {
+  session_ids?: number[];
+  router_ids?: number[];
+  scheduled?: boolean;
+  at?: string;
+  canary?: boolean;
+  dry_run?: boolean;
+  force?: boolean;
+  confirm_timeout?: number;
+}
+
+const bool = (v: unknown) => v === true || v === 1 || v === '1';
+
+/** The routers a rollout deploys to, in order: the given routers, then those of the sessions (each once). */
+async function rolloutRouters(db: Executor, input: RolloutInput): Promise<number[]> {
+  const order: number[] = [];
+  const push = (id: number) => {
+    if (!order.includes(id)) order.push(id);
+  };
+  const routerIds = [...new Set(input.router_ids ?? [])];
+  if (routerIds.length) {
+    const found = new Set((await db.selectFrom('routers').select('id').where('id', 'in', routerIds).execute()).map((r) => Number(r.id)));
+    const missing = routerIds.filter((id) => !found.has(id));
+    if (missing.length) throw new ValidationError('router_ids', `no router with id ${missing.join(', ')}`);
+    routerIds.forEach(push);
+  }
+  const sessionIds = [...new Set(input.session_ids ?? [])];
+  if (sessionIds.length) {
+    const rows = await db.selectFrom('peering_sessions as s').innerJoin('bgp_peers as b', 'b.id', 's.bgp_peer_id').select(['s.id', 'b.router_id']).where('s.id', 'in', sessionIds).execute();
+    const byId = new Map(rows.map((r) => [Number(r.id), Number(r.router_id)]));
+    const missing = sessionIds.filter((id) => !byId.has(id));
+    if (missing.length) throw new ValidationError('session_ids', `no peering session with id ${missing.join(', ')}`);
+    for (const id of sessionIds) push(byId.get(id)!);
+  }
+  if (!order.length) throw new ValidationError('session_ids', 'give session_ids or router_ids (at least one)');
+  return order;
+}
+
+/** Creates a rollout: checks every router can be deployed to, creates its deployments and queues the job. */
+export async function createRollout(db: Db, input: RolloutInput, who: Proposer, secrets?: SecretBox): Promise<{ rollout: RolloutView; jobId: number }> {
+  if (deploySettings().review && !input.dry_run) throw new ConflictError('rollouts are not available while PEERDESK_DEPLOY_REVIEW=1: each deployment needs its own approval (deploy the routers one by one, or use dry_run)', [], 'review_required');
+  let runAt = new Date();
+  if (input.at !== undefined) {
+    runAt = new Date(input.at);
+    if (Number.isNaN(runAt.getTime())) throw new ValidationError('at', 'not a date and time (ISO 8601)');
+  } else if (input.scheduled) runAt = new Date(Date.now() + 3600_000);
+  const routerIds = await rolloutRouters(db, input);
+  const routers = await loadRouters(db, routerIds);
+  for (const r of routers) {
+    const why = unreachableReason(r, await lookupDriver(r.driver), 'config');
+    if (why) throw new ValidationError('router_ids', `cannot deploy to ${r.name}: ${why}`);
+  }
+  const canary = input.canary ?? true;
+  const t = now();
+  const id = await db.transaction().execute(async (tx) => {
+    const row = await tx
+      .insertInto('rollouts')
+      .values({ status: 'scheduled', canary, dry_run: !!input.dry_run, force: !!input.force, session_ids: JSON.stringify(input.session_ids ?? []), run_at: runAt.toISOString(), created_by: who.userId, created_by_name: who.username, created_at: t, updated_at: t })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const rid = Number(row.id);
+    for (const [i, routerId] of routerIds.entries()) {
+      await proposeDeployment(db, routerId, { dry_run: !!input.dry_run, force: input.force, confirm_timeout: input.confirm_timeout, rollout_id: rid, rollout_order: i + 1 }, who, { enqueue: false, executor: tx, secrets });
+    }
+    const jobId = await enqueueJob(tx, 'deploy.rollout', { rollout_id: rid }, { userId: who.userId, runAfter: runAt });
+    await tx.updateTable('rollouts').set({ job_id: jobId }).where('id', '=', rid).execute();
+    return rid;
+  });
+  const rollout = await loadRollout(db, id);
+  return { rollout, jobId: rollout.job_id! };
+}
+
+/** A rollout with each router's deployment, in order. */
+export interface RolloutView {
+  id: number;
+  status: RolloutStatus;
+  canary: boolean;
+  dry_run: boolean;
+  force: boolean;
+  session_ids: number[];
+  run_at: string;
+  reason: string | null;
+  job_id: number | null;
+  created_by: string | null;
+  created_at: string;
+  finished_at: string | null;
+  routers: { order: number; canary: boolean; router: { id: number; name: string }; deployment_id: number; status: string; reason: string | null; failed_check: string | null; has_changes: boolean | null; committed: boolean }[];
+}
+
+/** Loads a rollout and its deployments. */
+export async function loadRollout(db: Executor, id: number): Promise<RolloutView> {
+  const r = await db.selectFrom('rollouts').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!r) throw new NotFoundError('rollout', id);
+  const ds = await db
+    .selectFrom('deployments as d')
+    .innerJoin('routers as r', 'r.id', 'd.router_id')
+    .select(['d.id', 'd.router_id', 'r.name as router_name', 'd.rollout_order', 'd.status', 'd.reason', 'd.failed_check', 'd.committed', 'd.diff'])
+    .where('d.rollout_id', '=', id)
+    .orderBy('d.rollout_order')
+    .execute();
+  const canary = bool(r.canary) && ds.length > 1;
+  return {
+    id: Number(r.id),
+    status: r.status,
+    canary: bool(r.canary),
+    dry_run: bool(r.dry_run),
+    force: bool(r.force),
+    session_ids: JSON.parse(String(r.session_ids ?? '[]')),
+    run_at: String(r.run_at),
+    reason: r.reason ?? null,
+    job_id: r.job_id === null || r.job_id === undefined ? null : Number(r.job_id),
+    created_by: r.created_by_name ?? null,
+    created_at: String(r.created_at),
+    finished_at: r.finished_at ?? null,
+    routers: ds.map((d: any, i: number) => ({
+      order: Number(d.rollout_order),
+      canary: canary && i === 0,
+      router: { id: Number(d.router_id), name: String(d.router_name) },
+      deployment_id: Number(d.id),
+      status: String(d.status),
+      reason: d.reason ?? null,
+      failed_check: d.failed_check ?? null,
+      has_changes: typeof d.diff === 'string' ? d.diff.length > 0 : null,
+      committed: bool(d.committed),
+    })),
+  };
+}
+
+async function finishRollout(db: Db, id: number, status: RolloutStatus, reason: string | null): Promise<void> {
+  const t = now();
+  await db.updateTable('rollouts').set({ status, reason, updated_at: t, finished_at: t }).where('id', '=', id).execute();
+}
+
+/** The `deploy.rollout` job: the canary, then the rest, stopping at the first deployment not `done`. */
+export async function runRollout(ctx: RunContext & { jobId: number }, rolloutId: number): Promise<{ status: RolloutStatus; reason: string | null }> {
+  const { db } = ctx;
+  const r = await db.selectFrom('rollouts').selectAll().where('id', '=', rolloutId).executeTakeFirst();
+  if (!r) throw new Error(`rollout ${rolloutId} is gone`);
+  if (r.status !== 'scheduled') return { status: r.status, reason: r.reason ?? null };
+  await db.updateTable('rollouts').set({ status: 'running', updated_at: now() }).where('id', '=', rolloutId).execute();
+  const ds = await db.selectFrom('deployments').select(['id', 'router_id']).where('rollout_id', '=', rolloutId).orderBy('rollout_order').execute();
+  const ids = ds.map((d) => Number(d.id));
+  let stoppedBy: { id: number; d: DeploymentRow } | null = null;
+  const runOne = async (id: number) => {
+    await db.updateTable('deployments').set({ job_id: ctx.jobId }).where('id', '=', id).execute();
+    await ctx.log(`deployment #${id}: started`);
+    const out = await runDeployment(ctx, id);
+    await ctx.log(`deployment #${id}: ${out.status}${out.reason ? ` (${out.reason})` : ''}`, out.status === 'done' ? 'info' : 'error');
+    if (out.status !== 'done' && !stoppedBy) stoppedBy = { id, d: await loadDeployment(db, id) };
+  };
+  const canary = bool(r.canary) && ids.length > 1;
+  try {
+    if (canary) {
+      await ctx.log(`canary: deployment #${ids[0]} first`);
+      await runOne(ids[0]!);
+    }
+    const rest = canary ? ids.slice(1) : ids;
+    await mapBounded(rest, pollConcurrency(), async (id) => {
+      if (stoppedBy || ctx.signal.aborted) return;
+      await runOne(id);
+    });
+  } catch (e) {
+    await finishRollout(db, rolloutId, 'failed', `error: ${e instanceof Error ? e.message : String(e)}`);
+    throw e;
+  } finally {
+    // Deployments never started: closed with the reason, so the rollout page shows where it stopped.
+    const stop = stoppedBy as { id: number; d: DeploymentRow } | null;
+    const why = stop ? `not run: the rollout stopped after deployment #${stop.id} on ${stop.d.router_name} ended ${stop.d.status}` : 'not run: the rollout was cancelled';
+    const t = now();
+    await db.updateTable('deployments').set({ status: 'failed', failed_check: 'rollout_stopped', reason: why, updated_at: t, finished_at: t }).where('rollout_id', '=', rolloutId).where('status', '=', 'planned').execute();
+  }
+  const stop = stoppedBy as { id: number; d: DeploymentRow } | null;
+  if (stop) {
+    const reason = `stopped: deployment #${stop.id} on ${stop.d.router_name} ended ${stop.d.status}${stop.d.failed_check ? ` (${stop.d.failed_check})` : ''}`;
+    await finishRollout(db, rolloutId, 'stopped', reason);
+    return { status: 'stopped', reason };
+  }
+  if (ctx.signal.aborted) {
+    await finishRollout(db, rolloutId, 'stopped', 'cancelled');
+    return { status: 'stopped', reason: 'cancelled' };
+  }
+  await finishRollout(db, rolloutId, 'done', null);
+  return { status: 'done', reason: null };
+}
