@@ -1,6 +1,6 @@
-// The reference network the NETCONF vendor fixtures describe (src/drivers/{junos,iosxr}/fixtures), as a
-// parser must report it at 2026-01-01T12:00:00Z. A vendor's test names only what its platform reports
-// differently (an address the platform omits, its own words for the last error).
+// The reference network the vendor fixtures describe (src/drivers/{junos,iosxr,eos}/fixtures), as a parser
+// must report it at 2026-01-01T12:00:00Z. A vendor's test names only what its platform reports differently
+// (an address the platform omits, its own clock or words for the last error).
 import type { PeerState } from '../../src/drivers/driver.types.ts';
 
 const REFERENCE = {

@@ -52,6 +52,23 @@ export function useDeployLab(shared: ReturnType<typeof sharedLab>, env: (lab: Da
   };
 }
 
+/** POSTs a deployment action (deploy, rollback, …) at `path`, runs the job with a worker until it ends and returns the deployment. */
+export async function runDeployJob(t: TestApp, path: string, body: Record<string, unknown>): Promise<any> {
+  const r = await t.api('POST', path, body);
+  expect(r.status, JSON.stringify(r.body)).toBe(202);
+  const w = startWorker({ db: t.tdb.db, logger: pino({ level: 'silent' }), pollMs: 20, secrets: new SecretBox('k'.repeat(40)) });
+  try {
+    for (let i = 0; i < 2400; i++) {
+      const j = (await t.api('GET', `/api/jobs/${r.body.job_id}/`)).body;
+      if (['succeeded', 'failed', 'cancelled'].includes(j.status)) return (await t.api('GET', `/api/deployments/${r.body.deployment.id}/`)).body;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    throw new Error('deploy job did not finish');
+  } finally {
+    await w.stop();
+  }
+}
+
 /** The lab router a deploy test registers: its platform, template and addresses. */
 export interface DeployRouterSpec {
   platform: { name: string; driver: string };
@@ -109,22 +126,7 @@ export function useDeployApp(engine: Engine, spec: () => DeployRouterSpec): Depl
     get templateId() {
       return templateId;
     },
-    async deploy(body) {
-      const t0 = app();
-      const r = await t0.api('POST', `/api/routers/${routerId}/deploy/`, body);
-      expect(r.status, JSON.stringify(r.body)).toBe(202);
-      const w = startWorker({ db: t0.tdb.db, logger: pino({ level: 'silent' }), pollMs: 20, secrets: new SecretBox('k'.repeat(40)) });
-      try {
-        for (let i = 0; i < 2400; i++) {
-          const j = (await t0.api('GET', `/api/jobs/${r.body.job_id}/`)).body;
-          if (['succeeded', 'failed', 'cancelled'].includes(j.status)) return (await t0.api('GET', `/api/deployments/${r.body.deployment.id}/`)).body;
-          await new Promise((res) => setTimeout(res, 50));
-        }
-        throw new Error('deploy job did not finish');
-      } finally {
-        await w.stop();
-      }
-    },
+    deploy: (body) => runDeployJob(app(), `/api/routers/${routerId}/deploy/`, body),
     async setTemplate(body) {
       expect((await app().api('PATCH', `/api/templates/${templateId}/`, { body })).status).toBe(200);
     },
