@@ -33,6 +33,11 @@ describe('parseBirdProtocols', () => {
     expect(gobgp).toMatchObject({ peer_ip: '127.0.9.3', state: 'admin-down', admin_down: true, last_error: 'Administrative shutdown: "bird maint msg"' });
   });
 
+  it('reports a passive protocol waiting for its peer as active, not unknown', () => {
+    const passive = text('protocols-down.txt').replace(/BGP state:(\s+)Active/, 'BGP state:$1Passive');
+    expect(parseBirdProtocols(parseBirdLines(passive), now)[0]).toMatchObject({ peer_ip: '127.0.9.1', state: 'active' });
+  });
+
   it('reads birdc output without codes too (the text birdc prints)', () => {
     const plain = text('protocols-established.txt').split('\n').slice(1).map((l) => l.replace(/^\d{4}-/, ''));
     expect(parseBirdProtocols(plain, now).map((p) => [p.peer_ip, p.state, p.prefixes_received])).toEqual([

@@ -3,7 +3,8 @@ import { parseIp } from '../../platform/ip.ts';
 import type { BgpState, FamilyCounts, PeerState } from '../driver.types.ts';
 import type { BirdLine } from '../transports/bird-socket.ts';
 
-const STATES: Record<string, BgpState> = { idle: 'idle', connect: 'connect', active: 'active', opensent: 'opensent', openconfirm: 'openconfirm', established: 'established', close: 'idle', down: 'idle' };
+// BIRD says Passive while it waits for a passive-mode peer to connect: to a user that is Active.
+const STATES: Record<string, BgpState> = { idle: 'idle', connect: 'connect', active: 'active', passive: 'active', opensent: 'opensent', openconfirm: 'openconfirm', established: 'established', close: 'idle', down: 'idle' };
 
 // BIRD's channel names → Peerdesk afi_safi names.
 const FAMILIES: Record<string, string> = { ipv4: 'ipv4-unicast', ipv6: 'ipv6-unicast', 'ipv4-mc': 'ipv4-multicast', 'ipv6-mc': 'ipv6-multicast', 'vpn4-mpls': 'ipv4-vpn', 'vpn6-mpls': 'ipv6-vpn', flow4: 'ipv4-flowspec', flow6: 'ipv6-flowspec', 'ipv4-mpls': 'ipv4-labeled-unicast', 'ipv6-mpls': 'ipv6-labeled-unicast' };
