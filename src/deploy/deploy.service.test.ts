@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PeerState } from '../drivers/driver.types.ts';
-import { guardViolation, ipsIn, prefixListSizes, redactSecrets, touchedIps } from './deploy.service.ts';
+import { guardViolation, ipsIn, prefixListSizes, redactSecrets, removalLines, touchedIps, withCommands } from './deploy.service.ts';
 
 const peer = (peer_ip: string): PeerState => ({ vrf: null, peer_ip, remote_asn: 65000, local_asn: 64500, local_ip: null, description: null, state: 'established', admin_down: false, since: null, prefixes_received: 0, prefixes_accepted: 0, prefixes_advertised: 0, families: [], last_error: null });
 const limits = { maxSessionRemovals: 1, maxPrefixShrinkPct: 50 };
@@ -29,5 +29,20 @@ describe('deploy guards and helpers', () => {
     expect(guardViolation([], running, cand, '', 'merge', limits)).toEqual({ check: 'prefix_list_shrink', reason: 'prefix list A shrinks from 3 to 1 entries (67%); at most 50% without force' });
     expect(guardViolation([], running, `${cand}ip prefix-list A seq 10 permit 11.0.0.0/8\n`, '', 'merge', limits)).toBeNull();
     expect(guardViolation([], running, `${cand}ip prefix-list A seq 10 permit 11.0.0.0/8\n`, '', 'replace', limits)).toEqual({ check: 'prefix_list_shrink', reason: 'prefix list B shrinks from 1 to 0 entries (100%); at most 50% without force' });
+  });
+
+  it('merge-mode removal statements: EOS / IOS-XR `no neighbor`, Junos `delete:` in the group that holds it', () => {
+    const junos = 'protocols {\n    bgp {\n        group IX {\n            neighbor 192.0.2.6 {\n                peer-as 64502;\n            }\n        }\n        group T {\n            neighbor 2001:db8::1;\n        }\n    }\n}\n';
+    expect(removalLines('junos', junos, '192.0.2.6', 64500)).toBe('protocols {\n    bgp {\n        group IX {\n            delete: neighbor 192.0.2.6;\n        }\n    }\n}\n');
+    expect(removalLines('junos', junos, '2001:DB8::1', 64500)).toBe('protocols {\n    bgp {\n        group T {\n            delete: neighbor 2001:db8::1;\n        }\n    }\n}\n');
+    expect(removalLines('junos', junos, '192.0.2.9', 64500)).toBe('');
+    expect(removalLines('eos', 'router bgp 64500\n   neighbor 198.51.100.9 remote-as 64509\n', '198.51.100.9', 64500)).toBe('router bgp 64500\n   no neighbor 198.51.100.9\n');
+    expect(removalLines('iosxr', 'router bgp 64500\n', '198.51.100.9', 64500)).toBe('');
+    expect(removalLines('sros', '', '198.51.100.9', 64500)).toBeNull();
+  });
+
+  it('one-time commands go before and after the candidate, one line each', () => {
+    expect(withCommands('a\nb', ['x'], ['y', 'z'])).toBe('x\na\nb\ny\nz\n');
+    expect(withCommands('a\n')).toBe('a\n');
   });
 });

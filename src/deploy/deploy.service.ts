@@ -361,6 +361,8 @@ export async function healthGate(session: DriverSession, before: PeerState[], ca
 export async function runDeployment(ctx: RunContext, deploymentId: number): Promise<{ status: DeploymentStatus; reason: string | null }> {
   const { db } = ctx;
   const d = await loadDeployment(db, deploymentId);
+  // One-time credentials are taken first, so they are forgotten whatever happens next.
+  const oneTime = bool(d.one_time_credentials) ? (ctx.jobId === undefined ? null : takeCredentials(ctx.jobId)) : null;
   if (FINAL.includes(d.status) || d.status === 'applying' || d.status === 'confirming') return { status: d.status, reason: d.reason ?? null };
   if (bool(d.needs_approval) && d.status !== 'approved') throw new Error(`deployment ${deploymentId} waits for approval`);
   const log = async (m: string, level: 'info' | 'warn' | 'error' = 'info') => {
@@ -388,8 +390,6 @@ export async function runDeployment(ctx: RunContext, deploymentId: number): Prom
     await log(`${status}${reason ? `: ${reason}` : ''}`, status === 'done' ? 'info' : 'error');
     return { status, reason };
   };
-  // Taken first, so they are forgotten whatever happens next.
-  const oneTime = bool(d.one_time_credentials) ? (ctx.jobId === undefined ? null : takeCredentials(ctx.jobId)) : null;
   try {
     if (bool(d.one_time_credentials) && !oneTime) throw new DeployFailure('credentials', 'one-time credentials need the in-process worker: this job ran in a worker process that does not hold them (they are never stored); nothing was changed, propose the deployment again');
     await acquireLock(db, routerId, deploymentId);

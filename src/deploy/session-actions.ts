@@ -4,6 +4,7 @@
 import type { Db } from '../platform/db.ts';
 import type { SecretBox } from '../platform/crypto.ts';
 import { loadRow } from '../platform/crud.ts';
+import { ValidationError } from '../platform/errors.ts';
 import { peeringSessions } from '../sessions/peering-sessions.resource.ts';
 import { proposeDeployment, type DeploymentInput, type DeploymentRow, type Proposer } from './deploy.service.ts';
 
@@ -13,6 +14,7 @@ export type SessionActionInput = Omit<DeploymentInput, 'dry_run' | 'action' | 's
 /** Proposes a configure or deconfigure deployment for a session's router. */
 export async function proposeSessionAction(db: Db, sessionId: number, action: 'configure' | 'deconfigure', input: SessionActionInput, who: Proposer, secrets?: SecretBox): Promise<{ deployment: DeploymentRow; jobId: number | null }> {
   const row = await loadRow(peeringSessions, db, sessionId); // 404 when missing
-  const peer = await db.selectFrom('bgp_peers').select('router_id').where('id', '=', Number(row.bgp_peer_id)).executeTakeFirstOrThrow();
+  const peer = await db.selectFrom('bgp_peers').select('router_id').where('id', '=', Number(row.bgp_peer_id)).executeTakeFirst();
+  if (!peer || peer.router_id === null || peer.router_id === undefined) throw new ValidationError('router', `session ${peeringSessions.repr(row)} is on no router: nothing to deploy`);
   return proposeDeployment(db, Number(peer.router_id), { ...input, dry_run: input.dry_run ?? false, action, session_id: sessionId, session_repr: peeringSessions.repr(row) }, who, { secrets });
 }

@@ -74,6 +74,14 @@ export interface Resource {
   afterWrite?(id: number, input: Row, ctx: WriteContext, existing: Row | null): Promise<void>;
   /** Refuses or prepares a delete (e.g. 409 when protected). */
   beforeDelete?(row: Row, ctx: WriteContext): Promise<void>;
+  /**
+   * Extra query flags of this resource's DELETE and what they do instead of a plain delete: when
+   * `handle` returns a body, the answer is 202 with it (e.g. a session removed from its router first).
+   */
+  deleteVariant?: {
+    query: z.ZodObject;
+    handle(id: number, query: Record<string, unknown>, ctx: WriteContext): Promise<unknown | undefined>;
+  };
   repr(row: Row): string;
   /** Batch-loads related rows for a page of rows (one query per relation, never per row). */
   enrich?(db: Executor, rows: Row[]): Promise<void>;
@@ -473,10 +481,17 @@ export function registerResource(app: FastifyInstance, res: Resource): void {
     return sendOne(reply, req, row, false);
   });
 
-  const deleteQuery = z.object({ replace_with: z.coerce.number().int().min(1).max(INT32_MAX).optional().describe('when the object is still referenced: move the references to this object first (else 409 with the counts)') });
+  // Strict: an unknown flag is a 400, never silently ignored (a delete must do exactly what was asked).
+  const deleteQuery = z
+    .object({ replace_with: z.coerce.number().int().min(1).max(INT32_MAX).optional().describe('when the object is still referenced: move the references to this object first (else 409 with the counts)'), ...(res.deleteVariant?.query.shape ?? {}) })
+    .strict();
   r.delete(`${base}:id/`, { schema: { tags: [res.tag], summary: `Delete a ${res.objectType}`, params: idParams, querystring: deleteQuery }, preValidation: a.requireRole(writeRole) }, async (req, reply) => {
     const expected = ifMatch(req, req.params.id);
     const { replace_with } = req.query as z.infer<typeof deleteQuery>;
+    if (res.deleteVariant) {
+      const body = await res.deleteVariant.handle(req.params.id, req.query as Record<string, unknown>, ctxOf(req, a.db));
+      if (body !== undefined) return reply.code(202).send(body);
+    }
     await tx((db) => deleteOne(res, { ...ctxOf(req, db), replaceWith: replace_with ?? null }, req.params.id, expected));
     return reply.code(204).send();
   });

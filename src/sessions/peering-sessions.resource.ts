@@ -170,6 +170,23 @@ export const peeringSessions: Resource = {
   tag: 'peering',
   input: sessionInput,
   output: sessionOutput,
+  deleteVariant: {
+    query: z.object({
+      remove_from_router: z
+        .enum(['0', '1', 'true', 'false'])
+        .optional()
+        .describe('1: also remove from the router — a deployment without this session; the job deletes the session and its BGP peer only when it ends done (202 with the deployment)'),
+    }),
+    async handle(id, query, ctx) {
+      if (query.remove_from_router !== '1' && query.remove_from_router !== 'true') return undefined;
+      const p = ctx.principal;
+      if (!p) throw new ValidationError('remove_from_router', 'a logged-in user is needed to deploy');
+      const { proposeSessionAction } = await import('../deploy/session-actions.ts');
+      const { presentDeployment } = await import('../deploy/deploy.service.ts');
+      const out = await proposeSessionAction(ctx.db as Parameters<typeof proposeSessionAction>[0], id, 'deconfigure', {}, { userId: p.userId, username: p.username, role: p.role }, ctx.secrets);
+      return { deployment: presentDeployment(out.deployment, true), job_id: out.jobId };
+    },
+  },
   briefOutput: z.object({ id: z.number().int(), peer_ip: z.string(), peer_asn: z.number().int(), router: z.string() }),
   query: sessionQuery,
   async enrich(db, rows) {

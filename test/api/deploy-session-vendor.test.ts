@@ -197,6 +197,19 @@ describe.each(engines())('session actions and rollouts on %s', (engine) => {
     expect(d.session).toEqual({ id: s, name: 'AS64502 192.0.2.6' });
   }, 60_000);
 
+  it('DELETE ?remove_from_router=1 removes from the router first; an unknown delete flag is a 400', async () => {
+    const s = await session(ids.mx2, 64507, '192.0.2.7');
+    const bad = await t.api('DELETE', `/api/peering-sessions/${s}/?remove_from_routr=1`);
+    expect(bad.status).toBe(400);
+    expect((await t.api('GET', `/api/peering-sessions/${s}/`)).status).toBe(200);
+    const r = await t.api('DELETE', `/api/peering-sessions/${s}/?remove_from_router=1`);
+    expect(r.status, JSON.stringify(r.body)).toBe(202);
+    expect(r.body.deployment).toMatchObject({ action: 'deconfigure', session: { id: s } });
+    await waitJob(r.body.job_id);
+    expect((await t.api('GET', `/api/deployments/${r.body.deployment.id}/`)).body.status).toBe('done');
+    expect((await t.api('GET', `/api/peering-sessions/${s}/`)).status).toBe(404);
+  }, 60_000);
+
   it('rollout: a failed canary stops it (the others are not run); a good one runs all; scheduled waits an hour', async () => {
     const bad = (await t.api('POST', '/api/templates/', { name: 'junos-broken', body: 'policy-options { syntax-error }\n' })).body.id;
     await t.tdb.db.updateTable('routers').set({ config_template_id: bad }).where('id', '=', ids.mx2).execute();

@@ -85,6 +85,11 @@ describe.skipIf(skip)('session actions on FRR', () => {
 
     it('Configure adds the session on bgpd and it reaches Established; remove-from-router takes it off and deletes it', async () => {
       const ip = lab.nodes.gobgp.ip;
+      // A previous engine's run that stopped half-way may have left the neighbour on bgpd.
+      if ((await running()).includes(ip)) {
+        await lab.removeNeighbor('frr', ip);
+        await lab.waitSession('frr', 'gobgp', false);
+      }
       const before = await running();
       expect(before).not.toContain(ip);
       const w = await t.api('POST', '/api/peering-sessions/wizard/', { router: routerId, peer: { asn: lab.nodes.gobgp.asn, name: 'Lab GoBGP', ipv4: ip } });
@@ -110,9 +115,15 @@ describe.skipIf(skip)('session actions on FRR', () => {
       expect([cm.status, cm.edited], cm.log).toEqual(['done', true]);
       expect(await running()).toContain('ip prefix-list PD-ONE-TIME seq 5 permit 203.0.113.0/24');
 
-      // Remove from the router: off bgpd (BIRD stays up), then the session and its BGP peer are gone.
+      // Remove from the router. The one-time prefix list goes too (it is not in the template), which
+      // the prefix-list guard refuses: nothing changes and the session stays.
       const peer = (await t.api('GET', `/api/peering-sessions/${s}/`)).body.bgp_peer;
-      const rm = await act(`/api/peering-sessions/${s}/remove-from-router/`, {});
+      const refused = await act(`/api/peering-sessions/${s}/remove-from-router/`, {});
+      expect([refused.status, refused.failed_check, refused.reason]).toEqual(['failed', 'guard:prefix_list_shrink', 'refused: prefix list PD-ONE-TIME shrinks from 1 to 0 entries (100%); at most 50% without force; nothing applied']);
+      expect(await running()).toContain(`neighbor ${ip} remote-as`);
+      expect((await t.api('GET', `/api/peering-sessions/${s}/`)).status).toBe(200);
+      // Forced: off bgpd (BIRD stays up), then the session and its BGP peer are gone.
+      const rm = await act(`/api/peering-sessions/${s}/remove-from-router/`, { force: true });
       expect([rm.status, rm.action], rm.log).toEqual(['done', 'deconfigure']);
       expect(rm.diff).toContain(`- neighbor ${ip} remote-as ${lab.nodes.gobgp.asn}`);
       expect(await running()).not.toContain(`neighbor ${ip}`);

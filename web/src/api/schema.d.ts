@@ -1922,6 +1922,8 @@ export interface paths {
                 query?: {
                     /** @description when the object is still referenced: move the references to this object first (else 409 with the counts) */
                     replace_with?: number;
+                    /** @description 1: also remove from the router — a deployment without this session; the job deletes the session and its BGP peer only when it ends done (202 with the deployment) */
+                    remove_from_router?: "0" | "1" | "true" | "false";
                 };
                 header?: never;
                 path: {
@@ -11146,6 +11148,309 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/peering-sessions/{id}/configure/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Configure: deploy the session's router (one click, or with the Config Manager's fields)
+         * @description A deployment of the session's router through the router deploy pipeline (render → diff → guards → commit with confirmation → health gate → confirm or roll back); dry_run shows the diff. The Config Manager fields (candidate, commands_before / commands_after, one-time credentials) apply to this deployment only. One-time credentials are refused when the deployment would wait for approval, and the job fails ("one-time credentials need the in-process worker") when a worker process other than this server's runs it.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description default false: true shows the diff and applies nothing */
+                        dry_run?: boolean;
+                        force?: boolean;
+                        /** @description seconds; default PEERDESK_DEPLOY_CONFIRM_TIMEOUT_S (300) */
+                        confirm_timeout?: number;
+                        /** @description Config Manager: an edited candidate replacing the rendered one (the platform's full configuration text, with real secrets: `<redacted>` is refused) */
+                        candidate?: string;
+                        /** @description Config Manager: configuration lines put before the candidate, this time only (every platform: lines of the loaded text — FRR vtysh configuration lines, BIRD bird.conf lines, Junos / EOS / IOS-XR configuration lines) */
+                        commands_before?: string[];
+                        /** @description Config Manager: configuration lines put after the candidate, this time only */
+                        commands_after?: string[];
+                        /** @description Config Manager: credentials for this deployment only, over the stored ones (given fields replace them); held in the server process memory for the job, never stored or logged; needs the in-process worker */
+                        credentials?: {
+                            username?: string;
+                            password?: string;
+                            ssh_private_key?: string;
+                            ssh_passphrase?: string;
+                            port?: number;
+                            api_token?: string;
+                            ssh_host_key?: string;
+                            insecure_skip_host_key?: boolean;
+                            insecure_tls?: boolean;
+                            ca_pem?: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DeploymentStarted"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/peering-sessions/{id}/config-manager/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Config Manager: the same as configure (an edited candidate, one-time commands and credentials)
+         * @description A deployment of the session's router through the router deploy pipeline (render → diff → guards → commit with confirmation → health gate → confirm or roll back); dry_run shows the diff. The Config Manager fields (candidate, commands_before / commands_after, one-time credentials) apply to this deployment only. One-time credentials are refused when the deployment would wait for approval, and the job fails ("one-time credentials need the in-process worker") when a worker process other than this server's runs it.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description default false: true shows the diff and applies nothing */
+                        dry_run?: boolean;
+                        force?: boolean;
+                        /** @description seconds; default PEERDESK_DEPLOY_CONFIRM_TIMEOUT_S (300) */
+                        confirm_timeout?: number;
+                        /** @description Config Manager: an edited candidate replacing the rendered one (the platform's full configuration text, with real secrets: `<redacted>` is refused) */
+                        candidate?: string;
+                        /** @description Config Manager: configuration lines put before the candidate, this time only (every platform: lines of the loaded text — FRR vtysh configuration lines, BIRD bird.conf lines, Junos / EOS / IOS-XR configuration lines) */
+                        commands_before?: string[];
+                        /** @description Config Manager: configuration lines put after the candidate, this time only */
+                        commands_after?: string[];
+                        /** @description Config Manager: credentials for this deployment only, over the stored ones (given fields replace them); held in the server process memory for the job, never stored or logged; needs the in-process worker */
+                        credentials?: {
+                            username?: string;
+                            password?: string;
+                            ssh_private_key?: string;
+                            ssh_passphrase?: string;
+                            port?: number;
+                            api_token?: string;
+                            ssh_host_key?: string;
+                            insecure_skip_host_key?: boolean;
+                            insecure_tls?: boolean;
+                            ca_pem?: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DeploymentStarted"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/peering-sessions/{id}/remove-from-router/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Delete with "also remove from the router": deconfigure, then delete the session and its BGP peer
+         * @description A deployment whose candidate is rendered without the session; when it ends done (applied and confirmed, or nothing to change because the router did not have it) the job deletes the session and its BGP peer. If it fails or rolls back, the session stays. dry_run shows the diff and deletes nothing. (The generic DELETE /api/peering-sessions/{id}/ deletes without touching the router.)
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description default false: true shows the diff and applies nothing */
+                        dry_run?: boolean;
+                        force?: boolean;
+                        /** @description seconds; default PEERDESK_DEPLOY_CONFIRM_TIMEOUT_S (300) */
+                        confirm_timeout?: number;
+                        /** @description Config Manager: credentials for this deployment only, over the stored ones (given fields replace them); held in the server process memory for the job, never stored or logged; needs the in-process worker */
+                        credentials?: {
+                            username?: string;
+                            password?: string;
+                            ssh_private_key?: string;
+                            ssh_passphrase?: string;
+                            port?: number;
+                            api_token?: string;
+                            ssh_host_key?: string;
+                            insecure_skip_host_key?: boolean;
+                            insecure_tls?: boolean;
+                            ca_pem?: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DeploymentStarted"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/rollouts/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Roll out to several routers: the canary first, then the rest, stopping at the first deployment that does not end done
+         * @description One deployment per router (the router_ids, then the routers of session_ids, each once, in that order), run by one `deploy.rollout` job: now, at `at`, or in one hour when `scheduled` is true. Refused (409) with PEERDESK_DEPLOY_REVIEW=1 unless dry_run.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        session_ids?: number[];
+                        router_ids?: number[];
+                        /** @description true: at `at`, default now + 1 h */
+                        scheduled?: boolean;
+                        /**
+                         * Format: date-time
+                         * @description when to start (ISO 8601)
+                         */
+                        at?: string;
+                        /** @description default true: the first router alone, then the rest */
+                        canary?: boolean;
+                        dry_run?: boolean;
+                        force?: boolean;
+                        confirm_timeout?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            rollout: components["schemas"]["Rollout"];
+                            job_id: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/rollouts/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A rollout with each router's deployment and status */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Rollout"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/health": {
         parameters: {
             query?: never;
@@ -12295,6 +12600,21 @@ export interface components {
             git_commit: string | null;
             /** @description null until the diff is taken */
             has_changes: boolean | null;
+            /**
+             * @description deploy: a router deploy; configure: a session's Configure / Config Manager; deconfigure: rendered without the session, which is deleted when it succeeds
+             * @enum {string}
+             */
+            action: "deploy" | "configure" | "deconfigure";
+            /** @description the session a configure / deconfigure is for (it may since be deleted) */
+            session: {
+                id: number;
+                name: string | null;
+            } | null;
+            rollout_id: number | null;
+            /** @description the Config Manager replaced the rendered candidate or added one-time commands */
+            edited: boolean;
+            /** @description the deployment uses credentials given for it only (held in memory, never stored) */
+            one_time_credentials: boolean;
             created_at: string;
             started_at: string | null;
             finished_at: string | null;
@@ -12335,6 +12655,21 @@ export interface components {
             git_commit: string | null;
             /** @description null until the diff is taken */
             has_changes: boolean | null;
+            /**
+             * @description deploy: a router deploy; configure: a session's Configure / Config Manager; deconfigure: rendered without the session, which is deleted when it succeeds
+             * @enum {string}
+             */
+            action: "deploy" | "configure" | "deconfigure";
+            /** @description the session a configure / deconfigure is for (it may since be deleted) */
+            session: {
+                id: number;
+                name: string | null;
+            } | null;
+            rollout_id: number | null;
+            /** @description the Config Manager replaced the rendered candidate or added one-time commands */
+            edited: boolean;
+            /** @description the deployment uses credentials given for it only (held in memory, never stored) */
+            one_time_credentials: boolean;
             created_at: string;
             started_at: string | null;
             finished_at: string | null;
@@ -12349,6 +12684,37 @@ export interface components {
             deployment: components["schemas"]["DeploymentDetailInput"];
             /** @description null while the deployment waits for approval */
             job_id: number | null;
+        };
+        RolloutInput: {
+            id: number;
+            /** @enum {string} */
+            status: "scheduled" | "running" | "done" | "stopped" | "failed";
+            canary: boolean;
+            dry_run: boolean;
+            force: boolean;
+            session_ids: number[];
+            run_at: string;
+            reason: string | null;
+            job_id: number | null;
+            created_by: string | null;
+            created_at: string;
+            finished_at: string | null;
+            routers: {
+                order: number;
+                canary: boolean;
+                router: {
+                    id: number;
+                    name: string;
+                };
+                deployment_id: number;
+                /** @enum {string} */
+                status: "planned" | "approved" | "applying" | "confirming" | "done" | "rolled_back" | "failed" | "rejected";
+                reason: string | null;
+                /** @description rollout_stopped: not run because an earlier deployment did not end done */
+                failed_check: string | null;
+                has_changes: boolean | null;
+                committed: boolean;
+            }[];
         };
         Relationship: {
             slug: string;
@@ -13383,6 +13749,21 @@ export interface components {
             git_commit: string | null;
             /** @description null until the diff is taken */
             has_changes: boolean | null;
+            /**
+             * @description deploy: a router deploy; configure: a session's Configure / Config Manager; deconfigure: rendered without the session, which is deleted when it succeeds
+             * @enum {string}
+             */
+            action: "deploy" | "configure" | "deconfigure";
+            /** @description the session a configure / deconfigure is for (it may since be deleted) */
+            session: {
+                id: number;
+                name: string | null;
+            } | null;
+            rollout_id: number | null;
+            /** @description the Config Manager replaced the rendered candidate or added one-time commands */
+            edited: boolean;
+            /** @description the deployment uses credentials given for it only (held in memory, never stored) */
+            one_time_credentials: boolean;
             created_at: string;
             started_at: string | null;
             finished_at: string | null;
@@ -13423,6 +13804,21 @@ export interface components {
             git_commit: string | null;
             /** @description null until the diff is taken */
             has_changes: boolean | null;
+            /**
+             * @description deploy: a router deploy; configure: a session's Configure / Config Manager; deconfigure: rendered without the session, which is deleted when it succeeds
+             * @enum {string}
+             */
+            action: "deploy" | "configure" | "deconfigure";
+            /** @description the session a configure / deconfigure is for (it may since be deleted) */
+            session: {
+                id: number;
+                name: string | null;
+            } | null;
+            rollout_id: number | null;
+            /** @description the Config Manager replaced the rendered candidate or added one-time commands */
+            edited: boolean;
+            /** @description the deployment uses credentials given for it only (held in memory, never stored) */
+            one_time_credentials: boolean;
             created_at: string;
             started_at: string | null;
             finished_at: string | null;
@@ -13437,6 +13833,37 @@ export interface components {
             deployment: components["schemas"]["DeploymentDetail"];
             /** @description null while the deployment waits for approval */
             job_id: number | null;
+        };
+        Rollout: {
+            id: number;
+            /** @enum {string} */
+            status: "scheduled" | "running" | "done" | "stopped" | "failed";
+            canary: boolean;
+            dry_run: boolean;
+            force: boolean;
+            session_ids: number[];
+            run_at: string;
+            reason: string | null;
+            job_id: number | null;
+            created_by: string | null;
+            created_at: string;
+            finished_at: string | null;
+            routers: {
+                order: number;
+                canary: boolean;
+                router: {
+                    id: number;
+                    name: string;
+                };
+                deployment_id: number;
+                /** @enum {string} */
+                status: "planned" | "approved" | "applying" | "confirming" | "done" | "rolled_back" | "failed" | "rejected";
+                reason: string | null;
+                /** @description rollout_stopped: not run because an earlier deployment did not end done */
+                failed_check: string | null;
+                has_changes: boolean | null;
+                committed: boolean;
+            }[];
         };
     };
     responses: never;
