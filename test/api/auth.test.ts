@@ -5,7 +5,7 @@ import { startTestApp, type TestApp } from '../support/app.ts';
 
 const PUBLIC = new Set(['GET /api/health', 'POST /api/auth/login']);
 // Writes that need admin rather than operator.
-const ADMIN_ONLY = [/^\/api\/platforms\//, /^\/api\/users\//, /^\/api\/schedules\//, /^\/api\/templates\/(?!preview\/)/, /^\/api\/email-templates\//];
+const ADMIN_ONLY = [/^\/api\/platforms\//, /^\/api\/users\//, /^\/api\/schedules\//, /^\/api\/templates\/(?!preview\/)/, /^\/api\/email-templates\//, /^\/api\/deployments\/[^/]+\/(approve|reject)\//];
 // POSTs that only read (rendering): open to viewers.
 const READ_POSTS = new Set(['/api/render-config/', '/api/plugins/bgp/render-config/', '/api/templates/preview/', '/api/irr/expand/', '/api/irr/validate/']);
 
