@@ -255,7 +255,7 @@ describe.skipIf(skip)('capability UIs (PeeringDB, IRR, templates)', () => {
     await shot('cap-12-template-versions');
   }, 60_000);
 
-  it('Config Manager renders the session config (Configure stays unavailable without drivers)', async () => {
+  it('Config Manager renders the session config (Configure is available: drivers are on)', async () => {
     await go(`/peering-sessions/${wizardSessionId}`);
     await page.getByTestId('config-manager-button').click();
     await page.getByTestId('render-output').waitFor().catch(async (e) => {
@@ -267,7 +267,8 @@ describe.skipIf(skip)('capability UIs (PeeringDB, IRR, templates)', () => {
     await page.getByTestId('render-copy').click();
     await shot('cap-13-config-manager');
     await go(`/peering-sessions/${wizardSessionId}`);
-    expect(await page.getByTestId('configure-button').isDisabled()).toBe(true);
+    await page.getByTestId('configure-button').waitFor();
+    expect(await page.getByTestId('configure-button').isEnabled()).toBe(true);
 
     // The Render page: router + stored template → config.
     await go('/config/render');

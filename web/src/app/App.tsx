@@ -20,7 +20,6 @@ const ChangesPage = lazy(() => system().then((m) => ({ default: m.ChangesPage })
 const UsersPage = lazy(() => system().then((m) => ({ default: m.UsersPage })));
 const TokensPage = lazy(() => system().then((m) => ({ default: m.TokensPage })));
 const CandidatesPage = lazy(() => system().then((m) => ({ default: m.CandidatesPage })));
-const Placeholder = lazy(() => system().then((m) => ({ default: m.Placeholder })));
 const templates = () => import('../pages/TemplatePages');
 const TemplatesListPage = lazy(() => templates().then((m) => ({ default: m.TemplatesListPage })));
 const TemplateEditorPage = lazy(() => templates().then((m) => ({ default: m.TemplateEditorPage })));
@@ -30,6 +29,9 @@ const IrrLookupPage = lazy(() => irr().then((m) => ({ default: m.IrrLookupPage }
 const HeldVersionsPage = lazy(() => irr().then((m) => ({ default: m.HeldVersionsPage })));
 const PeeringDbPage = lazy(() => import('../pages/PeeringDbPages').then((m) => ({ default: m.PeeringDbPage })));
 const RouterPage = lazy(() => import('../pages/RouterPage'));
+const deploy = () => import('../pages/DeployPages');
+const DeploymentsPage = lazy(() => deploy().then((m) => ({ default: m.DeploymentsPage })));
+const DeploymentPage = lazy(() => deploy().then((m) => ({ default: m.DeploymentPage })));
 // The mail pages are one chunk; its route table is read once the chunk has loaded.
 const EmailRoutes = lazy(() => import('../pages/EmailPages').then((m) => ({ default: ({ path }: { path: string }) => m.emailRoute(path) ?? <NotFound path={path} /> })));
 const EMAIL_PATH = /^\/(email\/|email-templates(\/|$)|outbox(\/|$)|requests(\/|$)|contacts$)/;
@@ -284,7 +286,8 @@ function Routes({ path }: { path: string }): ReactNode {
   if (path === '/irr/lookup' || path === '/irr') return <IrrLookupPage />;
   if (path === '/irr/held') return <HeldVersionsPage />;
   if (path === '/peeringdb') return <PeeringDbPage />;
-  if (path === '/deployments') return <Placeholder title="Deployments" cap="drivers" />;
+  if (path === '/deployments') return <DeploymentsPage />;
+  if ((m = match('/deployments/:id', path)) && /^\d+$/.test(m.id ?? '')) return <DeploymentPage key={m.id} id={Number(m.id)} />;
   if (EMAIL_PATH.test(path)) return <EmailRoutes path={path} />;
   if ((m = match('/routers/:id', path)) && /^\d+$/.test(m.id ?? '')) {
     const id = m.id!;

@@ -1,5 +1,5 @@
 // The session page: every field, live state, history charts and the session actions.
-import { lazy, Suspense } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { Alert, Button, Group, Paper, Stack, Text, Title, Tooltip } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
@@ -12,6 +12,7 @@ import { Link, navigate, useLocation } from '../app/router';
 import { useCapabilities, useMe, roleAtLeast } from '../app/session';
 import { ObjLink } from '../resources/configs';
 import { ErrorBox, FieldGrid, PageHeader } from './ResourcePages';
+import { ConfigureDialog, removeFromRouter } from './DeployPages';
 import { ADMIN_TOOLTIP, PrefixUsage, adminDownDialog, deleteSessions, deleteSessionsDialog, setAdmin, showAdminResult } from './SessionsList';
 
 /** Opens the compose page for this session (the mail pages load on first use). */
@@ -26,6 +27,7 @@ export function SessionPage({ id }: { id: number }) {
   const me = useMe().data;
   const canWrite = roleAtLeast(me?.role, 'operator') && me?.can_write !== false;
   const [dialog, ask] = useConfirm();
+  const [configuring, setConfiguring] = useState(false);
   // Live state: re-read every 10 s while the page is open.
   const q = useQuery({ queryKey: ['one', 'peering-sessions', id], queryFn: () => getResource('peering-sessions', id), refetchInterval: 10_000 });
   const history = useQuery({
@@ -76,12 +78,30 @@ export function SessionPage({ id }: { id: number }) {
     }
   };
 
+  // Delete that also takes the peer off the router: a deployment without it, which deletes the session once done.
+  const removeFromRouterAndDelete = async () => {
+    const r = await ask({
+      title: 'Remove from the router and delete?',
+      message: `Deploys ${s?.router.name} without AS${s?.peer_asn.asn} ${s?.peer_ip}. The session and its BGP peer are deleted only when that deployment ends done; if it fails or rolls back, the session stays.`,
+      confirmLabel: 'Remove and delete',
+    });
+    if (!r.ok) return;
+    try {
+      const out = await removeFromRouter(id);
+      notifications.show({ message: `Removing from ${s?.router.name}: deployment #${out.deployment.id}`, color: 'blue' });
+      navigate(`/deployments/${out.deployment.id}`);
+    } catch (e) {
+      notifications.show({ title: 'Remove from router failed', message: (e as Error).message, color: 'red' });
+    }
+  };
+
   if (q.error) return <ErrorBox error={q.error} />;
   if (!s) return <Text size="sm">Loading…</Text>;
   const configureOk = caps.templates && caps.drivers;
   return (
     <Stack gap="sm">
       {dialog}
+      <ConfigureDialog sessionId={id} opened={configuring} onClose={() => setConfiguring(false)} />
       <PageHeader
         title={
           <Group gap={8}>
@@ -127,7 +147,7 @@ export function SessionPage({ id }: { id: number }) {
               </Button>
             )}
             {/* Configure pushes to the router (needs drivers); Config Manager only renders the commands. */}
-            <CapButton ok={configureOk} cap={caps.templates ? 'drivers' : 'templates'} variant="default" onClick={() => navigate(`/deployments?sessions=${id}`)} data-testid="configure-button">
+            <CapButton ok={configureOk} cap={caps.templates ? 'drivers' : 'templates'} variant="default" onClick={() => setConfiguring(true)} data-testid="configure-button">
               Configure
             </CapButton>
             <CapButton ok={caps.templates} cap="templates" variant="default" onClick={() => navigate(`/config/manager?sessions=${id}`)} data-testid="config-manager-button">
@@ -157,6 +177,11 @@ export function SessionPage({ id }: { id: number }) {
                 <Button color="red" variant="light" onClick={del} data-testid="delete-button">
                   Delete
                 </Button>
+                {caps.drivers && (
+                  <Button color="red" variant="subtle" onClick={removeFromRouterAndDelete} data-testid="remove-from-router-button">
+                    Delete from router
+                  </Button>
+                )}
               </>
             )}
           </>

@@ -1,0 +1,354 @@
+// Deployment pages: the list (router, action, status, who, when; filtered by status), one deployment
+// (diff, log, why it ended, Approve / Reject for admins) and the session's Configure dialog (dry run →
+// diff → Apply → result) and the start of a delete that also removes the session from its router.
+import { useEffect, useState } from 'react';
+import { Alert, Badge, Button, Group, Modal, Paper, Select, Stack, Table, Text, Textarea, Title } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { api, unwrap, type Row, type Schemas } from '../api/client';
+import { UnifiedDiff } from '../components/Diff';
+import { JobStatus } from '../components/JobStatus';
+import { ago, fmtTime } from '../components/format';
+import { Link, navigate, useLocation } from '../app/router';
+import { useMe, roleAtLeast } from '../app/session';
+import { ErrorBox, PageHeader } from './ResourcePages';
+
+export const DEPLOYMENT_STATUSES = ['planned', 'approved', 'applying', 'confirming', 'done', 'rolled_back', 'failed', 'rejected'] as const;
+const FINAL = new Set(['done', 'rolled_back', 'failed', 'rejected']);
+const STATUS_COLOURS: Record<string, string> = { planned: 'yellow', approved: 'cyan', applying: 'blue', confirming: 'blue', done: 'green', rolled_back: 'orange', failed: 'red', rejected: 'gray' };
+const STATUS_LABELS: Record<string, string> = { planned: 'waiting for approval', rolled_back: 'rolled back' };
+
+/** True once a deployment can change no more (the pages stop polling). */
+export const isFinal = (status: string | undefined) => Boolean(status && FINAL.has(status));
+
+/** One deployment's status as a coloured badge ("planned" reads "waiting for approval"). */
+export function DeploymentStatusBadge({ status }: { status: string }) {
+  return (
+    <Badge size="sm" variant="light" color={STATUS_COLOURS[status] ?? 'gray'} styles={{ root: { textTransform: 'none' } }} data-testid="deployment-status" data-status={status}>
+      {STATUS_LABELS[status] ?? status}
+    </Badge>
+  );
+}
+
+/** Reads one deployment with its candidate, diff and log. */
+const getDeployment = async (id: number): Promise<Row> => unwrap(await api.GET('/api/deployments/{id}/', { params: { path: { id } } }));
+
+/** A deployment, re-read every second until it is final. */
+function useDeployment(id: number | null) {
+  return useQuery({
+    queryKey: ['deployment', id],
+    queryFn: () => getDeployment(id!),
+    enabled: id != null,
+    refetchInterval: (q) => (isFinal(q.state.data?.status) ? false : 1000),
+  });
+}
+
+/** What a deployment did, in words: its action, the session and the router. */
+function whatText(d: Row): string {
+  const kind = d.action === 'deploy' ? 'Deploy' : d.action === 'configure' ? 'Configure' : 'Remove from router';
+  return `${kind}${d.dry_run ? ' (dry run)' : ''}`;
+}
+
+/** The diff of a deployment, or why there is none yet. */
+function DeploymentDiff({ d, testid }: { d: Row; testid: string }) {
+  if (d.has_changes === null || d.diff == null) return <Text size="xs" c="dimmed">No diff yet{isFinal(d.status) ? ' (it ended before the diff was taken)' : ''}.</Text>;
+  if (!d.has_changes || !d.diff) return <Text size="xs" c="dimmed" data-testid={testid}>No changes: the router already has this configuration.</Text>;
+  return <UnifiedDiff text={d.diff} testid={testid} />;
+}
+
+/** Why the deployment ended as it did (reason and the failed check). */
+function Outcome({ d }: { d: Row }) {
+  if (!d.reason && !d.failed_check) return null;
+  const bad = ['failed', 'rolled_back', 'rejected'].includes(d.status);
+  return (
+    <Alert color={bad ? 'red' : 'green'} variant="light" p="xs" data-testid="deployment-reason">
+      {d.reason}
+      {d.failed_check && <span className="muted"> (check: <span className="mono">{d.failed_check}</span>)</span>}
+    </Alert>
+  );
+}
+
+/** The deployments list (route `/deployments`): newest first, filtered by status (`?status=`). */
+export function DeploymentsPage() {
+  const { search } = useLocation();
+  const status = search.get('status');
+  const router = search.get('router');
+  const q = useQuery({
+    queryKey: ['list', 'deployments', status, router],
+    queryFn: async () => unwrap(await api.GET('/api/deployments/', { params: { query: { limit: 100, offset: 0, ...(status ? { status: status as Schemas['Deployment']['status'] } : {}), ...(router ? { router: Number(router) } : {}) } } })) as { count: number; results: Row[] },
+    refetchInterval: 5000,
+  });
+  const setStatus = (v: string | null) => navigate(`/deployments${v ? `?status=${v}` : ''}`);
+  return (
+    <Stack gap="sm">
+      <PageHeader title="Deployments" subtitle={q.data ? `${q.data.count} deployment(s), newest first` : undefined} />
+      <Group gap={6}>
+        <Select
+          size="xs"
+          w={220}
+          placeholder="Any status"
+          clearable
+          data={DEPLOYMENT_STATUSES.map((s) => ({ value: s, label: STATUS_LABELS[s] ?? s }))}
+          value={status}
+          onChange={setStatus}
+          data-testid="deployments-status-filter"
+        />
+        <Button size="xs" variant={status === 'planned' ? 'filled' : 'default'} onClick={() => setStatus(status === 'planned' ? null : 'planned')} data-testid="deployments-waiting">
+          Waiting for approval
+        </Button>
+      </Group>
+      {q.error ? (
+        <ErrorBox error={q.error} />
+      ) : !q.data ? (
+        <Text size="sm">Loading…</Text>
+      ) : q.data.results.length === 0 ? (
+        <Text size="sm" c="dimmed" data-testid="deployments-empty">No deployments{status ? ` with status ${STATUS_LABELS[status] ?? status}` : ''}.</Text>
+      ) : (
+        <Paper withBorder className="panel">
+          <Table fz="xs" striped highlightOnHover data-testid="deployments-table">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>#</Table.Th>
+                <Table.Th>Router</Table.Th>
+                <Table.Th>Action</Table.Th>
+                <Table.Th>Session</Table.Th>
+                <Table.Th>Status</Table.Th>
+                <Table.Th>Reason</Table.Th>
+                <Table.Th>Proposed by</Table.Th>
+                <Table.Th>When</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {q.data.results.map((d) => (
+                <Table.Tr key={d.id} data-testid="deployment-row" data-id={d.id}>
+                  <Table.Td>
+                    <Link to={`/deployments/${d.id}`}>#{d.id}</Link>
+                  </Table.Td>
+                  <Table.Td>
+                    <Link to={`/routers/${d.router.id}`}>{d.router.name}</Link>
+                  </Table.Td>
+                  <Table.Td>{whatText(d)}</Table.Td>
+                  <Table.Td>{d.session ? <Link to={`/peering-sessions/${d.session.id}`}>{d.session.name ?? `#${d.session.id}`}</Link> : <span className="muted">—</span>}</Table.Td>
+                  <Table.Td>
+                    <DeploymentStatusBadge status={d.status} />
+                  </Table.Td>
+                  <Table.Td>{d.reason ?? ''}</Table.Td>
+                  <Table.Td>{d.proposed_by ?? <span className="muted">—</span>}</Table.Td>
+                  <Table.Td title={fmtTime(d.created_at)}>{ago(d.created_at)}</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Paper>
+      )}
+    </Stack>
+  );
+}
+
+/** One deployment (route `/deployments/:id`): diff, log, outcome, and Approve / Reject while it waits. */
+export function DeploymentPage({ id }: { id: number }) {
+  const qc = useQueryClient();
+  const me = useMe().data;
+  const q = useDeployment(id);
+  const [comment, setComment] = useState('');
+  const [busy, setBusy] = useState(false);
+  const review = async (verdict: 'approve' | 'reject') => {
+    setBusy(true);
+    try {
+      const init = { params: { path: { id } }, body: comment.trim() ? { comment: comment.trim() } : {} };
+      unwrap(verdict === 'approve' ? await api.POST('/api/deployments/{id}/approve/', init) : await api.POST('/api/deployments/{id}/reject/', init));
+      notifications.show({ message: verdict === 'approve' ? 'Approved: the deployment runs now' : 'Rejected', color: verdict === 'approve' ? 'green' : 'gray' });
+      setComment('');
+    } catch (e) {
+      notifications.show({ title: `${verdict === 'approve' ? 'Approve' : 'Reject'} failed`, message: (e as Error).message, color: 'red' });
+    } finally {
+      setBusy(false);
+      qc.invalidateQueries({ queryKey: ['deployment', id] });
+      qc.invalidateQueries({ queryKey: ['list', 'deployments'] });
+    }
+  };
+  if (q.error) return <ErrorBox error={q.error} />;
+  const d = q.data;
+  if (!d) return <Text size="sm">Loading…</Text>;
+  const canReview = d.status === 'planned' && roleAtLeast(me?.role, 'admin') && me?.can_write !== false;
+  return (
+    <Stack gap="sm">
+      <PageHeader
+        title={
+          <Group gap={8}>
+            <span>
+              Deployment #{d.id} · {whatText(d)}
+            </span>
+            <DeploymentStatusBadge status={d.status} />
+          </Group>
+        }
+        subtitle={
+          <>
+            <Link to="/deployments">Deployments</Link> · on <Link to={`/routers/${d.router.id}`}>{d.router.name}</Link>
+            {d.session && (
+              <>
+                {' '}· session <Link to={`/peering-sessions/${d.session.id}`}>{d.session.name ?? `#${d.session.id}`}</Link>
+              </>
+            )}
+            {' '}· proposed by {d.proposed_by ?? '—'} {ago(d.created_at)}
+          </>
+        }
+      />
+      <Outcome d={d} />
+      <Paper withBorder p="sm" className="panel">
+        <Group gap="lg" align="flex-start">
+          <Stack gap={2}>
+            <Text size="xs" c="dimmed">Template</Text>
+            <Text size="sm">{d.template ? `${d.template.name}${d.template.version != null ? ` v${d.template.version}` : ''}` : '—'}</Text>
+          </Stack>
+          <Stack gap={2}>
+            <Text size="xs" c="dimmed">Mode / confirm timeout</Text>
+            <Text size="sm">{d.mode ?? '—'} · {d.confirm_timeout} s{d.force ? ' · forced' : ''}</Text>
+          </Stack>
+          <Stack gap={2}>
+            <Text size="xs" c="dimmed">On the router</Text>
+            <Text size="sm">{d.committed ? 'committed' : 'not committed'}</Text>
+          </Stack>
+          <Stack gap={2}>
+            <Text size="xs" c="dimmed">Started / finished</Text>
+            <Text size="sm">{fmtTime(d.started_at)} / {fmtTime(d.finished_at)}</Text>
+          </Stack>
+          {d.job_id && (
+            <Stack gap={2}>
+              <Text size="xs" c="dimmed">Job</Text>
+              <JobStatus id={d.job_id} />
+            </Stack>
+          )}
+          {d.reviewed_by && (
+            <Stack gap={2}>
+              <Text size="xs" c="dimmed">Reviewed</Text>
+              <Text size="sm" data-testid="deployment-review" title={fmtTime(d.reviewed_at)}>
+                by {d.reviewed_by}
+                {d.review_comment ? `: ${d.review_comment}` : ''}
+              </Text>
+            </Stack>
+          )}
+        </Group>
+        {(d.edited || d.one_time_credentials) && (
+          <Text size="xs" c="dimmed" mt={6}>
+            {d.edited ? 'The Config Manager edited the candidate or added one-time commands. ' : ''}
+            {d.one_time_credentials ? 'Uses one-time credentials (never stored).' : ''}
+          </Text>
+        )}
+      </Paper>
+      {canReview && (
+        <Paper withBorder p="sm" className="panel" data-testid="deployment-review-panel">
+          <Title order={5} mb={6}>Waiting for approval</Title>
+          <Textarea size="xs" placeholder="Comment (optional)" value={comment} onChange={(e) => setComment(e.currentTarget.value)} maxLength={2000} autosize minRows={2} data-testid="review-comment" />
+          <Group gap={6} mt={6}>
+            <Button size="xs" color="green" loading={busy} onClick={() => review('approve')} data-testid="approve-button">
+              Approve
+            </Button>
+            <Button size="xs" color="red" variant="light" loading={busy} onClick={() => review('reject')} data-testid="reject-button">
+              Reject
+            </Button>
+          </Group>
+        </Paper>
+      )}
+      <Paper withBorder p="sm" className="panel">
+        <Title order={5} mb={6}>Diff (running → candidate)</Title>
+        <DeploymentDiff d={d} testid="deployment-diff" />
+      </Paper>
+      <Paper withBorder p="sm" className="panel">
+        <Title order={5} mb={6}>Log</Title>
+        {d.log ? <pre className="diff" data-testid="deployment-log">{d.log}</pre> : <Text size="xs" c="dimmed">Nothing logged yet.</Text>}
+      </Paper>
+    </Stack>
+  );
+}
+
+/** A started deployment as the API answers it. */
+interface Started {
+  deployment: Row;
+  job_id: number | null;
+}
+
+/** One step of the Configure dialog: the deployment it shows (dry run or apply) and its job. */
+function RunView({ started, label }: { started: Started; label: string }) {
+  const d = useDeployment(started.deployment.id).data ?? started.deployment;
+  return (
+    <Stack gap={6} data-testid={`configure-run-${label}`} data-status={d.status}>
+      <Group gap={6}>
+        <Text size="sm" fw={500}>
+          {label === 'dry-run' ? 'Dry run' : 'Apply'} · <Link to={`/deployments/${d.id}`}>deployment #{d.id}</Link>
+        </Text>
+        <DeploymentStatusBadge status={d.status} />
+        {started.job_id && <JobStatus id={started.job_id} />}
+      </Group>
+      {d.status === 'planned' && <Text size="xs" c="dimmed">Waiting for an admin to approve it (Deployments → waiting for approval).</Text>}
+      {isFinal(d.status) && <Outcome d={d} />}
+      {label === 'dry-run' && isFinal(d.status) && <DeploymentDiff d={d} testid="configure-diff" />}
+    </Stack>
+  );
+}
+
+/** The session's Configure dialog: a dry run first, its diff, then Apply and the result. */
+export function ConfigureDialog({ sessionId, opened, onClose }: { sessionId: number; opened: boolean; onClose: () => void }) {
+  const qc = useQueryClient();
+  const [dry, setDry] = useState<Started | null>(null);
+  const [applied, setApplied] = useState<Started | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const dryDeployment = useDeployment(dry?.deployment.id ?? null).data;
+  const start = async (dryRun: boolean) => {
+    setBusy(true);
+    setError(null);
+    try {
+      const out: Started = unwrap(await api.POST('/api/peering-sessions/{id}/configure/', { params: { path: { id: sessionId } }, body: { dry_run: dryRun } }));
+      (dryRun ? setDry : setApplied)(out);
+      qc.invalidateQueries({ queryKey: ['list', 'deployments'] });
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  // Opening the dialog runs the dry run; closing forgets both runs (the next Configure starts afresh).
+  useEffect(() => {
+    if (opened) void start(true);
+    else {
+      setDry(null);
+      setApplied(null);
+      setError(null);
+    }
+  }, [opened]);
+  const dryDone = dryDeployment?.status === 'done';
+  const canApply = dryDone && dryDeployment.has_changes === true && !applied;
+  return (
+    <Modal opened={opened} onClose={onClose} title={<b>Configure this session on its router</b>} size="xl" centered>
+      <Stack gap="sm" data-testid="configure-dialog">
+        <Text size="xs" c="dimmed">
+          A dry run renders the router's configuration and shows the diff against the running configuration; nothing changes until you apply it (a confirmed commit, rolled back by itself when the router's health check fails).
+        </Text>
+        {error && (
+          <Alert color="red" variant="light" p="xs" data-testid="configure-error">
+            {error}
+          </Alert>
+        )}
+        {!dry && !error && <Text size="sm">Starting the dry run…</Text>}
+        {dry && <RunView started={dry} label="dry-run" />}
+        {applied && <RunView started={applied} label="apply" />}
+        <Group justify="flex-end" gap={6}>
+          <Button variant="default" onClick={onClose} data-testid="configure-close">
+            Close
+          </Button>
+          {dry && (
+            <Button color="blue" onClick={() => start(false)} disabled={!canApply} loading={busy && Boolean(dry)} data-testid="configure-apply">
+              Apply
+            </Button>
+          )}
+        </Group>
+      </Stack>
+    </Modal>
+  );
+}
+
+/** Starts "delete, also removing it from the router": a deployment without the session; its job deletes the session (and its BGP peer) once the deployment ends done. */
+export async function removeFromRouter(sessionId: number): Promise<Started> {
+  return unwrap(await api.DELETE('/api/peering-sessions/{id}/', { params: { path: { id: sessionId }, query: { remove_from_router: '1' } } })) as unknown as Started;
+}
