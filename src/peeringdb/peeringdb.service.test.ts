@@ -1,7 +1,7 @@
 // Peer ASN sync, fabrics from exchanges, candidates and lookups over the real PeeringDB sample.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, engines, type TestDb } from '../../test/support/db.ts';
-import { dialectOf, now, type Db } from '../platform/db.ts';
+import { dialectOf, now } from '../platform/db.ts';
 import { loadSample, makeRouter } from './peeringdb.fixtures.ts';
 import {
   candidateScore,

@@ -1,8 +1,6 @@
 // Real route data for IRR tests: ARIN's origin-AS export turned into route/route6 objects.
 import { sharedData } from './shared-data.ts';
 import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
 
 /** One route or route6 object as an IRR server holds it. */
 export interface RouteObject {

@@ -16,8 +16,6 @@ type Fn = (env: E, value: never, ...args: never[]) => unknown;
 const f = (params: string[], fn: Fn): CallableSpec => ({ fn: fn as CallableSpec['fn'], params });
 const raw = (fn: (env: E, value: never, args: unknown[], kwargs: Record<string, unknown>) => unknown): CallableSpec => ({ fn: fn as CallableSpec['fn'], raw: true });
 
-const dflt = <T>(v: T | undefined, d: T): T => (v === undefined ? d : v);
-
 /** Python len(). */
 export function pyLen(v: unknown): number {
   if (typeof v === 'string') {

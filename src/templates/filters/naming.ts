@@ -73,11 +73,10 @@ export function safeDescription(value: string, platform: Platform, maxLen?: numb
   const max = Math.max(1, Math.min(maxLen ?? r.maxDescription, r.maxDescription));
   let s = ascii(value)
     .replace(/["`]/g, "'")
-    .replace(/[\\]/g, '/')
-    // Unquoted (rest-of-line) descriptions: drop comment and brace characters some parsers treat specially.
-    .replace(r.quoted ? /[]/g : /[!#{};]/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
+    .replace(/[\\]/g, '/');
+  // Unquoted (rest-of-line) descriptions: drop comment and brace characters some parsers treat specially.
+  if (!r.quoted) s = s.replace(/[!#{};]/g, ' ');
+  s = s.replace(/\s+/g, ' ').trim();
   if (s.length > max) s = s.slice(0, max).trimEnd();
   return s;
 }

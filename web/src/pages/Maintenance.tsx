@@ -3,7 +3,6 @@
 // the admin state it had before).
 import { useState } from 'react';
 import { Button, Group, Modal, SegmentedControl, Stack, Table, Text, TextInput } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap, type Row } from '../api/client';
 import { RefSelect } from '../components/RefSelect';

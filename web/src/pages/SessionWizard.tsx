@@ -152,8 +152,7 @@ export function SessionWizardPage() {
       })
       .catch(() => {});
     return () => ctl.abort();
-    // Once, for the prefilled ASN only.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // Once, for the prefilled ASN only (an empty dependency list on purpose).
   }, []);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [serverError, setServerError] = useState<unknown>(null);
