@@ -13,7 +13,7 @@ import { startIrrdServer, type IrrdServer } from '../support/irrd-server.ts';
 import { loadArinRoutes } from '../support/arin-routes.ts';
 import { TEST_AS_SETS } from '../../src/irr/fixtures.test-helper.ts';
 import { createToken } from '../../src/auth/auth.service.ts';
-import { ADMIN_PASSWORD, ARTIFACTS, startHarness, type Harness, pageHelpers } from './harness.ts';
+import { ARTIFACTS, startHarness, type Harness, pageHelpers, loggedInPage } from './harness.ts';
 
 const skip = labSkipReason('chromium', 'chromium');
 
@@ -66,15 +66,7 @@ describe.skipIf(skip)('capability UIs (PeeringDB, IRR, templates)', () => {
     routerId = (await api('POST', '/api/routers/', { name: 'edge1', hostname: 'edge1.example.net', local_asn: 64500, router_id: '192.0.2.1', platform: platform.id })).id;
     // The shipped junos.j2 configures neighbours inside their peer group.
     await api('POST', '/api/peer-groups/', { name: 'CUSTOMERS', router: routerId });
-    const ctx = await h.browser.newContext({ viewport: { width: 1366, height: 860 }, colorScheme: 'light' });
-    page = await ctx.newPage();
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.setDefaultTimeout(15_000);
-    await page.goto(h.base);
-    await page.getByLabel('Username').fill('admin');
-    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-    await page.getByTestId('login-submit').click();
-    await page.getByTestId('page-title').getByText('Sessions').waitFor();
+    page = await loggedInPage(h, { viewport: { width: 1366, height: 860 }, timeoutMs: 15_000, errors });
   }, 120_000);
 
   afterAll(async () => {

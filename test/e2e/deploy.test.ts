@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { labSkipReason } from '../support/lab.ts';
 import { startNetconfServer, type NetconfTestServer } from '../support/netconf-server.ts';
 import { createToken, createUser } from '../../src/auth/auth.service.ts';
-import { ADMIN_PASSWORD, ARTIFACTS, startHarness, type Harness, pageHelpers } from './harness.ts';
+import { ARTIFACTS, startHarness, type Harness, pageHelpers, loggedInPage } from './harness.ts';
 
 const skip = labSkipReason('chromium', 'chromium');
 const TEMPLATE = 'policy-options {\n{% for s in sessions %}    prefix-list PD-S{{ s.id }} {\n        {{ s.peer_ip }}/32;\n    }\n{% endfor %}}\n';
@@ -49,15 +49,7 @@ describe.skipIf(skip)('deployments in the UI (Configure on Junos NETCONF)', { ti
     sessionId = (await api('POST', '/api/peering-sessions/wizard/', { router: router.id, peer: { asn: 64502, name: 'Peer B', ipv4: '192.0.2.6' } }))[0].id;
     expect((await api('GET', '/api/capabilities')).drivers).toBe(true);
 
-    const ctx = await h.browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
-    page = await ctx.newPage();
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.setDefaultTimeout(30_000);
-    await page.goto(h.base);
-    await page.getByLabel('Username').fill('admin');
-    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-    await page.getByTestId('login-submit').click();
-    await page.getByTestId('page-title').getByText('Sessions').waitFor();
+    page = await loggedInPage(h, { viewport: { width: 1280, height: 900 }, timeoutMs: 30_000, errors });
   }, 180_000);
 
   afterAll(async () => {

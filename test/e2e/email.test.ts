@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { labSkipReason } from '../support/lab.ts';
 import { createToken } from '../../src/auth/auth.service.ts';
-import { ADMIN_PASSWORD, ARTIFACTS, pageHelpers, startHarness, type Harness } from './harness.ts';
+import { ARTIFACTS, pageHelpers, startHarness, type Harness, loggedInPage } from './harness.ts';
 
 const skip = labSkipReason('chromium', 'chromium');
 // The mail settings are read from the environment on use (the worker sends with them too).
@@ -43,14 +43,7 @@ describe.skipIf(skip)('peer e-mail from a session', () => {
     await api('POST', '/api/contacts/', { peer_asn: ids.peerAsn, name: 'Nora Noc', role: 'NOC', email: 'noc@peer.example' });
     const peer = await api('POST', '/api/bgp-peers/', { router: ids.router, peer_ip: '192.0.2.10', remote_asn: 65010 });
     ids.session = (await api('POST', '/api/peering-sessions/', { bgp_peer: peer.id, network: ids.network })).id;
-    const ctx = await h.browser.newContext({ viewport: { width: 1280, height: 1000 } });
-    page = await ctx.newPage();
-    page.setDefaultTimeout(15_000);
-    await page.goto(h.base);
-    await page.getByLabel('Username').fill('admin');
-    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-    await page.getByTestId('login-submit').click();
-    await page.getByTestId('page-title').getByText('Sessions').waitFor();
+    page = await loggedInPage(h, { viewport: { width: 1280, height: 1000 }, timeoutMs: 15_000 });
   }, 180_000);
 
   afterAll(async () => {

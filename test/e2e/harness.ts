@@ -70,6 +70,20 @@ export async function startHarness(opts: { worker?: boolean; env?: Record<string
   };
 }
 
+/** Opens a page in a new browser context and logs in as the admin; returns once the Sessions list shows. */
+export async function loggedInPage(h: Harness, opts: { viewport: { width: number; height: number }; timeoutMs: number; errors?: string[] }): Promise<import('playwright-core').Page> {
+  const ctx = await h.browser.newContext({ viewport: opts.viewport, colorScheme: 'light' });
+  const page = await ctx.newPage();
+  if (opts.errors) page.on('pageerror', (e) => opts.errors!.push(e.message));
+  page.setDefaultTimeout(opts.timeoutMs);
+  await page.goto(h.base);
+  await page.getByLabel('Username').fill('admin');
+  await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('page-title').getByText('Sessions').waitFor();
+  return page;
+}
+
 /** Page helpers the e2e suites share: client-side navigation, select picking, field filling, login. */
 export function pageHelpers(getPage: () => import('playwright-core').Page) {
   return {

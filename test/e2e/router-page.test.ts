@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core';
 import { labSkipReason } from '../support/lab.ts';
 import { daemonLabMissing, startDaemonLab, type DaemonLab } from '../support/lab/daemons.ts';
 import { createToken } from '../../src/auth/auth.service.ts';
-import { ADMIN_PASSWORD, ARTIFACTS, pageHelpers, startHarness, type Harness } from './harness.ts';
+import { ARTIFACTS, pageHelpers, startHarness, type Harness, loggedInPage } from './harness.ts';
 
 const skip = labSkipReason('chromium', 'chromium') ?? labSkipReason('bird', 'bird2') ?? daemonLabMissing();
 
@@ -40,14 +40,7 @@ describe.skipIf(skip)('the router page', () => {
     await api('POST', '/api/peer-asns/', { asn: 65001, name: 'Lab FRR' });
     const peer = await api('POST', '/api/bgp-peers/', { router: ids.bird, peer_ip: lab.nodes.frr.ip, remote_asn: 65001, description: 'lab frr' });
     await api('POST', '/api/peering-sessions/', { bgp_peer: peer.id });
-    const ctx = await h.browser.newContext({ viewport: { width: 1280, height: 1000 } });
-    page = await ctx.newPage();
-    page.setDefaultTimeout(15_000);
-    await page.goto(h.base);
-    await page.getByLabel('Username').fill('admin');
-    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-    await page.getByTestId('login-submit').click();
-    await page.getByTestId('page-title').getByText('Sessions').waitFor();
+    page = await loggedInPage(h, { viewport: { width: 1280, height: 1000 }, timeoutMs: 15_000 });
   }, 180_000);
 
   afterAll(async () => {

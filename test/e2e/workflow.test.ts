@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { labSkipReason } from '../support/lab.ts';
 import { createToken } from '../../src/auth/auth.service.ts';
 import { loadSample } from '../../src/peeringdb/peeringdb.fixtures.ts';
-import { ADMIN_PASSWORD, ARTIFACTS, startHarness, type Harness, pageHelpers } from './harness.ts';
+import { ARTIFACTS, startHarness, type Harness, pageHelpers, loggedInPage } from './harness.ts';
 
 const skip = labSkipReason('chromium', 'chromium');
 
@@ -46,15 +46,7 @@ describe.skipIf(skip)('session workflows in the UI', { timeout: 120_000 }, () =>
     // One dual-stack connection on the IPv4 LAN gives rt1 its IPv6 source too.
     await api('POST', '/api/peering-connections/', { network: nets.find((n: any) => n.family === 4).id, router: rt1.id, interface: 'ae1', ipv4_address: '80.81.192.1', ipv6_address: '2001:7f8::fa:1' });
     await api('POST', '/api/templates/', { name: 'edge-bird', body: 'router id {{ router.router_id }};\n' });
-    const ctx = await h.browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
-    page = await ctx.newPage();
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.setDefaultTimeout(20_000);
-    await page.goto(h.base);
-    await page.getByLabel('Username').fill('admin');
-    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-    await page.getByTestId('login-submit').click();
-    await page.getByTestId('page-title').getByText('Sessions').waitFor();
+    page = await loggedInPage(h, { viewport: { width: 1280, height: 800 }, timeoutMs: 20_000, errors });
   }, 180_000);
 
   afterAll(async () => {
