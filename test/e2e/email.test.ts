@@ -100,6 +100,14 @@ describe.skipIf(skip)('peer e-mail from a session', () => {
     await expect.poll(() => panel.textContent()).toContain('policy@peer.example');
     await panel.getByTestId('peer-asn-email').click();
     await expect.poll(() => page.url()).toContain(`/email/compose?peer_asn=${ids.peerAsn}`);
+
+    // The exchange's page lists its peering requests with their status.
+    await go(`/fabrics/${ids.fabric}`);
+    const atFabric = page.getByTestId('fabric-requests');
+    await atFabric.waitFor({ timeout: 30_000 });
+    await expect.poll(() => atFabric.textContent(), { timeout: 30_000 }).toContain('Peering requests at this exchange (1)');
+    expect(await atFabric.getByTestId('request-status').first().textContent()).toBe('Sent');
+    expect(await atFabric.textContent()).toContain('AS65010');
   }, 180_000);
 
   it('opens the session-down mail and the wizard prefilled from a request', async () => {

@@ -1,6 +1,8 @@
 // Mail panels of detail pages (loaded on first use with the mail pages): the peer ASN's request status,
 // Email action and contacts; the fabric's and router's maintenance-mail links.
-import { Button, Group, Paper, Text, Title } from '@mantine/core';
+import { Button, Group, Paper, Stack, Text, Title } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { mailGet } from './email/mailApi';
 import type { Row } from '../api/client';
 import { Link, navigate } from '../app/router';
 import { ContactsPage, RequestStatusBadge, composeLink, useRequestStatuses } from './EmailPages';
@@ -41,6 +43,34 @@ export function MaintenanceMailLink({ scope, id }: { scope: 'fabric' | 'router';
           Maintenance mail
         </Link>
       </Group>
+      {scope === 'fabric' && <FabricRequests fabric={id} />}
     </Paper>
+  );
+}
+
+/** The peering requests at one exchange, newest first, with their status (the exchange's side of the tracker). */
+function FabricRequests({ fabric }: { fabric: number }) {
+  const q = useQuery({
+    queryKey: ['peering-requests', 'fabric', fabric],
+    staleTime: 10_000,
+    queryFn: ({ signal }) => mailGet<{ count: number; results: Row[] }>('/api/peering-requests/', { fabric, limit: 50 }, signal),
+  });
+  const rows = q.data?.results ?? [];
+  return (
+    <Stack gap={4} mt="sm" data-testid="fabric-requests">
+      <Text size="sm" fw={600}>
+        Peering requests at this exchange{q.data ? ` (${q.data.count})` : ''}
+      </Text>
+      {rows.length === 0 && <Text size="sm" c="dimmed">{q.isLoading ? 'Loading…' : 'None yet: request peering from the candidates.'}</Text>}
+      {rows.map((r) => (
+        <Group key={r.id} gap="xs">
+          <RequestStatusBadge request={r} />
+          <Link to={`/requests/${r.id}`}>
+            AS{r.asn}
+            {r.network_name ? ` ${r.network_name}` : ''}
+          </Link>
+        </Group>
+      ))}
+    </Stack>
   );
 }
