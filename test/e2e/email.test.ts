@@ -6,8 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { labSkipReason } from '../support/lab.ts';
-import { createToken } from '../../src/auth/auth.service.ts';
-import { ARTIFACTS, pageHelpers, startHarness, type Harness, loggedInPage } from './harness.ts';
+import { ARTIFACTS, pageHelpers, startHarness, type Harness, loggedInPage, adminApi } from './harness.ts';
 
 const skip = labSkipReason('chromium', 'chromium');
 // The mail settings are read from the environment on use (the worker sends with them too).
@@ -16,22 +15,15 @@ const MAIL_ENV = { PEERDESK_MAIL_TEST_MODE: '1', PEERDESK_MAIL_FROM: 'Peering De
 describe.skipIf(skip)('peer e-mail from a session', () => {
   let h: Harness;
   let page: Page;
-  let token: string;
   const ids: Record<string, number> = {};
   const saved = Object.fromEntries(Object.keys(MAIL_ENV).map((k) => [k, process.env[k]]));
   const { go } = pageHelpers(() => page);
-  const api = async (method: string, path: string, body?: unknown) => {
-    const r = await fetch(`${h.base}${path}`, { method, headers: { authorization: `Token ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const data = await r.json();
-    if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(data)}`);
-    return data;
-  };
+  let api: Awaited<ReturnType<typeof adminApi>>;
 
   beforeAll(async () => {
     Object.assign(process.env, MAIL_ENV);
     h = await startHarness({ worker: true, env: MAIL_ENV });
-    const adminId = Number((await h.db.selectFrom('users').select('id').where('username', '=', 'admin').executeTakeFirstOrThrow()).id);
-    token = (await createToken(h.db, adminId)).key;
+    api = await adminApi(h);
     ids.router = (await api('POST', '/api/routers/', { name: 'edge1', local_asn: 64500 })).id;
     ids.fabric = (await api('POST', '/api/fabrics/', { name: 'MAIL-IX', type: 'ixp' })).id;
     ids.network = (await api('POST', '/api/peering-networks/', { fabric: ids.fabric, name: 'MAIL-IX LAN', prefix: '192.0.2.0/24' })).id;

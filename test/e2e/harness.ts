@@ -70,6 +70,19 @@ export async function startHarness(opts: { worker?: boolean; env?: Record<string
   };
 }
 
+/** An API caller with a fresh admin token: JSON in, JSON out, throws naming the call on a non-2xx answer. */
+export async function adminApi(h: Harness): Promise<(method: string, path: string, body?: unknown) => Promise<any>> {
+  const { createToken } = await import('../../src/auth/auth.service.ts');
+  const adminId = Number((await h.db.selectFrom('users').select('id').where('username', '=', 'admin').executeTakeFirstOrThrow()).id);
+  const token = (await createToken(h.db, adminId)).key;
+  return async (method, path, body) => {
+    const r = await fetch(`${h.base}${path}`, { method, headers: { authorization: `Token ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const data = await r.json();
+    if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(data)}`);
+    return data;
+  };
+}
+
 /** Opens a page in a new browser context and logs in as the admin; returns once the Sessions list shows. */
 export async function loggedInPage(h: Harness, opts: { viewport: { width: number; height: number }; timeoutMs: number; errors?: string[] }): Promise<import('playwright-core').Page> {
   const ctx = await h.browser.newContext({ viewport: opts.viewport, colorScheme: 'light' });

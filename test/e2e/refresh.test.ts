@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { labSkipReason } from '../support/lab.ts';
 import { daemonLabMissing, startDaemonLab, type DaemonLab } from '../support/lab/daemons.ts';
-import { createToken } from '../../src/auth/auth.service.ts';
-import { ARTIFACTS, pageHelpers, startHarness, type Harness, loggedInPage } from './harness.ts';
+import { ARTIFACTS, pageHelpers, startHarness, type Harness, loggedInPage, adminApi } from './harness.ts';
 
 const skip = labSkipReason('chromium', 'chromium') ?? labSkipReason('bird', 'bird2') ?? daemonLabMissing();
 
@@ -15,23 +14,16 @@ describe.skipIf(skip)('Refresh polls the routers', () => {
   let h: Harness;
   let lab: DaemonLab;
   let page: Page;
-  let token: string;
   const savedDirs = process.env.PEERDESK_SOCKET_DIRS;
   const { pick } = pageHelpers(() => page);
-  const api = async (method: string, path: string, body?: unknown) => {
-    const r = await fetch(`${h.base}${path}`, { method, headers: { authorization: `Token ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const data = await r.json();
-    if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(data)}`);
-    return data;
-  };
+  let api: Awaited<ReturnType<typeof adminApi>>;
 
   beforeAll(async () => {
     lab = await startDaemonLab({ net: 5, port: 21890 });
     // The worker's drivers and the router form both allow the lab's temporary socket directory.
     process.env.PEERDESK_SOCKET_DIRS = lab.dir;
     h = await startHarness({ worker: true, env: { PEERDESK_SOCKET_DIRS: lab.dir } });
-    const adminId = Number((await h.db.selectFrom('users').select('id').where('username', '=', 'admin').executeTakeFirstOrThrow()).id);
-    token = (await createToken(h.db, adminId)).key;
+    api = await adminApi(h);
     const platform = await api('POST', '/api/platforms/', { name: 'BIRD 2', driver: 'bird2' });
     const router = await api('POST', '/api/routers/', { name: 'lab-bird', local_asn: lab.nodes.bird.asn, platform: platform.id, hostname: lab.hostnames.bird, polling_enabled: true });
     await api('POST', '/api/routers/', { name: 'gone', local_asn: 64500, platform: platform.id, hostname: `unix:${join(lab.dir, 'gone.ctl')}`, polling_enabled: true });
