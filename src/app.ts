@@ -11,7 +11,7 @@ import { SecretBox, resolveSecretKey } from './platform/crypto.ts';
 import { createLogger } from './platform/logging.ts';
 import { buildServer, type AppContext } from './platform/http.ts';
 import { registerResource, type Resource } from './platform/crud.ts';
-import { ensureAdmin } from './auth/auth.service.ts';
+import { authenticateSession, authenticateToken, ensureAdmin } from './auth/auth.service.ts';
 import { registry } from './platform/metrics.ts';
 import { DRIVER_INFO, POLLABLE_DRIVERS } from './drivers/registry.ts';
 import { enqueueJob } from './jobs/jobs.service.ts';
@@ -84,7 +84,7 @@ export async function createApp(opts: { config?: Config; db?: Db; worker?: boole
     for (const m of ROUTE_MODULES) await app.register((await m.load()).default);
     await systemRoutes(app, ctx);
     await staticUi(app);
-  });
+  }, { token: (k) => authenticateToken(ctx.db, k), session: (id) => authenticateSession(ctx.db, id) });
   const worker = opts.worker === false || !config.PEERDESK_WORKER ? null : startWorker({ db: ctx.db, logger: ctx.logger.child({ component: 'worker' }), secrets: ctx.secrets });
   return {
     app,

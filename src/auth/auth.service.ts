@@ -5,25 +5,8 @@ import { now } from '../platform/db.ts';
 import { hashPassword, randomToken, sha256, verifyPassword } from '../platform/crypto.ts';
 import { ConflictError, NotFoundError, RateLimitedError, UnauthorizedError, ValidationError } from '../platform/errors.ts';
 
-export const ROLES = ['viewer', 'operator', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
-
-/** The authenticated caller of a request. */
-export interface Principal {
-  userId: number;
-  username: string;
-  role: Role;
-  via: 'token' | 'session';
-  /** False for read-only API tokens. */
-  canWrite: boolean;
-  csrfToken?: string;
-  tokenId?: number;
-}
-
-/** Whether `have` includes the rights of `need` (viewer < operator < admin). */
-export function roleAtLeast(have: Role, need: Role): boolean {
-  return ROLES.indexOf(have) >= ROLES.indexOf(need);
-}
+import { ROLES, roleAtLeast, type Role, type Principal } from '../platform/principal.ts';
+export { ROLES, roleAtLeast, type Role, type Principal };
 
 /** Creates a user with a scrypt-hashed password. */
 export async function createUser(db: Executor, input: { username: string; password: string; role: Role; email?: string | null; mustChangePassword?: boolean }) {

@@ -1,32 +1,3 @@
-// The change log: every write records who, what, before and after (secrets already masked by presenters).
-import type { Executor } from '../platform/db.ts';
-import { now } from '../platform/db.ts';
-
-export interface Actor {
-  userId: number | null;
-  username: string | null;
-  requestId?: string | null;
-}
-
-/** Records one change in the same transaction as the write it describes. */
-export async function recordChange(
-  db: Executor,
-  actor: Actor,
-  change: { action: 'create' | 'update' | 'delete' | string; objectType: string; objectId: number | null; repr?: string | null; before?: unknown; after?: unknown },
-): Promise<void> {
-  await db
-    .insertInto('changes')
-    .values({
-      time: now(),
-      user_id: actor.userId,
-      username: actor.username,
-      action: change.action,
-      object_type: change.objectType,
-      object_id: change.objectId,
-      object_repr: change.repr ?? null,
-      before: change.before === undefined || change.before === null ? null : JSON.stringify(change.before),
-      after: change.after === undefined || change.after === null ? null : JSON.stringify(change.after),
-      request_id: actor.requestId ?? null,
-    })
-    .execute();
-}
+// The change log lives in the platform layer (src/platform/change-log.ts) so that the write path does not
+// import a domain; this module keeps the domain's import path.
+export { recordChange, type Actor } from '../platform/change-log.ts';

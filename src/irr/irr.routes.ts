@@ -6,8 +6,10 @@ import { NotFoundError, UpstreamError } from '../platform/errors.ts';
 import { isIrrSetName } from '../platform/ip.ts';
 import { enqueueJob } from '../jobs/jobs.service.ts';
 import { json, pageLinks } from '../platform/crud.ts';
+import { typed } from '../platform/db.ts';
 import type { IrrPool } from './whois.client.ts';
-import { approveVersion, defaultPool, importForPeerAsn, presentVersion, rejectVersion } from './irr.service.ts';
+import { listVersions } from '../platform/versions.ts';
+import { approveVersion, defaultPool, importForPeerAsn, PREFIX_LIST_VERSIONS, presentVersion, rejectVersion } from './irr.service.ts';
 
 const setName = z.string().trim().min(1).max(200).refine(isIrrSetName, 'must be an AS-SET like AS-EXAMPLE, AS64500:AS-CUSTOMERS or RIPE::AS-EXAMPLE, or an ASN like AS64500');
 const sources = z.array(z.string().regex(/^[A-Za-z0-9-]+$/)).max(20).optional();
@@ -18,6 +20,7 @@ const importOut = z.object({ peer_asn: z.object({ id: z.number().int(), asn: z.n
 export default async function irrRoutes(app: FastifyInstance): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const a = app as any;
+  const db = () => typed(a.db);
   let pool: IrrPool | null = null;
   const getPool = async () => (pool ??= await defaultPool());
   app.addHook('onClose', async () => pool?.close());
@@ -65,14 +68,14 @@ export default async function irrRoutes(app: FastifyInstance): Promise<void> {
     preValidation: a.requireRole('viewer'),
   }, async (req) => {
     const b = req.body;
-    const known = await a.db.selectFrom('peer_asns').select(['id', 'asn', 'name']).where('irr_as_set', '=', b.as_set).orderBy('asn').execute();
-    const lists = known.length ? await a.db.selectFrom('prefix_lists').select(['id', 'name', 'family']).where('peer_asn_id', 'in', known.map((k: any) => k.id)).where('source', '=', 'irr').execute() : [];
+    const known = await db().selectFrom('peer_asns').select(['id', 'asn', 'name']).where('irr_as_set', '=', b.as_set).orderBy('asn').execute();
+    const lists = known.length ? await db().selectFrom('prefix_lists').select(['id', 'name', 'family']).where('peer_asn_id', 'in', known.map((k) => k.id)).where('source', '=', 'irr').execute() : [];
     let irr: unknown = null;
     if (b.check_irr) {
       const { validateAsSet } = await import('./expand.ts');
       irr = await upstream(async () => validateAsSet(b.as_set, { sources: b.sources }, await getPool()));
     }
-    return { as_set: b.as_set, known: known.map((k: any) => ({ id: Number(k.id), asn: Number(k.asn), name: k.name })), prefix_lists: lists.map((l: any) => ({ id: Number(l.id), name: l.name, family: Number(l.family) })), irr };
+    return { as_set: b.as_set, known: known.map((k) => ({ id: Number(k.id), asn: Number(k.asn), name: k.name })), prefix_lists: lists.map((l) => ({ id: Number(l.id), name: l.name, family: Number(l.family) })), irr };
   });
 
   r.post('/api/peer-asns/:id/irr-import/', {
@@ -102,19 +105,18 @@ export default async function irrRoutes(app: FastifyInstance): Promise<void> {
   }, async (req) => {
     const l = await a.db.selectFrom('prefix_lists').select('id').where('id', '=', req.params.id).executeTakeFirst();
     if (!l) throw new NotFoundError('prefix-list', req.params.id);
-    const rows = await a.db.selectFrom('prefix_list_versions').selectAll().where('prefix_list_id', '=', req.params.id).orderBy('version', 'desc').execute();
-    return rows.map((v: any) => presentVersion(v));
+    return (await listVersions(a.db, PREFIX_LIST_VERSIONS, req.params.id)).map((v) => presentVersion(v));
   });
 
   r.get('/api/prefix-list-versions/', {
     schema: { tags: ['irr'], summary: 'Prefix list versions across lists (status=held for the review queue)', querystring: z.object({ status: z.enum(['active', 'held', 'rejected', 'superseded']).optional(), limit: z.coerce.number().int().min(1).max(1000).default(50), offset: z.coerce.number().int().min(0).default(0) }), response: { 200: z.object({ count: z.number(), next: z.string().nullable(), previous: z.string().nullable(), results: z.array(versionOut.extend({ prefix_list_name: z.string() })) }) } },
     preValidation: a.requireRole('viewer'),
   }, async (req) => {
-    let q = a.db.selectFrom('prefix_list_versions as v').innerJoin('prefix_lists as l', 'l.id', 'v.prefix_list_id');
+    let q = db().selectFrom('prefix_list_versions as v').innerJoin('prefix_lists as l', 'l.id', 'v.prefix_list_id');
     if (req.query.status) q = q.where('v.status', '=', req.query.status);
-    const count = Number((await q.select((eb: any) => eb.fn.countAll().as('c')).executeTakeFirst()).c);
+    const count = Number((await q.select((eb) => eb.fn.countAll().as('c')).executeTakeFirstOrThrow()).c);
     const rows = await q.selectAll('v').select('l.name as list_name').orderBy('v.id', 'desc').limit(req.query.limit).offset(req.query.offset).execute();
-    return { count, ...pageLinks(req, count, req.query.limit, req.query.offset), results: rows.map((v: any) => ({ ...presentVersion(v), prefix_list_name: v.list_name })) };
+    return { count, ...pageLinks(req, count, req.query.limit, req.query.offset), results: rows.map((v) => ({ ...presentVersion(v), prefix_list_name: v.list_name })) };
   });
 
   r.get('/api/prefix-list-versions/:id/', { schema: { tags: ['irr'], summary: 'One version with its entries', params: idParams, response: { 200: versionOut } }, preValidation: a.requireRole('viewer') }, async (req) => {
@@ -134,10 +136,10 @@ export default async function irrRoutes(app: FastifyInstance): Promise<void> {
     schema: { tags: ['irr'], summary: 'AS-path lists (origin ASNs of each peer’s AS-SET)', querystring: z.object({ peer_asn: z.coerce.number().int().optional(), limit: z.coerce.number().int().min(1).max(1000).default(50), offset: z.coerce.number().int().min(0).default(0) }), response: { 200: z.object({ count: z.number(), next: z.string().nullable(), previous: z.string().nullable(), results: z.array(z.object({ id: z.number().int(), name: z.string(), peer_asn: z.number().int().nullable(), query: z.string().nullable(), asns: z.array(z.number().int()), updated_at: z.string() })) }) } },
     preValidation: a.requireRole('viewer'),
   }, async (req) => {
-    let q = a.db.selectFrom('as_path_lists');
+    let q = db().selectFrom('as_path_lists');
     if (req.query.peer_asn !== undefined) q = q.where('peer_asn_id', '=', req.query.peer_asn);
-    const count = Number((await q.select((eb: any) => eb.fn.countAll().as('c')).executeTakeFirst()).c);
+    const count = Number((await q.select((eb) => eb.fn.countAll().as('c')).executeTakeFirstOrThrow()).c);
     const rows = await q.selectAll().orderBy('name').limit(req.query.limit).offset(req.query.offset).execute();
-    return { count, ...pageLinks(req, count, req.query.limit, req.query.offset), results: rows.map((l: any) => ({ id: Number(l.id), name: l.name, peer_asn: l.peer_asn_id ? Number(l.peer_asn_id) : null, query: l.query ?? null, asns: json<number[]>(l.asns, []), updated_at: l.updated_at })) };
+    return { count, ...pageLinks(req, count, req.query.limit, req.query.offset), results: rows.map((l) => ({ id: Number(l.id), name: l.name, peer_asn: l.peer_asn_id ? Number(l.peer_asn_id) : null, query: l.query ?? null, asns: json<number[]>(l.asns, []), updated_at: l.updated_at })) };
   });
 }

@@ -3,6 +3,7 @@
 import type { Executor, Db } from '../platform/db.ts';
 import { now } from '../platform/db.ts';
 import { json, type Row } from '../platform/crud.ts';
+import { appendVersion, latestVersion, setDiff, type VersionHistory } from '../platform/versions.ts';
 import { ConflictError, NotFoundError, UpstreamError, ValidationError } from '../platform/errors.ts';
 import { recordChange, type Actor } from '../changes/changes.service.ts';
 import { writeEntries } from '../bgp/prefix-lists.resource.ts';
@@ -12,6 +13,9 @@ import type { IrrPool } from './whois.client.ts';
 
 /** A refresh is held when the new list is empty or loses more than this share of the last good one. */
 export const SHRINK_LIMIT = 0.5;
+
+/** A prefix list's versions: one per IRR refresh, with the entries added and removed. */
+export const PREFIX_LIST_VERSIONS: VersionHistory = { table: 'prefix_list_versions', owner: 'prefix_list_id' };
 
 export interface ImportOptions {
   /** Override the peer's stored AS-SET (and store it when the peer had none). */
@@ -84,13 +88,12 @@ export async function applyExpansion(db: Executor, peerAsnId: number, result: Ex
         .executeTakeFirstOrThrow();
     }
     const listId = Number(list!.id);
-    const last = await db.selectFrom('prefix_list_versions').selectAll().where('prefix_list_id', '=', listId).orderBy('version', 'desc').limit(1).executeTakeFirst();
-    const good = await db.selectFrom('prefix_list_versions').selectAll().where('prefix_list_id', '=', listId).where('status', '=', 'active').orderBy('version', 'desc').limit(1).executeTakeFirst();
+    const last = await latestVersion(db, PREFIX_LIST_VERSIONS, listId);
+    const good = await latestVersion(db, PREFIX_LIST_VERSIONS, listId, { status: 'active' });
     const newEntries = entries.map((e) => ({ prefix: e.prefix, ge: e.exact ? null : (e.ge ?? null), le: e.exact ? null : (e.le ?? null) }));
     const before = new Set<string>(good ? json<Row[]>(good.entries, []).map(entryKey) : []);
     const after = new Set(newEntries.map(entryKey));
-    const added = [...after].filter((k) => !before.has(k));
-    const removed = [...before].filter((k) => !after.has(k));
+    const { added, removed } = setDiff(before, after);
     if (good && !added.length && !removed.length) {
       lists.push({ family, prefix_list: { id: listId, name: list!.name }, version: Number(good.version), status: 'unchanged', prefix_count: after.size, added: 0, removed: 0, reason: null });
       continue;
@@ -99,15 +102,14 @@ export async function applyExpansion(db: Executor, peerAsnId: number, result: Ex
     if (good && after.size === 0) reason = `the IRR returned no IPv${family} prefixes (last good list had ${before.size})`;
     else if (good && after.size < before.size * (1 - SHRINK_LIMIT)) reason = `the list would shrink from ${before.size} to ${after.size} prefixes (more than ${SHRINK_LIMIT * 100}%)`;
     const held = reason !== null && !meta.force;
-    const version = last ? Number(last.version) + 1 : 1;
     if (!held && good) await db.updateTable('prefix_list_versions').set({ status: 'superseded' }).where('id', '=', good.id).execute();
     // A newer refresh replaces an older one still waiting for review.
     await db.updateTable('prefix_list_versions').set({ status: 'superseded', decided_at: t, decided_by: 'superseded by a newer refresh' }).where('prefix_list_id', '=', listId).where('status', '=', 'held').execute();
-    await db
-      .insertInto('prefix_list_versions')
-      .values({
-        prefix_list_id: listId,
-        version,
+    const version = await appendVersion(
+      db,
+      PREFIX_LIST_VERSIONS,
+      listId,
+      {
         created_at: t,
         status: held ? 'held' : 'active',
         reason,
@@ -120,8 +122,9 @@ export async function applyExpansion(db: Executor, peerAsnId: number, result: Ex
         removed: JSON.stringify(removed),
         decided_by: !held && reason ? (meta.actor.username ?? 'forced') : null,
         decided_at: !held && reason ? t : null,
-      })
-      .execute();
+      },
+      last ?? null,
+    );
     if (!held) {
       await writeEntries(db, listId, family, newEntries);
       await db.updateTable('prefix_lists').set({ irr_query: result.target, updated_at: t, version: Number((list as Row).version ?? 1) + 1 }).where('id', '=', listId).execute();

@@ -69,6 +69,29 @@ export type Config = z.infer<typeof schema>;
 /** Raised when the environment does not validate; its message lists every bad variable. */
 export class ConfigError extends Error {}
 
+const POLLING_KEYS = { PEERDESK_POLL_CONCURRENCY: true, PEERDESK_DEVICE_TIMEOUT_MS: true, PEERDESK_ADMIN_TIMEOUT_MS: true, PEERDESK_SOCKET_DIRS: true } as const;
+const pollingSchema = schema.pick(POLLING_KEYS);
+
+/** The settings polling, admin actions and the drivers' sessions use (validated like the rest). */
+export type PollingConfig = z.infer<typeof pollingSchema>;
+
+let pollingCache: { key: string; config: PollingConfig } | null = null;
+
+/**
+ * The polling settings from the environment (or an explicit map), validated with the same rules as
+ * loadConfig. Read per poll: the result is kept while those variables do not change.
+ */
+export function pollingConfig(env: Record<string, string | undefined> = process.env): PollingConfig {
+  const key = Object.keys(POLLING_KEYS).map((k) => env[k] ?? '').join('\0');
+  if (env === process.env && pollingCache?.key === key) return pollingCache.config;
+  const picked: Record<string, string> = {};
+  for (const k of Object.keys(POLLING_KEYS)) if (env[k] !== undefined && env[k] !== '') picked[k] = env[k]!;
+  const parsed = pollingSchema.safeParse(picked);
+  if (!parsed.success) throw new ConfigError(`invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+  if (env === process.env) pollingCache = { key, config: parsed.data };
+  return parsed.data;
+}
+
 /** Parses and validates the environment (or an explicit map, for tests). */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const picked: Record<string, string> = {};

@@ -11,7 +11,7 @@ import { hasNul, INT32_MAX } from './fields.ts';
 import { configureFetchGuard } from './fetch-guard.ts';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import { authenticateSession, authenticateToken, roleAtLeast, type Principal, type Role } from '../auth/auth.service.ts';
+import { roleAtLeast, type Authenticator, type Principal, type Role } from './principal.ts';
 import { httpDuration, httpRequests } from './metrics.ts';
 import { ResponseCache } from './crud.ts';
 import { generationOf } from './db.ts';
@@ -128,8 +128,12 @@ function zodFields(err: any): { field: string; message: string }[] {
   });
 }
 
-/** Builds the API server; routes of each domain are mounted by `registerRoutes`. */
-export async function buildServer(ctx: AppContext, registerRoutes: (app: FastifyInstance) => Promise<void>): Promise<FastifyInstance> {
+/**
+ * Builds the API server; routes of each domain are mounted by `registerRoutes`. `authenticator` turns
+ * credentials into principals (the auth domain's job: platform/ does not import domains).
+ */
+export async function buildServer(ctx: AppContext, registerRoutes: (app: FastifyInstance) => Promise<void>, authenticator: Authenticator): Promise<FastifyInstance> {
+  const auth: Authenticator = authenticator;
   const app = Fastify({
     loggerInstance: ctx.logger.child({ component: 'http' }),
     bodyLimit: ctx.config.PEERDESK_BODY_LIMIT,
@@ -241,14 +245,14 @@ export async function buildServer(ctx: AppContext, registerRoutes: (app: Fastify
     const isPublic = route !== undefined && PUBLIC.has(route.replace(/\/$/, ''));
     const metricsPath = route === '/metrics';
     const needsAuth = !isPublic && (matchedPath.startsWith('/api/') || matchedPath === '/api' || (metricsPath && !ctx.config.PEERDESK_METRICS_PUBLIC));
-    const auth = req.headers.authorization;
+    const header = req.headers.authorization;
     try {
-      if (auth) {
-        const m = /^(Token|Bearer)\s+(\S+)$/i.exec(auth);
+      if (header) {
+        const m = /^(Token|Bearer)\s+(\S+)$/i.exec(header);
         if (!m) throw new UnauthorizedError('Authorization must be "Token <key>" or "Bearer <key>"');
-        (req as any).principal = await authenticateToken(ctx.db, m[2]);
+        (req as any).principal = await auth.token(m[2]);
       } else if (req.cookies?.[SESSION_COOKIE]) {
-        const p = await authenticateSession(ctx.db, req.cookies[SESSION_COOKIE]!);
+        const p = await auth.session(req.cookies[SESSION_COOKIE]!);
         (req as any).principal = p;
         (req as any).sessionId = req.cookies[SESSION_COOKIE];
         // Cookie-authenticated writes must echo the CSRF token (double-submit): a foreign page cannot read it.

@@ -1,5 +1,6 @@
 // The router page's live routes: state summary with the last poll's outcome and recent jobs, drift
 // report, import of existing sessions, and the driver registry. Mounted by src/polling/polling.routes.ts.
+import { effectiveState } from '../sessions/session-rules.ts';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -110,7 +111,7 @@ export default async function routerLiveRoutes(app: FastifyInstance): Promise<vo
     const byState: Record<string, number> = {};
     let sessions = 0;
     for (const c of counts) {
-      const st = bool(c.enabled) ? c.state : 'admin-down';
+      const st = effectiveState(c.enabled, c.state);
       byState[st] = (byState[st] ?? 0) + Number(c.c);
       sessions += Number(c.c);
     }

@@ -1,5 +1,6 @@
 // Global search for the top bar: one request finds peer ASNs, sessions, routers and fabrics by
 // ASN, name, IP or service reference.
+import { effectiveState } from '../sessions/session-rules.ts';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -59,7 +60,7 @@ export default async function searchRoutes(app: FastifyInstance): Promise<void> 
     const by: Record<string, number> = {};
     let total = 0;
     for (const row of rows) {
-      const key = row.enabled === true || row.enabled === 1 ? row.state : 'admin-down';
+      const key = effectiveState(row.enabled, row.state);
       by[key] = (by[key] ?? 0) + Number(row.c);
       total += Number(row.c);
     }

@@ -7,6 +7,7 @@ import { ConflictError, ValidationError } from '../platform/errors.ts';
 import type { Executor } from '../platform/db.ts';
 import { loadAddressFamilies } from '../bgp/bgp-peers.resource.ts';
 import { sessionSourceWarnings } from '../fabrics/fabrics.resource.ts';
+import { ADMIN_DOWN, effectiveMaxPrefixes, effectiveState } from './session-rules.ts';
 
 export const sessionInput = z
   .object({
@@ -79,7 +80,7 @@ export function presentSession(r: Row): Row {
   const afs: Row[] = r.__afs ?? [];
   const fam = Number(r.family);
   const afMax = afs.find((a) => a.afi_safi === (fam === 4 ? 'ipv4-unicast' : 'ipv6-unicast'))?.max_prefixes ?? null;
-  const max = afMax ?? (fam === 4 ? r.ipv4_max_prefixes : r.ipv6_max_prefixes) ?? (fam === 4 ? r.g4max : r.g6max) ?? null;
+  const max = effectiveMaxPrefixes(fam, afMax, r, { ipv4_max_prefixes: r.g4max, ipv6_max_prefixes: r.g6max });
   return {
     id: Number(r.id),
     bgp_peer: { id: Number(r.bgp_peer_id), name: r.bgp_name ?? null },
@@ -98,12 +99,12 @@ export function presentSession(r: Row): Row {
     notes: r.notes ?? null,
     enabled: bool(r.enabled),
     status: r.status,
-    state: bool(r.enabled) ? r.state : 'admin-down',
+    state: effectiveState(r.enabled, r.state),
     state_since: r.state_since ?? null,
     prefixes_received: r.prefixes_received ?? null,
     prefixes_accepted: r.prefixes_accepted ?? null,
     prefixes_advertised: r.prefixes_advertised ?? null,
-    max_prefixes: max === null || max === undefined ? null : Number(max),
+    max_prefixes: max,
     last_error: r.last_error ?? null,
     polled_at: r.polled_at ?? null,
     address_families: afs.map((a) => ({ afi_safi: a.afi_safi, max_prefixes: a.max_prefixes })),
@@ -227,9 +228,9 @@ export const peeringSessions: Resource = {
           peerWhere((b) =>
             b.where((eb: any) => {
               const parts: any[] = [];
-              const live = v.filter((s) => s !== 'admin-down');
+              const live = v.filter((s) => s !== ADMIN_DOWN);
               if (live.length) parts.push(eb.and([eb('state', 'in', live), eb('enabled', '=', true)]));
-              if (v.includes('admin-down')) parts.push(eb('enabled', '=', false));
+              if (v.includes(ADMIN_DOWN)) parts.push(eb('enabled', '=', false));
               return eb.or(parts);
             }),
           ),

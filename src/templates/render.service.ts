@@ -11,6 +11,7 @@ import { readShippedTemplate } from './environment.ts';
 import { renderIsolated } from './render-pool.ts';
 import { engineOptions, SHIPPED_TEMPLATE_OPTIONS, type TemplateOptions } from './templates.resource.ts';
 import { renderWarnings } from './warnings.ts';
+import { effectiveMaxPrefixes } from '../sessions/session-rules.ts';
 import type { AddressFamilyCtx, AutonomousSystemCtx, FabricCtx, PeerGroupCtx, PrefixListCtx, RenderContext, RouterCtx, RoutingPolicyCtx, RoutingPolicyRef, SessionCtx } from './context.ts';
 
 /** Ids per `in (...)` list: SQLite allows 32,766 bound variables, PostgreSQL 65,535 per statement. */
@@ -185,8 +186,9 @@ export async function buildRenderContext(db: Executor, target: ContextTarget, op
     const fam = Number(p.family) as 4 | 6;
     const g = p.peer_group_id ? groupById.get(Number(p.peer_group_id)) : undefined;
     const peerAfs = afsByPeer.get(Number(p.id)) ?? [];
-    const groupMax = (f: number) => num(f === 4 ? g?.ipv4_max_prefixes : g?.ipv6_max_prefixes);
-    const asMax = (f: number) => num(f === 4 ? (p.ipv4_max_prefixes ?? p.ra_max4) : (p.ipv6_max_prefixes ?? p.ra_max6));
+    // The peer ASN is the session's, else the one matching the remote AS (an unwrapped BGP peer).
+    const peerAsnMax = { ipv4_max_prefixes: p.ipv4_max_prefixes ?? p.ra_max4, ipv6_max_prefixes: p.ipv6_max_prefixes ?? p.ra_max6 };
+    const inherited = (f: number) => effectiveMaxPrefixes(f, null, peerAsnMax, g);
     const address_families: AddressFamilyCtx[] = peerAfs.map((a) => {
       const { afi, safi } = afiParts(a.afi_safi);
       const f = afi === 'ipv4' ? 4 : 6;
@@ -198,11 +200,11 @@ export async function buildRenderContext(db: Executor, target: ContextTarget, op
         route_map_out: a.export_policy_id ? (policyById.get(Number(a.export_policy_id))?.name ?? null) : null,
         prefix_list_in: a.prefix_list_in_id ? (listName.get(Number(a.prefix_list_in_id)) ?? null) : null,
         prefix_list_out: a.prefix_list_out_id ? (listName.get(Number(a.prefix_list_out_id)) ?? null) : null,
-        max_prefixes: num(a.max_prefixes) ?? asMax(f) ?? groupMax(f),
+        max_prefixes: effectiveMaxPrefixes(f, a.max_prefixes, peerAsnMax, g),
       };
     });
     const peerAsn = Number(p.remote_asn);
-    const ownMax = address_families.find((a) => a.afi === `ipv${fam}` && a.safi === 'unicast')?.max_prefixes ?? (asMax(fam) ?? groupMax(fam));
+    const ownMax = address_families.find((a) => a.afi === `ipv${fam}` && a.safi === 'unicast')?.max_prefixes ?? inherited(fam);
     return {
       id: p.session_id ? Number(p.session_id) : Number(p.id),
       bgp_peer_id: Number(p.id),
@@ -223,8 +225,8 @@ export async function buildRenderContext(db: Executor, target: ContextTarget, op
       peer_asn: peerAsn,
       peer_name: p.asn_name ?? p.ra_name ?? p.name ?? `AS${peerAsn}`,
       irr_as_set: p.irr_as_set ?? p.ra_irr ?? null,
-      ipv4_max_prefixes: asMax(4) ?? groupMax(4),
-      ipv6_max_prefixes: asMax(6) ?? groupMax(6),
+      ipv4_max_prefixes: inherited(4),
+      ipv6_max_prefixes: inherited(6),
       local_ip: p.source_ip ?? null,
       remote_ip: p.peer_ip,
       ip_version: fam,

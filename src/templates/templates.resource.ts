@@ -1,6 +1,6 @@
 // Config templates: stored Jinja2 templates (router configs and e-mails); every save is a version.
 import { z } from 'zod';
-import { createTwoFilesPatch } from 'diff';
+import { recordTemplateVersion } from './template-versions.service.ts';
 import { baseOutput, optText } from '../platform/fields.ts';
 import { assertUnique, json, textFilter, idFilter, type Resource, type Row } from '../platform/crud.ts';
 import { ConflictError, ValidationError } from '../platform/errors.ts';
@@ -88,16 +88,6 @@ const output = z
   })
   .meta({ id: 'ConfigTemplate' });
 
-/** Records a new version of a template with the diff from the previous one. */
-async function recordVersion(db: Executor, id: number, username: string | null): Promise<void> {
-  const t = await db.selectFrom('config_templates').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-  const prev = await db.selectFrom('config_template_versions').selectAll().where('template_id', '=', id).orderBy('version', 'desc').limit(1).executeTakeFirst();
-  if (prev && prev.body === t.body && prev.options === t.options) return;
-  const version = prev ? Number(prev.version) + 1 : 1;
-  const diff = prev ? createTwoFilesPatch(`${t.name} v${prev.version}`, `${t.name} v${version}`, prev.body, t.body, '', '', { context: 3 }) : null;
-  await db.insertInto('config_template_versions').values({ template_id: id, version, body: t.body, options: t.options, diff, created_at: now(), created_by: username }).execute();
-}
-
 export const configTemplates: Resource = {
   path: 'templates',
   objectType: 'config-template',
@@ -145,7 +135,7 @@ export const configTemplates: Resource = {
     return values;
   },
   async afterWrite(id, _inp, ctx) {
-    await recordVersion(ctx.db, id, ctx.principal?.username ?? null);
+    await recordTemplateVersion(ctx.db, id, ctx.principal?.username ?? null);
   },
   async beforeDelete(row, ctx) {
     const used = await ctx.db.selectFrom('routers').select('name').where('config_template_id', '=', row.id).executeTakeFirst();

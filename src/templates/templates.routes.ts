@@ -3,8 +3,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { registerResource } from '../platform/crud.ts';
+import { listVersions } from '../platform/versions.ts';
+import { TEMPLATE_VERSIONS } from './template-versions.service.ts';
 import { NotFoundError, ValidationError } from '../platform/errors.ts';
-import { roleAtLeast, type Principal } from '../auth/auth.service.ts';
+import { roleAtLeast, type Principal } from '../platform/principal.ts';
 import { configTemplates, checkSyntaxIsolatedField, newTemplateOptions, templateOptions } from './templates.resource.ts';
 import { renderWarnings } from './warnings.ts';
 import { buildRenderContext, renderConfig, renderTemplate } from './render.service.ts';
@@ -39,8 +41,8 @@ export default async function templateRoutes(app: FastifyInstance): Promise<void
   r.get('/api/templates/:id/versions/', { schema: { tags: ['templates'], summary: 'Every saved version of a template, newest first, with the diff from the one before', params: idParams, response: { 200: z.array(versionOut) } }, preValidation: a.requireRole('viewer') }, async (req) => {
     const t = await a.db.selectFrom('config_templates').select('id').where('id', '=', req.params.id).executeTakeFirst();
     if (!t) throw new NotFoundError('config-template', req.params.id);
-    const rows = await a.db.selectFrom('config_template_versions').selectAll().where('template_id', '=', req.params.id).orderBy('version', 'desc').execute();
-    return rows.map((v: any) => ({ version: Number(v.version), created_at: v.created_at, created_by: v.created_by ?? null, body: v.body, options: JSON.parse(v.options || '{}'), diff: v.diff ?? null }));
+    const rows = await listVersions(a.db, TEMPLATE_VERSIONS, req.params.id);
+    return rows.map((v) => ({ version: Number(v.version), created_at: v.created_at, created_by: v.created_by ?? null, body: v.body, options: JSON.parse(v.options || '{}'), diff: v.diff ?? null }));
   });
 
   const target = {

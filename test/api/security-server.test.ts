@@ -11,6 +11,7 @@ import { createApp, type PeerdeskApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/platform/config.ts';
 import { openDb } from '../../src/platform/db.ts';
 import { buildServer } from '../../src/platform/http.ts';
+import { authenticateSession, authenticateToken } from '../../src/auth/auth.service.ts';
 import { SecretBox } from '../../src/platform/crypto.ts';
 import * as crypto from '../../src/platform/crypto.ts';
 import { createUser } from '../../src/auth/auth.service.ts';
@@ -122,7 +123,7 @@ describe('log lines', () => {
       a.get('/boom', async () => {
         throw new Error('boom');
       });
-    });
+    }, { token: (k) => authenticateToken(tdb.db, k), session: (id) => authenticateSession(tdb.db, id) });
     try {
       expect((await app.inject({ method: 'GET', url: '/boom', headers: { 'x-request-id': 'req-one' } })).statusCode).toBe(500);
       expect((await app.inject({ method: 'GET', url: '/api/health', headers: { 'x-request-id': 'req-two' } })).statusCode).toBe(200);

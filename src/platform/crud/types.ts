@@ -1,0 +1,80 @@
+// Part of the shared REST machinery (see ../crud.ts): what a resource is and what its writes see.
+import type { SelectQueryBuilder } from 'kysely';
+import type { z } from 'zod';
+import type { Executor } from '../db.ts';
+import type { SecretBox } from '../crypto.ts';
+import type { Config } from '../config.ts';
+import type { Principal, Role } from '../principal.ts';
+
+export type Row = Record<string, any>;
+export type Query = SelectQueryBuilder<any, any, any>;
+
+/** What a write sees: the transaction, the caller and the secret box. */
+export interface WriteContext {
+  db: Executor;
+  principal: Principal | null;
+  secrets: SecretBox;
+  requestId?: string;
+  /** The server's configuration (e.g. PEERDESK_SOCKET_DIRS for router addresses), when known. */
+  config?: Config;
+  /** On delete: move references to this object of the same type instead of refusing (`?replace_with=`). */
+  replaceWith?: number | null;
+}
+
+/** How an object is shown: secrets only when asked for by a role allowed to see them. */
+export interface PresentOptions {
+  includeSecrets: boolean;
+  secrets: SecretBox;
+}
+
+/** A query-string filter: its schema (for docs and parsing) and how it narrows the query. */
+export interface Filter {
+  schema: z.ZodType;
+  apply(q: Query, value: any): Query;
+}
+
+/** Everything the machinery needs to serve one kind of object. */
+export interface Resource {
+  /** URL segment under /api/, plural kebab-case. */
+  path: string;
+  /** Name in the change log and errors, e.g. `peer-asn`. */
+  objectType: string;
+  table: string;
+  tag: string;
+  writeRole?: Role;
+  /** The full create body (strict); PATCH accepts any subset. */
+  input: z.ZodObject<any>;
+  output: z.ZodType;
+  briefOutput: z.ZodType;
+  /** Base select (with joins) whose rows `present` understands; the main table is aliased `t`. */
+  query(db: Executor): Query;
+  present(row: Row, opts: PresentOptions): Row;
+  brief(row: Row): Row;
+  filters: Record<string, Filter>;
+  /** The main table alone (aliased `t`) for counting, when every filter is written on `t`. */
+  countQuery?(db: Executor): Query;
+  /** Qualified columns searched by `q`. */
+  search: string[];
+  /** Ordering names to qualified columns. */
+  ordering: Record<string, string>;
+  defaultOrdering: string;
+  /** Turns validated input into column values, checking references and invariants. */
+  prepare(input: Row, ctx: WriteContext, existing: Row | null): Promise<Row>;
+  /** Writes dependent rows (e.g. address families) after the main row. */
+  afterWrite?(id: number, input: Row, ctx: WriteContext, existing: Row | null): Promise<void>;
+  /** Refuses or prepares a delete (e.g. 409 when protected). */
+  beforeDelete?(row: Row, ctx: WriteContext): Promise<void>;
+  /**
+   * Extra query flags of this resource's DELETE and what they do instead of a plain delete: when
+   * `handle` returns a body, the answer is 202 with it (e.g. a session removed from its router first).
+   */
+  deleteVariant?: {
+    query: z.ZodObject;
+    handle(id: number, query: Record<string, unknown>, ctx: WriteContext): Promise<unknown | undefined>;
+  };
+  repr(row: Row): string;
+  /** Batch-loads related rows for a page of rows (one query per relation, never per row). */
+  enrich?(db: Executor, rows: Row[]): Promise<void>;
+  /** Secret-bearing presenters: whether include_secrets is allowed (admin only by default). */
+  hasSecrets?: boolean;
+}
