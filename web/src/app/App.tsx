@@ -32,6 +32,10 @@ const RouterPage = lazy(() => import('../pages/RouterPage'));
 const deploy = () => import('../pages/DeployPages');
 const DeploymentsPage = lazy(() => deploy().then((m) => ({ default: m.DeploymentsPage })));
 const DeploymentPage = lazy(() => deploy().then((m) => ({ default: m.DeploymentPage })));
+const rollouts = () => import('../pages/deploy/RolloutPages');
+const RolloutsPage = lazy(() => rollouts().then((m) => ({ default: m.RolloutsPage })));
+const RolloutPage = lazy(() => rollouts().then((m) => ({ default: m.RolloutPage })));
+const ConfigManagerPage = lazy(() => import('../pages/deploy/ConfigManagerPage'));
 // The mail pages are one chunk; its route table is read once the chunk has loaded.
 const EmailRoutes = lazy(() => import('../pages/EmailPages').then((m) => ({ default: ({ path }: { path: string }) => m.emailRoute(path) ?? <NotFound path={path} /> })));
 const EMAIL_PATH = /^\/(email\/|email-templates(\/|$)|outbox(\/|$)|requests(\/|$)|contacts$)/;
@@ -71,7 +75,7 @@ const NAV: { group: string; items: NavItem[] }[] = [
       { label: 'Platforms', to: '/platforms' },
     ],
   },
-  { group: 'Config', items: [{ label: 'Templates', to: '/templates' }, { label: 'Render', to: '/config/render' }, { label: 'Deployments', to: '/deployments' }] },
+  { group: 'Config', items: [{ label: 'Templates', to: '/templates' }, { label: 'Render', to: '/config/render' }, { label: 'Deployments', to: '/deployments' }, { label: 'Rollouts', to: '/rollouts' }] },
   {
     group: 'E-mail',
     items: [
@@ -270,6 +274,7 @@ function Routes({ path }: { path: string }): ReactNode {
   if (path === '/peering-sessions/new') return <SessionWizardPage />;
   // The plain form: wrap an existing BGP peer in a session (the first seed's step 4).
   if (path === '/peering-sessions/wrap') return <ResourceFormPage key="s-wrap" cfg={CONFIGS['peering-sessions']!} id={null} />;
+  if ((m = match('/peering-sessions/:id/config-manager', path)) && /^\d+$/.test(m.id ?? '')) return <ConfigManagerPage key={`cm-${m.id}`} sessionId={Number(m.id)} />;
   if ((m = match('/peering-sessions/:id/edit', path))) return <ResourceFormPage key={`s-${m.id}`} cfg={CONFIGS['peering-sessions']!} id={Number(m.id)} />;
   if ((m = match('/peering-sessions/:id', path))) return <SessionPage key={m.id} id={Number(m.id)} />;
   if (path === '/jobs') return <JobsPage />;
@@ -288,6 +293,8 @@ function Routes({ path }: { path: string }): ReactNode {
   if (path === '/peeringdb') return <PeeringDbPage />;
   if (path === '/deployments') return <DeploymentsPage />;
   if ((m = match('/deployments/:id', path)) && /^\d+$/.test(m.id ?? '')) return <DeploymentPage key={m.id} id={Number(m.id)} />;
+  if (path === '/rollouts') return <RolloutsPage />;
+  if ((m = match('/rollouts/:id', path)) && /^\d+$/.test(m.id ?? '')) return <RolloutPage key={m.id} id={Number(m.id)} />;
   if (EMAIL_PATH.test(path)) return <EmailRoutes path={path} />;
   if ((m = match('/routers/:id', path)) && /^\d+$/.test(m.id ?? '')) {
     const id = m.id!;

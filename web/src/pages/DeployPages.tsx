@@ -21,20 +21,29 @@ const STATUS_LABELS: Record<string, string> = { planned: 'waiting for approval',
 /** True once a deployment can change no more (the pages stop polling). */
 export const isFinal = (status: string | undefined) => Boolean(status && FINAL.has(status));
 
-/** One deployment's status as a coloured badge ("planned" reads "waiting for approval"). */
-export function DeploymentStatusBadge({ status }: { status: string }) {
+/** One deployment's status as a coloured badge ("planned" reads "waiting for approval", or what else it waits for when `d` says so). */
+export function DeploymentStatusBadge({ status, d }: { status: string; d?: Row }) {
   return (
     <Badge size="sm" variant="light" color={STATUS_COLOURS[status] ?? 'gray'} styles={{ root: { textTransform: 'none' } }} data-testid="deployment-status" data-status={status}>
-      {STATUS_LABELS[status] ?? status}
+      {d ? statusText(d) : (STATUS_LABELS[status] ?? status)}
     </Badge>
   );
+}
+
+/** A deployment's status in words: a planned one waits for its rollout, its scheduled time or an approval. */
+export function statusText(d: Row): string {
+  if (d.status === 'planned' && !d.needs_approval) {
+    if (d.rollout_id) return 'waiting for its rollout';
+    if (d.run_at) return 'scheduled';
+  }
+  return STATUS_LABELS[d.status] ?? d.status;
 }
 
 /** Reads one deployment with its candidate, diff and log. */
 const getDeployment = async (id: number): Promise<Row> => unwrap(await api.GET('/api/deployments/{id}/', { params: { path: { id } } }));
 
 /** A deployment, re-read every second until it is final. */
-function useDeployment(id: number | null) {
+export function useDeployment(id: number | null) {
   return useQuery({
     queryKey: ['deployment', id],
     queryFn: () => getDeployment(id!),
@@ -44,20 +53,20 @@ function useDeployment(id: number | null) {
 }
 
 /** What a deployment did, in words: its action, the session and the router. */
-function whatText(d: Row): string {
+export function whatText(d: Row): string {
   const kind = d.action === 'deploy' ? 'Deploy' : d.action === 'configure' ? 'Configure' : 'Remove from router';
   return `${kind}${d.dry_run ? ' (dry run)' : ''}`;
 }
 
 /** The diff of a deployment, or why there is none yet. */
-function DeploymentDiff({ d, testid }: { d: Row; testid: string }) {
+export function DeploymentDiff({ d, testid }: { d: Row; testid: string }) {
   if (d.has_changes === null || d.diff == null) return <Text size="xs" c="dimmed">No diff yet{isFinal(d.status) ? ' (it ended before the diff was taken)' : ''}.</Text>;
   if (!d.has_changes || !d.diff) return <Text size="xs" c="dimmed" data-testid={testid}>No changes: the router already has this configuration.</Text>;
   return <UnifiedDiff text={d.diff} testid={testid} />;
 }
 
 /** Why the deployment ended as it did (reason and the failed check). */
-function Outcome({ d }: { d: Row }) {
+export function Outcome({ d }: { d: Row }) {
   if (!d.reason && !d.failed_check) return null;
   const bad = ['failed', 'rolled_back', 'rejected'].includes(d.status);
   return (
@@ -78,10 +87,13 @@ export function DeploymentsPage() {
     queryFn: async () => unwrap(await api.GET('/api/deployments/', { params: { query: { limit: 100, offset: 0, ...(status ? { status: status as Schemas['Deployment']['status'] } : {}), ...(router ? { router: Number(router) } : {}) } } })) as { count: number; results: Row[] },
     refetchInterval: 5000,
   });
-  const setStatus = (v: string | null) => navigate(`/deployments${v ? `?status=${v}` : ''}`);
+  const setStatus = (v: string | null) => {
+    const qs = new URLSearchParams({ ...(v ? { status: v } : {}), ...(router ? { router } : {}) }).toString();
+    navigate(`/deployments${qs ? `?${qs}` : ''}`);
+  };
   return (
     <Stack gap="sm">
-      <PageHeader title="Deployments" subtitle={q.data ? `${q.data.count} deployment(s), newest first` : undefined} />
+      <PageHeader title="Deployments" subtitle={q.data ? `${q.data.count} deployment(s)${router && q.data.results[0] ? ` on ${q.data.results[0].router.name}` : ''}, newest first` : undefined} />
       <Group gap={6}>
         <Select
           size="xs"
@@ -130,7 +142,7 @@ export function DeploymentsPage() {
                   <Table.Td>{whatText(d)}</Table.Td>
                   <Table.Td>{d.session ? <Link to={`/peering-sessions/${d.session.id}`}>{d.session.name ?? `#${d.session.id}`}</Link> : <span className="muted">—</span>}</Table.Td>
                   <Table.Td>
-                    <DeploymentStatusBadge status={d.status} />
+                    <DeploymentStatusBadge status={d.status} d={d} />
                   </Table.Td>
                   <Table.Td>{d.reason ?? ''}</Table.Td>
                   <Table.Td>{d.proposed_by ?? <span className="muted">—</span>}</Table.Td>
@@ -179,7 +191,7 @@ export function DeploymentPage({ id }: { id: number }) {
             <span>
               Deployment #{d.id} · {whatText(d)}
             </span>
-            <DeploymentStatusBadge status={d.status} />
+            <DeploymentStatusBadge status={d.status} d={d} />
           </Group>
         }
         subtitle={
@@ -209,6 +221,18 @@ export function DeploymentPage({ id }: { id: number }) {
             <Text size="xs" c="dimmed">On the router</Text>
             <Text size="sm">{d.committed ? 'committed' : 'not committed'}</Text>
           </Stack>
+          {d.run_at && (
+            <Stack gap={2}>
+              <Text size="xs" c="dimmed">Scheduled for</Text>
+              <Text size="sm" data-testid="deployment-run-at">{fmtTime(d.run_at)}</Text>
+            </Stack>
+          )}
+          {d.rollout_id && (
+            <Stack gap={2}>
+              <Text size="xs" c="dimmed">Rollout</Text>
+              <Link to={`/rollouts/${d.rollout_id}`}>rollout #{d.rollout_id}</Link>
+            </Stack>
+          )}
           <Stack gap={2}>
             <Text size="xs" c="dimmed">Started / finished</Text>
             <Text size="sm">{fmtTime(d.started_at)} / {fmtTime(d.finished_at)}</Text>
@@ -263,26 +287,27 @@ export function DeploymentPage({ id }: { id: number }) {
 }
 
 /** A started deployment as the API answers it. */
-interface Started {
+export interface Started {
   deployment: Row;
   job_id: number | null;
 }
 
-/** One step of the Configure dialog: the deployment it shows (dry run or apply) and its job. */
-function RunView({ started, label }: { started: Started; label: string }) {
+/** One step of a deploy dialog: the deployment it shows (dry run or apply), its job, its outcome and (dry run) its diff. `prefix` names the test ids (`configure-run-dry-run`, `configure-diff`, …). */
+export function RunView({ started, label, prefix = 'configure' }: { started: Started; label: 'dry-run' | 'apply'; prefix?: string }) {
   const d = useDeployment(started.deployment.id).data ?? started.deployment;
   return (
-    <Stack gap={6} data-testid={`configure-run-${label}`} data-status={d.status}>
+    <Stack gap={6} data-testid={`${prefix}-run-${label}`} data-status={d.status} data-id={d.id}>
       <Group gap={6}>
         <Text size="sm" fw={500}>
           {label === 'dry-run' ? 'Dry run' : 'Apply'} · <Link to={`/deployments/${d.id}`}>deployment #{d.id}</Link>
         </Text>
-        <DeploymentStatusBadge status={d.status} />
+        <DeploymentStatusBadge status={d.status} d={d} />
         {started.job_id && <JobStatus id={started.job_id} />}
       </Group>
-      {d.status === 'planned' && <Text size="xs" c="dimmed">Waiting for an admin to approve it (Deployments → waiting for approval).</Text>}
+      {d.run_at && !isFinal(d.status) && new Date(d.run_at).getTime() > Date.now() && <Text size="xs" c="dimmed">Scheduled for {fmtTime(d.run_at)}.</Text>}
+      {d.status === 'planned' && !d.run_at && <Text size="xs" c="dimmed">Waiting for an admin to approve it (Deployments → waiting for approval).</Text>}
       {isFinal(d.status) && <Outcome d={d} />}
-      {label === 'dry-run' && isFinal(d.status) && <DeploymentDiff d={d} testid="configure-diff" />}
+      {label === 'dry-run' && isFinal(d.status) && <DeploymentDiff d={d} testid={`${prefix}-diff`} />}
     </Stack>
   );
 }

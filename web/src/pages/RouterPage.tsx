@@ -10,7 +10,8 @@ import { StateBadge } from '../components/badges';
 import { ago, asText, fmtTime } from '../components/format';
 import { JobStatus } from '../components/JobStatus';
 import { Link } from '../app/router';
-import { useMe, roleAtLeast } from '../app/session';
+import { useCapabilities, useMe, roleAtLeast } from '../app/session';
+import { RouterDeployPanel } from './deploy/RouterDeploy';
 import { ErrorBox, resourceRoute } from './ResourcePages';
 
 // These routes are newer than the generated client's types: call them untyped (same client, CSRF, 401 handling).
@@ -41,6 +42,7 @@ export function RouterLivePanels({ id }: { id: number }) {
   const qc = useQueryClient();
   const me = useMe().data;
   const canWrite = roleAtLeast(me?.role, 'operator') && me?.can_write !== false;
+  const caps = useCapabilities();
   const live = useQuery({ queryKey: ['router-live', id], queryFn: () => get('/api/routers/{id}/live/', id), refetchInterval: 10_000 });
   const [pollJob, setPollJob] = useState<number | null>(null);
   const [maintMessage, setMaintMessage] = useState('');
@@ -84,6 +86,7 @@ export function RouterLivePanels({ id }: { id: number }) {
   if (!l) return <Text size="sm">Loading live state…</Text>;
   return (
     <Stack gap="sm" data-testid="router-live">
+      <RouterDeployPanel routerId={id} routerName={l.router?.name ?? `router #${id}`} canDeploy={canWrite && caps.templates && caps.drivers} />
       <Paper withBorder p="sm" className="panel">
         <Group justify="space-between" mb={6}>
           <Title order={5}>Live state</Title>

@@ -146,11 +146,11 @@ export function SessionPage({ id }: { id: number }) {
                 Add Sessions
               </Button>
             )}
-            {/* Configure pushes to the router (needs drivers); Config Manager only renders the commands. */}
+            {/* Configure pushes to the router in one click (needs drivers); the Config Manager shows the candidate, and with drivers edits and deploys it with one-time commands and credentials. */}
             <CapButton ok={configureOk} cap={caps.templates ? 'drivers' : 'templates'} variant="default" onClick={() => setConfiguring(true)} data-testid="configure-button">
               Configure
             </CapButton>
-            <CapButton ok={caps.templates} cap="templates" variant="default" onClick={() => navigate(`/config/manager?sessions=${id}`)} data-testid="config-manager-button">
+            <CapButton ok={caps.templates} cap="templates" variant="default" onClick={() => navigate(`/peering-sessions/${id}/config-manager`)} data-testid="config-manager-button">
               Config Manager
             </CapButton>
             <CapButton ok={caps.email} cap="email" variant="default" onClick={() => compose(id)} data-testid="email-button">

@@ -1,5 +1,5 @@
 // The home page: every peering session with live state, prefixes vs max, Refresh and bulk actions.
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { Alert, Button, Tooltip } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
@@ -15,6 +15,9 @@ import { ObjLink } from '../resources/configs';
 import { PageHeader } from './ResourcePages';
 import { pollOutcomeText } from './RouterPage';
 import { MaintenanceModal } from './Maintenance';
+
+// The bulk Configure dialog (a rollout) loads with the deploy pages, on first use.
+const RolloutDialog = lazy(() => import('./deploy/RolloutDialog'));
 
 /** Prefixes received against the limit; warns at 90 % and above. */
 export function PrefixUsage({ received, max }: { received: number | null; max: number | null }) {
@@ -150,6 +153,7 @@ export function SessionsListPage() {
   const [dialog, ask] = useConfirm();
   const [polling, setPolling] = useState(false);
   const [maint, setMaint] = useState<Row[] | null>(null);
+  const [rollout, setRollout] = useState<Row[] | null>(null);
 
   const invalidate = () => qc.invalidateQueries({ queryKey: ['list', 'peering-sessions'] });
 
@@ -216,6 +220,11 @@ export function SessionsListPage() {
     <>
       {dialog}
       {maint && <MaintenanceModal rows={maint} onClose={() => setMaint(null)} onDone={invalidate} />}
+      {rollout && (
+        <Suspense fallback={null}>
+          <RolloutDialog rows={rollout} onClose={() => setRollout(null)} />
+        </Suspense>
+      )}
       <PageHeader title="Sessions" subtitle="Peering sessions with live BGP state" />
       <NoSourceBanner />
       <DataTable
@@ -259,7 +268,7 @@ export function SessionsListPage() {
                   },
                 },
                 { label: 'Maintenance…', tooltip: 'Take every session of the selected sessions’ router or exchange down, and restore each one afterwards', run: (_ids, rows) => setMaint(rows) },
-                { label: 'Configure', unavailable: configureUnavailable, run: (ids) => navigate(`/config/render?sessions=${ids.join(',')}`) },
+                { label: 'Configure', tooltip: 'A rollout to the selected sessions’ routers: now or scheduled, the canary first', unavailable: configureUnavailable, run: (_ids, rows) => setRollout(rows) },
                 {
                   label: 'Delete',
                   color: 'red',
