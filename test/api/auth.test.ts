@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from '../support/db.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
+import { bgpPeer, router, user } from '../support/factories.ts';
 
 const PUBLIC = new Set(['GET /api/health', 'POST /api/auth/login']);
 // Writes that need admin rather than operator.
@@ -26,6 +27,8 @@ describe.each(engines())('auth on %s', (engine) => {
 
   it('covers the whole API', () => {
     expect(routes.length).toBeGreaterThan(100);
+    const seen = routes.map((r) => `${r.method} ${r.url}`);
+    for (const r of ['GET /api/health', 'POST /api/auth/login', 'GET /api/peering-sessions/', 'POST /api/peering-sessions/wizard/', 'PATCH /api/bgp-peers/999999/', 'DELETE /api/routers/999999/', 'GET /api/search/']) expect(seen, r).toContain(r);
   });
 
   it('answers 401 to anonymous callers on every route but health and login', async () => {
@@ -121,28 +124,39 @@ describe.each(engines())('auth on %s', (engine) => {
     for (let i = 0; i < 5; i++) await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'viewer', password: `bad${i}` } });
     const limited = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'viewer', password: 'viewer-password' } });
     expect(limited.statusCode).toBe(429);
-    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    // Seconds until the oldest failure leaves the 15-minute window.
+    expect(limited.headers['retry-after']).toMatch(/^\d+$/);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(900);
   });
 
   it('keeps MD5 passwords and router credentials encrypted and out of output unless an admin asks', async () => {
-    const router = await t.api('POST', '/api/routers/', { name: 'secret-rt', local_asn: 65000, credentials: { username: 'netconf', password: 'router-pass' } });
-    expect(router.status).toBe(201);
-    expect(router.body.credentials_set).toBe(true);
-    expect(JSON.stringify(router.body)).not.toContain('router-pass');
-    const opSet = await t.api('PATCH', `/api/routers/${router.body.id}/`, { credentials: { password: 'x' } }, { role: 'operator' });
+    const rt = await router(t, { name: 'secret-rt', local_asn: 65000, credentials: { username: 'netconf', password: 'router-pass' } });
+    expect(rt.credentials_set).toBe(true);
+    expect(JSON.stringify(rt)).not.toContain('router-pass');
+    const opSet = await t.api('PATCH', `/api/routers/${rt.id}/`, { credentials: { password: 'x' } }, { role: 'operator' });
     expect(opSet.status).toBe(400);
-    const peer = await t.api('POST', '/api/bgp-peers/', { router: router.body.id, peer_ip: '192.0.2.9', remote_asn: 65001, password: 'md5-secret' });
+    expect(opSet.body.errors).toEqual([{ field: 'credentials', message: 'only the admin role may set router credentials' }]);
+    const peer = { body: await bgpPeer(t, { router: rt.id, peer_ip: '192.0.2.9', remote_asn: 65001, password: 'md5-secret' }) };
+    expect(peer.body.password_set).toBe(true);
     expect(JSON.stringify(peer.body)).not.toContain('md5-secret');
     const stored = await t.tdb.db.selectFrom('bgp_peers').select('password_enc').where('id', '=', peer.body.id).executeTakeFirstOrThrow();
     expect(stored.password_enc).toMatch(/^v1:/);
     expect(stored.password_enc).not.toContain('md5-secret');
     expect((await t.api('GET', `/api/bgp-peers/${peer.body.id}/?include_secrets=1`, undefined, { role: 'operator' })).status).toBe(403);
     expect((await t.api('GET', `/api/bgp-peers/${peer.body.id}/?include_secrets=1`)).body.password).toBe('md5-secret');
-    expect((await t.api('GET', `/api/routers/${router.body.id}/?include_secrets=1`)).body.credentials).toEqual({ username: 'netconf', password: 'router-pass' });
+    expect((await t.api('GET', `/api/routers/${rt.id}/?include_secrets=1`)).body.credentials).toEqual({ username: 'netconf', password: 'router-pass' });
     const changes = await t.api('GET', '/api/changes/?object_type=bgp-peer');
     expect(JSON.stringify(changes.body)).not.toContain('md5-secret');
     expect(changes.body.results[0]).toMatchObject({ action: 'create', user: { username: 'admin' } });
-    expect(changes.body.results[0].request_id).toBeTruthy();
+    expect(changes.body.results[0].request_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  });
+
+  it('deletes users but not yourself', async () => {
+    const u = await user(t, 'viewer', { username: 'temp', password: 'temp-password' });
+    expect((await t.api('DELETE', `/api/users/${u.id}/`)).status).toBe(204);
+    const me = (await t.api('GET', '/api/auth/me')).body;
+    expect((await t.api('DELETE', `/api/users/${me.id}/`)).status).toBe(400);
   });
 });
 

@@ -1,15 +1,13 @@
-// Health, metrics, docs and the CLI contract (token create prints the key alone, --help everywhere).
+// Health, metrics, the OpenAPI document and docs, unknown routes, and the first start's one-time admin
+// password. The CLI is in test/cli/system-cli.test.ts, search in search.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { engines } from '../support/db.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 
-describe('system endpoints', () => {
+describe.each(engines())('system endpoints on %s', (engine) => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp('sqlite');
+    t = await startTestApp(engine);
   });
   afterAll(async () => t?.close());
 
@@ -39,93 +37,6 @@ describe('system endpoints', () => {
     const r = await t.api('GET', '/api/nope/');
     expect(r.status).toBe(404);
     expect(r.headers['content-type']).toMatch(/application\/problem\+json/);
-  });
-});
-
-describe('command line', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'pd-cli-'));
-  const env = { ...process.env, PEERDESK_DATABASE_URL: `sqlite:${join(dir, 'cli.db')}`, PEERDESK_DATA_DIR: dir, PEERDESK_LOG_LEVEL: 'silent' };
-  const cli = (...args: string[]) => spawnSync(process.execPath, ['bin/peerdesk.js', ...args], { env, encoding: 'utf8' });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-  it('has --help on every command', () => {
-    const top = cli('--help');
-    expect(top.status).toBe(0);
-    for (const c of ['serve', 'worker', 'migrate', 'user', 'token', 'job', 'peeringdb', 'irr', 'render', 'poll']) {
-      expect(top.stdout).toContain(c);
-      const r = cli(c, '--help');
-      expect(r.status, c).toBe(0);
-      expect(r.stdout).toMatch(/Usage: peerdesk/);
-    }
-  });
-
-  it('migrates, creates a user and prints a token key alone on stdout', () => {
-    expect(cli('migrate').stdout).toMatch(/applied: 0001_foundation/);
-    expect(cli('migrate').stdout).toMatch(/up to date/);
-    const u = cli('user', 'create', 'noc', '--role', 'operator', '--password', 'noc-password');
-    expect(u.status, u.stderr).toBe(0);
-    const out = execFileSync(process.execPath, ['bin/peerdesk.js', 'token', 'create', 'noc'], { env, encoding: 'utf8' });
-    expect(out).toMatch(/^pd_[A-Za-z0-9_-]{40}\n$/);
-    expect(cli('user', 'create', 'x', '--role', 'superuser', '--password', 'longenough').stderr).toMatch(/role/);
-    expect(cli('token', 'create', 'ghost').stderr).toMatch(/no user ghost/);
-  });
-
-  it('runs a job kind from the CLI', () => {
-    const r = cli('job', 'run', 'system.sleep', '--payload', '{"ms": 10}', '--json');
-    expect(r.status, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ status: 'succeeded', result: { slept_ms: 10 } });
-    expect(cli('job', 'run', 'system.sleep', '--payload', '{"ms": "x"}').stderr).toMatch(/payload.ms/);
-  });
-
-  it('renders a router from the database and polls from the CLI', async () => {
-    const { openDb } = await import('../../src/platform/db.ts');
-    const db = await openDb(env.PEERDESK_DATABASE_URL);
-    const t = new Date().toISOString();
-    await db.insertInto('routers').values({ name: 'cli-rt', local_asn: 64500, router_id: '192.0.2.1', status: 'active', polling_enabled: true, created_at: t, updated_at: t, version: 1 }).execute();
-    await db.destroy();
-    const r = cli('render', '--router', 'cli-rt', '--template', 'frr.j2');
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/router bgp 64500/);
-    const p = cli('poll', '--json');
-    expect(p.status).toBe(1);
-    expect(JSON.parse(p.stdout)).toMatchObject({ failed: 1, routers: [{ name: 'cli-rt', ok: false, error: 'the router has no platform' }] });
-  });
-
-  it('refuses bad configuration with a readable message', () => {
-    const r = spawnSync(process.execPath, ['bin/peerdesk.js', 'migrate'], { env: { ...env, PEERDESK_DATABASE_URL: 'mysql://x' }, encoding: 'utf8' });
-    expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/PEERDESK_DATABASE_URL/);
-  });
-});
-
-describe('search and summaries', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp('sqlite');
-  });
-  afterAll(async () => t?.close());
-
-  it('finds peer ASNs, sessions, routers and fabrics in one request', async () => {
-    const router = (await t.api('POST', '/api/routers/', { name: 'edge-ams', local_asn: 64500 })).body;
-    await t.api('POST', '/api/fabrics/', { name: 'AMS-IX' });
-    await t.api('POST', '/api/peer-asns/', { asn: 6939, name: 'Hurricane Electric', irr_as_set: 'RADB::AS-HURRICANE' });
-    const peer = (await t.api('POST', '/api/bgp-peers/', { router: router.id, peer_ip: '80.249.208.1', remote_asn: 6939 })).body;
-    await t.api('POST', '/api/peering-sessions/', { bgp_peer: peer.id, service_reference: 'TICKET-77' });
-    const byAsn = (await t.api('GET', '/api/search/?q=AS6939')).body.results;
-    expect(byAsn.map((r: any) => r.type)).toEqual(['peer-asn', 'peering-session']);
-    expect((await t.api('GET', '/api/search/?q=80.249.208.1')).body.results[0]).toMatchObject({ type: 'peering-session', title: 'AS6939 Hurricane Electric 80.249.208.1' });
-    expect((await t.api('GET', '/api/search/?q=ticket-77')).body.results.map((r: any) => r.type)).toEqual(['peering-session']);
-    expect((await t.api('GET', '/api/search/?q=ams')).body.results.map((r: any) => r.type).sort()).toEqual(['fabric', 'router']);
-    expect((await t.api('GET', '/api/search/?q=')).status).toBe(400);
-    const summary = (await t.api('GET', `/api/routers/${router.id}/state-summary/`)).body;
-    expect(summary).toMatchObject({ total: 1, by_state: { unknown: 1 } });
-  });
-
-  it('deletes users but not yourself', async () => {
-    const u = (await t.api('POST', '/api/users/', { username: 'temp', password: 'temp-password', role: 'viewer' })).body;
-    expect((await t.api('DELETE', `/api/users/${u.id}/`)).status).toBe(204);
-    const me = (await t.api('GET', '/api/auth/me')).body;
-    expect((await t.api('DELETE', `/api/users/${me.id}/`)).status).toBe(400);
   });
 });
 

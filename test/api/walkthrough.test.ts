@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from '../support/db.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
+import { connection, create, fabric, network, peerAsn, router } from '../support/factories.ts';
 
 describe.each(engines())('first peering session walkthrough on %s', (engine) => {
   let t: TestApp;
@@ -87,25 +88,25 @@ describe.each(engines())('first peering session walkthrough on %s', (engine) => 
   });
 
   it('enforces the session invariants', async () => {
-    const router = (await t.api('POST', '/api/routers/', { name: 'rt2', local_asn: 64500 })).body;
-    const fabric = (await t.api('POST', '/api/fabrics/', { name: 'DE-CIX Frankfurt' })).body;
-    const net = (await t.api('POST', '/api/peering-networks/', { fabric: fabric.id, name: 'v4', prefix: '80.81.192.0/21' })).body;
-    await t.api('POST', '/api/peer-asns/', { asn: 65010, name: 'Ten' });
+    const rt = await router(t, { name: 'rt2', local_asn: 64500 });
+    const fab = await fabric(t, { name: 'DE-CIX Frankfurt' });
+    const net = await network(t, { fabric: fab.id, name: 'v4', prefix: '80.81.192.0/21' });
+    await peerAsn(t, { asn: 65010, name: 'Ten' });
     // Source and peer must be of one family; local and peer IP must differ.
-    const mixed = await t.api('POST', '/api/bgp-peers/', { router: router.id, peer_ip: '80.81.192.10', source_ip: '2001:db8::1', remote_asn: 65010 });
+    const mixed = await t.api('POST', '/api/bgp-peers/', { router: rt.id, peer_ip: '80.81.192.10', source_ip: '2001:db8::1', remote_asn: 65010 });
     expect(mixed.status).toBe(400);
     expect(mixed.body.errors[0].field).toBe('source_ip');
-    const same = await t.api('POST', '/api/bgp-peers/', { router: router.id, peer_ip: '80.81.192.10', source_ip: '80.81.192.10', remote_asn: 65010 });
+    const same = await t.api('POST', '/api/bgp-peers/', { router: rt.id, peer_ip: '80.81.192.10', source_ip: '80.81.192.10', remote_asn: 65010 });
     expect(same.body.errors[0].field).toBe('source_ip');
     // Unique (router, VRF, peer IP).
-    const p1 = await t.api('POST', '/api/bgp-peers/', { router: router.id, peer_ip: '80.81.192.10', remote_asn: 65010 });
+    const p1 = await t.api('POST', '/api/bgp-peers/', { router: rt.id, peer_ip: '80.81.192.10', remote_asn: 65010 });
     expect(p1.status).toBe(201);
-    const dup = await t.api('POST', '/api/bgp-peers/', { router: router.id, peer_ip: '80.81.192.10', remote_asn: 65010 });
+    const dup = await t.api('POST', '/api/bgp-peers/', { router: rt.id, peer_ip: '80.81.192.10', remote_asn: 65010 });
     expect(dup.status).toBe(409);
-    const inVrf = await t.api('POST', '/api/bgp-peers/', { router: router.id, vrf: 'CUST', peer_ip: '80.81.192.10', remote_asn: 65010 });
+    const inVrf = await t.api('POST', '/api/bgp-peers/', { router: rt.id, vrf: 'CUST', peer_ip: '80.81.192.10', remote_asn: 65010 });
     expect(inVrf.status).toBe(201);
     // Peer IP inside the network's prefix.
-    const outside = await t.api('POST', '/api/bgp-peers/', { router: router.id, peer_ip: '192.0.2.77', remote_asn: 65010 });
+    const outside = await t.api('POST', '/api/bgp-peers/', { router: rt.id, peer_ip: '192.0.2.77', remote_asn: 65010 });
     const bad = await t.api('POST', '/api/peering-sessions/', { bgp_peer: outside.body.id, network: net.id });
     expect(bad.status).toBe(400);
     expect(bad.body.errors[0].field).toBe('network');
@@ -125,17 +126,17 @@ describe.each(engines())('first peering session walkthrough on %s', (engine) => 
   });
 
   it('creates v4 and v6 sessions with the wizard in one transaction, and rolls back on error', async () => {
-    const router = (await t.api('POST', '/api/routers/', { name: 'rt-wiz', local_asn: 64500 })).body;
-    const group = (await t.api('POST', '/api/peer-groups/', { router: router.id, name: 'IXP-PEERS', ipv4_max_prefixes: 1000 })).body;
-    const fabric = (await t.api('POST', '/api/fabrics/', { name: 'AMS-IX' })).body;
-    const v4 = (await t.api('POST', '/api/peering-networks/', { fabric: fabric.id, name: 'lan4', prefix: '80.249.208.0/21' })).body;
-    const v6 = (await t.api('POST', '/api/peering-networks/', { fabric: fabric.id, name: 'lan6', prefix: '2001:7f8:1::/64' })).body;
-    await t.api('POST', '/api/peering-connections/', { network: v4.id, router: router.id, interface: 'ae0', ipv4_address: '80.249.208.1' });
-    await t.api('POST', '/api/peering-connections/', { network: v6.id, router: router.id, interface: 'ae0', ipv6_address: '2001:7f8:1::a506:4500:1' });
+    const rt = await router(t, { name: 'rt-wiz', local_asn: 64500 });
+    const group = await create(t, 'peer-groups', { router: rt.id, name: 'IXP-PEERS', ipv4_max_prefixes: 1000 });
+    const ams = await fabric(t, { name: 'AMS-IX' });
+    const v4 = await network(t, { fabric: ams.id, name: 'lan4', prefix: '80.249.208.0/21' });
+    const v6 = await network(t, { fabric: ams.id, name: 'lan6', prefix: '2001:7f8:1::/64' });
+    await connection(t, { network: v4.id, router: rt.id, interface: 'ae0', ipv4_address: '80.249.208.1' });
+    await connection(t, { network: v6.id, router: rt.id, interface: 'ae0', ipv6_address: '2001:7f8:1::a506:4500:1' });
     const res = await t.api('POST', '/api/peering-sessions/wizard/', {
       networks: [v4.id, v6.id],
       notes: 'via wizard',
-      router: router.id,
+      router: rt.id,
       peer_group: group.id,
       md5: 'secret',
       peer: { asn: 'AS1.10', name: 'Dotted Peer', ipv4: '80.249.209.50', ipv6: '2001:7F8:1::A506:5546:1' },
@@ -149,13 +150,13 @@ describe.each(engines())('first peering session walkthrough on %s', (engine) => 
     expect(peer.body.password).toBe('secret');
     // The second address is outside the LAN: nothing at all is created.
     const before = (await t.api('GET', '/api/peer-asns/?asn=65099')).body.count;
-    const bad = await t.api('POST', '/api/peering-sessions/wizard/', { networks: [v4.id, v6.id], router: router.id, peer: { asn: 65099, name: 'Half', ipv4: '80.249.209.99', ipv6: '2001:db8::1' } });
+    const bad = await t.api('POST', '/api/peering-sessions/wizard/', { networks: [v4.id, v6.id], router: rt.id, peer: { asn: 65099, name: 'Half', ipv4: '80.249.209.99', ipv6: '2001:db8::1' } });
     expect(bad.status).toBe(400);
     expect(bad.body.errors[0].field).toBe('peer.ipv6');
     expect((await t.api('GET', '/api/peer-asns/?asn=65099')).body.count).toBe(before);
     expect((await t.api('GET', '/api/bgp-peers/?peer_ip=80.249.209.99')).body.count).toBe(0);
     // "No Exchange": a local peer without a network.
-    const local = await t.api('POST', '/api/peering-sessions/wizard/', { network: null, router: router.id, peer: { asn: 65099, name: 'Local', ipv4: '10.0.0.2', source_ipv4: '10.0.0.1' } });
+    const local = await t.api('POST', '/api/peering-sessions/wizard/', { network: null, router: rt.id, peer: { asn: 65099, name: 'Local', ipv4: '10.0.0.2', source_ipv4: '10.0.0.1' } });
     expect(local.status).toBe(201);
     expect(local.body[0].network).toBeNull();
     // Admin down / up and bulk.

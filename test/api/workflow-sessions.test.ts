@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from '../support/db.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
+import { bgpPeer, create, fabric, network, relationship, router } from '../support/factories.ts';
 import { loadSample } from '../../src/peeringdb/peeringdb.fixtures.ts';
 import { deleteOne } from '../../src/platform/crud.ts';
 import { relationships } from '../../src/relationships/relationships.resource.ts';
@@ -28,10 +29,10 @@ describe.each(engines())('session workflows on %s', (engine) => {
     const made = ok(await t.api('POST', '/api/fabrics/from-peeringdb', { ix_id: 31 }));
     v4 = made.networks.find((n: any) => n.family === 4);
     v6 = made.networks.find((n: any) => n.family === 6);
-    rt1 = ok(await t.api('POST', '/api/routers/', { name: 'rt1.fra', local_asn: 64500 }));
-    rt2 = ok(await t.api('POST', '/api/routers/', { name: 'rt2.fra', local_asn: 64500 }));
-    rt3 = ok(await t.api('POST', '/api/routers/', { name: 'rt3.fra', local_asn: 64500 }));
-    peerRel = ok(await t.api('POST', '/api/relationships/', { name: 'Peer', color: 'green' }));
+    rt1 = await router(t, { name: 'rt1.fra', local_asn: 64500 });
+    rt2 = await router(t, { name: 'rt2.fra', local_asn: 64500 });
+    rt3 = await router(t, { name: 'rt3.fra', local_asn: 64500 });
+    peerRel = await relationship(t, { name: 'Peer', color: 'green' });
   }, 120_000);
   afterAll(async () => t?.close());
 
@@ -45,8 +46,8 @@ describe.each(engines())('session workflows on %s', (engine) => {
     expect(outside.status).toBe(400);
     expect(outside.body.errors).toEqual([{ field: 'ipv6_address', message: '2001:db8::1 is outside every IPv6 network of this fabric (2001:7f8::/64)' }]);
     // A fabric without an IPv6 network takes no IPv6 address on its IPv4 network's connection.
-    const f = ok(await t.api('POST', '/api/fabrics/', { name: 'Private v4 only', type: 'private' }));
-    const n = ok(await t.api('POST', '/api/peering-networks/', { fabric: f.id, name: 'pni', prefix: '192.0.2.0/31' }));
+    const f = await fabric(t, { name: 'Private v4 only', type: 'private' });
+    const n = await network(t, { fabric: f.id, name: 'pni', prefix: '192.0.2.0/31' });
     const v6OnV4 = await t.api('POST', '/api/peering-connections/', { network: n.id, router: rt3.id, interface: 'xe0', ipv4_address: '192.0.2.0', ipv6_address: '2001:db8::1' });
     expect(v6OnV4.status).toBe(400);
     expect(v6OnV4.body.errors[0].field).toBe('ipv6_address');
@@ -101,7 +102,7 @@ describe.each(engines())('session workflows on %s', (engine) => {
     expect(res[0].max_prefixes).toBe(20000);
 
     // Seed step 3 made a BGP peer by hand; the wizard wraps it instead of answering 409.
-    const peer = ok(await t.api('POST', '/api/bgp-peers/', { router: rt1.id, peer_ip: '80.81.192.191', remote_asn: 8551, name: 'hand-made' }));
+    const peer = await bgpPeer(t, { router: rt1.id, peer_ip: '80.81.192.191', remote_asn: 8551, name: 'hand-made' });
     const wrapped = ok(await t.api('POST', '/api/peering-sessions/wizard/', { networks: [v4.id], router: rt1.id, peer: { asn: 8551, name: 'Bezeq International', ipv4: '80.81.192.191' } }));
     expect(wrapped[0]).toMatchObject({ bgp_peer: { id: peer.id, name: 'hand-made' }, local_ip: '80.81.192.1', network: { id: v4.id } });
     expect(ok(await t.api('GET', `/api/bgp-peers/?peer_ip=80.81.192.191`), 200).count).toBe(1);
@@ -153,7 +154,7 @@ describe.each(engines())('session workflows on %s', (engine) => {
   });
 
   it('refuses to delete referenced objects with the count, unless a replacement is named', async () => {
-    const other = ok(await t.api('POST', '/api/relationships/', { name: 'Private peer', color: 'blue' }));
+    const other = await relationship(t, { name: 'Private peer', color: 'blue' });
     const del = await t.api('DELETE', `/api/relationships/${peerRel.id}/`);
     expect(del.status).toBe(409);
     expect(del.body.detail).toBe(`relationship Peer is used by 4 peering sessions; name a replacement (replace_with=ID) to move them to another relationship, or change them first`);
@@ -167,11 +168,11 @@ describe.each(engines())('session workflows on %s', (engine) => {
     expect((await t.api('GET', `/api/relationships/${peerRel.id}/`)).status).toBe(404);
 
     // BFD profiles, routing policies and prefix lists are protected the same way.
-    const bfd = ok(await t.api('POST', '/api/bfd-profiles/', { name: 'fast' }));
-    const pol = ok(await t.api('POST', '/api/routing-policies/', { name: 'IXP-IN', direction: 'import' }));
-    const pl = ok(await t.api('POST', '/api/prefix-lists/', { name: 'AS-X-V4', family: 4 }));
-    ok(await t.api('POST', '/api/peer-groups/', { router: rt3.id, name: 'grp', import_policy: pol.id, bfd_profile: bfd.id }));
-    ok(await t.api('POST', '/api/bgp-peers/', { router: rt3.id, peer_ip: '198.51.100.9', remote_asn: 65009, address_families: [{ afi_safi: 'ipv4-unicast', prefix_list_in: pl.id, import_policy: pol.id }] }));
+    const bfd = await create(t, 'bfd-profiles', { name: 'fast' });
+    const pol = await create(t, 'routing-policies', { name: 'IXP-IN', direction: 'import' });
+    const pl = await create(t, 'prefix-lists', { name: 'AS-X-V4', family: 4 });
+    await create(t, 'peer-groups', { router: rt3.id, name: 'grp', import_policy: pol.id, bfd_profile: bfd.id });
+    await bgpPeer(t, { router: rt3.id, peer_ip: '198.51.100.9', remote_asn: 65009, address_families: [{ afi_safi: 'ipv4-unicast', prefix_list_in: pl.id, import_policy: pol.id }] });
     for (const [path, id, detail] of [
       ['bfd-profiles', bfd.id, 'BFD profile fast is used by 1 peer group;'],
       ['routing-policies', pol.id, 'routing policy IXP-IN is used by 1 peer group (import), 1 BGP peer address family (import);'],
@@ -184,7 +185,7 @@ describe.each(engines())('session workflows on %s', (engine) => {
     // Fabrics and networks name their session count too.
     const net = await t.api('DELETE', `/api/peering-networks/${v4.id}/`);
     expect(net.status).toBe(409);
-    expect(net.body.detail).toMatch(/^network .* is used by \d+ peering sessions; move or delete them first$/);
+    expect(net.body.detail).toBe(`network ${v4.name} is used by 6 peering sessions; move or delete them first`);
   });
 
   it('deleting sessions deletes their BGP peers unless asked to keep them', async () => {
