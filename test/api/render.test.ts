@@ -106,8 +106,8 @@ describe.each(engines())('templates and render-config on %s', (engine) => {
 
   it('lists the shipped templates', async () => {
     const r = await t.api('GET', '/api/templates/shipped/', undefined, { role: 'viewer' });
-    expect(r.body.map((x: any) => x.name)).toEqual(['bird2.j2', 'eos.j2', 'frr.j2', 'iosxr.j2', 'junos.j2', 'sros.j2']);
-    expect(r.body[4].body).toContain('protocols {');
+    expect(r.body.map((x: any) => x.name)).toEqual(['bird2.j2', 'eos.j2', 'frr.j2', 'gobgp.j2', 'iosxr.j2', 'junos.j2', 'sros.j2']);
+    expect(r.body[5].body).toContain('protocols {');
   });
 
   it('renders every shipped template from the database', async () => {
