@@ -3,9 +3,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { DEPLOYMENT_STATUSES, loadDeployment, presentDeployment, proposeDeployment, reviewDeployment, type Proposer } from './deploy.service.ts';
+import { DEPLOYMENT_STATUSES, RUN_AT_MAX_DAYS, loadDeployment, presentDeployment, proposeDeployment, reviewDeployment, type Proposer } from './deploy.service.ts';
 import { UnauthorizedError } from '../platform/errors.ts';
-import { createRollout, loadRollout, ROLLOUT_STATUSES } from './rollouts.ts';
+import { pageLinks } from '../platform/crud.ts';
+import { createRollout, listRollouts, loadRollout, ROLLOUT_STATUSES } from './rollouts.ts';
 import { proposeSessionAction } from './session-actions.ts';
 
 const deploymentBase = z.object({
@@ -37,6 +38,7 @@ const deploymentBase = z.object({
   created_at: z.string(),
   started_at: z.string().nullable(),
   finished_at: z.string().nullable(),
+  run_at: z.string().nullable().describe('scheduled window: when the job runs (null = as soon as possible; with change review, on approval — at once when the window passed while waiting)'),
 });
 const deploymentOut = deploymentBase.meta({ id: 'Deployment' });
 const deploymentDetail = deploymentBase
@@ -48,6 +50,7 @@ const deploymentDetail = deploymentBase
   .meta({ id: 'DeploymentDetail' });
 const started = z.object({ deployment: deploymentDetail, job_id: z.number().int().nullable().describe('null while the deployment waits for approval') }).meta({ id: 'DeploymentStarted' });
 const idParams = z.object({ id: z.coerce.number().int().min(1).max(2 ** 53 - 1) });
+const runAt = z.iso.datetime({ offset: true }).describe(`scheduled window: run the deployment at this time (ISO 8601 date-time, in the future, at most ${RUN_AT_MAX_DAYS} days ahead); absent = as soon as possible`);
 
 // The RouterCredentials fields, given once (Config Manager); never stored.
 const oneTimeCredentials = z
@@ -75,6 +78,7 @@ const configureBody = z
     commands_before: z.array(command).max(500).optional().describe('Config Manager: configuration lines put before the candidate, this time only (every platform: lines of the loaded text — FRR vtysh configuration lines, BIRD bird.conf lines, Junos / EOS / IOS-XR configuration lines)'),
     commands_after: z.array(command).max(500).optional().describe('Config Manager: configuration lines put after the candidate, this time only'),
     credentials: oneTimeCredentials.optional().describe('Config Manager: credentials for this deployment only, over the stored ones (given fields replace them); held in the server process memory for the job, never stored or logged; needs the in-process worker'),
+    run_at: runAt.optional(),
   })
   .strict();
 const rolloutRouter = z.object({
@@ -124,7 +128,7 @@ export default async function deployRoutes(app: FastifyInstance): Promise<void> 
       description:
         'Creates a deployment and queues its `deploy.run` job: render → read running → diff (dry_run stops here) → guards (no commit for an empty diff; refuse removing more than PEERDESK_DEPLOY_MAX_SESSION_REMOVALS sessions or shrinking a prefix list by more than PEERDESK_DEPLOY_MAX_PREFIX_SHRINK_PCT % unless force; one deployment per router; a pending confirmed commit) → commit with confirmation → health gate → confirm or roll back. With PEERDESK_DEPLOY_REVIEW=1 a deployment that is not a dry run waits (status planned, job_id null) for an admin other than the proposer.',
       params: idParams,
-      body: z.object({ dry_run: z.boolean(), force: z.boolean().optional(), confirm_timeout: z.number().int().min(30).max(3600).optional().describe('seconds; default PEERDESK_DEPLOY_CONFIRM_TIMEOUT_S (300)') }).strict(),
+      body: z.object({ dry_run: z.boolean(), force: z.boolean().optional(), confirm_timeout: z.number().int().min(30).max(3600).optional().describe('seconds; default PEERDESK_DEPLOY_CONFIRM_TIMEOUT_S (300)'), run_at: runAt.optional() }).strict(),
       response: { 202: started },
     },
     preValidation: a.requireRole('operator'),
@@ -139,7 +143,7 @@ export default async function deployRoutes(app: FastifyInstance): Promise<void> 
       tags: ['deploy'],
       summary: 'Deployments, newest first (filter by router and status)',
       querystring: z.object({ router: z.coerce.number().int().min(1).optional(), status: z.enum(DEPLOYMENT_STATUSES).optional(), limit: z.coerce.number().int().min(1).max(1000).default(50), offset: z.coerce.number().int().min(0).default(0) }).strict(),
-      response: { 200: z.object({ count: z.number().int(), results: z.array(deploymentOut) }) },
+      response: { 200: z.object({ count: z.number().int(), next: z.string().nullable(), previous: z.string().nullable(), results: z.array(deploymentOut) }) },
     },
     preValidation: a.requireRole('viewer'),
   }, async (req) => {
@@ -149,13 +153,13 @@ export default async function deployRoutes(app: FastifyInstance): Promise<void> 
     const count = Number((await q.select((eb: any) => eb.fn.countAll().as('c')).executeTakeFirstOrThrow()).c);
     // The list leaves out the big columns; `diff` is read only to say whether there are changes.
     const rows = await q
-      .select(['d.id', 'd.router_id', 'r.name as router_name', 'd.action', 'd.session_id', 'd.session_repr', 'd.rollout_id', 'd.one_time_credentials', 'd.overrides_enc', 'd.template_id', 'd.template_name', 'd.template_version', 'd.data_generation', 'd.dry_run', 'd.force', 'd.confirm_timeout', 'd.mode', 'd.status', 'd.reason', 'd.failed_check', 'd.committed', 'd.needs_approval', 'd.proposed_by_name', 'd.reviewed_by_name', 'd.review_comment', 'd.reviewed_at', 'd.job_id', 'd.git_commit', 'd.created_at', 'd.started_at', 'd.finished_at'])
+      .select(['d.id', 'd.router_id', 'r.name as router_name', 'd.action', 'd.session_id', 'd.session_repr', 'd.rollout_id', 'd.one_time_credentials', 'd.overrides_enc', 'd.template_id', 'd.template_name', 'd.template_version', 'd.data_generation', 'd.dry_run', 'd.force', 'd.confirm_timeout', 'd.mode', 'd.status', 'd.reason', 'd.failed_check', 'd.committed', 'd.needs_approval', 'd.proposed_by_name', 'd.reviewed_by_name', 'd.review_comment', 'd.reviewed_at', 'd.job_id', 'd.git_commit', 'd.created_at', 'd.started_at', 'd.finished_at', 'd.run_at'])
       .select((eb: any) => eb.case().when('d.diff', 'is', null).then(null).when('d.diff', '=', '').then('').else('x').end().as('diff'))
       .orderBy('d.id', 'desc')
       .limit(req.query.limit)
       .offset(req.query.offset)
       .execute();
-    return { count, results: rows.map((row: any) => presentDeployment(row, false)) as any };
+    return { count, ...pageLinks(req, count, req.query.limit, req.query.offset), results: rows.map((row: any) => presentDeployment(row, false)) as any };
   });
 
   r.get('/api/deployments/:id/', {
@@ -201,7 +205,7 @@ export default async function deployRoutes(app: FastifyInstance): Promise<void> 
       description:
         'A deployment whose candidate is rendered without the session; when it ends done (applied and confirmed, or nothing to change because the router did not have it) the job deletes the session and its BGP peer. If it fails or rolls back, the session stays. dry_run shows the diff and deletes nothing. (The generic DELETE /api/peering-sessions/{id}/ deletes without touching the router.)',
       params: idParams,
-      body: configureBody.pick({ dry_run: true, force: true, confirm_timeout: true, credentials: true }).strict().optional(),
+      body: configureBody.pick({ dry_run: true, force: true, confirm_timeout: true, credentials: true, run_at: true }).strict().optional(),
       response: { 202: started },
     },
     preValidation: a.requireRole('operator'),
@@ -231,6 +235,18 @@ export default async function deployRoutes(app: FastifyInstance): Promise<void> 
     const out = await createRollout(a.db, req.body, who(req), a.secrets);
     reply.code(202);
     return { rollout: out.rollout as any, job_id: out.jobId };
+  });
+  r.get('/api/rollouts/', {
+    schema: {
+      tags: ['deploy'],
+      summary: 'Rollouts, newest first (filter by status), each with its routers and their deployments',
+      querystring: z.object({ status: z.enum(ROLLOUT_STATUSES).optional(), limit: z.coerce.number().int().min(1).max(1000).default(50), offset: z.coerce.number().int().min(0).default(0) }).strict(),
+      response: { 200: z.object({ count: z.number().int(), next: z.string().nullable(), previous: z.string().nullable(), results: z.array(rolloutOut) }) },
+    },
+    preValidation: a.requireRole('viewer'),
+  }, async (req) => {
+    const { count, results } = await listRollouts(a.db, req.query);
+    return { count, ...pageLinks(req, count, req.query.limit, req.query.offset), results: results as any };
   });
   r.get('/api/rollouts/:id/', {
     schema: { tags: ['deploy'], summary: "A rollout with each router's deployment and status", params: idParams, response: { 200: rolloutOut } },

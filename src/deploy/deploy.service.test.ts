@@ -10,6 +10,15 @@ describe('deploy guards and helpers', () => {
     expect(redactSecrets(' neighbor 192.0.2.1 password s3cret\n authentication-key "$9$abc"; \n  password "bird pw";\n')).toBe(' neighbor 192.0.2.1 password <redacted>\n authentication-key "<redacted>"; \n  password "<redacted>";\n');
   });
 
+  it('redacts TOML (GoBGP) passwords, quoted with escapes or single quotes', () => {
+    expect(redactSecrets('    auth-password = "p\\"w d"\n    auth-password=\'x y\'\n neighbor 192.0.2.1 password 7 0822455D0A16\n')).toBe('    auth-password = "<redacted>"\n    auth-password="<redacted>"\n neighbor 192.0.2.1 password 7 <redacted>\n');
+  });
+
+  it('counts GoBGP prefix-set entries for the prefix-list shrink guard', () => {
+    const toml = '[[defined-sets.prefix-sets]]\n  prefix-set-name = "PL-A"\n  [[defined-sets.prefix-sets.prefix-list]]\n    ip-prefix = "192.0.2.0/24"\n  [[defined-sets.prefix-sets.prefix-list]]\n    ip-prefix = "198.51.100.0/24"\n';
+    expect([...prefixListSizes(toml)]).toEqual([['PL-A', 2]]);
+  });
+
   it('finds canonical addresses, not prefixes lengths or AS numbers', () => {
     expect([...ipsIn('neighbor 2001:DB8::0:1 remote-as 65001\nnetwork 203.0.113.0/26\n neighbor 192.0.2.1 x')]).toEqual(['2001:db8::1', '203.0.113.0', '192.0.2.1']);
     expect([...touchedIps('--- running\n+++ candidate\n@@ -1 +1 @@\n- neighbor 192.0.2.1 remote-as 1\n+ neighbor 192.0.2.9 remote-as 1\n  neighbor 192.0.2.5 x\n')]).toEqual(['192.0.2.9', '192.0.2.1']);

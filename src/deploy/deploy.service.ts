@@ -15,6 +15,7 @@ import type { DriverSession, PeerState, RouterCredentials } from '../drivers/dri
 import { dropCredentials, holdCredentials, takeCredentials } from './one-time-credentials.ts';
 import { enqueueJob } from '../jobs/jobs.service.ts';
 import { buildRenderContext, loadTemplate, renderConfig, renderTemplate } from '../templates/render.service.ts';
+import { gobgpPrefixSetSizes } from '../drivers/gobgp/gobgp.config.ts';
 import { errorText, loadRouters, lookupDriver, openSession, unreachableReason } from '../polling/router-access.ts';
 
 export const DEPLOYMENT_STATUSES = ['planned', 'approved', 'applying', 'confirming', 'done', 'rolled_back', 'failed', 'rejected'] as const;
@@ -43,11 +44,11 @@ export function deploySettings() {
 
 // Values after these keywords are secrets (FRR/EOS/IOS `password X`, Junos `authentication-key "X"`,
 // BIRD `password "X"`, `secret`, `key`): they never reach the stored candidate, diff, log or git.
-const SECRET = /\b(password|secret|authentication-key|auth-key|md5|key)(\s+(?:\d\s+)?)("[^"\n]*"|\S+)/gi;
+const SECRET = /\b(password|secret|authentication-key|auth-key|md5|key)(\s*=\s*|\s+(?:\d\s+)?)("(?:[^"\\\n]|\\.)*"|'[^'\n]*'|\S+)/gi;
 
 /** Replaces secret values in configuration text with <redacted>. */
 export function redactSecrets(text: string): string {
-  return text.replace(SECRET, (_m, kw: string, sp: string, v: string) => `${kw}${sp}${v.startsWith('"') ? '"<redacted>"' : '<redacted>'}`);
+  return text.replace(SECRET, (_m, kw: string, sp: string, v: string) => `${kw}${sp}${/^["']/.test(v) ? '"<redacted>"' : '<redacted>'}`);
 }
 
 /** Every IP address (canonical text) written in a configuration text. */
@@ -64,6 +65,8 @@ export function ipsIn(text: string): Set<string> {
 export function prefixListSizes(text: string): Map<string, number> {
   const out = new Map<string, number>();
   for (const m of text.matchAll(/^\s*(?:ip|ipv6)?\s*prefix-list\s+(\S+)\s.*\b(?:permit|deny)\b/gm)) out.set(m[1]!, (out.get(m[1]!) ?? 0) + 1);
+  // GoBGP (TOML): [[defined-sets.prefix-sets]] with their prefix-list entries.
+  if (/^\s*\[\[defined-sets\.prefix-sets\]\]/m.test(text)) for (const [name, n] of gobgpPrefixSetSizes(text)) if (!out.has(name)) out.set(name, n);
   return out;
 }
 
@@ -137,6 +140,7 @@ export function presentDeployment(r: DeploymentRow, full: boolean) {
     created_at: String(r.created_at),
     started_at: r.started_at ?? null,
     finished_at: r.finished_at ?? null,
+    run_at: r.run_at ?? null,
   };
   if (!full) return base;
   return { ...base, candidate: r.candidate ?? null, diff: r.diff ?? null, log: String(r.log ?? '') };
@@ -183,6 +187,8 @@ export async function proposeDeployment(db: Db, routerId: number, input: Deploym
   if (input.credentials && needsApproval) throw new ValidationError('credentials', 'one-time credentials cannot wait for approval (PEERDESK_DEPLOY_REVIEW=1): they are held in memory only; store the credentials on the router or deploy without review');
   if (input.credentials && opts.enqueue === false) throw new ValidationError('credentials', 'one-time credentials are for a single deployment');
   if ((overrides || input.credentials) && !opts.secrets) throw new ValidationError('candidate', 'no secret key to protect the edited candidate or commands');
+  const runAt = input.run_at === undefined || input.run_at === null ? null : checkRunAt(input.run_at);
+  if (runAt && input.rollout_id) throw new ValidationError('run_at', 'a rollout deployment runs when its rollout does');
   const t = now();
   let heldFor: number | null = null;
   const work = async (tx: Executor) => {
@@ -205,6 +211,7 @@ export async function proposeDeployment(db: Db, routerId: number, input: Deploym
         rollout_order: input.rollout_order ?? null,
         overrides_enc: overrides ? opts.secrets!.encrypt(JSON.stringify(overrides)) : null,
         one_time_credentials: !!input.credentials,
+        run_at: runAt ? runAt.toISOString() : null,
         log: '',
         created_at: t,
         updated_at: t,
@@ -214,14 +221,14 @@ export async function proposeDeployment(db: Db, routerId: number, input: Deploym
     const id = Number(row.id);
     let jobId: number | null = null;
     if (!needsApproval && opts.enqueue !== false) {
-      jobId = await enqueueJob(tx, 'deploy.run', { deployment_id: id }, { userId: who.userId });
+      jobId = await enqueueJob(tx, 'deploy.run', { deployment_id: id }, { userId: who.userId, runAfter: runAt ?? undefined });
       await tx.updateTable('deployments').set({ job_id: jobId }).where('id', '=', id).execute();
       // Held before the transaction commits, so the in-process worker cannot claim the job without them.
       if (input.credentials) holdCredentials((heldFor = jobId), input.credentials);
     }
     const what = input.action === 'deconfigure' ? `removal of session ${input.session_repr ?? input.session_id} from the router` : input.action === 'configure' ? `configure of session ${input.session_repr ?? input.session_id}` : 'deployment';
     const extras = [overrides?.candidate !== undefined ? 'edited candidate' : '', overrides?.commands_before?.length ? `${overrides.commands_before.length} commands before` : '', overrides?.commands_after?.length ? `${overrides.commands_after.length} commands after` : '', input.credentials ? 'one-time credentials (held in memory only)' : ''].filter(Boolean);
-    await deploymentLog(tx, id, `${input.dry_run ? 'dry run' : what} proposed by ${who.username}${extras.length ? ` with ${extras.join(', ')}` : ''}${needsApproval ? '; waiting for approval (PEERDESK_DEPLOY_REVIEW=1)' : ''}`);
+    await deploymentLog(tx, id, `${input.dry_run ? 'dry run' : what} proposed by ${who.username}${extras.length ? ` with ${extras.join(', ')}` : ''}${runAt ? `; scheduled for ${runAt.toISOString()}` : ''}${needsApproval ? '; waiting for approval (PEERDESK_DEPLOY_REVIEW=1)' : ''}`);
     return { deployment: await loadDeployment(tx, id), jobId };
   };
   try {
@@ -249,6 +256,20 @@ export interface DeploymentInput {
   commands_after?: string[];
   /** Config Manager: credentials for this deployment only, over the stored ones; held in memory, never stored. */
   credentials?: RouterCredentials;
+  /** Scheduled window: run at this time (ISO 8601, in the future, at most RUN_AT_MAX_DAYS ahead); absent = as soon as possible. */
+  run_at?: string | null;
+}
+
+/** How far ahead a single deployment may be scheduled. */
+export const RUN_AT_MAX_DAYS = 30;
+
+/** Parses a deployment's `run_at`: a date-time in the future, at most RUN_AT_MAX_DAYS ahead (else 400 naming run_at). */
+export function checkRunAt(value: string, at = Date.now()): Date {
+  const d = new Date(value);
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(d.getTime())) throw new ValidationError('run_at', 'not a date and time (ISO 8601, e.g. 2030-01-31T22:00:00Z)');
+  if (d.getTime() <= at) throw new ValidationError('run_at', `must be in the future (it is ${new Date(at).toISOString()} now)`);
+  if (d.getTime() > at + RUN_AT_MAX_DAYS * 86_400_000) throw new ValidationError('run_at', `at most ${RUN_AT_MAX_DAYS} days ahead`);
+  return d;
 }
 
 interface Overrides {
@@ -282,13 +303,19 @@ export async function reviewDeployment(db: Db, id: number, approve: boolean, com
     const t = now();
     const review = { reviewed_by: who.userId, reviewed_by_name: who.username, review_comment: comment, reviewed_at: t };
     let jobId: number | null = null;
+    let windowNote = '';
     if (approve) {
-      jobId = await enqueueJob(tx, 'deploy.run', { deployment_id: id }, { userId: who.userId });
+      // The scheduled window: queued for run_at, or now when there is none or it passed while waiting.
+      const runAt = d.run_at ? new Date(String(d.run_at)) : null;
+      const later = runAt && runAt.getTime() > Date.now() ? runAt : null;
+      if (later) windowNote = `; runs at ${later.toISOString()} (scheduled window)`;
+      else if (runAt) windowNote = `; the scheduled window (${runAt.toISOString()}) passed while waiting for approval: runs now`;
+      jobId = await enqueueJob(tx, 'deploy.run', { deployment_id: id }, { userId: who.userId, runAfter: later ?? undefined });
       await tx.updateTable('deployments').set({ ...review, status: 'approved', job_id: jobId, updated_at: t }).where('id', '=', id).where('status', '=', 'planned').execute();
     } else {
       await setStatus(tx, id, 'rejected', { ...review, reason: `rejected by ${who.username}${comment ? `: ${comment}` : ''}` });
     }
-    await deploymentLog(tx, id, `${approve ? 'approved' : 'rejected'} by ${who.username}${comment ? `: ${comment}` : ''}`);
+    await deploymentLog(tx, id, `${approve ? 'approved' : 'rejected'} by ${who.username}${comment ? `: ${comment}` : ''}${windowNote}`);
     return { deployment: await loadDeployment(tx, id), jobId };
   });
 }
@@ -338,6 +365,7 @@ export async function healthGate(session: DriverSession, before: PeerState[], ca
   await log(`health gate: ${untouched.length} untouched sessions must stay Established, ${added.length} expected new sessions and any neighbour the change adds must reach Established, within ${timeoutS} s`);
   const end = Date.now() + timeoutS * 1000;
   let last: { check: string; reason: string } = { check: 'router_reachable', reason: 'no answer from the router yet' };
+  let polls = 0;
   for (;;) {
     if (signal.aborted) return { check: 'cancelled', reason: 'the job was cancelled' };
     try {
@@ -353,7 +381,8 @@ export async function healthGate(session: DriverSession, before: PeerState[], ca
       last = { check: 'router_reachable', reason: `router not reachable: ${errorText(e)}` };
     }
     if (Date.now() >= end) return { check: last.check, reason: `${last.reason} after ${timeoutS} s` };
-    await new Promise((r) => setTimeout(r, 1000));
+    // Polled at 250 ms, 500 ms, then every second: a session that comes up at once is confirmed at once.
+    await new Promise((r) => setTimeout(r, Math.min(1000, 250 * 2 ** polls++)));
   }
 }
 
@@ -372,6 +401,7 @@ export async function runDeployment(ctx: RunContext, deploymentId: number): Prom
   const routerId = Number(d.router_id);
   const dryRun = bool(d.dry_run);
   await db.updateTable('deployments').set({ started_at: now(), updated_at: now() }).where('id', '=', deploymentId).execute();
+  if (d.run_at) await log(`scheduled window ${String(d.run_at)}: started`);
   let session: DriverSession | null = null;
   let committed = false;
   let locked = false;

@@ -1,13 +1,13 @@
 // Rollouts: configure one peer across several routers (the routers of the given sessions, and/or the
 // given routers) in one `deploy.rollout` job, now or at a time (runAfter; default in one hour when
 // scheduled): one deployment per router, the first router alone (the canary), then the rest in
-// parallel (bounded), starting no further router after the first deployment that did not end `done`
+// parallel (at most PEERDESK_ROLLOUT_CONCURRENCY at once, default 10), starting no further router after the first deployment that did not end `done`
 // (failed guard, failed health gate and rollback, unreachable router …).
 import { now, type Db, type Executor } from '../platform/db.ts';
 import type { SecretBox } from '../platform/crypto.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.ts';
 import { enqueueJob } from '../jobs/jobs.service.ts';
-import { loadRouters, lookupDriver, mapBounded, pollConcurrency, unreachableReason } from '../polling/router-access.ts';
+import { loadRouters, lookupDriver, mapBounded, unreachableReason } from '../polling/router-access.ts';
 import { deploySettings, loadDeployment, proposeDeployment, runDeployment, type DeploymentRow, type Proposer, type RunContext } from './deploy.service.ts';
 
 export const ROLLOUT_STATUSES = ['scheduled', 'running', 'done', 'stopped', 'failed'] as const;
@@ -106,39 +106,72 @@ export interface RolloutView {
 export async function loadRollout(db: Executor, id: number): Promise<RolloutView> {
   const r = await db.selectFrom('rollouts').selectAll().where('id', '=', id).executeTakeFirst();
   if (!r) throw new NotFoundError('rollout', id);
+  return (await presentRollouts(db, [r]))[0]!;
+}
+
+/** Rollouts, newest first, optionally of one status; `count` is the total before limit / offset. */
+export async function listRollouts(db: Executor, q: { status?: RolloutStatus; limit: number; offset: number }): Promise<{ count: number; results: RolloutView[] }> {
+  let base = db.selectFrom('rollouts');
+  if (q.status) base = base.where('status', '=', q.status);
+  const count = Number((await base.select((eb) => eb.fn.countAll().as('c')).executeTakeFirstOrThrow()).c);
+  const rows = await base.selectAll().orderBy('id', 'desc').limit(q.limit).offset(q.offset).execute();
+  return { count, results: await presentRollouts(db, rows) };
+}
+
+/** The API shape of rollout rows, with their deployments (one query for all of them). */
+async function presentRollouts(db: Executor, rows: Record<string, any>[]): Promise<RolloutView[]> {
+  if (!rows.length) return [];
   const ds = await db
     .selectFrom('deployments as d')
     .innerJoin('routers as r', 'r.id', 'd.router_id')
-    .select(['d.id', 'd.router_id', 'r.name as router_name', 'd.rollout_order', 'd.status', 'd.reason', 'd.failed_check', 'd.committed', 'd.diff'])
-    .where('d.rollout_id', '=', id)
+    .select(['d.id', 'd.rollout_id', 'd.router_id', 'r.name as router_name', 'd.rollout_order', 'd.status', 'd.reason', 'd.failed_check', 'd.committed'])
+    // Whether there are changes, without reading the (possibly large) diff.
+    .select((eb) => eb.case().when('d.diff', 'is', null).then(null).when('d.diff', '=', '').then('').else('x').end().as('diff'))
+    .where('d.rollout_id', 'in', rows.map((r) => Number(r.id)))
+    .orderBy('d.rollout_id')
     .orderBy('d.rollout_order')
     .execute();
-  const canary = bool(r.canary) && ds.length > 1;
-  return {
-    id: Number(r.id),
-    status: r.status,
-    canary: bool(r.canary),
-    dry_run: bool(r.dry_run),
-    force: bool(r.force),
-    session_ids: JSON.parse(String(r.session_ids ?? '[]')),
-    run_at: String(r.run_at),
-    reason: r.reason ?? null,
-    job_id: r.job_id === null || r.job_id === undefined ? null : Number(r.job_id),
-    created_by: r.created_by_name ?? null,
-    created_at: String(r.created_at),
-    finished_at: r.finished_at ?? null,
-    routers: ds.map((d: any, i: number) => ({
-      order: Number(d.rollout_order),
-      canary: canary && i === 0,
-      router: { id: Number(d.router_id), name: String(d.router_name) },
-      deployment_id: Number(d.id),
-      status: String(d.status),
-      reason: d.reason ?? null,
-      failed_check: d.failed_check ?? null,
-      has_changes: typeof d.diff === 'string' ? d.diff.length > 0 : null,
-      committed: bool(d.committed),
-    })),
-  };
+  const byRollout = new Map<number, any[]>();
+  for (const d of ds) {
+    const k = Number(d.rollout_id);
+    if (!byRollout.has(k)) byRollout.set(k, []);
+    byRollout.get(k)!.push(d);
+  }
+  return rows.map((r) => {
+    const mine = byRollout.get(Number(r.id)) ?? [];
+    const canary = bool(r.canary) && mine.length > 1;
+    return {
+      id: Number(r.id),
+      status: r.status,
+      canary: bool(r.canary),
+      dry_run: bool(r.dry_run),
+      force: bool(r.force),
+      session_ids: JSON.parse(String(r.session_ids ?? '[]')),
+      run_at: String(r.run_at),
+      reason: r.reason ?? null,
+      job_id: r.job_id === null || r.job_id === undefined ? null : Number(r.job_id),
+      created_by: r.created_by_name ?? null,
+      created_at: String(r.created_at),
+      finished_at: r.finished_at ?? null,
+      routers: mine.map((d: any, i: number) => ({
+        order: Number(d.rollout_order),
+        canary: canary && i === 0,
+        router: { id: Number(d.router_id), name: String(d.router_name) },
+        deployment_id: Number(d.id),
+        status: String(d.status),
+        reason: d.reason ?? null,
+        failed_check: d.failed_check ?? null,
+        has_changes: typeof d.diff === 'string' ? d.diff.length > 0 : null,
+        committed: bool(d.committed),
+      })),
+    };
+  });
+}
+
+/** How many routers after the canary a rollout deploys at once (PEERDESK_ROLLOUT_CONCURRENCY, default 10, 1–64). */
+export function rolloutConcurrency(): number {
+  const n = Number(process.env.PEERDESK_ROLLOUT_CONCURRENCY ?? 10);
+  return Number.isInteger(n) && n >= 1 ? Math.min(n, 64) : 4;
 }
 
 async function finishRollout(db: Db, id: number, status: RolloutStatus, reason: string | null): Promise<void> {
@@ -170,7 +203,9 @@ export async function runRollout(ctx: RunContext & { jobId: number }, rolloutId:
       await runOne(ids[0]!);
     }
     const rest = canary ? ids.slice(1) : ids;
-    await mapBounded(rest, pollConcurrency(), async (id) => {
+    // The rest concurrently (bounded); after the first deployment that does not end done no further
+    // router starts, and those already running finish (each with its own health gate and rollback).
+    await mapBounded(rest, rolloutConcurrency(), async (id) => {
       if (stoppedBy || ctx.signal.aborted) return;
       await runOne(id);
     });

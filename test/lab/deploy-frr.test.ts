@@ -117,7 +117,8 @@ describe.skipIf(skip)('deploy to FRR', () => {
       await expect.poll(async () => running(), { timeout: 60_000, interval: 500 }).toBe(before);
       const s2 = await frrDriver.open(target, opts);
       try {
-        expect(await s2.pendingConfirm!()).toBe(false);
+        // The timer's script removes its files just after the restore: polled, not read once.
+        await expect.poll(() => s2.pendingConfirm!(), { timeout: 30_000, interval: 200 }).toBe(false);
       } finally {
         await s2.close();
       }
