@@ -4,6 +4,10 @@ import type { paths, components } from './schema';
 
 export type { paths, components };
 export type Schemas = components['schemas'];
+/**
+ * An object as the untyped screens see it. Prefer the schema types (`Schemas['Fabric']`, the typed
+ * resource helpers below); Row remains for pages not yet typed.
+ */
 export type Row = Record<string, any>;
 
 /** A field-level problem as the API reports it (`errors: [{field, message}]`). */
@@ -17,11 +21,12 @@ export class ApiError extends Error {
   status: number;
   code: string;
   fields: FieldError[];
-  constructor(status: number, body: any) {
-    super(body?.detail || body?.title || `HTTP ${status}`);
+  constructor(status: number, body: unknown) {
+    const b = (body && typeof body === 'object' ? body : {}) as { detail?: string; title?: string; code?: string; errors?: unknown };
+    super(b.detail || b.title || `HTTP ${status}`);
     this.status = status;
-    this.code = body?.code ?? 'error';
-    this.fields = Array.isArray(body?.errors) ? body.errors : [];
+    this.code = b.code ?? 'error';
+    this.fields = Array.isArray(b.errors) ? (b.errors as FieldError[]) : [];
   }
   /** Errors keyed by field name (first message wins). */
   byField(): Record<string, string> {
@@ -65,11 +70,27 @@ export function unwrap<T>(r: { data?: T; error?: unknown; response: Response }):
   return r.data as T;
 }
 
-/** The CRUD resources the generic screens serve (plural kebab-case under /api/). */
-export type ResourcePath =
-  | 'relationships' | 'peer-asns' | 'fabrics' | 'peering-networks' | 'peering-connections' | 'peering-sessions'
-  | 'platforms' | 'routers' | 'peer-groups' | 'bgp-peers' | 'prefix-lists' | 'routing-policies' | 'communities' | 'bfd-profiles'
-  | 'templates';
+/** The object each CRUD resource of the generic screens presents (plural kebab-case under /api/). */
+export interface ResourceTypes {
+  relationships: Schemas['Relationship'];
+  'peer-asns': Schemas['PeerAsn'];
+  fabrics: Schemas['Fabric'];
+  'peering-networks': Schemas['PeeringNetwork'];
+  'peering-connections': Schemas['PeeringConnection'];
+  'peering-sessions': Schemas['PeeringSession'];
+  platforms: Schemas['Platform'];
+  routers: Schemas['Router'];
+  'peer-groups': Schemas['PeerGroup'];
+  'bgp-peers': Schemas['BgpPeer'];
+  'prefix-lists': Schemas['PrefixList'];
+  'routing-policies': Schemas['RoutingPolicy'];
+  communities: Schemas['Community'];
+  'bfd-profiles': Schemas['BfdProfile'];
+  templates: Schemas['ConfigTemplate'];
+}
+
+/** The CRUD resources the generic screens serve. */
+export type ResourcePath = keyof ResourceTypes;
 
 /** One page of a list endpoint. */
 export interface Page<T = Row> {
@@ -80,45 +101,53 @@ export interface Page<T = Row> {
 export type ListParams = Record<string, string | number | undefined>;
 
 // The generic screens address every resource with one code path; the spec types each resource's
-// routes identically (list/get/create/patch/delete/bulk), so one representative path types them all.
+// routes identically (list/get/create/patch/delete/bulk), so one representative path types the call
+// and the helpers' signatures give each resource its own presented type.
 type ListPath = '/api/relationships/';
 type OnePath = '/api/relationships/{id}/';
 type BulkPath = '/api/relationships/bulk/';
+type ListQuery = NonNullable<paths[ListPath]['get']['parameters']['query']>;
+/** A create or update body: built from a resource's form fields, checked by the API. */
+type WriteBody = paths[ListPath]['post']['requestBody']['content']['application/json'];
 const listPath = (res: ResourcePath) => `/api/${res}/` as ListPath;
 const onePath = (res: ResourcePath) => `/api/${res}/{id}/` as OnePath;
 const bulkPath = (res: ResourcePath) => `/api/${res}/bulk/` as BulkPath;
 
-const clean = (q: ListParams) => Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined && v !== '')) as any;
+/** The list query without empty values (filters a user cleared). */
+const clean = (q: ListParams) => Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined && v !== '')) as ListQuery;
 
-/** Lists one page of a resource with filters, search and ordering. */
-export async function listResource(res: ResourcePath, query: ListParams, signal?: AbortSignal): Promise<Page> {
-  return unwrap(await api.GET(listPath(res), { params: { query: clean(query) }, signal })) as Page;
+/**
+ * Lists one page of a resource with filters, search and ordering. (With `brief: 1` the API answers
+ * the brief shape, id and name-like fields only: read only those then.)
+ */
+export async function listResource<R extends ResourcePath>(res: R, query: ListParams, signal?: AbortSignal): Promise<Page<ResourceTypes[R]>> {
+  return unwrap(await api.GET(listPath(res), { params: { query: clean(query) }, signal })) as unknown as Page<ResourceTypes[R]>;
 }
 
 /** Loads one object; its ETag (for If-Match) is returned alongside. */
-export async function getResource(res: ResourcePath, id: number): Promise<{ row: Row; etag: string | null }> {
+export async function getResource<R extends ResourcePath>(res: R, id: number): Promise<{ row: ResourceTypes[R]; etag: string | null }> {
   const r = await api.GET(onePath(res), { params: { path: { id } } });
-  return { row: unwrap(r) as Row, etag: r.response.headers.get('etag') };
+  return { row: unwrap(r) as ResourceTypes[R], etag: r.response.headers.get('etag') };
 }
 
 /** Creates an object. */
-export async function createResource(res: ResourcePath, body: Row): Promise<Row> {
-  return unwrap(await api.POST(listPath(res), { body: body as any })) as Row;
+export async function createResource<R extends ResourcePath>(res: R, body: Row): Promise<ResourceTypes[R]> {
+  return unwrap(await api.POST(listPath(res), { body: body as WriteBody })) as ResourceTypes[R];
 }
 
 /** Updates fields of an object, refusing a stale write when the ETag is given. */
-export async function patchResource(res: ResourcePath, id: number, body: Row, etag?: string | null): Promise<Row> {
-  return unwrap(await api.PATCH(onePath(res), { params: { path: { id } }, body: body as any, headers: etag ? { 'If-Match': etag } : {} })) as Row;
+export async function patchResource<R extends ResourcePath>(res: R, id: number, body: Row, etag?: string | null): Promise<ResourceTypes[R]> {
+  return unwrap(await api.PATCH(onePath(res), { params: { path: { id } }, body: body as WriteBody, headers: etag ? { 'If-Match': etag } : {} })) as ResourceTypes[R];
 }
 
 /** Deletes an object; `replaceWith` moves every reference to another object of the kind first. */
 export async function deleteResource(res: ResourcePath, id: number, replaceWith?: number): Promise<void> {
-  unwrap(await api.DELETE(onePath(res), { params: { path: { id }, ...(replaceWith ? { query: { replace_with: replaceWith } } : {}) } as any }));
+  unwrap(await api.DELETE(onePath(res), { params: { path: { id }, ...(replaceWith ? { query: { replace_with: replaceWith } } : {}) } }));
 }
 
 /** Deletes several objects in one all-or-nothing request. */
 export async function bulkDeleteResource(res: ResourcePath, ids: number[]): Promise<void> {
-  unwrap(await api.DELETE(bulkPath(res), { body: ids.map((id) => ({ id })) as any }));
+  unwrap(await api.DELETE(bulkPath(res), { body: ids.map((id) => ({ id })) }));
 }
 
 /** Which optional back ends this installation has. */

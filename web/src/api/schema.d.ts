@@ -10957,6 +10957,11 @@ export interface paths {
                         force?: boolean;
                         /** @description seconds; default PEERDESK_DEPLOY_CONFIRM_TIMEOUT_S (300) */
                         confirm_timeout?: number;
+                        /**
+                         * Format: date-time
+                         * @description scheduled window: run the deployment at this time (ISO 8601 date-time, in the future, at most 30 days ahead); absent = as soon as possible
+                         */
+                        run_at?: string;
                     };
                 };
             };
@@ -11008,6 +11013,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             count: number;
+                            next: string | null;
+                            previous: string | null;
                             results: components["schemas"]["Deployment"][];
                         };
                     };
@@ -11197,6 +11204,11 @@ export interface paths {
                             insecure_tls?: boolean;
                             ca_pem?: string;
                         };
+                        /**
+                         * Format: date-time
+                         * @description scheduled window: run the deployment at this time (ISO 8601 date-time, in the future, at most 30 days ahead); absent = as soon as possible
+                         */
+                        run_at?: string;
                     };
                 };
             };
@@ -11267,6 +11279,11 @@ export interface paths {
                             insecure_tls?: boolean;
                             ca_pem?: string;
                         };
+                        /**
+                         * Format: date-time
+                         * @description scheduled window: run the deployment at this time (ISO 8601 date-time, in the future, at most 30 days ahead); absent = as soon as possible
+                         */
+                        run_at?: string;
                     };
                 };
             };
@@ -11331,6 +11348,11 @@ export interface paths {
                             insecure_tls?: boolean;
                             ca_pem?: string;
                         };
+                        /**
+                         * Format: date-time
+                         * @description scheduled window: run the deployment at this time (ISO 8601 date-time, in the future, at most 30 days ahead); absent = as soon as possible
+                         */
+                        run_at?: string;
                     };
                 };
             };
@@ -11359,7 +11381,36 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Rollouts, newest first (filter by status), each with its routers and their deployments */
+        get: {
+            parameters: {
+                query?: {
+                    status?: "scheduled" | "running" | "done" | "stopped" | "failed";
+                    limit?: number;
+                    offset?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            count: number;
+                            next: string | null;
+                            previous: string | null;
+                            results: components["schemas"]["Rollout"][];
+                        };
+                    };
+                };
+            };
+        };
         put?: never;
         /**
          * Roll out to several routers: the canary first, then the rest, stopping at the first deployment that does not end done
@@ -11567,6 +11618,29 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        UserInput: {
+            id: number;
+            username: string;
+            email: string | null;
+            /** @enum {string} */
+            role: "viewer" | "operator" | "admin";
+            is_active: boolean;
+            last_login_at: string | null;
+            created_at: string;
+        };
+        ApiTokenInput: {
+            id: number;
+            user: {
+                id: number;
+                username: string;
+            };
+            key_prefix: string;
+            description: string | null;
+            write_enabled: boolean;
+            expires_at: string | null;
+            last_used_at: string | null;
+            created_at: string;
+        };
         RelationshipInput: {
             slug: string;
             name: string;
@@ -11942,29 +12016,6 @@ export interface components {
             created_at: string;
             updated_at: string;
             version: number;
-        };
-        UserInput: {
-            id: number;
-            username: string;
-            email: string | null;
-            /** @enum {string} */
-            role: "viewer" | "operator" | "admin";
-            is_active: boolean;
-            last_login_at: string | null;
-            created_at: string;
-        };
-        ApiTokenInput: {
-            id: number;
-            user: {
-                id: number;
-                username: string;
-            };
-            key_prefix: string;
-            description: string | null;
-            write_enabled: boolean;
-            expires_at: string | null;
-            last_used_at: string | null;
-            created_at: string;
         };
         ChangeInput: {
             id: number;
@@ -12618,6 +12669,8 @@ export interface components {
             created_at: string;
             started_at: string | null;
             finished_at: string | null;
+            /** @description scheduled window: when the job runs (null = as soon as possible; with change review, on approval — at once when the window passed while waiting) */
+            run_at: string | null;
         };
         DeploymentDetailInput: {
             id: number;
@@ -12673,6 +12726,8 @@ export interface components {
             created_at: string;
             started_at: string | null;
             finished_at: string | null;
+            /** @description scheduled window: when the job runs (null = as soon as possible; with change review, on approval — at once when the window passed while waiting) */
+            run_at: string | null;
             /** @description the rendered configuration, secrets redacted */
             candidate: string | null;
             /** @description unified diff running → candidate (empty: no changes), secrets redacted */
@@ -12715,6 +12770,29 @@ export interface components {
                 has_changes: boolean | null;
                 committed: boolean;
             }[];
+        };
+        User: {
+            id: number;
+            username: string;
+            email: string | null;
+            /** @enum {string} */
+            role: "viewer" | "operator" | "admin";
+            is_active: boolean;
+            last_login_at: string | null;
+            created_at: string;
+        };
+        ApiToken: {
+            id: number;
+            user: {
+                id: number;
+                username: string;
+            };
+            key_prefix: string;
+            description: string | null;
+            write_enabled: boolean;
+            expires_at: string | null;
+            last_used_at: string | null;
+            created_at: string;
         };
         Relationship: {
             slug: string;
@@ -13091,29 +13169,6 @@ export interface components {
             created_at: string;
             updated_at: string;
             version: number;
-        };
-        User: {
-            id: number;
-            username: string;
-            email: string | null;
-            /** @enum {string} */
-            role: "viewer" | "operator" | "admin";
-            is_active: boolean;
-            last_login_at: string | null;
-            created_at: string;
-        };
-        ApiToken: {
-            id: number;
-            user: {
-                id: number;
-                username: string;
-            };
-            key_prefix: string;
-            description: string | null;
-            write_enabled: boolean;
-            expires_at: string | null;
-            last_used_at: string | null;
-            created_at: string;
         };
         Change: {
             id: number;
@@ -13767,6 +13822,8 @@ export interface components {
             created_at: string;
             started_at: string | null;
             finished_at: string | null;
+            /** @description scheduled window: when the job runs (null = as soon as possible; with change review, on approval — at once when the window passed while waiting) */
+            run_at: string | null;
         };
         DeploymentDetail: {
             id: number;
@@ -13822,6 +13879,8 @@ export interface components {
             created_at: string;
             started_at: string | null;
             finished_at: string | null;
+            /** @description scheduled window: when the job runs (null = as soon as possible; with change review, on approval — at once when the window passed while waiting) */
+            run_at: string | null;
             /** @description the rendered configuration, secrets redacted */
             candidate: string | null;
             /** @description unified diff running → candidate (empty: no changes), secrets redacted */

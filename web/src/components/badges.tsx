@@ -1,6 +1,8 @@
 // Coloured badges shared by every table: relationship (its own colour), BGP state, object status.
 import { Badge } from '@mantine/core';
 import type { Row } from '../api/client';
+import type { FabricStatus } from '../api/enums';
+import { STATE_BADGE_COLOURS, isBgpState, stateLabel } from '../lib/bgp-state';
 import { ago, fmtTime } from './format';
 
 const NAMED: Record<string, string> = {
@@ -32,26 +34,12 @@ export function RelationshipBadge({ rel }: { rel: Row | null | undefined }) {
   );
 }
 
-const STATE_COLOURS: Record<string, string> = {
-  established: 'green',
-  idle: 'red',
-  active: 'red',
-  connect: 'orange',
-  opensent: 'yellow',
-  openconfirm: 'yellow',
-  'admin-down': 'gray',
-  unknown: 'gray',
-};
-const STATE_LABELS: Record<string, string> = { 'admin-down': 'Admin down', opensent: 'OpenSent', openconfirm: 'OpenConfirm', unknown: 'Unknown' };
-
-/** Display label of a BGP state. */
-export function stateLabel(state: string): string {
-  return STATE_LABELS[state] ?? state.charAt(0).toUpperCase() + state.slice(1);
-}
+/** Display label of a BGP state (kept here for the pages importing it from the badges). */
+export { stateLabel };
 
 /** The BGP state as a coloured badge (Established green, Idle/Active red, Admin down grey…). */
 export function StateBadge({ state, since }: { state: string; since?: string | null }) {
-  const colour = STATE_COLOURS[state] ?? 'gray';
+  const colour = isBgpState(state) ? STATE_BADGE_COLOURS[state] : 'gray';
   return (
     <Badge size="sm" radius="sm" color={colour} title={since ? `since ${fmtTime(since)}` : undefined} variant={state === 'admin-down' || state === 'unknown' ? 'light' : 'filled'} data-testid="state-badge" data-state={state} styles={{ root: { textTransform: 'none' } }}>
       {stateLabel(state)}
@@ -69,12 +57,12 @@ export function StateWithSince({ state, since }: { state: string; since?: string
   );
 }
 
-const STATUS_COLOURS: Record<string, string> = { active: 'green', planned: 'blue', maintenance: 'orange', disabled: 'gray', decommissioned: 'red' };
+const STATUS_COLOURS: Record<FabricStatus, string> = { active: 'green', planned: 'blue', maintenance: 'orange', disabled: 'gray', decommissioned: 'red' };
 /** An object status (active, planned…) as a light badge. */
 export function StatusBadge({ status }: { status: string | null | undefined }) {
   if (!status) return <span className="muted">—</span>;
   return (
-    <Badge size="sm" radius="sm" variant="light" color={STATUS_COLOURS[status] ?? 'gray'} styles={{ root: { textTransform: 'none' } }}>
+    <Badge size="sm" radius="sm" variant="light" color={STATUS_COLOURS[status as FabricStatus] ?? 'gray'} styles={{ root: { textTransform: 'none' } }}>
       {status}
     </Badge>
   );

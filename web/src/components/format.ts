@@ -1,4 +1,4 @@
-// Formatting helpers: times, ASNs, prefix counts, CSV.
+// Formatting helpers: times, ASNs, prefix counts, CSV. (Input checks are in lib/validate.ts.)
 
 /** Local date-time text of an ISO timestamp. */
 export function fmtTime(iso: string | null | undefined): string {
@@ -49,30 +49,6 @@ export function download(name: string, text: string, type = 'text/csv'): void {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
-
-/** Client-side IP check, the same shape the API accepts (the API has the final word). */
-export function looksLikeIp(v: string): 4 | 6 | null {
-  const s = v.trim();
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  if (m) return m.slice(1).every((o) => Number(o) <= 255 && String(Number(o)) === o) ? 4 : null;
-  if (/^[0-9a-f:.]+$/i.test(s) && s.includes(':')) {
-    try {
-      new URL(`http://[${s}]/`);
-      return 6;
-    } catch {
-      return null;
-    }
-  }
-  return null;
-}
-
-/** Parses "AS64500", "64500" or asdot "1.10" to a number, or null. */
-export function parseAsn(v: string | number): number | null {
-  const s = String(v).trim().replace(/^as/i, '');
-  const dot = /^(\d+)\.(\d+)$/.exec(s);
-  const n = dot ? Number(dot[1]) * 65536 + Number(dot[2]) : /^\d+$/.test(s) ? Number(s) : NaN;
-  return Number.isInteger(n) && n >= 0 && n <= 4294967295 ? n : null;
 }
 
 /**

@@ -8,7 +8,8 @@ import { DataTable, type Column } from '../components/DataTable';
 import { RefSelect } from '../components/RefSelect';
 import { useConfirm } from '../components/confirm';
 import { BoolBadge, namedColourHex } from '../components/badges';
-import { fmtTime, irrErrorText, looksLikeIp, parseAsn } from '../components/format';
+import { fmtTime, irrErrorText } from '../components/format';
+import { asnValue, checkAsn, checkAsSet, checkColour, checkIp, checkPrefix, checkSlug } from '../lib/validate';
 import { CONFIGS, REF_TARGET, textToEntries } from '../resources/configs';
 import type { FieldSpec, Related, ResourceConfig } from '../resources/types';
 import { Link, navigate, useLocation } from '../app/router';
@@ -158,7 +159,7 @@ export function showValue(key: string, v: unknown): ReactNode {
 }
 
 /** A key/value grid of every field of an object. */
-export function FieldGrid({ row, show = {}, hide = [], order }: { row: Row; show?: Record<string, (r: Row) => ReactNode>; hide?: string[]; order?: string[] }) {
+export function FieldGrid({ row, show = {}, hide = [], order }: { row: Row; show?: Partial<Record<string, (r: Row) => ReactNode>>; hide?: string[]; order?: string[] }) {
   const keys = Object.keys(row).filter((k) => !HIDDEN_KEYS.has(k) && !hide.includes(k));
   const sorted = order ? [...order.filter((k) => keys.includes(k)), ...keys.filter((k) => !order.includes(k))] : keys;
   const wide = (k: string) => Array.isArray(row[k]) || k === 'comments' || k === 'notes' || k === 'description';
@@ -264,15 +265,17 @@ export function objectTypeOf(path: string): string {
 
 // ---------- forms -------------------------------------------------------------------------------
 
-type Values = Record<string, any>;
+/** A form input's value: text, or a checkbox's state. */
+type FormValue = string | boolean;
+type Values = Record<string, FormValue>;
 
-function initialValue(f: FieldSpec, row: Row | null, search: URLSearchParams): any {
+function initialValue(f: FieldSpec, row: Row | null, search: URLSearchParams): FormValue {
   if (row) {
     const v = f.get ? f.get(row) : row[f.name];
     if (f.kind === 'password') return '';
     if (f.kind === 'bool') return Boolean(v);
     if (v === null || v === undefined) return '';
-    if (typeof v === 'object' && 'id' in v) return String(v.id);
+    if (typeof v === 'object' && 'id' in v) return String((v as { id: number }).id);
     return String(v);
   }
   const fromUrl = search.get(f.name);
@@ -281,14 +284,14 @@ function initialValue(f: FieldSpec, row: Row | null, search: URLSearchParams): a
   return '';
 }
 
-const SLUG = /^[a-z0-9][a-z0-9_-]*$/;
-const ASSET = /^([A-Za-z0-9-]+::)?(AS\d+|AS\d+:AS-[\w:-]+|AS-[\w:-]+)$/i;
+/** The error of a check, or null when it passes. */
+const errorOf = (r: { ok: true } | { ok: false; error: string }) => (r.ok ? null : r.error);
 
-/** Client-side checks mirroring the API's field rules (the API stays the authority). */
-export function validateField(f: FieldSpec, v: any): string | null {
-  if (f.kind === 'bool') return null;
-  const s = typeof v === 'string' ? v.trim() : v;
-  if (s === '' || s === null || s === undefined) return f.required ? 'is required' : null;
+/** Client-side checks with the API's field rules (lib/validate); the API stays the authority. */
+export function validateField(f: FieldSpec, v: FormValue | undefined): string | null {
+  if (f.kind === 'bool' || typeof v === 'boolean') return null;
+  const s = v?.trim() ?? '';
+  if (s === '') return f.required ? 'is required' : null;
   switch (f.kind) {
     case 'int': {
       if (!/^-?\d+$/.test(s)) return 'must be a whole number';
@@ -298,21 +301,17 @@ export function validateField(f: FieldSpec, v: any): string | null {
       return null;
     }
     case 'asn':
-      return parseAsn(s) === null ? 'must be an ASN between 0 and 4294967295 (asdot like 1.10 accepted)' : null;
+      return errorOf(checkAsn(s));
     case 'ip':
-      return looksLikeIp(s) ? null : `"${s}" is not a valid IPv4 or IPv6 address`;
-    case 'prefix': {
-      const [ip, len] = s.split('/');
-      const fam = looksLikeIp(ip ?? '');
-      if (!fam || !/^\d+$/.test(len ?? '') || Number(len) > (fam === 4 ? 32 : 128)) return `"${s}" is not a valid prefix (address/length)`;
-      return null;
-    }
+      return errorOf(checkIp(s));
+    case 'prefix':
+      return errorOf(checkPrefix(s));
     case 'slug':
-      return SLUG.test(s) ? null : 'use lower-case letters, digits, - and _';
+      return errorOf(checkSlug(s));
     case 'color':
-      return /^#?[0-9a-f]{6}$/i.test(s) || /^[a-z]{3,20}$/i.test(s) ? null : 'must be six hex digits (e.g. 4caf50) or a colour name';
+      return errorOf(checkColour(s));
     case 'asset':
-      return ASSET.test(s) ? null : 'must be an AS-SET like AS-EXAMPLE or RIPE::AS-EXAMPLE, or an ASN like AS64500';
+      return errorOf(checkAsSet(s));
     case 'json':
       try {
         if (f.name === 'entries') textToEntries(s);
@@ -335,7 +334,7 @@ function toBody(fields: FieldSpec[], values: Values, editing: boolean): Row {
       body[f.name] = Boolean(v);
       continue;
     }
-    const s = typeof v === 'string' ? v.trim() : v;
+    const s = typeof v === 'string' ? v.trim() : undefined;
     if (s === '' || s === undefined) {
       if (f.emptyAs === 'null' && (editing || s === '')) body[f.name] = null;
       continue;
@@ -346,7 +345,7 @@ function toBody(fields: FieldSpec[], values: Values, editing: boolean): Row {
         body[f.name] = Number(s);
         break;
       case 'asn':
-        body[f.name] = parseAsn(s);
+        body[f.name] = asnValue(s);
         break;
       case 'select':
         body[f.name] = /^\d+$/.test(s) && (f.name === 'family' || f.name === 'address_family') ? Number(s) : s;
@@ -366,11 +365,12 @@ function toBody(fields: FieldSpec[], values: Values, editing: boolean): Row {
 }
 
 /** One input for a field spec. */
-export function FieldInput({ f, value, onChange, error, values }: { f: FieldSpec; value: any; onChange: (v: any) => void; error?: string | null; values: Values }) {
+export function FieldInput({ f, value: raw, onChange, error, values }: { f: FieldSpec; value: FormValue | undefined; onChange: (v: FormValue) => void; error?: string | null; values: Values }) {
+  const value = typeof raw === 'string' ? raw : '';
   const common = { label: f.label, description: f.help, error, required: f.required, 'data-testid': `field-${f.name}` };
   switch (f.kind) {
     case 'bool':
-      return <Checkbox mt={f.help ? 0 : 22} label={f.label} description={f.help} checked={Boolean(value)} onChange={(e) => onChange(e.currentTarget.checked)} data-testid={`field-${f.name}`} error={error} />;
+      return <Checkbox mt={f.help ? 0 : 22} label={f.label} description={f.help} checked={Boolean(raw)} onChange={(e) => onChange(e.currentTarget.checked)} data-testid={`field-${f.name}`} error={error} />;
     case 'textarea':
     case 'json':
       return <Textarea {...common} value={value} onChange={(e) => onChange(e.currentTarget.value)} autosize minRows={f.kind === 'json' ? 4 : 2} maxRows={16} styles={f.kind === 'json' ? { input: { fontFamily: 'var(--mantine-font-family-monospace)' } } : undefined} />;
@@ -402,7 +402,7 @@ export function ResourceFormPage({ cfg, id }: { cfg: ResourceConfig; id: number 
     if (id === null) setValues(Object.fromEntries(cfg.fields.map((f) => [f.name, initialValue(f, null, search)])));
     else if (existing.data && !values) setValues(Object.fromEntries(cfg.fields.map((f) => [f.name, initialValue(f, existing.data!.row, search)])));
   }, [existing.data, id]);
-  const set = (name: string, v: any) => {
+  const set = (name: string, v: FormValue) => {
     setValues((vs) => ({ ...vs!, [name]: v }));
     setErrors((e) => {
       const { [name]: _drop, ...rest } = e;

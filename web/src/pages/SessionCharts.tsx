@@ -6,13 +6,11 @@ import { Alert, Group, Progress, SegmentedControl, Stack, Text, Tooltip } from '
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap, type Row } from '../api/client';
-import { StateBadge, stateLabel } from '../components/badges';
+import { StateBadge } from '../components/badges';
+import { STATE_CHART, isBgpState, stateLabel } from '../lib/bgp-state';
 
-const LEVEL: Record<string, number> = { established: 3, openconfirm: 2, opensent: 2, connect: 1, active: 1, idle: 0, 'admin-down': 0, unknown: 0 };
-const COLOUR: Record<string, string> = { established: 'green', openconfirm: 'yellow', opensent: 'yellow', connect: 'orange', active: 'orange', idle: 'red', 'admin-down': 'gray', unknown: 'gray.4' };
-
-// The state-summary route is newer than the generated client's types: call it untyped.
-const raw = api as unknown as { GET(path: string, init?: Row): Promise<{ data?: unknown; error?: unknown; response: Response }> };
+const level = (state: string) => (isBgpState(state) ? STATE_CHART[state].level : 0);
+const colour = (state: string) => (isBgpState(state) ? STATE_CHART[state].colour : 'gray');
 
 /** Flaps and time in state computed from the events alone (when no session id is given). */
 export function summariseEvents(events: Row[], nowMs = Date.now()): { flaps: number; time: { state: string; seconds: number; percent: number }[]; downReason: string | null } {
@@ -47,13 +45,13 @@ export function StateSummary({ sessionId, events }: { sessionId?: number; events
   const [hours, setHours] = useState('24');
   const q = useQuery({
     queryKey: ['state-summary', sessionId, hours],
-    queryFn: async () => unwrap(await raw.GET('/api/peering-sessions/{id}/state-summary/', { params: { path: { id: sessionId }, query: { hours: Number(hours) } } })) as Row,
+    queryFn: async () => unwrap(await api.GET('/api/peering-sessions/{id}/state-summary/', { params: { path: { id: sessionId! }, query: { hours: Number(hours) } } })),
     enabled: sessionId !== undefined,
     refetchInterval: 30_000,
   });
   const local = summariseEvents(events);
   const s = q.data;
-  const time: Row[] = s ? s.time_in_state : local.time;
+  const time = s ? s.time_in_state : local.time;
   const flaps = s ? s.flaps : local.flaps;
   const downReason = s ? s.down_reason : local.downReason;
   return (
@@ -94,7 +92,7 @@ export function StateSummary({ sessionId, events }: { sessionId?: number; events
           <Progress.Root size={14} data-testid="time-in-state">
             {time.map((t) => (
               <Tooltip key={t.state} label={`${stateLabel(t.state)}: ${duration(t.seconds)} (${t.percent}%)`}>
-                <Progress.Section value={Math.max(t.percent, 0.5)} color={COLOUR[t.state] ?? 'gray'} />
+                <Progress.Section value={Math.max(t.percent, 0.5)} color={colour(t.state)} />
               </Tooltip>
             ))}
           </Progress.Root>
@@ -125,7 +123,7 @@ export default function SessionCharts({ events, sessionId }: { events: Row[]; se
   }
   const data = events.map((e) => ({
     time: new Date(e.time).toLocaleString(undefined, { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }),
-    level: LEVEL[e.state] ?? 0,
+    level: level(e.state),
     state: stateLabel(e.state),
     reason: e.reason ?? null,
     received: e.prefixes_received,

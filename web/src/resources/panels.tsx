@@ -29,6 +29,7 @@ import { useCapabilities } from '../app/session';
 import { Link, navigate } from '../app/router';
 import { Unavailable } from '../components/Unavailable';
 import { StateBadge } from '../components/badges';
+import { POLLED_STATES } from '../lib/bgp-state';
 import { fmtTime } from '../components/format';
 
 /** A titled box on a detail page. */
@@ -130,14 +131,13 @@ export function MaintenanceMail({ scope, row }: { scope: 'fabric' | 'router'; ro
   return caps.email ? later(<LazyMaintenanceMailLink scope={scope} id={row.id} />) : null;
 }
 
-const STATES = ['established', 'idle', 'active', 'connect', 'opensent', 'openconfirm', 'unknown'];
 /** Counts of the router's BGP peers by state. */
 export function RouterStateSummary({ row }: { row: Row }) {
   const q = useQuery({
     queryKey: ['router-states', row.id],
     queryFn: async ({ signal }) => {
       const counts = await Promise.all([
-        ...STATES.map((s) => listResource('bgp-peers', { router: row.id, state: s, enabled: 'true', limit: 1 }, signal).then((p) => [s, p.count] as const)),
+        ...POLLED_STATES.map((s) => listResource('bgp-peers', { router: row.id, state: s, enabled: 'true', limit: 1 }, signal).then((p) => [s, p.count] as const)),
         listResource('bgp-peers', { router: row.id, enabled: 'false', limit: 1 }, signal).then((p) => ['admin-down', p.count] as const),
       ]);
       return counts.filter(([, c]) => c > 0);

@@ -1,16 +1,25 @@
-// The shape of a per-resource config: one small object drives list, detail and form screens.
+// The shape of a per-resource config: one small object drives list, detail and form screens. A config
+// is typed by its resource's API schema (`ResourceConfig<Schemas['Fabric']>`), so its cells, labels
+// and panels read the fields the API presents.
 import type { ReactNode } from 'react';
 import type { ListParams, ResourcePath, Row } from '../api/client';
 import type { Column, FilterDef } from '../components/DataTable';
 
+/**
+ * A callback of a row, bivariant in its argument (like a method): a config typed by its schema still
+ * fits the generic screens, which hold every config as `ResourceConfig` (of `Row`).
+ */
+type OfRow<T, R> = { bivarianceHack(row: T): R }['bivarianceHack'];
+
 /** One form field, validated in the browser the way the API validates it. */
-export interface FieldSpec {
+export interface FieldSpec<T extends Row = Row> {
   name: string;
   label: string;
   kind: 'text' | 'textarea' | 'int' | 'asn' | 'ip' | 'prefix' | 'bool' | 'select' | 'ref' | 'color' | 'password' | 'json' | 'slug' | 'asset';
   required?: boolean;
   options?: { value: string; label: string }[];
   ref?: ResourcePath;
+  /** Label of an object of the referenced resource (another resource: its row is untyped here). */
   refLabel?: (row: Row) => string;
   refQuery?: (values: Row) => ListParams | undefined;
   help?: string;
@@ -21,7 +30,7 @@ export interface FieldSpec {
   /** Value sent for an empty input: null for nullable fields, omitted otherwise. */
   emptyAs?: 'null' | 'omit';
   /** Reads the editable value from a presented object (defaults to the field, or its id). */
-  get?: (row: Row) => unknown;
+  get?: OfRow<T, unknown>;
   span?: 1 | 2;
 }
 
@@ -36,20 +45,25 @@ export interface Related {
   addQuery?: string;
 }
 
-export interface ResourceConfig {
+export interface ResourceConfig<T extends Row = Row> {
   path: ResourcePath;
   title: string;
   singular: string;
-  columns: Column[];
+  columns: Column<T>[];
   filters: FilterDef[];
   defaultOrdering?: string;
-  fields: FieldSpec[];
-  label: (row: Row) => string;
+  fields: FieldSpec<T>[];
+  label: OfRow<T, string>;
   /** Custom renderers of detail fields (badges, links). */
-  show?: Record<string, (row: Row) => ReactNode>;
+  show?: { [K in keyof T & string]?: OfRow<T, ReactNode> };
   /** Fields to leave off the detail page (secrets placeholders, internals). */
-  hideOnDetail?: string[];
-  related?: (row: Row) => Related[];
+  hideOnDetail?: (keyof T & string)[];
+  related?: OfRow<T, Related[]>;
   /** Extra panels on the detail page (state summary, PeeringDB data…). */
-  panels?: (row: Row) => ReactNode;
+  panels?: OfRow<T, ReactNode>;
+}
+
+/** Declares a resource config typed by its schema (`defineConfig<Schemas['Fabric']>({…})`). */
+export function defineConfig<T extends Row>(config: ResourceConfig<T>): ResourceConfig<T> {
+  return config;
 }
