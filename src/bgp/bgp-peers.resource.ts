@@ -1,4 +1,5 @@
 // BGP peers: one neighbour on one router (and VRF), with address families and live state.
+import { BGP_STATE_NAMES } from '../drivers/driver.types.ts';
 import { z } from 'zod';
 import { asn, baseOutput, ipAddress, maxPrefixes, optText, statusField } from '../platform/fields.ts';
 import { assertExists, bool, boolFilter, containsFilter, idFilter, nullableIdFilter, textFilter, type Resource, type Row, type WriteContext } from '../platform/crud.ts';
@@ -65,7 +66,7 @@ export const bgpPeerOutput = z
     remote_asn: z.number().int(),
     peer_group: ref,
     enabled: z.boolean(),
-    status: z.string(),
+    status: statusField,
     bfd_profile: ref,
     multihop: z.number().int().nullable(),
     ttl_security: z.boolean(),
@@ -73,7 +74,7 @@ export const bgpPeerOutput = z
     password: z.string().optional(),
     description: z.string().nullable(),
     address_families: z.array(afOutput),
-    state: z.string(),
+    state: z.enum(BGP_STATE_NAMES).describe('BGP state as last polled; admin-down when the session is disabled in Peerdesk or on the router'),
     state_since: z.string().nullable(),
     prefixes_received: z.number().int().nullable(),
     prefixes_accepted: z.number().int().nullable(),

@@ -1,6 +1,7 @@
 // Peering sessions: the peering layer's wrapper around exactly one BGP peer.
+import { BGP_STATE_NAMES } from '../drivers/driver.types.ts';
 import { z } from 'zod';
-import { baseOutput, optText, slug } from '../platform/fields.ts';
+import { baseOutput, optText, slug, statusField } from '../platform/fields.ts';
 import { assertExists, bool, idFilter, nullableIdFilter, textFilter, type Query, type Resource, type Row, type WriteContext } from '../platform/crud.ts';
 import { parseAsn, parseIp, parsePrefix, prefixContains, type ParsedPrefix } from '../platform/ip.ts';
 import { ConflictError, ValidationError } from '../platform/errors.ts';
@@ -38,8 +39,8 @@ export const sessionOutput = z
     service_reference: z.string().nullable(),
     notes: z.string().nullable(),
     enabled: z.boolean(),
-    status: z.string(),
-    state: z.string(),
+    status: statusField,
+    state: z.enum(BGP_STATE_NAMES).describe('BGP state as last polled; admin-down when the session is disabled in Peerdesk or on the router'),
     state_since: z.string().nullable(),
     prefixes_received: z.number().int().nullable(),
     prefixes_accepted: z.number().int().nullable(),

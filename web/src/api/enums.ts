@@ -7,7 +7,10 @@ export type AdminActionResultStatus = (typeof AdminActionResultStatus)[number];
 /** POST /api/bgp-peers/ */
 export const BgpPeerAddressFamiliesAfiSafi = ['ipv4-unicast', 'ipv6-unicast', 'ipv4-multicast', 'ipv6-multicast', 'ipv4-flowspec', 'ipv6-flowspec', 'l2vpn-evpn', 'ipv4-vpn', 'ipv6-vpn'] as const;
 export type BgpPeerAddressFamiliesAfiSafi = (typeof BgpPeerAddressFamiliesAfiSafi)[number];
-/** POST /api/bgp-peers/ */
+/** BgpPeer */
+export const BgpPeerState = ['idle', 'connect', 'active', 'opensent', 'openconfirm', 'established', 'admin-down', 'unknown'] as const;
+export type BgpPeerState = (typeof BgpPeerState)[number];
+/** BgpPeer */
 export const BgpPeerStatus = ['active', 'planned', 'maintenance', 'disabled', 'decommissioned'] as const;
 export type BgpPeerStatus = (typeof BgpPeerStatus)[number];
 /** GET /api/capabilities */
@@ -130,6 +133,12 @@ export type PeeringRequestsStatus = (typeof PeeringRequestsStatus)[number];
 /** PeeringRequest */
 export const PeeringRequestStatus = ['none', 'sent', 'replied', 'accepted', 'rejected', 'existing', 'not_qualified'] as const;
 export type PeeringRequestStatus = (typeof PeeringRequestStatus)[number];
+/** PeeringSession */
+export const PeeringSessionState = ['idle', 'connect', 'active', 'opensent', 'openconfirm', 'established', 'admin-down', 'unknown'] as const;
+export type PeeringSessionState = (typeof PeeringSessionState)[number];
+/** PeeringSession */
+export const PeeringSessionStatus = ['active', 'planned', 'maintenance', 'disabled', 'decommissioned'] as const;
+export type PeeringSessionStatus = (typeof PeeringSessionStatus)[number];
 /** POST /api/platforms/ */
 export const PlatformDriver = ['frr', 'bird2', 'gobgp', 'junos', 'eos', 'iosxr', 'sros', 'ios', 'nxos', 'openbgpd', 'manual'] as const;
 export type PlatformDriver = (typeof PlatformDriver)[number];

@@ -11884,7 +11884,8 @@ export interface components {
                 name: string;
             } | null;
             enabled: boolean;
-            status: string;
+            /** @enum {string} */
+            status: "active" | "planned" | "maintenance" | "disabled" | "decommissioned";
             bfd_profile: {
                 id: number;
                 name: string;
@@ -11915,7 +11916,11 @@ export interface components {
                 } | null;
                 max_prefixes: number | null;
             }[];
-            state: string;
+            /**
+             * @description BGP state as last polled; admin-down when the session is disabled in Peerdesk or on the router
+             * @enum {string}
+             */
+            state: "idle" | "connect" | "active" | "opensent" | "openconfirm" | "established" | "admin-down" | "unknown";
             state_since: string | null;
             prefixes_received: number | null;
             prefixes_accepted: number | null;
@@ -11995,8 +12000,13 @@ export interface components {
             service_reference: string | null;
             notes: string | null;
             enabled: boolean;
-            status: string;
-            state: string;
+            /** @enum {string} */
+            status: "active" | "planned" | "maintenance" | "disabled" | "decommissioned";
+            /**
+             * @description BGP state as last polled; admin-down when the session is disabled in Peerdesk or on the router
+             * @enum {string}
+             */
+            state: "idle" | "connect" | "active" | "opensent" | "openconfirm" | "established" | "admin-down" | "unknown";
             state_since: string | null;
             prefixes_received: number | null;
             prefixes_accepted: number | null;
@@ -13037,7 +13047,8 @@ export interface components {
                 name: string;
             } | null;
             enabled: boolean;
-            status: string;
+            /** @enum {string} */
+            status: "active" | "planned" | "maintenance" | "disabled" | "decommissioned";
             bfd_profile: {
                 id: number;
                 name: string;
@@ -13068,7 +13079,11 @@ export interface components {
                 } | null;
                 max_prefixes: number | null;
             }[];
-            state: string;
+            /**
+             * @description BGP state as last polled; admin-down when the session is disabled in Peerdesk or on the router
+             * @enum {string}
+             */
+            state: "idle" | "connect" | "active" | "opensent" | "openconfirm" | "established" | "admin-down" | "unknown";
             state_since: string | null;
             prefixes_received: number | null;
             prefixes_accepted: number | null;
@@ -13148,8 +13163,13 @@ export interface components {
             service_reference: string | null;
             notes: string | null;
             enabled: boolean;
-            status: string;
-            state: string;
+            /** @enum {string} */
+            status: "active" | "planned" | "maintenance" | "disabled" | "decommissioned";
+            /**
+             * @description BGP state as last polled; admin-down when the session is disabled in Peerdesk or on the router
+             * @enum {string}
+             */
+            state: "idle" | "connect" | "active" | "opensent" | "openconfirm" | "established" | "admin-down" | "unknown";
             state_since: string | null;
             prefixes_received: number | null;
             prefixes_accepted: number | null;
