@@ -162,31 +162,40 @@ export async function run(): Promise<Record<string, unknown>> {
 
 /**
  * Polls landing in the background, for `npm run bench -- api` "with polling on": a first poll of every
- * router's BGP peers through the real write path (applyPollResults in a transaction per router), then
- * one every `intervalMs` with `churn` of the peers changing state (as a busy network's polls do), each
- * moving the read cache's data generation. Resolves after the first poll with a stop function.
+ * router's BGP peers through the real write path (storePollAnswers: every router's answer of one full
+ * poll compared with the stored state and the changes written in one transaction, as pollRouters
+ * stores answers that land together), then one every `intervalMs` with `churn` of the peers changing
+ * state (as a busy network's polls do), each moving the read cache's data generation once.
+ * Resolves after the first poll with a stop function.
  */
 export async function startSyntheticPolls(db: import('../src/platform/db.ts').Db, opts: { intervalMs?: number; churn?: number } = {}): Promise<() => Promise<void>> {
   const intervalMs = opts.intervalMs ?? 10_000;
   const churn = opts.churn ?? 0.01;
-  const { applyPollResults } = await import('../src/polling/poll.service.ts');
+  const { storePollAnswers } = await import('../src/polling/poll.service.ts');
   let stopped = false;
   let round = 0;
   let running: Promise<void> = Promise.resolve();
+  const every = Math.max(1, Math.round(1 / churn));
   const tick = async () => {
-    const routers = await db.selectFrom('routers').select('id').execute();
     round++;
-    for (const r of routers) {
-      if (stopped) return;
-      const peers = await db.selectFrom('bgp_peers').select(['vrf', 'peer_ip', 'remote_asn', 'local_asn', 'state']).where('router_id', '=', r.id).execute();
-      const every = Math.max(1, Math.round(1 / churn));
-      const states = peers.map((p: any, i: number) => {
+    // What the routers answer: the stored peers, `churn` of them flipped (the simulated devices).
+    const peers = await db.selectFrom('bgp_peers').select(['router_id', 'vrf', 'peer_ip', 'remote_asn', 'local_asn', 'state']).orderBy('router_id').orderBy('id').execute();
+    const byRouter = new Map<number, any[]>();
+    for (const p of peers as any[]) {
+      const list = byRouter.get(Number(p.router_id)) ?? [];
+      list.push(p);
+      byRouter.set(Number(p.router_id), list);
+    }
+    if (stopped) return;
+    const answers = [...byRouter].map(([routerId, list]) => ({
+      routerId,
+      states: list.map((p: any, i: number) => {
         const flip = round > 1 && (i + round) % every === 0;
         const up = flip ? p.state !== 'established' : p.state === 'established';
         return { vrf: p.vrf || null, peer_ip: p.peer_ip, remote_asn: Number(p.remote_asn), local_asn: Number(p.local_asn), local_ip: null, description: null, state: up ? 'established' : 'active', admin_down: false, since: null, prefixes_received: up ? 10 : null, prefixes_accepted: up ? 10 : null, prefixes_advertised: up ? 1 : null, families: [], last_error: up ? null : 'Connection refused' };
-      });
-      await db.transaction().execute((tx) => applyPollResults(tx, Number(r.id), states as any));
-    }
+      }) as any,
+    }));
+    await storePollAnswers(db, answers);
   };
   await tick();
   const timer = setInterval(() => {

@@ -1,6 +1,12 @@
 // Polling: reads every neighbour of each router with one driver call, matches them to the stored BGP
-// peers in bulk (a handful of statements per router, none per peer), records each state change as an
+// peers in bulk (a Map keyed by VRF and address; no query per peer), records each state change as an
 // event and reports a clear per-router outcome. Routers are polled concurrently with a bound.
+//
+// Writes: the answers of routers that land while a write is in progress are stored together, in one
+// transaction that reads the stored state of all their peers with one query, compares in memory and
+// writes only what changed (the peers' live columns and their state events), plus one statement for
+// the routers' poll status. A poll in which nothing changed on any router writes no peer row and no
+// event; on a loopback lab a full poll lands in one or two transactions.
 import { sql } from 'kysely';
 import type { Db, Executor } from '../platform/db.ts';
 import { now } from '../platform/db.ts';
@@ -8,7 +14,7 @@ import type { PeerState } from '../drivers/driver.types.ts';
 import type { SecretBox } from '../platform/crypto.ts';
 import { parseIp } from '../platform/ip.ts';
 import { errorText, loadRouters, lookupDriver, mapBounded, openSession, pollConcurrency, unreachableReason, type RouterRow } from './router-access.ts';
-import { maxPrefixWarnings } from './state.service.ts';
+import { MAX_PREFIX_WARN_RATIO, type MaxPrefixUsage } from './state.service.ts';
 
 /** One router's outcome of a poll (the job result lists one per router; the UI's toast shows them). */
 export interface RouterPollResult {
@@ -51,7 +57,67 @@ export interface PollOptions {
 }
 
 // The global table is '' in the database, null from drivers; FRR and others also call it "default".
-const key = (vrf: string | null | undefined, ip: string) => `${!vrf || vrf === 'default' ? '' : vrf}|${parseIp(ip)?.text ?? ip}`;
+const vrfKey = (vrf: string | null | undefined) => (!vrf || vrf === 'default' ? '' : vrf);
+
+// Canonical address text, parsed once per distinct text (only for neighbours that do not match as given).
+const canonicalCache = new Map<string, string>();
+function canonicalIp(ip: string): string {
+  let c = canonicalCache.get(ip);
+  if (c === undefined) {
+    c = parseIp(ip)?.text ?? ip;
+    if (canonicalCache.size >= 100_000) canonicalCache.clear();
+    canonicalCache.set(ip, c);
+  }
+  return c;
+}
+
+/**
+ * The device's neighbours by VRF and address. Drivers give canonical address text (PeerState) and the
+ * database stores it canonical, so a match is two Map lookups; a neighbour that does not match as
+ * given is looked up again by its canonical form (parsed once per address).
+ */
+class NeighborIndex {
+  readonly #byVrf = new Map<string, Map<string, PeerState>>();
+  #canonical: Map<string, Map<string, PeerState>> | null = null;
+  readonly #matched = new Set<PeerState>();
+  readonly size: number;
+
+  constructor(states: PeerState[]) {
+    for (const s of states) {
+      const v = vrfKey(s.vrf);
+      let m = this.#byVrf.get(v);
+      if (!m) this.#byVrf.set(v, (m = new Map()));
+      m.set(s.peer_ip, s);
+    }
+    let n = 0;
+    for (const m of this.#byVrf.values()) n += m.size;
+    this.size = n;
+  }
+
+  /** The neighbour for a stored peer (marked as matched), or undefined. */
+  take(vrf: string | null, ip: string): PeerState | undefined {
+    const v = vrfKey(vrf);
+    let s = this.#byVrf.get(v)?.get(ip);
+    if (!s) {
+      if (!this.#canonical) {
+        this.#canonical = new Map();
+        for (const [vk, m] of this.#byVrf) {
+          const c = new Map<string, PeerState>();
+          for (const [k, st] of m) c.set(canonicalIp(k), st);
+          this.#canonical.set(vk, c);
+        }
+      }
+      s = this.#canonical.get(v)?.get(canonicalIp(ip));
+    }
+    if (s) this.#matched.add(s);
+    return s;
+  }
+
+  /** Neighbours no stored peer matched. */
+  get unmatched(): number {
+    return this.size - this.#matched.size;
+  }
+}
 
 interface PeerUpdate {
   id: number;
@@ -72,14 +138,72 @@ const UPDATE_COLUMNS: [keyof PeerUpdate, 'text' | 'integer'][] = [
   ['last_error', 'text'],
 ];
 
-/** Writes many peers' differing values with one UPDATE per chunk (CASE on id; portable to both engines). */
+/** A stored BGP peer as a poll compares it (with its effective max-prefix limit). */
+interface StoredPeer {
+  id: number;
+  router_id: number;
+  vrf: string | null;
+  peer_ip: string;
+  peer_ip_key: string;
+  remote_asn: number;
+  state: string | null;
+  state_since: string | null;
+  prefixes_received: number | null;
+  prefixes_accepted: number | null;
+  prefixes_advertised: number | null;
+  last_error: string | null;
+  /** The session's max-prefix limit (the peer's address family, else its ASN's, else its group's), null when none. */
+  limit: number | null;
+}
+
+const intOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+/** Reads the stored peers of these routers with one query (their max-prefix limits joined in, as the session list does). */
+async function readStoredPeers(db: Executor, routerIds: number[]): Promise<Map<number, StoredPeer[]>> {
+  const out = new Map<number, StoredPeer[]>(routerIds.map((id) => [id, []]));
+  if (!routerIds.length) return out;
+  let q = db
+    .selectFrom('bgp_peers as b')
+    .leftJoin('peer_asns as a', 'a.asn', 'b.remote_asn')
+    .leftJoin('peer_groups as g', 'g.id', 'b.peer_group_id')
+    .leftJoin('bgp_peer_address_families as f', (j: any) => j.onRef('f.bgp_peer_id', '=', 'b.id').on('f.afi_safi', '=', sql<string>`case when b.family = 4 then 'ipv4-unicast' else 'ipv6-unicast' end`))
+    .select(['b.id', 'b.router_id', 'b.vrf', 'b.peer_ip', 'b.peer_ip_key', 'b.family', 'b.remote_asn', 'b.state', 'b.state_since', 'b.prefixes_received', 'b.prefixes_accepted', 'b.prefixes_advertised', 'b.last_error'])
+    .select(['f.max_prefixes as fmax', 'a.ipv4_max_prefixes as a4', 'a.ipv6_max_prefixes as a6', 'g.ipv4_max_prefixes as g4', 'g.ipv6_max_prefixes as g6']);
+  q = routerIds.length === 1 ? q.where('b.router_id', '=', routerIds[0]!) : q.where('b.router_id', 'in', routerIds);
+  for (const r of (await q.execute()) as any[]) {
+    const v4 = Number(r.family) === 4;
+    const limit = r.fmax ?? (v4 ? (r.a4 ?? r.g4) : (r.a6 ?? r.g6)) ?? null;
+    const p: StoredPeer = {
+      id: Number(r.id),
+      router_id: Number(r.router_id),
+      vrf: r.vrf || null,
+      peer_ip: r.peer_ip,
+      peer_ip_key: r.peer_ip_key,
+      remote_asn: Number(r.remote_asn),
+      state: r.state ?? null,
+      state_since: r.state_since ?? null,
+      prefixes_received: intOrNull(r.prefixes_received),
+      prefixes_accepted: intOrNull(r.prefixes_accepted),
+      prefixes_advertised: intOrNull(r.prefixes_advertised),
+      last_error: r.last_error ?? null,
+      limit: limit === null ? null : Number(limit),
+    };
+    out.get(p.router_id)?.push(p);
+  }
+  return out;
+}
+
+/**
+ * Writes many peers' changed values: one UPDATE … FROM (VALUES …) per chunk of 500, joined on id
+ * (both engines; the cost grows with the rows, not with rows × rows as a CASE per column would).
+ */
 async function bulkUpdatePeers(db: Executor, updates: PeerUpdate[], at: string): Promise<void> {
-  for (let i = 0; i < updates.length; i += 200) {
-    const chunk = updates.slice(i, i + 200);
-    const sets = UPDATE_COLUMNS.map(
-      ([col, type]) => sql`${sql.ref(col)} = case ${sql.join(chunk.map((u) => sql`when id = ${u.id} then cast(${u[col]} as ${sql.raw(type)})`), sql` `)} end`,
-    );
-    await sql`update bgp_peers set ${sql.join(sets, sql`, `)}, polled_at = ${at} where id in (${sql.join(chunk.map((u) => u.id))})`.execute(db);
+  const cols = sql.join(['id', ...UPDATE_COLUMNS.map(([c]) => c)].map((c) => sql.ref(c)));
+  const sets = sql.join(UPDATE_COLUMNS.map(([c]) => sql`${sql.ref(c)} = v.${sql.ref(c)}`), sql`, `);
+  for (let i = 0; i < updates.length; i += 500) {
+    const rows = updates.slice(i, i + 500).map((u) => sql`(cast(${u.id} as integer), ${sql.join(UPDATE_COLUMNS.map(([c, type]) => sql`cast(${u[c]} as ${sql.raw(type)})`))})`);
+    // (Starts with UPDATE: the data generation's write tracker counts it as a write.)
+    await sql`update bgp_peers set ${sets}, polled_at = ${at} from (with v(${cols}) as (values ${sql.join(rows)}) select * from v) as v where bgp_peers.id = v.id`.execute(db);
   }
 }
 
@@ -88,36 +212,31 @@ export function storedState(s: PeerState): string {
   return s.admin_down ? 'admin-down' : s.state;
 }
 
-/**
- * Stores one poll of a router in the caller's transaction: each known peer gets its state and
- * counts; a change of state or of the received-prefix count adds a history event (from, to, at,
- * reason); peers the router does not report become `unknown` with a reason.
- */
-export async function applyPollResults(db: Executor, routerId: number, states: PeerState[], at = now()): Promise<{ peers: number; changed: number; missing: number; unknown: number }> {
-  const peers = await db
-    .selectFrom('bgp_peers')
-    .select(['id', 'vrf', 'peer_ip', 'state', 'state_since', 'prefixes_received', 'prefixes_accepted', 'prefixes_advertised', 'last_error'])
-    .where('router_id', '=', routerId)
-    .execute();
-  const byKey = new Map<string, PeerState>();
-  for (const s of states) byKey.set(key(s.vrf, s.peer_ip), s);
-  const matched = new Set<string>();
+/** What one router's poll changes, computed in memory from its stored peers and the device's answer. */
+interface PollDiff {
+  updates: PeerUpdate[];
+  events: Record<string, unknown>[];
+  applied: { peers: number; changed: number; missing: number; unknown: number };
+  warnings: MaxPrefixUsage[];
+}
+
+function diffPoll(peers: StoredPeer[], states: PeerState[], at: string): PollDiff {
+  const index = new NeighborIndex(states);
   const updates: PeerUpdate[] = [];
   const events: Record<string, unknown>[] = [];
+  const warnings: (MaxPrefixUsage & { key: string })[] = [];
   let missing = 0;
-  for (const p of peers as any[]) {
-    const k = key(p.vrf || null, p.peer_ip);
-    const s = byKey.get(k);
-    if (s) matched.add(k);
-    else missing++;
+  for (const p of peers) {
+    const s = index.take(p.vrf, p.peer_ip);
+    if (!s) missing++;
     const state = s ? storedState(s) : 'unknown';
     const stateChanged = state !== p.state;
-    let since = s?.since ?? (stateChanged ? at : (p.state_since ?? null));
+    let since = s?.since ?? (stateChanged ? at : p.state_since);
     // Platforms that report an uptime (FRR) give a `since` that jitters by milliseconds between polls:
     // the same state with a start within a few seconds is the same period (and no write).
-    if (!stateChanged && since && p.state_since && Math.abs(Date.parse(since) - Date.parse(p.state_since)) < 5000) since = p.state_since;
+    if (!stateChanged && since && p.state_since && since !== p.state_since && Math.abs(Date.parse(since) - Date.parse(p.state_since)) < 5000) since = p.state_since;
     const next: PeerUpdate = {
-      id: Number(p.id),
+      id: p.id,
       state,
       state_since: since,
       prefixes_received: s ? s.prefixes_received : null,
@@ -125,15 +244,22 @@ export async function applyPollResults(db: Executor, routerId: number, states: P
       prefixes_advertised: s ? s.prefixes_advertised : null,
       last_error: s ? s.last_error : 'not configured on the router',
     };
-    const differs = UPDATE_COLUMNS.some(([c]) => (next[c] ?? null) !== (p[c] ?? null));
-    if (differs) updates.push(next);
-    const prev = p.prefixes_received === null || p.prefixes_received === undefined ? null : Number(p.prefixes_received);
-    if (stateChanged || next.prefixes_received !== prev) {
+    if (
+      stateChanged ||
+      next.state_since !== p.state_since ||
+      next.prefixes_received !== p.prefixes_received ||
+      next.prefixes_accepted !== p.prefixes_accepted ||
+      next.prefixes_advertised !== p.prefixes_advertised ||
+      next.last_error !== p.last_error
+    ) {
+      updates.push(next);
+    }
+    if (stateChanged || next.prefixes_received !== p.prefixes_received) {
       events.push({
         bgp_peer_id: next.id,
         time: at,
         state,
-        previous_state: p.state ?? null,
+        previous_state: p.state,
         // The down reason belongs to a change away from Established (or into a down state).
         reason: state === 'established' ? null : next.last_error,
         prefixes_received: next.prefixes_received,
@@ -141,60 +267,186 @@ export async function applyPollResults(db: Executor, routerId: number, states: P
         prefixes_advertised: next.prefixes_advertised,
       });
     }
+    const received = next.prefixes_received ?? next.prefixes_accepted;
+    if (p.limit !== null && p.limit > 0 && received !== null && received / p.limit >= MAX_PREFIX_WARN_RATIO) {
+      warnings.push({ key: p.peer_ip_key, bgp_peer_id: p.id, peer_ip: p.peer_ip, remote_asn: p.remote_asn, limit: p.limit, received, percent: Math.round((received / p.limit) * 1000) / 10, warning: true });
+    }
   }
-  // Only peers whose live values changed are written (with polled_at): a steady poll writes nothing per
-  // peer, so polling every few minutes does not rewrite the whole table (the router's last_polled_at
-  // says when it was last read).
-  await bulkUpdatePeers(db, updates, at);
-  for (let i = 0; i < events.length; i += 200) await db.insertInto('session_state_events').values(events.slice(i, i + 200)).execute();
-  const unknown = [...byKey.keys()].filter((k) => !matched.has(k)).length;
-  return { peers: peers.length, changed: events.length, missing, unknown };
+  warnings.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return {
+    updates,
+    events,
+    applied: { peers: peers.length, changed: events.length, missing, unknown: index.unmatched },
+    warnings: warnings.map(({ key: _k, ...w }) => w),
+  };
 }
 
-/** Polls one router through its driver (one listNeighbors call) and stores the result. */
-export async function pollOneRouter(db: Db, router: RouterRow, opts: PollOptions): Promise<RouterPollResult> {
+async function writeDiffs(db: Executor, diffs: PollDiff[], at: string): Promise<void> {
+  const updates = diffs.flatMap((d) => d.updates);
+  const events = diffs.flatMap((d) => d.events);
+  // Only peers whose live values changed are written (with polled_at): a steady poll writes no peer
+  // row and no event (the router's last_polled_at says when it was last read).
+  await bulkUpdatePeers(db, updates, at);
+  for (let i = 0; i < events.length; i += 200) await db.insertInto('session_state_events').values(events.slice(i, i + 200)).execute();
+}
+
+/**
+ * Stores one poll of a router in the caller's transaction: each known peer gets its state and
+ * counts; a change of state or of the received-prefix count adds a history event (from, to, at,
+ * reason); peers the router does not report become `unknown` with a reason.
+ */
+export async function applyPollResults(db: Executor, routerId: number, states: PeerState[], at = now()): Promise<{ peers: number; changed: number; missing: number; unknown: number }> {
+  const diff = diffPoll((await readStoredPeers(db, [routerId])).get(routerId) ?? [], states, at);
+  await writeDiffs(db, [diff], at);
+  return diff.applied;
+}
+
+/** One router's answer (or failure) waiting to be stored. */
+export interface PollAnswer {
+  routerId: number;
+  /** The device's neighbours; null when the poll failed (then `error` says why). */
+  states: PeerState[] | null;
+  error?: string;
+}
+
+/** What storing one answer did. */
+export interface StoredAnswer {
+  applied: { peers: number; changed: number; missing: number; unknown: number };
+  warnings: MaxPrefixUsage[];
+}
+
+/** Compares each answer with the stored peers (one read for all of them). */
+async function diffAnswers(db: Executor, answers: PollAnswer[], at: string): Promise<(PollDiff | null)[]> {
+  const stored = await readStoredPeers(db, answers.filter((a) => a.states).map((a) => a.routerId));
+  return answers.map((a) => (a.states ? diffPoll(stored.get(a.routerId) ?? [], a.states, at) : null));
+}
+
+/** The routers' poll status: last polled at (and no error) for answers, the error for failures. */
+async function writeStatus(db: Executor, answers: PollAnswer[], at: string, jobId: number | null): Promise<void> {
+  const okIds = answers.filter((a) => a.states).map((a) => a.routerId);
+  if (okIds.length) await db.updateTable('routers').set({ last_polled_at: at, last_poll_error: null, last_poll_job_id: jobId }).where('id', 'in', okIds).execute();
+  for (const a of answers) if (!a.states) await db.updateTable('routers').set({ last_poll_error: a.error ?? 'failed', last_poll_job_id: jobId }).where('id', '=', a.routerId).execute();
+}
+
+const outcome = (d: PollDiff | null): StoredAnswer | null => (d ? { applied: d.applied, warnings: d.warnings } : null);
+
+/**
+ * Stores several routers' answers in one transaction: one read of all their peers, compared in
+ * memory; only changed peer rows and their events are written (none in the steady state), plus the
+ * routers' poll status. Returns one outcome per answer (null for failures).
+ */
+export async function storePollAnswers(db: Db, answers: PollAnswer[], opts: { jobId?: number | null; at?: string } = {}): Promise<(StoredAnswer | null)[]> {
+  const at = opts.at ?? now();
+  const jobId = opts.jobId ?? null;
+  return db.transaction().execute(async (tx) => {
+    const diffs = await diffAnswers(tx, answers, at);
+    await writeDiffs(tx, diffs.filter((d): d is PollDiff => d !== null), at);
+    await writeStatus(tx, answers, at, jobId);
+    return diffs.map(outcome);
+  });
+}
+
+/**
+ * Stores answers as they land: the first waits for the current write (if any); everything that
+ * arrived meanwhile goes into the next transaction together. A batch that fails is retried one
+ * answer at a time, so one router's bad data does not fail the others.
+ */
+class PollWriter {
+  readonly #db: Db;
+  readonly #jobId: number | null;
+  #queue: { answer: PollAnswer; resolve: (r: StoredAnswer | null) => void; reject: (e: unknown) => void }[] = [];
+  #busy = false;
+
+  constructor(db: Db, jobId: number | null) {
+    this.#db = db;
+    this.#jobId = jobId;
+  }
+
+  store(answer: PollAnswer): Promise<StoredAnswer | null> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ answer, resolve, reject });
+      if (!this.#busy) {
+        this.#busy = true;
+        // Answers that land in the same turn of the event loop share the first transaction.
+        setImmediate(() => void this.#drain());
+      }
+    });
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#queue.length) {
+        const batch = this.#queue.splice(0);
+        try {
+          const outs = await storePollAnswers(this.#db, batch.map((b) => b.answer), { jobId: this.#jobId });
+          batch.forEach((b, i) => b.resolve(outs[i]!));
+        } catch (err) {
+          if (batch.length === 1) batch[0]!.reject(err);
+          else {
+            for (const b of batch) {
+              try {
+                b.resolve((await storePollAnswers(this.#db, [b.answer], { jobId: this.#jobId }))[0]!);
+              } catch (e) {
+                b.reject(e);
+              }
+            }
+          }
+        }
+      }
+    } finally {
+      this.#busy = false;
+    }
+  }
+}
+
+async function pollWith(writer: PollWriter, router: RouterRow, opts: PollOptions): Promise<RouterPollResult> {
   const started = Date.now();
   const base = { id: router.id, name: router.name, peers: 0, changed: 0, missing: 0, neighbors: 0, unknown: 0, max_prefix_warnings: 0 };
   const log = (m: string, level: 'info' | 'warn' | 'error' = 'info') => opts.log?.(`${router.name}: ${m}`, level);
-  let result: RouterPollResult;
+  let states: PeerState[];
   try {
     const driver = await lookupDriver(router.driver);
     const why = unreachableReason(router, driver, 'list_neighbors');
     if (why) throw new Error(why);
     const session = await openSession(router, driver!, opts.secrets, opts.signal, opts.log);
-    let states: PeerState[];
     try {
       states = await session.listNeighbors();
     } finally {
       await session.close().catch(() => {});
     }
-    const at = now();
-    const applied = await db.transaction().execute(async (tx) => {
-      const res = await applyPollResults(tx, router.id, states, at);
-      await tx.updateTable('routers').set({ last_polled_at: at, last_poll_error: null, last_poll_job_id: opts.jobId ?? null }).where('id', '=', router.id).execute();
-      return res;
-    });
-    const warnings = await maxPrefixWarnings(db, { routerId: router.id });
-    for (const w of warnings.slice(0, 20)) log(`${w.peer_ip} (AS${w.remote_asn}) has ${w.received} prefixes, ${w.percent}% of its max-prefix limit ${w.limit}`, 'warn');
-    result = { ...base, ok: true, ...applied, neighbors: states.length, max_prefix_warnings: warnings.length, duration_ms: Date.now() - started };
-    log(`reached: ${states.length} neighbours, ${applied.peers} peers in Peerdesk, ${applied.changed} changed${applied.missing ? `, ${applied.missing} not on the router` : ''}${applied.unknown ? `, ${applied.unknown} unknown to Peerdesk` : ''}`);
   } catch (err) {
     const error = opts.signal.aborted ? 'cancelled' : errorText(err);
-    result = { ...base, ok: false, error, duration_ms: Date.now() - started };
-    await db.updateTable('routers').set({ last_poll_error: error, last_poll_job_id: opts.jobId ?? null }).where('id', '=', router.id).execute().catch(() => {});
+    await writer.store({ routerId: router.id, states: null, error }).catch(() => {});
     log(`failed: ${error}`, 'warn');
+    return { ...base, ok: false, error, duration_ms: Date.now() - started };
   }
-  return result;
+  try {
+    const stored = (await writer.store({ routerId: router.id, states }))!;
+    const { applied, warnings } = stored;
+    for (const w of warnings.slice(0, 20)) log(`${w.peer_ip} (AS${w.remote_asn}) has ${w.received} prefixes, ${w.percent}% of its max-prefix limit ${w.limit}`, 'warn');
+    log(`reached: ${states.length} neighbours, ${applied.peers} peers in Peerdesk, ${applied.changed} changed${applied.missing ? `, ${applied.missing} not on the router` : ''}${applied.unknown ? `, ${applied.unknown} unknown to Peerdesk` : ''}`);
+    return { ...base, ok: true, ...applied, neighbors: states.length, max_prefix_warnings: warnings.length, duration_ms: Date.now() - started };
+  } catch (err) {
+    const error = `storing the answer failed: ${errorText(err)}`;
+    log(`failed: ${error}`, 'error');
+    return { ...base, ok: false, error, duration_ms: Date.now() - started };
+  }
+}
+
+/** Polls one router through its driver (one listNeighbors call) and stores the result. */
+export async function pollOneRouter(db: Db, router: RouterRow, opts: PollOptions): Promise<RouterPollResult> {
+  return pollWith(new PollWriter(db, opts.jobId ?? null), router, opts);
 }
 
 /** Polls the given routers (or every router with polling enabled) concurrently with a bound. */
 export async function pollRouters(db: Db, routerIds: number[] | null, opts: PollOptions): Promise<PollResult> {
   const routers = await loadRouters(db, routerIds, { pollingEnabledOnly: routerIds === null });
   if (opts.jobId) await linkJob(db, opts.jobId, routers.map((r) => r.id), 'bgp.poll');
+  const writer = new PollWriter(db, opts.jobId ?? null);
   let done = 0;
   const results = await mapBounded(routers, opts.concurrency ?? pollConcurrency(), async (r) => {
     if (opts.signal.aborted) return { id: r.id, name: r.name, ok: false, error: 'cancelled', peers: 0, changed: 0, missing: 0, neighbors: 0, unknown: 0, max_prefix_warnings: 0, duration_ms: 0 };
-    const res = await pollOneRouter(db, r, opts);
+    const res = await pollWith(writer, r, opts);
     done++;
     await opts.onResult?.(res, done, routers.length);
     return res;

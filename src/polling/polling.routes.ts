@@ -12,14 +12,10 @@ import { peeringSessions, sessionOutput } from '../sessions/peering-sessions.res
 import { runInlineJob } from './inline-job.ts';
 import { shutdownMessage } from './polling.jobs.ts';
 import { linkJob, type RouterPollResult } from './poll.service.ts';
+import { adminTimeoutMs } from './router-access.ts';
 import { createMaintenance, endMaintenance, listMaintenances, peersOfSessions, setMaintenanceJob, type AdminResult } from './admin.service.ts';
 import { sessionStateSummary } from './state.service.ts';
 
-/** Bound on an admin action answered in the request (PEERDESK_ADMIN_TIMEOUT_MS, default 60 s). */
-export function adminTimeoutMs(): number {
-  const n = Number(process.env.PEERDESK_ADMIN_TIMEOUT_MS ?? 60_000);
-  return Number.isFinite(n) && n >= 1000 ? n : 60_000;
-}
 
 export const routerPollResult = z
   .object({

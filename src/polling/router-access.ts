@@ -4,7 +4,7 @@ import type { DriverCapability, DriverLog, DriverSession, RouterDriver, RouterTa
 import { driverFor, driverInfo as registryInfo } from '../drivers/registry.ts';
 import type { SecretBox } from '../platform/crypto.ts';
 import type { Executor } from '../platform/db.ts';
-import { DEFAULT_SOCKET_DIRS, loadConfig } from '../platform/config.ts';
+import { pollingConfig } from '../platform/config.ts';
 
 const overrides = new Map<string, RouterDriver>();
 
@@ -20,25 +20,26 @@ export async function lookupDriver(name: string | null | undefined): Promise<Rou
   return overrides.get(name) ?? (await driverFor(name));
 }
 
+// Settings come from the validated configuration (platform/config.ts: the same rules as at start).
+
 /** Bound on routers polled at once (PEERDESK_POLL_CONCURRENCY, default 8). */
 export function pollConcurrency(): number {
-  const n = Number(process.env.PEERDESK_POLL_CONCURRENCY ?? 8);
-  return Number.isInteger(n) && n >= 1 ? Math.min(n, 256) : 8;
+  return pollingConfig().PEERDESK_POLL_CONCURRENCY;
 }
 
 /** Per device call timeout (PEERDESK_DEVICE_TIMEOUT_MS, default 15 s). */
 export function deviceTimeoutMs(): number {
-  const n = Number(process.env.PEERDESK_DEVICE_TIMEOUT_MS ?? 15_000);
-  return Number.isFinite(n) && n >= 100 ? n : 15_000;
+  return pollingConfig().PEERDESK_DEVICE_TIMEOUT_MS;
+}
+
+/** Bound on an admin action answered in the request (PEERDESK_ADMIN_TIMEOUT_MS, default 60 s). */
+export function adminTimeoutMs(): number {
+  return pollingConfig().PEERDESK_ADMIN_TIMEOUT_MS;
 }
 
 /** Directories local router sockets may live in (PEERDESK_SOCKET_DIRS). */
 export function socketDirs(): string[] {
-  try {
-    return loadConfig().PEERDESK_SOCKET_DIRS;
-  } catch {
-    return DEFAULT_SOCKET_DIRS;
-  }
+  return pollingConfig().PEERDESK_SOCKET_DIRS;
 }
 
 /** A router as the live features need it. */

@@ -103,6 +103,20 @@ describe.each(engines())('live routers on %s', (engine) => {
     expect((await t.api('GET', `/api/routers/${ids.paper}/live/`)).body).toMatchObject({ pollable: false, not_pollable_reason: 'no driver for platform driver "manual" in this release', admin_on_device: false });
   });
 
+  it('a poll in which nothing changed writes no peer row and no event; the router records when it was polled', async () => {
+    const db = t.tdb.db;
+    const peersOf = () => db.selectFrom('bgp_peers').select(['id', 'state', 'state_since', 'prefixes_received', 'last_error', 'polled_at']).where('router_id', '=', ids.edge).orderBy('id').execute();
+    const eventCount = async () => Number((await db.selectFrom('session_state_events').select((eb) => eb.fn.countAll().as('c')).executeTakeFirstOrThrow()).c);
+    const before = { peers: await peersOf(), events: await eventCount(), router: await db.selectFrom('routers').select(['last_polled_at', 'last_poll_job_id']).where('id', '=', ids.edge).executeTakeFirstOrThrow() };
+    const job = await runJob((await t.api('POST', `/api/routers/${ids.edge}/poll/`)).body.job_id);
+    expect(job.result.routers).toMatchObject([{ name: 'edge', ok: true, peers: 3, changed: 0, missing: 1, neighbors: 4, unknown: 2, max_prefix_warnings: 1 }]);
+    expect(await peersOf()).toEqual(before.peers);
+    expect(await eventCount()).toBe(before.events);
+    const router = await db.selectFrom('routers').select(['last_polled_at', 'last_poll_job_id', 'last_poll_error']).where('id', '=', ids.edge).executeTakeFirstOrThrow();
+    expect(router).toMatchObject({ last_poll_job_id: job.id, last_poll_error: null });
+    expect(router.last_polled_at! > (before.router.last_polled_at ?? '')).toBe(true);
+  });
+
   it('records every state change with its reason; flaps and time in state per session', async () => {
     const n = edge.neighbors.find((x) => x.peer_ip === '127.0.3.2')!;
     Object.assign(n, { state: 'idle', since: null, prefixes_received: null, prefixes_accepted: null, prefixes_advertised: null, last_error: 'Hold Timer Expired' });
@@ -265,5 +279,30 @@ describe.each(engines())('live routers on %s', (engine) => {
     const drivers = (await t.api('GET', '/api/drivers/')).body;
     expect(drivers.find((d: any) => d.name === 'openbgpd')).toEqual({ name: 'openbgpd', label: 'Fake (openbgpd)', available: true, capabilities: ['list_neighbors', 'admin_state'], hostname_forms: ['fake://NAME'] });
     expect(drivers.find((d: any) => d.name === 'manual')).toMatchObject({ available: false });
+  });
+});
+
+describe('polling settings', () => {
+  it('come from the validated configuration: defaults, values as set, and a readable error naming a bad variable', async () => {
+    const { pollingConfig } = await import('../../src/platform/config.ts');
+    expect(pollingConfig({})).toEqual({ PEERDESK_POLL_CONCURRENCY: 8, PEERDESK_DEVICE_TIMEOUT_MS: 15_000, PEERDESK_ADMIN_TIMEOUT_MS: 60_000, PEERDESK_SOCKET_DIRS: ['/run/bird', '/var/run/bird', '/run/frr', '/var/run/frr'] });
+    expect(pollingConfig({ PEERDESK_POLL_CONCURRENCY: '3', PEERDESK_DEVICE_TIMEOUT_MS: '2500', PEERDESK_SOCKET_DIRS: '/srv/lab/, /run/bird' })).toMatchObject({ PEERDESK_POLL_CONCURRENCY: 3, PEERDESK_DEVICE_TIMEOUT_MS: 2500, PEERDESK_SOCKET_DIRS: ['/srv/lab', '/run/bird'] });
+    expect(() => pollingConfig({ PEERDESK_POLL_CONCURRENCY: '0' })).toThrow(/PEERDESK_POLL_CONCURRENCY/);
+    expect(() => pollingConfig({ PEERDESK_SOCKET_DIRS: 'relative/dir' })).toThrow(/PEERDESK_SOCKET_DIRS/);
+    // The live features read them from the process environment, following changes.
+    const { pollConcurrency, socketDirs } = await import('../../src/polling/router-access.ts');
+    const saved = { c: process.env.PEERDESK_POLL_CONCURRENCY, d: process.env.PEERDESK_SOCKET_DIRS };
+    try {
+      process.env.PEERDESK_POLL_CONCURRENCY = '5';
+      process.env.PEERDESK_SOCKET_DIRS = '/srv/one';
+      expect([pollConcurrency(), socketDirs()]).toEqual([5, ['/srv/one']]);
+      process.env.PEERDESK_POLL_CONCURRENCY = '6';
+      expect(pollConcurrency()).toBe(6);
+    } finally {
+      for (const [k, v] of [['PEERDESK_POLL_CONCURRENCY', saved.c], ['PEERDESK_SOCKET_DIRS', saved.d]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
   });
 });

@@ -68,9 +68,38 @@ export interface BirdBgpProtocol {
   peer: PeerState;
 }
 
-/** Reply lines as text: the code prefix is gone; detail lines stay indented as BIRD sends them. */
-function asText(lines: (string | BirdLine)[]): string[] {
-  return lines.map((l) => (typeof l === 'string' ? l.replace(/^\d{4}[ -]/, '') : l.text));
+/** Reply line text: the code prefix is gone; detail lines stay indented as BIRD sends them. */
+function lineText(l: string | BirdLine): string {
+  if (typeof l !== 'string') return l.text;
+  // `1002-…` / `0000 …` (birdc -v output); plain birdc output has no code.
+  const c = l.charCodeAt(4);
+  return l.length >= 5 && (c === 45 || c === 32) && /^\d{4}/.test(l) ? l.slice(5) : l;
+}
+
+// Address text → canonical text (the same neighbours come back every poll: parse each once).
+const ipText = new Map<string, string | null>();
+function canonicalIp(text: string): string | null {
+  let c = ipText.get(text);
+  if (c === undefined) {
+    c = parseIp(text)?.text ?? null;
+    if (ipText.size >= 100_000) ipText.clear();
+    ipText.set(text, c);
+  }
+  return c;
+}
+
+const PROTOCOL_ROW = /^(\S+)\s+(\S+)\s+(\S+)\s+(up|down|start|flush|stop)\s+(\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}:\d{2}(?:\.\d+)?)?|\d{2}:\d{2}:\d{2}(?:\.\d+)?)\s*(.*)$/;
+const ROUTES = /^(\d+) imported,(?: (\d+) filtered,)? (\d+) exported/;
+
+/** The first word of a value (`Neighbor address: 192.0.2.1%eth0` → up to a space or `%`). */
+function firstWord(v: string, stopAtPercent = false): string {
+  let i = 0;
+  while (i < v.length) {
+    const ch = v.charCodeAt(i);
+    if (ch === 32 || ch === 9 || (stopAtPercent && ch === 37)) break;
+    i++;
+  }
+  return v.slice(0, i);
 }
 
 /** Parses `show protocols all` into the BGP protocols with their neighbour state. */
@@ -79,6 +108,8 @@ export function parseBirdBgpProtocols(lines: (string | BirdLine)[], now = new Da
   type Cur = { name: string; peer: PeerState; tableState: string; bgpState: string | null; message: string | null; channels: { name: string; imported: number; filtered: number; exported: number }[] };
   let cur: Cur | null = null;
   let channel: string | null = null;
+  // Every protocol started at the same moment prints the same Since: convert each text once.
+  const times = new Map<string, string | null>();
   const flush = () => {
     if (!cur) return;
     const c: Cur = cur;
@@ -93,38 +124,76 @@ export function parseBirdBgpProtocols(lines: (string | BirdLine)[], now = new Da
     const lastError = adminDown ? `Administrative shutdown${c.message ? `: "${c.message}"` : ''}` : c.peer.last_error;
     out.push({ name: c.name, peer: { ...c.peer, last_error: lastError, state, admin_down: adminDown, families, prefixes_received: total('received'), prefixes_accepted: total('accepted'), prefixes_advertised: total('advertised') } });
   };
-  for (const raw of asText(lines)) {
-    if (raw && !raw.startsWith(' ')) {
-      // Protocol row: Name Proto Table State Since Info (Since is a date and/or time).
-      const row = /^(\S+)\s+(\S+)\s+(\S+)\s+(up|down|start|flush|stop)\s+(\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}:\d{2}(?:\.\d+)?)?|\d{2}:\d{2}:\d{2}(?:\.\d+)?)\s*(.*)$/.exec(raw);
+  for (const l of lines) {
+    const raw = lineText(l);
+    if (!raw) continue;
+    if (raw.charCodeAt(0) !== 32) {
       flush();
       channel = null;
+      // Protocol row: Name Proto Table State Since Info (Since is a date and/or time); only BGP rows matter.
+      if (!raw.includes(' BGP ')) continue;
+      const row = PROTOCOL_ROW.exec(raw);
       if (!row || row[2] !== 'BGP') continue;
+      let since = times.get(row[5]!);
+      if (since === undefined) times.set(row[5]!, (since = birdTimeToIso(row[5]!, now)));
       cur = {
-        name: row[1],
-        tableState: row[4],
+        name: row[1]!,
+        tableState: row[4]!,
         bgpState: null,
         message: null,
         channels: [],
-        peer: { vrf: null, peer_ip: '', remote_asn: null, local_asn: null, local_ip: null, description: null, state: 'unknown', admin_down: false, since: birdTimeToIso(row[5], now), prefixes_received: null, prefixes_accepted: null, prefixes_advertised: null, families: [], last_error: null },
+        peer: { vrf: null, peer_ip: '', remote_asn: null, local_asn: null, local_ip: null, description: null, state: 'unknown', admin_down: false, since, prefixes_received: null, prefixes_accepted: null, prefixes_advertised: null, families: [], last_error: null },
       };
       continue;
     }
     if (!cur) continue;
     const c: Cur = cur;
     const line = raw.trim();
-    let m: RegExpExecArray | null;
-    if ((m = /^BGP state:\s+(\S+)/.exec(line))) c.bgpState = m[1];
-    else if ((m = /^Neighbor address:\s+([^%\s]+)/.exec(line))) c.peer.peer_ip = parseIp(m[1])?.text ?? '';
-    else if ((m = /^Neighbor AS:\s+(\d+)/.exec(line))) c.peer.remote_asn = Number(m[1]);
-    else if ((m = /^Local AS:\s+(\d+)/.exec(line))) c.peer.local_asn = Number(m[1]);
-    else if ((m = /^Source address:\s+(\S+)/.exec(line))) c.peer.local_ip = parseIp(m[1])?.text ?? null;
-    else if ((m = /^Description:\s+(.*)$/.exec(line))) c.peer.description = m[1].trim() || null;
-    else if ((m = /^Last error:\s+(.*)$/.exec(line))) c.peer.last_error = birdDownReason(m[1]);
-    else if ((m = /^Message:\s+(.*)$/.exec(line))) c.message = m[1].trim() || null;
-    else if ((m = /^VRF:\s+(\S+)/.exec(line))) c.peer.vrf = m[1] === 'default' ? null : m[1];
-    else if ((m = /^Channel (\S+)/.exec(line))) channel = m[1];
-    else if (channel && (m = /^Routes:\s+(\d+) imported,(?: (\d+) filtered,)? (\d+) exported/.exec(line))) c.channels.push({ name: channel, imported: Number(m[1]), filtered: Number(m[2] ?? 0), exported: Number(m[3]) });
+    const colon = line.indexOf(':');
+    if (colon < 0) {
+      if (line.startsWith('Channel ')) channel = firstWord(line.slice(8).trimStart());
+      continue;
+    }
+    const value = line.slice(colon + 1).trim();
+    switch (line.slice(0, colon)) {
+      case 'BGP state':
+        if (value) c.bgpState = firstWord(value);
+        break;
+      case 'Neighbor address': {
+        const ip = firstWord(value, true);
+        if (ip) c.peer.peer_ip = canonicalIp(ip) ?? '';
+        break;
+      }
+      case 'Neighbor AS':
+        if (/^\d+/.test(value)) c.peer.remote_asn = parseInt(value, 10);
+        break;
+      case 'Local AS':
+        if (/^\d+/.test(value)) c.peer.local_asn = parseInt(value, 10);
+        break;
+      case 'Source address':
+        if (value) c.peer.local_ip = canonicalIp(firstWord(value));
+        break;
+      case 'Description':
+        if (value) c.peer.description = value;
+        break;
+      case 'Last error':
+        if (value) c.peer.last_error = birdDownReason(value);
+        break;
+      case 'Message':
+        if (value) c.message = value;
+        break;
+      case 'VRF':
+        if (value) {
+          const v = firstWord(value);
+          c.peer.vrf = v === 'default' ? null : v;
+        }
+        break;
+      case 'Routes': {
+        const m = channel ? ROUTES.exec(value) : null;
+        if (m) c.channels.push({ name: channel!, imported: Number(m[1]), filtered: Number(m[2] ?? 0), exported: Number(m[3]) });
+        break;
+      }
+    }
   }
   flush();
   return out;

@@ -82,4 +82,11 @@ describe('FRR configuration deltas', () => {
     expect(negate('no bgp x')).toBe('bgp x');
     expect(negate('bgp x')).toBe('no bgp x');
   });
+
+  it('reads CRLF line ends, tabs and repeated spaces as show running-config prints them (one space, same contexts)', () => {
+    const messy = RUNNING.replace(/\n/g, '\r\n').replace(' neighbor 127.0.7.2 description lab bird', ' neighbor  127.0.7.2\tdescription   lab bird  ').replace('exit-address-family', 'exit-address-family \t');
+    expect(parseFrrConfig(messy)).toEqual(parseFrrConfig(RUNNING));
+    expect(frrDelta(RUNNING, messy)).toEqual([]);
+    expect(ownedText('router bgp 1\n\tneighbor  10.0.0.1   remote-as 2\u00a0\r\n!\n')).toBe('router bgp 1\n neighbor 10.0.0.1 remote-as 2\n');
+  });
 });

@@ -21,6 +21,11 @@ export interface FrrChange {
 // Lines `show running-config` prints that are not configuration (or close a context).
 const IGNORED = /^(!.*|end|exit|exit-address-family|exit-vrf|exit-vnc|frr version .*|Building configuration\.\.\.|Current configuration:.*)$/;
 
+// The first characters of the IGNORED lines ('!', 'e', 'f', 'B', 'C'): other lines skip the regex.
+const IGNORED_FIRST = new Set([...'!efBC'].map((c) => c.charCodeAt(0)));
+// Whitespace that is not a single space: only such lines need collapsing.
+const NOT_CANONICAL_SPACE = /\s\s|[^\S ]/;
+
 /** Top-level statements Peerdesk owns in bgpd's configuration (replace within, leave the rest alone). */
 const OWNED = /^(router bgp\b|ip prefix-list\b|ipv6 prefix-list\b|route-map\b|bgp as-path access-list\b|bgp community-list\b|bgp large-community-list\b|bgp extcommunity-list\b)/;
 
@@ -29,12 +34,14 @@ export function parseFrrConfig(text: string): FrrNode[] {
   const root: FrrNode[] = [];
   const stack: { indent: number; node: FrrNode }[] = [];
   for (const raw of text.split('\n')) {
-    const line = raw.replace(/\r$/, '').replace(/\s+$/, '');
-    const trimmed = line.trim();
-    if (!trimmed || IGNORED.test(trimmed)) continue;
-    const indent = line.length - line.trimStart().length;
+    // trimEnd/trimStart strip exactly what \s matches (a trailing \r included); the regexes run only
+    // on the lines that can need them (the speed of a 40k-line configuration's delta depends on it).
+    const line = raw.trimEnd();
+    const trimmed = line.trimStart();
+    if (!trimmed || (IGNORED_FIRST.has(trimmed.charCodeAt(0)) && IGNORED.test(trimmed))) continue;
+    const indent = line.length - trimmed.length;
     while (stack.length && stack[stack.length - 1]!.indent >= indent) stack.pop();
-    const node: FrrNode = { line: trimmed.replace(/\s+/g, ' '), children: [] };
+    const node: FrrNode = { line: NOT_CANONICAL_SPACE.test(trimmed) ? trimmed.replace(/\s+/g, ' ') : trimmed, children: [] };
     (stack.length ? stack[stack.length - 1]!.node.children : root).push(node);
     stack.push({ indent, node });
   }
@@ -80,42 +87,51 @@ export function frrDelta(fromText: string, toText: string): FrrChange[] {
       addAll(n.children, [...path, n.line]);
     }
   };
-  const walk = (a: FrrNode[], b: FrrNode[], path: string[], gone: Set<string>) => {
+  // Only `neighbor …` lines can name a neighbour (the regexes run on those alone).
+  const isNeighbor = (line: string) => line.startsWith('neighbor ');
+  const walk = (a: FrrNode[], b: FrrNode[], path: string[], gone: ReadonlySet<string>) => {
+    if (!a.length && !b.length) return;
     const inB = new Map(b.map((n) => [n.line, n]));
     const inA = new Map(a.map((n) => [n.line, n]));
     // Neighbours whose definition goes away (removed, or re-defined with another AS): FRR drops all
     // their lines with `no neighbor X remote-as`, so their other lines are neither removed nor kept.
-    const dropped = new Set(gone);
+    // (`gone` is copied only when this level drops more.)
+    let dropped = gone;
     for (const n of a) {
+      if (!isNeighbor(n.line) || inB.has(n.line)) continue;
       const m = NEIGHBOR_DEF.exec(n.line);
-      if (m && !inB.has(n.line)) dropped.add(m[1]!);
+      if (!m) continue;
+      if (dropped === gone) dropped = new Set(gone);
+      (dropped as Set<string>).add(m[1]!);
     }
+    const droppedLine = (line: string) => dropped.size > 0 && isNeighbor(line) && dropped.has(neighborOf(line)!) && !NEIGHBOR_DEF.test(line);
     for (const n of a) {
       if (inB.has(n.line)) continue;
-      const nb = neighborOf(n.line);
-      if (nb && dropped.has(nb) && !NEIGHBOR_DEF.test(n.line)) continue;
+      if (droppedLine(n.line)) continue;
       removals.push({ path, command: negate(n.line) });
     }
     for (const n of b) {
       const old = inA.get(n.line);
       if (!old) {
         additions.push({ path, command: n.line });
-        addAll(n.children, [...path, n.line]);
+        if (n.children.length) addAll(n.children, [...path, n.line]);
         continue;
       }
-      const nb = neighborOf(n.line);
       // Kept line of a neighbour that is being re-defined: FRR forgets it with the old definition.
-      if (nb && dropped.has(nb) && !NEIGHBOR_DEF.test(n.line) && !n.children.length) {
+      if (!n.children.length && droppedLine(n.line)) {
         additions.push({ path, command: n.line });
         continue;
       }
-      walk(old.children, n.children, [...path, n.line], dropped);
+      if (old.children.length || n.children.length) walk(old.children, n.children, [...path, n.line], dropped);
     }
   };
   walk(from, to, [], new Set());
   // Neighbour definitions are removed last, after their own lines (which then still exist).
-  const defs = removals.filter((r) => r.command.startsWith('no ') && NEIGHBOR_DEF.test(r.command.slice(3)));
-  return [...removals.filter((r) => !defs.includes(r)), ...defs, ...additions];
+  const isDef = (r: FrrChange) => r.command.startsWith('no neighbor ') && NEIGHBOR_DEF.test(r.command.slice(3));
+  const defs: FrrChange[] = [];
+  const rest: FrrChange[] = [];
+  for (const r of removals) (isDef(r) ? defs : rest).push(r);
+  return [...rest, ...defs, ...additions];
 }
 
 /** vtysh `-c` commands for a delta: config mode, each change under its context, grouped when the context repeats. */

@@ -1,14 +1,17 @@
 // FRR driver: vtysh on this machine (`vtysh:/vty/socket/dir`) or on the router over SSH
 // (`ssh://user@host[:port][/vty/socket/dir]`). One `show bgp vrf all neighbors json` per poll.
-// Admin state: `neighbor X shutdown [message M]` in `router bgp AS [vrf V]` — part of the running
-// configuration, so it survives `clear bgp` and bgpd reloads of that config; Peerdesk does not
-// `write memory` (saving the startup configuration stays the operator's or the deploy step's decision).
+// Admin state: `neighbor X shutdown [message M]` in `router bgp AS [vrf V]`, then `write memory` so the
+// change survives a restart of FRR. Where it is saved follows how bgpd runs: started with its own
+// configuration file (`bgpd -f FILE`, read from /proc through the pid file in the vty socket dir) it
+// saves to that file (vtysh told `no service integrated-vtysh-config` for that one call); otherwise
+// vtysh saves as its own vtysh.conf says (the integrated frr.conf, through watchfrr where it runs).
 // Config (deploy): see frr.config.ts for the delta of the stanzas Peerdesk owns, and frr.revert.ts for
 // the revert timer armed on the router's host that stands in for FRR's missing commit-confirm.
+import { readFile } from 'node:fs/promises';
 import { createTwoFilesPatch } from 'diff';
 import { parseIp } from '../../platform/ip.ts';
 import type { CandidateResult, DriverSession, DriverSessionOptions, PeerState, RouterDriver, RouterTarget } from '../driver.types.ts';
-import { deviceError, logLine, unreachable } from '../transports/common.ts';
+import { deviceError, logLine, shellQuote, unreachable } from '../transports/common.ts';
 import { openSsh, type SshConnection } from '../transports/ssh.ts';
 import { localVtysh, sshVtysh, type Vtysh } from '../transports/vtysh.ts';
 import { frrInfo } from './frr.info.ts';
@@ -30,21 +33,78 @@ export function shutdownMessage(message: string | undefined): string | null {
   return out;
 }
 
+/** FRR's default vty socket (and pid file) directory on Debian and most packages. */
+const DEFAULT_FRR_RUN_DIR = '/var/run/frr';
+
+/** Whether a daemon's command line (NUL-separated, as /proc/PID/cmdline) names its own config file (`-f`, `--config_file`). */
+export function runsOwnConfigFile(cmdline: string): boolean {
+  const args = cmdline.split(/\0|\n/).filter(Boolean);
+  return args.some((a, i) => ((a === '-f' || a === '--config_file') && i + 1 < args.length) || a.startsWith('--config_file=') || (/^-f./.test(a) && !a.startsWith('--')));
+}
+
+/** The vtysh commands that save the running configuration where bgpd will read it at its next start. */
+export function saveCommands(ownConfigFile: boolean): string[] {
+  return ownConfigFile ? ['configure terminal', 'no service integrated-vtysh-config', 'end', 'write memory'] : ['write memory'];
+}
+
+/** bgpd's command line, or '' when it cannot be read (no pid file, not allowed): the caller then saves as vtysh says. */
+type CmdlineReader = () => Promise<string>;
+
+function localCmdline(dir: string): CmdlineReader {
+  return async () => {
+    try {
+      const pid = (await readFile(`${dir}/bgpd.pid`, 'utf8')).trim();
+      if (!/^\d+$/.test(pid)) return '';
+      return await readFile(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+}
+
+function sshCmdline(conn: SshConnection, dir: string | null): CmdlineReader {
+  return async () => {
+    const pidFile = shellQuote(`${dir ?? DEFAULT_FRR_RUN_DIR}/bgpd.pid`);
+    const r = await conn.exec(`p=$(cat ${pidFile} 2>/dev/null) && case "$p" in *[!0-9]*|'') exit 1;; esac && tr '\\0' '\\n' < /proc/$p/cmdline`, { logAs: 'bgpd command line (where bgpd saves its configuration)' }).catch(() => null);
+    return r && r.code === 0 ? r.stdout : '';
+  };
+}
+
 class FrrSession implements DriverSession {
   private readonly vtysh: Vtysh;
   private readonly router: RouterTarget;
   private readonly ssh: SshConnection | null;
   private readonly revert: RevertTimer;
   private readonly log: DriverSessionOptions['log'];
+  private readonly cmdline: CmdlineReader;
   private candidate: string | null = null;
   private previous: string | null = null;
 
-  constructor(router: RouterTarget, vtysh: Vtysh, ssh: SshConnection | null, revert: RevertTimer, log: DriverSessionOptions['log']) {
+  constructor(router: RouterTarget, vtysh: Vtysh, ssh: SshConnection | null, revert: RevertTimer, log: DriverSessionOptions['log'], cmdline: CmdlineReader) {
     this.router = router;
     this.vtysh = vtysh;
     this.ssh = ssh;
     this.revert = revert;
     this.log = log;
+    this.cmdline = cmdline;
+  }
+
+  /** Saves the running configuration (`write memory`) where bgpd reads it at start. */
+  private async save(): Promise<void> {
+    const own = runsOwnConfigFile(await this.cmdline());
+    let out: string;
+    try {
+      out = await this.vtysh.run(saveCommands(own));
+    } catch (e) {
+      throw deviceError(this.router.name, 'write memory', `the change is active but was not saved: ${(e as Error).message}`);
+    }
+    const saved = /saved to (\S+)/i.exec(out);
+    if (!saved) {
+      // vtysh exits 0 even when bgpd cannot write (e.g. "Can't backup old configuration file …"): its words say why.
+      const why = out.split('\n').map((l) => l.replace(/^%\s*/, '').trim()).filter((l) => l && !/^Note: this version of vtysh|^Building Configuration/i.test(l)).join('; ');
+      throw deviceError(this.router.name, 'write memory', `the change is active but was not saved: ${why.slice(0, 300) || 'no answer'}`);
+    }
+    await logLine(this.log, `${this.router.name}: configuration saved to ${saved[1]}`);
   }
 
   private async json(command: string): Promise<unknown> {
@@ -77,6 +137,7 @@ class FrrSession implements DriverSession {
     const msg = up ? null : shutdownMessage(message);
     const line = up ? `no neighbor ${ip.text} shutdown` : `neighbor ${ip.text} shutdown${msg ? ` message ${msg}` : ''}`;
     await this.vtysh.run(['configure terminal', `router bgp ${asn}${vrfPart}`, line]);
+    await this.save();
   }
 
   async loadCandidate(config: string, _mode: 'merge' | 'replace'): Promise<CandidateResult> {
@@ -147,12 +208,12 @@ export const frrDriver: RouterDriver = {
     const host = router.hostname ?? '';
     if (host.startsWith('vtysh:')) {
       const dir = host.slice('vtysh:'.length);
-      return new FrrSession(router, localVtysh(router.name, dir, opts), null, localRevert(router.name, dir), opts.log);
+      return new FrrSession(router, localVtysh(router.name, dir, opts), null, localRevert(router.name, dir), opts.log, localCmdline(dir));
     }
     if (!host || host.startsWith('unix:') || /^[a-z]+:\/\//.test(host) && !host.startsWith('ssh://')) {
       throw unreachable(router.name, 'the FRR driver needs vtysh:/vty/socket/dir or ssh://user@host[:port][/vty/socket/dir]');
     }
     const { conn, path } = await openSsh(router.name, host, router.credentials, opts);
-    return new FrrSession(router, sshVtysh(router.name, conn, path), conn, sshRevert(router.name, conn, path), opts.log);
+    return new FrrSession(router, sshVtysh(router.name, conn, path), conn, sshRevert(router.name, conn, path), opts.log, sshCmdline(conn, path));
   },
 };

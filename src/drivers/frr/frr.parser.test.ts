@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { frrDownReason, frrFamily, parseFrrNeighbors } from './frr.parser.ts';
-import { shutdownMessage } from './frr.driver.ts';
+import { runsOwnConfigFile, saveCommands, shutdownMessage } from './frr.driver.ts';
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8'));
 const now = new Date('2026-11-30T03:35:00Z');
@@ -80,5 +80,21 @@ describe('FRR words', () => {
     expect(shutdownMessage('line one\nline two')).toBe('line one line two');
     const long = shutdownMessage('é'.repeat(100))!;
     expect(Buffer.byteLength(long)).toBe(128);
+  });
+});
+
+describe('FRR save (write memory)', () => {
+  it('saves to bgpd\'s own file when it runs with -f, else as vtysh.conf says (integrated frr.conf)', () => {
+    // /proc/PID/cmdline of the lab's bgpd, and of a Debian bgpd started by watchfrr (integrated config).
+    const lab = ['/usr/lib/frr/bgpd', '-Z', '-S', '-n', '-l', '127.0.1.1', '-p', '1790', '-P', '0', '--vty_socket', '/tmp/lab/frr', '-i', '/tmp/lab/frr/bgpd.pid', '-f', '/tmp/lab/frr/bgpd.conf', ''].join('\0');
+    const debian = ['/usr/lib/frr/bgpd', '-d', '-F', 'traditional', '-A', '127.0.0.1', ''].join('\0');
+    expect(runsOwnConfigFile(lab)).toBe(true);
+    expect(runsOwnConfigFile(lab.replaceAll('\0', '\n'))).toBe(true);
+    expect(runsOwnConfigFile(['bgpd', '--config_file=/etc/frr/bgpd.conf'].join('\0'))).toBe(true);
+    expect(runsOwnConfigFile(['bgpd', '-f/etc/frr/bgpd.conf'].join('\0'))).toBe(true);
+    expect(runsOwnConfigFile(debian)).toBe(false);
+    expect(runsOwnConfigFile('')).toBe(false);
+    expect(saveCommands(true)).toEqual(['configure terminal', 'no service integrated-vtysh-config', 'end', 'write memory']);
+    expect(saveCommands(false)).toEqual(['write memory']);
   });
 });

@@ -34,6 +34,18 @@ const RESET_WORDS: Record<string, string> = {
 };
 
 type Json = Record<string, unknown>;
+
+// Address text → parsed address (the same neighbours come back every poll: parse each once).
+const ips = new Map<string, ReturnType<typeof parseIp>>();
+function ipOf(text: string): ReturnType<typeof parseIp> {
+  let ip = ips.get(text);
+  if (ip === undefined) {
+    ip = parseIp(text);
+    if (ips.size >= 100_000) ips.clear();
+    ips.set(text, ip);
+  }
+  return ip;
+}
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
@@ -66,7 +78,7 @@ const sum = (fams: FamilyCounts[], k: 'received' | 'accepted' | 'advertised'): n
 
 /** One neighbour object of the JSON (key: its address, or an interface for unnumbered sessions). */
 export function parseFrrNeighbor(vrf: string | null, key: string, n: Json, now = new Date()): PeerState | null {
-  const ip = parseIp(key) ?? (str(n.hostForeign) ? parseIp(String(n.hostForeign)) : null);
+  const ip = ipOf(key) ?? (str(n.hostForeign) ? ipOf(String(n.hostForeign)) : null);
   if (!ip) return null;
   const raw = String(n.bgpState ?? '');
   const adminDown = n.adminShutDown === true || /\(Admin\)/.test(raw);
@@ -84,7 +96,7 @@ export function parseFrrNeighbor(vrf: string | null, key: string, n: Json, now =
   const fams = families(n);
   let lastError = frrDownReason(n);
   if (/\(PfxCt\)/.test(raw) && !lastError) lastError = 'max-prefix exceeded';
-  const local = parseIp(String(n.hostLocal ?? '')) ?? parseIp(String(n.updateSource ?? ''));
+  const local = ipOf(String(n.hostLocal ?? '')) ?? ipOf(String(n.updateSource ?? ''));
   return {
     vrf,
     peer_ip: ip.text,
