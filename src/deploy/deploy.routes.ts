@@ -3,10 +3,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { DEPLOYMENT_STATUSES, RUN_AT_MAX_DAYS, loadDeployment, presentDeployment, proposeDeployment, reviewDeployment, type Proposer } from './deploy.service.ts';
+import { DEPLOYMENT_STATUSES, RUN_AT_MAX_DAYS, cancelDeployment, loadDeployment, presentDeployment, proposeDeployment, reviewDeployment, type Proposer } from './deploy.service.ts';
 import { UnauthorizedError } from '../platform/errors.ts';
 import { pageLinks } from '../platform/crud.ts';
-import { createRollout, listRollouts, loadRollout, ROLLOUT_STATUSES } from './rollouts.ts';
+import { cancelRollout, createRollout, listRollouts, loadRollout, ROLLOUT_STATUSES } from './rollouts.ts';
 import { proposeSessionAction } from './session-actions.ts';
 
 const deploymentBase = z.object({
@@ -182,6 +182,20 @@ export default async function deployRoutes(app: FastifyInstance): Promise<void> 
     preValidation: a.requireRole('admin'),
   }, review(false));
 
+  const cancelBody = z.object({ reason: z.string().trim().max(2000).nullable().optional().describe('why (written to the log)') }).strict();
+  r.post('/api/deployments/:id/cancel/', {
+    schema: {
+      tags: ['deploy'],
+      summary: 'Cancel a deployment that has not started (the proposer or an admin)',
+      description:
+        'A deployment that is planned or approved (scheduled with run_at, or waiting for review) and whose job has not started: its queued job is cancelled and it ends `cancelled`, with who and why in its log. One already applying / confirming (or whose job is running) → 409 not_cancellable. Cancelling its queued job through /api/jobs/{id}/cancel/ ends it cancelled too.',
+      params: idParams,
+      body: cancelBody.nullish(),
+      response: { 200: deploymentDetail },
+    },
+    preValidation: a.requireRole('operator'),
+  }, async (req) => presentDeployment(await cancelDeployment(a.db, req.params.id, req.body?.reason ?? null, who(req)), true) as any);
+
   const sessionAction = (action: 'configure' | 'deconfigure') => async (req: any, reply: any) => {
     const out = await proposeSessionAction(a.db, req.params.id, action, req.body ?? {}, who(req), a.secrets);
     reply.code(202);
@@ -248,6 +262,17 @@ export default async function deployRoutes(app: FastifyInstance): Promise<void> 
     const { count, results } = await listRollouts(a.db, req.query);
     return { count, ...pageLinks(req, count, req.query.limit, req.query.offset), results: results as any };
   });
+  r.post('/api/rollouts/:id/cancel/', {
+    schema: {
+      tags: ['deploy'],
+      summary: 'Cancel a scheduled rollout and its deployments (its creator or an admin)',
+      description: 'A rollout that has not started (status scheduled): its queued job is cancelled, it ends `stopped` with "cancelled by …" as its reason, and its deployments end `cancelled`. A running or finished rollout → 409 not_cancellable.',
+      params: idParams,
+      body: cancelBody.nullish(),
+      response: { 200: rolloutOut },
+    },
+    preValidation: a.requireRole('operator'),
+  }, async (req) => (await cancelRollout(a.db, req.params.id, req.body?.reason ?? null, who(req))) as any);
   r.get('/api/rollouts/:id/', {
     schema: { tags: ['deploy'], summary: "A rollout with each router's deployment and status", params: idParams, response: { 200: rolloutOut } },
     preValidation: a.requireRole('viewer'),

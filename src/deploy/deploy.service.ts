@@ -18,9 +18,9 @@ import { buildRenderContext, loadTemplate, renderConfig, renderTemplate } from '
 import { gobgpPrefixSetSizes } from '../drivers/gobgp/gobgp.config.ts';
 import { errorText, loadRouters, lookupDriver, openSession, unreachableReason } from '../polling/router-access.ts';
 
-export const DEPLOYMENT_STATUSES = ['planned', 'approved', 'applying', 'confirming', 'done', 'rolled_back', 'failed', 'rejected'] as const;
+export const DEPLOYMENT_STATUSES = ['planned', 'approved', 'applying', 'confirming', 'done', 'rolled_back', 'failed', 'rejected', 'cancelled'] as const;
 export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
-const FINAL: DeploymentStatus[] = ['done', 'rolled_back', 'failed', 'rejected'];
+const FINAL: DeploymentStatus[] = ['done', 'rolled_back', 'failed', 'rejected', 'cancelled'];
 
 /** Merge (only the stanza Peerdesk owns) or replace, per platform driver. */
 export const DEPLOY_MODE: Record<string, 'merge' | 'replace'> = { frr: 'replace', bird2: 'replace', gobgp: 'replace', junos: 'merge', eos: 'merge', iosxr: 'merge' };
@@ -318,6 +318,98 @@ export async function reviewDeployment(db: Db, id: number, approve: boolean, com
     await deploymentLog(tx, id, `${approve ? 'approved' : 'rejected'} by ${who.username}${comment ? `: ${comment}` : ''}${windowNote}`);
     return { deployment: await loadDeployment(tx, id), jobId };
   });
+}
+
+/**
+ * Cancels a deployment that has not started (planned or approved, scheduled or waiting for review):
+ * its queued job is cancelled and it ends `cancelled` with who and why in its log. The proposer or an
+ * admin may; one already applying / confirming (or whose job is running) → 409.
+ */
+export async function cancelDeployment(db: Db, id: number, reason: string | null, who: Proposer): Promise<DeploymentRow> {
+  return db.transaction().execute(async (tx) => {
+    const d = await loadDeployment(tx, id);
+    if (who.role !== 'admin' && (d.proposed_by === null || d.proposed_by === undefined || Number(d.proposed_by) !== who.userId)) throw new ForbiddenError('only the proposer of a deployment or an admin may cancel it');
+    if (d.status === 'applying' || d.status === 'confirming') throw new ConflictError(`deployment ${id} is ${d.status}: it has started changing the router and can no longer be cancelled (it ends by its health gate: confirmed or rolled back)`, [], 'not_cancellable');
+    if (FINAL.includes(d.status)) throw new ConflictError(`deployment ${id} already ended ${d.status}`, [], 'not_cancellable');
+    if (d.started_at) throw new ConflictError(`deployment ${id} has started (its job is running) and can no longer be cancelled`, [], 'not_cancellable');
+    if (d.job_id !== null && d.job_id !== undefined) {
+      const job = await tx.selectFrom('jobs').select(['id', 'kind', 'status']).where('id', '=', Number(d.job_id)).executeTakeFirst();
+      if (job && job.kind === 'deploy.run') {
+        if (job.status === 'running') throw new ConflictError(`deployment ${id} has started (job ${job.id} is running) and can no longer be cancelled`, [], 'not_cancellable');
+        if (job.status === 'queued') {
+          const res = await tx.updateTable('jobs').set({ status: 'cancelled', cancel_requested: true, finished_at: now() }).where('id', '=', Number(job.id)).where('status', '=', 'queued').executeTakeFirst();
+          if (Number(res.numUpdatedRows) !== 1) throw new ConflictError(`deployment ${id} has just started (job ${job.id} was claimed) and can no longer be cancelled`, [], 'not_cancellable');
+        }
+      }
+    }
+    const why = `cancelled by ${who.username}${reason ? `: ${reason}` : ''}`;
+    const res = await tx.updateTable('deployments').set({ status: 'cancelled', reason: why, failed_check: null, updated_at: now(), finished_at: now() }).where('id', '=', id).where('status', 'in', ['planned', 'approved']).executeTakeFirst();
+    if (Number(res.numUpdatedRows) !== 1) throw new ConflictError(`deployment ${id} changed while being cancelled; try again`, [], 'not_cancellable');
+    await deploymentLog(tx, id, `${why}${d.job_id ? ` (job ${d.job_id} cancelled)` : ''}`, 'warn');
+    return loadDeployment(tx, id);
+  });
+}
+
+/** The `deploy.run` job was cancelled while queued (e.g. through /api/jobs/{id}/cancel/): its deployment ends `cancelled`. */
+export async function deploymentJobCancelled(db: Executor, jobId: number, deploymentId: number): Promise<void> {
+  const why = `cancelled: its job ${jobId} was cancelled before it started`;
+  const res = await db.updateTable('deployments').set({ status: 'cancelled', reason: why, updated_at: now(), finished_at: now() }).where('id', '=', deploymentId).where('job_id', '=', jobId).where('status', 'in', ['planned', 'approved']).executeTakeFirst();
+  if (Number(res.numUpdatedRows) === 1) await deploymentLog(db, deploymentId, why, 'warn');
+}
+
+/** Whether a job id names a worker process on this host that no longer exists (`host-pid-xxxxxx`). */
+function workerProcessGone(workerId: string | null | undefined, host: string): boolean {
+  const m = /^(.*)-(\d+)-[0-9a-f]{6}$/.exec(workerId ?? '');
+  if (!m || m[1] !== host) return false;
+  try {
+    process.kill(Number(m[2]), 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/**
+ * The worker sweep: a deployment left `applying` / `confirming` by a worker that died (its job's lease
+ * expired, the job ended, or its process on this host is gone) ends `failed` (failed_check `worker_lost`)
+ * and its router lock is released. The router itself reverts an unconfirmed change by its confirm timer.
+ */
+export async function sweepStaleDeployments(db: Db): Promise<number> {
+  const rows = await db
+    .selectFrom('deployments as d')
+    .leftJoin('jobs as j', 'j.id', 'd.job_id')
+    .select(['d.id', 'd.router_id', 'd.status', 'd.confirm_timeout', 'd.job_id', 'j.status as job_status', 'j.lease_until', 'j.worker_id'])
+    .where('d.status', 'in', ['applying', 'confirming'])
+    .execute();
+  if (!rows.length) return 0;
+  const { hostname } = await import('node:os');
+  const host = hostname();
+  const t = now();
+  let ended = 0;
+  for (const r of rows) {
+    const jobId = r.job_id === null || r.job_id === undefined ? null : Number(r.job_id);
+    let lost: string | null = null;
+    if (jobId === null || !r.job_status) lost = 'its job is gone';
+    else if (r.job_status !== 'running') lost = `its job ${jobId} is ${r.job_status}`;
+    else if (!r.lease_until || String(r.lease_until) < t) lost = `the lease of its job ${jobId} expired (the worker ${r.worker_id ?? ''} stopped renewing it)`;
+    else if (workerProcessGone(r.worker_id, host)) lost = `the worker process of its job ${jobId} (${r.worker_id}) is gone`;
+    if (!lost) continue;
+    const timeout = Number(r.confirm_timeout);
+    const reason =
+      r.status === 'confirming'
+        ? `worker lost while confirming: ${lost}; the change was never confirmed, so the router's own confirm timer reverts it (within ${timeout} s of the commit)`
+        : `worker lost while applying: ${lost}; if the commit reached the router, the router's own confirm timer reverts the unconfirmed change (within ${timeout} s of the commit)`;
+    const id = Number(r.id);
+    const done = await db.transaction().execute(async (tx) => {
+      const res = await tx.updateTable('deployments').set({ status: 'failed', failed_check: 'worker_lost', reason, updated_at: t, finished_at: t }).where('id', '=', id).where('status', '=', r.status).executeTakeFirst();
+      if (Number(res.numUpdatedRows) !== 1) return false;
+      await deploymentLog(tx, id, `failed: ${reason}; router lock released`, 'error');
+      await tx.deleteFrom('deploy_locks').where('router_id', '=', Number(r.router_id)).where('deployment_id', '=', id).execute();
+      return true;
+    });
+    if (done) ended++;
+  }
+  return ended;
 }
 
 /** Takes the router's deploy lock (a lock left by a finished deployment is taken over). */

@@ -5,10 +5,10 @@
 // (failed guard, failed health gate and rollback, unreachable router …).
 import { now, type Db, type Executor } from '../platform/db.ts';
 import type { SecretBox } from '../platform/crypto.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../platform/errors.ts';
 import { enqueueJob } from '../jobs/jobs.service.ts';
 import { loadRouters, lookupDriver, mapBounded, unreachableReason } from '../polling/router-access.ts';
-import { deploySettings, loadDeployment, proposeDeployment, runDeployment, type DeploymentRow, type Proposer, type RunContext } from './deploy.service.ts';
+import { deploySettings, deploymentLog, loadDeployment, proposeDeployment, runDeployment, type DeploymentRow, type Proposer, type RunContext } from './deploy.service.ts';
 
 export const ROLLOUT_STATUSES = ['scheduled', 'running', 'done', 'stopped', 'failed'] as const;
 export type RolloutStatus = (typeof ROLLOUT_STATUSES)[number];
@@ -166,6 +166,72 @@ async function presentRollouts(db: Executor, rows: Record<string, any>[]): Promi
       })),
     };
   });
+}
+
+/** Ends a scheduled rollout `stopped` and its deployments not yet started `cancelled` (one executor: the caller's transaction). */
+async function cancelScheduledRollout(tx: Executor, id: number, why: string): Promise<boolean> {
+  const t = now();
+  const res = await tx.updateTable('rollouts').set({ status: 'stopped', reason: why, updated_at: t, finished_at: t }).where('id', '=', id).where('status', '=', 'scheduled').executeTakeFirst();
+  if (Number(res.numUpdatedRows) !== 1) return false;
+  const ds = await tx.selectFrom('deployments').select('id').where('rollout_id', '=', id).where('status', 'in', ['planned', 'approved']).execute();
+  await tx.updateTable('deployments').set({ status: 'cancelled', reason: `${why} (rollout #${id})`, updated_at: t, finished_at: t }).where('rollout_id', '=', id).where('status', 'in', ['planned', 'approved']).execute();
+  for (const d of ds) await deploymentLog(tx, Number(d.id), `${why} (rollout #${id})`, 'warn');
+  return true;
+}
+
+/**
+ * Cancels a scheduled rollout (its creator or an admin): its queued job is cancelled, it ends `stopped`
+ * with who and why, and its deployments end `cancelled`. A running or finished rollout → 409.
+ */
+export async function cancelRollout(db: Db, id: number, reason: string | null, who: Proposer): Promise<RolloutView> {
+  await db.transaction().execute(async (tx) => {
+    const r = await tx.selectFrom('rollouts').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!r) throw new NotFoundError('rollout', id);
+    if (who.role !== 'admin' && (r.created_by === null || r.created_by === undefined || Number(r.created_by) !== who.userId)) throw new ForbiddenError('only the creator of a rollout or an admin may cancel it');
+    if (r.status !== 'scheduled') throw new ConflictError(`rollout ${id} is ${r.status}${r.status === 'running' ? ': it has started and can no longer be cancelled (cancel its job to stop it starting further routers)' : ''}`, [], 'not_cancellable');
+    if (r.job_id !== null && r.job_id !== undefined) {
+      const job = await tx.selectFrom('jobs').select(['status']).where('id', '=', Number(r.job_id)).executeTakeFirst();
+      if (job?.status === 'running') throw new ConflictError(`rollout ${id} has started (job ${r.job_id} is running) and can no longer be cancelled`, [], 'not_cancellable');
+      if (job?.status === 'queued') {
+        const res = await tx.updateTable('jobs').set({ status: 'cancelled', cancel_requested: true, finished_at: now() }).where('id', '=', Number(r.job_id)).where('status', '=', 'queued').executeTakeFirst();
+        if (Number(res.numUpdatedRows) !== 1) throw new ConflictError(`rollout ${id} has just started and can no longer be cancelled`, [], 'not_cancellable');
+      }
+    }
+    if (!(await cancelScheduledRollout(tx, id, `cancelled by ${who.username}${reason ? `: ${reason}` : ''}`))) throw new ConflictError(`rollout ${id} changed while being cancelled; try again`, [], 'not_cancellable');
+  });
+  return loadRollout(db, id);
+}
+
+/** The `deploy.rollout` job was cancelled while queued: the rollout and its deployments end as cancelled. */
+export async function rolloutJobCancelled(db: Executor, jobId: number, rolloutId: number): Promise<void> {
+  const r = await db.selectFrom('rollouts').select(['id', 'job_id']).where('id', '=', rolloutId).executeTakeFirst();
+  if (!r || Number(r.job_id) !== jobId) return;
+  await cancelScheduledRollout(db, rolloutId, `cancelled: its job ${jobId} was cancelled before it started`);
+}
+
+/**
+ * The worker sweep for rollouts: one left `running` by a worker that died (its job no longer running,
+ * or its lease expired) ends `failed`; its deployments not started end failed (rollout_stopped).
+ */
+export async function sweepStaleRollouts(db: Db): Promise<number> {
+  const rows = await db
+    .selectFrom('rollouts as r')
+    .leftJoin('jobs as j', 'j.id', 'r.job_id')
+    .select(['r.id', 'r.job_id', 'j.status as job_status', 'j.lease_until'])
+    .where('r.status', '=', 'running')
+    .execute();
+  const t = now();
+  let ended = 0;
+  for (const r of rows) {
+    const lost = !r.job_status ? 'its job is gone' : r.job_status !== 'running' ? `its job ${r.job_id} is ${r.job_status}` : !r.lease_until || String(r.lease_until) < t ? `the lease of its job ${r.job_id} expired` : null;
+    if (!lost) continue;
+    const reason = `worker lost: ${lost}`;
+    const res = await db.updateTable('rollouts').set({ status: 'failed', reason, updated_at: t, finished_at: t }).where('id', '=', Number(r.id)).where('status', '=', 'running').executeTakeFirst();
+    if (Number(res.numUpdatedRows) !== 1) continue;
+    await db.updateTable('deployments').set({ status: 'failed', failed_check: 'rollout_stopped', reason: `not run: the rollout's worker was lost (${lost})`, updated_at: t, finished_at: t }).where('rollout_id', '=', Number(r.id)).where('status', 'in', ['planned', 'approved']).execute();
+    ended++;
+  }
+  return ended;
 }
 
 /** How many routers after the canary a rollout deploys at once (PEERDESK_ROLLOUT_CONCURRENCY, default 10, 1–64). */

@@ -5,7 +5,8 @@ import type { Logger } from 'pino';
 import type { SecretBox } from '../platform/crypto.ts';
 import { now, type Db } from '../platform/db.ts';
 import { jobDefinition } from './registry.ts';
-import { appendLog, claimJob, finishJob, LEASE_MS, retryJob, runDueSchedules } from './jobs.service.ts';
+import type { JobRow } from './jobs.schema.ts';
+import { appendLog, claimJob, finishJob, LEASE_MS, retryJob, runDueSchedules, runWorkerSweeps } from './jobs.service.ts';
 import { JobWriter } from './job-writer.ts';
 import { jobDuration, jobsFinished } from '../platform/metrics.ts';
 
@@ -29,7 +30,7 @@ export interface WorkerHandle {
 }
 
 /** Runs one claimed job to completion, recording its outcome. */
-async function execute(db: Db, job: Record<string, any>, workerId: string, logger: Logger, stopSignal: AbortSignal, secrets?: SecretBox): Promise<void> {
+async function execute(db: Db, job: JobRow, workerId: string, logger: Logger, stopSignal: AbortSignal, secrets?: SecretBox): Promise<void> {
   const jobId = Number(job.id);
   const def = await jobDefinition(job.kind);
   const started = Date.now();
@@ -114,6 +115,8 @@ export function startWorker(opts: WorkerOptions): WorkerHandle {
       lastSchedule = Date.now();
       await runDueSchedules(db).catch((err) => logger.warn({ err: String(err) }, 'schedules failed'));
     }
+    // Before claiming (a job whose lease expired is re-claimed here): end the work of lost jobs.
+    await runWorkerSweeps(db, (name, err) => logger.warn({ sweep: name, err: String(err) }, 'worker sweep failed'));
     if (running.size >= concurrency || stop.signal.aborted) return false;
     const job = await claimJob(db, id);
     if (!job) return false;

@@ -148,11 +148,14 @@ describe.each(engines())('deployments against Junos NETCONF on %s', (engine) => 
     server.setFault(null);
     const held = await deploy({ dry_run: true });
     await t.tdb.db.updateTable('deployments').set({ status: 'confirming' }).where('id', '=', held.id).execute();
+    // A live holder: its job is still running (the worker's sweep ends deployments whose job is gone).
+    await t.tdb.db.updateTable('jobs').set({ status: 'running', lease_until: new Date(Date.now() + 600_000).toISOString() }).where('id', '=', held.job_id).execute();
     await t.tdb.db.insertInto('deploy_locks').values({ router_id: routerId, deployment_id: held.id, locked_at: new Date().toISOString() }).execute();
     const d = await deploy({ dry_run: false });
     expect([d.status, d.failed_check, d.reason]).toEqual(['failed', 'lock', `deployment #${held.id} is running on this router (one deployment per router at a time)`]);
     // Once that deployment has ended, its stale lock is taken over.
     await t.tdb.db.updateTable('deployments').set({ status: 'failed' }).where('id', '=', held.id).execute();
+    await t.tdb.db.updateTable('jobs').set({ status: 'succeeded', lease_until: null }).where('id', '=', held.job_id).execute();
     const ok = await deploy({ dry_run: true });
     expect(ok.status).toBe('done');
     expect(await t.tdb.db.selectFrom('deploy_locks').selectAll().execute()).toEqual([]);

@@ -67,7 +67,16 @@ describe.skipIf(skip)('deploy to GoBGP', () => {
       const frr = fx.lab.nodes.frr;
       const bird = fx.lab.nodes.bird;
       // The router's sessions are FRR only: the first deploy makes the file the template's and drops BIRD.
-      const first = await deploy({ dry_run: false, confirm_timeout: 120 });
+      // Taking over the lab's hand-written file drops its prefix set `own` (3 entries): the shrink guard
+      // refuses that and leaves the file as it was, unless forced.
+      const fileBefore = running();
+      // (The lab is shared by both engines: only the first engine's run sees the hand-written file.)
+      if (fileBefore.includes('prefix-set-name = "own"')) {
+        const guarded = await deploy({ dry_run: false, confirm_timeout: 120 });
+        expect([guarded.status, guarded.failed_check, guarded.reason]).toEqual(['failed', 'guard:prefix_list_shrink', 'refused: prefix list own shrinks from 3 to 0 entries (100%); at most 50% without force; nothing applied']);
+        expect(running()).toBe(fileBefore);
+      }
+      const first = await deploy({ dry_run: false, force: true, confirm_timeout: 120 });
       expect([first.status, first.reason], first.log).toEqual(['done', 'applied and confirmed']);
       expect(running()).toBe(first.candidate);
       expect(await neighbours()).toEqual({ [frr.ip]: frr.asn });

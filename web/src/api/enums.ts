@@ -44,13 +44,13 @@ export type DeploymentDetailAction = (typeof DeploymentDetailAction)[number];
 export const DeploymentDetailMode = ['merge', 'replace'] as const;
 export type DeploymentDetailMode = (typeof DeploymentDetailMode)[number];
 /** DeploymentDetail */
-export const DeploymentDetailStatus = ['planned', 'approved', 'applying', 'confirming', 'done', 'rolled_back', 'failed', 'rejected'] as const;
+export const DeploymentDetailStatus = ['planned', 'approved', 'applying', 'confirming', 'done', 'rolled_back', 'failed', 'rejected', 'cancelled'] as const;
 export type DeploymentDetailStatus = (typeof DeploymentDetailStatus)[number];
 /** Deployment */
 export const DeploymentMode = ['merge', 'replace'] as const;
 export type DeploymentMode = (typeof DeploymentMode)[number];
 /** Deployment */
-export const DeploymentStatus = ['planned', 'approved', 'applying', 'confirming', 'done', 'rolled_back', 'failed', 'rejected'] as const;
+export const DeploymentStatus = ['planned', 'approved', 'applying', 'confirming', 'done', 'rolled_back', 'failed', 'rejected', 'cancelled'] as const;
 export type DeploymentStatus = (typeof DeploymentStatus)[number];
 /** DriftReport */
 export const DriftReportDifferencesField = ['remote_asn', 'admin_state', 'description'] as const;
@@ -152,7 +152,7 @@ export type PrefixListSource = (typeof PrefixListSource)[number];
 export const PrefixListVersionsStatus = ['active', 'held', 'rejected', 'superseded'] as const;
 export type PrefixListVersionsStatus = (typeof PrefixListVersionsStatus)[number];
 /** Rollout */
-export const RolloutRoutersStatus = ['planned', 'approved', 'applying', 'confirming', 'done', 'rolled_back', 'failed', 'rejected'] as const;
+export const RolloutRoutersStatus = ['planned', 'approved', 'applying', 'confirming', 'done', 'rolled_back', 'failed', 'rejected', 'cancelled'] as const;
 export type RolloutRoutersStatus = (typeof RolloutRoutersStatus)[number];
 /** Rollout */
 export const RolloutStatus = ['scheduled', 'running', 'done', 'stopped', 'failed'] as const;

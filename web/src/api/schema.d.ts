@@ -10995,7 +10995,7 @@ export interface paths {
             parameters: {
                 query?: {
                     router?: number;
-                    status?: "planned" | "approved" | "applying" | "confirming" | "done" | "rolled_back" | "failed" | "rejected";
+                    status?: "planned" | "approved" | "applying" | "confirming" | "done" | "rolled_back" | "failed" | "rejected" | "cancelled";
                     limit?: number;
                     offset?: number;
                 };
@@ -11145,6 +11145,54 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["DeploymentStarted"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/deployments/{id}/cancel/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a deployment that has not started (the proposer or an admin)
+         * @description A deployment that is planned or approved (scheduled with run_at, or waiting for review) and whose job has not started: its queued job is cancelled and it ends `cancelled`, with who and why in its log. One already applying / confirming (or whose job is running) → 409 not_cancellable. Cancelling its queued job through /api/jobs/{id}/cancel/ ends it cancelled too.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description why (written to the log) */
+                        reason?: string | null;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DeploymentDetail"];
                     };
                 };
             };
@@ -11454,6 +11502,54 @@ export interface paths {
                             rollout: components["schemas"]["Rollout"];
                             job_id: number;
                         };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/rollouts/{id}/cancel/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a scheduled rollout and its deployments (its creator or an admin)
+         * @description A rollout that has not started (status scheduled): its queued job is cancelled, it ends `stopped` with "cancelled by …" as its reason, and its deployments end `cancelled`. A running or finished rollout → 409 not_cancellable.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description why (written to the log) */
+                        reason?: string | null;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Rollout"];
                     };
                 };
             };
@@ -12645,7 +12741,7 @@ export interface components {
             confirm_timeout: number;
             mode: ("merge" | "replace") | null;
             /** @enum {string} */
-            status: "planned" | "approved" | "applying" | "confirming" | "done" | "rolled_back" | "failed" | "rejected";
+            status: "planned" | "approved" | "applying" | "confirming" | "done" | "rolled_back" | "failed" | "rejected" | "cancelled";
             /** @description why it ended as it did (which check failed, "no changes", …) */
             reason: string | null;
             /** @description lock, pending_confirm, load_candidate, guard:sessions_removed, guard:prefix_list_shrink, commit, router_reachable, untouched_sessions_up, added_sessions_established, … */
@@ -12702,7 +12798,7 @@ export interface components {
             confirm_timeout: number;
             mode: ("merge" | "replace") | null;
             /** @enum {string} */
-            status: "planned" | "approved" | "applying" | "confirming" | "done" | "rolled_back" | "failed" | "rejected";
+            status: "planned" | "approved" | "applying" | "confirming" | "done" | "rolled_back" | "failed" | "rejected" | "cancelled";
             /** @description why it ended as it did (which check failed, "no changes", …) */
             reason: string | null;
             /** @description lock, pending_confirm, load_candidate, guard:sessions_removed, guard:prefix_list_shrink, commit, router_reachable, untouched_sessions_up, added_sessions_established, … */
@@ -12773,7 +12869,7 @@ export interface components {
                 };
                 deployment_id: number;
                 /** @enum {string} */
-                status: "planned" | "approved" | "applying" | "confirming" | "done" | "rolled_back" | "failed" | "rejected";
+                status: "planned" | "approved" | "applying" | "confirming" | "done" | "rolled_back" | "failed" | "rejected" | "cancelled";
                 reason: string | null;
                 /** @description rollout_stopped: not run because an earlier deployment did not end done */
                 failed_check: string | null;
@@ -13808,7 +13904,7 @@ export interface components {
             confirm_timeout: number;
             mode: ("merge" | "replace") | null;
             /** @enum {string} */
-            status: "planned" | "approved" | "applying" | "confirming" | "done" | "rolled_back" | "failed" | "rejected";
+            status: "planned" | "approved" | "applying" | "confirming" | "done" | "rolled_back" | "failed" | "rejected" | "cancelled";
             /** @description why it ended as it did (which check failed, "no changes", …) */
             reason: string | null;
             /** @description lock, pending_confirm, load_candidate, guard:sessions_removed, guard:prefix_list_shrink, commit, router_reachable, untouched_sessions_up, added_sessions_established, … */
@@ -13865,7 +13961,7 @@ export interface components {
             confirm_timeout: number;
             mode: ("merge" | "replace") | null;
             /** @enum {string} */
-            status: "planned" | "approved" | "applying" | "confirming" | "done" | "rolled_back" | "failed" | "rejected";
+            status: "planned" | "approved" | "applying" | "confirming" | "done" | "rolled_back" | "failed" | "rejected" | "cancelled";
             /** @description why it ended as it did (which check failed, "no changes", …) */
             reason: string | null;
             /** @description lock, pending_confirm, load_candidate, guard:sessions_removed, guard:prefix_list_shrink, commit, router_reachable, untouched_sessions_up, added_sessions_established, … */
@@ -13936,7 +14032,7 @@ export interface components {
                 };
                 deployment_id: number;
                 /** @enum {string} */
-                status: "planned" | "approved" | "applying" | "confirming" | "done" | "rolled_back" | "failed" | "rejected";
+                status: "planned" | "approved" | "applying" | "confirming" | "done" | "rolled_back" | "failed" | "rejected" | "cancelled";
                 reason: string | null;
                 /** @description rollout_stopped: not run because an earlier deployment did not end done */
                 failed_check: string | null;

@@ -12,10 +12,11 @@ import { ago, fmtTime } from '../components/format';
 import { Link, navigate, useLocation } from '../app/router';
 import { useMe, roleAtLeast } from '../app/session';
 import { ErrorBox, PageHeader } from './ResourcePages';
+import { CancelButton } from './deploy/CancelButton';
 
-export const DEPLOYMENT_STATUSES = ['planned', 'approved', 'applying', 'confirming', 'done', 'rolled_back', 'failed', 'rejected'] as const;
-const FINAL = new Set(['done', 'rolled_back', 'failed', 'rejected']);
-const STATUS_COLOURS: Record<string, string> = { planned: 'yellow', approved: 'cyan', applying: 'blue', confirming: 'blue', done: 'green', rolled_back: 'orange', failed: 'red', rejected: 'gray' };
+export const DEPLOYMENT_STATUSES = ['planned', 'approved', 'applying', 'confirming', 'done', 'rolled_back', 'failed', 'rejected', 'cancelled'] as const;
+const FINAL = new Set(['done', 'rolled_back', 'failed', 'rejected', 'cancelled']);
+const STATUS_COLOURS: Record<string, string> = { planned: 'yellow', approved: 'cyan', applying: 'blue', confirming: 'blue', done: 'green', rolled_back: 'orange', failed: 'red', rejected: 'gray', cancelled: 'gray' };
 const STATUS_LABELS: Record<string, string> = { planned: 'waiting for approval', rolled_back: 'rolled back' };
 
 /** True once a deployment can change no more (the pages stop polling). */
@@ -70,7 +71,7 @@ export function Outcome({ d }: { d: Row }) {
   if (!d.reason && !d.failed_check) return null;
   const bad = ['failed', 'rolled_back', 'rejected'].includes(d.status);
   return (
-    <Alert color={bad ? 'red' : 'green'} variant="light" p="xs" data-testid="deployment-reason">
+    <Alert color={bad ? 'red' : d.status === 'cancelled' ? 'gray' : 'green'} variant="light" p="xs" data-testid="deployment-reason">
       {d.reason}
       {d.failed_check && <span className="muted"> (check: <span className="mono">{d.failed_check}</span>)</span>}
     </Alert>
@@ -182,7 +183,9 @@ export function DeploymentPage({ id }: { id: number }) {
   if (q.error) return <ErrorBox error={q.error} />;
   const d = q.data;
   if (!d) return <Text size="sm">Loading…</Text>;
-  const canReview = d.status === 'planned' && roleAtLeast(me?.role, 'admin') && me?.can_write !== false;
+  const canReview = d.status === 'planned' && d.needs_approval && roleAtLeast(me?.role, 'admin') && me?.can_write !== false;
+  // Not started yet (scheduled, waiting for review or approved): its proposer or an admin may cancel it.
+  const canCancel = ['planned', 'approved'].includes(d.status) && !d.started_at && me?.can_write !== false && (roleAtLeast(me?.role, 'admin') || (roleAtLeast(me?.role, 'operator') && d.proposed_by === me?.username));
   return (
     <Stack gap="sm">
       <PageHeader
@@ -207,6 +210,12 @@ export function DeploymentPage({ id }: { id: number }) {
         }
       />
       <Outcome d={d} />
+      {canCancel && (
+        <Group gap={6} data-testid="deployment-cancel-panel">
+          <CancelButton kind="deployment" id={d.id} queryKey={['deployment', id]} />
+          <Text size="xs" c="dimmed">{d.run_at ? `Scheduled for ${fmtTime(d.run_at)}` : d.status === 'planned' ? 'Waiting for approval' : 'Approved, not started'}: it can still be cancelled.</Text>
+        </Group>
+      )}
       <Paper withBorder p="sm" className="panel">
         <Group gap="lg" align="flex-start">
           <Stack gap={2}>

@@ -9,6 +9,8 @@ import { ago, fmtTime } from '../../components/format';
 import { Link, navigate, useLocation } from '../../app/router';
 import { ErrorBox, PageHeader } from '../ResourcePages';
 import { DeploymentStatusBadge } from '../DeployPages';
+import { useMe, roleAtLeast } from '../../app/session';
+import { CancelButton } from './CancelButton';
 import { ROLLOUT_STATUSES, getRollout, listRollouts, untilText } from './deployApi';
 
 const COLOURS: Record<string, string> = { scheduled: 'yellow', running: 'blue', done: 'green', stopped: 'orange', failed: 'red' };
@@ -103,6 +105,7 @@ export function RolloutsPage() {
 
 /** One rollout: status, run time, the routers in order with their deployments; re-read while it is live. */
 export function RolloutPage({ id }: { id: number }) {
+  const me = useMe().data;
   const q = useQuery({
     queryKey: ['rollout', id],
     queryFn: () => getRollout(id),
@@ -119,6 +122,8 @@ export function RolloutPage({ id }: { id: number }) {
   const r = q.data;
   if (!r) return <Text size="sm">Loading…</Text>;
   const routers: Row[] = r.routers ?? [];
+  // Not started yet: its creator or an admin may cancel it (and its deployments).
+  const canCancel = r.status === 'scheduled' && me?.can_write !== false && (roleAtLeast(me?.role, 'admin') || (roleAtLeast(me?.role, 'operator') && r.created_by === me?.username));
   return (
     <Stack gap="sm" data-testid="rollout-page" data-status={r.status}>
       <PageHeader
@@ -134,15 +139,20 @@ export function RolloutPage({ id }: { id: number }) {
           </>
         }
       />
+      {canCancel && (
+        <Group gap={6} data-testid="rollout-cancel-panel">
+          <CancelButton kind="rollout" id={r.id} queryKey={['rollout', id]} hint={`The rollout has not started (it runs at ${fmtTime(r.run_at)}): cancelling it removes its queued job and cancels its ${routers.length} deployment(s). Nothing was or will be changed on the routers.`} />
+        </Group>
+      )}
       {r.reason && (
-        <Alert color={r.status === 'done' ? 'green' : 'red'} variant="light" p="xs" data-testid="rollout-reason">
+        <Alert color={r.status === 'done' ? 'green' : r.reason.startsWith('cancelled') ? 'gray' : 'red'} variant="light" p="xs" data-testid="rollout-reason">
           {r.reason}
         </Alert>
       )}
       <Paper withBorder p="sm" className="panel">
         <Group gap="lg" align="flex-start">
           <Stack gap={2}>
-            <Text size="xs" c="dimmed">{r.status === 'scheduled' ? 'Runs at' : 'Ran at'}</Text>
+            <Text size="xs" c="dimmed">{r.status === 'scheduled' ? 'Runs at' : r.reason?.startsWith('cancelled') ? 'Was to run at' : 'Ran at'}</Text>
             <Text size="sm">
               <RunAt r={r} />
             </Text>

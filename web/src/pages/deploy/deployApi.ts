@@ -36,6 +36,16 @@ export async function startConfigManager(sessionId: number, body: ConfigManagerB
   return unwrap(await raw.POST('/api/peering-sessions/{id}/config-manager/', { params: { path: { id: sessionId } }, body })) as Started;
 }
 
+/** Cancels a deployment that has not started (the proposer or an admin); answers the deployment. */
+export async function cancelDeployment(id: number, body: { reason?: string }): Promise<Row> {
+  return unwrap(await raw.POST('/api/deployments/{id}/cancel/', { params: { path: { id } }, body })) as Row;
+}
+
+/** Cancels a scheduled rollout and its deployments (its creator or an admin); answers the rollout. */
+export async function cancelRollout(id: number, body: { reason?: string }): Promise<Row> {
+  return unwrap(await raw.POST('/api/rollouts/{id}/cancel/', { params: { path: { id } }, body })) as Row;
+}
+
 /** A router's newest deployments. */
 export async function routerDeployments(routerId: number, limit: number): Promise<{ count: number; results: Row[] }> {
   return unwrap(await raw.GET('/api/deployments/', { params: { query: { router: routerId, limit, offset: 0 } } })) as { count: number; results: Row[] };
