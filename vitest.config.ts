@@ -50,6 +50,8 @@ export default defineConfig({
     maxWorkers: 2,
     reporters,
     env: { PEERDESK_VALIDATE_RESPONSES: '1' },
+    // Names the run for the workers' PostgreSQL template databases and drops them at the end.
+    globalSetup: ['test/support/db.ts'],
     // Browser and job waits poll; under a loaded CI machine one second is too short.
     expect: { poll: { timeout: 15_000, interval: 100 } },
     projects: [

@@ -2,9 +2,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CommanderError } from 'commander';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { buildProgram, commandNames, peerdeskVersion } from '../../src/cli/main.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { commandNames, peerdeskVersion } from '../../src/cli/main.ts';
+import { cli } from '../support/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'peerdesk-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -13,32 +13,6 @@ function file(name: string, content: string): string {
   const path = join(dir, name);
   writeFileSync(path, content);
   return path;
-}
-
-/** Runs `peerdesk ARGS` in this process; commander's exits become the returned code. */
-async function cli(...args: string[]): Promise<{ stdout: string; stderr: string; code: number; commands: string[] }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  const before = process.exitCode;
-  process.exitCode = 0;
-  let commands: string[] = [];
-  try {
-    const program = await buildProgram(args, (p) => p.exitOverride().configureOutput({ writeOut: (s) => (stdout += s), writeErr: (s) => (stderr += s) }));
-    commands = program.commands.map((c) => c.name());
-    try {
-      await program.parseAsync(args, { from: 'user' });
-      return { stdout, stderr, code: Number(process.exitCode ?? 0), commands };
-    } catch (e) {
-      if (e instanceof CommanderError) return { stdout, stderr, code: e.exitCode, commands };
-      return { stdout, stderr: `${stderr}peerdesk: ${(e as Error).message}\n`, code: 1, commands };
-    }
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    process.exitCode = before;
-  }
 }
 
 describe('peerdesk command loading', () => {

@@ -4,10 +4,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CommanderError } from 'commander';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { buildProgram } from '../../src/cli/main.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../src/platform/db.ts';
+import { cli } from '../support/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pd-cli-'));
 const ENV = { PEERDESK_DATABASE_URL: `sqlite:${join(dir, 'cli.db')}`, PEERDESK_DATA_DIR: dir, PEERDESK_LOG_LEVEL: 'silent' };
@@ -25,39 +24,14 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs `peerdesk ARGS` here: stdout, stderr and the exit status the process would have had. */
-async function cli(...args: string[]): Promise<{ stdout: string; stderr: string; status: number }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  const before = process.exitCode;
-  process.exitCode = 0;
-  try {
-    const program = await buildProgram(args, (p) => p.exitOverride().configureOutput({ writeOut: (s) => (stdout += s), writeErr: (s) => (stderr += s) }));
-    try {
-      await program.parseAsync(args, { from: 'user' });
-      return { stdout, stderr, status: Number(process.exitCode ?? 0) };
-    } catch (e) {
-      if (e instanceof CommanderError) return { stdout, stderr, status: e.exitCode };
-      // What main() prints for a failing command.
-      return { stdout, stderr: `${stderr}peerdesk: ${(e as Error).message}\n`, status: 1 };
-    }
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    process.exitCode = before;
-  }
-}
-
 describe('command line', () => {
   it('has --help on every command', async () => {
     const top = await cli('--help');
-    expect(top.status).toBe(0);
+    expect(top.code).toBe(0);
     for (const c of ['serve', 'worker', 'migrate', 'user', 'token', 'job', 'peeringdb', 'irr', 'render', 'poll']) {
       expect(top.stdout).toContain(c);
       const r = await cli(c, '--help');
-      expect(r.status, c).toBe(0);
+      expect(r.code, c).toBe(0);
       expect(r.stdout).toMatch(/Usage: peerdesk/);
     }
   });
@@ -66,10 +40,10 @@ describe('command line', () => {
     expect((await cli('migrate')).stdout).toMatch(/applied: 0001_foundation/);
     expect((await cli('migrate')).stdout).toBe('schema is up to date\n');
     const u = await cli('user', 'create', 'noc', '--role', 'operator', '--password', 'noc-password');
-    expect(u.status, u.stderr).toBe(0);
+    expect(u.code, u.stderr).toBe(0);
     expect(u.stdout).toBe('created noc (operator)\n');
     const tok = await cli('token', 'create', 'noc');
-    expect(tok.status, tok.stderr).toBe(0);
+    expect(tok.code, tok.stderr).toBe(0);
     expect(tok.stdout).toMatch(/^pd_[A-Za-z0-9_-]{40}\n$/);
     expect((await cli('user', 'create', 'x', '--role', 'superuser', '--password', 'longenough')).stderr).toMatch(/role/);
     expect((await cli('token', 'create', 'ghost')).stderr).toBe('peerdesk: no user ghost\n');
@@ -77,7 +51,7 @@ describe('command line', () => {
 
   it('runs a job kind from the CLI', async () => {
     const r = await cli('job', 'run', 'system.sleep', '--payload', '{"ms": 10}', '--json');
-    expect(r.status, r.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ status: 'succeeded', result: { slept_ms: 10 } });
     expect((await cli('job', 'run', 'system.sleep', '--payload', '{"ms": "x"}')).stderr).toMatch(/payload.ms/);
   });
@@ -90,7 +64,7 @@ describe('command line', () => {
     await db.insertInto('routers').values({ name: 'cli-rt', local_asn: 64500, router_id: '192.0.2.1', status: 'active', polling_enabled: true, created_at: t, updated_at: t, version: 1 }).execute();
     await db.destroy();
     const p = await cli('poll', '--json');
-    expect(p.status).toBe(1);
+    expect(p.code).toBe(1);
     expect(JSON.parse(p.stdout)).toMatchObject({ failed: 1, routers: [{ name: 'cli-rt', ok: false, error: 'the router has no platform' }] });
   });
 });

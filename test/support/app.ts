@@ -2,8 +2,9 @@
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { createApp, type PeerdeskApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/platform/config.ts';
-import { createToken, createUser } from '../../src/auth/auth.service.ts';
-import { createTestDb, type Engine, type TestDb } from './db.ts';
+import { createToken, createUser, ensureAdmin } from '../../src/auth/auth.service.ts';
+import type { Db } from '../../src/platform/db.ts';
+import { seededTestDb, type Engine, type TestDb } from './db.ts';
 
 export interface TestApp {
   pd: PeerdeskApp;
@@ -15,19 +16,30 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** Starts the app on an engine with users admin/operator/viewer and a token each. */
-export async function startTestApp(engine: Engine): Promise<TestApp> {
-  const tdb = await createTestDb(engine);
-  const config = loadConfig({ PEERDESK_ADMIN_PASSWORD: 'admin-password', PEERDESK_LOG_LEVEL: 'silent', PEERDESK_SECRET_KEY: 'k'.repeat(40), PEERDESK_LOGIN_RATE_LIMIT: '5' });
-  const pd = await createApp({ config, db: tdb.db, worker: false });
-  const adminId = Number((await tdb.db.selectFrom('users').select('id').where('username', '=', 'admin').executeTakeFirstOrThrow()).id);
-  const op = await createUser(tdb.db, { username: 'operator', password: 'operator-password', role: 'operator' });
-  const vw = await createUser(tdb.db, { username: 'viewer', password: 'viewer-password', role: 'viewer' });
-  const tokens = {
-    admin: (await createToken(tdb.db, adminId)).key,
-    operator: (await createToken(tdb.db, op.id)).key,
-    viewer: (await createToken(tdb.db, vw.id)).key,
+const CONFIG = { PEERDESK_ADMIN_PASSWORD: 'admin-password', PEERDESK_LOG_LEVEL: 'silent', PEERDESK_SECRET_KEY: 'k'.repeat(40), PEERDESK_LOGIN_RATE_LIMIT: '5' };
+
+/**
+ * The users every test app starts with, written once per worker into the database template (hashing
+ * their passwords is most of an app's start): admin (what createApp's first start creates from
+ * PEERDESK_ADMIN_PASSWORD), operator and viewer, each with their password and an API token.
+ */
+async function seedUsers(db: Db): Promise<TestApp['tokens']> {
+  await ensureAdmin(db, CONFIG.PEERDESK_ADMIN_PASSWORD);
+  const adminId = Number((await db.selectFrom('users').select('id').where('username', '=', 'admin').executeTakeFirstOrThrow()).id);
+  const op = await createUser(db, { username: 'operator', password: 'operator-password', role: 'operator' });
+  const vw = await createUser(db, { username: 'viewer', password: 'viewer-password', role: 'viewer' });
+  return {
+    admin: (await createToken(db, adminId)).key,
+    operator: (await createToken(db, op.id)).key,
+    viewer: (await createToken(db, vw.id)).key,
   };
+}
+
+/** Starts the app on an engine with users admin/operator/viewer (password ROLE-password) and a token each. */
+export async function startTestApp(engine: Engine): Promise<TestApp> {
+  const { tdb, seeded } = await seededTestDb(engine, 'users', seedUsers);
+  const tokens = { ...seeded }; // the test's own (a test may swap one)
+  const pd = await createApp({ config: loadConfig(CONFIG), db: tdb.db, worker: false });
   const app = pd.app;
   return {
     pd,
