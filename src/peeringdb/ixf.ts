@@ -1,12 +1,15 @@
 // Euro-IX IX-F member exports (schema 0.6 to 1.0): parse, import for a fabric, compare with PeeringDB.
-import { dialectOf, now, type Db, type Executor } from '../platform/db.ts';
+import type { z } from 'zod';
+import { dialectOf, now, withTx, type TypedDb, type TypedExecutor } from '../platform/db.ts';
 import { NotFoundError, UpstreamError, ValidationError } from '../platform/errors.ts';
 import { parseIp } from '../platform/ip.ts';
 import { USER_AGENT } from './peeringdb.client.ts';
 import { guardedFetch, readBody } from '../platform/fetch-guard.ts';
 import type { Cidr } from '../platform/net-guard.ts';
 import { bindBool, toBool } from './peeringdb.table.ts';
-import { fabricPeeringDbMembers, type Actor } from './peeringdb.service.ts';
+import type { Actor } from '../changes/changes.service.ts';
+import { fabricPeeringDbMembers, type FabricRow } from './peeringdb.lans.ts';
+import type { ixfComparison, ixfImportOut } from './peeringdb.schema.ts';
 
 export interface IxfVlan {
   id: number | null;
@@ -69,8 +72,18 @@ function str(v: unknown): string | null {
   return typeof v === 'string' && v.trim() ? v.trim() : null;
 }
 
+/** A JSON object of the export, or an empty one for anything else (absent fields read as undefined). */
+type Obj = Record<string, unknown>;
+function obj(v: unknown): Obj {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {};
+}
+
+function list(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
 // IXP Manager once wrapped vlan_list entries in an extra array; accept both shapes.
-function flatten(list: unknown): any[] {
+function flatten(list: unknown): unknown[] {
   if (!Array.isArray(list)) return [];
   return list.flatMap((x) => (Array.isArray(x) ? flatten(x) : [x]));
 }
@@ -78,7 +91,7 @@ function flatten(list: unknown): any[] {
 /** Parses and validates an IX-F member export (0.6–1.0; 0.4/0.5 accepted with a warning). */
 export function parseIxf(input: unknown): IxfDocument {
   if (!input || typeof input !== 'object' || Array.isArray(input)) throw new ValidationError('data', 'is not an IX-F member export (expected a JSON object)');
-  const doc = input as Record<string, any>;
+  const doc = obj(input);
   const version = typeof doc.version === 'number' ? String(doc.version) : str(doc.version);
   if (!version) throw new ValidationError('data.version', 'is missing (IX-F exports carry a schema version such as "1.0")');
   if (!SUPPORTED.test(version)) throw new ValidationError('data.version', `schema ${version} is not supported (0.6 to 1.0)`);
@@ -87,39 +100,40 @@ export function parseIxf(input: unknown): IxfDocument {
   const warnings: string[] = [];
   if (/^0\.[45]/.test(version)) warnings.push(`schema ${version} predates 0.6; read on a best-effort basis`);
 
-  const ixps: IxfIxp[] = doc.ixp_list.map((x: any) => ({
-    ixp_id: int(x?.ixp_id),
-    ixf_id: int(x?.ixf_id),
-    shortname: str(x?.shortname),
-    name: str(x?.name),
-    peeringdb_id: int(x?.peeringdb_id),
-    vlans: flatten(x?.vlan).map((v: any) => ({
-      id: int(v?.id),
-      name: str(v?.name),
-      ipv4: v?.ipv4?.prefix ? `${v.ipv4.prefix}/${v.ipv4.mask_length ?? ''}` : null,
-      ipv6: v?.ipv6?.prefix ? `${v.ipv6.prefix}/${v.ipv6.mask_length ?? ''}` : null,
+  const subnet = (side: Obj) => (side.prefix ? `${String(side.prefix)}/${String(side.mask_length ?? '')}` : null);
+  const ixps: IxfIxp[] = list(doc.ixp_list).map(obj).map((x) => ({
+    ixp_id: int(x.ixp_id),
+    ixf_id: int(x.ixf_id),
+    shortname: str(x.shortname),
+    name: str(x.name),
+    peeringdb_id: int(x.peeringdb_id),
+    vlans: flatten(x.vlan).map(obj).map((v) => ({
+      id: int(v.id),
+      name: str(v.name),
+      ipv4: subnet(obj(v.ipv4)),
+      ipv6: subnet(obj(v.ipv6)),
     })),
   }));
 
   const addresses: IxfMemberAddress[] = [];
   const members: IxfMemberOnly[] = [];
-  doc.member_list.forEach((m: any, i: number) => {
-    const asn = int(m?.asnum);
+  list(doc.member_list).map(obj).forEach((m, i) => {
+    const asn = int(m.asnum);
     if (asn === null || asn < 0 || asn > 4294967295) {
       warnings.push(`member_list.${i}: no valid asnum; skipped`);
       return;
     }
     const before = addresses.length;
-    const conns = Array.isArray(m.connection_list) ? m.connection_list : [];
+    const conns = list(m.connection_list).map(obj);
     for (const conn of conns) {
-      const speed = (Array.isArray(conn?.if_list) ? conn.if_list : []).reduce((s: number, f: any) => s + (int(f?.if_speed) ?? 0), 0) || null;
-      for (const vlan of flatten(conn?.vlan_list)) {
+      const speed = list(conn.if_list).reduce((s: number, f) => s + (int(obj(f).if_speed) ?? 0), 0) || null;
+      for (const vlan of flatten(conn.vlan_list).map(obj)) {
         for (const family of [4, 6] as const) {
-          const side = vlan?.[`ipv${family}`];
-          if (!side?.address) continue;
+          const side = obj(vlan[`ipv${family}`]);
+          if (!side.address) continue;
           const ip = parseIp(String(side.address));
           if (!ip || ip.family !== family) {
-            warnings.push(`AS${asn}: "${side.address}" is not a valid IPv${family} address; skipped`);
+            warnings.push(`AS${asn}: "${String(side.address)}" is not a valid IPv${family} address; skipped`);
             continue;
           }
           addresses.push({
@@ -127,8 +141,8 @@ export function parseIxf(input: unknown): IxfDocument {
             name: str(m.name),
             member_type: str(m.member_type),
             peering_policy: str(m.peering_policy),
-            ixp_id: int(conn?.ixp_id),
-            vlan_id: int(vlan?.vlan_id),
+            ixp_id: int(conn.ixp_id),
+            vlan_id: int(vlan.vlan_id),
             family,
             address: ip.text,
             address_key: ip.key,
@@ -142,7 +156,7 @@ export function parseIxf(input: unknown): IxfDocument {
     }
     // Members listed without addresses (the 0.6 basic example) still count as members.
     if (addresses.length === before) {
-      const ixpIds = conns.map((c: any) => int(c?.ixp_id));
+      const ixpIds = conns.map((c) => int(c.ixp_id));
       members.push({ asn, name: str(m.name), member_type: str(m.member_type), ixp_ids: ixpIds.length ? ixpIds : [null] });
     }
   });
@@ -170,7 +184,7 @@ export async function fetchIxf(url: string, opts: { timeoutMs?: number; maxBytes
   }
 }
 
-function pickIxp(doc: IxfDocument, fabric: any, ixpId: number | null | undefined): IxfIxp | null {
+function pickIxp(doc: IxfDocument, fabric: FabricRow, ixpId: number | null | undefined): IxfIxp | null {
   if (ixpId !== undefined && ixpId !== null) {
     const x = doc.ixps.find((i) => i.ixp_id === ixpId);
     if (!x) throw new ValidationError('ixp_id', `the export has no IXP ${ixpId} (it has ${doc.ixps.map((i) => i.ixp_id).join(', ')})`);
@@ -194,8 +208,8 @@ function pickIxp(doc: IxfDocument, fabric: any, ixpId: number | null | undefined
  * Imports an IX-F export (JSON given inline or fetched from a URL through the outbound guard) as the
  * fabric's member list. `fetchOpts.allow` overrides PEERDESK_FETCH_ALLOW (tests with loopback servers).
  */
-export async function importIxf(db: Db, fabricId: number, input: { data?: unknown; url?: string; ixp_id?: number | null }, actor: Actor = { userId: null, username: null }, fetchOpts: { allow?: Cidr[] } = {}): Promise<any> {
-  const fabric: any = await db.selectFrom('fabrics').selectAll().where('id', '=', fabricId).executeTakeFirst();
+export async function importIxf(db: TypedDb, fabricId: number, input: { data?: unknown; url?: string; ixp_id?: number | null }, actor: Actor = { userId: null, username: null }, fetchOpts: { allow?: Cidr[] } = {}): Promise<z.infer<typeof ixfImportOut>> {
+  const fabric = await db.selectFrom('fabrics').selectAll().where('id', '=', fabricId).executeTakeFirst();
   if (!fabric) throw new NotFoundError('fabric', fabricId);
   if (!input.data && !input.url) throw new ValidationError('url', 'give the export as data or a url');
   const raw = input.data ?? (await fetchIxf(input.url!, { allow: fetchOpts.allow }));
@@ -203,15 +217,16 @@ export async function importIxf(db: Db, fabricId: number, input: { data?: unknow
   const ixp = pickIxp(doc, fabric, input.ixp_id);
   const single = doc.ixps.length <= 1;
   const mine = (id: number | null) => !ixp || id === ixp.ixp_id || (single && id === null);
-  const rows: Omit<IxfMemberAddress, 'ixp_id'>[] = doc.addresses.filter((a) => mine(a.ixp_id));
+  // Family 0: a member without addresses (see below).
+  const rows: (Omit<IxfMemberAddress, 'ixp_id' | 'family'> & { family: IxfMemberAddress['family'] | 0 })[] = doc.addresses.filter((a) => mine(a.ixp_id));
   // Address-less members are stored as family-0 rows so the comparison still sees them.
   for (const m of doc.members) {
     if (!m.ixp_ids.some(mine)) continue;
-    rows.push({ asn: m.asn, name: m.name, member_type: m.member_type, peering_policy: null, vlan_id: null, family: 0 as any, address: '', address_key: '', routeserver: null, max_prefix: null, as_macro: null, if_speed: null });
+    rows.push({ asn: m.asn, name: m.name, member_type: m.member_type, peering_policy: null, vlan_id: null, family: 0, address: '', address_key: '', routeserver: null, max_prefix: null, as_macro: null, if_speed: null });
   }
   const dialect = dialectOf(db);
   const stamp = now();
-  await db.transaction().execute(async (trx) => {
+  await withTx(db, async (trx) => {
     await trx.deleteFrom('ixf_members').where('fabric_id', '=', fabricId).execute();
     await trx.deleteFrom('ixf_imports').where('fabric_id', '=', fabricId).execute();
     await trx
@@ -268,10 +283,10 @@ export async function importIxf(db: Db, fabricId: number, input: { data?: unknow
  * Compares a fabric's imported IX-F member list with PeeringDB's netixlan on its LANs: members only
  * in one, addresses only in one (per member in both), and route-server flags that disagree.
  */
-export async function compareIxf(db: Executor, fabricId: number): Promise<any> {
-  const imp: any = await db.selectFrom('ixf_imports').selectAll().where('fabric_id', '=', fabricId).executeTakeFirst();
+export async function compareIxf(db: TypedExecutor, fabricId: number): Promise<z.infer<typeof ixfComparison>> {
+  const imp = await db.selectFrom('ixf_imports').selectAll().where('fabric_id', '=', fabricId).executeTakeFirst();
   if (!imp) throw new NotFoundError('IX-F import for fabric', fabricId);
-  const ixfRows: any[] = await db.selectFrom('ixf_members').selectAll().where('fabric_id', '=', fabricId).orderBy('asn').orderBy('address_key').execute();
+  const ixfRows = await db.selectFrom('ixf_members').selectAll().where('fabric_id', '=', fabricId).orderBy('asn').orderBy('address_key').execute();
   const { members } = await fabricPeeringDbMembers(db, fabricId);
   type Side = Map<number, Map<string, { address: string; family: number; rs: boolean | null; name?: string | null; member_type?: string | null }>>;
   const ixf: Side = new Map();
@@ -288,22 +303,23 @@ export async function compareIxf(db: Executor, fabricId: number): Promise<any> {
     pdb.set(r.asn, m);
   }
   const asns = [...new Set([...ixf.keys(), ...pdb.keys()])].sort((a, b) => a - b);
-  const names = new Map<number, string>();
+  const names = new Map<number, string | null>();
   for (let i = 0; i < asns.length; i += 500) {
     const part = asns.slice(i, i + 500);
-    if (part.length) for (const n of await db.selectFrom('pdb_net').select(['asn', 'name']).where('asn', 'in', part).execute()) names.set(Number((n as any).asn), (n as any).name);
+    if (part.length) for (const n of await db.selectFrom('pdb_net').select(['asn', 'name']).where('asn', 'in', part).execute()) names.set(Number(n.asn), n.name);
   }
-  const ixfName = new Map(ixfRows.map((r) => [Number(r.asn), { name: r.name as string | null, member_type: r.member_type as string | null }]));
+  const ixfName = new Map(ixfRows.map((r) => [Number(r.asn), { name: r.name, member_type: r.member_type }]));
   const nameOf = (asn: number) => names.get(asn) ?? ixfName.get(asn)?.name ?? `AS${asn}`;
   const list = (m: Map<string, { address: string }> | undefined) => [...(m?.values() ?? [])].map((a) => a.address);
-  const out = {
+  type Comparison = z.infer<typeof ixfComparison>;
+  const out: Comparison = {
     fabric_id: fabricId,
     ixf: { source: imp.source, version: imp.version, timestamp: imp.timestamp ?? null, imported_at: imp.imported_at, member_count: ixf.size },
     peeringdb: { member_count: pdb.size },
-    only_in_ixf: [] as any[],
-    only_in_peeringdb: [] as any[],
-    address_differences: [] as any[],
-    routeserver_differences: [] as any[],
+    only_in_ixf: [],
+    only_in_peeringdb: [],
+    address_differences: [],
+    routeserver_differences: [],
     matching: 0,
   };
   for (const asn of asns) {
@@ -324,7 +340,7 @@ export async function compareIxf(db: Executor, fabricId: number): Promise<any> {
     for (const [k, v] of a) {
       const p = b.get(k);
       if (p && v.rs !== null && v.rs !== p.rs) {
-        out.routeserver_differences.push({ asn, name: nameOf(asn), address: v.address, ixf: v.rs, peeringdb: p.rs });
+        out.routeserver_differences.push({ asn, name: nameOf(asn), address: v.address, ixf: v.rs, peeringdb: p.rs === true });
         rsDiff = true;
       }
     }

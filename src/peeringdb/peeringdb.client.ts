@@ -109,8 +109,7 @@ export class PeeringDbClient {
         q.limit = size;
         q.skip = skip;
       }
-      const body = await this.getJson(`/${type}`, q, params.signal);
-      const data = Array.isArray(body?.data) ? (body.data as PdbObject[]) : null;
+      const data = dataOf(await this.getJson(`/${type}`, q, params.signal));
       if (!data) throw new UpstreamError(`PeeringDB answered /${type} without a data list`, 'peeringdb_bad_response');
       yield data;
       if (size <= 0 || data.length < size) return;
@@ -128,7 +127,7 @@ export class PeeringDbClient {
   async get(type: string, id: number, opts: { depth?: number; signal?: AbortSignal } = {}): Promise<PdbObject | null> {
     try {
       const body = await this.getJson(`/${type}/${id}`, { depth: opts.depth ?? 0 }, opts.signal);
-      return (body?.data?.[0] as PdbObject) ?? null;
+      return dataOf(body)?.[0] ?? null;
     } catch (e) {
       if (e instanceof UpstreamError && e.code === 'peeringdb_not_found') return null;
       throw e;
@@ -136,7 +135,7 @@ export class PeeringDbClient {
   }
 
   /** GET with retries: 429 waits Retry-After, timeouts/network/5xx back off exponentially. */
-  async getJson(path: string, query: Record<string, string | number>, signal?: AbortSignal): Promise<any> {
+  async getJson(path: string, query: Record<string, string | number>, signal?: AbortSignal): Promise<unknown> {
     const url = new URL(this.baseUrl + path);
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, String(v));
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': this.o.userAgent };
@@ -167,7 +166,7 @@ export class PeeringDbClient {
     }
   }
 
-  private async attempt(url: string, headers: Record<string, string>, attempt: number, signal?: AbortSignal): Promise<any> {
+  private async attempt(url: string, headers: Record<string, string>, attempt: number, signal?: AbortSignal): Promise<unknown> {
     const timeout = AbortSignal.timeout(this.o.timeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     let res: Response;
@@ -176,7 +175,7 @@ export class PeeringDbClient {
     } catch (e) {
       if (signal?.aborted) throw signal.reason ?? e;
       if (e instanceof ValidationError) throw new UpstreamError(`PeeringDB: ${e.message}`, 'peeringdb_refused');
-      const msg = timeout.aborted ? `timed out after ${this.o.timeoutMs} ms` : `network error: ${(e as Error).cause ? String((e as any).cause?.code ?? (e as any).cause) : (e as Error).message}`;
+      const msg = timeout.aborted ? `timed out after ${this.o.timeoutMs} ms` : `network error: ${(e as Error).cause ? String(((e as Error).cause as { code?: unknown } | undefined)?.code ?? (e as Error).cause) : (e as Error).message}`;
       this.o.onRequest?.({ url, status: null, attempt, error: msg });
       throw new RetryableError(msg);
     }
@@ -215,6 +214,12 @@ export class PeeringDbClient {
       throw new RetryableError(`incomplete or invalid JSON: ${(e as Error).message}`);
     }
   }
+}
+
+/** The `data` list of a PeeringDB answer (objects as the API gives them), or null when it has none. */
+function dataOf(body: unknown): PdbObject[] | null {
+  const data = body && typeof body === 'object' ? (body as { data?: unknown }).data : undefined;
+  return Array.isArray(data) ? (data as PdbObject[]) : null;
 }
 
 /** A client configured from the environment (PEERDESK_PEERINGDB_URL / _API_KEY). */

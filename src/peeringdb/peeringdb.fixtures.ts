@@ -1,6 +1,6 @@
 // Test fixtures shared by the PeeringDB tests: the real sample in the mirror, routers in the core tables.
 import { LUCIX_DATA_DIR, PDB_DATA_DIR, PeeringDbServer } from '../../test/support/peeringdb-server.ts';
-import { dialectOf, now, type Db } from '../platform/db.ts';
+import { dialectOf, now, typed, type Db } from '../platform/db.ts';
 import { importBatches } from './peeringdb.sync.ts';
 import { PDB_TYPES } from './peeringdb.table.ts';
 
@@ -14,12 +14,12 @@ export async function loadSample(db: Db): Promise<void> {
 export async function makeRouter(db: Db, name: string, localAsn: number): Promise<{ routerId: number; peerGroupId: number }> {
   const stamp = now();
   const sqlite = dialectOf(db) === 'sqlite';
-  const r: any = await db
+  const r = await typed(db)
     .insertInto('routers')
     .values({ name, local_asn: localAsn, status: 'active', polling_enabled: sqlite ? 0 : false, created_at: stamp, updated_at: stamp, version: 1 })
     .returning('id')
     .executeTakeFirstOrThrow();
-  const g: any = await db
+  const g = await typed(db)
     .insertInto('peer_groups')
     .values({ router_id: r.id, name: 'ixp-peers', ttl_security: sqlite ? 0 : false, created_at: stamp, updated_at: stamp, version: 1 })
     .returning('id')

@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { validatorCompiler, hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { createTestDb, engines, type TestDb } from '../../test/support/db.ts';
 import { DomainError } from '../platform/errors.ts';
+import { loadConfig } from '../platform/config.ts';
 import { dialectOf, now } from '../platform/db.ts';
 import { loadSample, makeRouter } from './peeringdb.fixtures.ts';
 import peeringdbRoutes from './peeringdb.routes.ts';
@@ -13,7 +14,7 @@ async function buildApp(t: TestDb, queued: { kind: string; payload: unknown }[])
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.decorate('db', t.db);
-  app.decorate('config', { PEERDESK_PEERINGDB_URL: 'https://www.peeringdb.com/api' });
+  app.decorate('config', loadConfig({ PEERDESK_PEERINGDB_URL: 'https://www.peeringdb.com/api' }));
   app.decorate('requireRole', () => async (req: any) => {
     req.principal = { userId: null, username: 'tester', role: 'admin' };
   });

@@ -10,6 +10,10 @@ import type { Actor } from '../changes/changes.service.ts';
 import { listSyncRuns, mirrorStatus } from './peeringdb.sync.ts';
 import * as svc from './peeringdb.service.ts';
 import { compareIxf, importIxf } from './ixf.ts';
+import {
+  candidate, createSessionsOut, divergenceOut, exchangeDetail, exchangeSummary, fabricCreatedOut, fabricResyncOut, ixfComparison, ixfImportOut, jobQueued, networkAddressesOut, networkSummary,
+  opportunities, peerAsnSyncResult, syncRun,
+} from './peeringdb.schema.ts';
 
 const tags = ['peeringdb'];
 const id = z.coerce.number().int().min(1).max(2 ** 53 - 1);
@@ -24,147 +28,8 @@ const asnParam = z.string().transform((v, ctx) => {
 const boolQuery = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const asnList = z.array(z.number().int().min(0).max(4294967295)).min(1).max(10_000);
 
-const syncCounts = z.object({ created: z.number().int(), updated: z.number().int(), deleted: z.number().int(), fetched: z.number().int() });
-const syncRun = z
-  .object({
-    id: z.number().int(),
-    mode: z.enum(['full', 'incremental', 'import']),
-    status: z.enum(['running', 'succeeded', 'failed']),
-    started_at: z.string(),
-    finished_at: z.string().nullable(),
-    counts: z.record(z.string(), syncCounts),
-    source: z.string().nullable(),
-    requests: z.number().int(),
-    error: z.string().nullable(),
-    job_id: z.number().int().nullable(),
-  })
-  .meta({ id: 'PeeringDbSyncRun' });
-
-const networkSummary = z
-  .object({
-    id: z.number().int(),
-    asn: z.number().int(),
-    name: z.string(),
-    aka: z.string().nullable(),
-    irr_as_set: z.string().nullable(),
-    info_type: z.string().nullable(),
-    info_prefixes4: z.number().int().nullable(),
-    info_prefixes6: z.number().int().nullable(),
-    policy_general: z.string().nullable(),
-    policy_url: z.string().nullable(),
-    website: z.string().nullable(),
-    ix_count: z.number().int().nullable(),
-  })
-  .meta({ id: 'PeeringDbNetwork' });
-
-const candidateAddress = z.object({
-  address: z.string(),
-  family: z.number().int(),
-  network_id: z.number().int().nullable(),
-  has_session: z.boolean(),
-  is_rs_peer: z.boolean(),
-  speed: z.number(),
-  operational: z.boolean().optional(),
-});
-
-const candidate = z
-  .object({
-    asn: z.number().int(),
-    name: z.string(),
-    peeringdb_net_id: z.number().int().nullable(),
-    peer_asn_id: z.number().int().nullable(),
-    policy: z.string().nullable(),
-    info_type: z.string().nullable(),
-    info_prefixes4: z.number().int().nullable(),
-    info_prefixes6: z.number().int().nullable(),
-    irr_as_set: z.string().nullable(),
-    is_rs_peer: z.boolean(),
-    speed: z.number(),
-    shared_fabrics: z.number().int(),
-    ipv4: z.array(z.string()),
-    ipv6: z.array(z.string()),
-    addresses: z.array(candidateAddress),
-    missing: z.number().int(),
-    hidden: z.boolean(),
-    hidden_until: z.string().nullable(),
-    hidden_reason: z.string().nullable(),
-    score: z.number(),
-  })
-  .meta({
-    id: 'PeeringCandidate',
-    description:
-      'A network on the fabric without a session from us on at least one address. score (higher first) = policy (Open 40, Selective 25, Restrictive 10, No 0, unknown 15) ' +
-      '+ min(25, 5·log10(1 + info_prefixes4 + info_prefixes6)) + min(15, 5 per further fabric shared) + min(10, 2·log2(1 + port Gbit/s)) ' +
-      '+ 5 if both an IPv4 and an IPv6 address lack a session − 5 if every port peers with the route server.',
-  });
-
-const peeringNetwork = z.object({
-  id: z.number().int(),
-  fabric_id: z.number().int(),
-  name: z.string(),
-  prefix: z.string(),
-  family: z.number().int(),
-  vlan: z.number().int().nullable(),
-  mtu: z.number().int().nullable(),
-  route_server_asn: z.number().int().nullable(),
-  status: z.string(),
-  peeringdb_ixlan_id: z.number().int().nullable(),
-  peeringdb_ixpfx_id: z.number().int().nullable(),
-});
-const fabricOut = z.object({
-  id: z.number().int(),
-  name: z.string(),
-  slug: z.string(),
-  type: z.string(),
-  status: z.string(),
-  peeringdb_ix_id: z.number().int().nullable(),
-  description: z.string().nullable(),
-});
-
-const jobQueued = z.object({ job_id: z.number().int(), kind: z.string() });
-const nstr = z.string().nullable();
-const nint = z.number().int().nullable();
-const memberCount = z.number().int().describe("networks on the exchange's LANs in the local mirror (distinct netixlan networks); net_count is PeeringDB's own figure");
-const exchangeSummary = z.object({ id: z.number().int(), name: z.string(), aka: nstr, name_long: nstr, city: nstr, country: nstr, region_continent: nstr, net_count: nint, member_count: memberCount, fabric_id: nint }).meta({ id: 'PeeringDbExchange' });
-const exchangeDetail = z
-  .object({
-    id: z.number().int(), name: z.string(), name_long: nstr, city: nstr, country: nstr, website: nstr, tech_email: nstr, policy_email: nstr, net_count: nint, member_count: memberCount, fabric_id: nint,
-    ixlans: z.array(z.object({ id: z.number().int(), name: nstr, descr: nstr, mtu: nint, rs_asn: nint, member_count: z.number().int(), ixf_ixp_member_list_url: nstr, prefixes: z.array(z.object({ id: z.number().int(), protocol: z.string(), prefix: z.string(), in_dfz: z.boolean().nullable() })) })),
-  })
-  .meta({ id: 'PeeringDbExchangeDetail' });
-const opportunities = z.object({
-  asn: z.number().int(),
-  network: z.unknown().nullable().describe('the PeeringDB network, as in /api/peeringdb/networks'),
-  fabrics: z.array(z.object({ fabric: z.object({ id: z.number().int(), name: z.string(), slug: z.string(), peeringdb_ix_id: nint }), addresses: z.array(z.object({ address: z.string(), family: z.number().int(), network_id: nint, has_session: z.boolean(), is_rs_peer: z.boolean(), speed: nint })), missing: z.number().int(), hidden: z.boolean(), hidden_until: nstr })),
-  other_exchanges: z.array(z.object({ id: z.number().int(), name: z.string(), city: nstr, country: nstr })),
-});
-const fieldDivergence = z.object({ field: z.string(), local: z.union([z.string(), z.number()]).nullable(), peeringdb: z.union([z.string(), z.number()]).nullable(), follow: z.boolean(), differs: z.boolean(), will_update: z.boolean(), reason: nstr });
-const divergenceOut = z
-  .object({
-    peer_asn: z.object({ id: z.number().int(), asn: z.number().int(), name: z.string(), peeringdb_id: nint, peeringdb_synced_at: nstr }),
-    peeringdb: z.object({ id: z.number().int(), asn: z.number().int(), name: z.string(), irr_as_set: nstr, info_prefixes4: nint, info_prefixes6: nint, policy_general: nstr, updated: z.string() }).nullable(),
-    fields: z.array(fieldDivergence),
-    in_sync: z.boolean(),
-    pending_updates: z.array(z.string()),
-  })
-  .meta({ id: 'PeeringDbDivergence' });
-const ixfImportOut = z.object({ fabric_id: z.number().int(), source: z.string(), version: nstr, timestamp: nstr, ixp: z.object({ ixp_id: nint, shortname: nstr, name: nstr, peeringdb_id: nint }).nullable(), member_count: z.number().int(), address_count: z.number().int(), warnings: z.array(z.string()) });
-const ixfMember = z.object({ asn: z.number().int(), name: z.string(), member_type: nstr.optional(), addresses: z.array(z.string()) });
-const ixfComparison = z
-  .object({
-    fabric_id: z.number().int(),
-    ixf: z.object({ source: z.string(), version: nstr, timestamp: nstr, imported_at: z.string(), member_count: z.number().int() }),
-    peeringdb: z.object({ member_count: z.number().int() }),
-    only_in_ixf: z.array(ixfMember),
-    only_in_peeringdb: z.array(ixfMember),
-    address_differences: z.array(z.object({ asn: z.number().int(), name: z.string(), ixf_only: z.array(z.string()), peeringdb_only: z.array(z.string()) })),
-    routeserver_differences: z.array(z.object({ asn: z.number().int(), name: z.string(), address: z.string(), ixf: z.boolean(), peeringdb: z.boolean() })),
-    matching: z.number().int(),
-  })
-  .meta({ id: 'IxfComparison' });
-
 function actorOf(req: FastifyRequest): Actor {
-  const p = (req as any).principal;
+  const p = req.principal;
   return { userId: p?.userId ?? null, username: p?.username ?? null, requestId: req.id };
 }
 
@@ -181,14 +46,13 @@ function page(req: FastifyRequest, count: number, limit: number, offset: number)
 /** Mounts the PeeringDB routes (the core provides db, requireRole and enqueueJob decorators). */
 export default async function peeringdbRoutes(app: FastifyInstance): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const a = app as any;
-  const db = (): Db => a.db;
-  const viewer = a.requireRole('viewer');
-  const operator = a.requireRole('operator');
+  const db = (): Db => app.db;
+  const viewer = app.requireRole('viewer');
+  const operator = app.requireRole('operator');
 
   const enqueue = async (req: FastifyRequest, kind: string, payload: unknown): Promise<number> => {
-    if (typeof a.enqueueJob !== 'function') throw new Error('the job queue is not available in this server');
-    return Number(await a.enqueueJob(kind, payload, (req as any).principal?.userId ?? null));
+    if (typeof app.enqueueJob !== 'function') throw new Error('the job queue is not available in this server');
+    return Number(await app.enqueueJob(kind, payload, req.principal?.userId ?? null));
   };
 
   // ----- sync and mirror ---------------------------------------------------------------------
@@ -218,7 +82,7 @@ export default async function peeringdbRoutes(app: FastifyInstance): Promise<voi
     async (req) => {
       const { limit, offset } = req.query;
       const res = await listSyncRuns(db(), { limit, offset });
-      return { count: res.count, ...page(req, res.count, limit, offset), results: res.results as any };
+      return { count: res.count, ...page(req, res.count, limit, offset), results: res.results };
     },
   );
 
@@ -241,9 +105,9 @@ export default async function peeringdbRoutes(app: FastifyInstance): Promise<voi
       preValidation: viewer,
     },
     async () => {
-      const cfg = a.config ?? {};
+      const cfg = app.config;
       const s = await mirrorStatus(db());
-      return { url: cfg.PEERDESK_PEERINGDB_URL ?? 'https://www.peeringdb.com/api', api_key_configured: !!cfg.PEERDESK_PEERINGDB_API_KEY, ...(s as any) };
+      return { url: cfg.PEERDESK_PEERINGDB_URL ?? 'https://www.peeringdb.com/api', api_key_configured: !!cfg.PEERDESK_PEERINGDB_API_KEY, ...s };
     },
   );
 
@@ -273,26 +137,7 @@ export default async function peeringdbRoutes(app: FastifyInstance): Promise<voi
         summary: "A network's addresses on one fabric (from netixlan), with existing sessions marked",
         params: z.object({ asn: asnParam }),
         querystring: z.object({ fabric: id, router: id.optional().describe('mark has_session for this router only') }),
-        response: {
-          200: z.object({
-            asn: z.number().int(),
-            fabric_id: z.number().int(),
-            network: networkSummary.nullable(),
-            addresses: z.array(
-              z.object({
-                address: z.string(),
-                family: z.number().int(),
-                network_id: z.number().int().nullable(),
-                network_name: z.string().nullable(),
-                ixlan_id: z.number().int(),
-                is_rs_peer: z.boolean(),
-                speed: z.number(),
-                operational: z.boolean(),
-                has_session: z.boolean(),
-              }),
-            ),
-          }),
-        },
+        response: { 200: networkAddressesOut },
       },
       preValidation: viewer,
     },
@@ -330,7 +175,7 @@ export default async function peeringdbRoutes(app: FastifyInstance): Promise<voi
         tags,
         summary: 'Create a fabric from a PeeringDB exchange: one network per ixlan prefix (IPv4 and IPv6)',
         body: z.object({ ix_id: z.number().int().min(1), name: z.string().trim().min(1).max(200).optional() }).strict(),
-        response: { 201: z.object({ fabric: fabricOut, networks: z.array(peeringNetwork) }) },
+        response: { 201: fabricCreatedOut },
       },
       preValidation: operator,
     },
@@ -344,7 +189,7 @@ export default async function peeringdbRoutes(app: FastifyInstance): Promise<voi
         tags,
         summary: "Update a fabric's networks from PeeringDB (prefixes, MTU, route-server ASN, ids)",
         params: z.object({ id }),
-        response: { 200: z.object({ fabric: fabricOut, created: z.number().int(), updated: z.number().int(), decommissioned: z.number().int(), unchanged: z.number().int(), networks: z.array(peeringNetwork) }) },
+        response: { 200: fabricResyncOut },
       },
       preValidation: operator,
     },
@@ -418,17 +263,11 @@ export default async function peeringdbRoutes(app: FastifyInstance): Promise<voi
             candidates: z.array(z.object({ asn: z.number().int().min(0).max(4294967295), addresses: z.array(z.string().max(64)).max(64).optional() }).strict()).min(1).max(5000),
           })
           .strict(),
-        response: {
-          201: z.object({
-            created: z.array(z.object({ asn: z.number().int(), address: z.string(), family: z.number().int(), network_id: z.number().int(), bgp_peer_id: z.number().int(), session_id: z.number().int(), peer_asn_id: z.number().int() })),
-            skipped: z.array(z.object({ asn: z.number().int(), address: z.string(), reason: z.string() })),
-            peer_asns_created: z.array(z.number().int()),
-          }),
-        },
+        response: { 201: createSessionsOut },
       },
       preValidation: operator,
     },
-    async (req, reply) => reply.code(201).send(await svc.createSessionsFromCandidates(db(), req.params.id, req.body, actorOf(req), a.secrets)),
+    async (req, reply) => reply.code(201).send(await svc.createSessionsFromCandidates(db(), req.params.id, req.body, actorOf(req), app.secrets)),
   );
 
   r.get(
@@ -454,7 +293,7 @@ export default async function peeringdbRoutes(app: FastifyInstance): Promise<voi
         tags,
         summary: 'Sync one peer ASN from PeeringDB now (followed fields; empty PeeringDB values never overwrite)',
         params: z.object({ id }),
-        response: { 200: z.object({ result: z.object({ id: z.number().int(), asn: z.number().int(), found: z.boolean(), changed: z.array(z.string()) }), divergence: divergenceOut }) },
+        response: { 200: z.object({ result: peerAsnSyncResult, divergence: divergenceOut }) },
       },
       preValidation: operator,
     },

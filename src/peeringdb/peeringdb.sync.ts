@@ -2,7 +2,9 @@
 // never shows a half-applied run; bulk multi-row upserts keep a full load within seconds.
 import { hostname } from 'node:os';
 import { CompiledQuery, sql } from 'kysely';
-import { dialectOf, now, type Db, type Dialect, type Executor } from '../platform/db.ts';
+import type { Selectable } from 'kysely';
+import { dialectOf, now, type Db, type Dialect, type Executor, type TypedExecutor } from '../platform/db.ts';
+import type { PdbSyncRunsTable } from '../platform/db.types.ts';
 import { ConflictError } from '../platform/errors.ts';
 import { parseIp } from '../platform/ip.ts';
 import type { PeeringDbClient } from './peeringdb.client.ts';
@@ -63,11 +65,21 @@ export interface SyncOptions {
 
 const canonicalIp = (s: string) => parseIp(s)?.text ?? s.trim().toLowerCase();
 
-function presentRun(r: any): SyncRun {
+const MODES: readonly SyncMode[] = ['full', 'incremental', 'import'];
+const RUN_STATUSES: readonly SyncRun['status'][] = ['running', 'succeeded', 'failed'];
+
+/** A stored text column that one of `values` was written to. */
+function oneOf<T extends string>(values: readonly T[], v: string, what: string): T {
+  const hit = values.find((x) => x === v);
+  if (hit === undefined) throw new Error(`stored ${what} "${v}" is not one of ${values.join(', ')}`);
+  return hit;
+}
+
+function presentRun(r: Selectable<PdbSyncRunsTable>): SyncRun {
   return {
     id: Number(r.id),
-    mode: r.mode,
-    status: r.status,
+    mode: oneOf(MODES, r.mode, 'sync mode'),
+    status: oneOf(RUN_STATUSES, r.status, 'sync status'),
     started_at: r.started_at,
     finished_at: r.finished_at ?? null,
     counts: typeof r.counts === 'string' ? JSON.parse(r.counts) : (r.counts ?? {}),
@@ -79,14 +91,14 @@ function presentRun(r: any): SyncRun {
 }
 
 /** Reads one sync run. */
-export async function getSyncRun(db: Executor, id: number): Promise<SyncRun | null> {
+export async function getSyncRun(db: TypedExecutor, id: number): Promise<SyncRun | null> {
   const r = await db.selectFrom('pdb_sync_runs').selectAll().where('id', '=', id).executeTakeFirst();
   return r ? presentRun(r) : null;
 }
 
 /** Lists sync runs, newest first. */
-export async function listSyncRuns(db: Executor, opts: { limit?: number; offset?: number } = {}): Promise<{ count: number; results: SyncRun[] }> {
-  const { count } = (await db.selectFrom('pdb_sync_runs').select((eb) => eb.fn.countAll().as('count')).executeTakeFirstOrThrow()) as any;
+export async function listSyncRuns(db: TypedExecutor, opts: { limit?: number; offset?: number } = {}): Promise<{ count: number; results: SyncRun[] }> {
+  const { count } = await db.selectFrom('pdb_sync_runs').select((eb) => eb.fn.countAll().as('count')).executeTakeFirstOrThrow();
   const rows = await db
     .selectFrom('pdb_sync_runs')
     .selectAll()
@@ -98,12 +110,12 @@ export async function listSyncRuns(db: Executor, opts: { limit?: number; offset?
 }
 
 /** Per-type mirror state: last `updated` seen, when synced, and how many rows the mirror holds. */
-export async function mirrorStatus(db: Executor): Promise<{ types: Record<string, { count: number; last_updated: string | null; last_sync_at: string | null }>; last_run: SyncRun | null; last_success: SyncRun | null }> {
-  const state = new Map((await db.selectFrom('pdb_state').selectAll().execute()).map((r: any) => [r.type, r]));
+export async function mirrorStatus(db: TypedExecutor): Promise<{ types: Record<string, { count: number; last_updated: string | null; last_sync_at: string | null }>; last_run: SyncRun | null; last_success: SyncRun | null }> {
+  const state = new Map((await db.selectFrom('pdb_state').selectAll().execute()).map((r) => [r.type, r]));
   const types: Record<string, { count: number; last_updated: string | null; last_sync_at: string | null }> = {};
   for (const t of PDB_TYPES) {
-    const { n } = (await db.selectFrom(tableOf(t)).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()) as any;
-    const s = state.get(t) as any;
+    const { n } = await (db as Executor).selectFrom(tableOf(t)).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const s = state.get(t);
     types[t] = { count: Number(n), last_updated: s?.last_updated ?? null, last_sync_at: s?.last_sync_at ?? null };
   }
   const last = await db.selectFrom('pdb_sync_runs').selectAll().orderBy('id', 'desc').limit(1).executeTakeFirst();
@@ -121,12 +133,12 @@ function processAlive(pid: number): boolean {
 }
 
 /** Opens a run record (visible at once, outside the data transaction); closes runs whose process died. */
-export async function startRun(db: Db, mode: SyncMode, source: string | null, jobId: number | null = null, userId: number | null = null): Promise<number> {
+export async function startRun(db: TypedExecutor, mode: SyncMode, source: string | null, jobId: number | null = null, userId: number | null = null): Promise<number> {
   // A run still "running" whose process is gone (or that is hours old) died before committing:
   // its transaction never landed, so the mirror is intact and only the record needs closing.
   const host = hostname();
   const stale = new Date(Date.now() - 6 * 3600_000).toISOString();
-  for (const r of (await db.selectFrom('pdb_sync_runs').select(['id', 'host', 'pid', 'started_at']).where('status', '=', 'running').execute()) as any[]) {
+  for (const r of await db.selectFrom('pdb_sync_runs').select(['id', 'host', 'pid', 'started_at']).where('status', '=', 'running').execute()) {
     const dead = (r.host === host && r.pid && Number(r.pid) !== process.pid && !processAlive(Number(r.pid))) || r.started_at < stale;
     if (!dead) continue;
     await db
@@ -141,7 +153,7 @@ export async function startRun(db: Db, mode: SyncMode, source: string | null, jo
     .values({ mode, status: 'running', started_at: now(), counts: '{}', source, requests: 0, job_id: jobId, created_by: userId, host, pid: process.pid })
     .returning('id')
     .executeTakeFirstOrThrow();
-  return Number((row as any).id);
+  return Number(row.id);
 }
 
 async function finishRun(db: Db, id: number, patch: { status: 'succeeded' | 'failed'; counts?: object; error?: string | null; requests?: number; mode?: SyncMode }): Promise<SyncRun> {
@@ -289,8 +301,8 @@ export async function applyBatches(db: Db, batches: TypeBatch[], opts: { runId: 
 }
 
 /** Last `updated` per type from previous runs. */
-async function readState(db: Executor): Promise<Map<string, string | null>> {
-  return new Map((await db.selectFrom('pdb_state').select(['type', 'last_updated']).execute()).map((r: any) => [r.type, r.last_updated]));
+async function readState(db: TypedExecutor): Promise<Map<string, string | null>> {
+  return new Map((await db.selectFrom('pdb_state').select(['type', 'last_updated']).execute()).map((r) => [r.type, r.last_updated]));
 }
 
 function describe(counts: Partial<Record<PdbType, TypeCounts>>): string {

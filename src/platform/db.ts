@@ -20,6 +20,14 @@ export function typed(db: Executor): TypedExecutor {
   return db as unknown as TypedExecutor;
 }
 
+/**
+ * Runs `fn` in a transaction: a new one on a database handle, or the caller's own when `db` already is a
+ * transaction (so services can be composed inside a route's transaction). The one transaction helper.
+ */
+export function withTx<DB, T>(db: Kysely<DB> | Transaction<DB>, fn: (tx: Transaction<DB>) => Promise<T>): Promise<T> {
+  return db.isTransaction ? fn(db as Transaction<DB>) : db.transaction().execute(fn);
+}
+
 export type Dialect = 'sqlite' | 'postgres';
 
 const dialects = new WeakMap<object, Dialect>();

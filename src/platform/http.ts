@@ -1,5 +1,5 @@
 // The HTTP server: Fastify with Zod schemas, OpenAPI, auth on every route, problem+json errors, metrics.
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, jsonSchemaTransformObject, validatorCompiler } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -86,6 +86,11 @@ function findIdBeyondInt32(req: FastifyRequest): string | null {
   return walk(req.params, 'params', 0, true) ?? walk(req.query, 'querystring', 0, true) ?? walk(req.body, '', 0, false);
 }
 
+/** A Zod schema, as route schemas are (checked by shape: this module does not depend on one Zod copy). */
+function isZodSchema(v: unknown): v is { safeParse(data: unknown): { success: true } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } } {
+  return !!v && typeof (v as { safeParse?: unknown }).safeParse === 'function';
+}
+
 function problemText(status: number, code: string, detail: string, instance: string | null): string {
   return JSON.stringify({ type: `https://peerdesk.dev/problems/${code}`, title: code.replace(/_/g, ' '), status, code, detail, instance, request_id: null, errors: [] });
 }
@@ -115,9 +120,9 @@ function problem(reply: FastifyReply, req: FastifyRequest, status: number, code:
     .send({ type: `https://peerdesk.dev/problems/${code}`, title: code.replace(/_/g, ' '), status, code, detail, instance: req.url, request_id: req.id, errors: fields });
 }
 
-function zodFields(err: any): { field: string; message: string }[] {
+function zodFields(err: FastifyError): { field: string; message: string }[] {
   const where = err.validationContext && err.validationContext !== 'body' ? `${err.validationContext}.` : '';
-  return (err.validation as any[]).flatMap((v) => {
+  return (err.validation ?? []).flatMap((v) => {
     const path = String(v.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
     if (v.keyword === 'unrecognized_keys' && Array.isArray(v.params?.keys)) {
       return v.params.keys.map((k: string) => ({ field: where + (path ? `${path}.${k}` : k), message: 'is not a known field' }));
@@ -142,7 +147,7 @@ export async function buildServer(ctx: AppContext, registerRoutes: (app: Fastify
     trustProxy: ctx.config.PEERDESK_TRUST_PROXY,
     clientErrorHandler,
     // Router-level failures (a parameter longer than maxParamLength, an undecodable URL) as problem+json.
-    frameworkErrors: (err: any, req, reply) => {
+    frameworkErrors: (err: FastifyError, req, reply) => {
       if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return problem(reply, req, 414, 'uri_too_long', 'a path segment of this URL is too long');
       if (err.code === 'FST_ERR_BAD_URL') return problem(reply, req, 400, 'bad_request', 'the URL is not valid', [{ field: '(url)', message: 'is not a valid URL' }]);
       return problem(reply, req, Number(err.statusCode) >= 400 ? Number(err.statusCode) : 500, 'bad_request', 'the request could not be routed');
@@ -154,8 +159,8 @@ export async function buildServer(ctx: AppContext, registerRoutes: (app: Fastify
   // The test suite sets PEERDESK_VALIDATE_RESPONSES=1 so every response is checked against its
   // documented schema: the OpenAPI contract (and the typed client) cannot drift from the code.
   if (process.env.PEERDESK_VALIDATE_RESPONSES === '1') {
-    app.setSerializerCompiler(({ schema, url, method }: any) => (data) => {
-      const result = schema?.safeParse ? schema.safeParse(data) : { success: true };
+    app.setSerializerCompiler(({ schema, url, method }: { schema: unknown; url: string; method: string }) => (data) => {
+      const result = isZodSchema(schema) ? schema.safeParse(data) : { success: true as const };
       if (!result.success) {
         const issue = result.error.issues[0];
         throw new Error(`response of ${method} ${url} does not match its schema at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
@@ -167,7 +172,7 @@ export async function buildServer(ctx: AppContext, registerRoutes: (app: Fastify
   }
 
   // Installed before any plugin so that every context (Swagger UI included) answers with problem+json.
-  app.setErrorHandler((err: any, req, reply) => {
+  app.setErrorHandler((err: FastifyError & { severity?: string }, req, reply) => {
     if (err instanceof DomainError) {
       if (err instanceof RateLimitedError) reply.header('retry-after', String(err.retryAfter));
       if (err.status === 401) reply.header('www-authenticate', 'Token');
@@ -201,9 +206,9 @@ export async function buildServer(ctx: AppContext, registerRoutes: (app: Fastify
   app.decorate('secrets', ctx.secrets);
   app.decorate('config', ctx.config);
   app.decorateRequest('principal', null);
-  app.decorate('principalOf', (req: FastifyRequest) => (req as any).principal as Principal | null);
+  app.decorate('principalOf', (req: FastifyRequest): Principal | null => req.principal);
   app.decorate('requireRole', (role: Role) => async (req: FastifyRequest) => {
-    const p = (req as any).principal as Principal | null;
+    const p = req.principal;
     if (!p) throw new UnauthorizedError();
     const unsafe = !['GET', 'HEAD', 'OPTIONS'].includes(req.method);
     if (unsafe && !p.canWrite) throw new ForbiddenError('this API token is read-only');
@@ -229,7 +234,7 @@ export async function buildServer(ctx: AppContext, registerRoutes: (app: Fastify
   await app.register(import('@fastify/swagger-ui'), { routePrefix: '/api/docs', uiConfig: { docExpansion: 'none', deepLinking: true } });
 
   app.addHook('onRequest', async (req, reply) => {
-    (req as any).startedAt = process.hrtime.bigint();
+    req.startedAt = process.hrtime.bigint();
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
     // Public or private is decided on the route the router matched (its pattern), never on the URL
     // text: `/%61pi/schema` matches `/api/schema` and is private like it. Unmatched URLs under /api/
@@ -250,11 +255,11 @@ export async function buildServer(ctx: AppContext, registerRoutes: (app: Fastify
       if (header) {
         const m = /^(Token|Bearer)\s+(\S+)$/i.exec(header);
         if (!m) throw new UnauthorizedError('Authorization must be "Token <key>" or "Bearer <key>"');
-        (req as any).principal = await auth.token(m[2]);
+        req.principal = await auth.token(m[2]);
       } else if (req.cookies?.[SESSION_COOKIE]) {
         const p = await auth.session(req.cookies[SESSION_COOKIE]!);
-        (req as any).principal = p;
-        (req as any).sessionId = req.cookies[SESSION_COOKIE];
+        req.principal = p;
+        req.sessionId = req.cookies[SESSION_COOKIE];
         // Cookie-authenticated writes must echo the CSRF token (double-submit): a foreign page cannot read it.
         if (!['GET', 'HEAD', 'OPTIONS'].includes(req.method) && !isPublic && req.headers['x-csrf-token'] !== p.csrfToken) {
           throw new ForbiddenError('missing or wrong X-CSRF-Token header');
@@ -264,9 +269,9 @@ export async function buildServer(ctx: AppContext, registerRoutes: (app: Fastify
       // Public routes and the UI's static files ignore credentials they cannot use (an expired token
       // still gets /api/health); private routes refuse them.
       if (needsAuth || (err instanceof ForbiddenError && !isPublic)) throw err;
-      (req as any).principal = null;
+      req.principal = null;
     }
-    if (needsAuth && !(req as any).principal) throw new UnauthorizedError();
+    if (needsAuth && !req.principal) throw new UnauthorizedError();
   });
 
   // Input every route must refuse, checked once before any schema, on every engine alike: NUL
@@ -284,7 +289,7 @@ export async function buildServer(ctx: AppContext, registerRoutes: (app: Fastify
     if (!['GET', 'HEAD', 'OPTIONS'].includes(req.method)) generationOf(ctx.db)?.bump();
     const route = req.routeOptions?.url ?? 'unmatched';
     httpRequests.inc({ method: req.method, route, status: String(reply.statusCode) });
-    const started = (req as any).startedAt as bigint | undefined;
+    const started = req.startedAt;
     if (started) httpDuration.observe({ method: req.method, route }, Number(process.hrtime.bigint() - started) / 1e9);
     if (reply.statusCode >= 500) req.log.error({ url: req.url, status: reply.statusCode }, 'request failed');
   });
@@ -297,7 +302,7 @@ export async function buildServer(ctx: AppContext, registerRoutes: (app: Fastify
       /* undecodable: judged as written */
     }
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
-    if ((app as any).spaFallback && req.method === 'GET' && !path.startsWith('/api/') && path !== '/metrics') return (reply as any).sendFile('index.html');
+    if (app.spaFallback && req.method === 'GET' && !path.startsWith('/api/') && path !== '/metrics') return reply.sendFile('index.html');
     return problem(reply, req, 404, 'not_found', `no route ${req.method} ${path}`);
   });
 
