@@ -79,7 +79,7 @@ export async function createApp(opts: { config?: Config; db?: Db; worker?: boole
   if (opts.db) await migrateToLatest(opts.db);
   const admin = await ensureAdmin(ctx.db, config.PEERDESK_ADMIN_PASSWORD);
   const app = await buildServer(ctx, async (app) => {
-    (app as any).decorate('enqueueJob', (kind: string, payload: unknown, userId: number | null) => enqueueJob(ctx.db, kind, payload, { userId }));
+    app.decorate('enqueueJob', (kind: string, payload: unknown, userId: number | null) => enqueueJob(ctx.db, kind, payload, { userId }));
     for (const res of RESOURCES) registerResource(app, res);
     for (const m of ROUTE_MODULES) await app.register((await m.load()).default);
     await systemRoutes(app, ctx);
@@ -132,7 +132,7 @@ async function systemRoutes(app: FastifyInstance, ctx: AppContext) {
   const driverInfoSchema = z.object({ name: z.string(), label: z.string(), capabilities: z.array(z.enum(['list_neighbors', 'running_config', 'admin_state', 'config', 'commit_confirm'])), hostname_forms: z.array(z.string()) });
   r.get('/api/capabilities', {
     schema: { tags: ['system'], summary: 'Which capabilities this installation has (the UI hides or explains missing ones) and what each router driver can do', response: { 200: z.object({ peeringdb: z.boolean(), irr: z.boolean(), templates: z.boolean(), polling: z.boolean().describe('live BGP state from routers (Refresh)'), drivers: z.boolean().describe('pushing configuration to routers (Configure)'), email: z.boolean(), router_drivers: z.array(driverInfoSchema) }) } },
-    preValidation: (app as any).requireRole('viewer'),
+    preValidation: app.requireRole('viewer'),
   }, async () => caps);
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
     const counts = await ctx.db.selectFrom('jobs').select(['status']).select((eb) => eb.fn.countAll().as('c')).groupBy('status').execute();
@@ -151,5 +151,5 @@ async function staticUi(app: FastifyInstance) {
   }
   await app.register(import('@fastify/static'), { root: dist, prefix: '/', wildcard: false });
   // Client-side routes: unknown non-API GETs get the SPA shell (see the not-found handler in http.ts).
-  (app as any).spaFallback = true;
+  app.spaFallback = true;
 }

@@ -114,7 +114,7 @@ const rolloutOut = z
 /** Mounts the deployment routes. */
 export default async function deployRoutes(app: FastifyInstance): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const a = app as any;
+  const a = app;
   const who = (req: FastifyRequest): Proposer => {
     const p = a.principalOf(req);
     if (!p) throw new UnauthorizedError();
@@ -150,7 +150,7 @@ export default async function deployRoutes(app: FastifyInstance): Promise<void> 
     let q = a.db.selectFrom('deployments as d').innerJoin('routers as r', 'r.id', 'd.router_id');
     if (req.query.router) q = q.where('d.router_id', '=', req.query.router);
     if (req.query.status) q = q.where('d.status', '=', req.query.status);
-    const count = Number((await q.select((eb: any) => eb.fn.countAll().as('c')).executeTakeFirstOrThrow()).c);
+    const count = Number((await q.select((eb) => eb.fn.countAll().as('c')).executeTakeFirstOrThrow()).c);
     // The list leaves out the big columns; `diff` is read only to say whether there are changes.
     const rows = await q
       .select(['d.id', 'd.router_id', 'r.name as router_name', 'd.action', 'd.session_id', 'd.session_repr', 'd.rollout_id', 'd.one_time_credentials', 'd.overrides_enc', 'd.template_id', 'd.template_name', 'd.template_version', 'd.data_generation', 'd.dry_run', 'd.force', 'd.confirm_timeout', 'd.mode', 'd.status', 'd.reason', 'd.failed_check', 'd.committed', 'd.needs_approval', 'd.proposed_by_name', 'd.reviewed_by_name', 'd.review_comment', 'd.reviewed_at', 'd.job_id', 'd.git_commit', 'd.created_at', 'd.started_at', 'd.finished_at', 'd.run_at'])

@@ -1,5 +1,6 @@
 // Mail endpoints: templates (+ versions, shipped), contacts, outbox (+ retry), peering requests
 // (+ actions), render, send, bulk/maintenance mail, the mail settings and "poll replies now".
+import { withTx } from '../platform/db.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -33,11 +34,11 @@ export default async function emailRoutes(app: FastifyInstance): Promise<void> {
   registerResource(app, emailTemplates);
   registerResource(app, contacts);
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const a = app as any;
+  const a = app;
   const db = a.db as Db;
   const idParams = z.object({ id: z.coerce.number().int().min(1).max(2_147_483_647) });
-  const actor = (req: FastifyRequest) => ({ userId: (req as any).principal?.userId ?? null, username: (req as any).principal?.username ?? null, requestId: req.id });
-  const tx = <T>(fn: (t: Executor) => Promise<T>) => db.transaction().execute(fn);
+  const actor = (req: FastifyRequest) => ({ userId: req.principal?.userId ?? null, username: req.principal?.username ?? null, requestId: req.id });
+  const tx = <T>(fn: (t: Executor) => Promise<T>) => withTx(db, fn);
 
   // Read-only list/detail over the shared machinery (filters, paging, ordering) for workflow-written objects.
   const readOnly = (res: Resource, tag: string, noun: string) => {

@@ -19,12 +19,12 @@ const importOut = z.object({ peer_asn: z.object({ id: z.number().int(), asn: z.n
 /** Mounts /api/irr/*, peer ASN import, prefix list versions and AS-path lists. */
 export default async function irrRoutes(app: FastifyInstance): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const a = app as any;
+  const a = app;
   const db = () => typed(a.db);
   let pool: IrrPool | null = null;
   const getPool = async () => (pool ??= await defaultPool());
   app.addHook('onClose', async () => pool?.close());
-  const actor = (req: FastifyRequest) => ({ userId: (req as any).principal?.userId ?? null, username: (req as any).principal?.username ?? null, requestId: req.id });
+  const actor = (req: FastifyRequest) => ({ userId: req.principal?.userId ?? null, username: req.principal?.username ?? null, requestId: req.id });
   const idParams = z.object({ id: z.coerce.number().int().min(1) });
   const upstream = async <T>(fn: () => Promise<T>) => {
     try {
@@ -95,7 +95,7 @@ export default async function irrRoutes(app: FastifyInstance): Promise<void> {
     schema: { tags: ['irr'], summary: 'Queue the IRR refresh job (all peers with an AS-SET, or the given ones)', body: z.object({ peer_asn_ids: z.array(z.number().int().min(1)).max(100_000).optional(), concurrency: z.number().int().min(1).max(256).optional() }).strict(), response: { 202: z.object({ job_id: z.number().int() }) } },
     preValidation: a.requireRole('operator'),
   }, async (req, reply) => {
-    const id = await enqueueJob(a.db, 'irr.refresh_all', { ...(req.body.peer_asn_ids ? { peer_asn_ids: req.body.peer_asn_ids } : {}), ...(req.body.concurrency ? { concurrency: req.body.concurrency } : {}) }, { userId: (req as any).principal.userId });
+    const id = await enqueueJob(a.db, 'irr.refresh_all', { ...(req.body.peer_asn_ids ? { peer_asn_ids: req.body.peer_asn_ids } : {}), ...(req.body.concurrency ? { concurrency: req.body.concurrency } : {}) }, { userId: req.principal?.userId ?? null });
     return reply.code(202).send({ job_id: id });
   });
 

@@ -13,14 +13,5 @@ export {
   candidateScore, createSessionsFromCandidates, hideCandidates, listCandidates, listHidden, peeringOpportunities, unhideCandidates,
   type Candidate, type CandidateAddress, type CreateSessionsInput, type CreateSessionsResult,
 } from './peeringdb.candidates.ts';
-export { resyncFabric } from './peeringdb.fabric.ts';
-import { createFabricFromExchange as createFabric } from './peeringdb.fabric.ts';
-import type { FabricOut } from './peeringdb.schema.ts';
-
-/**
- * createFabricFromExchange (peeringdb.fabric.ts), with `networks` loosely typed for the lab tests that
- * use `networks.find(...)` without a check (test/lab/shipped-*.test.ts). Once they assert the find,
- * re-export the typed function here instead.
- */
-export const createFabricFromExchange = createFabric as (...args: Parameters<typeof createFabric>) => Promise<{ fabric: FabricOut; networks: any[] }>;
+export { createFabricFromExchange, resyncFabric } from './peeringdb.fabric.ts';
 export { peerAsnDivergence, syncAllPeerAsns, syncPeerAsn, type FieldDivergence } from './peeringdb.peer-asn-sync.ts';

@@ -1,4 +1,5 @@
 // Session endpoints beyond CRUD: wizard create and bulk delete (admin state and history live in src/polling/).
+import { withTx } from '../platform/db.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -10,9 +11,9 @@ import { createFromWizard, deleteSessions, wizardInput } from './sessions.servic
 /** Mounts the session workflow routes. */
 export default async function sessionRoutes(app: FastifyInstance): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const a = app as any;
+  const a = app;
   const ctxOf = (req: FastifyRequest, db: Executor): WriteContext => ({ db, principal: a.principalOf(req), secrets: a.secrets, requestId: req.id });
-  const tx = <T>(fn: (db: Executor) => Promise<T>) => a.db.transaction().execute(fn) as Promise<T>;
+  const tx = <T>(fn: (db: Executor) => Promise<T>) => withTx(a.db, fn);
   const present = async (ids: number[]) => {
     const rows = [];
     for (const id of ids) rows.push(peeringSessions.present(await loadRow(peeringSessions, a.db, id), { includeSecrets: false, secrets: a.secrets }));

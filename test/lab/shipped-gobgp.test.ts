@@ -86,8 +86,8 @@ describe.skipIf(labSkipReason('gobgpd', 'gobgpd'))('gobgp.j2 on real PeeringDB d
       const { fabric, networks } = await createFabricFromExchange(db, DECIX_IX, actor);
       const v4net = networks.find((n: any) => !String(n.prefix).includes(':'));
       const v6net = networks.find((n: any) => String(n.prefix).includes(':'));
-      await t.api('POST', '/api/peering-connections/', { network: v4net.id, router: routerId, interface: 'et-0/0/0', ipv4_address: '80.81.199.250' });
-      await t.api('POST', '/api/peering-connections/', { network: v6net.id, router: routerId, interface: 'et-0/0/0', ipv6_address: '2001:7f8::fa:0:1' });
+      await t.api('POST', '/api/peering-connections/', { network: v4net!.id, router: routerId, interface: 'et-0/0/0', ipv4_address: '80.81.199.250' });
+      await t.api('POST', '/api/peering-connections/', { network: v6net!.id, router: routerId, interface: 'et-0/0/0', ipv6_address: '2001:7f8::fa:0:1' });
       const members = await db.selectFrom('pdb_netixlan').select('asn').where('ixlan_id', '=', DECIX_IX).execute();
       const memberAsns = [...new Set(members.map((m) => Number(m.asn)))].filter((a) => a !== LOCAL_ASN);
       const made = await createSessionsFromCandidates(db, Number(fabric.id), { router_id: routerId, peer_group_id: group.id, candidates: memberAsns.map((asn) => ({ asn })) }, actor);

@@ -68,8 +68,8 @@ describe.each(engines())('shipped templates on real PeeringDB data (%s)', (engin
     const v4net = networks.find((n: any) => !String(n.prefix).includes(':'));
     const v6net = networks.find((n: any) => String(n.prefix).includes(':'));
     expect([v4net?.prefix, v6net?.prefix]).toEqual(['80.81.192.0/21', '2001:7f8::/64']);
-    await t.api('POST', '/api/peering-connections/', { network: v4net.id, router: routerId, interface: 'et-0/0/0', ipv4_address: '80.81.199.250' });
-    await t.api('POST', '/api/peering-connections/', { network: v6net.id, router: routerId, interface: 'et-0/0/0', ipv6_address: '2001:7f8::fa:0:1' });
+    await t.api('POST', '/api/peering-connections/', { network: v4net!.id, router: routerId, interface: 'et-0/0/0', ipv4_address: '80.81.199.250' });
+    await t.api('POST', '/api/peering-connections/', { network: v6net!.id, router: routerId, interface: 'et-0/0/0', ipv6_address: '2001:7f8::fa:0:1' });
 
     // Members: every address PeeringDB lists, in the peer group.
     const members = await db.selectFrom('pdb_netixlan').select('asn').where('ixlan_id', '=', DECIX_IX).execute();
@@ -105,7 +105,7 @@ describe.each(engines())('shipped templates on real PeeringDB data (%s)', (engin
             .returning('id')
             .executeTakeFirstOrThrow();
           await trx.insertInto('bgp_peer_address_families').values({ bgp_peer_id: bp.id, afi_safi: ip.family === 4 ? 'ipv4-unicast' : 'ipv6-unicast', enabled: bindBool(d, true) }).execute();
-          await trx.insertInto('peering_sessions').values({ bgp_peer_id: bp.id, peer_asn_id: asn.id, network_id: ip.family === 4 ? v4net.id : v6net.id, ...stamped }).execute();
+          await trx.insertInto('peering_sessions').values({ bgp_peer_id: bp.id, peer_asn_id: asn.id, network_id: ip.family === 4 ? v4net!.id : v6net!.id, ...stamped }).execute();
         }
       }
     });

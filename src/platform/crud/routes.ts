@@ -1,4 +1,5 @@
 // Part of the shared REST machinery (see ../crud.ts): mounting one resource's REST routes on the app.
+import { withTx } from '../db.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -44,22 +45,22 @@ export function registerResource(app: FastifyInstance, res: Resource): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const base = `/api/${res.path}/`;
   const writeRole = res.writeRole ?? 'operator';
-  const a = app as any;
+  const a = app;
   const filterShape: Record<string, z.ZodType> = {};
   for (const [name, f] of Object.entries(res.filters)) filterShape[name] = z.string().optional().describe(describeFilter(f));
   const listQuery = pageQuery.extend(filterShape).loose();
   const wantSecrets = (req: FastifyRequest, q: { include_secrets?: string }) => {
     const asked = q.include_secrets === '1' || q.include_secrets === 'true';
     if (!asked) return false;
-    const p = (req as any).principal as Principal | null;
+    const p = req.principal as Principal | null;
     if (!p || !roleAtLeast(p.role, 'admin')) throw new DomainError('forbidden', 403, 'include_secrets requires the admin role');
     return true;
   };
   const present = (req: FastifyRequest, row: Row, secrets: boolean) => res.present(row, { includeSecrets: secrets, secrets: a.secrets });
-  const ctxOf = (req: FastifyRequest, db: Executor): WriteContext => ({ db, principal: (req as any).principal, secrets: a.secrets, requestId: req.id, config: a.config });
+  const ctxOf = (req: FastifyRequest, db: Executor): WriteContext => ({ db, principal: req.principal, secrets: a.secrets, requestId: req.id, config: a.config });
   // Integers in bodies are bounded to their 32-bit columns here, once for every resource.
   const input = boundIntegers(res.input);
-  const tx = <T>(fn: (db: Executor) => Promise<T>) => a.db.transaction().execute(fn) as Promise<T>;
+  const tx = <T>(fn: (db: Executor) => Promise<T>) => withTx(a.db, fn);
   const ifMatch = (req: FastifyRequest, id: number) => {
     const v = versionFromIfMatch(req.headers['if-match'] as string | undefined, id);
     if (v === -1) throw new PreconditionFailedError('If-Match does not match this object');
