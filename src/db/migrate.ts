@@ -4,6 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import { sql } from 'kysely';
 import type { Db } from '../platform/db.ts';
+import { QUIET_TABLES } from '../platform/generation.ts';
 
 const dir = fileURLToPath(new URL('./migrations/', import.meta.url));
 
@@ -29,20 +30,24 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
-const QUIET = ['jobs', 'job_logs', 'workers', 'ui_sessions', 'api_tokens', 'changes', 'peerdesk_migrations', 'peerdesk_migrations_lock'];
-
 /**
- * PostgreSQL: every table the API reads gets a statement trigger that NOTIFYs at commit, so each
- * process can invalidate its read caches (see platform/generation.ts). Idempotent; covers tables
- * added by any migration.
+ * PostgreSQL: every table the API reads (all but the QUIET_TABLES of platform/generation.ts) gets a
+ * statement trigger that NOTIFYs at commit, so each process can invalidate its read caches.
+ * Idempotent; covers tables added by any migration.
  */
 async function ensureWriteNotifications(db: Db): Promise<void> {
   if (!(db.getExecutor().adapter as object).constructor.name.toLowerCase().includes('postgres')) return;
   await sql`create or replace function peerdesk_notify_write() returns trigger language plpgsql as $$
     begin perform pg_notify('peerdesk_write', tg_table_name); return null; end $$`.execute(db);
-  const tables = await sql<{ tablename: string }>`select tablename from pg_tables where schemaname = current_schema()`.execute(db);
-  for (const { tablename } of tables.rows) {
-    if (QUIET.includes(tablename)) continue;
+  const tables = await sql<{ tablename: string; notifies: boolean }>`select t.tablename, exists (select 1 from pg_trigger g where g.tgname = 'peerdesk_notify_write' and g.tgrelid = c.oid) as notifies
+    from pg_tables t join pg_class c on c.relname = t.tablename join pg_namespace n on n.oid = c.relnamespace and n.nspname = t.schemaname
+    where t.schemaname = current_schema()`.execute(db);
+  for (const { tablename, notifies } of tables.rows) {
+    if (QUIET_TABLES.has(tablename)) {
+      // A table that became quiet loses the trigger an earlier version gave it.
+      if (notifies) await sql.raw(`drop trigger peerdesk_notify_write on "${tablename}"`).execute(db);
+      continue;
+    }
     await sql.raw(`create or replace trigger peerdesk_notify_write after insert or update or delete or truncate on "${tablename}" for each statement execute function peerdesk_notify_write()`).execute(db);
   }
 }

@@ -813,6 +813,13 @@ export interface RouterJobsTable {
   created_at: string;
 }
 
+export interface RouterPollStatusTable {
+  router_id: number;
+  last_polled_at: string | null;
+  last_poll_error: string | null;
+  last_poll_job_id: number | null;
+}
+
 export interface RoutersTable {
   id: Generated<number>;
   created_at: string;
@@ -959,6 +966,7 @@ export interface Database {
   relationships: RelationshipsTable;
   rollouts: RolloutsTable;
   router_jobs: RouterJobsTable;
+  router_poll_status: RouterPollStatusTable;
   routers: RoutersTable;
   routing_policies: RoutingPoliciesTable;
   schedules: SchedulesTable;

@@ -10,7 +10,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../platform/error
 import type { Principal } from '../auth/auth.service.ts';
 import { bgpPeers } from '../bgp/bgp-peers.resource.ts';
 import { errorText, loadRouters, lookupDriver, mapBounded, openSession, pollConcurrency, unreachableReason } from './router-access.ts';
-import { applyPollResults, linkJob, type RouterPollResult } from './poll.service.ts';
+import { applyPollResults, linkJob, upsertPollStatus, type RouterPollResult } from './poll.service.ts';
 
 /** One BGP peer's outcome of an admin action. */
 export interface AdminPeerResult {
@@ -105,7 +105,7 @@ export async function applyAdminState(db: Db, bgpPeerIds: number[], enabled: boo
       try {
         const states = await session.listNeighbors();
         const applied = await db.transaction().execute((tx) => applyPollResults(tx, router.id, states));
-        await db.updateTable('routers').set({ last_polled_at: now(), last_poll_error: null }).where('id', '=', router.id).execute();
+        await upsertPollStatus(db, [{ router_id: router.id, last_polled_at: now(), last_poll_error: null, last_poll_job_id: null }], ['last_polled_at', 'last_poll_error']);
         polls.push({ id: router.id, name: router.name, ok: true, ...applied, neighbors: states.length, max_prefix_warnings: 0, duration_ms: Date.now() - started });
       } catch (err) {
         polls.push({ id: router.id, name: router.name, ok: false, error: errorText(err), peers: mine.length, changed: 0, missing: 0, neighbors: 0, unknown: 0, max_prefix_warnings: 0, duration_ms: Date.now() - started });

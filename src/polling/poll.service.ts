@@ -5,7 +5,7 @@
 // Writes: the answers of routers that land while a write is in progress are stored together, in one
 // transaction that reads the stored state of all their peers with one query, compares in memory and
 // writes only what changed (the peers' live columns and their state events), plus one statement for
-// the routers' poll status. A poll in which nothing changed on any router writes no peer row and no
+// the routers' poll status (router_poll_status, a table the read caches ignore). A poll in which nothing changed on any router writes no peer row and no
 // event; on a loopback lab a full poll lands in one or two transactions.
 import { sql } from 'kysely';
 import type { Db, Executor } from '../platform/db.ts';
@@ -285,7 +285,7 @@ async function writeDiffs(db: Executor, diffs: PollDiff[], at: string): Promise<
   const updates = diffs.flatMap((d) => d.updates);
   const events = diffs.flatMap((d) => d.events);
   // Only peers whose live values changed are written (with polled_at): a steady poll writes no peer
-  // row and no event (the router's last_polled_at says when it was last read).
+  // row and no event (the router's poll status says when it was last read).
   await bulkUpdatePeers(db, updates, at);
   for (let i = 0; i < events.length; i += 200) await db.insertInto('session_state_events').values(events.slice(i, i + 200)).execute();
 }
@@ -321,11 +321,29 @@ async function diffAnswers(db: Executor, answers: PollAnswer[], at: string): Pro
   return answers.map((a) => (a.states ? diffPoll(stored.get(a.routerId) ?? [], a.states, at) : null));
 }
 
-/** The routers' poll status: last polled at (and no error) for answers, the error for failures. */
+/**
+ * The routers' poll status (router_poll_status, one row per router): last polled at (and no error) for
+ * answers, the error for failures (the time of the last successful poll stays). One upsert each. The
+ * table is quiet for the read caches (platform/generation.ts): a steady poll invalidates nothing.
+ */
 async function writeStatus(db: Executor, answers: PollAnswer[], at: string, jobId: number | null): Promise<void> {
-  const okIds = answers.filter((a) => a.states).map((a) => a.routerId);
-  if (okIds.length) await db.updateTable('routers').set({ last_polled_at: at, last_poll_error: null, last_poll_job_id: jobId }).where('id', 'in', okIds).execute();
-  for (const a of answers) if (!a.states) await db.updateTable('routers').set({ last_poll_error: a.error ?? 'failed', last_poll_job_id: jobId }).where('id', '=', a.routerId).execute();
+  const ok = answers.filter((a) => a.states).map((a) => ({ router_id: a.routerId, last_polled_at: at, last_poll_error: null, last_poll_job_id: jobId }));
+  const failed = answers.filter((a) => !a.states).map((a) => ({ router_id: a.routerId, last_polled_at: null, last_poll_error: a.error ?? 'failed', last_poll_job_id: jobId }));
+  if (ok.length) await upsertPollStatus(db, ok, ['last_polled_at', 'last_poll_error', 'last_poll_job_id']);
+  if (failed.length) await upsertPollStatus(db, failed, ['last_poll_error', 'last_poll_job_id']);
+}
+
+type PollStatusColumn = 'last_polled_at' | 'last_poll_error' | 'last_poll_job_id';
+
+/** Inserts routers' poll status rows, or updates the `set` columns of those that exist. */
+export async function upsertPollStatus(db: Executor, rows: ({ router_id: number } & Record<PollStatusColumn, string | number | null>)[], set: PollStatusColumn[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 200) {
+    await db
+      .insertInto('router_poll_status')
+      .values(rows.slice(i, i + 200))
+      .onConflict((oc: any) => oc.column('router_id').doUpdateSet((eb: any) => Object.fromEntries(set.map((c) => [c, eb.ref(`excluded.${c}`)]))))
+      .execute();
+  }
 }
 
 const outcome = (d: PollDiff | null): StoredAnswer | null => (d ? { applied: d.applied, warnings: d.warnings } : null);

@@ -124,7 +124,7 @@ async function runAdmin(a: any, req: FastifyRequest, bgpPeerIds: number[], enabl
 /** Mounts the polling, admin, maintenance and state routes (and the router live routes). */
 export default async function pollingRoutes(app: FastifyInstance): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const a = app as any;
+  const a = app;
   const queued = z.object({ job_id: z.number().int(), routers: z.array(z.number().int()) });
   const idParams = z.object({ id: z.coerce.number().int().min(1) });
 

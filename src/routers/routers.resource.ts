@@ -95,8 +95,11 @@ export const routers: Resource = {
       .selectFrom('routers as t')
       .leftJoin('platforms as p', 'p.id', 't.platform_id')
       .leftJoin('config_templates as ct', 'ct.id', 't.config_template_id')
+      // The poll status lives in its own table (written by every poll; the read caches ignore it).
+      .leftJoin('router_poll_status as ps', 'ps.router_id', 't.id')
       .selectAll('t')
       .select(['p.name as platform_name', 'p.driver as platform_driver', 'ct.name as template_name'])
+      .select(['ps.last_polled_at as poll_last_polled_at', 'ps.last_poll_error as poll_last_error', 'ps.last_poll_job_id as poll_last_job_id'])
       .select(sql<number>`(select count(*) from bgp_peers b where b.router_id = t.id)`.as('peer_count'))
       .select(sql<number>`(select count(*) from bgp_peers b where b.router_id = t.id and b.state = 'established')`.as('established_count')),
   present: (r, opts) => {
@@ -111,9 +114,9 @@ export const routers: Resource = {
       config_template: r.config_template_id ? { id: Number(r.config_template_id), name: r.template_name } : null,
       credentials_set: !!r.credentials_enc,
       polling_enabled: bool(r.polling_enabled),
-      last_polled_at: r.last_polled_at ?? null,
-      last_poll_error: r.last_poll_error ?? null,
-      last_poll_job_id: r.last_poll_job_id == null ? null : Number(r.last_poll_job_id),
+      last_polled_at: r.poll_last_polled_at ?? null,
+      last_poll_error: r.poll_last_error ?? null,
+      last_poll_job_id: r.poll_last_job_id == null ? null : Number(r.poll_last_job_id),
       description: r.description ?? null,
       peer_count: Number(r.peer_count ?? 0),
       established_count: Number(r.established_count ?? 0),

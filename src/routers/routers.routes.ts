@@ -6,7 +6,6 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ipAddress } from '../platform/fields.ts';
 import { DomainError, NotFoundError, UpstreamError } from '../platform/errors.ts';
-import { bool } from '../platform/crud.ts';
 import type { Db } from '../platform/db.ts';
 import { DRIVERS } from './catalogue.resource.ts';
 import { deviceTimeoutMs, driverInfo, loadRouters, lookupDriver, unreachableReason } from '../polling/router-access.ts';
@@ -82,7 +81,7 @@ const liveOutput = z
 /** Mounts /api/routers/{id}/live/, /drift/, /import/ and /api/drivers/. */
 export default async function routerLiveRoutes(app: FastifyInstance): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const a = app as any;
+  const a = app;
   const db = (): Db => a.db;
   const idParams = z.object({ id: z.coerce.number().int().min(1) });
 
@@ -97,7 +96,9 @@ export default async function routerLiveRoutes(app: FastifyInstance): Promise<vo
   }, async (req) => {
     const [router] = await loadRouters(db(), [req.params.id]);
     if (!router) throw new NotFoundError('router', req.params.id);
-    const extra: any = await db().selectFrom('routers').select(['last_polled_at', 'last_poll_error', 'last_poll_job_id']).where('id', '=', router.id).executeTakeFirstOrThrow();
+    // Read on every request (this route has no response cache): the poll status changes with every
+    // poll, in a table whose writes do not invalidate the cached lists.
+    const extra: any = (await db().selectFrom('router_poll_status').select(['last_polled_at', 'last_poll_error', 'last_poll_job_id']).where('router_id', '=', router.id).executeTakeFirst()) ?? {};
     const driver = await lookupDriver(router.driver);
     const why = unreachableReason(router, driver, 'list_neighbors');
     const counts: any[] = await db()

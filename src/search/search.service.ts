@@ -55,7 +55,7 @@ export async function search(db: TypedExecutor, q: string, limit: number): Promi
 
 /** Counts of a router's BGP peers by effective state (admin-down separately). */
 export async function routerStateSummary(db: TypedExecutor, routerId: number): Promise<StateSummary> {
-  const router = await db.selectFrom('routers').select(['id', 'last_polled_at']).where('id', '=', routerId).executeTakeFirst();
+  const router = await db.selectFrom('routers as r').leftJoin('router_poll_status as ps', 'ps.router_id', 'r.id').select(['r.id', 'ps.last_polled_at']).where('r.id', '=', routerId).executeTakeFirst();
   if (!router) throw new NotFoundError('router', routerId);
   const rows = await db
     .selectFrom('bgp_peers')

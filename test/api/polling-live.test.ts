@@ -103,18 +103,49 @@ describe.each(engines())('live routers on %s', (engine) => {
     expect((await t.api('GET', `/api/routers/${ids.paper}/live/`)).body).toMatchObject({ pollable: false, not_pollable_reason: 'no driver for platform driver "manual" in this release', admin_on_device: false });
   });
 
-  it('a poll in which nothing changed writes no peer row and no event; the router records when it was polled', async () => {
+  it('a poll in which nothing changed writes no peer row and no event and keeps the cached lists; the live panel shows when it was polled', async () => {
     const db = t.tdb.db;
     const peersOf = () => db.selectFrom('bgp_peers').select(['id', 'state', 'state_since', 'prefixes_received', 'last_error', 'polled_at']).where('router_id', '=', ids.edge).orderBy('id').execute();
     const eventCount = async () => Number((await db.selectFrom('session_state_events').select((eb) => eb.fn.countAll().as('c')).executeTakeFirstOrThrow()).c);
-    const before = { peers: await peersOf(), events: await eventCount(), router: await db.selectFrom('routers').select(['last_polled_at', 'last_poll_job_id']).where('id', '=', ids.edge).executeTakeFirstOrThrow() };
-    const job = await runJob((await t.api('POST', `/api/routers/${ids.edge}/poll/`)).body.job_id);
+    const live = async () => (await t.api('GET', `/api/routers/${ids.edge}/live/`)).body;
+    // Only this poll runs meanwhile (no scheduled one).
+    await db.updateTable('schedules').set({ enabled: false }).execute();
+    const before = { peers: await peersOf(), events: await eventCount(), live: await live() };
+    const queued = await t.api('POST', `/api/routers/${ids.edge}/poll/`);
+    expect(queued.status, JSON.stringify(queued.body)).toBe(202);
+    // The router list, cached (on PostgreSQL a commit's NOTIFY may cost one more miss first).
+    const list = () => t.api('GET', '/api/routers/?name=edge');
+    let cached = await list();
+    for (let i = 0; i < 50 && cached.headers['x-cache'] !== 'hit'; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      cached = await list();
+    }
+    expect(cached.headers['x-cache']).toBe('hit');
+    expect(cached.body.results[0].last_polled_at).toBe(before.live.last_polled_at);
+
+    const job = await runJob(queued.body.job_id);
     expect(job.result.routers).toMatchObject([{ name: 'edge', ok: true, peers: 3, changed: 0, missing: 1, neighbors: 4, unknown: 2, max_prefix_warnings: 1 }]);
     expect(await peersOf()).toEqual(before.peers);
     expect(await eventCount()).toBe(before.events);
-    const router = await db.selectFrom('routers').select(['last_polled_at', 'last_poll_job_id', 'last_poll_error']).where('id', '=', ids.edge).executeTakeFirstOrThrow();
-    expect(router).toMatchObject({ last_poll_job_id: job.id, last_poll_error: null });
-    expect(router.last_polled_at! > (before.router.last_polled_at ?? '')).toBe(true);
+    // The live panel (never cached) and the router's own page show the poll at once.
+    const after = await live();
+    expect(after).toMatchObject({ last_poll_job_id: job.id, last_poll_error: null });
+    expect(after.last_polled_at > before.live.last_polled_at).toBe(true);
+    expect(after.recent_jobs[0].id).toBe(job.id);
+    expect((await t.api('GET', `/api/routers/${ids.edge}/`)).body).toMatchObject({ last_polled_at: after.last_polled_at, last_poll_error: null, last_poll_job_id: job.id });
+    // The poll's status and job link are quiet writes: the cached list is still served, showing the
+    // previous poll's time until some other write (the documented trade-off).
+    const again = await list();
+    expect(again.headers['x-cache']).toBe('hit');
+    expect(again.body).toEqual(cached.body);
+    await db.updateTable('schedules').set({ enabled: true }).execute();
+    // Any other write shows it (on PostgreSQL once its NOTIFY lands).
+    let fresh = await list();
+    for (let i = 0; i < 100 && fresh.body.results[0].last_polled_at !== after.last_polled_at; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      fresh = await list();
+    }
+    expect(fresh.body.results[0]).toMatchObject({ last_polled_at: after.last_polled_at, last_poll_error: null, last_poll_job_id: job.id });
   });
 
   it('records every state change with its reason; flaps and time in state per session', async () => {

@@ -1,14 +1,14 @@
 // The FRR driver against a real bgpd in the FRR–BIRD–GoBGP triangle: locally through vtysh and over a
 // real sshd; down reasons as FRR reports them after the other side shuts the session.
 import { createHash } from 'node:crypto';
-import { chownSync, existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeDriverConformance } from '../../src/drivers/conformance.ts';
 import { driverFor } from '../../src/drivers/registry.ts';
 import type { DriverSessionOptions, PeerState, RouterTarget } from '../../src/drivers/driver.types.ts';
 import { labSkipReason } from '../support/lab.ts';
-import { daemonLabMissing, type DaemonLab } from '../support/lab/daemons.ts';
+import { daemonLabMissing } from '../support/lab/daemons.ts';
 import { sshdMissing } from '../support/lab/sshd.ts';
 import { sharedLab } from '../support/lab/shared.ts';
 
@@ -17,23 +17,12 @@ const skipSsh = skip ?? labSkipReason('sshd', 'openssh-server') ?? sshdMissing()
 const shared = sharedLab(1);
 afterAll(() => shared.stop(), 60_000);
 
-/**
- * The lab runs bgpd as nobody (when root) from a bgpd.conf the test process wrote: hand that file to
- * bgpd, as a packaged FRR owns /etc/frr, so `write memory` after an admin change can save it (FRR
- * backs the old file up with a hard link, which the kernel refuses on a file of another user).
- */
-function letBgpdSaveItsConfig(lab: DaemonLab): DaemonLab {
-  if (process.getuid?.() === 0) chownSync(join(lab.frrVtyDir, 'bgpd.conf'), 65534, 65534);
-  return lab;
-}
-const labReady = async (): Promise<DaemonLab> => letBgpdSaveItsConfig(await shared.lab());
-
 const target = (hostname: string, credentials: RouterTarget['credentials'] = null): RouterTarget => ({ id: 1, name: 'lab-frr', hostname, driver: 'frr', local_asn: 65001, credentials });
 const opts = (dir: string): DriverSessionOptions => ({ signal: new AbortController().signal, socketDirs: [dir] });
 
 describe.skipIf(skip)('FRR driver, local vtysh', () => {
   describeDriverConformance('frr', async () => {
-    const lab = await labReady();
+    const lab = await shared.lab();
     return {
       router: target(lab.hostnames.frr),
       opts: { socketDirs: [lab.dir] },
@@ -48,7 +37,7 @@ describe.skipIf(skip)('FRR driver, local vtysh', () => {
   });
 
   it('reports the counts, description and the peer that announced its prefixes', async () => {
-    const lab = await labReady();
+    const lab = await shared.lab();
     await lab.waitAllEstablished();
     const s = await (await driverFor('frr'))!.open(target(lab.hostnames.frr), opts(lab.dir));
     try {
@@ -72,7 +61,7 @@ describe.skipIf(skip)('FRR driver, local vtysh', () => {
   }, 180_000);
 
   it('shows why a session went down when BIRD shuts it with an RFC 8203 message, and a persistent shutdown of its own', async () => {
-    const lab = await labReady();
+    const lab = await shared.lab();
     await lab.waitAllEstablished();
     const bird = lab.nodes.bird.ip;
     const s = await (await driverFor('frr'))!.open(target(lab.hostnames.frr), opts(lab.dir));
@@ -111,7 +100,7 @@ describe.skipIf(skip)('FRR driver, local vtysh', () => {
   }, 180_000);
 
   it('lists a neighbour added through frr\'s own CLI behind Peerdesk\'s back, and drops it once removed', async () => {
-    const lab = await labReady();
+    const lab = await shared.lab();
     const ip = `127.0.${lab.net}.9`;
     await lab.addNeighbor('frr', { ip, asn: 65009, description: 'added by hand' });
     const s = await (await driverFor('frr'))!.open(target(lab.hostnames.frr), opts(lab.dir));
@@ -130,7 +119,7 @@ describe.skipIf(skip)('FRR driver, local vtysh', () => {
 
 describe.skipIf(skipSsh)('FRR driver over SSH (real sshd)', () => {
   describeDriverConformance('frr', async () => {
-    const [lab, sshd] = await Promise.all([labReady(), shared.sshd()]);
+    const [lab, sshd] = await Promise.all([shared.lab(), shared.sshd()]);
     return {
       router: target(`ssh://${sshd.user}@127.0.0.1:${sshd.port}${lab.frrVtyDir}`, { ssh_private_key: sshd.privateKey, ssh_host_key: sshd.hostKeyFingerprint }),
       expected: [
@@ -144,7 +133,7 @@ describe.skipIf(skipSsh)('FRR driver over SSH (real sshd)', () => {
   });
 
   it('checks the host key: a wrong pin or no pin is refused, the skip flag connects', async () => {
-    const [lab, sshd] = await Promise.all([labReady(), shared.sshd()]);
+    const [lab, sshd] = await Promise.all([shared.lab(), shared.sshd()]);
     const frr = (await driverFor('frr'))!;
     const host = `ssh://${sshd.user}@127.0.0.1:${sshd.port}${lab.frrVtyDir}`;
     const o = { signal: new AbortController().signal, timeoutMs: 10_000 };
@@ -159,7 +148,7 @@ describe.skipIf(skipSsh)('FRR driver over SSH (real sshd)', () => {
   }, 180_000);
 
   it('fails authentication with a key the server does not know, without echoing it', async () => {
-    const [lab, sshd] = await Promise.all([labReady(), shared.sshd()]);
+    const [lab, sshd] = await Promise.all([shared.lab(), shared.sshd()]);
     const { generateKeyPairSync } = await import('node:crypto');
     const other = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const err = await (await driverFor('frr'))!
@@ -170,7 +159,7 @@ describe.skipIf(skipSsh)('FRR driver over SSH (real sshd)', () => {
   }, 180_000);
 
   it('logs in with a password too, and a wrong password fails without showing it', async () => {
-    const [lab, sshd] = await Promise.all([labReady(), shared.sshd()]);
+    const [lab, sshd] = await Promise.all([shared.lab(), shared.sshd()]);
     const frr = (await driverFor('frr'))!;
     const { user, password } = sshd.passwordUser;
     const host = `ssh://${user}@127.0.0.1:${sshd.port}${lab.frrVtyDir}`;

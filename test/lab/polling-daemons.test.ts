@@ -4,7 +4,7 @@
 // it, and a drift report listing a neighbour added behind Peerdesk's back with the daemon's own CLI.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
-import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,15 +22,6 @@ const skip = labSkipReason('bgpd', 'frr') ?? labSkipReason('bird', 'bird2') ?? l
 const shared = sharedLab(4);
 afterAll(() => shared.stop(), 60_000);
 
-/**
- * The lab runs bgpd as nobody (when root) from a bgpd.conf the test process wrote: hand that file to
- * bgpd, as a packaged FRR owns /etc/frr, so `write memory` after an admin change can save it (FRR
- * backs the old file up with a hard link, which the kernel refuses on a file of another user).
- */
-function letBgpdSaveItsConfig(lab: DaemonLab): DaemonLab {
-  if (process.getuid?.() === 0) chownSync(join(lab.frrVtyDir, 'bgpd.conf'), 65534, 65534);
-  return lab;
-}
 
 const DRIVER: Record<LabDaemon, string> = { frr: 'frr', bird: 'bird2', gobgp: 'gobgp' };
 const DAEMONS: LabDaemon[] = ['frr', 'bird', 'gobgp'];
@@ -39,7 +30,7 @@ describe.skipIf(skip)('polling real daemons', () => {
   let lab: DaemonLab;
   const savedDirs = process.env.PEERDESK_SOCKET_DIRS;
   beforeAll(async () => {
-    lab = letBgpdSaveItsConfig(await shared.lab());
+    lab = await shared.lab();
     // The lab's sockets live in its temporary directory: allow it for this test file.
     process.env.PEERDESK_SOCKET_DIRS = lab.dir;
   }, 120_000);

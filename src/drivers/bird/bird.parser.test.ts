@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BirdSocket, parseBirdLines } from '../transports/bird-socket.ts';
+import { logCall } from '../transports/common.ts';
 import { birdDownReason, birdTimeToIso, parseBirdBgpProtocols, parseBirdProtocols } from './bird.parser.ts';
 import { birdMessage } from './bird.driver.ts';
 
@@ -131,6 +132,66 @@ describe('BIRD control socket client (a server replaying a real BIRD session)', 
     } finally {
       await s.close();
     }
+  });
+
+  it('finds the end of a reply wherever the pieces break, and logs each answer', async () => {
+    const reply = session.replies['show protocols all x']!;
+    const expected = parseBirdLines(reply).filter((l) => !(l.code === 0 && l.text === ''));
+    // Pieces written 3 ms apart, so each arrives on its own: one byte at a time, then two pieces cut at
+    // every offset of the last two lines (inside the `0000 ` that ends the reply, too).
+    const cuts: number[][] = [Array.from({ length: reply.length - 1 }, (_, i) => i + 1)];
+    for (let k = reply.length - 12; k < reply.length; k++) cuts.push([k]);
+    const slow = createServer((c) => {
+      c.write(session.greeting);
+      c.on('data', async (d) => {
+        const at = JSON.parse(d.toString().trim()) as number[];
+        const ends = [...at, reply.length];
+        for (let i = 0, from = 0; i < ends.length; from = ends[i]!, i++) {
+          c.write(reply.slice(from, ends[i]));
+          await new Promise((r) => setTimeout(r, 3));
+        }
+      });
+    });
+    const path = join(dir, 'slow.ctl');
+    await new Promise<void>((r) => slow.listen(path, r));
+    const logs: string[] = [];
+    const s = await BirdSocket.connect('fake', path, { signal: new AbortController().signal, socketDirs: [dir], log: (m) => void logs.push(m) });
+    try {
+      for (const at of cuts) expect(await s.command(JSON.stringify(at)), `cut at ${at.length > 1 ? 'every byte' : at[0]}`).toEqual(expected);
+      expect(expected.slice(-2)).toEqual([{ code: 1006, text: '    IGP IPv4 table: master4' }, { code: 1006, text: '' }]);
+      expect(logs).toHaveLength(cuts.length);
+      // Whitespace runs collapsed; short enough to be logged whole.
+      expect(logs.at(-1)).toBe(`fake: birdc ${JSON.stringify(cuts.at(-1))} → ${reply.trim().split(/\s+/).join(' ')}`);
+    } finally {
+      await s.close();
+      await new Promise((r) => slow.close(r));
+    }
+  });
+
+  it('logs a long answer cut at 400 characters, whitespace collapsed, with the length received', async () => {
+    const answer = `0001 BIRD ready.\n${Array.from({ length: 60 }, (_, i) => `1002-n${i}       BGP        ---        up     03:43:17.241  Established`).join('\n')}\n0000 \n`;
+    const logs: string[] = [];
+    await logCall((m) => void logs.push(m), 'r1', 'birdc show protocols', answer);
+    const collapsed = answer.trim().split(/\s+/).join(' ');
+    expect(logs).toEqual([`r1: birdc show protocols → ${collapsed.slice(0, 400)}… (${answer.length} chars)`]);
+    await logCall(undefined, 'r1', 'birdc show protocols', answer); // no log: nothing to do
+    await logCall((m) => void logs.push(m), 'r1', 'birdc show x', ' \n\t ');
+    expect(logs[1]).toBe('r1: birdc show x → (empty)');
+  });
+
+  it('parses CRLF line ends, continuation lines and lines without a code', () => {
+    expect(parseBirdLines('0001 BIRD 2.0.12 ready.\r\n1002-x BGP\r\n  continued\r\n\r\nno code\n0000 ')).toEqual([
+      { code: 1, text: 'BIRD 2.0.12 ready.' },
+      { code: 1002, text: 'x BGP' },
+      { code: 1002, text: ' continued' },
+      { code: -1, text: 'no code' },
+      { code: 0, text: '' },
+    ]);
+    expect(parseBirdLines('')).toEqual([]);
+    expect(parseBirdLines('123 short\n12a4-x\n')).toEqual([
+      { code: -1, text: '123 short' },
+      { code: -1, text: '12a4-x' },
+    ]);
   });
 
   it('times out a command that gets no answer', async () => {

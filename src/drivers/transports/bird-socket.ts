@@ -24,18 +24,31 @@ export function isBirdError(code: number): boolean {
   return code >= 8000;
 }
 
+const isDigit = (c: number) => c >= 48 && c <= 57;
+
+/** Whether text[i, end) is a coded line: four digits, then ` ` (with `last`: only the last line of a reply) or `-`. */
+function codedAt(text: string, i: number, end: number, last: boolean): boolean {
+  if (end - i < 5) return false;
+  const sep = text.charCodeAt(i + 4);
+  return isDigit(text.charCodeAt(i)) && isDigit(text.charCodeAt(i + 1)) && isDigit(text.charCodeAt(i + 2)) && isDigit(text.charCodeAt(i + 3)) && (sep === 32 || (!last && sep === 45));
+}
+
 /** Parses reply text (socket bytes or `birdc -v` output) into coded lines. */
 export function parseBirdLines(text: string): BirdLine[] {
   const out: BirdLine[] = [];
   let last = 0;
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(/\r$/, '');
-    const m = /^(\d{4})([ -])(.*)$/.exec(line);
-    if (m) {
-      last = Number(m[1]);
-      out.push({ code: last, text: m[3] });
-    } else if (line.startsWith(' ')) out.push({ code: last, text: line.slice(1) });
-    else if (line !== '') out.push({ code: -1, text: line });
+  const n = text.length;
+  for (let start = 0; start < n; ) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = n;
+    const stop = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
+    if (codedAt(text, start, stop, false)) {
+      last = (text.charCodeAt(start) - 48) * 1000 + (text.charCodeAt(start + 1) - 48) * 100 + (text.charCodeAt(start + 2) - 48) * 10 + (text.charCodeAt(start + 3) - 48);
+      out.push({ code: last, text: text.slice(start + 5, stop) });
+    } else if (stop > start) {
+      out.push(text.charCodeAt(start) === 32 ? { code: last, text: text.slice(start + 1, stop) } : { code: -1, text: text.slice(start, stop) });
+    }
+    start = end + 1;
   }
   return out;
 }
@@ -54,8 +67,10 @@ export class BirdSocket implements BirdCli {
   private readonly sock: Socket;
   private readonly router: string;
   private readonly opts: DriverSessionOptions;
-  private buf = '';
-  private pending: { lines: string[]; done: (err: Error | null, text?: string) => void } | null = null;
+  // The reply being received: its chunks as they came, and the first characters of its unfinished line.
+  private chunks: string[] = [];
+  private head = '';
+  private pending: { done: (err: Error | null, text?: string) => void } | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
@@ -104,25 +119,46 @@ export class BirdSocket implements BirdCli {
         clearTimeout(timer);
         cleanup();
         const client = new BirdSocket(sock, router, opts);
-        client.buf = hello.slice(nl + 1);
+        client.keepTail(hello.slice(nl + 1));
         resolve(client);
       };
       sock.on('data', onHello);
     });
   }
 
+  /** Keeps the unfinished line at the end of `text` (complete lines outside a reply are dropped). */
+  private keepTail(text: string): void {
+    const tail = text.slice(text.lastIndexOf('\n') + 1);
+    this.chunks = tail ? [tail] : [];
+    this.head = tail.slice(0, 5);
+  }
+
+  // Replies are received as they come, unsplit: only each line's first five characters are looked at,
+  // for the one that ends the reply (four digits and a space); the reply text is joined once.
   private onData(chunk: string): void {
-    this.buf += chunk;
-    let nl: number;
-    while ((nl = this.buf.indexOf('\n')) >= 0) {
-      const line = this.buf.slice(0, nl);
-      this.buf = this.buf.slice(nl + 1);
-      const p = this.pending;
-      if (!p) continue;
-      p.lines.push(line);
-      // A code followed by a space is the last line of the reply.
-      if (/^\d{4} /.test(line)) p.done(null, p.lines.join('\n'));
+    if (!this.pending) return this.keepTail(this.chunks.join('') + chunk);
+    for (let from = 0; ; ) {
+      const nl = chunk.indexOf('\n', from);
+      const end = nl < 0 ? chunk.length : nl;
+      let last: boolean;
+      if (this.head === '' && nl >= 0) last = codedAt(chunk, from, end, true);
+      else {
+        // A line that began in an earlier chunk (or does not end in this one): its head so far.
+        if (this.head.length < 5) this.head += chunk.slice(from, Math.min(end, from + 5 - this.head.length));
+        if (nl < 0) break;
+        last = codedAt(this.head, 0, this.head.length, true);
+      }
+      if (last) {
+        this.chunks.push(chunk.slice(0, nl));
+        const text = this.chunks.join('');
+        this.keepTail(chunk.slice(nl + 1));
+        this.pending.done(null, text);
+        return;
+      }
+      this.head = '';
+      from = nl + 1;
     }
+    this.chunks.push(chunk);
   }
 
   /** Sends one command and returns its reply lines; 8xxx/9xxx replies reject with router_error. */
@@ -142,7 +178,6 @@ export class BirdSocket implements BirdCli {
           this.pending?.done(unreachable(this.router, 'cancelled'));
         });
         this.pending = {
-          lines: [],
           done: (err, text) => {
             clearTimeout(timer);
             cleanup();
@@ -166,8 +201,8 @@ export class BirdSocket implements BirdCli {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.sock.end('quit\n');
-    this.sock.destroySoon();
+    // BIRD ends a CLI session when its client goes away, as after `quit` (no reply is awaited then).
+    this.sock.destroy();
   }
 }
 

@@ -2,7 +2,7 @@
 // error codes drivers raise (router_unreachable, router_timeout, router_error, socket_not_allowed).
 import { UpstreamError } from '../../platform/errors.ts';
 import { isAllowedSocketPath } from '../../platform/router-address.ts';
-import { truncateForLog, type DriverLog, type DriverSessionOptions } from '../driver.types.ts';
+import type { DriverLog, DriverSessionOptions } from '../driver.types.ts';
 
 /** Default per device call timeout (DriverSessionOptions.timeoutMs). */
 export const DEFAULT_TIMEOUT_MS = 15_000;
@@ -44,7 +44,32 @@ export async function logLine(log: DriverLog | undefined, message: string, level
 
 /** Logs a device call: the command and a truncated answer (callers pass only secret-free text). */
 export async function logCall(log: DriverLog | undefined, router: string, command: string, answer: string, level: 'debug' | 'info' = 'info'): Promise<void> {
-  await logLine(log, `${router}: ${command} → ${truncateForLog(answer) || '(empty)'}`, level);
+  if (!log) return;
+  await logLine(log, `${router}: ${command} → ${logExcerpt(answer) || '(empty)'}`, level);
+}
+
+const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13) || (c > 127 && /\s/.test(String.fromCharCode(c)));
+
+/**
+ * A device answer for the job log: its first `max` characters with whitespace runs collapsed to one
+ * space (as truncateForLog), reading only as much of the answer as that needs; a longer answer ends
+ * in `… (N chars)`, N being the length of the answer as received.
+ */
+export function logExcerpt(text: string, max = 400): string {
+  const n = text.length;
+  let out = '';
+  let i = 0;
+  while (i < n && out.length <= max) {
+    while (i < n && isSpace(text.charCodeAt(i))) i++;
+    if (i >= n) break;
+    if (out) out += ' ';
+    let j = i;
+    const stop = Math.min(n, i + max - out.length + 1);
+    while (j < stop && !isSpace(text.charCodeAt(j))) j++;
+    out += text.slice(i, j);
+    i = j;
+  }
+  return out.length > max ? `${out.slice(0, max)}… (${n} chars)` : out;
 }
 
 /** Router could not be reached (connection refused, no socket, DNS, TLS/SSH handshake, auth). */

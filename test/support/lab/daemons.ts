@@ -223,6 +223,9 @@ export async function startDaemonLab(options: LabOptions): Promise<DaemonLab> {
   mkdirSync(join(birdDir, 'state'), { mode: 0o755 });
   const base = { nodes, port, dir };
   writeFileSync(join(frrDir, 'bgpd.conf'), frrConf(base));
+  // bgpd (nobody) owns its configuration, as a packaged FRR owns /etc/frr: `write memory` after an admin
+  // change backs the old file up with a hard link, which the kernel refuses on another user's file.
+  if (RUN_AS.length) chownSync(join(frrDir, 'bgpd.conf'), 65534, 65534);
   writeFileSync(join(birdDir, 'bird.conf'), birdConf(base));
   writeFileSync(join(gobgpDir, 'gobgpd.toml'), gobgpConf(base));
   const birdSocket = join(birdDir, 'bird.ctl');
