@@ -2,6 +2,7 @@
 // platform supports one), persisted as the BGP peer's `enabled` flag, then a re-poll of the router
 // so the answer carries the new state. Maintenances take every session of a router or fabric down
 // and later restore each one to the admin state it had before.
+import { effectiveState } from '../sessions/session-rules.ts';
 import type { Db, Executor } from '../platform/db.ts';
 import { now } from '../platform/db.ts';
 import type { SecretBox } from '../platform/crypto.ts';
@@ -129,7 +130,7 @@ export async function applyAdminState(db: Db, bgpPeerIds: number[], enabled: boo
   const out = peers.map((p) => {
     const r = results.get(Number(p.id))!;
     const a: any = after.get(Number(p.id));
-    return { ...r, enabled: bool(a?.enabled), state: bool(a?.enabled) ? (a?.state ?? 'unknown') : 'admin-down' };
+    return { ...r, enabled: bool(a?.enabled), state: effectiveState(a?.enabled, a?.state) };
   });
   for (const id of bgpPeerIds) {
     if (!peers.some((p) => Number(p.id) === id)) log(`BGP peer ${id} no longer exists`, 'warn');

@@ -1,11 +1,12 @@
 // State history read side: flap count, time in each state, the down reason and max-prefix usage of a
 // session, from session_state_events and the live columns the poll writes.
+import { effectiveMaxPrefixes, effectiveState, maxPrefixUsage as usageOf } from '../sessions/session-rules.ts';
 import type { Executor } from '../platform/db.ts';
 import { bool } from '../platform/crud.ts';
 import { NotFoundError } from '../platform/errors.ts';
 
 /** Share of the max-prefix limit at which a session is flagged. */
-export const MAX_PREFIX_WARN_RATIO = 0.9;
+export { MAX_PREFIX_WARN_RATIO } from '../sessions/session-rules.ts';
 
 export interface MaxPrefixUsage {
   bgp_peer_id: number;
@@ -36,13 +37,10 @@ export async function maxPrefixUsage(db: Executor, where: { routerId?: number; p
   if (where.peerIds) q = q.where('b.id', 'in', where.peerIds);
   const rows = await q.orderBy('b.peer_ip_key').execute();
   const out: MaxPrefixUsage[] = [];
-  for (const r of rows as any[]) {
-    const v4 = Number(r.family) === 4;
-    const limit = (v4 ? (r.f4max ?? r.a4 ?? r.g4) : (r.f6max ?? r.a6 ?? r.g6)) ?? null;
-    const received = r.prefixes_received ?? r.prefixes_accepted;
-    if (limit === null || Number(limit) <= 0 || received === null) continue;
-    const ratio = Number(received) / Number(limit);
-    out.push({ bgp_peer_id: Number(r.id), peer_ip: r.peer_ip, remote_asn: Number(r.remote_asn), limit: Number(limit), received: Number(received), percent: Math.round(ratio * 1000) / 10, warning: ratio >= MAX_PREFIX_WARN_RATIO });
+  for (const r of rows) {
+    const limit = effectiveMaxPrefixes(Number(r.family), Number(r.family) === 4 ? r.f4max : r.f6max, { ipv4_max_prefixes: r.a4, ipv6_max_prefixes: r.a6 }, { ipv4_max_prefixes: r.g4, ipv6_max_prefixes: r.g6 });
+    const u = usageOf(limit, r.prefixes_received, r.prefixes_accepted);
+    if (u) out.push({ bgp_peer_id: Number(r.id), peer_ip: r.peer_ip, remote_asn: Number(r.remote_asn), ...u });
   }
   return out;
 }
@@ -118,7 +116,7 @@ export async function sessionStateSummary(db: Executor, sessionId: number, hours
   add(cur, curAt, to);
   const total = hours * 3600;
   const enabled = bool(s.enabled);
-  const state = enabled ? s.state : 'admin-down';
+  const state = effectiveState(enabled, s.state);
   const usage = (await maxPrefixUsage(db, { peerIds: [peerId] }))[0];
   return {
     session_id: Number(s.id),
