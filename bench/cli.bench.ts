@@ -4,8 +4,9 @@
 //   render:  `peerdesk render --template-file --context-file` vs Python Jinja2           goal ≤ 0.3×
 // Runs are interleaved (A B A B …) so a busy machine slows both sides alike; figures are medians of wall
 // time (the goals) and, where GNU time exists, of CPU time (steadier when other work shares the cores).
-// dist/ is built first when stale, and each scenario also runs the TypeScript sources and without the
-// compile cache, to show what each measure is worth.
+// dist/ is built first when stale (with the one-file bundles of irr and render), and each scenario also runs
+// the per-file dist/ without the bundle, the TypeScript sources, and without the compile cache, to show what
+// each measure is worth.
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -86,6 +87,7 @@ function figures(t: Record<string, Timed>, base: string): Record<string, number>
 function variants(args: string[]): Record<string, Cmd> {
   return {
     peerdesk: { cmd: NODE, args: [BIN, ...args] },
+    peerdesk_dist_files: { cmd: NODE, args: [BIN, ...args], env: { PEERDESK_CLI_CODE: 'dist' } },
     peerdesk_src: { cmd: NODE, args: [BIN, ...args], env: { PEERDESK_CLI_CODE: 'src' } },
     peerdesk_no_cache: { cmd: NODE, args: [BIN, ...args], env: { NODE_DISABLE_COMPILE_CACHE: '1' } },
   };
@@ -94,7 +96,8 @@ function variants(args: string[]): Record<string, Cmd> {
 /** Which code `peerdesk ARGS` runs now (dist or src), as bin/peerdesk.js reports it. */
 function codeRun(args: string[]): string {
   const r = spawnSync(NODE, [BIN, ...args], { env: { ...process.env, PEERDESK_CLI_DEBUG: '1' }, encoding: 'utf8', maxBuffer: 512 << 20 });
-  return /running dist/.test(r.stderr) ? 'dist' : (r.stderr.match(/peerdesk: (running src[^\n]*)/)?.[1] ?? 'unknown');
+  const dist = /peerdesk: running (dist(?: \(bundle \w+\))?)\n/.exec(r.stderr);
+  return dist ? dist[1] : (r.stderr.match(/peerdesk: (running src[^\n]*)/)?.[1] ?? 'unknown');
 }
 
 /** The Python that `python3` on PATH really runs (pyenv and similar put a shell shim in front of it). */

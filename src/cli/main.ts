@@ -14,7 +14,8 @@ export function peerdeskVersion(): string {
 
 // This file's own extension: .ts when running the sources, .js when running the compiled dist/.
 const EXT = import.meta.url.slice(import.meta.url.lastIndexOf('.'));
-const NOT_COMMANDS = new Set(['main', 'util']);
+const NOT_COMMANDS = new Set(['main', 'util', 'output']);
+// src/cli/bundle/ holds the entries of the one-file builds of hot commands (scripts/build-server.ts): not commands.
 // Help lists these first, in this order (server, then data, then tools); any other command follows by name.
 const ORDER = ['serve', 'worker', 'migrate', 'user', 'token', 'job', 'peeringdb', 'irr', 'render', 'poll', 'router', 'deploy', 'email'];
 
@@ -46,10 +47,7 @@ function requestedCommand(argv: string[]): string | undefined {
  * `configure` runs before the commands are added, so settings such as exitOverride reach every subcommand.
  */
 export async function buildProgram(argv: string[], configure?: (program: Command) => void): Promise<Command> {
-  const program = new Command('peerdesk')
-    .description('Peering management for network operators')
-    .version(peerdeskVersion())
-    .showHelpAfterError();
+  const program = createProgram();
   configure?.(program);
   const wanted = requestedCommand(argv);
   const names = wanted ? [wanted] : commandNames();
@@ -58,9 +56,18 @@ export async function buildProgram(argv: string[], configure?: (program: Command
   return program;
 }
 
+/** The program with no command yet: name, description, --version, help after errors. */
+export function createProgram(): Command {
+  return new Command('peerdesk').description('Peering management for network operators').version(peerdeskVersion()).showHelpAfterError();
+}
+
 /** Runs the command line; a failing command prints `peerdesk: message` and exits non-zero. */
 export async function main(argv: string[]): Promise<void> {
-  const program = await buildProgram(argv);
+  await runProgram(await buildProgram(argv), argv);
+}
+
+/** Parses `argv` with `program` and runs the command; an error prints `peerdesk: message` and exits non-zero. */
+export async function runProgram(program: Command, argv: string[]): Promise<void> {
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {

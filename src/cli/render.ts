@@ -1,4 +1,6 @@
 // `peerdesk render`: renders a config template from files (template development/CI) or for a stored router.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
 
 interface RenderOptions {
@@ -30,18 +32,16 @@ export function register(program: Command): void {
     .action(async (opts: RenderOptions) => {
       const content = opts.router ? await renderForRouter(opts) : await renderFiles(opts);
       if (opts.out) {
-        const { writeFileSync } = await import('node:fs');
         writeFileSync(opts.out, content);
       } else {
-        process.stdout.write(content);
+        const { writeStdout } = await import('./output.ts');
+        writeStdout(content);
       }
     });
 }
 
 async function renderFiles(opts: RenderOptions): Promise<string> {
   if (!opts.templateFile) throw new Error('--template-file is required (or use --router)');
-  const { readFileSync } = await import('node:fs');
-  const { dirname, basename, join } = await import('node:path');
   const source = readFileSync(opts.templateFile, 'utf8');
   const context = opts.contextFile ? (JSON.parse(readFileSync(opts.contextFile, 'utf8')) as Record<string, unknown>) : {};
   const { createPeerdeskEnvironment, TEMPLATE_DIALECTS } = await import('../templates/environment.ts');

@@ -4,7 +4,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIrrdServer, type IrrdServer } from '../../test/support/irrd-server.ts';
 import { labSkipReason } from '../../test/support/lab.ts';
 import fc from 'fast-check';
-import { answerWords, buildPrefixList, buildPrefixListFromAnswers, type BuildOptions, type PrefixEntry } from './aggregate.ts';
+import {
+  answerWords,
+  buildPrefixList,
+  buildPrefixListFromAnswers,
+  buildPrefixListFromAnswersLazy,
+  ipv4ExactKeys,
+  ipv4KeyEntries,
+  ipv4KeysText,
+  prefixListSize,
+  type BuildOptions,
+  type PrefixEntry,
+} from './aggregate.ts';
 import { canonicalPrefix, formatIpv4, formatIpv6, type Family } from './prefix.ts';
 
 const run = promisify(execFile);
@@ -61,6 +72,28 @@ describe('reading IRR answer bodies in place', () => {
     expect(buildPrefixListFromAnswers(bodies, 4, { ignoreLongerThan: 16 }).map((e) => e.prefix)).toEqual(['0.0.0.0/0', '10.0.0.0/8', '10.0.0.0/16', '172.16.0.0/12']);
     expect(buildPrefixListFromAnswers(bodies, 6).map((e) => e.prefix)).toEqual(['2001:db8::/32']);
     expect(buildPrefixListFromAnswers(bodies, 4, { aggregate: true, maxLength: 24 })).toEqual(buildPrefixList(split(bodies), 4, { aggregate: true, maxLength: 24 }));
+    // The same answers as the raw bytes the IRR client hands over (the second is not ASCII: read as text).
+    const bytes = bodies.map((b) => Buffer.from(b, 'utf8'));
+    expect(buildPrefixListFromAnswers(bytes, 4).map((e) => e.prefix)).toEqual(got);
+    expect(buildPrefixListFromAnswers([bytes[0], bodies[1]], 4, { ignoreLongerThan: 16 })).toEqual(buildPrefixListFromAnswers(bodies, 4, { ignoreLongerThan: 16 }));
+    expect(buildPrefixListFromAnswers(bytes, 6).map((e) => e.prefix)).toEqual(['2001:db8::/32']);
+  });
+  it('keeps an exact IPv4 list as sorted keys: extremes of address and length, duplicates, empty', () => {
+    const words = '255.255.255.255 255.255.255.255/32 0.0.0.0/0 128.0.0.0/1 255.255.255.254/31 9.9.9.9/8 192.0.2.0/24 192.0.2.0/23 64.0.0.0/2 0.0.0.0/0';
+    const keys = ipv4ExactKeys([Buffer.from(words)]);
+    const want = ['0.0.0.0/0', '9.0.0.0/8', '64.0.0.0/2', '128.0.0.0/1', '192.0.2.0/23', '192.0.2.0/24', '255.255.255.254/31', '255.255.255.255/32'];
+    expect(ipv4KeysText(keys)).toBe(want.join('\n'));
+    expect(ipv4KeyEntries(keys)).toEqual(buildPrefixList(words.split(' '), 4));
+    expect(ipv4ExactKeys([words])).toEqual(keys);
+    const lazy = buildPrefixListFromAnswersLazy([Buffer.from(words)], 4);
+    expect(lazy.kind).toBe('ipv4-keys');
+    expect(prefixListSize(lazy)).toBe(want.length);
+    expect(buildPrefixListFromAnswersLazy([Buffer.from(words)], 4, { aggregate: true }).kind).toBe('entries');
+    expect(ipv4KeysText(ipv4ExactKeys([Buffer.alloc(0), ' \n']))).toBe('');
+    expect(ipv4KeyEntries(ipv4ExactKeys([]))).toEqual([]);
+    // More prefixes than the first size guess (short words): the key list grows.
+    const many = Array.from({ length: 3000 }, (_, i) => `${i & 255}.${i >> 8}.0.0/16`).join(' ');
+    expect(ipv4KeyEntries(ipv4ExactKeys([Buffer.from(many)]))).toEqual(buildPrefixList(many.split(' '), 4));
   });
   it('agrees with the word-by-word builder on random answers (property)', () => {
     const octet = fc.oneof(fc.integer({ min: 0, max: 255 }).map(String), fc.constantFrom('256', '007', '', 'a'));
@@ -73,7 +106,9 @@ describe('reading IRR answer bodies in place', () => {
     fc.assert(
       fc.property(fc.array(body, { maxLength: 3 }), fc.option(fc.integer({ min: 8, max: 32 })), (bodies, m) => {
         const opts = m === null ? {} : { ignoreLongerThan: m };
-        expect(buildPrefixListFromAnswers(bodies, 4, opts)).toEqual(buildPrefixList(split(bodies), 4, opts));
+        const want = buildPrefixList(split(bodies), 4, opts);
+        expect(buildPrefixListFromAnswers(bodies, 4, opts)).toEqual(want);
+        expect(buildPrefixListFromAnswers(bodies.map((b) => Buffer.from(b, 'utf8')), 4, opts)).toEqual(want);
       }),
       { numRuns: 300, seed: 20261130 },
     );

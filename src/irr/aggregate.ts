@@ -387,59 +387,345 @@ function ipv4KeySlow(t: string, maxLen: number): number {
   return masked * 64 + len;
 }
 
-/** Growable list of IPv4 sort keys (Float64: 38-bit keys, numeric typed-array sort). */
+/*
+ * Sorted IPv4 lists are kept as keys in a Float64Array, written and read through an Int32Array view of
+ * the same memory: key i is the double whose low word (w[2i]) is `address << 6 | length` and whose high
+ * word (w[2i+1]) is 0x3ff00000 | the address's top 6 bits. That double is 1 + (address * 64 + length) / 2^52,
+ * so the native numeric sort orders by address then length (bgpq4's order), while the code that fills
+ * and reads the list only does 32-bit integer arithmetic: no double is ever made in JavaScript, which in
+ * code that runs once (a CLI) would mean one heap number per prefix.
+ */
+const KEY_HI = 0x3ff00000;
+
+/** Growable list of IPv4 sort keys (see above). */
 class KeyList {
   keys: Float64Array;
+  words: Int32Array;
   n = 0;
   constructor(capacity: number) {
     this.keys = new Float64Array(Math.max(16, capacity));
+    this.words = new Int32Array(this.keys.buffer);
   }
+  grow(): void {
+    const grown = new Float64Array(this.keys.length * 2);
+    grown.set(this.keys);
+    this.keys = grown;
+    this.words = new Int32Array(grown.buffer);
+  }
+  /** Adds a key as `ipv4Key` computes it (masked address * 64 + length). */
   push(k: number): void {
-    if (this.n === this.keys.length) {
-      const grown = new Float64Array(this.keys.length * 2);
-      grown.set(this.keys);
-      this.keys = grown;
-    }
-    this.keys[this.n++] = k;
+    if (this.n === this.keys.length) this.grow();
+    const len = k % 64;
+    const addr = (k - len) / 64;
+    this.words[2 * this.n] = (addr << 6) | len;
+    this.words[2 * this.n + 1] = KEY_HI | (addr >>> 26);
+    this.n++;
   }
+}
+
+/**
+ * Key of an IPv4 prefix word in bytes `b[start, end)` (ASCII), as `ipv4Key` reads the same word as text:
+ * -1 when it is to be skipped, SLOW when it is not plain `a.b.c.d[/n]`.
+ */
+function ipv4KeyBytes(b: Uint8Array, start: number, end: number, maxLen: number): number {
+  let value = 0;
+  let part = -1;
+  let dots = 0;
+  let i = start;
+  for (; i < end; i++) {
+    const c = b[i];
+    if (c >= 48 && c <= 57) {
+      part = part < 0 ? c - 48 : part * 10 + (c - 48);
+      if (part > 255) return SLOW;
+    } else if (c === 46) {
+      if (part < 0 || dots === 3) return SLOW;
+      value = value * 256 + part;
+      part = -1;
+      dots++;
+    } else if (c === 47) break;
+    else return SLOW;
+  }
+  if (part < 0 || dots !== 3) return SLOW;
+  const addr = value * 256 + part;
+  let len = 32;
+  if (i < end) {
+    if (end - i < 2 || end - i > 4) return SLOW;
+    len = 0;
+    for (i++; i < end; i++) {
+      const c = b[i];
+      if (c < 48 || c > 57) return SLOW;
+      len = len * 10 + (c - 48);
+    }
+  }
+  if (len > 32 || len > maxLen) return -1;
+  const masked = len === 0 ? 0 : (addr & (0xffffffff << (32 - len))) >>> 0;
+  return masked * 64 + len;
+}
+
+/**
+ * Adds the keys of every word of an ASCII answer body given as bytes (the IRR client's raw answer: no
+ * decoding, no strings). Returns false, having added nothing, when the body holds a non-ASCII byte: the
+ * caller then reads it as text, where Unicode whitespace separates words too. Plain `a.b.c.d/n` words are
+ * read in this one loop with 32-bit integers only; anything else goes through `ipv4KeyBytes`.
+ */
+function addIpv4KeysFromBytes(b: Uint8Array, maxLen: number, list: KeyList): boolean {
+  const mark = list.n;
+  const n = b.length;
+  let words = list.words;
+  let k = list.n;
+  let cap = list.keys.length;
+  let i = 0;
+  while (i < n) {
+    let c = b[i];
+    if (c === 32 || (c >= 9 && c <= 13)) {
+      i++;
+      continue;
+    }
+    const start = i;
+    // The common word, straight: four octets of one to three digits, "/" and one to three digits, then
+    // whitespace or the end. Anything else starts over below with the general reading.
+    fast: {
+      let addr = 0;
+      let d = 0;
+      for (let q = 0; q < 4; q++) {
+        if (i >= n || (d = b[i] - 48) < 0 || d > 9) break fast;
+        let v = d;
+        i++;
+        if (i < n && (d = b[i] - 48) >= 0 && d <= 9) {
+          v = v * 10 + d;
+          i++;
+          if (i < n && (d = b[i] - 48) >= 0 && d <= 9) {
+            v = v * 10 + d;
+            i++;
+            if (v > 255) break fast;
+          }
+        }
+        addr = (addr << 8) | v;
+        if (q < 3) {
+          if (i >= n || b[i] !== 46) break fast;
+          i++;
+        }
+      }
+      let len = 32;
+      if (i < n && b[i] === 47) {
+        i++;
+        if (i >= n || (d = b[i] - 48) < 0 || d > 9) break fast;
+        len = d;
+        i++;
+        if (i < n && (d = b[i] - 48) >= 0 && d <= 9) {
+          len = len * 10 + d;
+          i++;
+          if (i < n && (d = b[i] - 48) >= 0 && d <= 9) {
+            len = len * 10 + d;
+            i++;
+          }
+        }
+      }
+      if (i < n) {
+        c = b[i];
+        if (c !== 32 && (c < 9 || c > 13)) break fast;
+      }
+      if (len > 32 || len > maxLen) continue;
+      if (len === 0) addr = 0;
+      else if (len < 32) addr &= -1 << (32 - len);
+      if (k === cap) {
+        list.n = k;
+        list.grow();
+        words = list.words;
+        cap = list.keys.length;
+      }
+      words[2 * k] = (addr << 6) | len;
+      words[2 * k + 1] = KEY_HI | (addr >>> 26);
+      k++;
+      continue;
+    }
+    i = start;
+    // Dotted quad then "/len", read as the word is scanned; `plain` drops to 0 at anything else.
+    let addr = 0;
+    let part = -1;
+    let dots = 0;
+    let len = -1;
+    let slashAt = -1;
+    let plain = 1;
+    for (; i < n; i++) {
+      c = b[i];
+      if (c >= 48 && c <= 57) {
+        if (len >= 0) len = len * 10 + (c - 48);
+        else {
+          part = part < 0 ? c - 48 : part * 10 + (c - 48);
+          if (part > 255) plain = 0;
+        }
+      } else if (c === 46) {
+        if (part < 0 || dots === 3 || len >= 0) plain = 0;
+        addr = (addr << 8) | part;
+        part = -1;
+        dots++;
+      } else if (c === 47) {
+        if (len >= 0) plain = 0;
+        len = 0;
+        slashAt = i;
+      } else if (c === 32 || (c >= 9 && c <= 13)) break;
+      else {
+        if (c >= 128) {
+          list.n = mark;
+          return false;
+        }
+        plain = 0;
+      }
+    }
+    // "/" needs one to three digits after it (as ipv4Key reads it).
+    if (plain && part >= 0 && dots === 3 && (len < 0 || (i - slashAt >= 2 && i - slashAt <= 4))) {
+      addr = (addr << 8) | part;
+      if (len < 0) len = 32;
+      if (len > 32 || len > maxLen) continue;
+      if (len === 0) addr = 0;
+      else if (len < 32) addr &= -1 << (32 - len);
+    } else {
+      let key = ipv4KeyBytes(b, start, i, maxLen);
+      if (key === SLOW) key = ipv4KeySlow(latin1(b, start, i), maxLen);
+      if (key < 0) continue;
+      len = key % 64;
+      addr = (key - len) / 64;
+    }
+    if (k === cap) {
+      list.n = k;
+      list.grow();
+      words = list.words;
+      cap = list.keys.length;
+    }
+    words[2 * k] = (addr << 6) | len;
+    words[2 * k + 1] = KEY_HI | (addr >>> 26);
+    k++;
+  }
+  list.n = k;
+  return true;
+}
+
+function latin1(b: Uint8Array, start: number, end: number): string {
+  let s = '';
+  for (let i = start; i < end; i++) s += String.fromCharCode(b[i]);
+  return s;
+}
+
+/** Adds the keys of every word of an answer body given as text. */
+function addIpv4KeysFromText(body: string, maxLen: number, list: KeyList): void {
+  const n = body.length;
+  let i = 0;
+  while (i < n) {
+    let c = body.charCodeAt(i);
+    if (c === 32 || (c >= 9 && c <= 13)) {
+      i++;
+      continue;
+    }
+    if (c >= 128 && isSpace(c)) {
+      i++;
+      continue;
+    }
+    const start = i;
+    // Printable ASCII never separates words; only then is the regex consulted.
+    while (++i < n) {
+      c = body.charCodeAt(i);
+      if (c > 32 && c < 128) continue;
+      if (c === 32 || (c >= 9 && c <= 13) || (c >= 128 && isSpace(c))) break;
+    }
+    let k = ipv4Key(body, start, i, maxLen);
+    if (k === SLOW) k = ipv4KeySlow(body.slice(start, i), maxLen);
+    if (k >= 0) list.push(k);
+  }
+}
+
+/** The list's keys sorted (address, then length) with duplicates removed, in place. */
+function sortedUnique(list: KeyList): Float64Array {
+  list.keys.subarray(0, list.n).sort();
+  const w = list.words;
+  let count = 0;
+  for (let i = 0; i < list.n; i++) {
+    const lo = w[2 * i];
+    const hi = w[2 * i + 1];
+    if (count && lo === w[2 * count - 2] && hi === w[2 * count - 1]) continue;
+    w[2 * count] = lo;
+    w[2 * count + 1] = hi;
+    count++;
+  }
+  return list.keys.subarray(0, count);
+}
+
+/** Body of an IRR answer: text, or the raw bytes the IRR client hands over for big answers. */
+export type AnswerBody = string | Uint8Array;
+
+/**
+ * Sorted, de-duplicated keys (see KEY_HI) of the exact IPv4 prefixes in IRR answer bodies no longer than
+ * `maxLen`: the whole of an exact IPv4 list, without a string per prefix. Read them with `ipv4KeysText`,
+ * `ipv4KeysJson` or `ipv4KeyEntries`.
+ */
+export function ipv4ExactKeys(bodies: AnswerBody[], maxLen = 32): Float64Array {
+  let size = 0;
+  for (const b of bodies) size += b.length;
+  // The shortest prefix word plus its separator ("1.2.3.4 ") is 8 characters.
+  const list = new KeyList(Math.ceil(size / 8) + 1);
+  for (const body of bodies) {
+    if (typeof body === 'string') addIpv4KeysFromText(body, maxLen, list);
+    else if (!addIpv4KeysFromBytes(body, maxLen, list)) addIpv4KeysFromText(Buffer.from(body.buffer, body.byteOffset, body.length).toString('utf8'), maxLen, list);
+  }
+  return sortedUnique(list);
 }
 
 // Dotted-quad text bytes of each octet value, for writing addresses without number-to-string conversions.
 const OCTET_BYTES: Uint8Array[] = Array.from({ length: 256 }, (_, i) => Uint8Array.from(String(i), (ch) => ch.charCodeAt(0)));
 
-/** Sorted, de-duplicated exact entries from IPv4 sort keys; all texts are cut from one string built in a byte buffer. */
-function ipv4Entries(list: KeyList): PrefixEntry[] {
-  const sorted = list.keys.subarray(0, list.n).sort();
-  // "255.255.255.255/32" is 18 bytes at most; allocUnsafe skips zero-filling what is written anyway.
-  const buf = Buffer.allocUnsafe(sorted.length * 18);
-  const ends = new Uint32Array(sorted.length);
-  const lens = new Uint8Array(sorted.length);
-  let count = 0;
-  let off = 0;
-  let last = -1;
-  for (let i = 0; i < sorted.length; i++) {
-    const k = sorted[i];
-    if (k === last) continue;
-    last = k;
-    const len = k % 64;
-    const v = (k - len) / 64;
+/**
+ * Writes sorted IPv4 keys as text into one buffer: `head`, then each prefix ("a.b.c.d/len", its "/" written
+ * as "\/" when `escapeSlash`) with `between` after every prefix but the last, then `tail`. The prefix is
+ * written byte by byte with 32-bit integers only (see KEY_HI); `between`, the same bytes each time, is one
+ * native copy (a byte loop over it would cost more than the prefix in code that runs once).
+ */
+export function writeIpv4Keys(keys: Float64Array, head: Uint8Array, between: Uint8Array, tail: Uint8Array, escapeSlash: boolean): Buffer {
+  const out = Buffer.allocUnsafe(head.length + keys.length * (between.length + 20) + tail.length);
+  const w = new Int32Array(keys.buffer, keys.byteOffset, keys.length * 2);
+  out.set(head, 0);
+  let off = head.length;
+  const last = keys.length - 1;
+  for (let i = 0; i <= last; i++) {
+    const lo = w[2 * i];
+    const len = lo & 63;
+    const addr = ((w[2 * i + 1] & 63) << 26) | (lo >>> 6);
     for (let shift = 24; shift >= 0; shift -= 8) {
-      const oct = OCTET_BYTES[(v >>> shift) & 255];
-      for (let j = 0; j < oct.length; j++) buf[off++] = oct[j];
-      buf[off++] = shift ? 46 : 47;
+      const oct = OCTET_BYTES[(addr >>> shift) & 255];
+      out[off++] = oct[0];
+      if (oct.length > 1) {
+        out[off++] = oct[1];
+        if (oct.length > 2) out[off++] = oct[2];
+      }
+      if (shift) out[off++] = 46;
     }
-    if (len >= 10) buf[off++] = 48 + ((len / 10) | 0);
-    buf[off++] = 48 + (len % 10);
-    ends[count] = off;
-    lens[count++] = len;
+    if (escapeSlash) out[off++] = 92;
+    out[off++] = 47;
+    if (len >= 10) out[off++] = 48 + ((len / 10) | 0);
+    out[off++] = 48 + (len % 10);
+    if (i < last) {
+      out.set(between, off);
+      off += between.length;
+    }
   }
-  const text = buf.toString('latin1', 0, off);
-  const out: PrefixEntry[] = new Array(count);
-  let start = 0;
-  for (let i = 0; i < count; i++) {
-    out[i] = { prefix: text.slice(start, ends[i]), length: lens[i], exact: true };
-    start = ends[i];
-  }
+  out.set(tail, off);
+  return out.subarray(0, off + tail.length);
+}
+
+const NONE = new Uint8Array(0);
+const NL_BYTES = Uint8Array.of(10);
+
+/** The prefixes of sorted IPv4 keys, "a.b.c.d/len" each, separated by "\n" (none after the last). */
+export function ipv4KeysText(keys: Float64Array): string {
+  return writeIpv4Keys(keys, NONE, NL_BYTES, NONE, false).toString('latin1');
+}
+
+/** Exact entries of sorted IPv4 keys (as `ipv4ExactKeys` returns them). */
+export function ipv4KeyEntries(keys: Float64Array): PrefixEntry[] {
+  if (!keys.length) return [];
+  const texts = ipv4KeysText(keys).split('\n');
+  const w = new Int32Array(keys.buffer, keys.byteOffset, keys.length * 2);
+  const out: PrefixEntry[] = new Array(keys.length);
+  for (let i = 0; i < keys.length; i++) out[i] = { prefix: texts[i], length: w[2 * i] & 63, exact: true };
   return out;
 }
 
@@ -451,50 +737,46 @@ function buildIpv4Exact(texts: Iterable<string>, maxLen: number): PrefixEntry[] 
     if (k === SLOW) k = ipv4KeySlow(t, maxLen);
     if (k >= 0) list.push(k);
   }
-  return ipv4Entries(list);
+  return ipv4KeyEntries(sortedUnique(list));
 }
 
-/** The IPv4 fast path read straight from IRR answer bodies, word by word in place (one tight loop: it runs cold). */
-function buildIpv4ExactFromAnswers(bodies: string[], maxLen: number): PrefixEntry[] {
-  let chars = 0;
-  for (const b of bodies) chars += b.length;
-  // The shortest prefix word plus its separator ("1.2.3.4 ") is 8 characters.
-  const list = new KeyList(Math.ceil(chars / 8) + 1);
-  for (const body of bodies) {
-    const n = body.length;
-    let i = 0;
-    while (i < n) {
-      let c = body.charCodeAt(i);
-      if (c === 32 || (c >= 9 && c <= 13)) {
-        i++;
-        continue;
-      }
-      if (c >= 128 && isSpace(c)) {
-        i++;
-        continue;
-      }
-      const start = i;
-      // Printable ASCII never separates words; only then is the regex consulted.
-      while (++i < n) {
-        c = body.charCodeAt(i);
-        if (c > 32 && c < 128) continue;
-        if (c === 32 || (c >= 9 && c <= 13) || (c >= 128 && isSpace(c))) break;
-      }
-      let k = ipv4Key(body, start, i, maxLen);
-      if (k === SLOW) k = ipv4KeySlow(body.slice(start, i), maxLen);
-      if (k >= 0) list.push(k);
-    }
-  }
-  return ipv4Entries(list);
+/**
+ * A built prefix list: its entries, or for an exact IPv4 list only its sorted keys (formats that print
+ * prefixes alone write them straight from the keys; `prefixListEntries` makes the entries when needed).
+ */
+export type PrefixList = { kind: 'entries'; entries: PrefixEntry[] } | { kind: 'ipv4-keys'; keys: Float64Array };
+
+/** Whether the list for these options is exact IPv4 (no tree: sort and de-duplicate). */
+function exactIpv4(family: Family, options: BuildOptions): boolean {
+  return family === 4 && !(options.aggregate || options.maxLength || options.minLength);
+}
+
+/** `buildPrefixListFromAnswers` without making the entries of an exact IPv4 list. */
+export function buildPrefixListFromAnswersLazy(bodies: AnswerBody[], family: Family, options: BuildOptions = {}): PrefixList {
+  if (exactIpv4(family, options)) return { kind: 'ipv4-keys', keys: ipv4ExactKeys(bodies, prefixLimit(family, options)) };
+  return { kind: 'entries', entries: buildPrefixList(answerWords(bodies.map(bodyText)), family, options) };
+}
+
+/** The entries of a built list. */
+export function prefixListEntries(list: PrefixList): PrefixEntry[] {
+  return list.kind === 'entries' ? list.entries : ipv4KeyEntries(list.keys);
+}
+
+/** Number of entries in a built list. */
+export function prefixListSize(list: PrefixList): number {
+  return list.kind === 'entries' ? list.entries.length : list.keys.length;
+}
+
+function bodyText(body: AnswerBody): string {
+  return typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.length).toString('utf8');
 }
 
 /**
  * buildPrefixList over whole IRR answer bodies (whitespace-separated prefixes, as `!g`/`!6`/`!a` return them):
  * the same list, without first splitting the answers into one string per prefix.
  */
-export function buildPrefixListFromAnswers(bodies: string[], family: Family, options: BuildOptions = {}): PrefixEntry[] {
-  if (family === 4 && !(options.aggregate || options.maxLength || options.minLength)) return buildIpv4ExactFromAnswers(bodies, prefixLimit(family, options));
-  return buildPrefixList(answerWords(bodies), family, options);
+export function buildPrefixListFromAnswers(bodies: AnswerBody[], family: Family, options: BuildOptions = {}): PrefixEntry[] {
+  return prefixListEntries(buildPrefixListFromAnswersLazy(bodies, family, options));
 }
 
 function prefixLimit(family: Family, options: BuildOptions): number {

@@ -60,6 +60,24 @@ describe('expandAsSet', () => {
     expect(new Set(a.prefixes.ipv4).size).toBe(a.prefixes.ipv4.length);
   });
 
+  it('prefixesOnly: the same lists without asking for the members when !a works, and with them when not', async () => {
+    const full = await expandAsSet('AS-PEERDESK', {}, poolFor(withA));
+    const before = withA.queries.length;
+    const lean = await expandAsSet('AS-PEERDESK', { prefixesOnly: true }, poolFor(withA));
+    const sent = withA.queries.slice(before);
+    expect(sent).not.toContain('!iAS-PEERDESK,1');
+    expect(sent).toContain('!a4AS-PEERDESK');
+    expect(lean.entries).toEqual(full.entries);
+    expect(lean.report.exists).toBe(true);
+    expect(lean.origins).toEqual([]);
+    expect((await expandAsSet('AS-NOPE', { families: [4], prefixesOnly: true }, poolFor(withA))).report.exists).toBe(false);
+    // Without !a the members are needed for the per-origin queries: asked for after the probe.
+    const noA = await expandAsSet('AS-PEERDESK', { prefixesOnly: true }, poolFor(withoutA));
+    expect(noA.report.strategy).toBe('origins');
+    expect(noA.entries).toEqual(full.entries);
+    expect(noA.origins).toEqual(full.origins);
+  });
+
   it('reports an unknown set as empty rather than failing', async () => {
     const r = await expandAsSet('AS-NOPE', { families: [4] }, poolFor(withA));
     expect(r.report.exists).toBe(false);

@@ -1,8 +1,17 @@
 // AS-SET / ASN expansion over the IRR pool: prefixes per family (bgpq4-identical), origin ASNs,
 // a validation walk (members, depth, loops, missing sets) and the pipelined batch refresh.
-import { answerWords, buildPrefixListFromAnswers, type BuildOptions, type PrefixEntry } from './aggregate.ts';
+import {
+  answerWords,
+  buildPrefixListFromAnswersLazy,
+  prefixListEntries,
+  prefixListSize,
+  type AnswerBody,
+  type BuildOptions,
+  type PrefixEntry,
+  type PrefixList,
+} from './aggregate.ts';
 import { isSpecialAsn, type Family } from './prefix.ts';
-import { IrrError, type IrrPool, type WhoisAnswer } from './whois.client.ts';
+import { IrrError, type IrrPool, type RawWhoisAnswer, type WhoisAnswer } from './whois.client.ts';
 
 /** What the user asked to expand: an ASN, or an as-set optionally pinned to one source (`RIPE::AS-FOO`). */
 export type IrrTarget =
@@ -25,6 +34,12 @@ export interface ExpandOptions {
   ignoreLongerThan?: PerFamily<number>;
   /** Expand documentation/private ASNs too (bgpq4 -p). */
   expandSpecialAsns?: boolean;
+  /**
+   * Only the prefix lists are wanted: when the server answers `!a`, the set's members (`!i<set>,1`) are not
+   * asked for, so `origins` stays empty, `exists` comes from the `!a` answers and private ASNs are not
+   * reported. The lists are the same (`!a` expands every member). For `peerdesk irr expand` in scripts.
+   */
+  prefixesOnly?: boolean;
 }
 
 export interface ExpandReport {
@@ -97,12 +112,12 @@ function words(answer: WhoisAnswer): string[] {
   return answer.kind === 'A' ? answerWords([answer.data]) : [];
 }
 
-/** The body of an A answer (whitespace-separated words), '' for C/D: parsed later without splitting. */
-function body(answer: WhoisAnswer): string {
-  return answer.kind === 'A' ? answer.data : '';
+/** The body of a raw A answer (whitespace-separated words, as bytes), '' for C/D: parsed later in place. */
+function body(answer: RawWhoisAnswer): AnswerBody {
+  return answer.kind === 'A' ? answer.bytes : '';
 }
 
-function expectOk(answer: WhoisAnswer, query: string, pool: IrrPool): WhoisAnswer {
+function expectOk<A extends WhoisAnswer | RawWhoisAnswer>(answer: A, query: string, pool: IrrPool): A {
   if (answer.kind === 'F' || answer.kind === 'E') {
     throw new IrrError('IRR_QUERY', `IRR server ${pool.label} answered "${query}" with an error: ${answer.message}`);
   }
@@ -115,12 +130,12 @@ function asnOf(token: string): number | null {
 }
 
 /** Fetches route prefixes for origins with `!g` / `!6`, all pipelined; returns the answer bodies. */
-async function prefixesForOrigins(origins: number[], family: Family, pool: IrrPool, sources: string[] | undefined): Promise<string[]> {
+async function prefixesForOrigins(origins: number[], family: Family, pool: IrrPool, sources: string[] | undefined): Promise<AnswerBody[]> {
   const cmd = family === 4 ? '!g' : '!6';
   return Promise.all(
     origins.map(async (asn) => {
       const q = `${cmd}AS${asn}`;
-      return body(expectOk(await pool.query(q, { sources }), q, pool));
+      return body(expectOk(await pool.query(q, { sources, raw: true }), q, pool));
     }),
   );
 }
@@ -144,13 +159,31 @@ function filterOrigins(tokens: Iterable<string | number>, options: ExpandOptions
  * otherwise `!i<set>,1` then `!g`/`!6` per origin; `SOURCE::SET` walks the set with `!i`.
  */
 export async function expandAsSet(target: string | IrrTarget, options: ExpandOptions, pool: IrrPool): Promise<ExpandResult> {
+  const { lists, ...rest } = await expandPrefixLists(target, options, pool);
+  const entries = { ipv4: prefixListEntries(lists.ipv4), ipv6: prefixListEntries(lists.ipv6) };
+  return { ...rest, prefixes: { ipv4: entries.ipv4.map((e) => e.prefix), ipv6: entries.ipv6.map((e) => e.prefix) }, entries };
+}
+
+/** What `expandPrefixLists` returns: `expandAsSet`'s result with the lists as built (entries made on demand). */
+export interface ExpandListsResult {
+  target: string;
+  lists: { ipv4: PrefixList; ipv6: PrefixList };
+  origins: number[];
+  report: ExpandReport;
+}
+
+/**
+ * `expandAsSet` without making every entry: an exact IPv4 list stays sorted keys, which `formatList`
+ * (formats.ts) prints directly. For the CLI, where a 10^5-prefix list is built once and printed.
+ */
+export async function expandPrefixLists(target: string | IrrTarget, options: ExpandOptions, pool: IrrPool): Promise<ExpandListsResult> {
   const started = performance.now();
   const queriesBefore = pool.queries;
   const t = typeof target === 'string' ? parseTarget(target) : target;
   const families: Family[] = options.families?.length ? [...new Set(options.families)] : [4, 6];
   const sources = options.sources;
   // Answer bodies per family (whitespace-separated prefixes), parsed in place by the list builder.
-  const raw: { 4: string[]; 6: string[] } = { 4: [], 6: [] };
+  const raw: { 4: AnswerBody[]; 6: AnswerBody[] } = { 4: [], 6: [] };
   const warnings: string[] = [];
   let origins: number[] = [];
   let ignored: number[] = [];
@@ -176,33 +209,41 @@ export async function expandAsSet(target: string | IrrTarget, options: ExpandOpt
     const name = t.name;
     const membersQ = `!i${name},1`;
     let useA = pool.knownASupport;
-    const aAnswers: Partial<Record<Family, Promise<WhoisAnswer>>> = {};
-    const members = pool.query(membersQ, { sources });
-    // Whichever of these fails first is thrown; the others must not surface as unhandled rejections.
-    members.catch(() => {});
+    const aAnswers: Partial<Record<Family, Promise<RawWhoisAnswer>>> = {};
+    const askMembers = () => {
+      const answer = pool.query(membersQ, { sources });
+      // Whichever of these fails first is thrown; the others must not surface as unhandled rejections.
+      answer.catch(() => {});
+      return answer;
+    };
+    let members = options.prefixesOnly && useA !== false ? null : askMembers();
     if (useA !== false) {
       // Speculate: the !a queries ride in the same round trip as the probe; dropped if unsupported.
       const probe = pool.supportsA();
       for (const fam of families) {
-        const answer = pool.query(`!a${fam}${name}`, { sources });
+        const answer = pool.query(`!a${fam}${name}`, { sources, raw: true });
         answer.catch(() => {});
         aAnswers[fam] = answer;
       }
       useA = await probe;
     }
-    const memberAnswer = expectOk(await members, membersQ, pool);
-    exists = memberAnswer.kind === 'A';
-    const f = filterOrigins(words(memberAnswer), options);
-    origins = f.origins;
-    ignored = f.ignored;
+    if (!members && !useA) members = askMembers();
+    if (members) {
+      const memberAnswer = expectOk(await members, membersQ, pool);
+      exists = memberAnswer.kind === 'A';
+      const f = filterOrigins(words(memberAnswer), options);
+      origins = f.origins;
+      ignored = f.ignored;
+    }
     if (useA) {
       strategy = 'a-query';
       await Promise.all(
         families.map(async (fam) => {
           const q = `!a${fam}${name}`;
-          raw[fam] = [body(expectOk(await (aAnswers[fam] as Promise<WhoisAnswer>), q, pool))];
+          raw[fam] = [body(expectOk(await (aAnswers[fam] as Promise<RawWhoisAnswer>), q, pool))];
         }),
       );
+      if (!members) exists = families.some((fam) => raw[fam][0].length > 0);
     } else {
       strategy = 'origins';
       await Promise.all(families.map(async (fam) => (raw[fam] = await prefixesForOrigins(origins, fam, pool, sources))));
@@ -211,12 +252,12 @@ export async function expandAsSet(target: string | IrrTarget, options: ExpandOpt
   if (!exists) warnings.push(`${t.text} not found (or has no members) in the selected IRR sources`);
   if (ignored.length && t.kind === 'set') warnings.push(`ignored private/documentation ASNs: ${ignored.map((a) => `AS${a}`).join(', ')}`);
 
-  const entries = { ipv4: [] as PrefixEntry[], ipv6: [] as PrefixEntry[] };
-  for (const fam of families) entries[fam === 4 ? 'ipv4' : 'ipv6'] = buildPrefixListFromAnswers(raw[fam], fam, buildOptions(options, fam));
+  const empty: PrefixList = { kind: 'entries', entries: [] };
+  const lists: ExpandListsResult['lists'] = { ipv4: empty, ipv6: empty };
+  for (const fam of families) lists[fam === 4 ? 'ipv4' : 'ipv6'] = buildPrefixListFromAnswersLazy(raw[fam], fam, buildOptions(options, fam));
   return {
     target: t.text,
-    prefixes: { ipv4: entries.ipv4.map((e) => e.prefix), ipv6: entries.ipv6.map((e) => e.prefix) },
-    entries,
+    lists,
     origins,
     report: {
       target: t.text,
@@ -224,7 +265,7 @@ export async function expandAsSet(target: string | IrrTarget, options: ExpandOpt
       exists,
       strategy,
       originCount: origins.length,
-      prefixCount: { ipv4: entries.ipv4.length, ipv6: entries.ipv6.length },
+      prefixCount: { ipv4: prefixListSize(lists.ipv4), ipv6: prefixListSize(lists.ipv6) },
       ignoredAsns: ignored,
       warnings,
       queries: pool.queries - queriesBefore,

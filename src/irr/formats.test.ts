@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIrrdServer, type IrrdServer } from '../../test/support/irrd-server.ts';
-import { buildPrefixList } from './aggregate.ts';
+import { buildPrefixList, buildPrefixListFromAnswersLazy } from './aggregate.ts';
 import { expandAsSet } from './expand.ts';
-import { formatPrefixList, type IrrFormat } from './formats.ts';
+import { formatListBytes, formatPrefixList, IRR_FORMATS, type IrrFormat } from './formats.ts';
 import { IrrPool } from './whois.client.ts';
 
 const REF = sharedData('irr', 'bgpq4-reference');
@@ -84,6 +84,19 @@ describe('aggregated and empty lists (shapes checked against bgpq4 1.9 output)',
     const json = formatPrefixList(v6, 6, 'json', 'X');
     expect(JSON.parse(json).X).toHaveLength(300);
     expect(json.endsWith('{ "prefix": "2001:db8:12b:ffff::\\/64", "exact": true }\n] }\n')).toBe(true);
+  });
+  it('prints an exact IPv4 list straight from its keys, byte for byte as from its entries', () => {
+    const words = '10.0.0.0/8 192.0.2.0/24 198.51.100.0/24 10.0.0.0/8 0.0.0.0/0 255.255.255.255/32';
+    const list = buildPrefixListFromAnswersLazy([Buffer.from(words)], 4);
+    expect(list.kind).toBe('ipv4-keys');
+    const entries = buildPrefixList(words.split(' '), 4);
+    for (const format of IRR_FORMATS) {
+      for (const name of ['NN', 'X', 'Zürich "edge"']) expect(formatListBytes(list, 4, format, name).toString('utf8'), `${format} ${name}`).toBe(formatPrefixList(entries, 4, format, name));
+    }
+    const empty = buildPrefixListFromAnswersLazy([''], 4);
+    for (const format of IRR_FORMATS) expect(formatListBytes(empty, 4, format, 'X').toString('utf8')).toBe(formatPrefixList([], 4, format, 'X'));
+    const ranged = buildPrefixListFromAnswersLazy([Buffer.from('10.0.0.0/24 10.0.1.0/24')], 4, { aggregate: true });
+    expect(formatListBytes(ranged, 4, 'json', 'X').toString('utf8')).toBe(formatPrefixList(buildPrefixList(['10.0.0.0/24', '10.0.1.0/24'], 4, { aggregate: true }), 4, 'json', 'X'));
   });
   it('prints empty lists like bgpq4', () => {
     expect(formatPrefixList([], 4, 'ios')).toBe('no ip prefix-list NN\n! generated prefix-list NN is empty\nip prefix-list NN deny 0.0.0.0/0\n');

@@ -1,5 +1,5 @@
 // Router formats for prefix lists, byte for byte as bgpq4 prints them (including empty lists).
-import type { PrefixEntry } from './aggregate.ts';
+import { prefixListEntries, writeIpv4Keys, type PrefixEntry, type PrefixList } from './aggregate.ts';
 import type { Family } from './prefix.ts';
 
 export const IRR_FORMATS = ['json', 'plain', 'junos', 'eos', 'ios', 'iosxr', 'bird', 'openbgpd'] as const;
@@ -87,6 +87,30 @@ export function formatPrefixList(entries: PrefixEntry[], family: Family, format:
       return `${head}${open}prefix { ${items.join('')}\n\t}${close}\n`;
     }
   }
+}
+
+const JSON_ITEM = '\n    { "prefix": "';
+const JSON_EXACT_END = '", "exact": true }';
+const JSON_BETWEEN = bytes(`${JSON_EXACT_END},${JSON_ITEM}`);
+const JSON_TAIL = bytes(`${JSON_EXACT_END}\n] }\n`);
+const LINE_END = bytes('\n');
+const NO_BYTES = new Uint8Array(0);
+
+function bytes(s: string): Uint8Array {
+  return Buffer.from(s, 'utf8');
+}
+
+/**
+ * `formatPrefixList` of a built list, as the bytes to print (UTF-8). An exact IPv4 list in JSON or plain is
+ * written straight from its sort keys in one pass (no object or string per prefix: lists run to 10^5
+ * entries and a CLI run is cold code); everything else goes through `formatPrefixList`.
+ */
+export function formatListBytes(list: PrefixList, family: Family, format: IrrFormat, name = 'NN'): Buffer {
+  if (list.kind === 'ipv4-keys' && list.keys.length) {
+    if (format === 'plain') return writeIpv4Keys(list.keys, NO_BYTES, LINE_END, LINE_END, false);
+    if (format === 'json') return writeIpv4Keys(list.keys, bytes(`{ "${jsonEscape(name)}": [${JSON_ITEM}`), JSON_BETWEEN, JSON_TAIL, true);
+  }
+  return Buffer.from(formatPrefixList(prefixListEntries(list), family, format, name), 'utf8');
 }
 
 /**

@@ -62,6 +62,22 @@ describe('WhoisConnection', () => {
     expect(a).toEqual({ kind: 'A', data });
     expect(b).toEqual({ kind: 'D' });
   });
+
+  it('hands A data over as the bytes received when asked (raw), other answers unchanged', async () => {
+    const s = await server();
+    const c = new WhoisConnection({ host: s.host, port: s.port });
+    await c.connect();
+    cleanup.push(() => c.close());
+    const [text, raw, none, again] = await Promise.all([c.send('!gAS65536'), c.send('!gAS65536', true), c.send('!gAS1', true), c.send('!6AS65536')]);
+    expect(text).toEqual({ kind: 'A', data: '192.0.2.0/24 198.51.100.0/24' });
+    expect(raw.kind).toBe('A');
+    expect(raw.kind === 'A' && Buffer.isBuffer(raw.bytes) && raw.bytes.toString('utf8')).toBe('192.0.2.0/24 198.51.100.0/24');
+    expect(none).toEqual({ kind: 'D' });
+    expect(again).toEqual({ kind: 'A', data: '2001:db8::/32' });
+    const p = pool(s);
+    const viaPool = await p.query('!gAS65536', { sources: ['RIPE'], raw: true });
+    expect(viaPool.kind === 'A' && viaPool.bytes.toString('utf8')).toBe('192.0.2.0/24');
+  });
 });
 
 describe('IrrPool', () => {

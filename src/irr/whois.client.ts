@@ -10,6 +10,9 @@ export type WhoisAnswer =
   | { kind: 'E'; message: string }
   | { kind: 'F'; message: string };
 
+/** An answer whose A data is left as the bytes received (no decoding: a prefix list runs to megabytes). */
+export type RawWhoisAnswer = Exclude<WhoisAnswer, { kind: 'A' }> | { kind: 'A'; bytes: Buffer };
+
 export type IrrErrorCode = 'IRR_CONNECT' | 'IRR_TIMEOUT' | 'IRR_CLOSED' | 'IRR_PROTOCOL' | 'IRR_SOURCES' | 'IRR_QUERY';
 
 /** A failure talking to an IRR server, with a stable code and a one-line message. */
@@ -34,7 +37,9 @@ export interface WhoisConnectionOptions {
 
 interface Pending {
   query: string;
-  resolve: (a: WhoisAnswer) => void;
+  /** Keep A data as bytes (a RawWhoisAnswer). */
+  raw: boolean;
+  resolve: (a: WhoisAnswer | RawWhoisAnswer) => void;
   reject: (e: Error) => void;
 }
 
@@ -55,6 +60,7 @@ export class WhoisConnection {
   private need = -1;
   private expectTrailer = false;
   private answerData = '';
+  private answerBytes: Buffer | null = null;
   private timer: NodeJS.Timeout | null = null;
   private failed: IrrError | null = null;
   /** Sources selected by the last `!s` written (undefined = the server's default). */
@@ -108,13 +114,16 @@ export class WhoisConnection {
     });
   }
 
-  /** Writes one query (no newline) and resolves with its answer. */
-  send(query: string): Promise<WhoisAnswer> {
+  /** Writes one query (no newline) and resolves with its answer (A data as bytes when `raw`). */
+  send(query: string, raw?: false): Promise<WhoisAnswer>;
+  send(query: string, raw: true): Promise<RawWhoisAnswer>;
+  send(query: string, raw?: boolean): Promise<WhoisAnswer | RawWhoisAnswer>;
+  send(query: string, raw = false): Promise<WhoisAnswer | RawWhoisAnswer> {
     if (this.failed) return Promise.reject(this.failed);
     if (!this.socket) return Promise.reject(new IrrError('IRR_CLOSED', `IRR server ${this.label}: not connected`));
     if (query.includes('\n')) return Promise.reject(new IrrError('IRR_QUERY', `invalid IRR query ${JSON.stringify(query)}`));
     return new Promise((resolve, reject) => {
-      this.pending.push({ query, resolve, reject });
+      this.pending.push({ query, raw, resolve, reject });
       if (this.pending.length === 1) this.arm();
       this.socket?.write(`${query}\n`);
     });
@@ -144,6 +153,9 @@ export class WhoisConnection {
     if (this.failed === null) {
       this.failed = new IrrError('IRR_CLOSED', `IRR server ${this.label}: connection closed by client`);
       socket.end('!q\n');
+      // Nothing more is expected from the server: its closing of the connection must not keep a
+      // process (a CLI run) waiting for one more round trip.
+      socket.unref();
       setTimeout(() => socket.destroy(), 1000).unref();
     } else socket.destroy();
     this.clearTimer();
@@ -156,8 +168,12 @@ export class WhoisConnection {
   }
 
   private arm(): void {
-    this.clearTimer();
-    if (!this.pending.length) return;
+    if (!this.pending.length) return this.clearTimer();
+    // Re-armed on every chunk of a big answer: restart the same timer rather than make a new one.
+    if (this.timer) {
+      this.timer.refresh();
+      return;
+    }
     this.timer = setTimeout(() => {
       const head = this.pending[0];
       this.fail(new IrrError('IRR_TIMEOUT', `IRR server ${this.label} stalled: no data for ${this.timeoutMs} ms while answering "${head?.query}"${this.progress()}`));
@@ -199,7 +215,9 @@ export class WhoisConnection {
         if (buf.length - off < this.need) break;
         const end = off + this.need;
         // The announced length covers the data and its final newline.
-        this.answerData = buf.toString('utf8', off, end > off && buf[end - 1] === NL ? end - 1 : end);
+        const dataEnd = end > off && buf[end - 1] === NL ? end - 1 : end;
+        if (this.pending[0]?.raw) this.answerBytes = buf.subarray(off, dataEnd);
+        else this.answerData = buf.toString('utf8', off, dataEnd);
         off = end;
         this.need = -1;
         this.expectTrailer = true;
@@ -223,7 +241,11 @@ export class WhoisConnection {
     const code = line[0];
     if (this.expectTrailer) {
       this.expectTrailer = false;
-      if (code === 'C') return this.settle({ kind: 'A', data: this.answerData });
+      if (code === 'C') {
+        const bytes = this.answerBytes;
+        this.answerBytes = null;
+        return this.settle(bytes ? { kind: 'A', bytes } : { kind: 'A', data: this.answerData });
+      }
       return this.protocolError(`expected "C" after data, got ${JSON.stringify(line.slice(0, 60))}`);
     }
     switch (code) {
@@ -246,7 +268,7 @@ export class WhoisConnection {
     }
   }
 
-  private settle(answer: WhoisAnswer): boolean {
+  private settle(answer: WhoisAnswer | RawWhoisAnswer): boolean {
     const p = this.pending.shift();
     if (!p) return this.protocolError('answer received with no query pending');
     p.resolve(answer);
@@ -282,6 +304,8 @@ export interface IrrPoolOptions {
 export interface QueryOptions {
   /** Source selection for this query (undefined: the pool default). */
   sources?: string[];
+  /** Hand A data over as the bytes received (a RawWhoisAnswer). */
+  raw?: boolean;
 }
 
 /** Normalises a source list to IRRd's comma-separated upper-case form. */
@@ -330,7 +354,9 @@ export class IrrPool {
   }
 
   /** Sends one query (after any `!s` it needs) and resolves with the answer; retries on dropped connections. */
-  async query(query: string, options: QueryOptions = {}): Promise<WhoisAnswer> {
+  query(query: string, options?: QueryOptions & { raw?: false }): Promise<WhoisAnswer>;
+  query(query: string, options: QueryOptions & { raw: true }): Promise<RawWhoisAnswer>;
+  async query(query: string, options: QueryOptions = {}): Promise<WhoisAnswer | RawWhoisAnswer> {
     const wanted = sourcesKey(options.sources ?? this.options.sources);
     let lastError: Error | null = null;
     for (let attempt = 0; attempt <= this.options.retries; attempt++) {
@@ -356,7 +382,7 @@ export class IrrPool {
         }
         const select = conn.selectSources(wanted, defaults);
         this.queries++;
-        const answer = conn.send(query);
+        const answer = conn.send(query, options.raw ?? false);
         if (select) {
           const s = await select;
           if (s.kind !== 'C') {
