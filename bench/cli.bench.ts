@@ -40,12 +40,17 @@ function runOnce(c: Cmd): Promise<{ ms: number; cpu: number; stdout: string }> {
   const [cmd, args] = TIME ? [TIME, ['-f', '\n@cpu %U %S', c.cmd, ...c.args]] : [c.cmd, c.args];
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    execFile(cmd, args, { env: { ...process.env, ...c.env }, maxBuffer: 512 << 20, encoding: 'utf8' }, (err, stdout, stderr) => {
-      const ms = performance.now() - t0;
-      const m = /\n@cpu (\S+) (\S+)\s*$/.exec(stderr);
-      if (err) reject(new Error(`${c.cmd} ${c.args.join(' ')} failed: ${stderr || err.message}`));
-      else resolve({ ms, cpu: m ? (Number(m[1]) + Number(m[2])) * 1000 : NaN, stdout });
-    });
+    execFile(
+      cmd,
+      args,
+      { env: { ...process.env, ...c.env }, maxBuffer: 512 << 20, encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        const ms = performance.now() - t0;
+        const m = /\n@cpu (\S+) (\S+)\s*$/.exec(stderr);
+        if (err) reject(new Error(`${c.cmd} ${c.args.join(' ')} failed: ${stderr || err.message}`));
+        else resolve({ ms, cpu: m ? (Number(m[1]) + Number(m[2])) * 1000 : NaN, stdout });
+      },
+    );
   });
 }
 
@@ -75,10 +80,14 @@ const r2 = (n: number) => Math.round(n * 100) / 100;
 function figures(t: Record<string, Timed>, base: string): Record<string, number> {
   const f: Record<string, number> = {};
   for (const [name, v] of Object.entries(t)) f[`${name}_ms`] = r1(median(v.times));
-  for (const name of Object.keys(t)) if (name !== base && name.startsWith('peerdesk')) f[`ratio_${name}`] = r2(median(t[name].times) / median(t[base].times));
+  for (const name of Object.keys(t))
+    if (name !== base && name.startsWith('peerdesk'))
+      f[`ratio_${name}`] = r2(median(t[name].times) / median(t[base].times));
   if (TIME) {
     for (const [name, v] of Object.entries(t)) f[`${name}_cpu_ms`] = Math.round(median(v.cpu));
-    for (const name of Object.keys(t)) if (name !== base && name.startsWith('peerdesk')) f[`cpu_ratio_${name}`] = r2(median(t[name].cpu) / median(t[base].cpu));
+    for (const name of Object.keys(t))
+      if (name !== base && name.startsWith('peerdesk'))
+        f[`cpu_ratio_${name}`] = r2(median(t[name].cpu) / median(t[base].cpu));
   }
   return f;
 }
@@ -95,7 +104,11 @@ function variants(args: string[]): Record<string, Cmd> {
 
 /** Which code `peerdesk ARGS` runs now (dist or src), as bin/peerdesk.js reports it. */
 function codeRun(args: string[]): string {
-  const r = spawnSync(NODE, [BIN, ...args], { env: { ...process.env, PEERDESK_CLI_DEBUG: '1' }, encoding: 'utf8', maxBuffer: 512 << 20 });
+  const r = spawnSync(NODE, [BIN, ...args], {
+    env: { ...process.env, PEERDESK_CLI_DEBUG: '1' },
+    encoding: 'utf8',
+    maxBuffer: 512 << 20,
+  });
   const dist = /peerdesk: running (dist(?: \(bundle \w+\))?)\n/.exec(r.stderr);
   return dist ? dist[1] : (r.stderr.match(/peerdesk: (running src[^\n]*)/)?.[1] ?? 'unknown');
 }
@@ -150,7 +163,8 @@ router bgp {{ router.local_asn | default(64496) }}
 ! {{ asns | length }} peer ASNs, {{ sessions | length }} sessions
 `;
 
-const PY_RENDER = 'import sys, json, jinja2\nenv = jinja2.Environment(autoescape=False)\nsys.stdout.write(env.from_string(open(sys.argv[1]).read()).render(json.load(open(sys.argv[2]))))';
+const PY_RENDER =
+  'import sys, json, jinja2\nenv = jinja2.Environment(autoescape=False)\nsys.stdout.write(env.from_string(open(sys.argv[1]).read()).render(json.load(open(sys.argv[2]))))';
 
 /** Runs the three scenarios and returns medians, ratios and goals. */
 export async function run(): Promise<Record<string, unknown>> {
@@ -162,7 +176,10 @@ export async function run(): Promise<Record<string, unknown>> {
   try {
     // version
     const v = await interleaved({ node_e0: { cmd: NODE, args: ['-e', '0'] }, ...variants(['--version']) }, reps);
-    const help = await interleaved({ node_e0: { cmd: NODE, args: ['-e', '0'] }, ...variants(['--help']) }, Math.ceil(reps / 2));
+    const help = await interleaved(
+      { node_e0: { cmd: NODE, args: ['-e', '0'] }, ...variants(['--help']) },
+      Math.ceil(reps / 2),
+    );
     out.version = { ...figures(v, 'node_e0'), output: v.peerdesk.stdout.trim() };
     out.help = { ...figures(help, 'node_e0'), code: codeRun(['--help']) };
 
@@ -181,14 +198,40 @@ export async function run(): Promise<Record<string, unknown>> {
       members.push(`AS${origin}`);
       for (const p of byOrigin.get(origin) ?? []) unique.add(p);
     }
-    const server = await startIrrdServer({ routes: routes.v4, asSets: [{ name: 'AS-BENCH-BIG', members, source: 'ARIN' }], sources: ['ARIN'] });
+    const server = await startIrrdServer({
+      routes: routes.v4,
+      asSets: [{ name: 'AS-BENCH-BIG', members, source: 'ARIN' }],
+      sources: ['ARIN'],
+    });
     try {
-      const irrArgs = ['irr', 'expand', 'AS-BENCH-BIG', '-4', '--format', 'json', '--name', 'X', '--irr', server.address];
-      const t = await interleaved({ bgpq4: { cmd: 'bgpq4', args: ['-h', server.address, '-4', '-j', '-l', 'X', 'AS-BENCH-BIG'] }, ...variants(irrArgs) }, reps);
+      const irrArgs = [
+        'irr',
+        'expand',
+        'AS-BENCH-BIG',
+        '-4',
+        '--format',
+        'json',
+        '--name',
+        'X',
+        '--irr',
+        server.address,
+      ];
+      const t = await interleaved(
+        {
+          bgpq4: { cmd: 'bgpq4', args: ['-h', server.address, '-4', '-j', '-l', 'X', 'AS-BENCH-BIG'] },
+          ...variants(irrArgs),
+        },
+        reps,
+      );
       const prefixes = (s: string) => (JSON.parse(s) as { X: Array<{ prefix: string }> }).X.map((e) => e.prefix);
       const b = prefixes(t.bgpq4.stdout);
       const p = prefixes(t.peerdesk.stdout);
-      out.irr = { ...figures(t, 'bgpq4'), prefixes: p.length, identical: b.length === p.length && b.every((x, i) => x === p[i]), code: codeRun(irrArgs) };
+      out.irr = {
+        ...figures(t, 'bgpq4'),
+        prefixes: p.length,
+        identical: b.length === p.length && b.every((x, i) => x === p[i]),
+        code: codeRun(irrArgs),
+      };
     } finally {
       await server.close();
     }
@@ -197,12 +240,26 @@ export async function run(): Promise<Record<string, unknown>> {
     const tplFile = join(dir, 'frr.j2');
     writeFileSync(tplFile, TEMPLATE);
     const python = pythonInterpreter();
-    const render: Record<string, unknown> = { python, python3_on_path_is_shim: python !== spawnSync('sh', ['-c', 'command -v python3'], { encoding: 'utf8' }).stdout.trim() };
-    for (const [label, sessions] of [['small', 500], ['large', 5000]] as const) {
+    const render: Record<string, unknown> = {
+      python,
+      python3_on_path_is_shim:
+        python !== spawnSync('sh', ['-c', 'command -v python3'], { encoding: 'utf8' }).stdout.trim(),
+    };
+    for (const [label, sessions] of [
+      ['small', 500],
+      ['large', 5000],
+    ] as const) {
       const ctxFile = join(dir, `context-${sessions}.json`);
       writeFileSync(ctxFile, JSON.stringify(bigContext(sessions, 40)));
       const args = ['render', '--template-file', tplFile, '--context-file', ctxFile];
-      const t = await interleaved({ python3_jinja2: { cmd: python, args: ['-c', PY_RENDER, tplFile, ctxFile] }, python3_path: { cmd: 'python3', args: ['-c', PY_RENDER, tplFile, ctxFile] }, ...variants(args) }, label === 'small' ? reps : Math.ceil(reps / 3));
+      const t = await interleaved(
+        {
+          python3_jinja2: { cmd: python, args: ['-c', PY_RENDER, tplFile, ctxFile] },
+          python3_path: { cmd: 'python3', args: ['-c', PY_RENDER, tplFile, ctxFile] },
+          ...variants(args),
+        },
+        label === 'small' ? reps : Math.ceil(reps / 3),
+      );
       const f = figures(t, 'python3_jinja2');
       render[label] = {
         sessions,

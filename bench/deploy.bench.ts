@@ -24,7 +24,11 @@ export function runningConfig(lines = 40_000): string[] {
   while (out.length < lines * 0.55) {
     const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
     peers.push(ip);
-    out.push(` neighbor ${ip} remote-as ${65000 + (i % 1000)}`, ` neighbor ${ip} description Peer ${i}`, ` neighbor ${ip} timers 10 30`);
+    out.push(
+      ` neighbor ${ip} remote-as ${65000 + (i % 1000)}`,
+      ` neighbor ${ip} description Peer ${i}`,
+      ` neighbor ${ip} timers 10 30`,
+    );
     i++;
   }
   out.push(' address-family ipv4 unicast');
@@ -50,7 +54,12 @@ export function candidateOf(running: string[]): string[] {
     const at = 5 + k * step;
     const line = out[at]!;
     if (k % 4 === 0) out.splice(at, 1);
-    else if (k % 4 === 1) out.splice(at + 1, 0, `${line.match(/^\s*/)![0]}${line.trim().startsWith('ip prefix-list') ? `ip prefix-list AS-NEW seq ${k} permit 100.64.${k & 255}.0/24` : `neighbor 10.255.${k >> 8}.${k & 255} remote-as 64999`}`);
+    else if (k % 4 === 1)
+      out.splice(
+        at + 1,
+        0,
+        `${line.match(/^\s*/)![0]}${line.trim().startsWith('ip prefix-list') ? `ip prefix-list AS-NEW seq ${k} permit 100.64.${k & 255}.0/24` : `neighbor 10.255.${k >> 8}.${k & 255} remote-as 64999`}`,
+      );
     else out[at] = `${line} (changed)`;
   }
   return out;
@@ -105,14 +114,17 @@ const routerIp = (n: number) => `127.0.30.${n}`;
 const peerIp = (n: number) => `127.0.31.${n}`;
 // The router connects at once (connect delay 0); its peer only listens, so no retry timer of the peer
 // decides when the session comes up.
-const BGP_OPTS = 'multihop 2; strict bind yes; connect retry time 1; error wait time 1, 5; hold time 9; ipv4 { import all; export none; };';
+const BGP_OPTS =
+  'multihop 2; strict bind yes; connect retry time 1; error wait time 1, 5; hold time 9; ipv4 { import all; export none; };';
 
 /**
  * bird.conf of bench router `n`: with `session`, a BGP session to its own peer daemon — what a rollout
  * of "one peer on several routers" adds, and what the health gate waits for (Established).
  */
 function birdConf(n: number, session: 0 | 1): string {
-  const bgp = session ? `protocol bgp downlink {\n  local ${routerIp(n)} port ${PORT} as ${64600 + n};\n  neighbor ${peerIp(n)} port ${PORT} as ${65100 + n};\n  connect delay time 0;\n  ${BGP_OPTS}\n}\n` : '';
+  const bgp = session
+    ? `protocol bgp downlink {\n  local ${routerIp(n)} port ${PORT} as ${64600 + n};\n  neighbor ${peerIp(n)} port ${PORT} as ${65100 + n};\n  connect delay time 0;\n  ${BGP_OPTS}\n}\n`
+    : '';
   return `router id ${routerIp(n)};\nprotocol device {}\n${bgp}`;
 }
 
@@ -131,7 +143,11 @@ async function rolloutFigures(runs = 3): Promise<Record<string, unknown>> {
   if (!bird || !birdc) return { rollout: 'not measured: bird / birdc not installed (Debian package bird2)' };
   const dir = mkdtempSync(join(tmpdir(), 'pd-bench-deploy-'));
   const children: ChildProcess[] = [];
-  const saved = { dirs: process.env.PEERDESK_SOCKET_DIRS, conc: process.env.PEERDESK_ROLLOUT_CONCURRENCY, review: process.env.PEERDESK_DEPLOY_REVIEW };
+  const saved = {
+    dirs: process.env.PEERDESK_SOCKET_DIRS,
+    conc: process.env.PEERDESK_ROLLOUT_CONCURRENCY,
+    review: process.env.PEERDESK_DEPLOY_REVIEW,
+  };
   const { openDb } = await import('../src/platform/db.ts');
   const db = await openDb(`sqlite:${join(dir, 'bench.db')}`);
   try {
@@ -173,12 +189,33 @@ async function rolloutFigures(runs = 3): Promise<Record<string, unknown>> {
     const secrets = new SecretBox('b'.repeat(40));
     const t = new Date().toISOString();
     const stamp = { created_at: t, updated_at: t };
-    const platform = await db.insertInto('platforms').values({ name: 'BIRD', slug: 'bird', driver: 'bird2', ...stamp }).returning('id').executeTakeFirstOrThrow();
+    const platform = await db
+      .insertInto('platforms')
+      .values({ name: 'BIRD', slug: 'bird', driver: 'bird2', ...stamp })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     const routers: { id: number; template: number; n: number; variant: 0 | 1 }[] = [];
     for (let n = 1; n <= ROUTERS; n++) {
-      const tpl = await db.insertInto('config_templates').values({ name: `bench-bird-${n}`, body: birdConf(n, 0), ...stamp }).returning('id').executeTakeFirstOrThrow();
+      const tpl = await db
+        .insertInto('config_templates')
+        .values({ name: `bench-bird-${n}`, body: birdConf(n, 0), ...stamp })
+        .returning('id')
+        .executeTakeFirstOrThrow();
       const creds = secrets.encrypt(JSON.stringify({ config_file: join(dir, `router${n}.conf`) }));
-      const r = await db.insertInto('routers').values({ name: `bird-${String(n).padStart(2, '0')}`, hostname: `unix:${routerSocks[n - 1]}`, platform_id: platform.id, local_asn: 64600 + n, status: 'active', config_template_id: tpl.id, credentials_enc: creds, ...stamp }).returning('id').executeTakeFirstOrThrow();
+      const r = await db
+        .insertInto('routers')
+        .values({
+          name: `bird-${String(n).padStart(2, '0')}`,
+          hostname: `unix:${routerSocks[n - 1]}`,
+          platform_id: platform.id,
+          local_asn: 64600 + n,
+          status: 'active',
+          config_template_id: tpl.id,
+          credentials_enc: creds,
+          ...stamp,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
       routers.push({ id: Number(r.id), template: Number(tpl.id), n, variant: 0 });
     }
     const who = { userId: null, username: 'bench', role: 'admin' as const };
@@ -186,14 +223,28 @@ async function rolloutFigures(runs = 3): Promise<Record<string, unknown>> {
     const rollout = async (rs: typeof routers, session: 0 | 1): Promise<number> => {
       for (const r of rs) {
         r.variant = session;
-        await db.updateTable('config_templates').set({ body: birdConf(r.n, session) }).where('id', '=', r.template).execute();
+        await db
+          .updateTable('config_templates')
+          .set({ body: birdConf(r.n, session) })
+          .where('id', '=', r.template)
+          .execute();
       }
       const t0 = performance.now();
       const out = await createRollout(db, { router_ids: rs.map((r) => r.id), confirm_timeout: 60 }, who, secrets);
       const job = await runJobNow(db, out.jobId, () => {}, secrets);
       const s = (performance.now() - t0) / 1000;
-      const done = await db.selectFrom('deployments').select(['status', 'diff', 'reason', 'log']).where('rollout_id', '=', out.rollout.id).execute();
-      if (job.status !== 'succeeded' || done.some((d) => d.status !== 'done' || !d.diff)) throw new Error(`bench rollout did not apply everywhere: ${job.error ?? ""}\n${done.filter((d) => d.status !== "done" || !d.diff).map((d) => d.log).join("\n")}`);
+      const done = await db
+        .selectFrom('deployments')
+        .select(['status', 'diff', 'reason', 'log'])
+        .where('rollout_id', '=', out.rollout.id)
+        .execute();
+      if (job.status !== 'succeeded' || done.some((d) => d.status !== 'done' || !d.diff))
+        throw new Error(
+          `bench rollout did not apply everywhere: ${job.error ?? ''}\n${done
+            .filter((d) => d.status !== 'done' || !d.diff)
+            .map((d) => d.log)
+            .join('\n')}`,
+        );
       return s;
     };
     /** Times a rollout that adds the session (it must reach Established), then takes it off again (not timed). */
@@ -233,13 +284,21 @@ async function rolloutFigures(runs = 3): Promise<Record<string, unknown>> {
       rollout_ok_conc9: all.ten / all.one <= 2,
     };
   } finally {
-    for (const [k, v] of [['PEERDESK_SOCKET_DIRS', saved.dirs], ['PEERDESK_ROLLOUT_CONCURRENCY', saved.conc], ['PEERDESK_DEPLOY_REVIEW', saved.review]] as const) {
+    for (const [k, v] of [
+      ['PEERDESK_SOCKET_DIRS', saved.dirs],
+      ['PEERDESK_ROLLOUT_CONCURRENCY', saved.conc],
+      ['PEERDESK_DEPLOY_REVIEW', saved.review],
+    ] as const) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }
     await db.destroy().catch(() => undefined);
     for (const c of children) c.kill('SIGTERM');
-    await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? null : new Promise((r) => c.once('exit', r)))));
+    await Promise.all(
+      children.map((c) =>
+        c.exitCode !== null || c.signalCode !== null ? null : new Promise((r) => c.once('exit', r)),
+      ),
+    );
     rmSync(dir, { recursive: true, force: true });
   }
 }

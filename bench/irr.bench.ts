@@ -50,7 +50,11 @@ export async function run(): Promise<Record<string, unknown>> {
     const asn = pool500[i];
     if (i % 2 === 0) {
       const name = `AS${asn}:AS-CUSTOMERS`;
-      asSets.push({ name, members: [`AS${asn}`, `AS${pool500[peersWanted + i]}`, `AS${pool500[2 * peersWanted + i]}`], source: 'ARIN' });
+      asSets.push({
+        name,
+        members: [`AS${asn}`, `AS${pool500[peersWanted + i]}`, `AS${pool500[2 * peersWanted + i]}`],
+        source: 'ARIN',
+      });
       targets.push(name);
     } else targets.push(`AS${asn}`);
   }
@@ -106,7 +110,11 @@ export async function run(): Promise<Record<string, unknown>> {
       outcomes.forEach((o, i) => {
         const v4 = o.result?.prefixes.ipv4 ?? [];
         const v6 = o.result?.prefixes.ipv6 ?? [];
-        if (JSON.stringify(v4) !== JSON.stringify(loop[2 * i]) || JSON.stringify(v6) !== JSON.stringify(loop[2 * i + 1])) bSame = false;
+        if (
+          JSON.stringify(v4) !== JSON.stringify(loop[2 * i]) ||
+          JSON.stringify(v6) !== JSON.stringify(loop[2 * i + 1])
+        )
+          bSame = false;
       });
       identical &&= bSame;
       figures[`b_bgpq4_loop_ms_${tag}`] = Math.round(loopMs);

@@ -18,7 +18,18 @@ import { PDB_DATA_DIR, PeeringDbServer, loadPages } from '../test/support/peerin
 
 type Obj = { id: number; updated: string; status: string; [k: string]: unknown };
 
-const SIZES = { org: 30_000, net: 30_000, ix: 1_200, ixlan: 1_400, ixpfx: 2_000, netixlan: 60_000, poc: 30_000, fac: 5_000, netfac: 20_000, ixfac: 2_500 };
+const SIZES = {
+  org: 30_000,
+  net: 30_000,
+  ix: 1_200,
+  ixlan: 1_400,
+  ixpfx: 2_000,
+  netixlan: 60_000,
+  poc: 30_000,
+  fac: 5_000,
+  netfac: 20_000,
+  ixfac: 2_500,
+};
 
 // A small deterministic PRNG so every run measures the same data.
 function rng(seed: number) {
@@ -44,7 +55,14 @@ export function generate(seed = 42): Record<string, Obj[]> {
   const from = (type: string, id: number, extra: Record<string, unknown>): Obj => {
     const created = stamp();
     const updated = stamp();
-    return { ...pick(sample.get(type)!), id, created: created < updated ? created : updated, updated: created < updated ? updated : created, status: 'ok', ...extra };
+    return {
+      ...pick(sample.get(type)!),
+      id,
+      created: created < updated ? created : updated,
+      updated: created < updated ? updated : created,
+      status: 'ok',
+      ...extra,
+    };
   };
   const out: Record<string, Obj[]> = {};
   out.org = Array.from({ length: SIZES.org }, (_, i) => from('org', i + 1, { name: `Organisation ${i + 1}` }));
@@ -57,10 +75,23 @@ export function generate(seed = 42): Record<string, Obj[]> {
       asns.push(a);
     }
   }
-  out.net = asns.map((asn, i) => from('net', i + 1, { asn, org_id: 1 + Math.floor(rand() * SIZES.org), name: `Network AS${asn}`, irr_as_set: rand() < 0.3 ? '' : `RIPE::AS${asn}:AS-CUSTOMERS` }));
-  out.fac = Array.from({ length: SIZES.fac }, (_, i) => from('fac', i + 1, { org_id: 1 + Math.floor(rand() * SIZES.org), name: `Facility ${i + 1}` }));
-  out.ix = Array.from({ length: SIZES.ix }, (_, i) => from('ix', i + 1, { org_id: 1 + Math.floor(rand() * SIZES.org), name: `Exchange ${i + 1}` }));
-  out.ixlan = Array.from({ length: SIZES.ixlan }, (_, i) => from('ixlan', i + 1, { ix_id: i < SIZES.ix ? i + 1 : 1 + Math.floor(rand() * SIZES.ix) }));
+  out.net = asns.map((asn, i) =>
+    from('net', i + 1, {
+      asn,
+      org_id: 1 + Math.floor(rand() * SIZES.org),
+      name: `Network AS${asn}`,
+      irr_as_set: rand() < 0.3 ? '' : `RIPE::AS${asn}:AS-CUSTOMERS`,
+    }),
+  );
+  out.fac = Array.from({ length: SIZES.fac }, (_, i) =>
+    from('fac', i + 1, { org_id: 1 + Math.floor(rand() * SIZES.org), name: `Facility ${i + 1}` }),
+  );
+  out.ix = Array.from({ length: SIZES.ix }, (_, i) =>
+    from('ix', i + 1, { org_id: 1 + Math.floor(rand() * SIZES.org), name: `Exchange ${i + 1}` }),
+  );
+  out.ixlan = Array.from({ length: SIZES.ixlan }, (_, i) =>
+    from('ixlan', i + 1, { ix_id: i < SIZES.ix ? i + 1 : 1 + Math.floor(rand() * SIZES.ix) }),
+  );
   out.ixpfx = [];
   const lanV4 = new Map<number, number>();
   for (let i = 0; out.ixpfx.length < SIZES.ixpfx; i++) {
@@ -86,15 +117,22 @@ export function generate(seed = 42): Record<string, Obj[]> {
         ixlan_id: lan,
         ix_id: ix,
         ipaddr4: rand() < 0.02 ? null : `${100 + (lan >> 8)}.${lan & 255}.${(h >> 8) & 7}.${h & 255}`,
-        ipaddr6: rand() < 0.12 ? null : `2001:7f8:${lan.toString(16)}::${(net.asn as number).toString(16)}:${h.toString(16)}`,
+        ipaddr6:
+          rand() < 0.12 ? null : `2001:7f8:${lan.toString(16)}::${(net.asn as number).toString(16)}:${h.toString(16)}`,
         speed: pick([1000, 10000, 10000, 100000, 20000, 400000]),
         is_rs_peer: rand() < 0.7,
       }),
     );
   }
-  out.poc = Array.from({ length: SIZES.poc }, (_, i) => from('poc', i + 1, { net_id: 1 + Math.floor(rand() * SIZES.net) }));
-  out.netfac = Array.from({ length: SIZES.netfac }, (_, i) => from('netfac', i + 1, { net_id: 1 + Math.floor(rand() * SIZES.net), fac_id: 1 + Math.floor(rand() * SIZES.fac) }));
-  out.ixfac = Array.from({ length: SIZES.ixfac }, (_, i) => from('ixfac', i + 1, { ix_id: 1 + Math.floor(rand() * SIZES.ix), fac_id: 1 + Math.floor(rand() * SIZES.fac) }));
+  out.poc = Array.from({ length: SIZES.poc }, (_, i) =>
+    from('poc', i + 1, { net_id: 1 + Math.floor(rand() * SIZES.net) }),
+  );
+  out.netfac = Array.from({ length: SIZES.netfac }, (_, i) =>
+    from('netfac', i + 1, { net_id: 1 + Math.floor(rand() * SIZES.net), fac_id: 1 + Math.floor(rand() * SIZES.fac) }),
+  );
+  out.ixfac = Array.from({ length: SIZES.ixfac }, (_, i) =>
+    from('ixfac', i + 1, { ix_id: 1 + Math.floor(rand() * SIZES.ix), fac_id: 1 + Math.floor(rand() * SIZES.fac) }),
+  );
   return out;
 }
 
@@ -141,7 +179,9 @@ class ServerProcess {
   private child: ChildProcess;
   private lines: AsyncIterator<string>;
   constructor(dumpFile: string) {
-    this.child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve', dumpFile], { stdio: ['pipe', 'pipe', 'inherit'] });
+    this.child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve', dumpFile], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     this.lines = createInterface({ input: this.child.stdout! })[Symbol.asyncIterator]();
   }
   async read(): Promise<any> {
@@ -162,7 +202,10 @@ class ServerProcess {
 /** Child side: generate, write the dump, serve it; `churn` changes 1%, `reset` reloads. */
 async function serve(dumpFile: string): Promise<void> {
   const data = generate();
-  writeFileSync(dumpFile, JSON.stringify(Object.fromEntries(Object.entries(data).map(([t, rows]) => [t, { data: rows }]))));
+  writeFileSync(
+    dumpFile,
+    JSON.stringify(Object.fromEntries(Object.entries(data).map(([t, rows]) => [t, { data: rows }]))),
+  );
   let server = new PeeringDbServer([]);
   server.load(structuredClone(data));
   await server.start();
@@ -181,7 +224,13 @@ async function serve(dumpFile: string): Promise<void> {
   await server.close();
 }
 
-async function engineRun(name: string, open: () => Promise<{ db: Db; cleanup: () => Promise<void> }>, server: ServerProcess, url: string, dumpFile: string) {
+async function engineRun(
+  name: string,
+  open: () => Promise<{ db: Db; cleanup: () => Promise<void> }>,
+  server: ServerProcess,
+  url: string,
+  dumpFile: string,
+) {
   const out: Record<string, unknown> = {};
   const before = peakRss;
   peakRss = 0;
@@ -209,7 +258,11 @@ async function engineRun(name: string, open: () => Promise<{ db: Db; cleanup: ()
       const inc = await measure(() => syncPeeringDb(db, { client }));
       out.incremental_s = inc.seconds;
       out.incremental_counts = Object.values(inc.result.counts).reduce(
-        (s, c) => ({ created: s.created + c!.created, updated: s.updated + c!.updated, deleted: s.deleted + c!.deleted }),
+        (s, c) => ({
+          created: s.created + c!.created,
+          updated: s.updated + c!.updated,
+          deleted: s.deleted + c!.deleted,
+        }),
         { created: 0, updated: 0, deleted: 0 },
       );
     } finally {

@@ -21,7 +21,11 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
 function birdConf(i: number, dir: string): string {
   const me = `127.0.3.${101 + i}`;
-  const protocols = Array.from({ length: PER_ROUTER }, (_, j) => `protocol bgp n${j} from peer { neighbor 127.0.3.${150 + j} port ${PORT} as ${65000 + j}; description "bench neighbour ${j}"; }`);
+  const protocols = Array.from(
+    { length: PER_ROUTER },
+    (_, j) =>
+      `protocol bgp n${j} from peer { neighbor 127.0.3.${150 + j} port ${PORT} as ${65000 + j}; description "bench neighbour ${j}"; }`,
+  );
   return `router id ${me};
 log "${join(dir, `bird${i}.log`)}" { warning, error, fatal };
 timeformat protocol iso long;
@@ -59,13 +63,22 @@ export async function run(): Promise<Record<string, unknown>> {
   try {
     for (let i = 0; i < ROUTERS; i++) {
       writeFileSync(join(dir, `bird${i}.conf`), birdConf(i, dir));
-      children.push(spawn(bird, ['-f', '-c', join(dir, `bird${i}.conf`), '-s', join(dir, `bird${i}.ctl`), '-P', join(dir, `bird${i}.pid`)], { stdio: 'ignore' }));
+      children.push(
+        spawn(
+          bird,
+          ['-f', '-c', join(dir, `bird${i}.conf`), '-s', join(dir, `bird${i}.ctl`), '-P', join(dir, `bird${i}.pid`)],
+          { stdio: 'ignore' },
+        ),
+      );
     }
     // Wait (bounded) until every control socket answers.
     const ready = async (i: number) => {
       for (let k = 0; k < 150; k++) {
         try {
-          execFileSync('birdc', ['-s', join(dir, `bird${i}.ctl`), 'show', 'status'], { stdio: 'ignore', timeout: 5000 });
+          execFileSync('birdc', ['-s', join(dir, `bird${i}.ctl`), 'show', 'status'], {
+            stdio: 'ignore',
+            timeout: 5000,
+          });
           return;
         } catch {
           await new Promise((r) => setTimeout(r, 200));
@@ -79,14 +92,44 @@ export async function run(): Promise<Record<string, unknown>> {
     await migrateToLatest(db);
     const t = new Date().toISOString();
     const stamp = { created_at: t, updated_at: t, version: 1 };
-    const platform = await db.insertInto('platforms').values({ name: 'BIRD 2', slug: 'bird2', driver: 'bird2', ...stamp }).returning('id').executeTakeFirstOrThrow();
+    const platform = await db
+      .insertInto('platforms')
+      .values({ name: 'BIRD 2', slug: 'bird2', driver: 'bird2', ...stamp })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     const routerIds: number[] = [];
     for (let i = 0; i < ROUTERS; i++) {
-      const r = await db.insertInto('routers').values({ name: `bench${String(i).padStart(2, '0')}`, hostname: `unix:${join(dir, `bird${i}.ctl`)}`, platform_id: platform.id, local_asn: 64600 + i, status: 'active', polling_enabled: true, ...stamp }).returning('id').executeTakeFirstOrThrow();
+      const r = await db
+        .insertInto('routers')
+        .values({
+          name: `bench${String(i).padStart(2, '0')}`,
+          hostname: `unix:${join(dir, `bird${i}.ctl`)}`,
+          platform_id: platform.id,
+          local_asn: 64600 + i,
+          status: 'active',
+          polling_enabled: true,
+          ...stamp,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
       routerIds.push(Number(r.id));
       const peers = Array.from({ length: PER_ROUTER }, (_, j) => {
         const ip = parseIp(`127.0.3.${150 + j}`)!;
-        return { router_id: Number(r.id), vrf: '', name: `n${j}`, peer_ip: ip.text, peer_ip_key: ip.key, family: 4, local_asn: 64600 + i, remote_asn: 65000 + j, enabled: true, status: 'active', ttl_security: false, state: 'unknown', ...stamp };
+        return {
+          router_id: Number(r.id),
+          vrf: '',
+          name: `n${j}`,
+          peer_ip: ip.text,
+          peer_ip_key: ip.key,
+          family: 4,
+          local_asn: 64600 + i,
+          remote_asn: 65000 + j,
+          enabled: true,
+          status: 'active',
+          ttl_security: false,
+          state: 'unknown',
+          ...stamp,
+        };
       });
       await db.insertInto('bgp_peers').values(peers).execute();
     }
@@ -122,12 +165,18 @@ export async function run(): Promise<Record<string, unknown>> {
       const c2 = process.cpuUsage(cpu);
       cpuFull.push((c2.user + c2.system) / 1000);
       inFull.push(Math.max(...all.routers.map((r) => r.duration_ms)));
-      if (all.routers.reduce((a, r) => a + r.peers, 0) !== ROUTERS * PER_ROUTER) throw new Error('not every peer was polled');
+      if (all.routers.reduce((a, r) => a + r.peers, 0) !== ROUTERS * PER_ROUTER)
+        throw new Error('not every peer was polled');
     }
     const singleMedians = singles.map(median);
     const slowest = Math.max(...singleMedians);
     const full = median(fulls);
-    const states = await db.selectFrom('bgp_peers').select('state').select((eb) => eb.fn.countAll().as('c')).groupBy('state').execute();
+    const states = await db
+      .selectFrom('bgp_peers')
+      .select('state')
+      .select((eb) => eb.fn.countAll().as('c'))
+      .groupBy('state')
+      .execute();
     const rssMiB = process.resourceUsage().maxRSS / 1024;
     await db.destroy();
     return {
@@ -155,7 +204,11 @@ export async function run(): Promise<Record<string, unknown>> {
     };
   } finally {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? null : new Promise((r) => c.once('exit', r)))));
+    await Promise.all(
+      children.map((c) =>
+        c.exitCode !== null || c.signalCode !== null ? null : new Promise((r) => c.once('exit', r)),
+      ),
+    );
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -168,7 +221,10 @@ export async function run(): Promise<Record<string, unknown>> {
  * state (as a busy network's polls do), each moving the read cache's data generation once.
  * Resolves after the first poll with a stop function.
  */
-export async function startSyntheticPolls(db: import('../src/platform/db.ts').Db, opts: { intervalMs?: number; churn?: number } = {}): Promise<() => Promise<void>> {
+export async function startSyntheticPolls(
+  db: import('../src/platform/db.ts').Db,
+  opts: { intervalMs?: number; churn?: number } = {},
+): Promise<() => Promise<void>> {
   const intervalMs = opts.intervalMs ?? 10_000;
   const churn = opts.churn ?? 0.01;
   const { storePollAnswers } = await import('../src/polling/poll.service.ts');
@@ -179,7 +235,12 @@ export async function startSyntheticPolls(db: import('../src/platform/db.ts').Db
   const tick = async () => {
     round++;
     // What the routers answer: the stored peers, `churn` of them flipped (the simulated devices).
-    const peers = await db.selectFrom('bgp_peers').select(['router_id', 'vrf', 'peer_ip', 'remote_asn', 'local_asn', 'state']).orderBy('router_id').orderBy('id').execute();
+    const peers = await db
+      .selectFrom('bgp_peers')
+      .select(['router_id', 'vrf', 'peer_ip', 'remote_asn', 'local_asn', 'state'])
+      .orderBy('router_id')
+      .orderBy('id')
+      .execute();
     const byRouter = new Map<number, any[]>();
     for (const p of peers as any[]) {
       const list = byRouter.get(Number(p.router_id)) ?? [];
@@ -192,7 +253,22 @@ export async function startSyntheticPolls(db: import('../src/platform/db.ts').Db
       states: list.map((p: any, i: number) => {
         const flip = round > 1 && (i + round) % every === 0;
         const up = flip ? p.state !== 'established' : p.state === 'established';
-        return { vrf: p.vrf || null, peer_ip: p.peer_ip, remote_asn: Number(p.remote_asn), local_asn: Number(p.local_asn), local_ip: null, description: null, state: up ? 'established' : 'active', admin_down: false, since: null, prefixes_received: up ? 10 : null, prefixes_accepted: up ? 10 : null, prefixes_advertised: up ? 1 : null, families: [], last_error: up ? null : 'Connection refused' };
+        return {
+          vrf: p.vrf || null,
+          peer_ip: p.peer_ip,
+          remote_asn: Number(p.remote_asn),
+          local_asn: Number(p.local_asn),
+          local_ip: null,
+          description: null,
+          state: up ? 'established' : 'active',
+          admin_down: false,
+          since: null,
+          prefixes_received: up ? 10 : null,
+          prefixes_accepted: up ? 10 : null,
+          prefixes_advertised: up ? 1 : null,
+          families: [],
+          last_error: up ? null : 'Connection refused',
+        };
       }) as any,
     }));
     await storePollAnswers(db, answers);

@@ -19,12 +19,41 @@ const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
 async function seed(db: Db): Promise<void> {
   const t = new Date().toISOString();
   const stamp = { created_at: t, updated_at: t, version: 1 };
-  const rels = [['transit', 'Transit', 'f44336'], ['customer', 'Customer', '2196f3'], ['peer', 'Peer', '4caf50'], ['ixp-rs', 'IX Route Server', 'ffeb3b']];
-  await db.insertInto('relationships').values(rels.map(([slug, name, color]) => ({ slug, name, color, ...stamp }))).execute();
-  await db.insertInto('routers').values(Array.from({ length: 10 }, (_, i) => ({ name: `rt${i + 1}.bench`, local_asn: 64500, status: 'active', ...stamp }))).execute();
+  const rels = [
+    ['transit', 'Transit', 'f44336'],
+    ['customer', 'Customer', '2196f3'],
+    ['peer', 'Peer', '4caf50'],
+    ['ixp-rs', 'IX Route Server', 'ffeb3b'],
+  ];
+  await db
+    .insertInto('relationships')
+    .values(rels.map(([slug, name, color]) => ({ slug, name, color, ...stamp })))
+    .execute();
+  await db
+    .insertInto('routers')
+    .values(
+      Array.from({ length: 10 }, (_, i) => ({
+        name: `rt${i + 1}.bench`,
+        local_asn: 64500,
+        status: 'active',
+        ...stamp,
+      })),
+    )
+    .execute();
   const asns = 2000;
   for (let i = 0; i < asns; i += 500) {
-    await db.insertInto('peer_asns').values(Array.from({ length: Math.min(500, asns - i) }, (_, j) => ({ asn: 65000 + i + j, name: `Bench Network ${i + j}`, ipv4_max_prefixes: 1000, ipv6_max_prefixes: 200, ...stamp }))).execute();
+    await db
+      .insertInto('peer_asns')
+      .values(
+        Array.from({ length: Math.min(500, asns - i) }, (_, j) => ({
+          asn: 65000 + i + j,
+          name: `Bench Network ${i + j}`,
+          ipv4_max_prefixes: 1000,
+          ipv6_max_prefixes: 200,
+          ...stamp,
+        })),
+      )
+      .execute();
   }
   const states = ['established', 'established', 'established', 'idle', 'active', 'connect'];
   const batch = 500;
@@ -35,9 +64,22 @@ async function seed(db: Db): Promise<void> {
       const ip = v6 ? `2001:db8::${hex(n, 4)}` : `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
       const key = v6 ? `6${'20010db8'}${'0'.repeat(20)}${hex(n, 4)}` : `4${hex(0x0a000000 + n, 8)}`;
       return {
-        router_id: (n % 10) + 1, vrf: '', name: `bench ${n}`, peer_ip: ip, peer_ip_key: key, source_ip: null, family: v6 ? 6 : 4,
-        local_asn: 64500, remote_asn: 65000 + (n % asns), enabled: true, status: 'active', ttl_security: false,
-        state: states[n % states.length], state_since: t, prefixes_received: n % 1000, ...stamp,
+        router_id: (n % 10) + 1,
+        vrf: '',
+        name: `bench ${n}`,
+        peer_ip: ip,
+        peer_ip_key: key,
+        source_ip: null,
+        family: v6 ? 6 : 4,
+        local_asn: 64500,
+        remote_asn: 65000 + (n % asns),
+        enabled: true,
+        status: 'active',
+        ttl_security: false,
+        state: states[n % states.length],
+        state_since: t,
+        prefixes_received: n % 1000,
+        ...stamp,
       };
     });
     await db.insertInto('bgp_peers').values(peers).execute();
@@ -46,7 +88,15 @@ async function seed(db: Db): Promise<void> {
   for (let i = 0; i < SESSIONS; i += batch) {
     await db
       .insertInto('peering_sessions')
-      .values(Array.from({ length: batch }, (_, j) => ({ bgp_peer_id: i + j + 1, peer_asn_id: ((i + j) % asns) + 1, relationship_id: ((i + j) % 4) + 1, service_reference: `SR-${i + j}`, ...stamp })))
+      .values(
+        Array.from({ length: batch }, (_, j) => ({
+          bgp_peer_id: i + j + 1,
+          peer_asn_id: ((i + j) % asns) + 1,
+          relationship_id: ((i + j) % 4) + 1,
+          service_reference: `SR-${i + j}`,
+          ...stamp,
+        })),
+      )
       .execute();
   }
 }
@@ -58,7 +108,11 @@ export async function run(): Promise<Record<string, unknown>> {
   await ensureUiBuilt();
   const dir = mkdtempSync(join(tmpdir(), 'peerdesk-bench-ui-'));
   const db = await openDb(`sqlite:${join(dir, 'bench.db')}`);
-  const pd = await createApp({ config: loadConfig({ PEERDESK_ADMIN_PASSWORD: PASSWORD, PEERDESK_LOG_LEVEL: 'warn', PEERDESK_DATA_DIR: dir }), db, worker: false });
+  const pd = await createApp({
+    config: loadConfig({ PEERDESK_ADMIN_PASSWORD: PASSWORD, PEERDESK_LOG_LEVEL: 'warn', PEERDESK_DATA_DIR: dir }),
+    db,
+    worker: false,
+  });
   const seedStart = Date.now();
   await seed(db);
   const seedMs = Date.now() - seedStart;
@@ -84,7 +138,10 @@ export async function run(): Promise<Record<string, unknown>> {
     const page = await ctx.newPage();
     const firstRow = async () => {
       await page.goto(`${base}/`, { waitUntil: 'commit' });
-      await page.waitForFunction(() => document.querySelector('[data-table="sessions"] tbody tr[data-row-id]'), null, { polling: 'raf', timeout: 30_000 });
+      await page.waitForFunction(() => document.querySelector('[data-table="sessions"] tbody tr[data-row-id]'), null, {
+        polling: 'raf',
+        timeout: 30_000,
+      });
       // Milliseconds since navigation start, measured by the page itself.
       return page.evaluate(() => performance.now());
     };
@@ -92,8 +149,13 @@ export async function run(): Promise<Record<string, unknown>> {
     // Where the cold load spent its time (navigation-relative ms): scripts, the list request.
     const breakdown = await page.evaluate(() => {
       const res = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
-      const end = (f: (n: string) => boolean) => Math.round(Math.max(0, ...res.filter((r) => f(r.name)).map((r) => r.responseEnd)));
-      return { scripts_loaded_ms: end((n) => n.endsWith('.js') || n.endsWith('.css')), me_response_ms: end((n) => n.includes('/api/auth/me')), list_response_ms: end((n) => n.includes('/api/peering-sessions/')) };
+      const end = (f: (n: string) => boolean) =>
+        Math.round(Math.max(0, ...res.filter((r) => f(r.name)).map((r) => r.responseEnd)));
+      return {
+        scripts_loaded_ms: end((n) => n.endsWith('.js') || n.endsWith('.css')),
+        me_response_ms: end((n) => n.includes('/api/auth/me')),
+        list_response_ms: end((n) => n.includes('/api/peering-sessions/')),
+      };
     });
     const warm: number[] = [];
     for (let i = 0; i < 5; i++) warm.push(await firstRow());

@@ -54,7 +54,8 @@ export async function staleReason(distDir, srcDir) {
   } catch {
     return 'it has no build stamp (not built, or the build did not finish)';
   }
-  if (stamp.format !== BUILD_FORMAT || typeof stamp.sources !== 'object' || stamp.sources === null) return 'it was built by another version of the build';
+  if (stamp.format !== BUILD_FORMAT || typeof stamp.sources !== 'object' || stamp.sources === null)
+    return 'it was built by another version of the build';
   const built = stamp.sources;
   const now = sourceStats(srcDir);
   for (const [rel, [size, mtime]] of Object.entries(now)) {

@@ -75,7 +75,8 @@ async function bundleStaleReason(name) {
     if (st.size !== size) return `${rel} changed after the build`;
     if (Math.trunc(st.mtimeMs) !== mtime) {
       const { createHash } = await import('node:crypto');
-      if (createHash('sha256').update(readFileSync(file)).digest('hex') !== hash) return `${rel} changed after the build`;
+      if (createHash('sha256').update(readFileSync(file)).digest('hex') !== hash)
+        return `${rel} changed after the build`;
     }
   }
   return existsSync(new URL(`dist/bundle/${name}.js`, root)) ? null : 'missing';

@@ -41,8 +41,13 @@ export function buildServer(out: string, src = SRC): number {
     const file = join(src, rel);
     const bytes = readFileSync(file);
     sources[rel] = [bytes.length, mtime, createHash('sha256').update(bytes).digest('hex')];
-    const res = ts.transpileModule(bytes.toString('utf8'), { compilerOptions: COMPILER_OPTIONS, fileName: file, reportDiagnostics: true });
-    for (const d of res.diagnostics ?? []) errors.push(`src/${rel}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+    const res = ts.transpileModule(bytes.toString('utf8'), {
+      compilerOptions: COMPILER_OPTIONS,
+      fileName: file,
+      reportDiagnostics: true,
+    });
+    for (const d of res.diagnostics ?? [])
+      errors.push(`src/${rel}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
     const target = join(tmp, rel.replace(/\.ts$/, '.js'));
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, res.outputText);
@@ -51,7 +56,10 @@ export function buildServer(out: string, src = SRC): number {
     rmSync(tmp, { recursive: true, force: true });
     throw new Error(`cannot compile:\n${errors.join('\n')}`);
   }
-  writeFileSync(join(tmp, STAMP), JSON.stringify({ format: BUILD_FORMAT, built_at: new Date().toISOString(), sources }));
+  writeFileSync(
+    join(tmp, STAMP),
+    JSON.stringify({ format: BUILD_FORMAT, built_at: new Date().toISOString(), sources }),
+  );
   // Swap in the new tree; a concurrent build may have swapped its own in between, so retry a few times.
   for (let attempt = 0; ; attempt++) {
     rmSync(out, { recursive: true, force: true });
@@ -91,7 +99,9 @@ function builtinsWithoutFacade() {
     load(id: string) {
       if (!id.startsWith(PREFIX)) return null;
       const name = id.slice(PREFIX.length);
-      const names = Object.keys(process.getBuiltinModule(name) ?? {}).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default');
+      const names = Object.keys(process.getBuiltinModule(name) ?? {}).filter(
+        (k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default',
+      );
       const lines =
         name === 'node:process'
           ? ['const __pdLoad = () => process;', 'export default process;']
@@ -106,7 +116,8 @@ function builtinsWithoutFacade() {
               '});',
             ];
       lines.push('const __pdGet = (k) => __pdLoad()[k];');
-      for (const k of names) if (!k.startsWith('__pd')) lines.push(`export const ${k} = /* @__PURE__ */ __pdGet(${JSON.stringify(k)});`);
+      for (const k of names)
+        if (!k.startsWith('__pd')) lines.push(`export const ${k} = /* @__PURE__ */ __pdGet(${JSON.stringify(k)});`);
       return lines.join('\n');
     },
   };
@@ -138,9 +149,20 @@ export async function buildBundles(out: string, root = ROOT): Promise<string[]> 
     const file = join(dir, `${name}.js`);
     const stampFile = join(dir, `${name}.json`);
     rmSync(stampFile, { force: true });
-    const build = await rolldown({ input: join(root, 'src', 'cli', 'bundle', `${name}.ts`), platform: 'node', cwd: root, logLevel: 'warn', plugins: [builtinsWithoutFacade()] });
+    const build = await rolldown({
+      input: join(root, 'src', 'cli', 'bundle', `${name}.ts`),
+      platform: 'node',
+      cwd: root,
+      logLevel: 'warn',
+      plugins: [builtinsWithoutFacade()],
+    });
     try {
-      const { output } = await build.write({ file, format: 'esm', codeSplitting: false, comments: { legal: false, annotation: false, jsdoc: false } });
+      const { output } = await build.write({
+        file,
+        format: 'esm',
+        codeSplitting: false,
+        comments: { legal: false, annotation: false, jsdoc: false },
+      });
       const inputs: Record<string, [number, number, string]> = {};
       for (const chunk of output) {
         if (chunk.type !== 'chunk') continue;
@@ -148,10 +170,22 @@ export async function buildBundles(out: string, root = ROOT): Promise<string[]> 
           if (id.startsWith('\0') || !id.startsWith(root)) continue;
           const bytes = readFileSync(id);
           const rel = relative(root, id).split(sep).join('/');
-          inputs[rel] = [bytes.length, Math.trunc(statSync(id).mtimeMs), createHash('sha256').update(bytes).digest('hex')];
+          inputs[rel] = [
+            bytes.length,
+            Math.trunc(statSync(id).mtimeMs),
+            createHash('sha256').update(bytes).digest('hex'),
+          ];
         }
       }
-      writeFileSync(stampFile, JSON.stringify({ format: BUNDLE_FORMAT, node: process.versions.node, built_at: new Date().toISOString(), inputs }));
+      writeFileSync(
+        stampFile,
+        JSON.stringify({
+          format: BUNDLE_FORMAT,
+          node: process.versions.node,
+          built_at: new Date().toISOString(),
+          inputs,
+        }),
+      );
     } finally {
       await build.close();
     }
@@ -173,7 +207,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     try {
       const n = buildServer(out);
       const bundles = await buildBundles(out);
-      if (!quiet) process.stderr.write(`compiled ${n} files to ${out}${bundles.length ? ` and bundled ${bundles.join(', ')}` : ''} in ${Math.round(performance.now() - started)} ms\n`);
+      if (!quiet)
+        process.stderr.write(
+          `compiled ${n} files to ${out}${bundles.length ? ` and bundled ${bundles.join(', ')}` : ''} in ${Math.round(performance.now() - started)} ms\n`,
+        );
     } catch (err) {
       process.stderr.write(`build-server: ${(err as Error).message}\n`);
       process.exitCode = 1;

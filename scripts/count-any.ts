@@ -32,5 +32,6 @@ for (const f of files) {
   total += n;
   if (n) perFile[relative(root, f)] = n;
 }
-if (process.argv.includes('--files')) for (const [f, n] of Object.entries(perFile).sort((a, b) => b[1] - a[1])) console.log(n, f);
+if (process.argv.includes('--files'))
+  for (const [f, n] of Object.entries(perFile).sort((a, b) => b[1] - a[1])) console.log(n, f);
 console.log(`any in src/ (without migrations, template engine, tests): ${total} in ${files.length} files`);

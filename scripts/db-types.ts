@@ -8,7 +8,16 @@
 // PostgreSQL type is taken from the schema statements. A column is typed so that both engines fit.
 import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql, type KyselyPlugin, type OperationNode } from 'kysely';
+import {
+  DummyDriver,
+  Kysely,
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  sql,
+  type KyselyPlugin,
+  type OperationNode,
+} from 'kysely';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outFile = `${root}src/platform/db.types.ts`;
@@ -30,7 +39,9 @@ async function sqliteSchema(): Promise<Map<string, SqliteColumn[]>> {
   const db = await openDb('sqlite::memory:');
   try {
     await migrateToLatest(db);
-    const tables = await sql<{ name: string }>`select name from sqlite_master where type = 'table' order by name`.execute(db);
+    const tables = await sql<{
+      name: string;
+    }>`select name from sqlite_master where type = 'table' order by name`.execute(db);
     const out = new Map<string, SqliteColumn[]>();
     for (const { name } of tables.rows) {
       if (MANAGED.has(name)) continue;
@@ -47,7 +58,8 @@ async function sqliteSchema(): Promise<Map<string, SqliteColumn[]>> {
 async function postgresTypes(): Promise<Map<string, Map<string, string>>> {
   const tables = new Map<string, Map<string, string>>();
   const name = (n: any): string => n?.table?.identifier?.name ?? n?.column?.name ?? n?.name;
-  const typeOf = (dataType: any): string => (dataType?.kind === 'DataTypeNode' ? String(dataType.dataType) : 'raw').toLowerCase();
+  const typeOf = (dataType: any): string =>
+    (dataType?.kind === 'DataTypeNode' ? String(dataType.dataType) : 'raw').toLowerCase();
   const record: KyselyPlugin = {
     transformQuery({ node }) {
       const n = node as any;
@@ -88,7 +100,9 @@ async function postgresTypes(): Promise<Map<string, Map<string, string>>> {
     },
     plugins: [record],
   });
-  for (const file of readdirSync(migrationsDir).filter((f) => /^\d{4}_[\w-]+\.(ts|js)$/.test(f)).sort()) {
+  for (const file of readdirSync(migrationsDir)
+    .filter((f) => /^\d{4}_[\w-]+\.(ts|js)$/.test(f))
+    .sort()) {
     const m = await import(pathToFileURL(migrationsDir + file).href);
     await m.up(db);
   }
@@ -104,14 +118,18 @@ function tsType(table: string, col: SqliteColumn, pgType: string | undefined): s
   if (lite === 'boolean' || pgType === 'boolean') return 'DbBool';
   const numeric = /^(integer|bigint|real|double precision|numeric)$/;
   if (numeric.test(lite)) {
-    if (pgType !== undefined && !/^(integer|bigint|bigserial|serial|real|double precision|numeric)$/.test(pgType)) throw new Error(`${table}.${col.name}: ${lite} on SQLite but ${pgType} on PostgreSQL`);
+    if (pgType !== undefined && !/^(integer|bigint|bigserial|serial|real|double precision|numeric)$/.test(pgType))
+      throw new Error(`${table}.${col.name}: ${lite} on SQLite but ${pgType} on PostgreSQL`);
     return 'number';
   }
   if (lite === 'text') {
-    if (pgType !== undefined && pgType !== 'text') throw new Error(`${table}.${col.name}: text on SQLite but ${pgType} on PostgreSQL`);
+    if (pgType !== undefined && pgType !== 'text')
+      throw new Error(`${table}.${col.name}: text on SQLite but ${pgType} on PostgreSQL`);
     return 'string';
   }
-  throw new Error(`${table}.${col.name}: no TypeScript type for the column type ${col.type}; teach scripts/db-types.ts`);
+  throw new Error(
+    `${table}.${col.name}: no TypeScript type for the column type ${col.type}; teach scripts/db-types.ts`,
+  );
 }
 
 async function generate(): Promise<string> {
@@ -133,7 +151,8 @@ async function generate(): Promise<string> {
     const cols = lite.get(table)!;
     const pgCols = pg.get(table);
     if (!pgCols) problems.push(`table ${table} exists on SQLite only`);
-    for (const c of pgCols?.keys() ?? []) if (!cols.some((x) => x.name === c)) problems.push(`${table}.${c} exists on PostgreSQL only`);
+    for (const c of pgCols?.keys() ?? [])
+      if (!cols.some((x) => x.name === c)) problems.push(`${table}.${c} exists on PostgreSQL only`);
     lines.push(`export interface ${pascal(table)}Table {`);
     for (const col of cols) {
       const pgType = pgCols?.get(col.name);

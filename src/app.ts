@@ -27,8 +27,20 @@ import { peeringSessions } from './sessions/peering-sessions.resource.ts';
 
 /** Every CRUD resource, in the order the API docs list them. */
 export const RESOURCES: Resource[] = [
-  relationships, peerAsns, fabrics, peeringNetworks, peeringConnections, peeringSessions,
-  platforms, routers, peerGroups, bgpPeers, prefixLists, routingPolicies, communities, bfdProfiles,
+  relationships,
+  peerAsns,
+  fabrics,
+  peeringNetworks,
+  peeringConnections,
+  peeringSessions,
+  platforms,
+  routers,
+  peerGroups,
+  bgpPeers,
+  prefixLists,
+  routingPolicies,
+  communities,
+  bfdProfiles,
 ];
 
 /**
@@ -36,7 +48,10 @@ export const RESOURCES: Resource[] = [
  * fails the start loudly (no "load it if the file exists"). Capabilities listed in /api/capabilities
  * are exactly the ones mounted here.
  */
-const ROUTE_MODULES: { capability?: Capability; load: () => Promise<{ default: (app: FastifyInstance) => Promise<void> }> }[] = [
+const ROUTE_MODULES: {
+  capability?: Capability;
+  load: () => Promise<{ default: (app: FastifyInstance) => Promise<void> }>;
+}[] = [
   { load: () => import('./auth/auth.routes.ts') },
   { load: () => import('./changes/changes.routes.ts') },
   { load: () => import('./jobs/jobs.routes.ts') },
@@ -66,7 +81,11 @@ export async function openContext(config: Config): Promise<AppContext> {
   const logger = createLogger(config.PEERDESK_LOG_LEVEL);
   const db = await openDb(config.PEERDESK_DATABASE_URL);
   await migrateToLatest(db);
-  const key = resolveSecretKey(config.PEERDESK_SECRET_KEY, config.PEERDESK_DATA_DIR, config.PEERDESK_DATABASE_URL.startsWith('sqlite:'));
+  const key = resolveSecretKey(
+    config.PEERDESK_SECRET_KEY,
+    config.PEERDESK_DATA_DIR,
+    config.PEERDESK_DATABASE_URL.startsWith('sqlite:'),
+  );
   return { db, config, secrets: new SecretBox(key), logger };
 }
 
@@ -74,18 +93,32 @@ export async function openContext(config: Config): Promise<AppContext> {
 export async function createApp(opts: { config?: Config; db?: Db; worker?: boolean } = {}): Promise<PeerdeskApp> {
   const config = opts.config ?? loadConfig();
   const ctx = opts.db
-    ? { db: opts.db, config, secrets: new SecretBox(config.PEERDESK_SECRET_KEY ?? 'test-secret-key-test-secret-key-0000'), logger: createLogger(config.PEERDESK_LOG_LEVEL) }
+    ? {
+        db: opts.db,
+        config,
+        secrets: new SecretBox(config.PEERDESK_SECRET_KEY ?? 'test-secret-key-test-secret-key-0000'),
+        logger: createLogger(config.PEERDESK_LOG_LEVEL),
+      }
     : await openContext(config);
   if (opts.db) await migrateToLatest(opts.db);
   const admin = await ensureAdmin(ctx.db, config.PEERDESK_ADMIN_PASSWORD);
-  const app = await buildServer(ctx, async (app) => {
-    app.decorate('enqueueJob', (kind: string, payload: unknown, userId: number | null) => enqueueJob(ctx.db, kind, payload, { userId }));
-    for (const res of RESOURCES) registerResource(app, res);
-    for (const m of ROUTE_MODULES) await app.register((await m.load()).default);
-    await systemRoutes(app, ctx);
-    await staticUi(app);
-  }, { token: (k) => authenticateToken(ctx.db, k), session: (id) => authenticateSession(ctx.db, id) });
-  const worker = opts.worker === false || !config.PEERDESK_WORKER ? null : startWorker({ db: ctx.db, logger: ctx.logger.child({ component: 'worker' }), secrets: ctx.secrets });
+  const app = await buildServer(
+    ctx,
+    async (app) => {
+      app.decorate('enqueueJob', (kind: string, payload: unknown, userId: number | null) =>
+        enqueueJob(ctx.db, kind, payload, { userId }),
+      );
+      for (const res of RESOURCES) registerResource(app, res);
+      for (const m of ROUTE_MODULES) await app.register((await m.load()).default);
+      await systemRoutes(app, ctx);
+      await staticUi(app);
+    },
+    { token: (k) => authenticateToken(ctx.db, k), session: (id) => authenticateSession(ctx.db, id) },
+  );
+  const worker =
+    opts.worker === false || !config.PEERDESK_WORKER
+      ? null
+      : startWorker({ db: ctx.db, logger: ctx.logger.child({ component: 'worker' }), secrets: ctx.secrets });
   return {
     app,
     ctx,
@@ -102,23 +135,52 @@ export async function createApp(opts: { config?: Config; db?: Db; worker?: boole
 
 async function systemRoutes(app: FastifyInstance, ctx: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  r.get('/api/health', {
-    schema: { tags: ['system'], summary: 'Liveness and readiness: database, migrations, workers', response: { 200: z.object({ status: z.string(), database: z.string(), migrations: z.object({ pending: z.array(z.string()) }), workers: z.number().int(), version: z.string() }), 503: z.object({ status: z.string(), database: z.string(), migrations: z.object({ pending: z.array(z.string()) }), workers: z.number().int(), version: z.string() }) } },
-  }, async (_req, reply) => {
-    let database = 'ok';
-    let pending: string[] = [];
-    let workers = 0;
-    try {
-      pending = await pendingMigrations(ctx.db);
-      const cutoff = new Date(Date.now() - 60_000).toISOString();
-      const row = await ctx.db.selectFrom('workers').select((eb) => eb.fn.countAll().as('c')).where('seen_at', '>', cutoff).executeTakeFirst();
-      workers = Number(row?.c ?? 0);
-    } catch (err) {
-      database = `error: ${(err as Error).message}`;
-    }
-    const ok = database === 'ok' && pending.length === 0;
-    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', database, migrations: { pending }, workers, version: '0.1.0' });
-  });
+  r.get(
+    '/api/health',
+    {
+      schema: {
+        tags: ['system'],
+        summary: 'Liveness and readiness: database, migrations, workers',
+        response: {
+          200: z.object({
+            status: z.string(),
+            database: z.string(),
+            migrations: z.object({ pending: z.array(z.string()) }),
+            workers: z.number().int(),
+            version: z.string(),
+          }),
+          503: z.object({
+            status: z.string(),
+            database: z.string(),
+            migrations: z.object({ pending: z.array(z.string()) }),
+            workers: z.number().int(),
+            version: z.string(),
+          }),
+        },
+      },
+    },
+    async (_req, reply) => {
+      let database = 'ok';
+      let pending: string[] = [];
+      let workers = 0;
+      try {
+        pending = await pendingMigrations(ctx.db);
+        const cutoff = new Date(Date.now() - 60_000).toISOString();
+        const row = await ctx.db
+          .selectFrom('workers')
+          .select((eb) => eb.fn.countAll().as('c'))
+          .where('seen_at', '>', cutoff)
+          .executeTakeFirst();
+        workers = Number(row?.c ?? 0);
+      } catch (err) {
+        database = `error: ${(err as Error).message}`;
+      }
+      const ok = database === 'ok' && pending.length === 0;
+      return reply
+        .code(ok ? 200 : 503)
+        .send({ status: ok ? 'ok' : 'degraded', database, migrations: { pending }, workers, version: '0.1.0' });
+    },
+  );
   const mounted = new Set(ROUTE_MODULES.map((m) => m.capability).filter(Boolean));
   const caps = {
     peeringdb: mounted.has('peeringdb'),
@@ -127,15 +189,49 @@ async function systemRoutes(app: FastifyInstance, ctx: AppContext) {
     polling: mounted.has('polling') && POLLABLE_DRIVERS.length > 0,
     drivers: mounted.has('drivers') && DRIVER_INFO.some((d) => d.capabilities.includes('config')),
     email: mounted.has('email'),
-    router_drivers: DRIVER_INFO.map((d) => ({ name: d.name, label: d.label, capabilities: [...d.capabilities], hostname_forms: [...d.hostnameForms] })),
+    router_drivers: DRIVER_INFO.map((d) => ({
+      name: d.name,
+      label: d.label,
+      capabilities: [...d.capabilities],
+      hostname_forms: [...d.hostnameForms],
+    })),
   };
-  const driverInfoSchema = z.object({ name: z.string(), label: z.string(), capabilities: z.array(z.enum(['list_neighbors', 'running_config', 'admin_state', 'config', 'commit_confirm'])), hostname_forms: z.array(z.string()) });
-  r.get('/api/capabilities', {
-    schema: { tags: ['system'], summary: 'Which capabilities this installation has (the UI hides or explains missing ones) and what each router driver can do', response: { 200: z.object({ peeringdb: z.boolean(), irr: z.boolean(), templates: z.boolean(), polling: z.boolean().describe('live BGP state from routers (Refresh)'), drivers: z.boolean().describe('pushing configuration to routers (Configure)'), email: z.boolean(), router_drivers: z.array(driverInfoSchema) }) } },
-    preValidation: app.requireRole('viewer'),
-  }, async () => caps);
+  const driverInfoSchema = z.object({
+    name: z.string(),
+    label: z.string(),
+    capabilities: z.array(z.enum(['list_neighbors', 'running_config', 'admin_state', 'config', 'commit_confirm'])),
+    hostname_forms: z.array(z.string()),
+  });
+  r.get(
+    '/api/capabilities',
+    {
+      schema: {
+        tags: ['system'],
+        summary:
+          'Which capabilities this installation has (the UI hides or explains missing ones) and what each router driver can do',
+        response: {
+          200: z.object({
+            peeringdb: z.boolean(),
+            irr: z.boolean(),
+            templates: z.boolean(),
+            polling: z.boolean().describe('live BGP state from routers (Refresh)'),
+            drivers: z.boolean().describe('pushing configuration to routers (Configure)'),
+            email: z.boolean(),
+            router_drivers: z.array(driverInfoSchema),
+          }),
+        },
+      },
+      preValidation: app.requireRole('viewer'),
+    },
+    async () => caps,
+  );
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
-    const counts = await ctx.db.selectFrom('jobs').select(['status']).select((eb) => eb.fn.countAll().as('c')).groupBy('status').execute();
+    const counts = await ctx.db
+      .selectFrom('jobs')
+      .select(['status'])
+      .select((eb) => eb.fn.countAll().as('c'))
+      .groupBy('status')
+      .execute();
     const lines = counts.map((c: any) => `peerdesk_jobs_by_status{status="${c.status}"} ${Number(c.c)}`).join('\n');
     reply.type(registry.contentType);
     return `${await registry.metrics()}\n# HELP peerdesk_jobs_by_status Jobs in the queue by status\n# TYPE peerdesk_jobs_by_status gauge\n${lines}\n`;
@@ -146,7 +242,13 @@ async function systemRoutes(app: FastifyInstance, ctx: AppContext) {
 async function staticUi(app: FastifyInstance) {
   const dist = fileURLToPath(new URL('../web/dist/', import.meta.url));
   if (!existsSync(dist)) {
-    app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html').send('<!doctype html><title>Peerdesk</title><p>The web UI is not built. Run <code>npm run build</code>. The API is at <a href="/api/docs">/api/docs</a>.</p>'));
+    app.get('/', { schema: { hide: true } }, async (_req, reply) =>
+      reply
+        .type('text/html')
+        .send(
+          '<!doctype html><title>Peerdesk</title><p>The web UI is not built. Run <code>npm run build</code>. The API is at <a href="/api/docs">/api/docs</a>.</p>',
+        ),
+    );
     return;
   }
   await app.register(import('@fastify/static'), { root: dist, prefix: '/', wildcard: false });

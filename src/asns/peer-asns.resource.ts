@@ -13,7 +13,13 @@ const input = z
     name,
     affiliated: z.boolean().optional(),
     irr_as_set: irrAsSet.nullable().optional(),
-    irr_sources: z.string().trim().max(200).regex(/^[A-Za-z0-9-]+(,[A-Za-z0-9-]+)*$/, 'comma-separated IRR source names like RIPE,ARIN').nullable().optional(),
+    irr_sources: z
+      .string()
+      .trim()
+      .max(200)
+      .regex(/^[A-Za-z0-9-]+(,[A-Za-z0-9-]+)*$/, 'comma-separated IRR source names like RIPE,ARIN')
+      .nullable()
+      .optional(),
     ipv4_max_prefixes: maxPrefixes.nullable().optional(),
     ipv6_max_prefixes: maxPrefixes.nullable().optional(),
     peeringdb_id: z.number().int().min(1).nullable().optional(),
@@ -84,7 +90,10 @@ export const peerAsns: Resource = {
     id: idFilter('t.id'),
     asn: {
       schema: z.preprocess(
-        (v) => String(v).split(',').map((s) => parseAsn(s.trim())),
+        (v) =>
+          String(v)
+            .split(',')
+            .map((s) => parseAsn(s.trim())),
         z.array(z.number({ message: 'each value must be an ASN' })).min(1),
       ),
       apply: (q, v: number[]) => q.where('t.asn', 'in', v),
@@ -101,8 +110,15 @@ export const peerAsns: Resource = {
     if ('asn' in inputRow) {
       await assertUnique(ctx.db, 'peer_asns', 'asn', inputRow.asn, existing ? Number(existing.id) : null);
       if (existing && Number(existing.asn) !== inputRow.asn) {
-        const used = await ctx.db.selectFrom('peering_sessions').select('id').where('peer_asn_id', '=', existing.id).executeTakeFirst();
-        if (used) throw new ConflictError('cannot change the ASN of a peer that has sessions; their BGP peers use it', [{ field: 'asn', message: 'in use by sessions' }]);
+        const used = await ctx.db
+          .selectFrom('peering_sessions')
+          .select('id')
+          .where('peer_asn_id', '=', existing.id)
+          .executeTakeFirst();
+        if (used)
+          throw new ConflictError('cannot change the ASN of a peer that has sessions; their BGP peers use it', [
+            { field: 'asn', message: 'in use by sessions' },
+          ]);
       }
     }
     const values: Row = {};
@@ -110,9 +126,12 @@ export const peerAsns: Resource = {
     return values;
   },
   async beforeDelete(row, ctx) {
-    const used = await ctx.db.selectFrom('peering_sessions').select('id').where('peer_asn_id', '=', row.id).executeTakeFirst();
+    const used = await ctx.db
+      .selectFrom('peering_sessions')
+      .select('id')
+      .where('peer_asn_id', '=', row.id)
+      .executeTakeFirst();
     if (used) throw new ConflictError(`AS${row.asn} still has peering sessions; delete them first`, [], 'protected');
   },
   repr: (r) => `AS${r.asn} ${r.name}`,
 };
-

@@ -51,10 +51,24 @@ describe.each(engines())('peer ASNs on %s', (engine) => {
     ] as const) {
       const r = await t.api('POST', '/api/peer-asns/', body);
       expect(r.status, JSON.stringify(body)).toBe(400);
-      if (field) expect(r.body.errors.map((e: any) => e.field), JSON.stringify(body)).toEqual([field]);
+      if (field)
+        expect(
+          r.body.errors.map((e: any) => e.field),
+          JSON.stringify(body),
+        ).toEqual([field]);
     }
     expect((await t.api('GET', '/api/peer-asns/?asn=64497')).body.count).toBe(0);
-    expect((await peerAsn(t, { asn: 64497, name: 'Good', irr_as_set: 'RIPE::AS-GOOD', irr_sources: 'RIPE,ARIN', ipv4_max_prefixes: 0 })).irr_sources).toBe('RIPE,ARIN');
+    expect(
+      (
+        await peerAsn(t, {
+          asn: 64497,
+          name: 'Good',
+          irr_as_set: 'RIPE::AS-GOOD',
+          irr_sources: 'RIPE,ARIN',
+          ipv4_max_prefixes: 0,
+        })
+      ).irr_sources,
+    ).toBe('RIPE,ARIN');
   });
 
   it('keeps ASNs unique and protects an ASN its sessions use', async () => {
@@ -69,7 +83,11 @@ describe.each(engines())('peer ASNs on %s', (engine) => {
     expect(renumber.status).toBe(409);
     expect(renumber.body.errors).toEqual([{ field: 'asn', message: 'in use by sessions' }]);
     // The name may change; the ASN may not while sessions use it.
-    expect((await t.api('PATCH', `/api/peer-asns/${a.id}/`, { name: 'Renamed' })).body).toMatchObject({ asn: 64498, name: 'Renamed', version: 2 });
+    expect((await t.api('PATCH', `/api/peer-asns/${a.id}/`, { name: 'Renamed' })).body).toMatchObject({
+      asn: 64498,
+      name: 'Renamed',
+      version: 2,
+    });
     const del = await t.api('DELETE', `/api/peer-asns/${a.id}/`);
     expect(del.status).toBe(409);
     expect(del.body.detail).toBe('AS64498 still has peering sessions; delete them first');

@@ -4,7 +4,14 @@ import type { Updateable } from 'kysely';
 import { now, withTx, type TypedExecutor } from '../platform/db.ts';
 import type { UsersTable } from '../platform/db.types.ts';
 import { hashPassword, randomToken, sha256, verifyPassword } from '../platform/crypto.ts';
-import { ConflictError, ForbiddenError, NotFoundError, RateLimitedError, UnauthorizedError, ValidationError } from '../platform/errors.ts';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  RateLimitedError,
+  UnauthorizedError,
+  ValidationError,
+} from '../platform/errors.ts';
 import { recordChange, type Actor } from '../changes/changes.service.ts';
 import { toRole, type TokenRow, type UserRow } from './auth.schema.ts';
 
@@ -12,12 +19,19 @@ import { ROLES, roleAtLeast, type Role, type Principal } from '../platform/princ
 export { ROLES, roleAtLeast, type Role, type Principal };
 
 /** Creates a user with a scrypt-hashed password. */
-export async function createUser(db: TypedExecutor, input: { username: string; password: string; role: Role; email?: string | null; mustChangePassword?: boolean }) {
-  if (!/^[A-Za-z0-9_.@-]{1,64}$/.test(input.username)) throw new ValidationError('username', 'use 1-64 letters, digits, _ . @ -');
+export async function createUser(
+  db: TypedExecutor,
+  input: { username: string; password: string; role: Role; email?: string | null; mustChangePassword?: boolean },
+) {
+  if (!/^[A-Za-z0-9_.@-]{1,64}$/.test(input.username))
+    throw new ValidationError('username', 'use 1-64 letters, digits, _ . @ -');
   if (!ROLES.includes(input.role)) throw new ValidationError('role', `must be one of ${ROLES.join(', ')}`);
   if (input.password.length < 8) throw new ValidationError('password', 'must be at least 8 characters');
   const exists = await db.selectFrom('users').select('id').where('username', '=', input.username).executeTakeFirst();
-  if (exists) throw new ConflictError(`user ${input.username} already exists`, [{ field: 'username', message: 'already exists' }]);
+  if (exists)
+    throw new ConflictError(`user ${input.username} already exists`, [
+      { field: 'username', message: 'already exists' },
+    ]);
   const t = now();
   const row = await db
     .insertInto('users')
@@ -38,7 +52,11 @@ export async function createUser(db: TypedExecutor, input: { username: string; p
 }
 
 /** Creates an API token for a user; the clear key is returned once and stored only as a hash. */
-export async function createToken(db: TypedExecutor, userId: number, opts: { description?: string | null; writeEnabled?: boolean; expiresAt?: string | null } = {}) {
+export async function createToken(
+  db: TypedExecutor,
+  userId: number,
+  opts: { description?: string | null; writeEnabled?: boolean; expiresAt?: string | null } = {},
+) {
   const user = await db.selectFrom('users').select(['id']).where('id', '=', userId).executeTakeFirst();
   if (!user) throw new NotFoundError('user', userId);
   const key = randomToken('pd_', 30);
@@ -79,7 +97,14 @@ export async function authenticateToken(db: TypedExecutor, key: string): Promise
     seen.set(id, t);
     await db.updateTable('api_tokens').set({ last_used_at: now() }).where('id', '=', id).execute();
   }
-  return { userId: Number(row.user_id), username: row.username, role: toRole(row.role), via: 'token', canWrite: Boolean(row.write_enabled), tokenId: id };
+  return {
+    userId: Number(row.user_id),
+    username: row.username,
+    role: toRole(row.role),
+    via: 'token',
+    canWrite: Boolean(row.write_enabled),
+    tokenId: id,
+  };
 }
 
 const WINDOW_MS = 15 * 60_000;
@@ -114,7 +139,11 @@ export class LoginLimiter {
   /** Throws 429 when a key has reached the limit within the window. */
   check(key: string, limit: number, message: string, t = Date.now()): void {
     const recent = this.recent(key, t);
-    if (recent.length >= limit) throw new RateLimitedError(message, Math.max(1, Math.ceil((recent[recent.length - limit] + WINDOW_MS - t) / 1000)));
+    if (recent.length >= limit)
+      throw new RateLimitedError(
+        message,
+        Math.max(1, Math.ceil((recent[recent.length - limit] + WINDOW_MS - t) / 1000)),
+      );
   }
 
   /** Whether any of the client keys logged in successfully as this user recently. */
@@ -150,7 +179,13 @@ export async function verifyUserPassword(password: string, hash: string | null |
  * backoff doubling per failure (1 s, 2 s, … up to 15 min) between attempts. `device` is the login
  * device cookie (remembered on success); the returned `device` is the one to set.
  */
-export async function login(db: TypedExecutor, username: string, password: string, client: string, opts: { limit: number; ttlHours: number; limiter: LoginLimiter; device?: string }) {
+export async function login(
+  db: TypedExecutor,
+  username: string,
+  password: string,
+  client: string,
+  opts: { limit: number; ttlHours: number; limiter: LoginLimiter; device?: string },
+) {
   const lim = opts.limiter;
   const account = username.toLowerCase();
   const clientKeys = [`c:${client}`, ...(opts.device ? [`d:${sha256(opts.device)}`] : [])];
@@ -160,7 +195,8 @@ export async function login(db: TypedExecutor, username: string, password: strin
   if (accountFailures.length >= opts.limit && !lim.isKnownGood(account, clientKeys, t)) {
     const backoff = Math.min(WINDOW_MS, 1000 * 2 ** Math.min(20, accountFailures.length - opts.limit));
     const wait = accountFailures[accountFailures.length - 1] + backoff - t;
-    if (wait > 0) throw new RateLimitedError('too many failed logins for this account; try again later', Math.ceil(wait / 1000));
+    if (wait > 0)
+      throw new RateLimitedError('too many failed logins for this account; try again later', Math.ceil(wait / 1000));
   }
   const user = await db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
   // The same scrypt work whether or not the user exists or is active: no timing side channel.
@@ -176,13 +212,26 @@ export async function login(db: TypedExecutor, username: string, password: strin
   const sessionId = randomToken('', 32);
   const csrf = randomBytes(24).toString('base64url');
   const expires = new Date(t + opts.ttlHours * 3600_000).toISOString();
-  await db.insertInto('ui_sessions').values({ id_hash: sha256(sessionId), user_id: user!.id, csrf_token: csrf, created_at: now(), expires_at: expires }).execute();
+  await db
+    .insertInto('ui_sessions')
+    .values({ id_hash: sha256(sessionId), user_id: user!.id, csrf_token: csrf, created_at: now(), expires_at: expires })
+    .execute();
   await db.updateTable('users').set({ last_login_at: now() }).where('id', '=', user!.id).execute();
-  return { sessionId, csrfToken: csrf, expiresAt: expires, device, user: { id: Number(user!.id), username: user!.username, role: toRole(user!.role) } };
+  return {
+    sessionId,
+    csrfToken: csrf,
+    expiresAt: expires,
+    device,
+    user: { id: Number(user!.id), username: user!.username, role: toRole(user!.role) },
+  };
 }
 
 /** Ends every UI session of a user except, optionally, the caller's own (by its cookie value). */
-export async function revokeSessions(db: TypedExecutor, userId: number, exceptSessionId?: string | null): Promise<number> {
+export async function revokeSessions(
+  db: TypedExecutor,
+  userId: number,
+  exceptSessionId?: string | null,
+): Promise<number> {
   let q = db.deleteFrom('ui_sessions').where('user_id', '=', userId);
   if (exceptSessionId) q = q.where('id_hash', '!=', sha256(exceptSessionId));
   const r = await q.executeTakeFirst();
@@ -208,7 +257,14 @@ export async function authenticateSession(db: TypedExecutor, sessionId: string):
     .where('s.id_hash', '=', sha256(sessionId))
     .executeTakeFirst();
   if (!row || !row.is_active || row.expires_at < now()) throw new UnauthorizedError('session expired; log in again');
-  return { userId: Number(row.user_id), username: row.username, role: toRole(row.role), via: 'session', canWrite: true, csrfToken: row.csrf_token };
+  return {
+    userId: Number(row.user_id),
+    username: row.username,
+    role: toRole(row.role),
+    via: 'session',
+    canWrite: true,
+    csrfToken: row.csrf_token,
+  };
 }
 
 /** Ends a UI session. */
@@ -220,7 +276,10 @@ export async function logout(db: TypedExecutor, sessionId: string): Promise<void
  * Makes sure an admin exists: on first start creates `admin` with PEERDESK_ADMIN_PASSWORD or a
  * generated one-time password, which is returned so the caller can print it once.
  */
-export async function ensureAdmin(db: TypedExecutor, configured?: string): Promise<{ created: boolean; password?: string }> {
+export async function ensureAdmin(
+  db: TypedExecutor,
+  configured?: string,
+): Promise<{ created: boolean; password?: string }> {
   const any = await db.selectFrom('users').select('id').limit(1).executeTakeFirst();
   if (any) return { created: false };
   const password = configured ?? randomToken('', 12);
@@ -261,10 +320,20 @@ export async function changeOwnPassword(
   limit.limiter.failures.delete(key);
   const hash = await hashPassword(input.next);
   await withTx(db, async (tx) => {
-    await tx.updateTable('users').set({ password_hash: hash, must_change_password: false, updated_at: now() }).where('id', '=', u.id).execute();
+    await tx
+      .updateTable('users')
+      .set({ password_hash: hash, must_change_password: false, updated_at: now() })
+      .where('id', '=', u.id)
+      .execute();
     // Whoever else was logged in as this user (e.g. with the old password) is logged out.
     await revokeSessions(tx, Number(u.id), input.keepSessionId);
-    await recordChange(tx, actorOf(p, input.requestId), { action: 'update', objectType: 'user', objectId: Number(u.id), repr: u.username, after: { password_changed: true } });
+    await recordChange(tx, actorOf(p, input.requestId), {
+      action: 'update',
+      objectType: 'user',
+      objectId: Number(u.id),
+      repr: u.username,
+      after: { password_changed: true },
+    });
   });
 }
 
@@ -273,11 +342,21 @@ function tokensWithUser(db: TypedExecutor) {
 }
 
 /** API tokens a principal may see (their own; everyone's for admins), by id, with the total. */
-export async function listTokens(db: TypedExecutor, p: Principal, page: { limit: number; offset: number }): Promise<{ count: number; rows: TokenRow[] }> {
+export async function listTokens(
+  db: TypedExecutor,
+  p: Principal,
+  page: { limit: number; offset: number },
+): Promise<{ count: number; rows: TokenRow[] }> {
   let q = tokensWithUser(db);
   if (!roleAtLeast(p.role, 'admin')) q = q.where('t.user_id', '=', p.userId);
   const count = Number((await q.select((eb) => eb.fn.countAll().as('c')).executeTakeFirstOrThrow()).c);
-  const rows = await q.selectAll('t').select('u.username').orderBy('t.id').limit(page.limit).offset(page.offset).execute();
+  const rows = await q
+    .selectAll('t')
+    .select('u.username')
+    .orderBy('t.id')
+    .limit(page.limit)
+    .offset(page.offset)
+    .execute();
   return { count, rows };
 }
 
@@ -289,15 +368,29 @@ export async function createTokenFor(
   requestId?: string,
 ): Promise<{ row: TokenRow; key: string }> {
   const userId = input.user ?? p.userId;
-  if (userId !== p.userId && !roleAtLeast(p.role, 'admin')) throw new ForbiddenError('only admins create tokens for other users');
+  if (userId !== p.userId && !roleAtLeast(p.role, 'admin'))
+    throw new ForbiddenError('only admins create tokens for other users');
   const expiresAt = input.expires_at ? new Date(input.expires_at).toISOString() : null;
   if (expiresAt && expiresAt < now()) throw new ValidationError('expires_at', 'is in the past');
   const { id, key } = await withTx(db, async (tx) => {
-    const t = await createToken(tx, userId, { description: input.description ?? null, writeEnabled: input.write_enabled ?? true, expiresAt });
-    await recordChange(tx, actorOf(p, requestId), { action: 'create', objectType: 'api-token', objectId: t.id, repr: t.key.slice(0, 8) });
+    const t = await createToken(tx, userId, {
+      description: input.description ?? null,
+      writeEnabled: input.write_enabled ?? true,
+      expiresAt,
+    });
+    await recordChange(tx, actorOf(p, requestId), {
+      action: 'create',
+      objectType: 'api-token',
+      objectId: t.id,
+      repr: t.key.slice(0, 8),
+    });
     return t;
   });
-  const row = await tokensWithUser(db).selectAll('t').select('u.username').where('t.id', '=', id).executeTakeFirstOrThrow();
+  const row = await tokensWithUser(db)
+    .selectAll('t')
+    .select('u.username')
+    .where('t.id', '=', id)
+    .executeTakeFirstOrThrow();
   return { row, key };
 }
 
@@ -307,14 +400,35 @@ export async function deleteToken(db: TypedExecutor, p: Principal, id: number, r
   if (!t || (Number(t.user_id) !== p.userId && !roleAtLeast(p.role, 'admin'))) throw new NotFoundError('token', id);
   await withTx(db, async (tx) => {
     await tx.deleteFrom('api_tokens').where('id', '=', t.id).execute();
-    await recordChange(tx, actorOf(p, requestId), { action: 'delete', objectType: 'api-token', objectId: Number(t.id), repr: t.key_prefix });
+    await recordChange(tx, actorOf(p, requestId), {
+      action: 'delete',
+      objectType: 'api-token',
+      objectId: Number(t.id),
+      repr: t.key_prefix,
+    });
   });
 }
 
 /** Users by name, with the total. */
-export async function listUsers(db: TypedExecutor, page: { limit: number; offset: number }): Promise<{ count: number; rows: UserRow[] }> {
-  const rows = await db.selectFrom('users').selectAll().orderBy('username').limit(page.limit).offset(page.offset).execute();
-  const count = Number((await db.selectFrom('users').select((eb) => eb.fn.countAll().as('c')).executeTakeFirstOrThrow()).c);
+export async function listUsers(
+  db: TypedExecutor,
+  page: { limit: number; offset: number },
+): Promise<{ count: number; rows: UserRow[] }> {
+  const rows = await db
+    .selectFrom('users')
+    .selectAll()
+    .orderBy('username')
+    .limit(page.limit)
+    .offset(page.offset)
+    .execute();
+  const count = Number(
+    (
+      await db
+        .selectFrom('users')
+        .select((eb) => eb.fn.countAll().as('c'))
+        .executeTakeFirstOrThrow()
+    ).c,
+  );
   return { count, rows };
 }
 
@@ -326,10 +440,21 @@ export async function getUser(db: TypedExecutor, id: number): Promise<UserRow> {
 }
 
 /** Creates a user (admin), recorded in the change log. */
-export async function createUserRecorded(db: TypedExecutor, p: Principal, input: { username: string; password: string; role: Role; email?: string | null }, requestId?: string): Promise<UserRow> {
+export async function createUserRecorded(
+  db: TypedExecutor,
+  p: Principal,
+  input: { username: string; password: string; role: Role; email?: string | null },
+  requestId?: string,
+): Promise<UserRow> {
   const u = await withTx(db, async (tx) => {
     const created = await createUser(tx, input);
-    await recordChange(tx, actorOf(p, requestId), { action: 'create', objectType: 'user', objectId: created.id, repr: created.username, after: { username: created.username, role: created.role } });
+    await recordChange(tx, actorOf(p, requestId), {
+      action: 'create',
+      objectType: 'user',
+      objectId: created.id,
+      repr: created.username,
+      after: { username: created.username, role: created.role },
+    });
     return created;
   });
   return getUser(db, u.id);
@@ -353,7 +478,8 @@ export async function updateUser(
   if ('is_active' in input) set.is_active = input.is_active;
   if ('email' in input) set.email = input.email;
   if (input.password) set.password_hash = await hashPassword(input.password);
-  if (input.revoke_tokens && !input.password) throw new ValidationError('revoke_tokens', 'only goes with a password reset');
+  if (input.revoke_tokens && !input.password)
+    throw new ValidationError('revoke_tokens', 'only goes with a password reset');
   await withTx(db, async (tx) => {
     await tx.updateTable('users').set(set).where('id', '=', u.id).execute();
     let tokensRevoked = 0;
@@ -367,7 +493,12 @@ export async function updateUser(
       objectId: Number(u.id),
       repr: u.username,
       before: { role: u.role, is_active: bool(u.is_active) },
-      after: { role: set.role ?? u.role, is_active: set.is_active ?? bool(u.is_active), password_changed: !!input.password, ...(input.password ? { tokens_revoked: tokensRevoked } : {}) },
+      after: {
+        role: set.role ?? u.role,
+        is_active: set.is_active ?? bool(u.is_active),
+        password_changed: !!input.password,
+        ...(input.password ? { tokens_revoked: tokensRevoked } : {}),
+      },
     });
   });
   return getUser(db, u.id);
@@ -380,6 +511,12 @@ export async function deleteUser(db: TypedExecutor, p: Principal, id: number, re
   await withTx(db, async (tx) => {
     await tx.updateTable('jobs').set({ created_by: null }).where('created_by', '=', u.id).execute();
     await tx.deleteFrom('users').where('id', '=', u.id).execute();
-    await recordChange(tx, actorOf(p, requestId), { action: 'delete', objectType: 'user', objectId: Number(u.id), repr: u.username, before: { username: u.username, role: u.role } });
+    await recordChange(tx, actorOf(p, requestId), {
+      action: 'delete',
+      objectType: 'user',
+      objectId: Number(u.id),
+      repr: u.username,
+      before: { username: u.username, role: u.role },
+    });
   });
 }

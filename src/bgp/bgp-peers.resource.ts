@@ -2,13 +2,43 @@
 import { BGP_STATE_NAMES } from '../drivers/driver.types.ts';
 import { z } from 'zod';
 import { asn, baseOutput, ipAddress, maxPrefixes, optText, statusField } from '../platform/fields.ts';
-import { assertExists, bool, boolFilter, containsFilter, idFilter, nullableIdFilter, textFilter, type Resource, type Row, type WriteContext } from '../platform/crud.ts';
+import {
+  assertExists,
+  bool,
+  boolFilter,
+  containsFilter,
+  idFilter,
+  nullableIdFilter,
+  textFilter,
+  type Resource,
+  type Row,
+  type WriteContext,
+} from '../platform/crud.ts';
 import { parseIp, parsePrefix, prefixContains, type ParsedPrefix } from '../platform/ip.ts';
 import { ConflictError, ValidationError } from '../platform/errors.ts';
 import type { Executor } from '../platform/db.ts';
 
-export const AFI_SAFIS = ['ipv4-unicast', 'ipv6-unicast', 'ipv4-multicast', 'ipv6-multicast', 'ipv4-flowspec', 'ipv6-flowspec', 'l2vpn-evpn', 'ipv4-vpn', 'ipv6-vpn'] as const;
-export const BGP_STATES = ['idle', 'connect', 'active', 'opensent', 'openconfirm', 'established', 'admin-down', 'unknown'] as const;
+export const AFI_SAFIS = [
+  'ipv4-unicast',
+  'ipv6-unicast',
+  'ipv4-multicast',
+  'ipv6-multicast',
+  'ipv4-flowspec',
+  'ipv6-flowspec',
+  'l2vpn-evpn',
+  'ipv4-vpn',
+  'ipv6-vpn',
+] as const;
+export const BGP_STATES = [
+  'idle',
+  'connect',
+  'active',
+  'opensent',
+  'openconfirm',
+  'established',
+  'admin-down',
+  'unknown',
+] as const;
 
 const afInput = z
   .object({
@@ -39,7 +69,11 @@ export const bgpPeerInput = z
     ttl_security: z.boolean().optional(),
     password: z.string().min(1).max(80).nullable().optional().describe('MD5 password; write-only, stored encrypted'),
     description: optText,
-    address_families: z.array(afInput).max(9).optional().describe('replaces the whole set when given; default: the unicast family of peer_ip'),
+    address_families: z
+      .array(afInput)
+      .max(9)
+      .optional()
+      .describe('replaces the whole set when given; default: the unicast family of peer_ip'),
   })
   .strict();
 
@@ -74,7 +108,9 @@ export const bgpPeerOutput = z
     password: z.string().optional(),
     description: z.string().nullable(),
     address_families: z.array(afOutput),
-    state: z.enum(BGP_STATE_NAMES).describe('BGP state as last polled; admin-down when the session is disabled in Peerdesk or on the router'),
+    state: z
+      .enum(BGP_STATE_NAMES)
+      .describe('BGP state as last polled; admin-down when the session is disabled in Peerdesk or on the router'),
     state_since: z.string().nullable(),
     prefixes_received: z.number().int().nullable(),
     prefixes_accepted: z.number().int().nullable(),
@@ -119,7 +155,12 @@ export async function loadAddressFamilies(db: Executor, peerIds: number[]): Prom
 }
 
 /** Shapes a joined BGP peer row for the API (address families attached by the caller). */
-export function presentBgpPeer(r: Row, afs: Row[] | undefined, includeSecrets: boolean, decrypt: (s: string) => string): Row {
+export function presentBgpPeer(
+  r: Row,
+  afs: Row[] | undefined,
+  includeSecrets: boolean,
+  decrypt: (s: string) => string,
+): Row {
   const nref = (id: unknown, name: unknown) => (id ? { id: Number(id), name: String(name) } : null);
   const out: Row = {
     id: Number(r.id),
@@ -161,7 +202,8 @@ export async function checkBgpPeer(db: Executor, merged: Row, existingId: number
   const peer = parseIp(merged.peer_ip)!;
   if (merged.source_ip) {
     const src = parseIp(merged.source_ip)!;
-    if (src.family !== peer.family) throw new ValidationError('source_ip', `source ${src.text} and peer ${peer.text} must be of the same IP family`);
+    if (src.family !== peer.family)
+      throw new ValidationError('source_ip', `source ${src.text} and peer ${peer.text} must be of the same IP family`);
     if (src.text === peer.text) throw new ValidationError('source_ip', 'local and peer IP must differ');
   }
   const dup = await db
@@ -172,11 +214,20 @@ export async function checkBgpPeer(db: Executor, merged: Row, existingId: number
     .where('peer_ip', '=', peer.text)
     .$if(existingId !== null, (q) => q.where('id', '!=', existingId))
     .executeTakeFirst();
-  if (dup) throw new ConflictError(`the router already has a BGP peer ${peer.text}${merged.vrf ? ` in VRF ${merged.vrf}` : ''}`, [{ field: 'peer_ip', message: 'already a peer on this router and VRF' }]);
+  if (dup)
+    throw new ConflictError(
+      `the router already has a BGP peer ${peer.text}${merged.vrf ? ` in VRF ${merged.vrf}` : ''}`,
+      [{ field: 'peer_ip', message: 'already a peer on this router and VRF' }],
+    );
   if (merged.peer_group_id) {
-    const g = await db.selectFrom('peer_groups').select(['router_id']).where('id', '=', merged.peer_group_id).executeTakeFirst();
+    const g = await db
+      .selectFrom('peer_groups')
+      .select(['router_id'])
+      .where('id', '=', merged.peer_group_id)
+      .executeTakeFirst();
     if (!g) throw new ValidationError('peer_group', `no peer group with id ${merged.peer_group_id}`);
-    if (Number(g.router_id) !== Number(merged.router_id)) throw new ValidationError('peer_group', 'the peer group belongs to another router');
+    if (Number(g.router_id) !== Number(merged.router_id))
+      throw new ValidationError('peer_group', 'the peer group belongs to another router');
   }
   if (existingId !== null) {
     // A wrapped peer must keep matching its session: remote AS and network prefix.
@@ -187,8 +238,13 @@ export async function checkBgpPeer(db: Executor, merged: Row, existingId: number
       .select(['a.asn', 'n.prefix'])
       .where('s.bgp_peer_id', '=', existingId)
       .executeTakeFirst();
-    if (s && Number(s.asn) !== Number(merged.remote_asn)) throw new ValidationError('remote_asn', `this peer's session is with AS${s.asn}; the remote AS must stay AS${s.asn}`);
-    if (s?.prefix && !prefixContains(parsePrefix(s.prefix) as ParsedPrefix, peer)) throw new ValidationError('peer_ip', `${peer.text} is outside the session's network ${s.prefix}`);
+    if (s && Number(s.asn) !== Number(merged.remote_asn))
+      throw new ValidationError(
+        'remote_asn',
+        `this peer's session is with AS${s.asn}; the remote AS must stay AS${s.asn}`,
+      );
+    if (s?.prefix && !prefixContains(parsePrefix(s.prefix) as ParsedPrefix, peer))
+      throw new ValidationError('peer_ip', `${peer.text} is outside the session's network ${s.prefix}`);
   }
 }
 
@@ -196,9 +252,15 @@ export async function checkBgpPeer(db: Executor, merged: Row, existingId: number
 export async function writeAddressFamilies(db: Executor, peerId: number, afs: Row[]): Promise<void> {
   const seen = new Set<string>();
   for (const [i, af] of afs.entries()) {
-    if (seen.has(af.afi_safi)) throw new ValidationError(`address_families.${i}.afi_safi`, `${af.afi_safi} is listed twice`);
+    if (seen.has(af.afi_safi))
+      throw new ValidationError(`address_families.${i}.afi_safi`, `${af.afi_safi} is listed twice`);
     seen.add(af.afi_safi);
-    for (const [f, t] of [['import_policy', 'routing_policies'], ['export_policy', 'routing_policies'], ['prefix_list_in', 'prefix_lists'], ['prefix_list_out', 'prefix_lists']] as const) {
+    for (const [f, t] of [
+      ['import_policy', 'routing_policies'],
+      ['export_policy', 'routing_policies'],
+      ['prefix_list_in', 'prefix_lists'],
+      ['prefix_list_out', 'prefix_lists'],
+    ] as const) {
       await assertExists(db, t, af[f], `address_families.${i}.${f}`);
     }
   }
@@ -254,7 +316,18 @@ export async function bgpPeerValues(input: Row, ctx: WriteContext, existing: Row
     values.bfd_profile_id = input.bfd_profile ?? null;
   }
   if ('password' in input) values.password_enc = input.password ? ctx.secrets.encrypt(input.password) : null;
-  for (const k of ['name', 'source_ip', 'local_asn', 'remote_asn', 'enabled', 'status', 'multihop', 'ttl_security', 'description']) if (k in input && input[k] !== undefined) values[k] = input[k];
+  for (const k of [
+    'name',
+    'source_ip',
+    'local_asn',
+    'remote_asn',
+    'enabled',
+    'status',
+    'multihop',
+    'ttl_security',
+    'description',
+  ])
+    if (k in input && input[k] !== undefined) values[k] = input[k];
   const merged = { ...(existing ?? {}), ...values };
   await checkBgpPeer(ctx.db, merged, existing ? Number(existing.id) : null);
   return values;
@@ -268,14 +341,29 @@ export const bgpPeers: Resource = {
   hasSecrets: true,
   input: bgpPeerInput,
   output: bgpPeerOutput,
-  briefOutput: z.object({ id: z.number().int(), name: z.string().nullable(), peer_ip: z.string(), remote_asn: z.number().int(), router: z.object({ id: z.number().int(), name: z.string() }) }),
+  briefOutput: z.object({
+    id: z.number().int(),
+    name: z.string().nullable(),
+    peer_ip: z.string(),
+    remote_asn: z.number().int(),
+    router: z.object({ id: z.number().int(), name: z.string() }),
+  }),
   query: bgpPeerQuery,
   async enrich(db, rows) {
-    const afs = await loadAddressFamilies(db, rows.map((r) => Number(r.id)));
+    const afs = await loadAddressFamilies(
+      db,
+      rows.map((r) => Number(r.id)),
+    );
     for (const r of rows) r.__afs = afs.get(Number(r.id)) ?? [];
   },
   present: (r, opts) => presentBgpPeer(r, r.__afs, opts.includeSecrets, (s) => opts.secrets.decrypt(s)),
-  brief: (r) => ({ id: Number(r.id), name: r.name ?? null, peer_ip: r.peer_ip, remote_asn: Number(r.remote_asn), router: { id: Number(r.router_id), name: r.router_name } }),
+  brief: (r) => ({
+    id: Number(r.id),
+    name: r.name ?? null,
+    peer_ip: r.peer_ip,
+    remote_asn: Number(r.remote_asn),
+    router: { id: Number(r.router_id), name: r.router_name },
+  }),
   filters: {
     id: idFilter('t.id'),
     router: idFilter('t.router_id'),
@@ -295,7 +383,14 @@ export const bgpPeers: Resource = {
     name: containsFilter('t.name'),
   },
   search: ['t.name', 't.peer_ip', 't.description', 'r.name', 't.remote_asn'],
-  ordering: { router: 'r.name', peer_ip: 't.peer_ip_key', remote_asn: 't.remote_asn', state: 't.state', name: 't.name', id: 't.id' },
+  ordering: {
+    router: 'r.name',
+    peer_ip: 't.peer_ip_key',
+    remote_asn: 't.remote_asn',
+    state: 't.state',
+    name: 't.name',
+    id: 't.id',
+  },
   defaultOrdering: 'router,peer_ip',
   async prepare(input, ctx, existing) {
     return bgpPeerValues(input, ctx, existing);
@@ -308,7 +403,12 @@ export const bgpPeers: Resource = {
     }
   },
   async beforeDelete(row) {
-    if (row.session_id) throw new ConflictError(`BGP peer ${row.peer_ip} is wrapped by peering session ${row.session_id}; delete the session first`, [], 'protected');
+    if (row.session_id)
+      throw new ConflictError(
+        `BGP peer ${row.peer_ip} is wrapped by peering session ${row.session_id}; delete the session first`,
+        [],
+        'protected',
+      );
   },
   repr: (r) => `${r.router_name ?? ''} ${r.peer_ip}`.trim(),
 };

@@ -16,7 +16,12 @@ describe.each(engines())('BGP peers on %s', (engine) => {
   afterAll(async () => t?.close());
 
   it('takes the router ASN, the unicast family of the address and the canonical address', async () => {
-    const p = await bgpPeer(t, { router: rt.id, peer_ip: '2001:DB8:0::10', source_ip: '2001:db8::1', remote_asn: 'AS64511' });
+    const p = await bgpPeer(t, {
+      router: rt.id,
+      peer_ip: '2001:DB8:0::10',
+      source_ip: '2001:db8::1',
+      remote_asn: 'AS64511',
+    });
     expect(p).toMatchObject({
       router: { id: rt.id, name: 'rt-bgp' },
       vrf: null,
@@ -32,15 +37,28 @@ describe.each(engines())('BGP peers on %s', (engine) => {
       peering_session: null,
       address_families: [expect.objectContaining({ afi_safi: 'ipv6-unicast', enabled: true, max_prefixes: null })],
     });
-    const own = await bgpPeer(t, { router: rt.id, peer_ip: '198.51.100.20', local_asn: 65000, address_families: [{ afi_safi: 'ipv4-unicast', max_prefixes: 100 }, { afi_safi: 'ipv6-unicast' }] });
+    const own = await bgpPeer(t, {
+      router: rt.id,
+      peer_ip: '198.51.100.20',
+      local_asn: 65000,
+      address_families: [{ afi_safi: 'ipv4-unicast', max_prefixes: 100 }, { afi_safi: 'ipv6-unicast' }],
+    });
     expect(own.local_asn).toBe(65000);
-    expect(own.address_families.map((a: any) => [a.afi_safi, a.max_prefixes])).toEqual([['ipv4-unicast', 100], ['ipv6-unicast', null]]);
+    expect(own.address_families.map((a: any) => [a.afi_safi, a.max_prefixes])).toEqual([
+      ['ipv4-unicast', 100],
+      ['ipv6-unicast', null],
+    ]);
   });
 
   it('refuses a source of the other family, the peer itself, duplicates per router and VRF, and bad families', async () => {
-    const post = (body: Record<string, unknown>) => t.api('POST', '/api/bgp-peers/', { router: rt.id, remote_asn: 64512, ...body });
-    expect((await post({ peer_ip: '198.51.100.30', source_ip: '2001:db8::1' })).body.errors).toEqual([{ field: 'source_ip', message: 'source 2001:db8::1 and peer 198.51.100.30 must be of the same IP family' }]);
-    expect((await post({ peer_ip: '198.51.100.30', source_ip: '198.51.100.30' })).body.errors).toEqual([{ field: 'source_ip', message: 'local and peer IP must differ' }]);
+    const post = (body: Record<string, unknown>) =>
+      t.api('POST', '/api/bgp-peers/', { router: rt.id, remote_asn: 64512, ...body });
+    expect((await post({ peer_ip: '198.51.100.30', source_ip: '2001:db8::1' })).body.errors).toEqual([
+      { field: 'source_ip', message: 'source 2001:db8::1 and peer 198.51.100.30 must be of the same IP family' },
+    ]);
+    expect((await post({ peer_ip: '198.51.100.30', source_ip: '198.51.100.30' })).body.errors).toEqual([
+      { field: 'source_ip', message: 'local and peer IP must differ' },
+    ]);
     expect((await post({ peer_ip: '198.51.100.300' })).body.errors[0].field).toBe('peer_ip');
     expect((await post({ peer_ip: '198.51.100.30', remote_asn: 0 })).body.errors[0].field).toBe('remote_asn');
     expect((await post({ router: 999999, peer_ip: '198.51.100.30' })).body.errors[0].field).toBe('router');
@@ -50,13 +68,24 @@ describe.each(engines())('BGP peers on %s', (engine) => {
     expect(dup.body.errors).toEqual([{ field: 'peer_ip', message: 'already a peer on this router and VRF' }]);
     expect(dup.body.detail).toBe('the router already has a BGP peer 198.51.100.30');
     expect((await post({ peer_ip: '198.51.100.30', vrf: 'CUST' })).status).toBe(201);
-    expect((await post({ peer_ip: '198.51.100.30', vrf: 'CUST' })).body.detail).toBe('the router already has a BGP peer 198.51.100.30 in VRF CUST');
+    expect((await post({ peer_ip: '198.51.100.30', vrf: 'CUST' })).body.detail).toBe(
+      'the router already has a BGP peer 198.51.100.30 in VRF CUST',
+    );
     // The same address on another router is another peer.
     expect((await bgpPeer(t, { peer_ip: '198.51.100.30' })).peer_ip).toBe('198.51.100.30');
-    const twice = await post({ peer_ip: '198.51.100.31', address_families: [{ afi_safi: 'ipv4-unicast' }, { afi_safi: 'ipv4-unicast' }] });
-    expect(twice.body.errors).toEqual([{ field: 'address_families.1.afi_safi', message: 'ipv4-unicast is listed twice' }]);
-    expect((await post({ peer_ip: '198.51.100.31', address_families: [{ afi_safi: 'ipv4-anycast' }] })).body.errors[0].field).toBe('address_families.0.afi_safi');
-    expect((await post({ peer_ip: '198.51.100.31', peer_group: 999999 })).body.errors).toEqual([{ field: 'peer_group', message: 'no peer group with id 999999' }]);
+    const twice = await post({
+      peer_ip: '198.51.100.31',
+      address_families: [{ afi_safi: 'ipv4-unicast' }, { afi_safi: 'ipv4-unicast' }],
+    });
+    expect(twice.body.errors).toEqual([
+      { field: 'address_families.1.afi_safi', message: 'ipv4-unicast is listed twice' },
+    ]);
+    expect(
+      (await post({ peer_ip: '198.51.100.31', address_families: [{ afi_safi: 'ipv4-anycast' }] })).body.errors[0].field,
+    ).toBe('address_families.0.afi_safi');
+    expect((await post({ peer_ip: '198.51.100.31', peer_group: 999999 })).body.errors).toEqual([
+      { field: 'peer_group', message: 'no peer group with id 999999' },
+    ]);
     expect((await t.api('GET', '/api/bgp-peers/?peer_ip=198.51.100.31')).body.count).toBe(0);
   });
 
@@ -65,7 +94,9 @@ describe.each(engines())('BGP peers on %s', (engine) => {
     expect(p.password_set).toBe(true);
     expect(p).not.toHaveProperty('password');
     expect((await t.api('GET', `/api/bgp-peers/${p.id}/?include_secrets=1`)).body.password).toBe('md5-secret');
-    expect((await t.api('GET', `/api/bgp-peers/${p.id}/?include_secrets=1`, undefined, { role: 'operator' })).status).toBe(403);
+    expect(
+      (await t.api('GET', `/api/bgp-peers/${p.id}/?include_secrets=1`, undefined, { role: 'operator' })).status,
+    ).toBe(403);
   });
 
   it('joins a peer group of its router and protects a wrapped peer', async () => {
@@ -75,9 +106,13 @@ describe.each(engines())('BGP peers on %s', (engine) => {
     const s = await session(t, { router: rt.id, peer_ip: '198.51.100.60', asn: 64520 });
     const del = await t.api('DELETE', `/api/bgp-peers/${s.bgp_peer.id}/`);
     expect(del.status).toBe(409);
-    expect(del.body.detail).toBe(`BGP peer 198.51.100.60 is wrapped by peering session ${s.id}; delete the session first`);
+    expect(del.body.detail).toBe(
+      `BGP peer 198.51.100.60 is wrapped by peering session ${s.id}; delete the session first`,
+    );
     const asn = await t.api('PATCH', `/api/bgp-peers/${s.bgp_peer.id}/`, { remote_asn: 64521 });
-    expect(asn.body.errors).toEqual([{ field: 'remote_asn', message: "this peer's session is with AS64520; the remote AS must stay AS64520" }]);
+    expect(asn.body.errors).toEqual([
+      { field: 'remote_asn', message: "this peer's session is with AS64520; the remote AS must stay AS64520" },
+    ]);
     expect((await t.api('DELETE', `/api/bgp-peers/${inGroup.id}/`)).status).toBe(204);
   });
 });

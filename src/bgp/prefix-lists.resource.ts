@@ -2,7 +2,15 @@
 import { z } from 'zod';
 import { sql } from 'kysely';
 import { baseOutput, optText, prefix } from '../platform/fields.ts';
-import { assertExists, assertUnique, containsFilter, idFilter, textFilter, type Resource, type Row } from '../platform/crud.ts';
+import {
+  assertExists,
+  assertUnique,
+  containsFilter,
+  idFilter,
+  textFilter,
+  type Resource,
+  type Row,
+} from '../platform/crud.ts';
 import { parsePrefix, type ParsedPrefix } from '../platform/ip.ts';
 import { ConflictError, ValidationError } from '../platform/errors.ts';
 import type { Executor } from '../platform/db.ts';
@@ -20,7 +28,12 @@ const entryInput = z
 
 const input = z
   .object({
-    name: z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9_.:-]+$/, 'use letters, digits, _ . : -'),
+    name: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      .regex(/^[A-Za-z0-9_.:-]+$/, 'use letters, digits, _ . : -'),
     family: z.union([z.literal(4), z.literal(6)]),
     source: z.enum(['manual', 'irr']).optional(),
     peer_asn: z.number().int().min(1).nullable().optional(),
@@ -30,7 +43,13 @@ const input = z
   })
   .strict();
 
-const entryOutput = z.object({ seq: z.number().int(), action: z.string(), prefix: z.string(), ge: z.number().int().nullable(), le: z.number().int().nullable() });
+const entryOutput = z.object({
+  seq: z.number().int(),
+  action: z.string(),
+  prefix: z.string(),
+  ge: z.number().int().nullable(),
+  le: z.number().int().nullable(),
+});
 const output = z
   .object({
     name: z.string(),
@@ -49,7 +68,13 @@ const output = z
 export async function loadEntries(db: Executor, ids: number[]): Promise<Map<number, Row[]>> {
   const out = new Map<number, Row[]>();
   if (!ids.length) return out;
-  const rows = await db.selectFrom('prefix_list_entries').selectAll().where('prefix_list_id', 'in', ids).orderBy('prefix_list_id').orderBy('seq').execute();
+  const rows = await db
+    .selectFrom('prefix_list_entries')
+    .selectAll()
+    .where('prefix_list_id', 'in', ids)
+    .orderBy('prefix_list_id')
+    .orderBy('seq')
+    .execute();
   for (const r of rows) {
     const list = out.get(Number(r.prefix_list_id)) ?? [];
     list.push({ seq: Number(r.seq), action: r.action, prefix: r.prefix, ge: r.ge ?? null, le: r.le ?? null });
@@ -68,15 +93,21 @@ export async function writeEntries(db: Executor, listId: number, family: number,
     const max = family === 4 ? 32 : 128;
     const ge = e.ge ?? null;
     const le = e.le ?? null;
-    if (ge !== null && (ge < p.length || ge > max)) throw new ValidationError(`entries.${i}.ge`, `ge must be between ${p.length} and ${max}`);
-    if (le !== null && (le < (ge ?? p.length) || le > max)) throw new ValidationError(`entries.${i}.le`, `le must be between ${ge ?? p.length} and ${max}`);
+    if (ge !== null && (ge < p.length || ge > max))
+      throw new ValidationError(`entries.${i}.ge`, `ge must be between ${p.length} and ${max}`);
+    if (le !== null && (le < (ge ?? p.length) || le > max))
+      throw new ValidationError(`entries.${i}.le`, `le must be between ${ge ?? p.length} and ${max}`);
     const seq = e.seq ?? (i + 1) * 5;
     if (seqs.has(seq)) throw new ValidationError(`entries.${i}.seq`, `sequence ${seq} is used twice`);
     seqs.add(seq);
     rows.push({ prefix_list_id: listId, seq, action: e.action ?? 'permit', prefix: p.text, prefix_key: p.key, ge, le });
   }
   await db.deleteFrom('prefix_list_entries').where('prefix_list_id', '=', listId).execute();
-  for (let i = 0; i < rows.length; i += 500) await db.insertInto('prefix_list_entries').values(rows.slice(i, i + 500)).execute();
+  for (let i = 0; i < rows.length; i += 500)
+    await db
+      .insertInto('prefix_list_entries')
+      .values(rows.slice(i, i + 500))
+      .execute();
 }
 
 export const prefixLists: Resource = {
@@ -93,7 +124,9 @@ export const prefixLists: Resource = {
       .leftJoin('peer_asns as a', 'a.id', 't.peer_asn_id')
       .selectAll('t')
       .select(['a.asn as peer_asn_asn', 'a.name as peer_asn_name'])
-      .select(sql<number>`(select count(*) from prefix_list_entries e where e.prefix_list_id = t.id)`.as('entry_count')),
+      .select(
+        sql<number>`(select count(*) from prefix_list_entries e where e.prefix_list_id = t.id)`.as('entry_count'),
+      ),
   async enrich(db, rows) {
     // Entries only for single-object reads: lists of lists stay small.
     if (rows.length !== 1) return;
@@ -126,13 +159,22 @@ export const prefixLists: Resource = {
   defaultOrdering: 'name',
   async prepare(inp, ctx, existing) {
     const values: Row = {};
-    if ('name' in inp) await assertUnique(ctx.db, 'prefix_lists', 'name', inp.name, existing ? Number(existing.id) : null);
+    if ('name' in inp)
+      await assertUnique(ctx.db, 'prefix_lists', 'name', inp.name, existing ? Number(existing.id) : null);
     if ('peer_asn' in inp) {
       await assertExists(ctx.db, 'peer_asns', inp.peer_asn, 'peer_asn');
       values.peer_asn_id = inp.peer_asn ?? null;
     }
-    if (existing && 'family' in inp && inp.family !== Number(existing.family) && Number(existing.entry_count) > 0 && !inp.entries)
-      throw new ConflictError('cannot change the family of a list with entries', [{ field: 'family', message: 'list has entries' }]);
+    if (
+      existing &&
+      'family' in inp &&
+      inp.family !== Number(existing.family) &&
+      Number(existing.entry_count) > 0 &&
+      !inp.entries
+    )
+      throw new ConflictError('cannot change the family of a list with entries', [
+        { field: 'family', message: 'list has entries' },
+      ]);
     for (const k of ['name', 'family', 'source', 'irr_query', 'description']) if (k in inp) values[k] = inp[k];
     return values;
   },
@@ -142,8 +184,18 @@ export const prefixLists: Resource = {
   // BGP peers' address families would silently lose their filter (ON DELETE SET NULL): refuse, or move them.
   beforeDelete: (row, ctx) =>
     protectOrReplace(ctx, { table: 'prefix_lists', noun: 'prefix list', row }, [
-      { table: 'bgp_peer_address_families', column: 'prefix_list_in_id', label: 'BGP peer address families (in)', one: 'BGP peer address family (in)' },
-      { table: 'bgp_peer_address_families', column: 'prefix_list_out_id', label: 'BGP peer address families (out)', one: 'BGP peer address family (out)' },
+      {
+        table: 'bgp_peer_address_families',
+        column: 'prefix_list_in_id',
+        label: 'BGP peer address families (in)',
+        one: 'BGP peer address family (in)',
+      },
+      {
+        table: 'bgp_peer_address_families',
+        column: 'prefix_list_out_id',
+        label: 'BGP peer address families (out)',
+        one: 'BGP peer address family (out)',
+      },
     ]),
   repr: (r) => r.name,
 };

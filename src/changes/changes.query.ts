@@ -18,7 +18,11 @@ export interface ChangeFilter {
 }
 
 /** Changes matching the filter, newest first, with the total. */
-export async function listChanges(db: TypedExecutor, f: ChangeFilter, page: { limit: number; offset: number }): Promise<{ count: number; rows: ChangeRow[] }> {
+export async function listChanges(
+  db: TypedExecutor,
+  f: ChangeFilter,
+  page: { limit: number; offset: number },
+): Promise<{ count: number; rows: ChangeRow[] }> {
   let q = db.selectFrom('changes');
   if (f.object_type) q = q.where('object_type', '=', f.object_type);
   if (f.object_id !== undefined) q = q.where('object_id', '=', f.object_id);

@@ -68,20 +68,29 @@ export function register(program: Command): void {
         if (flags.ipv4 && flags.ipv6) throw new Error('choose one family: -4 or -6');
         const family = flags.ipv6 ? 6 : 4;
         const { isIrrFormat, formatListBytes } = await import('../irr/formats.ts');
-        if (!isIrrFormat(flags.format)) throw new Error(`unknown format "${flags.format}" (json, plain, junos, eos, ios, iosxr, bird, openbgpd)`);
+        if (!isIrrFormat(flags.format))
+          throw new Error(`unknown format "${flags.format}" (json, plain, junos, eos, ios, iosxr, bird, openbgpd)`);
         const maxLength = intOption('--max-length', flags.maxLength);
         const minLength = intOption('--min-length', flags.minLength);
         if (flags.format === 'junos' && (flags.aggregate || maxLength || minLength)) {
-          throw new Error('Junos prefix-lists cannot hold ranges: drop --aggregate/--max-length/--min-length for --format junos');
+          throw new Error(
+            'Junos prefix-lists cannot hold ranges: drop --aggregate/--max-length/--min-length for --format junos',
+          );
         }
         const { expandPrefixLists } = await import('../irr/expand.ts');
         const opened = await openPool(flags);
         pool = opened.pool;
         // Warnings go to a terminal only; without one, the set's members (only used for warnings) are not fetched.
         const prefixesOnly = !process.stderr.isTTY;
-        const result = await expandPrefixLists(target, { families: [family], aggregate: flags.aggregate, maxLength, minLength, prefixesOnly }, opened.pool);
+        const result = await expandPrefixLists(
+          target,
+          { families: [family], aggregate: flags.aggregate, maxLength, minLength, prefixesOnly },
+          opened.pool,
+        );
         const { writeStdout } = await import('./output.ts');
-        writeStdout(formatListBytes(family === 4 ? result.lists.ipv4 : result.lists.ipv6, family, flags.format, flags.name));
+        writeStdout(
+          formatListBytes(family === 4 ? result.lists.ipv4 : result.lists.ipv6, family, flags.format, flags.name),
+        );
         for (const w of result.report.warnings) if (process.stderr.isTTY) process.stderr.write(`warning: ${w}\n`);
       } catch (err) {
         fail(err instanceof Error ? err.message : String(err));
@@ -119,7 +128,8 @@ export function register(program: Command): void {
             `  missing:      ${report.missing.length ? report.missing.join(' ') : 'none'}`,
           ];
           if (report.empty.length) lines.push(`  empty sets:   ${report.empty.join(' ')}`);
-          if (report.ignoredAsns.length) lines.push(`  ignored ASNs: ${report.ignoredAsns.map((a) => `AS${a}`).join(' ')}`);
+          if (report.ignoredAsns.length)
+            lines.push(`  ignored ASNs: ${report.ignoredAsns.map((a) => `AS${a}`).join(' ')}`);
           process.stdout.write(`${lines.join('\n')}\n`);
         }
         if (!report.exists) process.exitCode = 2;

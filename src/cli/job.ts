@@ -29,9 +29,14 @@ export function register(program: Command): void {
         const { enqueueJob } = await import('../jobs/jobs.service.ts');
         const { runJobNow } = await import('../jobs/run-now.ts');
         const id = await enqueueJob(ctx.db, kind, payload);
-        const result = await runJobNow(ctx.db, id, (line) => {
-          if (!opts.json) process.stderr.write(`${line}\n`);
-        }, ctx.secrets);
+        const result = await runJobNow(
+          ctx.db,
+          id,
+          (line) => {
+            if (!opts.json) process.stderr.write(`${line}\n`);
+          },
+          ctx.secrets,
+        );
         process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : `job ${id} ${result.status}\n`);
         if (result.status !== 'succeeded') process.exitCode = 1;
       } finally {

@@ -9,7 +9,8 @@ type CommandModule = { register?: (program: Command) => void };
 
 /** The version in package.json (same depth from src/cli and dist/cli). */
 export function peerdeskVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
+    .version;
 }
 
 // This file's own extension: .ts when running the sources, .js when running the compiled dist/.
@@ -17,7 +18,21 @@ const EXT = import.meta.url.slice(import.meta.url.lastIndexOf('.'));
 const NOT_COMMANDS = new Set(['main', 'util', 'output']);
 // src/cli/bundle/ holds the entries of the one-file builds of hot commands (scripts/build-server.ts): not commands.
 // Help lists these first, in this order (server, then data, then tools); any other command follows by name.
-const ORDER = ['serve', 'worker', 'migrate', 'user', 'token', 'job', 'peeringdb', 'irr', 'render', 'poll', 'router', 'deploy', 'email'];
+const ORDER = [
+  'serve',
+  'worker',
+  'migrate',
+  'user',
+  'token',
+  'job',
+  'peeringdb',
+  'irr',
+  'render',
+  'poll',
+  'router',
+  'deploy',
+  'email',
+];
 
 /** Names of the command modules next to this file (every NAME.ts/.js except helpers and tests). */
 export function commandNames(): string[] {
@@ -38,7 +53,8 @@ function requestedCommand(argv: string[]): string | undefined {
   const at = argv.findIndex((a) => !a.startsWith('-'));
   const first = argv[at];
   // `peerdesk --help irr` is the program's help: it lists every command.
-  if (!first || first === 'help' || at > 0 || NOT_COMMANDS.has(first) || !/^[a-z][a-z0-9-]*$/.test(first)) return undefined;
+  if (!first || first === 'help' || at > 0 || NOT_COMMANDS.has(first) || !/^[a-z][a-z0-9-]*$/.test(first))
+    return undefined;
   return existsSync(fileURLToPath(new URL(`./${first}${EXT}`, import.meta.url))) ? first : undefined;
 }
 
@@ -51,14 +67,19 @@ export async function buildProgram(argv: string[], configure?: (program: Command
   configure?.(program);
   const wanted = requestedCommand(argv);
   const names = wanted ? [wanted] : commandNames();
-  const modules = await Promise.all(names.map((n) => import(new URL(`./${n}${EXT}`, import.meta.url).href) as Promise<CommandModule>));
+  const modules = await Promise.all(
+    names.map((n) => import(new URL(`./${n}${EXT}`, import.meta.url).href) as Promise<CommandModule>),
+  );
   for (const m of modules) m.register?.(program);
   return program;
 }
 
 /** The program with no command yet: name, description, --version, help after errors. */
 export function createProgram(): Command {
-  return new Command('peerdesk').description('Peering management for network operators').version(peerdeskVersion()).showHelpAfterError();
+  return new Command('peerdesk')
+    .description('Peering management for network operators')
+    .version(peerdeskVersion())
+    .showHelpAfterError();
 }
 
 /** Runs the command line; a failing command prints `peerdesk: message` and exits non-zero. */

@@ -17,7 +17,11 @@ function progressBar(enabled: boolean) {
       if (!enabled) return;
       const width = 30;
       const filled = Math.round(Math.max(0, Math.min(1, fraction)) * width);
-      const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.round(fraction * 100)).padStart(3)}% ${message}`.slice(0, (process.stderr.columns || 100) - 1);
+      const line =
+        `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.round(fraction * 100)).padStart(3)}% ${message}`.slice(
+          0,
+          (process.stderr.columns || 100) - 1,
+        );
       if (line === last) return;
       // Pad to the previous line's length so a shorter message leaves no stale characters.
       process.stderr.write(`\r${line.padEnd(last.length)}`);
@@ -29,10 +33,21 @@ function progressBar(enabled: boolean) {
   };
 }
 
-function summary(run: { id: number; mode: string; status: string; started_at: string; finished_at: string | null; counts: Record<string, any>; requests: number }): string {
+function summary(run: {
+  id: number;
+  mode: string;
+  status: string;
+  started_at: string;
+  finished_at: string | null;
+  counts: Record<string, any>;
+  requests: number;
+}): string {
   const secs = run.finished_at ? ((Date.parse(run.finished_at) - Date.parse(run.started_at)) / 1000).toFixed(1) : '?';
-  const lines = [`run ${run.id}: ${run.mode} ${run.status} in ${secs} s${run.requests ? `, ${run.requests} requests` : ''}`];
-  for (const [type, c] of Object.entries(run.counts)) lines.push(`  ${type.padEnd(9)} +${c.created} ~${c.updated} -${c.deleted}`);
+  const lines = [
+    `run ${run.id}: ${run.mode} ${run.status} in ${secs} s${run.requests ? `, ${run.requests} requests` : ''}`,
+  ];
+  for (const [type, c] of Object.entries(run.counts))
+    lines.push(`  ${type.padEnd(9)} +${c.created} ~${c.updated} -${c.deleted}`);
   return lines.join('\n') + '\n';
 }
 
@@ -63,7 +78,12 @@ export function register(program: Command): void {
             }
           },
         });
-        const run = await syncPeeringDb(db, { client, full: opts.full, signal: abort.signal, progress: (f, m) => bar.update(f, m) });
+        const run = await syncPeeringDb(db, {
+          client,
+          full: opts.full,
+          signal: abort.signal,
+          progress: (f, m) => bar.update(f, m),
+        });
         bar.done();
         let peerAsns: unknown = null;
         if (opts.peerAsns) {
@@ -73,7 +93,10 @@ export function register(program: Command): void {
         if (opts.json) process.stdout.write(JSON.stringify({ ...run, peer_asns: peerAsns }) + '\n');
         else {
           process.stdout.write(summary(run));
-          if (peerAsns) process.stdout.write(`peer ASNs: ${(peerAsns as any).checked} checked, ${(peerAsns as any).updated} updated\n`);
+          if (peerAsns)
+            process.stdout.write(
+              `peer ASNs: ${(peerAsns as any).checked} checked, ${(peerAsns as any).updated} updated\n`,
+            );
         }
       } finally {
         bar.done();
@@ -84,7 +107,9 @@ export function register(program: Command): void {
 
   pdb
     .command('import <path>')
-    .description('import a folder of API pages (<type>/page-N.json or <type>.json) or a single JSON dump, for air-gapped networks')
+    .description(
+      'import a folder of API pages (<type>/page-N.json or <type>.json) or a single JSON dump, for air-gapped networks',
+    )
     .option('--json', 'print the sync record as JSON')
     .action(async (path: string, opts: { json?: boolean }) => {
       const { db } = await openDatabase();
@@ -115,10 +140,16 @@ export function register(program: Command): void {
           return;
         }
         for (const [type, s] of Object.entries(status.types)) {
-          process.stdout.write(`${type.padEnd(9)} ${String(s.count).padStart(7)} rows  last updated ${s.last_updated ?? '-'}\n`);
+          process.stdout.write(
+            `${type.padEnd(9)} ${String(s.count).padStart(7)} rows  last updated ${s.last_updated ?? '-'}\n`,
+          );
         }
-        for (const run of runs.results) process.stdout.write(`run ${run.id}: ${run.mode} ${run.status} ${run.started_at}${run.error ? ` (${run.error})` : ''}\n`);
-        if (!runs.results.length) process.stdout.write('never synced: run `peerdesk peeringdb sync` or `peerdesk peeringdb import PATH`\n');
+        for (const run of runs.results)
+          process.stdout.write(
+            `run ${run.id}: ${run.mode} ${run.status} ${run.started_at}${run.error ? ` (${run.error})` : ''}\n`,
+          );
+        if (!runs.results.length)
+          process.stdout.write('never synced: run `peerdesk peeringdb sync` or `peerdesk peeringdb import PATH`\n');
       } finally {
         await db.destroy();
       }
@@ -135,7 +166,11 @@ export function register(program: Command): void {
         const { syncAllPeerAsns } = await import('../peeringdb/peeringdb.service.ts');
         const r = await syncAllPeerAsns(db, { progress: (f, m) => bar.update(f, m) });
         bar.done();
-        process.stdout.write(opts.json ? JSON.stringify(r) + '\n' : `${r.checked} peer ASNs checked, ${r.updated} updated, ${r.not_found.length} not in PeeringDB\n`);
+        process.stdout.write(
+          opts.json
+            ? JSON.stringify(r) + '\n'
+            : `${r.checked} peer ASNs checked, ${r.updated} updated, ${r.not_found.length} not in PeeringDB\n`,
+        );
       } finally {
         bar.done();
         await db.destroy();

@@ -27,7 +27,11 @@ export function register(program: Command): void {
     .option('--trim-blocks', 'remove the first newline after a block tag (Jinja2 trim_blocks)')
     .option('--lstrip-blocks', 'strip whitespace before a block tag at line start (Jinja2 lstrip_blocks)')
     .option('--strict', 'fail on undefined variables (StrictUndefined)')
-    .option('--dialect <dialect>', 'filter set of --template-file: jinja2 (plain Jinja2 builtins + Peerdesk filters), netbox or peering-manager (its indent also indents the first line)', 'jinja2')
+    .option(
+      '--dialect <dialect>',
+      'filter set of --template-file: jinja2 (plain Jinja2 builtins + Peerdesk filters), netbox or peering-manager (its indent also indents the first line)',
+      'jinja2',
+    )
     .option('--out <file>', 'write the output to this file instead of stdout')
     .action(async (opts: RenderOptions) => {
       const content = opts.router ? await renderForRouter(opts) : await renderFiles(opts);
@@ -43,7 +47,9 @@ export function register(program: Command): void {
 async function renderFiles(opts: RenderOptions): Promise<string> {
   if (!opts.templateFile) throw new Error('--template-file is required (or use --router)');
   const source = readFileSync(opts.templateFile, 'utf8');
-  const context = opts.contextFile ? (JSON.parse(readFileSync(opts.contextFile, 'utf8')) as Record<string, unknown>) : {};
+  const context = opts.contextFile
+    ? (JSON.parse(readFileSync(opts.contextFile, 'utf8')) as Record<string, unknown>)
+    : {};
   const { createPeerdeskEnvironment, TEMPLATE_DIALECTS } = await import('../templates/environment.ts');
   const dialect = TEMPLATE_DIALECTS.find((d) => d === opts.dialect);
   if (!dialect) throw new Error(`--dialect must be one of ${TEMPLATE_DIALECTS.join(', ')}, got "${opts.dialect}"`);
@@ -72,9 +78,12 @@ async function renderForRouter(opts: RenderOptions): Promise<string> {
   try {
     mod = await import(path);
   } catch (err) {
-    throw new Error(`rendering for a router needs the template store (src/templates/render.service.ts), which is not available: ${(err as Error).message}`);
+    throw new Error(
+      `rendering for a router needs the template store (src/templates/render.service.ts), which is not available: ${(err as Error).message}`,
+    );
   }
-  if (typeof mod.renderForRouterByName !== 'function') throw new Error('render.service.ts does not export renderForRouterByName');
+  if (typeof mod.renderForRouterByName !== 'function')
+    throw new Error('render.service.ts does not export renderForRouterByName');
   const res = await mod.renderForRouterByName({ router: opts.router!, template: opts.template });
   return res.content;
 }

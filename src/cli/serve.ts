@@ -15,12 +15,17 @@ export function register(program: Command): void {
       const { createApp } = await import('../app.ts');
       const pd = await createApp({ config, worker: opts.worker });
       if (pd.initialAdminPassword) {
-        process.stderr.write(`\nCreated the first user "admin" with the one-time password:\n\n    ${pd.initialAdminPassword}\n\nLog in and change it (or set PEERDESK_ADMIN_PASSWORD before the first start).\n\n`);
+        process.stderr.write(
+          `\nCreated the first user "admin" with the one-time password:\n\n    ${pd.initialAdminPassword}\n\nLog in and change it (or set PEERDESK_ADMIN_PASSWORD before the first start).\n\n`,
+        );
       }
       const port = Number(opts.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got ${opts.port}`);
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new Error(`--port must be 0..65535, got ${opts.port}`);
       const address = await pd.app.listen({ host: opts.host, port });
-      process.stderr.write(`Peerdesk listening on ${address} (database ${config.PEERDESK_DATABASE_URL.replace(/\/\/[^@/]*@/, '//***@')})\n`);
+      process.stderr.write(
+        `Peerdesk listening on ${address} (database ${config.PEERDESK_DATABASE_URL.replace(/\/\/[^@/]*@/, '//***@')})\n`,
+      );
       const stop = async () => {
         await pd.close();
         process.exit(0);

@@ -16,9 +16,14 @@ export function register(program: Command): void {
       try {
         const u = await ctx.db.selectFrom('users').select('id').where('username', '=', username).executeTakeFirst();
         if (!u) throw new Error(`no user ${username}`);
-        if (opts.expires && Number.isNaN(Date.parse(opts.expires))) throw new Error('--expires must be an ISO 8601 time');
+        if (opts.expires && Number.isNaN(Date.parse(opts.expires)))
+          throw new Error('--expires must be an ISO 8601 time');
         const { createToken } = await import('../auth/auth.service.ts');
-        const t = await createToken(ctx.db, Number(u.id), { writeEnabled: !opts.readOnly, expiresAt: opts.expires ? new Date(opts.expires).toISOString() : null, description: opts.description ?? null });
+        const t = await createToken(ctx.db, Number(u.id), {
+          writeEnabled: !opts.readOnly,
+          expiresAt: opts.expires ? new Date(opts.expires).toISOString() : null,
+          description: opts.description ?? null,
+        });
         process.stdout.write(`${t.key}\n`);
       } finally {
         await ctx.db.destroy();

@@ -18,7 +18,11 @@ export function register(program: Command): void {
       const password = opts.password ?? process.env.PEERDESK_NEW_PASSWORD ?? randomToken('', 12);
       try {
         await createUser(ctx.db, { username, password, role: opts.role as any, email: opts.email ?? null });
-        process.stdout.write(opts.password || process.env.PEERDESK_NEW_PASSWORD ? `created ${username} (${opts.role})\n` : `created ${username} (${opts.role}) with password: ${password}\n`);
+        process.stdout.write(
+          opts.password || process.env.PEERDESK_NEW_PASSWORD
+            ? `created ${username} (${opts.role})\n`
+            : `created ${username} (${opts.role}) with password: ${password}\n`,
+        );
       } finally {
         await ctx.db.destroy();
       }

@@ -11,7 +11,12 @@ export function register(program: Command): void {
       const { cliContext } = await import('./util.ts');
       const ctx = await cliContext();
       const { startWorker } = await import('../jobs/worker.ts');
-      const w = startWorker({ db: ctx.db, logger: ctx.logger.child({ component: 'worker' }), concurrency: Number(opts.concurrency), secrets: ctx.secrets });
+      const w = startWorker({
+        db: ctx.db,
+        logger: ctx.logger.child({ component: 'worker' }),
+        concurrency: Number(opts.concurrency),
+        secrets: ctx.secrets,
+      });
       process.stderr.write(`worker ${w.id} started\n`);
       const stop = async () => {
         await w.stop();

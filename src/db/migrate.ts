@@ -11,7 +11,9 @@ const dir = fileURLToPath(new URL('./migrations/', import.meta.url));
 const provider: MigrationProvider = {
   async getMigrations() {
     const out: Record<string, Migration> = {};
-    for (const file of readdirSync(dir).filter((f) => /^\d{4}_[\w-]+\.(ts|js)$/.test(f)).sort()) {
+    for (const file of readdirSync(dir)
+      .filter((f) => /^\d{4}_[\w-]+\.(ts|js)$/.test(f))
+      .sort()) {
       out[file.replace(/\.(ts|js)$/, '')] = await import(pathToFileURL(dir + file).href);
     }
     return out;
@@ -20,7 +22,12 @@ const provider: MigrationProvider = {
 
 /** Brings the schema up to date; returns the names of migrations applied now. */
 export async function migrateToLatest(db: Db): Promise<string[]> {
-  const migrator = new Migrator({ db, provider, migrationTableName: 'peerdesk_migrations', migrationLockTableName: 'peerdesk_migrations_lock' });
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: 'peerdesk_migrations',
+    migrationLockTableName: 'peerdesk_migrations_lock',
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
@@ -39,7 +46,10 @@ async function ensureWriteNotifications(db: Db): Promise<void> {
   if (!(db.getExecutor().adapter as object).constructor.name.toLowerCase().includes('postgres')) return;
   await sql`create or replace function peerdesk_notify_write() returns trigger language plpgsql as $$
     begin perform pg_notify('peerdesk_write', tg_table_name); return null; end $$`.execute(db);
-  const tables = await sql<{ tablename: string; notifies: boolean }>`select t.tablename, exists (select 1 from pg_trigger g where g.tgname = 'peerdesk_notify_write' and g.tgrelid = c.oid) as notifies
+  const tables = await sql<{
+    tablename: string;
+    notifies: boolean;
+  }>`select t.tablename, exists (select 1 from pg_trigger g where g.tgname = 'peerdesk_notify_write' and g.tgrelid = c.oid) as notifies
     from pg_tables t join pg_class c on c.relname = t.tablename join pg_namespace n on n.oid = c.relnamespace and n.nspname = t.schemaname
     where t.schemaname = current_schema()`.execute(db);
   for (const { tablename, notifies } of tables.rows) {
@@ -48,12 +58,21 @@ async function ensureWriteNotifications(db: Db): Promise<void> {
       if (notifies) await sql.raw(`drop trigger peerdesk_notify_write on "${tablename}"`).execute(db);
       continue;
     }
-    await sql.raw(`create or replace trigger peerdesk_notify_write after insert or update or delete or truncate on "${tablename}" for each statement execute function peerdesk_notify_write()`).execute(db);
+    await sql
+      .raw(
+        `create or replace trigger peerdesk_notify_write after insert or update or delete or truncate on "${tablename}" for each statement execute function peerdesk_notify_write()`,
+      )
+      .execute(db);
   }
 }
 
 /** Names of migrations not yet applied (for /api/health). */
 export async function pendingMigrations(db: Db): Promise<string[]> {
-  const migrator = new Migrator({ db, provider, migrationTableName: 'peerdesk_migrations', migrationLockTableName: 'peerdesk_migrations_lock' });
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: 'peerdesk_migrations',
+    migrationLockTableName: 'peerdesk_migrations_lock',
+  });
   return (await migrator.getMigrations()).filter((m) => !m.executedAt).map((m) => m.name);
 }

@@ -3,7 +3,16 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { DEPLOYMENT_STATUSES, RUN_AT_MAX_DAYS, cancelDeployment, loadDeployment, presentDeployment, proposeDeployment, reviewDeployment, type Proposer } from './deploy.service.ts';
+import {
+  DEPLOYMENT_STATUSES,
+  RUN_AT_MAX_DAYS,
+  cancelDeployment,
+  loadDeployment,
+  presentDeployment,
+  proposeDeployment,
+  reviewDeployment,
+  type Proposer,
+} from './deploy.service.ts';
 import { UnauthorizedError } from '../platform/errors.ts';
 import { pageLinks } from '../platform/crud.ts';
 import { cancelRollout, createRollout, listRollouts, loadRollout, ROLLOUT_STATUSES } from './rollouts.ts';
@@ -12,15 +21,26 @@ import { proposeSessionAction } from './session-actions.ts';
 const deploymentBase = z.object({
   id: z.number().int(),
   router: z.object({ id: z.number().int(), name: z.string() }),
-  template: z.object({ id: z.number().int().nullable(), name: z.string(), version: z.number().int().nullable() }).nullable().describe('what was rendered (null until rendered)'),
+  template: z
+    .object({ id: z.number().int().nullable(), name: z.string(), version: z.number().int().nullable() })
+    .nullable()
+    .describe('what was rendered (null until rendered)'),
   data_generation: z.string().nullable().describe('the data generation the render saw'),
   dry_run: z.boolean(),
   force: z.boolean(),
-  confirm_timeout: z.number().int().describe('seconds the router waits for the confirmation before reverting by itself'),
+  confirm_timeout: z
+    .number()
+    .int()
+    .describe('seconds the router waits for the confirmation before reverting by itself'),
   mode: z.enum(['merge', 'replace']).nullable(),
   status: z.enum(DEPLOYMENT_STATUSES),
   reason: z.string().nullable().describe('why it ended as it did (which check failed, "no changes", …)'),
-  failed_check: z.string().nullable().describe('lock, pending_confirm, load_candidate, guard:sessions_removed, guard:prefix_list_shrink, commit, router_reachable, untouched_sessions_up, added_sessions_established, …'),
+  failed_check: z
+    .string()
+    .nullable()
+    .describe(
+      'lock, pending_confirm, load_candidate, guard:sessions_removed, guard:prefix_list_shrink, commit, router_reachable, untouched_sessions_up, added_sessions_established, …',
+    ),
   committed: z.boolean().describe('true while the change is on the router (false after a rollback)'),
   needs_approval: z.boolean(),
   proposed_by: z.string().nullable(),
@@ -30,15 +50,29 @@ const deploymentBase = z.object({
   job_id: z.number().int().nullable(),
   git_commit: z.string().nullable(),
   has_changes: z.boolean().nullable().describe('null until the diff is taken'),
-  action: z.enum(['deploy', 'configure', 'deconfigure']).describe("deploy: a router deploy; configure: a session's Configure / Config Manager; deconfigure: rendered without the session, which is deleted when it succeeds"),
-  session: z.object({ id: z.number().int(), name: z.string().nullable() }).nullable().describe('the session a configure / deconfigure is for (it may since be deleted)'),
+  action: z
+    .enum(['deploy', 'configure', 'deconfigure'])
+    .describe(
+      "deploy: a router deploy; configure: a session's Configure / Config Manager; deconfigure: rendered without the session, which is deleted when it succeeds",
+    ),
+  session: z
+    .object({ id: z.number().int(), name: z.string().nullable() })
+    .nullable()
+    .describe('the session a configure / deconfigure is for (it may since be deleted)'),
   rollout_id: z.number().int().nullable(),
   edited: z.boolean().describe('the Config Manager replaced the rendered candidate or added one-time commands'),
-  one_time_credentials: z.boolean().describe('the deployment uses credentials given for it only (held in memory, never stored)'),
+  one_time_credentials: z
+    .boolean()
+    .describe('the deployment uses credentials given for it only (held in memory, never stored)'),
   created_at: z.string(),
   started_at: z.string().nullable(),
   finished_at: z.string().nullable(),
-  run_at: z.string().nullable().describe('scheduled window: when the job runs (null = as soon as possible; with change review, on approval — at once when the window passed while waiting)'),
+  run_at: z
+    .string()
+    .nullable()
+    .describe(
+      'scheduled window: when the job runs (null = as soon as possible; with change review, on approval — at once when the window passed while waiting)',
+    ),
 });
 const deploymentOut = deploymentBase.meta({ id: 'Deployment' });
 const deploymentDetail = deploymentBase
@@ -48,9 +82,24 @@ const deploymentDetail = deploymentBase
     log: z.string().describe("each step and the device's answers, one line each, secrets redacted"),
   })
   .meta({ id: 'DeploymentDetail' });
-const started = z.object({ deployment: deploymentDetail, job_id: z.number().int().nullable().describe('null while the deployment waits for approval') }).meta({ id: 'DeploymentStarted' });
-const idParams = z.object({ id: z.coerce.number().int().min(1).max(2 ** 53 - 1) });
-const runAt = z.iso.datetime({ offset: true }).describe(`scheduled window: run the deployment at this time (ISO 8601 date-time, in the future, at most ${RUN_AT_MAX_DAYS} days ahead); absent = as soon as possible`);
+const started = z
+  .object({
+    deployment: deploymentDetail,
+    job_id: z.number().int().nullable().describe('null while the deployment waits for approval'),
+  })
+  .meta({ id: 'DeploymentStarted' });
+const idParams = z.object({
+  id: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(2 ** 53 - 1),
+});
+const runAt = z.iso
+  .datetime({ offset: true })
+  .describe(
+    `scheduled window: run the deployment at this time (ISO 8601 date-time, in the future, at most ${RUN_AT_MAX_DAYS} days ahead); absent = as soon as possible`,
+  );
 
 // The RouterCredentials fields, given once (Config Manager); never stored.
 const oneTimeCredentials = z
@@ -61,23 +110,60 @@ const oneTimeCredentials = z
     ssh_passphrase: z.string().max(1000).optional(),
     port: z.number().int().min(1).max(65535).optional(),
     api_token: z.string().max(2000).optional(),
-    ssh_host_key: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'the host key fingerprint as `ssh-keygen -lf` prints it: SHA256:…').optional(),
+    ssh_host_key: z
+      .string()
+      .regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'the host key fingerprint as `ssh-keygen -lf` prints it: SHA256:…')
+      .optional(),
     insecure_skip_host_key: z.boolean().optional(),
     insecure_tls: z.boolean().optional(),
-    ca_pem: z.string().max(20_000).regex(/-----BEGIN CERTIFICATE-----/, 'a PEM certificate').optional(),
+    ca_pem: z
+      .string()
+      .max(20_000)
+      .regex(/-----BEGIN CERTIFICATE-----/, 'a PEM certificate')
+      .optional(),
   })
   .strict()
   .refine((c) => Object.keys(c).length > 0, 'give at least one credential field');
-const command = z.string().max(2000).refine((l) => !/[\r\n]/.test(l), 'one configuration line per entry (no line breaks)');
+const command = z
+  .string()
+  .max(2000)
+  .refine((l) => !/[\r\n]/.test(l), 'one configuration line per entry (no line breaks)');
 const configureBody = z
   .object({
     dry_run: z.boolean().optional().describe('default false: true shows the diff and applies nothing'),
     force: z.boolean().optional(),
-    confirm_timeout: z.number().int().min(30).max(3600).optional().describe('seconds; default PEERDESK_DEPLOY_CONFIRM_TIMEOUT_S (300)'),
-    candidate: z.string().min(1).max(5_000_000).optional().describe("Config Manager: an edited candidate replacing the rendered one (the platform's full configuration text, with real secrets: `<redacted>` is refused)"),
-    commands_before: z.array(command).max(500).optional().describe('Config Manager: configuration lines put before the candidate, this time only (every platform: lines of the loaded text — FRR vtysh configuration lines, BIRD bird.conf lines, Junos / EOS / IOS-XR configuration lines)'),
-    commands_after: z.array(command).max(500).optional().describe('Config Manager: configuration lines put after the candidate, this time only'),
-    credentials: oneTimeCredentials.optional().describe('Config Manager: credentials for this deployment only, over the stored ones (given fields replace them); held in the server process memory for the job, never stored or logged; needs the in-process worker'),
+    confirm_timeout: z
+      .number()
+      .int()
+      .min(30)
+      .max(3600)
+      .optional()
+      .describe('seconds; default PEERDESK_DEPLOY_CONFIRM_TIMEOUT_S (300)'),
+    candidate: z
+      .string()
+      .min(1)
+      .max(5_000_000)
+      .optional()
+      .describe(
+        "Config Manager: an edited candidate replacing the rendered one (the platform's full configuration text, with real secrets: `<redacted>` is refused)",
+      ),
+    commands_before: z
+      .array(command)
+      .max(500)
+      .optional()
+      .describe(
+        'Config Manager: configuration lines put before the candidate, this time only (every platform: lines of the loaded text — FRR vtysh configuration lines, BIRD bird.conf lines, Junos / EOS / IOS-XR configuration lines)',
+      ),
+    commands_after: z
+      .array(command)
+      .max(500)
+      .optional()
+      .describe('Config Manager: configuration lines put after the candidate, this time only'),
+    credentials: oneTimeCredentials
+      .optional()
+      .describe(
+        'Config Manager: credentials for this deployment only, over the stored ones (given fields replace them); held in the server process memory for the job, never stored or logged; needs the in-process worker',
+      ),
     run_at: runAt.optional(),
   })
   .strict();
@@ -88,7 +174,10 @@ const rolloutRouter = z.object({
   deployment_id: z.number().int(),
   status: z.enum(DEPLOYMENT_STATUSES),
   reason: z.string().nullable(),
-  failed_check: z.string().nullable().describe('rollout_stopped: not run because an earlier deployment did not end done'),
+  failed_check: z
+    .string()
+    .nullable()
+    .describe('rollout_stopped: not run because an earlier deployment did not end done'),
   has_changes: z.boolean().nullable(),
   committed: z.boolean(),
 });
@@ -110,7 +199,6 @@ const rolloutOut = z
   })
   .meta({ id: 'Rollout' });
 
-
 /** Mounts the deployment routes. */
 export default async function deployRoutes(app: FastifyInstance): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -121,51 +209,134 @@ export default async function deployRoutes(app: FastifyInstance): Promise<void> 
     return { userId: p.userId, username: p.username, role: p.role };
   };
 
-  r.post('/api/routers/:id/deploy/', {
-    schema: {
-      tags: ['deploy'],
-      summary: "Deploy the router's rendered configuration (or only show the diff)",
-      description:
-        'Creates a deployment and queues its `deploy.run` job: render → read running → diff (dry_run stops here) → guards (no commit for an empty diff; refuse removing more than PEERDESK_DEPLOY_MAX_SESSION_REMOVALS sessions or shrinking a prefix list by more than PEERDESK_DEPLOY_MAX_PREFIX_SHRINK_PCT % unless force; one deployment per router; a pending confirmed commit) → commit with confirmation → health gate → confirm or roll back. With PEERDESK_DEPLOY_REVIEW=1 a deployment that is not a dry run waits (status planned, job_id null) for an admin other than the proposer.',
-      params: idParams,
-      body: z.object({ dry_run: z.boolean(), force: z.boolean().optional(), confirm_timeout: z.number().int().min(30).max(3600).optional().describe('seconds; default PEERDESK_DEPLOY_CONFIRM_TIMEOUT_S (300)'), run_at: runAt.optional() }).strict(),
-      response: { 202: started },
+  r.post(
+    '/api/routers/:id/deploy/',
+    {
+      schema: {
+        tags: ['deploy'],
+        summary: "Deploy the router's rendered configuration (or only show the diff)",
+        description:
+          'Creates a deployment and queues its `deploy.run` job: render → read running → diff (dry_run stops here) → guards (no commit for an empty diff; refuse removing more than PEERDESK_DEPLOY_MAX_SESSION_REMOVALS sessions or shrinking a prefix list by more than PEERDESK_DEPLOY_MAX_PREFIX_SHRINK_PCT % unless force; one deployment per router; a pending confirmed commit) → commit with confirmation → health gate → confirm or roll back. With PEERDESK_DEPLOY_REVIEW=1 a deployment that is not a dry run waits (status planned, job_id null) for an admin other than the proposer.',
+        params: idParams,
+        body: z
+          .object({
+            dry_run: z.boolean(),
+            force: z.boolean().optional(),
+            confirm_timeout: z
+              .number()
+              .int()
+              .min(30)
+              .max(3600)
+              .optional()
+              .describe('seconds; default PEERDESK_DEPLOY_CONFIRM_TIMEOUT_S (300)'),
+            run_at: runAt.optional(),
+          })
+          .strict(),
+        response: { 202: started },
+      },
+      preValidation: a.requireRole('operator'),
     },
-    preValidation: a.requireRole('operator'),
-  }, async (req, reply) => {
-    const out = await proposeDeployment(a.db, req.params.id, req.body, who(req));
-    reply.code(202);
-    return { deployment: presentDeployment(out.deployment, true) as any, job_id: out.jobId };
-  });
-
-  r.get('/api/deployments/', {
-    schema: {
-      tags: ['deploy'],
-      summary: 'Deployments, newest first (filter by router and status)',
-      querystring: z.object({ router: z.coerce.number().int().min(1).optional(), status: z.enum(DEPLOYMENT_STATUSES).optional(), limit: z.coerce.number().int().min(1).max(1000).default(50), offset: z.coerce.number().int().min(0).default(0) }).strict(),
-      response: { 200: z.object({ count: z.number().int(), next: z.string().nullable(), previous: z.string().nullable(), results: z.array(deploymentOut) }) },
+    async (req, reply) => {
+      const out = await proposeDeployment(a.db, req.params.id, req.body, who(req));
+      reply.code(202);
+      return { deployment: presentDeployment(out.deployment, true) as any, job_id: out.jobId };
     },
-    preValidation: a.requireRole('viewer'),
-  }, async (req) => {
-    let q = a.db.selectFrom('deployments as d').innerJoin('routers as r', 'r.id', 'd.router_id');
-    if (req.query.router) q = q.where('d.router_id', '=', req.query.router);
-    if (req.query.status) q = q.where('d.status', '=', req.query.status);
-    const count = Number((await q.select((eb) => eb.fn.countAll().as('c')).executeTakeFirstOrThrow()).c);
-    // The list leaves out the big columns; `diff` is read only to say whether there are changes.
-    const rows = await q
-      .select(['d.id', 'd.router_id', 'r.name as router_name', 'd.action', 'd.session_id', 'd.session_repr', 'd.rollout_id', 'd.one_time_credentials', 'd.overrides_enc', 'd.template_id', 'd.template_name', 'd.template_version', 'd.data_generation', 'd.dry_run', 'd.force', 'd.confirm_timeout', 'd.mode', 'd.status', 'd.reason', 'd.failed_check', 'd.committed', 'd.needs_approval', 'd.proposed_by_name', 'd.reviewed_by_name', 'd.review_comment', 'd.reviewed_at', 'd.job_id', 'd.git_commit', 'd.created_at', 'd.started_at', 'd.finished_at', 'd.run_at'])
-      .select((eb: any) => eb.case().when('d.diff', 'is', null).then(null).when('d.diff', '=', '').then('').else('x').end().as('diff'))
-      .orderBy('d.id', 'desc')
-      .limit(req.query.limit)
-      .offset(req.query.offset)
-      .execute();
-    return { count, ...pageLinks(req, count, req.query.limit, req.query.offset), results: rows.map((row: any) => presentDeployment(row, false)) as any };
-  });
+  );
 
-  r.get('/api/deployments/:id/', {
-    schema: { tags: ['deploy'], summary: 'One deployment with its candidate, diff and log', params: idParams, response: { 200: deploymentDetail } },
-    preValidation: a.requireRole('viewer'),
-  }, async (req) => presentDeployment(await loadDeployment(a.db, req.params.id), true) as any);
+  r.get(
+    '/api/deployments/',
+    {
+      schema: {
+        tags: ['deploy'],
+        summary: 'Deployments, newest first (filter by router and status)',
+        querystring: z
+          .object({
+            router: z.coerce.number().int().min(1).optional(),
+            status: z.enum(DEPLOYMENT_STATUSES).optional(),
+            limit: z.coerce.number().int().min(1).max(1000).default(50),
+            offset: z.coerce.number().int().min(0).default(0),
+          })
+          .strict(),
+        response: {
+          200: z.object({
+            count: z.number().int(),
+            next: z.string().nullable(),
+            previous: z.string().nullable(),
+            results: z.array(deploymentOut),
+          }),
+        },
+      },
+      preValidation: a.requireRole('viewer'),
+    },
+    async (req) => {
+      let q = a.db.selectFrom('deployments as d').innerJoin('routers as r', 'r.id', 'd.router_id');
+      if (req.query.router) q = q.where('d.router_id', '=', req.query.router);
+      if (req.query.status) q = q.where('d.status', '=', req.query.status);
+      const count = Number((await q.select((eb) => eb.fn.countAll().as('c')).executeTakeFirstOrThrow()).c);
+      // The list leaves out the big columns; `diff` is read only to say whether there are changes.
+      const rows = await q
+        .select([
+          'd.id',
+          'd.router_id',
+          'r.name as router_name',
+          'd.action',
+          'd.session_id',
+          'd.session_repr',
+          'd.rollout_id',
+          'd.one_time_credentials',
+          'd.overrides_enc',
+          'd.template_id',
+          'd.template_name',
+          'd.template_version',
+          'd.data_generation',
+          'd.dry_run',
+          'd.force',
+          'd.confirm_timeout',
+          'd.mode',
+          'd.status',
+          'd.reason',
+          'd.failed_check',
+          'd.committed',
+          'd.needs_approval',
+          'd.proposed_by_name',
+          'd.reviewed_by_name',
+          'd.review_comment',
+          'd.reviewed_at',
+          'd.job_id',
+          'd.git_commit',
+          'd.created_at',
+          'd.started_at',
+          'd.finished_at',
+          'd.run_at',
+        ])
+        .select((eb: any) =>
+          eb.case().when('d.diff', 'is', null).then(null).when('d.diff', '=', '').then('').else('x').end().as('diff'),
+        )
+        .orderBy('d.id', 'desc')
+        .limit(req.query.limit)
+        .offset(req.query.offset)
+        .execute();
+      return {
+        count,
+        ...pageLinks(req, count, req.query.limit, req.query.offset),
+        results: rows.map((row: any) => presentDeployment(row, false)) as any,
+      };
+    },
+  );
+
+  r.get(
+    '/api/deployments/:id/',
+    {
+      schema: {
+        tags: ['deploy'],
+        summary: 'One deployment with its candidate, diff and log',
+        params: idParams,
+        response: { 200: deploymentDetail },
+      },
+      preValidation: a.requireRole('viewer'),
+    },
+    async (req) => presentDeployment(await loadDeployment(a.db, req.params.id), true) as any,
+  );
 
   const review = (approve: boolean) => async (req: any, reply: any) => {
     const out = await reviewDeployment(a.db, req.params.id, approve, req.body?.comment ?? null, who(req));
@@ -173,28 +344,55 @@ export default async function deployRoutes(app: FastifyInstance): Promise<void> 
     return { deployment: presentDeployment(out.deployment, true) as any, job_id: out.jobId } as any;
   };
   const reviewBody = z.object({ comment: z.string().trim().max(2000).nullable().optional() }).strict();
-  r.post('/api/deployments/:id/approve/', {
-    schema: { tags: ['deploy'], summary: 'Approve a planned deployment (admin, not its proposer): queues its job', params: idParams, body: reviewBody, response: { 202: started } },
-    preValidation: a.requireRole('admin'),
-  }, review(true));
-  r.post('/api/deployments/:id/reject/', {
-    schema: { tags: ['deploy'], summary: 'Reject a planned deployment (admin, not its proposer)', params: idParams, body: reviewBody, response: { 200: started } },
-    preValidation: a.requireRole('admin'),
-  }, review(false));
-
-  const cancelBody = z.object({ reason: z.string().trim().max(2000).nullable().optional().describe('why (written to the log)') }).strict();
-  r.post('/api/deployments/:id/cancel/', {
-    schema: {
-      tags: ['deploy'],
-      summary: 'Cancel a deployment that has not started (the proposer or an admin)',
-      description:
-        'A deployment that is planned or approved (scheduled with run_at, or waiting for review) and whose job has not started: its queued job is cancelled and it ends `cancelled`, with who and why in its log. One already applying / confirming (or whose job is running) → 409 not_cancellable. Cancelling its queued job through /api/jobs/{id}/cancel/ ends it cancelled too.',
-      params: idParams,
-      body: cancelBody.nullish(),
-      response: { 200: deploymentDetail },
+  r.post(
+    '/api/deployments/:id/approve/',
+    {
+      schema: {
+        tags: ['deploy'],
+        summary: 'Approve a planned deployment (admin, not its proposer): queues its job',
+        params: idParams,
+        body: reviewBody,
+        response: { 202: started },
+      },
+      preValidation: a.requireRole('admin'),
     },
-    preValidation: a.requireRole('operator'),
-  }, async (req) => presentDeployment(await cancelDeployment(a.db, req.params.id, req.body?.reason ?? null, who(req)), true) as any);
+    review(true),
+  );
+  r.post(
+    '/api/deployments/:id/reject/',
+    {
+      schema: {
+        tags: ['deploy'],
+        summary: 'Reject a planned deployment (admin, not its proposer)',
+        params: idParams,
+        body: reviewBody,
+        response: { 200: started },
+      },
+      preValidation: a.requireRole('admin'),
+    },
+    review(false),
+  );
+
+  const cancelBody = z
+    .object({ reason: z.string().trim().max(2000).nullable().optional().describe('why (written to the log)') })
+    .strict();
+  r.post(
+    '/api/deployments/:id/cancel/',
+    {
+      schema: {
+        tags: ['deploy'],
+        summary: 'Cancel a deployment that has not started (the proposer or an admin)',
+        description:
+          'A deployment that is planned or approved (scheduled with run_at, or waiting for review) and whose job has not started: its queued job is cancelled and it ends `cancelled`, with who and why in its log. One already applying / confirming (or whose job is running) → 409 not_cancellable. Cancelling its queued job through /api/jobs/{id}/cancel/ ends it cancelled too.',
+        params: idParams,
+        body: cancelBody.nullish(),
+        response: { 200: deploymentDetail },
+      },
+      preValidation: a.requireRole('operator'),
+    },
+    async (req) =>
+      presentDeployment(await cancelDeployment(a.db, req.params.id, req.body?.reason ?? null, who(req)), true) as any,
+  );
 
   const sessionAction = (action: 'configure' | 'deconfigure') => async (req: any, reply: any) => {
     const out = await proposeSessionAction(a.db, req.params.id, action, req.body ?? {}, who(req), a.secrets);
@@ -205,76 +403,138 @@ export default async function deployRoutes(app: FastifyInstance): Promise<void> 
     tags: ['deploy'],
     summary,
     description:
-      "A deployment of the session's router through the router deploy pipeline (render → diff → guards → commit with confirmation → health gate → confirm or roll back); dry_run shows the diff. The Config Manager fields (candidate, commands_before / commands_after, one-time credentials) apply to this deployment only. One-time credentials are refused when the deployment would wait for approval, and the job fails (\"one-time credentials need the in-process worker\") when a worker process other than this server's runs it.",
+      'A deployment of the session\'s router through the router deploy pipeline (render → diff → guards → commit with confirmation → health gate → confirm or roll back); dry_run shows the diff. The Config Manager fields (candidate, commands_before / commands_after, one-time credentials) apply to this deployment only. One-time credentials are refused when the deployment would wait for approval, and the job fails ("one-time credentials need the in-process worker") when a worker process other than this server\'s runs it.',
     params: idParams,
     body: configureBody,
     response: { 202: started },
   });
-  r.post('/api/peering-sessions/:id/configure/', { schema: configureSchema("Configure: deploy the session's router (one click, or with the Config Manager's fields)"), preValidation: a.requireRole('operator') }, sessionAction('configure'));
-  r.post('/api/peering-sessions/:id/config-manager/', { schema: configureSchema('Config Manager: the same as configure (an edited candidate, one-time commands and credentials)'), preValidation: a.requireRole('operator') }, sessionAction('configure'));
-  r.post('/api/peering-sessions/:id/remove-from-router/', {
-    schema: {
-      tags: ['deploy'],
-      summary: 'Delete with "also remove from the router": deconfigure, then delete the session and its BGP peer',
-      description:
-        'A deployment whose candidate is rendered without the session; when it ends done (applied and confirmed, or nothing to change because the router did not have it) the job deletes the session and its BGP peer. If it fails or rolls back, the session stays. dry_run shows the diff and deletes nothing. (The generic DELETE /api/peering-sessions/{id}/ deletes without touching the router.)',
-      params: idParams,
-      body: configureBody.pick({ dry_run: true, force: true, confirm_timeout: true, credentials: true, run_at: true }).strict().optional(),
-      response: { 202: started },
+  r.post(
+    '/api/peering-sessions/:id/configure/',
+    {
+      schema: configureSchema(
+        "Configure: deploy the session's router (one click, or with the Config Manager's fields)",
+      ),
+      preValidation: a.requireRole('operator'),
     },
-    preValidation: a.requireRole('operator'),
-  }, sessionAction('deconfigure'));
+    sessionAction('configure'),
+  );
+  r.post(
+    '/api/peering-sessions/:id/config-manager/',
+    {
+      schema: configureSchema(
+        'Config Manager: the same as configure (an edited candidate, one-time commands and credentials)',
+      ),
+      preValidation: a.requireRole('operator'),
+    },
+    sessionAction('configure'),
+  );
+  r.post(
+    '/api/peering-sessions/:id/remove-from-router/',
+    {
+      schema: {
+        tags: ['deploy'],
+        summary: 'Delete with "also remove from the router": deconfigure, then delete the session and its BGP peer',
+        description:
+          'A deployment whose candidate is rendered without the session; when it ends done (applied and confirmed, or nothing to change because the router did not have it) the job deletes the session and its BGP peer. If it fails or rolls back, the session stays. dry_run shows the diff and deletes nothing. (The generic DELETE /api/peering-sessions/{id}/ deletes without touching the router.)',
+        params: idParams,
+        body: configureBody
+          .pick({ dry_run: true, force: true, confirm_timeout: true, credentials: true, run_at: true })
+          .strict()
+          .optional(),
+        response: { 202: started },
+      },
+      preValidation: a.requireRole('operator'),
+    },
+    sessionAction('deconfigure'),
+  );
 
-  r.post('/api/rollouts/', {
-    schema: {
-      tags: ['deploy'],
-      summary: 'Roll out to several routers: the canary first, then the rest, stopping at the first deployment that does not end done',
-      description: 'One deployment per router (the router_ids, then the routers of session_ids, each once, in that order), run by one `deploy.rollout` job: now, at `at`, or in one hour when `scheduled` is true. Refused (409) with PEERDESK_DEPLOY_REVIEW=1 unless dry_run.',
-      body: z
-        .object({
-          session_ids: z.array(z.number().int().min(1)).max(1000).optional(),
-          router_ids: z.array(z.number().int().min(1)).max(1000).optional(),
-          scheduled: z.boolean().optional().describe('true: at `at`, default now + 1 h'),
-          at: z.iso.datetime({ offset: true }).optional().describe('when to start (ISO 8601)'),
-          canary: z.boolean().optional().describe('default true: the first router alone, then the rest'),
-          dry_run: z.boolean().optional(),
-          force: z.boolean().optional(),
-          confirm_timeout: z.number().int().min(30).max(3600).optional(),
-        })
-        .strict(),
-      response: { 202: z.object({ rollout: rolloutOut, job_id: z.number().int() }) },
+  r.post(
+    '/api/rollouts/',
+    {
+      schema: {
+        tags: ['deploy'],
+        summary:
+          'Roll out to several routers: the canary first, then the rest, stopping at the first deployment that does not end done',
+        description:
+          'One deployment per router (the router_ids, then the routers of session_ids, each once, in that order), run by one `deploy.rollout` job: now, at `at`, or in one hour when `scheduled` is true. Refused (409) with PEERDESK_DEPLOY_REVIEW=1 unless dry_run.',
+        body: z
+          .object({
+            session_ids: z.array(z.number().int().min(1)).max(1000).optional(),
+            router_ids: z.array(z.number().int().min(1)).max(1000).optional(),
+            scheduled: z.boolean().optional().describe('true: at `at`, default now + 1 h'),
+            at: z.iso.datetime({ offset: true }).optional().describe('when to start (ISO 8601)'),
+            canary: z.boolean().optional().describe('default true: the first router alone, then the rest'),
+            dry_run: z.boolean().optional(),
+            force: z.boolean().optional(),
+            confirm_timeout: z.number().int().min(30).max(3600).optional(),
+          })
+          .strict(),
+        response: { 202: z.object({ rollout: rolloutOut, job_id: z.number().int() }) },
+      },
+      preValidation: a.requireRole('operator'),
     },
-    preValidation: a.requireRole('operator'),
-  }, async (req, reply) => {
-    const out = await createRollout(a.db, req.body, who(req), a.secrets);
-    reply.code(202);
-    return { rollout: out.rollout as any, job_id: out.jobId };
-  });
-  r.get('/api/rollouts/', {
-    schema: {
-      tags: ['deploy'],
-      summary: 'Rollouts, newest first (filter by status), each with its routers and their deployments',
-      querystring: z.object({ status: z.enum(ROLLOUT_STATUSES).optional(), limit: z.coerce.number().int().min(1).max(1000).default(50), offset: z.coerce.number().int().min(0).default(0) }).strict(),
-      response: { 200: z.object({ count: z.number().int(), next: z.string().nullable(), previous: z.string().nullable(), results: z.array(rolloutOut) }) },
+    async (req, reply) => {
+      const out = await createRollout(a.db, req.body, who(req), a.secrets);
+      reply.code(202);
+      return { rollout: out.rollout as any, job_id: out.jobId };
     },
-    preValidation: a.requireRole('viewer'),
-  }, async (req) => {
-    const { count, results } = await listRollouts(a.db, req.query);
-    return { count, ...pageLinks(req, count, req.query.limit, req.query.offset), results: results as any };
-  });
-  r.post('/api/rollouts/:id/cancel/', {
-    schema: {
-      tags: ['deploy'],
-      summary: 'Cancel a scheduled rollout and its deployments (its creator or an admin)',
-      description: 'A rollout that has not started (status scheduled): its queued job is cancelled, it ends `stopped` with "cancelled by …" as its reason, and its deployments end `cancelled`. A running or finished rollout → 409 not_cancellable.',
-      params: idParams,
-      body: cancelBody.nullish(),
-      response: { 200: rolloutOut },
+  );
+  r.get(
+    '/api/rollouts/',
+    {
+      schema: {
+        tags: ['deploy'],
+        summary: 'Rollouts, newest first (filter by status), each with its routers and their deployments',
+        querystring: z
+          .object({
+            status: z.enum(ROLLOUT_STATUSES).optional(),
+            limit: z.coerce.number().int().min(1).max(1000).default(50),
+            offset: z.coerce.number().int().min(0).default(0),
+          })
+          .strict(),
+        response: {
+          200: z.object({
+            count: z.number().int(),
+            next: z.string().nullable(),
+            previous: z.string().nullable(),
+            results: z.array(rolloutOut),
+          }),
+        },
+      },
+      preValidation: a.requireRole('viewer'),
     },
-    preValidation: a.requireRole('operator'),
-  }, async (req) => (await cancelRollout(a.db, req.params.id, req.body?.reason ?? null, who(req))) as any);
-  r.get('/api/rollouts/:id/', {
-    schema: { tags: ['deploy'], summary: "A rollout with each router's deployment and status", params: idParams, response: { 200: rolloutOut } },
-    preValidation: a.requireRole('viewer'),
-  }, async (req) => (await loadRollout(a.db, req.params.id)) as any);
+    async (req) => {
+      const { count, results } = await listRollouts(a.db, req.query);
+      return { count, ...pageLinks(req, count, req.query.limit, req.query.offset), results: results as any };
+    },
+  );
+  r.post(
+    '/api/rollouts/:id/cancel/',
+    {
+      schema: {
+        tags: ['deploy'],
+        summary: 'Cancel a scheduled rollout and its deployments (its creator or an admin)',
+        description:
+          'A rollout that has not started (status scheduled): its queued job is cancelled, it ends `stopped` with "cancelled by …" as its reason, and its deployments end `cancelled`. A running or finished rollout → 409 not_cancellable.',
+        params: idParams,
+        body: cancelBody.nullish(),
+        response: { 200: rolloutOut },
+      },
+      preValidation: a.requireRole('operator'),
+    },
+    async (req) => (await cancelRollout(a.db, req.params.id, req.body?.reason ?? null, who(req))) as any,
+  );
+  r.get(
+    '/api/rollouts/:id/',
+    {
+      schema: {
+        tags: ['deploy'],
+        summary: "A rollout with each router's deployment and status",
+        params: idParams,
+        response: { 200: rolloutOut },
+      },
+      preValidation: a.requireRole('viewer'),
+    },
+    async (req) => (await loadRollout(a.db, req.params.id)) as any,
+  );
 }

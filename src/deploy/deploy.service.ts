@@ -18,12 +18,29 @@ import { buildRenderContext, loadTemplate, renderConfig, renderTemplate } from '
 import { gobgpPrefixSetSizes } from '../drivers/gobgp/gobgp.config.ts';
 import { errorText, loadRouters, lookupDriver, openSession, unreachableReason } from '../polling/router-access.ts';
 
-export const DEPLOYMENT_STATUSES = ['planned', 'approved', 'applying', 'confirming', 'done', 'rolled_back', 'failed', 'rejected', 'cancelled'] as const;
+export const DEPLOYMENT_STATUSES = [
+  'planned',
+  'approved',
+  'applying',
+  'confirming',
+  'done',
+  'rolled_back',
+  'failed',
+  'rejected',
+  'cancelled',
+] as const;
 export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
 const FINAL: DeploymentStatus[] = ['done', 'rolled_back', 'failed', 'rejected', 'cancelled'];
 
 /** Merge (only the stanza Peerdesk owns) or replace, per platform driver. */
-export const DEPLOY_MODE: Record<string, 'merge' | 'replace'> = { frr: 'replace', bird2: 'replace', gobgp: 'replace', junos: 'merge', eos: 'merge', iosxr: 'merge' };
+export const DEPLOY_MODE: Record<string, 'merge' | 'replace'> = {
+  frr: 'replace',
+  bird2: 'replace',
+  gobgp: 'replace',
+  junos: 'merge',
+  eos: 'merge',
+  iosxr: 'merge',
+};
 
 function envInt(name: string, def: number, min: number, max: number): number {
   const n = Number(process.env[name] ?? def);
@@ -44,17 +61,23 @@ export function deploySettings() {
 
 // Values after these keywords are secrets (FRR/EOS/IOS `password X`, Junos `authentication-key "X"`,
 // BIRD `password "X"`, `secret`, `key`): they never reach the stored candidate, diff, log or git.
-const SECRET = /\b(password|secret|authentication-key|auth-key|md5|key)(\s*=\s*|\s+(?:\d\s+)?)("(?:[^"\\\n]|\\.)*"|'[^'\n]*'|\S+)/gi;
+const SECRET =
+  /\b(password|secret|authentication-key|auth-key|md5|key)(\s*=\s*|\s+(?:\d\s+)?)("(?:[^"\\\n]|\\.)*"|'[^'\n]*'|\S+)/gi;
 
 /** Replaces secret values in configuration text with <redacted>. */
 export function redactSecrets(text: string): string {
-  return text.replace(SECRET, (_m, kw: string, sp: string, v: string) => `${kw}${sp}${/^["']/.test(v) ? '"<redacted>"' : '<redacted>'}`);
+  return text.replace(
+    SECRET,
+    (_m, kw: string, sp: string, v: string) => `${kw}${sp}${/^["']/.test(v) ? '"<redacted>"' : '<redacted>'}`,
+  );
 }
 
 /** Every IP address (canonical text) written in a configuration text. */
 export function ipsIn(text: string): Set<string> {
   const out = new Set<string>();
-  for (const m of text.matchAll(/(?<![\w:.])((?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})(?![\w:.])/g)) {
+  for (const m of text.matchAll(
+    /(?<![\w:.])((?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})(?![\w:.])/g,
+  )) {
     const ip = parseIp(m[1]!);
     if (ip) out.add(ip.text);
   }
@@ -64,15 +87,20 @@ export function ipsIn(text: string): Set<string> {
 /** Entries per prefix list (`… prefix-list NAME … permit|deny …` lines, FRR / EOS / IOS style). */
 export function prefixListSizes(text: string): Map<string, number> {
   const out = new Map<string, number>();
-  for (const m of text.matchAll(/^\s*(?:ip|ipv6)?\s*prefix-list\s+(\S+)\s.*\b(?:permit|deny)\b/gm)) out.set(m[1]!, (out.get(m[1]!) ?? 0) + 1);
+  for (const m of text.matchAll(/^\s*(?:ip|ipv6)?\s*prefix-list\s+(\S+)\s.*\b(?:permit|deny)\b/gm))
+    out.set(m[1]!, (out.get(m[1]!) ?? 0) + 1);
   // GoBGP (TOML): [[defined-sets.prefix-sets]] with their prefix-list entries.
-  if (/^\s*\[\[defined-sets\.prefix-sets\]\]/m.test(text)) for (const [name, n] of gobgpPrefixSetSizes(text)) if (!out.has(name)) out.set(name, n);
+  if (/^\s*\[\[defined-sets\.prefix-sets\]\]/m.test(text))
+    for (const [name, n] of gobgpPrefixSetSizes(text)) if (!out.has(name)) out.set(name, n);
   return out;
 }
 
 /** Lines a unified diff adds (`+`) or removes (`-`), without the file headers. */
 function changedLines(diff: string, sign: '+' | '-'): string {
-  return diff.split('\n').filter((l) => l.startsWith(sign) && !l.startsWith(`${sign}${sign}${sign} `)).join('\n');
+  return diff
+    .split('\n')
+    .filter((l) => l.startsWith(sign) && !l.startsWith(`${sign}${sign}${sign} `))
+    .join('\n');
 }
 
 /**
@@ -80,12 +108,25 @@ function changedLines(diff: string, sign: '+' | '-'): string {
  * router whose address is on a removed line of the diff and nowhere in the candidate), or it shrinks a
  * prefix list by more than P % (merge: only the lists the candidate writes; replace: every list).
  */
-export function guardViolation(before: PeerState[], running: string, candidate: string, diff: string, mode: 'merge' | 'replace', limits: { maxSessionRemovals: number; maxPrefixShrinkPct: number }): { check: string; reason: string } | null {
+export function guardViolation(
+  before: PeerState[],
+  running: string,
+  candidate: string,
+  diff: string,
+  mode: 'merge' | 'replace',
+  limits: { maxSessionRemovals: number; maxPrefixShrinkPct: number },
+): { check: string; reason: string } | null {
   const kept = ipsIn(candidate);
   const gone = ipsIn(changedLines(diff, '-'));
   const removed = before.filter((n) => gone.has(n.peer_ip) && !kept.has(n.peer_ip));
   if (removed.length > limits.maxSessionRemovals) {
-    return { check: 'sessions_removed', reason: `the change removes ${removed.length} BGP sessions (${removed.slice(0, 10).map((n) => n.peer_ip).join(', ')}${removed.length > 10 ? ', …' : ''}); at most ${limits.maxSessionRemovals} without force` };
+    return {
+      check: 'sessions_removed',
+      reason: `the change removes ${removed.length} BGP sessions (${removed
+        .slice(0, 10)
+        .map((n) => n.peer_ip)
+        .join(', ')}${removed.length > 10 ? ', …' : ''}); at most ${limits.maxSessionRemovals} without force`,
+    };
   }
   const was = prefixListSizes(running);
   const will = prefixListSizes(candidate);
@@ -93,7 +134,10 @@ export function guardViolation(before: PeerState[], running: string, candidate: 
     if (mode === 'merge' && !will.has(name)) continue;
     const m = will.get(name) ?? 0;
     if (n > 0 && ((n - m) * 100) / n > limits.maxPrefixShrinkPct) {
-      return { check: 'prefix_list_shrink', reason: `prefix list ${name} shrinks from ${n} to ${m} entries (${Math.round(((n - m) * 100) / n)}%); at most ${limits.maxPrefixShrinkPct}% without force` };
+      return {
+        check: 'prefix_list_shrink',
+        reason: `prefix list ${name} shrinks from ${n} to ${m} entries (${Math.round(((n - m) * 100) / n)}%); at most ${limits.maxPrefixShrinkPct}% without force`,
+      };
     }
   }
   return null;
@@ -114,7 +158,13 @@ export function presentDeployment(r: DeploymentRow, full: boolean) {
   const base = {
     id: Number(r.id),
     router: { id: Number(r.router_id), name: String(r.router_name ?? '') },
-    template: r.template_name ? { id: r.template_id === null || r.template_id === undefined ? null : Number(r.template_id), name: String(r.template_name), version: r.template_version === null || r.template_version === undefined ? null : Number(r.template_version) } : null,
+    template: r.template_name
+      ? {
+          id: r.template_id === null || r.template_id === undefined ? null : Number(r.template_id),
+          name: String(r.template_name),
+          version: r.template_version === null || r.template_version === undefined ? null : Number(r.template_version),
+        }
+      : null,
     data_generation: r.data_generation ?? null,
     dry_run: bool(r.dry_run),
     force: bool(r.force),
@@ -133,7 +183,10 @@ export function presentDeployment(r: DeploymentRow, full: boolean) {
     git_commit: r.git_commit ?? null,
     has_changes: typeof r.diff === 'string' ? r.diff.length > 0 : null,
     action: (r.action ?? 'deploy') as 'deploy' | 'configure' | 'deconfigure',
-    session: r.session_id === null || r.session_id === undefined ? null : { id: Number(r.session_id), name: r.session_repr ?? null },
+    session:
+      r.session_id === null || r.session_id === undefined
+        ? null
+        : { id: Number(r.session_id), name: r.session_repr ?? null },
     rollout_id: r.rollout_id === null || r.rollout_id === undefined ? null : Number(r.rollout_id),
     edited: !!r.overrides_enc,
     one_time_credentials: bool(r.one_time_credentials),
@@ -148,7 +201,13 @@ export function presentDeployment(r: DeploymentRow, full: boolean) {
 
 /** Loads one deployment with its router's name. */
 export async function loadDeployment(db: Executor, id: number): Promise<DeploymentRow> {
-  const r = await db.selectFrom('deployments as d').innerJoin('routers as r', 'r.id', 'd.router_id').selectAll('d').select('r.name as router_name').where('d.id', '=', id).executeTakeFirst();
+  const r = await db
+    .selectFrom('deployments as d')
+    .innerJoin('routers as r', 'r.id', 'd.router_id')
+    .selectAll('d')
+    .select('r.name as router_name')
+    .where('d.id', '=', id)
+    .executeTakeFirst();
   if (!r) throw new NotFoundError('deployment', id);
   return r;
 }
@@ -156,12 +215,25 @@ export async function loadDeployment(db: Executor, id: number): Promise<Deployme
 /** Appends a (redacted) line to a deployment's log. */
 export async function deploymentLog(db: Executor, id: number, message: string, level = 'info'): Promise<void> {
   const line = `${new Date().toISOString()} ${level} ${redactSecrets(message)}\n`;
-  await db.updateTable('deployments').set({ log: sql`log || ${line}`, updated_at: now() }).where('id', '=', id).execute();
+  await db
+    .updateTable('deployments')
+    .set({ log: sql`log || ${line}`, updated_at: now() })
+    .where('id', '=', id)
+    .execute();
 }
 
-async function setStatus(db: Executor, id: number, status: DeploymentStatus, extra: Record<string, unknown> = {}): Promise<void> {
+async function setStatus(
+  db: Executor,
+  id: number,
+  status: DeploymentStatus,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
   const t = now();
-  await db.updateTable('deployments').set({ status, updated_at: t, ...(FINAL.includes(status) ? { finished_at: t } : {}), ...extra }).where('id', '=', id).execute();
+  await db
+    .updateTable('deployments')
+    .set({ status, updated_at: t, ...(FINAL.includes(status) ? { finished_at: t } : {}), ...extra })
+    .where('id', '=', id)
+    .execute();
 }
 
 export interface Proposer {
@@ -175,7 +247,13 @@ export interface Proposer {
  * operators and admins may deploy; with PEERDESK_DEPLOY_REVIEW=1 every deployment that is not a dry
  * run waits for an admin other than its proposer (operators can then only propose). Dry runs never wait.
  */
-export async function proposeDeployment(db: Db, routerId: number, input: DeploymentInput, who: Proposer, opts: { secrets?: SecretBox; enqueue?: boolean; executor?: Executor } = {}): Promise<{ deployment: DeploymentRow; jobId: number | null }> {
+export async function proposeDeployment(
+  db: Db,
+  routerId: number,
+  input: DeploymentInput,
+  who: Proposer,
+  opts: { secrets?: SecretBox; enqueue?: boolean; executor?: Executor } = {},
+): Promise<{ deployment: DeploymentRow; jobId: number | null }> {
   const [router] = await loadRouters(opts.executor ?? db, [routerId]);
   if (!router) throw new NotFoundError('router', routerId);
   const driver = await lookupDriver(router.driver);
@@ -184,9 +262,15 @@ export async function proposeDeployment(db: Db, routerId: number, input: Deploym
   const settings = deploySettings();
   const needsApproval = settings.review && !input.dry_run && !input.rollout_id;
   const overrides = overridesOf(input);
-  if (input.credentials && needsApproval) throw new ValidationError('credentials', 'one-time credentials cannot wait for approval (PEERDESK_DEPLOY_REVIEW=1): they are held in memory only; store the credentials on the router or deploy without review');
-  if (input.credentials && opts.enqueue === false) throw new ValidationError('credentials', 'one-time credentials are for a single deployment');
-  if ((overrides || input.credentials) && !opts.secrets) throw new ValidationError('candidate', 'no secret key to protect the edited candidate or commands');
+  if (input.credentials && needsApproval)
+    throw new ValidationError(
+      'credentials',
+      'one-time credentials cannot wait for approval (PEERDESK_DEPLOY_REVIEW=1): they are held in memory only; store the credentials on the router or deploy without review',
+    );
+  if (input.credentials && opts.enqueue === false)
+    throw new ValidationError('credentials', 'one-time credentials are for a single deployment');
+  if ((overrides || input.credentials) && !opts.secrets)
+    throw new ValidationError('candidate', 'no secret key to protect the edited candidate or commands');
   const runAt = input.run_at === undefined || input.run_at === null ? null : checkRunAt(input.run_at);
   if (runAt && input.rollout_id) throw new ValidationError('run_at', 'a rollout deployment runs when its rollout does');
   const t = now();
@@ -221,14 +305,33 @@ export async function proposeDeployment(db: Db, routerId: number, input: Deploym
     const id = Number(row.id);
     let jobId: number | null = null;
     if (!needsApproval && opts.enqueue !== false) {
-      jobId = await enqueueJob(tx, 'deploy.run', { deployment_id: id }, { userId: who.userId, runAfter: runAt ?? undefined });
+      jobId = await enqueueJob(
+        tx,
+        'deploy.run',
+        { deployment_id: id },
+        { userId: who.userId, runAfter: runAt ?? undefined },
+      );
       await tx.updateTable('deployments').set({ job_id: jobId }).where('id', '=', id).execute();
       // Held before the transaction commits, so the in-process worker cannot claim the job without them.
       if (input.credentials) holdCredentials((heldFor = jobId), input.credentials);
     }
-    const what = input.action === 'deconfigure' ? `removal of session ${input.session_repr ?? input.session_id} from the router` : input.action === 'configure' ? `configure of session ${input.session_repr ?? input.session_id}` : 'deployment';
-    const extras = [overrides?.candidate !== undefined ? 'edited candidate' : '', overrides?.commands_before?.length ? `${overrides.commands_before.length} commands before` : '', overrides?.commands_after?.length ? `${overrides.commands_after.length} commands after` : '', input.credentials ? 'one-time credentials (held in memory only)' : ''].filter(Boolean);
-    await deploymentLog(tx, id, `${input.dry_run ? 'dry run' : what} proposed by ${who.username}${extras.length ? ` with ${extras.join(', ')}` : ''}${runAt ? `; scheduled for ${runAt.toISOString()}` : ''}${needsApproval ? '; waiting for approval (PEERDESK_DEPLOY_REVIEW=1)' : ''}`);
+    const what =
+      input.action === 'deconfigure'
+        ? `removal of session ${input.session_repr ?? input.session_id} from the router`
+        : input.action === 'configure'
+          ? `configure of session ${input.session_repr ?? input.session_id}`
+          : 'deployment';
+    const extras = [
+      overrides?.candidate !== undefined ? 'edited candidate' : '',
+      overrides?.commands_before?.length ? `${overrides.commands_before.length} commands before` : '',
+      overrides?.commands_after?.length ? `${overrides.commands_after.length} commands after` : '',
+      input.credentials ? 'one-time credentials (held in memory only)' : '',
+    ].filter(Boolean);
+    await deploymentLog(
+      tx,
+      id,
+      `${input.dry_run ? 'dry run' : what} proposed by ${who.username}${extras.length ? ` with ${extras.join(', ')}` : ''}${runAt ? `; scheduled for ${runAt.toISOString()}` : ''}${needsApproval ? '; waiting for approval (PEERDESK_DEPLOY_REVIEW=1)' : ''}`,
+    );
     return { deployment: await loadDeployment(tx, id), jobId };
   };
   try {
@@ -266,9 +369,12 @@ export const RUN_AT_MAX_DAYS = 30;
 /** Parses a deployment's `run_at`: a date-time in the future, at most RUN_AT_MAX_DAYS ahead (else 400 naming run_at). */
 export function checkRunAt(value: string, at = Date.now()): Date {
   const d = new Date(value);
-  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(d.getTime())) throw new ValidationError('run_at', 'not a date and time (ISO 8601, e.g. 2030-01-31T22:00:00Z)');
-  if (d.getTime() <= at) throw new ValidationError('run_at', `must be in the future (it is ${new Date(at).toISOString()} now)`);
-  if (d.getTime() > at + RUN_AT_MAX_DAYS * 86_400_000) throw new ValidationError('run_at', `at most ${RUN_AT_MAX_DAYS} days ahead`);
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(d.getTime()))
+    throw new ValidationError('run_at', 'not a date and time (ISO 8601, e.g. 2030-01-31T22:00:00Z)');
+  if (d.getTime() <= at)
+    throw new ValidationError('run_at', `must be in the future (it is ${new Date(at).toISOString()} now)`);
+  if (d.getTime() > at + RUN_AT_MAX_DAYS * 86_400_000)
+    throw new ValidationError('run_at', `at most ${RUN_AT_MAX_DAYS} days ahead`);
   return d;
 }
 
@@ -279,7 +385,11 @@ interface Overrides {
 }
 
 function overridesOf(input: DeploymentInput): Overrides | null {
-  if (input.candidate !== undefined && /<redacted>/.test(input.candidate)) throw new ValidationError('candidate', 'the candidate still holds "<redacted>" placeholders: write the secrets, or remove those lines');
+  if (input.candidate !== undefined && /<redacted>/.test(input.candidate))
+    throw new ValidationError(
+      'candidate',
+      'the candidate still holds "<redacted>" placeholders: write the secrets, or remove those lines',
+    );
   const o: Overrides = {};
   if (input.candidate !== undefined) o.candidate = input.candidate;
   if (input.commands_before?.length) o.commands_before = input.commands_before;
@@ -294,12 +404,24 @@ export function withCommands(candidate: string, before: string[] = [], after: st
 }
 
 /** Approves (queues its job) or rejects a planned deployment; the reviewer must be an admin and not the proposer. */
-export async function reviewDeployment(db: Db, id: number, approve: boolean, comment: string | null, who: Proposer): Promise<{ deployment: DeploymentRow; jobId: number | null }> {
+export async function reviewDeployment(
+  db: Db,
+  id: number,
+  approve: boolean,
+  comment: string | null,
+  who: Proposer,
+): Promise<{ deployment: DeploymentRow; jobId: number | null }> {
   if (who.role !== 'admin') throw new ForbiddenError('only the admin role may approve or reject deployments');
   return db.transaction().execute(async (tx) => {
     const d = await loadDeployment(tx, id);
-    if (d.status !== 'planned' || !bool(d.needs_approval)) throw new ConflictError(`deployment ${id} is ${d.status}${bool(d.needs_approval) ? '' : ' and does not wait for approval'}`, [], 'not_reviewable');
-    if (d.proposed_by !== null && who.userId !== null && Number(d.proposed_by) === who.userId) throw new ForbiddenError('the proposer of a deployment cannot approve or reject it');
+    if (d.status !== 'planned' || !bool(d.needs_approval))
+      throw new ConflictError(
+        `deployment ${id} is ${d.status}${bool(d.needs_approval) ? '' : ' and does not wait for approval'}`,
+        [],
+        'not_reviewable',
+      );
+    if (d.proposed_by !== null && who.userId !== null && Number(d.proposed_by) === who.userId)
+      throw new ForbiddenError('the proposer of a deployment cannot approve or reject it');
     const t = now();
     const review = { reviewed_by: who.userId, reviewed_by_name: who.username, review_comment: comment, reviewed_at: t };
     let jobId: number | null = null;
@@ -309,13 +431,31 @@ export async function reviewDeployment(db: Db, id: number, approve: boolean, com
       const runAt = d.run_at ? new Date(String(d.run_at)) : null;
       const later = runAt && runAt.getTime() > Date.now() ? runAt : null;
       if (later) windowNote = `; runs at ${later.toISOString()} (scheduled window)`;
-      else if (runAt) windowNote = `; the scheduled window (${runAt.toISOString()}) passed while waiting for approval: runs now`;
-      jobId = await enqueueJob(tx, 'deploy.run', { deployment_id: id }, { userId: who.userId, runAfter: later ?? undefined });
-      await tx.updateTable('deployments').set({ ...review, status: 'approved', job_id: jobId, updated_at: t }).where('id', '=', id).where('status', '=', 'planned').execute();
+      else if (runAt)
+        windowNote = `; the scheduled window (${runAt.toISOString()}) passed while waiting for approval: runs now`;
+      jobId = await enqueueJob(
+        tx,
+        'deploy.run',
+        { deployment_id: id },
+        { userId: who.userId, runAfter: later ?? undefined },
+      );
+      await tx
+        .updateTable('deployments')
+        .set({ ...review, status: 'approved', job_id: jobId, updated_at: t })
+        .where('id', '=', id)
+        .where('status', '=', 'planned')
+        .execute();
     } else {
-      await setStatus(tx, id, 'rejected', { ...review, reason: `rejected by ${who.username}${comment ? `: ${comment}` : ''}` });
+      await setStatus(tx, id, 'rejected', {
+        ...review,
+        reason: `rejected by ${who.username}${comment ? `: ${comment}` : ''}`,
+      });
     }
-    await deploymentLog(tx, id, `${approve ? 'approved' : 'rejected'} by ${who.username}${comment ? `: ${comment}` : ''}${windowNote}`);
+    await deploymentLog(
+      tx,
+      id,
+      `${approve ? 'approved' : 'rejected'} by ${who.username}${comment ? `: ${comment}` : ''}${windowNote}`,
+    );
     return { deployment: await loadDeployment(tx, id), jobId };
   });
 }
@@ -325,26 +465,71 @@ export async function reviewDeployment(db: Db, id: number, approve: boolean, com
  * its queued job is cancelled and it ends `cancelled` with who and why in its log. The proposer or an
  * admin may; one already applying / confirming (or whose job is running) → 409.
  */
-export async function cancelDeployment(db: Db, id: number, reason: string | null, who: Proposer): Promise<DeploymentRow> {
+export async function cancelDeployment(
+  db: Db,
+  id: number,
+  reason: string | null,
+  who: Proposer,
+): Promise<DeploymentRow> {
   return db.transaction().execute(async (tx) => {
     const d = await loadDeployment(tx, id);
-    if (who.role !== 'admin' && (d.proposed_by === null || d.proposed_by === undefined || Number(d.proposed_by) !== who.userId)) throw new ForbiddenError('only the proposer of a deployment or an admin may cancel it');
-    if (d.status === 'applying' || d.status === 'confirming') throw new ConflictError(`deployment ${id} is ${d.status}: it has started changing the router and can no longer be cancelled (it ends by its health gate: confirmed or rolled back)`, [], 'not_cancellable');
-    if (FINAL.includes(d.status)) throw new ConflictError(`deployment ${id} already ended ${d.status}`, [], 'not_cancellable');
-    if (d.started_at) throw new ConflictError(`deployment ${id} has started (its job is running) and can no longer be cancelled`, [], 'not_cancellable');
+    if (
+      who.role !== 'admin' &&
+      (d.proposed_by === null || d.proposed_by === undefined || Number(d.proposed_by) !== who.userId)
+    )
+      throw new ForbiddenError('only the proposer of a deployment or an admin may cancel it');
+    if (d.status === 'applying' || d.status === 'confirming')
+      throw new ConflictError(
+        `deployment ${id} is ${d.status}: it has started changing the router and can no longer be cancelled (it ends by its health gate: confirmed or rolled back)`,
+        [],
+        'not_cancellable',
+      );
+    if (FINAL.includes(d.status))
+      throw new ConflictError(`deployment ${id} already ended ${d.status}`, [], 'not_cancellable');
+    if (d.started_at)
+      throw new ConflictError(
+        `deployment ${id} has started (its job is running) and can no longer be cancelled`,
+        [],
+        'not_cancellable',
+      );
     if (d.job_id !== null && d.job_id !== undefined) {
-      const job = await tx.selectFrom('jobs').select(['id', 'kind', 'status']).where('id', '=', Number(d.job_id)).executeTakeFirst();
+      const job = await tx
+        .selectFrom('jobs')
+        .select(['id', 'kind', 'status'])
+        .where('id', '=', Number(d.job_id))
+        .executeTakeFirst();
       if (job && job.kind === 'deploy.run') {
-        if (job.status === 'running') throw new ConflictError(`deployment ${id} has started (job ${job.id} is running) and can no longer be cancelled`, [], 'not_cancellable');
+        if (job.status === 'running')
+          throw new ConflictError(
+            `deployment ${id} has started (job ${job.id} is running) and can no longer be cancelled`,
+            [],
+            'not_cancellable',
+          );
         if (job.status === 'queued') {
-          const res = await tx.updateTable('jobs').set({ status: 'cancelled', cancel_requested: true, finished_at: now() }).where('id', '=', Number(job.id)).where('status', '=', 'queued').executeTakeFirst();
-          if (Number(res.numUpdatedRows) !== 1) throw new ConflictError(`deployment ${id} has just started (job ${job.id} was claimed) and can no longer be cancelled`, [], 'not_cancellable');
+          const res = await tx
+            .updateTable('jobs')
+            .set({ status: 'cancelled', cancel_requested: true, finished_at: now() })
+            .where('id', '=', Number(job.id))
+            .where('status', '=', 'queued')
+            .executeTakeFirst();
+          if (Number(res.numUpdatedRows) !== 1)
+            throw new ConflictError(
+              `deployment ${id} has just started (job ${job.id} was claimed) and can no longer be cancelled`,
+              [],
+              'not_cancellable',
+            );
         }
       }
     }
     const why = `cancelled by ${who.username}${reason ? `: ${reason}` : ''}`;
-    const res = await tx.updateTable('deployments').set({ status: 'cancelled', reason: why, failed_check: null, updated_at: now(), finished_at: now() }).where('id', '=', id).where('status', 'in', ['planned', 'approved']).executeTakeFirst();
-    if (Number(res.numUpdatedRows) !== 1) throw new ConflictError(`deployment ${id} changed while being cancelled; try again`, [], 'not_cancellable');
+    const res = await tx
+      .updateTable('deployments')
+      .set({ status: 'cancelled', reason: why, failed_check: null, updated_at: now(), finished_at: now() })
+      .where('id', '=', id)
+      .where('status', 'in', ['planned', 'approved'])
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) !== 1)
+      throw new ConflictError(`deployment ${id} changed while being cancelled; try again`, [], 'not_cancellable');
     await deploymentLog(tx, id, `${why}${d.job_id ? ` (job ${d.job_id} cancelled)` : ''}`, 'warn');
     return loadDeployment(tx, id);
   });
@@ -353,7 +538,13 @@ export async function cancelDeployment(db: Db, id: number, reason: string | null
 /** The `deploy.run` job was cancelled while queued (e.g. through /api/jobs/{id}/cancel/): its deployment ends `cancelled`. */
 export async function deploymentJobCancelled(db: Executor, jobId: number, deploymentId: number): Promise<void> {
   const why = `cancelled: its job ${jobId} was cancelled before it started`;
-  const res = await db.updateTable('deployments').set({ status: 'cancelled', reason: why, updated_at: now(), finished_at: now() }).where('id', '=', deploymentId).where('job_id', '=', jobId).where('status', 'in', ['planned', 'approved']).executeTakeFirst();
+  const res = await db
+    .updateTable('deployments')
+    .set({ status: 'cancelled', reason: why, updated_at: now(), finished_at: now() })
+    .where('id', '=', deploymentId)
+    .where('job_id', '=', jobId)
+    .where('status', 'in', ['planned', 'approved'])
+    .executeTakeFirst();
   if (Number(res.numUpdatedRows) === 1) await deploymentLog(db, deploymentId, why, 'warn');
 }
 
@@ -378,7 +569,16 @@ export async function sweepStaleDeployments(db: Db): Promise<number> {
   const rows = await db
     .selectFrom('deployments as d')
     .leftJoin('jobs as j', 'j.id', 'd.job_id')
-    .select(['d.id', 'd.router_id', 'd.status', 'd.confirm_timeout', 'd.job_id', 'j.status as job_status', 'j.lease_until', 'j.worker_id'])
+    .select([
+      'd.id',
+      'd.router_id',
+      'd.status',
+      'd.confirm_timeout',
+      'd.job_id',
+      'j.status as job_status',
+      'j.lease_until',
+      'j.worker_id',
+    ])
     .where('d.status', 'in', ['applying', 'confirming'])
     .execute();
   if (!rows.length) return 0;
@@ -391,8 +591,10 @@ export async function sweepStaleDeployments(db: Db): Promise<number> {
     let lost: string | null = null;
     if (jobId === null || !r.job_status) lost = 'its job is gone';
     else if (r.job_status !== 'running') lost = `its job ${jobId} is ${r.job_status}`;
-    else if (!r.lease_until || String(r.lease_until) < t) lost = `the lease of its job ${jobId} expired (the worker ${r.worker_id ?? ''} stopped renewing it)`;
-    else if (workerProcessGone(r.worker_id, host)) lost = `the worker process of its job ${jobId} (${r.worker_id}) is gone`;
+    else if (!r.lease_until || String(r.lease_until) < t)
+      lost = `the lease of its job ${jobId} expired (the worker ${r.worker_id ?? ''} stopped renewing it)`;
+    else if (workerProcessGone(r.worker_id, host))
+      lost = `the worker process of its job ${jobId} (${r.worker_id}) is gone`;
     if (!lost) continue;
     const timeout = Number(r.confirm_timeout);
     const reason =
@@ -401,10 +603,19 @@ export async function sweepStaleDeployments(db: Db): Promise<number> {
         : `worker lost while applying: ${lost}; if the commit reached the router, the router's own confirm timer reverts the unconfirmed change (within ${timeout} s of the commit)`;
     const id = Number(r.id);
     const done = await db.transaction().execute(async (tx) => {
-      const res = await tx.updateTable('deployments').set({ status: 'failed', failed_check: 'worker_lost', reason, updated_at: t, finished_at: t }).where('id', '=', id).where('status', '=', r.status).executeTakeFirst();
+      const res = await tx
+        .updateTable('deployments')
+        .set({ status: 'failed', failed_check: 'worker_lost', reason, updated_at: t, finished_at: t })
+        .where('id', '=', id)
+        .where('status', '=', r.status)
+        .executeTakeFirst();
       if (Number(res.numUpdatedRows) !== 1) return false;
       await deploymentLog(tx, id, `failed: ${reason}; router lock released`, 'error');
-      await tx.deleteFrom('deploy_locks').where('router_id', '=', Number(r.router_id)).where('deployment_id', '=', id).execute();
+      await tx
+        .deleteFrom('deploy_locks')
+        .where('router_id', '=', Number(r.router_id))
+        .where('deployment_id', '=', id)
+        .execute();
       return true;
     });
     if (done) ended++;
@@ -415,18 +626,39 @@ export async function sweepStaleDeployments(db: Db): Promise<number> {
 /** Takes the router's deploy lock (a lock left by a finished deployment is taken over). */
 async function acquireLock(db: Db, routerId: number, deploymentId: number): Promise<void> {
   try {
-    await db.insertInto('deploy_locks').values({ router_id: routerId, deployment_id: deploymentId, locked_at: now() }).execute();
+    await db
+      .insertInto('deploy_locks')
+      .values({ router_id: routerId, deployment_id: deploymentId, locked_at: now() })
+      .execute();
   } catch (e) {
     if (!isUniqueViolation(e)) throw e;
-    const held = await db.selectFrom('deploy_locks as l').innerJoin('deployments as d', 'd.id', 'l.deployment_id').select(['l.deployment_id', 'd.status']).where('l.router_id', '=', routerId).executeTakeFirst();
-    if (held && !FINAL.includes(held.status)) throw new DeployFailure('lock', `deployment #${held.deployment_id} is running on this router (one deployment per router at a time)`);
-    const taken = await db.updateTable('deploy_locks').set({ deployment_id: deploymentId, locked_at: now() }).where('router_id', '=', routerId).where('deployment_id', '=', held ? held.deployment_id : -1).executeTakeFirst();
+    const held = await db
+      .selectFrom('deploy_locks as l')
+      .innerJoin('deployments as d', 'd.id', 'l.deployment_id')
+      .select(['l.deployment_id', 'd.status'])
+      .where('l.router_id', '=', routerId)
+      .executeTakeFirst();
+    if (held && !FINAL.includes(held.status))
+      throw new DeployFailure(
+        'lock',
+        `deployment #${held.deployment_id} is running on this router (one deployment per router at a time)`,
+      );
+    const taken = await db
+      .updateTable('deploy_locks')
+      .set({ deployment_id: deploymentId, locked_at: now() })
+      .where('router_id', '=', routerId)
+      .where('deployment_id', '=', held ? held.deployment_id : -1)
+      .executeTakeFirst();
     if (Number(taken.numUpdatedRows) !== 1) throw new DeployFailure('lock', 'another deployment took the router lock');
   }
 }
 
 async function releaseLock(db: Db, routerId: number, deploymentId: number): Promise<void> {
-  await db.deleteFrom('deploy_locks').where('router_id', '=', routerId).where('deployment_id', '=', deploymentId).execute();
+  await db
+    .deleteFrom('deploy_locks')
+    .where('router_id', '=', routerId)
+    .where('deployment_id', '=', deploymentId)
+    .execute();
 }
 
 /** A pipeline failure with the check that failed. */
@@ -448,13 +680,24 @@ export interface RunContext {
 }
 
 /** Polls the router until the health gate passes or its time is up; returns null or the failed check. */
-export async function healthGate(session: DriverSession, before: PeerState[], candidate: string, diff: string, expected: { peer_ip: string; enabled: boolean }[], timeoutS: number, signal: AbortSignal, log: RunContext['log']): Promise<{ check: string; reason: string } | null> {
+export async function healthGate(
+  session: DriverSession,
+  before: PeerState[],
+  candidate: string,
+  diff: string,
+  expected: { peer_ip: string; enabled: boolean }[],
+  timeoutS: number,
+  signal: AbortSignal,
+  log: RunContext['log'],
+): Promise<{ check: string; reason: string } | null> {
   const touched = touchedIps(diff);
   const inCandidate = ipsIn(candidate);
   const untouched = before.filter((n) => n.state === 'established' && !touched.has(n.peer_ip));
   const known = new Set(before.map((n) => n.peer_ip));
   const added = expected.filter((s) => s.enabled && !known.has(s.peer_ip) && inCandidate.has(s.peer_ip));
-  await log(`health gate: ${untouched.length} untouched sessions must stay Established, ${added.length} expected new sessions and any neighbour the change adds must reach Established, within ${timeoutS} s`);
+  await log(
+    `health gate: ${untouched.length} untouched sessions must stay Established, ${added.length} expected new sessions and any neighbour the change adds must reach Established, within ${timeoutS} s`,
+  );
   const end = Date.now() + timeoutS * 1000;
   let last: { check: string; reason: string } = { check: 'router_reachable', reason: 'no answer from the router yet' };
   let polls = 0;
@@ -464,10 +707,20 @@ export async function healthGate(session: DriverSession, before: PeerState[], ca
       const now = new Map((await session.listNeighbors()).map((n) => [n.peer_ip, n]));
       const down = untouched.find((n) => now.get(n.peer_ip)?.state !== 'established');
       // Added: the sessions Peerdesk's data expects, and every neighbour the change put on the router.
-      const fresh = [...now.values()].filter((n) => !known.has(n.peer_ip) && touched.has(n.peer_ip) && !n.admin_down).map((n) => ({ peer_ip: n.peer_ip, enabled: true }));
+      const fresh = [...now.values()]
+        .filter((n) => !known.has(n.peer_ip) && touched.has(n.peer_ip) && !n.admin_down)
+        .map((n) => ({ peer_ip: n.peer_ip, enabled: true }));
       const notUp = [...added, ...fresh].find((s) => now.get(s.peer_ip)?.state !== 'established');
-      if (down) last = { check: 'untouched_sessions_up', reason: `session ${down.peer_ip}, not touched by the change, is ${now.get(down.peer_ip)?.state ?? 'gone'}` };
-      else if (notUp) last = { check: 'added_sessions_established', reason: `added session ${notUp.peer_ip} is ${now.get(notUp.peer_ip)?.state ?? 'not on the router'}, not Established` };
+      if (down)
+        last = {
+          check: 'untouched_sessions_up',
+          reason: `session ${down.peer_ip}, not touched by the change, is ${now.get(down.peer_ip)?.state ?? 'gone'}`,
+        };
+      else if (notUp)
+        last = {
+          check: 'added_sessions_established',
+          reason: `added session ${notUp.peer_ip} is ${now.get(notUp.peer_ip)?.state ?? 'not on the router'}, not Established`,
+        };
       else return null;
     } catch (e) {
       last = { check: 'router_reachable', reason: `router not reachable: ${errorText(e)}` };
@@ -479,20 +732,29 @@ export async function healthGate(session: DriverSession, before: PeerState[], ca
 }
 
 /** The `deploy.run` job: runs the whole pipeline for one deployment; returns its final status. */
-export async function runDeployment(ctx: RunContext, deploymentId: number): Promise<{ status: DeploymentStatus; reason: string | null }> {
+export async function runDeployment(
+  ctx: RunContext,
+  deploymentId: number,
+): Promise<{ status: DeploymentStatus; reason: string | null }> {
   const { db } = ctx;
   const d = await loadDeployment(db, deploymentId);
   // One-time credentials are taken first, so they are forgotten whatever happens next.
   const oneTime = bool(d.one_time_credentials) ? (ctx.jobId === undefined ? null : takeCredentials(ctx.jobId)) : null;
-  if (FINAL.includes(d.status) || d.status === 'applying' || d.status === 'confirming') return { status: d.status, reason: d.reason ?? null };
-  if (bool(d.needs_approval) && d.status !== 'approved') throw new Error(`deployment ${deploymentId} waits for approval`);
+  if (FINAL.includes(d.status) || d.status === 'applying' || d.status === 'confirming')
+    return { status: d.status, reason: d.reason ?? null };
+  if (bool(d.needs_approval) && d.status !== 'approved')
+    throw new Error(`deployment ${deploymentId} waits for approval`);
   const log = async (m: string, level: 'info' | 'warn' | 'error' = 'info') => {
     await deploymentLog(db, deploymentId, m, level);
     await ctx.log(redactSecrets(m), level);
   };
   const routerId = Number(d.router_id);
   const dryRun = bool(d.dry_run);
-  await db.updateTable('deployments').set({ started_at: now(), updated_at: now() }).where('id', '=', deploymentId).execute();
+  await db
+    .updateTable('deployments')
+    .set({ started_at: now(), updated_at: now() })
+    .where('id', '=', deploymentId)
+    .execute();
   if (d.run_at) await log(`scheduled window ${String(d.run_at)}: started`);
   let session: DriverSession | null = null;
   let committed = false;
@@ -513,7 +775,11 @@ export async function runDeployment(ctx: RunContext, deploymentId: number): Prom
     return { status, reason };
   };
   try {
-    if (bool(d.one_time_credentials) && !oneTime) throw new DeployFailure('credentials', 'one-time credentials need the in-process worker: this job ran in a worker process that does not hold them (they are never stored); nothing was changed, propose the deployment again');
+    if (bool(d.one_time_credentials) && !oneTime)
+      throw new DeployFailure(
+        'credentials',
+        'one-time credentials need the in-process worker: this job ran in a worker process that does not hold them (they are never stored); nothing was changed, propose the deployment again',
+      );
     await acquireLock(db, routerId, deploymentId);
     locked = true;
     let [router] = await loadRouters(db, [routerId]);
@@ -522,33 +788,73 @@ export async function runDeployment(ctx: RunContext, deploymentId: number): Prom
     if (!router || why || !driver) throw new DeployFailure('driver', why ?? 'no driver');
     if (!ctx.secrets) throw new DeployFailure('render', 'no secret key to decrypt session passwords');
     // 1. Render the router's template (its own, else the platform's shipped one).
-    const tplRow = await db.selectFrom('routers').select('config_template_id').where('id', '=', routerId).executeTakeFirst();
-    const template: number | string = tplRow?.config_template_id ? Number(tplRow.config_template_id) : `${driver.name}.j2`;
-    const excluded = d.action === 'deconfigure' && d.session_id !== null && d.session_id !== undefined ? Number(d.session_id) : null;
-    const rendered = excluded === null ? await renderConfig(db, { template, routerId, includeSecrets: true, secrets: ctx.secrets, withContext: true }) : await renderWithout(db, template, routerId, excluded, ctx.secrets);
-    const overrides: Overrides | null = d.overrides_enc ? JSON.parse(ctx.secrets.decrypt(String(d.overrides_enc))) : null;
-    let candidate = overrides ? withCommands(overrides.candidate ?? rendered.content, overrides.commands_before, overrides.commands_after) : rendered.content;
-    if (overrides?.candidate !== undefined) await log('the candidate was edited in the Config Manager: the rendered configuration is replaced');
-    if (overrides?.commands_before?.length || overrides?.commands_after?.length) await log(`one-time commands: ${overrides.commands_before?.length ?? 0} before and ${overrides.commands_after?.length ?? 0} after the candidate`);
-    if (excluded !== null) await log(`rendered without session ${d.session_repr ?? excluded} (removal from the router)`);
+    const tplRow = await db
+      .selectFrom('routers')
+      .select('config_template_id')
+      .where('id', '=', routerId)
+      .executeTakeFirst();
+    const template: number | string = tplRow?.config_template_id
+      ? Number(tplRow.config_template_id)
+      : `${driver.name}.j2`;
+    const excluded =
+      d.action === 'deconfigure' && d.session_id !== null && d.session_id !== undefined ? Number(d.session_id) : null;
+    const rendered =
+      excluded === null
+        ? await renderConfig(db, { template, routerId, includeSecrets: true, secrets: ctx.secrets, withContext: true })
+        : await renderWithout(db, template, routerId, excluded, ctx.secrets);
+    const overrides: Overrides | null = d.overrides_enc
+      ? JSON.parse(ctx.secrets.decrypt(String(d.overrides_enc)))
+      : null;
+    let candidate = overrides
+      ? withCommands(overrides.candidate ?? rendered.content, overrides.commands_before, overrides.commands_after)
+      : rendered.content;
+    if (overrides?.candidate !== undefined)
+      await log('the candidate was edited in the Config Manager: the rendered configuration is replaced');
+    if (overrides?.commands_before?.length || overrides?.commands_after?.length)
+      await log(
+        `one-time commands: ${overrides.commands_before?.length ?? 0} before and ${overrides.commands_after?.length ?? 0} after the candidate`,
+      );
+    if (excluded !== null)
+      await log(`rendered without session ${d.session_repr ?? excluded} (removal from the router)`);
     if (oneTime) {
       // In memory only: the stored credentials with the one-time fields over them (e.g. the host key stays).
-      const stored: RouterCredentials = router!.credentials_enc ? JSON.parse(ctx.secrets.decrypt(router!.credentials_enc)) : {};
+      const stored: RouterCredentials = router!.credentials_enc
+        ? JSON.parse(ctx.secrets.decrypt(router!.credentials_enc))
+        : {};
       router = { ...router!, credentials_enc: ctx.secrets.encrypt(JSON.stringify({ ...stored, ...oneTime })) };
       await log('using the one-time credentials given for this deployment');
     }
     const gen = generationOf(db);
     await db
       .updateTable('deployments')
-      .set({ template_id: rendered.template.id, template_name: rendered.template.name, template_version: rendered.template.version, data_generation: gen ? String(gen.current()) : null, candidate: redactSecrets(candidate), updated_at: now() })
+      .set({
+        template_id: rendered.template.id,
+        template_name: rendered.template.name,
+        template_version: rendered.template.version,
+        data_generation: gen ? String(gen.current()) : null,
+        candidate: redactSecrets(candidate),
+        updated_at: now(),
+      })
       .where('id', '=', deploymentId)
       .execute();
-    await log(`rendered ${rendered.template.name} v${rendered.template.version}: ${candidate.split('\n').length} lines, ${rendered.sessionCount} sessions`);
-    const expected = ((rendered.context?.sessions ?? []) as { peer_ip: string; enabled: boolean }[]).map((s) => ({ peer_ip: parseIp(String(s.peer_ip))?.text ?? String(s.peer_ip), enabled: s.enabled !== false }));
+    await log(
+      `rendered ${rendered.template.name} v${rendered.template.version}: ${candidate.split('\n').length} lines, ${rendered.sessionCount} sessions`,
+    );
+    const expected = ((rendered.context?.sessions ?? []) as { peer_ip: string; enabled: boolean }[]).map((s) => ({
+      peer_ip: parseIp(String(s.peer_ip))?.text ?? String(s.peer_ip),
+      enabled: s.enabled !== false,
+    }));
     // 2. Open the router; someone else's confirmed commit must not be confirmed or undone by us.
-    session = await openSession(router, driver, ctx.secrets, ctx.signal, (m, level) => log(m, level === 'error' ? 'error' : level === 'warn' ? 'warn' : 'info'));
-    if (!session.loadCandidate || !session.commitConfirmed || !session.confirm || !session.rollback) throw new DeployFailure('driver', `the ${driver.name} driver cannot load configuration`);
-    if (session.pendingConfirm && (await session.pendingConfirm())) throw new DeployFailure('pending_confirm', 'a confirmed commit is already waiting for confirmation on the router (someone else is deploying); nothing was changed');
+    session = await openSession(router, driver, ctx.secrets, ctx.signal, (m, level) =>
+      log(m, level === 'error' ? 'error' : level === 'warn' ? 'warn' : 'info'),
+    );
+    if (!session.loadCandidate || !session.commitConfirmed || !session.confirm || !session.rollback)
+      throw new DeployFailure('driver', `the ${driver.name} driver cannot load configuration`);
+    if (session.pendingConfirm && (await session.pendingConfirm()))
+      throw new DeployFailure(
+        'pending_confirm',
+        'a confirmed commit is already waiting for confirmation on the router (someone else is deploying); nothing was changed',
+      );
     // 3. Read running, load the candidate, diff.
     const running = session.getRunningConfig ? await session.getRunningConfig() : '';
     const before = await session.listNeighbors();
@@ -557,10 +863,18 @@ export async function runDeployment(ctx: RunContext, deploymentId: number): Prom
       // A merge keeps what the candidate leaves out: the removal is said explicitly.
       const ip = 'removedIp' in rendered ? rendered.removedIp : null;
       const lines = ip ? removalLines(driver.name, running, ip, router!.local_asn) : null;
-      if (lines === null) throw new DeployFailure('deconfigure', `cannot say how to remove ${ip ?? 'the session'} from a ${driver.name} router in merge mode; nothing was changed`);
+      if (lines === null)
+        throw new DeployFailure(
+          'deconfigure',
+          `cannot say how to remove ${ip ?? 'the session'} from a ${driver.name} router in merge mode; nothing was changed`,
+        );
       if (lines) {
         candidate = `${candidate.replace(/\n?$/, '\n')}${lines}`;
-        await db.updateTable('deployments').set({ candidate: redactSecrets(candidate), updated_at: now() }).where('id', '=', deploymentId).execute();
+        await db
+          .updateTable('deployments')
+          .set({ candidate: redactSecrets(candidate), updated_at: now() })
+          .where('id', '=', deploymentId)
+          .execute();
         await log(`merge mode: removal statements for ${ip} added to the candidate`);
       } else await log(`${ip} is not in the running configuration: nothing to remove on the router`);
     }
@@ -570,11 +884,22 @@ export async function runDeployment(ctx: RunContext, deploymentId: number): Prom
     } catch (e) {
       throw new DeployFailure('load_candidate', `the router refused the candidate: ${errorText(e)}`);
     }
-    await db.updateTable('deployments').set({ diff: redactSecrets(diff), updated_at: now() }).where('id', '=', deploymentId).execute();
-    await log(diff ? `diff: ${diff.split('\n').filter((l) => /^[+-](?![+-]{2} )/.test(l)).length} changed lines` : 'diff: no changes');
+    await db
+      .updateTable('deployments')
+      .set({ diff: redactSecrets(diff), updated_at: now() })
+      .where('id', '=', deploymentId)
+      .execute();
+    await log(
+      diff
+        ? `diff: ${diff.split('\n').filter((l) => /^[+-](?![+-]{2} )/.test(l)).length} changed lines`
+        : 'diff: no changes',
+    );
     if (dryRun || !diff) {
       await session.discardCandidate?.();
-      const out = await finish('done', dryRun ? 'dry run: diff computed, nothing applied' : 'no changes: nothing committed');
+      const out = await finish(
+        'done',
+        dryRun ? 'dry run: diff computed, nothing applied' : 'no changes: nothing committed',
+      );
       if (!dryRun) await afterDone();
       return out;
     }
@@ -607,10 +932,18 @@ export async function runDeployment(ctx: RunContext, deploymentId: number): Prom
       try {
         await session.rollback();
       } catch (e) {
-        return await finish('failed', `health gate failed (${failed.check}): ${failed.reason}; the rollback failed too (${errorText(e)}); the router reverts by itself when the confirm window ends`, failed.check);
+        return await finish(
+          'failed',
+          `health gate failed (${failed.check}): ${failed.reason}; the rollback failed too (${errorText(e)}); the router reverts by itself when the confirm window ends`,
+          failed.check,
+        );
       }
       committed = false;
-      return await finish('rolled_back', `health gate failed (${failed.check}): ${failed.reason}; rolled back`, failed.check);
+      return await finish(
+        'rolled_back',
+        `health gate failed (${failed.check}): ${failed.reason}; rolled back`,
+        failed.check,
+      );
     }
     await session.confirm();
     await log('health gate passed; confirmed');
@@ -631,7 +964,13 @@ export async function runDeployment(ctx: RunContext, deploymentId: number): Prom
     if (session && !committed) await session.discardCandidate?.().catch(() => undefined);
     if (session && committed) {
       await log(`rolling back after an error: ${errorText(e)}`, 'warn');
-      if (await session.rollback?.().then(() => true, () => false)) committed = false;
+      if (
+        await session.rollback?.().then(
+          () => true,
+          () => false,
+        )
+      )
+        committed = false;
     }
     if (e instanceof DeployFailure) return await finish('failed', e.message, e.check);
     return await finish('failed', errorText(e), 'error');
@@ -642,21 +981,53 @@ export async function runDeployment(ctx: RunContext, deploymentId: number): Prom
 }
 
 /** Renders the router's configuration as if one session were gone (the deconfigure before a delete). */
-async function renderWithout(db: Db, template: number | string, routerId: number, sessionId: number, secrets: SecretBox) {
+async function renderWithout(
+  db: Db,
+  template: number | string,
+  routerId: number,
+  sessionId: number,
+  secrets: SecretBox,
+) {
   const tpl = await loadTemplate(db, template);
   const context = await buildRenderContext(db, { routerId }, { includeSecrets: true, secrets });
   const removed = context.sessions.find((x) => Number(x.id) === sessionId);
   context.sessions = context.sessions.filter((x) => Number(x.id) !== sessionId);
-  for (const list of [context.peer_groups, context.bgp_groups]) for (const g of list ?? []) if (Array.isArray(g.session_ids)) g.session_ids = g.session_ids.filter((x) => Number(x) !== sessionId);
+  for (const list of [context.peer_groups, context.bgp_groups])
+    for (const g of list ?? [])
+      if (Array.isArray(g.session_ids)) g.session_ids = g.session_ids.filter((x) => Number(x) !== sessionId);
   const content = await renderTemplate(db, tpl, context);
-  return { content, sessionCount: context.sessions.length, context, template: tpl, removedIp: removed ? String(removed.peer_ip) : null };
+  return {
+    content,
+    sessionCount: context.sessions.length,
+    context,
+    template: tpl,
+    removedIp: removed ? String(removed.peer_ip) : null,
+  };
 }
 
 /** Deletes a session and its BGP peer in one transaction, in the change log under the proposer's name. */
-async function deleteSessionAfterRemoval(db: Db, secrets: SecretBox, sessionId: number, d: DeploymentRow): Promise<void> {
+async function deleteSessionAfterRemoval(
+  db: Db,
+  secrets: SecretBox,
+  sessionId: number,
+  d: DeploymentRow,
+): Promise<void> {
   const { deleteSessions } = await import('../sessions/sessions.service.ts');
-  const principal = d.proposed_by === null || d.proposed_by === undefined ? null : { userId: Number(d.proposed_by), username: String(d.proposed_by_name ?? ''), role: 'operator' as const, via: 'session' as const, canWrite: true };
-  await db.transaction().execute((tx) => deleteSessions({ db: tx, principal, secrets, requestId: `deployment-${d.id}` }, [sessionId], true));
+  const principal =
+    d.proposed_by === null || d.proposed_by === undefined
+      ? null
+      : {
+          userId: Number(d.proposed_by),
+          username: String(d.proposed_by_name ?? ''),
+          role: 'operator' as const,
+          via: 'session' as const,
+          canWrite: true,
+        };
+  await db
+    .transaction()
+    .execute((tx) =>
+      deleteSessions({ db: tx, principal, secrets, requestId: `deployment-${d.id}` }, [sessionId], true),
+    );
 }
 
 /**

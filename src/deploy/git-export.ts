@@ -9,7 +9,13 @@ import type { DeploymentRow } from './deploy.service.ts';
 
 function git(dir: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('git', ['-C', dir, ...args], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } }, (err, stdout, stderr) => (err ? reject(new Error(`git ${args[0]}: ${(stderr || err.message).trim()}`)) : resolve(stdout)));
+    execFile(
+      'git',
+      ['-C', dir, ...args],
+      { encoding: 'utf8', timeout: 30_000, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } },
+      (err, stdout, stderr) =>
+        err ? reject(new Error(`git ${args[0]}: ${(stderr || err.message).trim()}`)) : resolve(stdout),
+    );
   });
 }
 
@@ -32,6 +38,16 @@ export async function exportToGit(dir: string, d: DeploymentRow): Promise<string
     `Proposed by: ${d.proposed_by_name ?? '?'}${d.reviewed_by_name ? `; approved by ${d.reviewed_by_name}` : ''}`,
     `Status: ${d.status}${d.reason ? ` (${d.reason})` : ''}`,
   ].join('\n');
-  await git(dir, ['-c', 'user.name=Peerdesk', '-c', 'user.email=peerdesk@localhost', 'commit', '-q', '--allow-empty', '-m', message]);
+  await git(dir, [
+    '-c',
+    'user.name=Peerdesk',
+    '-c',
+    'user.email=peerdesk@localhost',
+    'commit',
+    '-q',
+    '--allow-empty',
+    '-m',
+    message,
+  ]);
   return (await git(dir, ['rev-parse', 'HEAD'])).trim();
 }

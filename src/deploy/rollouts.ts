@@ -8,7 +8,16 @@ import type { SecretBox } from '../platform/crypto.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../platform/errors.ts';
 import { enqueueJob } from '../jobs/jobs.service.ts';
 import { loadRouters, lookupDriver, mapBounded, unreachableReason } from '../polling/router-access.ts';
-import { deploySettings, deploymentLog, loadDeployment, proposeDeployment, runDeployment, type DeploymentRow, type Proposer, type RunContext } from './deploy.service.ts';
+import {
+  deploySettings,
+  deploymentLog,
+  loadDeployment,
+  proposeDeployment,
+  runDeployment,
+  type DeploymentRow,
+  type Proposer,
+  type RunContext,
+} from './deploy.service.ts';
 
 export const ROLLOUT_STATUSES = ['scheduled', 'running', 'done', 'stopped', 'failed'] as const;
 export type RolloutStatus = (typeof ROLLOUT_STATUSES)[number];
@@ -34,14 +43,21 @@ async function rolloutRouters(db: Executor, input: RolloutInput): Promise<number
   };
   const routerIds = [...new Set(input.router_ids ?? [])];
   if (routerIds.length) {
-    const found = new Set((await db.selectFrom('routers').select('id').where('id', 'in', routerIds).execute()).map((r) => Number(r.id)));
+    const found = new Set(
+      (await db.selectFrom('routers').select('id').where('id', 'in', routerIds).execute()).map((r) => Number(r.id)),
+    );
     const missing = routerIds.filter((id) => !found.has(id));
     if (missing.length) throw new ValidationError('router_ids', `no router with id ${missing.join(', ')}`);
     routerIds.forEach(push);
   }
   const sessionIds = [...new Set(input.session_ids ?? [])];
   if (sessionIds.length) {
-    const rows = await db.selectFrom('peering_sessions as s').innerJoin('bgp_peers as b', 'b.id', 's.bgp_peer_id').select(['s.id', 'b.router_id']).where('s.id', 'in', sessionIds).execute();
+    const rows = await db
+      .selectFrom('peering_sessions as s')
+      .innerJoin('bgp_peers as b', 'b.id', 's.bgp_peer_id')
+      .select(['s.id', 'b.router_id'])
+      .where('s.id', 'in', sessionIds)
+      .execute();
     const byId = new Map(rows.map((r) => [Number(r.id), Number(r.router_id)]));
     const missing = sessionIds.filter((id) => !byId.has(id));
     if (missing.length) throw new ValidationError('session_ids', `no peering session with id ${missing.join(', ')}`);
@@ -52,8 +68,18 @@ async function rolloutRouters(db: Executor, input: RolloutInput): Promise<number
 }
 
 /** Creates a rollout: checks every router can be deployed to, creates its deployments and queues the job. */
-export async function createRollout(db: Db, input: RolloutInput, who: Proposer, secrets?: SecretBox): Promise<{ rollout: RolloutView; jobId: number }> {
-  if (deploySettings().review && !input.dry_run) throw new ConflictError('rollouts are not available while PEERDESK_DEPLOY_REVIEW=1: each deployment needs its own approval (deploy the routers one by one, or use dry_run)', [], 'review_required');
+export async function createRollout(
+  db: Db,
+  input: RolloutInput,
+  who: Proposer,
+  secrets?: SecretBox,
+): Promise<{ rollout: RolloutView; jobId: number }> {
+  if (deploySettings().review && !input.dry_run)
+    throw new ConflictError(
+      'rollouts are not available while PEERDESK_DEPLOY_REVIEW=1: each deployment needs its own approval (deploy the routers one by one, or use dry_run)',
+      [],
+      'review_required',
+    );
   let runAt = new Date();
   if (input.at !== undefined) {
     runAt = new Date(input.at);
@@ -70,12 +96,35 @@ export async function createRollout(db: Db, input: RolloutInput, who: Proposer, 
   const id = await db.transaction().execute(async (tx) => {
     const row = await tx
       .insertInto('rollouts')
-      .values({ status: 'scheduled', canary, dry_run: !!input.dry_run, force: !!input.force, session_ids: JSON.stringify(input.session_ids ?? []), run_at: runAt.toISOString(), created_by: who.userId, created_by_name: who.username, created_at: t, updated_at: t })
+      .values({
+        status: 'scheduled',
+        canary,
+        dry_run: !!input.dry_run,
+        force: !!input.force,
+        session_ids: JSON.stringify(input.session_ids ?? []),
+        run_at: runAt.toISOString(),
+        created_by: who.userId,
+        created_by_name: who.username,
+        created_at: t,
+        updated_at: t,
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     const rid = Number(row.id);
     for (const [i, routerId] of routerIds.entries()) {
-      await proposeDeployment(db, routerId, { dry_run: !!input.dry_run, force: input.force, confirm_timeout: input.confirm_timeout, rollout_id: rid, rollout_order: i + 1 }, who, { enqueue: false, executor: tx, secrets });
+      await proposeDeployment(
+        db,
+        routerId,
+        {
+          dry_run: !!input.dry_run,
+          force: input.force,
+          confirm_timeout: input.confirm_timeout,
+          rollout_id: rid,
+          rollout_order: i + 1,
+        },
+        who,
+        { enqueue: false, executor: tx, secrets },
+      );
     }
     const jobId = await enqueueJob(tx, 'deploy.rollout', { rollout_id: rid }, { userId: who.userId, runAfter: runAt });
     await tx.updateTable('rollouts').set({ job_id: jobId }).where('id', '=', rid).execute();
@@ -99,7 +148,17 @@ export interface RolloutView {
   created_by: string | null;
   created_at: string;
   finished_at: string | null;
-  routers: { order: number; canary: boolean; router: { id: number; name: string }; deployment_id: number; status: string; reason: string | null; failed_check: string | null; has_changes: boolean | null; committed: boolean }[];
+  routers: {
+    order: number;
+    canary: boolean;
+    router: { id: number; name: string };
+    deployment_id: number;
+    status: string;
+    reason: string | null;
+    failed_check: string | null;
+    has_changes: boolean | null;
+    committed: boolean;
+  }[];
 }
 
 /** Loads a rollout and its deployments. */
@@ -110,7 +169,10 @@ export async function loadRollout(db: Executor, id: number): Promise<RolloutView
 }
 
 /** Rollouts, newest first, optionally of one status; `count` is the total before limit / offset. */
-export async function listRollouts(db: Executor, q: { status?: RolloutStatus; limit: number; offset: number }): Promise<{ count: number; results: RolloutView[] }> {
+export async function listRollouts(
+  db: Executor,
+  q: { status?: RolloutStatus; limit: number; offset: number },
+): Promise<{ count: number; results: RolloutView[] }> {
   let base = db.selectFrom('rollouts');
   if (q.status) base = base.where('status', '=', q.status);
   const count = Number((await base.select((eb) => eb.fn.countAll().as('c')).executeTakeFirstOrThrow()).c);
@@ -124,10 +186,26 @@ async function presentRollouts(db: Executor, rows: Record<string, any>[]): Promi
   const ds = await db
     .selectFrom('deployments as d')
     .innerJoin('routers as r', 'r.id', 'd.router_id')
-    .select(['d.id', 'd.rollout_id', 'd.router_id', 'r.name as router_name', 'd.rollout_order', 'd.status', 'd.reason', 'd.failed_check', 'd.committed'])
+    .select([
+      'd.id',
+      'd.rollout_id',
+      'd.router_id',
+      'r.name as router_name',
+      'd.rollout_order',
+      'd.status',
+      'd.reason',
+      'd.failed_check',
+      'd.committed',
+    ])
     // Whether there are changes, without reading the (possibly large) diff.
-    .select((eb) => eb.case().when('d.diff', 'is', null).then(null).when('d.diff', '=', '').then('').else('x').end().as('diff'))
-    .where('d.rollout_id', 'in', rows.map((r) => Number(r.id)))
+    .select((eb) =>
+      eb.case().when('d.diff', 'is', null).then(null).when('d.diff', '=', '').then('').else('x').end().as('diff'),
+    )
+    .where(
+      'd.rollout_id',
+      'in',
+      rows.map((r) => Number(r.id)),
+    )
     .orderBy('d.rollout_id')
     .orderBy('d.rollout_order')
     .execute();
@@ -171,10 +249,25 @@ async function presentRollouts(db: Executor, rows: Record<string, any>[]): Promi
 /** Ends a scheduled rollout `stopped` and its deployments not yet started `cancelled` (one executor: the caller's transaction). */
 async function cancelScheduledRollout(tx: Executor, id: number, why: string): Promise<boolean> {
   const t = now();
-  const res = await tx.updateTable('rollouts').set({ status: 'stopped', reason: why, updated_at: t, finished_at: t }).where('id', '=', id).where('status', '=', 'scheduled').executeTakeFirst();
+  const res = await tx
+    .updateTable('rollouts')
+    .set({ status: 'stopped', reason: why, updated_at: t, finished_at: t })
+    .where('id', '=', id)
+    .where('status', '=', 'scheduled')
+    .executeTakeFirst();
   if (Number(res.numUpdatedRows) !== 1) return false;
-  const ds = await tx.selectFrom('deployments').select('id').where('rollout_id', '=', id).where('status', 'in', ['planned', 'approved']).execute();
-  await tx.updateTable('deployments').set({ status: 'cancelled', reason: `${why} (rollout #${id})`, updated_at: t, finished_at: t }).where('rollout_id', '=', id).where('status', 'in', ['planned', 'approved']).execute();
+  const ds = await tx
+    .selectFrom('deployments')
+    .select('id')
+    .where('rollout_id', '=', id)
+    .where('status', 'in', ['planned', 'approved'])
+    .execute();
+  await tx
+    .updateTable('deployments')
+    .set({ status: 'cancelled', reason: `${why} (rollout #${id})`, updated_at: t, finished_at: t })
+    .where('rollout_id', '=', id)
+    .where('status', 'in', ['planned', 'approved'])
+    .execute();
   for (const d of ds) await deploymentLog(tx, Number(d.id), `${why} (rollout #${id})`, 'warn');
   return true;
 }
@@ -187,17 +280,42 @@ export async function cancelRollout(db: Db, id: number, reason: string | null, w
   await db.transaction().execute(async (tx) => {
     const r = await tx.selectFrom('rollouts').selectAll().where('id', '=', id).executeTakeFirst();
     if (!r) throw new NotFoundError('rollout', id);
-    if (who.role !== 'admin' && (r.created_by === null || r.created_by === undefined || Number(r.created_by) !== who.userId)) throw new ForbiddenError('only the creator of a rollout or an admin may cancel it');
-    if (r.status !== 'scheduled') throw new ConflictError(`rollout ${id} is ${r.status}${r.status === 'running' ? ': it has started and can no longer be cancelled (cancel its job to stop it starting further routers)' : ''}`, [], 'not_cancellable');
+    if (
+      who.role !== 'admin' &&
+      (r.created_by === null || r.created_by === undefined || Number(r.created_by) !== who.userId)
+    )
+      throw new ForbiddenError('only the creator of a rollout or an admin may cancel it');
+    if (r.status !== 'scheduled')
+      throw new ConflictError(
+        `rollout ${id} is ${r.status}${r.status === 'running' ? ': it has started and can no longer be cancelled (cancel its job to stop it starting further routers)' : ''}`,
+        [],
+        'not_cancellable',
+      );
     if (r.job_id !== null && r.job_id !== undefined) {
       const job = await tx.selectFrom('jobs').select(['status']).where('id', '=', Number(r.job_id)).executeTakeFirst();
-      if (job?.status === 'running') throw new ConflictError(`rollout ${id} has started (job ${r.job_id} is running) and can no longer be cancelled`, [], 'not_cancellable');
+      if (job?.status === 'running')
+        throw new ConflictError(
+          `rollout ${id} has started (job ${r.job_id} is running) and can no longer be cancelled`,
+          [],
+          'not_cancellable',
+        );
       if (job?.status === 'queued') {
-        const res = await tx.updateTable('jobs').set({ status: 'cancelled', cancel_requested: true, finished_at: now() }).where('id', '=', Number(r.job_id)).where('status', '=', 'queued').executeTakeFirst();
-        if (Number(res.numUpdatedRows) !== 1) throw new ConflictError(`rollout ${id} has just started and can no longer be cancelled`, [], 'not_cancellable');
+        const res = await tx
+          .updateTable('jobs')
+          .set({ status: 'cancelled', cancel_requested: true, finished_at: now() })
+          .where('id', '=', Number(r.job_id))
+          .where('status', '=', 'queued')
+          .executeTakeFirst();
+        if (Number(res.numUpdatedRows) !== 1)
+          throw new ConflictError(
+            `rollout ${id} has just started and can no longer be cancelled`,
+            [],
+            'not_cancellable',
+          );
       }
     }
-    if (!(await cancelScheduledRollout(tx, id, `cancelled by ${who.username}${reason ? `: ${reason}` : ''}`))) throw new ConflictError(`rollout ${id} changed while being cancelled; try again`, [], 'not_cancellable');
+    if (!(await cancelScheduledRollout(tx, id, `cancelled by ${who.username}${reason ? `: ${reason}` : ''}`)))
+      throw new ConflictError(`rollout ${id} changed while being cancelled; try again`, [], 'not_cancellable');
   });
   return loadRollout(db, id);
 }
@@ -223,12 +341,34 @@ export async function sweepStaleRollouts(db: Db): Promise<number> {
   const t = now();
   let ended = 0;
   for (const r of rows) {
-    const lost = !r.job_status ? 'its job is gone' : r.job_status !== 'running' ? `its job ${r.job_id} is ${r.job_status}` : !r.lease_until || String(r.lease_until) < t ? `the lease of its job ${r.job_id} expired` : null;
+    const lost = !r.job_status
+      ? 'its job is gone'
+      : r.job_status !== 'running'
+        ? `its job ${r.job_id} is ${r.job_status}`
+        : !r.lease_until || String(r.lease_until) < t
+          ? `the lease of its job ${r.job_id} expired`
+          : null;
     if (!lost) continue;
     const reason = `worker lost: ${lost}`;
-    const res = await db.updateTable('rollouts').set({ status: 'failed', reason, updated_at: t, finished_at: t }).where('id', '=', Number(r.id)).where('status', '=', 'running').executeTakeFirst();
+    const res = await db
+      .updateTable('rollouts')
+      .set({ status: 'failed', reason, updated_at: t, finished_at: t })
+      .where('id', '=', Number(r.id))
+      .where('status', '=', 'running')
+      .executeTakeFirst();
     if (Number(res.numUpdatedRows) !== 1) continue;
-    await db.updateTable('deployments').set({ status: 'failed', failed_check: 'rollout_stopped', reason: `not run: the rollout's worker was lost (${lost})`, updated_at: t, finished_at: t }).where('rollout_id', '=', Number(r.id)).where('status', 'in', ['planned', 'approved']).execute();
+    await db
+      .updateTable('deployments')
+      .set({
+        status: 'failed',
+        failed_check: 'rollout_stopped',
+        reason: `not run: the rollout's worker was lost (${lost})`,
+        updated_at: t,
+        finished_at: t,
+      })
+      .where('rollout_id', '=', Number(r.id))
+      .where('status', 'in', ['planned', 'approved'])
+      .execute();
     ended++;
   }
   return ended;
@@ -242,24 +382,39 @@ export function rolloutConcurrency(): number {
 
 async function finishRollout(db: Db, id: number, status: RolloutStatus, reason: string | null): Promise<void> {
   const t = now();
-  await db.updateTable('rollouts').set({ status, reason, updated_at: t, finished_at: t }).where('id', '=', id).execute();
+  await db
+    .updateTable('rollouts')
+    .set({ status, reason, updated_at: t, finished_at: t })
+    .where('id', '=', id)
+    .execute();
 }
 
 /** The `deploy.rollout` job: the canary, then the rest, stopping at the first deployment not `done`. */
-export async function runRollout(ctx: RunContext & { jobId: number }, rolloutId: number): Promise<{ status: RolloutStatus; reason: string | null }> {
+export async function runRollout(
+  ctx: RunContext & { jobId: number },
+  rolloutId: number,
+): Promise<{ status: RolloutStatus; reason: string | null }> {
   const { db } = ctx;
   const r = await db.selectFrom('rollouts').selectAll().where('id', '=', rolloutId).executeTakeFirst();
   if (!r) throw new Error(`rollout ${rolloutId} is gone`);
   if (r.status !== 'scheduled') return { status: r.status, reason: r.reason ?? null };
   await db.updateTable('rollouts').set({ status: 'running', updated_at: now() }).where('id', '=', rolloutId).execute();
-  const ds = await db.selectFrom('deployments').select(['id', 'router_id']).where('rollout_id', '=', rolloutId).orderBy('rollout_order').execute();
+  const ds = await db
+    .selectFrom('deployments')
+    .select(['id', 'router_id'])
+    .where('rollout_id', '=', rolloutId)
+    .orderBy('rollout_order')
+    .execute();
   const ids = ds.map((d) => Number(d.id));
   let stoppedBy: { id: number; d: DeploymentRow } | null = null;
   const runOne = async (id: number) => {
     await db.updateTable('deployments').set({ job_id: ctx.jobId }).where('id', '=', id).execute();
     await ctx.log(`deployment #${id}: started`);
     const out = await runDeployment(ctx, id);
-    await ctx.log(`deployment #${id}: ${out.status}${out.reason ? ` (${out.reason})` : ''}`, out.status === 'done' ? 'info' : 'error');
+    await ctx.log(
+      `deployment #${id}: ${out.status}${out.reason ? ` (${out.reason})` : ''}`,
+      out.status === 'done' ? 'info' : 'error',
+    );
     if (out.status !== 'done' && !stoppedBy) stoppedBy = { id, d: await loadDeployment(db, id) };
   };
   const canary = bool(r.canary) && ids.length > 1;
@@ -281,9 +436,16 @@ export async function runRollout(ctx: RunContext & { jobId: number }, rolloutId:
   } finally {
     // Deployments never started: closed with the reason, so the rollout page shows where it stopped.
     const stop = stoppedBy as { id: number; d: DeploymentRow } | null;
-    const why = stop ? `not run: the rollout stopped after deployment #${stop.id} on ${stop.d.router_name} ended ${stop.d.status}` : 'not run: the rollout was cancelled';
+    const why = stop
+      ? `not run: the rollout stopped after deployment #${stop.id} on ${stop.d.router_name} ended ${stop.d.status}`
+      : 'not run: the rollout was cancelled';
     const t = now();
-    await db.updateTable('deployments').set({ status: 'failed', failed_check: 'rollout_stopped', reason: why, updated_at: t, finished_at: t }).where('rollout_id', '=', rolloutId).where('status', '=', 'planned').execute();
+    await db
+      .updateTable('deployments')
+      .set({ status: 'failed', failed_check: 'rollout_stopped', reason: why, updated_at: t, finished_at: t })
+      .where('rollout_id', '=', rolloutId)
+      .where('status', '=', 'planned')
+      .execute();
   }
   const stop = stoppedBy as { id: number; d: DeploymentRow } | null;
   if (stop) {

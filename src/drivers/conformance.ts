@@ -6,7 +6,15 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UpstreamError } from '../platform/errors.ts';
-import type { BgpState, DriverCapability, DriverSession, DriverSessionOptions, PeerState, RouterDriver, RouterTarget } from './driver.types.ts';
+import type {
+  BgpState,
+  DriverCapability,
+  DriverSession,
+  DriverSessionOptions,
+  PeerState,
+  RouterDriver,
+  RouterTarget,
+} from './driver.types.ts';
 import { DRIVER_INFO, driverFor } from './registry.ts';
 
 export interface ConformanceFixture {
@@ -53,7 +61,9 @@ async function unreachableTarget(router: RouterTarget): Promise<RouterTarget> {
   else if (host.startsWith('vtysh:')) hostname = `vtysh:${join(host.slice(6), 'missing')}`;
   else {
     const port = await closedPort();
-    hostname = /:\d+(\/.*)?$/.test(host) ? host.replace(/:\d+(\/.*)?$/, `:${port}$1`).replace(/undefined$/, '') : `${host}:${port}`;
+    hostname = /:\d+(\/.*)?$/.test(host)
+      ? host.replace(/:\d+(\/.*)?$/, `:${port}$1`).replace(/undefined$/, '')
+      : `${host}:${port}`;
   }
   return { ...router, hostname };
 }
@@ -68,7 +78,11 @@ export function describeDriverConformance(driverName: string, setup: () => Promi
     const logs: string[] = [];
     const ctl = new AbortController();
     const opts = (): DriverSessionOptions => ({ signal: ctl.signal, ...fx.opts, log: (m) => void logs.push(m) });
-    const withSession = async <T>(fn: (s: DriverSession) => Promise<T>, router = fx.router, extra: Partial<DriverSessionOptions> = {}): Promise<T> => {
+    const withSession = async <T>(
+      fn: (s: DriverSession) => Promise<T>,
+      router = fx.router,
+      extra: Partial<DriverSessionOptions> = {},
+    ): Promise<T> => {
       const s = await driver.open(router, { ...opts(), ...extra });
       try {
         return await fn(s);
@@ -87,71 +101,115 @@ export function describeDriverConformance(driverName: string, setup: () => Promi
       await fx?.teardown();
     }, 60_000);
 
-    it('is registered, and declares capabilities that match its session methods', async () => {
-      expect(driver, `driver ${driverName} in the registry`).toBeTruthy();
-      expect(driver.name).toBe(driverName);
-      const info = DRIVER_INFO.find((d) => d.name === driverName)!;
-      expect({ label: info.label, capabilities: info.capabilities, hostnameForms: info.hostnameForms }).toEqual({ label: driver.label, capabilities: driver.capabilities, hostnameForms: driver.hostnameForms });
-      expect(driver.capabilities).toContain('list_neighbors');
-      await withSession(async (s) => {
-        for (const [cap, methods] of Object.entries(CAPABILITY_METHODS) as [DriverCapability, (keyof DriverSession)[]][]) {
-          for (const m of methods) expect(typeof s[m] === 'function', `${cap} ↔ ${String(m)}`).toBe(driver.capabilities.includes(cap));
-        }
-        expect(typeof s.close).toBe('function');
-      });
-    }, TEST_MS);
-
-    it('lists exactly the expected neighbours with remote AS and state', async () => {
-      const want = fx.expected.map((e) => ({ vrf: e.vrf, peer_ip: e.peer_ip, remote_asn: e.remote_asn, state: e.state })).sort((a, b) => key(a).localeCompare(key(b)));
-      await expect
-        .poll(async () => (await withSession((s) => s.listNeighbors())).map((n) => ({ vrf: n.vrf, peer_ip: n.peer_ip, remote_asn: n.remote_asn, state: n.state })).sort((a, b) => key(a).localeCompare(key(b))), { timeout: WAIT_MS, interval: 500 })
-        .toEqual(want);
-    }, TEST_MS);
-
-    it('gives numeric per-family counts and consistent totals for established sessions', async () => {
-      const list = await withSession((s) => s.listNeighbors());
-      const established = list.filter((n) => n.state === 'established');
-      expect(established.length).toBe(fx.expected.filter((e) => e.state === 'established').length);
-      for (const n of established) {
-        expect(n.families.length, n.peer_ip).toBeGreaterThan(0);
-        expect(n.admin_down).toBe(false);
-        for (const f of n.families) {
-          expect(f.afi_safi).toMatch(/^[a-z0-9]+(-[a-z0-9]+)+$/);
-          for (const k of ['received', 'accepted', 'advertised'] as const) expect(typeof f[k], `${n.peer_ip} ${f.afi_safi} ${k}`).toBe('number');
-        }
-        expect(n.prefixes_accepted).toBe(n.families.reduce((a, f) => a + (f.accepted ?? 0), 0));
-        expect(n.prefixes_advertised).toBe(n.families.reduce((a, f) => a + (f.advertised ?? 0), 0));
-        if (n.since !== null) expect(Number.isNaN(Date.parse(n.since))).toBe(false);
-      }
-    }, TEST_MS);
-
-    it('takes a neighbour down and up again on the device (admin_state)', async () => {
-      if (!driver.capabilities.includes('admin_state')) {
-        // A driver without the capability must not offer the method either.
-        await withSession(async (s) => expect(s.setAdminState).toBeUndefined());
-        return;
-      }
-      if (!fx.toggle) throw new Error('the fixture names no neighbour to toggle for a driver with admin_state');
-      const peer = fx.toggle;
-      try {
-        await withSession(async (s) => {
-          await s.setAdminState!(peer, false, 'Peerdesk conformance test');
-          if (fx.observe) await fx.observe(peer, false);
-          await expect.poll(async () => find(await s.listNeighbors(), peer), { timeout: WAIT_MS, interval: 300 }).toMatchObject({ state: 'admin-down', admin_down: true });
+    it(
+      'is registered, and declares capabilities that match its session methods',
+      async () => {
+        expect(driver, `driver ${driverName} in the registry`).toBeTruthy();
+        expect(driver.name).toBe(driverName);
+        const info = DRIVER_INFO.find((d) => d.name === driverName)!;
+        expect({ label: info.label, capabilities: info.capabilities, hostnameForms: info.hostnameForms }).toEqual({
+          label: driver.label,
+          capabilities: driver.capabilities,
+          hostnameForms: driver.hostnameForms,
         });
-      } finally {
-        await withSession((s) => s.setAdminState!(peer, true));
-      }
-      if (fx.observe) await fx.observe(peer, true);
-      await expect.poll(async () => find(await withSession((s) => s.listNeighbors()), peer), { timeout: WAIT_MS, interval: 500 }).toMatchObject({ state: 'established', admin_down: false });
-    }, TEST_MS);
+        expect(driver.capabilities).toContain('list_neighbors');
+        await withSession(async (s) => {
+          for (const [cap, methods] of Object.entries(CAPABILITY_METHODS) as [
+            DriverCapability,
+            (keyof DriverSession)[],
+          ][]) {
+            for (const m of methods)
+              expect(typeof s[m] === 'function', `${cap} ↔ ${String(m)}`).toBe(driver.capabilities.includes(cap));
+          }
+          expect(typeof s.close).toBe('function');
+        });
+      },
+      TEST_MS,
+    );
 
-    it('rejects with router_unreachable for a router it cannot reach', async () => {
-      const target = fx.unreachable ?? (await unreachableTarget(fx.router));
-      const attempt = withSession((s) => s.listNeighbors(), target, { timeoutMs: 5_000 });
-      await expect(attempt).rejects.toBeInstanceOf(UpstreamError);
-      await expect(attempt).rejects.toMatchObject({ code: 'router_unreachable' });
-    }, TEST_MS);
+    it(
+      'lists exactly the expected neighbours with remote AS and state',
+      async () => {
+        const want = fx.expected
+          .map((e) => ({ vrf: e.vrf, peer_ip: e.peer_ip, remote_asn: e.remote_asn, state: e.state }))
+          .sort((a, b) => key(a).localeCompare(key(b)));
+        await expect
+          .poll(
+            async () =>
+              (await withSession((s) => s.listNeighbors()))
+                .map((n) => ({ vrf: n.vrf, peer_ip: n.peer_ip, remote_asn: n.remote_asn, state: n.state }))
+                .sort((a, b) => key(a).localeCompare(key(b))),
+            { timeout: WAIT_MS, interval: 500 },
+          )
+          .toEqual(want);
+      },
+      TEST_MS,
+    );
+
+    it(
+      'gives numeric per-family counts and consistent totals for established sessions',
+      async () => {
+        const list = await withSession((s) => s.listNeighbors());
+        const established = list.filter((n) => n.state === 'established');
+        expect(established.length).toBe(fx.expected.filter((e) => e.state === 'established').length);
+        for (const n of established) {
+          expect(n.families.length, n.peer_ip).toBeGreaterThan(0);
+          expect(n.admin_down).toBe(false);
+          for (const f of n.families) {
+            expect(f.afi_safi).toMatch(/^[a-z0-9]+(-[a-z0-9]+)+$/);
+            for (const k of ['received', 'accepted', 'advertised'] as const)
+              expect(typeof f[k], `${n.peer_ip} ${f.afi_safi} ${k}`).toBe('number');
+          }
+          expect(n.prefixes_accepted).toBe(n.families.reduce((a, f) => a + (f.accepted ?? 0), 0));
+          expect(n.prefixes_advertised).toBe(n.families.reduce((a, f) => a + (f.advertised ?? 0), 0));
+          if (n.since !== null) expect(Number.isNaN(Date.parse(n.since))).toBe(false);
+        }
+      },
+      TEST_MS,
+    );
+
+    it(
+      'takes a neighbour down and up again on the device (admin_state)',
+      async () => {
+        if (!driver.capabilities.includes('admin_state')) {
+          // A driver without the capability must not offer the method either.
+          await withSession(async (s) => expect(s.setAdminState).toBeUndefined());
+          return;
+        }
+        if (!fx.toggle) throw new Error('the fixture names no neighbour to toggle for a driver with admin_state');
+        const peer = fx.toggle;
+        try {
+          await withSession(async (s) => {
+            await s.setAdminState!(peer, false, 'Peerdesk conformance test');
+            if (fx.observe) await fx.observe(peer, false);
+            await expect
+              .poll(async () => find(await s.listNeighbors(), peer), { timeout: WAIT_MS, interval: 300 })
+              .toMatchObject({ state: 'admin-down', admin_down: true });
+          });
+        } finally {
+          await withSession((s) => s.setAdminState!(peer, true));
+        }
+        if (fx.observe) await fx.observe(peer, true);
+        await expect
+          .poll(async () => find(await withSession((s) => s.listNeighbors()), peer), {
+            timeout: WAIT_MS,
+            interval: 500,
+          })
+          .toMatchObject({ state: 'established', admin_down: false });
+      },
+      TEST_MS,
+    );
+
+    it(
+      'rejects with router_unreachable for a router it cannot reach',
+      async () => {
+        const target = fx.unreachable ?? (await unreachableTarget(fx.router));
+        const attempt = withSession((s) => s.listNeighbors(), target, { timeoutMs: 5_000 });
+        await expect(attempt).rejects.toBeInstanceOf(UpstreamError);
+        await expect(attempt).rejects.toMatchObject({ code: 'router_unreachable' });
+      },
+      TEST_MS,
+    );
 
     it('refuses local sockets outside the allowed directories without saying whether they exist', async () => {
       const host = fx.router.hostname ?? '';
@@ -165,7 +223,11 @@ export function describeDriverConformance(driverName: string, setup: () => Promi
       const scheme = host.startsWith('unix:') ? 'unix:' : 'vtysh:';
       const errorFor = async (hostname: string) => {
         try {
-          await withSession((s) => s.listNeighbors(), { ...fx.router, hostname }, { socketDirs: ['/nonexistent-peerdesk-dir'] });
+          await withSession(
+            (s) => s.listNeighbors(),
+            { ...fx.router, hostname },
+            { socketDirs: ['/nonexistent-peerdesk-dir'] },
+          );
           return null;
         } catch (err) {
           return { code: (err as UpstreamError).code, message: (err as Error).message };
@@ -184,9 +246,11 @@ export function describeDriverConformance(driverName: string, setup: () => Promi
       for (const v of [c.password, c.ssh_passphrase, c.api_token]) if (v && v.length >= 4) secrets.push(v);
       if (c.ssh_private_key) {
         // Any long run of the key's base64 body would be a leak.
-        for (const line of c.ssh_private_key.split('\n')) if (/^[A-Za-z0-9+/=]{40,}$/.test(line.trim())) secrets.push(line.trim().slice(0, 40));
+        for (const line of c.ssh_private_key.split('\n'))
+          if (/^[A-Za-z0-9+/=]{40,}$/.test(line.trim())) secrets.push(line.trim().slice(0, 40));
       }
-      for (const line of logs) for (const s of secrets) expect(line.includes(s), `secret in log line: ${line.slice(0, 80)}`).toBe(false);
+      for (const line of logs)
+        for (const s of secrets) expect(line.includes(s), `secret in log line: ${line.slice(0, 80)}`).toBe(false);
     });
   });
 }

@@ -1,7 +1,16 @@
 // The contract between Peerdesk and router drivers: one interface for every platform. A driver
 // declares its capabilities; callers check them before calling the optional methods. Polling, admin
 // actions, drift, import (routers issue) and deployment (deploy issue) are all written against this.
-export const BGP_STATE_NAMES = ['idle', 'connect', 'active', 'opensent', 'openconfirm', 'established', 'admin-down', 'unknown'] as const;
+export const BGP_STATE_NAMES = [
+  'idle',
+  'connect',
+  'active',
+  'opensent',
+  'openconfirm',
+  'established',
+  'admin-down',
+  'unknown',
+] as const;
 export type BgpState = (typeof BGP_STATE_NAMES)[number];
 
 /** Counts for one address family of one neighbour. */

@@ -34,7 +34,9 @@ const BY_NAME = new Map(REGISTERED.map((r) => [r.info.name, r]));
 export const DRIVER_INFO: readonly DriverInfo[] = REGISTERED.map((r) => r.info);
 
 /** Driver names that can poll (list neighbours). */
-export const POLLABLE_DRIVERS: string[] = REGISTERED.filter((r) => r.info.capabilities.includes('list_neighbors')).map((r) => r.info.name);
+export const POLLABLE_DRIVERS: string[] = REGISTERED.filter((r) => r.info.capabilities.includes('list_neighbors')).map(
+  (r) => r.info.name,
+);
 
 /** Static facts of one driver, or null. */
 export function driverInfo(name: string | null | undefined): DriverInfo | null {

@@ -14,10 +14,26 @@ import { renderIsolated } from '../templates/render-pool.ts';
 export const SHIPPED_EMAIL_DIR = fileURLToPath(new URL('../../templates/email/', import.meta.url));
 
 /** PeeringDB's contact roles, in the order the UI lists them. */
-export const CONTACT_ROLES = ['Policy', 'NOC', 'Technical', 'Maintenance', 'Abuse', 'Sales', 'Public Relations'] as const;
+export const CONTACT_ROLES = [
+  'Policy',
+  'NOC',
+  'Technical',
+  'Maintenance',
+  'Abuse',
+  'Sales',
+  'Public Relations',
+] as const;
 export type ContactRole = (typeof CONTACT_ROLES)[number];
 
-export const TEMPLATE_PURPOSES = ['request', 'noc', 'policy', 'technical', 'maintenance', 'session_down', 'other'] as const;
+export const TEMPLATE_PURPOSES = [
+  'request',
+  'noc',
+  'policy',
+  'technical',
+  'maintenance',
+  'session_down',
+  'other',
+] as const;
 
 export interface EmailTemplate {
   id: number | null;
@@ -46,8 +62,20 @@ export function parseTemplateFile(name: string, text: string): EmailTemplate {
   const subj = /^Subject:\s?(.*)$/.exec(lines[i] ?? '');
   if (!subj) throw new Error(`shipped e-mail template ${name}: line ${i + 1} must be "Subject: …"`);
   const body = lines.slice(i + 2).join('\n');
-  const roles = (meta.roles ?? '').split(',').map((r) => r.trim()).filter((r): r is ContactRole => (CONTACT_ROLES as readonly string[]).includes(r));
-  return { id: null, name, purpose: meta.purpose ?? 'other', subject: subj[1], body, recipientRoles: roles, version: 0, shipped: true };
+  const roles = (meta.roles ?? '')
+    .split(',')
+    .map((r) => r.trim())
+    .filter((r): r is ContactRole => (CONTACT_ROLES as readonly string[]).includes(r));
+  return {
+    id: null,
+    name,
+    purpose: meta.purpose ?? 'other',
+    subject: subj[1],
+    body,
+    recipientRoles: roles,
+    version: 0,
+    shipped: true,
+  };
 }
 
 /** Every shipped e-mail template, by name (file name without .j2). */
@@ -60,12 +88,29 @@ export function shippedEmailTemplates(): EmailTemplate[] {
 
 /** A stored template row as the service uses it. */
 export function fromRow(r: Record<string, any>): EmailTemplate {
-  return { id: Number(r.id), name: r.name, purpose: r.purpose, subject: r.subject, body: r.body, recipientRoles: json<ContactRole[]>(r.recipient_roles, []), version: Number(r.version), shipped: false };
+  return {
+    id: Number(r.id),
+    name: r.name,
+    purpose: r.purpose,
+    subject: r.subject,
+    body: r.body,
+    recipientRoles: json<ContactRole[]>(r.recipient_roles, []),
+    version: Number(r.version),
+    shipped: false,
+  };
 }
 
 /** Finds a template by id or name: stored first, then shipped. */
-export async function loadEmailTemplate(db: Executor, ref: number | string, field = 'template'): Promise<EmailTemplate> {
-  const row = await (typeof ref === 'number' ? db.selectFrom('email_templates').selectAll().where('id', '=', ref) : db.selectFrom('email_templates').selectAll().where('name', '=', ref)).executeTakeFirst();
+export async function loadEmailTemplate(
+  db: Executor,
+  ref: number | string,
+  field = 'template',
+): Promise<EmailTemplate> {
+  const row = await (
+    typeof ref === 'number'
+      ? db.selectFrom('email_templates').selectAll().where('id', '=', ref)
+      : db.selectFrom('email_templates').selectAll().where('name', '=', ref)
+  ).executeTakeFirst();
   if (row) return fromRow(row);
   if (typeof ref === 'string') {
     const shipped = shippedEmailTemplates().find((t) => t.name === ref || `${t.name}.j2` === ref);
@@ -75,16 +120,29 @@ export async function loadEmailTemplate(db: Executor, ref: number | string, fiel
 }
 
 // Lenient undefined (Jinja2's default): optional variables such as vars.start are tested with `if` and print empty.
-const OPTIONS = { trimBlocks: false, lstripBlocks: false, keepTrailingNewline: true, undefined: 'default', dialect: 'jinja2' } as const;
+const OPTIONS = {
+  trimBlocks: false,
+  lstripBlocks: false,
+  keepTrailingNewline: true,
+  undefined: 'default',
+  dialect: 'jinja2',
+} as const;
 
 /** Compiles subject and body, turning a syntax error into a 400 naming the field, line and column. */
 export function checkEmailTemplate(subject: string, body: string): void {
   const env = createPeerdeskEnvironment(OPTIONS);
-  for (const [field, src] of [['subject', subject], ['body', body]] as const) {
+  for (const [field, src] of [
+    ['subject', subject],
+    ['body', body],
+  ] as const) {
     try {
       env.fromString(src);
     } catch (err) {
-      if (err instanceof TemplateSyntaxError) throw new ValidationError(field, `line ${err.line}, column ${err.column}: ${err.message.replace(/ \(<template>, line \d+, column \d+\)$/, '')}`);
+      if (err instanceof TemplateSyntaxError)
+        throw new ValidationError(
+          field,
+          `line ${err.line}, column ${err.column}: ${err.message.replace(/ \(<template>, line \d+, column \d+\)$/, '')}`,
+        );
       throw err;
     }
   }
@@ -95,16 +153,28 @@ async function renderOne(src: string, name: string, context: Record<string, unkn
     // The worker pool keeps a runaway template off the event loop and inside its memory budget.
     return await renderIsolated({ body: src, name, options: OPTIONS, templates: {}, context });
   } catch (err) {
-    if (err instanceof TemplateSyntaxError) throw new ValidationError(field, `syntax error at line ${err.line}, column ${err.column}: ${err.message}`);
-    if (err instanceof TemplateError) throw new ValidationError(field, `render error${err.line ? ` at line ${err.line}` : ''}: ${err.message}`);
+    if (err instanceof TemplateSyntaxError)
+      throw new ValidationError(field, `syntax error at line ${err.line}, column ${err.column}: ${err.message}`);
+    if (err instanceof TemplateError)
+      throw new ValidationError(field, `render error${err.line ? ` at line ${err.line}` : ''}: ${err.message}`);
     throw err;
   }
 }
 
 /** Renders a template's subject (one line) and body over a JSON context. */
-export async function renderEmailTemplate(t: EmailTemplate, context: Record<string, unknown>): Promise<{ subject: string; body: string }> {
+export async function renderEmailTemplate(
+  t: EmailTemplate,
+  context: Record<string, unknown>,
+): Promise<{ subject: string; body: string }> {
   const subject = await renderOne(t.subject, `${t.name}:subject`, context, 'subject');
   const body = await renderOne(t.body, t.name, context, 'body');
   // The subject is a header: one line whatever the template printed.
-  return { subject: subject.replace(/[\u0000-\u001f\u007f\u2028\u2029\u0085]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 998), body: body.replace(/\n{3,}/g, '\n\n').replace(/^\n+/, '') };
+  return {
+    subject: subject
+      .replace(/[\u0000-\u001f\u007f\u2028\u2029\u0085]+/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim()
+      .slice(0, 998),
+    body: body.replace(/\n{3,}/g, '\n\n').replace(/^\n+/, ''),
+  };
 }

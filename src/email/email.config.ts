@@ -4,22 +4,33 @@ import { z } from 'zod';
 import { ValidationError } from '../platform/errors.ts';
 import { parseAddress, type MailAddress } from './headers.ts';
 
-const bool = z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off']).transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+const bool = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'])
+  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
 
 const url = (schemes: string[]) =>
   z
     .string()
     .trim()
-    .refine((v) => {
-      try {
-        const u = new URL(v);
-        return schemes.includes(u.protocol) && u.hostname !== '';
-      } catch {
-        return false;
-      }
-    }, `must be a URL like ${schemes.map((s) => `${s}//user:pass@host:port`).join(' or ')}`);
+    .refine(
+      (v) => {
+        try {
+          const u = new URL(v);
+          return schemes.includes(u.protocol) && u.hostname !== '';
+        } catch {
+          return false;
+        }
+      },
+      `must be a URL like ${schemes.map((s) => `${s}//user:pass@host:port`).join(' or ')}`,
+    );
 
-const address = z.string().trim().refine((v) => parseAddress(v) !== null, 'must be an e-mail address, optionally with a name: "Peering <peering@example.net>"');
+const address = z
+  .string()
+  .trim()
+  .refine(
+    (v) => parseAddress(v) !== null,
+    'must be an e-mail address, optionally with a name: "Peering <peering@example.net>"',
+  );
 
 const schema = z.object({
   PEERDESK_SMTP_URL: url(['smtp:', 'smtps:']).optional(),
@@ -52,7 +63,8 @@ export interface MailConfig {
 export function mailConfig(env: Record<string, string | undefined> = process.env): MailConfig {
   const picked = Object.fromEntries(Object.keys(schema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]));
   const parsed = schema.safeParse(picked);
-  if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => ({ field: String(i.path[0]), message: i.message })));
+  if (!parsed.success)
+    throw new ValidationError(parsed.error.issues.map((i) => ({ field: String(i.path[0]), message: i.message })));
   const c = parsed.data;
   return {
     smtpUrl: c.PEERDESK_SMTP_URL ?? null,

@@ -6,7 +6,8 @@ import { defineJob } from '../jobs/job.types.ts';
 export const jobs = [
   defineJob({
     kind: 'email.send',
-    description: 'Delivers one outbox message over SMTP (at most once per message; transient failures retry with backoff, 5xx fails at once)',
+    description:
+      'Delivers one outbox message over SMTP (at most once per message; transient failures retry with backoff, 5xx fails at once)',
     payload: z.object({ outbox_id: z.number().int().min(1) }).strict(),
     maxAttempts: 4,
     async run(ctx) {
@@ -16,7 +17,8 @@ export const jobs = [
   }),
   defineJob({
     kind: 'email.poll_replies',
-    description: 'Reads new messages from the IMAP mailbox (PEERDESK_IMAP_URL) and attaches replies to their messages and peering requests',
+    description:
+      'Reads new messages from the IMAP mailbox (PEERDESK_IMAP_URL) and attaches replies to their messages and peering requests',
     payload: z.object({}).strict(),
     maxAttempts: 1,
     async run(ctx) {
@@ -35,7 +37,8 @@ export const jobs = [
   }),
   defineJob({
     kind: 'email.reminders',
-    description: 'Marks peering requests without a reply after PEERDESK_MAIL_REMINDER_DAYS (and queues follow-ups when PEERDESK_MAIL_REMINDER_AUTOSEND is on)',
+    description:
+      'Marks peering requests without a reply after PEERDESK_MAIL_REMINDER_DAYS (and queues follow-ups when PEERDESK_MAIL_REMINDER_AUTOSEND is on)',
     payload: z.object({}).strict(),
     maxAttempts: 1,
     async run(ctx) {

@@ -3,7 +3,17 @@
 import { z } from 'zod';
 import { createTwoFilesPatch } from 'diff';
 import { baseOutput, id as idField, optText } from '../platform/fields.ts';
-import { assertExists, assertUnique, idFilter, json, nullableIdFilter, textFilter, containsFilter, type Resource, type Row } from '../platform/crud.ts';
+import {
+  assertExists,
+  assertUnique,
+  idFilter,
+  json,
+  nullableIdFilter,
+  textFilter,
+  containsFilter,
+  type Resource,
+  type Row,
+} from '../platform/crud.ts';
 import { now, type Executor } from '../platform/db.ts';
 import { CONTACT_ROLES, TEMPLATE_PURPOSES, checkEmailTemplate } from './email-templates.ts';
 import { emailAddress, headerText } from './headers.ts';
@@ -13,18 +23,29 @@ const roleEnum = z.enum(CONTACT_ROLES);
 const addressOut = z.object({ name: z.string(), address: z.string() });
 const peerRef = z.object({ id: z.number().int(), asn: z.number().int(), name: z.string() }).nullable();
 const fabricRef = z.object({ id: z.number().int(), name: z.string() }).nullable();
-const peerRefOf = (r: Row) => (r.pa_id === null || r.pa_id === undefined ? null : { id: Number(r.pa_id), asn: Number(r.pa_asn), name: r.pa_name });
-const fabricRefOf = (r: Row) => (r.f_id === null || r.f_id === undefined ? null : { id: Number(r.f_id), name: r.f_name });
+const peerRefOf = (r: Row) =>
+  r.pa_id === null || r.pa_id === undefined ? null : { id: Number(r.pa_id), asn: Number(r.pa_asn), name: r.pa_name };
+const fabricRefOf = (r: Row) =>
+  r.f_id === null || r.f_id === undefined ? null : { id: Number(r.f_id), name: r.f_name };
 
 // ---------- e-mail templates -------------------------------------------------------------------
 
 const templateInput = z
   .object({
-    name: z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9_.\- ]+$/, 'use letters, digits, space, _ . -'),
+    name: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      .regex(/^[A-Za-z0-9_.\- ]+$/, 'use letters, digits, space, _ . -'),
     purpose: z.enum(TEMPLATE_PURPOSES).optional(),
     subject: z.string().min(1).max(2000),
     body: z.string().max(200_000),
-    recipient_roles: z.array(roleEnum).max(7).optional().describe('PeeringDB roles tried in order: the first one with contacts fills To'),
+    recipient_roles: z
+      .array(roleEnum)
+      .max(7)
+      .optional()
+      .describe('PeeringDB roles tried in order: the first one with contacts fills To'),
     description: optText,
   })
   .strict();
@@ -32,12 +53,40 @@ const templateInput = z
 /** Records a new version of an e-mail template with the diff of its subject and body. */
 async function recordVersion(db: Executor, id: number, username: string | null): Promise<void> {
   const t = await db.selectFrom('email_templates').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-  const prev = await db.selectFrom('email_template_versions').selectAll().where('template_id', '=', id).orderBy('version', 'desc').limit(1).executeTakeFirst();
+  const prev = await db
+    .selectFrom('email_template_versions')
+    .selectAll()
+    .where('template_id', '=', id)
+    .orderBy('version', 'desc')
+    .limit(1)
+    .executeTakeFirst();
   if (prev && prev.body === t.body && prev.subject === t.subject && prev.recipient_roles === t.recipient_roles) return;
   const version = prev ? Number(prev.version) + 1 : 1;
   const text = (s: string, b: string, r: string) => `Subject: ${s}\nRoles: ${json<string[]>(r, []).join(', ')}\n\n${b}`;
-  const diff = prev ? createTwoFilesPatch(`${t.name} v${prev.version}`, `${t.name} v${version}`, text(prev.subject, prev.body, prev.recipient_roles), text(t.subject, t.body, t.recipient_roles), '', '', { context: 3 }) : null;
-  await db.insertInto('email_template_versions').values({ template_id: id, version, subject: t.subject, body: t.body, recipient_roles: t.recipient_roles, diff, created_at: now(), created_by: username }).execute();
+  const diff = prev
+    ? createTwoFilesPatch(
+        `${t.name} v${prev.version}`,
+        `${t.name} v${version}`,
+        text(prev.subject, prev.body, prev.recipient_roles),
+        text(t.subject, t.body, t.recipient_roles),
+        '',
+        '',
+        { context: 3 },
+      )
+    : null;
+  await db
+    .insertInto('email_template_versions')
+    .values({
+      template_id: id,
+      version,
+      subject: t.subject,
+      body: t.body,
+      recipient_roles: t.recipient_roles,
+      diff,
+      created_at: now(),
+      created_by: username,
+    })
+    .execute();
 }
 
 export const emailTemplates: Resource = {
@@ -48,22 +97,47 @@ export const emailTemplates: Resource = {
   // Like config templates: what Peerdesk says in our name is an admin's to change; operators compose and send.
   writeRole: 'admin',
   input: templateInput,
-  output: z.object({ name: z.string(), purpose: z.string(), subject: z.string(), body: z.string(), recipient_roles: z.array(z.string()), description: z.string().nullable(), ...baseOutput }).meta({ id: 'EmailTemplate' }),
+  output: z
+    .object({
+      name: z.string(),
+      purpose: z.string(),
+      subject: z.string(),
+      body: z.string(),
+      recipient_roles: z.array(z.string()),
+      description: z.string().nullable(),
+      ...baseOutput,
+    })
+    .meta({ id: 'EmailTemplate' }),
   briefOutput: z.object({ id: z.number().int(), name: z.string(), purpose: z.string() }),
   query: (db) => db.selectFrom('email_templates as t').selectAll('t'),
-  present: (r) => ({ id: Number(r.id), name: r.name, purpose: r.purpose, subject: r.subject, body: r.body, recipient_roles: json<string[]>(r.recipient_roles, []), description: r.description ?? null, created_at: r.created_at, updated_at: r.updated_at, version: Number(r.version) }),
+  present: (r) => ({
+    id: Number(r.id),
+    name: r.name,
+    purpose: r.purpose,
+    subject: r.subject,
+    body: r.body,
+    recipient_roles: json<string[]>(r.recipient_roles, []),
+    description: r.description ?? null,
+    created_at: r.created_at,
+    updated_at: r.updated_at,
+    version: Number(r.version),
+  }),
   brief: (r) => ({ id: Number(r.id), name: r.name, purpose: r.purpose }),
   filters: { id: idFilter('t.id'), name: textFilter('t.name'), purpose: textFilter('t.purpose') },
   search: ['t.name', 't.subject', 't.description'],
   ordering: { name: 't.name', purpose: 't.purpose', updated_at: 't.updated_at', id: 't.id' },
   defaultOrdering: 'name',
   async prepare(inp, ctx, existing) {
-    if ('name' in inp) await assertUnique(ctx.db, 'email_templates', 'name', inp.name, existing ? Number(existing.id) : null);
+    if ('name' in inp)
+      await assertUnique(ctx.db, 'email_templates', 'name', inp.name, existing ? Number(existing.id) : null);
     checkEmailTemplate(inp.subject ?? existing?.subject, inp.body ?? existing?.body);
     const values: Row = {};
     for (const k of ['name', 'purpose', 'subject', 'body', 'description']) if (k in inp) values[k] = inp[k];
     if ('recipient_roles' in inp) values.recipient_roles = JSON.stringify(inp.recipient_roles ?? []);
-    else if (!existing) values.recipient_roles = JSON.stringify(inp.purpose === 'noc' || inp.purpose === 'session_down' ? ['NOC', 'Technical'] : ['Policy', 'Technical', 'NOC']);
+    else if (!existing)
+      values.recipient_roles = JSON.stringify(
+        inp.purpose === 'noc' || inp.purpose === 'session_down' ? ['NOC', 'Technical'] : ['Policy', 'Technical', 'NOC'],
+      );
     if (!existing && !('purpose' in inp)) values.purpose = 'other';
     return values;
   },
@@ -91,13 +165,44 @@ export const contacts: Resource = {
       comments: optText,
     })
     .strict(),
-  output: z.object({ peer_asn: peerRef, name: z.string(), role: z.string(), email: z.string(), phone: z.string().nullable(), comments: z.string().nullable(), ...baseOutput }).meta({ id: 'Contact' }),
+  output: z
+    .object({
+      peer_asn: peerRef,
+      name: z.string(),
+      role: z.string(),
+      email: z.string(),
+      phone: z.string().nullable(),
+      comments: z.string().nullable(),
+      ...baseOutput,
+    })
+    .meta({ id: 'Contact' }),
   briefOutput: z.object({ id: z.number().int(), name: z.string(), role: z.string(), email: z.string() }),
-  query: (db) => db.selectFrom('contacts as t').leftJoin('peer_asns as pa', 'pa.id', 't.peer_asn_id').selectAll('t').select(['pa.id as pa_id', 'pa.asn as pa_asn', 'pa.name as pa_name']),
+  query: (db) =>
+    db
+      .selectFrom('contacts as t')
+      .leftJoin('peer_asns as pa', 'pa.id', 't.peer_asn_id')
+      .selectAll('t')
+      .select(['pa.id as pa_id', 'pa.asn as pa_asn', 'pa.name as pa_name']),
   countQuery: (db) => db.selectFrom('contacts as t'),
-  present: (r) => ({ id: Number(r.id), peer_asn: peerRefOf(r), name: r.name, role: r.role, email: r.email, phone: r.phone ?? null, comments: r.comments ?? null, created_at: r.created_at, updated_at: r.updated_at, version: Number(r.version) }),
+  present: (r) => ({
+    id: Number(r.id),
+    peer_asn: peerRefOf(r),
+    name: r.name,
+    role: r.role,
+    email: r.email,
+    phone: r.phone ?? null,
+    comments: r.comments ?? null,
+    created_at: r.created_at,
+    updated_at: r.updated_at,
+    version: Number(r.version),
+  }),
   brief: (r) => ({ id: Number(r.id), name: r.name, role: r.role, email: r.email }),
-  filters: { id: idFilter('t.id'), peer_asn: idFilter('t.peer_asn_id'), role: textFilter('t.role'), email: containsFilter('t.email') },
+  filters: {
+    id: idFilter('t.id'),
+    peer_asn: idFilter('t.peer_asn_id'),
+    role: textFilter('t.role'),
+    email: containsFilter('t.email'),
+  },
   search: ['t.name', 't.email', 't.comments'],
   ordering: { name: 't.name', role: 't.role', email: 't.email', id: 't.id' },
   defaultOrdering: 'name',
@@ -160,7 +265,13 @@ export const outbox: Resource = {
       .leftJoin('fabrics as f', 'f.id', 't.fabric_id')
       .selectAll('t')
       .select(['pa.id as pa_id', 'pa.asn as pa_asn', 'pa.name as pa_name', 'f.id as f_id', 'f.name as f_name'])
-      .select((eb) => eb.selectFrom('email_replies as er').select(eb.fn.countAll().as('c')).whereRef('er.outbox_id', '=', 't.id').as('reply_count')),
+      .select((eb) =>
+        eb
+          .selectFrom('email_replies as er')
+          .select(eb.fn.countAll().as('c'))
+          .whereRef('er.outbox_id', '=', 't.id')
+          .as('reply_count'),
+      ),
   countQuery: (db) => db.selectFrom('outbox as t'),
   present: (r) => ({
     id: Number(r.id),
@@ -251,7 +362,14 @@ export const peeringRequests: Resource = {
       .leftJoin('fabrics as f', 'f.id', 't.fabric_id')
       .leftJoin('pdb_net as n', 'n.id', 't.peeringdb_net_id')
       .selectAll('t')
-      .select(['pa.id as pa_id', 'pa.asn as pa_asn', 'pa.name as pa_name', 'f.id as f_id', 'f.name as f_name', 'n.name as n_name']),
+      .select([
+        'pa.id as pa_id',
+        'pa.asn as pa_asn',
+        'pa.name as pa_name',
+        'f.id as f_id',
+        'f.name as f_name',
+        'n.name as n_name',
+      ]),
   countQuery: (db) => db.selectFrom('peering_requests as t'),
   present: (r) => ({
     id: Number(r.id),
@@ -279,10 +397,19 @@ export const peeringRequests: Resource = {
     status: textFilter('t.status'),
     fabric: nullableIdFilter('t.fabric_id'),
     peeringdb_net: idFilter('t.peeringdb_net_id'),
-    reminder_due: { schema: z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'), apply: (q, v: boolean) => q.where('t.reminder_due_at', v ? 'is not' : 'is', null) },
+    reminder_due: {
+      schema: z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'),
+      apply: (q, v: boolean) => q.where('t.reminder_due_at', v ? 'is not' : 'is', null),
+    },
   },
   search: ['t.notes'],
-  ordering: { asn: 't.asn', status: 't.status', last_sent_at: 't.last_sent_at', updated_at: 't.updated_at', id: 't.id' },
+  ordering: {
+    asn: 't.asn',
+    status: 't.status',
+    last_sent_at: 't.last_sent_at',
+    updated_at: 't.updated_at',
+    id: 't.id',
+  },
   defaultOrdering: '-updated_at',
   async prepare() {
     return {};
@@ -291,10 +418,32 @@ export const peeringRequests: Resource = {
 };
 
 export const replyOutput = z
-  .object({ id: z.number().int(), message_id: z.string(), outbox: z.number().int().nullable(), request: z.number().int().nullable(), in_reply_to: z.string().nullable(), from: z.string(), subject: z.string(), body: z.string(), date: z.string().nullable(), received_at: z.string() })
+  .object({
+    id: z.number().int(),
+    message_id: z.string(),
+    outbox: z.number().int().nullable(),
+    request: z.number().int().nullable(),
+    in_reply_to: z.string().nullable(),
+    from: z.string(),
+    subject: z.string(),
+    body: z.string(),
+    date: z.string().nullable(),
+    received_at: z.string(),
+  })
   .meta({ id: 'EmailReply' });
 
 /** A stored reply as the API shows it. */
 export function presentReply(r: Row) {
-  return { id: Number(r.id), message_id: r.message_id, outbox: r.outbox_id === null ? null : Number(r.outbox_id), request: r.request_id === null ? null : Number(r.request_id), in_reply_to: r.in_reply_to ?? null, from: r.from_addr, subject: r.subject, body: r.body, date: r.date ?? null, received_at: r.received_at };
+  return {
+    id: Number(r.id),
+    message_id: r.message_id,
+    outbox: r.outbox_id === null ? null : Number(r.outbox_id),
+    request: r.request_id === null ? null : Number(r.request_id),
+    in_reply_to: r.in_reply_to ?? null,
+    from: r.from_addr,
+    subject: r.subject,
+    body: r.body,
+    date: r.date ?? null,
+    received_at: r.received_at,
+  };
 }

@@ -13,14 +13,26 @@ import { cleanHeader, domainOf, hasHeaderBreak, isValidEmail, safeContact, type 
 import { CONTACT_ROLES, loadEmailTemplate, renderEmailTemplate, type ContactRole } from './email-templates.ts';
 import { sendSmtp, SmtpError } from './smtp.ts';
 
-export const REQUEST_STATUSES = ['none', 'sent', 'replied', 'accepted', 'rejected', 'existing', 'not_qualified'] as const;
+export const REQUEST_STATUSES = [
+  'none',
+  'sent',
+  'replied',
+  'accepted',
+  'rejected',
+  'existing',
+  'not_qualified',
+] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 export const OUTBOX_STATUSES = ['queued', 'sending', 'sent', 'failed', 'test'] as const;
 
 /** Mail is not set up: no SMTP URL or From address, and not in test mode (HTTP 409). */
 export class MailNotConfiguredError extends DomainError {
   constructor(what: string) {
-    super('mail_not_configured', 409, `${what}; set it in the environment (or PEERDESK_MAIL_TEST_MODE=1 to store mail without sending)`);
+    super(
+      'mail_not_configured',
+      409,
+      `${what}; set it in the environment (or PEERDESK_MAIL_TEST_MODE=1 to store mail without sending)`,
+    );
   }
 }
 
@@ -54,7 +66,8 @@ export async function resolveTarget(db: Executor, input: TargetInput, prefix = '
   let fabric: Row | null = null;
   let router: Row | null = null;
   if (input.session !== undefined) {
-    session = (await db.selectFrom('peering_sessions').selectAll().where('id', '=', input.session).executeTakeFirst()) ?? null;
+    session =
+      (await db.selectFrom('peering_sessions').selectAll().where('id', '=', input.session).executeTakeFirst()) ?? null;
     if (!session) throw new ValidationError(f('session'), `no peering session with id ${input.session}`);
   }
   const peerAsnId = input.peer_asn ?? (session ? Number(session.peer_asn_id) : undefined);
@@ -63,21 +76,54 @@ export async function resolveTarget(db: Executor, input: TargetInput, prefix = '
     if (!peerAsn) throw new ValidationError(f('peer_asn'), `no peer ASN with id ${peerAsnId}`);
   }
   if (input.peeringdb_net !== undefined) {
-    net = (await db.selectFrom('pdb_net').selectAll().where('id', '=', input.peeringdb_net).where('status', '!=', 'deleted').executeTakeFirst()) ?? null;
-    if (!net) throw new ValidationError(f('peeringdb_net'), `no PeeringDB network with id ${input.peeringdb_net} in the mirror (sync or import PeeringDB first)`);
+    net =
+      (await db
+        .selectFrom('pdb_net')
+        .selectAll()
+        .where('id', '=', input.peeringdb_net)
+        .where('status', '!=', 'deleted')
+        .executeTakeFirst()) ?? null;
+    if (!net)
+      throw new ValidationError(
+        f('peeringdb_net'),
+        `no PeeringDB network with id ${input.peeringdb_net} in the mirror (sync or import PeeringDB first)`,
+      );
   }
   const asn = peerAsn ? Number(peerAsn.asn) : net ? Number(net.asn) : input.asn;
-  if (asn === undefined) throw new ValidationError(f('peer_asn'), 'give a peer_asn, an asn, a peeringdb_net or a session');
-  if (input.asn !== undefined && input.asn !== asn) throw new ValidationError(f('asn'), `AS${input.asn} does not match AS${asn} of the other links`);
-  if (net && peerAsn && Number(net.asn) !== Number(peerAsn.asn)) throw new ValidationError(f('peeringdb_net'), `PeeringDB network ${net.id} is AS${net.asn}, not AS${peerAsn.asn}`);
-  if (!peerAsn) peerAsn = (await db.selectFrom('peer_asns').selectAll().where('asn', '=', asn).executeTakeFirst()) ?? null;
+  if (asn === undefined)
+    throw new ValidationError(f('peer_asn'), 'give a peer_asn, an asn, a peeringdb_net or a session');
+  if (input.asn !== undefined && input.asn !== asn)
+    throw new ValidationError(f('asn'), `AS${input.asn} does not match AS${asn} of the other links`);
+  if (net && peerAsn && Number(net.asn) !== Number(peerAsn.asn))
+    throw new ValidationError(f('peeringdb_net'), `PeeringDB network ${net.id} is AS${net.asn}, not AS${peerAsn.asn}`);
+  if (!peerAsn)
+    peerAsn = (await db.selectFrom('peer_asns').selectAll().where('asn', '=', asn).executeTakeFirst()) ?? null;
   if (!net) {
-    const byId = peerAsn?.peeringdb_id ? await db.selectFrom('pdb_net').selectAll().where('id', '=', Number(peerAsn.peeringdb_id)).where('status', '!=', 'deleted').executeTakeFirst() : undefined;
-    net = byId ?? (await db.selectFrom('pdb_net').selectAll().where('asn', '=', asn).where('status', '!=', 'deleted').executeTakeFirst()) ?? null;
+    const byId = peerAsn?.peeringdb_id
+      ? await db
+          .selectFrom('pdb_net')
+          .selectAll()
+          .where('id', '=', Number(peerAsn.peeringdb_id))
+          .where('status', '!=', 'deleted')
+          .executeTakeFirst()
+      : undefined;
+    net =
+      byId ??
+      (await db
+        .selectFrom('pdb_net')
+        .selectAll()
+        .where('asn', '=', asn)
+        .where('status', '!=', 'deleted')
+        .executeTakeFirst()) ??
+      null;
   }
   let fabricId = input.fabric;
   if (fabricId === undefined && session?.network_id) {
-    const n = await db.selectFrom('peering_networks').select('fabric_id').where('id', '=', session.network_id).executeTakeFirst();
+    const n = await db
+      .selectFrom('peering_networks')
+      .select('fabric_id')
+      .where('id', '=', session.network_id)
+      .executeTakeFirst();
     if (n) fabricId = Number(n.fabric_id);
   }
   if (fabricId !== undefined) {
@@ -105,25 +151,52 @@ const roleKey = (r: string) => r.toLowerCase().replace(/ /g, '_');
 export async function contactsOf(db: Executor, target: Pick<Target, 'peerAsn' | 'net'>): Promise<Contact[]> {
   const out: Contact[] = [];
   if (target.peerAsn) {
-    const local = await db.selectFrom('contacts').selectAll().where('peer_asn_id', '=', target.peerAsn.id).orderBy('id').execute();
+    const local = await db
+      .selectFrom('contacts')
+      .selectAll()
+      .where('peer_asn_id', '=', target.peerAsn.id)
+      .orderBy('id')
+      .execute();
     for (const c of local) {
       const a = safeContact(c.name, c.email);
-      if (a) out.push({ name: a.name, email: a.address, phone: c.phone ? cleanHeader(c.phone, 50) : null, role: c.role, source: 'local' });
+      if (a)
+        out.push({
+          name: a.name,
+          email: a.address,
+          phone: c.phone ? cleanHeader(c.phone, 50) : null,
+          role: c.role,
+          source: 'local',
+        });
     }
   }
   if (target.net) {
-    const pocs = await db.selectFrom('pdb_poc').selectAll().where('net_id', '=', target.net.id).where('status', '!=', 'deleted').orderBy('id').execute();
+    const pocs = await db
+      .selectFrom('pdb_poc')
+      .selectAll()
+      .where('net_id', '=', target.net.id)
+      .where('status', '!=', 'deleted')
+      .orderBy('id')
+      .execute();
     for (const p of pocs) {
       const a = safeContact(p.name, p.email);
       if (!a || !(CONTACT_ROLES as readonly string[]).includes(p.role)) continue;
-      out.push({ name: a.name, email: a.address, phone: p.phone ? cleanHeader(p.phone, 50) : null, role: p.role as ContactRole, source: 'peeringdb' });
+      out.push({
+        name: a.name,
+        email: a.address,
+        phone: p.phone ? cleanHeader(p.phone, 50) : null,
+        role: p.role as ContactRole,
+        source: 'peeringdb',
+      });
     }
   }
   return out;
 }
 
 /** The To list for a role chain: every contact of the first role that has any (e.g. Policy, else Technical, else NOC). */
-export function recipientsFor(contacts: Contact[], roles: readonly ContactRole[]): { to: MailAddress[]; role: ContactRole | null } {
+export function recipientsFor(
+  contacts: Contact[],
+  roles: readonly ContactRole[],
+): { to: MailAddress[]; role: ContactRole | null } {
   for (const role of roles) {
     const seen = new Set<string>();
     const to: MailAddress[] = [];
@@ -150,7 +223,14 @@ async function fabricContext(db: Executor, fabric: Row, asn: number): Promise<Ro
     .orderBy('c.id')
     .execute();
   const theirs = fabric.peeringdb_ix_id
-    ? await db.selectFrom('pdb_netixlan').select(['ipaddr4', 'ipaddr6', 'speed', 'is_rs_peer']).where('ix_id', '=', fabric.peeringdb_ix_id).where('asn', '=', asn).where('status', '!=', 'deleted').orderBy('id').execute()
+    ? await db
+        .selectFrom('pdb_netixlan')
+        .select(['ipaddr4', 'ipaddr6', 'speed', 'is_rs_peer'])
+        .where('ix_id', '=', fabric.peeringdb_ix_id)
+        .where('asn', '=', asn)
+        .where('status', '!=', 'deleted')
+        .orderBy('id')
+        .execute()
     : [];
   return {
     id: Number(fabric.id),
@@ -158,8 +238,17 @@ async function fabricContext(db: Executor, fabric: Row, asn: number): Promise<Ro
     slug: fabric.slug,
     type: fabric.type,
     peeringdb_ix_id: fabric.peeringdb_ix_id === null ? null : Number(fabric.peeringdb_ix_id),
-    our_addresses: ours.map((o) => ({ router: o.router, ipv4: o.ipv4_address ? String(o.ipv4_address).split('/')[0] : null, ipv6: o.ipv6_address ? String(o.ipv6_address).split('/')[0] : null })),
-    their_addresses: theirs.map((t) => ({ ipv4: t.ipaddr4 ?? null, ipv6: t.ipaddr6 ?? null, speed: t.speed === null ? null : Number(t.speed), is_rs_peer: bool(t.is_rs_peer) })),
+    our_addresses: ours.map((o) => ({
+      router: o.router,
+      ipv4: o.ipv4_address ? String(o.ipv4_address).split('/')[0] : null,
+      ipv6: o.ipv6_address ? String(o.ipv6_address).split('/')[0] : null,
+    })),
+    their_addresses: theirs.map((t) => ({
+      ipv4: t.ipaddr4 ?? null,
+      ipv6: t.ipaddr6 ?? null,
+      speed: t.speed === null ? null : Number(t.speed),
+      is_rs_peer: bool(t.is_rs_peer),
+    })),
   };
 }
 
@@ -170,7 +259,21 @@ function sessionQuery(db: Executor) {
     .innerJoin('routers as r', 'r.id', 'b.router_id')
     .leftJoin('peering_networks as n', 'n.id', 's.network_id')
     .leftJoin('fabrics as f', 'f.id', 'n.fabric_id')
-    .select(['s.id', 's.peer_asn_id', 'b.router_id', 'r.name as router', 'b.peer_ip', 'b.local_asn', 'b.remote_asn', 'b.state', 'b.state_since', 'b.last_error', 'b.enabled', 'f.id as fabric_id', 'f.name as fabric']);
+    .select([
+      's.id',
+      's.peer_asn_id',
+      'b.router_id',
+      'r.name as router',
+      'b.peer_ip',
+      'b.local_asn',
+      'b.remote_asn',
+      'b.state',
+      'b.state_since',
+      'b.last_error',
+      'b.enabled',
+      'f.id as fabric_id',
+      'f.name as fabric',
+    ]);
 }
 
 const sessionCtx = (s: Row) => ({
@@ -188,21 +291,57 @@ const sessionCtx = (s: Row) => ({
 
 /** The request's state and history for templates and the UI. */
 export async function requestHistory(db: Executor, requestId: number): Promise<Row[]> {
-  const events = await db.selectFrom('peering_request_events').selectAll().where('request_id', '=', requestId).orderBy('time').orderBy('id').execute();
-  return events.map((e) => ({ id: Number(e.id), time: e.time, username: e.username ?? null, action: e.action, from_status: e.from_status ?? null, to_status: e.to_status ?? null, outbox_id: e.outbox_id === null ? null : Number(e.outbox_id), reply_id: e.reply_id === null ? null : Number(e.reply_id), note: e.note ?? null }));
+  const events = await db
+    .selectFrom('peering_request_events')
+    .selectAll()
+    .where('request_id', '=', requestId)
+    .orderBy('time')
+    .orderBy('id')
+    .execute();
+  return events.map((e) => ({
+    id: Number(e.id),
+    time: e.time,
+    username: e.username ?? null,
+    action: e.action,
+    from_status: e.from_status ?? null,
+    to_status: e.to_status ?? null,
+    outbox_id: e.outbox_id === null ? null : Number(e.outbox_id),
+    reply_id: e.reply_id === null ? null : Number(e.reply_id),
+    note: e.note ?? null,
+  }));
 }
 
 /** The request row for (ASN, fabric), or undefined. */
 export async function findRequest(db: Executor, asn: number, fabricId: number | null): Promise<Row | undefined> {
-  return db.selectFrom('peering_requests').selectAll().where('asn', '=', asn).where('fabric_key', '=', fabricId ?? 0).executeTakeFirst();
+  return db
+    .selectFrom('peering_requests')
+    .selectAll()
+    .where('asn', '=', asn)
+    .where('fabric_key', '=', fabricId ?? 0)
+    .executeTakeFirst();
 }
 
 /** Builds the context every e-mail template sees (documented in docs/email.md). */
-export async function buildEmailContext(db: Executor, target: Target, cfg: MailConfig, opts: { to?: MailAddress[]; vars?: Record<string, string>; sessionScope?: { routerId?: number; fabricId?: number } } = {}): Promise<Record<string, unknown>> {
+export async function buildEmailContext(
+  db: Executor,
+  target: Target,
+  cfg: MailConfig,
+  opts: {
+    to?: MailAddress[];
+    vars?: Record<string, string>;
+    sessionScope?: { routerId?: number; fabricId?: number };
+  } = {},
+): Promise<Record<string, unknown>> {
   const contacts = await contactsOf(db, target);
   const byRole: Record<string, Row[]> = Object.fromEntries(CONTACT_ROLES.map((r) => [roleKey(r), []]));
-  for (const c of contacts) byRole[roleKey(c.role)].push({ name: c.name, email: c.email, phone: c.phone, role: c.role, source: c.source });
-  const affiliated = await db.selectFrom('peer_asns').select(['asn', 'name']).where('affiliated', '=', dialectOf(db) === 'sqlite' ? (1 as any) : true).orderBy('asn').execute();
+  for (const c of contacts)
+    byRole[roleKey(c.role)].push({ name: c.name, email: c.email, phone: c.phone, role: c.role, source: c.source });
+  const affiliated = await db
+    .selectFrom('peer_asns')
+    .select(['asn', 'name'])
+    .where('affiliated', '=', dialectOf(db) === 'sqlite' ? (1 as any) : true)
+    .orderBy('asn')
+    .execute();
   let sessions: Row[] = [];
   if (target.peerAsn) {
     let q = sessionQuery(db).where('s.peer_asn_id', '=', target.peerAsn.id);
@@ -214,7 +353,11 @@ export async function buildEmailContext(db: Executor, target: Target, cfg: MailC
   const common = await db
     .selectFrom('fabrics as f')
     .select(['f.id', 'f.name'])
-    .where('f.peeringdb_ix_id', 'in', db.selectFrom('pdb_netixlan').select('ix_id').where('asn', '=', target.asn).where('status', '!=', 'deleted'))
+    .where(
+      'f.peeringdb_ix_id',
+      'in',
+      db.selectFrom('pdb_netixlan').select('ix_id').where('asn', '=', target.asn).where('status', '!=', 'deleted'),
+    )
     .orderBy('f.name')
     .execute();
   const request = await findRequest(db, target.asn, target.fabric ? Number(target.fabric.id) : null);
@@ -231,8 +374,10 @@ export async function buildEmailContext(db: Executor, target: Target, cfg: MailC
       policy_general: net?.policy_general ?? null,
       policy_url: net?.policy_url ?? null,
       info_type: net?.info_type ?? null,
-      info_prefixes4: net?.info_prefixes4 === null || net?.info_prefixes4 === undefined ? null : Number(net.info_prefixes4),
-      info_prefixes6: net?.info_prefixes6 === null || net?.info_prefixes6 === undefined ? null : Number(net.info_prefixes6),
+      info_prefixes4:
+        net?.info_prefixes4 === null || net?.info_prefixes4 === undefined ? null : Number(net.info_prefixes4),
+      info_prefixes6:
+        net?.info_prefixes6 === null || net?.info_prefixes6 === undefined ? null : Number(net.info_prefixes6),
       ipv4_max_prefixes: pa?.ipv4_max_prefixes ?? null,
       ipv6_max_prefixes: pa?.ipv6_max_prefixes ?? null,
     },
@@ -246,11 +391,32 @@ export async function buildEmailContext(db: Executor, target: Target, cfg: MailC
       asns: affiliated.map((a) => ({ asn: Number(a.asn), name: a.name })),
     },
     fabric: target.fabric ? await fabricContext(db, target.fabric, target.asn) : null,
-    fabrics: await Promise.all(common.map(async (f) => fabricContext(db, (await db.selectFrom('fabrics').selectAll().where('id', '=', f.id).executeTakeFirstOrThrow()) as Row, target.asn))),
+    fabrics: await Promise.all(
+      common.map(async (f) =>
+        fabricContext(
+          db,
+          (await db.selectFrom('fabrics').selectAll().where('id', '=', f.id).executeTakeFirstOrThrow()) as Row,
+          target.asn,
+        ),
+      ),
+    ),
     router: target.router ? { id: Number(target.router.id), name: target.router.name } : null,
     sessions: sessions.map(sessionCtx),
-    session: target.session ? (sessions.map(sessionCtx).find((s) => s.id === Number(target.session!.id)) ?? sessionCtx((await sessionQuery(db).where('s.id', '=', target.session.id).executeTakeFirstOrThrow()) as Row)) : null,
-    request: request ? { id: Number(request.id), status: request.status, sent_count: Number(request.sent_count), first_sent_at: request.first_sent_at ?? null, last_sent_at: request.last_sent_at ?? null, replied_at: request.replied_at ?? null, history: await requestHistory(db, Number(request.id)) } : null,
+    session: target.session
+      ? (sessions.map(sessionCtx).find((s) => s.id === Number(target.session!.id)) ??
+        sessionCtx((await sessionQuery(db).where('s.id', '=', target.session.id).executeTakeFirstOrThrow()) as Row))
+      : null,
+    request: request
+      ? {
+          id: Number(request.id),
+          status: request.status,
+          sent_count: Number(request.sent_count),
+          first_sent_at: request.first_sent_at ?? null,
+          last_sent_at: request.last_sent_at ?? null,
+          replied_at: request.replied_at ?? null,
+          history: await requestHistory(db, Number(request.id)),
+        }
+      : null,
     vars: opts.vars ?? {},
     now: now(),
   };
@@ -262,7 +428,11 @@ export interface RenderInput extends TargetInput {
 }
 
 /** Renders a template for a peer: recipients by the template's role chain, our CC, subject and body. */
-export async function renderForPeer(db: Executor, input: RenderInput, opts: { sessionScope?: { routerId?: number; fabricId?: number }; prefix?: string } = {}) {
+export async function renderForPeer(
+  db: Executor,
+  input: RenderInput,
+  opts: { sessionScope?: { routerId?: number; fabricId?: number }; prefix?: string } = {},
+) {
   const cfg = mailConfig();
   const tpl = await loadEmailTemplate(db, input.template, `${opts.prefix ?? ''}template`);
   const target = await resolveTarget(db, input, opts.prefix);
@@ -272,7 +442,10 @@ export async function renderForPeer(db: Executor, input: RenderInput, opts: { se
   const context = await buildEmailContext(db, target, cfg, { to, vars: input.vars, sessionScope: opts.sessionScope });
   const { subject, body } = await renderEmailTemplate(tpl, context);
   const warnings: string[] = [];
-  if (!to.length) warnings.push(`AS${target.asn} has no contact with role ${roles.join(', ')} (PeeringDB or local): add a local contact or type the address`);
+  if (!to.length)
+    warnings.push(
+      `AS${target.asn} has no contact with role ${roles.join(', ')} (PeeringDB or local): add a local contact or type the address`,
+    );
   const request = (context.request as Row | null) ?? null;
   const resend = resendWarning(request, cfg);
   if (resend) warnings.push(resend);
@@ -310,7 +483,8 @@ export interface SendInput extends TargetInput {
 function checkRecipients(list: { name?: string; address: string }[], field: string): MailAddress[] {
   return list.map((r, i) => {
     if (!isValidEmail(r.address)) throw new ValidationError(`${field}.${i}.address`, 'must be a plain e-mail address');
-    if (r.name !== undefined && hasHeaderBreak(r.name)) throw new ValidationError(`${field}.${i}.name`, 'must not contain line breaks or NUL characters');
+    if (r.name !== undefined && hasHeaderBreak(r.name))
+      throw new ValidationError(`${field}.${i}.name`, 'must not contain line breaks or NUL characters');
     return { name: cleanHeader(r.name ?? '', 200), address: r.address };
   });
 }
@@ -318,28 +492,55 @@ function checkRecipients(list: { name?: string; address: string }[], field: stri
 const actorOf = (a: Actor): Actor => ({ userId: a.userId, username: a.username, requestId: a.requestId ?? null });
 
 /** Queues one message: the outbox row (and the request's new state) in the caller's transaction, then its send job. */
-export async function queueMessage(db: Executor, input: SendInput, actor: Actor): Promise<{ outboxId: number; jobId: number; requestId: number | null }> {
+export async function queueMessage(
+  db: Executor,
+  input: SendInput,
+  actor: Actor,
+): Promise<{ outboxId: number; jobId: number; requestId: number | null }> {
   const cfg = mailConfig();
   if (!cfg.from) throw new MailNotConfiguredError('PEERDESK_MAIL_FROM is not set');
   if (!cfg.smtpUrl && !cfg.testMode) throw new MailNotConfiguredError('PEERDESK_SMTP_URL is not set');
   const to = checkRecipients(input.to, 'to');
   const cc = checkRecipients(input.cc ?? [], 'cc');
   if (!to.length) throw new ValidationError('to', 'needs at least one recipient');
-  if (hasHeaderBreak(input.subject)) throw new ValidationError('subject', 'must not contain line breaks or NUL characters');
-  const hasLink = input.peer_asn !== undefined || input.asn !== undefined || input.peeringdb_net !== undefined || input.session !== undefined;
+  if (hasHeaderBreak(input.subject))
+    throw new ValidationError('subject', 'must not contain line breaks or NUL characters');
+  const hasLink =
+    input.peer_asn !== undefined ||
+    input.asn !== undefined ||
+    input.peeringdb_net !== undefined ||
+    input.session !== undefined;
   const target = hasLink ? await resolveTarget(db, input) : null;
-  if (input.fabric !== undefined && !target) throw new ValidationError('fabric', 'a fabric link needs a peer (peer_asn, asn, peeringdb_net or session)');
-  if (input.as_request && !target) throw new ValidationError('as_request', 'a peering request needs a peer (peer_asn, asn, peeringdb_net or session)');
+  if (input.fabric !== undefined && !target)
+    throw new ValidationError('fabric', 'a fabric link needs a peer (peer_asn, asn, peeringdb_net or session)');
+  if (input.as_request && !target)
+    throw new ValidationError('as_request', 'a peering request needs a peer (peer_asn, asn, peeringdb_net or session)');
   let request: Row | undefined;
   let inReplyTo: string | null = null;
   if (input.as_request && target) {
     const fabricId = target.fabric ? Number(target.fabric.id) : null;
     request = await lockRequest(db, target.asn, fabricId, target.net ? Number(target.net.id) : null, actor);
-    if (['accepted', 'rejected', 'existing', 'not_qualified'].includes(request.status)) throw new ConflictError(`the request to AS${target.asn} is ${request.status.replace('_', ' ')}; reset it before sending again`, [], 'request_closed');
+    if (['accepted', 'rejected', 'existing', 'not_qualified'].includes(request.status))
+      throw new ConflictError(
+        `the request to AS${target.asn} is ${request.status.replace('_', ' ')}; reset it before sending again`,
+        [],
+        'request_closed',
+      );
     const warn = resendWarning(request, cfg);
-    if (warn && !input.force) throw new ConflictError(`${warn}; send with force to resend anyway`, [{ field: 'force', message: warn }], 'resend_warning');
+    if (warn && !input.force)
+      throw new ConflictError(
+        `${warn}; send with force to resend anyway`,
+        [{ field: 'force', message: warn }],
+        'resend_warning',
+      );
     // A resend continues the thread of the last message.
-    const last = await db.selectFrom('outbox').select('message_id').where('request_id', '=', request.id).where('status', 'in', ['sent', 'test', 'queued', 'sending']).orderBy('id', 'desc').executeTakeFirst();
+    const last = await db
+      .selectFrom('outbox')
+      .select('message_id')
+      .where('request_id', '=', request.id)
+      .where('status', 'in', ['sent', 'test', 'queued', 'sending'])
+      .orderBy('id', 'desc')
+      .executeTakeFirst();
     inReplyTo = last?.message_id ?? null;
   }
   const messageId = newMessageId(cfg.from);
@@ -378,44 +579,123 @@ export async function queueMessage(db: Executor, input: SendInput, actor: Actor)
     const resend = request.status !== 'none';
     await db
       .updateTable('peering_requests')
-      .set({ status: 'sent', sent_count: Number(request.sent_count) + 1, first_sent_at: request.first_sent_at ?? t, last_sent_at: t, reminder_due_at: null, updated_at: t, version: Number(request.version) + 1 })
+      .set({
+        status: 'sent',
+        sent_count: Number(request.sent_count) + 1,
+        first_sent_at: request.first_sent_at ?? t,
+        last_sent_at: t,
+        reminder_due_at: null,
+        updated_at: t,
+        version: Number(request.version) + 1,
+      })
       .where('id', '=', request.id)
       .execute();
-    await logRequestEvent(db, request, resend ? 'resent' : 'sent', 'sent', actor, { outboxId, note: input.force && resendWarning(request, cfg) ? 'resent within the warning period' : null });
+    await logRequestEvent(db, request, resend ? 'resent' : 'sent', 'sent', actor, {
+      outboxId,
+      note: input.force && resendWarning(request, cfg) ? 'resent within the warning period' : null,
+    });
   }
   const jobId = await enqueueJob(db, 'email.send', { outbox_id: outboxId }, { userId: actor.userId });
   await db.updateTable('outbox').set({ job_id: jobId }).where('id', '=', outboxId).execute();
-  await recordChange(db, actorOf(actor), { action: 'create', objectType: 'outbox-message', objectId: outboxId, repr: cleanHeader(input.subject, 200), after: { to, cc, subject: cleanHeader(input.subject), message_id: messageId, request: request ? Number(request.id) : null } });
+  await recordChange(db, actorOf(actor), {
+    action: 'create',
+    objectType: 'outbox-message',
+    objectId: outboxId,
+    repr: cleanHeader(input.subject, 200),
+    after: {
+      to,
+      cc,
+      subject: cleanHeader(input.subject),
+      message_id: messageId,
+      request: request ? Number(request.id) : null,
+    },
+  });
   return { outboxId, jobId, requestId: request ? Number(request.id) : null };
 }
 
 /** The request for (ASN, fabric), created as `none` when missing; locked for the rest of the transaction. */
-async function lockRequest(db: Executor, asn: number, fabricId: number | null, netId: number | null, actor: Actor): Promise<Row> {
+async function lockRequest(
+  db: Executor,
+  asn: number,
+  fabricId: number | null,
+  netId: number | null,
+  actor: Actor,
+): Promise<Row> {
   let req = await findRequest(db, asn, fabricId);
   if (!req) {
     const t = now();
     const ins = await db
       .insertInto('peering_requests')
-      .values({ asn, peeringdb_net_id: netId, fabric_id: fabricId, fabric_key: fabricId ?? 0, status: 'none', sent_count: 0, created_at: t, updated_at: t, version: 1 })
+      .values({
+        asn,
+        peeringdb_net_id: netId,
+        fabric_id: fabricId,
+        fabric_key: fabricId ?? 0,
+        status: 'none',
+        sent_count: 0,
+        created_at: t,
+        updated_at: t,
+        version: 1,
+      })
       .onConflict((oc) => oc.columns(['asn', 'fabric_key']).doNothing())
       .returning('id')
       .executeTakeFirst();
-    if (ins) await recordChange(db, actorOf(actor), { action: 'create', objectType: 'peering-request', objectId: Number(ins.id), repr: `AS${asn}${fabricId ? ` @ fabric ${fabricId}` : ''}`, after: { asn, fabric: fabricId, status: 'none' } });
+    if (ins)
+      await recordChange(db, actorOf(actor), {
+        action: 'create',
+        objectType: 'peering-request',
+        objectId: Number(ins.id),
+        repr: `AS${asn}${fabricId ? ` @ fabric ${fabricId}` : ''}`,
+        after: { asn, fabric: fabricId, status: 'none' },
+      });
   }
-  if (dialectOf(db) === 'postgres') await db.selectFrom('peering_requests').select('id').where('asn', '=', asn).where('fabric_key', '=', fabricId ?? 0).forUpdate().execute();
+  if (dialectOf(db) === 'postgres')
+    await db
+      .selectFrom('peering_requests')
+      .select('id')
+      .where('asn', '=', asn)
+      .where('fabric_key', '=', fabricId ?? 0)
+      .forUpdate()
+      .execute();
   req = await findRequest(db, asn, fabricId);
   if (!req) throw new Error('peering request vanished');
-  if (netId !== null && req.peeringdb_net_id === null) await db.updateTable('peering_requests').set({ peeringdb_net_id: netId }).where('id', '=', req.id).execute();
+  if (netId !== null && req.peeringdb_net_id === null)
+    await db.updateTable('peering_requests').set({ peeringdb_net_id: netId }).where('id', '=', req.id).execute();
   return req;
 }
 
 /** Appends to a request's history and the change log (who, when, from → to). */
-async function logRequestEvent(db: Executor, req: Row, action: string, to: RequestStatus, actor: Actor, extra: { outboxId?: number | null; replyId?: number | null; note?: string | null } = {}): Promise<void> {
+async function logRequestEvent(
+  db: Executor,
+  req: Row,
+  action: string,
+  to: RequestStatus,
+  actor: Actor,
+  extra: { outboxId?: number | null; replyId?: number | null; note?: string | null } = {},
+): Promise<void> {
   await db
     .insertInto('peering_request_events')
-    .values({ request_id: req.id, time: now(), user_id: actor.userId, username: actor.username, action, from_status: req.status, to_status: to, outbox_id: extra.outboxId ?? null, reply_id: extra.replyId ?? null, note: extra.note ?? null })
+    .values({
+      request_id: req.id,
+      time: now(),
+      user_id: actor.userId,
+      username: actor.username,
+      action,
+      from_status: req.status,
+      to_status: to,
+      outbox_id: extra.outboxId ?? null,
+      reply_id: extra.replyId ?? null,
+      note: extra.note ?? null,
+    })
     .execute();
-  await recordChange(db, actorOf(actor), { action: `request.${action}`, objectType: 'peering-request', objectId: Number(req.id), repr: `AS${req.asn}${req.fabric_id ? ` @ fabric ${req.fabric_id}` : ''}`, before: { status: req.status }, after: { status: to, ...(extra.note ? { note: extra.note } : {}) } });
+  await recordChange(db, actorOf(actor), {
+    action: `request.${action}`,
+    objectType: 'peering-request',
+    objectId: Number(req.id),
+    repr: `AS${req.asn}${req.fabric_id ? ` @ fabric ${req.fabric_id}` : ''}`,
+    before: { status: req.status },
+    after: { status: to, ...(extra.note ? { note: extra.note } : {}) },
+  });
 }
 
 /** Why the outbox refuses a retry: only failed messages are retried. */
@@ -423,11 +703,24 @@ export async function retryMessage(db: Executor, id: number, actor: Actor): Prom
   const row = await db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) throw new NotFoundError('outbox message', id);
   // Compare-and-set: of two concurrent retries only one re-queues the message.
-  const res = await db.updateTable('outbox').set({ status: 'queued', error: null, updated_at: now(), version: Number(row.version) + 1 }).where('id', '=', id).where('status', '=', 'failed').executeTakeFirst();
-  if (Number(res.numUpdatedRows) === 0) throw new ConflictError(`message ${id} is ${row.status}; only failed messages can be retried`, [], 'not_failed');
+  const res = await db
+    .updateTable('outbox')
+    .set({ status: 'queued', error: null, updated_at: now(), version: Number(row.version) + 1 })
+    .where('id', '=', id)
+    .where('status', '=', 'failed')
+    .executeTakeFirst();
+  if (Number(res.numUpdatedRows) === 0)
+    throw new ConflictError(`message ${id} is ${row.status}; only failed messages can be retried`, [], 'not_failed');
   const jobId = await enqueueJob(db, 'email.send', { outbox_id: id }, { userId: actor.userId });
   await db.updateTable('outbox').set({ job_id: jobId }).where('id', '=', id).execute();
-  await recordChange(db, actorOf(actor), { action: 'retry', objectType: 'outbox-message', objectId: id, repr: row.subject, before: { status: 'failed', error: row.error }, after: { status: 'queued' } });
+  await recordChange(db, actorOf(actor), {
+    action: 'retry',
+    objectType: 'outbox-message',
+    objectId: id,
+    repr: row.subject,
+    before: { status: 'failed', error: row.error },
+    after: { status: 'queued' },
+  });
   return { jobId };
 }
 
@@ -442,12 +735,25 @@ export interface DeliverOutcome {
  * mid-delivery and is failed rather than risk a duplicate. Transient errors throw (the job retries with
  * backoff) until the last attempt; 5xx answers fail at once.
  */
-export async function deliver(db: Db, outboxId: number, job: { jobId: number; log(m: string, level?: 'info' | 'warn' | 'error'): Promise<void> }): Promise<DeliverOutcome> {
+export async function deliver(
+  db: Db,
+  outboxId: number,
+  job: { jobId: number; log(m: string, level?: 'info' | 'warn' | 'error'): Promise<void> },
+): Promise<DeliverOutcome> {
   const cfg = mailConfig();
   const row = await db.selectFrom('outbox').selectAll().where('id', '=', outboxId).executeTakeFirst();
   if (!row) return { status: 'skipped', detail: `message ${outboxId} no longer exists` };
   if (row.status === 'sending') {
-    await db.updateTable('outbox').set({ status: 'failed', error: 'interrupted while being handed to the SMTP server; it may have been delivered: check before retrying', updated_at: now() }).where('id', '=', outboxId).where('status', '=', 'sending').execute();
+    await db
+      .updateTable('outbox')
+      .set({
+        status: 'failed',
+        error: 'interrupted while being handed to the SMTP server; it may have been delivered: check before retrying',
+        updated_at: now(),
+      })
+      .where('id', '=', outboxId)
+      .where('status', '=', 'sending')
+      .execute();
     return { status: 'failed', detail: 'interrupted' };
   }
   if (row.status !== 'queued') return { status: 'skipped', detail: `message ${outboxId} is ${row.status}` };
@@ -457,23 +763,34 @@ export async function deliver(db: Db, outboxId: number, job: { jobId: number; lo
   const limited = cfg.ratePerDomain > 0 && !!row.rate_domain && !cfg.testMode;
   const outcome = await db.transaction().execute(async (tx): Promise<DeliverOutcome | null> => {
     if (limited) {
-      if (dialectOf(tx) === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${`peerdesk-mail:${row.rate_domain}`}))`.execute(tx);
+      if (dialectOf(tx) === 'postgres')
+        await sql`select pg_advisory_xact_lock(hashtext(${`peerdesk-mail:${row.rate_domain}`}))`.execute(tx);
       const since = new Date(Date.now() - 60_000).toISOString();
       const recent = await tx
         .selectFrom('outbox')
         .select(['sent_at', 'updated_at'])
         .where('rate_domain', '=', row.rate_domain)
-        .where((eb) => eb.or([eb.and([eb('status', '=', 'sent'), eb('sent_at', '>', since)]), eb('status', '=', 'sending')]))
+        .where((eb) =>
+          eb.or([eb.and([eb('status', '=', 'sent'), eb('sent_at', '>', since)]), eb('status', '=', 'sending')]),
+        )
         .execute();
       if (recent.length >= cfg.ratePerDomain) {
         const times = recent.map((x) => Date.parse(x.sent_at ?? x.updated_at)).sort((a, b) => a - b);
         const at = new Date(Math.max(Date.now(), times[recent.length - cfg.ratePerDomain] + 60_000) + 100);
         const jobId = await enqueueJob(tx, 'email.send', { outbox_id: outboxId }, { runAfter: at });
         await tx.updateTable('outbox').set({ job_id: jobId }).where('id', '=', outboxId).execute();
-        return { status: 'deferred', detail: `rate limit for ${row.rate_domain} (${cfg.ratePerDomain}/min): deferred to ${at.toISOString()} as job ${jobId}` };
+        return {
+          status: 'deferred',
+          detail: `rate limit for ${row.rate_domain} (${cfg.ratePerDomain}/min): deferred to ${at.toISOString()} as job ${jobId}`,
+        };
       }
     }
-    const claimed = await tx.updateTable('outbox').set({ status: 'sending', attempts: Number(row.attempts) + 1, updated_at: now() }).where('id', '=', outboxId).where('status', '=', 'queued').executeTakeFirst();
+    const claimed = await tx
+      .updateTable('outbox')
+      .set({ status: 'sending', attempts: Number(row.attempts) + 1, updated_at: now() })
+      .where('id', '=', outboxId)
+      .where('status', '=', 'queued')
+      .executeTakeFirst();
     return Number(claimed.numUpdatedRows) === 0 ? { status: 'skipped', detail: 'claimed by another job' } : null;
   });
   if (outcome) {
@@ -483,11 +800,26 @@ export async function deliver(db: Db, outboxId: number, job: { jobId: number; lo
   }
   const attempts = Number(row.attempts) + 1;
   if (cfg.testMode) {
-    await db.updateTable('outbox').set({ status: 'test', sent_at: now(), error: null, smtp_response: 'test mode: stored, not sent', updated_at: now() }).where('id', '=', outboxId).execute();
+    await db
+      .updateTable('outbox')
+      .set({
+        status: 'test',
+        sent_at: now(),
+        error: null,
+        smtp_response: 'test mode: stored, not sent',
+        updated_at: now(),
+      })
+      .where('id', '=', outboxId)
+      .execute();
     await job.log(`test mode: message ${row.message_id} stored without sending`);
     return { status: 'test' };
   }
-  const fail = async (message: string) => db.updateTable('outbox').set({ status: 'failed', error: message, updated_at: now() }).where('id', '=', outboxId).execute();
+  const fail = async (message: string) =>
+    db
+      .updateTable('outbox')
+      .set({ status: 'failed', error: message, updated_at: now() })
+      .where('id', '=', outboxId)
+      .execute();
   if (!cfg.smtpUrl) {
     await fail('PEERDESK_SMTP_URL is not set');
     return { status: 'failed', detail: 'PEERDESK_SMTP_URL is not set' };
@@ -496,14 +828,41 @@ export async function deliver(db: Db, outboxId: number, job: { jobId: number; lo
   const references: string[] = [];
   if (row.in_reply_to) references.push(row.in_reply_to);
   try {
-    const res = await sendSmtp(cfg.smtpUrl, { from, to: json<MailAddress[]>(row.to_addrs, []), cc: json<MailAddress[]>(row.cc_addrs, []), subject: row.subject, body: row.body, messageId: row.message_id, inReplyTo: row.in_reply_to, references }, { timeoutMs: cfg.timeoutMs });
+    const res = await sendSmtp(
+      cfg.smtpUrl,
+      {
+        from,
+        to: json<MailAddress[]>(row.to_addrs, []),
+        cc: json<MailAddress[]>(row.cc_addrs, []),
+        subject: row.subject,
+        body: row.body,
+        messageId: row.message_id,
+        inReplyTo: row.in_reply_to,
+        references,
+      },
+      { timeoutMs: cfg.timeoutMs },
+    );
     const partial = res.rejected.length ? `; rejected: ${res.rejected.join(', ')}` : '';
-    await db.updateTable('outbox').set({ status: 'sent', sent_at: now(), error: res.rejected.length ? `some recipients were rejected: ${res.rejected.join(', ')}` : null, smtp_response: cleanHeader(res.response + partial, 1000), updated_at: now() }).where('id', '=', outboxId).execute();
+    await db
+      .updateTable('outbox')
+      .set({
+        status: 'sent',
+        sent_at: now(),
+        error: res.rejected.length ? `some recipients were rejected: ${res.rejected.join(', ')}` : null,
+        smtp_response: cleanHeader(res.response + partial, 1000),
+        updated_at: now(),
+      })
+      .where('id', '=', outboxId)
+      .execute();
     await job.log(`sent ${row.message_id} to ${res.accepted.join(', ')}${partial}`);
     return { status: 'sent' };
   } catch (err) {
     const e = err instanceof SmtpError ? err : new SmtpError(String((err as Error)?.message ?? err), false, null);
-    const jobRow = await db.selectFrom('jobs').select(['attempts', 'max_attempts']).where('id', '=', job.jobId).executeTakeFirst();
+    const jobRow = await db
+      .selectFrom('jobs')
+      .select(['attempts', 'max_attempts'])
+      .where('id', '=', job.jobId)
+      .executeTakeFirst();
     const last = !jobRow || Number(jobRow.attempts) >= Number(jobRow.max_attempts);
     if (e.permanent || last) {
       await fail(e.message);
@@ -511,7 +870,11 @@ export async function deliver(db: Db, outboxId: number, job: { jobId: number; lo
       return { status: 'failed', detail: e.message };
     }
     // Back to queued for the job's next attempt (the job framework waits with exponential backoff).
-    await db.updateTable('outbox').set({ status: 'queued', error: e.message, updated_at: now() }).where('id', '=', outboxId).execute();
+    await db
+      .updateTable('outbox')
+      .set({ status: 'queued', error: e.message, updated_at: now() })
+      .where('id', '=', outboxId)
+      .execute();
     await job.log(`attempt ${attempts} failed, will retry: ${e.message}`, 'warn');
     throw new Error(`SMTP delivery failed, will retry: ${e.message}`);
   }
@@ -519,39 +882,92 @@ export async function deliver(db: Db, outboxId: number, job: { jobId: number; lo
 
 // ---------- peering requests ----------------------------------------------------------------------------
 
-export const REQUEST_ACTIONS = { accept: 'accepted', reject: 'rejected', existing: 'existing', 'not-qualified': 'not_qualified', reset: 'none' } as const;
+export const REQUEST_ACTIONS = {
+  accept: 'accepted',
+  reject: 'rejected',
+  existing: 'existing',
+  'not-qualified': 'not_qualified',
+  reset: 'none',
+} as const;
 export type RequestAction = keyof typeof REQUEST_ACTIONS;
 
 /** Applies an operator's decision (accept, reject, existing, not qualified) or a reset, logged with who/when. */
-export async function applyRequestAction(db: Executor, id: number, action: RequestAction, actor: Actor, note: string | null): Promise<void> {
-  if (dialectOf(db) === 'postgres') await db.selectFrom('peering_requests').select('id').where('id', '=', id).forUpdate().execute();
+export async function applyRequestAction(
+  db: Executor,
+  id: number,
+  action: RequestAction,
+  actor: Actor,
+  note: string | null,
+): Promise<void> {
+  if (dialectOf(db) === 'postgres')
+    await db.selectFrom('peering_requests').select('id').where('id', '=', id).forUpdate().execute();
   const req = await db.selectFrom('peering_requests').selectAll().where('id', '=', id).executeTakeFirst();
   if (!req) throw new NotFoundError('peering request', id);
   const to = REQUEST_ACTIONS[action];
   if (req.status === to) throw new ConflictError(`the request is already ${to.replace('_', ' ')}`, [], 'no_change');
   const t = now();
   const values: Row = { status: to, updated_at: t, version: Number(req.version) + 1, reminder_due_at: null };
-  if (action === 'reset') Object.assign(values, { sent_count: 0, first_sent_at: null, last_sent_at: null, replied_at: null, decided_at: null });
+  if (action === 'reset')
+    Object.assign(values, {
+      sent_count: 0,
+      first_sent_at: null,
+      last_sent_at: null,
+      replied_at: null,
+      decided_at: null,
+    });
   else values.decided_at = t;
   await db.updateTable('peering_requests').set(values).where('id', '=', id).execute();
   await logRequestEvent(db, req, action === 'not-qualified' ? 'not_qualified' : action, to, actor, { note });
 }
 
 /** Creates or updates the request for (peer, fabric) without sending (e.g. marking an existing session). */
-export async function upsertRequest(db: Executor, input: TargetInput & { status?: RequestStatus; notes?: string | null }, actor: Actor): Promise<number> {
+export async function upsertRequest(
+  db: Executor,
+  input: TargetInput & { status?: RequestStatus; notes?: string | null },
+  actor: Actor,
+): Promise<number> {
   const target = await resolveTarget(db, input);
-  const req = await lockRequest(db, target.asn, target.fabric ? Number(target.fabric.id) : null, target.net ? Number(target.net.id) : null, actor);
-  if (input.notes !== undefined) await db.updateTable('peering_requests').set({ notes: input.notes, updated_at: now() }).where('id', '=', req.id).execute();
+  const req = await lockRequest(
+    db,
+    target.asn,
+    target.fabric ? Number(target.fabric.id) : null,
+    target.net ? Number(target.net.id) : null,
+    actor,
+  );
+  if (input.notes !== undefined)
+    await db
+      .updateTable('peering_requests')
+      .set({ notes: input.notes, updated_at: now() })
+      .where('id', '=', req.id)
+      .execute();
   if (input.status && input.status !== req.status) {
-    if (input.status === 'sent' || input.status === 'replied') throw new ValidationError('status', 'sent and replied come from mail: send with POST /api/email/send/ (as_request) instead');
-    const action = (Object.entries(REQUEST_ACTIONS).find(([, s]) => s === input.status)?.[0] ?? 'reset') as RequestAction;
+    if (input.status === 'sent' || input.status === 'replied')
+      throw new ValidationError(
+        'status',
+        'sent and replied come from mail: send with POST /api/email/send/ (as_request) instead',
+      );
+    const action = (Object.entries(REQUEST_ACTIONS).find(([, s]) => s === input.status)?.[0] ??
+      'reset') as RequestAction;
     await applyRequestAction(db, Number(req.id), action, actor, null);
   }
   return Number(req.id);
 }
 
 /** Attaches a reply found by In-Reply-To/References; a request waiting for an answer becomes `replied`. */
-export async function attachReply(db: Executor, reply: { messageId: string; inReplyTo: string | null; references: string[]; from: string; subject: string; body: string; date: string | null; mailbox: string; uid: number }): Promise<{ replyId: number; requestId: number | null } | null> {
+export async function attachReply(
+  db: Executor,
+  reply: {
+    messageId: string;
+    inReplyTo: string | null;
+    references: string[];
+    from: string;
+    subject: string;
+    body: string;
+    date: string | null;
+    mailbox: string;
+    uid: number;
+  },
+): Promise<{ replyId: number; requestId: number | null } | null> {
   const ids = [...new Set([reply.inReplyTo, ...reply.references.slice().reverse()].filter((x): x is string => !!x))];
   if (!ids.length) return null;
   // Our own messages first, nearest in the thread first; then replies we stored (a reply to a reply).
@@ -559,29 +975,68 @@ export async function attachReply(db: Executor, reply: { messageId: string; inRe
   for (const mid of ids) {
     outbox = await db.selectFrom('outbox').selectAll().where('message_id', '=', mid).executeTakeFirst();
     if (outbox) break;
-    const prior = await db.selectFrom('email_replies').select('outbox_id').where('message_id', '=', mid).where('outbox_id', 'is not', null).executeTakeFirst();
+    const prior = await db
+      .selectFrom('email_replies')
+      .select('outbox_id')
+      .where('message_id', '=', mid)
+      .where('outbox_id', 'is not', null)
+      .executeTakeFirst();
     if (prior) {
       outbox = await db.selectFrom('outbox').selectAll().where('id', '=', prior.outbox_id).executeTakeFirst();
       if (outbox) break;
     }
   }
   if (!outbox) return null;
-  if (await db.selectFrom('email_replies').select('id').where('message_id', '=', reply.messageId).executeTakeFirst()) return null;
+  if (await db.selectFrom('email_replies').select('id').where('message_id', '=', reply.messageId).executeTakeFirst())
+    return null;
   const ins = await db
     .insertInto('email_replies')
-    .values({ message_id: reply.messageId, outbox_id: outbox.id, request_id: outbox.request_id, in_reply_to: reply.inReplyTo, references_hdr: reply.references.join(' ').slice(0, 10_000), from_addr: cleanHeader(reply.from, 500), subject: cleanHeader(reply.subject, 998), body: reply.body.slice(0, 200_000), date: reply.date, mailbox: reply.mailbox, uid: reply.uid, received_at: now() })
+    .values({
+      message_id: reply.messageId,
+      outbox_id: outbox.id,
+      request_id: outbox.request_id,
+      in_reply_to: reply.inReplyTo,
+      references_hdr: reply.references.join(' ').slice(0, 10_000),
+      from_addr: cleanHeader(reply.from, 500),
+      subject: cleanHeader(reply.subject, 998),
+      body: reply.body.slice(0, 200_000),
+      date: reply.date,
+      mailbox: reply.mailbox,
+      uid: reply.uid,
+      received_at: now(),
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   const replyId = Number(ins.id);
   const actor = { userId: null, username: 'imap', requestId: null };
   if (outbox.request_id !== null) {
-    const req = await db.selectFrom('peering_requests').selectAll().where('id', '=', outbox.request_id).executeTakeFirst();
+    const req = await db
+      .selectFrom('peering_requests')
+      .selectAll()
+      .where('id', '=', outbox.request_id)
+      .executeTakeFirst();
     if (req) {
       if (req.status === 'sent') {
-        await db.updateTable('peering_requests').set({ status: 'replied', replied_at: now(), reminder_due_at: null, updated_at: now(), version: Number(req.version) + 1 }).where('id', '=', req.id).execute();
-        await logRequestEvent(db, req, 'replied', 'replied', actor, { replyId, note: `reply from ${cleanHeader(reply.from, 200)}` });
+        await db
+          .updateTable('peering_requests')
+          .set({
+            status: 'replied',
+            replied_at: now(),
+            reminder_due_at: null,
+            updated_at: now(),
+            version: Number(req.version) + 1,
+          })
+          .where('id', '=', req.id)
+          .execute();
+        await logRequestEvent(db, req, 'replied', 'replied', actor, {
+          replyId,
+          note: `reply from ${cleanHeader(reply.from, 200)}`,
+        });
       } else {
-        await logRequestEvent(db, req, 'reply', req.status, actor, { replyId, note: `reply from ${cleanHeader(reply.from, 200)}` });
+        await logRequestEvent(db, req, 'reply', req.status, actor, {
+          replyId,
+          note: `reply from ${cleanHeader(reply.from, 200)}`,
+        });
       }
     }
   }
@@ -589,23 +1044,55 @@ export async function attachReply(db: Executor, reply: { messageId: string; inRe
 }
 
 /** Marks requests sent more than PEERDESK_MAIL_REMINDER_DAYS ago without a reply; optionally queues follow-ups. */
-export async function markReminders(db: Db, log: (m: string) => Promise<void>): Promise<{ due: number; sent: number; ids: number[] }> {
+export async function markReminders(
+  db: Db,
+  log: (m: string) => Promise<void>,
+): Promise<{ due: number; sent: number; ids: number[] }> {
   const cfg = mailConfig();
   const cutoff = new Date(Date.now() - cfg.reminderDays * 86400_000).toISOString();
-  const due = await db.selectFrom('peering_requests').selectAll().where('status', '=', 'sent').where('last_sent_at', '<', cutoff).where('reminder_due_at', 'is', null).orderBy('last_sent_at').execute();
+  const due = await db
+    .selectFrom('peering_requests')
+    .selectAll()
+    .where('status', '=', 'sent')
+    .where('last_sent_at', '<', cutoff)
+    .where('reminder_due_at', 'is', null)
+    .orderBy('last_sent_at')
+    .execute();
   let sent = 0;
   const actor = { userId: null, username: 'reminders', requestId: null };
   for (const req of due) {
     await db.transaction().execute(async (tx) => {
       await tx.updateTable('peering_requests').set({ reminder_due_at: now() }).where('id', '=', req.id).execute();
-      await logRequestEvent(tx, req, 'reminder_due', 'sent', actor, { note: `no reply ${cfg.reminderDays} days after ${String(req.last_sent_at).slice(0, 10)}` });
+      await logRequestEvent(tx, req, 'reminder_due', 'sent', actor, {
+        note: `no reply ${cfg.reminderDays} days after ${String(req.last_sent_at).slice(0, 10)}`,
+      });
     });
     if (cfg.reminderAutosend) {
       try {
         await db.transaction().execute(async (tx) => {
-          const r = await renderForPeer(tx, { template: 'peering-request', asn: Number(req.asn), peeringdb_net: req.peeringdb_net_id ?? undefined, fabric: req.fabric_id === null ? undefined : Number(req.fabric_id) });
+          const r = await renderForPeer(tx, {
+            template: 'peering-request',
+            asn: Number(req.asn),
+            peeringdb_net: req.peeringdb_net_id ?? undefined,
+            fabric: req.fabric_id === null ? undefined : Number(req.fabric_id),
+          });
           if (!r.to.length) throw new Error('no recipient');
-          await queueMessage(tx, { asn: Number(req.asn), fabric: req.fabric_id === null ? undefined : Number(req.fabric_id), to: r.to, cc: r.cc, subject: r.subject, body: r.body, template: 'peering-request', as_request: true, force: true, kind: 'reminder' }, actor);
+          await queueMessage(
+            tx,
+            {
+              asn: Number(req.asn),
+              fabric: req.fabric_id === null ? undefined : Number(req.fabric_id),
+              to: r.to,
+              cc: r.cc,
+              subject: r.subject,
+              body: r.body,
+              template: 'peering-request',
+              as_request: true,
+              force: true,
+              kind: 'reminder',
+            },
+            actor,
+          );
         });
         sent++;
       } catch (err) {
@@ -635,11 +1122,23 @@ export interface BulkInput {
  * given peer ASNs / PeeringDB networks (candidates). Peers without a contact for the template's roles
  * are skipped and reported. Each message commits on its own, so one bad peer never blocks the rest.
  */
-export async function bulkSend(db: Db, input: BulkInput, actor: Actor): Promise<{ queued: { outbox_id: number; asn: number; to: string[] }[]; skipped: { asn: number; reason: string }[] }> {
+export async function bulkSend(
+  db: Db,
+  input: BulkInput,
+  actor: Actor,
+): Promise<{ queued: { outbox_id: number; asn: number; to: string[] }[]; skipped: { asn: number; reason: string }[] }> {
   const targets: TargetInput[] = [];
   if (input.router !== undefined || input.fabric !== undefined) {
-    if (input.router !== undefined && !(await db.selectFrom('routers').select('id').where('id', '=', input.router).executeTakeFirst())) throw new ValidationError('router', `no router with id ${input.router}`);
-    if (input.fabric !== undefined && !(await db.selectFrom('fabrics').select('id').where('id', '=', input.fabric).executeTakeFirst())) throw new ValidationError('fabric', `no fabric with id ${input.fabric}`);
+    if (
+      input.router !== undefined &&
+      !(await db.selectFrom('routers').select('id').where('id', '=', input.router).executeTakeFirst())
+    )
+      throw new ValidationError('router', `no router with id ${input.router}`);
+    if (
+      input.fabric !== undefined &&
+      !(await db.selectFrom('fabrics').select('id').where('id', '=', input.fabric).executeTakeFirst())
+    )
+      throw new ValidationError('fabric', `no fabric with id ${input.fabric}`);
     let q = sessionQuery(db).innerJoin('peer_asns as pa', 'pa.id', 's.peer_asn_id').select('pa.asn as pasn');
     if (input.router !== undefined) q = q.where('b.router_id', '=', input.router);
     if (input.fabric !== undefined) q = q.where('f.id', '=', input.fabric);
@@ -652,29 +1151,73 @@ export async function bulkSend(db: Db, input: BulkInput, actor: Actor): Promise<
     }
   }
   for (const [i, id] of (input.peer_asns ?? []).entries()) {
-    if (!(await db.selectFrom('peer_asns').select('id').where('id', '=', id).executeTakeFirst())) throw new ValidationError(`peer_asns.${i}`, `no peer ASN with id ${id}`);
+    if (!(await db.selectFrom('peer_asns').select('id').where('id', '=', id).executeTakeFirst()))
+      throw new ValidationError(`peer_asns.${i}`, `no peer ASN with id ${id}`);
     targets.push({ peer_asn: id, fabric: input.fabric });
   }
   for (const [i, id] of (input.peeringdb_nets ?? []).entries()) {
-    if (!(await db.selectFrom('pdb_net').select('id').where('id', '=', id).where('status', '!=', 'deleted').executeTakeFirst())) throw new ValidationError(`peeringdb_nets.${i}`, `no PeeringDB network with id ${id} in the mirror`);
+    if (
+      !(await db
+        .selectFrom('pdb_net')
+        .select('id')
+        .where('id', '=', id)
+        .where('status', '!=', 'deleted')
+        .executeTakeFirst())
+    )
+      throw new ValidationError(`peeringdb_nets.${i}`, `no PeeringDB network with id ${id} in the mirror`);
     targets.push({ peeringdb_net: id, fabric: input.fabric });
   }
-  if (!targets.length) throw new ValidationError(input.router !== undefined || input.fabric !== undefined ? (input.router !== undefined ? 'router' : 'fabric') : 'peer_asns', 'no peers: give a router or fabric with sessions, peer_asns or peeringdb_nets');
+  if (!targets.length)
+    throw new ValidationError(
+      input.router !== undefined || input.fabric !== undefined
+        ? input.router !== undefined
+          ? 'router'
+          : 'fabric'
+        : 'peer_asns',
+      'no peers: give a router or fabric with sessions, peer_asns or peeringdb_nets',
+    );
   if (targets.length > 5000) throw new ValidationError('peer_asns', 'at most 5000 peers per bulk mail');
   const queued: { outbox_id: number; asn: number; to: string[] }[] = [];
   const skipped: { asn: number; reason: string }[] = [];
   for (const t of targets) {
     try {
       await db.transaction().execute(async (tx) => {
-        const r = await renderForPeer(tx, { ...t, template: input.template, vars: input.vars }, { sessionScope: { routerId: input.router, fabricId: input.fabric } });
+        const r = await renderForPeer(
+          tx,
+          { ...t, template: input.template, vars: input.vars },
+          { sessionScope: { routerId: input.router, fabricId: input.fabric } },
+        );
         if (!r.to.length) throw new ValidationError('to', r.warnings[0] ?? 'no recipient');
-        const res = await queueMessage(tx, { ...t, router: undefined, to: r.to, cc: r.cc, subject: r.subject, body: r.body, template: r.tpl.name, as_request: input.as_request, force: input.force, kind: input.as_request ? 'request' : r.tpl.purpose === 'maintenance' ? 'maintenance' : 'bulk' }, actor);
+        const res = await queueMessage(
+          tx,
+          {
+            ...t,
+            router: undefined,
+            to: r.to,
+            cc: r.cc,
+            subject: r.subject,
+            body: r.body,
+            template: r.tpl.name,
+            as_request: input.as_request,
+            force: input.force,
+            kind: input.as_request ? 'request' : r.tpl.purpose === 'maintenance' ? 'maintenance' : 'bulk',
+          },
+          actor,
+        );
         queued.push({ outbox_id: res.outboxId, asn: r.target.asn, to: r.to.map((x) => x.address) });
       });
     } catch (err) {
       // A broken template or missing configuration fails the whole call; a peer-specific problem skips the peer.
-      if (!(err instanceof DomainError) || err instanceof MailNotConfiguredError || (err instanceof ValidationError && ['template', 'subject', 'body'].includes(err.fields[0]?.field ?? ''))) throw err;
-      const row = t.peer_asn !== undefined ? await db.selectFrom('peer_asns').select('asn').where('id', '=', t.peer_asn).executeTakeFirst() : await db.selectFrom('pdb_net').select('asn').where('id', '=', t.peeringdb_net!).executeTakeFirst();
+      if (
+        !(err instanceof DomainError) ||
+        err instanceof MailNotConfiguredError ||
+        (err instanceof ValidationError && ['template', 'subject', 'body'].includes(err.fields[0]?.field ?? ''))
+      )
+        throw err;
+      const row =
+        t.peer_asn !== undefined
+          ? await db.selectFrom('peer_asns').select('asn').where('id', '=', t.peer_asn).executeTakeFirst()
+          : await db.selectFrom('pdb_net').select('asn').where('id', '=', t.peeringdb_net!).executeTakeFirst();
       skipped.push({ asn: Number(row?.asn ?? 0), reason: err.message });
     }
   }

@@ -36,7 +36,11 @@ export function isValidEmail(addr: string): boolean {
   const domain = addr.slice(at + 1);
   if (local.length > 64 || !LOCAL.test(local)) return false;
   const labels = domain.split('.');
-  return labels.length >= 2 && labels.every((l) => LABEL.test(l)) && /^[A-Za-z][A-Za-z0-9-]*$/.test(labels[labels.length - 1]);
+  return (
+    labels.length >= 2 &&
+    labels.every((l) => LABEL.test(l)) &&
+    /^[A-Za-z][A-Za-z0-9-]*$/.test(labels[labels.length - 1])
+  );
 }
 
 /** The lower-cased domain of an address. */
@@ -65,14 +69,23 @@ export function safeContact(name: string | null | undefined, email: string | nul
 
 /** Zod schema of a user-typed header text (subject, display name): line breaks and NUL are refused. */
 export const headerText = (max: number, what = 'a header value') =>
-  z.string().max(max).refine((v) => !hasHeaderBreak(v) && !/[\u0000-\u001f\u007f]/.test(v), `${what} must not contain line breaks, NUL or other control characters`);
+  z
+    .string()
+    .max(max)
+    .refine(
+      (v) => !hasHeaderBreak(v) && !/[\u0000-\u001f\u007f]/.test(v),
+      `${what} must not contain line breaks, NUL or other control characters`,
+    );
 
 /** Zod schema of a user-typed address: a plain e-mail address (no name, no brackets). */
 export const emailAddress = z
   .string()
   .trim()
   .max(254)
-  .refine((v) => isValidEmail(v), 'must be a plain e-mail address like noc@example.net (no line breaks, brackets or commas)');
+  .refine(
+    (v) => isValidEmail(v),
+    'must be a plain e-mail address like noc@example.net (no line breaks, brackets or commas)',
+  );
 
 /** Zod schema of a recipient as the API takes it. */
 export const recipient = z.object({ name: headerText(200, 'name').optional(), address: emailAddress }).strict();

@@ -17,7 +17,12 @@ export interface PollResult {
 const BATCH = 500;
 
 /** Reads messages after the last UID seen and attaches replies; returns what it found. */
-export async function pollReplies(db: Db, imapUrl: string, log: (m: string, level?: 'info' | 'warn' | 'error') => Promise<void>, opts: { timeoutMs?: number } = {}): Promise<PollResult> {
+export async function pollReplies(
+  db: Db,
+  imapUrl: string,
+  log: (m: string, level?: 'info' | 'warn' | 'error') => Promise<void>,
+  opts: { timeoutMs?: number } = {},
+): Promise<PollResult> {
   const u = new URL(imapUrl);
   const mailbox = decodeURIComponent(u.pathname.replace(/^\//, '')) || 'INBOX';
   const secure = u.protocol === 'imaps:';
@@ -39,7 +44,9 @@ export async function pollReplies(db: Db, imapUrl: string, log: (m: string, leve
   try {
     await client.connect();
   } catch (err) {
-    throw new Error(`IMAP connection to ${u.hostname}:${u.port || (secure ? 993 : 143)} failed: ${redact((err as Error).message, u.password)}`);
+    throw new Error(
+      `IMAP connection to ${u.hostname}:${u.port || (secure ? 993 : 143)} failed: ${redact((err as Error).message, u.password)}`,
+    );
   }
   try {
     const box = await client.mailboxOpen(mailbox, { readOnly: true });
@@ -50,7 +57,10 @@ export async function pollReplies(db: Db, imapUrl: string, log: (m: string, leve
     let maxUid = lastUid;
     if (box.exists > 0) {
       const uids: number[] = (await client.search({ uid: `${lastUid + 1}:*` }, { uid: true })) || [];
-      const wanted = uids.filter((x) => x > lastUid).sort((a, b) => a - b).slice(0, BATCH);
+      const wanted = uids
+        .filter((x) => x > lastUid)
+        .sort((a, b) => a - b)
+        .slice(0, BATCH);
       if (wanted.length) {
         for await (const msg of client.fetch(wanted.join(','), { uid: true, source: true }, { uid: true })) {
           result.seen++;
@@ -58,7 +68,11 @@ export async function pollReplies(db: Db, imapUrl: string, log: (m: string, leve
           if (!msg.source) continue;
           const parsed = await simpleParser(msg.source, { skipHtmlToText: false, skipImageLinks: true });
           const messageId = parsed.messageId ?? `<imap-${validity}-${msg.uid}@${u.hostname}>`;
-          const refs = Array.isArray(parsed.references) ? parsed.references : parsed.references ? String(parsed.references).split(/\s+/) : [];
+          const refs = Array.isArray(parsed.references)
+            ? parsed.references
+            : parsed.references
+              ? String(parsed.references).split(/\s+/)
+              : [];
           const att = await db.transaction().execute((tx) =>
             attachReply(tx, {
               messageId,
@@ -75,14 +89,25 @@ export async function pollReplies(db: Db, imapUrl: string, log: (m: string, leve
           if (att) {
             result.attached++;
             if (att.requestId !== null) result.requests.push(att.requestId);
-            await log(`UID ${msg.uid}: reply ${messageId} attached${att.requestId !== null ? ` to request ${att.requestId}` : ''}`);
+            await log(
+              `UID ${msg.uid}: reply ${messageId} attached${att.requestId !== null ? ` to request ${att.requestId}` : ''}`,
+            );
           }
         }
       }
     }
     const t = now();
-    if (state) await db.updateTable('email_imap_state').set({ uidvalidity: validity, last_uid: maxUid, polled_at: t }).where('mailbox', '=', mailbox).execute();
-    else await db.insertInto('email_imap_state').values({ mailbox, uidvalidity: validity, last_uid: maxUid, polled_at: t }).execute();
+    if (state)
+      await db
+        .updateTable('email_imap_state')
+        .set({ uidvalidity: validity, last_uid: maxUid, polled_at: t })
+        .where('mailbox', '=', mailbox)
+        .execute();
+    else
+      await db
+        .insertInto('email_imap_state')
+        .values({ mailbox, uidvalidity: validity, last_uid: maxUid, polled_at: t })
+        .execute();
   } finally {
     await client.logout().catch(() => client.close());
   }

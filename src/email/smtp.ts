@@ -37,7 +37,11 @@ export class SmtpError extends Error {
 const addr = (a: MailAddress) => ({ name: cleanHeader(a.name, 200), address: a.address });
 
 /** Sends one message over the SMTP URL (smtp:// or smtps://, optional user:pass). */
-export async function sendSmtp(smtpUrl: string, msg: OutgoingMessage, opts: { timeoutMs?: number } = {}): Promise<SendResult> {
+export async function sendSmtp(
+  smtpUrl: string,
+  msg: OutgoingMessage,
+  opts: { timeoutMs?: number } = {},
+): Promise<SendResult> {
   const u = new URL(smtpUrl);
   const secure = u.protocol === 'smtps:';
   const timeout = opts.timeoutMs ?? 30_000;
@@ -50,7 +54,10 @@ export async function sendSmtp(smtpUrl: string, msg: OutgoingMessage, opts: { ti
     greetingTimeout: timeout,
     socketTimeout: timeout,
     // Local relays on loopback commonly have self-signed certificates; elsewhere verify them.
-    tls: { rejectUnauthorized: !['127.0.0.1', 'localhost', '::1', '[::1]'].includes(u.hostname) && !u.hostname.startsWith('127.') },
+    tls: {
+      rejectUnauthorized:
+        !['127.0.0.1', 'localhost', '::1', '[::1]'].includes(u.hostname) && !u.hostname.startsWith('127.'),
+    },
     disableFileAccess: true,
     disableUrlAccess: true,
   });
@@ -66,7 +73,11 @@ export async function sendSmtp(smtpUrl: string, msg: OutgoingMessage, opts: { ti
       references: msg.references?.length ? msg.references : undefined,
       headers: { 'Auto-Submitted': 'no' },
     });
-    return { accepted: (info.accepted ?? []).map(String), rejected: (info.rejected ?? []).map(String), response: String(info.response ?? '') };
+    return {
+      accepted: (info.accepted ?? []).map(String),
+      rejected: (info.rejected ?? []).map(String),
+      response: String(info.response ?? ''),
+    };
   } catch (err) {
     throw classify(err, u.password ? decodeURIComponent(u.password) : null);
   } finally {

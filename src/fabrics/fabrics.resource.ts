@@ -36,7 +36,13 @@ export const fabrics = simpleResource({
   },
   unique: ['name', 'slug'],
   defaults: (i) => ({ slug: slugify(String(i.name ?? '')), type: 'ixp', status: 'active' }),
-  filters: { id: idFilter('t.id'), slug: textFilter('t.slug'), type: textFilter('t.type'), status: textFilter('t.status'), peeringdb_ix_id: idFilter('t.peeringdb_ix_id') },
+  filters: {
+    id: idFilter('t.id'),
+    slug: textFilter('t.slug'),
+    type: textFilter('t.type'),
+    status: textFilter('t.status'),
+    peeringdb_ix_id: idFilter('t.peeringdb_ix_id'),
+  },
   search: ['t.name', 't.slug', 't.description'],
   ordering: { name: 't.name', type: 't.type', id: 't.id' },
   defaultOrdering: 'name',
@@ -50,7 +56,12 @@ export const fabrics = simpleResource({
       .where('n.fabric_id', '=', row.id)
       .executeTakeFirst();
     const n = Number(used?.c ?? 0);
-    if (n) throw new ConflictError(`fabric ${row.name} is used by ${n} peering session${n === 1 ? '' : 's'} on its networks; move or delete them first`, [{ field: 'peering_sessions', message: `${n} peering sessions` }], 'protected');
+    if (n)
+      throw new ConflictError(
+        `fabric ${row.name} is used by ${n} peering session${n === 1 ? '' : 's'} on its networks; move or delete them first`,
+        [{ field: 'peering_sessions', message: `${n} peering sessions` }],
+        'protected',
+      );
   },
 });
 
@@ -85,8 +96,13 @@ const networkOutput = z
     mtu: z.number().int().nullable(),
     description: z.string().nullable(),
     session_count: z.number().int(),
-    sessions_without_source: z.number().int().describe('sessions on this LAN whose BGP peer has no local (source) address'),
-    warnings: z.array(z.string()).describe('sessions without a source address, routers with sessions here but no connection of this family'),
+    sessions_without_source: z
+      .number()
+      .int()
+      .describe('sessions on this LAN whose BGP peer has no local (source) address'),
+    warnings: z
+      .array(z.string())
+      .describe('sessions without a source address, routers with sessions here but no connection of this family'),
     ...baseOutput,
   })
   .meta({ id: 'PeeringNetwork' });
@@ -100,7 +116,11 @@ async function assertNetworkMembersFit(db: any, networkId: number, p: ParsedPref
     .where('s.network_id', '=', networkId)
     .execute();
   const outside = peers.map((r: Row) => r.peer_ip).filter((ip: string) => !prefixContains(p, parseIp(ip)!));
-  if (outside.length) throw new ValidationError('prefix', `sessions on this network use ${outside.slice(0, 3).join(', ')}, outside ${p.text}`);
+  if (outside.length)
+    throw new ValidationError(
+      'prefix',
+      `sessions on this network use ${outside.slice(0, 3).join(', ')}, outside ${p.text}`,
+    );
 }
 
 export const peeringNetworks: Resource = {
@@ -128,7 +148,8 @@ export const peeringNetworks: Resource = {
     status: r.status,
     peeringdb_ixlan_id: r.peeringdb_ixlan_id ?? null,
     peeringdb_ixpfx_id: r.peeringdb_ixpfx_id ?? null,
-    route_server_asn: r.route_server_asn === null || r.route_server_asn === undefined ? null : Number(r.route_server_asn),
+    route_server_asn:
+      r.route_server_asn === null || r.route_server_asn === undefined ? null : Number(r.route_server_asn),
     mtu: r.mtu ?? null,
     description: r.description ?? null,
     session_count: Number(r.session_count ?? 0),
@@ -138,7 +159,12 @@ export const peeringNetworks: Resource = {
     updated_at: r.updated_at,
     version: Number(r.version),
   }),
-  brief: (r) => ({ id: Number(r.id), name: r.name, prefix: r.prefix, fabric: { id: Number(r.fabric_id), name: r.fabric_name, slug: r.fabric_slug, type: r.fabric_type } }),
+  brief: (r) => ({
+    id: Number(r.id),
+    name: r.name,
+    prefix: r.prefix,
+    fabric: { id: Number(r.fabric_id), name: r.fabric_name, slug: r.fabric_slug, type: r.fabric_type },
+  }),
   async enrich(db, rows) {
     const ids = rows.map((r) => Number(r.id));
     const sessions = (await db
@@ -154,10 +180,31 @@ export const peeringNetworks: Resource = {
       const p = parsePrefix(r.prefix) as ParsedPrefix;
       const mine = sessions.filter((s) => Number(s.network_id) === Number(r.id));
       const noSource = mine.filter((s) => !s.source_ip).length;
-      const uncovered = [...new Set(mine.filter((s) => !conns.some((c) => c.routerId === Number(s.router_id) && c.fabricId === Number(r.fabric_id) && c.family === p.family && prefixContains(p, c.ip))).map((s) => String(s.router_name)))];
+      const uncovered = [
+        ...new Set(
+          mine
+            .filter(
+              (s) =>
+                !conns.some(
+                  (c) =>
+                    c.routerId === Number(s.router_id) &&
+                    c.fabricId === Number(r.fabric_id) &&
+                    c.family === p.family &&
+                    prefixContains(p, c.ip),
+                ),
+            )
+            .map((s) => String(s.router_name)),
+        ),
+      ];
       const warnings: string[] = [];
-      if (noSource) warnings.push(`${noSource} session${noSource === 1 ? '' : 's'} on this network ha${noSource === 1 ? 's' : 've'} no source address.`);
-      if (uncovered.length) warnings.push(`${uncovered.join(', ')} ha${uncovered.length === 1 ? 's' : 've'} sessions here but no connection with an IPv${p.family} address on ${p.text}.`);
+      if (noSource)
+        warnings.push(
+          `${noSource} session${noSource === 1 ? '' : 's'} on this network ha${noSource === 1 ? 's' : 've'} no source address.`,
+        );
+      if (uncovered.length)
+        warnings.push(
+          `${uncovered.join(', ')} ha${uncovered.length === 1 ? 's' : 've'} sessions here but no connection with an IPv${p.family} address on ${p.text}.`,
+        );
       r.__nosource = noSource;
       r.__warnings = warnings;
     }
@@ -190,7 +237,10 @@ export const peeringNetworks: Resource = {
         .where('name', '=', nm)
         .$if(!!existing, (q) => q.where('id', '!=', existing!.id))
         .executeTakeFirst();
-      if (dup) throw new ConflictError(`fabric already has a network named "${nm}"`, [{ field: 'name', message: 'already used in this fabric' }]);
+      if (dup)
+        throw new ConflictError(`fabric already has a network named "${nm}"`, [
+          { field: 'name', message: 'already used in this fabric' },
+        ]);
     }
     if ('prefix' in input) {
       const p = parsePrefix(input.prefix) as ParsedPrefix;
@@ -199,13 +249,32 @@ export const peeringNetworks: Resource = {
       values.family = p.family;
       if (existing) await assertNetworkMembersFit(ctx.db, Number(existing.id), p);
     }
-    for (const k of ['name', 'vlan', 'status', 'peeringdb_ixlan_id', 'peeringdb_ixpfx_id', 'route_server_asn', 'mtu', 'description']) if (k in input) values[k] = input[k];
+    for (const k of [
+      'name',
+      'vlan',
+      'status',
+      'peeringdb_ixlan_id',
+      'peeringdb_ixpfx_id',
+      'route_server_asn',
+      'mtu',
+      'description',
+    ])
+      if (k in input) values[k] = input[k];
     return values;
   },
   async beforeDelete(row, ctx) {
-    const used: any = await ctx.db.selectFrom('peering_sessions').select((eb) => eb.fn.countAll().as('c')).where('network_id', '=', row.id).executeTakeFirst();
+    const used: any = await ctx.db
+      .selectFrom('peering_sessions')
+      .select((eb) => eb.fn.countAll().as('c'))
+      .where('network_id', '=', row.id)
+      .executeTakeFirst();
     const n = Number(used?.c ?? 0);
-    if (n) throw new ConflictError(`network ${row.name} is used by ${n} peering session${n === 1 ? '' : 's'}; move or delete them first`, [{ field: 'peering_sessions', message: `${n} peering sessions` }], 'protected');
+    if (n)
+      throw new ConflictError(
+        `network ${row.name} is used by ${n} peering session${n === 1 ? '' : 's'}; move or delete them first`,
+        [{ field: 'peering_sessions', message: `${n} peering sessions` }],
+        'protected',
+      );
   },
   repr: (r) => `${r.fabric_name ?? ''} ${r.name}`.trim(),
 };
@@ -243,7 +312,11 @@ export const peeringConnections: Resource = {
   tag: 'peering',
   input: connectionInput,
   output: connectionOutput,
-  briefOutput: z.object({ id: z.number().int(), interface: z.string(), router: z.object({ id: z.number().int(), name: z.string() }) }),
+  briefOutput: z.object({
+    id: z.number().int(),
+    interface: z.string(),
+    router: z.object({ id: z.number().int(), name: z.string() }),
+  }),
   query: (db) =>
     db
       .selectFrom('peering_connections as t')
@@ -251,7 +324,15 @@ export const peeringConnections: Resource = {
       .innerJoin('fabrics as f', 'f.id', 'n.fabric_id')
       .innerJoin('routers as r', 'r.id', 't.router_id')
       .selectAll('t')
-      .select(['n.name as network_name', 'n.prefix as network_prefix', 'f.id as fabric_id', 'f.name as fabric_name', 'f.slug as fabric_slug', 'f.type as fabric_type', 'r.name as router_name']),
+      .select([
+        'n.name as network_name',
+        'n.prefix as network_prefix',
+        'f.id as fabric_id',
+        'f.name as fabric_name',
+        'f.slug as fabric_slug',
+        'f.type as fabric_type',
+        'r.name as router_name',
+      ]),
   present: (r) => ({
     id: Number(r.id),
     network: { id: Number(r.network_id), name: r.network_name, prefix: r.network_prefix },
@@ -266,7 +347,11 @@ export const peeringConnections: Resource = {
     updated_at: r.updated_at,
     version: Number(r.version),
   }),
-  brief: (r) => ({ id: Number(r.id), interface: r.interface, router: { id: Number(r.router_id), name: r.router_name } }),
+  brief: (r) => ({
+    id: Number(r.id),
+    interface: r.interface,
+    router: { id: Number(r.router_id), name: r.router_name },
+  }),
   filters: {
     id: idFilter('t.id'),
     network: idFilter('t.network_id'),
@@ -280,14 +365,20 @@ export const peeringConnections: Resource = {
   async prepare(input, ctx, existing) {
     const values: Row = {};
     const networkId = input.network ?? existing?.network_id;
-    const network = 'network' in input ? await assertExists(ctx.db, 'peering_networks', input.network, 'network') : await ctx.db.selectFrom('peering_networks').selectAll().where('id', '=', networkId).executeTakeFirst();
+    const network =
+      'network' in input
+        ? await assertExists(ctx.db, 'peering_networks', input.network, 'network')
+        : await ctx.db.selectFrom('peering_networks').selectAll().where('id', '=', networkId).executeTakeFirst();
     if ('network' in input) values.network_id = input.network;
     if ('router' in input) {
       await assertExists(ctx.db, 'routers', input.router, 'router');
       values.router_id = input.router;
     }
     const p = parsePrefix(network!.prefix) as ParsedPrefix;
-    for (const [field, fam] of [['ipv4_address', 4], ['ipv6_address', 6]] as const) {
+    for (const [field, fam] of [
+      ['ipv4_address', 4],
+      ['ipv6_address', 6],
+    ] as const) {
       const v = field in input ? input[field] : existing?.[field];
       if (v === null || v === undefined) continue;
       const ip = parseIp(v)!;
@@ -297,19 +388,38 @@ export const peeringConnections: Resource = {
         continue;
       }
       // A dual-stack connection: the other family's address must sit on a sibling LAN of the same fabric.
-      const siblings = (await ctx.db.selectFrom('peering_networks').select(['prefix']).where('fabric_id', '=', network!.fabric_id).where('family', '=', fam).execute()).map((n) => parsePrefix(n.prefix) as ParsedPrefix);
-      if (!siblings.length) throw new ValidationError(field, `${v} is an IPv${fam} address but the network ${p.text} is IPv${p.family} and its fabric has no IPv${fam} network; add one first`);
-      if (!siblings.some((sp) => prefixContains(sp, ip))) throw new ValidationError(field, `${v} is outside every IPv${fam} network of this fabric (${siblings.map((sp) => sp.text).join(', ')})`);
+      const siblings = (
+        await ctx.db
+          .selectFrom('peering_networks')
+          .select(['prefix'])
+          .where('fabric_id', '=', network!.fabric_id)
+          .where('family', '=', fam)
+          .execute()
+      ).map((n) => parsePrefix(n.prefix) as ParsedPrefix);
+      if (!siblings.length)
+        throw new ValidationError(
+          field,
+          `${v} is an IPv${fam} address but the network ${p.text} is IPv${p.family} and its fabric has no IPv${fam} network; add one first`,
+        );
+      if (!siblings.some((sp) => prefixContains(sp, ip)))
+        throw new ValidationError(
+          field,
+          `${v} is outside every IPv${fam} network of this fabric (${siblings.map((sp) => sp.text).join(', ')})`,
+        );
     }
-    for (const k of ['interface', 'ipv4_address', 'ipv6_address', 'status', 'description']) if (k in input) values[k] = input[k];
+    for (const k of ['interface', 'ipv4_address', 'ipv6_address', 'status', 'description'])
+      if (k in input) values[k] = input[k];
     return values;
   },
   repr: (r) => `${r.router_name ?? ''} ${r.interface}`.trim(),
 };
 
-
 /** Our connections' addresses on a fabric, as (router, family, address) rows. */
-async function connectionAddresses(db: Executor, routerIds: number[], fabricIds: number[]): Promise<{ routerId: number; fabricId: number; networkId: number; family: 4 | 6; ip: ParsedIp }[]> {
+async function connectionAddresses(
+  db: Executor,
+  routerIds: number[],
+  fabricIds: number[],
+): Promise<{ routerId: number; fabricId: number; networkId: number; family: 4 | 6; ip: ParsedIp }[]> {
   if (!routerIds.length || !fabricIds.length) return [];
   const rows = await db
     .selectFrom('peering_connections as c')
@@ -321,9 +431,19 @@ async function connectionAddresses(db: Executor, routerIds: number[], fabricIds:
     .execute();
   const out: { routerId: number; fabricId: number; networkId: number; family: 4 | 6; ip: ParsedIp }[] = [];
   for (const r of rows as Row[]) {
-    for (const [col, family] of [['ipv4_address', 4], ['ipv6_address', 6]] as const) {
+    for (const [col, family] of [
+      ['ipv4_address', 4],
+      ['ipv6_address', 6],
+    ] as const) {
       const ip = r[col] ? parseIp(String(r[col]).split('/')[0]!) : null;
-      if (ip && ip.family === family) out.push({ routerId: Number(r.router_id), fabricId: Number(r.fabric_id), networkId: Number(r.network_id), family, ip });
+      if (ip && ip.family === family)
+        out.push({
+          routerId: Number(r.router_id),
+          fabricId: Number(r.fabric_id),
+          networkId: Number(r.network_id),
+          family,
+          ip,
+        });
     }
   }
   return out;
@@ -335,10 +455,16 @@ async function connectionAddresses(db: Executor, routerIds: number[], fabricIds:
  * the network's prefix. Null when the router has no such connection.
  */
 export async function sourceAddressFor(db: Executor, routerId: number, networkId: number): Promise<string | null> {
-  const net = await db.selectFrom('peering_networks').select(['id', 'fabric_id', 'prefix']).where('id', '=', networkId).executeTakeFirst();
+  const net = await db
+    .selectFrom('peering_networks')
+    .select(['id', 'fabric_id', 'prefix'])
+    .where('id', '=', networkId)
+    .executeTakeFirst();
   if (!net) return null;
   const p = parsePrefix(net.prefix) as ParsedPrefix;
-  const addrs = (await connectionAddresses(db, [routerId], [Number(net.fabric_id)])).filter((a) => a.family === p.family && prefixContains(p, a.ip));
+  const addrs = (await connectionAddresses(db, [routerId], [Number(net.fabric_id)])).filter(
+    (a) => a.family === p.family && prefixContains(p, a.ip),
+  );
   const best = addrs.find((a) => a.networkId === Number(net.id)) ?? addrs[0];
   return best ? best.ip.text : null;
 }
@@ -347,17 +473,37 @@ export async function sourceAddressFor(db: Executor, routerId: number, networkId
 export async function sessionSourceWarnings(db: Executor, rows: Row[]): Promise<Map<number, string[]>> {
   const out = new Map<number, string[]>();
   const onLan = rows.filter((r) => r.network_id && r.fabric_id);
-  const conns = await connectionAddresses(db, [...new Set(onLan.map((r) => Number(r.router_id)))], [...new Set(onLan.map((r) => Number(r.fabric_id)))]);
+  const conns = await connectionAddresses(
+    db,
+    [...new Set(onLan.map((r) => Number(r.router_id)))],
+    [...new Set(onLan.map((r) => Number(r.fabric_id)))],
+  );
   for (const r of rows) {
     const list: string[] = [];
     const fam = Number(r.family);
     let covered = true;
     if (r.network_id && r.fabric_id && r.network_prefix) {
       const p = parsePrefix(r.network_prefix);
-      covered = !('error' in p) && conns.some((c) => c.routerId === Number(r.router_id) && c.fabricId === Number(r.fabric_id) && c.family === fam && prefixContains(p, c.ip));
-      if (!covered) list.push(`${r.router_name} has no connection with an IPv${fam} address on ${r.network_name} (${r.network_prefix}): add one (or add the IPv${fam} address to its connection on ${r.fabric_name}) so the session has a source.`);
+      covered =
+        !('error' in p) &&
+        conns.some(
+          (c) =>
+            c.routerId === Number(r.router_id) &&
+            c.fabricId === Number(r.fabric_id) &&
+            c.family === fam &&
+            prefixContains(p, c.ip),
+        );
+      if (!covered)
+        list.push(
+          `${r.router_name} has no connection with an IPv${fam} address on ${r.network_name} (${r.network_prefix}): add one (or add the IPv${fam} address to its connection on ${r.fabric_name}) so the session has a source.`,
+        );
     }
-    if (!r.source_ip) list.push(covered && r.network_id ? `No source address: the BGP peer has no local IP although ${r.router_name} has one on ${r.network_name}; set it on the BGP peer.` : 'No source address: the BGP peer has no local IP, so the rendered config has no update-source.');
+    if (!r.source_ip)
+      list.push(
+        covered && r.network_id
+          ? `No source address: the BGP peer has no local IP although ${r.router_name} has one on ${r.network_name}; set it on the BGP peer.`
+          : 'No source address: the BGP peer has no local IP, so the rendered config has no update-source.',
+      );
     out.set(Number(r.id), list);
   }
   return out;

@@ -14,7 +14,15 @@ describe.each(engines())('fabrics on %s', (engine) => {
 
   it('derives the slug from the name, defaults to an active IXP, and keeps names and slugs unique', async () => {
     const f = await fabric(t, { name: 'DE-CIX Frankfurt' });
-    expect(f).toMatchObject({ name: 'DE-CIX Frankfurt', slug: 'de-cix-frankfurt', type: 'ixp', status: 'active', peeringdb_ix_id: null, description: null, version: 1 });
+    expect(f).toMatchObject({
+      name: 'DE-CIX Frankfurt',
+      slug: 'de-cix-frankfurt',
+      type: 'ixp',
+      status: 'active',
+      peeringdb_ix_id: null,
+      description: null,
+      version: 1,
+    });
     expect((await fabric(t, { name: 'PNI Cogent', type: 'private' })).type).toBe('private');
     const sameSlug = await t.api('POST', '/api/fabrics/', { name: 'Other', slug: 'de-cix-frankfurt' });
     expect(sameSlug.status).toBe(409);
@@ -36,10 +44,22 @@ describe.each(engines())('fabrics on %s', (engine) => {
   it('stores network prefixes canonically with their family and refuses host bits and duplicate names', async () => {
     const f = await fabric(t);
     const v4 = await network(t, { fabric: f.id, name: 'v4', prefix: '80.81.192.0/21', vlan: 100 });
-    expect(v4).toMatchObject({ fabric: { id: f.id, name: f.name, slug: f.slug, type: 'ixp' }, prefix: '80.81.192.0/21', family: 4, vlan: 100, session_count: 0, sessions_without_source: 0, warnings: [] });
+    expect(v4).toMatchObject({
+      fabric: { id: f.id, name: f.name, slug: f.slug, type: 'ixp' },
+      prefix: '80.81.192.0/21',
+      family: 4,
+      vlan: 100,
+      session_count: 0,
+      sessions_without_source: 0,
+      warnings: [],
+    });
     const v6 = await network(t, { fabric: f.id, name: 'v6', prefix: '2001:7F8:0::/64' });
     expect([v6.prefix, v6.family]).toEqual(['2001:7f8::/64', 6]);
-    const hostBits = await t.api('POST', '/api/peering-networks/', { fabric: f.id, name: 'host bits', prefix: '80.81.192.1/21' });
+    const hostBits = await t.api('POST', '/api/peering-networks/', {
+      fabric: f.id,
+      name: 'host bits',
+      prefix: '80.81.192.1/21',
+    });
     expect(hostBits.status).toBe(400);
     expect(hostBits.body.errors[0]).toMatchObject({ field: 'prefix' });
     expect(hostBits.body.errors[0].message).toContain('80.81.192.0/21');
@@ -48,10 +68,23 @@ describe.each(engines())('fabrics on %s', (engine) => {
     expect(dupName.body.errors).toEqual([{ field: 'name', message: 'already used in this fabric' }]);
     // The same name on another fabric is fine; a fabric that does not exist is named.
     expect((await network(t, { name: 'v4', prefix: '192.0.2.0/24' })).name).toBe('v4');
-    const noFabric = await t.api('POST', '/api/peering-networks/', { fabric: 999999, name: 'x', prefix: '192.0.2.0/24' });
+    const noFabric = await t.api('POST', '/api/peering-networks/', {
+      fabric: 999999,
+      name: 'x',
+      prefix: '192.0.2.0/24',
+    });
     expect(noFabric.status).toBe(400);
     expect(noFabric.body.errors[0].field).toBe('fabric');
-    expect((await t.api('POST', '/api/peering-networks/', { fabric: f.id, name: 'bad vlan', prefix: '198.51.100.0/24', vlan: 4095 })).body.errors[0].field).toBe('vlan');
+    expect(
+      (
+        await t.api('POST', '/api/peering-networks/', {
+          fabric: f.id,
+          name: 'bad vlan',
+          prefix: '198.51.100.0/24',
+          vlan: 4095,
+        })
+      ).body.errors[0].field,
+    ).toBe('vlan');
   });
 
   it('puts connection addresses inside the LAN, or a sibling LAN of the same fabric for the other family', async () => {
@@ -59,14 +92,30 @@ describe.each(engines())('fabrics on %s', (engine) => {
     const v4 = await network(t, { fabric: f.id, prefix: '185.1.0.0/24' });
     const rt = await router(t);
     const c = await connection(t, { router: rt.id, network: v4.id });
-    expect(c).toMatchObject({ network: { id: v4.id, prefix: '185.1.0.0/24' }, fabric: { id: f.id }, router: { id: rt.id, name: rt.name }, ipv4_address: '185.1.0.1', ipv6_address: null, status: 'active' });
-    const post = (body: Record<string, unknown>) => t.api('POST', '/api/peering-connections/', { router: rt.id, network: v4.id, interface: 'ae9', ...body });
-    expect((await post({ ipv4_address: '185.1.1.1' })).body.errors).toEqual([{ field: 'ipv4_address', message: '185.1.1.1 is outside the network 185.1.0.0/24' }]);
+    expect(c).toMatchObject({
+      network: { id: v4.id, prefix: '185.1.0.0/24' },
+      fabric: { id: f.id },
+      router: { id: rt.id, name: rt.name },
+      ipv4_address: '185.1.0.1',
+      ipv6_address: null,
+      status: 'active',
+    });
+    const post = (body: Record<string, unknown>) =>
+      t.api('POST', '/api/peering-connections/', { router: rt.id, network: v4.id, interface: 'ae9', ...body });
+    expect((await post({ ipv4_address: '185.1.1.1' })).body.errors).toEqual([
+      { field: 'ipv4_address', message: '185.1.1.1 is outside the network 185.1.0.0/24' },
+    ]);
     expect((await post({ ipv6_address: '2001:db8::1' })).body.errors).toEqual([
-      { field: 'ipv6_address', message: '2001:db8::1 is an IPv6 address but the network 185.1.0.0/24 is IPv4 and its fabric has no IPv6 network; add one first' },
+      {
+        field: 'ipv6_address',
+        message:
+          '2001:db8::1 is an IPv6 address but the network 185.1.0.0/24 is IPv4 and its fabric has no IPv6 network; add one first',
+      },
     ]);
     await network(t, { fabric: f.id, prefix: '2001:7f8:99::/64' });
-    expect((await post({ ipv6_address: '2001:db8::1' })).body.errors).toEqual([{ field: 'ipv6_address', message: '2001:db8::1 is outside every IPv6 network of this fabric (2001:7f8:99::/64)' }]);
+    expect((await post({ ipv6_address: '2001:db8::1' })).body.errors).toEqual([
+      { field: 'ipv6_address', message: '2001:db8::1 is outside every IPv6 network of this fabric (2001:7f8:99::/64)' },
+    ]);
     const dual = await post({ ipv4_address: '185.1.0.2', ipv6_address: '2001:7f8:99::2' });
     expect(dual.status).toBe(201);
     expect([dual.body.ipv4_address, dual.body.ipv6_address]).toEqual(['185.1.0.2', '2001:7f8:99::2']);
@@ -81,14 +130,18 @@ describe.each(engines())('fabrics on %s', (engine) => {
     await session(t, { router: rt.id, network: lan.id, peer_ip: '203.0.113.11' });
     const delFabric = await t.api('DELETE', `/api/fabrics/${f.id}/`);
     expect(delFabric.status).toBe(409);
-    expect(delFabric.body.detail).toBe('fabric Busy IX is used by 2 peering sessions on its networks; move or delete them first');
+    expect(delFabric.body.detail).toBe(
+      'fabric Busy IX is used by 2 peering sessions on its networks; move or delete them first',
+    );
     const delNet = await t.api('DELETE', `/api/peering-networks/${lan.id}/`);
     expect(delNet.status).toBe(409);
     expect(delNet.body.detail).toBe('network busy lan is used by 2 peering sessions; move or delete them first');
     expect((await t.api('GET', `/api/peering-networks/${lan.id}/`)).body.session_count).toBe(2);
     // Shrinking the LAN away from its sessions is refused too.
     const shrink = await t.api('PATCH', `/api/peering-networks/${lan.id}/`, { prefix: '203.0.113.0/29' });
-    expect(shrink.body.errors).toEqual([{ field: 'prefix', message: 'sessions on this network use 203.0.113.10, 203.0.113.11, outside 203.0.113.0/29' }]);
+    expect(shrink.body.errors).toEqual([
+      { field: 'prefix', message: 'sessions on this network use 203.0.113.10, 203.0.113.11, outside 203.0.113.0/29' },
+    ]);
     // An unused fabric goes.
     expect((await t.api('DELETE', `/api/fabrics/${(await fabric(t)).id}/`)).status).toBe(204);
   });

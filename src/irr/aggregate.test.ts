@@ -33,11 +33,15 @@ describe('prefix text', () => {
 
 describe('buildPrefixList', () => {
   it('de-duplicates and orders by address then length', () => {
-    const out = buildPrefixList(['10.0.1.0/24', '10.0.0.0/16', '10.0.0.0/24', '10.0.1.0/24', '9.0.0.0/8'], 4).map((e) => e.prefix);
+    const out = buildPrefixList(['10.0.1.0/24', '10.0.0.0/16', '10.0.0.0/24', '10.0.1.0/24', '9.0.0.0/8'], 4).map(
+      (e) => e.prefix,
+    );
     expect(out).toEqual(['9.0.0.0/8', '10.0.0.0/16', '10.0.0.0/24', '10.0.1.0/24']);
   });
   it('aggregates siblings and covered prefixes like bgpq4 -A', () => {
-    const out = buildPrefixList(['10.0.0.0/24', '10.0.1.0/24', '10.0.2.0/24', '10.0.3.0/24', '10.0.0.0/22'], 4, { aggregate: true });
+    const out = buildPrefixList(['10.0.0.0/24', '10.0.1.0/24', '10.0.2.0/24', '10.0.3.0/24', '10.0.0.0/22'], 4, {
+      aggregate: true,
+    });
     // The /22 itself stays exact; its four /24s become a second entry for the same prefix.
     expect(out).toEqual([
       { prefix: '10.0.0.0/22', length: 22, exact: true },
@@ -47,9 +51,15 @@ describe('buildPrefixList', () => {
     expect(pair).toEqual([{ prefix: '192.0.2.0/24', length: 24, exact: false, le: 25 }]);
   });
   it('applies -R, -r and -m', () => {
-    expect(buildPrefixList(['10.0.0.0/16', '10.0.5.0/24'], 4, { maxLength: 24 })).toEqual([{ prefix: '10.0.0.0/16', length: 16, exact: false, le: 24 }]);
-    expect(buildPrefixList(['10.0.0.0/16'], 4, { minLength: 20 })).toEqual([{ prefix: '10.0.0.0/16', length: 16, exact: false, ge: 20, le: 32 }]);
-    expect(buildPrefixList(['10.0.0.0/16', '10.0.0.0/25'], 4, { ignoreLongerThan: 24 }).map((e) => e.prefix)).toEqual(['10.0.0.0/16']);
+    expect(buildPrefixList(['10.0.0.0/16', '10.0.5.0/24'], 4, { maxLength: 24 })).toEqual([
+      { prefix: '10.0.0.0/16', length: 16, exact: false, le: 24 },
+    ]);
+    expect(buildPrefixList(['10.0.0.0/16'], 4, { minLength: 20 })).toEqual([
+      { prefix: '10.0.0.0/16', length: 16, exact: false, ge: 20, le: 32 },
+    ]);
+    expect(buildPrefixList(['10.0.0.0/16', '10.0.0.0/25'], 4, { ignoreLongerThan: 24 }).map((e) => e.prefix)).toEqual([
+      '10.0.0.0/16',
+    ]);
     expect(() => buildPrefixList(['10.0.0.0/16'], 4, { maxLength: 33 })).toThrow(/out of range/);
   });
 });
@@ -58,7 +68,14 @@ describe('reading IRR answer bodies in place', () => {
   const split = (bodies: string[]) => bodies.flatMap((b) => b.split(/\s+/).filter(Boolean));
   it('finds the words split(/\\s+/) finds, Unicode spaces included', () => {
     const body = '  10.0.0.0/8\t\r\n192.0.2.0/24\u00a0198.51.100.0/24\u2003x\u0001y\ufeffz é\n';
-    expect(answerWords([body, '', ' \n '])).toEqual(['10.0.0.0/8', '192.0.2.0/24', '198.51.100.0/24', 'x\u0001y', 'z', 'é']);
+    expect(answerWords([body, '', ' \n '])).toEqual([
+      '10.0.0.0/8',
+      '192.0.2.0/24',
+      '198.51.100.0/24',
+      'x\u0001y',
+      'z',
+      'é',
+    ]);
     expect(answerWords([body])).toEqual(split([body]));
   });
   it('reads sloppy and foreign words exactly as the word-by-word builder does', () => {
@@ -67,21 +84,48 @@ describe('reading IRR answer bodies in place', () => {
       '192.0.2.0/24 192.0.2.0/24\u00a0172.16.0.0/12 1.2.3/24 1.2.3.4.5/32 /24 10.0.0.0/',
     ];
     const got = buildPrefixListFromAnswers(bodies, 4).map((e) => e.prefix);
-    expect(got).toEqual(['0.0.0.0/0', '10.0.0.0/8', '10.0.0.0/16', '10.0.0.0/24', '10.0.0.1/32', '172.16.0.0/12', '192.0.2.0/24']);
+    expect(got).toEqual([
+      '0.0.0.0/0',
+      '10.0.0.0/8',
+      '10.0.0.0/16',
+      '10.0.0.0/24',
+      '10.0.0.1/32',
+      '172.16.0.0/12',
+      '192.0.2.0/24',
+    ]);
     expect(buildPrefixListFromAnswers(bodies, 4)).toEqual(buildPrefixList(split(bodies), 4));
-    expect(buildPrefixListFromAnswers(bodies, 4, { ignoreLongerThan: 16 }).map((e) => e.prefix)).toEqual(['0.0.0.0/0', '10.0.0.0/8', '10.0.0.0/16', '172.16.0.0/12']);
+    expect(buildPrefixListFromAnswers(bodies, 4, { ignoreLongerThan: 16 }).map((e) => e.prefix)).toEqual([
+      '0.0.0.0/0',
+      '10.0.0.0/8',
+      '10.0.0.0/16',
+      '172.16.0.0/12',
+    ]);
     expect(buildPrefixListFromAnswers(bodies, 6).map((e) => e.prefix)).toEqual(['2001:db8::/32']);
-    expect(buildPrefixListFromAnswers(bodies, 4, { aggregate: true, maxLength: 24 })).toEqual(buildPrefixList(split(bodies), 4, { aggregate: true, maxLength: 24 }));
+    expect(buildPrefixListFromAnswers(bodies, 4, { aggregate: true, maxLength: 24 })).toEqual(
+      buildPrefixList(split(bodies), 4, { aggregate: true, maxLength: 24 }),
+    );
     // The same answers as the raw bytes the IRR client hands over (the second is not ASCII: read as text).
     const bytes = bodies.map((b) => Buffer.from(b, 'utf8'));
     expect(buildPrefixListFromAnswers(bytes, 4).map((e) => e.prefix)).toEqual(got);
-    expect(buildPrefixListFromAnswers([bytes[0], bodies[1]], 4, { ignoreLongerThan: 16 })).toEqual(buildPrefixListFromAnswers(bodies, 4, { ignoreLongerThan: 16 }));
+    expect(buildPrefixListFromAnswers([bytes[0], bodies[1]], 4, { ignoreLongerThan: 16 })).toEqual(
+      buildPrefixListFromAnswers(bodies, 4, { ignoreLongerThan: 16 }),
+    );
     expect(buildPrefixListFromAnswers(bytes, 6).map((e) => e.prefix)).toEqual(['2001:db8::/32']);
   });
   it('keeps an exact IPv4 list as sorted keys: extremes of address and length, duplicates, empty', () => {
-    const words = '255.255.255.255 255.255.255.255/32 0.0.0.0/0 128.0.0.0/1 255.255.255.254/31 9.9.9.9/8 192.0.2.0/24 192.0.2.0/23 64.0.0.0/2 0.0.0.0/0';
+    const words =
+      '255.255.255.255 255.255.255.255/32 0.0.0.0/0 128.0.0.0/1 255.255.255.254/31 9.9.9.9/8 192.0.2.0/24 192.0.2.0/23 64.0.0.0/2 0.0.0.0/0';
     const keys = ipv4ExactKeys([Buffer.from(words)]);
-    const want = ['0.0.0.0/0', '9.0.0.0/8', '64.0.0.0/2', '128.0.0.0/1', '192.0.2.0/23', '192.0.2.0/24', '255.255.255.254/31', '255.255.255.255/32'];
+    const want = [
+      '0.0.0.0/0',
+      '9.0.0.0/8',
+      '64.0.0.0/2',
+      '128.0.0.0/1',
+      '192.0.2.0/23',
+      '192.0.2.0/24',
+      '255.255.255.254/31',
+      '255.255.255.255/32',
+    ];
     expect(ipv4KeysText(keys)).toBe(want.join('\n'));
     expect(ipv4KeyEntries(keys)).toEqual(buildPrefixList(words.split(' '), 4));
     expect(ipv4ExactKeys([words])).toEqual(keys);
@@ -98,7 +142,20 @@ describe('reading IRR answer bodies in place', () => {
   it('agrees with the word-by-word builder on random answers (property)', () => {
     const octet = fc.oneof(fc.integer({ min: 0, max: 255 }).map(String), fc.constantFrom('256', '007', '', 'a'));
     const word = fc.oneof(
-      { weight: 6, arbitrary: fc.tuple(octet, octet, octet, octet, fc.option(fc.oneof(fc.integer({ min: 0, max: 40 }).map(String), fc.constantFrom('', '08', '1e1', '+8', '0x8')))).map(([a, b, c, d, len]) => `${a}.${b}.${c}.${d}${len === null ? '' : `/${len}`}`) },
+      {
+        weight: 6,
+        arbitrary: fc
+          .tuple(
+            octet,
+            octet,
+            octet,
+            octet,
+            fc.option(
+              fc.oneof(fc.integer({ min: 0, max: 40 }).map(String), fc.constantFrom('', '08', '1e1', '+8', '0x8')),
+            ),
+          )
+          .map(([a, b, c, d, len]) => `${a}.${b}.${c}.${d}${len === null ? '' : `/${len}`}`),
+      },
       { weight: 1, arbitrary: fc.constantFrom('2001:db8::/32', 'AS65000', '1.2.3', '/', '.', 'é1.2.3.4/8') },
     );
     const space = fc.constantFrom(' ', '\n', '\t', '\r\n', '  ', '\u00a0', '\u3000');
@@ -108,7 +165,13 @@ describe('reading IRR answer bodies in place', () => {
         const opts = m === null ? {} : { ignoreLongerThan: m };
         const want = buildPrefixList(split(bodies), 4, opts);
         expect(buildPrefixListFromAnswers(bodies, 4, opts)).toEqual(want);
-        expect(buildPrefixListFromAnswers(bodies.map((b) => Buffer.from(b, 'utf8')), 4, opts)).toEqual(want);
+        expect(
+          buildPrefixListFromAnswers(
+            bodies.map((b) => Buffer.from(b, 'utf8')),
+            4,
+            opts,
+          ),
+        ).toEqual(want);
       }),
       { numRuns: 300, seed: 20261130 },
     );
@@ -146,7 +209,11 @@ describe.skipIf(skip !== null)('aggregation is identical to Debian bgpq4 (random
     return out;
   };
   const toBgpq4 = (e: PrefixEntry) =>
-    e.exact ? { prefix: e.prefix, exact: true } : e.ge !== undefined ? { prefix: e.prefix, exact: false, 'greater-equal': e.ge, 'less-equal': e.le } : { prefix: e.prefix, exact: false, 'less-equal': e.le };
+    e.exact
+      ? { prefix: e.prefix, exact: true }
+      : e.ge !== undefined
+        ? { prefix: e.prefix, exact: false, 'greater-equal': e.ge, 'less-equal': e.le }
+        : { prefix: e.prefix, exact: false, 'less-equal': e.le };
 
   for (const fam of [4, 6] as const) {
     it(`IPv${fam}: -A, -R, -r and combinations`, async () => {

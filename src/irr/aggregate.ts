@@ -665,13 +665,16 @@ export function ipv4ExactKeys(bodies: AnswerBody[], maxLen = 32): Float64Array {
   const list = new KeyList(Math.ceil(size / 8) + 1);
   for (const body of bodies) {
     if (typeof body === 'string') addIpv4KeysFromText(body, maxLen, list);
-    else if (!addIpv4KeysFromBytes(body, maxLen, list)) addIpv4KeysFromText(Buffer.from(body.buffer, body.byteOffset, body.length).toString('utf8'), maxLen, list);
+    else if (!addIpv4KeysFromBytes(body, maxLen, list))
+      addIpv4KeysFromText(Buffer.from(body.buffer, body.byteOffset, body.length).toString('utf8'), maxLen, list);
   }
   return sortedUnique(list);
 }
 
 // Dotted-quad text bytes of each octet value, for writing addresses without number-to-string conversions.
-const OCTET_BYTES: Uint8Array[] = Array.from({ length: 256 }, (_, i) => Uint8Array.from(String(i), (ch) => ch.charCodeAt(0)));
+const OCTET_BYTES: Uint8Array[] = Array.from({ length: 256 }, (_, i) =>
+  Uint8Array.from(String(i), (ch) => ch.charCodeAt(0)),
+);
 
 /**
  * Writes sorted IPv4 keys as text into one buffer: `head`, then each prefix ("a.b.c.d/len", its "/" written
@@ -679,7 +682,13 @@ const OCTET_BYTES: Uint8Array[] = Array.from({ length: 256 }, (_, i) => Uint8Arr
  * written byte by byte with 32-bit integers only (see KEY_HI); `between`, the same bytes each time, is one
  * native copy (a byte loop over it would cost more than the prefix in code that runs once).
  */
-export function writeIpv4Keys(keys: Float64Array, head: Uint8Array, between: Uint8Array, tail: Uint8Array, escapeSlash: boolean): Buffer {
+export function writeIpv4Keys(
+  keys: Float64Array,
+  head: Uint8Array,
+  between: Uint8Array,
+  tail: Uint8Array,
+  escapeSlash: boolean,
+): Buffer {
   const out = Buffer.allocUnsafe(head.length + keys.length * (between.length + 20) + tail.length);
   const w = new Int32Array(keys.buffer, keys.byteOffset, keys.length * 2);
   out.set(head, 0);
@@ -752,8 +761,13 @@ function exactIpv4(family: Family, options: BuildOptions): boolean {
 }
 
 /** `buildPrefixListFromAnswers` without making the entries of an exact IPv4 list. */
-export function buildPrefixListFromAnswersLazy(bodies: AnswerBody[], family: Family, options: BuildOptions = {}): PrefixList {
-  if (exactIpv4(family, options)) return { kind: 'ipv4-keys', keys: ipv4ExactKeys(bodies, prefixLimit(family, options)) };
+export function buildPrefixListFromAnswersLazy(
+  bodies: AnswerBody[],
+  family: Family,
+  options: BuildOptions = {},
+): PrefixList {
+  if (exactIpv4(family, options))
+    return { kind: 'ipv4-keys', keys: ipv4ExactKeys(bodies, prefixLimit(family, options)) };
   return { kind: 'entries', entries: buildPrefixList(answerWords(bodies.map(bodyText)), family, options) };
 }
 
@@ -775,7 +789,11 @@ function bodyText(body: AnswerBody): string {
  * buildPrefixList over whole IRR answer bodies (whitespace-separated prefixes, as `!g`/`!6`/`!a` return them):
  * the same list, without first splitting the answers into one string per prefix.
  */
-export function buildPrefixListFromAnswers(bodies: AnswerBody[], family: Family, options: BuildOptions = {}): PrefixEntry[] {
+export function buildPrefixListFromAnswers(
+  bodies: AnswerBody[],
+  family: Family,
+  options: BuildOptions = {},
+): PrefixEntry[] {
   return prefixListEntries(buildPrefixListFromAnswersLazy(bodies, family, options));
 }
 
@@ -817,7 +835,8 @@ export function buildPrefixList(texts: Iterable<string>, family: Family, options
   const refineLow = options.minLength ?? 0;
   if (refineLow && !refine) refine = max;
   if (refine > max || refineLow > max) throw new RangeError(`prefix length out of range for IPv${family} (1-${max})`);
-  if (refineLow && refineLow > refine) throw new RangeError(`incompatible min length ${refineLow} and max length ${refine}`);
+  if (refineLow && refineLow > refine)
+    throw new RangeError(`incompatible min length ${refineLow} and max length ${refine}`);
   if (refine) tree.refine(tree.head, refine);
   if (refineLow) tree.refineLow(tree.head, refineLow, max);
   if (options.aggregate && tree.head) tree.aggregate(tree.head);

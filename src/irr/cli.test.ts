@@ -6,7 +6,11 @@ import { TEST_AS_SETS } from './fixtures.test-helper.ts';
 
 let server: IrrdServer;
 beforeAll(async () => {
-  const routes = ['192.31.196.0/24', '192.175.48.0/24', '2001:4:112::/48', '2620:4f:8000::/48'].map((prefix) => ({ prefix, origin: 112, source: 'RIPE' }));
+  const routes = ['192.31.196.0/24', '192.175.48.0/24', '2001:4:112::/48', '2620:4f:8000::/48'].map((prefix) => ({
+    prefix,
+    origin: 112,
+    source: 'RIPE',
+  }));
   server = await startIrrdServer({ routes, asSets: TEST_AS_SETS, sources: ['ARIN', 'RIPE'] });
 });
 afterAll(async () => server?.close());
@@ -35,7 +39,12 @@ describe('peerdesk irr', () => {
   it('expand prints bgpq4-shaped JSON with --name', async () => {
     const r = await cli('expand', 'AS-AS112', '--irr', server.address, '--format', 'json', '--name', 'AS112-IN');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ 'AS112-IN': [{ prefix: '192.31.196.0/24', exact: true }, { prefix: '192.175.48.0/24', exact: true }] });
+    expect(JSON.parse(r.stdout)).toEqual({
+      'AS112-IN': [
+        { prefix: '192.31.196.0/24', exact: true },
+        { prefix: '192.175.48.0/24', exact: true },
+      ],
+    });
   });
 
   it('expand -6 --aggregate --format bird', async () => {
@@ -45,7 +54,12 @@ describe('peerdesk irr', () => {
 
   it('validate prints the report, --json for machines', async () => {
     const r = await cli('validate', 'AS-AS112', '--irr', server.address, '--json');
-    expect(JSON.parse(r.stdout)).toMatchObject({ exists: true, members: ['AS112'], depth: 1, prefixCount: { ipv4: 2, ipv6: 2 } });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      exists: true,
+      members: ['AS112'],
+      depth: 1,
+      prefixCount: { ipv4: 2, ipv6: 2 },
+    });
     const text = await cli('validate', 'AS-NOPE', '--irr', server.address);
     expect(text.stdout).toMatch(/AS-NOPE \(as-set\): NOT FOUND/);
     expect(text.code).toBe(2);
@@ -56,6 +70,8 @@ describe('peerdesk irr', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^peerdesk irr: IRR server 127\.0\.0\.1:1: cannot connect .*\n$/);
     const fmt = await cli('expand', 'AS-AS112', '--irr', server.address, '--format', 'xml');
-    expect(fmt.stderr).toBe('peerdesk irr: unknown format "xml" (json, plain, junos, eos, ios, iosxr, bird, openbgpd)\n');
+    expect(fmt.stderr).toBe(
+      'peerdesk irr: unknown format "xml" (json, plain, junos, eos, ios, iosxr, bird, openbgpd)\n',
+    );
   });
 });

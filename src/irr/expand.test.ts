@@ -9,11 +9,13 @@ import { TEST_AS_SETS } from './fixtures.test-helper.ts';
 import { IrrPool } from './whois.client.ts';
 
 const run = promisify(execFile);
-const AS112: RouteObject[] = ['192.31.196.0/24', '192.175.48.0/24', '2001:4:112::/48', '2620:4f:8000::/48'].map((prefix) => ({
-  prefix,
-  origin: 112,
-  source: 'RIPE',
-}));
+const AS112: RouteObject[] = ['192.31.196.0/24', '192.175.48.0/24', '2001:4:112::/48', '2620:4f:8000::/48'].map(
+  (prefix) => ({
+    prefix,
+    origin: 112,
+    source: 'RIPE',
+  }),
+);
 
 let withA: IrrdServer;
 let withoutA: IrrdServer;
@@ -70,7 +72,9 @@ describe('expandAsSet', () => {
     expect(lean.entries).toEqual(full.entries);
     expect(lean.report.exists).toBe(true);
     expect(lean.origins).toEqual([]);
-    expect((await expandAsSet('AS-NOPE', { families: [4], prefixesOnly: true }, poolFor(withA))).report.exists).toBe(false);
+    expect((await expandAsSet('AS-NOPE', { families: [4], prefixesOnly: true }, poolFor(withA))).report.exists).toBe(
+      false,
+    );
     // Without !a the members are needed for the per-origin queries: asked for after the probe.
     const noA = await expandAsSet('AS-PEERDESK', { prefixesOnly: true }, poolFor(withoutA));
     expect(noA.report.strategy).toBe('origins');
@@ -140,7 +144,11 @@ describe.skipIf(skip !== null)('cross-check with Debian bgpq4 on the same server
   };
   const asJson = (entries: Awaited<ReturnType<typeof expandAsSet>>['entries']['ipv4']) =>
     entries.map((e) =>
-      e.exact ? { prefix: e.prefix, exact: true } : e.ge !== undefined ? { prefix: e.prefix, exact: false, 'greater-equal': e.ge, 'less-equal': e.le } : { prefix: e.prefix, exact: false, 'less-equal': e.le },
+      e.exact
+        ? { prefix: e.prefix, exact: true }
+        : e.ge !== undefined
+          ? { prefix: e.prefix, exact: false, 'greater-equal': e.ge, 'less-equal': e.le }
+          : { prefix: e.prefix, exact: false, 'less-equal': e.le },
     );
   const targets = ['AS-PEERDESK', 'AS3356:AS-TRANSIT', 'AS-DEEP', 'AS209', 'RIPE::AS-DUAL', 'AS-AS112'];
   for (const mode of ['with !a', 'without !a'] as const) {

@@ -15,8 +15,7 @@ import { IrrError, type IrrPool, type RawWhoisAnswer, type WhoisAnswer } from '.
 
 /** What the user asked to expand: an ASN, or an as-set optionally pinned to one source (`RIPE::AS-FOO`). */
 export type IrrTarget =
-  | { kind: 'asn'; asn: number; text: string }
-  | { kind: 'set'; name: string; source?: string; text: string };
+  { kind: 'asn'; asn: number; text: string } | { kind: 'set'; name: string; source?: string; text: string };
 
 type PerFamily<T> = T | { ipv4?: T; ipv6?: T };
 
@@ -88,7 +87,10 @@ export function parseTarget(text: string): IrrTarget {
   }
   // RPSL set names: letters, digits, '-', '_', ':' for hierarchy, and an AS- component somewhere.
   if (!/^[A-Za-z0-9_:.-]+$/.test(name) || !/(^|:)AS-/i.test(name)) {
-    throw new IrrError('IRR_QUERY', `"${text}" is neither an ASN (AS123) nor an as-set name (AS-FOO, AS123:AS-FOO, SOURCE::AS-FOO)`);
+    throw new IrrError(
+      'IRR_QUERY',
+      `"${text}" is neither an ASN (AS123) nor an as-set name (AS-FOO, AS123:AS-FOO, SOURCE::AS-FOO)`,
+    );
   }
   return { kind: 'set', name, source, text: raw };
 }
@@ -130,7 +132,12 @@ function asnOf(token: string): number | null {
 }
 
 /** Fetches route prefixes for origins with `!g` / `!6`, all pipelined; returns the answer bodies. */
-async function prefixesForOrigins(origins: number[], family: Family, pool: IrrPool, sources: string[] | undefined): Promise<AnswerBody[]> {
+async function prefixesForOrigins(
+  origins: number[],
+  family: Family,
+  pool: IrrPool,
+  sources: string[] | undefined,
+): Promise<AnswerBody[]> {
   const cmd = family === 4 ? '!g' : '!6';
   return Promise.all(
     origins.map(async (asn) => {
@@ -141,7 +148,10 @@ async function prefixesForOrigins(origins: number[], family: Family, pool: IrrPo
 }
 
 /** Splits origins into the ones bgpq4 would expand and the special ones it refuses. */
-function filterOrigins(tokens: Iterable<string | number>, options: ExpandOptions): { origins: number[]; ignored: number[] } {
+function filterOrigins(
+  tokens: Iterable<string | number>,
+  options: ExpandOptions,
+): { origins: number[]; ignored: number[] } {
   const keep = new Set<number>();
   const ignored = new Set<number>();
   for (const t of tokens) {
@@ -158,10 +168,18 @@ function filterOrigins(tokens: Iterable<string | number>, options: ExpandOptions
  * Uses `!a4`/`!a6` when the server has them (probed once per pool, speculatively pipelined),
  * otherwise `!i<set>,1` then `!g`/`!6` per origin; `SOURCE::SET` walks the set with `!i`.
  */
-export async function expandAsSet(target: string | IrrTarget, options: ExpandOptions, pool: IrrPool): Promise<ExpandResult> {
+export async function expandAsSet(
+  target: string | IrrTarget,
+  options: ExpandOptions,
+  pool: IrrPool,
+): Promise<ExpandResult> {
   const { lists, ...rest } = await expandPrefixLists(target, options, pool);
   const entries = { ipv4: prefixListEntries(lists.ipv4), ipv6: prefixListEntries(lists.ipv6) };
-  return { ...rest, prefixes: { ipv4: entries.ipv4.map((e) => e.prefix), ipv6: entries.ipv6.map((e) => e.prefix) }, entries };
+  return {
+    ...rest,
+    prefixes: { ipv4: entries.ipv4.map((e) => e.prefix), ipv6: entries.ipv6.map((e) => e.prefix) },
+    entries,
+  };
 }
 
 /** What `expandPrefixLists` returns: `expandAsSet`'s result with the lists as built (entries made on demand). */
@@ -176,7 +194,11 @@ export interface ExpandListsResult {
  * `expandAsSet` without making every entry: an exact IPv4 list stays sorted keys, which `formatList`
  * (formats.ts) prints directly. For the CLI, where a 10^5-prefix list is built once and printed.
  */
-export async function expandPrefixLists(target: string | IrrTarget, options: ExpandOptions, pool: IrrPool): Promise<ExpandListsResult> {
+export async function expandPrefixLists(
+  target: string | IrrTarget,
+  options: ExpandOptions,
+  pool: IrrPool,
+): Promise<ExpandListsResult> {
   const started = performance.now();
   const queriesBefore = pool.queries;
   const t = typeof target === 'string' ? parseTarget(target) : target;
@@ -246,15 +268,19 @@ export async function expandPrefixLists(target: string | IrrTarget, options: Exp
       if (!members) exists = families.some((fam) => raw[fam][0].length > 0);
     } else {
       strategy = 'origins';
-      await Promise.all(families.map(async (fam) => (raw[fam] = await prefixesForOrigins(origins, fam, pool, sources))));
+      await Promise.all(
+        families.map(async (fam) => (raw[fam] = await prefixesForOrigins(origins, fam, pool, sources))),
+      );
     }
   }
   if (!exists) warnings.push(`${t.text} not found (or has no members) in the selected IRR sources`);
-  if (ignored.length && t.kind === 'set') warnings.push(`ignored private/documentation ASNs: ${ignored.map((a) => `AS${a}`).join(', ')}`);
+  if (ignored.length && t.kind === 'set')
+    warnings.push(`ignored private/documentation ASNs: ${ignored.map((a) => `AS${a}`).join(', ')}`);
 
   const empty: PrefixList = { kind: 'entries', entries: [] };
   const lists: ExpandListsResult['lists'] = { ipv4: empty, ipv6: empty };
-  for (const fam of families) lists[fam === 4 ? 'ipv4' : 'ipv6'] = buildPrefixListFromAnswersLazy(raw[fam], fam, buildOptions(options, fam));
+  for (const fam of families)
+    lists[fam === 4 ? 'ipv4' : 'ipv6'] = buildPrefixListFromAnswersLazy(raw[fam], fam, buildOptions(options, fam));
   return {
     target: t.text,
     lists,
@@ -283,7 +309,11 @@ interface Walk {
 }
 
 /** Breadth-first `!i` walk, one pipelined round per nesting level; the root may be pinned to a source. */
-async function walkSet(t: Extract<IrrTarget, { kind: 'set' }>, pool: IrrPool, sources: string[] | undefined): Promise<Walk> {
+async function walkSet(
+  t: Extract<IrrTarget, { kind: 'set' }>,
+  pool: IrrPool,
+  sources: string[] | undefined,
+): Promise<Walk> {
   const graph = new Map<string, string[] | null>();
   const names = new Map<string, string>();
   const asns = new Set<number>();
@@ -379,7 +409,11 @@ export async function validateAsSet(target: string, options: ExpandOptions, pool
   }
   const [walk, ex] = await Promise.all([
     walkSet(t, pool, options.sources),
-    expandAsSet(t, { ...options, aggregate: false, maxLength: undefined, minLength: undefined, families: [4, 6] }, pool),
+    expandAsSet(
+      t,
+      { ...options, aggregate: false, maxLength: undefined, minLength: undefined, families: [4, 6] },
+      pool,
+    ),
   ]);
   const rootKey = t.name.toUpperCase();
   // `!i` answers "D" for unknown and for empty sets alike; `!m` tells them apart.
@@ -406,7 +440,9 @@ export async function validateAsSet(target: string, options: ExpandOptions, pool
     source: t.source ?? null,
     exists,
     members: walk.graph.get(rootKey) ?? [],
-    nestedSets: [...walk.names.keys()].filter((k) => k !== rootKey && walk.graph.get(k) !== undefined).map((k) => walk.names.get(k) as string),
+    nestedSets: [...walk.names.keys()]
+      .filter((k) => k !== rootKey && walk.graph.get(k) !== undefined)
+      .map((k) => walk.names.get(k) as string),
     depth,
     loops,
     missing,
@@ -491,7 +527,11 @@ export interface RefreshOutcome {
 }
 
 /** Refreshes many peers' lists through one pool: bounded concurrency, optional rate limit, per-target errors. */
-export async function refreshMany(targets: Array<string | RefreshTarget>, options: RefreshOptions, pool: IrrPool): Promise<RefreshOutcome[]> {
+export async function refreshMany(
+  targets: Array<string | RefreshTarget>,
+  options: RefreshOptions,
+  pool: IrrPool,
+): Promise<RefreshOutcome[]> {
   const items = targets.map((t) => (typeof t === 'string' ? { target: t } : t));
   const outcomes: RefreshOutcome[] = new Array(items.length);
   const concurrency = Math.max(1, options.concurrency ?? 64);

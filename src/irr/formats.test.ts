@@ -15,7 +15,11 @@ let server: IrrdServer;
 let pool: IrrPool;
 beforeAll(async () => {
   // The reference was generated from live IRR data for AS112; serve the same four routes.
-  const routes = ['192.31.196.0/24', '192.175.48.0/24', '2001:4:112::/48', '2620:4f:8000::/48'].map((prefix) => ({ prefix, origin: 112, source: 'RIPE' }));
+  const routes = ['192.31.196.0/24', '192.175.48.0/24', '2001:4:112::/48', '2620:4f:8000::/48'].map((prefix) => ({
+    prefix,
+    origin: 112,
+    source: 'RIPE',
+  }));
   server = await startIrrdServer({ routes, asSets: [{ name: 'AS-AS112', members: ['AS112'], source: 'RIPE' }] });
   pool = new IrrPool({ host: server.host, port: server.port });
 });
@@ -25,7 +29,15 @@ afterAll(async () => {
 });
 
 describe('formats match bgpq4-reference byte for byte (AS112 through the whole stack)', () => {
-  const files: Record<string, IrrFormat> = { json: 'json', junos: 'junos', eos: 'eos', ios: 'ios', 'ios-xr': 'iosxr', bird: 'bird', openbgpd: 'openbgpd' };
+  const files: Record<string, IrrFormat> = {
+    json: 'json',
+    junos: 'junos',
+    eos: 'eos',
+    ios: 'ios',
+    'ios-xr': 'iosxr',
+    bird: 'bird',
+    openbgpd: 'openbgpd',
+  };
   for (const [file, format] of Object.entries(files)) {
     for (const fam of [4, 6] as const) {
       it(`${file}--${fam}.txt`, async () => {
@@ -50,12 +62,16 @@ describe('formats match bgpq4-reference byte for byte (AS112 through the whole s
   });
   it('plain prints one prefix per line', async () => {
     const r = await expandAsSet('AS-AS112', { families: [6] }, pool);
-    expect(formatPrefixList(r.entries.ipv6, 6, 'plain')).toBe(ref('formated--6.txt').trim().split(' ').join('\n') + '\n');
+    expect(formatPrefixList(r.entries.ipv6, 6, 'plain')).toBe(
+      ref('formated--6.txt').trim().split(' ').join('\n') + '\n',
+    );
   });
 });
 
 describe('aggregated and empty lists (shapes checked against bgpq4 1.9 output)', () => {
-  const entries = buildPrefixList(['10.0.0.0/24', '10.0.1.0/24', '10.0.0.0/23', '192.0.2.0/25', '192.0.2.128/25'], 4, { aggregate: true });
+  const entries = buildPrefixList(['10.0.0.0/24', '10.0.1.0/24', '10.0.0.0/23', '192.0.2.0/25', '192.0.2.128/25'], 4, {
+    aggregate: true,
+  });
   it('prints ranges per vendor', () => {
     expect(formatPrefixList(entries, 4, 'ios', 'X')).toBe(
       'no ip prefix-list X\nip prefix-list X permit 10.0.0.0/23 le 24\nip prefix-list X permit 192.0.2.0/24 ge 25 le 25\n',
@@ -64,23 +80,37 @@ describe('aggregated and empty lists (shapes checked against bgpq4 1.9 output)',
       '{ "X": [\n    { "prefix": "10.0.0.0\\/23", "exact": false, "less-equal": 24 },\n    { "prefix": "192.0.2.0\\/24", "exact": false,\n      "greater-equal": 25, "less-equal": 25 }\n] }\n',
     );
     expect(formatPrefixList(entries, 4, 'bird')).toBe('NN = [\n    10.0.0.0/23{23,24},\n    192.0.2.0/24{25,25}\n];\n');
-    expect(formatPrefixList(entries, 4, 'openbgpd')).toBe('prefix { \n\t10.0.0.0/23 prefixlen 23 - 24\n\t192.0.2.0/24 prefixlen = 25\n\t}\n');
-    expect(formatPrefixList(entries, 4, 'iosxr')).toBe('no prefix-set NN\nprefix-set NN\n 10.0.0.0/23 le 24,\n 192.0.2.0/24 ge 25 le 25\nend-set\n');
+    expect(formatPrefixList(entries, 4, 'openbgpd')).toBe(
+      'prefix { \n\t10.0.0.0/23 prefixlen 23 - 24\n\t192.0.2.0/24 prefixlen = 25\n\t}\n',
+    );
+    expect(formatPrefixList(entries, 4, 'iosxr')).toBe(
+      'no prefix-set NN\nprefix-set NN\n 10.0.0.0/23 le 24,\n 192.0.2.0/24 ge 25 le 25\nend-set\n',
+    );
     expect(() => formatPrefixList(entries, 4, 'junos')).toThrow(/Junos prefix-lists cannot hold ranges/);
   });
   it('builds json and plain in one buffer, and falls back to strings for non-ASCII names and prefixes', () => {
     const exact = buildPrefixList(['192.0.2.0/24', '10.0.0.0/8'], 4);
-    expect(formatPrefixList(exact, 4, 'json', 'X')).toBe('{ "X": [\n    { "prefix": "10.0.0.0\\/8", "exact": true },\n    { "prefix": "192.0.2.0\\/24", "exact": true }\n] }\n');
+    expect(formatPrefixList(exact, 4, 'json', 'X')).toBe(
+      '{ "X": [\n    { "prefix": "10.0.0.0\\/8", "exact": true },\n    { "prefix": "192.0.2.0\\/24", "exact": true }\n] }\n',
+    );
     expect(formatPrefixList(exact, 4, 'json', 'Zürich "edge"')).toBe(
       '{ "Zürich \\"edge\\"": [\n    { "prefix": "10.0.0.0\\/8", "exact": true },\n    { "prefix": "192.0.2.0\\/24", "exact": true }\n] }\n',
     );
     expect(formatPrefixList(exact, 4, 'plain')).toBe('10.0.0.0/8\n192.0.2.0/24\n');
     // Entries are public API: text that is not ASCII still comes out unchanged (through the string path).
-    const odd = [{ prefix: 'x/1', length: 1, exact: true }, { prefix: 'é/2', length: 2, exact: true }];
-    expect(formatPrefixList(odd, 4, 'json', 'X')).toBe('{ "X": [\n    { "prefix": "x\\/1", "exact": true },\n    { "prefix": "é\\/2", "exact": true }\n] }\n');
+    const odd = [
+      { prefix: 'x/1', length: 1, exact: true },
+      { prefix: 'é/2', length: 2, exact: true },
+    ];
+    expect(formatPrefixList(odd, 4, 'json', 'X')).toBe(
+      '{ "X": [\n    { "prefix": "x\\/1", "exact": true },\n    { "prefix": "é\\/2", "exact": true }\n] }\n',
+    );
     expect(formatPrefixList(odd, 4, 'plain')).toBe('x/1\né/2\n');
     // Larger than the first buffer guess (IPv6 lines are longer): the buffer grows.
-    const v6 = buildPrefixList(Array.from({ length: 300 }, (_, i) => `2001:db8:${i.toString(16)}:ffff::/64`), 6);
+    const v6 = buildPrefixList(
+      Array.from({ length: 300 }, (_, i) => `2001:db8:${i.toString(16)}:ffff::/64`),
+      6,
+    );
     const json = formatPrefixList(v6, 6, 'json', 'X');
     expect(JSON.parse(json).X).toHaveLength(300);
     expect(json.endsWith('{ "prefix": "2001:db8:12b:ffff::\\/64", "exact": true }\n] }\n')).toBe(true);
@@ -91,16 +121,26 @@ describe('aggregated and empty lists (shapes checked against bgpq4 1.9 output)',
     expect(list.kind).toBe('ipv4-keys');
     const entries = buildPrefixList(words.split(' '), 4);
     for (const format of IRR_FORMATS) {
-      for (const name of ['NN', 'X', 'Zürich "edge"']) expect(formatListBytes(list, 4, format, name).toString('utf8'), `${format} ${name}`).toBe(formatPrefixList(entries, 4, format, name));
+      for (const name of ['NN', 'X', 'Zürich "edge"'])
+        expect(formatListBytes(list, 4, format, name).toString('utf8'), `${format} ${name}`).toBe(
+          formatPrefixList(entries, 4, format, name),
+        );
     }
     const empty = buildPrefixListFromAnswersLazy([''], 4);
-    for (const format of IRR_FORMATS) expect(formatListBytes(empty, 4, format, 'X').toString('utf8')).toBe(formatPrefixList([], 4, format, 'X'));
+    for (const format of IRR_FORMATS)
+      expect(formatListBytes(empty, 4, format, 'X').toString('utf8')).toBe(formatPrefixList([], 4, format, 'X'));
     const ranged = buildPrefixListFromAnswersLazy([Buffer.from('10.0.0.0/24 10.0.1.0/24')], 4, { aggregate: true });
-    expect(formatListBytes(ranged, 4, 'json', 'X').toString('utf8')).toBe(formatPrefixList(buildPrefixList(['10.0.0.0/24', '10.0.1.0/24'], 4, { aggregate: true }), 4, 'json', 'X'));
+    expect(formatListBytes(ranged, 4, 'json', 'X').toString('utf8')).toBe(
+      formatPrefixList(buildPrefixList(['10.0.0.0/24', '10.0.1.0/24'], 4, { aggregate: true }), 4, 'json', 'X'),
+    );
   });
   it('prints empty lists like bgpq4', () => {
-    expect(formatPrefixList([], 4, 'ios')).toBe('no ip prefix-list NN\n! generated prefix-list NN is empty\nip prefix-list NN deny 0.0.0.0/0\n');
-    expect(formatPrefixList([], 6, 'eos')).toBe('no ipv6 prefix-list NN\n! generated prefix-list NN is empty\nipv6 prefix-list NN\n   seq 1 deny ::/0\n');
+    expect(formatPrefixList([], 4, 'ios')).toBe(
+      'no ip prefix-list NN\n! generated prefix-list NN is empty\nip prefix-list NN deny 0.0.0.0/0\n',
+    );
+    expect(formatPrefixList([], 6, 'eos')).toBe(
+      'no ipv6 prefix-list NN\n! generated prefix-list NN is empty\nipv6 prefix-list NN\n   seq 1 deny ::/0\n',
+    );
     expect(formatPrefixList([], 4, 'json', 'X')).toBe('{ "X": [\n] }\n');
     expect(formatPrefixList([], 4, 'bird')).toBe('');
     expect(formatPrefixList([], 4, 'junos')).toBe('policy-options {\nreplace:\n prefix-list NN {\n }\n}\n');

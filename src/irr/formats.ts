@@ -38,7 +38,8 @@ export function formatPrefixList(entries: PrefixEntry[], family: Family, format:
       const items = entries.map((e) => {
         const p = e.prefix.replace('/', '\\/');
         if (e.exact) return `\n    { "prefix": "${p}", "exact": true }`;
-        if (e.ge !== undefined) return `\n    { "prefix": "${p}", "exact": false,\n      "greater-equal": ${e.ge}, "less-equal": ${e.le} }`;
+        if (e.ge !== undefined)
+          return `\n    { "prefix": "${p}", "exact": false,\n      "greater-equal": ${e.ge}, "less-equal": ${e.le} }`;
         return `\n    { "prefix": "${p}", "exact": false, "less-equal": ${e.le} }`;
       });
       return `{ "${jsonEscape(name)}": [${items.join(',')}\n] }\n`;
@@ -46,17 +47,22 @@ export function formatPrefixList(entries: PrefixEntry[], family: Family, format:
     case 'plain':
       return plainItems(entries) ?? entries.map((e) => `${e.prefix}\n`).join('');
     case 'junos':
-      if (entries.some(ranged)) throw new RangeError('Junos prefix-lists cannot hold ranges: drop --aggregate/--max-length for junos (bgpq4 refuses too)');
+      if (entries.some(ranged))
+        throw new RangeError(
+          'Junos prefix-lists cannot hold ranges: drop --aggregate/--max-length for junos (bgpq4 refuses too)',
+        );
       return `policy-options {\nreplace:\n prefix-list ${name} {\n${entries.map((e) => `    ${e.prefix};\n`).join('')} }\n}\n`;
     case 'ios': {
       let out = `no ${ip} prefix-list ${name}\n`;
-      if (!entries.length) return `${out}! generated prefix-list ${name} is empty\n${ip} prefix-list ${name} deny ${any}\n`;
+      if (!entries.length)
+        return `${out}! generated prefix-list ${name} is empty\n${ip} prefix-list ${name} deny ${any}\n`;
       for (const e of entries) out += `${ip} prefix-list ${name} permit ${e.prefix}${rangeText(e, ' ge ', ' le ')}\n`;
       return out;
     }
     case 'eos': {
       let out = `no ${ip} prefix-list ${name}\n`;
-      if (!entries.length) return `${out}! generated prefix-list ${name} is empty\n${ip} prefix-list ${name}\n   seq 1 deny ${any}\n`;
+      if (!entries.length)
+        return `${out}! generated prefix-list ${name} is empty\n${ip} prefix-list ${name}\n   seq 1 deny ${any}\n`;
       out += `${ip} prefix-list ${name}\n`;
       // Three spaces as in bgpq4's current reference output (Debian's 1.9 prints four).
       entries.forEach((e, i) => (out += `   seq ${i + 1} permit ${e.prefix}${rangeText(e, ' ge ', ' le ')}\n`));
@@ -81,7 +87,9 @@ export function formatPrefixList(entries: PrefixEntry[], family: Family, format:
         if (lo === e.le) return `\n\t${e.prefix} prefixlen = ${e.le}`;
         return `\n\t${e.prefix} prefixlen ${lo} - ${e.le}`;
       });
-      const head = entries.length ? '' : `# generated prefix-list ${name} (AS 0) is empty\n# use -a <asn> to generate "deny from ASN <asn>" instead of this list\n`;
+      const head = entries.length
+        ? ''
+        : `# generated prefix-list ${name} (AS 0) is empty\n# use -a <asn> to generate "deny from ASN <asn>" instead of this list\n`;
       const open = name !== 'NN' ? `${name}="` : '';
       const close = name !== 'NN' ? '"' : '';
       return `${head}${open}prefix { ${items.join('')}\n\t}${close}\n`;
@@ -108,7 +116,8 @@ function bytes(s: string): Uint8Array {
 export function formatListBytes(list: PrefixList, family: Family, format: IrrFormat, name = 'NN'): Buffer {
   if (list.kind === 'ipv4-keys' && list.keys.length) {
     if (format === 'plain') return writeIpv4Keys(list.keys, NO_BYTES, LINE_END, LINE_END, false);
-    if (format === 'json') return writeIpv4Keys(list.keys, bytes(`{ "${jsonEscape(name)}": [${JSON_ITEM}`), JSON_BETWEEN, JSON_TAIL, true);
+    if (format === 'json')
+      return writeIpv4Keys(list.keys, bytes(`{ "${jsonEscape(name)}": [${JSON_ITEM}`), JSON_BETWEEN, JSON_TAIL, true);
   }
   return Buffer.from(formatPrefixList(prefixListEntries(list), family, format, name), 'utf8');
 }

@@ -26,7 +26,8 @@ function positiveInt(env: Record<string, string | undefined>, key: string, fallb
   const raw = env[key];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new IrrError('IRR_QUERY', `${key} must be a positive integer, got "${raw}"`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new IrrError('IRR_QUERY', `${key} must be a positive integer, got "${raw}"`);
   return n;
 }
 
@@ -36,7 +37,10 @@ function positiveInt(env: Record<string, string | undefined>, key: string, fallb
  * PEERDESK_IRR_TIMEOUT_MS and PEERDESK_IRR_POOL_SIZE.
  */
 export function loadIrrConfig(env: Record<string, string | undefined> = process.env): IrrConfig {
-  const hosts = (env.PEERDESK_IRR_HOST || DEFAULT_IRR_HOST).split(',').map((h) => h.trim()).filter(Boolean);
+  const hosts = (env.PEERDESK_IRR_HOST || DEFAULT_IRR_HOST)
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean);
   const servers = hosts.map((h) => {
     try {
       return parseHostPort(h);
@@ -49,7 +53,11 @@ export function loadIrrConfig(env: Record<string, string | undefined> = process.
     if (!part.trim()) continue;
     const m = /^\s*(?:AS)?(\d+)\s*=\s*(.+)$/i.exec(part);
     const list = m ? parseList(m[2]) : undefined;
-    if (!m || !list) throw new IrrError('IRR_QUERY', `PEERDESK_IRR_SOURCES_BY_ASN: cannot read "${part.trim()}" (expected ASN=SRC1,SRC2)`);
+    if (!m || !list)
+      throw new IrrError(
+        'IRR_QUERY',
+        `PEERDESK_IRR_SOURCES_BY_ASN: cannot read "${part.trim()}" (expected ASN=SRC1,SRC2)`,
+      );
     sourcesByAsn.set(Number(m[1]), list);
   }
   return {

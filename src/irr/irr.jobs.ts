@@ -18,7 +18,9 @@ export const jobs = [
       const { defaultPool, applyExpansion } = await import('./irr.service.ts');
       const { refreshMany } = await import('./expand.ts');
       let q = ctx.db.selectFrom('peer_asns').select(['id', 'asn', 'irr_as_set', 'irr_sources']);
-      q = ctx.payload.peer_asn_ids ? q.where('id', 'in', ctx.payload.peer_asn_ids) : q.where('irr_as_set', 'is not', null);
+      q = ctx.payload.peer_asn_ids
+        ? q.where('id', 'in', ctx.payload.peer_asn_ids)
+        : q.where('irr_as_set', 'is not', null);
       const peers = await q.orderBy('asn').execute();
       await ctx.log(`refreshing ${peers.length} peer ASNs`);
       const pool = await defaultPool();
@@ -27,12 +29,19 @@ export const jobs = [
       let changed = 0;
       try {
         const outcomes = await refreshMany(
-          peers.map((p) => ({ target: p.irr_as_set ?? `AS${p.asn}`, key: Number(p.id), sources: p.irr_sources ? String(p.irr_sources).split(',') : undefined })),
+          peers.map((p) => ({
+            target: p.irr_as_set ?? `AS${p.asn}`,
+            key: Number(p.id),
+            sources: p.irr_sources ? String(p.irr_sources).split(',') : undefined,
+          })),
           {
             families: [4, 6],
             concurrency: ctx.payload.concurrency,
             ratePerSecond: ctx.payload.rate_per_second || undefined,
-            onProgress: (p) => void ctx.progress(p.done / Math.max(1, p.total), `${p.done}/${p.total} expanded, ${p.failed} failed`).catch(() => {}),
+            onProgress: (p) =>
+              void ctx
+                .progress(p.done / Math.max(1, p.total), `${p.done}/${p.total} expanded, ${p.failed} failed`)
+                .catch(() => {}),
           },
           pool,
         );
@@ -41,11 +50,20 @@ export const jobs = [
           if (!o.ok || !o.result) {
             failed++;
             await ctx.log(`${o.target}: ${o.error}`, 'warn');
-            await ctx.db.updateTable('peer_asns').set({ irr_last_error: o.error ?? 'failed' }).where('id', '=', Number(o.key)).execute();
+            await ctx.db
+              .updateTable('peer_asns')
+              .set({ irr_last_error: o.error ?? 'failed' })
+              .where('id', '=', Number(o.key))
+              .execute();
             continue;
           }
           // Each peer in its own transaction: one bad peer never undoes the others.
-          const res = await ctx.db.transaction().execute((tx) => applyExpansion(tx, Number(o.key), o.result!, { server: pool.label, actor: { userId: ctx.userId, username: 'irr-refresh' } }));
+          const res = await ctx.db.transaction().execute((tx) =>
+            applyExpansion(tx, Number(o.key), o.result!, {
+              server: pool.label,
+              actor: { userId: ctx.userId, username: 'irr-refresh' },
+            }),
+          );
           for (const l of res.lists) {
             if (l.status === 'held') {
               held++;

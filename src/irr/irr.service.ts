@@ -69,7 +69,12 @@ export async function expandForPeer(peer: Row, opts: ImportOptions, pool: IrrPoo
  * Stores an expansion for a peer in one transaction: per family, a new version with its diff;
  * the list's entries are replaced only when the version is accepted (not held).
  */
-export async function applyExpansion(db: Executor, peerAsnId: number, result: ExpandResult, meta: { server?: string; sources?: string[]; force?: boolean; actor: Actor }): Promise<ImportOutcome> {
+export async function applyExpansion(
+  db: Executor,
+  peerAsnId: number,
+  result: ExpandResult,
+  meta: { server?: string; sources?: string[]; force?: boolean; actor: Actor },
+): Promise<ImportOutcome> {
   const peer = await db.selectFrom('peer_asns').selectAll().where('id', '=', peerAsnId).executeTakeFirst();
   if (!peer) throw new NotFoundError('peer-asn', peerAsnId);
   const t = now();
@@ -77,34 +82,74 @@ export async function applyExpansion(db: Executor, peerAsnId: number, result: Ex
   for (const family of [4, 6] as const) {
     const entries: PrefixEntry[] = family === 4 ? result.entries.ipv4 : result.entries.ipv6;
     const name = `IRR-AS${peer.asn}-V${family}`;
-    let list = await db.selectFrom('prefix_lists').selectAll().where('peer_asn_id', '=', peerAsnId).where('source', '=', 'irr').where('family', '=', family).executeTakeFirst();
+    let list = await db
+      .selectFrom('prefix_lists')
+      .selectAll()
+      .where('peer_asn_id', '=', peerAsnId)
+      .where('source', '=', 'irr')
+      .where('family', '=', family)
+      .executeTakeFirst();
     if (!list) {
       const clash = await db.selectFrom('prefix_lists').select('id').where('name', '=', name).executeTakeFirst();
-      if (clash) throw new ConflictError(`a prefix list named ${name} exists and is not this peer's IRR list`, [{ field: 'name', message: 'in use' }]);
+      if (clash)
+        throw new ConflictError(`a prefix list named ${name} exists and is not this peer's IRR list`, [
+          { field: 'name', message: 'in use' },
+        ]);
       list = await db
         .insertInto('prefix_lists')
-        .values({ name, family, source: 'irr', peer_asn_id: peerAsnId, irr_query: result.target, description: `IRR ${result.target} for AS${peer.asn}`, created_at: t, updated_at: t, version: 1 })
+        .values({
+          name,
+          family,
+          source: 'irr',
+          peer_asn_id: peerAsnId,
+          irr_query: result.target,
+          description: `IRR ${result.target} for AS${peer.asn}`,
+          created_at: t,
+          updated_at: t,
+          version: 1,
+        })
         .returning(['id', 'name'])
         .executeTakeFirstOrThrow();
     }
     const listId = Number(list!.id);
     const last = await latestVersion(db, PREFIX_LIST_VERSIONS, listId);
     const good = await latestVersion(db, PREFIX_LIST_VERSIONS, listId, { status: 'active' });
-    const newEntries = entries.map((e) => ({ prefix: e.prefix, ge: e.exact ? null : (e.ge ?? null), le: e.exact ? null : (e.le ?? null) }));
+    const newEntries = entries.map((e) => ({
+      prefix: e.prefix,
+      ge: e.exact ? null : (e.ge ?? null),
+      le: e.exact ? null : (e.le ?? null),
+    }));
     const before = new Set<string>(good ? json<Row[]>(good.entries, []).map(entryKey) : []);
     const after = new Set(newEntries.map(entryKey));
     const { added, removed } = setDiff(before, after);
     if (good && !added.length && !removed.length) {
-      lists.push({ family, prefix_list: { id: listId, name: list!.name }, version: Number(good.version), status: 'unchanged', prefix_count: after.size, added: 0, removed: 0, reason: null });
+      lists.push({
+        family,
+        prefix_list: { id: listId, name: list!.name },
+        version: Number(good.version),
+        status: 'unchanged',
+        prefix_count: after.size,
+        added: 0,
+        removed: 0,
+        reason: null,
+      });
       continue;
     }
     let reason: string | null = null;
-    if (good && after.size === 0) reason = `the IRR returned no IPv${family} prefixes (last good list had ${before.size})`;
-    else if (good && after.size < before.size * (1 - SHRINK_LIMIT)) reason = `the list would shrink from ${before.size} to ${after.size} prefixes (more than ${SHRINK_LIMIT * 100}%)`;
+    if (good && after.size === 0)
+      reason = `the IRR returned no IPv${family} prefixes (last good list had ${before.size})`;
+    else if (good && after.size < before.size * (1 - SHRINK_LIMIT))
+      reason = `the list would shrink from ${before.size} to ${after.size} prefixes (more than ${SHRINK_LIMIT * 100}%)`;
     const held = reason !== null && !meta.force;
-    if (!held && good) await db.updateTable('prefix_list_versions').set({ status: 'superseded' }).where('id', '=', good.id).execute();
+    if (!held && good)
+      await db.updateTable('prefix_list_versions').set({ status: 'superseded' }).where('id', '=', good.id).execute();
     // A newer refresh replaces an older one still waiting for review.
-    await db.updateTable('prefix_list_versions').set({ status: 'superseded', decided_at: t, decided_by: 'superseded by a newer refresh' }).where('prefix_list_id', '=', listId).where('status', '=', 'held').execute();
+    await db
+      .updateTable('prefix_list_versions')
+      .set({ status: 'superseded', decided_at: t, decided_by: 'superseded by a newer refresh' })
+      .where('prefix_list_id', '=', listId)
+      .where('status', '=', 'held')
+      .execute();
     const version = await appendVersion(
       db,
       PREFIX_LIST_VERSIONS,
@@ -127,47 +172,139 @@ export async function applyExpansion(db: Executor, peerAsnId: number, result: Ex
     );
     if (!held) {
       await writeEntries(db, listId, family, newEntries);
-      await db.updateTable('prefix_lists').set({ irr_query: result.target, updated_at: t, version: Number((list as Row).version ?? 1) + 1 }).where('id', '=', listId).execute();
+      await db
+        .updateTable('prefix_lists')
+        .set({ irr_query: result.target, updated_at: t, version: Number((list as Row).version ?? 1) + 1 })
+        .where('id', '=', listId)
+        .execute();
     }
-    await recordChange(db, meta.actor, { action: held ? 'irr-held' : 'irr-refresh', objectType: 'prefix-list', objectId: listId, repr: list!.name, after: { version, prefix_count: after.size, added: added.length, removed: removed.length, reason } });
-    lists.push({ family, prefix_list: { id: listId, name: list!.name }, version, status: held ? 'held' : 'active', prefix_count: after.size, added: added.length, removed: removed.length, reason });
+    await recordChange(db, meta.actor, {
+      action: held ? 'irr-held' : 'irr-refresh',
+      objectType: 'prefix-list',
+      objectId: listId,
+      repr: list!.name,
+      after: { version, prefix_count: after.size, added: added.length, removed: removed.length, reason },
+    });
+    lists.push({
+      family,
+      prefix_list: { id: listId, name: list!.name },
+      version,
+      status: held ? 'held' : 'active',
+      prefix_count: after.size,
+      added: added.length,
+      removed: removed.length,
+      reason,
+    });
   }
   const asName = `IRR-AS${peer.asn}`;
   const existing = await db.selectFrom('as_path_lists').selectAll().where('name', '=', asName).executeTakeFirst();
-  if (existing) await db.updateTable('as_path_lists').set({ asns: JSON.stringify(result.origins), query: result.target, updated_at: t, version: Number(existing.version) + 1 }).where('id', '=', existing.id).execute();
-  else await db.insertInto('as_path_lists').values({ name: asName, peer_asn_id: peerAsnId, query: result.target, asns: JSON.stringify(result.origins), created_at: t, updated_at: t, version: 1 }).execute();
-  const apl = await db.selectFrom('as_path_lists').select(['id', 'name']).where('name', '=', asName).executeTakeFirstOrThrow();
-  await db.updateTable('peer_asns').set({ irr_refreshed_at: t, irr_last_error: null }).where('id', '=', peerAsnId).execute();
-  return { peer_asn: { id: peerAsnId, asn: Number(peer.asn) }, query: result.target, lists, as_path_list: { id: Number(apl.id), name: apl.name, asn_count: result.origins.length }, warnings: result.report.warnings };
+  if (existing)
+    await db
+      .updateTable('as_path_lists')
+      .set({
+        asns: JSON.stringify(result.origins),
+        query: result.target,
+        updated_at: t,
+        version: Number(existing.version) + 1,
+      })
+      .where('id', '=', existing.id)
+      .execute();
+  else
+    await db
+      .insertInto('as_path_lists')
+      .values({
+        name: asName,
+        peer_asn_id: peerAsnId,
+        query: result.target,
+        asns: JSON.stringify(result.origins),
+        created_at: t,
+        updated_at: t,
+        version: 1,
+      })
+      .execute();
+  const apl = await db
+    .selectFrom('as_path_lists')
+    .select(['id', 'name'])
+    .where('name', '=', asName)
+    .executeTakeFirstOrThrow();
+  await db
+    .updateTable('peer_asns')
+    .set({ irr_refreshed_at: t, irr_last_error: null })
+    .where('id', '=', peerAsnId)
+    .execute();
+  return {
+    peer_asn: { id: peerAsnId, asn: Number(peer.asn) },
+    query: result.target,
+    lists,
+    as_path_list: { id: Number(apl.id), name: apl.name, asn_count: result.origins.length },
+    warnings: result.report.warnings,
+  };
 }
 
 /** The wizard's Import and the peer page's Refresh: expand now and store (explicit import accepts). */
-export async function importForPeerAsn(db: Db, peerAsnId: number, opts: ImportOptions & { actor: Actor }, pool: IrrPool): Promise<ImportOutcome> {
+export async function importForPeerAsn(
+  db: Db,
+  peerAsnId: number,
+  opts: ImportOptions & { actor: Actor },
+  pool: IrrPool,
+): Promise<ImportOutcome> {
   const peer = await db.selectFrom('peer_asns').selectAll().where('id', '=', peerAsnId).executeTakeFirst();
   if (!peer) throw new NotFoundError('peer-asn', peerAsnId);
   if (opts.asSet) {
     const { isIrrSetName } = await import('../platform/ip.ts');
-    if (!isIrrSetName(opts.asSet)) throw new ValidationError('as_set', 'must be an AS-SET like AS-EXAMPLE or RIPE::AS-EXAMPLE, or an ASN');
+    if (!isIrrSetName(opts.asSet))
+      throw new ValidationError('as_set', 'must be an AS-SET like AS-EXAMPLE or RIPE::AS-EXAMPLE, or an ASN');
   }
   // Network first, then one short transaction: an IRR failure leaves the stored lists untouched.
   const result = await expandForPeer(peer, opts, pool);
   return db.transaction().execute(async (tx) => {
-    if (opts.asSet && !peer.irr_as_set) await tx.updateTable('peer_asns').set({ irr_as_set: opts.asSet, updated_at: now(), version: Number(peer.version) + 1 }).where('id', '=', peerAsnId).execute();
-    return applyExpansion(tx, peerAsnId, result, { server: pool.label, sources: opts.sources, force: opts.force, actor: opts.actor });
+    if (opts.asSet && !peer.irr_as_set)
+      await tx
+        .updateTable('peer_asns')
+        .set({ irr_as_set: opts.asSet, updated_at: now(), version: Number(peer.version) + 1 })
+        .where('id', '=', peerAsnId)
+        .execute();
+    return applyExpansion(tx, peerAsnId, result, {
+      server: pool.label,
+      sources: opts.sources,
+      force: opts.force,
+      actor: opts.actor,
+    });
   });
 }
 
 /** Accepts a held version: it becomes the list's entries. */
 export async function approveVersion(db: Db, versionId: number, actor: Actor): Promise<Row> {
   return db.transaction().execute(async (tx) => {
-    const v = await tx.selectFrom('prefix_list_versions as v').innerJoin('prefix_lists as l', 'l.id', 'v.prefix_list_id').selectAll('v').select(['l.family', 'l.name']).where('v.id', '=', versionId).executeTakeFirst();
+    const v = await tx
+      .selectFrom('prefix_list_versions as v')
+      .innerJoin('prefix_lists as l', 'l.id', 'v.prefix_list_id')
+      .selectAll('v')
+      .select(['l.family', 'l.name'])
+      .where('v.id', '=', versionId)
+      .executeTakeFirst();
     if (!v) throw new NotFoundError('prefix-list-version', versionId);
     if (v.status !== 'held') throw new ConflictError(`version ${v.version} is ${v.status}, not held for review`);
     const t = now();
-    await tx.updateTable('prefix_list_versions').set({ status: 'superseded' }).where('prefix_list_id', '=', v.prefix_list_id).where('status', '=', 'active').execute();
-    await tx.updateTable('prefix_list_versions').set({ status: 'active', decided_by: actor.username, decided_at: t }).where('id', '=', versionId).execute();
+    await tx
+      .updateTable('prefix_list_versions')
+      .set({ status: 'superseded' })
+      .where('prefix_list_id', '=', v.prefix_list_id)
+      .where('status', '=', 'active')
+      .execute();
+    await tx
+      .updateTable('prefix_list_versions')
+      .set({ status: 'active', decided_by: actor.username, decided_at: t })
+      .where('id', '=', versionId)
+      .execute();
     await writeEntries(tx, Number(v.prefix_list_id), Number(v.family), json<Row[]>(v.entries, []));
-    await recordChange(tx, actor, { action: 'irr-approve', objectType: 'prefix-list', objectId: Number(v.prefix_list_id), repr: v.name, after: { version: v.version } });
+    await recordChange(tx, actor, {
+      action: 'irr-approve',
+      objectType: 'prefix-list',
+      objectId: Number(v.prefix_list_id),
+      repr: v.name,
+      after: { version: v.version },
+    });
     return { ...v, status: 'active' };
   });
 }
@@ -177,7 +314,11 @@ export async function rejectVersion(db: Db, versionId: number, actor: Actor): Pr
   const v = await db.selectFrom('prefix_list_versions').selectAll().where('id', '=', versionId).executeTakeFirst();
   if (!v) throw new NotFoundError('prefix-list-version', versionId);
   if (v.status !== 'held') throw new ConflictError(`version ${v.version} is ${v.status}, not held for review`);
-  await db.updateTable('prefix_list_versions').set({ status: 'rejected', decided_by: actor.username, decided_at: now() }).where('id', '=', versionId).execute();
+  await db
+    .updateTable('prefix_list_versions')
+    .set({ status: 'rejected', decided_by: actor.username, decided_at: now() })
+    .where('id', '=', versionId)
+    .execute();
   return { ...v, status: 'rejected' };
 }
 
@@ -201,4 +342,3 @@ export function presentVersion(v: Row, withEntries = false) {
     ...(withEntries ? { entries: json<Row[]>(v.entries, []) } : {}),
   };
 }
-

@@ -114,7 +114,7 @@ export function formatIpv6(words: ArrayLike<number>): string {
   // Longest run of zero groups, leftmost on ties, only when at least two long.
   let bestBase = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (g[i] !== 0) {
       i++;
       continue;

@@ -13,7 +13,12 @@ afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
 async function server(opts: Parameters<typeof startIrrdServer>[0] = {}): Promise<IrrdServer> {
-  const s = await startIrrdServer({ routes, asSets: [{ name: 'AS-X', members: ['AS65536'], source: 'RIPE' }], sources: ['RIPE', 'ARIN'], ...opts });
+  const s = await startIrrdServer({
+    routes,
+    asSets: [{ name: 'AS-X', members: ['AS65536'], source: 'RIPE' }],
+    sources: ['RIPE', 'ARIN'],
+    ...opts,
+  });
   cleanup.push(() => s.close());
   return s;
 }
@@ -68,10 +73,17 @@ describe('WhoisConnection', () => {
     const c = new WhoisConnection({ host: s.host, port: s.port });
     await c.connect();
     cleanup.push(() => c.close());
-    const [text, raw, none, again] = await Promise.all([c.send('!gAS65536'), c.send('!gAS65536', true), c.send('!gAS1', true), c.send('!6AS65536')]);
+    const [text, raw, none, again] = await Promise.all([
+      c.send('!gAS65536'),
+      c.send('!gAS65536', true),
+      c.send('!gAS1', true),
+      c.send('!6AS65536'),
+    ]);
     expect(text).toEqual({ kind: 'A', data: '192.0.2.0/24 198.51.100.0/24' });
     expect(raw.kind).toBe('A');
-    expect(raw.kind === 'A' && Buffer.isBuffer(raw.bytes) && raw.bytes.toString('utf8')).toBe('192.0.2.0/24 198.51.100.0/24');
+    expect(raw.kind === 'A' && Buffer.isBuffer(raw.bytes) && raw.bytes.toString('utf8')).toBe(
+      '192.0.2.0/24 198.51.100.0/24',
+    );
     expect(none).toEqual({ kind: 'D' });
     expect(again).toEqual({ kind: 'A', data: '2001:db8::/32' });
     const p = pool(s);
@@ -103,13 +115,17 @@ describe('IrrPool', () => {
   it('gives a clear error when the server stalls mid-answer', async () => {
     const s = await server({ fault: { mode: 'stall', afterBytes: 20 } });
     const p = pool(s, { timeoutMs: 150, retries: 1 });
-    await expect(p.query('!a4AS-X')).rejects.toThrow(/stalled: no data for 150 ms while answering "!a4AS-X".*gave up after 2 attempts/);
+    await expect(p.query('!a4AS-X')).rejects.toThrow(
+      /stalled: no data for 150 ms while answering "!a4AS-X".*gave up after 2 attempts/,
+    );
   });
 
   it('gives a clear error when the server closes the socket mid-answer', async () => {
     const s = await server({ fault: { mode: 'close', afterBytes: 8 } });
     const p = pool(s, { retries: 0 });
-    await expect(p.query('!gAS65536')).rejects.toThrow(/closed the connection while answering "!gAS65536" \(received \d+ of \d+ bytes\)/);
+    await expect(p.query('!gAS65536')).rejects.toThrow(
+      /closed the connection while answering "!gAS65536" \(received \d+ of \d+ bytes\)/,
+    );
   });
 
   it('retries on a fresh connection when only the first one misbehaves', async () => {

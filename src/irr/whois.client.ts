@@ -94,7 +94,12 @@ export class WhoisConnection {
       socket.setNoDelay(true);
       const timer = setTimeout(() => {
         socket.destroy();
-        reject(new IrrError('IRR_CONNECT', `IRR server ${this.label}: connection timed out after ${this.connectTimeoutMs} ms`));
+        reject(
+          new IrrError(
+            'IRR_CONNECT',
+            `IRR server ${this.label}: connection timed out after ${this.connectTimeoutMs} ms`,
+          ),
+        );
       }, this.connectTimeoutMs);
       socket.once('connect', () => {
         clearTimeout(timer);
@@ -121,7 +126,8 @@ export class WhoisConnection {
   send(query: string, raw = false): Promise<WhoisAnswer | RawWhoisAnswer> {
     if (this.failed) return Promise.reject(this.failed);
     if (!this.socket) return Promise.reject(new IrrError('IRR_CLOSED', `IRR server ${this.label}: not connected`));
-    if (query.includes('\n')) return Promise.reject(new IrrError('IRR_QUERY', `invalid IRR query ${JSON.stringify(query)}`));
+    if (query.includes('\n'))
+      return Promise.reject(new IrrError('IRR_QUERY', `invalid IRR query ${JSON.stringify(query)}`));
     return new Promise((resolve, reject) => {
       this.pending.push({ query, raw, resolve, reject });
       if (this.pending.length === 1) this.arm();
@@ -176,7 +182,12 @@ export class WhoisConnection {
     }
     this.timer = setTimeout(() => {
       const head = this.pending[0];
-      this.fail(new IrrError('IRR_TIMEOUT', `IRR server ${this.label} stalled: no data for ${this.timeoutMs} ms while answering "${head?.query}"${this.progress()}`));
+      this.fail(
+        new IrrError(
+          'IRR_TIMEOUT',
+          `IRR server ${this.label} stalled: no data for ${this.timeoutMs} ms while answering "${head?.query}"${this.progress()}`,
+        ),
+      );
       this.socket?.destroy();
     }, this.timeoutMs);
   }
@@ -192,7 +203,12 @@ export class WhoisConnection {
 
   private onClose(what: string): void {
     const head = this.pending[0];
-    this.fail(new IrrError('IRR_CLOSED', `IRR server ${this.label} ${what}${head ? ` while answering "${head.query}"${this.progress()}` : ''}`));
+    this.fail(
+      new IrrError(
+        'IRR_CLOSED',
+        `IRR server ${this.label} ${what}${head ? ` while answering "${head.query}"${this.progress()}` : ''}`,
+      ),
+    );
   }
 
   private fail(err: IrrError): void {
@@ -251,7 +267,8 @@ export class WhoisConnection {
     switch (code) {
       case 'A': {
         const len = Number(line.slice(1));
-        if (!Number.isInteger(len) || len < 0) return this.protocolError(`bad length in ${JSON.stringify(line.slice(0, 60))}`);
+        if (!Number.isInteger(len) || len < 0)
+          return this.protocolError(`bad length in ${JSON.stringify(line.slice(0, 60))}`);
         this.need = len;
         return true;
       }
@@ -277,7 +294,9 @@ export class WhoisConnection {
 
   private protocolError(what: string): false {
     const head = this.pending[0];
-    this.fail(new IrrError('IRR_PROTOCOL', `IRR server ${this.label}: ${what}${head ? ` answering "${head.query}"` : ''}`));
+    this.fail(
+      new IrrError('IRR_PROTOCOL', `IRR server ${this.label}: ${what}${head ? ` answering "${head.query}"` : ''}`),
+    );
     this.socket?.destroy();
     return false;
   }
@@ -311,7 +330,10 @@ export interface QueryOptions {
 /** Normalises a source list to IRRd's comma-separated upper-case form. */
 export function sourcesKey(sources: string[] | undefined): string | undefined {
   if (!sources || sources.length === 0) return undefined;
-  return sources.map((s) => s.trim().toUpperCase()).filter(Boolean).join(',');
+  return sources
+    .map((s) => s.trim().toUpperCase())
+    .filter(Boolean)
+    .join(',');
 }
 
 /** A few persistent connections to one server, shared by every expansion in the process. */
@@ -387,12 +409,19 @@ export class IrrPool {
           const s = await select;
           if (s.kind !== 'C') {
             answer.catch(() => {});
-            throw new IrrError('IRR_SOURCES', `IRR server ${this.label} refused sources ${wanted ?? defaults}: ${s.kind === 'F' ? s.message : s.kind}`);
+            throw new IrrError(
+              'IRR_SOURCES',
+              `IRR server ${this.label} refused sources ${wanted ?? defaults}: ${s.kind === 'F' ? s.message : s.kind}`,
+            );
           }
         }
         return await answer;
       } catch (err) {
-        if (err instanceof IrrError && (err.code === 'IRR_SOURCES' || err.code === 'IRR_QUERY' || err.code === 'IRR_PROTOCOL')) throw err;
+        if (
+          err instanceof IrrError &&
+          (err.code === 'IRR_SOURCES' || err.code === 'IRR_QUERY' || err.code === 'IRR_PROTOCOL')
+        )
+          throw err;
         lastError = err as Error;
         this.drop(conn, err as Error);
       }
@@ -424,7 +453,8 @@ export class IrrPool {
     this.serverDefaults ??= (async () => {
       const conn = await this.pick();
       const a = await conn.send('!s-lc');
-      if (a.kind !== 'A') throw new IrrError('IRR_PROTOCOL', `IRR server ${this.label}: no source list in answer to !s-lc`);
+      if (a.kind !== 'A')
+        throw new IrrError('IRR_PROTOCOL', `IRR server ${this.label}: no source list in answer to !s-lc`);
       return a.data.trim();
     })().catch((err) => {
       this.serverDefaults = null;
@@ -501,7 +531,8 @@ export function parseHostPort(text: string, defaultPort = 43): { host: string; p
   if (colons === 1) {
     const [host, port] = t.split(':');
     const n = Number(port);
-    if (!host || !Number.isInteger(n) || n < 1 || n > 65535) throw new IrrError('IRR_QUERY', `invalid IRR server "${text}" (expected HOST:PORT)`);
+    if (!host || !Number.isInteger(n) || n < 1 || n > 65535)
+      throw new IrrError('IRR_QUERY', `invalid IRR server "${text}" (expected HOST:PORT)`);
     return { host, port: n };
   }
   if (!t) throw new IrrError('IRR_QUERY', 'empty IRR server name');

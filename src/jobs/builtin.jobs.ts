@@ -11,7 +11,11 @@ export const jobs = [
     async run(ctx) {
       const cutoff = new Date(Date.now() - ctx.payload.retention_days * 86400_000).toISOString();
       const s = await ctx.db.deleteFrom('ui_sessions').where('expires_at', '<', now()).executeTakeFirst();
-      const j = await ctx.db.deleteFrom('jobs').where('status', 'in', ['succeeded', 'cancelled', 'failed']).where('finished_at', '<', cutoff).executeTakeFirst();
+      const j = await ctx.db
+        .deleteFrom('jobs')
+        .where('status', 'in', ['succeeded', 'cancelled', 'failed'])
+        .where('finished_at', '<', cutoff)
+        .executeTakeFirst();
       await ctx.log(`removed ${s.numDeletedRows} expired sessions and ${j.numDeletedRows} old jobs`);
       return { sessions: Number(s.numDeletedRows), jobs: Number(j.numDeletedRows) };
     },
@@ -19,7 +23,9 @@ export const jobs = [
   defineJob({
     kind: 'system.sleep',
     description: 'Waits the given milliseconds, reporting progress (for testing workers and cancellation)',
-    payload: z.object({ ms: z.number().int().min(0).max(600_000).default(1000), fail: z.boolean().default(false) }).strict(),
+    payload: z
+      .object({ ms: z.number().int().min(0).max(600_000).default(1000), fail: z.boolean().default(false) })
+      .strict(),
     async run(ctx) {
       const steps = 10;
       for (let i = 1; i <= steps; i++) {

@@ -30,7 +30,12 @@ export class JobWriter {
       this.#enqueue(async () => {
         const p = this.#pendingProgress;
         this.#pendingProgress = null;
-        if (p) await this.#db.updateTable('jobs').set({ progress: p.fraction, progress_message: p.message }).where('id', '=', this.#jobId).execute();
+        if (p)
+          await this.#db
+            .updateTable('jobs')
+            .set({ progress: p.fraction, progress_message: p.message })
+            .where('id', '=', this.#jobId)
+            .execute();
       });
     }
     return Promise.resolve();

@@ -13,11 +13,19 @@ import { jobDefinition, jobKinds } from './registry.ts';
 export const LEASE_MS = Number(process.env.PEERDESK_JOB_LEASE_MS ?? 60_000);
 
 /** Queues a job after validating its payload against the kind's schema. */
-export async function enqueueJob(db: TypedExecutor, kind: string, payload: unknown, opts: { userId?: number | null; runAfter?: Date; scheduleId?: number | null } = {}): Promise<number> {
+export async function enqueueJob(
+  db: TypedExecutor,
+  kind: string,
+  payload: unknown,
+  opts: { userId?: number | null; runAfter?: Date; scheduleId?: number | null } = {},
+): Promise<number> {
   const def = await jobDefinition(kind);
   if (!def) throw new ValidationError('kind', `unknown job kind "${kind}"; known: ${(await jobKinds()).join(', ')}`);
   const parsed = def.payload.safeParse(payload ?? {});
-  if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => ({ field: `payload.${i.path.join('.') || '(root)'}`, message: i.message })));
+  if (!parsed.success)
+    throw new ValidationError(
+      parsed.error.issues.map((i) => ({ field: `payload.${i.path.join('.') || '(root)'}`, message: i.message })),
+    );
   const row = await db
     .insertInto('jobs')
     .values({
@@ -57,14 +65,30 @@ export async function claimJob(db: TypedDb, workerId: string): Promise<JobRow | 
 
 /** Appends a line to a job's log. */
 export async function appendLog(db: TypedExecutor, jobId: number, message: string, level = 'info'): Promise<void> {
-  await db.insertInto('job_logs').values({ job_id: jobId, time: now(), level, message: message.slice(0, 10_000) }).execute();
+  await db
+    .insertInto('job_logs')
+    .values({ job_id: jobId, time: now(), level, message: message.slice(0, 10_000) })
+    .execute();
 }
 
 /** Marks a job finished (succeeded, failed or cancelled) by the worker holding it. */
-export async function finishJob(db: TypedExecutor, jobId: number, workerId: string, status: 'succeeded' | 'failed' | 'cancelled', fields: { result?: unknown; error?: string }) {
+export async function finishJob(
+  db: TypedExecutor,
+  jobId: number,
+  workerId: string,
+  status: 'succeeded' | 'failed' | 'cancelled',
+  fields: { result?: unknown; error?: string },
+) {
   await db
     .updateTable('jobs')
-    .set({ status, finished_at: now(), lease_until: null, result: fields.result === undefined ? null : JSON.stringify(fields.result), error: fields.error ?? null, progress: status === 'succeeded' ? 1 : undefined })
+    .set({
+      status,
+      finished_at: now(),
+      lease_until: null,
+      result: fields.result === undefined ? null : JSON.stringify(fields.result),
+      error: fields.error ?? null,
+      progress: status === 'succeeded' ? 1 : undefined,
+    })
     .where('id', '=', jobId)
     .where('worker_id', '=', workerId)
     .execute();
@@ -75,7 +99,13 @@ export async function retryJob(db: TypedExecutor, jobId: number, workerId: strin
   const delay = Math.min(300_000, 2 ** attempts * 1000);
   await db
     .updateTable('jobs')
-    .set({ status: 'queued', lease_until: null, worker_id: null, error, run_after: new Date(Date.now() + delay).toISOString() })
+    .set({
+      status: 'queued',
+      lease_until: null,
+      worker_id: null,
+      error,
+      run_after: new Date(Date.now() + delay).toISOString(),
+    })
     .where('id', '=', jobId)
     .where('worker_id', '=', workerId)
     .execute();
@@ -86,7 +116,12 @@ export async function cancelJob(db: TypedExecutor, jobId: number): Promise<void>
   const job = await db.selectFrom('jobs').select(['status']).where('id', '=', jobId).executeTakeFirst();
   if (!job) throw new NotFoundError('job', jobId);
   if (job.status === 'queued') {
-    const res = await db.updateTable('jobs').set({ status: 'cancelled', finished_at: now(), cancel_requested: true }).where('id', '=', jobId).where('status', '=', 'queued').executeTakeFirst();
+    const res = await db
+      .updateTable('jobs')
+      .set({ status: 'cancelled', finished_at: now(), cancel_requested: true })
+      .where('id', '=', jobId)
+      .where('status', '=', 'queued')
+      .executeTakeFirst();
     if (Number(res.numUpdatedRows) === 1) await runCancelHook(db, jobId);
   } else if (job.status === 'running') {
     await db.updateTable('jobs').set({ cancel_requested: true }).where('id', '=', jobId).execute();
@@ -149,13 +184,23 @@ export function nextCronRun(expr: string, from = new Date()): Date {
 /** Queues the jobs of every due schedule and moves its next run forward (each schedule once). */
 export async function runDueSchedules(db: TypedDb): Promise<number> {
   const t = now();
-  const due = await db.selectFrom('schedules').selectAll().where('enabled', '=', true).where('next_run_at', '<=', t).execute();
+  const due = await db
+    .selectFrom('schedules')
+    .selectAll()
+    .where('enabled', '=', true)
+    .where('next_run_at', '<=', t)
+    .execute();
   let queued = 0;
   for (const s of due) {
     const next = nextCronRun(s.cron).toISOString();
     await db.transaction().execute(async (tx) => {
       // Compare-and-set on next_run_at so two workers don't both queue the same run.
-      const res = await tx.updateTable('schedules').set({ next_run_at: next, last_run_at: t }).where('id', '=', s.id).where('next_run_at', '=', s.next_run_at).executeTakeFirst();
+      const res = await tx
+        .updateTable('schedules')
+        .set({ next_run_at: next, last_run_at: t })
+        .where('id', '=', s.id)
+        .where('next_run_at', '=', s.next_run_at)
+        .executeTakeFirst();
       if (Number(res.numUpdatedRows) === 0) return;
       const jobId = await enqueueJob(tx, s.kind, JSON.parse(s.payload || '{}'), { scheduleId: Number(s.id) });
       await tx.updateTable('schedules').set({ last_job_id: jobId }).where('id', '=', s.id).execute();
@@ -168,7 +213,10 @@ export async function runDueSchedules(db: TypedDb): Promise<number> {
 // ---------- the API's queries ------------------------------------------------------------------
 
 /** Jobs, newest first, optionally of some statuses and kinds (comma-separated), with the total. */
-export async function listJobs(db: TypedExecutor, f: { status?: string; kind?: string; limit: number; offset: number }): Promise<{ count: number; rows: JobRow[] }> {
+export async function listJobs(
+  db: TypedExecutor,
+  f: { status?: string; kind?: string; limit: number; offset: number },
+): Promise<{ count: number; rows: JobRow[] }> {
   let q = db.selectFrom('jobs');
   if (f.status) q = q.where('status', 'in', f.status.split(','));
   if (f.kind) q = q.where('kind', 'in', f.kind.split(','));
@@ -185,10 +233,21 @@ export async function getJob(db: TypedExecutor, id: number): Promise<JobRow> {
 }
 
 /** A job's state and its log lines after line `after` (at most 1000: the caller follows with the last id). */
-export async function jobLog(db: TypedExecutor, id: number, after: number): Promise<{ status: string; progress: number | null; lines: JobLogRow[] }> {
+export async function jobLog(
+  db: TypedExecutor,
+  id: number,
+  after: number,
+): Promise<{ status: string; progress: number | null; lines: JobLogRow[] }> {
   const j = await db.selectFrom('jobs').select(['status', 'progress']).where('id', '=', id).executeTakeFirst();
   if (!j) throw new NotFoundError('job', id);
-  const lines = await db.selectFrom('job_logs').selectAll().where('job_id', '=', id).where('id', '>', after).orderBy('id').limit(1000).execute();
+  const lines = await db
+    .selectFrom('job_logs')
+    .selectAll()
+    .where('job_id', '=', id)
+    .where('id', '>', after)
+    .orderBy('id')
+    .limit(1000)
+    .execute();
   return { status: j.status, progress: j.progress ?? null, lines };
 }
 
@@ -208,7 +267,10 @@ async function validateSchedule(s: { kind: string; payload?: unknown; cron: stri
   const def = await jobDefinition(s.kind);
   if (!def) throw new ValidationError('kind', `unknown job kind "${s.kind}"`);
   const parsed = def.payload.safeParse(s.payload ?? {});
-  if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => ({ field: `payload.${i.path.join('.')}`, message: i.message })));
+  if (!parsed.success)
+    throw new ValidationError(
+      parsed.error.issues.map((i) => ({ field: `payload.${i.path.join('.')}`, message: i.message })),
+    );
   return nextCronRun(s.cron).toISOString();
 }
 
@@ -219,14 +281,29 @@ export async function createSchedule(db: TypedExecutor, input: ScheduleInput): P
   const t = now();
   const row = await db
     .insertInto('schedules')
-    .values({ name: input.name, kind: input.kind, payload: JSON.stringify(input.payload ?? {}), cron: input.cron, enabled: input.enabled ?? true, next_run_at: next, description: input.description ?? null, created_at: t, updated_at: t, version: 1 })
+    .values({
+      name: input.name,
+      kind: input.kind,
+      payload: JSON.stringify(input.payload ?? {}),
+      cron: input.cron,
+      enabled: input.enabled ?? true,
+      next_run_at: next,
+      description: input.description ?? null,
+      created_at: t,
+      updated_at: t,
+      version: 1,
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   return getSchedule(db, Number(row.id));
 }
 
 /** Changes a schedule; kind, payload and cron are checked together (given ones over stored ones). */
-export async function updateSchedule(db: TypedExecutor, id: number, input: Partial<ScheduleInput>): Promise<ScheduleRow> {
+export async function updateSchedule(
+  db: TypedExecutor,
+  id: number,
+  input: Partial<ScheduleInput>,
+): Promise<ScheduleRow> {
   const s = await getSchedule(db, id);
   const next = await validateSchedule({ kind: s.kind, payload: json(s.payload, {}), cron: s.cron, ...input });
   if (input.name) await assertUnique(db, 'schedules', 'name', input.name, Number(s.id));

@@ -3,8 +3,18 @@ import type { JobDefinition } from './job.types.ts';
 
 const modules: (() => Promise<{ jobs: JobDefinition[] }>)[] = [
   () => import('./builtin.jobs.ts'),
-  ...['../peeringdb/peeringdb.jobs.ts', '../irr/irr.jobs.ts', '../templates/templates.jobs.ts', '../polling/polling.jobs.ts', '../email/email.jobs.ts', '../deploy/deploy.jobs.ts'].map(
-    (path) => () => (import(path) as Promise<{ jobs: JobDefinition[] }>).catch((err) => (err?.code === 'ERR_MODULE_NOT_FOUND' ? { jobs: [] } : Promise.reject(err))),
+  ...[
+    '../peeringdb/peeringdb.jobs.ts',
+    '../irr/irr.jobs.ts',
+    '../templates/templates.jobs.ts',
+    '../polling/polling.jobs.ts',
+    '../email/email.jobs.ts',
+    '../deploy/deploy.jobs.ts',
+  ].map(
+    (path) => () =>
+      (import(path) as Promise<{ jobs: JobDefinition[] }>).catch((err) =>
+        err?.code === 'ERR_MODULE_NOT_FOUND' ? { jobs: [] } : Promise.reject(err),
+      ),
   ),
 ];
 

@@ -8,9 +8,25 @@ import { JobWriter } from './job-writer.ts';
 import { now } from '../platform/db.ts';
 
 /** Claims a specific job and runs it here; returns its final status and result. */
-export async function runJobNow(db: Db, jobId: number, onLog: (line: string) => void = () => {}, secrets?: SecretBox): Promise<{ status: string; result: unknown; error?: string }> {
+export async function runJobNow(
+  db: Db,
+  jobId: number,
+  onLog: (line: string) => void = () => {},
+  secrets?: SecretBox,
+): Promise<{ status: string; result: unknown; error?: string }> {
   const workerId = `cli-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const claimed = await db.updateTable('jobs').set({ status: 'running', worker_id: workerId, attempts: 1, started_at: now(), lease_until: new Date(Date.now() + 3600_000).toISOString() }).where('id', '=', jobId).where('status', '=', 'queued').executeTakeFirst();
+  const claimed = await db
+    .updateTable('jobs')
+    .set({
+      status: 'running',
+      worker_id: workerId,
+      attempts: 1,
+      started_at: now(),
+      lease_until: new Date(Date.now() + 3600_000).toISOString(),
+    })
+    .where('id', '=', jobId)
+    .where('status', '=', 'queued')
+    .executeTakeFirst();
   if (Number(claimed.numUpdatedRows) === 0) throw new Error(`job ${jobId} is not queued`);
   const job = await db.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirstOrThrow();
   const def = (await jobDefinition(job.kind))!;
@@ -31,7 +47,10 @@ export async function runJobNow(db: Db, jobId: number, onLog: (line: string) => 
         return writer.log(message, level);
       },
       progress: (fraction, message) => {
-        if (process.stderr.isTTY) process.stderr.write(`\r${Math.round(fraction * 100)}% ${message ?? ''}`.padEnd(60) + (fraction >= 1 ? '\n' : ''));
+        if (process.stderr.isTTY)
+          process.stderr.write(
+            `\r${Math.round(fraction * 100)}% ${message ?? ''}`.padEnd(60) + (fraction >= 1 ? '\n' : ''),
+          );
         return writer.progress(fraction, message);
       },
     });

@@ -6,7 +6,15 @@ import type { SecretBox } from '../platform/crypto.ts';
 import { now, type Db } from '../platform/db.ts';
 import { jobDefinition } from './registry.ts';
 import type { JobRow } from './jobs.schema.ts';
-import { appendLog, claimJob, finishJob, LEASE_MS, retryJob, runDueSchedules, runWorkerSweeps } from './jobs.service.ts';
+import {
+  appendLog,
+  claimJob,
+  finishJob,
+  LEASE_MS,
+  retryJob,
+  runDueSchedules,
+  runWorkerSweeps,
+} from './jobs.service.ts';
 import { JobWriter } from './job-writer.ts';
 import { jobDuration, jobsFinished } from '../platform/metrics.ts';
 
@@ -30,7 +38,14 @@ export interface WorkerHandle {
 }
 
 /** Runs one claimed job to completion, recording its outcome. */
-async function execute(db: Db, job: JobRow, workerId: string, logger: Logger, stopSignal: AbortSignal, secrets?: SecretBox): Promise<void> {
+async function execute(
+  db: Db,
+  job: JobRow,
+  workerId: string,
+  logger: Logger,
+  stopSignal: AbortSignal,
+  secrets?: SecretBox,
+): Promise<void> {
   const jobId = Number(job.id);
   const def = await jobDefinition(job.kind);
   const started = Date.now();
@@ -43,15 +58,23 @@ async function execute(db: Db, job: JobRow, workerId: string, logger: Logger, st
   const onStop = () => abort.abort();
   stopSignal.addEventListener('abort', onStop);
   // Lease renewal and cancellation watch: a crashed worker stops renewing and the job is re-claimed.
-  const timer = setInterval(async () => {
-    try {
-      const row = await db.selectFrom('jobs').select(['cancel_requested']).where('id', '=', jobId).executeTakeFirst();
-      if (row && (row.cancel_requested === true || row.cancel_requested === 1)) abort.abort();
-      await db.updateTable('jobs').set({ lease_until: new Date(Date.now() + LEASE_MS).toISOString() }).where('id', '=', jobId).where('worker_id', '=', workerId).execute();
-    } catch {
-      /* the next tick retries */
-    }
-  }, Math.min(LEASE_MS / 3, 1000));
+  const timer = setInterval(
+    async () => {
+      try {
+        const row = await db.selectFrom('jobs').select(['cancel_requested']).where('id', '=', jobId).executeTakeFirst();
+        if (row && (row.cancel_requested === true || row.cancel_requested === 1)) abort.abort();
+        await db
+          .updateTable('jobs')
+          .set({ lease_until: new Date(Date.now() + LEASE_MS).toISOString() })
+          .where('id', '=', jobId)
+          .where('worker_id', '=', workerId)
+          .execute();
+      } catch {
+        /* the next tick retries */
+      }
+    },
+    Math.min(LEASE_MS / 3, 1000),
+  );
   try {
     const payload = def.payload.parse(JSON.parse(job.payload || '{}'));
     await appendLog(db, jobId, `attempt ${job.attempts} started on ${workerId}`);
@@ -75,7 +98,9 @@ async function execute(db: Db, job: JobRow, workerId: string, logger: Logger, st
     await writer?.flush();
     const message = err instanceof Error ? err.message : String(err);
     const cancelled = abort.signal.aborted && !stopSignal.aborted;
-    await appendLog(db, jobId, `${cancelled ? 'cancelled' : 'failed'}: ${message}`, cancelled ? 'warn' : 'error').catch(() => {});
+    await appendLog(db, jobId, `${cancelled ? 'cancelled' : 'failed'}: ${message}`, cancelled ? 'warn' : 'error').catch(
+      () => {},
+    );
     if (cancelled) {
       await finishJob(db, jobId, workerId, 'cancelled', { error: message });
       jobsFinished.inc({ kind: job.kind, status: 'cancelled' });
@@ -109,7 +134,11 @@ export function startWorker(opts: WorkerOptions): WorkerHandle {
       lastBeat = Date.now();
       const t = now();
       const seen = await db.updateTable('workers').set({ seen_at: t }).where('id', '=', id).executeTakeFirst();
-      if (Number(seen.numUpdatedRows) === 0) await db.insertInto('workers').values({ id, hostname: hostname(), pid: process.pid, started_at: t, seen_at: t }).execute();
+      if (Number(seen.numUpdatedRows) === 0)
+        await db
+          .insertInto('workers')
+          .values({ id, hostname: hostname(), pid: process.pid, started_at: t, seen_at: t })
+          .execute();
     }
     if (Date.now() - lastSchedule > 5_000) {
       lastSchedule = Date.now();
@@ -120,7 +149,9 @@ export function startWorker(opts: WorkerOptions): WorkerHandle {
     if (running.size >= concurrency || stop.signal.aborted) return false;
     const job = await claimJob(db, id);
     if (!job) return false;
-    const p = execute(db, job, id, logger, stop.signal, opts.secrets).catch((err) => logger.error({ err: String(err) }, 'job runner error'));
+    const p = execute(db, job, id, logger, stop.signal, opts.secrets).catch((err) =>
+      logger.error({ err: String(err) }, 'job runner error'),
+    );
     running.add(p);
     p.finally(() => running.delete(p));
     return true;
@@ -145,7 +176,11 @@ export function startWorker(opts: WorkerOptions): WorkerHandle {
       stop.abort();
       await done;
       await Promise.allSettled([...running]);
-      await db.deleteFrom('workers').where('id', '=', id).execute().catch(() => {});
+      await db
+        .deleteFrom('workers')
+        .where('id', '=', id)
+        .execute()
+        .catch(() => {});
     },
   };
 }

@@ -10,7 +10,20 @@ import type { Row, WriteContext } from '../platform/crud.ts';
 import type { SecretBox } from '../platform/crypto.ts';
 import { createPeerSession, ensurePeerAsn } from '../sessions/sessions.service.ts';
 import {
-  allFabricIxlans, chunks, hiddenFor, loadFabricLans, membersOn, networkFor, NO_SECRETS, num, ourAsns, principalOf, sessionKeys, SYSTEM, type FabricLans, type Member,
+  allFabricIxlans,
+  chunks,
+  hiddenFor,
+  loadFabricLans,
+  membersOn,
+  networkFor,
+  NO_SECRETS,
+  num,
+  ourAsns,
+  principalOf,
+  sessionKeys,
+  SYSTEM,
+  type FabricLans,
+  type Member,
 } from './peeringdb.lans.ts';
 import { networkByAsn } from './peeringdb.lookups.ts';
 import type { Opportunities } from './peeringdb.schema.ts';
@@ -19,7 +32,8 @@ async function netsByAsn(db: TypedExecutor, asns: number[]): Promise<Map<number,
   const out = new Map<number, Selectable<PdbNetTable>>();
   for (const part of chunks(asns)) {
     if (!part.length) continue;
-    for (const r of await db.selectFrom('pdb_net').selectAll().where('asn', 'in', part).execute()) out.set(Number(r.asn), r);
+    for (const r of await db.selectFrom('pdb_net').selectAll().where('asn', 'in', part).execute())
+      out.set(Number(r.asn), r);
   }
   return out;
 }
@@ -69,7 +83,13 @@ const POLICY_POINTS: Record<string, number> = { open: 40, selective: 25, restric
  * - dual stack: 5 when they have both an IPv4 and an IPv6 address without a session;
  * - route server: −5 when all their ports peer with the route server (routes partly reachable already).
  */
-export function candidateScore(c: Pick<Candidate, 'policy' | 'info_prefixes4' | 'info_prefixes6' | 'shared_fabrics' | 'speed' | 'is_rs_peer' | 'addresses'>, allRs = c.is_rs_peer): number {
+export function candidateScore(
+  c: Pick<
+    Candidate,
+    'policy' | 'info_prefixes4' | 'info_prefixes6' | 'shared_fabrics' | 'speed' | 'is_rs_peer' | 'addresses'
+  >,
+  allRs = c.is_rs_peer,
+): number {
   const policy = c.policy ? (POLICY_POINTS[c.policy.toLowerCase()] ?? 15) : 15;
   const size = Math.min(25, 5 * Math.log10(1 + (c.info_prefixes4 ?? 0) + (c.info_prefixes6 ?? 0)));
   const reach = Math.min(15, 5 * Math.max(0, c.shared_fabrics - 1));
@@ -80,10 +100,19 @@ export function candidateScore(c: Pick<Candidate, 'policy' | 'info_prefixes4' | 
   return Math.round((policy + size + reach + capacity + dual + rs) * 10) / 10;
 }
 
-async function buildCandidates(db: TypedExecutor, lans: FabricLans, members: Member[], routerId?: number | null): Promise<Candidate[]> {
+async function buildCandidates(
+  db: TypedExecutor,
+  lans: FabricLans,
+  members: Member[],
+  routerId?: number | null,
+): Promise<Candidate[]> {
   const own = await ourAsns(db);
   members = members.filter((m) => !own.has(m.asn));
-  const taken = await sessionKeys(db, members.map((m) => m.key), routerId);
+  const taken = await sessionKeys(
+    db,
+    members.map((m) => m.key),
+    routerId,
+  );
   const byAsn = new Map<number, Member[]>();
   for (const m of members) {
     const list = byAsn.get(m.asn) ?? [];
@@ -95,7 +124,8 @@ async function buildCandidates(db: TypedExecutor, lans: FabricLans, members: Mem
   const peerAsns = new Map<number, number>();
   for (const part of chunks(asns)) {
     if (!part.length) continue;
-    for (const r of await db.selectFrom('peer_asns').select(['id', 'asn']).where('asn', 'in', part).execute()) peerAsns.set(Number(r.asn), Number(r.id));
+    for (const r of await db.selectFrom('peer_asns').select(['id', 'asn']).where('asn', 'in', part).execute())
+      peerAsns.set(Number(r.asn), Number(r.id));
   }
   // How many of our fabrics each ASN is present on (netixlan on any fabric's LAN).
   const ixlanFabric = await allFabricIxlans(db);
@@ -104,7 +134,12 @@ async function buildCandidates(db: TypedExecutor, lans: FabricLans, members: Mem
   for (const part of chunks(asns)) {
     if (!part.length || !allIxlans.length) continue;
     for (const ixPart of chunks(allIxlans)) {
-      for (const r of await db.selectFrom('pdb_netixlan').select(['asn', 'ixlan_id']).where('asn', 'in', part).where('ixlan_id', 'in', ixPart).execute()) {
+      for (const r of await db
+        .selectFrom('pdb_netixlan')
+        .select(['asn', 'ixlan_id'])
+        .where('asn', 'in', part)
+        .where('ixlan_id', 'in', ixPart)
+        .execute()) {
         const s = shared.get(Number(r.asn)) ?? new Set<number>();
         s.add(ixlanFabric.get(Number(r.ixlan_id))!);
         shared.set(Number(r.asn), s);
@@ -156,7 +191,10 @@ async function buildCandidates(db: TypedExecutor, lans: FabricLans, members: Mem
       hidden_reason: hidden.get(asn)?.reason ?? null,
       score: 0,
     };
-    c.score = candidateScore(c, [...ports.values()].every((m) => m.isRsPeer));
+    c.score = candidateScore(
+      c,
+      [...ports.values()].every((m) => m.isRsPeer),
+    );
     out.push(c);
   }
   out.sort((a, b) => b.score - a.score || a.asn - b.asn);
@@ -164,9 +202,17 @@ async function buildCandidates(db: TypedExecutor, lans: FabricLans, members: Mem
 }
 
 /** Networks on a fabric's LANs (netixlan) with at least one address we have no session with, ranked. */
-export async function listCandidates(db: TypedExecutor, fabricId: number, opts: { includeHidden?: boolean; q?: string; policy?: string; routerId?: number | null } = {}): Promise<Candidate[]> {
+export async function listCandidates(
+  db: TypedExecutor,
+  fabricId: number,
+  opts: { includeHidden?: boolean; q?: string; policy?: string; routerId?: number | null } = {},
+): Promise<Candidate[]> {
   const lans = await loadFabricLans(db, fabricId);
-  if (opts.routerId && !(await db.selectFrom('routers').select('id').where('id', '=', opts.routerId).executeTakeFirst())) throw new ValidationError('router', `no router with id ${opts.routerId}`);
+  if (
+    opts.routerId &&
+    !(await db.selectFrom('routers').select('id').where('id', '=', opts.routerId).executeTakeFirst())
+  )
+    throw new ValidationError('router', `no router with id ${opts.routerId}`);
   let list = await buildCandidates(db, lans, await membersOn(db, lans.ixlanIds), opts.routerId);
   if (!opts.includeHidden) list = list.filter((c) => !c.hidden);
   if (opts.policy) list = list.filter((c) => (c.policy ?? '').toLowerCase() === opts.policy!.toLowerCase());
@@ -186,7 +232,13 @@ function parseUntil(until: string | null | undefined): string | null {
 }
 
 /** Hides candidates on a fabric (optionally until a date, after which they come back). */
-export async function hideCandidates(db: TypedDb, fabricId: number, asns: number[], opts: { until?: string | null; reason?: string | null }, actor: Actor = SYSTEM): Promise<{ hidden: number[]; until: string | null }> {
+export async function hideCandidates(
+  db: TypedDb,
+  fabricId: number,
+  asns: number[],
+  opts: { until?: string | null; reason?: string | null },
+  actor: Actor = SYSTEM,
+): Promise<{ hidden: number[]; until: string | null }> {
   await loadFabricLans(db, fabricId);
   const until = parseUntil(opts.until);
   const list = [...new Set(asns)];
@@ -195,7 +247,14 @@ export async function hideCandidates(db: TypedDb, fabricId: number, asns: number
       await trx.deleteFrom('pdb_hidden_candidates').where('fabric_id', '=', fabricId).where('asn', '=', asn).execute();
       await trx
         .insertInto('pdb_hidden_candidates')
-        .values({ fabric_id: fabricId, asn, until, reason: opts.reason ?? null, created_by: actor.userId, created_at: now() })
+        .values({
+          fabric_id: fabricId,
+          asn,
+          until,
+          reason: opts.reason ?? null,
+          created_by: actor.userId,
+          created_at: now(),
+        })
         .execute();
     }
   });
@@ -206,14 +265,21 @@ export async function hideCandidates(db: TypedDb, fabricId: number, asns: number
 export async function unhideCandidates(db: TypedDb, fabricId: number, asns: number[]): Promise<{ unhidden: number[] }> {
   await loadFabricLans(db, fabricId);
   const list = [...new Set(asns)];
-  for (const part of chunks(list)) if (part.length) await db.deleteFrom('pdb_hidden_candidates').where('fabric_id', '=', fabricId).where('asn', 'in', part).execute();
+  for (const part of chunks(list))
+    if (part.length)
+      await db.deleteFrom('pdb_hidden_candidates').where('fabric_id', '=', fabricId).where('asn', 'in', part).execute();
   return { unhidden: list };
 }
 
 /** Hidden candidates of a fabric, expired ones included (with their until). */
-export async function listHidden(db: TypedExecutor, fabricId: number): Promise<{ asn: number; until: string | null; reason: string | null; active: boolean }[]> {
+export async function listHidden(
+  db: TypedExecutor,
+  fabricId: number,
+): Promise<{ asn: number; until: string | null; reason: string | null; active: boolean }[]> {
   const t = now();
-  return (await db.selectFrom('pdb_hidden_candidates').selectAll().where('fabric_id', '=', fabricId).orderBy('asn').execute()).map((r) => ({
+  return (
+    await db.selectFrom('pdb_hidden_candidates').selectAll().where('fabric_id', '=', fabricId).orderBy('asn').execute()
+  ).map((r) => ({
     asn: Number(r.asn),
     until: r.until ?? null,
     reason: r.reason ?? null,
@@ -230,7 +296,15 @@ export interface CreateSessionsInput {
 }
 
 export interface CreateSessionsResult {
-  created: { asn: number; address: string; family: 4 | 6; network_id: number; bgp_peer_id: number; session_id: number; peer_asn_id: number }[];
+  created: {
+    asn: number;
+    address: string;
+    family: 4 | 6;
+    network_id: number;
+    bgp_peer_id: number;
+    session_id: number;
+    peer_asn_id: number;
+  }[];
   skipped: { asn: number; address: string; reason: string }[];
   peer_asns_created: number[];
 }
@@ -239,19 +313,39 @@ export interface CreateSessionsResult {
  * Creates a peer ASN (if missing), one BGP peer per address and a peering session for each, all in
  * one transaction. Addresses default to every candidate address without a session.
  */
-export async function createSessionsFromCandidates(db: TypedDb, fabricId: number, input: CreateSessionsInput, actor: Actor = SYSTEM, secrets: SecretBox = NO_SECRETS): Promise<CreateSessionsResult> {
+export async function createSessionsFromCandidates(
+  db: TypedDb,
+  fabricId: number,
+  input: CreateSessionsInput,
+  actor: Actor = SYSTEM,
+  secrets: SecretBox = NO_SECRETS,
+): Promise<CreateSessionsResult> {
   if (!input.candidates?.length) throw new ValidationError('candidates', 'select at least one candidate');
   return withTx(db, async (trx) => {
-    const ctx: WriteContext = { db: trx, principal: principalOf(actor), secrets, requestId: actor.requestId ?? undefined };
+    const ctx: WriteContext = {
+      db: trx,
+      principal: principalOf(actor),
+      secrets,
+      requestId: actor.requestId ?? undefined,
+    };
     const router = await trx.selectFrom('routers').selectAll().where('id', '=', input.router_id).executeTakeFirst();
     if (!router) throw new ValidationError('router_id', `router ${input.router_id} does not exist`);
     if (input.peer_group_id) {
-      const pg = await trx.selectFrom('peer_groups').select(['id', 'router_id']).where('id', '=', input.peer_group_id).executeTakeFirst();
+      const pg = await trx
+        .selectFrom('peer_groups')
+        .select(['id', 'router_id'])
+        .where('id', '=', input.peer_group_id)
+        .executeTakeFirst();
       if (!pg) throw new ValidationError('peer_group_id', `peer group ${input.peer_group_id} does not exist`);
-      if (Number(pg.router_id) !== Number(router.id)) throw new ValidationError('peer_group_id', `peer group ${input.peer_group_id} belongs to another router`);
+      if (Number(pg.router_id) !== Number(router.id))
+        throw new ValidationError('peer_group_id', `peer group ${input.peer_group_id} belongs to another router`);
     }
     if (input.relationship_id) {
-      const rel = await trx.selectFrom('relationships').select('id').where('id', '=', input.relationship_id).executeTakeFirst();
+      const rel = await trx
+        .selectFrom('relationships')
+        .select('id')
+        .where('id', '=', input.relationship_id)
+        .executeTakeFirst();
       if (!rel) throw new ValidationError('relationship_id', `relationship ${input.relationship_id} does not exist`);
     }
     const lans = await loadFabricLans(trx, fabricId);
@@ -265,19 +359,34 @@ export async function createSessionsFromCandidates(db: TypedDb, fabricId: number
     input.candidates.forEach((sel, i) => {
       const c = candidates.get(sel.asn);
       if (!c) {
-        errors.push({ field: `candidates.${i}.asn`, message: `AS${sel.asn} is not a peering candidate on this fabric for ${router.name} (not on its LANs, ours, or already peered on every address)` });
+        errors.push({
+          field: `candidates.${i}.asn`,
+          message: `AS${sel.asn} is not a peering candidate on this fabric for ${router.name} (not on its LANs, ours, or already peered on every address)`,
+        });
         return;
       }
-      const wanted = sel.addresses?.length ? sel.addresses : c.addresses.filter((a) => !a.has_session).map((a) => a.address);
+      const wanted = sel.addresses?.length
+        ? sel.addresses
+        : c.addresses.filter((a) => !a.has_session).map((a) => a.address);
       wanted.forEach((raw, j) => {
         const ip = parseIp(raw);
         const addr = ip ? c.addresses.find((a) => a.address === ip.text) : undefined;
         if (!addr) {
-          errors.push({ field: `candidates.${i}.addresses.${j}`, message: `${raw} is not an address of AS${sel.asn} on this fabric` });
+          errors.push({
+            field: `candidates.${i}.addresses.${j}`,
+            message: `${raw} is not an address of AS${sel.asn} on this fabric`,
+          });
         } else if (addr.has_session) {
-          result.skipped.push({ asn: sel.asn, address: addr.address, reason: `${router.name} has a session on this address already` });
+          result.skipped.push({
+            asn: sel.asn,
+            address: addr.address,
+            reason: `${router.name} has a session on this address already`,
+          });
         } else if (addr.network_id === null) {
-          errors.push({ field: `candidates.${i}.addresses.${j}`, message: `${raw} is outside every network of this fabric` });
+          errors.push({
+            field: `candidates.${i}.addresses.${j}`,
+            message: `${raw} is outside every network of this fabric`,
+          });
         } else {
           plan.push({ asn: sel.asn, addr, field: `candidates.${i}.addresses.${j}` });
         }
@@ -297,7 +406,11 @@ export async function createSessionsFromCandidates(db: TypedDb, fabricId: number
       }
       let network = networks.get(addr.network_id!);
       if (!network) {
-        network = await trx.selectFrom('peering_networks').selectAll().where('id', '=', addr.network_id!).executeTakeFirstOrThrow();
+        network = await trx
+          .selectFrom('peering_networks')
+          .selectAll()
+          .where('id', '=', addr.network_id!)
+          .executeTakeFirstOrThrow();
         networks.set(addr.network_id!, network);
       }
       const made = await createPeerSession(ctx, {
@@ -316,7 +429,15 @@ export async function createSessionsFromCandidates(db: TypedDb, fabricId: number
         }
         throw err;
       });
-      result.created.push({ asn, address: addr.address, family: addr.family, network_id: addr.network_id!, bgp_peer_id: made.bgpPeerId, session_id: made.sessionId, peer_asn_id: Number(peerAsn.id) });
+      result.created.push({
+        asn,
+        address: addr.address,
+        family: addr.family,
+        network_id: addr.network_id!,
+        bgp_peer_id: made.bgpPeerId,
+        session_id: made.sessionId,
+        peer_asn_id: Number(peerAsn.id),
+      });
     }
     return result;
   });
@@ -333,7 +454,10 @@ export async function peeringOpportunities(db: TypedExecutor, asn: number): Prom
     const lans = await loadFabricLans(db, fabricId);
     const members = await membersOn(db, lans.ixlanIds, asn);
     if (!members.length) continue;
-    const taken = await sessionKeys(db, members.map((m) => m.key));
+    const taken = await sessionKeys(
+      db,
+      members.map((m) => m.key),
+    );
     const hidden = (await hiddenFor(db, fabricId)).get(asn);
     const addresses = members.map((m) => ({
       address: m.address,
@@ -344,7 +468,12 @@ export async function peeringOpportunities(db: TypedExecutor, asn: number): Prom
       speed: m.speed,
     }));
     fabrics.push({
-      fabric: { id: Number(lans.fabric.id), name: lans.fabric.name, slug: lans.fabric.slug, peeringdb_ix_id: num(lans.fabric.peeringdb_ix_id) },
+      fabric: {
+        id: Number(lans.fabric.id),
+        name: lans.fabric.name,
+        slug: lans.fabric.slug,
+        peeringdb_ix_id: num(lans.fabric.peeringdb_ix_id),
+      },
       addresses,
       missing: addresses.filter((a) => !a.has_session).length,
       hidden: !!hidden,
@@ -354,17 +483,37 @@ export async function peeringOpportunities(db: TypedExecutor, asn: number): Prom
   fabrics.sort((a, b) => b.missing - a.missing || a.fabric.name.localeCompare(b.fabric.name));
   // Exchanges where both they and we are present in PeeringDB but Peerdesk has no fabric yet.
   const own = [...(await ourAsns(db))];
-  const theirIx = new Set((await db.selectFrom('pdb_netixlan').select('ix_id').where('asn', '=', asn).execute()).map((r) => Number(r.ix_id)));
+  const theirIx = new Set(
+    (await db.selectFrom('pdb_netixlan').select('ix_id').where('asn', '=', asn).execute()).map((r) => Number(r.ix_id)),
+  );
   const ourIx = new Set<number>();
-  for (const part of chunks(own)) if (part.length) for (const r of await db.selectFrom('pdb_netixlan').select('ix_id').where('asn', 'in', part).execute()) ourIx.add(Number(r.ix_id));
-  const covered = new Set((await db.selectFrom('fabrics').select('peeringdb_ix_id').where('peeringdb_ix_id', 'is not', null).execute()).map((r) => Number(r.peeringdb_ix_id)));
+  for (const part of chunks(own))
+    if (part.length)
+      for (const r of await db.selectFrom('pdb_netixlan').select('ix_id').where('asn', 'in', part).execute())
+        ourIx.add(Number(r.ix_id));
+  const covered = new Set(
+    (await db.selectFrom('fabrics').select('peeringdb_ix_id').where('peeringdb_ix_id', 'is not', null).execute()).map(
+      (r) => Number(r.peeringdb_ix_id),
+    ),
+  );
   const otherIds = [...theirIx].filter((ix) => ourIx.has(ix) && !covered.has(ix));
-  const other = otherIds.length ? await db.selectFrom('pdb_ix').select(['id', 'name', 'city', 'country']).where('id', 'in', otherIds).orderBy('name').execute() : [];
+  const other = otherIds.length
+    ? await db
+        .selectFrom('pdb_ix')
+        .select(['id', 'name', 'city', 'country'])
+        .where('id', 'in', otherIds)
+        .orderBy('name')
+        .execute()
+    : [];
   return {
     asn,
     network: net,
     fabrics,
-    other_exchanges: other.map((r) => ({ id: Number(r.id), name: r.name ?? '', city: r.city || null, country: r.country || null })),
+    other_exchanges: other.map((r) => ({
+      id: Number(r.id),
+      name: r.name ?? '',
+      city: r.city || null,
+      country: r.country || null,
+    })),
   };
 }
-

@@ -77,7 +77,8 @@ class RateLimited extends RetryableError {}
 /** A small, dependency-free PeeringDB API client. */
 export class PeeringDbClient {
   readonly baseUrl: string;
-  private readonly o: Required<Omit<PeeringDbClientOptions, 'apiKey' | 'onRequest'>> & Pick<PeeringDbClientOptions, 'apiKey' | 'onRequest'>;
+  private readonly o: Required<Omit<PeeringDbClientOptions, 'apiKey' | 'onRequest'>> &
+    Pick<PeeringDbClientOptions, 'apiKey' | 'onRequest'>;
   /** HTTP attempts made so far (for the sync record). */
   requests = 0;
 
@@ -94,7 +95,11 @@ export class PeeringDbClient {
       userAgent: USER_AGENT,
       sleep: abortableSleep,
       // The configured API root is the admin's choice (trusted); anything it redirects to is checked.
-      fetch: ((url: string | URL, init?: RequestInit) => guardedFetch(url, init, { trustedHosts: [new URL(this.baseUrl).host], timeoutMs: this.o?.timeoutMs ?? opts.timeoutMs ?? 60_000 })) as typeof fetch,
+      fetch: ((url: string | URL, init?: RequestInit) =>
+        guardedFetch(url, init, {
+          trustedHosts: [new URL(this.baseUrl).host],
+          timeoutMs: this.o?.timeoutMs ?? opts.timeoutMs ?? 60_000,
+        })) as typeof fetch,
       ...opts,
     };
   }
@@ -153,11 +158,17 @@ export class PeeringDbClient {
         if (signal?.aborted) throw signal.reason ?? e;
         const rateLimited = e instanceof RateLimited;
         if (rateLimited ? ++limited > this.o.rateLimitRetries : ++failures > this.o.retries) {
-          throw new UpstreamError(`PeeringDB ${path}: ${e.message} (gave up after ${attempt + 1} attempts)`, rateLimited ? 'peeringdb_rate_limited' : 'peeringdb_unavailable');
+          throw new UpstreamError(
+            `PeeringDB ${path}: ${e.message} (gave up after ${attempt + 1} attempts)`,
+            rateLimited ? 'peeringdb_rate_limited' : 'peeringdb_unavailable',
+          );
         }
         let wait = e.waitMs;
         if (wait === null) {
-          const base = Math.min(this.o.maxBackoffMs, this.o.backoffMs * 2 ** (rateLimited ? limited - 1 : failures - 1));
+          const base = Math.min(
+            this.o.maxBackoffMs,
+            this.o.backoffMs * 2 ** (rateLimited ? limited - 1 : failures - 1),
+          );
           wait = Math.round(base / 2 + Math.random() * (base / 2));
         }
         this.o.onRequest?.({ url: url.toString(), status: null, attempt, waitMs: wait, error: e.message });
@@ -166,7 +177,12 @@ export class PeeringDbClient {
     }
   }
 
-  private async attempt(url: string, headers: Record<string, string>, attempt: number, signal?: AbortSignal): Promise<unknown> {
+  private async attempt(
+    url: string,
+    headers: Record<string, string>,
+    attempt: number,
+    signal?: AbortSignal,
+  ): Promise<unknown> {
     const timeout = AbortSignal.timeout(this.o.timeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     let res: Response;
@@ -175,7 +191,9 @@ export class PeeringDbClient {
     } catch (e) {
       if (signal?.aborted) throw signal.reason ?? e;
       if (e instanceof ValidationError) throw new UpstreamError(`PeeringDB: ${e.message}`, 'peeringdb_refused');
-      const msg = timeout.aborted ? `timed out after ${this.o.timeoutMs} ms` : `network error: ${(e as Error).cause ? String(((e as Error).cause as { code?: unknown } | undefined)?.code ?? (e as Error).cause) : (e as Error).message}`;
+      const msg = timeout.aborted
+        ? `timed out after ${this.o.timeoutMs} ms`
+        : `network error: ${(e as Error).cause ? String(((e as Error).cause as { code?: unknown } | undefined)?.code ?? (e as Error).cause) : (e as Error).message}`;
       this.o.onRequest?.({ url, status: null, attempt, error: msg });
       throw new RetryableError(msg);
     }
@@ -184,7 +202,10 @@ export class PeeringDbClient {
       const wait = parseRetryAfter(res.headers.get('retry-after'));
       await res.body?.cancel().catch(() => {});
       if (wait !== null && wait > this.o.maxRetryAfterMs) {
-        throw new UpstreamError(`PeeringDB rate limit: asked to wait ${Math.round(wait / 1000)} s, more than allowed`, 'peeringdb_rate_limited');
+        throw new UpstreamError(
+          `PeeringDB rate limit: asked to wait ${Math.round(wait / 1000)} s, more than allowed`,
+          'peeringdb_rate_limited',
+        );
       }
       throw new RateLimited('rate limited (429)', wait);
     }
@@ -198,7 +219,10 @@ export class PeeringDbClient {
     }
     if (res.status === 401 || res.status === 403) {
       await res.body?.cancel().catch(() => {});
-      throw new UpstreamError(`PeeringDB refused the request (HTTP ${res.status}): check PEERDESK_PEERINGDB_API_KEY`, 'peeringdb_auth');
+      throw new UpstreamError(
+        `PeeringDB refused the request (HTTP ${res.status}): check PEERDESK_PEERINGDB_API_KEY`,
+        'peeringdb_auth',
+      );
     }
     if (!res.ok) {
       // The status only: a remote body is never echoed into errors and job logs.
@@ -223,6 +247,9 @@ function dataOf(body: unknown): PdbObject[] | null {
 }
 
 /** A client configured from the environment (PEERDESK_PEERINGDB_URL / _API_KEY). */
-export function clientFromConfig(cfg: { PEERDESK_PEERINGDB_URL: string; PEERDESK_PEERINGDB_API_KEY?: string }, extra: Partial<PeeringDbClientOptions> = {}): PeeringDbClient {
+export function clientFromConfig(
+  cfg: { PEERDESK_PEERINGDB_URL: string; PEERDESK_PEERINGDB_API_KEY?: string },
+  extra: Partial<PeeringDbClientOptions> = {},
+): PeeringDbClient {
   return new PeeringDbClient({ baseUrl: cfg.PEERDESK_PEERINGDB_URL, apiKey: cfg.PEERDESK_PEERINGDB_API_KEY, ...extra });
 }

@@ -29,7 +29,10 @@ await syncPeeringDb(db, {
 `;
 
 async function syncInChildAndKill(dbUrl: string, pdbUrl: string): Promise<void> {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD], { env: { ...process.env, DB_URL: dbUrl, PDB_URL: pdbUrl }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD], {
+    env: { ...process.env, DB_URL: dbUrl, PDB_URL: pdbUrl },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const exited = new Promise((r) => child.once('exit', r));
@@ -84,10 +87,21 @@ describe.each(engines())('a sync killed mid-run on %s', (engine) => {
 
     await syncInChildAndKill(url, server.url);
 
-    const name = async (table: string, id: number) => ((await db.selectFrom(table).select('name').where('id', '=', id).executeTakeFirstOrThrow()) as any).name;
+    const name = async (table: string, id: number) =>
+      ((await db.selectFrom(table).select('name').where('id', '=', id).executeTakeFirstOrThrow()) as any).name;
     expect(await name('pdb_org', orgId)).not.toBe('Org Changed Before Crash');
     expect(await name('pdb_net', 5)).toBe('Swisscom');
-    expect(Number(((await db.selectFrom('pdb_netixlan').select((eb) => eb.fn.countAll().as('n')).where('ixlan_id', '=', 31).executeTakeFirstOrThrow()) as any).n)).toBe(70);
+    expect(
+      Number(
+        (
+          (await db
+            .selectFrom('pdb_netixlan')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('ixlan_id', '=', 31)
+            .executeTakeFirstOrThrow()) as any
+        ).n,
+      ),
+    ).toBe(70);
     const killed = (await listSyncRuns(db)).results[0];
     expect(killed.status).toBe('running');
 
@@ -98,6 +112,9 @@ describe.each(engines())('a sync killed mid-run on %s', (engine) => {
     expect(await name('pdb_org', orgId)).toBe('Org Changed Before Crash');
     expect(await name('pdb_net', 5)).toBe('Net Changed Before Crash');
     const runs = (await listSyncRuns(db)).results;
-    expect(runs.find((r) => r.id === killed.id)).toMatchObject({ status: 'failed', error: expect.stringMatching(/interrupted/) });
+    expect(runs.find((r) => r.id === killed.id)).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/interrupted/),
+    });
   });
 });

@@ -13,7 +13,13 @@ type NetworkRow = Selectable<PeeringNetworksTable>;
 type IxRow = Selectable<PdbIxTable>;
 
 function slugify(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 100) || 'x';
+  return (
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 100) || 'x'
+  );
 }
 
 function presentNetwork(n: NetworkRow): PeeringNetworkOut {
@@ -57,7 +63,16 @@ interface LanPlan {
 async function planLans(db: TypedExecutor, ixId: number): Promise<LanPlan[]> {
   const ixlans = await db.selectFrom('pdb_ixlan').selectAll().where('ix_id', '=', ixId).orderBy('id').execute();
   if (!ixlans.length) return [];
-  const pfx = await db.selectFrom('pdb_ixpfx').selectAll().where('ixlan_id', 'in', ixlans.map((l) => l.id)).orderBy('id').execute();
+  const pfx = await db
+    .selectFrom('pdb_ixpfx')
+    .selectAll()
+    .where(
+      'ixlan_id',
+      'in',
+      ixlans.map((l) => l.id),
+    )
+    .orderBy('id')
+    .execute();
   const out: LanPlan[] = [];
   for (const p of pfx) {
     const parsed = parsePrefix(p.prefix ?? '');
@@ -65,15 +80,29 @@ async function planLans(db: TypedExecutor, ixId: number): Promise<LanPlan[]> {
     const ixlan = ixlans.find((l) => Number(l.id) === Number(p.ixlan_id))!;
     const data = JSON.parse(ixlan.data ?? '{}') as { vlan?: unknown };
     // PeeringDB's API has no VLAN on ixlan today; keep one if a dump carries it.
-    const vlan = typeof data.vlan === 'number' && Number.isInteger(data.vlan) && data.vlan >= 1 && data.vlan <= 4094 ? data.vlan : null;
-    out.push({ ixlan, ixpfx: p, prefix: parsed, vlan, mtu: num(ixlan.mtu), rsAsn: ixlan.rs_asn ? Number(ixlan.rs_asn) : null });
+    const vlan =
+      typeof data.vlan === 'number' && Number.isInteger(data.vlan) && data.vlan >= 1 && data.vlan <= 4094
+        ? data.vlan
+        : null;
+    out.push({
+      ixlan,
+      ixpfx: p,
+      prefix: parsed,
+      vlan,
+      mtu: num(ixlan.mtu),
+      rsAsn: ixlan.rs_asn ? Number(ixlan.rs_asn) : null,
+    });
   }
   return out;
 }
 
 function lanName(ix: IxRow, plan: LanPlan, taken: Set<string>): string {
   const base = (plan.ixlan.name || ix.name || `ixlan ${plan.ixlan.id}`).trim();
-  for (const candidate of [`${base} IPv${plan.prefix.family}`, `${base} ${plan.prefix.text}`, `${base} ${plan.prefix.text} (${plan.ixpfx.id})`]) {
+  for (const candidate of [
+    `${base} IPv${plan.prefix.family}`,
+    `${base} ${plan.prefix.text}`,
+    `${base} ${plan.prefix.text} (${plan.ixpfx.id})`,
+  ]) {
     if (!taken.has(candidate.toLowerCase())) {
       taken.add(candidate.toLowerCase());
       return candidate.slice(0, 200);
@@ -83,30 +112,81 @@ function lanName(ix: IxRow, plan: LanPlan, taken: Set<string>): string {
 }
 
 /** Creates a fabric from a mirrored exchange, one network per ixlan prefix (IPv4 and IPv6). */
-export async function createFabricFromExchange(db: TypedDb, ixId: number, actor: Actor = SYSTEM, opts: { name?: string } = {}): Promise<FabricCreated> {
+export async function createFabricFromExchange(
+  db: TypedDb,
+  ixId: number,
+  actor: Actor = SYSTEM,
+  opts: { name?: string } = {},
+): Promise<FabricCreated> {
   return withTx(db, async (trx) => {
     const ix = await trx.selectFrom('pdb_ix').selectAll().where('id', '=', ixId).executeTakeFirst();
     if (!ix) throw new NotFoundError('PeeringDB exchange', ixId);
-    const existing = await trx.selectFrom('fabrics').select(['id', 'name']).where('peeringdb_ix_id', '=', ixId).executeTakeFirst();
-    if (existing) throw new ConflictError(`fabric ${existing.name} (id ${existing.id}) is already linked to PeeringDB exchange ${ixId}; re-sync it instead`, [{ field: 'ix_id', message: 'already has a fabric' }], 'duplicate');
+    const existing = await trx
+      .selectFrom('fabrics')
+      .select(['id', 'name'])
+      .where('peeringdb_ix_id', '=', ixId)
+      .executeTakeFirst();
+    if (existing)
+      throw new ConflictError(
+        `fabric ${existing.name} (id ${existing.id}) is already linked to PeeringDB exchange ${ixId}; re-sync it instead`,
+        [{ field: 'ix_id', message: 'already has a fabric' }],
+        'duplicate',
+      );
     const name = (opts.name ?? ix.name ?? '').trim().slice(0, 200);
     const slug = slugify(name);
-    const clash = await trx.selectFrom('fabrics').select(['name', 'slug']).where((eb) => eb.or([eb('name', '=', name), eb('slug', '=', slug)])).executeTakeFirst();
-    if (clash) throw new ConflictError(`a fabric named ${clash.name} exists already; give the new one another name`, [{ field: 'name', message: 'is already used by another fabric' }], 'duplicate');
+    const clash = await trx
+      .selectFrom('fabrics')
+      .select(['name', 'slug'])
+      .where((eb) => eb.or([eb('name', '=', name), eb('slug', '=', slug)]))
+      .executeTakeFirst();
+    if (clash)
+      throw new ConflictError(
+        `a fabric named ${clash.name} exists already; give the new one another name`,
+        [{ field: 'name', message: 'is already used by another fabric' }],
+        'duplicate',
+      );
     const stamp = now();
-    const fabricValues = { name, slug, type: 'ixp', status: 'active', peeringdb_ix_id: ixId, description: ix.name_long || null, created_at: stamp, updated_at: stamp, version: 1 };
+    const fabricValues = {
+      name,
+      slug,
+      type: 'ixp',
+      status: 'active',
+      peeringdb_ix_id: ixId,
+      description: ix.name_long || null,
+      created_at: stamp,
+      updated_at: stamp,
+      version: 1,
+    };
     const f = await trx.insertInto('fabrics').values(fabricValues).returning('id').executeTakeFirstOrThrow();
     const fabricId = Number(f.id);
-    await recordChange(trx, actor, { action: 'create', objectType: 'fabric', objectId: fabricId, repr: name, after: fabricValues });
+    await recordChange(trx, actor, {
+      action: 'create',
+      objectType: 'fabric',
+      objectId: fabricId,
+      repr: name,
+      after: fabricValues,
+    });
     const taken = new Set<string>();
     for (const plan of await planLans(trx, ixId)) await insertNetwork(trx, fabricId, ix, plan, taken, actor);
     const fabric = await trx.selectFrom('fabrics').selectAll().where('id', '=', fabricId).executeTakeFirstOrThrow();
-    const networks = await trx.selectFrom('peering_networks').selectAll().where('fabric_id', '=', fabricId).orderBy('id').execute();
+    const networks = await trx
+      .selectFrom('peering_networks')
+      .selectAll()
+      .where('fabric_id', '=', fabricId)
+      .orderBy('id')
+      .execute();
     return { fabric: presentFabric(fabric), networks: networks.map(presentNetwork) };
   });
 }
 
-async function insertNetwork(trx: TypedExecutor, fabricId: number, ix: IxRow, plan: LanPlan, taken: Set<string>, actor: Actor): Promise<void> {
+async function insertNetwork(
+  trx: TypedExecutor,
+  fabricId: number,
+  ix: IxRow,
+  plan: LanPlan,
+  taken: Set<string>,
+  actor: Actor,
+): Promise<void> {
   const stamp = now();
   const values = {
     fabric_id: fabricId,
@@ -126,11 +206,28 @@ async function insertNetwork(trx: TypedExecutor, fabricId: number, ix: IxRow, pl
     version: 1,
   };
   const n = await trx.insertInto('peering_networks').values(values).returning('id').executeTakeFirstOrThrow();
-  await recordChange(trx, actor, { action: 'create', objectType: 'peering-network', objectId: Number(n.id), repr: values.name, after: values });
+  await recordChange(trx, actor, {
+    action: 'create',
+    objectType: 'peering-network',
+    objectId: Number(n.id),
+    repr: values.name,
+    after: values,
+  });
 }
 
 /** The columns a re-sync may change on a network, with PeeringDB's values. */
-type SyncedNetworkFields = Pick<Updateable<PeeringNetworksTable>, 'prefix' | 'prefix_key' | 'family' | 'mtu' | 'route_server_asn' | 'peeringdb_ixlan_id' | 'peeringdb_ixpfx_id' | 'vlan' | 'status'>;
+type SyncedNetworkFields = Pick<
+  Updateable<PeeringNetworksTable>,
+  | 'prefix'
+  | 'prefix_key'
+  | 'family'
+  | 'mtu'
+  | 'route_server_asn'
+  | 'peeringdb_ixlan_id'
+  | 'peeringdb_ixpfx_id'
+  | 'vlan'
+  | 'status'
+>;
 
 /**
  * Brings a fabric's networks in line with PeeringDB: updates prefix, VLAN, MTU, route-server ASN
@@ -145,7 +242,12 @@ export async function resyncFabric(db: TypedDb, fabricId: number, actor: Actor =
     if (!ixId) throw new ValidationError('peeringdb_ix_id', 'this fabric is not linked to a PeeringDB exchange');
     const ix = await trx.selectFrom('pdb_ix').selectAll().where('id', '=', ixId).executeTakeFirst();
     if (!ix) throw new NotFoundError('PeeringDB exchange', ixId);
-    const nets = await trx.selectFrom('peering_networks').selectAll().where('fabric_id', '=', fabricId).orderBy('id').execute();
+    const nets = await trx
+      .selectFrom('peering_networks')
+      .selectAll()
+      .where('fabric_id', '=', fabricId)
+      .orderBy('id')
+      .execute();
     const taken = new Set(nets.map((n) => String(n.name).toLowerCase()));
     const plans = await planLans(trx, Number(ix.id));
     const matched = new Set<number>();
@@ -186,17 +288,44 @@ export async function resyncFabric(db: TypedDb, fabricId: number, actor: Actor =
         counts.unchanged++;
         continue;
       }
-      await trx.updateTable('peering_networks').set({ ...after, updated_at: now(), version: Number(net.version) + 1 }).where('id', '=', net.id).execute();
-      await recordChange(trx, actor, { action: 'update', objectType: 'peering-network', objectId: Number(net.id), repr: net.name, before, after });
+      await trx
+        .updateTable('peering_networks')
+        .set({ ...after, updated_at: now(), version: Number(net.version) + 1 })
+        .where('id', '=', net.id)
+        .execute();
+      await recordChange(trx, actor, {
+        action: 'update',
+        objectType: 'peering-network',
+        objectId: Number(net.id),
+        repr: net.name,
+        before,
+        after,
+      });
       counts.updated++;
     }
     for (const net of nets) {
       if (matched.has(Number(net.id)) || net.peeringdb_ixpfx_id === null || net.status === 'decommissioned') continue;
-      await trx.updateTable('peering_networks').set({ status: 'decommissioned', updated_at: now(), version: Number(net.version) + 1 }).where('id', '=', net.id).execute();
-      await recordChange(trx, actor, { action: 'update', objectType: 'peering-network', objectId: Number(net.id), repr: net.name, before: { status: net.status }, after: { status: 'decommissioned' } });
+      await trx
+        .updateTable('peering_networks')
+        .set({ status: 'decommissioned', updated_at: now(), version: Number(net.version) + 1 })
+        .where('id', '=', net.id)
+        .execute();
+      await recordChange(trx, actor, {
+        action: 'update',
+        objectType: 'peering-network',
+        objectId: Number(net.id),
+        repr: net.name,
+        before: { status: net.status },
+        after: { status: 'decommissioned' },
+      });
       counts.decommissioned++;
     }
-    const networks = await trx.selectFrom('peering_networks').selectAll().where('fabric_id', '=', fabricId).orderBy('id').execute();
+    const networks = await trx
+      .selectFrom('peering_networks')
+      .selectAll()
+      .where('fabric_id', '=', fabricId)
+      .orderBy('id')
+      .execute();
     return { fabric: presentFabric(fabric), ...counts, networks: networks.map(presentNetwork) };
   });
 }

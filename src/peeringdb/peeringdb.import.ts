@@ -3,12 +3,20 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Db } from '../platform/db.ts';
 import { ValidationError } from '../platform/errors.ts';
-import { importBatches, type ApplyHooks, type LogFn, type ProgressFn, type SyncRun, type TypeBatch } from './peeringdb.sync.ts';
+import {
+  importBatches,
+  type ApplyHooks,
+  type LogFn,
+  type ProgressFn,
+  type SyncRun,
+  type TypeBatch,
+} from './peeringdb.sync.ts';
 import { isPdbType, type PdbObject, type PdbType } from './peeringdb.table.ts';
 
 function dataOf(body: unknown, where: string): PdbObject[] {
   const data = (body as { data?: unknown })?.data;
-  if (!Array.isArray(data)) throw new ValidationError('path', `${where} has no "data" list (expected a PeeringDB API page)`);
+  if (!Array.isArray(data))
+    throw new ValidationError('path', `${where} has no "data" list (expected a PeeringDB API page)`);
   return data as PdbObject[];
 }
 
@@ -42,28 +50,42 @@ export async function readPeeringDbSource(path: string): Promise<TypeBatch[]> {
       if (entry.isDirectory()) {
         const pages = (await readdir(join(abs, entry.name))).filter((f) => /^page-\d+\.json$/.test(f));
         pages.sort((a, b) => Number(/\d+/.exec(a)![0]) - Number(/\d+/.exec(b)![0]));
-        for (const p of pages) for (const o of dataOf(await readJson(join(abs, entry.name, p)), join(entry.name, p))) objects.push(o);
+        for (const p of pages)
+          for (const o of dataOf(await readJson(join(abs, entry.name, p)), join(entry.name, p))) objects.push(o);
         if (!pages.length) continue;
       } else if (entry.name.endsWith('.json')) {
         for (const o of dataOf(await readJson(join(abs, entry.name)), entry.name)) objects.push(o);
       } else continue;
       batches.push({ type: name as PdbType, objects, complete: true });
     }
-    if (!batches.length) throw new ValidationError('path', `${path} holds no PeeringDB pages (expected folders like net/page-1.json or files like net.json)`);
+    if (!batches.length)
+      throw new ValidationError(
+        'path',
+        `${path} holds no PeeringDB pages (expected folders like net/page-1.json or files like net.json)`,
+      );
     return batches;
   }
   const body = (await readJson(abs)) as Record<string, unknown>;
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new ValidationError('path', `${path} is not a PeeringDB dump object`);
+  if (!body || typeof body !== 'object' || Array.isArray(body))
+    throw new ValidationError('path', `${path} is not a PeeringDB dump object`);
   for (const [type, value] of Object.entries(body)) {
     if (!isPdbType(type)) continue;
     batches.push({ type, objects: dataOf(value, `${path} → ${type}`), complete: true });
   }
-  if (!batches.length) throw new ValidationError('path', `${path} holds no known PeeringDB types (org, net, ix, ixlan, ixpfx, netixlan, poc, fac, netfac, ixfac)`);
+  if (!batches.length)
+    throw new ValidationError(
+      'path',
+      `${path} holds no known PeeringDB types (org, net, ix, ixlan, ixpfx, netixlan, poc, fac, netfac, ixfac)`,
+    );
   return batches;
 }
 
 /** Imports a folder of pages or a dump as one atomic run (mode `import`). */
-export async function importPeeringDb(db: Db, path: string, opts: { progress?: ProgressFn; log?: LogFn; jobId?: number | null; userId?: number | null; hooks?: ApplyHooks } = {}): Promise<SyncRun> {
+export async function importPeeringDb(
+  db: Db,
+  path: string,
+  opts: { progress?: ProgressFn; log?: LogFn; jobId?: number | null; userId?: number | null; hooks?: ApplyHooks } = {},
+): Promise<SyncRun> {
   const batches = await readPeeringDbSource(path);
   await opts.log?.(`read ${batches.map((b) => `${b.objects.length} ${b.type}`).join(', ')} from ${path}`);
   return importBatches(db, batches, { source: resolve(path), ...opts });

@@ -15,7 +15,11 @@ export const jobs: JobDefinition[] = [
       const { syncPeeringDb } = await import('./peeringdb.sync.ts');
       const client = clientFromConfig(loadConfig(), {
         onRequest: (r) => {
-          if (r.waitMs !== undefined) void ctx.log(`${r.error ?? 'retry'}: waiting ${Math.round(r.waitMs / 100) / 10} s before retrying ${r.url}`, 'warn');
+          if (r.waitMs !== undefined)
+            void ctx.log(
+              `${r.error ?? 'retry'}: waiting ${Math.round(r.waitMs / 100) / 10} s before retrying ${r.url}`,
+              'warn',
+            );
         },
       });
       const run = await syncPeeringDb(ctx.db, {
@@ -31,7 +35,11 @@ export const jobs: JobDefinition[] = [
       if (ctx.payload.sync_peer_asns) {
         // Peer ASNs follow the fresh mirror right away (followed fields only).
         const { syncAllPeerAsns } = await import('./peeringdb.service.ts');
-        peerAsns = await syncAllPeerAsns(ctx.db, { signal: ctx.signal, log: (m, l) => ctx.log(m, l), progress: (f, m) => ctx.progress(0.9 + f * 0.1, m) });
+        peerAsns = await syncAllPeerAsns(ctx.db, {
+          signal: ctx.signal,
+          log: (m, l) => ctx.log(m, l),
+          progress: (f, m) => ctx.progress(0.9 + f * 0.1, m),
+        });
       }
       await ctx.progress(1, 'done');
       return { run_id: run.id, mode: run.mode, counts: run.counts, peer_asns: peerAsns };
@@ -45,8 +53,16 @@ export const jobs: JobDefinition[] = [
     async run(ctx) {
       const { syncAllPeerAsns } = await import('./peeringdb.service.ts');
       const actor = { userId: ctx.userId, username: null };
-      const result = await syncAllPeerAsns(ctx.db, { ids: ctx.payload.peer_asn_ids, actor, signal: ctx.signal, log: (m, l) => ctx.log(m, l), progress: (f, m) => ctx.progress(f, m) });
-      await ctx.log(`checked ${result.checked} peer ASNs, updated ${result.updated}, ${result.not_found.length} not in PeeringDB`);
+      const result = await syncAllPeerAsns(ctx.db, {
+        ids: ctx.payload.peer_asn_ids,
+        actor,
+        signal: ctx.signal,
+        log: (m, l) => ctx.log(m, l),
+        progress: (f, m) => ctx.progress(f, m),
+      });
+      await ctx.log(
+        `checked ${result.checked} peer ASNs, updated ${result.updated}, ${result.not_found.length} not in PeeringDB`,
+      );
       return result;
     },
   }),

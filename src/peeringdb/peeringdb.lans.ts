@@ -25,7 +25,13 @@ export const NO_SECRETS = {
 
 /** The change-log identity of an actor, as the shared write path expects it. */
 export function principalOf(actor: Actor): Principal {
-  return { userId: actor.userId as number, username: actor.username ?? 'system', role: 'operator', via: 'token', canWrite: true };
+  return {
+    userId: actor.userId as number,
+    username: actor.username ?? 'system',
+    role: 'operator',
+    via: 'token',
+    canWrite: true,
+  };
 }
 
 export function chunks<T>(list: T[], size = 500): T[][] {
@@ -59,14 +65,26 @@ export interface FabricLans {
 export async function loadFabricLans(db: TypedExecutor, fabricId: number): Promise<FabricLans> {
   const fabric = await db.selectFrom('fabrics').selectAll().where('id', '=', fabricId).executeTakeFirst();
   if (!fabric) throw new NotFoundError('fabric', fabricId);
-  const rows = await db.selectFrom('peering_networks').selectAll().where('fabric_id', '=', fabricId).orderBy('id').execute();
+  const rows = await db
+    .selectFrom('peering_networks')
+    .selectAll()
+    .where('fabric_id', '=', fabricId)
+    .orderBy('id')
+    .execute();
   const networks: Lan[] = rows.map((n) => {
     const p = parsePrefix(n.prefix);
-    return { id: Number(n.id), name: n.name, prefix: 'error' in p ? null : p, ixlanId: num(n.peeringdb_ixlan_id), status: n.status };
+    return {
+      id: Number(n.id),
+      name: n.name,
+      prefix: 'error' in p ? null : p,
+      ixlanId: num(n.peeringdb_ixlan_id),
+      status: n.status,
+    };
   });
   const ixlans = new Set<number>(networks.filter((n) => n.ixlanId !== null).map((n) => n.ixlanId!));
   if (fabric.peeringdb_ix_id) {
-    for (const l of await db.selectFrom('pdb_ixlan').select('id').where('ix_id', '=', fabric.peeringdb_ix_id).execute()) ixlans.add(Number(l.id));
+    for (const l of await db.selectFrom('pdb_ixlan').select('id').where('ix_id', '=', fabric.peeringdb_ix_id).execute())
+      ixlans.add(Number(l.id));
   }
   return { fabric, networks, ixlanIds: [...ixlans] };
 }
@@ -103,7 +121,10 @@ export async function membersOn(db: TypedExecutor, ixlanIds: number[], asn?: num
       .where('ixlan_id', 'in', part);
     if (asn !== undefined) q = q.where('asn', '=', asn);
     for (const r of await q.orderBy('id').execute()) {
-      for (const [field, family] of [['ipaddr4', 4], ['ipaddr6', 6]] as const) {
+      for (const [field, family] of [
+        ['ipaddr4', 4],
+        ['ipaddr6', 6],
+      ] as const) {
         const raw = r[field];
         const ip = raw ? parseIp(raw) : null;
         if (!ip || ip.family !== family) continue;
@@ -126,10 +147,25 @@ export async function membersOn(db: TypedExecutor, ixlanIds: number[], asn?: num
 }
 
 /** The PeeringDB members' addresses on a fabric's LANs (for IX-F comparison). */
-export async function fabricPeeringDbMembers(db: TypedExecutor, fabricId: number): Promise<{ fabric: FabricRow; members: { asn: number; address: string; key: string; family: 4 | 6; is_rs_peer: boolean }[] }> {
+export async function fabricPeeringDbMembers(
+  db: TypedExecutor,
+  fabricId: number,
+): Promise<{
+  fabric: FabricRow;
+  members: { asn: number; address: string; key: string; family: 4 | 6; is_rs_peer: boolean }[];
+}> {
   const lans = await loadFabricLans(db, fabricId);
   const members = await membersOn(db, lans.ixlanIds);
-  return { fabric: lans.fabric, members: members.map((m) => ({ asn: m.asn, address: m.address, key: m.key, family: m.family, is_rs_peer: m.isRsPeer })) };
+  return {
+    fabric: lans.fabric,
+    members: members.map((m) => ({
+      asn: m.asn,
+      address: m.address,
+      key: m.key,
+      family: m.family,
+      is_rs_peer: m.isRsPeer,
+    })),
+  };
 }
 
 /**
@@ -140,7 +176,11 @@ export async function sessionKeys(db: TypedExecutor, keys: string[], routerId?: 
   const out = new Set<string>();
   for (const part of chunks([...new Set(keys)])) {
     if (!part.length) continue;
-    let q = db.selectFrom('bgp_peers as b').innerJoin('peering_sessions as s', 's.bgp_peer_id', 'b.id').select('b.peer_ip_key').where('b.peer_ip_key', 'in', part);
+    let q = db
+      .selectFrom('bgp_peers as b')
+      .innerJoin('peering_sessions as s', 's.bgp_peer_id', 'b.id')
+      .select('b.peer_ip_key')
+      .where('b.peer_ip_key', 'in', part);
     if (routerId) q = q.where('b.router_id', '=', routerId);
     for (const r of await q.execute()) out.add(r.peer_ip_key);
   }
@@ -151,17 +191,26 @@ export async function sessionKeys(db: TypedExecutor, keys: string[], routerId?: 
 export async function ourAsns(db: TypedExecutor): Promise<Set<number>> {
   const out = new Set<number>();
   for (const r of await db.selectFrom('routers').select('local_asn').distinct().execute()) out.add(Number(r.local_asn));
-  for (const r of await db.selectFrom('peer_asns').select(['asn', 'affiliated']).execute()) if (toBool(r.affiliated)) out.add(Number(r.asn));
+  for (const r of await db.selectFrom('peer_asns').select(['asn', 'affiliated']).execute())
+    if (toBool(r.affiliated)) out.add(Number(r.asn));
   return out;
 }
 
 /** ixlan id → fabric id, for every fabric tied to PeeringDB. */
 export async function allFabricIxlans(db: TypedExecutor): Promise<Map<number, number>> {
   const out = new Map<number, number>();
-  for (const n of await db.selectFrom('peering_networks').select(['fabric_id', 'peeringdb_ixlan_id']).where('peeringdb_ixlan_id', 'is not', null).execute()) {
+  for (const n of await db
+    .selectFrom('peering_networks')
+    .select(['fabric_id', 'peeringdb_ixlan_id'])
+    .where('peeringdb_ixlan_id', 'is not', null)
+    .execute()) {
     out.set(Number(n.peeringdb_ixlan_id), Number(n.fabric_id));
   }
-  const fabrics = await db.selectFrom('fabrics').select(['id', 'peeringdb_ix_id']).where('peeringdb_ix_id', 'is not', null).execute();
+  const fabrics = await db
+    .selectFrom('fabrics')
+    .select(['id', 'peeringdb_ix_id'])
+    .where('peeringdb_ix_id', 'is not', null)
+    .execute();
   const byIx = new Map(fabrics.map((f) => [Number(f.peeringdb_ix_id), Number(f.id)]));
   if (byIx.size) {
     for (const part of chunks([...byIx.keys()])) {
@@ -174,10 +223,14 @@ export async function allFabricIxlans(db: TypedExecutor): Promise<Map<number, nu
 }
 
 /** The candidates hidden on a fabric now (expired hides are not), by ASN. */
-export async function hiddenFor(db: TypedExecutor, fabricId: number): Promise<Map<number, { until: string | null; reason: string | null }>> {
+export async function hiddenFor(
+  db: TypedExecutor,
+  fabricId: number,
+): Promise<Map<number, { until: string | null; reason: string | null }>> {
   const rows = await db.selectFrom('pdb_hidden_candidates').selectAll().where('fabric_id', '=', fabricId).execute();
   const t = now();
   const out = new Map<number, { until: string | null; reason: string | null }>();
-  for (const r of rows) if (!r.until || r.until > t) out.set(Number(r.asn), { until: r.until ?? null, reason: r.reason ?? null });
+  for (const r of rows)
+    if (!r.until || r.until > t) out.set(Number(r.asn), { until: r.until ?? null, reason: r.reason ?? null });
   return out;
 }

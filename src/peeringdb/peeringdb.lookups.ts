@@ -59,15 +59,30 @@ export async function networkByAsn(db: TypedExecutor, asn: number): Promise<Netw
 /** Searches mirrored exchanges by id or name, with the fabric already made from each (if any). */
 export async function searchExchanges(db: TypedExecutor, q: string, limit = 20): Promise<ExchangeSummary[]> {
   const term = q.trim();
-  let query = db.selectFrom('pdb_ix').select(['id', 'name', 'aka', 'name_long', 'city', 'country', 'region_continent', 'net_count']);
+  let query = db
+    .selectFrom('pdb_ix')
+    .select(['id', 'name', 'aka', 'name_long', 'city', 'country', 'region_continent', 'net_count']);
   if (term) {
     query = /^\d+$/.test(term)
       ? query.where((eb) => eb.or([eb('id', '=', Number(term)), icontains('name', term)]))
-      : query.where((eb) => eb.or([icontains('name', term), icontains('aka', term), icontains('name_long', term), icontains('city', term)]));
+      : query.where((eb) =>
+          eb.or([
+            icontains('name', term),
+            icontains('aka', term),
+            icontains('name_long', term),
+            icontains('city', term),
+          ]),
+        );
   }
   const rows = await query.orderBy('name').limit(limit).execute();
-  const fabrics = await fabricsByIx(db, rows.map((r) => Number(r.id)));
-  const members = await mirrorMemberCounts(db, rows.map((r) => Number(r.id)));
+  const fabrics = await fabricsByIx(
+    db,
+    rows.map((r) => Number(r.id)),
+  );
+  const members = await mirrorMemberCounts(
+    db,
+    rows.map((r) => Number(r.id)),
+  );
   return rows.map((r) => ({
     id: Number(r.id),
     name: r.name ?? '',
@@ -103,7 +118,11 @@ async function fabricsByIx(db: TypedExecutor, ixIds: number[]): Promise<Map<numb
   const out = new Map<number, number>();
   for (const part of chunks(ixIds)) {
     if (!part.length) continue;
-    for (const f of await db.selectFrom('fabrics').select(['id', 'peeringdb_ix_id']).where('peeringdb_ix_id', 'in', part).execute()) {
+    for (const f of await db
+      .selectFrom('fabrics')
+      .select(['id', 'peeringdb_ix_id'])
+      .where('peeringdb_ix_id', 'in', part)
+      .execute()) {
       out.set(Number(f.peeringdb_ix_id), Number(f.id));
     }
   }
@@ -116,9 +135,16 @@ export async function getExchange(db: TypedExecutor, ixId: number): Promise<Exch
   if (!ix) throw new NotFoundError('PeeringDB exchange', ixId);
   const lans = await db.selectFrom('pdb_ixlan').selectAll().where('ix_id', '=', ixId).orderBy('id').execute();
   const ids = lans.map((l) => Number(l.id));
-  const pfx = ids.length ? await db.selectFrom('pdb_ixpfx').selectAll().where('ixlan_id', 'in', ids).orderBy('id').execute() : [];
+  const pfx = ids.length
+    ? await db.selectFrom('pdb_ixpfx').selectAll().where('ixlan_id', 'in', ids).orderBy('id').execute()
+    : [];
   const members = ids.length
-    ? await db.selectFrom('pdb_netixlan').select(['ixlan_id', (eb) => eb.fn.countAll().as('n')]).where('ixlan_id', 'in', ids).groupBy('ixlan_id').execute()
+    ? await db
+        .selectFrom('pdb_netixlan')
+        .select(['ixlan_id', (eb) => eb.fn.countAll().as('n')])
+        .where('ixlan_id', 'in', ids)
+        .groupBy('ixlan_id')
+        .execute()
     : [];
   const fabric = (await fabricsByIx(db, [ixId])).get(ixId) ?? null;
   return {
@@ -141,16 +167,32 @@ export async function getExchange(db: TypedExecutor, ixId: number): Promise<Exch
       rs_asn: l.rs_asn ? Number(l.rs_asn) : null,
       member_count: Number(members.find((m) => Number(m.ixlan_id) === Number(l.id))?.n ?? 0),
       ixf_ixp_member_list_url: l.ixf_ixp_member_list_url || null,
-      prefixes: pfx.filter((p) => Number(p.ixlan_id) === Number(l.id)).map((p) => ({ id: Number(p.id), protocol: p.protocol ?? '', prefix: p.prefix ?? '', in_dfz: toBool(p.in_dfz) })),
+      prefixes: pfx
+        .filter((p) => Number(p.ixlan_id) === Number(l.id))
+        .map((p) => ({
+          id: Number(p.id),
+          protocol: p.protocol ?? '',
+          prefix: p.prefix ?? '',
+          in_dfz: toBool(p.in_dfz),
+        })),
     })),
   };
 }
 
 /** A network's addresses on one fabric (the wizard's "peer from PeeringDB" step). */
-export async function networkAddresses(db: TypedExecutor, asn: number, fabricId: number, routerId?: number | null): Promise<NetworkAddresses> {
+export async function networkAddresses(
+  db: TypedExecutor,
+  asn: number,
+  fabricId: number,
+  routerId?: number | null,
+): Promise<NetworkAddresses> {
   const lans = await loadFabricLans(db, fabricId);
   const members = await membersOn(db, lans.ixlanIds, asn);
-  const taken = await sessionKeys(db, members.map((m) => m.key), routerId);
+  const taken = await sessionKeys(
+    db,
+    members.map((m) => m.key),
+    routerId,
+  );
   return {
     asn,
     fabric_id: fabricId,

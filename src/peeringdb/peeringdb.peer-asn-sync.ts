@@ -62,13 +62,26 @@ function divergence(pa: PeerAsnRow, net: NetRow | null): FieldDivergence[] {
     const follow = toBool(pa[flag]) ?? true;
     const stored = pa[field];
     const local = stored === undefined || stored === null ? null : typeof stored === 'string' ? stored : Number(stored);
-    if (!net) return { field, local, peeringdb: null, follow, differs: false, will_update: false, reason: 'not in PeeringDB' };
+    if (!net)
+      return { field, local, peeringdb: null, follow, differs: false, will_update: false, reason: 'not in PeeringDB' };
     const { value, raw } = pdbValue(s, net);
     const differs = value !== local && !(value === null && (raw === null || raw === '' || raw === 0) && local === null);
     let reason: string | null = null;
-    if (differs && value === null) reason = raw && field === 'irr_as_set' ? `PeeringDB value "${String(raw)}" is not a valid AS-SET` : 'PeeringDB has no value; the local one is kept';
+    if (differs && value === null)
+      reason =
+        raw && field === 'irr_as_set'
+          ? `PeeringDB value "${String(raw)}" is not a valid AS-SET`
+          : 'PeeringDB has no value; the local one is kept';
     else if (differs && !follow) reason = 'not following PeeringDB for this field';
-    return { field, local, peeringdb: value, follow, differs, will_update: differs && follow && value !== null, reason };
+    return {
+      field,
+      local,
+      peeringdb: value,
+      follow,
+      differs,
+      will_update: differs && follow && value !== null,
+      reason,
+    };
   });
 }
 
@@ -79,9 +92,24 @@ export async function peerAsnDivergence(db: TypedExecutor, peerAsnId: number): P
   const net = await netForPeerAsn(db, pa);
   const fields = divergence(pa, net);
   return {
-    peer_asn: { id: Number(pa.id), asn: Number(pa.asn), name: pa.name, peeringdb_id: num(pa.peeringdb_id), peeringdb_synced_at: pa.peeringdb_synced_at ?? null },
+    peer_asn: {
+      id: Number(pa.id),
+      asn: Number(pa.asn),
+      name: pa.name,
+      peeringdb_id: num(pa.peeringdb_id),
+      peeringdb_synced_at: pa.peeringdb_synced_at ?? null,
+    },
     peeringdb: net
-      ? { id: Number(net.id), asn: Number(net.asn), name: net.name ?? '', irr_as_set: net.irr_as_set || null, info_prefixes4: num(net.info_prefixes4), info_prefixes6: num(net.info_prefixes6), policy_general: net.policy_general || null, updated: net.updated ?? '' }
+      ? {
+          id: Number(net.id),
+          asn: Number(net.asn),
+          name: net.name ?? '',
+          irr_as_set: net.irr_as_set || null,
+          info_prefixes4: num(net.info_prefixes4),
+          info_prefixes6: num(net.info_prefixes6),
+          policy_general: net.policy_general || null,
+          updated: net.updated ?? '',
+        }
       : null,
     fields,
     in_sync: !!net && fields.every((f) => !f.differs),
@@ -110,11 +138,22 @@ export async function syncPeerAsn(db: TypedDb, peerAsnId: number, actor: Actor =
     const changed = Object.keys(patch);
     await trx
       .updateTable('peer_asns')
-      .set({ ...patch, peeringdb_synced_at: now(), ...(changed.length ? { updated_at: now(), version: Number(pa.version) + 1 } : {}) })
+      .set({
+        ...patch,
+        peeringdb_synced_at: now(),
+        ...(changed.length ? { updated_at: now(), version: Number(pa.version) + 1 } : {}),
+      })
       .where('id', '=', pa.id)
       .execute();
     if (changed.length) {
-      await recordChange(trx, actor, { action: 'update', objectType: 'peer-asn', objectId: Number(pa.id), repr: `AS${pa.asn} ${pa.name}`, before, after: patch });
+      await recordChange(trx, actor, {
+        action: 'update',
+        objectType: 'peer-asn',
+        objectId: Number(pa.id),
+        repr: `AS${pa.asn} ${pa.name}`,
+        before,
+        after: patch,
+      });
     }
     return { id: Number(pa.id), asn: Number(pa.asn), found: true, changed };
   });
@@ -123,12 +162,23 @@ export async function syncPeerAsn(db: TypedDb, peerAsnId: number, actor: Actor =
 /** Syncs every peer ASN (or the given ones) from the mirror; each in its own short transaction. */
 export async function syncAllPeerAsns(
   db: TypedDb,
-  opts: { ids?: number[]; actor?: Actor; progress?: (f: number, m?: string) => void | Promise<void>; log?: (m: string, level?: 'info' | 'warn' | 'error') => void | Promise<void>; signal?: AbortSignal } = {},
+  opts: {
+    ids?: number[];
+    actor?: Actor;
+    progress?: (f: number, m?: string) => void | Promise<void>;
+    log?: (m: string, level?: 'info' | 'warn' | 'error') => void | Promise<void>;
+    signal?: AbortSignal;
+  } = {},
 ): Promise<{ checked: number; updated: number; not_found: number[]; changes: { asn: number; changed: string[] }[] }> {
   let q = db.selectFrom('peer_asns').select(['id']).orderBy('id');
   if (opts.ids?.length) q = q.where('id', 'in', opts.ids);
   const ids = (await q.execute()).map((r) => Number(r.id));
-  const out = { checked: 0, updated: 0, not_found: [] as number[], changes: [] as { asn: number; changed: string[] }[] };
+  const out = {
+    checked: 0,
+    updated: 0,
+    not_found: [] as number[],
+    changes: [] as { asn: number; changed: string[] }[],
+  };
   for (const id of ids) {
     opts.signal?.throwIfAborted();
     const r = await syncPeerAsn(db, id, opts.actor ?? SYSTEM);
@@ -139,8 +189,10 @@ export async function syncAllPeerAsns(
       out.changes.push({ asn: r.asn, changed: r.changed });
       await opts.log?.(`AS${r.asn}: updated ${r.changed.join(', ')}`);
     }
-    if (out.checked % 50 === 0 || out.checked === ids.length) await opts.progress?.(out.checked / ids.length, `${out.checked}/${ids.length} peer ASNs`);
+    if (out.checked % 50 === 0 || out.checked === ids.length)
+      await opts.progress?.(out.checked / ids.length, `${out.checked}/${ids.length} peer ASNs`);
   }
-  if (out.not_found.length) await opts.log?.(`not in PeeringDB: ${out.not_found.map((a) => `AS${a}`).join(', ')}`, 'warn');
+  if (out.not_found.length)
+    await opts.log?.(`not in PeeringDB: ${out.not_found.map((a) => `AS${a}`).join(', ')}`, 'warn');
   return out;
 }

@@ -23,8 +23,10 @@ async function buildApp(t: TestDb, queued: { kind: string; payload: unknown }[])
     return queued.length;
   });
   app.setErrorHandler((err: any, _req, reply) => {
-    if (err instanceof DomainError) return reply.code(err.status).send({ code: err.code, detail: err.message, errors: err.fields });
-    if (hasZodFastifySchemaValidationErrors(err)) return reply.code(400).send({ code: 'validation_error', detail: err.message });
+    if (err instanceof DomainError)
+      return reply.code(err.status).send({ code: err.code, detail: err.message, errors: err.fields });
+    if (hasZodFastifySchemaValidationErrors(err))
+      return reply.code(400).send({ code: 'validation_error', detail: err.message });
     return reply.code(500).send({ detail: String(err?.message) });
   });
   await app.register(peeringdbRoutes);
@@ -55,7 +57,11 @@ describe.each(engines())('PeeringDB routes on %s', (engine) => {
     expect(res.statusCode).toBe(202);
     expect(queued.at(-1)).toEqual({ kind: 'peeringdb.sync', payload: { full: true } });
     res = await app.inject({ method: 'GET', url: '/api/peeringdb/status' });
-    expect(res.json()).toMatchObject({ api_key_configured: false, types: { netixlan: { count: 501 } }, last_success: { mode: 'import' } });
+    expect(res.json()).toMatchObject({
+      api_key_configured: false,
+      types: { netixlan: { count: 501 } },
+      last_success: { mode: 'import' },
+    });
     res = await app.inject({ method: 'GET', url: '/api/peeringdb/sync-runs?limit=10' });
     expect(res.json()).toMatchObject({ count: 1, next: null, results: [{ status: 'succeeded' }] });
   });
@@ -91,22 +97,45 @@ describe.each(engines())('PeeringDB routes on %s', (engine) => {
     expect(res.json().count).toBe(60);
     expect(res.json().results).toHaveLength(5);
     expect(res.json().next).toContain('offset=5');
-    res = await app.inject({ method: 'POST', url: `/api/fabrics/${fabricId}/candidates/hide`, payload: { asns: [3303], until: '2999-12-31', reason: 'asked later' } });
+    res = await app.inject({
+      method: 'POST',
+      url: `/api/fabrics/${fabricId}/candidates/hide`,
+      payload: { asns: [3303], until: '2999-12-31', reason: 'asked later' },
+    });
     expect(res.json()).toEqual({ hidden: [3303], until: '2999-12-31T00:00:00.000Z' });
     res = await app.inject({ method: 'GET', url: `/api/fabrics/${fabricId}/candidates` });
     expect(res.json().count).toBe(59);
-    res = await app.inject({ method: 'GET', url: `/api/fabrics/${fabricId}/candidates?include_hidden=true&q=swisscom` });
+    res = await app.inject({
+      method: 'GET',
+      url: `/api/fabrics/${fabricId}/candidates?include_hidden=true&q=swisscom`,
+    });
     expect(res.json().results[0]).toMatchObject({ asn: 3303, hidden: true, hidden_reason: 'asked later' });
-    res = await app.inject({ method: 'POST', url: `/api/fabrics/${fabricId}/candidates/unhide`, payload: { asns: [3303] } });
+    res = await app.inject({
+      method: 'POST',
+      url: `/api/fabrics/${fabricId}/candidates/unhide`,
+      payload: { asns: [3303] },
+    });
     expect(res.statusCode).toBe(200);
 
-    res = await app.inject({ method: 'POST', url: `/api/fabrics/${fabricId}/candidates/create-sessions`, payload: { router_id: routerId, candidates: [{ asn: 3303 }] } });
+    res = await app.inject({
+      method: 'POST',
+      url: `/api/fabrics/${fabricId}/candidates/create-sessions`,
+      payload: { router_id: routerId, candidates: [{ asn: 3303 }] },
+    });
     expect(res.statusCode).toBe(201);
     expect(res.json().created).toHaveLength(2);
-    res = await app.inject({ method: 'POST', url: `/api/fabrics/${fabricId}/candidates/create-sessions`, payload: { router_id: routerId, candidates: [{ asn: 3303 }] } });
+    res = await app.inject({
+      method: 'POST',
+      url: `/api/fabrics/${fabricId}/candidates/create-sessions`,
+      payload: { router_id: routerId, candidates: [{ asn: 3303 }] },
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json().errors[0].field).toBe('candidates.0.asn');
-    res = await app.inject({ method: 'POST', url: `/api/fabrics/${fabricId}/candidates/create-sessions`, payload: { router_id: routerId, candidates: [] } });
+    res = await app.inject({
+      method: 'POST',
+      url: `/api/fabrics/${fabricId}/candidates/create-sessions`,
+      payload: { router_id: routerId, candidates: [] },
+    });
     expect(res.statusCode).toBe(400);
 
     res = await app.inject({ method: 'GET', url: '/api/asns/AS3303/peering-opportunities' });
@@ -117,7 +146,14 @@ describe.each(engines())('PeeringDB routes on %s', (engine) => {
     const stamp = now();
     const row: any = await t.db
       .insertInto('peer_asns')
-      .values({ asn: 2602, name: 'x', affiliated: dialectOf(t.db) === 'sqlite' ? 0 : false, created_at: stamp, updated_at: stamp, version: 1 })
+      .values({
+        asn: 2602,
+        name: 'x',
+        affiliated: dialectOf(t.db) === 'sqlite' ? 0 : false,
+        created_at: stamp,
+        updated_at: stamp,
+        version: 1,
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     let res = await app.inject({ method: 'GET', url: `/api/peer-asns/${row.id}/peeringdb` });
@@ -134,13 +170,22 @@ describe.each(engines())('PeeringDB routes on %s', (engine) => {
     const data = {
       version: '1.0',
       ixp_list: [{ ixp_id: 1, peeringdb_id: 31 }],
-      member_list: [{ asnum: 3303, connection_list: [{ ixp_id: 1, vlan_list: [{ vlan_id: 1, ipv4: { address: '80.81.193.183', routeserver: true } }] }] }],
+      member_list: [
+        {
+          asnum: 3303,
+          connection_list: [
+            { ixp_id: 1, vlan_list: [{ vlan_id: 1, ipv4: { address: '80.81.193.183', routeserver: true } }] },
+          ],
+        },
+      ],
     };
     let res = await app.inject({ method: 'POST', url: `/api/fabrics/${fabricId}/ixf`, payload: { data } });
     expect(res.statusCode).toBe(201);
     res = await app.inject({ method: 'GET', url: `/api/fabrics/${fabricId}/ixf` });
     expect(res.json().only_in_peeringdb.length).toBe(59);
-    expect(res.json().address_differences).toEqual([{ asn: 3303, name: 'Swisscom', ixf_only: [], peeringdb_only: ['2001:7f8::ce7:0:2'] }]);
+    expect(res.json().address_differences).toEqual([
+      { asn: 3303, name: 'Swisscom', ixf_only: [], peeringdb_only: ['2001:7f8::ce7:0:2'] },
+    ]);
     res = await app.inject({ method: 'POST', url: `/api/fabrics/${fabricId}/ixf`, payload: {} });
     expect(res.statusCode).toBe(400);
   });

@@ -11,12 +11,29 @@ import { listSyncRuns, mirrorStatus } from './peeringdb.sync.ts';
 import * as svc from './peeringdb.service.ts';
 import { compareIxf, importIxf } from './ixf.ts';
 import {
-  candidate, createSessionsOut, divergenceOut, exchangeDetail, exchangeSummary, fabricCreatedOut, fabricResyncOut, ixfComparison, ixfImportOut, jobQueued, networkAddressesOut, networkSummary,
-  opportunities, peerAsnSyncResult, syncRun,
+  candidate,
+  createSessionsOut,
+  divergenceOut,
+  exchangeDetail,
+  exchangeSummary,
+  fabricCreatedOut,
+  fabricResyncOut,
+  ixfComparison,
+  ixfImportOut,
+  jobQueued,
+  networkAddressesOut,
+  networkSummary,
+  opportunities,
+  peerAsnSyncResult,
+  syncRun,
 } from './peeringdb.schema.ts';
 
 const tags = ['peeringdb'];
-const id = z.coerce.number().int().min(1).max(2 ** 53 - 1);
+const id = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(2 ** 53 - 1);
 const asnParam = z.string().transform((v, ctx) => {
   const n = parseAsn(v);
   if (n === null) {
@@ -40,7 +57,10 @@ function page(req: FastifyRequest, count: number, limit: number, offset: number)
     url.searchParams.set('limit', String(limit));
     return url.pathname + url.search;
   };
-  return { next: offset + limit < count ? link(offset + limit) : null, previous: offset > 0 ? link(Math.max(0, offset - limit)) : null };
+  return {
+    next: offset + limit < count ? link(offset + limit) : null,
+    previous: offset > 0 ? link(Math.max(0, offset - limit)) : null,
+  };
 }
 
 /** Mounts the PeeringDB routes (the core provides db, requireRole and enqueueJob decorators). */
@@ -59,7 +79,12 @@ export default async function peeringdbRoutes(app: FastifyInstance): Promise<voi
   r.post(
     '/api/peeringdb/sync',
     {
-      schema: { tags, summary: 'Queue a PeeringDB sync (full the first time, incremental after)', body: z.object({ full: z.boolean().optional() }).strict().optional(), response: { 202: jobQueued } },
+      schema: {
+        tags,
+        summary: 'Queue a PeeringDB sync (full the first time, incremental after)',
+        body: z.object({ full: z.boolean().optional() }).strict().optional(),
+        response: { 202: jobQueued },
+      },
       preValidation: operator,
     },
     async (req, reply) => {
@@ -74,8 +99,18 @@ export default async function peeringdbRoutes(app: FastifyInstance): Promise<voi
       schema: {
         tags,
         summary: 'PeeringDB sync runs, newest first',
-        querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50), offset: z.coerce.number().int().min(0).default(0) }),
-        response: { 200: z.object({ count: z.number().int(), next: z.string().nullable(), previous: z.string().nullable(), results: z.array(syncRun) }) },
+        querystring: z.object({
+          limit: z.coerce.number().int().min(1).max(1000).default(50),
+          offset: z.coerce.number().int().min(0).default(0),
+        }),
+        response: {
+          200: z.object({
+            count: z.number().int(),
+            next: z.string().nullable(),
+            previous: z.string().nullable(),
+            results: z.array(syncRun),
+          }),
+        },
       },
       preValidation: viewer,
     },
@@ -96,7 +131,14 @@ export default async function peeringdbRoutes(app: FastifyInstance): Promise<voi
           200: z.object({
             url: z.string(),
             api_key_configured: z.boolean(),
-            types: z.record(z.string(), z.object({ count: z.number().int(), last_updated: z.string().nullable(), last_sync_at: z.string().nullable() })),
+            types: z.record(
+              z.string(),
+              z.object({
+                count: z.number().int(),
+                last_updated: z.string().nullable(),
+                last_sync_at: z.string().nullable(),
+              }),
+            ),
             last_run: syncRun.nullable(),
             last_success: syncRun.nullable(),
           }),
@@ -107,7 +149,11 @@ export default async function peeringdbRoutes(app: FastifyInstance): Promise<voi
     async () => {
       const cfg = app.config;
       const s = await mirrorStatus(db());
-      return { url: cfg.PEERDESK_PEERINGDB_URL ?? 'https://www.peeringdb.com/api', api_key_configured: !!cfg.PEERDESK_PEERINGDB_API_KEY, ...s };
+      return {
+        url: cfg.PEERDESK_PEERINGDB_URL ?? 'https://www.peeringdb.com/api',
+        api_key_configured: !!cfg.PEERDESK_PEERINGDB_API_KEY,
+        ...s,
+      };
     },
   );
 
@@ -118,8 +164,18 @@ export default async function peeringdbRoutes(app: FastifyInstance): Promise<voi
       schema: {
         tags,
         summary: 'Search PeeringDB networks by name or ASN',
-        querystring: z.object({ q: z.string().trim().min(1).max(200), limit: z.coerce.number().int().min(1).max(200).default(20) }),
-        response: { 200: z.object({ count: z.number().int(), next: z.null(), previous: z.null(), results: z.array(networkSummary) }) },
+        querystring: z.object({
+          q: z.string().trim().min(1).max(200),
+          limit: z.coerce.number().int().min(1).max(200).default(20),
+        }),
+        response: {
+          200: z.object({
+            count: z.number().int(),
+            next: z.null(),
+            previous: z.null(),
+            results: z.array(networkSummary),
+          }),
+        },
       },
       preValidation: viewer,
     },
@@ -150,8 +206,18 @@ export default async function peeringdbRoutes(app: FastifyInstance): Promise<voi
       schema: {
         tags,
         summary: 'Search PeeringDB exchanges by name, city or id',
-        querystring: z.object({ q: z.string().trim().max(200).default(''), limit: z.coerce.number().int().min(1).max(500).default(20) }),
-        response: { 200: z.object({ count: z.number().int(), next: z.null(), previous: z.null(), results: z.array(exchangeSummary) }) },
+        querystring: z.object({
+          q: z.string().trim().max(200).default(''),
+          limit: z.coerce.number().int().min(1).max(500).default(20),
+        }),
+        response: {
+          200: z.object({
+            count: z.number().int(),
+            next: z.null(),
+            previous: z.null(),
+            results: z.array(exchangeSummary),
+          }),
+        },
       },
       preValidation: viewer,
     },
@@ -163,7 +229,15 @@ export default async function peeringdbRoutes(app: FastifyInstance): Promise<voi
 
   r.get(
     '/api/peeringdb/exchanges/:id',
-    { schema: { tags, summary: 'One exchange with its LANs, prefixes and member counts', params: z.object({ id }), response: { 200: exchangeDetail } }, preValidation: viewer },
+    {
+      schema: {
+        tags,
+        summary: 'One exchange with its LANs, prefixes and member counts',
+        params: z.object({ id }),
+        response: { 200: exchangeDetail },
+      },
+      preValidation: viewer,
+    },
     async (req) => svc.getExchange(db(), req.params.id),
   );
 
@@ -179,7 +253,10 @@ export default async function peeringdbRoutes(app: FastifyInstance): Promise<voi
       },
       preValidation: operator,
     },
-    async (req, reply) => reply.code(201).send(await svc.createFabricFromExchange(db(), req.body.ix_id, actorOf(req), { name: req.body.name })),
+    async (req, reply) =>
+      reply
+        .code(201)
+        .send(await svc.createFabricFromExchange(db(), req.body.ix_id, actorOf(req), { name: req.body.name })),
   );
 
   r.post(
@@ -206,18 +283,34 @@ export default async function peeringdbRoutes(app: FastifyInstance): Promise<voi
         params: z.object({ id }),
         querystring: z.object({
           include_hidden: boolQuery.optional(),
-          router: id.optional().describe('candidates of this router: addresses it has no session with (another router\'s session does not count)'),
+          router: id
+            .optional()
+            .describe(
+              "candidates of this router: addresses it has no session with (another router's session does not count)",
+            ),
           q: z.string().trim().max(200).optional(),
           policy: z.string().trim().max(40).optional(),
           limit: z.coerce.number().int().min(1).max(10_000).default(1000),
           offset: z.coerce.number().int().min(0).default(0),
         }),
-        response: { 200: z.object({ count: z.number().int(), next: z.string().nullable(), previous: z.string().nullable(), results: z.array(candidate) }) },
+        response: {
+          200: z.object({
+            count: z.number().int(),
+            next: z.string().nullable(),
+            previous: z.string().nullable(),
+            results: z.array(candidate),
+          }),
+        },
       },
       preValidation: viewer,
     },
     async (req) => {
-      const all = await svc.listCandidates(db(), req.params.id, { includeHidden: req.query.include_hidden, q: req.query.q, policy: req.query.policy, routerId: req.query.router ?? null });
+      const all = await svc.listCandidates(db(), req.params.id, {
+        includeHidden: req.query.include_hidden,
+        q: req.query.q,
+        policy: req.query.policy,
+        routerId: req.query.router ?? null,
+      });
       const { limit, offset } = req.query;
       return { count: all.length, ...page(req, all.length, limit, offset), results: all.slice(offset, offset + limit) };
     },
@@ -230,18 +323,37 @@ export default async function peeringdbRoutes(app: FastifyInstance): Promise<voi
         tags,
         summary: 'Hide candidates on this fabric, optionally until a date',
         params: z.object({ id }),
-        body: z.object({ asns: asnList, until: z.string().max(40).nullable().optional(), reason: z.string().max(500).nullable().optional() }).strict(),
+        body: z
+          .object({
+            asns: asnList,
+            until: z.string().max(40).nullable().optional(),
+            reason: z.string().max(500).nullable().optional(),
+          })
+          .strict(),
         response: { 200: z.object({ hidden: z.array(z.number().int()), until: z.string().nullable() }) },
       },
       preValidation: operator,
     },
-    async (req) => svc.hideCandidates(db(), req.params.id, req.body.asns, { until: req.body.until, reason: req.body.reason }, actorOf(req)),
+    async (req) =>
+      svc.hideCandidates(
+        db(),
+        req.params.id,
+        req.body.asns,
+        { until: req.body.until, reason: req.body.reason },
+        actorOf(req),
+      ),
   );
 
   r.post(
     '/api/fabrics/:id/candidates/unhide',
     {
-      schema: { tags, summary: 'Show hidden candidates again', params: z.object({ id }), body: z.object({ asns: asnList }).strict(), response: { 200: z.object({ unhidden: z.array(z.number().int()) }) } },
+      schema: {
+        tags,
+        summary: 'Show hidden candidates again',
+        params: z.object({ id }),
+        body: z.object({ asns: asnList }).strict(),
+        response: { 200: z.object({ unhidden: z.array(z.number().int()) }) },
+      },
       preValidation: operator,
     },
     async (req) => svc.unhideCandidates(db(), req.params.id, req.body.asns),
@@ -252,7 +364,8 @@ export default async function peeringdbRoutes(app: FastifyInstance): Promise<voi
     {
       schema: {
         tags,
-        summary: "Create peer ASNs (if missing), BGP peers and peering sessions from the router's candidates, in one transaction (the wizard's write path)",
+        summary:
+          "Create peer ASNs (if missing), BGP peers and peering sessions from the router's candidates, in one transaction (the wizard's write path)",
         params: z.object({ id }),
         body: z
           .object({
@@ -260,20 +373,39 @@ export default async function peeringdbRoutes(app: FastifyInstance): Promise<voi
             peer_group_id: z.number().int().min(1).nullable().optional(),
             relationship_id: z.number().int().min(1).nullable().optional(),
             enabled: z.boolean().optional(),
-            candidates: z.array(z.object({ asn: z.number().int().min(0).max(4294967295), addresses: z.array(z.string().max(64)).max(64).optional() }).strict()).min(1).max(5000),
+            candidates: z
+              .array(
+                z
+                  .object({
+                    asn: z.number().int().min(0).max(4294967295),
+                    addresses: z.array(z.string().max(64)).max(64).optional(),
+                  })
+                  .strict(),
+              )
+              .min(1)
+              .max(5000),
           })
           .strict(),
         response: { 201: createSessionsOut },
       },
       preValidation: operator,
     },
-    async (req, reply) => reply.code(201).send(await svc.createSessionsFromCandidates(db(), req.params.id, req.body, actorOf(req), app.secrets)),
+    async (req, reply) =>
+      reply
+        .code(201)
+        .send(await svc.createSessionsFromCandidates(db(), req.params.id, req.body, actorOf(req), app.secrets)),
   );
 
   r.get(
     '/api/asns/:asn/peering-opportunities',
     {
-      schema: { tags, summary: 'For one ASN: every fabric of ours where we could peer with it, and exchanges we share without a fabric', params: z.object({ asn: asnParam }), response: { 200: opportunities } },
+      schema: {
+        tags,
+        summary:
+          'For one ASN: every fabric of ours where we could peer with it, and exchanges we share without a fabric',
+        params: z.object({ asn: asnParam }),
+        response: { 200: opportunities },
+      },
       preValidation: viewer,
     },
     async (req) => svc.peeringOpportunities(db(), req.params.asn),
@@ -282,7 +414,15 @@ export default async function peeringdbRoutes(app: FastifyInstance): Promise<voi
   // ----- peer ASNs ------------------------------------------------------------------------------
   r.get(
     '/api/peer-asns/:id/peeringdb',
-    { schema: { tags, summary: 'Local values against PeeringDB (divergence view)', params: z.object({ id }), response: { 200: divergenceOut } }, preValidation: viewer },
+    {
+      schema: {
+        tags,
+        summary: 'Local values against PeeringDB (divergence view)',
+        params: z.object({ id }),
+        response: { 200: divergenceOut },
+      },
+      preValidation: viewer,
+    },
     async (req) => svc.peerAsnDivergence(db(), req.params.id),
   );
 
@@ -306,11 +446,23 @@ export default async function peeringdbRoutes(app: FastifyInstance): Promise<voi
   r.post(
     '/api/peer-asns/sync-peeringdb',
     {
-      schema: { tags, summary: 'Queue a job that syncs every peer ASN (or the given ones) from PeeringDB', body: z.object({ peer_asn_ids: z.array(z.number().int().min(1)).max(100_000).optional() }).strict().optional(), response: { 202: jobQueued } },
+      schema: {
+        tags,
+        summary: 'Queue a job that syncs every peer ASN (or the given ones) from PeeringDB',
+        body: z
+          .object({ peer_asn_ids: z.array(z.number().int().min(1)).max(100_000).optional() })
+          .strict()
+          .optional(),
+        response: { 202: jobQueued },
+      },
       preValidation: operator,
     },
     async (req, reply) => {
-      const jobId = await enqueue(req, 'peeringdb.sync_peer_asns', req.body?.peer_asn_ids ? { peer_asn_ids: req.body.peer_asn_ids } : {});
+      const jobId = await enqueue(
+        req,
+        'peeringdb.sync_peer_asns',
+        req.body?.peer_asn_ids ? { peer_asn_ids: req.body.peer_asn_ids } : {},
+      );
       return reply.code(202).send({ job_id: jobId, kind: 'peeringdb.sync_peer_asns' });
     },
   );
@@ -323,7 +475,13 @@ export default async function peeringdbRoutes(app: FastifyInstance): Promise<voi
         tags,
         summary: 'Import an IX-F member export (schema 0.6–1.0) for this fabric, from a URL or inline JSON',
         params: z.object({ id }),
-        body: z.object({ url: z.string().max(2000).optional(), data: z.record(z.string(), z.unknown()).optional().describe('the IX-F JSON export'), ixp_id: z.number().int().nullable().optional() }).strict(),
+        body: z
+          .object({
+            url: z.string().max(2000).optional(),
+            data: z.record(z.string(), z.unknown()).optional().describe('the IX-F JSON export'),
+            ixp_id: z.number().int().nullable().optional(),
+          })
+          .strict(),
         response: { 201: ixfImportOut },
       },
       preValidation: operator,
@@ -337,7 +495,13 @@ export default async function peeringdbRoutes(app: FastifyInstance): Promise<voi
   r.get(
     '/api/fabrics/:id/ixf',
     {
-      schema: { tags, summary: 'Compare the imported IX-F member list with PeeringDB (members only in one, differing IPs, route-server flags)', params: z.object({ id }), response: { 200: ixfComparison } },
+      schema: {
+        tags,
+        summary:
+          'Compare the imported IX-F member list with PeeringDB (members only in one, differing IPs, route-server flags)',
+        params: z.object({ id }),
+        response: { 200: ixfComparison },
+      },
       preValidation: viewer,
     },
     async (req) => compareIxf(db(), req.params.id),

@@ -1,7 +1,12 @@
 // The PeeringDB API's response schemas (OpenAPI) and the types the services return, inferred from them.
 import { z } from 'zod';
 
-export const syncCounts = z.object({ created: z.number().int(), updated: z.number().int(), deleted: z.number().int(), fetched: z.number().int() });
+export const syncCounts = z.object({
+  created: z.number().int(),
+  updated: z.number().int(),
+  deleted: z.number().int(),
+  fetched: z.number().int(),
+});
 export const syncRun = z
   .object({
     id: z.number().int(),
@@ -101,41 +106,159 @@ export const fabricOut = z.object({
 export const jobQueued = z.object({ job_id: z.number().int(), kind: z.string() });
 export const nstr = z.string().nullable();
 export const nint = z.number().int().nullable();
-export const memberCount = z.number().int().describe("networks on the exchange's LANs in the local mirror (distinct netixlan networks); net_count is PeeringDB's own figure");
-export const exchangeSummary = z.object({ id: z.number().int(), name: z.string(), aka: nstr, name_long: nstr, city: nstr, country: nstr, region_continent: nstr, net_count: nint, member_count: memberCount, fabric_id: nint }).meta({ id: 'PeeringDbExchange' });
+export const memberCount = z
+  .number()
+  .int()
+  .describe(
+    "networks on the exchange's LANs in the local mirror (distinct netixlan networks); net_count is PeeringDB's own figure",
+  );
+export const exchangeSummary = z
+  .object({
+    id: z.number().int(),
+    name: z.string(),
+    aka: nstr,
+    name_long: nstr,
+    city: nstr,
+    country: nstr,
+    region_continent: nstr,
+    net_count: nint,
+    member_count: memberCount,
+    fabric_id: nint,
+  })
+  .meta({ id: 'PeeringDbExchange' });
 export const exchangeDetail = z
   .object({
-    id: z.number().int(), name: z.string(), name_long: nstr, city: nstr, country: nstr, website: nstr, tech_email: nstr, policy_email: nstr, net_count: nint, member_count: memberCount, fabric_id: nint,
-    ixlans: z.array(z.object({ id: z.number().int(), name: nstr, descr: nstr, mtu: nint, rs_asn: nint, member_count: z.number().int(), ixf_ixp_member_list_url: nstr, prefixes: z.array(z.object({ id: z.number().int(), protocol: z.string(), prefix: z.string(), in_dfz: z.boolean().nullable() })) })),
+    id: z.number().int(),
+    name: z.string(),
+    name_long: nstr,
+    city: nstr,
+    country: nstr,
+    website: nstr,
+    tech_email: nstr,
+    policy_email: nstr,
+    net_count: nint,
+    member_count: memberCount,
+    fabric_id: nint,
+    ixlans: z.array(
+      z.object({
+        id: z.number().int(),
+        name: nstr,
+        descr: nstr,
+        mtu: nint,
+        rs_asn: nint,
+        member_count: z.number().int(),
+        ixf_ixp_member_list_url: nstr,
+        prefixes: z.array(
+          z.object({ id: z.number().int(), protocol: z.string(), prefix: z.string(), in_dfz: z.boolean().nullable() }),
+        ),
+      }),
+    ),
   })
   .meta({ id: 'PeeringDbExchangeDetail' });
 export const opportunities = z.object({
   asn: z.number().int(),
   network: z.unknown().nullable().describe('the PeeringDB network, as in /api/peeringdb/networks'),
-  fabrics: z.array(z.object({ fabric: z.object({ id: z.number().int(), name: z.string(), slug: z.string(), peeringdb_ix_id: nint }), addresses: z.array(z.object({ address: z.string(), family: z.number().int(), network_id: nint, has_session: z.boolean(), is_rs_peer: z.boolean(), speed: nint })), missing: z.number().int(), hidden: z.boolean(), hidden_until: nstr })),
+  fabrics: z.array(
+    z.object({
+      fabric: z.object({ id: z.number().int(), name: z.string(), slug: z.string(), peeringdb_ix_id: nint }),
+      addresses: z.array(
+        z.object({
+          address: z.string(),
+          family: z.number().int(),
+          network_id: nint,
+          has_session: z.boolean(),
+          is_rs_peer: z.boolean(),
+          speed: nint,
+        }),
+      ),
+      missing: z.number().int(),
+      hidden: z.boolean(),
+      hidden_until: nstr,
+    }),
+  ),
   other_exchanges: z.array(z.object({ id: z.number().int(), name: z.string(), city: nstr, country: nstr })),
 });
-export const fieldDivergence = z.object({ field: z.string(), local: z.union([z.string(), z.number()]).nullable(), peeringdb: z.union([z.string(), z.number()]).nullable(), follow: z.boolean(), differs: z.boolean(), will_update: z.boolean(), reason: nstr });
+export const fieldDivergence = z.object({
+  field: z.string(),
+  local: z.union([z.string(), z.number()]).nullable(),
+  peeringdb: z.union([z.string(), z.number()]).nullable(),
+  follow: z.boolean(),
+  differs: z.boolean(),
+  will_update: z.boolean(),
+  reason: nstr,
+});
 export const divergenceOut = z
   .object({
-    peer_asn: z.object({ id: z.number().int(), asn: z.number().int(), name: z.string(), peeringdb_id: nint, peeringdb_synced_at: nstr }),
-    peeringdb: z.object({ id: z.number().int(), asn: z.number().int(), name: z.string(), irr_as_set: nstr, info_prefixes4: nint, info_prefixes6: nint, policy_general: nstr, updated: z.string() }).nullable(),
+    peer_asn: z.object({
+      id: z.number().int(),
+      asn: z.number().int(),
+      name: z.string(),
+      peeringdb_id: nint,
+      peeringdb_synced_at: nstr,
+    }),
+    peeringdb: z
+      .object({
+        id: z.number().int(),
+        asn: z.number().int(),
+        name: z.string(),
+        irr_as_set: nstr,
+        info_prefixes4: nint,
+        info_prefixes6: nint,
+        policy_general: nstr,
+        updated: z.string(),
+      })
+      .nullable(),
     fields: z.array(fieldDivergence),
     in_sync: z.boolean(),
     pending_updates: z.array(z.string()),
   })
   .meta({ id: 'PeeringDbDivergence' });
-export const ixfImportOut = z.object({ fabric_id: z.number().int(), source: z.string(), version: nstr, timestamp: nstr, ixp: z.object({ ixp_id: nint, shortname: nstr, name: nstr, peeringdb_id: nint }).nullable(), member_count: z.number().int(), address_count: z.number().int(), warnings: z.array(z.string()) });
-export const ixfMember = z.object({ asn: z.number().int(), name: z.string(), member_type: nstr.optional(), addresses: z.array(z.string()) });
+export const ixfImportOut = z.object({
+  fabric_id: z.number().int(),
+  source: z.string(),
+  version: nstr,
+  timestamp: nstr,
+  ixp: z.object({ ixp_id: nint, shortname: nstr, name: nstr, peeringdb_id: nint }).nullable(),
+  member_count: z.number().int(),
+  address_count: z.number().int(),
+  warnings: z.array(z.string()),
+});
+export const ixfMember = z.object({
+  asn: z.number().int(),
+  name: z.string(),
+  member_type: nstr.optional(),
+  addresses: z.array(z.string()),
+});
 export const ixfComparison = z
   .object({
     fabric_id: z.number().int(),
-    ixf: z.object({ source: z.string(), version: nstr, timestamp: nstr, imported_at: z.string(), member_count: z.number().int() }),
+    ixf: z.object({
+      source: z.string(),
+      version: nstr,
+      timestamp: nstr,
+      imported_at: z.string(),
+      member_count: z.number().int(),
+    }),
     peeringdb: z.object({ member_count: z.number().int() }),
     only_in_ixf: z.array(ixfMember),
     only_in_peeringdb: z.array(ixfMember),
-    address_differences: z.array(z.object({ asn: z.number().int(), name: z.string(), ixf_only: z.array(z.string()), peeringdb_only: z.array(z.string()) })),
-    routeserver_differences: z.array(z.object({ asn: z.number().int(), name: z.string(), address: z.string(), ixf: z.boolean(), peeringdb: z.boolean() })),
+    address_differences: z.array(
+      z.object({
+        asn: z.number().int(),
+        name: z.string(),
+        ixf_only: z.array(z.string()),
+        peeringdb_only: z.array(z.string()),
+      }),
+    ),
+    routeserver_differences: z.array(
+      z.object({
+        asn: z.number().int(),
+        name: z.string(),
+        address: z.string(),
+        ixf: z.boolean(),
+        peeringdb: z.boolean(),
+      }),
+    ),
     matching: z.number().int(),
   })
   .meta({ id: 'IxfComparison' });
@@ -158,13 +281,35 @@ export const networkAddressesOut = z.object({
   addresses: z.array(networkAddress),
 });
 export const fabricCreatedOut = z.object({ fabric: fabricOut, networks: z.array(peeringNetwork) });
-export const fabricResyncOut = z.object({ fabric: fabricOut, created: z.number().int(), updated: z.number().int(), decommissioned: z.number().int(), unchanged: z.number().int(), networks: z.array(peeringNetwork) });
+export const fabricResyncOut = z.object({
+  fabric: fabricOut,
+  created: z.number().int(),
+  updated: z.number().int(),
+  decommissioned: z.number().int(),
+  unchanged: z.number().int(),
+  networks: z.array(peeringNetwork),
+});
 export const createSessionsOut = z.object({
-  created: z.array(z.object({ asn: z.number().int(), address: z.string(), family: z.number().int(), network_id: z.number().int(), bgp_peer_id: z.number().int(), session_id: z.number().int(), peer_asn_id: z.number().int() })),
+  created: z.array(
+    z.object({
+      asn: z.number().int(),
+      address: z.string(),
+      family: z.number().int(),
+      network_id: z.number().int(),
+      bgp_peer_id: z.number().int(),
+      session_id: z.number().int(),
+      peer_asn_id: z.number().int(),
+    }),
+  ),
   skipped: z.array(z.object({ asn: z.number().int(), address: z.string(), reason: z.string() })),
   peer_asns_created: z.array(z.number().int()),
 });
-export const peerAsnSyncResult = z.object({ id: z.number().int(), asn: z.number().int(), found: z.boolean(), changed: z.array(z.string()) });
+export const peerAsnSyncResult = z.object({
+  id: z.number().int(),
+  asn: z.number().int(),
+  found: z.boolean(),
+  changed: z.array(z.string()),
+});
 
 export type NetworkSummary = z.infer<typeof networkSummary>;
 export type ExchangeSummary = z.infer<typeof exchangeSummary>;

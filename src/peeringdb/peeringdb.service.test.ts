@@ -50,7 +50,12 @@ describe.each(engines())('PeeringDB services on %s', (engine) => {
   it('creates a dual-stack fabric from an exchange, one network per ixlan prefix', async () => {
     const { fabric, networks } = await createFabricFromExchange(t.db, 31);
     deCix = fabric.id;
-    expect(fabric).toMatchObject({ name: 'DE-CIX Frankfurt', slug: 'de-cix-frankfurt', type: 'ixp', peeringdb_ix_id: 31 });
+    expect(fabric).toMatchObject({
+      name: 'DE-CIX Frankfurt',
+      slug: 'de-cix-frankfurt',
+      type: 'ixp',
+      peeringdb_ix_id: 31,
+    });
     expect(networks.map((n) => [n.prefix, n.family, n.peeringdb_ixlan_id, n.peeringdb_ixpfx_id, n.mtu])).toEqual([
       ['80.81.192.0/21', 4, 31, 54, 1500],
       ['2001:7f8::/64', 6, 31, 312, 1500],
@@ -66,10 +71,26 @@ describe.each(engines())('PeeringDB services on %s', (engine) => {
   });
 
   it('re-sync updates MTU, adds new prefixes and decommissions vanished ones', async () => {
-    const data = (await t.db.selectFrom('pdb_ixlan').select('data').where('id', '=', 31).executeTakeFirstOrThrow()).data;
-    await t.db.updateTable('pdb_ixlan').set({ mtu: 9000, rs_asn: 6695, data: JSON.stringify({ ...JSON.parse(data), mtu: 9000, rs_asn: 6695 }) }).where('id', '=', 31).execute();
-    const extra = { id: 990001, ixlan_id: 31, protocol: 'IPv6', prefix: '2001:7f8:0:1::/64', in_dfz: true, status: 'ok', updated: '2026-05-01T00:00:00Z' };
-    await t.db.insertInto('pdb_ixpfx').values({ ...extra, in_dfz: dialectOf(t.db) === 'sqlite' ? 1 : true, data: JSON.stringify(extra) }).execute();
+    const data = (await t.db.selectFrom('pdb_ixlan').select('data').where('id', '=', 31).executeTakeFirstOrThrow())
+      .data;
+    await t.db
+      .updateTable('pdb_ixlan')
+      .set({ mtu: 9000, rs_asn: 6695, data: JSON.stringify({ ...JSON.parse(data), mtu: 9000, rs_asn: 6695 }) })
+      .where('id', '=', 31)
+      .execute();
+    const extra = {
+      id: 990001,
+      ixlan_id: 31,
+      protocol: 'IPv6',
+      prefix: '2001:7f8:0:1::/64',
+      in_dfz: true,
+      status: 'ok',
+      updated: '2026-05-01T00:00:00Z',
+    };
+    await t.db
+      .insertInto('pdb_ixpfx')
+      .values({ ...extra, in_dfz: dialectOf(t.db) === 'sqlite' ? 1 : true, data: JSON.stringify(extra) })
+      .execute();
     let r = await resyncFabric(t.db, deCix);
     expect(r).toMatchObject({ created: 1, updated: 2, decommissioned: 0 });
     expect(r.networks.every((n) => n.mtu === 9000 && n.route_server_asn === 6695)).toBe(true);
@@ -85,7 +106,17 @@ describe.each(engines())('PeeringDB services on %s', (engine) => {
     expect(list).toHaveLength(59);
     expect(list.some((c) => c.asn === 6939)).toBe(false);
     const swisscom = list.find((c) => c.asn === 3303)!;
-    expect(swisscom).toMatchObject({ name: 'Swisscom', policy: 'Selective', info_prefixes4: 10000, info_prefixes6: 1800, is_rs_peer: true, speed: 30000, ipv4: ['80.81.193.183'], ipv6: ['2001:7f8::ce7:0:2'], missing: 2 });
+    expect(swisscom).toMatchObject({
+      name: 'Swisscom',
+      policy: 'Selective',
+      info_prefixes4: 10000,
+      info_prefixes6: 1800,
+      is_rs_peer: true,
+      speed: 30000,
+      ipv4: ['80.81.193.183'],
+      ipv6: ['2001:7f8::ce7:0:2'],
+      missing: 2,
+    });
     expect(swisscom.shared_fabrics).toBe(1);
     expect(list.reduce((n, c) => n + c.ipv4.length, 0)).toBe(70 - 1);
     for (let i = 1; i < list.length; i++) expect(list[i - 1].score).toBeGreaterThanOrEqual(list[i].score);
@@ -96,7 +127,11 @@ describe.each(engines())('PeeringDB services on %s', (engine) => {
     await hideCandidates(t.db, deCix, [3303], { reason: 'declined' });
     expect((await listCandidates(t.db, deCix)).some((c) => c.asn === 3303)).toBe(false);
     const all = await listCandidates(t.db, deCix, { includeHidden: true });
-    expect(all.find((c) => c.asn === 3303)).toMatchObject({ hidden: true, hidden_reason: 'declined', hidden_until: null });
+    expect(all.find((c) => c.asn === 3303)).toMatchObject({
+      hidden: true,
+      hidden_reason: 'declined',
+      hidden_until: null,
+    });
     await hideCandidates(t.db, deCix, [3303], { until: '2001-01-01' });
     expect((await listCandidates(t.db, deCix)).some((c) => c.asn === 3303)).toBe(true);
     await hideCandidates(t.db, deCix, [3303], { until: '2999-01-01' });
@@ -115,15 +150,21 @@ describe.each(engines())('PeeringDB services on %s', (engine) => {
     expect(res.created.map((c) => c.address).sort()).toEqual(['2001:7f8::ce7:0:2', '80.81.192.115', '80.81.193.183']);
     expect(res.peer_asns_created).toHaveLength(2);
     const peers: any[] = await t.db.selectFrom('bgp_peers').selectAll().orderBy('id').execute();
-    expect(peers.map((p) => [p.peer_ip, p.peer_ip_key, Number(p.family), Number(p.local_asn), Number(p.remote_asn)])).toContainEqual([
-      '2001:7f8::ce7:0:2',
-      '6200107f80000000000000ce700000002',
-      6,
-      6939,
-      3303,
-    ]);
-    const swisscom: any = await t.db.selectFrom('peer_asns').selectAll().where('asn', '=', 3303).executeTakeFirstOrThrow();
-    expect(swisscom).toMatchObject({ name: 'Swisscom', irr_as_set: 'RIPE::AS3303:AS-SWCMGLOBAL', ipv4_max_prefixes: 10000, ipv6_max_prefixes: 1800, peeringdb_id: 5 });
+    expect(
+      peers.map((p) => [p.peer_ip, p.peer_ip_key, Number(p.family), Number(p.local_asn), Number(p.remote_asn)]),
+    ).toContainEqual(['2001:7f8::ce7:0:2', '6200107f80000000000000ce700000002', 6, 6939, 3303]);
+    const swisscom: any = await t.db
+      .selectFrom('peer_asns')
+      .selectAll()
+      .where('asn', '=', 3303)
+      .executeTakeFirstOrThrow();
+    expect(swisscom).toMatchObject({
+      name: 'Swisscom',
+      irr_as_set: 'RIPE::AS3303:AS-SWCMGLOBAL',
+      ipv4_max_prefixes: 10000,
+      ipv6_max_prefixes: 1800,
+      peeringdb_id: 5,
+    });
     const sessions: any[] = await t.db.selectFrom('peering_sessions').selectAll().execute();
     expect(sessions).toHaveLength(3);
     const afs: any[] = await t.db.selectFrom('bgp_peer_address_families').select(['bgp_peer_id', 'afi_safi']).execute();
@@ -136,10 +177,15 @@ describe.each(engines())('PeeringDB services on %s', (engine) => {
 
     // Bad selections fail as a whole: nothing half-created.
     await expect(
-      createSessionsFromCandidates(t.db, deCix, { router_id: router.routerId, candidates: [{ asn: 15169 }, { asn: 10310, addresses: ['192.0.2.1'] }] }),
+      createSessionsFromCandidates(t.db, deCix, {
+        router_id: router.routerId,
+        candidates: [{ asn: 15169 }, { asn: 10310, addresses: ['192.0.2.1'] }],
+      }),
     ).rejects.toMatchObject({ status: 400, fields: [{ field: 'candidates.1.addresses.0' }] });
     expect(await t.db.selectFrom('peer_asns').select('id').where('asn', '=', 15169).executeTakeFirst()).toBeUndefined();
-    await expect(createSessionsFromCandidates(t.db, deCix, { router_id: 999, candidates: [{ asn: 15169 }] })).rejects.toMatchObject({ fields: [{ field: 'router_id' }] });
+    await expect(
+      createSessionsFromCandidates(t.db, deCix, { router_id: 999, candidates: [{ asn: 15169 }] }),
+    ).rejects.toMatchObject({ fields: [{ field: 'router_id' }] });
   });
 
   it('finds every fabric where we could peer with one ASN, and its addresses for the wizard', async () => {
@@ -164,35 +210,78 @@ describe.each(engines())('PeeringDB services on %s', (engine) => {
     const sqlite = dialectOf(t.db) === 'sqlite';
     const b = (v: boolean) => (sqlite ? (v ? 1 : 0) : v);
     const ins = async (v: Record<string, unknown>) =>
-      Number(((await t.db.insertInto('peer_asns').values({ affiliated: b(false), created_at: stamp, updated_at: stamp, version: 1, ...v }).returning('id').executeTakeFirstOrThrow()) as any).id);
+      Number(
+        (
+          (await t.db
+            .insertInto('peer_asns')
+            .values({ affiliated: b(false), created_at: stamp, updated_at: stamp, version: 1, ...v })
+            .returning('id')
+            .executeTakeFirstOrThrow()) as any
+        ).id,
+      );
     const restena = await ins({ asn: 2602, name: 'Old name', irr_as_set: 'AS-OLD', ipv4_max_prefixes: 100 });
-    const att = await ins({ asn: 7132, name: 'My AT&T', irr_as_set: 'AS-GOOD', ipv4_max_prefixes: 50, ipv6_max_prefixes: 20 });
+    const att = await ins({
+      asn: 7132,
+      name: 'My AT&T',
+      irr_as_set: 'AS-GOOD',
+      ipv4_max_prefixes: 50,
+      ipv6_max_prefixes: 20,
+    });
     const pinned = await ins({ asn: 15169, name: 'Google (pinned)', follow_peeringdb_name: b(false) });
     const unknown = await ins({ asn: 64512, name: 'Private' });
 
     const div = await peerAsnDivergence(t.db, restena);
     expect(div.peeringdb).toMatchObject({ id: 4840, name: 'Fondation RESTENA' });
     expect(div.pending_updates).toEqual(['name', 'irr_as_set', 'ipv4_max_prefixes', 'ipv6_max_prefixes']);
-    expect(div.fields.find((f: any) => f.field === 'ipv4_max_prefixes')).toMatchObject({ local: 100, peeringdb: 10, differs: true, will_update: true });
+    expect(div.fields.find((f: any) => f.field === 'ipv4_max_prefixes')).toMatchObject({
+      local: 100,
+      peeringdb: 10,
+      differs: true,
+      will_update: true,
+    });
 
     const r = await syncPeerAsn(t.db, restena);
     expect(r.changed).toEqual(['name', 'irr_as_set', 'ipv4_max_prefixes', 'ipv6_max_prefixes', 'peeringdb_id']);
     const row: any = await t.db.selectFrom('peer_asns').selectAll().where('id', '=', restena).executeTakeFirstOrThrow();
-    expect(row).toMatchObject({ name: 'Fondation RESTENA', irr_as_set: 'AS-RESTENA', ipv4_max_prefixes: 10, ipv6_max_prefixes: 5, peeringdb_id: 4840, version: 2 });
+    expect(row).toMatchObject({
+      name: 'Fondation RESTENA',
+      irr_as_set: 'AS-RESTENA',
+      ipv4_max_prefixes: 10,
+      ipv6_max_prefixes: 5,
+      peeringdb_id: 4840,
+      version: 2,
+    });
     expect(row.peeringdb_synced_at).toBeTruthy();
     expect((await peerAsnDivergence(t.db, restena)).in_sync).toBe(true);
-    const change: any = await t.db.selectFrom('changes').selectAll().where('object_type', '=', 'peer-asn').where('object_id', '=', restena).executeTakeFirstOrThrow();
+    const change: any = await t.db
+      .selectFrom('changes')
+      .selectAll()
+      .where('object_type', '=', 'peer-asn')
+      .where('object_id', '=', restena)
+      .executeTakeFirstOrThrow();
     expect(JSON.parse(change.before).name).toBe('Old name');
 
     const attDiv = await peerAsnDivergence(t.db, att);
-    expect(attDiv.fields.find((f: any) => f.field === 'irr_as_set')).toMatchObject({ local: 'AS-GOOD', peeringdb: null, will_update: false });
+    expect(attDiv.fields.find((f: any) => f.field === 'irr_as_set')).toMatchObject({
+      local: 'AS-GOOD',
+      peeringdb: null,
+      will_update: false,
+    });
 
     const all = await syncAllPeerAsns(t.db, { ids: [att, pinned, unknown] });
     expect(all.checked).toBe(3);
     expect(all.not_found).toEqual([64512]);
     const attRow: any = await t.db.selectFrom('peer_asns').selectAll().where('id', '=', att).executeTakeFirstOrThrow();
     expect(attRow).toMatchObject({ irr_as_set: 'AS-GOOD', ipv4_max_prefixes: 50, ipv6_max_prefixes: 20 });
-    const pinnedRow: any = await t.db.selectFrom('peer_asns').selectAll().where('id', '=', pinned).executeTakeFirstOrThrow();
-    expect(pinnedRow).toMatchObject({ name: 'Google (pinned)', irr_as_set: 'RADB::AS-GOOGLE', ipv4_max_prefixes: 15000 });
+    const pinnedRow: any = await t.db
+      .selectFrom('peer_asns')
+      .selectAll()
+      .where('id', '=', pinned)
+      .executeTakeFirstOrThrow();
+    expect(pinnedRow).toMatchObject({
+      name: 'Google (pinned)',
+      irr_as_set: 'RADB::AS-GOOGLE',
+      ipv4_max_prefixes: 15000,
+    });
   });
 });

@@ -8,10 +8,26 @@
 // - peeringdb.schema.ts: the API's response schemas, and the types above return.
 export type { Actor } from '../changes/changes.service.ts';
 export { fabricPeeringDbMembers } from './peeringdb.lans.ts';
-export { getExchange, networkAddresses, networkByAsn, searchExchanges, searchNetworks, type NetworkSummary } from './peeringdb.lookups.ts';
 export {
-  candidateScore, createSessionsFromCandidates, hideCandidates, listCandidates, listHidden, peeringOpportunities, unhideCandidates,
-  type Candidate, type CandidateAddress, type CreateSessionsInput, type CreateSessionsResult,
+  getExchange,
+  networkAddresses,
+  networkByAsn,
+  searchExchanges,
+  searchNetworks,
+  type NetworkSummary,
+} from './peeringdb.lookups.ts';
+export {
+  candidateScore,
+  createSessionsFromCandidates,
+  hideCandidates,
+  listCandidates,
+  listHidden,
+  peeringOpportunities,
+  unhideCandidates,
+  type Candidate,
+  type CandidateAddress,
+  type CreateSessionsInput,
+  type CreateSessionsResult,
 } from './peeringdb.candidates.ts';
 export { createFabricFromExchange, resyncFabric } from './peeringdb.fabric.ts';
 export { peerAsnDivergence, syncAllPeerAsns, syncPeerAsn, type FieldDivergence } from './peeringdb.peer-asn-sync.ts';

@@ -4,7 +4,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDb, engines, type TestDb } from '../../test/support/db.ts';
-import { LUCIX_DATA_DIR, PDB_DATA_DIR, PeeringDbServer, loadPages, startPeeringDbServer } from '../../test/support/peeringdb-server.ts';
+import {
+  LUCIX_DATA_DIR,
+  PDB_DATA_DIR,
+  PeeringDbServer,
+  loadPages,
+  startPeeringDbServer,
+} from '../../test/support/peeringdb-server.ts';
 import { PeeringDbClient, parseRetryAfter } from './peeringdb.client.ts';
 import { listSyncRuns, mirrorStatus, syncPeeringDb } from './peeringdb.sync.ts';
 import { importPeeringDb } from './peeringdb.import.ts';
@@ -58,7 +64,13 @@ describe('PeeringDbClient against the loopback PeeringDB', () => {
   it('times out slow answers, retries with backoff, then gives up with a clear error', async () => {
     server.faults = { latencyMs: 300 };
     const waits: number[] = [];
-    const c = new PeeringDbClient({ baseUrl: server.url, timeoutMs: 100, retries: 2, backoffMs: 10, sleep: async (ms) => void waits.push(ms) });
+    const c = new PeeringDbClient({
+      baseUrl: server.url,
+      timeoutMs: 100,
+      retries: 2,
+      backoffMs: 10,
+      sleep: async (ms) => void waits.push(ms),
+    });
     await expect(c.list('ix')).rejects.toThrow(/timed out after 100 ms.*gave up after 3 attempts/);
     expect(waits).toHaveLength(2);
     expect(waits[1]).toBeGreaterThanOrEqual(waits[0] / 2); // exponential with jitter: 5–10 ms, then 10–20 ms
@@ -94,8 +106,16 @@ describe.each(engines())('PeeringDB sync on %s', (engine) => {
 
     // DE-CIX Frankfurt: ixlan 31, 70 members on 80.81.192.0/21 and 2001:7f8::/64.
     expect(await count(t.db, 'pdb_netixlan', ['ixlan_id', 31])).toBe(70);
-    const pfx = await t.db.selectFrom('pdb_ixpfx').select(['prefix', 'protocol']).where('ixlan_id', '=', 31).orderBy('protocol').execute();
-    expect(pfx).toEqual([{ prefix: '80.81.192.0/21', protocol: 'IPv4' }, { prefix: '2001:7f8::/64', protocol: 'IPv6' }]);
+    const pfx = await t.db
+      .selectFrom('pdb_ixpfx')
+      .select(['prefix', 'protocol'])
+      .where('ixlan_id', '=', 31)
+      .orderBy('protocol')
+      .execute();
+    expect(pfx).toEqual([
+      { prefix: '80.81.192.0/21', protocol: 'IPv4' },
+      { prefix: '2001:7f8::/64', protocol: 'IPv6' },
+    ]);
     const ix = await t.db.selectFrom('pdb_ix').selectAll().where('id', '=', 31).executeTakeFirstOrThrow();
     expect(ix.name).toBe('DE-CIX Frankfurt');
     expect(JSON.parse(ix.data).id).toBe(31);
@@ -104,9 +124,13 @@ describe.each(engines())('PeeringDB sync on %s', (engine) => {
 
     const netReqs = server.requestsFor('net');
     expect(netReqs.length).toBe(6); // 500 objects in pages of 100, then an empty page
-    expect(netReqs.every((r) => r.query.depth === '0' && r.query.limit === '100' && r.query.since === undefined)).toBe(true);
+    expect(netReqs.every((r) => r.query.depth === '0' && r.query.limit === '100' && r.query.since === undefined)).toBe(
+      true,
+    );
     expect(netReqs.map((r) => r.query.skip)).toEqual(['0', '100', '200', '300', '400', '500']);
-    expect(server.log.every((r) => r.authorization === 'Api-Key test-key' && /^Peerdesk\//.test(r.userAgent ?? ''))).toBe(true);
+    expect(
+      server.log.every((r) => r.authorization === 'Api-Key test-key' && /^Peerdesk\//.test(r.userAgent ?? '')),
+    ).toBe(true);
     expect(progress.at(-1)).toBe(1);
 
     const status = await mirrorStatus(t.db);
@@ -119,7 +143,13 @@ describe.each(engines())('PeeringDB sync on %s', (engine) => {
     server.log.length = 0;
     const deCixMember = server.ok('netixlan').find((o) => o.ixlan_id === 31)!;
     server.upsert('net', { id: 5, name: 'Renamed Network' });
-    server.upsert('netixlan', { ...deCixMember, id: 999001, ipaddr4: '80.81.199.1', ipaddr6: '2001:07F8:0000::FFFF:1', asn: 64500 });
+    server.upsert('netixlan', {
+      ...deCixMember,
+      id: 999001,
+      ipaddr4: '80.81.199.1',
+      ipaddr6: '2001:07F8:0000::FFFF:1',
+      asn: 64500,
+    });
     server.remove('netixlan', deCixMember.id);
     server.remove('ix', server.ok('ix').at(-1)!.id);
 
@@ -135,7 +165,9 @@ describe.each(engines())('PeeringDB sync on %s', (engine) => {
     expect(Number(since)).toBe(Date.parse('2026-04-14T15:10:27Z') / 1000 - 1);
     expect(server.requestsFor('org')[0].query.since).toBeDefined();
 
-    expect((await t.db.selectFrom('pdb_net').select('name').where('id', '=', 5).executeTakeFirstOrThrow()).name).toBe('Renamed Network');
+    expect((await t.db.selectFrom('pdb_net').select('name').where('id', '=', 5).executeTakeFirstOrThrow()).name).toBe(
+      'Renamed Network',
+    );
     expect(await count(t.db, 'pdb_netixlan', ['id', deCixMember.id])).toBe(0);
     const added = await t.db.selectFrom('pdb_netixlan').selectAll().where('id', '=', 999001).executeTakeFirstOrThrow();
     expect(added.ipaddr6).toBe('2001:7f8::ffff:1'); // canonical text, like the core
@@ -166,7 +198,9 @@ describe.each(engines())('PeeringDB sync on %s', (engine) => {
     server.answered = 0;
     server.faults = { dieAfter: 6 }; // org and fac pages succeed, then the server goes away
     await expect(syncPeeringDb(t.db, { client: client(server) })).rejects.toThrow(/gave up/);
-    expect((await t.db.selectFrom('pdb_org').select('name').where('id', '=', 2).executeTakeFirstOrThrow()).name).toBe('Org After Storm');
+    expect((await t.db.selectFrom('pdb_org').select('name').where('id', '=', 2).executeTakeFirstOrThrow()).name).toBe(
+      'Org After Storm',
+    );
     const runs = await listSyncRuns(t.db);
     expect(runs.results[0]).toMatchObject({ status: 'failed' });
     expect(runs.results[0].error).toMatch(/gave up/);
@@ -174,8 +208,12 @@ describe.each(engines())('PeeringDB sync on %s', (engine) => {
     server.faults = {};
     const run = await syncPeeringDb(t.db, { client: client(server) });
     expect(run.status).toBe('succeeded');
-    expect((await t.db.selectFrom('pdb_net').select('name').where('id', '=', 5).executeTakeFirstOrThrow()).name).toBe('Name After Crash');
-    expect((await t.db.selectFrom('pdb_org').select('name').where('id', '=', 2).executeTakeFirstOrThrow()).name).toBe('Org After Crash');
+    expect((await t.db.selectFrom('pdb_net').select('name').where('id', '=', 5).executeTakeFirstOrThrow()).name).toBe(
+      'Name After Crash',
+    );
+    expect((await t.db.selectFrom('pdb_org').select('name').where('id', '=', 2).executeTakeFirstOrThrow()).name).toBe(
+      'Org After Crash',
+    );
   });
 
   it('a crash while applying rolls the whole run back (no type half-applied)', async () => {
@@ -192,13 +230,19 @@ describe.each(engines())('PeeringDB sync on %s', (engine) => {
         },
       }),
     ).rejects.toThrow('simulated crash');
-    expect((await t.db.selectFrom('pdb_org').select('name').where('id', '=', 2).executeTakeFirstOrThrow()).name).toBe('Org After Crash');
-    expect((await t.db.selectFrom('pdb_net').select('name').where('id', '=', 5).executeTakeFirstOrThrow()).name).toBe('Name After Crash');
+    expect((await t.db.selectFrom('pdb_org').select('name').where('id', '=', 2).executeTakeFirstOrThrow()).name).toBe(
+      'Org After Crash',
+    );
+    expect((await t.db.selectFrom('pdb_net').select('name').where('id', '=', 5).executeTakeFirstOrThrow()).name).toBe(
+      'Name After Crash',
+    );
     expect((await mirrorStatus(t.db)).types.org.last_updated).toBe(stateBefore.types.org.last_updated);
 
     const run = await syncPeeringDb(t.db, { client: client(server) });
     expect(run.counts.org!.updated).toBe(1);
-    expect((await t.db.selectFrom('pdb_net').select('name').where('id', '=', 5).executeTakeFirstOrThrow()).name).toBe('Net Never Seen');
+    expect((await t.db.selectFrom('pdb_net').select('name').where('id', '=', 5).executeTakeFirstOrThrow()).name).toBe(
+      'Net Never Seen',
+    );
   });
 
   it('runs as the peeringdb.sync job with progress and a log', async () => {
@@ -264,7 +308,9 @@ describe.each(engines())('PeeringDB offline import on %s', (engine) => {
     expect(run.counts.net).toMatchObject({ created: 2, deleted: 500 }); // the dump is the whole truth for the types it holds
     const net = await t.db.selectFrom('pdb_net').selectAll().where('asn', '=', 2602).executeTakeFirstOrThrow();
     expect(net).toMatchObject({ id: 4840, asn: 2602, name: 'Fondation RESTENA', irr_as_set: 'AS-RESTENA' });
-    const prefixes = (await t.db.selectFrom('pdb_ixpfx').select('prefix').where('ixlan_id', '=', 297).orderBy('id').execute()).map((r) => r.prefix);
+    const prefixes = (
+      await t.db.selectFrom('pdb_ixpfx').select('prefix').where('ixlan_id', '=', 297).orderBy('id').execute()
+    ).map((r) => r.prefix);
     expect(prefixes).toEqual(['188.93.170.0/23', '2001:7f8:4c::/64']);
   });
 

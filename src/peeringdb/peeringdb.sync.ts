@@ -97,8 +97,14 @@ export async function getSyncRun(db: TypedExecutor, id: number): Promise<SyncRun
 }
 
 /** Lists sync runs, newest first. */
-export async function listSyncRuns(db: TypedExecutor, opts: { limit?: number; offset?: number } = {}): Promise<{ count: number; results: SyncRun[] }> {
-  const { count } = await db.selectFrom('pdb_sync_runs').select((eb) => eb.fn.countAll().as('count')).executeTakeFirstOrThrow();
+export async function listSyncRuns(
+  db: TypedExecutor,
+  opts: { limit?: number; offset?: number } = {},
+): Promise<{ count: number; results: SyncRun[] }> {
+  const { count } = await db
+    .selectFrom('pdb_sync_runs')
+    .select((eb) => eb.fn.countAll().as('count'))
+    .executeTakeFirstOrThrow();
   const rows = await db
     .selectFrom('pdb_sync_runs')
     .selectAll()
@@ -110,16 +116,29 @@ export async function listSyncRuns(db: TypedExecutor, opts: { limit?: number; of
 }
 
 /** Per-type mirror state: last `updated` seen, when synced, and how many rows the mirror holds. */
-export async function mirrorStatus(db: TypedExecutor): Promise<{ types: Record<string, { count: number; last_updated: string | null; last_sync_at: string | null }>; last_run: SyncRun | null; last_success: SyncRun | null }> {
+export async function mirrorStatus(db: TypedExecutor): Promise<{
+  types: Record<string, { count: number; last_updated: string | null; last_sync_at: string | null }>;
+  last_run: SyncRun | null;
+  last_success: SyncRun | null;
+}> {
   const state = new Map((await db.selectFrom('pdb_state').selectAll().execute()).map((r) => [r.type, r]));
   const types: Record<string, { count: number; last_updated: string | null; last_sync_at: string | null }> = {};
   for (const t of PDB_TYPES) {
-    const { n } = await (db as Executor).selectFrom(tableOf(t)).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const { n } = await (db as Executor)
+      .selectFrom(tableOf(t))
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
     const s = state.get(t);
     types[t] = { count: Number(n), last_updated: s?.last_updated ?? null, last_sync_at: s?.last_sync_at ?? null };
   }
   const last = await db.selectFrom('pdb_sync_runs').selectAll().orderBy('id', 'desc').limit(1).executeTakeFirst();
-  const ok = await db.selectFrom('pdb_sync_runs').selectAll().where('status', '=', 'succeeded').orderBy('id', 'desc').limit(1).executeTakeFirst();
+  const ok = await db
+    .selectFrom('pdb_sync_runs')
+    .selectAll()
+    .where('status', '=', 'succeeded')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
   return { types, last_run: last ? presentRun(last) : null, last_success: ok ? presentRun(ok) : null };
 }
 
@@ -133,30 +152,61 @@ function processAlive(pid: number): boolean {
 }
 
 /** Opens a run record (visible at once, outside the data transaction); closes runs whose process died. */
-export async function startRun(db: TypedExecutor, mode: SyncMode, source: string | null, jobId: number | null = null, userId: number | null = null): Promise<number> {
+export async function startRun(
+  db: TypedExecutor,
+  mode: SyncMode,
+  source: string | null,
+  jobId: number | null = null,
+  userId: number | null = null,
+): Promise<number> {
   // A run still "running" whose process is gone (or that is hours old) died before committing:
   // its transaction never landed, so the mirror is intact and only the record needs closing.
   const host = hostname();
   const stale = new Date(Date.now() - 6 * 3600_000).toISOString();
-  for (const r of await db.selectFrom('pdb_sync_runs').select(['id', 'host', 'pid', 'started_at']).where('status', '=', 'running').execute()) {
-    const dead = (r.host === host && r.pid && Number(r.pid) !== process.pid && !processAlive(Number(r.pid))) || r.started_at < stale;
+  for (const r of await db
+    .selectFrom('pdb_sync_runs')
+    .select(['id', 'host', 'pid', 'started_at'])
+    .where('status', '=', 'running')
+    .execute()) {
+    const dead =
+      (r.host === host && r.pid && Number(r.pid) !== process.pid && !processAlive(Number(r.pid))) ||
+      r.started_at < stale;
     if (!dead) continue;
     await db
       .updateTable('pdb_sync_runs')
-      .set({ status: 'failed', finished_at: now(), error: 'interrupted: the process stopped before the run finished; the mirror kept its previous state' })
+      .set({
+        status: 'failed',
+        finished_at: now(),
+        error: 'interrupted: the process stopped before the run finished; the mirror kept its previous state',
+      })
       .where('id', '=', r.id)
       .where('status', '=', 'running')
       .execute();
   }
   const row = await db
     .insertInto('pdb_sync_runs')
-    .values({ mode, status: 'running', started_at: now(), counts: '{}', source, requests: 0, job_id: jobId, created_by: userId, host, pid: process.pid })
+    .values({
+      mode,
+      status: 'running',
+      started_at: now(),
+      counts: '{}',
+      source,
+      requests: 0,
+      job_id: jobId,
+      created_by: userId,
+      host,
+      pid: process.pid,
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   return Number(row.id);
 }
 
-async function finishRun(db: Db, id: number, patch: { status: 'succeeded' | 'failed'; counts?: object; error?: string | null; requests?: number; mode?: SyncMode }): Promise<SyncRun> {
+async function finishRun(
+  db: Db,
+  id: number,
+  patch: { status: 'succeeded' | 'failed'; counts?: object; error?: string | null; requests?: number; mode?: SyncMode },
+): Promise<SyncRun> {
   await db
     .updateTable('pdb_sync_runs')
     .set({
@@ -187,8 +237,14 @@ function placeholders(dialect: Dialect, rows: number, cols: number): string {
 async function bulkUpsert(trx: Executor, dialect: Dialect, type: PdbType, objects: PdbObject[]): Promise<void> {
   if (!objects.length) return;
   const cols = columnsOf(type);
-  const per = Math.max(1, Math.min(dialect === 'postgres' ? 2000 : 1000, Math.floor((dialect === 'postgres' ? 60000 : 30000) / cols.length)));
-  const update = cols.filter((c) => c !== 'id').map((c) => `"${c}" = excluded."${c}"`).join(', ');
+  const per = Math.max(
+    1,
+    Math.min(dialect === 'postgres' ? 2000 : 1000, Math.floor((dialect === 'postgres' ? 60000 : 30000) / cols.length)),
+  );
+  const update = cols
+    .filter((c) => c !== 'id')
+    .map((c) => `"${c}" = excluded."${c}"`)
+    .join(', ');
   const head = `insert into "${tableOf(type)}" (${cols.map((c) => `"${c}"`).join(', ')}) values `;
   const tail = ` on conflict ("id") do update set ${update}`;
   let fullSql = '';
@@ -196,7 +252,8 @@ async function bulkUpsert(trx: Executor, dialect: Dialect, type: PdbType, object
     const chunk = objects.slice(i, i + per);
     const params: unknown[] = [];
     for (const o of chunk) for (const v of rowValues(type, o, dialect, canonicalIp)) params.push(v);
-    const text = chunk.length === per && fullSql ? fullSql : head + placeholders(dialect, chunk.length, cols.length) + tail;
+    const text =
+      chunk.length === per && fullSql ? fullSql : head + placeholders(dialect, chunk.length, cols.length) + tail;
     if (chunk.length === per) fullSql = text;
     await trx.executeQuery(CompiledQuery.raw(text, params));
   }
@@ -204,18 +261,30 @@ async function bulkUpsert(trx: Executor, dialect: Dialect, type: PdbType, object
 
 async function bulkDelete(trx: Executor, type: PdbType, ids: number[]): Promise<void> {
   for (let i = 0; i < ids.length; i += 5000) {
-    await trx.deleteFrom(tableOf(type)).where('id', 'in', ids.slice(i, i + 5000)).execute();
+    await trx
+      .deleteFrom(tableOf(type))
+      .where('id', 'in', ids.slice(i, i + 5000))
+      .execute();
   }
 }
 
-async function existingUpdated(trx: Executor, type: PdbType, ids: number[] | null): Promise<Map<number, string | null>> {
+async function existingUpdated(
+  trx: Executor,
+  type: PdbType,
+  ids: number[] | null,
+): Promise<Map<number, string | null>> {
   const out = new Map<number, string | null>();
   if (ids === null) {
-    for (const r of await trx.selectFrom(tableOf(type)).select(['id', 'updated']).execute()) out.set(Number((r as any).id), (r as any).updated);
+    for (const r of await trx.selectFrom(tableOf(type)).select(['id', 'updated']).execute())
+      out.set(Number((r as any).id), (r as any).updated);
     return out;
   }
   for (let i = 0; i < ids.length; i += 5000) {
-    const rows = await trx.selectFrom(tableOf(type)).select(['id', 'updated']).where('id', 'in', ids.slice(i, i + 5000)).execute();
+    const rows = await trx
+      .selectFrom(tableOf(type))
+      .select(['id', 'updated'])
+      .where('id', 'in', ids.slice(i, i + 5000))
+      .execute();
     for (const r of rows) out.set(Number((r as any).id), (r as any).updated);
   }
   return out;
@@ -223,7 +292,8 @@ async function existingUpdated(trx: Executor, type: PdbType, ids: number[] | nul
 
 function maxUpdated(objects: PdbObject[]): string | null {
   let max: string | null = null;
-  for (const o of objects) if (typeof o.updated === 'string' && (max === null || Date.parse(o.updated) > Date.parse(max))) max = o.updated;
+  for (const o of objects)
+    if (typeof o.updated === 'string' && (max === null || Date.parse(o.updated) > Date.parse(max))) max = o.updated;
   return max;
 }
 
@@ -232,7 +302,11 @@ function maxUpdated(objects: PdbObject[]): string | null {
  * Objects with a status other than `ok` (deleted, pending) leave the mirror. Consumes the batches
  * (their object lists are emptied as they are written).
  */
-export async function applyBatches(db: Db, batches: TypeBatch[], opts: { runId: number; hooks?: ApplyHooks; progress?: ProgressFn; signal?: AbortSignal } ): Promise<Partial<Record<PdbType, TypeCounts>>> {
+export async function applyBatches(
+  db: Db,
+  batches: TypeBatch[],
+  opts: { runId: number; hooks?: ApplyHooks; progress?: ProgressFn; signal?: AbortSignal },
+): Promise<Partial<Record<PdbType, TypeCounts>>> {
   const dialect = dialectOf(db);
   const counts: Partial<Record<PdbType, TypeCounts>> = {};
   const stamp = now();
@@ -285,11 +359,21 @@ export async function applyBatches(db: Db, batches: TypeBatch[], opts: { runId: 
       await bulkUpsert(trx, dialect, type, write);
       write.length = 0;
       const prev = await trx.selectFrom('pdb_state').select('last_updated').where('type', '=', type).executeTakeFirst();
-      const keep = prev?.last_updated && (!last || Date.parse(prev.last_updated) > Date.parse(last)) && !batch.complete ? prev.last_updated : last ?? prev?.last_updated ?? null;
+      const keep =
+        prev?.last_updated && (!last || Date.parse(prev.last_updated) > Date.parse(last)) && !batch.complete
+          ? prev.last_updated
+          : (last ?? prev?.last_updated ?? null);
       if (prev) {
-        await trx.updateTable('pdb_state').set({ last_updated: keep, last_sync_at: stamp, last_run_id: opts.runId }).where('type', '=', type).execute();
+        await trx
+          .updateTable('pdb_state')
+          .set({ last_updated: keep, last_sync_at: stamp, last_run_id: opts.runId })
+          .where('type', '=', type)
+          .execute();
       } else {
-        await trx.insertInto('pdb_state').values({ type, last_updated: keep, last_sync_at: stamp, last_run_id: opts.runId }).execute();
+        await trx
+          .insertInto('pdb_state')
+          .values({ type, last_updated: keep, last_sync_at: stamp, last_run_id: opts.runId })
+          .execute();
       }
       counts[type] = c;
       await opts.hooks?.afterType?.(type);
@@ -302,7 +386,9 @@ export async function applyBatches(db: Db, batches: TypeBatch[], opts: { runId: 
 
 /** Last `updated` per type from previous runs. */
 async function readState(db: TypedExecutor): Promise<Map<string, string | null>> {
-  return new Map((await db.selectFrom('pdb_state').select(['type', 'last_updated']).execute()).map((r) => [r.type, r.last_updated]));
+  return new Map(
+    (await db.selectFrom('pdb_state').select(['type', 'last_updated']).execute()).map((r) => [r.type, r.last_updated]),
+  );
 }
 
 function describe(counts: Partial<Record<PdbType, TypeCounts>>): string {
@@ -338,11 +424,13 @@ export async function syncPeeringDb(db: Db, opts: SyncOptions): Promise<SyncRun>
       const objects: PdbObject[] = [];
       for await (const page of opts.client.pages(type, { since, signal: opts.signal })) {
         for (const o of page) objects.push(o);
-        await opts.progress?.((i + 0.5) / types.length * 0.8, `fetching ${type}: ${objects.length}`);
+        await opts.progress?.(((i + 0.5) / types.length) * 0.8, `fetching ${type}: ${objects.length}`);
       }
       batches.push({ type, objects, complete: full });
       i++;
-      await log(`fetched ${objects.length} ${type}${since !== undefined ? ` updated since ${new Date(since * 1000).toISOString()}` : ''}`);
+      await log(
+        `fetched ${objects.length} ${type}${since !== undefined ? ` updated since ${new Date(since * 1000).toISOString()}` : ''}`,
+      );
       await opts.progress?.((i / types.length) * 0.8, `fetched ${type}`);
     }
     const counts = await applyBatches(db, batches, {
@@ -356,14 +444,34 @@ export async function syncPeeringDb(db: Db, opts: SyncOptions): Promise<SyncRun>
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     await log(`sync failed: ${message}`, 'error');
-    await finishRun(db, runId, { status: 'failed', error: message, requests: opts.client.requests - requestsBefore }).catch(() => {});
+    await finishRun(db, runId, {
+      status: 'failed',
+      error: message,
+      requests: opts.client.requests - requestsBefore,
+    }).catch(() => {});
     throw e;
   }
 }
 
 /** Applies already-loaded objects (an offline import) as one atomic run of mode `import`. */
-export async function importBatches(db: Db, batches: TypeBatch[], opts: { source: string; progress?: ProgressFn; log?: LogFn; jobId?: number | null; userId?: number | null; hooks?: ApplyHooks }): Promise<SyncRun> {
-  if (!batches.length) throw new ConflictError('nothing to import: no PeeringDB object types found in the source', [], 'peeringdb_empty_import');
+export async function importBatches(
+  db: Db,
+  batches: TypeBatch[],
+  opts: {
+    source: string;
+    progress?: ProgressFn;
+    log?: LogFn;
+    jobId?: number | null;
+    userId?: number | null;
+    hooks?: ApplyHooks;
+  },
+): Promise<SyncRun> {
+  if (!batches.length)
+    throw new ConflictError(
+      'nothing to import: no PeeringDB object types found in the source',
+      [],
+      'peeringdb_empty_import',
+    );
   const runId = await startRun(db, 'import', opts.source, opts.jobId ?? null, opts.userId ?? null);
   try {
     const order = new Map(PDB_TYPES.map((t, i) => [t, i]));

@@ -14,7 +14,14 @@ export interface Actor {
 export async function recordChange(
   db: Executor,
   actor: Actor,
-  change: { action: 'create' | 'update' | 'delete' | string; objectType: string; objectId: number | null; repr?: string | null; before?: unknown; after?: unknown },
+  change: {
+    action: 'create' | 'update' | 'delete' | string;
+    objectType: string;
+    objectId: number | null;
+    repr?: string | null;
+    before?: unknown;
+    after?: unknown;
+  },
 ): Promise<void> {
   await db
     .insertInto('changes')

@@ -10,14 +10,31 @@ const bool = z
 /** A comma list of IPv4/IPv6 CIDRs (e.g. `10.0.0.0/8,2001:db8::/32`), validated at start. */
 const cidrList = z
   .string()
-  .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean))
-  .refine((list) => list.every((c) => parseCidr(c) !== null), 'must be a comma list of CIDRs like 10.0.0.0/8,2001:db8::/32');
+  .transform((v) =>
+    v
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  )
+  .refine(
+    (list) => list.every((c) => parseCidr(c) !== null),
+    'must be a comma list of CIDRs like 10.0.0.0/8,2001:db8::/32',
+  );
 
 /** A comma list of absolute directories (no `..`), normalised without trailing slashes. */
 const dirList = z
   .string()
-  .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean).map((d) => (d.length > 1 ? d.replace(/\/+$/, '') : d)))
-  .refine((list) => list.every((d) => isAbsolute(d) && !d.split('/').includes('..') && !d.includes('\0')), 'must be a comma list of absolute directories');
+  .transform((v) =>
+    v
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean)
+      .map((d) => (d.length > 1 ? d.replace(/\/+$/, '') : d)),
+  )
+  .refine(
+    (list) => list.every((d) => isAbsolute(d) && !d.split('/').includes('..') && !d.includes('\0')),
+    'must be a comma list of absolute directories',
+  );
 
 /** Where local router sockets (`unix:`/`vtysh:` hostnames) may live unless PEERDESK_SOCKET_DIRS says otherwise. */
 export const DEFAULT_SOCKET_DIRS = ['/run/bird', '/var/run/bird', '/run/frr', '/var/run/frr'];
@@ -45,7 +62,11 @@ const schema = z.object({
   PEERDESK_IRR_SOURCES: z.string().optional(),
   PEERDESK_SMTP_URL: z.string().optional(),
   PEERDESK_LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
-  PEERDESK_BODY_LIMIT: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
+  PEERDESK_BODY_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(5 * 1024 * 1024),
   PEERDESK_SESSION_TTL_HOURS: z.coerce.number().positive().default(12),
   // Behind a reverse proxy: client addresses and the scheme (https → Secure cookies) come from X-Forwarded-*.
   PEERDESK_TRUST_PROXY: bool.default(false),
@@ -53,7 +74,10 @@ const schema = z.object({
   PEERDESK_FETCH_ALLOW: cidrList.default([]),
   PEERDESK_SOCKET_DIRS: dirList.default(DEFAULT_SOCKET_DIRS),
   // Where the BIRD driver keeps `NAME.disabled` files so admin state survives a BIRD restart (unset: runtime only).
-  PEERDESK_BIRD_STATE_DIR: z.string().refine((v) => isAbsolute(v) && !v.includes('\0'), 'must be an absolute directory').optional(),
+  PEERDESK_BIRD_STATE_DIR: z
+    .string()
+    .refine((v) => isAbsolute(v) && !v.includes('\0'), 'must be an absolute directory')
+    .optional(),
   PEERDESK_POLL_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   PEERDESK_DEVICE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
   PEERDESK_ADMIN_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
@@ -69,7 +93,12 @@ export type Config = z.infer<typeof schema>;
 /** Raised when the environment does not validate; its message lists every bad variable. */
 export class ConfigError extends Error {}
 
-const POLLING_KEYS = { PEERDESK_POLL_CONCURRENCY: true, PEERDESK_DEVICE_TIMEOUT_MS: true, PEERDESK_ADMIN_TIMEOUT_MS: true, PEERDESK_SOCKET_DIRS: true } as const;
+const POLLING_KEYS = {
+  PEERDESK_POLL_CONCURRENCY: true,
+  PEERDESK_DEVICE_TIMEOUT_MS: true,
+  PEERDESK_ADMIN_TIMEOUT_MS: true,
+  PEERDESK_SOCKET_DIRS: true,
+} as const;
 const pollingSchema = schema.pick(POLLING_KEYS);
 
 /** The settings polling, admin actions and the drivers' sessions use (validated like the rest). */
@@ -82,12 +111,17 @@ let pollingCache: { key: string; config: PollingConfig } | null = null;
  * loadConfig. Read per poll: the result is kept while those variables do not change.
  */
 export function pollingConfig(env: Record<string, string | undefined> = process.env): PollingConfig {
-  const key = Object.keys(POLLING_KEYS).map((k) => env[k] ?? '').join('\0');
+  const key = Object.keys(POLLING_KEYS)
+    .map((k) => env[k] ?? '')
+    .join('\0');
   if (env === process.env && pollingCache?.key === key) return pollingCache.config;
   const picked: Record<string, string> = {};
   for (const k of Object.keys(POLLING_KEYS)) if (env[k] !== undefined && env[k] !== '') picked[k] = env[k]!;
   const parsed = pollingSchema.safeParse(picked);
-  if (!parsed.success) throw new ConfigError(`invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+  if (!parsed.success)
+    throw new ConfigError(
+      `invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`,
+    );
   if (env === process.env) pollingCache = { key, config: parsed.data };
   return parsed.data;
 }

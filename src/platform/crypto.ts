@@ -1,5 +1,13 @@
 // Passwords (scrypt), API tokens (random, stored as SHA-256) and secrets at rest (AES-256-GCM).
-import { createCipheriv, createDecipheriv, createHash, randomBytes, scrypt as scryptCb, timingSafeEqual, type BinaryLike } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  randomBytes,
+  scrypt as scryptCb,
+  timingSafeEqual,
+  type BinaryLike,
+} from 'node:crypto';
 import { promisify } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,7 +29,11 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const [alg, n, r, p, salt, hash] = stored.split('$');
   if (alg !== 'scrypt' || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64');
-  const got = await scrypt(password, Buffer.from(salt, 'base64'), expected.length, { N: Number(n), r: Number(r), p: Number(p) });
+  const got = await scrypt(password, Buffer.from(salt, 'base64'), expected.length, {
+    N: Number(n),
+    r: Number(r),
+    p: Number(p),
+  });
   return timingSafeEqual(expected, got);
 }
 
@@ -66,7 +78,8 @@ export function resolveSecretKey(configured: string | undefined, dataDir: string
   if (configured) return configured;
   const file = join(dataDir, 'secret.key');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  if (!allowGenerate) throw new Error('PEERDESK_SECRET_KEY must be set when using PostgreSQL (all instances need the same key)');
+  if (!allowGenerate)
+    throw new Error('PEERDESK_SECRET_KEY must be set when using PostgreSQL (all instances need the same key)');
   mkdirSync(dataDir, { recursive: true });
   const key = randomBytes(32).toString('hex');
   writeFileSync(file, key + '\n', { mode: 0o600 });

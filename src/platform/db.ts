@@ -86,7 +86,10 @@ export async function openDb(url: string): Promise<Db> {
   conn.pragma('synchronous = NORMAL');
   const gen = new DataGeneration();
   gen.useDataVersion(() => conn.pragma('data_version', { simple: true }) as number);
-  const db = new Kysely<any>({ dialect: new SqliteDialect({ database: withBooleanParams(conn) }), plugins: [writeTracker(gen)] });
+  const db = new Kysely<any>({
+    dialect: new SqliteDialect({ database: withBooleanParams(conn) }),
+    plugins: [writeTracker(gen)],
+  });
   dialects.set(db, 'sqlite');
   generations.set(db, gen);
   return db;
@@ -140,7 +143,12 @@ function withBooleanParams(conn: any): any {
     new Proxy(stmt, {
       get(target, prop) {
         const v = target[prop];
-        if (prop === 'all' || prop === 'run' || prop === 'get' || prop === 'iterate') return (...args: unknown[]) => v.apply(target, args.map((a) => (Array.isArray(a) ? fix(a) : fix([a])[0])));
+        if (prop === 'all' || prop === 'run' || prop === 'get' || prop === 'iterate')
+          return (...args: unknown[]) =>
+            v.apply(
+              target,
+              args.map((a) => (Array.isArray(a) ? fix(a) : fix([a])[0])),
+            );
         return typeof v === 'function' ? v.bind(target) : v;
       },
     });

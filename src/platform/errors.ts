@@ -23,7 +23,12 @@ export class DomainError extends Error {
 export class ValidationError extends DomainError {
   constructor(fields: FieldError[] | string, message?: string) {
     const list = typeof fields === 'string' ? [{ field: fields, message: message ?? 'is invalid' }] : fields;
-    super('validation_error', 400, message && typeof fields !== 'string' ? message : list.map((f) => `${f.field}: ${f.message}`).join('; '), list);
+    super(
+      'validation_error',
+      400,
+      message && typeof fields !== 'string' ? message : list.map((f) => `${f.field}: ${f.message}`).join('; '),
+      list,
+    );
   }
 }
 

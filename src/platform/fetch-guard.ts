@@ -48,9 +48,13 @@ function guardedLookup(allow: Cidr[], trusted: Set<string>) {
   return (hostname: string, options: { all?: boolean; family?: number }, cb: LookupCallback) => {
     dnsLookup(hostname, { all: true, family: options?.family ?? 0 }, (err, addresses) => {
       if (err) return cb(err, options?.all ? [] : '', 0);
-      const ok = trusted.has(hostname.toLowerCase()) ? addresses : addresses.filter((a) => blockedReason(a.address, allow) === null);
+      const ok = trusted.has(hostname.toLowerCase())
+        ? addresses
+        : addresses.filter((a) => blockedReason(a.address, allow) === null);
       if (!ok.length) {
-        const e = Object.assign(new Error(`${hostname} resolves only to addresses that may not be reached`), { code: 'EADDRBLOCKED' }) as NodeJS.ErrnoException;
+        const e = Object.assign(new Error(`${hostname} resolves only to addresses that may not be reached`), {
+          code: 'EADDRBLOCKED',
+        }) as NodeJS.ErrnoException;
         return cb(e, options?.all ? [] : '', 0);
       }
       if (options?.all) return cb(null, ok);
@@ -66,7 +70,11 @@ function agentFor(allow: Cidr[], trusted: Set<string>): Dispatcher {
   const key = `${allow.map((c) => c.text).join(',')}|${[...trusted].sort().join(',')}`;
   let agent = agents.get(key);
   if (!agent) {
-    agent = new Agent({ connect: { lookup: guardedLookup(allow, trusted) as any, timeout: 10_000 }, headersTimeout: 30_000, bodyTimeout: 30_000 });
+    agent = new Agent({
+      connect: { lookup: guardedLookup(allow, trusted) as any, timeout: 10_000 },
+      headersTimeout: 30_000,
+      bodyTimeout: 30_000,
+    });
     agents.set(key, agent);
   }
   return agent;
@@ -81,7 +89,8 @@ export function checkUrl(raw: string | URL, opts: GuardOptions = {}): URL {
   } catch {
     throw new ValidationError(field, 'is not a valid URL');
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ValidationError(field, 'must be an http or https URL');
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new ValidationError(field, 'must be an http or https URL');
   if (u.username || u.password) throw new ValidationError(field, 'must not carry credentials');
   const trusted = new Set((opts.trustedHosts ?? []).map((h) => h.toLowerCase()));
   if (trusted.has(u.host.toLowerCase())) return u;
@@ -89,7 +98,11 @@ export function checkUrl(raw: string | URL, opts: GuardOptions = {}): URL {
   const host = u.hostname.replace(/^\[|\]$/g, '');
   if (isIP(host)) {
     const why = blockedReason(host, opts.allow ?? fetchAllow());
-    if (why) throw new BlockedAddressError(field, `points at a ${why}, which Peerdesk does not fetch from (an admin can allow ranges with PEERDESK_FETCH_ALLOW)`);
+    if (why)
+      throw new BlockedAddressError(
+        field,
+        `points at a ${why}, which Peerdesk does not fetch from (an admin can allow ranges with PEERDESK_FETCH_ALLOW)`,
+      );
   } else if (host === 'localhost' || host.endsWith('.localhost')) {
     throw new BlockedAddressError(field, 'points at localhost, which Peerdesk does not fetch from');
   }
@@ -102,7 +115,11 @@ export function checkUrl(raw: string | URL, opts: GuardOptions = {}): URL {
  * (at most `maxRedirects`), one overall timeout. Network failures become a 502 that names the host
  * only; the caller decides what to say about the status and must bound the body (see `readBody`).
  */
-export async function guardedFetch(url: string | URL, init: RequestInit = {}, opts: GuardOptions = {}): Promise<Response> {
+export async function guardedFetch(
+  url: string | URL,
+  init: RequestInit = {},
+  opts: GuardOptions = {},
+): Promise<Response> {
   const allow = opts.allow ?? fetchAllow();
   const trustedList = opts.trustedHosts ?? [];
   const trusted = new Set(trustedList.map((h) => h.toLowerCase()));
@@ -117,18 +134,31 @@ export async function guardedFetch(url: string | URL, init: RequestInit = {}, op
     const dispatcher = agentFor(allow, hostTrusted ? trustedNames : new Set());
     let res: Response;
     try {
-      res = (await undiciFetch(current, { ...(init as any), redirect: 'manual', signal, dispatcher })) as unknown as Response;
+      res = (await undiciFetch(current, {
+        ...(init as any),
+        redirect: 'manual',
+        signal,
+        dispatcher,
+      })) as unknown as Response;
     } catch (e) {
       if (init.signal?.aborted) throw init.signal.reason ?? e;
       const code = (e as any)?.cause?.code;
-      if (code === 'EADDRBLOCKED') throw new BlockedAddressError(opts.field ?? 'url', `${current.hostname} resolves to an address Peerdesk does not fetch from (an admin can allow ranges with PEERDESK_FETCH_ALLOW)`);
-      throw new UpstreamError(timeout.aborted ? `${current.host} did not answer in time` : `could not fetch from ${current.host}`, 'fetch_failed');
+      if (code === 'EADDRBLOCKED')
+        throw new BlockedAddressError(
+          opts.field ?? 'url',
+          `${current.hostname} resolves to an address Peerdesk does not fetch from (an admin can allow ranges with PEERDESK_FETCH_ALLOW)`,
+        );
+      throw new UpstreamError(
+        timeout.aborted ? `${current.host} did not answer in time` : `could not fetch from ${current.host}`,
+        'fetch_failed',
+      );
     }
     if (![301, 302, 303, 307, 308].includes(res.status)) return res;
     await res.body?.cancel().catch(() => {});
     const location = res.headers.get('location');
     if (!location) throw new UpstreamError(`${current.host} redirected without a location`, 'fetch_failed');
-    if (hop + 1 > maxRedirects) throw new UpstreamError(`more than ${maxRedirects} redirects from ${current.host}`, 'fetch_failed');
+    if (hop + 1 > maxRedirects)
+      throw new UpstreamError(`more than ${maxRedirects} redirects from ${current.host}`, 'fetch_failed');
     let next: URL;
     try {
       next = new URL(location, current);

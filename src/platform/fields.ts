@@ -14,7 +14,12 @@ export function hasNul(s: string): boolean {
 export const str = () => z.string().refine((v) => !hasNul(v), 'must not contain NUL characters');
 
 /** An integer that fits a 32-bit `integer` column (ids, counts, VLANs, PeeringDB ids). */
-export const int32 = () => z.number().int().min(-INT32_MAX - 1).max(INT32_MAX);
+export const int32 = () =>
+  z
+    .number()
+    .int()
+    .min(-INT32_MAX - 1)
+    .max(INT32_MAX);
 
 /** A 32-bit ASN: 65000, "AS65000" or asdot "1.10"; normalised to a number. AS 0 is reserved (RFC 7607). */
 export const asn = z
@@ -67,22 +72,36 @@ export const slug = z
   .max(100)
   .regex(/^[a-z0-9][a-z0-9_-]*$/, 'use lower-case letters, digits, - and _');
 
-export const name = z.string().trim().min(1, 'must not be empty').max(200).refine((v) => !hasNul(v), 'must not contain NUL characters');
-export const text = z.string().max(10_000).refine((v) => !hasNul(v), 'must not contain NUL characters');
+export const name = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(200)
+  .refine((v) => !hasNul(v), 'must not contain NUL characters');
+export const text = z
+  .string()
+  .max(10_000)
+  .refine((v) => !hasNul(v), 'must not contain NUL characters');
 export const optText = text.nullable().optional();
 
 /** A colour as six hex digits (NetBox style) or a CSS colour name. */
 export const color = z
   .string()
   .transform((v) => v.trim().replace(/^#/, '').toLowerCase())
-  .refine((v) => /^[0-9a-f]{6}$/.test(v) || /^[a-z]{3,20}$/.test(v), 'must be six hex digits (e.g. 4caf50) or a colour name');
+  .refine(
+    (v) => /^[0-9a-f]{6}$/.test(v) || /^[a-z]{3,20}$/.test(v),
+    'must be six hex digits (e.g. 4caf50) or a colour name',
+  );
 
 /** IRR AS-SET or ASN, optionally with a SOURCE:: prefix. */
 export const irrAsSet = z
   .string()
   .trim()
   .max(200)
-  .refine(isIrrSetName, 'must be an AS-SET like AS-EXAMPLE, AS64500:AS-CUSTOMERS or RIPE::AS-EXAMPLE, or an ASN like AS64500');
+  .refine(
+    isIrrSetName,
+    'must be an AS-SET like AS-EXAMPLE, AS64500:AS-CUSTOMERS or RIPE::AS-EXAMPLE, or an ASN like AS64500',
+  );
 
 export const maxPrefixes = z.number().int().min(0).max(10_000_000);
 export const vlan = z.number().int().min(1).max(4094);
@@ -91,7 +110,13 @@ export const statusField = z.enum(['active', 'planned', 'maintenance', 'disabled
 
 /** Slugifies a name for defaults. */
 export function slugify(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 100) || 'x';
+  return (
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 100) || 'x'
+  );
 }
 
 const BASE = { id: z.number().int(), created_at: z.string(), updated_at: z.string(), version: z.number().int() };
@@ -115,7 +140,8 @@ function bound(s: AnySchema): AnySchema {
   switch (def?.type) {
     case 'number': {
       const n = s as z.ZodNumber;
-      if (n.isInt && (n.maxValue ?? Infinity) > INT32_MAX) return n.max(INT32_MAX).min(Math.max(n.minValue ?? -INT32_MAX - 1, -INT32_MAX - 1));
+      if (n.isInt && (n.maxValue ?? Infinity) > INT32_MAX)
+        return n.max(INT32_MAX).min(Math.max(n.minValue ?? -INT32_MAX - 1, -INT32_MAX - 1));
       return s;
     }
     case 'optional':
@@ -123,7 +149,12 @@ function bound(s: AnySchema): AnySchema {
     case 'default': {
       const inner = bound(def.innerType);
       if (inner === def.innerType) return s;
-      const wrapped = def.type === 'optional' ? inner.optional() : def.type === 'nullable' ? inner.nullable() : (inner as any).default(def.defaultValue);
+      const wrapped =
+        def.type === 'optional'
+          ? inner.optional()
+          : def.type === 'nullable'
+            ? inner.nullable()
+            : (inner as any).default(def.defaultValue);
       return copyMeta(s, wrapped);
     }
     case 'array': {

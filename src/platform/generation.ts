@@ -7,13 +7,31 @@
 //   PostgreSQL: statement triggers NOTIFY at commit; every process LISTENs and bumps its counter.
 //           Writes made through this process's API also bump it when the request ends
 //           (read-your-writes without waiting for the notification).
-import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
+import type {
+  KyselyPlugin,
+  PluginTransformQueryArgs,
+  PluginTransformResultArgs,
+  QueryResult,
+  RootOperationNode,
+  UnknownRow,
+} from 'kysely';
 
 // Tables whose churn says nothing about what cached API reads show. `router_poll_status` (when each
 // router was last polled) and `router_jobs` are written by every poll; only uncached routes read them
 // (the router's detail and live panel), so a cached router list shows last_polled_at as of the last
 // other write.
-const QUIET = new Set(['jobs', 'job_logs', 'workers', 'ui_sessions', 'api_tokens', 'changes', 'router_poll_status', 'router_jobs', 'peerdesk_migrations', 'peerdesk_migrations_lock']);
+const QUIET = new Set([
+  'jobs',
+  'job_logs',
+  'workers',
+  'ui_sessions',
+  'api_tokens',
+  'changes',
+  'router_poll_status',
+  'router_jobs',
+  'peerdesk_migrations',
+  'peerdesk_migrations_lock',
+]);
 
 /** Tracks the data generation of one database handle. */
 export class DataGeneration {

@@ -1,12 +1,24 @@
 // The HTTP server: Fastify with Zod schemas, OpenAPI, auth on every route, problem+json errors, metrics.
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, jsonSchemaTransformObject, validatorCompiler } from 'fastify-type-provider-zod';
+import {
+  hasZodFastifySchemaValidationErrors,
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import type { Db } from './db.ts';
 import type { SecretBox } from './crypto.ts';
-import { ConflictError, DomainError, ForbiddenError, RateLimitedError, UnauthorizedError, ValidationError } from './errors.ts';
+import {
+  ConflictError,
+  DomainError,
+  ForbiddenError,
+  RateLimitedError,
+  UnauthorizedError,
+  ValidationError,
+} from './errors.ts';
 import { hasNul, INT32_MAX } from './fields.ts';
 import { configureFetchGuard } from './fetch-guard.ts';
 import { STATUS_CODES } from 'node:http';
@@ -61,14 +73,19 @@ function findInput(req: FastifyRequest, match: (v: unknown) => boolean): string 
     }
     return null;
   };
-  return walk(req.params, 'params', 0) ?? walk(req.query, 'querystring', 0) ?? (req.body !== undefined ? walk(req.body, '', 0) || (match(req.body) ? '(body)' : null) : null);
+  return (
+    walk(req.params, 'params', 0) ??
+    walk(req.query, 'querystring', 0) ??
+    (req.body !== undefined ? walk(req.body, '', 0) || (match(req.body) ? '(body)' : null) : null)
+  );
 }
 
 const isNulString = (v: unknown) => typeof v === 'string' && hasNul(v);
 
 const isIdKey = (k: string) => k === 'id' || k.endsWith('_id');
 const beyondInt32 = (v: unknown, digitsToo: boolean) =>
-  (typeof v === 'number' && Number.isInteger(v) && v > INT32_MAX) || (digitsToo && typeof v === 'string' && /^\d{10,}$/.test(v) && Number(v) > INT32_MAX);
+  (typeof v === 'number' && Number.isInteger(v) && v > INT32_MAX) ||
+  (digitsToo && typeof v === 'string' && /^\d{10,}$/.test(v) && Number(v) > INT32_MAX);
 
 /** Path of the first `id`/`*_id` input holding an integer beyond a 32-bit column, or null. */
 function findIdBeyondInt32(req: FastifyRequest): string | null {
@@ -77,7 +94,8 @@ function findIdBeyondInt32(req: FastifyRequest): string | null {
     if (--budget < 0 || depth > 64 || !v || typeof v !== 'object') return null;
     for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
       const p = path ? `${path}.${k}` : k;
-      if (isIdKey(k) && (beyondInt32(x, digitsToo) || (Array.isArray(x) && x.some((e) => beyondInt32(e, digitsToo))))) return p;
+      if (isIdKey(k) && (beyondInt32(x, digitsToo) || (Array.isArray(x) && x.some((e) => beyondInt32(e, digitsToo)))))
+        return p;
       const hit = walk(x, p, depth + 1, digitsToo);
       if (hit) return hit;
     }
@@ -87,12 +105,25 @@ function findIdBeyondInt32(req: FastifyRequest): string | null {
 }
 
 /** A Zod schema, as route schemas are (checked by shape: this module does not depend on one Zod copy). */
-function isZodSchema(v: unknown): v is { safeParse(data: unknown): { success: true } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } } {
+function isZodSchema(v: unknown): v is {
+  safeParse(
+    data: unknown,
+  ): { success: true } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } };
+} {
   return !!v && typeof (v as { safeParse?: unknown }).safeParse === 'function';
 }
 
 function problemText(status: number, code: string, detail: string, instance: string | null): string {
-  return JSON.stringify({ type: `https://peerdesk.dev/problems/${code}`, title: code.replace(/_/g, ' '), status, code, detail, instance, request_id: null, errors: [] });
+  return JSON.stringify({
+    type: `https://peerdesk.dev/problems/${code}`,
+    title: code.replace(/_/g, ' '),
+    status,
+    code,
+    detail,
+    instance,
+    request_id: null,
+    errors: [],
+  });
 }
 
 /** Answers protocol-level errors (header overflow, malformed requests) as problem+json on the raw socket. */
@@ -103,32 +134,64 @@ function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
       ? [431, 'headers_too_large', 'the request headers are too large']
       : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? [408, 'request_timeout', 'the request took too long to arrive']
-        : err.code === 'HPE_URI_TOO_LONG' ? [414, 'uri_too_long', 'the request URI is too long'] : [400, 'bad_request', 'malformed HTTP request'];
+        : err.code === 'HPE_URI_TOO_LONG'
+          ? [414, 'uri_too_long', 'the request URI is too long']
+          : [400, 'bad_request', 'malformed HTTP request'];
   const body = problemText(status, code, detail, null);
-  const headers = Object.entries(SECURITY_HEADERS).map(([k, v]) => `${k}: ${v}\r\n`).join('');
-  if (socket.writable) socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${headers}Connection: close\r\n\r\n${body}`);
+  const headers = Object.entries(SECURITY_HEADERS)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
+  if (socket.writable)
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${headers}Connection: close\r\n\r\n${body}`,
+    );
   socket.destroy(err);
 }
 export const SESSION_COOKIE = 'peerdesk_session';
 export const CSRF_COOKIE = 'peerdesk_csrf';
 
-function problem(reply: FastifyReply, req: FastifyRequest, status: number, code: string, detail: string, fields: { field: string; message: string }[] = []) {
+function problem(
+  reply: FastifyReply,
+  req: FastifyRequest,
+  status: number,
+  code: string,
+  detail: string,
+  fields: { field: string; message: string }[] = [],
+) {
   for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
   return reply
     .code(status)
     .type('application/problem+json')
-    .send({ type: `https://peerdesk.dev/problems/${code}`, title: code.replace(/_/g, ' '), status, code, detail, instance: req.url, request_id: req.id, errors: fields });
+    .send({
+      type: `https://peerdesk.dev/problems/${code}`,
+      title: code.replace(/_/g, ' '),
+      status,
+      code,
+      detail,
+      instance: req.url,
+      request_id: req.id,
+      errors: fields,
+    });
 }
 
 function zodFields(err: FastifyError): { field: string; message: string }[] {
   const where = err.validationContext && err.validationContext !== 'body' ? `${err.validationContext}.` : '';
   return (err.validation ?? []).flatMap((v) => {
-    const path = String(v.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
+    const path = String(v.instancePath ?? '')
+      .replace(/^\//, '')
+      .replace(/\//g, '.');
     if (v.keyword === 'unrecognized_keys' && Array.isArray(v.params?.keys)) {
-      return v.params.keys.map((k: string) => ({ field: where + (path ? `${path}.${k}` : k), message: 'is not a known field' }));
+      return v.params.keys.map((k: string) => ({
+        field: where + (path ? `${path}.${k}` : k),
+        message: 'is not a known field',
+      }));
     }
     let message = String(v.message);
-    if (/expected .*, received undefined/i.test(message) || v.params?.input === undefined && v.keyword === 'invalid_type') message = /received undefined/.test(message) ? 'is required' : message;
+    if (
+      /expected .*, received undefined/i.test(message) ||
+      (v.params?.input === undefined && v.keyword === 'invalid_type')
+    )
+      message = /received undefined/.test(message) ? 'is required' : message;
     return [{ field: where + (path || '(body)'), message }];
   });
 }
@@ -137,20 +200,37 @@ function zodFields(err: FastifyError): { field: string; message: string }[] {
  * Builds the API server; routes of each domain are mounted by `registerRoutes`. `authenticator` turns
  * credentials into principals (the auth domain's job: platform/ does not import domains).
  */
-export async function buildServer(ctx: AppContext, registerRoutes: (app: FastifyInstance) => Promise<void>, authenticator: Authenticator): Promise<FastifyInstance> {
+export async function buildServer(
+  ctx: AppContext,
+  registerRoutes: (app: FastifyInstance) => Promise<void>,
+  authenticator: Authenticator,
+): Promise<FastifyInstance> {
   const auth: Authenticator = authenticator;
   const app = Fastify({
     loggerInstance: ctx.logger.child({ component: 'http' }),
     bodyLimit: ctx.config.PEERDESK_BODY_LIMIT,
-    genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && /^[\w-]{1,64}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : randomUUID()),
+    genReqId: (req) =>
+      typeof req.headers['x-request-id'] === 'string' && /^[\w-]{1,64}$/.test(req.headers['x-request-id'])
+        ? req.headers['x-request-id']
+        : randomUUID(),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     trustProxy: ctx.config.PEERDESK_TRUST_PROXY,
     clientErrorHandler,
     // Router-level failures (a parameter longer than maxParamLength, an undecodable URL) as problem+json.
     frameworkErrors: (err: FastifyError, req, reply) => {
-      if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return problem(reply, req, 414, 'uri_too_long', 'a path segment of this URL is too long');
-      if (err.code === 'FST_ERR_BAD_URL') return problem(reply, req, 400, 'bad_request', 'the URL is not valid', [{ field: '(url)', message: 'is not a valid URL' }]);
-      return problem(reply, req, Number(err.statusCode) >= 400 ? Number(err.statusCode) : 500, 'bad_request', 'the request could not be routed');
+      if (err.code === 'FST_ERR_MAX_PARAM_LENGTH')
+        return problem(reply, req, 414, 'uri_too_long', 'a path segment of this URL is too long');
+      if (err.code === 'FST_ERR_BAD_URL')
+        return problem(reply, req, 400, 'bad_request', 'the URL is not valid', [
+          { field: '(url)', message: 'is not a valid URL' },
+        ]);
+      return problem(
+        reply,
+        req,
+        Number(err.statusCode) >= 400 ? Number(err.statusCode) : 500,
+        'bad_request',
+        'the request could not be routed',
+      );
     },
   });
   configureFetchGuard({ allow: ctx.config.PEERDESK_FETCH_ALLOW });
@@ -163,7 +243,9 @@ export async function buildServer(ctx: AppContext, registerRoutes: (app: Fastify
       const result = isZodSchema(schema) ? schema.safeParse(data) : { success: true as const };
       if (!result.success) {
         const issue = result.error.issues[0];
-        throw new Error(`response of ${method} ${url} does not match its schema at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+        throw new Error(
+          `response of ${method} ${url} does not match its schema at ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+        );
       }
       return JSON.stringify(data);
     });
@@ -180,13 +262,27 @@ export async function buildServer(ctx: AppContext, registerRoutes: (app: Fastify
     }
     if (hasZodFastifySchemaValidationErrors(err)) {
       const fields = zodFields(err);
-      return problem(reply, req, 400, 'validation_error', fields.map((f) => `${f.field}: ${f.message}`).join('; '), fields);
+      return problem(
+        reply,
+        req,
+        400,
+        'validation_error',
+        fields.map((f) => `${f.field}: ${f.message}`).join('; '),
+        fields,
+      );
     }
     // PostgreSQL refusing a value the schemas let through (out of range, NUL, …): the client's input.
     if (typeof err.code === 'string' && PG_RANGE.has(err.code) && err.severity) {
       const value = /"([^"]*)"/.exec(String(err.message))?.[1];
-      const field = (value !== undefined ? findInput(req, (v) => (typeof v === 'number' || typeof v === 'string') && String(v) === value) : null) ?? findInput(req, isNulString) ?? '(input)';
-      return problem(reply, req, 400, 'validation_error', `${field}: is out of range or not storable`, [{ field, message: 'is out of range or not storable' }]);
+      const field =
+        (value !== undefined
+          ? findInput(req, (v) => (typeof v === 'number' || typeof v === 'string') && String(v) === value)
+          : null) ??
+        findInput(req, isNulString) ??
+        '(input)';
+      return problem(reply, req, 400, 'validation_error', `${field}: is out of range or not storable`, [
+        { field, message: 'is out of range or not storable' },
+      ]);
     }
     if (typeof err.code === 'string' && PG_RETRY.has(err.code) && err.severity) {
       const c = new ConflictError('the write collided with a concurrent one; try again');
@@ -194,8 +290,20 @@ export async function buildServer(ctx: AppContext, registerRoutes: (app: Fastify
     }
     const status = Number(err.statusCode);
     if (status >= 400 && status < 500) {
-      const code = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'body_too_large' : err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'unsupported_media_type' : 'bad_request';
-      return problem(reply, req, status, code, err.message, code === 'bad_request' ? [{ field: '(body)', message: err.message }] : []);
+      const code =
+        err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+          ? 'body_too_large'
+          : err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+            ? 'unsupported_media_type'
+            : 'bad_request';
+      return problem(
+        reply,
+        req,
+        status,
+        code,
+        err.message,
+        code === 'bad_request' ? [{ field: '(body)', message: err.message }] : [],
+      );
     }
     req.log.error({ err }, 'unhandled error');
     return problem(reply, req, 500, 'internal_error', 'internal error; the request id is in the server log');
@@ -219,7 +327,11 @@ export async function buildServer(ctx: AppContext, registerRoutes: (app: Fastify
   await app.register(import('@fastify/swagger'), {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Peerdesk API', version: '1.0.0', description: 'Peering management: inventory, sessions, PeeringDB, IRR, templates.' },
+      info: {
+        title: 'Peerdesk API',
+        version: '1.0.0',
+        description: 'Peering management: inventory, sessions, PeeringDB, IRR, templates.',
+      },
       components: {
         securitySchemes: {
           token: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'Token <key> or Bearer <key>' },
@@ -231,7 +343,10 @@ export async function buildServer(ctx: AppContext, registerRoutes: (app: Fastify
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
-  await app.register(import('@fastify/swagger-ui'), { routePrefix: '/api/docs', uiConfig: { docExpansion: 'none', deepLinking: true } });
+  await app.register(import('@fastify/swagger-ui'), {
+    routePrefix: '/api/docs',
+    uiConfig: { docExpansion: 'none', deepLinking: true },
+  });
 
   app.addHook('onRequest', async (req, reply) => {
     req.startedAt = process.hrtime.bigint();
@@ -249,7 +364,11 @@ export async function buildServer(ctx: AppContext, registerRoutes: (app: Fastify
     const matchedPath = route ?? decodedPath;
     const isPublic = route !== undefined && PUBLIC.has(route.replace(/\/$/, ''));
     const metricsPath = route === '/metrics';
-    const needsAuth = !isPublic && (matchedPath.startsWith('/api/') || matchedPath === '/api' || (metricsPath && !ctx.config.PEERDESK_METRICS_PUBLIC));
+    const needsAuth =
+      !isPublic &&
+      (matchedPath.startsWith('/api/') ||
+        matchedPath === '/api' ||
+        (metricsPath && !ctx.config.PEERDESK_METRICS_PUBLIC));
     const header = req.headers.authorization;
     try {
       if (header) {
@@ -261,7 +380,11 @@ export async function buildServer(ctx: AppContext, registerRoutes: (app: Fastify
         req.principal = p;
         req.sessionId = req.cookies[SESSION_COOKIE];
         // Cookie-authenticated writes must echo the CSRF token (double-submit): a foreign page cannot read it.
-        if (!['GET', 'HEAD', 'OPTIONS'].includes(req.method) && !isPublic && req.headers['x-csrf-token'] !== p.csrfToken) {
+        if (
+          !['GET', 'HEAD', 'OPTIONS'].includes(req.method) &&
+          !isPublic &&
+          req.headers['x-csrf-token'] !== p.csrfToken
+        ) {
           throw new ForbiddenError('missing or wrong X-CSRF-Token header');
         }
       }
@@ -302,7 +425,8 @@ export async function buildServer(ctx: AppContext, registerRoutes: (app: Fastify
       /* undecodable: judged as written */
     }
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
-    if (app.spaFallback && req.method === 'GET' && !path.startsWith('/api/') && path !== '/metrics') return reply.sendFile('index.html');
+    if (app.spaFallback && req.method === 'GET' && !path.startsWith('/api/') && path !== '/metrics')
+      return reply.sendFile('index.html');
     return problem(reply, req, 404, 'not_found', `no route ${req.method} ${path}`);
   });
 

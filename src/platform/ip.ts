@@ -61,7 +61,13 @@ export function parsePrefix(input: string, opts: { strict?: boolean } = {}): Par
     return { error: `has host bits set (did you mean ${fixed.text}/${length}?)` };
   }
   const network = fromBytes(masked);
-  return { text: `${network.text}/${length}`, family: ip.family, network, length, key: `${network.key}/${String(length).padStart(3, '0')}` };
+  return {
+    text: `${network.text}/${length}`,
+    family: ip.family,
+    network,
+    length,
+    key: `${network.key}/${String(length).padStart(3, '0')}`,
+  };
 }
 
 function fromBytes(bytes: number[]): ParsedIp {
@@ -111,5 +117,8 @@ export function isIrrSetName(input: string): boolean {
   const m = /^(?:([A-Za-z0-9-]+)::)?(.+)$/.exec(s);
   if (!m) return false;
   const parts = m[2].split(':');
-  return parts.every((p) => /^AS-[A-Za-z0-9_-]+$/i.test(p) || /^AS\d{1,10}$/i.test(p)) && parts.some((p) => /^AS-/i.test(p) || parts.length === 1);
+  return (
+    parts.every((p) => /^AS-[A-Za-z0-9_-]+$/i.test(p) || /^AS\d{1,10}$/i.test(p)) &&
+    parts.some((p) => /^AS-/i.test(p) || parts.length === 1)
+  );
 }

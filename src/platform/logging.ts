@@ -7,7 +7,16 @@ export function createLogger(level: string): Logger {
     level,
     base: { app: 'peerdesk' },
     redact: {
-      paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]', '*.password', '*.password_enc', '*.credentials', '*.key', 'password'],
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'req.headers["x-csrf-token"]',
+        '*.password',
+        '*.password_enc',
+        '*.credentials',
+        '*.key',
+        'password',
+      ],
       censor: '[redacted]',
     },
   });

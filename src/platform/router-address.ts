@@ -66,7 +66,9 @@ export function parseRouterAddress(text: string, socketDirs: readonly string[]):
     const path = text.slice(kind.length + 1);
     if (!path.startsWith('/')) return { error: `${kind}: needs an absolute path` };
     if (!isAllowedSocketPath(path, socketDirs)) {
-      return { error: `${kind}: paths must be inside ${socketDirs.length ? socketDirs.join(', ') : 'a directory listed in PEERDESK_SOCKET_DIRS (none is)'} (PEERDESK_SOCKET_DIRS), without . or .. segments` };
+      return {
+        error: `${kind}: paths must be inside ${socketDirs.length ? socketDirs.join(', ') : 'a directory listed in PEERDESK_SOCKET_DIRS (none is)'} (PEERDESK_SOCKET_DIRS), without . or .. segments`,
+      };
     }
     return { kind, path };
   }
@@ -82,22 +84,36 @@ export function parseRouterAddress(text: string, socketDirs: readonly string[]):
       rest = rest.slice(0, slash);
       if (path === '/') path = null;
       else if (kind !== 'ssh') return { error: `${kind}:// takes no path` };
-      else if (path.split('/').slice(1).some((seg) => seg === '' || seg === '.' || seg === '..')) return { error: 'the path on the router must be absolute, without . or .. segments' };
+      else if (
+        path
+          .split('/')
+          .slice(1)
+          .some((seg) => seg === '' || seg === '.' || seg === '..')
+      )
+        return { error: 'the path on the router must be absolute, without . or .. segments' };
     }
-    if (!['ssh', 'grpc', 'https', 'netconf'].includes(kind)) return { error: `unknown scheme ${kind}://; use ssh://, grpc://, https://, netconf://, unix: or vtysh:` };
+    if (!['ssh', 'grpc', 'https', 'netconf'].includes(kind))
+      return { error: `unknown scheme ${kind}://; use ssh://, grpc://, https://, netconf://, unix: or vtysh:` };
     let user: string | null = null;
     if (kind === 'ssh' && rest.includes('@')) {
       const at = rest.lastIndexOf('@');
       user = rest.slice(0, at);
       rest = rest.slice(at + 1);
-      if (!/^[A-Za-z0-9._-]{1,64}$/.test(user)) return { error: 'the ssh user may use letters, digits, . _ - (at most 64)' };
+      if (!/^[A-Za-z0-9._-]{1,64}$/.test(user))
+        return { error: 'the ssh user may use letters, digits, . _ - (at most 64)' };
     }
     const hp = hostPort(rest);
     if (!hp) return { error: `${kind}:// needs a host name or IP address, optionally :port (1-65535)` };
     if (kind === 'grpc' && hp.port === null) return { error: 'grpc:// needs a port, e.g. grpc://192.0.2.1:50051' };
-    return kind === 'ssh' ? { kind: 'ssh', user, host: hp.host, port: hp.port, path } : { kind: kind as 'grpc' | 'https' | 'netconf', host: hp.host, port: hp.port };
+    return kind === 'ssh'
+      ? { kind: 'ssh', user, host: hp.host, port: hp.port, path }
+      : { kind: kind as 'grpc' | 'https' | 'netconf', host: hp.host, port: hp.port };
   }
   const hp = hostPort(text);
-  if (!hp) return { error: 'must be host, host:port, ssh://user@host[:port], unix:/path, vtysh:/dir, grpc://host:port, https://host[:port] or netconf://host[:port]' };
+  if (!hp)
+    return {
+      error:
+        'must be host, host:port, ssh://user@host[:port], unix:/path, vtysh:/dir, grpc://host:port, https://host[:port] or netconf://host[:port]',
+    };
   return { kind: 'host', host: hp.host, port: hp.port };
 }

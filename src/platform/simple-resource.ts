@@ -37,14 +37,22 @@ export function simpleResource(spec: SimpleSpec): Resource {
     const out: Row = { id: Number(row.id) };
     for (const k of Object.keys(spec.outputFields)) {
       const v = row[k];
-      out[k] = boolSet.has(k) ? bool(v) : jsonSet.has(k) ? json(v, {}) : typeof v === 'bigint' ? Number(v) : (v ?? null);
+      out[k] = boolSet.has(k)
+        ? bool(v)
+        : jsonSet.has(k)
+          ? json(v, {})
+          : typeof v === 'bigint'
+            ? Number(v)
+            : (v ?? null);
     }
     out.created_at = row.created_at;
     out.updated_at = row.updated_at;
     out.version = Number(row.version);
     return out;
   };
-  const briefSchema = z.object(Object.fromEntries([['id', z.number().int()], ...spec.brief.map((k) => [k, spec.outputFields[k] ?? z.unknown()])]));
+  const briefSchema = z.object(
+    Object.fromEntries([['id', z.number().int()], ...spec.brief.map((k) => [k, spec.outputFields[k] ?? z.unknown()])]),
+  );
   return {
     path: spec.path,
     objectType: spec.objectType,
@@ -52,7 +60,9 @@ export function simpleResource(spec: SimpleSpec): Resource {
     tag: spec.tag,
     writeRole: spec.writeRole,
     input: z.object(spec.fields).strict(),
-    output: z.object({ ...spec.outputFields, ...baseOutput }).meta({ id: spec.objectType.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase()) }),
+    output: z
+      .object({ ...spec.outputFields, ...baseOutput })
+      .meta({ id: spec.objectType.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase()) }),
     briefOutput: briefSchema,
     query: (db: Executor) => db.selectFrom(`${spec.table} as t`).selectAll('t'),
     present,
@@ -64,10 +74,13 @@ export function simpleResource(spec: SimpleSpec): Resource {
     async prepare(input, ctx, existing) {
       const withDefaults = existing ? input : { ...(spec.defaults?.(input) ?? {}), ...input };
       const merged: Row = { ...(existing ?? {}), ...withDefaults };
-      for (const u of spec.unique ?? []) if (u in withDefaults) await assertUnique(ctx.db, spec.table, u, merged[u], existing ? Number(existing.id) : null);
+      for (const u of spec.unique ?? [])
+        if (u in withDefaults)
+          await assertUnique(ctx.db, spec.table, u, merged[u], existing ? Number(existing.id) : null);
       await spec.check?.(merged, ctx, existing);
       const values: Row = {};
-      for (const k of Object.keys(spec.fields)) if (k in withDefaults) values[k] = jsonSet.has(k) ? JSON.stringify(withDefaults[k] ?? {}) : withDefaults[k];
+      for (const k of Object.keys(spec.fields))
+        if (k in withDefaults) values[k] = jsonSet.has(k) ? JSON.stringify(withDefaults[k] ?? {}) : withDefaults[k];
       return values;
     },
     beforeDelete: spec.beforeDelete,

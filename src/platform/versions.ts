@@ -12,7 +12,12 @@ export interface VersionHistory {
 }
 
 /** The newest version of an object (optionally only among versions with the given column values). */
-export async function latestVersion(db: Executor, history: VersionHistory, ownerId: number, where: Record<string, string | number> = {}): Promise<Row | undefined> {
+export async function latestVersion(
+  db: Executor,
+  history: VersionHistory,
+  ownerId: number,
+  where: Record<string, string | number> = {},
+): Promise<Row | undefined> {
   let q = db.selectFrom(history.table).selectAll().where(history.owner, '=', ownerId);
   for (const [column, value] of Object.entries(where)) q = q.where(column, '=', value);
   return q.orderBy('version', 'desc').limit(1).executeTakeFirst();
@@ -20,7 +25,12 @@ export async function latestVersion(db: Executor, history: VersionHistory, owner
 
 /** Every version of an object, newest first. */
 export async function listVersions(db: Executor, history: VersionHistory, ownerId: number): Promise<Row[]> {
-  return db.selectFrom(history.table).selectAll().where(history.owner, '=', ownerId).orderBy('version', 'desc').execute();
+  return db
+    .selectFrom(history.table)
+    .selectAll()
+    .where(history.owner, '=', ownerId)
+    .orderBy('version', 'desc')
+    .execute();
 }
 
 /** The number the next version of an object gets: one after the newest, 1 for the first. */
@@ -29,9 +39,18 @@ export function nextVersionNumber(latest: Row | undefined | null): number {
 }
 
 /** Stores the next version of an object with the given columns; returns its number. */
-export async function appendVersion(db: Executor, history: VersionHistory, ownerId: number, values: Row, latest?: Row | null): Promise<number> {
+export async function appendVersion(
+  db: Executor,
+  history: VersionHistory,
+  ownerId: number,
+  values: Row,
+  latest?: Row | null,
+): Promise<number> {
   const version = nextVersionNumber(latest === undefined ? await latestVersion(db, history, ownerId) : latest);
-  await db.insertInto(history.table).values({ ...values, [history.owner]: ownerId, version }).execute();
+  await db
+    .insertInto(history.table)
+    .values({ ...values, [history.owner]: ownerId, version })
+    .execute();
   return version;
 }
 

@@ -22,11 +22,19 @@ export interface InlineJobOutcome<R> {
  * deadline, and finishes it. The lease outlasts the deadline; should this process die mid-way a
  * worker re-runs it after the lease (the job kinds run this way are idempotent).
  */
-export async function runInlineJob<R>(db: Db, kind: string, payload: unknown, opts: { userId?: number | null; secrets?: SecretBox; timeoutMs: number }): Promise<InlineJobOutcome<R>> {
+export async function runInlineJob<R>(
+  db: Db,
+  kind: string,
+  payload: unknown,
+  opts: { userId?: number | null; secrets?: SecretBox; timeoutMs: number },
+): Promise<InlineJobOutcome<R>> {
   const def = await jobDefinition(kind);
   if (!def) throw new Error(`unknown job kind ${kind}`);
   const parsed = def.payload.safeParse(payload ?? {});
-  if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(root)', message: i.message })));
+  if (!parsed.success)
+    throw new ValidationError(
+      parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(root)', message: i.message })),
+    );
   const workerId = `inline-${process.pid}-${randomBytes(3).toString('hex')}`;
   const t = now();
   const row = await db
@@ -67,7 +75,11 @@ export async function runInlineJob<R>(db: Db, kind: string, payload: unknown, op
     return { jobId, status: 'succeeded', result };
   } catch (err) {
     await writer.flush();
-    const message = signal.aborted ? `no answer within ${Math.round(opts.timeoutMs / 1000)} s` : err instanceof Error ? err.message : String(err);
+    const message = signal.aborted
+      ? `no answer within ${Math.round(opts.timeoutMs / 1000)} s`
+      : err instanceof Error
+        ? err.message
+        : String(err);
     await appendLog(db, jobId, `failed: ${message}`, 'error');
     await finishJob(db, jobId, workerId, 'failed', { error: message });
     return { jobId, status: 'failed', result: null, error: message, cause: err };

@@ -13,7 +13,16 @@ import { now } from '../platform/db.ts';
 import type { PeerState } from '../drivers/driver.types.ts';
 import type { SecretBox } from '../platform/crypto.ts';
 import { parseIp } from '../platform/ip.ts';
-import { errorText, loadRouters, lookupDriver, mapBounded, openSession, pollConcurrency, unreachableReason, type RouterRow } from './router-access.ts';
+import {
+  errorText,
+  loadRouters,
+  lookupDriver,
+  mapBounded,
+  openSession,
+  pollConcurrency,
+  unreachableReason,
+  type RouterRow,
+} from './router-access.ts';
 import { MAX_PREFIX_WARN_RATIO, type MaxPrefixUsage } from './state.service.ts';
 
 /** One router's outcome of a poll (the job result lists one per router; the UI's toast shows them). */
@@ -166,9 +175,33 @@ async function readStoredPeers(db: Executor, routerIds: number[]): Promise<Map<n
     .selectFrom('bgp_peers as b')
     .leftJoin('peer_asns as a', 'a.asn', 'b.remote_asn')
     .leftJoin('peer_groups as g', 'g.id', 'b.peer_group_id')
-    .leftJoin('bgp_peer_address_families as f', (j: any) => j.onRef('f.bgp_peer_id', '=', 'b.id').on('f.afi_safi', '=', sql<string>`case when b.family = 4 then 'ipv4-unicast' else 'ipv6-unicast' end`))
-    .select(['b.id', 'b.router_id', 'b.vrf', 'b.peer_ip', 'b.peer_ip_key', 'b.family', 'b.remote_asn', 'b.state', 'b.state_since', 'b.prefixes_received', 'b.prefixes_accepted', 'b.prefixes_advertised', 'b.last_error'])
-    .select(['f.max_prefixes as fmax', 'a.ipv4_max_prefixes as a4', 'a.ipv6_max_prefixes as a6', 'g.ipv4_max_prefixes as g4', 'g.ipv6_max_prefixes as g6']);
+    .leftJoin('bgp_peer_address_families as f', (j: any) =>
+      j
+        .onRef('f.bgp_peer_id', '=', 'b.id')
+        .on('f.afi_safi', '=', sql<string>`case when b.family = 4 then 'ipv4-unicast' else 'ipv6-unicast' end`),
+    )
+    .select([
+      'b.id',
+      'b.router_id',
+      'b.vrf',
+      'b.peer_ip',
+      'b.peer_ip_key',
+      'b.family',
+      'b.remote_asn',
+      'b.state',
+      'b.state_since',
+      'b.prefixes_received',
+      'b.prefixes_accepted',
+      'b.prefixes_advertised',
+      'b.last_error',
+    ])
+    .select([
+      'f.max_prefixes as fmax',
+      'a.ipv4_max_prefixes as a4',
+      'a.ipv6_max_prefixes as a6',
+      'g.ipv4_max_prefixes as g4',
+      'g.ipv6_max_prefixes as g6',
+    ]);
   q = routerIds.length === 1 ? q.where('b.router_id', '=', routerIds[0]!) : q.where('b.router_id', 'in', routerIds);
   for (const r of (await q.execute()) as any[]) {
     const v4 = Number(r.family) === 4;
@@ -199,11 +232,21 @@ async function readStoredPeers(db: Executor, routerIds: number[]): Promise<Map<n
  */
 async function bulkUpdatePeers(db: Executor, updates: PeerUpdate[], at: string): Promise<void> {
   const cols = sql.join(['id', ...UPDATE_COLUMNS.map(([c]) => c)].map((c) => sql.ref(c)));
-  const sets = sql.join(UPDATE_COLUMNS.map(([c]) => sql`${sql.ref(c)} = v.${sql.ref(c)}`), sql`, `);
+  const sets = sql.join(
+    UPDATE_COLUMNS.map(([c]) => sql`${sql.ref(c)} = v.${sql.ref(c)}`),
+    sql`, `,
+  );
   for (let i = 0; i < updates.length; i += 500) {
-    const rows = updates.slice(i, i + 500).map((u) => sql`(cast(${u.id} as integer), ${sql.join(UPDATE_COLUMNS.map(([c, type]) => sql`cast(${u[c]} as ${sql.raw(type)})`))})`);
+    const rows = updates
+      .slice(i, i + 500)
+      .map(
+        (u) =>
+          sql`(cast(${u.id} as integer), ${sql.join(UPDATE_COLUMNS.map(([c, type]) => sql`cast(${u[c]} as ${sql.raw(type)})`))})`,
+      );
     // (Starts with UPDATE: the data generation's write tracker counts it as a write.)
-    await sql`update bgp_peers set ${sets}, polled_at = ${at} from (with v(${cols}) as (values ${sql.join(rows)}) select * from v) as v where bgp_peers.id = v.id`.execute(db);
+    await sql`update bgp_peers set ${sets}, polled_at = ${at} from (with v(${cols}) as (values ${sql.join(rows)}) select * from v) as v where bgp_peers.id = v.id`.execute(
+      db,
+    );
   }
 }
 
@@ -234,7 +277,14 @@ function diffPoll(peers: StoredPeer[], states: PeerState[], at: string): PollDif
     let since = s?.since ?? (stateChanged ? at : p.state_since);
     // Platforms that report an uptime (FRR) give a `since` that jitters by milliseconds between polls:
     // the same state with a start within a few seconds is the same period (and no write).
-    if (!stateChanged && since && p.state_since && since !== p.state_since && Math.abs(Date.parse(since) - Date.parse(p.state_since)) < 5000) since = p.state_since;
+    if (
+      !stateChanged &&
+      since &&
+      p.state_since &&
+      since !== p.state_since &&
+      Math.abs(Date.parse(since) - Date.parse(p.state_since)) < 5000
+    )
+      since = p.state_since;
     const next: PeerUpdate = {
       id: p.id,
       state,
@@ -269,7 +319,16 @@ function diffPoll(peers: StoredPeer[], states: PeerState[], at: string): PollDif
     }
     const received = next.prefixes_received ?? next.prefixes_accepted;
     if (p.limit !== null && p.limit > 0 && received !== null && received / p.limit >= MAX_PREFIX_WARN_RATIO) {
-      warnings.push({ key: p.peer_ip_key, bgp_peer_id: p.id, peer_ip: p.peer_ip, remote_asn: p.remote_asn, limit: p.limit, received, percent: Math.round((received / p.limit) * 1000) / 10, warning: true });
+      warnings.push({
+        key: p.peer_ip_key,
+        bgp_peer_id: p.id,
+        peer_ip: p.peer_ip,
+        remote_asn: p.remote_asn,
+        limit: p.limit,
+        received,
+        percent: Math.round((received / p.limit) * 1000) / 10,
+        warning: true,
+      });
     }
   }
   warnings.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -287,7 +346,11 @@ async function writeDiffs(db: Executor, diffs: PollDiff[], at: string): Promise<
   // Only peers whose live values changed are written (with polled_at): a steady poll writes no peer
   // row and no event (the router's poll status says when it was last read).
   await bulkUpdatePeers(db, updates, at);
-  for (let i = 0; i < events.length; i += 200) await db.insertInto('session_state_events').values(events.slice(i, i + 200)).execute();
+  for (let i = 0; i < events.length; i += 200)
+    await db
+      .insertInto('session_state_events')
+      .values(events.slice(i, i + 200))
+      .execute();
 }
 
 /**
@@ -295,7 +358,12 @@ async function writeDiffs(db: Executor, diffs: PollDiff[], at: string): Promise<
  * counts; a change of state or of the received-prefix count adds a history event (from, to, at,
  * reason); peers the router does not report become `unknown` with a reason.
  */
-export async function applyPollResults(db: Executor, routerId: number, states: PeerState[], at = now()): Promise<{ peers: number; changed: number; missing: number; unknown: number }> {
+export async function applyPollResults(
+  db: Executor,
+  routerId: number,
+  states: PeerState[],
+  at = now(),
+): Promise<{ peers: number; changed: number; missing: number; unknown: number }> {
   const diff = diffPoll((await readStoredPeers(db, [routerId])).get(routerId) ?? [], states, at);
   await writeDiffs(db, [diff], at);
   return diff.applied;
@@ -317,7 +385,10 @@ export interface StoredAnswer {
 
 /** Compares each answer with the stored peers (one read for all of them). */
 async function diffAnswers(db: Executor, answers: PollAnswer[], at: string): Promise<(PollDiff | null)[]> {
-  const stored = await readStoredPeers(db, answers.filter((a) => a.states).map((a) => a.routerId));
+  const stored = await readStoredPeers(
+    db,
+    answers.filter((a) => a.states).map((a) => a.routerId),
+  );
   return answers.map((a) => (a.states ? diffPoll(stored.get(a.routerId) ?? [], a.states, at) : null));
 }
 
@@ -327,8 +398,17 @@ async function diffAnswers(db: Executor, answers: PollAnswer[], at: string): Pro
  * table is quiet for the read caches (platform/generation.ts): a steady poll invalidates nothing.
  */
 async function writeStatus(db: Executor, answers: PollAnswer[], at: string, jobId: number | null): Promise<void> {
-  const ok = answers.filter((a) => a.states).map((a) => ({ router_id: a.routerId, last_polled_at: at, last_poll_error: null, last_poll_job_id: jobId }));
-  const failed = answers.filter((a) => !a.states).map((a) => ({ router_id: a.routerId, last_polled_at: null, last_poll_error: a.error ?? 'failed', last_poll_job_id: jobId }));
+  const ok = answers
+    .filter((a) => a.states)
+    .map((a) => ({ router_id: a.routerId, last_polled_at: at, last_poll_error: null, last_poll_job_id: jobId }));
+  const failed = answers
+    .filter((a) => !a.states)
+    .map((a) => ({
+      router_id: a.routerId,
+      last_polled_at: null,
+      last_poll_error: a.error ?? 'failed',
+      last_poll_job_id: jobId,
+    }));
   if (ok.length) await upsertPollStatus(db, ok, ['last_polled_at', 'last_poll_error', 'last_poll_job_id']);
   if (failed.length) await upsertPollStatus(db, failed, ['last_poll_error', 'last_poll_job_id']);
 }
@@ -336,12 +416,20 @@ async function writeStatus(db: Executor, answers: PollAnswer[], at: string, jobI
 type PollStatusColumn = 'last_polled_at' | 'last_poll_error' | 'last_poll_job_id';
 
 /** Inserts routers' poll status rows, or updates the `set` columns of those that exist. */
-export async function upsertPollStatus(db: Executor, rows: ({ router_id: number } & Record<PollStatusColumn, string | number | null>)[], set: PollStatusColumn[]): Promise<void> {
+export async function upsertPollStatus(
+  db: Executor,
+  rows: ({ router_id: number } & Record<PollStatusColumn, string | number | null>)[],
+  set: PollStatusColumn[],
+): Promise<void> {
   for (let i = 0; i < rows.length; i += 200) {
     await db
       .insertInto('router_poll_status')
       .values(rows.slice(i, i + 200))
-      .onConflict((oc: any) => oc.column('router_id').doUpdateSet((eb: any) => Object.fromEntries(set.map((c) => [c, eb.ref(`excluded.${c}`)]))))
+      .onConflict((oc: any) =>
+        oc
+          .column('router_id')
+          .doUpdateSet((eb: any) => Object.fromEntries(set.map((c) => [c, eb.ref(`excluded.${c}`)]))),
+      )
       .execute();
   }
 }
@@ -353,12 +441,20 @@ const outcome = (d: PollDiff | null): StoredAnswer | null => (d ? { applied: d.a
  * memory; only changed peer rows and their events are written (none in the steady state), plus the
  * routers' poll status. Returns one outcome per answer (null for failures).
  */
-export async function storePollAnswers(db: Db, answers: PollAnswer[], opts: { jobId?: number | null; at?: string } = {}): Promise<(StoredAnswer | null)[]> {
+export async function storePollAnswers(
+  db: Db,
+  answers: PollAnswer[],
+  opts: { jobId?: number | null; at?: string } = {},
+): Promise<(StoredAnswer | null)[]> {
   const at = opts.at ?? now();
   const jobId = opts.jobId ?? null;
   return db.transaction().execute(async (tx) => {
     const diffs = await diffAnswers(tx, answers, at);
-    await writeDiffs(tx, diffs.filter((d): d is PollDiff => d !== null), at);
+    await writeDiffs(
+      tx,
+      diffs.filter((d): d is PollDiff => d !== null),
+      at,
+    );
     await writeStatus(tx, answers, at, jobId);
     return diffs.map(outcome);
   });
@@ -396,7 +492,11 @@ class PollWriter {
       while (this.#queue.length) {
         const batch = this.#queue.splice(0);
         try {
-          const outs = await storePollAnswers(this.#db, batch.map((b) => b.answer), { jobId: this.#jobId });
+          const outs = await storePollAnswers(
+            this.#db,
+            batch.map((b) => b.answer),
+            { jobId: this.#jobId },
+          );
           batch.forEach((b, i) => b.resolve(outs[i]!));
         } catch (err) {
           if (batch.length === 1) batch[0]!.reject(err);
@@ -419,7 +519,16 @@ class PollWriter {
 
 async function pollWith(writer: PollWriter, router: RouterRow, opts: PollOptions): Promise<RouterPollResult> {
   const started = Date.now();
-  const base = { id: router.id, name: router.name, peers: 0, changed: 0, missing: 0, neighbors: 0, unknown: 0, max_prefix_warnings: 0 };
+  const base = {
+    id: router.id,
+    name: router.name,
+    peers: 0,
+    changed: 0,
+    missing: 0,
+    neighbors: 0,
+    unknown: 0,
+    max_prefix_warnings: 0,
+  };
   const log = (m: string, level: 'info' | 'warn' | 'error' = 'info') => opts.log?.(`${router.name}: ${m}`, level);
   let states: PeerState[];
   try {
@@ -441,9 +550,22 @@ async function pollWith(writer: PollWriter, router: RouterRow, opts: PollOptions
   try {
     const stored = (await writer.store({ routerId: router.id, states }))!;
     const { applied, warnings } = stored;
-    for (const w of warnings.slice(0, 20)) log(`${w.peer_ip} (AS${w.remote_asn}) has ${w.received} prefixes, ${w.percent}% of its max-prefix limit ${w.limit}`, 'warn');
-    log(`reached: ${states.length} neighbours, ${applied.peers} peers in Peerdesk, ${applied.changed} changed${applied.missing ? `, ${applied.missing} not on the router` : ''}${applied.unknown ? `, ${applied.unknown} unknown to Peerdesk` : ''}`);
-    return { ...base, ok: true, ...applied, neighbors: states.length, max_prefix_warnings: warnings.length, duration_ms: Date.now() - started };
+    for (const w of warnings.slice(0, 20))
+      log(
+        `${w.peer_ip} (AS${w.remote_asn}) has ${w.received} prefixes, ${w.percent}% of its max-prefix limit ${w.limit}`,
+        'warn',
+      );
+    log(
+      `reached: ${states.length} neighbours, ${applied.peers} peers in Peerdesk, ${applied.changed} changed${applied.missing ? `, ${applied.missing} not on the router` : ''}${applied.unknown ? `, ${applied.unknown} unknown to Peerdesk` : ''}`,
+    );
+    return {
+      ...base,
+      ok: true,
+      ...applied,
+      neighbors: states.length,
+      max_prefix_warnings: warnings.length,
+      duration_ms: Date.now() - started,
+    };
   } catch (err) {
     const error = `storing the answer failed: ${errorText(err)}`;
     log(`failed: ${error}`, 'error');
@@ -459,11 +581,30 @@ export async function pollOneRouter(db: Db, router: RouterRow, opts: PollOptions
 /** Polls the given routers (or every router with polling enabled) concurrently with a bound. */
 export async function pollRouters(db: Db, routerIds: number[] | null, opts: PollOptions): Promise<PollResult> {
   const routers = await loadRouters(db, routerIds, { pollingEnabledOnly: routerIds === null });
-  if (opts.jobId) await linkJob(db, opts.jobId, routers.map((r) => r.id), 'bgp.poll');
+  if (opts.jobId)
+    await linkJob(
+      db,
+      opts.jobId,
+      routers.map((r) => r.id),
+      'bgp.poll',
+    );
   const writer = new PollWriter(db, opts.jobId ?? null);
   let done = 0;
   const results = await mapBounded(routers, opts.concurrency ?? pollConcurrency(), async (r) => {
-    if (opts.signal.aborted) return { id: r.id, name: r.name, ok: false, error: 'cancelled', peers: 0, changed: 0, missing: 0, neighbors: 0, unknown: 0, max_prefix_warnings: 0, duration_ms: 0 };
+    if (opts.signal.aborted)
+      return {
+        id: r.id,
+        name: r.name,
+        ok: false,
+        error: 'cancelled',
+        peers: 0,
+        changed: 0,
+        missing: 0,
+        neighbors: 0,
+        unknown: 0,
+        max_prefix_warnings: 0,
+        duration_ms: 0,
+      };
     const res = await pollWith(writer, r, opts);
     done++;
     await opts.onResult?.(res, done, routers.length);
@@ -476,7 +617,17 @@ export async function pollRouters(db: Db, routerIds: number[] | null, opts: Poll
 export async function linkJob(db: Executor, jobId: number, routerIds: number[], kind: string): Promise<void> {
   const ids = [...new Set(routerIds)];
   if (!ids.length) return;
-  const existing = new Set((await db.selectFrom('router_jobs').select('router_id').where('job_id', '=', jobId).execute()).map((r: any) => Number(r.router_id)));
-  const rows = ids.filter((id) => !existing.has(id)).map((router_id) => ({ router_id, job_id: jobId, kind, created_at: now() }));
-  for (let i = 0; i < rows.length; i += 200) await db.insertInto('router_jobs').values(rows.slice(i, i + 200)).execute();
+  const existing = new Set(
+    (await db.selectFrom('router_jobs').select('router_id').where('job_id', '=', jobId).execute()).map((r: any) =>
+      Number(r.router_id),
+    ),
+  );
+  const rows = ids
+    .filter((id) => !existing.has(id))
+    .map((router_id) => ({ router_id, job_id: jobId, kind, created_at: now() }));
+  for (let i = 0; i < rows.length; i += 200)
+    await db
+      .insertInto('router_jobs')
+      .values(rows.slice(i, i + 200))
+      .execute();
 }

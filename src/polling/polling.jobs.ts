@@ -15,7 +15,8 @@ export const shutdownMessage = z
 export const jobs = [
   defineJob({
     kind: 'bgp.poll',
-    description: 'Poll BGP state from routers (all with polling enabled, or the given ids), concurrently (PEERDESK_POLL_CONCURRENCY)',
+    description:
+      'Poll BGP state from routers (all with polling enabled, or the given ids), concurrently (PEERDESK_POLL_CONCURRENCY)',
     payload: z.object({ router_ids: ids.optional() }).strict(),
     maxAttempts: 1,
     async run(ctx) {
@@ -30,18 +31,32 @@ export const jobs = [
         onResult: (_r, done, total) => ctx.progress(done / total, `${done}/${total} routers`),
       });
       if (ctx.signal.aborted) throw new Error('cancelled');
-      await ctx.log(`${result.routers.length - result.failed} of ${result.routers.length} router(s) reached${result.failed ? `; failed: ${result.routers.filter((r) => !r.ok).map((r) => `${r.name} (${r.error})`).join(', ')}` : ''}`, result.failed ? 'warn' : 'info');
+      await ctx.log(
+        `${result.routers.length - result.failed} of ${result.routers.length} router(s) reached${
+          result.failed
+            ? `; failed: ${result.routers
+                .filter((r) => !r.ok)
+                .map((r) => `${r.name} (${r.error})`)
+                .join(', ')}`
+            : ''
+        }`,
+        result.failed ? 'warn' : 'info',
+      );
       return result;
     },
   }),
   defineJob({
     kind: 'bgp.admin',
     description: 'Admin up or down BGP peers on their routers (and in Peerdesk), then re-poll those routers',
-    payload: z.object({ bgp_peer_ids: ids, enabled: z.boolean(), message: shutdownMessage.nullable().optional() }).strict(),
+    payload: z
+      .object({ bgp_peer_ids: ids, enabled: z.boolean(), message: shutdownMessage.nullable().optional() })
+      .strict(),
     maxAttempts: 1,
     async run(ctx) {
       const { applyAdminState } = await import('./admin.service.ts');
-      await ctx.log(`${ctx.payload.enabled ? 'admin up' : 'admin down'} of ${ctx.payload.bgp_peer_ids.length} BGP peer(s)`);
+      await ctx.log(
+        `${ctx.payload.enabled ? 'admin up' : 'admin down'} of ${ctx.payload.bgp_peer_ids.length} BGP peer(s)`,
+      );
       return applyAdminState(ctx.db, ctx.payload.bgp_peer_ids, ctx.payload.enabled, {
         secrets: ctx.secrets,
         signal: ctx.signal,
@@ -55,12 +70,25 @@ export const jobs = [
   defineJob({
     kind: 'router.import',
     description: "Import a router's existing BGP sessions (dry run: preview only)",
-    payload: z.object({ router_id: z.number().int().min(1), dry_run: z.boolean(), peer_ips: z.array(z.string().max(64)).max(10_000).optional() }).strict(),
+    payload: z
+      .object({
+        router_id: z.number().int().min(1),
+        dry_run: z.boolean(),
+        peer_ips: z.array(z.string().max(64)).max(10_000).optional(),
+      })
+      .strict(),
     maxAttempts: 1,
     async run(ctx) {
       const { importSessions } = await import('../routers/import.service.ts');
-      return importSessions(ctx.db, ctx.payload.router_id, { dryRun: ctx.payload.dry_run, peerIps: ctx.payload.peer_ips, secrets: ctx.secrets, signal: ctx.signal, userId: ctx.userId, jobId: ctx.jobId, log: (m, level) => ctx.log(m, level) });
+      return importSessions(ctx.db, ctx.payload.router_id, {
+        dryRun: ctx.payload.dry_run,
+        peerIps: ctx.payload.peer_ips,
+        secrets: ctx.secrets,
+        signal: ctx.signal,
+        userId: ctx.userId,
+        jobId: ctx.jobId,
+        log: (m, level) => ctx.log(m, level),
+      });
     },
   }),
 ];
-

@@ -1,6 +1,12 @@
 // How polling, admin actions, drift and import reach a router: its driver (from the registry, or a
 // test double registered here), its target (hostname + decrypted credentials) and session options.
-import type { DriverCapability, DriverLog, DriverSession, RouterDriver, RouterTarget } from '../drivers/driver.types.ts';
+import type {
+  DriverCapability,
+  DriverLog,
+  DriverSession,
+  RouterDriver,
+  RouterTarget,
+} from '../drivers/driver.types.ts';
 import { driverFor, driverInfo as registryInfo } from '../drivers/registry.ts';
 import type { SecretBox } from '../platform/crypto.ts';
 import type { Executor } from '../platform/db.ts';
@@ -54,7 +60,11 @@ export interface RouterRow {
 }
 
 /** Loads routers (by id, or all when `ids` is null) with their platform's driver name, ordered by name. */
-export async function loadRouters(db: Executor, ids: number[] | null, opts: { pollingEnabledOnly?: boolean } = {}): Promise<RouterRow[]> {
+export async function loadRouters(
+  db: Executor,
+  ids: number[] | null,
+  opts: { pollingEnabledOnly?: boolean } = {},
+): Promise<RouterRow[]> {
   let q = db
     .selectFrom('routers as r')
     .leftJoin('platforms as p', 'p.id', 'r.platform_id')
@@ -77,10 +87,15 @@ export async function loadRouters(db: Executor, ids: number[] | null, opts: { po
 }
 
 /** Why a router cannot be reached through a driver with `capability`, or null when it can. */
-export function unreachableReason(router: RouterRow, driver: RouterDriver | null, capability: DriverCapability): string | null {
+export function unreachableReason(
+  router: RouterRow,
+  driver: RouterDriver | null,
+  capability: DriverCapability,
+): string | null {
   if (!router.driver) return 'the router has no platform';
   if (!driver) return `no driver for platform driver "${router.driver}" in this release`;
-  if (!driver.capabilities.includes(capability)) return `the ${driver.name} driver cannot ${CAPABILITY_WORDS[capability]}`;
+  if (!driver.capabilities.includes(capability))
+    return `the ${driver.name} driver cannot ${CAPABILITY_WORDS[capability]}`;
   if (!router.hostname) return 'the router has no management address (hostname)';
   return null;
 }
@@ -97,7 +112,13 @@ const CAPABILITY_WORDS: Record<DriverCapability, string> = {
 export type JobLog = (message: string, level?: 'info' | 'warn' | 'error') => unknown;
 
 /** Opens a driver session to a router with the job's log (lines prefixed with the router), signal and the configured bounds. */
-export async function openSession(router: RouterRow, driver: RouterDriver, secrets: SecretBox | undefined, signal: AbortSignal, jobLog?: JobLog): Promise<DriverSession> {
+export async function openSession(
+  router: RouterRow,
+  driver: RouterDriver,
+  secrets: SecretBox | undefined,
+  signal: AbortSignal,
+  jobLog?: JobLog,
+): Promise<DriverSession> {
   const log: DriverLog | undefined = jobLog
     ? (m, level) => {
         void jobLog(`${router.name}: ${m}`, level === 'debug' || !level ? 'info' : level);
@@ -112,12 +133,23 @@ export async function openSession(router: RouterRow, driver: RouterDriver, secre
       throw new Error('cannot decrypt the router credentials (was PEERDESK_SECRET_KEY changed?)');
     }
   }
-  const target: RouterTarget = { id: router.id, name: router.name, hostname: router.hostname, driver: router.driver!, local_asn: router.local_asn, credentials };
+  const target: RouterTarget = {
+    id: router.id,
+    name: router.name,
+    hostname: router.hostname,
+    driver: router.driver!,
+    local_asn: router.local_asn,
+    credentials,
+  };
   return driver.open(target, { signal, log, timeoutMs: deviceTimeoutMs(), socketDirs: socketDirs() });
 }
 
 /** Runs `fn` over items with at most `limit` in flight; results keep the input order. */
-export async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapBounded<T, R>(
+  items: T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
@@ -148,6 +180,14 @@ export interface DriverInfo {
 export async function driverInfo(names: readonly string[]): Promise<(DriverInfo & { available: boolean })[]> {
   return names.map((name) => {
     const d = overrides.get(name) ?? registryInfo(name);
-    return d ? { name, label: d.label, capabilities: [...d.capabilities], hostname_forms: [...d.hostnameForms], available: true } : { name, label: name, capabilities: [], hostname_forms: [], available: false };
+    return d
+      ? {
+          name,
+          label: d.label,
+          capabilities: [...d.capabilities],
+          hostname_forms: [...d.hostnameForms],
+          available: true,
+        }
+      : { name, label: name, capabilities: [], hostname_forms: [], available: false };
   });
 }

@@ -22,23 +22,42 @@ export interface MaxPrefixUsage {
  * Max-prefix usage of BGP peers (of one router, or given ids): the effective limit is the peer's
  * address-family value, else the peer ASN's per family, else its peer group's (as the session list).
  */
-export async function maxPrefixUsage(db: Executor, where: { routerId?: number; peerIds?: number[] }): Promise<MaxPrefixUsage[]> {
+export async function maxPrefixUsage(
+  db: Executor,
+  where: { routerId?: number; peerIds?: number[] },
+): Promise<MaxPrefixUsage[]> {
   if (where.peerIds && !where.peerIds.length) return [];
   let q = db
     .selectFrom('bgp_peers as b')
     .leftJoin('peer_asns as a', 'a.asn', 'b.remote_asn')
     .leftJoin('peer_groups as g', 'g.id', 'b.peer_group_id')
-    .leftJoin('bgp_peer_address_families as f4', (j: any) => j.onRef('f4.bgp_peer_id', '=', 'b.id').on('f4.afi_safi', '=', 'ipv4-unicast'))
-    .leftJoin('bgp_peer_address_families as f6', (j: any) => j.onRef('f6.bgp_peer_id', '=', 'b.id').on('f6.afi_safi', '=', 'ipv6-unicast'))
+    .leftJoin('bgp_peer_address_families as f4', (j: any) =>
+      j.onRef('f4.bgp_peer_id', '=', 'b.id').on('f4.afi_safi', '=', 'ipv4-unicast'),
+    )
+    .leftJoin('bgp_peer_address_families as f6', (j: any) =>
+      j.onRef('f6.bgp_peer_id', '=', 'b.id').on('f6.afi_safi', '=', 'ipv6-unicast'),
+    )
     .select(['b.id', 'b.peer_ip', 'b.remote_asn', 'b.family', 'b.prefixes_received', 'b.prefixes_accepted'])
-    .select(['f4.max_prefixes as f4max', 'f6.max_prefixes as f6max', 'a.ipv4_max_prefixes as a4', 'a.ipv6_max_prefixes as a6', 'g.ipv4_max_prefixes as g4', 'g.ipv6_max_prefixes as g6'])
+    .select([
+      'f4.max_prefixes as f4max',
+      'f6.max_prefixes as f6max',
+      'a.ipv4_max_prefixes as a4',
+      'a.ipv6_max_prefixes as a6',
+      'g.ipv4_max_prefixes as g4',
+      'g.ipv6_max_prefixes as g6',
+    ])
     .where((eb: any) => eb.or([eb('b.prefixes_received', 'is not', null), eb('b.prefixes_accepted', 'is not', null)]));
   if (where.routerId !== undefined) q = q.where('b.router_id', '=', where.routerId);
   if (where.peerIds) q = q.where('b.id', 'in', where.peerIds);
   const rows = await q.orderBy('b.peer_ip_key').execute();
   const out: MaxPrefixUsage[] = [];
   for (const r of rows) {
-    const limit = effectiveMaxPrefixes(Number(r.family), Number(r.family) === 4 ? r.f4max : r.f6max, { ipv4_max_prefixes: r.a4, ipv6_max_prefixes: r.a6 }, { ipv4_max_prefixes: r.g4, ipv6_max_prefixes: r.g6 });
+    const limit = effectiveMaxPrefixes(
+      Number(r.family),
+      Number(r.family) === 4 ? r.f4max : r.f6max,
+      { ipv4_max_prefixes: r.a4, ipv6_max_prefixes: r.a6 },
+      { ipv4_max_prefixes: r.g4, ipv6_max_prefixes: r.g6 },
+    );
     const u = usageOf(limit, r.prefixes_received, r.prefixes_accepted);
     if (u) out.push({ bgp_peer_id: Number(r.id), peer_ip: r.peer_ip, remote_asn: Number(r.remote_asn), ...u });
   }
@@ -46,7 +65,10 @@ export async function maxPrefixUsage(db: Executor, where: { routerId?: number; p
 }
 
 /** Peers at or above 90% of their max-prefix limit. */
-export async function maxPrefixWarnings(db: Executor, where: { routerId?: number; peerIds?: number[] }): Promise<MaxPrefixUsage[]> {
+export async function maxPrefixWarnings(
+  db: Executor,
+  where: { routerId?: number; peerIds?: number[] },
+): Promise<MaxPrefixUsage[]> {
   return (await maxPrefixUsage(db, where)).filter((u) => u.warning);
 }
 
@@ -71,7 +93,12 @@ export interface StateSummary {
 }
 
 /** Flap count, time in state, down reason and max-prefix usage of one session over a window. */
-export async function sessionStateSummary(db: Executor, sessionId: number, hours = 24, nowMs = Date.now()): Promise<StateSummary> {
+export async function sessionStateSummary(
+  db: Executor,
+  sessionId: number,
+  hours = 24,
+  nowMs = Date.now(),
+): Promise<StateSummary> {
   const s: any = await db
     .selectFrom('peering_sessions as s')
     .innerJoin('bgp_peers as b', 'b.id', 's.bgp_peer_id')
@@ -82,8 +109,24 @@ export async function sessionStateSummary(db: Executor, sessionId: number, hours
   const peerId = Number(s.bgp_peer_id);
   const to = new Date(nowMs).toISOString();
   const from = new Date(nowMs - hours * 3600_000).toISOString();
-  const before: any = await db.selectFrom('session_state_events').select(['time', 'state']).where('bgp_peer_id', '=', peerId).where('time', '<', from).orderBy('time', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
-  const events: any[] = await db.selectFrom('session_state_events').select(['time', 'state', 'previous_state']).where('bgp_peer_id', '=', peerId).where('time', '>=', from).orderBy('time').orderBy('id').limit(100_000).execute();
+  const before: any = await db
+    .selectFrom('session_state_events')
+    .select(['time', 'state'])
+    .where('bgp_peer_id', '=', peerId)
+    .where('time', '<', from)
+    .orderBy('time', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const events: any[] = await db
+    .selectFrom('session_state_events')
+    .select(['time', 'state', 'previous_state'])
+    .where('bgp_peer_id', '=', peerId)
+    .where('time', '>=', from)
+    .orderBy('time')
+    .orderBy('id')
+    .limit(100_000)
+    .execute();
   const flapRow: any = await db
     .selectFrom('session_state_events')
     .select((eb: any) => eb.fn.countAll().as('c'))
@@ -130,7 +173,11 @@ export async function sessionStateSummary(db: Executor, sessionId: number, hours
     window: { from, to, hours },
     flaps: events.filter(isFlap).length,
     flaps_total: Number(flapRow?.c ?? 0),
-    time_in_state: [...seconds.entries()].map(([st, sec]) => ({ state: st, seconds: Math.round(sec), percent: Math.round((sec / total) * 1000) / 10 })).sort((a, b) => b.seconds - a.seconds || a.state.localeCompare(b.state)),
-    max_prefix: usage ? { limit: usage.limit, received: usage.received, percent: usage.percent, warning: usage.warning } : null,
+    time_in_state: [...seconds.entries()]
+      .map(([st, sec]) => ({ state: st, seconds: Math.round(sec), percent: Math.round((sec / total) * 1000) / 10 }))
+      .sort((a, b) => b.seconds - a.seconds || a.state.localeCompare(b.state)),
+    max_prefix: usage
+      ? { limit: usage.limit, received: usage.received, percent: usage.percent, warning: usage.warning }
+      : null,
   };
 }

@@ -28,10 +28,18 @@ export function replacementOf(ctx: WriteContext): number | null {
 }
 
 /** Counts the references to one row, per reference. */
-export async function countReferences(ctx: WriteContext, id: number, refs: Reference[]): Promise<{ ref: Reference; count: number }[]> {
+export async function countReferences(
+  ctx: WriteContext,
+  id: number,
+  refs: Reference[],
+): Promise<{ ref: Reference; count: number }[]> {
   const out: { ref: Reference; count: number }[] = [];
   for (const ref of refs) {
-    const r: any = await ctx.db.selectFrom(ref.table).select((eb) => eb.fn.countAll().as('c')).where(ref.column, '=', id).executeTakeFirst();
+    const r: any = await ctx.db
+      .selectFrom(ref.table)
+      .select((eb) => eb.fn.countAll().as('c'))
+      .where(ref.column, '=', id)
+      .executeTakeFirst();
     out.push({ ref, count: Number(r?.c ?? 0) });
   }
   return out;
@@ -41,7 +49,11 @@ export async function countReferences(ctx: WriteContext, id: number, refs: Refer
  * Refuses to delete `row` of `table` while it is referenced (409 naming the counts), or, when the
  * request names a replacement of the same kind, moves every reference to it first.
  */
-export async function protectOrReplace(ctx: WriteContext, what: { table: string; noun: string; row: Row }, refs: Reference[]): Promise<void> {
+export async function protectOrReplace(
+  ctx: WriteContext,
+  what: { table: string; noun: string; row: Row },
+  refs: Reference[],
+): Promise<void> {
   const id = Number(what.row.id);
   const counts = (await countReferences(ctx, id, refs)).filter((c) => c.count > 0);
   if (!counts.length) return;
@@ -50,23 +62,45 @@ export async function protectOrReplace(ctx: WriteContext, what: { table: string;
   if (replaceWith === null) {
     throw new ConflictError(
       `${what.noun} ${what.row.name ?? id} is used by ${summary}; name a replacement (replace_with=ID) to move them to another ${what.noun}, or change them first`,
-      counts.map((c) => ({ field: `${c.ref.table}.${c.ref.column}`, message: `${c.count} ${c.count === 1 ? c.ref.one : c.ref.label}` })),
+      counts.map((c) => ({
+        field: `${c.ref.table}.${c.ref.column}`,
+        message: `${c.count} ${c.count === 1 ? c.ref.one : c.ref.label}`,
+      })),
       'protected',
     );
   }
   if (replaceWith === id) throw new ValidationError('replace_with', `cannot replace a ${what.noun} with itself`);
   const target = await ctx.db.selectFrom(what.table).select('id').where('id', '=', replaceWith).executeTakeFirst();
   if (!target) throw new ValidationError('replace_with', `no ${what.noun} with id ${replaceWith}`);
-  const actor = { userId: ctx.principal?.userId ?? null, username: ctx.principal?.username ?? null, requestId: ctx.requestId ?? null };
+  const actor = {
+    userId: ctx.principal?.userId ?? null,
+    username: ctx.principal?.username ?? null,
+    requestId: ctx.requestId ?? null,
+  };
   for (const { ref } of counts) {
     if (ref.objectType) {
       const rows = await ctx.db.selectFrom(ref.table).select(['id', 'version']).where(ref.column, '=', id).execute();
       for (const r of rows as Row[]) {
-        await ctx.db.updateTable(ref.table).set({ [ref.column]: replaceWith, updated_at: now(), version: Number(r.version) + 1 }).where('id', '=', r.id).execute();
-        await recordChange(ctx.db, actor, { action: 'update', objectType: ref.objectType, objectId: Number(r.id), repr: `#${r.id}`, before: { [ref.column]: id }, after: { [ref.column]: replaceWith } });
+        await ctx.db
+          .updateTable(ref.table)
+          .set({ [ref.column]: replaceWith, updated_at: now(), version: Number(r.version) + 1 })
+          .where('id', '=', r.id)
+          .execute();
+        await recordChange(ctx.db, actor, {
+          action: 'update',
+          objectType: ref.objectType,
+          objectId: Number(r.id),
+          repr: `#${r.id}`,
+          before: { [ref.column]: id },
+          after: { [ref.column]: replaceWith },
+        });
       }
     } else {
-      await ctx.db.updateTable(ref.table).set({ [ref.column]: replaceWith }).where(ref.column, '=', id).execute();
+      await ctx.db
+        .updateTable(ref.table)
+        .set({ [ref.column]: replaceWith })
+        .where(ref.column, '=', id)
+        .execute();
     }
   }
 }

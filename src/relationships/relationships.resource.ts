@@ -21,5 +21,14 @@ export const relationships = simpleResource({
   brief: ['slug', 'name', 'color'],
   repr: (r) => r.name,
   // Sessions would silently lose their type (ON DELETE SET NULL): refuse, or move them to replace_with.
-  beforeDelete: (row, ctx) => protectOrReplace(ctx, { table: 'relationships', noun: 'relationship', row }, [{ table: 'peering_sessions', column: 'relationship_id', label: 'peering sessions', one: 'peering session', objectType: 'peering-session' }]),
+  beforeDelete: (row, ctx) =>
+    protectOrReplace(ctx, { table: 'relationships', noun: 'relationship', row }, [
+      {
+        table: 'peering_sessions',
+        column: 'relationship_id',
+        label: 'peering sessions',
+        one: 'peering session',
+        objectType: 'peering-session',
+      },
+    ]),
 });

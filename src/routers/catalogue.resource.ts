@@ -6,7 +6,19 @@ import { containsFilter, idFilter, textFilter } from '../platform/crud.ts';
 import { ConflictError, ValidationError } from '../platform/errors.ts';
 import { protectOrReplace } from '../relationships/references.ts';
 
-export const DRIVERS = ['frr', 'bird2', 'gobgp', 'junos', 'eos', 'iosxr', 'sros', 'ios', 'nxos', 'openbgpd', 'manual'] as const;
+export const DRIVERS = [
+  'frr',
+  'bird2',
+  'gobgp',
+  'junos',
+  'eos',
+  'iosxr',
+  'sros',
+  'ios',
+  'nxos',
+  'openbgpd',
+  'manual',
+] as const;
 
 export const platforms = simpleResource({
   path: 'platforms',
@@ -42,7 +54,13 @@ export const bfdProfiles = simpleResource({
     multiplier: z.number().int().min(1).max(255).optional(),
     description: optText,
   },
-  outputFields: { name: z.string(), min_rx_ms: z.number().int(), min_tx_ms: z.number().int(), multiplier: z.number().int(), description: z.string().nullable() },
+  outputFields: {
+    name: z.string(),
+    min_rx_ms: z.number().int(),
+    min_tx_ms: z.number().int(),
+    multiplier: z.number().int(),
+    description: z.string().nullable(),
+  },
   unique: ['name'],
   filters: { id: idFilter('t.id'), name: containsFilter('t.name') },
   search: ['t.name', 't.description'],
@@ -52,7 +70,13 @@ export const bfdProfiles = simpleResource({
   repr: (r) => r.name,
   beforeDelete: (row, ctx) =>
     protectOrReplace(ctx, { table: 'bfd_profiles', noun: 'BFD profile', row }, [
-      { table: 'peer_groups', column: 'bfd_profile_id', label: 'peer groups', one: 'peer group', objectType: 'peer-group' },
+      {
+        table: 'peer_groups',
+        column: 'bfd_profile_id',
+        label: 'peer groups',
+        one: 'peer group',
+        objectType: 'peer-group',
+      },
       { table: 'bgp_peers', column: 'bfd_profile_id', label: 'BGP peers', one: 'BGP peer', objectType: 'bgp-peer' },
     ]),
 });
@@ -91,14 +115,47 @@ export const routingPolicies = simpleResource({
   repr: (r) => r.name,
   beforeDelete: (row, ctx) =>
     protectOrReplace(ctx, { table: 'routing_policies', noun: 'routing policy', row }, [
-      { table: 'peer_groups', column: 'import_policy_id', label: 'peer groups (import)', one: 'peer group (import)', objectType: 'peer-group' },
-      { table: 'peer_groups', column: 'export_policy_id', label: 'peer groups (export)', one: 'peer group (export)', objectType: 'peer-group' },
-      { table: 'bgp_peer_address_families', column: 'import_policy_id', label: 'BGP peer address families (import)', one: 'BGP peer address family (import)' },
-      { table: 'bgp_peer_address_families', column: 'export_policy_id', label: 'BGP peer address families (export)', one: 'BGP peer address family (export)' },
+      {
+        table: 'peer_groups',
+        column: 'import_policy_id',
+        label: 'peer groups (import)',
+        one: 'peer group (import)',
+        objectType: 'peer-group',
+      },
+      {
+        table: 'peer_groups',
+        column: 'export_policy_id',
+        label: 'peer groups (export)',
+        one: 'peer group (export)',
+        objectType: 'peer-group',
+      },
+      {
+        table: 'bgp_peer_address_families',
+        column: 'import_policy_id',
+        label: 'BGP peer address families (import)',
+        one: 'BGP peer address family (import)',
+      },
+      {
+        table: 'bgp_peer_address_families',
+        column: 'export_policy_id',
+        label: 'BGP peer address families (export)',
+        one: 'BGP peer address family (export)',
+      },
     ]),
 });
 
-const WELL_KNOWN = ['no-export', 'no-advertise', 'no-export-subconfed', 'local-as', 'blackhole', 'graceful-shutdown', 'no-peer', 'accept-own', 'llgr-stale', 'no-llgr'];
+const WELL_KNOWN = [
+  'no-export',
+  'no-advertise',
+  'no-export-subconfed',
+  'local-as',
+  'blackhole',
+  'graceful-shutdown',
+  'no-peer',
+  'accept-own',
+  'llgr-stale',
+  'no-llgr',
+];
 
 /** Validates a community value of the given kind; returns an error message or null. */
 export function communityError(kind: string, value: string): string | null {
@@ -107,16 +164,23 @@ export function communityError(kind: string, value: string): string | null {
   if (kind === 'standard') {
     if (WELL_KNOWN.includes(value.toLowerCase())) return null;
     const p = value.split(':');
-    return p.length === 2 && u16(p[0]) && u16(p[1]) ? null : 'a standard community is ASN:VALUE with both parts 0..65535 (or a well-known name such as no-export)';
+    return p.length === 2 && u16(p[0]) && u16(p[1])
+      ? null
+      : 'a standard community is ASN:VALUE with both parts 0..65535 (or a well-known name such as no-export)';
   }
   if (kind === 'large') {
     const p = value.split(':');
-    return p.length === 3 && p.every(u32) ? null : 'a large community is GLOBAL:LOCAL1:LOCAL2 with each part 0..4294967295';
+    return p.length === 3 && p.every(u32)
+      ? null
+      : 'a large community is GLOBAL:LOCAL1:LOCAL2 with each part 0..4294967295';
   }
   const m = /^(rt|soo|target|origin):(.+):(\d+)$/i.exec(value);
   if (!m) return 'an extended community is TYPE:ADMIN:VALUE with TYPE rt or soo (e.g. rt:65000:100)';
   const [, , admin, val] = m;
-  if (/^\d+\.\d+\.\d+\.\d+$/.test(admin)) return admin.split('.').every((o) => Number(o) <= 255) && u16(val) ? null : 'IP-based extended community needs a valid IPv4 address and a value 0..65535';
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(admin))
+    return admin.split('.').every((o) => Number(o) <= 255) && u16(val)
+      ? null
+      : 'IP-based extended community needs a valid IPv4 address and a value 0..65535';
   if (u16(admin)) return u32(val) ? null : 'value must be 0..4294967295 for a 2-byte ASN';
   if (u32(admin)) return u16(val) ? null : 'value must be 0..65535 for a 4-byte ASN';
   return 'administrator must be an ASN or an IPv4 address';
@@ -135,14 +199,26 @@ export const communities = simpleResource({
     role: z.enum(['ingress', 'egress', 'informational']).nullable().optional(),
     description: optText,
   },
-  outputFields: { name: z.string(), slug: z.string(), kind: z.string(), value: z.string(), role: z.string().nullable(), description: z.string().nullable() },
+  outputFields: {
+    name: z.string(),
+    slug: z.string(),
+    kind: z.string(),
+    value: z.string(),
+    role: z.string().nullable(),
+    description: z.string().nullable(),
+  },
   unique: ['slug'],
   defaults: (i) => ({ slug: slugify(String(i.name ?? '')) }),
   check(m) {
     const err = communityError(m.kind, m.value);
     if (err) throw new ValidationError('value', err);
   },
-  filters: { id: idFilter('t.id'), kind: textFilter('t.kind'), value: textFilter('t.value'), role: textFilter('t.role') },
+  filters: {
+    id: idFilter('t.id'),
+    kind: textFilter('t.kind'),
+    value: textFilter('t.value'),
+    role: textFilter('t.role'),
+  },
   search: ['t.name', 't.value', 't.description'],
   ordering: { name: 't.name', value: 't.value', kind: 't.kind', id: 't.id' },
   defaultOrdering: 'name',

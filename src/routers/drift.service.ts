@@ -8,7 +8,14 @@ import type { SecretBox } from '../platform/crypto.ts';
 import { bool } from '../platform/crud.ts';
 import { ConflictError, NotFoundError, UpstreamError } from '../platform/errors.ts';
 import { parseIp } from '../platform/ip.ts';
-import { errorText, loadRouters, lookupDriver, openSession, unreachableReason, type RouterRow } from '../polling/router-access.ts';
+import {
+  errorText,
+  loadRouters,
+  lookupDriver,
+  openSession,
+  unreachableReason,
+  type RouterRow,
+} from '../polling/router-access.ts';
 
 export type DriftValue = string | number | boolean | null;
 
@@ -19,11 +26,34 @@ export interface DriftReport {
   peers: number;
   in_sync: number;
   /** On the router, not in Peerdesk (candidates for import). */
-  unknown_on_router: { vrf: string | null; peer_ip: string; remote_asn: number | null; description: string | null; state: string; admin_down: boolean }[];
+  unknown_on_router: {
+    vrf: string | null;
+    peer_ip: string;
+    remote_asn: number | null;
+    description: string | null;
+    state: string;
+    admin_down: boolean;
+  }[];
   /** In Peerdesk, not on the router. */
-  missing_on_router: { bgp_peer_id: number; session_id: number | null; vrf: string | null; peer_ip: string; remote_asn: number; description: string | null; enabled: boolean }[];
+  missing_on_router: {
+    bgp_peer_id: number;
+    session_id: number | null;
+    vrf: string | null;
+    peer_ip: string;
+    remote_asn: number;
+    description: string | null;
+    enabled: boolean;
+  }[];
   /** On both, with fields that disagree. */
-  differences: { bgp_peer_id: number; session_id: number | null; vrf: string | null; peer_ip: string; field: 'remote_asn' | 'admin_state' | 'description'; peerdesk: DriftValue; router: DriftValue }[];
+  differences: {
+    bgp_peer_id: number;
+    session_id: number | null;
+    vrf: string | null;
+    peer_ip: string;
+    field: 'remote_asn' | 'admin_state' | 'description';
+    peerdesk: DriftValue;
+    router: DriftValue;
+  }[];
 }
 
 /** Normalised (vrf, ip) key; the global table is '' in the database and null/"default" from drivers. */
@@ -32,7 +62,11 @@ export function neighborKey(vrf: string | null | undefined, ip: string): string 
 }
 
 /** Reads every neighbour of a router through its driver (one device call), or throws a clear error. */
-export async function readNeighbors(db: Db, routerId: number, opts: { secrets?: SecretBox; signal: AbortSignal; log?: (m: string, level?: 'info' | 'warn' | 'error') => unknown }): Promise<{ router: RouterRow; states: PeerState[] }> {
+export async function readNeighbors(
+  db: Db,
+  routerId: number,
+  opts: { secrets?: SecretBox; signal: AbortSignal; log?: (m: string, level?: 'info' | 'warn' | 'error') => unknown },
+): Promise<{ router: RouterRow; states: PeerState[] }> {
   const [router] = await loadRouters(db, [routerId]);
   if (!router) throw new NotFoundError('router', routerId);
   const driver = await lookupDriver(router.driver);
@@ -54,7 +88,11 @@ export async function readNeighbors(db: Db, routerId: number, opts: { secrets?: 
 }
 
 /** Compares a router's neighbours with Peerdesk's BGP peers on it. */
-export async function compareNeighbors(db: Executor, router: { id: number; name: string }, states: PeerState[]): Promise<DriftReport> {
+export async function compareNeighbors(
+  db: Executor,
+  router: { id: number; name: string },
+  states: PeerState[],
+): Promise<DriftReport> {
   const peers: any[] = await db
     .selectFrom('bgp_peers as b')
     .leftJoin('peering_sessions as s', 's.bgp_peer_id', 'b.id')
@@ -66,33 +104,80 @@ export async function compareNeighbors(db: Executor, router: { id: number; name:
   const onRouter = new Map<string, PeerState>();
   for (const s of states) onRouter.set(neighborKey(s.vrf, s.peer_ip), s);
   const seen = new Set<string>();
-  const report: DriftReport = { router: { id: router.id, name: router.name }, checked_at: now(), neighbors: states.length, peers: peers.length, in_sync: 0, unknown_on_router: [], missing_on_router: [], differences: [] };
+  const report: DriftReport = {
+    router: { id: router.id, name: router.name },
+    checked_at: now(),
+    neighbors: states.length,
+    peers: peers.length,
+    in_sync: 0,
+    unknown_on_router: [],
+    missing_on_router: [],
+    differences: [],
+  };
   for (const p of peers) {
     const k = neighborKey(p.vrf, p.peer_ip);
     const s = onRouter.get(k);
-    const base = { bgp_peer_id: Number(p.id), session_id: p.session_id ? Number(p.session_id) : null, vrf: p.vrf || null, peer_ip: p.peer_ip };
+    const base = {
+      bgp_peer_id: Number(p.id),
+      session_id: p.session_id ? Number(p.session_id) : null,
+      vrf: p.vrf || null,
+      peer_ip: p.peer_ip,
+    };
     if (!s) {
-      report.missing_on_router.push({ ...base, remote_asn: Number(p.remote_asn), description: p.description ?? null, enabled: bool(p.enabled) });
+      report.missing_on_router.push({
+        ...base,
+        remote_asn: Number(p.remote_asn),
+        description: p.description ?? null,
+        enabled: bool(p.enabled),
+      });
       continue;
     }
     seen.add(k);
     const before = report.differences.length;
-    if (s.remote_asn !== null && s.remote_asn !== Number(p.remote_asn)) report.differences.push({ ...base, field: 'remote_asn', peerdesk: Number(p.remote_asn), router: s.remote_asn });
+    if (s.remote_asn !== null && s.remote_asn !== Number(p.remote_asn))
+      report.differences.push({ ...base, field: 'remote_asn', peerdesk: Number(p.remote_asn), router: s.remote_asn });
     const enabled = bool(p.enabled);
-    if (enabled === s.admin_down) report.differences.push({ ...base, field: 'admin_state', peerdesk: enabled ? 'up' : 'down', router: s.admin_down ? 'down' : 'up' });
-    if ((p.description ?? '') !== (s.description ?? '')) report.differences.push({ ...base, field: 'description', peerdesk: p.description ?? null, router: s.description ?? null });
+    if (enabled === s.admin_down)
+      report.differences.push({
+        ...base,
+        field: 'admin_state',
+        peerdesk: enabled ? 'up' : 'down',
+        router: s.admin_down ? 'down' : 'up',
+      });
+    if ((p.description ?? '') !== (s.description ?? ''))
+      report.differences.push({
+        ...base,
+        field: 'description',
+        peerdesk: p.description ?? null,
+        router: s.description ?? null,
+      });
     if (report.differences.length === before) report.in_sync++;
   }
   for (const s of states) {
     if (seen.has(neighborKey(s.vrf, s.peer_ip))) continue;
-    report.unknown_on_router.push({ vrf: !s.vrf || s.vrf === 'default' ? null : s.vrf, peer_ip: parseIp(s.peer_ip)?.text ?? s.peer_ip, remote_asn: s.remote_asn, description: s.description, state: s.admin_down ? 'admin-down' : s.state, admin_down: s.admin_down });
+    report.unknown_on_router.push({
+      vrf: !s.vrf || s.vrf === 'default' ? null : s.vrf,
+      peer_ip: parseIp(s.peer_ip)?.text ?? s.peer_ip,
+      remote_asn: s.remote_asn,
+      description: s.description,
+      state: s.admin_down ? 'admin-down' : s.state,
+      admin_down: s.admin_down,
+    });
   }
-  report.unknown_on_router.sort((a, b) => (a.vrf ?? '').localeCompare(b.vrf ?? '') || (parseIp(a.peer_ip)?.key ?? '').localeCompare(parseIp(b.peer_ip)?.key ?? ''));
+  report.unknown_on_router.sort(
+    (a, b) =>
+      (a.vrf ?? '').localeCompare(b.vrf ?? '') ||
+      (parseIp(a.peer_ip)?.key ?? '').localeCompare(parseIp(b.peer_ip)?.key ?? ''),
+  );
   return report;
 }
 
 /** The drift report of one router (reads the device now). */
-export async function driftReport(db: Db, routerId: number, opts: { secrets?: SecretBox; signal: AbortSignal }): Promise<DriftReport> {
+export async function driftReport(
+  db: Db,
+  routerId: number,
+  opts: { secrets?: SecretBox; signal: AbortSignal },
+): Promise<DriftReport> {
   const { router, states } = await readNeighbors(db, routerId, opts);
   return compareNeighbors(db, router, states);
 }

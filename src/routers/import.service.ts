@@ -63,12 +63,21 @@ function validIrr(v: string | null | undefined): string | null {
 
 async function principalOf(db: Executor, userId: number | null | undefined): Promise<Principal | null> {
   if (!userId) return null;
-  const u: any = await db.selectFrom('users').select(['id', 'username', 'role']).where('id', '=', userId).executeTakeFirst();
+  const u: any = await db
+    .selectFrom('users')
+    .select(['id', 'username', 'role'])
+    .where('id', '=', userId)
+    .executeTakeFirst();
   return u ? { userId: Number(u.id), username: u.username, role: u.role, via: 'token', canWrite: true } : null;
 }
 
 /** Plans the import of `states` onto a router (no writes). */
-export async function planImport(db: Executor, router: { id: number; name: string; local_asn: number }, states: PeerState[], peerIps?: string[]): Promise<{ items: ImportItem[]; notOnRouter: string[] }> {
+export async function planImport(
+  db: Executor,
+  router: { id: number; name: string; local_asn: number },
+  states: PeerState[],
+  peerIps?: string[],
+): Promise<{ items: ImportItem[]; notOnRouter: string[] }> {
   let wanted: Set<string> | null = null;
   const notOnRouter: string[] = [];
   if (peerIps) {
@@ -77,24 +86,53 @@ export async function planImport(db: Executor, router: { id: number; name: strin
     for (const ip of wanted) if (!present.has(ip)) notOnRouter.push(ip);
   }
   const selected = states.filter((s) => !wanted || wanted.has(parseIp(s.peer_ip)?.text ?? s.peer_ip));
-  const peers: any[] = await db.selectFrom('bgp_peers as b').leftJoin('peering_sessions as s', 's.bgp_peer_id', 'b.id').select(['b.id', 'b.vrf', 'b.peer_ip', 'b.remote_asn', 's.id as session_id']).where('b.router_id', '=', router.id).execute();
+  const peers: any[] = await db
+    .selectFrom('bgp_peers as b')
+    .leftJoin('peering_sessions as s', 's.bgp_peer_id', 'b.id')
+    .select(['b.id', 'b.vrf', 'b.peer_ip', 'b.remote_asn', 's.id as session_id'])
+    .where('b.router_id', '=', router.id)
+    .execute();
   const byKey = new Map(peers.map((p) => [neighborKey(p.vrf, p.peer_ip), p]));
   const networks: any[] = await db.selectFrom('peering_networks').select(['id', 'name', 'prefix', 'family']).execute();
-  const connected = new Set((await db.selectFrom('peering_connections').select('network_id').where('router_id', '=', router.id).execute()).map((c: any) => Number(c.network_id)));
-  const parsedNets = networks.map((n) => ({ n, p: parsePrefix(n.prefix) as ParsedPrefix })).filter((x) => !('error' in x.p));
+  const connected = new Set(
+    (await db.selectFrom('peering_connections').select('network_id').where('router_id', '=', router.id).execute()).map(
+      (c: any) => Number(c.network_id),
+    ),
+  );
+  const parsedNets = networks
+    .map((n) => ({ n, p: parsePrefix(n.prefix) as ParsedPrefix }))
+    .filter((x) => !('error' in x.p));
   const asns = [...new Set(selected.map((s) => s.remote_asn).filter((a): a is number => a !== null))];
   const known = new Map<number, any>();
   const pdb = new Map<number, any>();
   for (let i = 0; i < asns.length; i += 500) {
     const chunk = asns.slice(i, i + 500);
-    for (const a of await db.selectFrom('peer_asns').select(['id', 'asn', 'name']).where('asn', 'in', chunk).execute()) known.set(Number((a as any).asn), a);
-    for (const n of await db.selectFrom('pdb_net').select(['id', 'asn', 'name', 'irr_as_set', 'info_prefixes4', 'info_prefixes6']).where('asn', 'in', chunk).where('status', '=', 'ok').execute()) pdb.set(Number((n as any).asn), n);
+    for (const a of await db.selectFrom('peer_asns').select(['id', 'asn', 'name']).where('asn', 'in', chunk).execute())
+      known.set(Number((a as any).asn), a);
+    for (const n of await db
+      .selectFrom('pdb_net')
+      .select(['id', 'asn', 'name', 'irr_as_set', 'info_prefixes4', 'info_prefixes6'])
+      .where('asn', 'in', chunk)
+      .where('status', '=', 'ok')
+      .execute())
+      pdb.set(Number((n as any).asn), n);
   }
   const items: ImportItem[] = [];
   for (const s of selected) {
     const ip = parseIp(s.peer_ip);
     const vrf = !s.vrf || s.vrf === 'default' ? null : s.vrf;
-    const item: ImportItem = { vrf, peer_ip: ip?.text ?? s.peer_ip, remote_asn: s.remote_asn, description: s.description, state: s.admin_down ? 'admin-down' : s.state, action: 'skip', reason: null, network: null, peer_asn: null, session_id: null };
+    const item: ImportItem = {
+      vrf,
+      peer_ip: ip?.text ?? s.peer_ip,
+      remote_asn: s.remote_asn,
+      description: s.description,
+      state: s.admin_down ? 'admin-down' : s.state,
+      action: 'skip',
+      reason: null,
+      network: null,
+      peer_asn: null,
+      session_id: null,
+    };
     items.push(item);
     if (!ip) {
       item.reason = 'the router reported an address Peerdesk cannot parse';
@@ -111,7 +149,12 @@ export async function planImport(db: Executor, router: { id: number; name: strin
       : { id: null, asn: s.remote_asn, name: net?.name || `AS${s.remote_asn}`, exists: false, from_peeringdb: !!net };
     const match = parsedNets
       .filter((x) => x.p.family === ip.family && prefixContains(x.p, ip))
-      .sort((x, y) => y.p.length - x.p.length || Number(connected.has(Number(y.n.id))) - Number(connected.has(Number(x.n.id))) || Number(x.n.id) - Number(y.n.id))[0];
+      .sort(
+        (x, y) =>
+          y.p.length - x.p.length ||
+          Number(connected.has(Number(y.n.id))) - Number(connected.has(Number(x.n.id))) ||
+          Number(x.n.id) - Number(y.n.id),
+      )[0];
     if (match) item.network = { id: Number(match.n.id), name: match.n.name, prefix: match.n.prefix };
     const existing = byKey.get(neighborKey(vrf, ip.text));
     if (existing?.session_id) {
@@ -143,14 +186,29 @@ export async function importSessions(db: Db, routerId: number, opts: ImportOptio
   const { router, states } = await readNeighbors(db, routerId, opts);
   if (opts.jobId) await linkJob(db, opts.jobId, [router.id], 'router.import');
   const plan = await planImport(db, router, states, opts.peerIps);
-  const result: ImportResult = { router: { id: router.id, name: router.name }, dry_run: opts.dryRun, neighbors: states.length, items: plan.items, created: 0, existing: 0, skipped: 0, peer_asns_created: [], not_on_router: plan.notOnRouter };
+  const result: ImportResult = {
+    router: { id: router.id, name: router.name },
+    dry_run: opts.dryRun,
+    neighbors: states.length,
+    items: plan.items,
+    created: 0,
+    existing: 0,
+    skipped: 0,
+    peer_asns_created: [],
+    not_on_router: plan.notOnRouter,
+  };
   const todo = plan.items.filter((i) => i.action === 'create' || i.action === 'wrap');
   if (!opts.dryRun && todo.length) {
     if (!opts.secrets) throw new Error('import needs the secret key');
     const principal = await principalOf(db, opts.userId);
     const byIp = new Map(states.map((s) => [neighborKey(s.vrf, s.peer_ip), s]));
     await db.transaction().execute(async (tx) => {
-      const ctx: WriteContext = { db: tx, principal, secrets: opts.secrets!, requestId: opts.jobId ? `job-${opts.jobId}` : undefined };
+      const ctx: WriteContext = {
+        db: tx,
+        principal,
+        secrets: opts.secrets!,
+        requestId: opts.jobId ? `job-${opts.jobId}` : undefined,
+      };
       const asnIds = new Map<number, number>();
       for (const item of todo) {
         const s = byIp.get(neighborKey(item.vrf, item.peer_ip))!;
@@ -158,7 +216,12 @@ export async function importSessions(db: Db, routerId: number, opts: ImportOptio
         // The peer ASN: existing, else synced from the PeeringDB mirror, else a bare one.
         let asnId = item.peer_asn!.id ?? asnIds.get(asn) ?? null;
         if (asnId === null) {
-          const net: any = await tx.selectFrom('pdb_net').selectAll().where('asn', '=', asn).where('status', '=', 'ok').executeTakeFirst();
+          const net: any = await tx
+            .selectFrom('pdb_net')
+            .selectAll()
+            .where('asn', '=', asn)
+            .where('status', '=', 'ok')
+            .executeTakeFirst();
           const row = await createOne(peerAsns, ctx, {
             asn,
             name: String(net?.name || `AS${asn}`).slice(0, 200),
@@ -168,14 +231,25 @@ export async function importSessions(db: Db, routerId: number, opts: ImportOptio
             peeringdb_id: net ? Number(net.id) : null,
           });
           asnId = Number(row.id);
-          if (net) await tx.updateTable('peer_asns').set({ peeringdb_synced_at: now() }).where('id', '=', asnId).execute();
+          if (net)
+            await tx.updateTable('peer_asns').set({ peeringdb_synced_at: now() }).where('id', '=', asnId).execute();
           result.peer_asns_created.push(asnId);
         }
         asnIds.set(asn, asnId);
         item.peer_asn = { ...item.peer_asn!, id: asnId };
         if (item.action === 'wrap') {
-          const peer: any = await tx.selectFrom('bgp_peers').select('id').where('router_id', '=', router.id).where('vrf', '=', item.vrf ?? '').where('peer_ip', '=', item.peer_ip).executeTakeFirstOrThrow();
-          const session = await createOne(peeringSessions, ctx, { bgp_peer: Number(peer.id), peer_asn: asnId, network: item.network?.id ?? null });
+          const peer: any = await tx
+            .selectFrom('bgp_peers')
+            .select('id')
+            .where('router_id', '=', router.id)
+            .where('vrf', '=', item.vrf ?? '')
+            .where('peer_ip', '=', item.peer_ip)
+            .executeTakeFirstOrThrow();
+          const session = await createOne(peeringSessions, ctx, {
+            bgp_peer: Number(peer.id),
+            peer_asn: asnId,
+            network: item.network?.id ?? null,
+          });
           item.session_id = Number(session.id);
         } else {
           const fam = parseIp(item.peer_ip)!.family;
@@ -185,22 +259,48 @@ export async function importSessions(db: Db, routerId: number, opts: ImportOptio
             network: item.network?.id ?? null,
             local_asn: s.local_asn ?? undefined,
             enabled: !s.admin_down,
-            peer: { asn, name: item.peer_asn!.name, ...(fam === 4 ? { ipv4: item.peer_ip, source_ipv4: local } : { ipv6: item.peer_ip, source_ipv6: local }) },
+            peer: {
+              asn,
+              name: item.peer_asn!.name,
+              ...(fam === 4 ? { ipv4: item.peer_ip, source_ipv4: local } : { ipv6: item.peer_ip, source_ipv6: local }),
+            },
           });
           item.session_id = sessionId!;
           // The wizard has no VRF or description; the router's own values complete the BGP peer.
           if (item.vrf || item.description) {
-            const peerId = Number((await tx.selectFrom('peering_sessions').select('bgp_peer_id').where('id', '=', sessionId!).executeTakeFirstOrThrow()).bgp_peer_id);
-            await updateOne(bgpPeers, ctx, peerId, { ...(item.vrf ? { vrf: item.vrf } : {}), ...(item.description ? { description: item.description.slice(0, 10_000) } : {}) }, null);
+            const peerId = Number(
+              (
+                await tx
+                  .selectFrom('peering_sessions')
+                  .select('bgp_peer_id')
+                  .where('id', '=', sessionId!)
+                  .executeTakeFirstOrThrow()
+              ).bgp_peer_id,
+            );
+            await updateOne(
+              bgpPeers,
+              ctx,
+              peerId,
+              {
+                ...(item.vrf ? { vrf: item.vrf } : {}),
+                ...(item.description ? { description: item.description.slice(0, 10_000) } : {}),
+              },
+              null,
+            );
           }
         }
       }
     });
-    for (const item of todo) opts.log?.(`${router.name}: imported ${item.peer_ip} AS${item.remote_asn} as session ${item.session_id}${item.network ? ` on ${item.network.name}` : ''}`);
+    for (const item of todo)
+      opts.log?.(
+        `${router.name}: imported ${item.peer_ip} AS${item.remote_asn} as session ${item.session_id}${item.network ? ` on ${item.network.name}` : ''}`,
+      );
   }
   result.created = todo.length;
   result.existing = plan.items.filter((i) => i.action === 'exists').length;
   result.skipped = plan.items.filter((i) => i.action === 'skip').length;
-  opts.log?.(`${router.name}: ${states.length} neighbours; ${opts.dryRun ? 'would import' : 'imported'} ${result.created}, ${result.existing} already in Peerdesk, ${result.skipped} skipped`);
+  opts.log?.(
+    `${router.name}: ${states.length} neighbours; ${opts.dryRun ? 'would import' : 'imported'} ${result.created}, ${result.existing} already in Peerdesk, ${result.skipped} skipped`,
+  );
   return result;
 }

@@ -2,7 +2,17 @@
 import { z } from 'zod';
 import { sql } from 'kysely';
 import { asn, baseOutput, maxPrefixes, name, optText, statusField } from '../platform/fields.ts';
-import { assertExists, assertUnique, bool, boolFilter, containsFilter, idFilter, textFilter, type Resource, type Row } from '../platform/crud.ts';
+import {
+  assertExists,
+  assertUnique,
+  bool,
+  boolFilter,
+  containsFilter,
+  idFilter,
+  textFilter,
+  type Resource,
+  type Row,
+} from '../platform/crud.ts';
 import { parseIp } from '../platform/ip.ts';
 import { ConflictError, ValidationError } from '../platform/errors.ts';
 import { DEFAULT_SOCKET_DIRS } from '../platform/config.ts';
@@ -20,10 +30,17 @@ const credentials = z
       .string()
       .regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'the host key fingerprint as `ssh-keygen -lf` prints it: SHA256:…')
       .optional()
-      .describe('pin of the router\'s SSH host key (SSH and NETCONF); without it the key is refused unless insecure_skip_host_key'),
+      .describe(
+        "pin of the router's SSH host key (SSH and NETCONF); without it the key is refused unless insecure_skip_host_key",
+      ),
     insecure_skip_host_key: z.boolean().optional().describe('accept any SSH host key (lab only)'),
     insecure_tls: z.boolean().optional().describe('eAPI: accept an unverified TLS certificate (lab only)'),
-    ca_pem: z.string().max(20_000).regex(/-----BEGIN CERTIFICATE-----/, 'a PEM certificate').optional().describe('eAPI: CA or the switch\'s own certificate to trust'),
+    ca_pem: z
+      .string()
+      .max(20_000)
+      .regex(/-----BEGIN CERTIFICATE-----/, 'a PEM certificate')
+      .optional()
+      .describe("eAPI: CA or the switch's own certificate to trust"),
     config_file: z
       .string()
       .max(1000)
@@ -43,7 +60,9 @@ const routerInput = z
       .max(255)
       .nullable()
       .optional()
-      .describe('host, host:port, ssh://user@host[:port], unix:/path and vtysh:/dir (inside PEERDESK_SOCKET_DIRS), grpc://host:port, https://host[:port], netconf://host[:port]'),
+      .describe(
+        'host, host:port, ssh://user@host[:port], unix:/path and vtysh:/dir (inside PEERDESK_SOCKET_DIRS), grpc://host:port, https://host[:port], netconf://host[:port]',
+      ),
     platform: z.number().int().min(1).nullable().optional(),
     local_asn: asn,
     router_id: z
@@ -99,9 +118,17 @@ export const routers: Resource = {
       .leftJoin('router_poll_status as ps', 'ps.router_id', 't.id')
       .selectAll('t')
       .select(['p.name as platform_name', 'p.driver as platform_driver', 'ct.name as template_name'])
-      .select(['ps.last_polled_at as poll_last_polled_at', 'ps.last_poll_error as poll_last_error', 'ps.last_poll_job_id as poll_last_job_id'])
+      .select([
+        'ps.last_polled_at as poll_last_polled_at',
+        'ps.last_poll_error as poll_last_error',
+        'ps.last_poll_job_id as poll_last_job_id',
+      ])
       .select(sql<number>`(select count(*) from bgp_peers b where b.router_id = t.id)`.as('peer_count'))
-      .select(sql<number>`(select count(*) from bgp_peers b where b.router_id = t.id and b.state = 'established')`.as('established_count')),
+      .select(
+        sql<number>`(select count(*) from bgp_peers b where b.router_id = t.id and b.state = 'established')`.as(
+          'established_count',
+        ),
+      ),
   present: (r, opts) => {
     const out: Row = {
       id: Number(r.id),
@@ -142,7 +169,8 @@ export const routers: Resource = {
   defaultOrdering: 'name',
   async prepare(input, ctx, existing) {
     const values: Row = {};
-    if ('name' in input) await assertUnique(ctx.db, 'routers', 'name', input.name, existing ? Number(existing.id) : null);
+    if ('name' in input)
+      await assertUnique(ctx.db, 'routers', 'name', input.name, existing ? Number(existing.id) : null);
     if ('platform' in input) {
       await assertExists(ctx.db, 'platforms', input.platform, 'platform');
       values.platform_id = input.platform ?? null;
@@ -152,14 +180,16 @@ export const routers: Resource = {
       values.config_template_id = input.config_template ?? null;
     }
     if ('credentials' in input) {
-      if (ctx.principal && ctx.principal.role !== 'admin') throw new ValidationError('credentials', 'only the admin role may set router credentials');
+      if (ctx.principal && ctx.principal.role !== 'admin')
+        throw new ValidationError('credentials', 'only the admin role may set router credentials');
       values.credentials_enc = input.credentials ? ctx.secrets.encrypt(JSON.stringify(input.credentials)) : null;
     }
     if (typeof input.hostname === 'string' && input.hostname !== '') {
       const parsed = parseRouterAddress(input.hostname, ctx.config?.PEERDESK_SOCKET_DIRS ?? DEFAULT_SOCKET_DIRS);
       if ('error' in parsed) throw new ValidationError('hostname', parsed.error);
     }
-    for (const k of ['name', 'hostname', 'local_asn', 'router_id', 'status', 'polling_enabled', 'description']) if (k in input) values[k] = input[k];
+    for (const k of ['name', 'hostname', 'local_asn', 'router_id', 'status', 'polling_enabled', 'description'])
+      if (k in input) values[k] = input[k];
     if (values.hostname === '') values.hostname = null;
     return values;
   },
@@ -173,7 +203,12 @@ export const routers: Resource = {
 const groupInput = z
   .object({
     router: z.number().int().min(1),
-    name: z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9_.:-]+$/, 'use letters, digits, _ . : -'),
+    name: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      .regex(/^[A-Za-z0-9_.:-]+$/, 'use letters, digits, _ . : -'),
     description: optText,
     remote_asn: asn.nullable().optional(),
     local_asn: asn.nullable().optional(),
@@ -224,7 +259,11 @@ export const peerGroups: Resource = {
   hasSecrets: true,
   input: groupInput,
   output: groupOutput,
-  briefOutput: z.object({ id: z.number().int(), name: z.string(), router: z.object({ id: z.number().int(), name: z.string() }) }),
+  briefOutput: z.object({
+    id: z.number().int(),
+    name: z.string(),
+    router: z.object({ id: z.number().int(), name: z.string() }),
+  }),
   query: (db) =>
     db
       .selectFrom('peer_groups as t')
@@ -262,7 +301,12 @@ export const peerGroups: Resource = {
     return out;
   },
   brief: (r) => ({ id: Number(r.id), name: r.name, router: { id: Number(r.router_id), name: r.router_name } }),
-  filters: { id: idFilter('t.id'), router: idFilter('t.router_id'), name: textFilter('t.name'), q_name: containsFilter('t.name') },
+  filters: {
+    id: idFilter('t.id'),
+    router: idFilter('t.router_id'),
+    name: textFilter('t.name'),
+    q_name: containsFilter('t.name'),
+  },
   search: ['t.name', 't.description', 'r.name'],
   ordering: { name: 't.name', router: 'r.name', id: 't.id' },
   defaultOrdering: 'router,name',
@@ -270,11 +314,20 @@ export const peerGroups: Resource = {
     // Peers of the group would silently lose their defaults: refuse with the count, or move them to
     // another group of the same router (`?replace_with=`).
     if (ctx.replaceWith) {
-      const other = await ctx.db.selectFrom('peer_groups').select(['id', 'router_id']).where('id', '=', ctx.replaceWith).executeTakeFirst();
-      if (other && Number(other.router_id) !== Number(row.router_id)) throw new ConflictError('the replacement peer group is on another router', [{ field: 'replace_with', message: 'must be a peer group of the same router' }]);
+      const other = await ctx.db
+        .selectFrom('peer_groups')
+        .select(['id', 'router_id'])
+        .where('id', '=', ctx.replaceWith)
+        .executeTakeFirst();
+      if (other && Number(other.router_id) !== Number(row.router_id))
+        throw new ConflictError('the replacement peer group is on another router', [
+          { field: 'replace_with', message: 'must be a peer group of the same router' },
+        ]);
     }
     const { protectOrReplace } = await import('../relationships/references.ts');
-    await protectOrReplace(ctx, { table: 'peer_groups', noun: 'peer group', row }, [{ table: 'bgp_peers', column: 'peer_group_id', label: 'BGP peers', one: 'BGP peer', objectType: 'bgp-peer' }]);
+    await protectOrReplace(ctx, { table: 'peer_groups', noun: 'peer group', row }, [
+      { table: 'bgp_peers', column: 'peer_group_id', label: 'BGP peers', one: 'BGP peer', objectType: 'bgp-peer' },
+    ]);
   },
   async prepare(input, ctx, existing) {
     const values: Row = {};
@@ -283,8 +336,15 @@ export const peerGroups: Resource = {
       await assertExists(ctx.db, 'routers', input.router, 'router');
       values.router_id = input.router;
       if (existing && Number(existing.router_id) !== input.router) {
-        const used = await ctx.db.selectFrom('bgp_peers').select('id').where('peer_group_id', '=', existing.id).executeTakeFirst();
-        if (used) throw new ConflictError('cannot move a peer group with peers to another router', [{ field: 'router', message: 'group has peers' }]);
+        const used = await ctx.db
+          .selectFrom('bgp_peers')
+          .select('id')
+          .where('peer_group_id', '=', existing.id)
+          .executeTakeFirst();
+        if (used)
+          throw new ConflictError('cannot move a peer group with peers to another router', [
+            { field: 'router', message: 'group has peers' },
+          ]);
       }
     }
     if ('name' in input || 'router' in input) {
@@ -295,16 +355,35 @@ export const peerGroups: Resource = {
         .where('name', '=', input.name ?? existing?.name)
         .$if(!!existing, (q) => q.where('id', '!=', existing!.id))
         .executeTakeFirst();
-      if (dup) throw new ConflictError('the router already has a peer group with this name', [{ field: 'name', message: 'already used on this router' }]);
+      if (dup)
+        throw new ConflictError('the router already has a peer group with this name', [
+          { field: 'name', message: 'already used on this router' },
+        ]);
     }
-    for (const [f, t] of [['bfd_profile', 'bfd_profiles'], ['import_policy', 'routing_policies'], ['export_policy', 'routing_policies']] as const) {
+    for (const [f, t] of [
+      ['bfd_profile', 'bfd_profiles'],
+      ['import_policy', 'routing_policies'],
+      ['export_policy', 'routing_policies'],
+    ] as const) {
       if (f in input) {
         await assertExists(ctx.db, t, input[f], f);
         values[`${f}_id`] = input[f] ?? null;
       }
     }
     if ('password' in input) values.password_enc = input.password ? ctx.secrets.encrypt(input.password) : null;
-    for (const k of ['name', 'description', 'remote_asn', 'local_asn', 'multihop', 'ttl_security', 'ipv4_max_prefixes', 'ipv6_max_prefixes', 'keepalive', 'hold_time']) if (k in input) values[k] = input[k];
+    for (const k of [
+      'name',
+      'description',
+      'remote_asn',
+      'local_asn',
+      'multihop',
+      'ttl_security',
+      'ipv4_max_prefixes',
+      'ipv6_max_prefixes',
+      'keepalive',
+      'hold_time',
+    ])
+      if (k in input) values[k] = input[k];
     return values;
   },
   repr: (r) => `${r.router_name ?? ''}/${r.name}`,

@@ -14,7 +14,14 @@ describe.each(engines())('routers on %s', (engine) => {
 
   it('creates a router with its platform and template, and the documented defaults', async () => {
     const tpl = await template(t, { name: 'edge' });
-    const rt = await router(t, { name: 'rt1.ams', local_asn: 'AS64500', router_id: '192.0.2.10', platform: 'bird2', config_template: tpl.id, hostname: 'rt1.ams.example.net' });
+    const rt = await router(t, {
+      name: 'rt1.ams',
+      local_asn: 'AS64500',
+      router_id: '192.0.2.10',
+      platform: 'bird2',
+      config_template: tpl.id,
+      hostname: 'rt1.ams.example.net',
+    });
     expect(rt).toMatchObject({
       name: 'rt1.ams',
       hostname: 'rt1.ams.example.net',
@@ -58,9 +65,16 @@ describe.each(engines())('routers on %s', (engine) => {
   });
 
   it('keeps router credentials to admins', async () => {
-    const r = await t.api('POST', '/api/routers/', { name: 'op-creds', local_asn: 64500, credentials: { password: 'x' } }, { role: 'operator' });
+    const r = await t.api(
+      'POST',
+      '/api/routers/',
+      { name: 'op-creds', local_asn: 64500, credentials: { password: 'x' } },
+      { role: 'operator' },
+    );
     expect(r.status).toBe(400);
-    expect(r.body.errors).toEqual([{ field: 'credentials', message: 'only the admin role may set router credentials' }]);
+    expect(r.body.errors).toEqual([
+      { field: 'credentials', message: 'only the admin role may set router credentials' },
+    ]);
     const ok = await router(t, { credentials: { username: 'u', password: 'p' } });
     expect(ok.credentials_set).toBe(true);
   });
@@ -68,8 +82,12 @@ describe.each(engines())('routers on %s', (engine) => {
   it('protects routers with BGP peers and platforms with routers', async () => {
     const p = await platform(t, { name: 'FRR lab', driver: 'frr' });
     expect(p).toMatchObject({ name: 'FRR lab', slug: 'frr-lab', driver: 'frr', description: null });
-    expect((await t.api('POST', '/api/platforms/', { name: 'Bad driver', driver: 'quagga' })).body.errors[0].field).toBe('driver');
-    expect((await t.api('POST', '/api/platforms/', { name: 'By operator', driver: 'frr' }, { role: 'operator' })).status).toBe(403);
+    expect(
+      (await t.api('POST', '/api/platforms/', { name: 'Bad driver', driver: 'quagga' })).body.errors[0].field,
+    ).toBe('driver');
+    expect(
+      (await t.api('POST', '/api/platforms/', { name: 'By operator', driver: 'frr' }, { role: 'operator' })).status,
+    ).toBe(403);
     const rt = await router(t, { name: 'busy', platform: p.id });
     await bgpPeer(t, { router: rt.id });
     const delRouter = await t.api('DELETE', `/api/routers/${rt.id}/`);
@@ -85,14 +103,26 @@ describe.each(engines())('routers on %s', (engine) => {
     const a = await router(t);
     const b = await router(t);
     const g = await create(t, 'peer-groups', { router: a.id, name: 'IXP-PEERS', ipv4_max_prefixes: 1000 });
-    expect(g).toMatchObject({ router: { id: a.id, name: a.name }, name: 'IXP-PEERS', ipv4_max_prefixes: 1000, ipv6_max_prefixes: null });
+    expect(g).toMatchObject({
+      router: { id: a.id, name: a.name },
+      name: 'IXP-PEERS',
+      ipv4_max_prefixes: 1000,
+      ipv6_max_prefixes: null,
+    });
     const dup = await t.api('POST', '/api/peer-groups/', { router: a.id, name: 'IXP-PEERS' });
     expect(dup.status).toBe(409);
     expect(dup.body.errors).toEqual([{ field: 'name', message: 'already used on this router' }]);
     expect((await create(t, 'peer-groups', { router: b.id, name: 'IXP-PEERS' })).router.id).toBe(b.id);
-    expect((await t.api('POST', '/api/peer-groups/', { router: a.id, name: 'has space' })).body.errors[0].field).toBe('name');
+    expect((await t.api('POST', '/api/peer-groups/', { router: a.id, name: 'has space' })).body.errors[0].field).toBe(
+      'name',
+    );
     // A peer of router b cannot join router a's group; a group with peers cannot move.
-    const other = await t.api('POST', '/api/bgp-peers/', { router: b.id, peer_ip: '198.51.100.7', remote_asn: 64511, peer_group: g.id });
+    const other = await t.api('POST', '/api/bgp-peers/', {
+      router: b.id,
+      peer_ip: '198.51.100.7',
+      remote_asn: 64511,
+      peer_group: g.id,
+    });
     expect(other.status).toBe(400);
     expect(other.body.errors).toEqual([{ field: 'peer_group', message: 'the peer group belongs to another router' }]);
     await bgpPeer(t, { router: a.id, peer_group: g.id });

@@ -2,7 +2,17 @@
 import { BGP_STATE_NAMES } from '../drivers/driver.types.ts';
 import { z } from 'zod';
 import { baseOutput, optText, slug, statusField } from '../platform/fields.ts';
-import { assertExists, bool, idFilter, nullableIdFilter, textFilter, type Query, type Resource, type Row, type WriteContext } from '../platform/crud.ts';
+import {
+  assertExists,
+  bool,
+  idFilter,
+  nullableIdFilter,
+  textFilter,
+  type Query,
+  type Resource,
+  type Row,
+  type WriteContext,
+} from '../platform/crud.ts';
 import { parseAsn, parseIp, parsePrefix, prefixContains, type ParsedPrefix } from '../platform/ip.ts';
 import { ConflictError, ValidationError } from '../platform/errors.ts';
 import type { Executor } from '../platform/db.ts';
@@ -31,7 +41,12 @@ export const sessionOutput = z
     local_asn: z.number().int(),
     peer_ip: z.string(),
     family: z.number().int(),
-    peer_asn: z.object({ id: z.number().int(), asn: z.number().int(), name: z.string(), irr_as_set: z.string().nullable() }),
+    peer_asn: z.object({
+      id: z.number().int(),
+      asn: z.number().int(),
+      name: z.string(),
+      irr_as_set: z.string().nullable(),
+    }),
     peer_group: ref.nullable(),
     relationship: z.object({ id: z.number().int(), slug: z.string(), name: z.string(), color: z.string() }).nullable(),
     network: z.object({ id: z.number().int(), name: z.string(), prefix: z.string() }).nullable(),
@@ -40,7 +55,9 @@ export const sessionOutput = z
     notes: z.string().nullable(),
     enabled: z.boolean(),
     status: statusField,
-    state: z.enum(BGP_STATE_NAMES).describe('BGP state as last polled; admin-down when the session is disabled in Peerdesk or on the router'),
+    state: z
+      .enum(BGP_STATE_NAMES)
+      .describe('BGP state as last polled; admin-down when the session is disabled in Peerdesk or on the router'),
     state_since: z.string().nullable(),
     prefixes_received: z.number().int().nullable(),
     prefixes_accepted: z.number().int().nullable(),
@@ -49,7 +66,9 @@ export const sessionOutput = z
     last_error: z.string().nullable(),
     polled_at: z.string().nullable(),
     address_families: z.array(z.object({ afi_safi: z.string(), max_prefixes: z.number().int().nullable() }).loose()),
-    warnings: z.array(z.string()).describe('problems to fix before deploying: no source address, no connection of the router on the LAN'),
+    warnings: z
+      .array(z.string())
+      .describe('problems to fix before deploying: no source address, no connection of the router on the LAN'),
     ...baseOutput,
   })
   .meta({ id: 'PeeringSession' });
@@ -67,12 +86,40 @@ export function sessionQuery(db: Executor): Query {
     .leftJoin('fabrics as f', 'f.id', 'n.fabric_id')
     .selectAll('t')
     .select([
-      'b.name as bgp_name', 'b.router_id', 'b.vrf', 'b.source_ip', 'b.local_asn', 'b.peer_ip', 'b.family', 'b.enabled', 'b.status', 'b.state', 'b.state_since',
-      'b.prefixes_received', 'b.prefixes_accepted', 'b.prefixes_advertised', 'b.last_error', 'b.polled_at', 'b.peer_group_id',
-      'r.name as router_name', 'a.asn', 'a.name as peer_name', 'a.irr_as_set', 'a.ipv4_max_prefixes', 'a.ipv6_max_prefixes',
-      'g.name as peer_group_name', 'g.ipv4_max_prefixes as g4max', 'g.ipv6_max_prefixes as g6max',
-      'rel.slug as rel_slug', 'rel.name as rel_name', 'rel.color as rel_color', 'n.name as network_name', 'n.prefix as network_prefix',
-      'f.id as fabric_id', 'f.name as fabric_name', 'f.slug as fabric_slug',
+      'b.name as bgp_name',
+      'b.router_id',
+      'b.vrf',
+      'b.source_ip',
+      'b.local_asn',
+      'b.peer_ip',
+      'b.family',
+      'b.enabled',
+      'b.status',
+      'b.state',
+      'b.state_since',
+      'b.prefixes_received',
+      'b.prefixes_accepted',
+      'b.prefixes_advertised',
+      'b.last_error',
+      'b.polled_at',
+      'b.peer_group_id',
+      'r.name as router_name',
+      'a.asn',
+      'a.name as peer_name',
+      'a.irr_as_set',
+      'a.ipv4_max_prefixes',
+      'a.ipv6_max_prefixes',
+      'g.name as peer_group_name',
+      'g.ipv4_max_prefixes as g4max',
+      'g.ipv6_max_prefixes as g6max',
+      'rel.slug as rel_slug',
+      'rel.name as rel_name',
+      'rel.color as rel_color',
+      'n.name as network_name',
+      'n.prefix as network_prefix',
+      'f.id as fabric_id',
+      'f.name as fabric_name',
+      'f.slug as fabric_slug',
     ]);
 }
 
@@ -93,7 +140,9 @@ export function presentSession(r: Row): Row {
     family: fam,
     peer_asn: { id: Number(r.peer_asn_id), asn: Number(r.asn), name: r.peer_name, irr_as_set: r.irr_as_set ?? null },
     peer_group: r.peer_group_id ? { id: Number(r.peer_group_id), name: r.peer_group_name } : null,
-    relationship: r.relationship_id ? { id: Number(r.relationship_id), slug: r.rel_slug, name: r.rel_name, color: r.rel_color } : null,
+    relationship: r.relationship_id
+      ? { id: Number(r.relationship_id), slug: r.rel_slug, name: r.rel_name, color: r.rel_color }
+      : null,
     network: r.network_id ? { id: Number(r.network_id), name: r.network_name, prefix: r.network_prefix } : null,
     fabric: r.fabric_id ? { id: Number(r.fabric_id), name: r.fabric_name, slug: r.fabric_slug } : null,
     service_reference: r.service_reference ?? null,
@@ -128,7 +177,12 @@ export async function sessionValues(input: Row, ctx: WriteContext, existing: Row
       .where('bgp_peer_id', '=', input.bgp_peer)
       .$if(!!existing, (q) => q.where('id', '!=', existing!.id))
       .executeTakeFirst();
-    if (taken) throw new ConflictError(`BGP peer ${peer!.peer_ip} already has peering session ${taken.id}; edit that session instead`, [{ field: 'bgp_peer', message: 'already has a peering session' }], 'bgp_peer_taken');
+    if (taken)
+      throw new ConflictError(
+        `BGP peer ${peer!.peer_ip} already has peering session ${taken.id}; edit that session instead`,
+        [{ field: 'bgp_peer', message: 'already has a peering session' }],
+        'bgp_peer_taken',
+      );
     values.bgp_peer_id = input.bgp_peer;
   }
   let peerAsnId = input.peer_asn ?? (existing && !('bgp_peer' in input) ? existing.peer_asn_id : undefined);
@@ -138,7 +192,8 @@ export async function sessionValues(input: Row, ctx: WriteContext, existing: Row
     peerAsnId = Number(a.id);
   }
   const a = await assertExists(ctx.db, 'peer_asns', peerAsnId, 'peer_asn');
-  if (Number(a!.asn) !== Number(peer!.remote_asn)) throw new ValidationError('peer_asn', `the BGP peer's remote AS is AS${peer!.remote_asn}, not AS${a!.asn}`);
+  if (Number(a!.asn) !== Number(peer!.remote_asn))
+    throw new ValidationError('peer_asn', `the BGP peer's remote AS is AS${peer!.remote_asn}, not AS${a!.asn}`);
   values.peer_asn_id = peerAsnId;
   if ('relationship' in input) {
     await assertExists(ctx.db, 'relationships', input.relationship, 'relationship');
@@ -152,7 +207,8 @@ export async function sessionValues(input: Row, ctx: WriteContext, existing: Row
     const n = await assertExists(ctx.db, 'peering_networks', networkId, 'network');
     const p = parsePrefix(n!.prefix) as ParsedPrefix;
     const ip = parseIp(peer!.peer_ip)!;
-    if (!prefixContains(p, ip)) throw new ValidationError('network', `peer IP ${ip.text} is outside the network ${p.text}`);
+    if (!prefixContains(p, ip))
+      throw new ValidationError('network', `peer IP ${ip.text} is outside the network ${p.text}`);
   }
   for (const k of ['service_reference', 'notes']) if (k in input) values[k] = input[k];
   return values;
@@ -163,7 +219,13 @@ function peerWhere(build: (b: any) => any) {
   return (eb: any) => eb('t.bgp_peer_id', 'in', build(eb.selectFrom('bgp_peers').select('id')));
 }
 
-const asnList = z.preprocess((v) => String(v).split(',').map((s) => parseAsn(s.trim())), z.array(z.number({ message: 'each value must be an ASN' })).min(1));
+const asnList = z.preprocess(
+  (v) =>
+    String(v)
+      .split(',')
+      .map((s) => parseAsn(s.trim())),
+  z.array(z.number({ message: 'each value must be an ASN' })).min(1),
+);
 
 export const peeringSessions: Resource = {
   path: 'peering-sessions',
@@ -177,7 +239,9 @@ export const peeringSessions: Resource = {
       remove_from_router: z
         .enum(['0', '1', 'true', 'false'])
         .optional()
-        .describe('1: also remove from the router — a deployment without this session; the job deletes the session and its BGP peer only when it ends done (202 with the deployment)'),
+        .describe(
+          '1: also remove from the router — a deployment without this session; the job deletes the session and its BGP peer only when it ends done (202 with the deployment)',
+        ),
     }),
     async handle(id, query, ctx) {
       if (query.remove_from_router !== '1' && query.remove_from_router !== 'true') return undefined;
@@ -185,14 +249,24 @@ export const peeringSessions: Resource = {
       if (!p) throw new ValidationError('remove_from_router', 'a logged-in user is needed to deploy');
       const { proposeSessionAction } = await import('../deploy/session-actions.ts');
       const { presentDeployment } = await import('../deploy/deploy.service.ts');
-      const out = await proposeSessionAction(ctx.db as Parameters<typeof proposeSessionAction>[0], id, 'deconfigure', {}, { userId: p.userId, username: p.username, role: p.role }, ctx.secrets);
+      const out = await proposeSessionAction(
+        ctx.db as Parameters<typeof proposeSessionAction>[0],
+        id,
+        'deconfigure',
+        {},
+        { userId: p.userId, username: p.username, role: p.role },
+        ctx.secrets,
+      );
       return { deployment: presentDeployment(out.deployment, true), job_id: out.jobId };
     },
   },
   briefOutput: z.object({ id: z.number().int(), peer_ip: z.string(), peer_asn: z.number().int(), router: z.string() }),
   query: sessionQuery,
   async enrich(db, rows) {
-    const afs = await loadAddressFamilies(db, rows.map((r) => Number(r.bgp_peer_id)));
+    const afs = await loadAddressFamilies(
+      db,
+      rows.map((r) => Number(r.bgp_peer_id)),
+    );
     const warnings = await sessionSourceWarnings(db, rows);
     for (const r of rows) {
       r.__afs = afs.get(Number(r.bgp_peer_id)) ?? [];
@@ -205,25 +279,56 @@ export const peeringSessions: Resource = {
   filters: {
     id: idFilter('t.id'),
     relationship: {
-      schema: z.preprocess((v) => String(v).split(',').map((s) => s.trim()), z.array(slug).min(1)),
-      apply: (q, v: string[]) => q.where('t.relationship_id', 'in', (eb: any) => eb.selectFrom('relationships').select('id').where('slug', 'in', v)),
+      schema: z.preprocess(
+        (v) =>
+          String(v)
+            .split(',')
+            .map((s) => s.trim()),
+        z.array(slug).min(1),
+      ),
+      apply: (q, v: string[]) =>
+        q.where('t.relationship_id', 'in', (eb: any) =>
+          eb.selectFrom('relationships').select('id').where('slug', 'in', v),
+        ),
     },
     relationship_id: nullableIdFilter('t.relationship_id'),
     fabric: {
       schema: z.preprocess((v) => String(v).split(',').map(Number), z.array(z.number().int().min(0)).min(1)),
-      apply: (q, v: number[]) => q.where('t.network_id', 'in', (eb: any) => eb.selectFrom('peering_networks').select('id').where('fabric_id', 'in', v)),
+      apply: (q, v: number[]) =>
+        q.where('t.network_id', 'in', (eb: any) =>
+          eb.selectFrom('peering_networks').select('id').where('fabric_id', 'in', v),
+        ),
     },
     network: nullableIdFilter('t.network_id'),
-    router: { schema: z.preprocess((v) => String(v).split(',').map(Number), z.array(z.number().int().min(0)).min(1)), apply: (q, v: number[]) => q.where(peerWhere((b) => b.where('router_id', 'in', v))) },
+    router: {
+      schema: z.preprocess((v) => String(v).split(',').map(Number), z.array(z.number().int().min(0)).min(1)),
+      apply: (q, v: number[]) => q.where(peerWhere((b) => b.where('router_id', 'in', v))),
+    },
     peer_asn: idFilter('t.peer_asn_id'),
-    asn: { schema: asnList, apply: (q, v: number[]) => q.where('t.peer_asn_id', 'in', (eb: any) => eb.selectFrom('peer_asns').select('id').where('asn', 'in', v)) },
+    asn: {
+      schema: asnList,
+      apply: (q, v: number[]) =>
+        q.where('t.peer_asn_id', 'in', (eb: any) => eb.selectFrom('peer_asns').select('id').where('asn', 'in', v)),
+    },
     local_asn: { schema: asnList, apply: (q, v: number[]) => q.where(peerWhere((b) => b.where('local_asn', 'in', v))) },
     peer_group: {
-      schema: z.union([z.literal('null'), z.preprocess((v) => String(v).split(',').map(Number), z.array(z.number().int().min(0)).min(1))]),
-      apply: (q, v: 'null' | number[]) => q.where(peerWhere((b) => (v === 'null' ? b.where('peer_group_id', 'is', null) : b.where('peer_group_id', 'in', v)))),
+      schema: z.union([
+        z.literal('null'),
+        z.preprocess((v) => String(v).split(',').map(Number), z.array(z.number().int().min(0)).min(1)),
+      ]),
+      apply: (q, v: 'null' | number[]) =>
+        q.where(
+          peerWhere((b) => (v === 'null' ? b.where('peer_group_id', 'is', null) : b.where('peer_group_id', 'in', v))),
+        ),
     },
     state: {
-      schema: z.preprocess((v) => String(v).split(',').map((s) => s.trim().toLowerCase()), z.array(z.string().max(20)).min(1)),
+      schema: z.preprocess(
+        (v) =>
+          String(v)
+            .split(',')
+            .map((s) => s.trim().toLowerCase()),
+        z.array(z.string().max(20)).min(1),
+      ),
       apply: (q, v: string[]) =>
         q.where(
           peerWhere((b) =>
@@ -237,7 +342,10 @@ export const peeringSessions: Resource = {
           ),
         ),
     },
-    family: { schema: z.enum(['4', '6']).transform(Number), apply: (q, v: number) => q.where(peerWhere((b) => b.where('family', '=', v))) },
+    family: {
+      schema: z.enum(['4', '6']).transform(Number),
+      apply: (q, v: number) => q.where(peerWhere((b) => b.where('family', '=', v))),
+    },
     has_source: {
       schema: z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'),
       apply: (q, v: boolean) => q.where(peerWhere((b) => b.where('source_ip', v ? 'is not' : 'is', null))),
@@ -247,17 +355,29 @@ export const peeringSessions: Resource = {
       apply: (q, v: boolean) => q.where(peerWhere((b) => b.where('enabled', '=', v))),
     },
     service_reference: textFilter('t.service_reference'),
-    peer_ip: { schema: z.string().max(64), apply: (q, v: string) => q.where(peerWhere((b) => b.where('peer_ip', '=', parseIp(v)?.text ?? v))) },
+    peer_ip: {
+      schema: z.string().max(64),
+      apply: (q, v: string) => q.where(peerWhere((b) => b.where('peer_ip', '=', parseIp(v)?.text ?? v))),
+    },
   },
   countQuery: (db) => db.selectFrom('peering_sessions as t'),
   search: ['a.name', 'b.peer_ip', 'b.source_ip', 't.service_reference', 't.notes', 'r.name', 'a.asn', 'f.name'],
   ordering: {
-    router: 'r.name', peer: 'a.name', asn: 'a.asn', peer_ip: 'b.peer_ip_key', state: 'b.state', relationship: 'rel.name', fabric: 'f.name',
-    prefixes_received: 'b.prefixes_received', state_since: 'b.state_since', created_at: 't.created_at', id: 't.id', service_reference: 't.service_reference',
+    router: 'r.name',
+    peer: 'a.name',
+    asn: 'a.asn',
+    peer_ip: 'b.peer_ip_key',
+    state: 'b.state',
+    relationship: 'rel.name',
+    fabric: 'f.name',
+    prefixes_received: 'b.prefixes_received',
+    state_since: 'b.state_since',
+    created_at: 't.created_at',
+    id: 't.id',
+    service_reference: 't.service_reference',
   },
   // Newest first: index order, so a filtered page never sorts the whole table.
   defaultOrdering: '-id',
   prepare: sessionValues,
   repr: (r) => `AS${r.asn ?? '?'} ${r.peer_ip ?? ''}`.trim(),
 };
-

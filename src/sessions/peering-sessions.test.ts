@@ -4,7 +4,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from '../../test/support/db.ts';
 import { startTestApp, type TestApp } from '../../test/support/app.ts';
-import { bgpPeer, connection, create, network, peerAsn, relationship, router, session } from '../../test/support/factories.ts';
+import {
+  bgpPeer,
+  connection,
+  create,
+  network,
+  peerAsn,
+  relationship,
+  router,
+  session,
+} from '../../test/support/factories.ts';
 
 describe.each(engines())('peering sessions on %s', (engine) => {
   let t: TestApp;
@@ -21,7 +30,15 @@ describe.each(engines())('peering sessions on %s', (engine) => {
   it('shows the peer ASN, addresses, family, fabric and the peer ASN max-prefixes', async () => {
     await peerAsn(t, { asn: 64601, name: 'Sixty-four', ipv4_max_prefixes: 500, ipv6_max_prefixes: 50 });
     const rel = await relationship(t, { name: 'Peer', color: 'green' });
-    const s = await session(t, { router: rt.id, network: lan.id, asn: 64601, peer_ip: '185.0.0.42', source_ip: '185.0.0.1', relationship: rel.id, service_reference: 'NOC-1' });
+    const s = await session(t, {
+      router: rt.id,
+      network: lan.id,
+      asn: 64601,
+      peer_ip: '185.0.0.42',
+      source_ip: '185.0.0.1',
+      relationship: rel.id,
+      service_reference: 'NOC-1',
+    });
     expect(s).toMatchObject({
       peer_ip: '185.0.0.42',
       local_ip: '185.0.0.1',
@@ -39,7 +56,12 @@ describe.each(engines())('peering sessions on %s', (engine) => {
       warnings: [],
     });
     // The address family's own limit wins over the peer ASN's.
-    const own = await bgpPeer(t, { router: rt.id, peer_ip: '185.0.0.43', remote_asn: 64601, address_families: [{ afi_safi: 'ipv4-unicast', max_prefixes: 7 }] });
+    const own = await bgpPeer(t, {
+      router: rt.id,
+      peer_ip: '185.0.0.43',
+      remote_asn: 64601,
+      address_families: [{ afi_safi: 'ipv4-unicast', max_prefixes: 7 }],
+    });
     expect((await create(t, 'peering-sessions', { bgp_peer: own.id })).max_prefixes).toBe(7);
   });
 
@@ -50,14 +72,23 @@ describe.each(engines())('peering sessions on %s', (engine) => {
     expect(noAsn.body.errors).toEqual([{ field: 'peer_asn', message: 'no peer ASN AS64602 exists; create it first' }]);
     const other = await peerAsn(t, { asn: 64603, name: 'Other' });
     const wrong = await t.api('POST', '/api/peering-sessions/', { bgp_peer: orphan.id, peer_asn: other.id });
-    expect(wrong.body.errors).toEqual([{ field: 'peer_asn', message: "the BGP peer's remote AS is AS64602, not AS64603" }]);
+    expect(wrong.body.errors).toEqual([
+      { field: 'peer_asn', message: "the BGP peer's remote AS is AS64602, not AS64603" },
+    ]);
     await peerAsn(t, { asn: 64602, name: 'Right' });
-    const outside = await t.api('POST', '/api/peering-sessions/', { bgp_peer: (await bgpPeer(t, { router: rt.id, peer_ip: '192.0.2.50', remote_asn: 64602 })).id, network: lan.id });
-    expect(outside.body.errors).toEqual([{ field: 'network', message: 'peer IP 192.0.2.50 is outside the network 185.0.0.0/24' }]);
+    const outside = await t.api('POST', '/api/peering-sessions/', {
+      bgp_peer: (await bgpPeer(t, { router: rt.id, peer_ip: '192.0.2.50', remote_asn: 64602 })).id,
+      network: lan.id,
+    });
+    expect(outside.body.errors).toEqual([
+      { field: 'network', message: 'peer IP 192.0.2.50 is outside the network 185.0.0.0/24' },
+    ]);
     const s = await create(t, 'peering-sessions', { bgp_peer: orphan.id, network: lan.id });
     const again = await t.api('POST', '/api/peering-sessions/', { bgp_peer: orphan.id });
     expect(again.status).toBe(409);
-    expect(again.body.detail).toBe(`BGP peer 185.0.0.50 already has peering session ${s.id}; edit that session instead`);
+    expect(again.body.detail).toBe(
+      `BGP peer 185.0.0.50 already has peering session ${s.id}; edit that session instead`,
+    );
     expect(again.body.errors).toEqual([{ field: 'bgp_peer', message: 'already has a peering session' }]);
     expect((await t.api('POST', '/api/peering-sessions/', { bgp_peer: 999999 })).body.errors[0].field).toBe('bgp_peer');
   });
@@ -67,11 +98,18 @@ describe.each(engines())('peering sessions on %s', (engine) => {
     const b = await session(t, { router: rt.id, network: lan.id, peer_ip: '185.0.0.61' });
     const down = await t.api('POST', '/api/peering-sessions/bulk-admin/', { ids: [a.id, b.id], enabled: false });
     expect(down.status).toBe(200);
-    expect(down.body.sessions.map((s: any) => [s.id, s.enabled, s.state])).toEqual([[a.id, false, 'admin-down'], [b.id, false, 'admin-down']]);
-    expect((await t.api('GET', '/api/peering-sessions/?state=admin-down')).body.results.map((s: any) => s.id).sort()).toEqual([a.id, b.id].sort());
+    expect(down.body.sessions.map((s: any) => [s.id, s.enabled, s.state])).toEqual([
+      [a.id, false, 'admin-down'],
+      [b.id, false, 'admin-down'],
+    ]);
+    expect(
+      (await t.api('GET', '/api/peering-sessions/?state=admin-down')).body.results.map((s: any) => s.id).sort(),
+    ).toEqual([a.id, b.id].sort());
     const up = await t.api('POST', `/api/peering-sessions/${a.id}/admin-up/`);
     expect(up.body.sessions.map((s: any) => [s.id, s.enabled, s.state])).toEqual([[a.id, true, 'unknown']]);
-    expect((await t.api('GET', '/api/peering-sessions/?state=admin-down')).body.results.map((s: any) => s.id)).toEqual([b.id]);
+    expect((await t.api('GET', '/api/peering-sessions/?state=admin-down')).body.results.map((s: any) => s.id)).toEqual([
+      b.id,
+    ]);
   });
 
   it('deletes sessions with their BGP peers unless asked to keep them', async () => {
@@ -79,7 +117,9 @@ describe.each(engines())('peering sessions on %s', (engine) => {
     const b = await session(t, { router: rt.id, peer_ip: '198.51.100.71' });
     expect((await t.api('POST', '/api/peering-sessions/bulk-delete/', { ids: [a.id] })).status).toBe(204);
     expect((await t.api('GET', `/api/bgp-peers/${a.bgp_peer.id}/`)).status).toBe(404);
-    expect((await t.api('POST', '/api/peering-sessions/bulk-delete/', { ids: [b.id], delete_bgp_peers: false })).status).toBe(204);
+    expect(
+      (await t.api('POST', '/api/peering-sessions/bulk-delete/', { ids: [b.id], delete_bgp_peers: false })).status,
+    ).toBe(204);
     expect((await t.api('GET', `/api/bgp-peers/${b.bgp_peer.id}/`)).body.peering_session).toBeNull();
     expect((await t.api('GET', `/api/peering-sessions/${b.id}/`)).status).toBe(404);
   });

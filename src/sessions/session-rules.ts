@@ -37,12 +37,17 @@ export function effectiveMaxPrefixes(
   peerAsn?: PerFamilyMaxPrefixes | null,
   peerGroup?: PerFamilyMaxPrefixes | null,
 ): number | null {
-  const pick = (x?: PerFamilyMaxPrefixes | null) => num(Number(family) === 4 ? x?.ipv4_max_prefixes : x?.ipv6_max_prefixes);
+  const pick = (x?: PerFamilyMaxPrefixes | null) =>
+    num(Number(family) === 4 ? x?.ipv4_max_prefixes : x?.ipv6_max_prefixes);
   return num(own) ?? pick(peerAsn) ?? pick(peerGroup);
 }
 
 /** How full a session's max-prefix limit is; null when there is no positive limit or no count yet. */
-export function maxPrefixUsage(limit: number | null, received: number | string | null | undefined, accepted?: number | string | null): { limit: number; received: number; percent: number; warning: boolean } | null {
+export function maxPrefixUsage(
+  limit: number | null,
+  received: number | string | null | undefined,
+  accepted?: number | string | null,
+): { limit: number; received: number; percent: number; warning: boolean } | null {
   const count = num(received) ?? num(accepted);
   if (limit === null || !(limit > 0) || count === null) return null;
   const ratio = count / limit;

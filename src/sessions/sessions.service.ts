@@ -2,7 +2,15 @@
 // delete with the BGP peer.
 import { z } from 'zod';
 import { asn, ipAddress, irrAsSet, name as nameField, optText } from '../platform/fields.ts';
-import { assertExists, createOne, loadRow, updateOne, deleteOne, type Row, type WriteContext } from '../platform/crud.ts';
+import {
+  assertExists,
+  createOne,
+  loadRow,
+  updateOne,
+  deleteOne,
+  type Row,
+  type WriteContext,
+} from '../platform/crud.ts';
 import { ValidationError, ConflictError } from '../platform/errors.ts';
 import { now } from '../platform/db.ts';
 import { parseIp, parsePrefix, prefixContains, type ParsedPrefix } from '../platform/ip.ts';
@@ -16,7 +24,11 @@ export const wizardInput = z
   .object({
     relationship: z.number().int().min(1).nullable().optional().describe('step 1: session type'),
     network: z.number().int().min(1).nullable().optional().describe('step 1: exchange LAN; null = "No Exchange"'),
-    networks: z.array(z.number().int().min(1)).max(8).optional().describe('step 1: exchange LANs (v4 and v6) when they differ per family'),
+    networks: z
+      .array(z.number().int().min(1))
+      .max(8)
+      .optional()
+      .describe('step 1: exchange LANs (v4 and v6) when they differ per family'),
     notes: optText,
     service_reference: z.string().trim().max(200).nullable().optional(),
     router: z.number().int().min(1).describe('step 2'),
@@ -29,7 +41,13 @@ export const wizardInput = z
         name: nameField,
         ipv4: ipAddress.nullable().optional(),
         ipv6: ipAddress.nullable().optional(),
-        addresses: z.array(ipAddress).max(16).optional().describe('further peer addresses (e.g. every PeeringDB address chosen): one session per address, with ipv4/ipv6'),
+        addresses: z
+          .array(ipAddress)
+          .max(16)
+          .optional()
+          .describe(
+            'further peer addresses (e.g. every PeeringDB address chosen): one session per address, with ipv4/ipv6',
+          ),
         source_ipv4: ipAddress.nullable().optional(),
         source_ipv6: ipAddress.nullable().optional(),
         peeringdb_id: z.number().int().min(1).nullable().optional(),
@@ -58,7 +76,11 @@ export function sessionPeerName(asnValue: number, peerName: string, fabricName: 
  * network id (the mirror's values; `given` wins for name, AS-SET and PeeringDB id). The one way
  * the wizard and the candidates' bulk create make peer ASNs.
  */
-export async function ensurePeerAsn(ctx: WriteContext, asnValue: number, given: { name?: string | null; irr_as_set?: string | null; peeringdb_id?: number | null } = {}): Promise<{ row: Row; created: boolean }> {
+export async function ensurePeerAsn(
+  ctx: WriteContext,
+  asnValue: number,
+  given: { name?: string | null; irr_as_set?: string | null; peeringdb_id?: number | null } = {},
+): Promise<{ row: Row; created: boolean }> {
   const found = await ctx.db.selectFrom('peer_asns').selectAll().where('asn', '=', asnValue).executeTakeFirst();
   if (found) return { row: found, created: false };
   const pdb = await peeringDbDefaults(ctx.db, asnValue);
@@ -70,7 +92,8 @@ export async function ensurePeerAsn(ctx: WriteContext, asnValue: number, given: 
     ipv6_max_prefixes: pdb.ipv6_max_prefixes ?? null,
     peeringdb_id: given.peeringdb_id ?? pdb.peeringdb_id ?? null,
   });
-  if (pdb.peeringdb_id) await ctx.db.updateTable('peer_asns').set({ peeringdb_synced_at: now() }).where('id', '=', row.id).execute();
+  if (pdb.peeringdb_id)
+    await ctx.db.updateTable('peer_asns').set({ peeringdb_synced_at: now() }).where('id', '=', row.id).execute();
   return { row, created: true };
 }
 
@@ -96,17 +119,40 @@ export interface PeerSessionSpec {
  * yet (filling a missing source address), else creates the BGP peer; then the peering session.
  * The one write path of sessions with their BGP peers.
  */
-export async function createPeerSession(ctx: WriteContext, spec: PeerSessionSpec): Promise<{ sessionId: number; bgpPeerId: number; wrapped: boolean }> {
+export async function createPeerSession(
+  ctx: WriteContext,
+  spec: PeerSessionSpec,
+): Promise<{ sessionId: number; bgpPeerId: number; wrapped: boolean }> {
   const ip = parseIp(spec.ip)!;
-  const source = spec.source ?? (spec.network ? await sourceAddressFor(ctx.db, Number(spec.router.id), Number(spec.network.id)) : null);
-  const existing = await ctx.db.selectFrom('bgp_peers').selectAll().where('router_id', '=', spec.router.id).where('vrf', '=', '').where('peer_ip', '=', ip.text).executeTakeFirst();
+  const source =
+    spec.source ??
+    (spec.network ? await sourceAddressFor(ctx.db, Number(spec.router.id), Number(spec.network.id)) : null);
+  const existing = await ctx.db
+    .selectFrom('bgp_peers')
+    .selectAll()
+    .where('router_id', '=', spec.router.id)
+    .where('vrf', '=', '')
+    .where('peer_ip', '=', ip.text)
+    .executeTakeFirst();
   let peerId: number;
   let wrapped = false;
   if (existing) {
-    const taken = await ctx.db.selectFrom('peering_sessions').select('id').where('bgp_peer_id', '=', existing.id).executeTakeFirst();
-    if (taken) throw new ConflictError(`${spec.router.name} already has a session with ${ip.text} (session ${taken.id}); edit that session instead`, [{ field: 'peer_ip', message: 'already has a peering session' }], 'bgp_peer_taken');
+    const taken = await ctx.db
+      .selectFrom('peering_sessions')
+      .select('id')
+      .where('bgp_peer_id', '=', existing.id)
+      .executeTakeFirst();
+    if (taken)
+      throw new ConflictError(
+        `${spec.router.name} already has a session with ${ip.text} (session ${taken.id}); edit that session instead`,
+        [{ field: 'peer_ip', message: 'already has a peering session' }],
+        'bgp_peer_taken',
+      );
     if (Number(existing.remote_asn) !== Number(spec.peerAsn.asn))
-      throw new ConflictError(`${spec.router.name} has a BGP peer ${ip.text} with AS${existing.remote_asn}, not AS${spec.peerAsn.asn}`, [{ field: 'peer_ip', message: `existing BGP peer is AS${existing.remote_asn}` }]);
+      throw new ConflictError(
+        `${spec.router.name} has a BGP peer ${ip.text} with AS${existing.remote_asn}, not AS${spec.peerAsn.asn}`,
+        [{ field: 'peer_ip', message: `existing BGP peer is AS${existing.remote_asn}` }],
+      );
     peerId = Number(existing.id);
     wrapped = true;
     if (!existing.source_ip && source) await updateOne(bgpPeers, ctx, peerId, { source_ip: source }, null);
@@ -155,7 +201,10 @@ export async function createFromWizard(ctx: WriteContext, input: WizardInput): P
   add(input.peer.ipv6, 'peer.ipv6', 6);
   (input.peer.addresses ?? []).forEach((a, i) => add(a, `peer.addresses.${i}`));
   if (!addrs.length) throw new ValidationError('peer.ipv4', 'give the peer at least one IPv4 or IPv6 address');
-  for (const [field, fam] of [['peer.source_ipv4', 4], ['peer.source_ipv6', 6]] as const) {
+  for (const [field, fam] of [
+    ['peer.source_ipv4', 4],
+    ['peer.source_ipv6', 6],
+  ] as const) {
     const v = input.peer[field === 'peer.source_ipv4' ? 'source_ipv4' : 'source_ipv6'];
     if (v && parseIp(v)!.family !== fam) throw new ValidationError(field, `${v} is not an IPv${fam} address`);
   }
@@ -163,21 +212,29 @@ export async function createFromWizard(ctx: WriteContext, input: WizardInput): P
   // Networks: one given for all families, or a list from which each address picks its own LAN.
   const networkIds = input.networks ?? (input.network ? [input.network] : []);
   const networks: Row[] = [];
-  for (const [i, id] of networkIds.entries()) networks.push((await assertExists(ctx.db, 'peering_networks', id, input.networks ? `networks.${i}` : 'network'))!);
+  for (const [i, id] of networkIds.entries())
+    networks.push((await assertExists(ctx.db, 'peering_networks', id, input.networks ? `networks.${i}` : 'network'))!);
   const fabricNames = new Map<number, string>();
   for (const n of networks) {
     const f = await ctx.db.selectFrom('fabrics').select('name').where('id', '=', n.fabric_id).executeTakeFirst();
     fabricNames.set(Number(n.id), f?.name ?? n.name);
   }
 
-  const { row: asnRow } = await ensurePeerAsn(ctx, input.peer.asn, { name: input.peer.name, irr_as_set: input.irr_as_set ?? null, peeringdb_id: input.peer.peeringdb_id ?? null });
-  if (input.irr_as_set && !asnRow.irr_as_set) await updateOne(peerAsns, ctx, Number(asnRow.id), { irr_as_set: input.irr_as_set }, null);
+  const { row: asnRow } = await ensurePeerAsn(ctx, input.peer.asn, {
+    name: input.peer.name,
+    irr_as_set: input.irr_as_set ?? null,
+    peeringdb_id: input.peer.peeringdb_id ?? null,
+  });
+  if (input.irr_as_set && !asnRow.irr_as_set)
+    await updateOne(peerAsns, ctx, Number(asnRow.id), { irr_as_set: input.irr_as_set }, null);
   const ids: number[] = [];
   for (const a of addrs) {
     const ip = parseIp(a.ip)!;
     const ofFamily = networks.filter((n) => Number(n.family) === a.fam);
-    const network = ofFamily.find((n) => prefixContains(parsePrefix(n.prefix) as ParsedPrefix, ip)) ?? ofFamily[0] ?? null;
-    if (networks.length && !network) throw new ValidationError(a.field, `the chosen exchange has no IPv${a.fam} network`);
+    const network =
+      ofFamily.find((n) => prefixContains(parsePrefix(n.prefix) as ParsedPrefix, ip)) ?? ofFamily[0] ?? null;
+    if (networks.length && !network)
+      throw new ValidationError(a.field, `the chosen exchange has no IPv${a.fam} network`);
     try {
       const { sessionId } = await createPeerSession(ctx, {
         router,
@@ -197,7 +254,8 @@ export async function createFromWizard(ctx: WriteContext, input: WizardInput): P
       ids.push(sessionId);
     } catch (err) {
       // Errors about the address or its network belong to the wizard's address field.
-      if (err instanceof ValidationError || err instanceof ConflictError) err.fields.forEach((f) => (f.field = f.field === 'peer_ip' || f.field === 'network' ? a.field : f.field));
+      if (err instanceof ValidationError || err instanceof ConflictError)
+        err.fields.forEach((f) => (f.field = f.field === 'peer_ip' || f.field === 'network' ? a.field : f.field));
       throw err;
     }
   }

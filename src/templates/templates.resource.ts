@@ -4,7 +4,6 @@ import { recordTemplateVersion } from './template-versions.service.ts';
 import { baseOutput, optText } from '../platform/fields.ts';
 import { assertUnique, json, textFilter, idFilter, type Resource, type Row } from '../platform/crud.ts';
 import { ConflictError, ValidationError } from '../platform/errors.ts';
-import { now, type Executor } from '../platform/db.ts';
 import { TemplateSyntaxError } from './engine/index.ts';
 import { createPeerdeskEnvironment } from './environment.ts';
 import { checkSyntaxIsolated } from './render-pool.ts';

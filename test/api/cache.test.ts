@@ -29,7 +29,11 @@ describe.each(engines())('read cache on %s', (engine) => {
     // database is private to its connection, so there the write goes through ours, behind the API.
     const other = engine === 'sqlite' ? null : await openDb(t.tdb.url);
     try {
-      await (other ?? t.tdb.db).updateTable('relationships').set({ name: 'Cached elsewhere' }).where('slug', '=', 'cached').execute();
+      await (other ?? t.tdb.db)
+        .updateTable('relationships')
+        .set({ name: 'Cached elsewhere' })
+        .where('slug', '=', 'cached')
+        .execute();
       let seen = '';
       for (let i = 0; i < 100 && seen !== 'Cached elsewhere'; i++) {
         seen = (await t.api('GET', '/api/relationships/?q=cached')).body.results[0].name;

@@ -30,13 +30,47 @@ describe.each(engines())('peerdesk deploy on %s', (engine) => {
   let db: Db;
   const run = (...args: string[]) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(process.execPath, [join(dir, 'deploy-cli.mjs'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000, env: { ...process.env, PEERDESK_DATABASE_URL: url, PEERDESK_DATA_DIR: dir, PEERDESK_SECRET_KEY: KEY, PEERDESK_LOG_LEVEL: 'silent', PEERDESK_DEPLOY_REVIEW: '0' } }, (err, stdout, stderr) =>
-        resolve({ code: err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0, stdout, stderr }),
+      execFile(
+        process.execPath,
+        [join(dir, 'deploy-cli.mjs'), ...args],
+        {
+          cwd: ROOT,
+          encoding: 'utf8',
+          timeout: 120_000,
+          env: {
+            ...process.env,
+            PEERDESK_DATABASE_URL: url,
+            PEERDESK_DATA_DIR: dir,
+            PEERDESK_SECRET_KEY: KEY,
+            PEERDESK_LOG_LEVEL: 'silent',
+            PEERDESK_DEPLOY_REVIEW: '0',
+          },
+        },
+        (err, stdout, stderr) =>
+          resolve({
+            code: err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0,
+            stdout,
+            stderr,
+          }),
       );
     });
 
   beforeAll(async () => {
-    server = await startNetconfServer({ flavor: 'junos', neighbors: [{ vrf: null, peer_ip: '192.0.2.2', remote_asn: 64501, group: 'T', state: 'Established', elapsed_s: 50, flap_count: 0 }], minuteMs: 60_000 });
+    server = await startNetconfServer({
+      flavor: 'junos',
+      neighbors: [
+        {
+          vrf: null,
+          peer_ip: '192.0.2.2',
+          remote_asn: 64501,
+          group: 'T',
+          state: 'Established',
+          elapsed_s: 50,
+          flap_count: 0,
+        },
+      ],
+      minuteMs: 60_000,
+    });
     dir = mkdtempSync(join(tmpdir(), 'pd-deploy-cli-'));
     writeFileSync(join(dir, 'deploy-cli.mjs'), SCRIPT);
     if (engine === 'sqlite') {
@@ -50,10 +84,36 @@ describe.each(engines())('peerdesk deploy on %s', (engine) => {
     }
     const t = new Date().toISOString();
     const stamp = { created_at: t, updated_at: t };
-    const tpl = await db.insertInto('config_templates').values({ name: 'cli-policy', body: 'policy-options {\n    prefix-list CLI {\n        192.0.2.0/24;\n    }\n}\n', ...stamp }).returning('id').executeTakeFirstOrThrow();
-    const p = await db.insertInto('platforms').values({ name: 'Junos', slug: 'junos', driver: 'junos', ...stamp }).returning('id').executeTakeFirstOrThrow();
-    const creds = new SecretBox(KEY).encrypt(JSON.stringify({ username: server.username, password: server.password, ssh_host_key: server.hostKeyFingerprint }));
-    await db.insertInto('routers').values({ name: 'mx1', hostname: server.hostname, platform_id: p.id, local_asn: 64500, status: 'active', config_template_id: tpl.id, credentials_enc: creds, ...stamp }).execute();
+    const tpl = await db
+      .insertInto('config_templates')
+      .values({
+        name: 'cli-policy',
+        body: 'policy-options {\n    prefix-list CLI {\n        192.0.2.0/24;\n    }\n}\n',
+        ...stamp,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const p = await db
+      .insertInto('platforms')
+      .values({ name: 'Junos', slug: 'junos', driver: 'junos', ...stamp })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const creds = new SecretBox(KEY).encrypt(
+      JSON.stringify({ username: server.username, password: server.password, ssh_host_key: server.hostKeyFingerprint }),
+    );
+    await db
+      .insertInto('routers')
+      .values({
+        name: 'mx1',
+        hostname: server.hostname,
+        platform_id: p.id,
+        local_asn: 64500,
+        status: 'active',
+        config_template_id: tpl.id,
+        credentials_enc: creds,
+        ...stamp,
+      })
+      .execute();
   }, 60_000);
   afterAll(async () => {
     if (tdb) await tdb.drop();
@@ -72,7 +132,13 @@ describe.each(engines())('peerdesk deploy on %s', (engine) => {
     const real = await run('deploy', 'mx1', '--confirm-timeout', '120', '--json');
     expect(real.code, real.stderr).toBe(0);
     const d = JSON.parse(real.stdout);
-    expect([d.id, d.status, d.reason, d.proposed_by, d.confirm_timeout]).toEqual([2, 'done', 'applied and confirmed', 'cli', 120]);
+    expect([d.id, d.status, d.reason, d.proposed_by, d.confirm_timeout]).toEqual([
+      2,
+      'done',
+      'applied and confirmed',
+      'cli',
+      120,
+    ]);
     expect(server.runningText()).toContain('192.0.2.0/24;');
 
     const bad = await run('deploy', 'nope');

@@ -15,8 +15,27 @@ import { SecretBox } from '../../src/platform/crypto.ts';
 import deployRoutes from '../../src/deploy/deploy.routes.ts';
 
 const neighbors = (): SimNeighbor[] => [
-  { vrf: null, peer_ip: '192.0.2.2', remote_asn: 64501, local_ip: '192.0.2.1', description: 'Transit A', group: 'TRANSIT', state: 'Established', elapsed_s: 5400, flap_count: 1 },
-  { vrf: null, peer_ip: '192.0.2.6', remote_asn: 64502, description: 'IX peer B', group: 'IX', state: 'Established', elapsed_s: 125, flap_count: 0 },
+  {
+    vrf: null,
+    peer_ip: '192.0.2.2',
+    remote_asn: 64501,
+    local_ip: '192.0.2.1',
+    description: 'Transit A',
+    group: 'TRANSIT',
+    state: 'Established',
+    elapsed_s: 5400,
+    flap_count: 1,
+  },
+  {
+    vrf: null,
+    peer_ip: '192.0.2.6',
+    remote_asn: 64502,
+    description: 'IX peer B',
+    group: 'IX',
+    state: 'Established',
+    elapsed_s: 125,
+    flap_count: 0,
+  },
 ];
 const POLICY = 'policy-options {\n    prefix-list PEERDESK-TEST {\n        198.51.100.0/24;\n    }\n}\n';
 const CONFIG_RPCS = new Set(['lock', 'load-configuration', 'commit-configuration', 'discard-changes', 'unlock']);
@@ -54,7 +73,8 @@ describe.each(engines())('deployments against Junos NETCONF on %s', (engine) => 
     if (r.body.job_id) await runJob(r.body.job_id);
     return (await t.api('GET', `/api/deployments/${r.body.deployment.id}/`)).body;
   }
-  const setTemplate = async (body: string) => expect((await t.api('PATCH', `/api/templates/${templateId}/`, { body })).status).toBe(200);
+  const setTemplate = async (body: string) =>
+    expect((await t.api('PATCH', `/api/templates/${templateId}/`, { body })).status).toBe(200);
 
   beforeAll(async () => {
     process.env.PEERDESK_VALIDATE_RESPONSES = '1';
@@ -63,12 +83,22 @@ describe.each(engines())('deployments against Junos NETCONF on %s', (engine) => 
     if (!t.app.hasRoute({ method: 'POST', url: '/api/routers/:id/deploy/' })) await t.app.register(deployRoutes);
     const platform = (await t.api('POST', '/api/platforms/', { name: 'Junos', driver: 'junos' })).body;
     templateId = (await t.api('POST', '/api/templates/', { name: 'junos-policy', body: POLICY })).body.id;
-    const r = await t.api('POST', '/api/routers/', { name: 'mx1', local_asn: 64500, platform: platform.id, hostname: server.hostname, config_template: templateId });
+    const r = await t.api('POST', '/api/routers/', {
+      name: 'mx1',
+      local_asn: 64500,
+      platform: platform.id,
+      hostname: server.hostname,
+      config_template: templateId,
+    });
     expect(r.status, JSON.stringify(r.body)).toBe(201);
     routerId = r.body.id;
     // ssh_host_key is not (yet) in the API's credential fields: stored directly, encrypted as the API does.
     const creds = { username: server.username, password: server.password, ssh_host_key: server.hostKeyFingerprint };
-    await t.tdb.db.updateTable('routers').set({ credentials_enc: box.encrypt(JSON.stringify(creds)) }).where('id', '=', routerId).execute();
+    await t.tdb.db
+      .updateTable('routers')
+      .set({ credentials_enc: box.encrypt(JSON.stringify(creds)) })
+      .where('id', '=', routerId)
+      .execute();
   }, 60_000);
   afterAll(async () => {
     delete process.env.PEERDESK_DEPLOY_REVIEW;
@@ -95,9 +125,18 @@ describe.each(engines())('deployments against Junos NETCONF on %s', (engine) => 
     const d = await deploy({ dry_run: false, confirm_timeout: 120 });
     expect(d.status, d.log).toBe('done');
     const xml = server.rpcXml.slice(before);
-    expect(configRpcs(server, before)).toEqual(['lock', 'load-configuration', 'diff', 'commit-configuration', 'commit-configuration', 'unlock']);
+    expect(configRpcs(server, before)).toEqual([
+      'lock',
+      'load-configuration',
+      'diff',
+      'commit-configuration',
+      'commit-configuration',
+      'unlock',
+    ]);
     const commits = xml.filter((x) => x.includes('<commit-configuration'));
-    expect(commits[0]).toMatch(/<confirmed\/><confirm-timeout>2<\/confirm-timeout><log>Peerdesk deployment #\d+<\/log>/);
+    expect(commits[0]).toMatch(
+      /<confirmed\/><confirm-timeout>2<\/confirm-timeout><log>Peerdesk deployment #\d+<\/log>/,
+    );
     expect(commits[1]).toContain('<commit-configuration/>');
     expect(server.runningText()).toContain('198.51.100.0/24;');
     expect(server.pendingConfirm()).toBe(false);
@@ -113,14 +152,20 @@ describe.each(engines())('deployments against Junos NETCONF on %s', (engine) => 
     process.env.PEERDESK_DEPLOY_GIT_DIR = join(dir, 'configs');
     try {
       const one = POLICY.replace('198.51.100.0/24;', '198.51.100.0/24;\n        100.64.1.0/24;');
-      await setTemplate(`${one}protocols {\n    bgp {\n        group X {\n            authentication-key "top-secret";\n        }\n    }\n}\n`);
+      await setTemplate(
+        `${one}protocols {\n    bgp {\n        group X {\n            authentication-key "top-secret";\n        }\n    }\n}\n`,
+      );
       const a = await deploy({ dry_run: false });
       expect(a.status, a.log).toBe('done');
       await setTemplate(one.replace('100.64.1.0/24;', '100.64.2.0/24;'));
       const b = await deploy({ dry_run: false });
       expect(b.status, b.log).toBe('done');
-      const git = (...args: string[]) => execFileSync('git', ['-C', join(dir, 'configs'), ...args], { encoding: 'utf8' });
-      expect(git('log', '--format=%s').trim().split('\n')).toEqual([`Deploy mx1: deployment #${b.id}`, `Deploy mx1: deployment #${a.id}`]);
+      const git = (...args: string[]) =>
+        execFileSync('git', ['-C', join(dir, 'configs'), ...args], { encoding: 'utf8' });
+      expect(git('log', '--format=%s').trim().split('\n')).toEqual([
+        `Deploy mx1: deployment #${b.id}`,
+        `Deploy mx1: deployment #${a.id}`,
+      ]);
       expect(git('rev-parse', 'HEAD').trim()).toBe(b.git_commit);
       expect(git('show', `${a.git_commit}:mx1.conf`)).toContain('authentication-key "<redacted>";');
       expect(readFileSync(join(dir, 'configs', 'mx1.conf'), 'utf8')).toContain('100.64.2.0/24;');
@@ -135,7 +180,11 @@ describe.each(engines())('deployments against Junos NETCONF on %s', (engine) => 
   it('a failing commit is undone and the deployment says so', async () => {
     await setTemplate(POLICY.replace('198.51.100.0/24;', '198.51.100.0/24;\n        203.0.113.0/24;'));
     const running = server.runningText();
-    server.setFault({ rpc: 'commit-configuration', mode: 'error', message: 'commit failed: configuration check-out failed' });
+    server.setFault({
+      rpc: 'commit-configuration',
+      mode: 'error',
+      message: 'commit failed: configuration check-out failed',
+    });
     const d = await deploy({ dry_run: false });
     expect(d.status).toBe('failed');
     expect(d.failed_check).toBe('commit');
@@ -149,13 +198,28 @@ describe.each(engines())('deployments against Junos NETCONF on %s', (engine) => 
     const held = await deploy({ dry_run: true });
     await t.tdb.db.updateTable('deployments').set({ status: 'confirming' }).where('id', '=', held.id).execute();
     // A live holder: its job is still running (the worker's sweep ends deployments whose job is gone).
-    await t.tdb.db.updateTable('jobs').set({ status: 'running', lease_until: new Date(Date.now() + 600_000).toISOString() }).where('id', '=', held.job_id).execute();
-    await t.tdb.db.insertInto('deploy_locks').values({ router_id: routerId, deployment_id: held.id, locked_at: new Date().toISOString() }).execute();
+    await t.tdb.db
+      .updateTable('jobs')
+      .set({ status: 'running', lease_until: new Date(Date.now() + 600_000).toISOString() })
+      .where('id', '=', held.job_id)
+      .execute();
+    await t.tdb.db
+      .insertInto('deploy_locks')
+      .values({ router_id: routerId, deployment_id: held.id, locked_at: new Date().toISOString() })
+      .execute();
     const d = await deploy({ dry_run: false });
-    expect([d.status, d.failed_check, d.reason]).toEqual(['failed', 'lock', `deployment #${held.id} is running on this router (one deployment per router at a time)`]);
+    expect([d.status, d.failed_check, d.reason]).toEqual([
+      'failed',
+      'lock',
+      `deployment #${held.id} is running on this router (one deployment per router at a time)`,
+    ]);
     // Once that deployment has ended, its stale lock is taken over.
     await t.tdb.db.updateTable('deployments').set({ status: 'failed' }).where('id', '=', held.id).execute();
-    await t.tdb.db.updateTable('jobs').set({ status: 'succeeded', lease_until: null }).where('id', '=', held.job_id).execute();
+    await t.tdb.db
+      .updateTable('jobs')
+      .set({ status: 'succeeded', lease_until: null })
+      .where('id', '=', held.job_id)
+      .execute();
     const ok = await deploy({ dry_run: true });
     expect(ok.status).toBe('done');
     expect(await t.tdb.db.selectFrom('deploy_locks').selectAll().execute()).toEqual([]);
@@ -167,15 +231,26 @@ describe.each(engines())('deployments against Junos NETCONF on %s', (engine) => 
     const before = server.rpcs.length;
     const p = await t.api('POST', `/api/routers/${routerId}/deploy/`, { dry_run: false }, { role: 'operator' });
     expect(p.status).toBe(202);
-    expect([p.body.deployment.status, p.body.deployment.needs_approval, p.body.deployment.proposed_by, p.body.job_id]).toEqual(['planned', true, 'operator', null]);
+    expect([
+      p.body.deployment.status,
+      p.body.deployment.needs_approval,
+      p.body.deployment.proposed_by,
+      p.body.job_id,
+    ]).toEqual(['planned', true, 'operator', null]);
     expect(server.rpcs.length).toBe(before); // nothing touched the router
     const id = p.body.deployment.id;
     expect((await t.api('GET', '/api/deployments/?status=planned')).body.results.map((x: any) => x.id)).toEqual([id]);
     // An operator cannot approve; the admin can (not the proposer).
-    expect((await t.api('POST', `/api/deployments/${id}/approve/`, { comment: 'self' }, { role: 'operator' })).status).toBe(403);
+    expect(
+      (await t.api('POST', `/api/deployments/${id}/approve/`, { comment: 'self' }, { role: 'operator' })).status,
+    ).toBe(403);
     const a = await t.api('POST', `/api/deployments/${id}/approve/`, { comment: 'looks right' });
     expect(a.status, JSON.stringify(a.body)).toBe(202);
-    expect([a.body.deployment.status, a.body.deployment.reviewed_by, a.body.deployment.review_comment]).toEqual(['approved', 'admin', 'looks right']);
+    expect([a.body.deployment.status, a.body.deployment.reviewed_by, a.body.deployment.review_comment]).toEqual([
+      'approved',
+      'admin',
+      'looks right',
+    ]);
     await runJob(a.body.job_id);
     const done = (await t.api('GET', `/api/deployments/${id}/`)).body;
     expect(done.status, done.log).toBe('done');
@@ -189,7 +264,9 @@ describe.each(engines())('deployments against Junos NETCONF on %s', (engine) => 
     expect(self.status).toBe(403);
     expect(self.body.detail).toBe('the proposer of a deployment cannot approve or reject it');
     // Dry runs never wait.
-    expect((await t.api('POST', `/api/routers/${routerId}/deploy/`, { dry_run: true }, { role: 'operator' })).body.job_id).toEqual(expect.any(Number));
+    expect(
+      (await t.api('POST', `/api/routers/${routerId}/deploy/`, { dry_run: true }, { role: 'operator' })).body.job_id,
+    ).toEqual(expect.any(Number));
   }, 60_000);
 
   it('an operator proposal can be rejected with a comment; viewers cannot deploy; bad input is a 400', async () => {
@@ -197,8 +274,14 @@ describe.each(engines())('deployments against Junos NETCONF on %s', (engine) => 
     const p = await t.api('POST', `/api/routers/${routerId}/deploy/`, { dry_run: false }, { role: 'operator' });
     const r = await t.api('POST', `/api/deployments/${p.body.deployment.id}/reject/`, { comment: 'not in the window' });
     expect(r.status).toBe(200);
-    expect([r.body.deployment.status, r.body.deployment.reason, r.body.job_id]).toEqual(['rejected', 'rejected by admin: not in the window', null]);
-    expect((await t.api('POST', `/api/routers/${routerId}/deploy/`, { dry_run: true }, { role: 'viewer' })).status).toBe(403);
+    expect([r.body.deployment.status, r.body.deployment.reason, r.body.job_id]).toEqual([
+      'rejected',
+      'rejected by admin: not in the window',
+      null,
+    ]);
+    expect(
+      (await t.api('POST', `/api/routers/${routerId}/deploy/`, { dry_run: true }, { role: 'viewer' })).status,
+    ).toBe(403);
     const bad = await t.api('POST', `/api/routers/${routerId}/deploy/`, { dry_run: 'yes', confirm_timeout: 5 });
     expect(bad.status).toBe(400);
     expect(bad.body.errors.map((e: any) => e.field).sort()).toEqual(['confirm_timeout', 'dry_run']);

@@ -18,7 +18,14 @@ describe.each(engines())('ETags and If-Match on %s', (engine) => {
     expect(etag).toBe(`"${created.body.id}.1"`);
     expect((await t.api('GET', `/api/peer-asns/${created.body.id}/`)).headers.etag).toBe(etag);
     const results = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => t.api('PATCH', `/api/peer-asns/${created.body.id}/`, { name: `Writer ${i}` }, { headers: { 'if-match': etag } })),
+      Array.from({ length: 8 }, (_, i) =>
+        t.api(
+          'PATCH',
+          `/api/peer-asns/${created.body.id}/`,
+          { name: `Writer ${i}` },
+          { headers: { 'if-match': etag } },
+        ),
+      ),
     );
     const statuses = results.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
@@ -29,8 +36,17 @@ describe.each(engines())('ETags and If-Match on %s', (engine) => {
     expect(now.body.version).toBe(2);
     expect(now.headers.etag).toBe(winner.headers.etag);
     // A stale ETag on delete is refused too; the current one works.
-    expect((await t.api('DELETE', `/api/peer-asns/${created.body.id}/`, undefined, { headers: { 'if-match': etag } })).status).toBe(412);
-    expect((await t.api('DELETE', `/api/peer-asns/${created.body.id}/`, undefined, { headers: { 'if-match': now.headers.etag } })).status).toBe(204);
+    expect(
+      (await t.api('DELETE', `/api/peer-asns/${created.body.id}/`, undefined, { headers: { 'if-match': etag } }))
+        .status,
+    ).toBe(412);
+    expect(
+      (
+        await t.api('DELETE', `/api/peer-asns/${created.body.id}/`, undefined, {
+          headers: { 'if-match': now.headers.etag },
+        })
+      ).status,
+    ).toBe(204);
   });
 
   it('makes bulk writes all-or-nothing and names the failing item', async () => {
@@ -40,9 +56,15 @@ describe.each(engines())('ETags and If-Match on %s', (engine) => {
     expect(bad.status).toBe(409);
     expect(bad.body.detail).toMatch(/item 1/);
     expect((await t.api('GET', '/api/relationships/?slug=peer')).body.count).toBe(0);
-    const upd = await t.api('PATCH', '/api/relationships/bulk/', ok.body.map((r: any) => ({ id: r.id, color: 'ff0000' })));
+    const upd = await t.api(
+      'PATCH',
+      '/api/relationships/bulk/',
+      ok.body.map((r: any) => ({ id: r.id, color: 'ff0000' })),
+    );
     expect(upd.body.map((r: any) => r.color)).toEqual(['ff0000', 'ff0000']);
-    expect((await t.api('DELETE', '/api/relationships/bulk/', [{ id: ok.body[0].id }, { id: 999999 }])).status).toBe(404);
+    expect((await t.api('DELETE', '/api/relationships/bulk/', [{ id: ok.body[0].id }, { id: 999999 }])).status).toBe(
+      404,
+    );
     expect((await t.api('GET', '/api/relationships/')).body.count).toBe(2);
   });
 });

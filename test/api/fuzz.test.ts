@@ -8,7 +8,38 @@ import { startTestApp, tableCounts, type TestApp } from '../support/app.ts';
 
 // Values that look plausible to each field type but are wrong in many ways.
 const nasty = fc.oneof(
-  fc.constantFrom(4294967296, 2147483648, 2 ** 53, -2147483649, 'a\u0000b', '\u0000', 'x'.repeat(20_000), '\uD800', 0, -1, 'AS-FOO', '1.2.3', '300.1.1.1', '2001:db8::/129', '198.51.100.1/24', '', ' ', null, true, 1e308, -0, 1.5, '💥', '<script>', "'; drop table users; --", '0x10', [], {}, [1, 2], { a: 1 }),
+  fc.constantFrom(
+    4294967296,
+    2147483648,
+    2 ** 53,
+    -2147483649,
+    'a\u0000b',
+    '\u0000',
+    'x'.repeat(20_000),
+    '\uD800',
+    0,
+    -1,
+    'AS-FOO',
+    '1.2.3',
+    '300.1.1.1',
+    '2001:db8::/129',
+    '198.51.100.1/24',
+    '',
+    ' ',
+    null,
+    true,
+    1e308,
+    -0,
+    1.5,
+    '💥',
+    '<script>',
+    "'; drop table users; --",
+    '0x10',
+    [],
+    {},
+    [1, 2],
+    { a: 1 },
+  ),
   fc.string({ maxLength: 40 }),
   fc.integer(),
   fc.double(),
@@ -53,19 +84,36 @@ describe.each(engines())('fuzzing write routes on %s', (engine) => {
   it('answers 4xx (never 5xx) to malformed bodies and leaves no partial writes', async () => {
     for (const target of targets) {
       const body = fc.oneof(
-        fc.dictionary(fc.constantFrom(...(target.fields.length ? target.fields : ['x']), 'unknown_field'), nasty, { maxKeys: 6 }),
-        fc.array(fc.dictionary(fc.constantFrom(...(target.fields.length ? target.fields : ['x'])), nasty, { maxKeys: 4 }), { maxLength: 3 }),
+        fc.dictionary(fc.constantFrom(...(target.fields.length ? target.fields : ['x']), 'unknown_field'), nasty, {
+          maxKeys: 6,
+        }),
+        fc.array(
+          fc.dictionary(fc.constantFrom(...(target.fields.length ? target.fields : ['x'])), nasty, { maxKeys: 4 }),
+          { maxLength: 3 },
+        ),
         nasty,
       );
       await fc.assert(
         fc.asyncProperty(body, async (payload) => {
           const before = await tableCounts(t.tdb);
-          const res = await t.app.inject({ method: target.method as any, url: target.url, headers: { authorization: `Token ${t.tokens.admin}`, 'content-type': 'application/json' }, payload: JSON.stringify(payload) });
-          expect(res.statusCode, `${target.method} ${target.url} ${JSON.stringify(payload).slice(0, 200)} → ${res.body.slice(0, 300)}`).toBeLessThan(500);
+          const res = await t.app.inject({
+            method: target.method as any,
+            url: target.url,
+            headers: { authorization: `Token ${t.tokens.admin}`, 'content-type': 'application/json' },
+            payload: JSON.stringify(payload),
+          });
+          expect(
+            res.statusCode,
+            `${target.method} ${target.url} ${JSON.stringify(payload).slice(0, 200)} → ${res.body.slice(0, 300)}`,
+          ).toBeLessThan(500);
           if (res.statusCode >= 400) {
             expect(await tableCounts(t.tdb)).toEqual(before);
             const problem = JSON.parse(res.body);
-            expect(problem).toMatchObject({ status: res.statusCode, code: expect.any(String), detail: expect.any(String) });
+            expect(problem).toMatchObject({
+              status: res.statusCode,
+              code: expect.any(String),
+              detail: expect.any(String),
+            });
           }
         }),
         { numRuns: 25, seed: 20261127 },
@@ -81,31 +129,75 @@ describe.each(engines())('fuzzing write routes on %s', (engine) => {
       const op = ops.get;
       if (!op) continue;
       const params = (op.parameters ?? []) as { in: string; name: string }[];
-      reads.push({ path, query: params.filter((x) => x.in === 'query').map((x) => x.name), params: params.filter((x) => x.in === 'path').map((x) => x.name) });
+      reads.push({
+        path,
+        query: params.filter((x) => x.in === 'query').map((x) => x.name),
+        params: params.filter((x) => x.in === 'path').map((x) => x.name),
+      });
     }
     expect(reads.length).toBeGreaterThan(30);
     const value = fc.oneof(
-      fc.constantFrom('4294967296', '2147483648', '9007199254740993', '-1', '0', 'a%00b', '%00', '1,2,4294967296', 'null', '%ZZ', 'x'.repeat(5000), '1e309', '0x10', '%F0%9F%92%A5', "'--"),
+      fc.constantFrom(
+        '4294967296',
+        '2147483648',
+        '9007199254740993',
+        '-1',
+        '0',
+        'a%00b',
+        '%00',
+        '1,2,4294967296',
+        'null',
+        '%ZZ',
+        'x'.repeat(5000),
+        '1e309',
+        '0x10',
+        '%F0%9F%92%A5',
+        "'--",
+      ),
       fc.string({ maxLength: 20 }).map(encodeURIComponent),
       fc.integer().map(String),
     );
     for (const read of reads) {
       await fc.assert(
-        fc.asyncProperty(fc.dictionary(fc.constantFrom(...(read.query.length ? read.query : ['q'])), value, { maxKeys: 3 }), value, async (query, param) => {
-          const url = read.path.replace(/\{[^}]+\}/g, param) + '?' + Object.entries(query).map(([k, v]) => `${k}=${v}`).join('&');
-          const res = await t.app.inject({ method: 'GET', url, headers: { authorization: `Token ${t.tokens.admin}` } });
-          expect(res.statusCode, `GET ${url.slice(0, 300)} → ${res.body.slice(0, 300)}`).toBeLessThan(500);
-          if (res.statusCode >= 400) expect(res.headers['content-type'], url.slice(0, 200)).toMatch(/^application\/problem\+json/);
-        }),
+        fc.asyncProperty(
+          fc.dictionary(fc.constantFrom(...(read.query.length ? read.query : ['q'])), value, { maxKeys: 3 }),
+          value,
+          async (query, param) => {
+            const url =
+              read.path.replace(/\{[^}]+\}/g, param) +
+              '?' +
+              Object.entries(query)
+                .map(([k, v]) => `${k}=${v}`)
+                .join('&');
+            const res = await t.app.inject({
+              method: 'GET',
+              url,
+              headers: { authorization: `Token ${t.tokens.admin}` },
+            });
+            expect(res.statusCode, `GET ${url.slice(0, 300)} → ${res.body.slice(0, 300)}`).toBeLessThan(500);
+            if (res.statusCode >= 400)
+              expect(res.headers['content-type'], url.slice(0, 200)).toMatch(/^application\/problem\+json/);
+          },
+        ),
         { numRuns: 15, seed: 20261130 },
       );
     }
   }, 600_000);
 
   it('rejects oversized and non-JSON bodies cleanly', async () => {
-    const huge = await t.app.inject({ method: 'POST', url: '/api/relationships/', headers: { authorization: `Token ${t.tokens.admin}`, 'content-type': 'application/json' }, payload: JSON.stringify({ name: 'x'.repeat(6 * 1024 * 1024) }) });
+    const huge = await t.app.inject({
+      method: 'POST',
+      url: '/api/relationships/',
+      headers: { authorization: `Token ${t.tokens.admin}`, 'content-type': 'application/json' },
+      payload: JSON.stringify({ name: 'x'.repeat(6 * 1024 * 1024) }),
+    });
     expect(huge.statusCode).toBe(413);
-    const broken = await t.app.inject({ method: 'POST', url: '/api/relationships/', headers: { authorization: `Token ${t.tokens.admin}`, 'content-type': 'application/json' }, payload: '{"name": ' });
+    const broken = await t.app.inject({
+      method: 'POST',
+      url: '/api/relationships/',
+      headers: { authorization: `Token ${t.tokens.admin}`, 'content-type': 'application/json' },
+      payload: '{"name": ',
+    });
     expect(broken.statusCode).toBe(400);
     expect(broken.json().code).toBe('bad_request');
   });

@@ -22,8 +22,17 @@ beforeAll(async () => {
   routes = [...arin.v4, ...arin.v6];
   server = await startIrrdServer({ routes, asSets: TEST_AS_SETS, sources: ['ARIN', 'RIPE'] });
   // The same IRR a day later: AS-DEEP lost most of its members.
-  shrunk = await startIrrdServer({ routes, asSets: TEST_AS_SETS.map((s) => (s.name === 'AS-DEEP' ? { ...s, members: ['AS46887'] } : s)), sources: ['ARIN', 'RIPE'] });
-  broken = await startIrrdServer({ routes, asSets: TEST_AS_SETS, sources: ['ARIN', 'RIPE'], fault: { mode: 'close', afterBytes: 200 } });
+  shrunk = await startIrrdServer({
+    routes,
+    asSets: TEST_AS_SETS.map((s) => (s.name === 'AS-DEEP' ? { ...s, members: ['AS46887'] } : s)),
+    sources: ['ARIN', 'RIPE'],
+  });
+  broken = await startIrrdServer({
+    routes,
+    asSets: TEST_AS_SETS,
+    sources: ['ARIN', 'RIPE'],
+    fault: { mode: 'close', afterBytes: 200 },
+  });
   process.env.PEERDESK_IRR_HOST = server.address;
   process.env.PEERDESK_IRR_TIMEOUT_MS = '3000';
 }, 120_000);
@@ -39,7 +48,8 @@ describe.each(engines())('IRR prefix lists on %s', (engine) => {
   let peerId: number;
   beforeAll(async () => {
     t = await startTestApp(engine);
-    peerId = (await t.api('POST', '/api/peer-asns/', { asn: 64501, name: 'Deep Customer', irr_as_set: 'AS-DEEP' })).body.id;
+    peerId = (await t.api('POST', '/api/peer-asns/', { asn: 64501, name: 'Deep Customer', irr_as_set: 'AS-DEEP' })).body
+      .id;
   });
   afterAll(async () => t?.close());
 
@@ -56,7 +66,12 @@ describe.each(engines())('IRR prefix lists on %s', (engine) => {
   });
 
   it('expands on demand like bgpq4 (JSON shape and router formats)', async () => {
-    const e = await t.api('POST', '/api/irr/expand/', { target: 'AS-DEEP', family: '4', format: 'junos', name: 'DEEP' });
+    const e = await t.api('POST', '/api/irr/expand/', {
+      target: 'AS-DEEP',
+      family: '4',
+      format: 'junos',
+      name: 'DEEP',
+    });
     expect(e.status).toBe(200);
     expect(e.body.prefixes.ipv4.length).toBeGreaterThan(0);
     expect(e.body.origins).toEqual([11232, 46887]);
@@ -71,7 +86,12 @@ describe.each(engines())('IRR prefix lists on %s', (engine) => {
     expect(v4.prefix_count).toBe(v4.added);
     expect(r.body.as_path_list).toMatchObject({ name: 'IRR-AS64501', asn_count: 2 });
     const list = await t.api('GET', `/api/prefix-lists/${v4.prefix_list.id}/`);
-    expect(list.body).toMatchObject({ source: 'irr', family: 4, peer_asn: { asn: 64501 }, entry_count: v4.prefix_count });
+    expect(list.body).toMatchObject({
+      source: 'irr',
+      family: 4,
+      peer_asn: { asn: 64501 },
+      entry_count: v4.prefix_count,
+    });
     const expanded = await t.api('POST', '/api/irr/expand/', { target: 'AS-DEEP', family: '4' });
     expect(list.body.entries.map((e: any) => e.prefix)).toEqual(expanded.body.prefixes.ipv4);
     // Importing again with nothing changed makes no new version.
@@ -97,21 +117,28 @@ describe.each(engines())('IRR prefix lists on %s', (engine) => {
     const mine = held.body.results.find((v: any) => v.prefix_list === list.id);
     expect(mine).toMatchObject({ version: 2, status: 'held', prefix_list_name: 'IRR-AS64501-V4' });
     expect(mine.removed.length).toBeGreaterThan(0);
-    expect((await t.api('POST', `/api/prefix-list-versions/${mine.id}/approve/`, undefined, { role: 'viewer' })).status).toBe(403);
+    expect(
+      (await t.api('POST', `/api/prefix-list-versions/${mine.id}/approve/`, undefined, { role: 'viewer' })).status,
+    ).toBe(403);
     const ok = await t.api('POST', `/api/prefix-list-versions/${mine.id}/approve/`);
     expect(ok.body.status).toBe('active');
     const after = (await t.api('GET', `/api/prefix-lists/${list.id}/`)).body;
     expect(after.entry_count).toBe(mine.prefix_count);
     expect((await t.api('POST', `/api/prefix-list-versions/${mine.id}/reject/`)).status).toBe(409);
     const versions = await t.api('GET', `/api/prefix-lists/${list.id}/versions/`);
-    expect(versions.body.map((v: any) => [v.version, v.status])).toEqual([[2, 'active'], [1, 'superseded']]);
+    expect(versions.body.map((v: any) => [v.version, v.status])).toEqual([
+      [2, 'active'],
+      [1, 'superseded'],
+    ]);
   });
 
   it('leaves the stored list untouched when the server drops the connection', async () => {
     const list = (await t.api('GET', '/api/prefix-lists/?name=IRR-AS64501-V4')).body.results[0];
     const pool = new IrrPool({ host: broken.host, port: broken.port, timeoutMs: 2000, retries: 1 } as any);
     try {
-      await expect(importForPeerAsn(t.tdb.db, peerId, { actor: { userId: null, username: 'test' } }, pool)).rejects.toMatchObject({ status: 502, code: 'irr_error' });
+      await expect(
+        importForPeerAsn(t.tdb.db, peerId, { actor: { userId: null, username: 'test' } }, pool),
+      ).rejects.toMatchObject({ status: 502, code: 'irr_error' });
     } finally {
       pool.close();
     }
@@ -121,7 +148,8 @@ describe.each(engines())('IRR prefix lists on %s', (engine) => {
   });
 
   it('refreshes every peer as one job, and templates read the stored lists', async () => {
-    const p2 = (await t.api('POST', '/api/peer-asns/', { asn: 209, name: 'Lumen', irr_as_set: 'AS3356:AS-TRANSIT' })).body.id;
+    const p2 = (await t.api('POST', '/api/peer-asns/', { asn: 209, name: 'Lumen', irr_as_set: 'AS3356:AS-TRANSIT' }))
+      .body.id;
     const q = await t.api('POST', '/api/irr/refresh/', {});
     expect(q.status).toBe(202);
     const w = startWorker({ db: t.tdb.db, logger: pino({ level: 'silent' }), pollMs: 20 });
@@ -138,10 +166,15 @@ describe.each(engines())('IRR prefix lists on %s', (engine) => {
     } finally {
       await w.stop();
     }
-    expect((await t.api('GET', `/api/as-path-lists/?peer_asn=${p2}`)).body.results[0]).toMatchObject({ name: 'IRR-AS209', asns: [174, 20115] });
+    expect((await t.api('GET', `/api/as-path-lists/?peer_asn=${p2}`)).body.results[0]).toMatchObject({
+      name: 'IRR-AS209',
+      asns: [174, 20115],
+    });
     // A session to AS209 so its lists are in the router's context.
     const router = (await t.api('POST', '/api/routers/', { name: 'rt-irr', local_asn: 64500 })).body;
-    const peer = (await t.api('POST', '/api/bgp-peers/', { router: router.id, peer_ip: '192.0.2.209', remote_asn: 209 })).body;
+    const peer = (
+      await t.api('POST', '/api/bgp-peers/', { router: router.id, peer_ip: '192.0.2.209', remote_asn: 209 })
+    ).body;
     await t.api('POST', '/api/peering-sessions/', { bgp_peer: peer.id });
     await t.api('POST', '/api/templates/', {
       name: 'irr-lists',
@@ -149,6 +182,8 @@ describe.each(engines())('IRR prefix lists on %s', (engine) => {
     });
     const out = await t.api('POST', '/api/render-config/', { template: 'irr-lists', router: router.id });
     const v4 = (await t.api('GET', '/api/prefix-lists/?name=IRR-AS209-V4')).body.results[0];
-    expect(out.body.content).toBe(`IRR-AS209-V4 ${v4.entry_count}\nIRR-AS209 174,20115\nfilters ${v4.entry_count} 174,20115\n`);
+    expect(out.body.content).toBe(
+      `IRR-AS209-V4 ${v4.entry_count}\nIRR-AS209 174,20115\nfilters ${v4.entry_count} 174,20115\n`,
+    );
   });
 });

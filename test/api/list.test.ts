@@ -14,7 +14,10 @@ describe.each(engines())('lists on %s', (engine) => {
 
   it('pages, orders, searches and filters lists, with brief output', async () => {
     for (let i = 0; i < 7; i++) await peerAsn(t, { asn: 64600 + i, name: `Net ${String.fromCharCode(71 - i)}` });
-    const p1 = await t.api('GET', '/api/peer-asns/?limit=3&ordering=-asn&asn=64600,64601,64602,64603,64604,64605,64606');
+    const p1 = await t.api(
+      'GET',
+      '/api/peer-asns/?limit=3&ordering=-asn&asn=64600,64601,64602,64603,64604,64605,64606',
+    );
     expect(p1.body.count).toBe(7);
     expect(p1.body.results.map((r: any) => r.asn)).toEqual([64606, 64605, 64604]);
     expect(p1.body.next).toContain('offset=3');
@@ -23,7 +26,11 @@ describe.each(engines())('lists on %s', (engine) => {
     expect(p3.body.results.map((r: any) => r.asn)).toEqual([64600]);
     expect((await t.api('GET', '/api/peer-asns/?q=net%20c')).body.results.map((r: any) => r.asn)).toEqual([64604]);
     expect((await t.api('GET', '/api/peer-asns/?q=64603')).body.count).toBe(1);
-    expect((await t.api('GET', '/api/peer-asns/?brief=1&asn=64600')).body.results[0]).toEqual({ id: expect.any(Number), asn: 64600, name: 'Net G' });
+    expect((await t.api('GET', '/api/peer-asns/?brief=1&asn=64600')).body.results[0]).toEqual({
+      id: expect.any(Number),
+      asn: 64600,
+      name: 'Net G',
+    });
     const badOrder = await t.api('GET', '/api/peer-asns/?ordering=password');
     expect(badOrder.status).toBe(400);
     expect(badOrder.body.errors[0].field).toBe('ordering');

@@ -7,7 +7,10 @@ describe('generated API contract', () => {
     let out = '';
     let failed = false;
     try {
-      out = execFileSync(process.execPath, ['scripts/openapi.ts', '--check'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      out = execFileSync(process.execPath, ['scripts/openapi.ts', '--check'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
     } catch (err: any) {
       failed = true;
       out = String(err.stderr || err.stdout);

@@ -15,7 +15,12 @@ export interface FakeRouter {
 }
 
 /** A neighbour with sensible defaults. */
-export function neighbor(peer_ip: string, remote_asn: number | null, state: BgpState, extra: Partial<PeerState> = {}): PeerState {
+export function neighbor(
+  peer_ip: string,
+  remote_asn: number | null,
+  state: BgpState,
+  extra: Partial<PeerState> = {},
+): PeerState {
   const up = state === 'established';
   return {
     vrf: null,
@@ -37,7 +42,11 @@ export function neighbor(peer_ip: string, remote_asn: number | null, state: BgpS
 }
 
 /** A fake driver; routers are looked up by the router's hostname. */
-export function fakeDriver(name: string, routers: Map<string, FakeRouter>, capabilities: DriverCapability[] = ['list_neighbors', 'admin_state']): RouterDriver {
+export function fakeDriver(
+  name: string,
+  routers: Map<string, FakeRouter>,
+  capabilities: DriverCapability[] = ['list_neighbors', 'admin_state'],
+): RouterDriver {
   return {
     name,
     label: `Fake (${name})`,
@@ -57,7 +66,8 @@ export function fakeDriver(name: string, routers: Map<string, FakeRouter>, capab
         ...(capabilities.includes('admin_state')
           ? {
               async setAdminState(n: { vrf: string | null; peer_ip: string }, up: boolean, message?: string) {
-                if (r.failAdminFor === n.peer_ip) throw new UpstreamError(`device refused ${n.peer_ip}`, 'router_error');
+                if (r.failAdminFor === n.peer_ip)
+                  throw new UpstreamError(`device refused ${n.peer_ip}`, 'router_error');
                 const x = r.neighbors.find((y) => y.peer_ip === n.peer_ip);
                 if (!x) throw new UpstreamError(`no neighbour ${n.peer_ip}`, 'router_error');
                 r.admin.push({ peer_ip: n.peer_ip, up, ...(message ? { message } : {}) });

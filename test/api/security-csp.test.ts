@@ -17,7 +17,9 @@ describe.skipIf(skip)('CSP in a real browser', () => {
     const ctx = await h.browser.newContext({ viewport: { width: 1280, height: 800 } });
     // Every violation is reported to the page as an event and, by Chromium, on the console.
     await ctx.addInitScript(() => {
-      document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
+      document.addEventListener('securitypolicyviolation', (e) =>
+        console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`),
+      );
     });
     page = await ctx.newPage();
     page.setDefaultTimeout(30_000);

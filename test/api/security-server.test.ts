@@ -21,7 +21,11 @@ vi.mock('../../src/platform/crypto.ts', async (importOriginal) => {
   return { ...real, verifyPassword: vi.fn(real.verifyPassword) };
 });
 
-const base = { PEERDESK_ADMIN_PASSWORD: 'admin-password', PEERDESK_LOG_LEVEL: 'silent', PEERDESK_SECRET_KEY: 'k'.repeat(40) };
+const base = {
+  PEERDESK_ADMIN_PASSWORD: 'admin-password',
+  PEERDESK_LOG_LEVEL: 'silent',
+  PEERDESK_SECRET_KEY: 'k'.repeat(40),
+};
 
 describe.each(engines())('server hardening on %s', (engine) => {
   let tdb: TestDb;
@@ -38,10 +42,19 @@ describe.each(engines())('server hardening on %s', (engine) => {
   });
 
   const login = (username: string, password: string, headers: Record<string, string> = {}) =>
-    pd.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password }, headers, remoteAddress: '10.1.1.1' });
+    pd.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username, password },
+      headers,
+      remoteAddress: '10.1.1.1',
+    });
 
   it('sets Secure cookies when a trusted proxy says the client used https, not otherwise', async () => {
-    const tls = await login('admin', 'admin-password', { 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.9' });
+    const tls = await login('admin', 'admin-password', {
+      'x-forwarded-proto': 'https',
+      'x-forwarded-for': '203.0.113.9',
+    });
     expect(tls.statusCode).toBe(200);
     expect(tls.cookies.map((c) => [c.name, c.secure === true])).toEqual([
       ['peerdesk_session', true],
@@ -54,7 +67,11 @@ describe.each(engines())('server hardening on %s', (engine) => {
 
   it('runs the same scrypt verification for unknown, inactive and known users', async () => {
     const verify = vi.mocked(crypto.verifyPassword);
-    for (const [user, password] of [['nobody-at-all', 'whatever-pass'], ['inactive', 'inactive-password'], ['admin', 'wrong-password']]) {
+    for (const [user, password] of [
+      ['nobody-at-all', 'whatever-pass'],
+      ['inactive', 'inactive-password'],
+      ['admin', 'wrong-password'],
+    ]) {
       verify.mockClear();
       const res = await login(user, password, { 'x-forwarded-for': `203.0.113.${user.length}` });
       expect(res.statusCode, user).toBe(401);
@@ -71,7 +88,12 @@ describe('a server behind no proxy', () => {
     const tdb = await createTestDb('sqlite');
     const pd = await createApp({ config: loadConfig(base), db: tdb.db, worker: false });
     try {
-      const res = await pd.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'admin', password: 'admin-password' }, headers: { 'x-forwarded-proto': 'https' } });
+      const res = await pd.app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { username: 'admin', password: 'admin-password' },
+        headers: { 'x-forwarded-proto': 'https' },
+      });
       expect(res.statusCode).toBe(200);
       expect(res.cookies.every((c) => !c.secure)).toBe(true);
     } finally {
@@ -94,7 +116,8 @@ describe('the SQLite file', () => {
     try {
       await db.schema.createTable('t').addColumn('x', 'integer').execute();
       await db.insertInto('t').values({ x: 1 }).execute();
-      for (const f of [file, `${file}-wal`, `${file}-shm`]) expect((statSync(f).mode & 0o777).toString(8), f).toBe('600');
+      for (const f of [file, `${file}-wal`, `${file}-shm`])
+        expect((statSync(f).mode & 0o777).toString(8), f).toBe('600');
       expect((statSync(join(dir, 'data')).mode & 0o777).toString(8)).toBe('700');
     } finally {
       await db.destroy();
@@ -118,15 +141,28 @@ describe('log lines', () => {
       },
     });
     const tdb = await createTestDb('sqlite');
-    const app = await buildServer({ db: tdb.db, config: loadConfig(base), secrets: new SecretBox('k'.repeat(40)), logger: pino({ level: 'info' }, sink) }, async (a) => {
-      a.get('/api/health', async () => ({ ok: true }));
-      a.get('/boom', async () => {
-        throw new Error('boom');
-      });
-    }, { token: (k) => authenticateToken(tdb.db, k), session: (id) => authenticateSession(tdb.db, id) });
+    const app = await buildServer(
+      {
+        db: tdb.db,
+        config: loadConfig(base),
+        secrets: new SecretBox('k'.repeat(40)),
+        logger: pino({ level: 'info' }, sink),
+      },
+      async (a) => {
+        a.get('/api/health', async () => ({ ok: true }));
+        a.get('/boom', async () => {
+          throw new Error('boom');
+        });
+      },
+      { token: (k) => authenticateToken(tdb.db, k), session: (id) => authenticateSession(tdb.db, id) },
+    );
     try {
-      expect((await app.inject({ method: 'GET', url: '/boom', headers: { 'x-request-id': 'req-one' } })).statusCode).toBe(500);
-      expect((await app.inject({ method: 'GET', url: '/api/health', headers: { 'x-request-id': 'req-two' } })).statusCode).toBe(200);
+      expect(
+        (await app.inject({ method: 'GET', url: '/boom', headers: { 'x-request-id': 'req-one' } })).statusCode,
+      ).toBe(500);
+      expect(
+        (await app.inject({ method: 'GET', url: '/api/health', headers: { 'x-request-id': 'req-two' } })).statusCode,
+      ).toBe(200);
       const withId = lines.filter((l) => l.includes('req-one') || l.includes('req-two'));
       expect(withId.length).toBeGreaterThanOrEqual(5);
       for (const l of withId) expect(l.match(/"reqId"/g), l).toHaveLength(1);
@@ -140,7 +176,11 @@ describe('log lines', () => {
 
 describe('configuration of the guards', () => {
   it('validates PEERDESK_FETCH_ALLOW, PEERDESK_SOCKET_DIRS and PEERDESK_TRUST_PROXY at start', () => {
-    const c = loadConfig({ PEERDESK_FETCH_ALLOW: '10.0.0.0/8, 2001:db8::/32', PEERDESK_SOCKET_DIRS: '/run/bird/,/srv/sockets', PEERDESK_TRUST_PROXY: '1' });
+    const c = loadConfig({
+      PEERDESK_FETCH_ALLOW: '10.0.0.0/8, 2001:db8::/32',
+      PEERDESK_SOCKET_DIRS: '/run/bird/,/srv/sockets',
+      PEERDESK_TRUST_PROXY: '1',
+    });
     expect(c.PEERDESK_FETCH_ALLOW).toEqual(['10.0.0.0/8', '2001:db8::/32']);
     expect(c.PEERDESK_SOCKET_DIRS).toEqual(['/run/bird', '/srv/sockets']);
     expect(c.PEERDESK_TRUST_PROXY).toBe(true);
@@ -160,7 +200,17 @@ describe('configuration of the guards', () => {
     expect(isAllowedSocketPath('/run/bird/bird.ctl', dirs)).toBe(true);
     expect(isAllowedSocketPath('/run/bird', dirs)).toBe(true);
     expect(isAllowedSocketPath('/srv/s/a/b.sock', dirs)).toBe(true);
-    for (const p of ['/run/birdx/bird.ctl', '/run/bird/../shadow', '/run/bird/./x', '/run//bird/x', 'run/bird/x', '/run/bird/x\0', '/etc/passwd', '/srv/sx']) expect(isAllowedSocketPath(p, dirs), p).toBe(false);
+    for (const p of [
+      '/run/birdx/bird.ctl',
+      '/run/bird/../shadow',
+      '/run/bird/./x',
+      '/run//bird/x',
+      'run/bird/x',
+      '/run/bird/x\0',
+      '/etc/passwd',
+      '/srv/sx',
+    ])
+      expect(isAllowedSocketPath(p, dirs), p).toBe(false);
     expect(isAllowedSocketPath('/run/bird/bird.ctl', [])).toBe(false);
   });
 });

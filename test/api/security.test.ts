@@ -18,7 +18,11 @@ describe.each(engines())('hardening on %s', (engine) => {
 
   describe('input no engine can store (finding 3)', () => {
     it('refuses NUL in bodies, query strings and the login with a 400 naming the field', async () => {
-      const login = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'a\u0000b', password: 'x' } });
+      const login = await t.app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { username: 'a\u0000b', password: 'x' },
+      });
       expect(login.statusCode).toBe(400);
       expect(login.headers['content-type']).toMatch(PROBLEM);
       expect(login.json().errors).toEqual([{ field: 'username', message: 'must not contain NUL characters' }]);
@@ -30,7 +34,11 @@ describe.each(engines())('hardening on %s', (engine) => {
       const body = await t.api('POST', '/api/relationships/', { name: 'a\u0000b' });
       expect(body.status).toBe(400);
       expect(body.body.errors[0].field).toBe('name');
-      const nested = await t.api('POST', '/api/prefix-lists/', { name: 'PL', family: 4, entries: [{ prefix: '192.0.2.0/24' }, { prefix: '198.51.100.0/24\u0000' }] });
+      const nested = await t.api('POST', '/api/prefix-lists/', {
+        name: 'PL',
+        family: 4,
+        entries: [{ prefix: '192.0.2.0/24' }, { prefix: '198.51.100.0/24\u0000' }],
+      });
       expect(nested.status).toBe(400);
       expect(nested.body.errors[0].field).toBe('entries.1.prefix');
       const key = await t.api('POST', '/api/relationships/', { ['na\u0000me']: 'x' });
@@ -54,7 +62,11 @@ describe.each(engines())('hardening on %s', (engine) => {
       const fromPdb = await t.api('POST', '/api/fabrics/from-peeringdb', { ix_id: 4294967296 });
       expect(fromPdb.status).toBe(400);
       expect(fromPdb.body.errors[0].field).toBe('ix_id');
-      const seq = await t.api('POST', '/api/prefix-lists/', { name: 'PL', family: 4, entries: [{ seq: 3000000000, prefix: '192.0.2.0/24' }] });
+      const seq = await t.api('POST', '/api/prefix-lists/', {
+        name: 'PL',
+        family: 4,
+        entries: [{ seq: 3000000000, prefix: '192.0.2.0/24' }],
+      });
       expect(seq.status).toBe(400);
       expect(seq.body.errors[0].field).toBe('entries.0.seq');
       expect((await t.api('GET', '/api/prefix-lists/')).body.count).toBe(0);
@@ -71,7 +83,15 @@ describe.each(engines())('hardening on %s', (engine) => {
 
   describe('auth on the matched route (finding 6)', () => {
     it('answers 401 to percent-encoded private paths and problem+json everywhere', async () => {
-      for (const url of ['/%61pi/schema', '/%61pi/docs', '/%61pi/docs/json', '/api/docs', '/api/docs/json', '/api/%73chema', '/%61%70%69/schema/']) {
+      for (const url of [
+        '/%61pi/schema',
+        '/%61pi/docs',
+        '/%61pi/docs/json',
+        '/api/docs',
+        '/api/docs/json',
+        '/api/%73chema',
+        '/%61%70%69/schema/',
+      ]) {
         const res = await t.app.inject({ method: 'GET', url });
         expect(res.statusCode, url).toBe(401);
         expect(res.headers['content-type'], url).toMatch(PROBLEM);
@@ -109,13 +129,23 @@ describe.each(engines())('hardening on %s', (engine) => {
     });
 
     it('lets a public route ignore an expired token (finding 12)', async () => {
-      const adminId = Number((await t.tdb.db.selectFrom('users').select('id').where('username', '=', 'admin').executeTakeFirstOrThrow()).id);
+      const adminId = Number(
+        (await t.tdb.db.selectFrom('users').select('id').where('username', '=', 'admin').executeTakeFirstOrThrow()).id,
+      );
       const { key } = await createToken(t.tdb.db, adminId, { expiresAt: '2001-01-01T00:00:00.000Z' });
-      const health = await t.app.inject({ method: 'GET', url: '/api/health', headers: { authorization: `Token ${key}` } });
+      const health = await t.app.inject({
+        method: 'GET',
+        url: '/api/health',
+        headers: { authorization: `Token ${key}` },
+      });
       expect(health.statusCode).toBe(200);
       const garbage = await t.app.inject({ method: 'GET', url: '/api/health', headers: { authorization: 'Nonsense' } });
       expect(garbage.statusCode).toBe(200);
-      const priv = await t.app.inject({ method: 'GET', url: '/api/relationships/', headers: { authorization: `Token ${key}` } });
+      const priv = await t.app.inject({
+        method: 'GET',
+        url: '/api/relationships/',
+        headers: { authorization: `Token ${key}` },
+      });
       expect(priv.statusCode).toBe(401);
       expect(priv.json().detail).toBe('API token expired');
     });
@@ -123,39 +153,64 @@ describe.each(engines())('hardening on %s', (engine) => {
 
   describe('sessions end with the password (finding 7)', () => {
     const loginAs = async (username: string, password: string, remoteAddress = '127.0.0.1') => {
-      const res = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password }, remoteAddress });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { username, password },
+        remoteAddress,
+      });
       expect(res.statusCode, res.body).toBe(200);
-      return { cookie: `peerdesk_session=${res.cookies.find((c) => c.name === 'peerdesk_session')!.value}`, csrf: res.json().csrf_token as string };
+      return {
+        cookie: `peerdesk_session=${res.cookies.find((c) => c.name === 'peerdesk_session')!.value}`,
+        csrf: res.json().csrf_token as string,
+      };
     };
-    const me = (s: { cookie: string }) => t.app.inject({ method: 'GET', url: '/api/auth/me', headers: { cookie: s.cookie } });
+    const me = (s: { cookie: string }) =>
+      t.app.inject({ method: 'GET', url: '/api/auth/me', headers: { cookie: s.cookie } });
 
     it('a password change ends the user’s other UI sessions and keeps this one', async () => {
       await t.api('POST', '/api/users/', { username: 'changer', password: 'first-password', role: 'viewer' });
       const a = await loginAs('changer', 'first-password', '10.7.0.1');
       const b = await loginAs('changer', 'first-password', '10.7.0.2');
-      const res = await t.app.inject({ method: 'POST', url: '/api/auth/password', headers: { cookie: a.cookie, 'x-csrf-token': a.csrf }, payload: { current_password: 'first-password', new_password: 'second-password' } });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/auth/password',
+        headers: { cookie: a.cookie, 'x-csrf-token': a.csrf },
+        payload: { current_password: 'first-password', new_password: 'second-password' },
+      });
       expect(res.statusCode).toBe(204);
       expect((await me(a)).statusCode).toBe(200);
       expect((await me(b)).statusCode).toBe(401);
     });
 
     it('an admin reset ends all UI sessions, and the API tokens when asked', async () => {
-      const u = (await t.api('POST', '/api/users/', { username: 'resetme', password: 'first-password', role: 'operator' })).body;
+      const u = (
+        await t.api('POST', '/api/users/', { username: 'resetme', password: 'first-password', role: 'operator' })
+      ).body;
       const s = await loginAs('resetme', 'first-password', '10.7.0.3');
       const { key } = await createToken(t.tdb.db, u.id);
-      const tokenGet = () => t.app.inject({ method: 'GET', url: '/api/auth/me', headers: { authorization: `Token ${key}` } });
+      const tokenGet = () =>
+        t.app.inject({ method: 'GET', url: '/api/auth/me', headers: { authorization: `Token ${key}` } });
       expect((await t.api('PATCH', `/api/users/${u.id}/`, { password: 'second-password' })).status).toBe(200);
       expect((await me(s)).statusCode).toBe(401);
       expect((await tokenGet()).statusCode).toBe(200);
       expect((await t.api('PATCH', `/api/users/${u.id}/`, { revoke_tokens: true })).status).toBe(400);
-      expect((await t.api('PATCH', `/api/users/${u.id}/`, { password: 'third-password', revoke_tokens: true })).status).toBe(200);
+      expect(
+        (await t.api('PATCH', `/api/users/${u.id}/`, { password: 'third-password', revoke_tokens: true })).status,
+      ).toBe(200);
       expect((await tokenGet()).statusCode).toBe(401);
     });
 
     it('limits guesses of the current password', async () => {
       await t.api('POST', '/api/users/', { username: 'guessed', password: 'right-password', role: 'viewer' });
       const s = await loginAs('guessed', 'right-password', '10.7.0.4');
-      const change = (current: string) => t.app.inject({ method: 'POST', url: '/api/auth/password', headers: { cookie: s.cookie, 'x-csrf-token': s.csrf }, payload: { current_password: current, new_password: 'new-password-1' } });
+      const change = (current: string) =>
+        t.app.inject({
+          method: 'POST',
+          url: '/api/auth/password',
+          headers: { cookie: s.cookie, 'x-csrf-token': s.csrf },
+          payload: { current_password: current, new_password: 'new-password-1' },
+        });
       for (let i = 0; i < 5; i++) expect((await change(`wrong-${i}`)).statusCode).toBe(400);
       const limited = await change('right-password');
       expect(limited.statusCode).toBe(429);
@@ -171,7 +226,13 @@ describe.each(engines())('hardening on %s', (engine) => {
       vi.useFakeTimers({ toFake: ['Date'], now: new Date('2030-01-01T00:00:00Z') });
       await t.api('POST', '/api/users/', { username: 'victim', password: 'victim-password', role: 'viewer' });
       const attempt = (password: string, remoteAddress: string, cookie?: string) =>
-        t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'victim', password }, remoteAddress, headers: cookie ? { cookie } : {} });
+        t.app.inject({
+          method: 'POST',
+          url: '/api/auth/login',
+          payload: { username: 'victim', password },
+          remoteAddress,
+          headers: cookie ? { cookie } : {},
+        });
       const first = await attempt('victim-password', '10.9.0.1');
       expect(first.statusCode).toBe(200);
       const device = first.cookies.find((c) => c.name === 'peerdesk_device')!;
@@ -199,42 +260,123 @@ describe.each(engines())('hardening on %s', (engine) => {
 
     it('limits each client address on its own', async () => {
       vi.useFakeTimers({ toFake: ['Date'], now: new Date('2030-02-01T00:00:00Z') });
-      for (let i = 0; i < 5; i++) await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: `nobody${i}`, password: 'x' }, remoteAddress: '10.55.0.1' });
-      const limited = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'operator', password: 'operator-password' }, remoteAddress: '10.55.0.1' });
+      for (let i = 0; i < 5; i++)
+        await t.app.inject({
+          method: 'POST',
+          url: '/api/auth/login',
+          payload: { username: `nobody${i}`, password: 'x' },
+          remoteAddress: '10.55.0.1',
+        });
+      const limited = await t.app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { username: 'operator', password: 'operator-password' },
+        remoteAddress: '10.55.0.1',
+      });
       expect(limited.statusCode).toBe(429);
-      const other = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'operator', password: 'operator-password' }, remoteAddress: '10.55.0.2' });
+      const other = await t.app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { username: 'operator', password: 'operator-password' },
+        remoteAddress: '10.55.0.2',
+      });
       expect(other.statusCode).toBe(200);
     });
   });
 
   it('applies 50 concurrent PATCHes without If-Match (last writer wins) and 412s only a stale If-Match (finding 9)', async () => {
     const created = await t.api('POST', '/api/peer-asns/', { asn: 65200, name: 'Busy' });
-    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => t.api('PATCH', `/api/peer-asns/${created.body.id}/`, { name: `Writer ${i}` })));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        t.api('PATCH', `/api/peer-asns/${created.body.id}/`, { name: `Writer ${i}` }),
+      ),
+    );
     expect(results.map((r) => r.status).filter((s) => s !== 200)).toEqual([]);
     const now = await t.api('GET', `/api/peer-asns/${created.body.id}/`);
     expect(now.body.version).toBe(51);
     expect(results.map((r) => r.body.name)).toContain(now.body.name);
-    const puts = await Promise.all(Array.from({ length: 10 }, (_, i) => t.api('PUT', `/api/peer-asns/${created.body.id}/`, { asn: 65200, name: `Putter ${i}` })));
+    const puts = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        t.api('PUT', `/api/peer-asns/${created.body.id}/`, { asn: 65200, name: `Putter ${i}` }),
+      ),
+    );
     expect(puts.map((r) => r.status).filter((s) => s !== 200)).toEqual([]);
-    expect((await t.api('PATCH', `/api/peer-asns/${created.body.id}/`, { name: 'Stale' }, { headers: { 'if-match': created.headers.etag } })).status).toBe(412);
+    expect(
+      (
+        await t.api(
+          'PATCH',
+          `/api/peer-asns/${created.body.id}/`,
+          { name: 'Stale' },
+          { headers: { 'if-match': created.headers.etag } },
+        )
+      ).status,
+    ).toBe(412);
     const fresh = await t.api('GET', `/api/peer-asns/${created.body.id}/`);
-    expect((await t.api('PATCH', `/api/peer-asns/${created.body.id}/`, { name: 'Fresh' }, { headers: { 'if-match': fresh.headers.etag } })).status).toBe(200);
+    expect(
+      (
+        await t.api(
+          'PATCH',
+          `/api/peer-asns/${created.body.id}/`,
+          { name: 'Fresh' },
+          { headers: { 'if-match': fresh.headers.etag } },
+        )
+      ).status,
+    ).toBe(200);
   });
 
   it('accepts router addresses per form and local sockets only under PEERDESK_SOCKET_DIRS (findings 10, 12)', async () => {
-    const good = ['edge1.example.net', 'edge1.example.net:2222', '192.0.2.1', '2001:db8::1', '[2001:db8::1]:830', 'ssh://admin@192.0.2.1:22', 'ssh://r1.example.net', 'ssh://bird@192.0.2.7:2222/run/bird/bird.ctl', 'ssh://frr@r2.example.net/run/frr', 'grpc://127.0.0.1:50051', 'https://eos1.example.net', 'https://[2001:db8::2]:8443', 'netconf://mx1.example.net:830', 'unix:/run/bird/bird.ctl', 'unix:/var/run/frr/bgpd.vty', 'vtysh:/run/frr'];
+    const good = [
+      'edge1.example.net',
+      'edge1.example.net:2222',
+      '192.0.2.1',
+      '2001:db8::1',
+      '[2001:db8::1]:830',
+      'ssh://admin@192.0.2.1:22',
+      'ssh://r1.example.net',
+      'ssh://bird@192.0.2.7:2222/run/bird/bird.ctl',
+      'ssh://frr@r2.example.net/run/frr',
+      'grpc://127.0.0.1:50051',
+      'https://eos1.example.net',
+      'https://[2001:db8::2]:8443',
+      'netconf://mx1.example.net:830',
+      'unix:/run/bird/bird.ctl',
+      'unix:/var/run/frr/bgpd.vty',
+      'vtysh:/run/frr',
+    ];
     for (const [i, hostname] of good.entries()) {
       const res = await t.api('POST', '/api/routers/', { name: `ok${i}`, local_asn: 64500, hostname });
       expect(res.status, `${hostname}: ${JSON.stringify(res.body)}`).toBe(201);
       expect(res.body.hostname).toBe(hostname);
     }
-    const bad = ['unix:/etc/shadow', 'unix:/run/bird/../../etc/passwd', 'unix:/run/birdx/bird.ctl', 'unix:relative.ctl', 'vtysh:/tmp', 'edge 1', 'edge\t1', 'grpc://127.0.0.1', 'ftp://example.net', 'host:99999', 'ssh://bad user@host', 'ssh://r1/../etc/passwd', 'https://eos1/x', '0x7f000001', '-bad-.example', 'https://', 'a_b.example.net'];
+    const bad = [
+      'unix:/etc/shadow',
+      'unix:/run/bird/../../etc/passwd',
+      'unix:/run/birdx/bird.ctl',
+      'unix:relative.ctl',
+      'vtysh:/tmp',
+      'edge 1',
+      'edge\t1',
+      'grpc://127.0.0.1',
+      'ftp://example.net',
+      'host:99999',
+      'ssh://bad user@host',
+      'ssh://r1/../etc/passwd',
+      'https://eos1/x',
+      '0x7f000001',
+      '-bad-.example',
+      'https://',
+      'a_b.example.net',
+    ];
     for (const hostname of bad) {
       const res = await t.api('POST', '/api/routers/', { name: 'bad', local_asn: 64500, hostname });
       expect(res.status, hostname).toBe(400);
       expect(res.body.errors[0].field, hostname).toBe('hostname');
     }
-    const nul = await t.api('POST', '/api/routers/', { name: 'bad', local_asn: 64500, hostname: 'unix:/run/bird/x\u0000' });
+    const nul = await t.api('POST', '/api/routers/', {
+      name: 'bad',
+      local_asn: 64500,
+      hostname: 'unix:/run/bird/x\u0000',
+    });
     expect(nul.body.errors[0].field).toBe('hostname');
     const r = (await t.api('GET', '/api/routers/?name=ok0')).body.results[0];
     expect((await t.api('PATCH', `/api/routers/${r.id}/`, { hostname: 'unix:/root/x.sock' })).status).toBe(400);
@@ -244,19 +386,35 @@ describe.each(engines())('hardening on %s', (engine) => {
   it('refuses AS 0 for peer ASNs and router ASNs, and bounds irr_sources (finding 12)', async () => {
     const peer = await t.api('POST', '/api/peer-asns/', { asn: 0, name: 'Zero' });
     expect(peer.status).toBe(400);
-    expect(peer.body.errors[0]).toEqual({ field: 'asn', message: 'AS 0 is reserved and cannot be used by a BGP speaker (RFC 7607)' });
+    expect(peer.body.errors[0]).toEqual({
+      field: 'asn',
+      message: 'AS 0 is reserved and cannot be used by a BGP speaker (RFC 7607)',
+    });
     expect((await t.api('POST', '/api/peer-asns/', { asn: 'AS0', name: 'Zero' })).status).toBe(400);
     const router = await t.api('POST', '/api/routers/', { name: 'zero', local_asn: 0 });
     expect(router.status).toBe(400);
     expect(router.body.errors[0].field).toBe('local_asn');
-    const sources = await t.api('POST', '/api/peer-asns/', { asn: 65300, name: 'Src', irr_sources: Array.from({ length: 60 }, () => 'RIPE').join(',') });
+    const sources = await t.api('POST', '/api/peer-asns/', {
+      asn: 65300,
+      name: 'Src',
+      irr_sources: Array.from({ length: 60 }, () => 'RIPE').join(','),
+    });
     expect(sources.status).toBe(400);
     expect(sources.body.errors[0].field).toBe('irr_sources');
-    expect((await t.api('POST', '/api/peer-asns/', { asn: 65300, name: 'Src', irr_sources: 'RIPE,ARIN' })).status).toBe(201);
+    expect((await t.api('POST', '/api/peer-asns/', { asn: 65300, name: 'Src', irr_sources: 'RIPE,ARIN' })).status).toBe(
+      201,
+    );
   });
 
   it('sends security headers on the UI, the API and errors (finding 11)', async () => {
-    for (const [url, role] of [['/', 'anonymous'], ['/api/health', 'anonymous'], ['/api/relationships/', 'admin'], ['/api/relationships/', 'anonymous'], ['/api/nope', 'admin'], ['/api/docs', 'admin']] as const) {
+    for (const [url, role] of [
+      ['/', 'anonymous'],
+      ['/api/health', 'anonymous'],
+      ['/api/relationships/', 'admin'],
+      ['/api/relationships/', 'anonymous'],
+      ['/api/nope', 'admin'],
+      ['/api/docs', 'admin'],
+    ] as const) {
       const res = await t.api('GET', url, undefined, { role });
       expect(res.headers['x-content-type-options'], url).toBe('nosniff');
       expect(res.headers['referrer-policy'], url).toBe('no-referrer');

@@ -18,7 +18,9 @@ describe.each(engines())('system endpoints on %s', (engine) => {
     await t.api('GET', '/api/relationships/');
     const m = await t.app.inject({ method: 'GET', url: '/metrics' });
     expect(m.statusCode).toBe(200);
-    expect(m.body).toMatch(/peerdesk_http_requests_total\{method="GET",route="\/api\/relationships\/",status="200"\} \d+/);
+    expect(m.body).toMatch(
+      /peerdesk_http_requests_total\{method="GET",route="\/api\/relationships\/",status="200"\} \d+/,
+    );
     expect(m.body).toMatch(/peerdesk_jobs_by_status/);
   });
 
@@ -28,7 +30,11 @@ describe.each(engines())('system endpoints on %s', (engine) => {
     const s = await t.api('GET', '/api/schema', undefined, { role: 'viewer' });
     expect(s.body.openapi).toBe('3.1.0');
     expect(Object.keys(s.body.paths)).toContain('/api/peering-sessions/');
-    const docs = await t.app.inject({ method: 'GET', url: '/api/docs/', headers: { authorization: `Token ${t.tokens.viewer}` } });
+    const docs = await t.app.inject({
+      method: 'GET',
+      url: '/api/docs/',
+      headers: { authorization: `Token ${t.tokens.viewer}` },
+    });
     expect(docs.statusCode).toBe(200);
     expect(docs.body).toMatch(/swagger/i);
   });
@@ -50,18 +56,44 @@ describe('first start', () => {
     const pd = await createApp({ config: loadConfig({ PEERDESK_LOG_LEVEL: 'silent' }), db: tdb.db, worker: false });
     try {
       expect(pd.initialAdminPassword).toMatch(/^\S{12,}$/);
-      const login = await pd.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'admin', password: pd.initialAdminPassword } });
+      const login = await pd.app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { username: 'admin', password: pd.initialAdminPassword },
+      });
       expect(login.statusCode).toBe(200);
-      const admin = await tdb.db.selectFrom('users').select('id').where('username', '=', 'admin').executeTakeFirstOrThrow();
+      const admin = await tdb.db
+        .selectFrom('users')
+        .select('id')
+        .where('username', '=', 'admin')
+        .executeTakeFirstOrThrow();
       const h = { authorization: `Token ${(await createToken(tdb.db, Number(admin.id))).key}` };
       expect((await pd.app.inject({ url: '/api/auth/me', headers: h })).json().must_change_password).toBe(true);
-      const wrong = await pd.app.inject({ method: 'POST', url: '/api/auth/password', headers: h, payload: { current_password: 'nope', new_password: 'a-better-password' } });
+      const wrong = await pd.app.inject({
+        method: 'POST',
+        url: '/api/auth/password',
+        headers: h,
+        payload: { current_password: 'nope', new_password: 'a-better-password' },
+      });
       expect(wrong.json().errors[0].field).toBe('current_password');
-      const ok = await pd.app.inject({ method: 'POST', url: '/api/auth/password', headers: h, payload: { current_password: pd.initialAdminPassword, new_password: 'a-better-password' } });
+      const ok = await pd.app.inject({
+        method: 'POST',
+        url: '/api/auth/password',
+        headers: h,
+        payload: { current_password: pd.initialAdminPassword, new_password: 'a-better-password' },
+      });
       expect(ok.statusCode).toBe(204);
       expect((await pd.app.inject({ url: '/api/auth/me', headers: h })).json().must_change_password).toBe(false);
       // The one-time password no longer works.
-      expect((await pd.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'admin', password: pd.initialAdminPassword } })).statusCode).toBe(401);
+      expect(
+        (
+          await pd.app.inject({
+            method: 'POST',
+            url: '/api/auth/login',
+            payload: { username: 'admin', password: pd.initialAdminPassword },
+          })
+        ).statusCode,
+      ).toBe(401);
     } finally {
       await pd.app.close();
       await tdb.drop();

@@ -14,25 +14,52 @@ describe.each(engines())('first peering session walkthrough on %s', (engine) => 
   it('builds relationship → peer ASN → fabric → network → router → connection → BGP peer → session, and reads it back', async () => {
     // Step 1: the relationship taxonomy, once.
     const rels: Record<string, any> = {};
-    for (const [slug, name, color] of [['transit', 'Transit', 'red'], ['customer', 'Customer', 'blue'], ['peer', 'Peer', 'green'], ['ixp-rs', 'IX Route Server', 'yellow']]) {
+    for (const [slug, name, color] of [
+      ['transit', 'Transit', 'red'],
+      ['customer', 'Customer', 'blue'],
+      ['peer', 'Peer', 'green'],
+      ['ixp-rs', 'IX Route Server', 'yellow'],
+    ]) {
       const r = await t.api('POST', '/api/relationships/', { slug, name, color });
       expect(r.status).toBe(201);
       expect(r.body).toMatchObject({ slug, name, color });
       rels[slug] = r.body;
     }
     // Step 2: the peer-side metadata.
-    const asn = await t.api('POST', '/api/peer-asns/', { asn: 64512, name: 'Example Peer', irr_as_set: 'RIPE::AS-EXAMPLE', ipv4_max_prefixes: 500, ipv6_max_prefixes: 100 });
+    const asn = await t.api('POST', '/api/peer-asns/', {
+      asn: 64512,
+      name: 'Example Peer',
+      irr_as_set: 'RIPE::AS-EXAMPLE',
+      ipv4_max_prefixes: 500,
+      ipv6_max_prefixes: 100,
+    });
     expect(asn.status).toBe(201);
-    expect(asn.body).toMatchObject({ asn: 64512, irr_as_set: 'RIPE::AS-EXAMPLE', ipv4_max_prefixes: 500, ipv6_max_prefixes: 100, affiliated: false });
+    expect(asn.body).toMatchObject({
+      asn: 64512,
+      irr_as_set: 'RIPE::AS-EXAMPLE',
+      ipv4_max_prefixes: 500,
+      ipv6_max_prefixes: 100,
+      affiliated: false,
+    });
     // Prerequisites: fabric, network, router, connection.
     const fabric = await t.api('POST', '/api/fabrics/', { name: 'LINX LON1', type: 'ixp' });
     expect(fabric.status).toBe(201);
     expect(fabric.body.slug).toBe('linx-lon1');
-    const network = await t.api('POST', '/api/peering-networks/', { fabric: fabric.body.id, name: 'LINX LON1 peering LAN', prefix: '198.51.100.0/24', vlan: 10 });
+    const network = await t.api('POST', '/api/peering-networks/', {
+      fabric: fabric.body.id,
+      name: 'LINX LON1 peering LAN',
+      prefix: '198.51.100.0/24',
+      vlan: 10,
+    });
     expect(network.status).toBe(201);
     const router = await t.api('POST', '/api/routers/', { name: 'rt1.mtl', local_asn: 64500, router_id: '192.0.2.1' });
     expect(router.status).toBe(201);
-    const conn = await t.api('POST', '/api/peering-connections/', { network: network.body.id, router: router.body.id, interface: 'et-0/0/1', ipv4_address: '198.51.100.1' });
+    const conn = await t.api('POST', '/api/peering-connections/', {
+      network: network.body.id,
+      router: router.body.id,
+      interface: 'et-0/0/1',
+      ipv4_address: '198.51.100.1',
+    });
     expect(conn.status).toBe(201);
     // Step 3: the BGP peer.
     const peer = await t.api('POST', '/api/bgp-peers/', {
@@ -47,7 +74,12 @@ describe.each(engines())('first peering session walkthrough on %s', (engine) => 
     expect(peer.status).toBe(201);
     expect(peer.body.address_families).toEqual([expect.objectContaining({ afi_safi: 'ipv4-unicast' })]);
     // Step 4: wrap it with a peering session.
-    const session = await t.api('POST', '/api/peering-sessions/', { bgp_peer: peer.body.id, relationship: rels.peer.id, network: network.body.id, service_reference: 'NOC-12345' });
+    const session = await t.api('POST', '/api/peering-sessions/', {
+      bgp_peer: peer.body.id,
+      relationship: rels.peer.id,
+      network: network.body.id,
+      service_reference: 'NOC-12345',
+    });
     expect(session.status).toBe(201);
     expect(session.body).toMatchObject({
       peer_ip: '198.51.100.42',
@@ -61,11 +93,22 @@ describe.each(engines())('first peering session walkthrough on %s', (engine) => 
       max_prefixes: 500,
     });
     // Pitfall: the same BGP peer cannot get a second session.
-    const again = await t.api('POST', '/api/peering-sessions/', { bgp_peer: peer.body.id, relationship: rels.transit.id });
+    const again = await t.api('POST', '/api/peering-sessions/', {
+      bgp_peer: peer.body.id,
+      relationship: rels.transit.id,
+    });
     expect(again.status).toBe(409);
     expect(again.body.errors[0].field).toBe('bgp_peer');
     // What you should see: the session in lists filtered by relationship, ASN, fabric and network.
-    for (const q of ['relationship=peer', 'asn=64512', `fabric=${fabric.body.id}`, `network=${network.body.id}`, 'family=4', `router=${router.body.id}`, 'q=NOC-12345']) {
+    for (const q of [
+      'relationship=peer',
+      'asn=64512',
+      `fabric=${fabric.body.id}`,
+      `network=${network.body.id}`,
+      'family=4',
+      `router=${router.body.id}`,
+      'q=NOC-12345',
+    ]) {
       const list = await t.api('GET', `/api/peering-sessions/?${q}`);
       expect(list.status, q).toBe(200);
       expect(list.body.count, q).toBe(1);
@@ -82,7 +125,9 @@ describe.each(engines())('first peering session walkthrough on %s', (engine) => 
     const relDel = await t.api('DELETE', `/api/relationships/${rels.peer.id}/`);
     expect(relDel.status).toBe(409);
     expect(relDel.body.detail).toContain('is used by 1 peering session;');
-    expect((await t.api('GET', `/api/peering-sessions/${session.body.id}/`)).body.relationship).toMatchObject({ slug: 'peer' });
+    expect((await t.api('GET', `/api/peering-sessions/${session.body.id}/`)).body.relationship).toMatchObject({
+      slug: 'peer',
+    });
     // An unused one goes.
     expect((await t.api('DELETE', `/api/relationships/${rels.customer.id}/`)).status).toBe(204);
   });
@@ -93,17 +138,32 @@ describe.each(engines())('first peering session walkthrough on %s', (engine) => 
     const net = await network(t, { fabric: fab.id, name: 'v4', prefix: '80.81.192.0/21' });
     await peerAsn(t, { asn: 65010, name: 'Ten' });
     // Source and peer must be of one family; local and peer IP must differ.
-    const mixed = await t.api('POST', '/api/bgp-peers/', { router: rt.id, peer_ip: '80.81.192.10', source_ip: '2001:db8::1', remote_asn: 65010 });
+    const mixed = await t.api('POST', '/api/bgp-peers/', {
+      router: rt.id,
+      peer_ip: '80.81.192.10',
+      source_ip: '2001:db8::1',
+      remote_asn: 65010,
+    });
     expect(mixed.status).toBe(400);
     expect(mixed.body.errors[0].field).toBe('source_ip');
-    const same = await t.api('POST', '/api/bgp-peers/', { router: rt.id, peer_ip: '80.81.192.10', source_ip: '80.81.192.10', remote_asn: 65010 });
+    const same = await t.api('POST', '/api/bgp-peers/', {
+      router: rt.id,
+      peer_ip: '80.81.192.10',
+      source_ip: '80.81.192.10',
+      remote_asn: 65010,
+    });
     expect(same.body.errors[0].field).toBe('source_ip');
     // Unique (router, VRF, peer IP).
     const p1 = await t.api('POST', '/api/bgp-peers/', { router: rt.id, peer_ip: '80.81.192.10', remote_asn: 65010 });
     expect(p1.status).toBe(201);
     const dup = await t.api('POST', '/api/bgp-peers/', { router: rt.id, peer_ip: '80.81.192.10', remote_asn: 65010 });
     expect(dup.status).toBe(409);
-    const inVrf = await t.api('POST', '/api/bgp-peers/', { router: rt.id, vrf: 'CUST', peer_ip: '80.81.192.10', remote_asn: 65010 });
+    const inVrf = await t.api('POST', '/api/bgp-peers/', {
+      router: rt.id,
+      vrf: 'CUST',
+      peer_ip: '80.81.192.10',
+      remote_asn: 65010,
+    });
     expect(inVrf.status).toBe(201);
     // Peer IP inside the network's prefix.
     const outside = await t.api('POST', '/api/bgp-peers/', { router: rt.id, peer_ip: '192.0.2.77', remote_asn: 65010 });
@@ -144,30 +204,55 @@ describe.each(engines())('first peering session walkthrough on %s', (engine) => 
     });
     expect(res.status).toBe(201);
     expect(res.body).toHaveLength(2);
-    expect(res.body[0]).toMatchObject({ peer_asn: { asn: 65546, name: 'Dotted Peer', irr_as_set: 'AS-DOTTED' }, local_ip: '80.249.208.1', network: { id: v4.id }, peer_group: { name: 'IXP-PEERS' }, notes: 'via wizard', max_prefixes: 1000 });
-    expect(res.body[1]).toMatchObject({ peer_ip: '2001:7f8:1::a506:5546:1', local_ip: '2001:7f8:1::a506:4500:1', family: 6 });
+    expect(res.body[0]).toMatchObject({
+      peer_asn: { asn: 65546, name: 'Dotted Peer', irr_as_set: 'AS-DOTTED' },
+      local_ip: '80.249.208.1',
+      network: { id: v4.id },
+      peer_group: { name: 'IXP-PEERS' },
+      notes: 'via wizard',
+      max_prefixes: 1000,
+    });
+    expect(res.body[1]).toMatchObject({
+      peer_ip: '2001:7f8:1::a506:5546:1',
+      local_ip: '2001:7f8:1::a506:4500:1',
+      family: 6,
+    });
     const peer = await t.api('GET', `/api/bgp-peers/${res.body[0].bgp_peer.id}/?include_secrets=1`);
     expect(peer.body.password).toBe('secret');
     // The second address is outside the LAN: nothing at all is created.
     const before = (await t.api('GET', '/api/peer-asns/?asn=65099')).body.count;
-    const bad = await t.api('POST', '/api/peering-sessions/wizard/', { networks: [v4.id, v6.id], router: rt.id, peer: { asn: 65099, name: 'Half', ipv4: '80.249.209.99', ipv6: '2001:db8::1' } });
+    const bad = await t.api('POST', '/api/peering-sessions/wizard/', {
+      networks: [v4.id, v6.id],
+      router: rt.id,
+      peer: { asn: 65099, name: 'Half', ipv4: '80.249.209.99', ipv6: '2001:db8::1' },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.errors[0].field).toBe('peer.ipv6');
     expect((await t.api('GET', '/api/peer-asns/?asn=65099')).body.count).toBe(before);
     expect((await t.api('GET', '/api/bgp-peers/?peer_ip=80.249.209.99')).body.count).toBe(0);
     // "No Exchange": a local peer without a network.
-    const local = await t.api('POST', '/api/peering-sessions/wizard/', { network: null, router: rt.id, peer: { asn: 65099, name: 'Local', ipv4: '10.0.0.2', source_ipv4: '10.0.0.1' } });
+    const local = await t.api('POST', '/api/peering-sessions/wizard/', {
+      network: null,
+      router: rt.id,
+      peer: { asn: 65099, name: 'Local', ipv4: '10.0.0.2', source_ipv4: '10.0.0.1' },
+    });
     expect(local.status).toBe(201);
     expect(local.body[0].network).toBeNull();
     // Admin down / up and bulk.
-    const down = await t.api('POST', '/api/peering-sessions/bulk-admin/', { ids: res.body.map((s: any) => s.id), enabled: false });
+    const down = await t.api('POST', '/api/peering-sessions/bulk-admin/', {
+      ids: res.body.map((s: any) => s.id),
+      enabled: false,
+    });
     expect(down.status).toBe(200);
     expect(down.body.sessions.map((s: any) => s.state)).toEqual(['admin-down', 'admin-down']);
     expect((await t.api('GET', '/api/peering-sessions/?state=admin-down')).body.count).toBe(2);
     const up = await t.api('POST', `/api/peering-sessions/${res.body[0].id}/admin-up/`);
     expect(up.body.sessions[0].enabled).toBe(true);
     // Delete with the BGP peers.
-    expect((await t.api('POST', '/api/peering-sessions/bulk-delete/', { ids: [local.body[0].id], delete_bgp_peers: true })).status).toBe(204);
+    expect(
+      (await t.api('POST', '/api/peering-sessions/bulk-delete/', { ids: [local.body[0].id], delete_bgp_peers: true }))
+        .status,
+    ).toBe(204);
     expect((await t.api('GET', `/api/bgp-peers/${local.body[0].bgp_peer.id}/`)).status).toBe(404);
   });
 });

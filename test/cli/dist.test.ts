@@ -1,5 +1,14 @@
 // The compiled dist/: what the build writes and when bin/peerdesk.js must not run it (stale rules).
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
@@ -18,7 +27,10 @@ function write(rel: string, content: string): void {
 
 beforeEach(() => {
   rmSync(root, { recursive: true, force: true });
-  write('a.ts', "import { b } from './lib/b.ts';\nexport const a: number = b + 1;\nexport const load = (name: string) => import(`./lib/${name}.ts`);\n");
+  write(
+    'a.ts',
+    "import { b } from './lib/b.ts';\nexport const a: number = b + 1;\nexport const load = (name: string) => import(`./lib/${name}.ts`);\n",
+  );
   write('lib/b.ts', 'export const b: number = 41;\nexport interface Unused { x: string }\n');
   write('lib/b.test.ts', "import { it } from 'vitest';\nit('x', () => {});\n");
   write('lib/helper.test-helper.ts', 'export const h = 1;\n');
@@ -30,7 +42,8 @@ describe('build-server', () => {
   it('compiles runtime sources with .js imports and skips tests, helpers and declarations', async () => {
     expect(readFileSync(join(out, 'a.js'), 'utf8')).toContain('import { b } from "./lib/b.js";');
     expect(readFileSync(join(out, 'lib', 'b.js'), 'utf8')).toBe('export const b = 41;\n');
-    for (const f of ['lib/b.test.js', 'lib/helper.test-helper.js', 'lib/types.d.js', 'lib/types.js']) expect(existsSync(join(out, f))).toBe(false);
+    for (const f of ['lib/b.test.js', 'lib/helper.test-helper.js', 'lib/types.d.js', 'lib/types.js'])
+      expect(existsSync(join(out, f))).toBe(false);
     const mod = (await import(join(out, 'a.js'))) as { a: number; load(n: string): Promise<{ b: number }> };
     expect(mod.a).toBe(42);
     // A computed dynamic import of a .ts path is rewritten at run time too.

@@ -18,10 +18,21 @@ function file(name: string, content: string): string {
 describe('peerdesk command loading', () => {
   it('finds every command module and lists them in a fixed order', () => {
     const names = commandNames();
-    for (const n of ['serve', 'worker', 'migrate', 'user', 'token', 'job', 'peeringdb', 'irr', 'render']) expect(names).toContain(n);
+    for (const n of ['serve', 'worker', 'migrate', 'user', 'token', 'job', 'peeringdb', 'irr', 'render'])
+      expect(names).toContain(n);
     expect(names).not.toContain('main');
     expect(names).not.toContain('util');
-    expect(names.slice(0, 9)).toEqual(['serve', 'worker', 'migrate', 'user', 'token', 'job', 'peeringdb', 'irr', 'render']);
+    expect(names.slice(0, 9)).toEqual([
+      'serve',
+      'worker',
+      'migrate',
+      'user',
+      'token',
+      'job',
+      'peeringdb',
+      'irr',
+      'render',
+    ]);
   });
 
   it('loads only the named command; help and unknown commands load them all', async () => {
@@ -33,7 +44,7 @@ describe('peerdesk command loading', () => {
     expect((await cli('bogus')).commands).toEqual(commandNames());
   });
 
-  it('--version prints package.json\'s version; --help lists every command', async () => {
+  it("--version prints package.json's version; --help lists every command", async () => {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
     expect(peerdeskVersion()).toBe(pkg.version);
     expect(await cli('--version')).toMatchObject({ stdout: `${pkg.version}\n`, code: 0 });
@@ -42,7 +53,7 @@ describe('peerdesk command loading', () => {
     for (const n of commandNames()) expect(help.stdout).toMatch(new RegExp(`^  ${n}\\b`, 'm'));
   });
 
-  it('an unknown command or option exits 1 with commander\'s message', async () => {
+  it("an unknown command or option exits 1 with commander's message", async () => {
     const r = await cli('bogus');
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^error: unknown command 'bogus'\n/);
@@ -53,14 +64,28 @@ describe('peerdesk command loading', () => {
 });
 
 describe('peerdesk render --template-file', () => {
-  const ctx = file('ctx.json', JSON.stringify({ router: { name: 'edge1' }, sessions: [{ ip: '192.0.2.1', asn: 64500, name: 'Peer "A"' }, { ip: '2001:db8::1', asn: 64501, name: 'Peer B' }] }));
+  const ctx = file(
+    'ctx.json',
+    JSON.stringify({
+      router: { name: 'edge1' },
+      sessions: [
+        { ip: '192.0.2.1', asn: 64500, name: 'Peer "A"' },
+        { ip: '2001:db8::1', asn: 64501, name: 'Peer B' },
+      ],
+    }),
+  );
 
   it('renders the template with the JSON context, exactly', async () => {
-    const tpl = file('a.j2', 'hostname {{ router.name }}\n{% for s in sessions %}neighbor {{ s.ip }} remote-as {{ s.asn }} # {{ s.name | upper }}\n{% endfor %}{{ missing }}end\n');
+    const tpl = file(
+      'a.j2',
+      'hostname {{ router.name }}\n{% for s in sessions %}neighbor {{ s.ip }} remote-as {{ s.asn }} # {{ s.name | upper }}\n{% endfor %}{{ missing }}end\n',
+    );
     const r = await cli('render', '--template-file', tpl, '--context-file', ctx);
     expect(r).toMatchObject({ code: 0, stderr: '' });
     // Python Jinja2 3.1 renders exactly this (an undefined name is empty; the final newline is dropped).
-    expect(r.stdout).toBe('hostname edge1\nneighbor 192.0.2.1 remote-as 64500 # PEER "A"\nneighbor 2001:db8::1 remote-as 64501 # PEER B\nend');
+    expect(r.stdout).toBe(
+      'hostname edge1\nneighbor 192.0.2.1 remote-as 64500 # PEER "A"\nneighbor 2001:db8::1 remote-as 64501 # PEER B\nend',
+    );
   });
 
   it('include resolves next to the template; --trim-blocks and --out', async () => {

@@ -9,7 +9,11 @@ import { openDb } from '../../src/platform/db.ts';
 import { cli } from '../support/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pd-cli-'));
-const ENV = { PEERDESK_DATABASE_URL: `sqlite:${join(dir, 'cli.db')}`, PEERDESK_DATA_DIR: dir, PEERDESK_LOG_LEVEL: 'silent' };
+const ENV = {
+  PEERDESK_DATABASE_URL: `sqlite:${join(dir, 'cli.db')}`,
+  PEERDESK_DATA_DIR: dir,
+  PEERDESK_LOG_LEVEL: 'silent',
+};
 const saved: Record<string, string | undefined> = {};
 
 beforeAll(() => {
@@ -19,8 +23,9 @@ beforeAll(() => {
   }
 });
 afterAll(() => {
-  for (const k of Object.keys(ENV)) if (saved[k] === undefined) delete process.env[k];
-  else process.env[k] = saved[k];
+  for (const k of Object.keys(ENV))
+    if (saved[k] === undefined) delete process.env[k];
+    else process.env[k] = saved[k];
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -45,7 +50,9 @@ describe('command line', () => {
     const tok = await cli('token', 'create', 'noc');
     expect(tok.code, tok.stderr).toBe(0);
     expect(tok.stdout).toMatch(/^pd_[A-Za-z0-9_-]{40}\n$/);
-    expect((await cli('user', 'create', 'x', '--role', 'superuser', '--password', 'longenough')).stderr).toMatch(/role/);
+    expect((await cli('user', 'create', 'x', '--role', 'superuser', '--password', 'longenough')).stderr).toMatch(
+      /role/,
+    );
     expect((await cli('token', 'create', 'ghost')).stderr).toBe('peerdesk: no user ghost\n');
   });
 
@@ -61,10 +68,25 @@ describe('command line', () => {
   it('polls the routers of the database from the CLI', async () => {
     const db = await openDb(ENV.PEERDESK_DATABASE_URL);
     const t = new Date().toISOString();
-    await db.insertInto('routers').values({ name: 'cli-rt', local_asn: 64500, router_id: '192.0.2.1', status: 'active', polling_enabled: true, created_at: t, updated_at: t, version: 1 }).execute();
+    await db
+      .insertInto('routers')
+      .values({
+        name: 'cli-rt',
+        local_asn: 64500,
+        router_id: '192.0.2.1',
+        status: 'active',
+        polling_enabled: true,
+        created_at: t,
+        updated_at: t,
+        version: 1,
+      })
+      .execute();
     await db.destroy();
     const p = await cli('poll', '--json');
     expect(p.code).toBe(1);
-    expect(JSON.parse(p.stdout)).toMatchObject({ failed: 1, routers: [{ name: 'cli-rt', ok: false, error: 'the router has no platform' }] });
+    expect(JSON.parse(p.stdout)).toMatchObject({
+      failed: 1,
+      routers: [{ name: 'cli-rt', ok: false, error: 'the router has no platform' }],
+    });
   });
 });

@@ -52,7 +52,10 @@ export function driverRig<S extends SimRouter>(opts: {
     },
     logs,
     async open(creds = {}, timeoutMs = 10_000, extra = {}) {
-      const s = await opts.driver.open({ ...opts.target(rig.server, creds), ...extra }, { signal: new AbortController().signal, timeoutMs, log: (m) => void logs.push(m) });
+      const s = await opts.driver.open(
+        { ...opts.target(rig.server, creds), ...extra },
+        { signal: new AbortController().signal, timeoutMs, log: (m) => void logs.push(m) },
+      );
       return rig.track(s);
     },
     track(s) {

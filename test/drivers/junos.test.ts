@@ -8,8 +8,29 @@ import { driverRig } from './driver-rig.ts';
 
 function neighbors(): SimNeighbor[] {
   return [
-    { vrf: null, peer_ip: '192.0.2.2', remote_asn: 64501, local_ip: '192.0.2.1', description: 'Transit A', group: 'TRANSIT', state: 'Established', elapsed_s: 5400, flap_count: 1, families: [{ afi_safi: 'ipv4-unicast', received: 12, accepted: 10, advertised: 5 }] },
-    { vrf: null, peer_ip: '2001:db8::2', remote_asn: 64502, description: 'IX peer B', group: 'IX-V6', state: 'Active', elapsed_s: 125, last_error: 'Hold Timer Expired Error', flap_count: 3 },
+    {
+      vrf: null,
+      peer_ip: '192.0.2.2',
+      remote_asn: 64501,
+      local_ip: '192.0.2.1',
+      description: 'Transit A',
+      group: 'TRANSIT',
+      state: 'Established',
+      elapsed_s: 5400,
+      flap_count: 1,
+      families: [{ afi_safi: 'ipv4-unicast', received: 12, accepted: 10, advertised: 5 }],
+    },
+    {
+      vrf: null,
+      peer_ip: '2001:db8::2',
+      remote_asn: 64502,
+      description: 'IX peer B',
+      group: 'IX-V6',
+      state: 'Active',
+      elapsed_s: 125,
+      last_error: 'Hold Timer Expired Error',
+      flap_count: 3,
+    },
     {
       vrf: 'CUST-A',
       peer_ip: '198.51.100.7',
@@ -32,23 +53,58 @@ function target(server: NetconfTestServer, creds: Partial<RouterCredentials> = {
     hostname: server.hostname,
     driver: 'junos',
     local_asn: 64500,
-    credentials: { username: server.username, password: server.password, ssh_host_key: server.hostKeyFingerprint, ...creds },
+    credentials: {
+      username: server.username,
+      password: server.password,
+      ssh_host_key: server.hostKeyFingerprint,
+      ...creds,
+    },
   };
 }
 
 describe('junos driver over NETCONF', () => {
-  const rig = driverRig({ driver: junosDriver, target, start: () => startNetconfServer({ flavor: 'junos', neighbors: neighbors(), minuteMs: 150 }) });
+  const rig = driverRig({
+    driver: junosDriver,
+    target,
+    start: () => startNetconfServer({ flavor: 'junos', neighbors: neighbors(), minuteMs: 150 }),
+  });
 
   it('polls state, counts, down reason and routing instances in one session', async () => {
     const session = await rig.open();
     const peers = await session.listNeighbors();
     const byIp = Object.fromEntries(peers.map((p) => [p.peer_ip, p]));
     expect(peers).toHaveLength(3);
-    expect(byIp['192.0.2.2']).toMatchObject({ vrf: null, remote_asn: 64501, local_asn: 64500, local_ip: '192.0.2.1', description: 'Transit A', state: 'established', admin_down: false, prefixes_received: 12, prefixes_accepted: 10, prefixes_advertised: 5, last_error: null });
-    expect(byIp['192.0.2.2'].families).toEqual([{ afi_safi: 'ipv4-unicast', received: 12, accepted: 10, advertised: 5 }]);
+    expect(byIp['192.0.2.2']).toMatchObject({
+      vrf: null,
+      remote_asn: 64501,
+      local_asn: 64500,
+      local_ip: '192.0.2.1',
+      description: 'Transit A',
+      state: 'established',
+      admin_down: false,
+      prefixes_received: 12,
+      prefixes_accepted: 10,
+      prefixes_advertised: 5,
+      last_error: null,
+    });
+    expect(byIp['192.0.2.2'].families).toEqual([
+      { afi_safi: 'ipv4-unicast', received: 12, accepted: 10, advertised: 5 },
+    ]);
     expect(Date.now() - Date.parse(byIp['192.0.2.2'].since!)).toBeGreaterThanOrEqual(5400_000);
-    expect(byIp['2001:db8::2']).toMatchObject({ state: 'active', remote_asn: 64502, last_error: 'Hold Timer Expired', prefixes_received: null, families: [] });
-    expect(byIp['198.51.100.7']).toMatchObject({ vrf: 'CUST-A', state: 'established', prefixes_received: 5, prefixes_accepted: 5, prefixes_advertised: 3 });
+    expect(byIp['2001:db8::2']).toMatchObject({
+      state: 'active',
+      remote_asn: 64502,
+      last_error: 'Hold Timer Expired',
+      prefixes_received: null,
+      families: [],
+    });
+    expect(byIp['198.51.100.7']).toMatchObject({
+      vrf: 'CUST-A',
+      state: 'established',
+      prefixes_received: 5,
+      prefixes_accepted: 5,
+      prefixes_advertised: 3,
+    });
     expect(byIp['198.51.100.7'].families.map((f) => f.afi_safi)).toEqual(['ipv4-unicast', 'ipv6-unicast']);
     // Two RPCs per poll over one connection; the job log names them and never holds the password.
     expect(rig.server.rpcs.slice(-2)).toEqual(['get-bgp-neighbor-information', 'get-configuration']);
@@ -68,8 +124,16 @@ describe('junos driver over NETCONF', () => {
     const session = await rig.open();
     const before = rig.server.rpcs.length;
     await session.setAdminState!({ vrf: null, peer_ip: '192.0.2.2' }, false, 'maintenance');
-    expect(rig.server.rpcs.slice(before)).toEqual(['get-configuration', 'lock', 'load-configuration', 'commit-configuration', 'unlock']);
-    expect(rig.server.rpcXml.find((x) => x.includes('<configuration-set>'))).toContain('deactivate protocols bgp group TRANSIT neighbor 192.0.2.2');
+    expect(rig.server.rpcs.slice(before)).toEqual([
+      'get-configuration',
+      'lock',
+      'load-configuration',
+      'commit-configuration',
+      'unlock',
+    ]);
+    expect(rig.server.rpcXml.find((x) => x.includes('<configuration-set>'))).toContain(
+      'deactivate protocols bgp group TRANSIT neighbor 192.0.2.2',
+    );
     expect(rig.server.isDisabled(null, '192.0.2.2')).toBe(true);
     expect(rig.server.runningText()).toContain('inactive: neighbor 192.0.2.2 {');
     const down = (await session.listNeighbors()).find((p) => p.peer_ip === '192.0.2.2');
@@ -77,7 +141,9 @@ describe('junos driver over NETCONF', () => {
 
     await session.setAdminState!({ vrf: 'CUST-A', peer_ip: '198.51.100.7' }, false);
     expect(rig.server.isDisabled('CUST-A', '198.51.100.7')).toBe(true);
-    expect(rig.server.rpcXml.at(-3)).toContain('deactivate routing-instances CUST-A protocols bgp group CUSTOMERS neighbor 198.51.100.7');
+    expect(rig.server.rpcXml.at(-3)).toContain(
+      'deactivate routing-instances CUST-A protocols bgp group CUSTOMERS neighbor 198.51.100.7',
+    );
 
     await session.setAdminState!({ vrf: null, peer_ip: '192.0.2.2' }, true);
     await session.setAdminState!({ vrf: 'CUST-A', peer_ip: '198.51.100.7' }, true);
@@ -88,16 +154,26 @@ describe('junos driver over NETCONF', () => {
 
   it('refuses admin state for a neighbour the router does not have', async () => {
     const session = await rig.open();
-    await expect(session.setAdminState!({ vrf: null, peer_ip: '203.0.113.99' }, false)).rejects.toThrow(/203\.0\.113\.99 is not in the BGP configuration/);
+    await expect(session.setAdminState!({ vrf: null, peer_ip: '203.0.113.99' }, false)).rejects.toThrow(
+      /203\.0\.113\.99 is not in the BGP configuration/,
+    );
   });
 
   it('an <rpc-error> answer is a router_error naming tag, message and path', async () => {
     const session = await rig.open();
-    rig.server.setFault({ rpc: 'get-bgp-neighbor-information', mode: 'error', tag: 'operation-failed', message: 'routing protocol daemon is not running', path: '/bgp-information' });
+    rig.server.setFault({
+      rpc: 'get-bgp-neighbor-information',
+      mode: 'error',
+      tag: 'operation-failed',
+      message: 'routing protocol daemon is not running',
+      path: '/bgp-information',
+    });
     const err = await session.listNeighbors().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UpstreamError);
     expect((err as UpstreamError).code).toBe('router_error');
-    expect((err as Error).message).toBe('mx1: <get-bgp-neighbor-information> failed: operation-failed: routing protocol daemon is not running (at /bgp-information)');
+    expect((err as Error).message).toBe(
+      'mx1: <get-bgp-neighbor-information> failed: operation-failed: routing protocol daemon is not running (at /bgp-information)',
+    );
   });
 
   it('a router that stops answering gives router_unreachable after the per-call timeout', async () => {
@@ -121,20 +197,35 @@ describe('junos driver over NETCONF', () => {
   it('deploy: lock, load, diff, commit confirmed (minutes), confirm', async () => {
     const session = await rig.open();
     const before = rig.server.rpcs.length;
-    const cand = await session.loadCandidate!('policy-options {\n    prefix-list PEERDESK-AS64501 {\n        192.0.2.0/24;\n    }\n}\n', 'merge');
+    const cand = await session.loadCandidate!(
+      'policy-options {\n    prefix-list PEERDESK-AS64501 {\n        192.0.2.0/24;\n    }\n}\n',
+      'merge',
+    );
     expect(cand.diff).toContain('+ prefix-list PEERDESK-AS64501 {');
     expect(cand.diff).not.toMatch(/^- /m);
     await session.commitConfirmed!(90, 'deployment 7');
     expect(await session.pendingConfirm!()).toBe(true);
     await session.confirm!();
     expect(await session.pendingConfirm!()).toBe(false);
-    expect(rig.server.rpcs.slice(before)).toEqual(['lock', 'load-configuration', 'get-configuration', 'commit-configuration', 'get-commit-information', 'commit-configuration', 'unlock', 'get-commit-information']);
+    expect(rig.server.rpcs.slice(before)).toEqual([
+      'lock',
+      'load-configuration',
+      'get-configuration',
+      'commit-configuration',
+      'get-commit-information',
+      'commit-configuration',
+      'unlock',
+      'get-commit-information',
+    ]);
     const commitXml = rig.server.rpcXml.find((x) => x.includes('<confirmed/>'))!;
     expect(commitXml).toContain('<confirm-timeout>2</confirm-timeout>');
     expect(commitXml).toContain('<log>deployment 7</log>');
     expect(rig.server.runningText()).toContain('prefix-list PEERDESK-AS64501');
     // A second load of the same text changes nothing: the diff is empty.
-    const again = await session.loadCandidate!('policy-options {\n    prefix-list PEERDESK-AS64501 {\n        192.0.2.0/24;\n    }\n}\n', 'merge');
+    const again = await session.loadCandidate!(
+      'policy-options {\n    prefix-list PEERDESK-AS64501 {\n        192.0.2.0/24;\n    }\n}\n',
+      'merge',
+    );
     expect(again.diff).toBe('');
     await session.discardCandidate!();
   });
@@ -144,7 +235,10 @@ describe('junos driver over NETCONF', () => {
     const running = rig.server.runningText();
     const before = rig.server.rpcs.length;
     const err = await session.loadCandidate!('protocols { bgp { group X {\n', 'merge').catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'router_error', message: expect.stringMatching(/<load-configuration> failed: operation-failed: syntax error/) });
+    expect(err).toMatchObject({
+      code: 'router_error',
+      message: expect.stringMatching(/<load-configuration> failed: operation-failed: syntax error/),
+    });
     expect(rig.server.rpcs.slice(before)).toEqual(['lock', 'load-configuration', 'discard-changes', 'unlock']);
     expect(rig.server.candidateText()).toBe(running);
     expect(rig.server.runningText()).toBe(running);
@@ -164,7 +258,7 @@ describe('junos driver over NETCONF', () => {
     expect(rig.server.pendingConfirm()).toBe(false);
   });
 
-  it('an unconfirmed commit reverts by itself when the router\'s timer runs out', async () => {
+  it("an unconfirmed commit reverts by itself when the router's timer runs out", async () => {
     const session = await rig.open();
     const running = rig.server.runningText();
     await session.loadCandidate!('snmp {\n    contact "noc";\n}\n', 'merge');
@@ -183,22 +277,36 @@ describe('junos driver over NETCONF', () => {
   it('wrong credentials: a clear authentication error', async () => {
     const err = await rig.open({ password: 'wrong' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UpstreamError);
-    expect(err).toMatchObject({ code: 'router_unreachable', message: expect.stringMatching(/SSH authentication failed for user "peerdesk"/) });
+    expect(err).toMatchObject({
+      code: 'router_unreachable',
+      message: expect.stringMatching(/SSH authentication failed for user "peerdesk"/),
+    });
     expect((err as Error).message).not.toContain('wrong');
   });
 
   it('refuses a host key that does not match, and one that is not configured', async () => {
-    const mismatch = await rig.open({ ssh_host_key: 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }).catch((e: unknown) => e);
-    expect(mismatch).toMatchObject({ code: 'router_unreachable', message: expect.stringContaining(`SSH host key mismatch: the router presented ${rig.server.hostKeyFingerprint}`) });
+    const mismatch = await rig
+      .open({ ssh_host_key: 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' })
+      .catch((e: unknown) => e);
+    expect(mismatch).toMatchObject({
+      code: 'router_unreachable',
+      message: expect.stringContaining(`SSH host key mismatch: the router presented ${rig.server.hostKeyFingerprint}`),
+    });
     const missing = await rig.open({ ssh_host_key: undefined }).catch((e: unknown) => e);
-    expect(missing).toMatchObject({ code: 'router_unreachable', message: expect.stringMatching(/no SSH host key is configured/) });
+    expect(missing).toMatchObject({
+      code: 'router_unreachable',
+      message: expect.stringMatching(/no SSH host key is configured/),
+    });
     const session = await rig.open({ ssh_host_key: undefined, insecure_skip_host_key: true });
     expect(await session.listNeighbors()).toHaveLength(3);
   });
 
   it('an unreachable router fails at open with router_unreachable', async () => {
     const err = await junosDriver
-      .open({ ...target(rig.server), hostname: 'netconf://127.0.0.1:1' }, { signal: new AbortController().signal, timeoutMs: 5000 })
+      .open(
+        { ...target(rig.server), hostname: 'netconf://127.0.0.1:1' },
+        { signal: new AbortController().signal, timeoutMs: 5000 },
+      )
       .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'router_unreachable' });
   });
@@ -211,7 +319,11 @@ describe('junos driver with NETCONF 1.1 chunked framing', () => {
       const s = await junosDriver.open(target(server), { signal: new AbortController().signal });
       try {
         const peers = await s.listNeighbors();
-        expect(peers.map((p) => `${p.peer_ip} ${p.state}`).sort()).toEqual(['192.0.2.2 established', '198.51.100.7 established', '2001:db8::2 active']);
+        expect(peers.map((p) => `${p.peer_ip} ${p.state}`).sort()).toEqual([
+          '192.0.2.2 established',
+          '198.51.100.7 established',
+          '2001:db8::2 active',
+        ]);
       } finally {
         await s.close();
       }

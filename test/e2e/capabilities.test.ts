@@ -30,11 +30,20 @@ describe.skipIf(skip)('capability UIs (PeeringDB, IRR, templates)', () => {
   const errors: string[] = [];
 
   // Toasts from earlier steps would cover the page under review: hide them in screenshots only.
-  const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), style: '.mantine-Notifications-root { display: none !important; }' });
+  const shot = (name: string) =>
+    page.screenshot({
+      path: join(ARTIFACTS, `${name}.png`),
+      style: '.mantine-Notifications-root { display: none !important; }',
+    });
   const { go, pick, fill } = pageHelpers(() => page);
   /** Calls the API directly (setup the UI is not under test for). */
   const api = async (method: string, url: string, body?: unknown) => {
-    const res = await h.pd.app.inject({ method: method as any, url, headers: { authorization: `Token ${token}` }, ...(body !== undefined ? { payload: body as any } : {}) });
+    const res = await h.pd.app.inject({
+      method: method as any,
+      url,
+      headers: { authorization: `Token ${token}` },
+      ...(body !== undefined ? { payload: body as any } : {}),
+    });
     if (res.statusCode >= 400) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
     return res.body ? JSON.parse(res.body) : null;
   };
@@ -52,18 +61,32 @@ describe.skipIf(skip)('capability UIs (PeeringDB, IRR, templates)', () => {
     const arin = loadArinRoutes();
     irrd = await startIrrdServer({ routes: [...arin.v4, ...arin.v6], asSets: TEST_AS_SETS, sources: ['ARIN', 'RIPE'] });
     // The same IRR a day later: AS-DEEP lost a member, so a refresh shrinks its lists.
-    shrunk = await startIrrdServer({ routes: [...arin.v4, ...arin.v6], asSets: TEST_AS_SETS.map((x) => (x.name === 'AS-DEEP' ? { ...x, members: ['AS46887'] } : x)), sources: ['ARIN', 'RIPE'] });
+    shrunk = await startIrrdServer({
+      routes: [...arin.v4, ...arin.v6],
+      asSets: TEST_AS_SETS.map((x) => (x.name === 'AS-DEEP' ? { ...x, members: ['AS46887'] } : x)),
+      sources: ['ARIN', 'RIPE'],
+    });
     // Both are read from the environment where they are used (the sync job, the IRR pool).
     process.env.PEERDESK_PEERINGDB_URL = pdb.url;
     process.env.PEERDESK_IRR_HOST = irrd.address;
     process.env.PEERDESK_IRR_TIMEOUT_MS = '5000';
     // SQLite, the default engine, with the real worker running the sync and refresh jobs.
     h = await startHarness({ worker: true, env: { PEERDESK_PEERINGDB_URL: pdb.url } });
-    const adminId = Number((await h.db.selectFrom('users').select('id').where('username', '=', 'admin').executeTakeFirstOrThrow()).id);
+    const adminId = Number(
+      (await h.db.selectFrom('users').select('id').where('username', '=', 'admin').executeTakeFirstOrThrow()).id,
+    );
     token = (await createToken(h.db, adminId)).key;
     await api('POST', '/api/relationships/', { name: 'Peer', slug: 'peer', color: '4caf50' });
     const platform = await api('POST', '/api/platforms/', { name: 'Junos', slug: 'junos', driver: 'junos' });
-    routerId = (await api('POST', '/api/routers/', { name: 'edge1', hostname: 'edge1.example.net', local_asn: 64500, router_id: '192.0.2.1', platform: platform.id })).id;
+    routerId = (
+      await api('POST', '/api/routers/', {
+        name: 'edge1',
+        hostname: 'edge1.example.net',
+        local_asn: 64500,
+        router_id: '192.0.2.1',
+        platform: platform.id,
+      })
+    ).id;
     // The shipped junos.j2 configures neighbours inside their peer group.
     await api('POST', '/api/peer-groups/', { name: 'CUSTOMERS', router: routerId });
     page = await loggedInPage(h, { viewport: { width: 1366, height: 860 }, timeoutMs: 15_000, errors });
@@ -82,7 +105,9 @@ describe.skipIf(skip)('capability UIs (PeeringDB, IRR, templates)', () => {
     await go('/peeringdb');
     await page.getByTestId('pdb-runs').getByText('No sync yet').waitFor();
     await page.getByTestId('pdb-sync').click();
-    await expect.poll(() => page.getByTestId('job-status').getAttribute('data-status'), { timeout: 60_000 }).toBe('succeeded');
+    await expect
+      .poll(() => page.getByTestId('job-status').getAttribute('data-status'), { timeout: 60_000 })
+      .toBe('succeeded');
     // The page refreshes status and runs when the job ends.
     await expect.poll(async () => Number(await page.getByTestId('pdb-count-ix').textContent())).toBeGreaterThan(0);
     await page.getByTestId('pdb-runs').getByText('succeeded').first().waitFor();
@@ -95,7 +120,9 @@ describe.skipIf(skip)('capability UIs (PeeringDB, IRR, templates)', () => {
     await shot('cap-02-fabric-from-ix');
     await page.getByTestId('fabric-from-ix-create').click();
     await expect.poll(() => page.getByTestId('page-title').textContent()).toBe('DE-CIX Frankfurt');
-    await expect.poll(() => page.getByTestId('related-peering-networks').locator('tbody tr[data-row-id]').count()).toBe(2);
+    await expect
+      .poll(() => page.getByTestId('related-peering-networks').locator('tbody tr[data-row-id]').count())
+      .toBe(2);
 
     // Candidates: the exchange's members from the mirror, ranked.
     const table = page.getByTestId('table-candidates');
@@ -110,7 +137,10 @@ describe.skipIf(skip)('capability UIs (PeeringDB, IRR, templates)', () => {
     await pick('cs-router', 'edge1', /edge1/);
     await pick('cs-relationship', 'Peer');
     await page.getByTestId('cs-create').click();
-    await page.getByTestId('create-sessions-result').getByText(/Created [1-9]\d* session/).waitFor();
+    await page
+      .getByTestId('create-sessions-result')
+      .getByText(/Created [1-9]\d* session/)
+      .waitFor();
     await shot('cap-04-create-sessions');
     const made = await api('GET', `/api/peering-sessions/?asn=${asn}`);
     expect(made.count).toBeGreaterThan(0);
@@ -131,7 +161,10 @@ describe.skipIf(skip)('capability UIs (PeeringDB, IRR, templates)', () => {
     await go(`/peer-asns/${peerAsn.id}`);
     await page.getByTestId('peering-opportunities').getByText('DE-CIX Frankfurt').waitFor();
     await page.getByTestId('pdb-peer-sync').click();
-    await page.getByText(/Already in sync|Updated/).first().waitFor();
+    await page
+      .getByText(/Already in sync|Updated/)
+      .first()
+      .waitFor();
     await page.getByTestId('peering-opportunities').scrollIntoViewIfNeeded();
     await shot('cap-04c-peer-asn-peeringdb');
   }, 90_000);
@@ -150,14 +183,20 @@ describe.skipIf(skip)('capability UIs (PeeringDB, IRR, templates)', () => {
     await page.getByTestId('wizard-next').click();
     await fill('wizard-as-set', 'AS-DEEP');
     await page.getByTestId('wizard-validate').click();
-    await page.getByTestId('wizard-asset-result').getByText(/not known to Peerdesk/).waitFor();
+    await page
+      .getByTestId('wizard-asset-result')
+      .getByText(/not known to Peerdesk/)
+      .waitFor();
     await page.getByTestId('wizard-irr-report').getByText('AS11232 AS46887').waitFor();
     expect(await page.getByTestId('irr-prefix-counts').textContent()).toMatch(/[1-9]\d* IPv4/);
     await shot('cap-05-wizard-validate');
     await page.getByTestId('wizard-import').click();
     await page.getByTestId('wizard-import-pending').waitFor();
     await page.getByTestId('wizard-next').click();
-    await page.getByTestId('wizard-summary').getByText(/imported from the IRR after create/).waitFor();
+    await page
+      .getByTestId('wizard-summary')
+      .getByText(/imported from the IRR after create/)
+      .waitFor();
     await page.getByTestId('wizard-create').click();
     await expect.poll(() => page.url()).toMatch(/\/peering-sessions\/\d+$/);
     wizardSessionId = Number(page.url().split('/').pop());
@@ -196,7 +235,11 @@ describe.skipIf(skip)('capability UIs (PeeringDB, IRR, templates)', () => {
     process.env.PEERDESK_IRR_HOST = shrunk.address;
     await go(`/peer-asns/${deepPeerId}`);
     await page.getByTestId('peer-asn-irr').getByTestId('irr-refresh').click();
-    await expect.poll(() => page.getByTestId('peer-asn-irr').getByTestId('job-status').getAttribute('data-status'), { timeout: 30_000 }).toBe('succeeded');
+    await expect
+      .poll(() => page.getByTestId('peer-asn-irr').getByTestId('job-status').getAttribute('data-status'), {
+        timeout: 30_000,
+      })
+      .toBe('succeeded');
     await go('/irr/held');
     const held = page.getByTestId('versions-table');
     await held.getByTestId('version-row-2').first().waitFor();
@@ -219,24 +262,36 @@ describe.skipIf(skip)('capability UIs (PeeringDB, IRR, templates)', () => {
   it('templates: syntax error on its line, live preview against a router, version history with a diff', async () => {
     await go('/templates/new');
     await fill('template-name', 'edge-bgp');
-    await setEditor('protocols {\n    bgp {\n{% for s in sessions %}\n        neighbor {{ s.remote_ip }\n{% endfor %}\n    }\n}\n');
+    await setEditor(
+      'protocols {\n    bgp {\n{% for s in sessions %}\n        neighbor {{ s.remote_ip }\n{% endfor %}\n    }\n}\n',
+    );
     await page.getByTestId('template-save').click();
-    await page.getByTestId('template-error').getByText(/line \d+/).waitFor();
+    await page
+      .getByTestId('template-error')
+      .getByText(/line \d+/)
+      .waitFor();
     await page.getByTestId('editor-error-line').waitFor();
     const badLine = Number(/line (\d+)/.exec((await page.getByTestId('template-error').textContent())!)![1]);
     expect(badLine).toBeGreaterThanOrEqual(4);
     await shot('cap-10-template-error');
 
-    await setEditor('protocols {\n    bgp {\n{% for s in sessions %}\n        neighbor {{ s.remote_ip }} peer-as {{ s.peer_asn }}; # {{ s.peer_name }}\n{% endfor %}\n    }\n}\n');
+    await setEditor(
+      'protocols {\n    bgp {\n{% for s in sessions %}\n        neighbor {{ s.remote_ip }} peer-as {{ s.peer_asn }}; # {{ s.peer_name }}\n{% endfor %}\n    }\n}\n',
+    );
     await page.getByTestId('editor-error-line').waitFor({ state: 'detached' });
     await pick('preview-router', 'edge1', /edge1/);
-    await page.getByTestId('template-preview').getByText('neighbor 192.0.2.77 peer-as 64501; # Deep Customer').waitFor();
+    await page
+      .getByTestId('template-preview')
+      .getByText('neighbor 192.0.2.77 peer-as 64501; # Deep Customer')
+      .waitFor();
     await page.getByTestId('template-save').click();
     await expect.poll(() => page.url()).toMatch(/\/templates\/\d+$/);
     await page.getByTestId('template-versions').getByText('v1', { exact: true }).waitFor();
 
     // A second save makes version 2 with a diff from version 1.
-    await setEditor('protocols {\n    bgp {\n        group peers {\n{% for s in sessions %}\n            neighbor {{ s.remote_ip }} peer-as {{ s.peer_asn }}; # {{ s.peer_name }}\n{% endfor %}\n        }\n    }\n}\n');
+    await setEditor(
+      'protocols {\n    bgp {\n        group peers {\n{% for s in sessions %}\n            neighbor {{ s.remote_ip }} peer-as {{ s.peer_asn }}; # {{ s.peer_name }}\n{% endfor %}\n        }\n    }\n}\n',
+    );
     await page.getByTestId('template-save').click();
     await page.getByTestId('template-versions').getByText('v2', { exact: true }).waitFor();
     const diff = page.getByTestId('template-diff-2');
@@ -258,10 +313,15 @@ describe.skipIf(skip)('capability UIs (PeeringDB, IRR, templates)', () => {
     await page.keyboard.press('Control+f');
     await page.locator('.cm-search input[name=search]').pressSequentially('192.0.2.77');
     await page.keyboard.press('Enter');
-    await page.getByTestId('cm-candidate').locator('.cm-line', { hasText: '192.0.2.77' }).first().waitFor().catch(async (e) => {
-      await shot('cap-13-config-manager-failed');
-      throw e;
-    });
+    await page
+      .getByTestId('cm-candidate')
+      .locator('.cm-line', { hasText: '192.0.2.77' })
+      .first()
+      .waitFor()
+      .catch(async (e) => {
+        await shot('cap-13-config-manager-failed');
+        throw e;
+      });
     expect(await page.getByTestId('cm-template').textContent()).toMatch(/^junos\.j2 v0 · \d+ lines$/);
     await shot('cap-13-config-manager');
     await go(`/peering-sessions/${wizardSessionId}`);

@@ -12,7 +12,8 @@ import { createToken, createUser } from '../../src/auth/auth.service.ts';
 import { ARTIFACTS, startHarness, type Harness, pageHelpers, loggedInPage } from './harness.ts';
 
 const skip = labSkipReason('chromium', 'chromium');
-const TEMPLATE = 'policy-options {\n{% for s in sessions %}    prefix-list PD-S{{ s.id }} {\n        {{ s.peer_ip }}/32;\n    }\n{% endfor %}}\n';
+const TEMPLATE =
+  'policy-options {\n{% for s in sessions %}    prefix-list PD-S{{ s.id }} {\n        {{ s.peer_ip }}/32;\n    }\n{% endfor %}}\n';
 
 describe.skipIf(skip)('deployments in the UI (Configure on Junos NETCONF)', { timeout: 180_000 }, () => {
   let h: Harness;
@@ -22,11 +23,20 @@ describe.skipIf(skip)('deployments in the UI (Configure on Junos NETCONF)', { ti
   let sessionId = 0;
   const errors: string[] = [];
 
-  const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), style: '.mantine-Notifications-root { display: none !important; }' });
+  const shot = (name: string) =>
+    page.screenshot({
+      path: join(ARTIFACTS, `${name}.png`),
+      style: '.mantine-Notifications-root { display: none !important; }',
+    });
   const { go } = pageHelpers(() => page);
   /** Calls the API directly (setup the UI is not under test for). */
   const api = async (method: string, url: string, body?: unknown) => {
-    const res = await h.pd.app.inject({ method: method as any, url, headers: { authorization: `Token ${token}` }, ...(body !== undefined ? { payload: body as any } : {}) });
+    const res = await h.pd.app.inject({
+      method: method as any,
+      url,
+      headers: { authorization: `Token ${token}` },
+      ...(body !== undefined ? { payload: body as any } : {}),
+    });
     if (res.statusCode >= 400) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
     return res.body ? JSON.parse(res.body) : null;
   };
@@ -35,18 +45,43 @@ describe.skipIf(skip)('deployments in the UI (Configure on Junos NETCONF)', { ti
     server = await startNetconfServer({
       flavor: 'junos',
       minuteMs: 60_000,
-      neighbors: [{ vrf: null, peer_ip: '192.0.2.6', remote_asn: 64502, group: 'IX', state: 'Established', elapsed_s: 125, flap_count: 0 }],
+      neighbors: [
+        {
+          vrf: null,
+          peer_ip: '192.0.2.6',
+          remote_asn: 64502,
+          group: 'IX',
+          state: 'Established',
+          elapsed_s: 125,
+          flap_count: 0,
+        },
+      ],
     });
     // The in-process worker runs the deploy jobs the UI queues.
     h = await startHarness({ worker: true });
-    const adminId = Number((await h.db.selectFrom('users').select('id').where('username', '=', 'admin').executeTakeFirstOrThrow()).id);
+    const adminId = Number(
+      (await h.db.selectFrom('users').select('id').where('username', '=', 'admin').executeTakeFirstOrThrow()).id,
+    );
     token = (await createToken(h.db, adminId)).key;
     const platform = await api('POST', '/api/platforms/', { name: 'Junos', driver: 'junos' });
     const template = await api('POST', '/api/templates/', { name: 'junos-sessions', body: TEMPLATE });
-    const router = await api('POST', '/api/routers/', { name: 'mx1', local_asn: 64500, platform: platform.id, hostname: server.hostname, config_template: template.id });
+    const router = await api('POST', '/api/routers/', {
+      name: 'mx1',
+      local_asn: 64500,
+      platform: platform.id,
+      hostname: server.hostname,
+      config_template: template.id,
+    });
     // Credentials go through the API (admin only), pinned to the test server's host key.
-    await api('PATCH', `/api/routers/${router.id}/`, { credentials: { username: server.username, password: server.password, ssh_host_key: server.hostKeyFingerprint } });
-    sessionId = (await api('POST', '/api/peering-sessions/wizard/', { router: router.id, peer: { asn: 64502, name: 'Peer B', ipv4: '192.0.2.6' } }))[0].id;
+    await api('PATCH', `/api/routers/${router.id}/`, {
+      credentials: { username: server.username, password: server.password, ssh_host_key: server.hostKeyFingerprint },
+    });
+    sessionId = (
+      await api('POST', '/api/peering-sessions/wizard/', {
+        router: router.id,
+        peer: { asn: 64502, name: 'Peer B', ipv4: '192.0.2.6' },
+      })
+    )[0].id;
     expect((await api('GET', '/api/capabilities')).drivers).toBe(true);
 
     page = await loggedInPage(h, { viewport: { width: 1280, height: 900 }, timeoutMs: 30_000, errors });
@@ -125,7 +160,12 @@ describe.skipIf(skip)('deployments in the UI (Configure on Junos NETCONF)', { ti
     const opToken = (await createToken(h.db, Number(operator.id))).key;
     /** Configure proposed by the operator: it waits (planned, no job) for an admin. */
     const propose = async () => {
-      const res = await h.pd.app.inject({ method: 'POST', url: `/api/peering-sessions/${sessionId}/configure/`, headers: { authorization: `Token ${opToken}` }, payload: { dry_run: false } });
+      const res = await h.pd.app.inject({
+        method: 'POST',
+        url: `/api/peering-sessions/${sessionId}/configure/`,
+        headers: { authorization: `Token ${opToken}` },
+        payload: { dry_run: false },
+      });
       expect(res.statusCode, res.body).toBe(202);
       const out = JSON.parse(res.body);
       expect([out.deployment.status, out.job_id]).toEqual(['planned', null]);
@@ -137,20 +177,34 @@ describe.skipIf(skip)('deployments in the UI (Configure on Junos NETCONF)', { ti
     await go('/deployments');
     await page.getByTestId('deployments-waiting').click();
     const table = page.getByTestId('deployments-table');
-    await expect.poll(() => table.getByTestId('deployment-row').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-id'))))).toEqual([second, first]);
-    expect(await table.getByTestId('deployment-status').allTextContents()).toEqual(['waiting for approval', 'waiting for approval']);
+    await expect
+      .poll(() =>
+        table.getByTestId('deployment-row').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-id')))),
+      )
+      .toEqual([second, first]);
+    expect(await table.getByTestId('deployment-status').allTextContents()).toEqual([
+      'waiting for approval',
+      'waiting for approval',
+    ]);
 
     await table.getByRole('link', { name: `#${first}`, exact: true }).click();
     await page.getByTestId('review-comment').fill('not during the freeze');
     await page.getByTestId('reject-button').click();
     await expect.poll(() => page.getByTestId('deployment-status').first().getAttribute('data-status')).toBe('rejected');
-    await expect.poll(() => page.getByTestId('deployment-review').textContent()).toBe('by admin: not during the freeze');
+    await expect
+      .poll(() => page.getByTestId('deployment-review').textContent())
+      .toBe('by admin: not during the freeze');
     await shot('deploy-05-rejected');
 
     await go(`/deployments/${second}`);
     await page.getByTestId('approve-button').click();
     // Approved, it runs: the router already has the session, so it ends done without a commit.
-    await expect.poll(() => page.getByTestId('deployment-status').first().getAttribute('data-status'), { timeout: 120_000, interval: 500 }).toBe('done');
+    await expect
+      .poll(() => page.getByTestId('deployment-status').first().getAttribute('data-status'), {
+        timeout: 120_000,
+        interval: 500,
+      })
+      .toBe('done');
     await expect.poll(() => page.getByTestId('deployment-reason').textContent()).toBe('no changes: nothing committed');
     const rows = (await api('GET', '/api/deployments/')).results;
     expect(rows.slice(0, 2).map((d: any) => [d.id, d.status, d.proposed_by, d.reviewed_by, d.review_comment])).toEqual([
@@ -166,13 +220,30 @@ describe.skipIf(skip)('deployments in the UI (Configure on Junos NETCONF)', { ti
     await page.getByTestId('remove-from-router-button').click();
     await page.getByTestId('confirm-ok').click();
     await expect.poll(() => page.url()).toMatch(/\/deployments\/\d+$/);
-    await expect.poll(() => page.getByTestId('deployment-status').first().getAttribute('data-status'), { timeout: 120_000, interval: 500 }).toBe('done');
+    await expect
+      .poll(() => page.getByTestId('deployment-status').first().getAttribute('data-status'), {
+        timeout: 120_000,
+        interval: 500,
+      })
+      .toBe('done');
     // Merge mode: the candidate carries the removal statement for the neighbour.
     await page.getByTestId('deployment-diff').locator('.d-add').getByText('delete: neighbor 192.0.2.6;').waitFor();
     expect(await page.getByTestId('deployment-reason').textContent()).toBe('applied and confirmed');
     const loads = server.rpcXml.filter((_, i) => server.rpcs[i] === 'load-configuration');
     expect(loads.at(-1)).toMatch(/group IX \{\s+delete: neighbor 192\.0\.2\.6;/);
-    await expect.poll(async () => (await h.pd.app.inject({ method: 'GET', url: `/api/peering-sessions/${sessionId}/`, headers: { authorization: `Token ${token}` } })).statusCode, { timeout: 60_000 }).toBe(404);
+    await expect
+      .poll(
+        async () =>
+          (
+            await h.pd.app.inject({
+              method: 'GET',
+              url: `/api/peering-sessions/${sessionId}/`,
+              headers: { authorization: `Token ${token}` },
+            })
+          ).statusCode,
+        { timeout: 60_000 },
+      )
+      .toBe(404);
     await shot('deploy-06-removed');
     expect(errors).toEqual([]);
   });

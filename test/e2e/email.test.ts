@@ -10,7 +10,13 @@ import { ARTIFACTS, pageHelpers, startHarness, type Harness, loggedInPage, admin
 
 const skip = labSkipReason('chromium', 'chromium');
 // The mail settings are read from the environment on use (the worker sends with them too).
-const MAIL_ENV = { PEERDESK_MAIL_TEST_MODE: '1', PEERDESK_MAIL_FROM: 'Peering Desk <peering@example.org>', PEERDESK_SMTP_URL: '', PEERDESK_MAIL_CC: '', PEERDESK_MAIL_RATE_PER_DOMAIN: '0' };
+const MAIL_ENV = {
+  PEERDESK_MAIL_TEST_MODE: '1',
+  PEERDESK_MAIL_FROM: 'Peering Desk <peering@example.org>',
+  PEERDESK_SMTP_URL: '',
+  PEERDESK_MAIL_CC: '',
+  PEERDESK_MAIL_RATE_PER_DOMAIN: '0',
+};
 
 describe.skipIf(skip)('peer e-mail from a session', () => {
   let h: Harness;
@@ -26,13 +32,25 @@ describe.skipIf(skip)('peer e-mail from a session', () => {
     api = await adminApi(h);
     ids.router = (await api('POST', '/api/routers/', { name: 'edge1', local_asn: 64500 })).id;
     ids.fabric = (await api('POST', '/api/fabrics/', { name: 'MAIL-IX', type: 'ixp' })).id;
-    ids.network = (await api('POST', '/api/peering-networks/', { fabric: ids.fabric, name: 'MAIL-IX LAN', prefix: '192.0.2.0/24' })).id;
+    ids.network = (
+      await api('POST', '/api/peering-networks/', { fabric: ids.fabric, name: 'MAIL-IX LAN', prefix: '192.0.2.0/24' })
+    ).id;
     // Our own network (affiliated): the templates' "us".
     await api('POST', '/api/peer-asns/', { asn: 64500, name: 'Our Net', affiliated: true });
     ids.peerAsn = (await api('POST', '/api/peer-asns/', { asn: 65010, name: 'Example Peer' })).id;
     // Local contacts: the peering-request template writes to Policy first; the NOC one must not be used.
-    await api('POST', '/api/contacts/', { peer_asn: ids.peerAsn, name: 'Pat Policy', role: 'Policy', email: 'policy@peer.example' });
-    await api('POST', '/api/contacts/', { peer_asn: ids.peerAsn, name: 'Nora Noc', role: 'NOC', email: 'noc@peer.example' });
+    await api('POST', '/api/contacts/', {
+      peer_asn: ids.peerAsn,
+      name: 'Pat Policy',
+      role: 'Policy',
+      email: 'policy@peer.example',
+    });
+    await api('POST', '/api/contacts/', {
+      peer_asn: ids.peerAsn,
+      name: 'Nora Noc',
+      role: 'NOC',
+      email: 'noc@peer.example',
+    });
     const peer = await api('POST', '/api/bgp-peers/', { router: ids.router, peer_ip: '192.0.2.10', remote_asn: 65010 });
     ids.session = (await api('POST', '/api/peering-sessions/', { bgp_peer: peer.id, network: ids.network })).id;
     page = await loggedInPage(h, { viewport: { width: 1280, height: 1000 }, timeoutMs: 15_000 });
@@ -53,7 +71,9 @@ describe.skipIf(skip)('peer e-mail from a session', () => {
     const to = page.getByTestId('compose-to');
     await to.waitFor({ timeout: 30_000 });
     expect(await to.inputValue()).toBe('Pat Policy <policy@peer.example>');
-    expect(await page.getByTestId('compose-subject').inputValue()).toBe('Peering request: AS64500 and AS65010 at MAIL-IX');
+    expect(await page.getByTestId('compose-subject').inputValue()).toBe(
+      'Peering request: AS64500 and AS65010 at MAIL-IX',
+    );
     expect(await page.getByTestId('compose-body').inputValue()).toContain('Hello Example Peer peering team,');
     await page.screenshot({ path: join(ARTIFACTS, '50-email-compose.png'), fullPage: true });
 
@@ -61,7 +81,9 @@ describe.skipIf(skip)('peer e-mail from a session', () => {
     // Send opens the message; the worker stores it without sending (test mode).
     await expect.poll(() => page.url(), { timeout: 30_000 }).toMatch(/\/outbox\/\d+$/);
     const outboxId = Number(page.url().split('/').pop());
-    await expect.poll(async () => (await api('GET', `/api/outbox/${outboxId}/`)).status, { timeout: 60_000 }).toBe('test');
+    await expect
+      .poll(async () => (await api('GET', `/api/outbox/${outboxId}/`)).status, { timeout: 60_000 })
+      .toBe('test');
 
     await go('/outbox');
     const table = page.getByTestId('table-outbox');
@@ -88,7 +110,9 @@ describe.skipIf(skip)('peer e-mail from a session', () => {
     await go(`/peer-asns/${ids.peerAsn}`);
     const panel = page.getByTestId('peer-asn-mail');
     await panel.waitFor({ timeout: 30_000 });
-    await expect.poll(() => panel.getByTestId('request-status').first().textContent(), { timeout: 30_000 }).toBe('Sent');
+    await expect
+      .poll(() => panel.getByTestId('request-status').first().textContent(), { timeout: 30_000 })
+      .toBe('Sent');
     await expect.poll(() => panel.textContent()).toContain('policy@peer.example');
     await panel.getByTestId('peer-asn-email').click();
     await expect.poll(() => page.url()).toContain(`/email/compose?peer_asn=${ids.peerAsn}`);
@@ -97,7 +121,9 @@ describe.skipIf(skip)('peer e-mail from a session', () => {
     await go(`/fabrics/${ids.fabric}`);
     const atFabric = page.getByTestId('fabric-requests');
     await atFabric.waitFor({ timeout: 30_000 });
-    await expect.poll(() => atFabric.textContent(), { timeout: 30_000 }).toContain('Peering requests at this exchange (1)');
+    await expect
+      .poll(() => atFabric.textContent(), { timeout: 30_000 })
+      .toContain('Peering requests at this exchange (1)');
     expect(await atFabric.getByTestId('request-status').first().textContent()).toBe('Sent');
     expect(await atFabric.textContent()).toContain('AS65010');
   }, 180_000);

@@ -13,7 +13,15 @@ import { openDb, type Db } from '../../src/platform/db.ts';
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const ARTIFACTS = join(ROOT, 'test-artifacts');
 export const ADMIN_PASSWORD = 'e2e-admin-password-1';
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 /** Builds web/dist once; concurrent callers wait on a lock directory instead of racing. */
 export async function ensureUiBuilt(): Promise<void> {
@@ -26,14 +34,26 @@ export async function ensureUiBuilt(): Promise<void> {
       break;
     } catch {
       // A stale lock (a crashed build) is broken after two minutes.
-      if (Date.now() - statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 120_000) rmSync(lock, { recursive: true, force: true });
+      if (Date.now() - statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 120_000)
+        rmSync(lock, { recursive: true, force: true });
       await new Promise((r) => setTimeout(r, 500));
       if (existsSync(index)) return;
     }
   }
   try {
     if (existsSync(index)) return;
-    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', join(ROOT, 'web/vite.config.ts'), '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
+    const r = spawnSync(
+      process.execPath,
+      [
+        join(ROOT, 'node_modules/vite/bin/vite.js'),
+        'build',
+        '--config',
+        join(ROOT, 'web/vite.config.ts'),
+        '--logLevel',
+        'warn',
+      ],
+      { cwd: ROOT, stdio: 'inherit' },
+    );
     if (r.status !== 0) throw new Error('UI build failed');
   } finally {
     rmSync(lock, { recursive: true, force: true });
@@ -49,12 +69,23 @@ export interface Harness {
 }
 
 /** Starts Peerdesk on a fresh database and a headless Chromium (optionally with the job worker and extra config). */
-export async function startHarness(opts: { worker?: boolean; env?: Record<string, string>; databaseUrl?: string } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: { worker?: boolean; env?: Record<string, string>; databaseUrl?: string } = {},
+): Promise<Harness> {
   await ensureUiBuilt();
   mkdirSync(ARTIFACTS, { recursive: true });
   const dir = mkdtempSync(join(tmpdir(), 'peerdesk-e2e-'));
   const db = await openDb(opts.databaseUrl ?? `sqlite:${join(dir, 'peerdesk.db')}`);
-  const pd = await createApp({ config: loadConfig({ PEERDESK_ADMIN_PASSWORD: ADMIN_PASSWORD, PEERDESK_LOG_LEVEL: 'warn', PEERDESK_DATA_DIR: dir, ...opts.env }), db, worker: opts.worker ?? false });
+  const pd = await createApp({
+    config: loadConfig({
+      PEERDESK_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      PEERDESK_LOG_LEVEL: 'warn',
+      PEERDESK_DATA_DIR: dir,
+      ...opts.env,
+    }),
+    db,
+    worker: opts.worker ?? false,
+  });
   const address = await pd.app.listen({ host: '127.0.0.1', port: 0 });
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   return {
@@ -73,10 +104,16 @@ export async function startHarness(opts: { worker?: boolean; env?: Record<string
 /** An API caller with a fresh admin token: JSON in, JSON out, throws naming the call on a non-2xx answer. */
 export async function adminApi(h: Harness): Promise<(method: string, path: string, body?: unknown) => Promise<any>> {
   const { createToken } = await import('../../src/auth/auth.service.ts');
-  const adminId = Number((await h.db.selectFrom('users').select('id').where('username', '=', 'admin').executeTakeFirstOrThrow()).id);
+  const adminId = Number(
+    (await h.db.selectFrom('users').select('id').where('username', '=', 'admin').executeTakeFirstOrThrow()).id,
+  );
   const token = (await createToken(h.db, adminId)).key;
   return async (method, path, body) => {
-    const r = await fetch(`${h.base}${path}`, { method, headers: { authorization: `Token ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const r = await fetch(`${h.base}${path}`, {
+      method,
+      headers: { authorization: `Token ${token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const data = await r.json();
     if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(data)}`);
     return data;
@@ -84,7 +121,10 @@ export async function adminApi(h: Harness): Promise<(method: string, path: strin
 }
 
 /** Opens a page in a new browser context and logs in as the admin; returns once the Sessions list shows. */
-export async function loggedInPage(h: Harness, opts: { viewport: { width: number; height: number }; timeoutMs: number; errors?: string[] }): Promise<import('playwright-core').Page> {
+export async function loggedInPage(
+  h: Harness,
+  opts: { viewport: { width: number; height: number }; timeoutMs: number; errors?: string[] },
+): Promise<import('playwright-core').Page> {
   const ctx = await h.browser.newContext({ viewport: opts.viewport, colorScheme: 'light' });
   const page = await ctx.newPage();
   if (opts.errors) page.on('pageerror', (e) => opts.errors!.push(e.message));

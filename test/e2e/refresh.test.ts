@@ -25,10 +25,28 @@ describe.skipIf(skip)('Refresh polls the routers', () => {
     h = await startHarness({ worker: true, env: { PEERDESK_SOCKET_DIRS: lab.dir } });
     api = await adminApi(h);
     const platform = await api('POST', '/api/platforms/', { name: 'BIRD 2', driver: 'bird2' });
-    const router = await api('POST', '/api/routers/', { name: 'lab-bird', local_asn: lab.nodes.bird.asn, platform: platform.id, hostname: lab.hostnames.bird, polling_enabled: true });
-    await api('POST', '/api/routers/', { name: 'gone', local_asn: 64500, platform: platform.id, hostname: `unix:${join(lab.dir, 'gone.ctl')}`, polling_enabled: true });
-    await api('POST', '/api/peer-asns/bulk/', [{ asn: 65001, name: 'Lab FRR', ipv4_max_prefixes: 2 }, { asn: 65003, name: 'Lab GoBGP' }]);
-    for (const [ip, asn] of [[lab.nodes.frr.ip, 65001], [lab.nodes.gobgp.ip, 65003]] as const) {
+    const router = await api('POST', '/api/routers/', {
+      name: 'lab-bird',
+      local_asn: lab.nodes.bird.asn,
+      platform: platform.id,
+      hostname: lab.hostnames.bird,
+      polling_enabled: true,
+    });
+    await api('POST', '/api/routers/', {
+      name: 'gone',
+      local_asn: 64500,
+      platform: platform.id,
+      hostname: `unix:${join(lab.dir, 'gone.ctl')}`,
+      polling_enabled: true,
+    });
+    await api('POST', '/api/peer-asns/bulk/', [
+      { asn: 65001, name: 'Lab FRR', ipv4_max_prefixes: 2 },
+      { asn: 65003, name: 'Lab GoBGP' },
+    ]);
+    for (const [ip, asn] of [
+      [lab.nodes.frr.ip, 65001],
+      [lab.nodes.gobgp.ip, 65003],
+    ] as const) {
       const peer = await api('POST', '/api/bgp-peers/', { router: router.id, peer_ip: ip, remote_asn: asn });
       await api('POST', '/api/peering-sessions/', { bgp_peer: peer.id });
     }
@@ -46,11 +64,16 @@ describe.skipIf(skip)('Refresh polls the routers', () => {
     await lab.waitAllEstablished();
     const states = page.getByTestId('state-badge');
     await expect.poll(() => states.count()).toBe(2);
-    expect(await states.evaluateAll((els) => els.map((e) => e.getAttribute('data-state')))).toEqual(['unknown', 'unknown']);
+    expect(await states.evaluateAll((els) => els.map((e) => e.getAttribute('data-state')))).toEqual([
+      'unknown',
+      'unknown',
+    ]);
     // A marker on the window proves the page is not reloaded while the rows change.
     await page.evaluate(() => ((window as any).__noReload = true));
     await page.getByTestId('refresh-button').click();
-    await expect.poll(async () => states.evaluateAll((els) => els.map((e) => e.getAttribute('data-state'))), { timeout: 30_000 }).toEqual(['established', 'established']);
+    await expect
+      .poll(async () => states.evaluateAll((els) => els.map((e) => e.getAttribute('data-state'))), { timeout: 30_000 })
+      .toEqual(['established', 'established']);
     const row = page.locator('tr', { hasText: lab.nodes.frr.ip });
     await expect.poll(() => row.textContent()).toMatch(/2\s*\/\s*2/);
     expect(await page.evaluate(() => (window as any).__noReload)).toBe(true);
@@ -78,16 +101,28 @@ describe.skipIf(skip)('Refresh polls the routers', () => {
     const toast = page.locator('.mantine-Notification-root', { hasText: 'Maintenance of lab-bird started' });
     await toast.waitFor({ timeout: 60_000 });
     expect(await toast.textContent()).toMatch(/2 of 2 done/);
-    await expect.poll(async () => states.evaluateAll((els) => els.map((e) => e.getAttribute('data-state'))), { timeout: 30_000 }).toEqual(['admin-down', 'admin-down']);
+    await expect
+      .poll(async () => states.evaluateAll((els) => els.map((e) => e.getAttribute('data-state'))), { timeout: 30_000 })
+      .toEqual(['admin-down', 'admin-down']);
     const active = await api('GET', '/api/maintenances/?status=active');
-    expect(active.map((m: any) => [m.router?.name, m.message, m.sessions])).toEqual([['lab-bird', 'planned work, back soon', 2]]);
+    expect(active.map((m: any) => [m.router?.name, m.message, m.sessions])).toEqual([
+      ['lab-bird', 'planned work, back soon', 2],
+    ]);
     await page.screenshot({ path: join(ARTIFACTS, '22-sessions-maintenance.png') });
 
     await page.getByTestId('maintenance-button').click();
     await page.getByTestId(`maintenance-end-${active[0].id}`).click();
-    await page.locator('.mantine-Notification-root', { hasText: 'Maintenance of lab-bird ended' }).waitFor({ timeout: 60_000 });
+    await page
+      .locator('.mantine-Notification-root', { hasText: 'Maintenance of lab-bird ended' })
+      .waitFor({ timeout: 60_000 });
     expect(await api('GET', '/api/maintenances/?status=active')).toEqual([]);
     await page.keyboard.press('Escape');
-    await expect.poll(async () => states.evaluateAll((els) => els.filter((e) => e.getAttribute('data-state') === 'admin-down').length), { timeout: 60_000 }).toBe(0);
+    await expect
+      .poll(
+        async () =>
+          states.evaluateAll((els) => els.filter((e) => e.getAttribute('data-state') === 'admin-down').length),
+        { timeout: 60_000 },
+      )
+      .toBe(0);
   }, 180_000);
 });

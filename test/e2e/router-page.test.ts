@@ -25,12 +25,32 @@ describe.skipIf(skip)('the router page', () => {
     h = await startHarness({ worker: true, env: { PEERDESK_SOCKET_DIRS: lab.dir } });
     api = await adminApi(h);
     const platform = await api('POST', '/api/platforms/', { name: 'BIRD 2', driver: 'bird2' });
-    ids.bird = (await api('POST', '/api/routers/', { name: 'lab-bird', local_asn: lab.nodes.bird.asn, platform: platform.id, hostname: lab.hostnames.bird, polling_enabled: true })).id;
-    ids.gone = (await api('POST', '/api/routers/', { name: 'gone', local_asn: 64500, platform: platform.id, hostname: `unix:${join(lab.dir, 'gone.ctl')}` })).id;
+    ids.bird = (
+      await api('POST', '/api/routers/', {
+        name: 'lab-bird',
+        local_asn: lab.nodes.bird.asn,
+        platform: platform.id,
+        hostname: lab.hostnames.bird,
+        polling_enabled: true,
+      })
+    ).id;
+    ids.gone = (
+      await api('POST', '/api/routers/', {
+        name: 'gone',
+        local_asn: 64500,
+        platform: platform.id,
+        hostname: `unix:${join(lab.dir, 'gone.ctl')}`,
+      })
+    ).id;
     const fabric = await api('POST', '/api/fabrics/', { name: 'LAB5' });
     await api('POST', '/api/peering-networks/', { fabric: fabric.id, name: 'LAB5 LAN', prefix: '127.0.5.0/24' });
     await api('POST', '/api/peer-asns/', { asn: 65001, name: 'Lab FRR' });
-    const peer = await api('POST', '/api/bgp-peers/', { router: ids.bird, peer_ip: lab.nodes.frr.ip, remote_asn: 65001, description: 'lab frr' });
+    const peer = await api('POST', '/api/bgp-peers/', {
+      router: ids.bird,
+      peer_ip: lab.nodes.frr.ip,
+      remote_asn: 65001,
+      description: 'lab frr',
+    });
     await api('POST', '/api/peering-sessions/', { bgp_peer: peer.id });
     page = await loggedInPage(h, { viewport: { width: 1280, height: 1000 }, timeoutMs: 15_000 });
   }, 180_000);
@@ -49,7 +69,16 @@ describe.skipIf(skip)('the router page', () => {
     await live.waitFor();
     await expect.poll(() => page.getByTestId('router-last-polled').textContent()).toMatch(/never/);
     await page.getByTestId('router-poll').click();
-    await expect.poll(() => page.getByTestId('router-by-state').locator('[data-testid="state-badge"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-state'))), { timeout: 30_000 }).toEqual(['established']);
+    await expect
+      .poll(
+        () =>
+          page
+            .getByTestId('router-by-state')
+            .locator('[data-testid="state-badge"]')
+            .evaluateAll((els) => els.map((e) => e.getAttribute('data-state'))),
+        { timeout: 30_000 },
+      )
+      .toEqual(['established']);
     await expect.poll(() => page.getByTestId('router-last-polled').textContent()).not.toMatch(/never/);
 
     await page.getByTestId('drift-check').click();
@@ -61,15 +90,21 @@ describe.skipIf(skip)('the router page', () => {
     await page.getByTestId('import-preview').click();
     const items = page.getByTestId('import-items');
     await items.waitFor({ timeout: 30_000 });
-    await expect.poll(() => page.getByTestId('import-summary').textContent()).toMatch(/2 neighbours: 1 to import, 1 already in Peerdesk, 0 skipped/);
+    await expect
+      .poll(() => page.getByTestId('import-summary').textContent())
+      .toMatch(/2 neighbours: 1 to import, 1 already in Peerdesk, 0 skipped/);
     expect(await items.locator('tr[data-action="create"]').textContent()).toContain(lab.nodes.gobgp.ip);
     await page.screenshot({ path: join(ARTIFACTS, '40-router-page-import-preview.png'), fullPage: true });
     await page.getByTestId('import-run').click();
-    await expect.poll(async () => (await api('GET', `/api/peering-sessions/?router=${ids.bird}`)).count, { timeout: 30_000 }).toBe(2);
+    await expect
+      .poll(async () => (await api('GET', `/api/peering-sessions/?router=${ids.bird}`)).count, { timeout: 30_000 })
+      .toBe(2);
     const jobs = page.getByTestId('router-jobs');
     await expect.poll(() => jobs.textContent(), { timeout: 30_000 }).toContain('router.import');
     await page.getByTestId('drift-check').click();
-    await expect.poll(() => page.getByTestId('drift-panel').textContent(), { timeout: 30_000 }).toMatch(/The router and Peerdesk agree|Different/);
+    await expect
+      .poll(() => page.getByTestId('drift-panel').textContent(), { timeout: 30_000 })
+      .toMatch(/The router and Peerdesk agree|Different/);
     expect(await page.getByTestId('drift-panel').textContent()).not.toContain('unknown to Peerdesk');
   }, 120_000);
 

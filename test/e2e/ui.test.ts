@@ -21,7 +21,15 @@ describe.skipIf(skip)('web UI', { timeout: 120_000 }, () => {
     await page.getByTestId('save-button').click();
     await page.getByTestId('edit-button').waitFor();
   };
-  const sessionCount = async () => Number(((await h.db.selectFrom('peering_sessions').select((eb) => eb.fn.countAll().as('c')).executeTakeFirst()) as any).c);
+  const sessionCount = async () =>
+    Number(
+      (
+        (await h.db
+          .selectFrom('peering_sessions')
+          .select((eb) => eb.fn.countAll().as('c'))
+          .executeTakeFirst()) as any
+      ).c,
+    );
 
   beforeAll(async () => {
     // The wizard's Validate also asks the IRR: point it at a closed loopback port, never the internet.
@@ -52,7 +60,12 @@ describe.skipIf(skip)('web UI', { timeout: 120_000 }, () => {
 
   it('walks the first-session walkthrough: relationships, peer ASN, fabric, networks, router, connection', async () => {
     // Step 1: the relationship taxonomy.
-    for (const [name, slug, color] of [['Transit', 'transit', '#f44336'], ['Customer', 'customer', '#2196f3'], ['Peer', 'peer', '#4caf50'], ['IX Route Server', 'ixp-rs', '#ffeb3b']]) {
+    for (const [name, slug, color] of [
+      ['Transit', 'transit', '#f44336'],
+      ['Customer', 'customer', '#2196f3'],
+      ['Peer', 'peer', '#4caf50'],
+      ['IX Route Server', 'ixp-rs', '#ffeb3b'],
+    ]) {
       await go('/relationships/new');
       await fill('field-name', name!);
       await fill('field-slug', slug!);
@@ -72,7 +85,10 @@ describe.skipIf(skip)('web UI', { timeout: 120_000 }, () => {
     await page.getByText('use lower-case letters, digits, - and _').waitFor();
     await fill('field-slug', 'peer');
     await page.getByTestId('save-button').click();
-    await page.getByText(/already/i).first().waitFor();
+    await page
+      .getByText(/already/i)
+      .first()
+      .waitFor();
 
     // Step 2: the peer ASN.
     await go('/peer-asns/new');
@@ -90,7 +106,10 @@ describe.skipIf(skip)('web UI', { timeout: 120_000 }, () => {
     await pick('field-type', 'ixp');
     await save();
     const fabricUrl = page.url();
-    for (const [name, prefix, vlan] of [['LINX LON1 IPv4', '198.51.100.0/24', '100'], ['LINX LON1 IPv6', '2001:db8:100::/64', '100']]) {
+    for (const [name, prefix, vlan] of [
+      ['LINX LON1 IPv4', '198.51.100.0/24', '100'],
+      ['LINX LON1 IPv6', '2001:db8:100::/64', '100'],
+    ]) {
       await page.getByTestId('related-peering-networks').getByRole('button', { name: '+ Add' }).click();
       await page.getByTestId('form-peering-networks').waitFor();
       await fill('field-name', name!);
@@ -178,14 +197,19 @@ describe.skipIf(skip)('web UI', { timeout: 120_000 }, () => {
     await page.getByTestId('wizard-next').click();
     expect(await page.getByTestId('wizard-as-set').inputValue()).toBe('RIPE::AS-EXAMPLE');
     await page.getByTestId('wizard-validate').click();
-    await page.getByTestId('wizard-asset-result').getByText(/Known to Peerdesk/).waitFor();
+    await page
+      .getByTestId('wizard-asset-result')
+      .getByText(/Known to Peerdesk/)
+      .waitFor();
     await shot('07-wizard-asset');
     await page.getByTestId('wizard-next').click();
     await page.getByTestId('wizard-create').click();
     // Two sessions (v4 and v6): the first opens, and the page links both.
     await expect.poll(() => page.url()).toMatch(/\/peering-sessions\/\d+\?created=\d+,\d+$/);
     await page.locator('[data-field="local_ip"]').getByText('198.51.100.1').waitFor();
-    await expect.poll(() => page.getByTestId('created-sessions').textContent()).toMatch(/created 2 sessions: 198\.51\.100\.42 \(IPv4\), 2001:db8:100::42 \(IPv6\)/);
+    await expect
+      .poll(() => page.getByTestId('created-sessions').textContent())
+      .toMatch(/created 2 sessions: 198\.51\.100\.42 \(IPv4\), 2001:db8:100::42 \(IPv6\)/);
     await shot('08-session-page');
     expect(await sessionCount()).toBe(3);
   });
@@ -194,7 +218,9 @@ describe.skipIf(skip)('web UI', { timeout: 120_000 }, () => {
     await go('/');
     const table = page.getByTestId('table-sessions');
     await expect.poll(() => table.locator('tbody tr[data-row-id]').count()).toBe(3);
-    await expect.poll(() => table.getByTestId('relationship-badge').allTextContents()).toEqual(expect.arrayContaining(['Transit', 'Peer', 'Peer']));
+    await expect
+      .poll(() => table.getByTestId('relationship-badge').allTextContents())
+      .toEqual(expect.arrayContaining(['Transit', 'Peer', 'Peer']));
     await table.getByText('203.0.113.1').waitFor();
     // The type filter narrows to the Peer sessions.
     await page.getByTestId('filter-relationship').click();
@@ -216,7 +242,11 @@ describe.skipIf(skip)('web UI', { timeout: 120_000 }, () => {
     await page.getByTestId('confirm-ok').click();
     await expect.poll(() => table.locator('[data-state="admin-down"]').count()).toBe(2);
     await page.getByTestId('confirm-dialog').waitFor({ state: 'detached' });
-    const disabled = await h.db.selectFrom('bgp_peers').select('id').where('enabled', '=', 0 as any).execute();
+    const disabled = await h.db
+      .selectFrom('bgp_peers')
+      .select('id')
+      .where('enabled', '=', 0 as any)
+      .execute();
     expect(disabled.length).toBe(2);
     await shot('10-sessions-admin-down');
 
@@ -271,7 +301,11 @@ describe.skipIf(skip)('web UI', { timeout: 120_000 }, () => {
     await page.getByTestId('wizard-next').click();
     await page.getByTestId('wizard-create').click();
     await page.getByTestId('wizard-step-2').waitFor();
-    await page.getByTestId('wizard-step-2').getByText(/outside the network/).first().waitFor();
+    await page
+      .getByTestId('wizard-step-2')
+      .getByText(/outside the network/)
+      .first()
+      .waitFor();
     await shot('13-wizard-server-error');
     expect(await sessionCount()).toBe(before);
     expect(await h.db.selectFrom('peer_asns').select('id').where('asn', '=', 64999).execute()).toHaveLength(0);
@@ -280,11 +314,15 @@ describe.skipIf(skip)('web UI', { timeout: 120_000 }, () => {
   it('detail pages show related tables; change log shows a diff; jobs page lists jobs', async () => {
     await go('/peer-asns');
     await page.getByTestId('table-peer-asns').getByText('Example Peer').click();
-    await expect.poll(() => page.getByTestId('related-peering-sessions').locator('tbody tr[data-row-id]').count()).toBe(2);
+    await expect
+      .poll(() => page.getByTestId('related-peering-sessions').locator('tbody tr[data-row-id]').count())
+      .toBe(2);
     await shot('14-peer-asn-detail');
     await go('/relationships');
     await page.getByTestId('table-relationships').getByText('Peer', { exact: true }).first().click();
-    await expect.poll(() => page.getByTestId('related-peering-sessions').locator('tbody tr[data-row-id]').count()).toBe(2);
+    await expect
+      .poll(() => page.getByTestId('related-peering-sessions').locator('tbody tr[data-row-id]').count())
+      .toBe(2);
     await go('/routers');
     await page.getByTestId('table-routers').getByText('rt1.mtl').click();
     await expect.poll(() => page.getByTestId('related-bgp-peers').locator('tbody tr[data-row-id]').count()).toBe(3);

@@ -36,7 +36,12 @@ describe.skipIf(skip)('polling a real BIRD router', () => {
     afterAll(async () => t?.close());
 
     async function runJob(jobId: number) {
-      const w = startWorker({ db: t.tdb.db, logger: pino({ level: 'silent' }), pollMs: 20, secrets: new SecretBox('k'.repeat(40)) });
+      const w = startWorker({
+        db: t.tdb.db,
+        logger: pino({ level: 'silent' }),
+        pollMs: 20,
+        secrets: new SecretBox('k'.repeat(40)),
+      });
       try {
         for (let i = 0; i < 600; i++) {
           const j = (await t.api('GET', `/api/jobs/${jobId}/`)).body;
@@ -49,7 +54,15 @@ describe.skipIf(skip)('polling a real BIRD router', () => {
       }
     }
     async function addRouter(name: string, hostname: string) {
-      const r = (await t.api('POST', '/api/routers/', { name, local_asn: lab.nodes.bird.asn, platform: platformId, hostname: '127.0.5.2', polling_enabled: true })).body;
+      const r = (
+        await t.api('POST', '/api/routers/', {
+          name,
+          local_asn: lab.nodes.bird.asn,
+          platform: platformId,
+          hostname: '127.0.5.2',
+          polling_enabled: true,
+        })
+      ).body;
       // A socket in the lab's temporary directory (the API only takes PEERDESK_SOCKET_DIRS of the app's own config).
       await t.tdb.db.updateTable('routers').set({ hostname }).where('id', '=', r.id).execute();
       return r.id as number;
@@ -58,36 +71,81 @@ describe.skipIf(skip)('polling a real BIRD router', () => {
     it('Refresh stores state, counts, max-prefix and history; a peer the router lacks is marked', async () => {
       await lab.waitAllEstablished();
       const router = await addRouter('lab-bird', lab.hostnames.bird);
-      await t.api('POST', '/api/peer-asns/bulk/', [{ asn: 65001, name: 'Lab FRR', ipv4_max_prefixes: 2 }, { asn: 65003, name: 'Lab GoBGP' }, { asn: 65099, name: 'Ghost' }]);
+      await t.api('POST', '/api/peer-asns/bulk/', [
+        { asn: 65001, name: 'Lab FRR', ipv4_max_prefixes: 2 },
+        { asn: 65003, name: 'Lab GoBGP' },
+        { asn: 65099, name: 'Ghost' },
+      ]);
       const ids: Record<string, number> = {};
-      for (const [ip, asn] of [[lab.nodes.frr.ip, 65001], [lab.nodes.gobgp.ip, 65003], ['127.0.5.99', 65099]] as const) {
+      for (const [ip, asn] of [
+        [lab.nodes.frr.ip, 65001],
+        [lab.nodes.gobgp.ip, 65003],
+        ['127.0.5.99', 65099],
+      ] as const) {
         const peer = (await t.api('POST', '/api/bgp-peers/', { router, peer_ip: ip, remote_asn: asn })).body;
         ids[ip] = (await t.api('POST', '/api/peering-sessions/', { bgp_peer: peer.id })).body.id;
       }
       const job = await runJob((await t.api('POST', '/api/peering-sessions/refresh/', {})).body.job_id);
       expect(job.status, JSON.stringify(job)).toBe('succeeded');
       expect(job.result.failed).toBe(0);
-      expect(job.result.routers).toMatchObject([{ id: router, name: 'lab-bird', ok: true, peers: 3, neighbors: 2, missing: 1, unknown: 0, max_prefix_warnings: 1 }]);
+      expect(job.result.routers).toMatchObject([
+        {
+          id: router,
+          name: 'lab-bird',
+          ok: true,
+          peers: 3,
+          neighbors: 2,
+          missing: 1,
+          unknown: 0,
+          max_prefix_warnings: 1,
+        },
+      ]);
       const frr = (await t.api('GET', `/api/peering-sessions/${ids[lab.nodes.frr.ip]}/`)).body;
-      expect(frr).toMatchObject({ state: 'established', prefixes_received: 2, prefixes_advertised: 1, max_prefixes: 2 });
-      expect((await t.api('GET', `/api/peering-sessions/${ids[lab.nodes.gobgp.ip]}/`)).body).toMatchObject({ state: 'established', prefixes_received: 3 });
-      expect((await t.api('GET', `/api/peering-sessions/${ids['127.0.5.99']}/`)).body).toMatchObject({ state: 'unknown', last_error: 'not configured on the router' });
-      expect((await t.api('GET', `/api/peering-sessions/${ids[lab.nodes.frr.ip]}/state-summary/`)).body.max_prefix).toEqual({ limit: 2, received: 2, percent: 100, warning: true });
+      expect(frr).toMatchObject({
+        state: 'established',
+        prefixes_received: 2,
+        prefixes_advertised: 1,
+        max_prefixes: 2,
+      });
+      expect((await t.api('GET', `/api/peering-sessions/${ids[lab.nodes.gobgp.ip]}/`)).body).toMatchObject({
+        state: 'established',
+        prefixes_received: 3,
+      });
+      expect((await t.api('GET', `/api/peering-sessions/${ids['127.0.5.99']}/`)).body).toMatchObject({
+        state: 'unknown',
+        last_error: 'not configured on the router',
+      });
+      expect(
+        (await t.api('GET', `/api/peering-sessions/${ids[lab.nodes.frr.ip]}/state-summary/`)).body.max_prefix,
+      ).toEqual({ limit: 2, received: 2, percent: 100, warning: true });
 
       // FRR shuts its side: the next poll of BIRD records the change and its reason.
-      await lab.vtysh('configure terminal', `router bgp ${lab.nodes.frr.asn}`, `neighbor ${lab.nodes.bird.ip} shutdown message bird-poll test`);
+      await lab.vtysh(
+        'configure terminal',
+        `router bgp ${lab.nodes.frr.asn}`,
+        `neighbor ${lab.nodes.bird.ip} shutdown message bird-poll test`,
+      );
       try {
         await lab.waitSession('bird', 'frr', false, 30_000);
-        const again = await runJob((await t.api('POST', '/api/peering-sessions/refresh/', { session_ids: [ids[lab.nodes.frr.ip]] })).body.job_id);
+        const again = await runJob(
+          (await t.api('POST', '/api/peering-sessions/refresh/', { session_ids: [ids[lab.nodes.frr.ip]] })).body.job_id,
+        );
         expect(again.result.routers).toMatchObject([{ name: 'lab-bird', ok: true, changed: 1 }]);
         const down = (await t.api('GET', `/api/peering-sessions/${ids[lab.nodes.frr.ip]}/`)).body;
         expect(down.state).not.toBe('established');
         expect(down.last_error).toBeTruthy();
         const history = (await t.api('GET', `/api/peering-sessions/${ids[lab.nodes.frr.ip]}/state-history/`)).body;
-        expect(history.map((h: any) => [h.previous_state, h.state])).toEqual([['unknown', 'established'], ['established', down.state]]);
+        expect(history.map((h: any) => [h.previous_state, h.state])).toEqual([
+          ['unknown', 'established'],
+          ['established', down.state],
+        ]);
         expect(history[1].reason).toBe(down.last_error);
       } finally {
-        await lab.vtysh('configure terminal', `router bgp ${lab.nodes.frr.asn}`, `no neighbor ${lab.nodes.bird.ip} shutdown`);
+        await lab.vtysh(
+          'configure terminal',
+          `router bgp ${lab.nodes.frr.asn}`,
+          `no neighbor ${lab.nodes.bird.ip} shutdown`,
+        );
       }
       await lab.waitSession('bird', 'frr', true, 60_000);
     }, 120_000);

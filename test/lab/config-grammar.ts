@@ -55,7 +55,9 @@ export function checkJunos(text: string): Problems {
     if (nb && !IP.test(nb[1])) out.push(`line ${n}: bad neighbor ${nb[1]}`);
     const pol = l.match(/^(import|export) (?:\[ (.*) \]|(\S+));$/);
     if (/^(import|export) /.test(l) && !pol) out.push(`line ${n}: bad policy chain: ${l}`);
-    if (pol) for (const p of (pol[2] ?? pol[3]).split(' ')) if (!defined.has(p)) out.push(`line ${n}: policy ${p} is not defined`);
+    if (pol)
+      for (const p of (pol[2] ?? pol[3]).split(' '))
+        if (!defined.has(p)) out.push(`line ${n}: policy ${p} is not defined`);
     const q = [...l.replace(/description\s*"\s*"/, '').matchAll(QUOTED)].map((m) => m[1]);
     for (const s of q) if (!s.trim()) out.push(`line ${n}: empty string`);
   }
@@ -73,7 +75,8 @@ export function checkEos(text: string): Problems {
     if (!l || l === '!' || l === 'end' || l.startsWith('! ')) continue;
     if (/[{};"]/.test(l.replace(/ description .*/, ''))) out.push(`line ${n}: unexpected character: ${l}`);
     const d = l.match(/^(?:neighbor \S+ )?description(.*)$/);
-    if (d && (!d[1].trim() || d[1].trim().length > 80 || /[!#{};]/.test(d[1]))) out.push(`line ${n}: bad description: ${l}`);
+    if (d && (!d[1].trim() || d[1].trim().length > 80 || /[!#{};]/.test(d[1])))
+      out.push(`line ${n}: bad description: ${l}`);
     const pl = l.match(/^neighbor \S+ prefix-list (\S+) (in|out)$/);
     if (pl && !lists.has(pl[1])) out.push(`line ${n}: prefix-list ${pl[1]} is not defined`);
     const rm = l.match(/^neighbor \S+ route-map (\S+) (in|out)$/);
@@ -107,11 +110,14 @@ export function checkIosxr(text: string): Problems {
       const m = l.match(/destination in (\S+) then$/);
       if (!m || !sets.has(m[1])) out.push(`line ${n}: bad condition or undefined prefix-set: ${l}`);
     } else if (l === 'endif') ifs--;
-    else if (/^apply (\S+)$/.test(l) && !policies.has(l.split(' ')[1])) out.push(`line ${n}: applies an undefined policy: ${l}`);
+    else if (/^apply (\S+)$/.test(l) && !policies.has(l.split(' ')[1]))
+      out.push(`line ${n}: applies an undefined policy: ${l}`);
     const rp = l.match(/^route-policy (\S+) (in|out)$/);
     if (rp && !policies.has(rp[1])) out.push(`line ${n}: route-policy ${rp[1]} is not defined`);
-    if (/^description/.test(l) && (!l.slice(11).trim() || /[!#{};"]/.test(l.slice(11)))) out.push(`line ${n}: bad description: ${l}`);
-    if (/[{};"]/.test(l) && !l.startsWith('#') && !/^description /.test(l)) out.push(`line ${n}: unexpected character: ${l}`);
+    if (/^description/.test(l) && (!l.slice(11).trim() || /[!#{};"]/.test(l.slice(11))))
+      out.push(`line ${n}: bad description: ${l}`);
+    if (/[{};"]/.test(l) && !l.startsWith('#') && !/^description /.test(l))
+      out.push(`line ${n}: unexpected character: ${l}`);
   }
   if (open) out.push(`${open} not closed`);
   return out;
@@ -153,7 +159,12 @@ export function birdChannels(text: string): SessionPolicy[] {
     for (const ch of proto.matchAll(/\t(ipv4|ipv6) \{([\s\S]*?)\n\t\};/g)) {
       const body = ch[2];
       const part = (dir: string) => {
-        const m = body.match(new RegExp(`${dir} none;`)) ? 'none' : body.match(new RegExp(`${dir} filter \\{([\\s\\S]*?)\\n\\t\\t\\};`))?.[1].replace(/\s+/g, ' ').trim();
+        const m = body.match(new RegExp(`${dir} none;`))
+          ? 'none'
+          : body
+              .match(new RegExp(`${dir} filter \\{([\\s\\S]*?)\\n\\t\\t\\};`))?.[1]
+              .replace(/\s+/g, ' ')
+              .trim();
         return m ?? `(no ${dir})`;
       };
       out.push({ neighbor, import: part('import'), export: part('export') });
@@ -165,7 +176,8 @@ export function birdChannels(text: string): SessionPolicy[] {
 /** FRR / EOS: per activated neighbor, its in/out prefix-list and route-map lines. */
 export function ciscoStylePolicies(text: string): SessionPolicy[] {
   const out = new Map<string, SessionPolicy>();
-  for (const m of text.matchAll(/^ +neighbor (\S+) activate$/gm)) out.set(m[1], { neighbor: m[1], import: '', export: '' });
+  for (const m of text.matchAll(/^ +neighbor (\S+) activate$/gm))
+    out.set(m[1], { neighbor: m[1], import: '', export: '' });
   for (const m of text.matchAll(/^ +neighbor (\S+) (prefix-list|route-map) (\S+) (in|out)$/gm)) {
     const s = out.get(m[1]);
     if (!s) continue;

@@ -12,7 +12,11 @@ import { sharedLab } from '../support/lab/shared.ts';
 import { engines } from '../support/db.ts';
 import { birdDriver } from '../../src/drivers/bird/bird.driver.ts';
 
-const skip = labSkipReason('bgpd', 'frr') ?? labSkipReason('bird', 'bird2') ?? labSkipReason('gobgpd', 'gobgpd') ?? daemonLabMissing();
+const skip =
+  labSkipReason('bgpd', 'frr') ??
+  labSkipReason('bird', 'bird2') ??
+  labSkipReason('gobgpd', 'gobgpd') ??
+  daemonLabMissing();
 const shared = sharedLab(8);
 afterAll(() => shared.stop(), 60_000);
 
@@ -26,8 +30,14 @@ describe.skipIf(skip)('deploy to BIRD', () => {
     },
     () => readFileSync(conf, 'utf8'),
   );
-  const protocols = async () => (await fx.lab.birdc('show protocols')).split('\n').filter((l) => /\bBGP\b/.test(l)).map((l) => l.split(/\s+/)[0]).sort();
-  const withExtra = (ip: string, asn: number) => `${fx.full}\nprotocol bgp extra_${ip.split('.').pop()} from lab_peer {\n  neighbor ${ip} port ${fx.lab.port} as ${asn};\n}\n`;
+  const protocols = async () =>
+    (await fx.lab.birdc('show protocols'))
+      .split('\n')
+      .filter((l) => /\bBGP\b/.test(l))
+      .map((l) => l.split(/\s+/)[0])
+      .sort();
+  const withExtra = (ip: string, asn: number) =>
+    `${fx.full}\nprotocol bgp extra_${ip.split('.').pop()} from lab_peer {\n  neighbor ${ip} port ${fx.lab.port} as ${asn};\n}\n`;
 
   describe.each(engines())('on %s', (engine) => {
     // Jinja keeps BIRD's braces literal only inside {% raw %}.
@@ -55,7 +65,12 @@ describe.skipIf(skip)('deploy to BIRD', () => {
       expect(existsSync(`${conf}.peerdesk-candidate`)).toBe(false);
 
       const again = await deploy({ dry_run: false });
-      expect([again.status, again.reason, again.diff, again.committed]).toEqual(['done', 'no changes: nothing committed', '', false]);
+      expect([again.status, again.reason, again.diff, again.committed]).toEqual([
+        'done',
+        'no changes: nothing committed',
+        '',
+        false,
+      ]);
       expect(again.log).not.toContain('configure "');
     }, 180_000);
 
@@ -89,7 +104,17 @@ describe.skipIf(skip)('deploy to BIRD', () => {
 
     it('an unconfirmed configure timeout (lost connection) undoes itself', async () => {
       const before = await protocols();
-      const s = await birdDriver.open({ id: app.routerId, name: 'lab-bird', hostname: fx.lab.hostnames.bird, driver: 'bird2', local_asn: fx.lab.nodes.bird.asn, credentials: null }, { signal: AbortSignal.timeout(60_000), socketDirs: [fx.lab.dir] });
+      const s = await birdDriver.open(
+        {
+          id: app.routerId,
+          name: 'lab-bird',
+          hostname: fx.lab.hostnames.bird,
+          driver: 'bird2',
+          local_asn: fx.lab.nodes.bird.asn,
+          credentials: null,
+        },
+        { signal: AbortSignal.timeout(60_000), socketDirs: [fx.lab.dir] },
+      );
       await s.loadCandidate!(withExtra('127.0.8.98', 65098), 'replace');
       await s.commitConfirmed!(3);
       expect(await protocols()).toContain('extra_98');

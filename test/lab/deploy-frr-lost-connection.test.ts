@@ -24,7 +24,13 @@ import { openDb, type Db } from '../../src/platform/db.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import { SecretBox } from '../../src/platform/crypto.ts';
 
-const skip = labSkipReason('bgpd', 'frr') ?? labSkipReason('bird', 'bird2') ?? labSkipReason('gobgpd', 'gobgpd') ?? daemonLabMissing() ?? labSkipReason('sshd', 'openssh-server') ?? sshdMissing();
+const skip =
+  labSkipReason('bgpd', 'frr') ??
+  labSkipReason('bird', 'bird2') ??
+  labSkipReason('gobgpd', 'gobgpd') ??
+  daemonLabMissing() ??
+  labSkipReason('sshd', 'openssh-server') ??
+  sshdMissing();
 const NET = 13;
 const shared = sharedLab(NET);
 afterAll(() => shared.stop(), 60_000);
@@ -38,7 +44,9 @@ await p.parseAsync(process.argv.slice(2), { from: 'user' }).catch((e) => { proce
 
 /** The neighbours bgpd has (its own view, `show bgp summary json`). */
 async function daemonPeers(lab: DaemonLab): Promise<string[]> {
-  const j = JSON.parse(await lab.vtysh('show bgp summary json')) as { ipv4Unicast?: { peers?: Record<string, unknown> } };
+  const j = JSON.parse(await lab.vtysh('show bgp summary json')) as {
+    ipv4Unicast?: { peers?: Record<string, unknown> };
+  };
   return Object.keys(j.ipv4Unicast?.peers ?? {}).sort();
 }
 
@@ -67,7 +75,17 @@ describe.skipIf(skip)('FRR: a lost connection during the confirm window still ro
 
     // The driver takes any whole number of seconds (the API's minimum is 30); a short window keeps the test short.
     const timeoutS = 10;
-    const s: DriverSession = await frrDriver.open({ id: 1, name: 'lab-frr-ssh', hostname: sshHost(), driver: 'frr', local_asn: lab.nodes.frr.asn, credentials: creds() }, { signal: AbortSignal.timeout(120_000), timeoutMs: 30_000 });
+    const s: DriverSession = await frrDriver.open(
+      {
+        id: 1,
+        name: 'lab-frr-ssh',
+        hostname: sshHost(),
+        driver: 'frr',
+        local_asn: lab.nodes.frr.asn,
+        credentials: creds(),
+      },
+      { signal: AbortSignal.timeout(120_000), timeoutMs: 30_000 },
+    );
     try {
       const { diff } = await s.loadCandidate!(full, 'replace');
       expect(diff).toContain(`+ neighbor ${gobgp} remote-as ${lab.nodes.gobgp.asn}`);
@@ -81,7 +99,17 @@ describe.skipIf(skip)('FRR: a lost connection during the confirm window still ro
     await expect.poll(running, { timeout: (timeoutS + 60) * 1000, interval: 500 }).toBe(before);
     expect(await daemonPeers(lab)).toEqual([lab.nodes.bird.ip]);
     expect(await lab.isEstablished('frr', 'bird')).toBe(true);
-    const again = await frrDriver.open({ id: 1, name: 'lab-frr-ssh', hostname: sshHost(), driver: 'frr', local_asn: lab.nodes.frr.asn, credentials: creds() }, { signal: AbortSignal.timeout(60_000), timeoutMs: 30_000 });
+    const again = await frrDriver.open(
+      {
+        id: 1,
+        name: 'lab-frr-ssh',
+        hostname: sshHost(),
+        driver: 'frr',
+        local_asn: lab.nodes.frr.asn,
+        credentials: creds(),
+      },
+      { signal: AbortSignal.timeout(60_000), timeoutMs: 30_000 },
+    );
     try {
       // The timer's script removes its files just after the restore: polled, not read once.
       await expect.poll(() => again.pendingConfirm!(), { timeout: 30_000, interval: 200 }).toBe(false);
@@ -122,21 +150,60 @@ describe.skipIf(skip)('FRR: a lost connection during the confirm window still ro
       // The template adds a neighbour nobody answers: the health gate waits in the confirm window.
       const t = new Date().toISOString();
       const stamp = { created_at: t, updated_at: t };
-      const tpl = await db.insertInto('config_templates').values({ name: `lost-${engine}`, body: before.replace(/^router bgp (\d+)$/m, `router bgp $1\n neighbor ${ghost} remote-as 65099`), ...stamp }).returning('id').executeTakeFirstOrThrow();
-      const p = await db.insertInto('platforms').values({ name: 'FRR', slug: 'frr', driver: 'frr', ...stamp }).returning('id').executeTakeFirstOrThrow();
-      await db.insertInto('routers').values({ name: 'lab-frr', hostname: sshHost(), platform_id: p.id, local_asn: lab.nodes.frr.asn, status: 'active', config_template_id: tpl.id, credentials_enc: new SecretBox(KEY).encrypt(JSON.stringify(creds())), ...stamp }).execute();
+      const tpl = await db
+        .insertInto('config_templates')
+        .values({
+          name: `lost-${engine}`,
+          body: before.replace(/^router bgp (\d+)$/m, `router bgp $1\n neighbor ${ghost} remote-as 65099`),
+          ...stamp,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const p = await db
+        .insertInto('platforms')
+        .values({ name: 'FRR', slug: 'frr', driver: 'frr', ...stamp })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await db
+        .insertInto('routers')
+        .values({
+          name: 'lab-frr',
+          hostname: sshHost(),
+          platform_id: p.id,
+          local_asn: lab.nodes.frr.asn,
+          status: 'active',
+          config_template_id: tpl.id,
+          credentials_enc: new SecretBox(KEY).encrypt(JSON.stringify(creds())),
+          ...stamp,
+        })
+        .execute();
 
       const confirmS = 30; // the API's and the CLI's minimum
-      const child = spawn(process.execPath, [join(dir, 'deploy-cli.mjs'), 'deploy', 'lab-frr', '--confirm-timeout', String(confirmS)], {
-        cwd: ROOT,
-        stdio: 'ignore',
-        env: { ...process.env, PEERDESK_DATABASE_URL: url, PEERDESK_DATA_DIR: dir, PEERDESK_SECRET_KEY: KEY, PEERDESK_LOG_LEVEL: 'silent', PEERDESK_DEPLOY_REVIEW: '0', PEERDESK_DEPLOY_HEALTH_TIMEOUT_S: '600' },
-      });
+      const child = spawn(
+        process.execPath,
+        [join(dir, 'deploy-cli.mjs'), 'deploy', 'lab-frr', '--confirm-timeout', String(confirmS)],
+        {
+          cwd: ROOT,
+          stdio: 'ignore',
+          env: {
+            ...process.env,
+            PEERDESK_DATABASE_URL: url,
+            PEERDESK_DATA_DIR: dir,
+            PEERDESK_SECRET_KEY: KEY,
+            PEERDESK_LOG_LEVEL: 'silent',
+            PEERDESK_DEPLOY_REVIEW: '0',
+            PEERDESK_DEPLOY_HEALTH_TIMEOUT_S: '600',
+          },
+        },
+      );
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       try {
         // Committed, in the confirm window: the health gate waits for the ghost neighbour.
         await expect
-          .poll(async () => (await db.selectFrom('deployments').select(['status', 'committed']).executeTakeFirst())?.status, { timeout: 90_000, interval: 200 })
+          .poll(
+            async () => (await db.selectFrom('deployments').select(['status', 'committed']).executeTakeFirst())?.status,
+            { timeout: 90_000, interval: 200 },
+          )
           .toBe('confirming');
         expect(await running()).toContain(`neighbor ${ghost} remote-as 65099`);
         expect(await daemonPeers(lab)).toContain(ghost);

@@ -13,12 +13,20 @@ import { engines } from '../support/db.ts';
 import { frrDriver } from '../../src/drivers/frr/frr.driver.ts';
 import { ownedText } from '../../src/drivers/frr/frr.config.ts';
 
-const skip = labSkipReason('bgpd', 'frr') ?? labSkipReason('bird', 'bird2') ?? labSkipReason('gobgpd', 'gobgpd') ?? daemonLabMissing();
+const skip =
+  labSkipReason('bgpd', 'frr') ??
+  labSkipReason('bird', 'bird2') ??
+  labSkipReason('gobgpd', 'gobgpd') ??
+  daemonLabMissing();
 const shared = sharedLab(7);
 afterAll(() => shared.stop(), 60_000);
 
 describe.skipIf(skip)('deploy to FRR', () => {
-  const fx = useDeployLab(shared, (lab) => ({ PEERDESK_SOCKET_DIRS: lab.dir, PEERDESK_FRR_STATE_DIR: join(lab.dir, 'frr-state') }), (lab) => lab.vtysh('show running-config'));
+  const fx = useDeployLab(
+    shared,
+    (lab) => ({ PEERDESK_SOCKET_DIRS: lab.dir, PEERDESK_FRR_STATE_DIR: join(lab.dir, 'frr-state') }),
+    (lab) => lab.vtysh('show running-config'),
+  );
 
   const running = () => fx.lab.vtysh('show running-config');
   const gobgpIp = () => fx.lab.nodes.gobgp.ip;
@@ -72,7 +80,9 @@ describe.skipIf(skip)('deploy to FRR', () => {
 
     it('a broken candidate leaves the router exactly as before', async () => {
       const before = await running();
-      await setTemplate(`${fx.full}\nrouter bgp ${fx.lab.nodes.frr.asn}\n neighbor 127.0.7.77 remote-as 65077\n neighbor 127.0.7.77 no-such-keyword 5\n`);
+      await setTemplate(
+        `${fx.full}\nrouter bgp ${fx.lab.nodes.frr.asn}\n neighbor 127.0.7.77 remote-as 65077\n neighbor 127.0.7.77 no-such-keyword 5\n`,
+      );
       const d = await deploy({ dry_run: false });
       expect(d.status).toBe('failed');
       expect(d.failed_check).toBe('load_candidate');
@@ -86,11 +96,15 @@ describe.skipIf(skip)('deploy to FRR', () => {
       process.env.PEERDESK_DEPLOY_HEALTH_TIMEOUT_S = '3';
       try {
         // Nothing answers at 127.0.7.99: the added session never reaches Established.
-        await setTemplate(fx.full.replace(/^router bgp (\d+)$/m, `router bgp $1\n neighbor 127.0.7.99 remote-as 65099`));
+        await setTemplate(
+          fx.full.replace(/^router bgp (\d+)$/m, `router bgp $1\n neighbor 127.0.7.99 remote-as 65099`),
+        );
         const d = await deploy({ dry_run: false, confirm_timeout: 60 });
         expect(d.status, d.log).toBe('rolled_back');
         expect(d.failed_check).toBe('added_sessions_established');
-        expect(d.reason).toMatch(/^health gate failed \(added_sessions_established\): added session 127\.0\.7\.99 is \w+, not Established after 3 s; rolled back$/);
+        expect(d.reason).toMatch(
+          /^health gate failed \(added_sessions_established\): added session 127\.0\.7\.99 is \w+, not Established after 3 s; rolled back$/,
+        );
         expect(d.committed).toBe(false);
       } finally {
         delete process.env.PEERDESK_DEPLOY_HEALTH_TIMEOUT_S;
@@ -101,10 +115,20 @@ describe.skipIf(skip)('deploy to FRR', () => {
 
     it('an unconfirmed commit (lost connection) reverts by itself; a pending one blocks the next deployment', async () => {
       const before = await running();
-      const target = { id: app.routerId, name: 'lab-frr', hostname: fx.lab.hostnames.frr, driver: 'frr', local_asn: fx.lab.nodes.frr.asn, credentials: null };
+      const target = {
+        id: app.routerId,
+        name: 'lab-frr',
+        hostname: fx.lab.hostnames.frr,
+        driver: 'frr',
+        local_asn: fx.lab.nodes.frr.asn,
+        credentials: null,
+      };
       const opts = { signal: AbortSignal.timeout(60_000), socketDirs: [fx.lab.dir] };
       const s = await frrDriver.open(target, opts);
-      await s.loadCandidate!(fx.full.replace(/^router bgp (\d+)$/m, `router bgp $1\n neighbor 127.0.7.98 remote-as 65098`), 'replace');
+      await s.loadCandidate!(
+        fx.full.replace(/^router bgp (\d+)$/m, `router bgp $1\n neighbor 127.0.7.98 remote-as 65098`),
+        'replace',
+      );
       await s.commitConfirmed!(3);
       expect(await running()).toContain('neighbor 127.0.7.98 remote-as 65098');
       expect(await s.pendingConfirm!()).toBe(true);

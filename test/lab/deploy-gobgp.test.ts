@@ -20,17 +20,30 @@ import { sharedLab } from '../support/lab/shared.ts';
 import { engines } from '../support/db.ts';
 import { gobgpDriver } from '../../src/drivers/gobgp/gobgp.driver.ts';
 
-const skip = labSkipReason('bgpd', 'frr') ?? labSkipReason('bird', 'bird2') ?? labSkipReason('gobgpd', 'gobgpd') ?? daemonLabMissing();
+const skip =
+  labSkipReason('bgpd', 'frr') ??
+  labSkipReason('bird', 'bird2') ??
+  labSkipReason('gobgpd', 'gobgpd') ??
+  daemonLabMissing();
 const shared = sharedLab(12);
 afterAll(() => shared.stop(), 60_000);
 
 describe.skipIf(skip)('deploy to GoBGP', () => {
-  const fx = useDeployLab(shared, (lab) => ({ PEERDESK_GOBGP_STATE_DIR: join(lab.dir, 'gobgp-state') }), (lab) => readFileSync(join(lab.dir, 'gobgp', 'gobgpd.toml'), 'utf8'));
+  const fx = useDeployLab(
+    shared,
+    (lab) => ({ PEERDESK_GOBGP_STATE_DIR: join(lab.dir, 'gobgp-state') }),
+    (lab) => readFileSync(join(lab.dir, 'gobgp', 'gobgpd.toml'), 'utf8'),
+  );
   const file = () => join(fx.lab.dir, 'gobgp', 'gobgpd.toml');
   const running = () => readFileSync(file(), 'utf8');
   const me = () => fx.lab.nodes.gobgp;
   /** gobgpd's neighbours as its own CLI lists them: address → AS. */
-  const neighbours = async () => Object.fromEntries((JSON.parse(await fx.lab.gobgp('neighbor', '-j')) as { conf: { neighbor_address: string; peer_asn?: number } }[]).map((n) => [n.conf.neighbor_address, n.conf.peer_asn ?? null]).sort());
+  const neighbours = async () =>
+    Object.fromEntries(
+      (JSON.parse(await fx.lab.gobgp('neighbor', '-j')) as { conf: { neighbor_address: string; peer_asn?: number } }[])
+        .map((n) => [n.conf.neighbor_address, n.conf.peer_asn ?? null])
+        .sort(),
+    );
   // The lab's site settings: gobgpd listens on its own address and port, peers listen on the lab port.
   const template = (extraTransport = '') => `{% extends "gobgp.j2" %}
 {% block global_config %}
@@ -52,18 +65,24 @@ describe.skipIf(skip)('deploy to GoBGP', () => {
     }));
     const { deploy, setTemplate } = app;
     const wizard = async (asn: number, name: string, ip: string) => {
-      const w = await app.t.api('POST', '/api/peering-sessions/wizard/', { router: app.routerId, peer: { asn, name, ipv4: ip } });
+      const w = await app.t.api('POST', '/api/peering-sessions/wizard/', {
+        router: app.routerId,
+        peer: { asn, name, ipv4: ip },
+      });
       expect(w.status, JSON.stringify(w.body)).toBe(201);
       return Number(w.body[0].id);
     };
 
     beforeAll(async () => {
-      const r = await app.t.api('PATCH', `/api/routers/${app.routerId}/`, { router_id: me().ip, credentials: { config_file: file() } });
+      const r = await app.t.api('PATCH', `/api/routers/${app.routerId}/`, {
+        router_id: me().ip,
+        credentials: { config_file: file() },
+      });
       expect(r.status, JSON.stringify(r.body)).toBe(200);
       await wizard(fx.lab.nodes.frr.asn, 'Lab FRR', fx.lab.nodes.frr.ip);
     });
 
-    it('renders gobgp.j2 into gobgpd: the wizard\'s new neighbour reaches Established; a second deploy commits nothing', async () => {
+    it("renders gobgp.j2 into gobgpd: the wizard's new neighbour reaches Established; a second deploy commits nothing", async () => {
       const frr = fx.lab.nodes.frr;
       const bird = fx.lab.nodes.bird;
       // The router's sessions are FRR only: the first deploy makes the file the template's and drops BIRD.
@@ -73,7 +92,11 @@ describe.skipIf(skip)('deploy to GoBGP', () => {
       // (The lab is shared by both engines: only the first engine's run sees the hand-written file.)
       if (fileBefore.includes('prefix-set-name = "own"')) {
         const guarded = await deploy({ dry_run: false, confirm_timeout: 120 });
-        expect([guarded.status, guarded.failed_check, guarded.reason]).toEqual(['failed', 'guard:prefix_list_shrink', 'refused: prefix list own shrinks from 3 to 0 entries (100%); at most 50% without force; nothing applied']);
+        expect([guarded.status, guarded.failed_check, guarded.reason]).toEqual([
+          'failed',
+          'guard:prefix_list_shrink',
+          'refused: prefix list own shrinks from 3 to 0 entries (100%); at most 50% without force; nothing applied',
+        ]);
         expect(running()).toBe(fileBefore);
       }
       const first = await deploy({ dry_run: false, force: true, confirm_timeout: 120 });
@@ -86,8 +109,14 @@ describe.skipIf(skip)('deploy to GoBGP', () => {
       await wizard(bird.asn, 'Lab BIRD', bird.ip);
       const before = running();
       const dry = await deploy({ dry_run: true });
-      expect([dry.status, dry.reason, dry.committed]).toEqual(['done', 'dry run: diff computed, nothing applied', false]);
-      expect(dry.diff).toContain(`+    neighbor-address = "${bird.ip}"\n+    peer-as = ${bird.asn}\n+    description = "AS${bird.asn} Lab BIRD"`);
+      expect([dry.status, dry.reason, dry.committed]).toEqual([
+        'done',
+        'dry run: diff computed, nothing applied',
+        false,
+      ]);
+      expect(dry.diff).toContain(
+        `+    neighbor-address = "${bird.ip}"\n+    peer-as = ${bird.asn}\n+    description = "AS${bird.asn} Lab BIRD"`,
+      );
       expect(dry.diff).toContain(`+  neighbor-info-list = ["${bird.ip}"]`);
       expect(running()).toBe(before);
 
@@ -100,10 +129,17 @@ describe.skipIf(skip)('deploy to GoBGP', () => {
       expect(await fx.lab.isEstablished('gobgp', 'bird')).toBe(true);
       expect(await fx.lab.isEstablished('bird', 'gobgp')).toBe(true);
       // RFC 8212: no prefix list and no policy, so gobgpd's defaults reject both ways.
-      expect(await fx.lab.gobgp('global', 'policy')).toMatch(/Import policy:\s+Default: REJECT\s+Name PEERDESK-IMPORT:\s+Export policy:\s+Default: REJECT\s+Name PEERDESK-EXPORT:\s*$/);
+      expect(await fx.lab.gobgp('global', 'policy')).toMatch(
+        /Import policy:\s+Default: REJECT\s+Name PEERDESK-IMPORT:\s+Export policy:\s+Default: REJECT\s+Name PEERDESK-EXPORT:\s*$/,
+      );
 
       const again = await deploy({ dry_run: false });
-      expect([again.status, again.reason, again.diff, again.committed]).toEqual(['done', 'no changes: nothing committed', '', false]);
+      expect([again.status, again.reason, again.diff, again.committed]).toEqual([
+        'done',
+        'no changes: nothing committed',
+        '',
+        false,
+      ]);
       expect(again.log).not.toContain('SIGHUP');
       expect(running()).toBe(d.candidate);
     }, 240_000);
@@ -115,7 +151,9 @@ describe.skipIf(skip)('deploy to GoBGP', () => {
       try {
         const d = await deploy({ dry_run: false });
         expect([d.status, d.failed_check, d.committed]).toEqual(['failed', 'load_candidate', false]);
-        expect(d.reason).toMatch(/^the router refused the candidate: .*'neighbors\[\d\]\.transport\.config' has invalid keys: no-such-option/);
+        expect(d.reason).toMatch(
+          /^the router refused the candidate: .*'neighbors\[\d\]\.transport\.config' has invalid keys: no-such-option/,
+        );
       } finally {
         await setTemplate(template());
       }
@@ -131,8 +169,16 @@ describe.skipIf(skip)('deploy to GoBGP', () => {
       process.env.PEERDESK_DEPLOY_HEALTH_TIMEOUT_S = '3';
       try {
         const d = await deploy({ dry_run: false, confirm_timeout: 60 });
-        expect([d.status, d.failed_check, d.committed], d.log).toEqual(['rolled_back', 'added_sessions_established', false]);
-        expect(d.reason).toMatch(new RegExp(`^health gate failed \\(added_sessions_established\\): added session 127\\.0\\.${fx.lab.net}\\.99 is \\w+, not Established after 3 s; rolled back$`));
+        expect([d.status, d.failed_check, d.committed], d.log).toEqual([
+          'rolled_back',
+          'added_sessions_established',
+          false,
+        ]);
+        expect(d.reason).toMatch(
+          new RegExp(
+            `^health gate failed \\(added_sessions_established\\): added session 127\\.0\\.${fx.lab.net}\\.99 is \\w+, not Established after 3 s; rolled back$`,
+          ),
+        );
       } finally {
         delete process.env.PEERDESK_DEPLOY_HEALTH_TIMEOUT_S;
         expect((await app.t.api('DELETE', `/api/peering-sessions/${s}/`)).status).toBe(204);
@@ -144,10 +190,20 @@ describe.skipIf(skip)('deploy to GoBGP', () => {
     it('an unconfirmed commit (lost connection) reverts the file and the neighbours by itself; a pending one blocks the next deployment', async () => {
       const before = running();
       const peers = await neighbours();
-      const target = { id: app.routerId, name: 'lab-gobgp', hostname: fx.lab.hostnames.gobgp, driver: 'gobgp', local_asn: me().asn, credentials: { config_file: file() } };
+      const target = {
+        id: app.routerId,
+        name: 'lab-gobgp',
+        hostname: fx.lab.hostnames.gobgp,
+        driver: 'gobgp',
+        local_asn: me().asn,
+        credentials: { config_file: file() },
+      };
       const extra = `127.0.${fx.lab.net}.98`;
       const s = await gobgpDriver.open(target, { signal: AbortSignal.timeout(60_000) });
-      const r = await s.loadCandidate!(`${before}\n[[neighbors]]\n  [neighbors.config]\n    neighbor-address = "${extra}"\n    peer-as = 65098\n`, 'replace');
+      const r = await s.loadCandidate!(
+        `${before}\n[[neighbors]]\n  [neighbors.config]\n    neighbor-address = "${extra}"\n    peer-as = 65098\n`,
+        'replace',
+      );
       expect(r.diff).toContain(`+    neighbor-address = "${extra}"`);
       await s.commitConfirmed!(3);
       expect(running()).toContain(`neighbor-address = "${extra}"`);
@@ -176,7 +232,8 @@ describe.skipIf(skip ?? sshdMissing())('GoBGP config over SSH', () => {
   const file = () => join(dir, 'gobgpd.toml');
   const base = `[global.config]\n  as = 65012\n  router-id = "127.0.12.30"\n  port = -1\n`;
   // Passive and on loopback: gobgpd never opens a connection.
-  const neighbour = (ip: string, asn: number) => `\n[[neighbors]]\n  [neighbors.config]\n    neighbor-address = "${ip}"\n    peer-as = ${asn}\n  [neighbors.transport.config]\n    passive-mode = true\n`;
+  const neighbour = (ip: string, asn: number) =>
+    `\n[[neighbors]]\n  [neighbors.config]\n    neighbor-address = "${ip}"\n    peer-as = ${asn}\n  [neighbors.transport.config]\n    passive-mode = true\n`;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pd-gobgp-ssh-'));
     chmodSync(dir, 0o711);
@@ -189,8 +246,20 @@ describe.skipIf(skip ?? sshdMissing())('GoBGP config over SSH', () => {
         srv.close(() => resolve(port));
       });
     });
-    const runAs = process.getuid?.() === 0 ? ['setpriv', '--reuid', 'nobody', '--regid', 'nogroup', '--clear-groups'] : [];
-    const [cmd, ...args] = [...runAs, 'gobgpd', '-f', file(), '--api-hosts', `127.0.0.1:${api}`, '--pprof-disable', '-p', '-l', 'warn'];
+    const runAs =
+      process.getuid?.() === 0 ? ['setpriv', '--reuid', 'nobody', '--regid', 'nogroup', '--clear-groups'] : [];
+    const [cmd, ...args] = [
+      ...runAs,
+      'gobgpd',
+      '-f',
+      file(),
+      '--api-hosts',
+      `127.0.0.1:${api}`,
+      '--pprof-disable',
+      '-p',
+      '-l',
+      'warn',
+    ];
     child = spawn(cmd!, args, { stdio: 'ignore' });
   }, 60_000);
   afterAll(async () => {
@@ -204,18 +273,35 @@ describe.skipIf(skip ?? sshdMissing())('GoBGP config over SSH', () => {
 
   it('writes the file over SSH, confirms, and a commit nobody confirms is reverted by the timer on the host', async () => {
     const sshd = await shared.sshd();
-    const target = { id: 99, name: 'ssh-gobgp', hostname: `grpc://127.0.0.1:${api}`, driver: 'gobgp', local_asn: 65012, credentials: { username: sshd.user, ssh_private_key: sshd.privateKey, ssh_host_key: sshd.hostKeyFingerprint, port: sshd.port, config_file: file() } };
+    const target = {
+      id: 99,
+      name: 'ssh-gobgp',
+      hostname: `grpc://127.0.0.1:${api}`,
+      driver: 'gobgp',
+      local_asn: 65012,
+      credentials: {
+        username: sshd.user,
+        ssh_private_key: sshd.privateKey,
+        ssh_host_key: sshd.hostKeyFingerprint,
+        port: sshd.port,
+        config_file: file(),
+      },
+    };
     const logs: string[] = [];
     const open = () => gobgpDriver.open(target, { signal: AbortSignal.timeout(90_000), log: (m) => void logs.push(m) });
     const peers = async () => {
       const s = await open();
       try {
-        return (await s.listNeighbors()).map((n) => [n.peer_ip, n.remote_asn]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+        return (await s.listNeighbors())
+          .map((n) => [n.peer_ip, n.remote_asn])
+          .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
       } finally {
         await s.close();
       }
     };
-    await expect.poll(() => peers().catch(() => null), { timeout: 30_000, interval: 500 }).toEqual([['127.0.12.31', 65031]]);
+    await expect
+      .poll(() => peers().catch(() => null), { timeout: 30_000, interval: 500 })
+      .toEqual([['127.0.12.31', 65031]]);
     const first = readFileSync(file(), 'utf8');
     const s = await open();
     try {
@@ -239,6 +325,11 @@ describe.skipIf(skip ?? sshdMissing())('GoBGP config over SSH', () => {
       await s.close();
     }
     await expect.poll(() => readFileSync(file(), 'utf8'), { timeout: 60_000, interval: 500 }).toContain('127.0.12.32');
-    await expect.poll(() => peers(), { timeout: 60_000, interval: 500 }).toEqual([['127.0.12.31', 65031], ['127.0.12.32', 65032]]);
+    await expect
+      .poll(() => peers(), { timeout: 60_000, interval: 500 })
+      .toEqual([
+        ['127.0.12.31', 65031],
+        ['127.0.12.32', 65032],
+      ]);
   }, 180_000);
 });

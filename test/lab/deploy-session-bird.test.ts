@@ -16,7 +16,11 @@ import { startWorker } from '../../src/jobs/worker.ts';
 import { SecretBox } from '../../src/platform/crypto.ts';
 import deployRoutes from '../../src/deploy/deploy.routes.ts';
 
-const skip = labSkipReason('bgpd', 'frr') ?? labSkipReason('bird', 'bird2') ?? labSkipReason('gobgpd', 'gobgpd') ?? daemonLabMissing();
+const skip =
+  labSkipReason('bgpd', 'frr') ??
+  labSkipReason('bird', 'bird2') ??
+  labSkipReason('gobgpd', 'gobgpd') ??
+  daemonLabMissing();
 const shared = sharedLab(14);
 afterAll(() => shared.stop(), 60_000);
 
@@ -44,25 +48,40 @@ describe.skipIf(skip)('session actions on BIRD', () => {
     template = `{% raw %}${without}{% endraw %}{% for s in sessions %}protocol bgp pd_s{{ s.id }} from lab_peer {\n  neighbor {{ s.peer_ip }} port ${lab.port} as {{ s.peer_asn }};\n}\n{% endfor %}`;
   }, 120_000);
   afterAll(() => {
-    for (const [k, v] of [['PEERDESK_SOCKET_DIRS', saved.dirs], ['PEERDESK_BIRD_CONFIG_FILE', saved.file]] as const) {
+    for (const [k, v] of [
+      ['PEERDESK_SOCKET_DIRS', saved.dirs],
+      ['PEERDESK_BIRD_CONFIG_FILE', saved.file],
+    ] as const) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }
   });
 
-  const protocols = async () => (await lab.birdc('show protocols')).split('\n').filter((l) => /\bBGP\b/.test(l)).map((l) => l.split(/\s+/)[0]).sort();
-  const birdState = async (name: string) => /BGP state:\s+(\w+)/.exec(await lab.birdc(`show protocols all ${name}`).catch(() => ''))?.[1] ?? 'gone';
+  const protocols = async () =>
+    (await lab.birdc('show protocols'))
+      .split('\n')
+      .filter((l) => /\bBGP\b/.test(l))
+      .map((l) => l.split(/\s+/)[0])
+      .sort();
+  const birdState = async (name: string) =>
+    /BGP state:\s+(\w+)/.exec(await lab.birdc(`show protocols all ${name}`).catch(() => ''))?.[1] ?? 'gone';
 
   describe.each(engines())('on %s', (engine) => {
     let t: TestApp;
     let routerId = 0;
 
     async function waitJob(jobId: number, deploymentId: number) {
-      const w = startWorker({ db: t.tdb.db, logger: pino({ level: 'silent' }), pollMs: 20, secrets: new SecretBox('k'.repeat(40)) });
+      const w = startWorker({
+        db: t.tdb.db,
+        logger: pino({ level: 'silent' }),
+        pollMs: 20,
+        secrets: new SecretBox('k'.repeat(40)),
+      });
       try {
         for (let i = 0; i < 2400; i++) {
           const j = (await t.api('GET', `/api/jobs/${jobId}/`)).body;
-          if (['succeeded', 'failed', 'cancelled'].includes(j.status)) return (await t.api('GET', `/api/deployments/${deploymentId}/`)).body;
+          if (['succeeded', 'failed', 'cancelled'].includes(j.status))
+            return (await t.api('GET', `/api/deployments/${deploymentId}/`)).body;
           await new Promise((res) => setTimeout(res, 50));
         }
         throw new Error('deploy job did not finish');
@@ -82,7 +101,13 @@ describe.skipIf(skip)('session actions on BIRD', () => {
       const platform = (await t.api('POST', '/api/platforms/', { name: 'lab bird', driver: 'bird2' })).body;
       const tpl = await t.api('POST', '/api/templates/', { name: `session-bird-${engine}`, body: template });
       expect(tpl.status, JSON.stringify(tpl.body)).toBe(201);
-      const r = await t.api('POST', '/api/routers/', { name: 'lab-bird', local_asn: lab.nodes.bird.asn, platform: platform.id, hostname: lab.nodes.bird.ip, config_template: tpl.body.id });
+      const r = await t.api('POST', '/api/routers/', {
+        name: 'lab-bird',
+        local_asn: lab.nodes.bird.asn,
+        platform: platform.id,
+        hostname: lab.nodes.bird.ip,
+        config_template: tpl.body.id,
+      });
       expect(r.status, JSON.stringify(r.body)).toBe(201);
       routerId = r.body.id;
       // The control socket is in a temporary directory: set directly (the API allows only the app config's PEERDESK_SOCKET_DIRS).
@@ -95,19 +120,31 @@ describe.skipIf(skip)('session actions on BIRD', () => {
       const before = readFileSync(conf, 'utf8');
       expect(before).not.toContain(`neighbor ${ip} `);
       const protocolsBefore = await protocols();
-      const w = await t.api('POST', '/api/peering-sessions/wizard/', { router: routerId, peer: { asn: lab.nodes.gobgp.asn, name: 'Lab GoBGP', ipv4: ip } });
+      const w = await t.api('POST', '/api/peering-sessions/wizard/', {
+        router: routerId,
+        peer: { asn: lab.nodes.gobgp.asn, name: 'Lab GoBGP', ipv4: ip },
+      });
       expect(w.status, JSON.stringify(w.body)).toBe(201);
       const s = w.body[0].id as number;
       const name = `pd_s${s}`;
       const block = `protocol bgp ${name} from lab_peer {\n  neighbor ${ip} port ${lab.port} as ${lab.nodes.gobgp.asn};\n}\n`;
 
       const dry = await configure(s, { dry_run: true });
-      expect([dry.status, dry.action, dry.reason]).toEqual(['done', 'configure', 'dry run: diff computed, nothing applied']);
+      expect([dry.status, dry.action, dry.reason]).toEqual([
+        'done',
+        'configure',
+        'dry run: diff computed, nothing applied',
+      ]);
       expect(dry.diff).toContain(`+protocol bgp ${name} from lab_peer {`);
       expect(readFileSync(conf, 'utf8')).toBe(before);
 
       const d = await configure(s, { confirm_timeout: 120 });
-      expect([d.status, d.reason, d.committed, d.session], d.log).toEqual(['done', 'applied and confirmed', true, { id: s, name: expect.any(String) }]);
+      expect([d.status, d.reason, d.committed, d.session], d.log).toEqual([
+        'done',
+        'applied and confirmed',
+        true,
+        { id: s, name: expect.any(String) },
+      ]);
       expect(d.log).toContain('health gate passed; confirmed');
       expect(readFileSync(conf, 'utf8')).toBe(`${before}${block}`);
       expect(await protocols()).toEqual([...protocolsBefore, name].sort());
@@ -115,7 +152,13 @@ describe.skipIf(skip)('session actions on BIRD', () => {
       await expect.poll(() => lab.isEstablished('gobgp', 'bird'), { timeout: 60_000, interval: 500 }).toBe(true);
 
       const again = await configure(s, {});
-      expect([again.status, again.reason, again.has_changes, again.committed, again.diff]).toEqual(['done', 'no changes: nothing committed', false, false, '']);
+      expect([again.status, again.reason, again.has_changes, again.committed, again.diff]).toEqual([
+        'done',
+        'no changes: nothing committed',
+        false,
+        false,
+        '',
+      ]);
       expect(again.log).not.toContain('configure "');
       expect(readFileSync(conf, 'utf8')).toBe(`${before}${block}`);
 
@@ -125,7 +168,12 @@ describe.skipIf(skip)('session actions on BIRD', () => {
       expect(del.status, JSON.stringify(del.body)).toBe(202);
       expect([del.body.deployment.action, del.body.deployment.status]).toEqual(['deconfigure', 'planned']);
       const rm = await waitJob(del.body.job_id, del.body.deployment.id);
-      expect([rm.status, rm.reason, rm.action, rm.committed], rm.log).toEqual(['done', 'applied and confirmed', 'deconfigure', true]);
+      expect([rm.status, rm.reason, rm.action, rm.committed], rm.log).toEqual([
+        'done',
+        'applied and confirmed',
+        'deconfigure',
+        true,
+      ]);
       expect(rm.diff).toContain(`-protocol bgp ${name} from lab_peer {`);
       expect(rm.log).toContain('and its BGP peer deleted');
       expect(readFileSync(conf, 'utf8')).toBe(before);

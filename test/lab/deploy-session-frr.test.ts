@@ -15,7 +15,11 @@ import { startWorker } from '../../src/jobs/worker.ts';
 import { SecretBox } from '../../src/platform/crypto.ts';
 import deployRoutes from '../../src/deploy/deploy.routes.ts';
 
-const skip = labSkipReason('bgpd', 'frr') ?? labSkipReason('bird', 'bird2') ?? labSkipReason('gobgpd', 'gobgpd') ?? daemonLabMissing();
+const skip =
+  labSkipReason('bgpd', 'frr') ??
+  labSkipReason('bird', 'bird2') ??
+  labSkipReason('gobgpd', 'gobgpd') ??
+  daemonLabMissing();
 const shared = sharedLab(9);
 afterAll(() => shared.stop(), 60_000);
 
@@ -33,7 +37,9 @@ describe.skipIf(skip)('session actions on FRR', () => {
     // Every line naming the GoBGP neighbour becomes one line per session of the router.
     template = full
       .split('\n')
-      .map((l) => (l.includes(ip) ? `{% for s in sessions %}${l.split(ip).join('{{ s.peer_ip }}')}\n{% endfor %}` : `${l}\n`))
+      .map((l) =>
+        l.includes(ip) ? `{% for s in sessions %}${l.split(ip).join('{{ s.peer_ip }}')}\n{% endfor %}` : `${l}\n`,
+      )
       .join('');
     expect(template).toContain('{{ s.peer_ip }}');
     // The neighbour goes away behind Peerdesk's back; the session will bring it back.
@@ -41,7 +47,10 @@ describe.skipIf(skip)('session actions on FRR', () => {
     await lab.waitSession('frr', 'gobgp', false);
   }, 120_000);
   afterAll(() => {
-    for (const [k, v] of [['PEERDESK_SOCKET_DIRS', saved.dirs], ['PEERDESK_FRR_STATE_DIR', saved.state]] as const) {
+    for (const [k, v] of [
+      ['PEERDESK_SOCKET_DIRS', saved.dirs],
+      ['PEERDESK_FRR_STATE_DIR', saved.state],
+    ] as const) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }
@@ -56,11 +65,17 @@ describe.skipIf(skip)('session actions on FRR', () => {
     async function act(path: string, body: Record<string, unknown>) {
       const r = await t.api('POST', path, body);
       expect(r.status, JSON.stringify(r.body)).toBe(202);
-      const w = startWorker({ db: t.tdb.db, logger: pino({ level: 'silent' }), pollMs: 20, secrets: new SecretBox('k'.repeat(40)) });
+      const w = startWorker({
+        db: t.tdb.db,
+        logger: pino({ level: 'silent' }),
+        pollMs: 20,
+        secrets: new SecretBox('k'.repeat(40)),
+      });
       try {
         for (let i = 0; i < 2400; i++) {
           const j = (await t.api('GET', `/api/jobs/${r.body.job_id}/`)).body;
-          if (['succeeded', 'failed', 'cancelled'].includes(j.status)) return (await t.api('GET', `/api/deployments/${r.body.deployment.id}/`)).body;
+          if (['succeeded', 'failed', 'cancelled'].includes(j.status))
+            return (await t.api('GET', `/api/deployments/${r.body.deployment.id}/`)).body;
           await new Promise((res) => setTimeout(res, 50));
         }
         throw new Error('deploy job did not finish');
@@ -75,7 +90,13 @@ describe.skipIf(skip)('session actions on FRR', () => {
       const platform = (await t.api('POST', '/api/platforms/', { name: 'lab frr', driver: 'frr' })).body;
       const tpl = await t.api('POST', '/api/templates/', { name: `session-frr-${engine}`, body: template });
       expect(tpl.status, JSON.stringify(tpl.body)).toBe(201);
-      const r = await t.api('POST', '/api/routers/', { name: 'lab-frr', local_asn: lab.nodes.frr.asn, platform: platform.id, hostname: lab.nodes.frr.ip, config_template: tpl.body.id });
+      const r = await t.api('POST', '/api/routers/', {
+        name: 'lab-frr',
+        local_asn: lab.nodes.frr.asn,
+        platform: platform.id,
+        hostname: lab.nodes.frr.ip,
+        config_template: tpl.body.id,
+      });
       expect(r.status, JSON.stringify(r.body)).toBe(201);
       routerId = r.body.id;
       // The vty socket is in a temporary directory: set directly (the API allows only the app config's PEERDESK_SOCKET_DIRS).
@@ -92,7 +113,10 @@ describe.skipIf(skip)('session actions on FRR', () => {
       }
       const before = await running();
       expect(before).not.toContain(ip);
-      const w = await t.api('POST', '/api/peering-sessions/wizard/', { router: routerId, peer: { asn: lab.nodes.gobgp.asn, name: 'Lab GoBGP', ipv4: ip } });
+      const w = await t.api('POST', '/api/peering-sessions/wizard/', {
+        router: routerId,
+        peer: { asn: lab.nodes.gobgp.asn, name: 'Lab GoBGP', ipv4: ip },
+      });
       expect(w.status, JSON.stringify(w.body)).toBe(201);
       const s = w.body[0].id;
 
@@ -111,7 +135,9 @@ describe.skipIf(skip)('session actions on FRR', () => {
       expect([again.status, again.reason, again.committed]).toEqual(['done', 'no changes: nothing committed', false]);
 
       // Config Manager: a one-time command appended to the candidate lands on bgpd.
-      const cm = await act(`/api/peering-sessions/${s}/config-manager/`, { commands_after: ['ip prefix-list PD-ONE-TIME seq 5 permit 203.0.113.0/24'] });
+      const cm = await act(`/api/peering-sessions/${s}/config-manager/`, {
+        commands_after: ['ip prefix-list PD-ONE-TIME seq 5 permit 203.0.113.0/24'],
+      });
       expect([cm.status, cm.edited], cm.log).toEqual(['done', true]);
       expect(await running()).toContain('ip prefix-list PD-ONE-TIME seq 5 permit 203.0.113.0/24');
 
@@ -119,7 +145,11 @@ describe.skipIf(skip)('session actions on FRR', () => {
       // the prefix-list guard refuses: nothing changes and the session stays.
       const peer = (await t.api('GET', `/api/peering-sessions/${s}/`)).body.bgp_peer;
       const refused = await act(`/api/peering-sessions/${s}/remove-from-router/`, {});
-      expect([refused.status, refused.failed_check, refused.reason]).toEqual(['failed', 'guard:prefix_list_shrink', 'refused: prefix list PD-ONE-TIME shrinks from 1 to 0 entries (100%); at most 50% without force; nothing applied']);
+      expect([refused.status, refused.failed_check, refused.reason]).toEqual([
+        'failed',
+        'guard:prefix_list_shrink',
+        'refused: prefix list PD-ONE-TIME shrinks from 1 to 0 entries (100%); at most 50% without force; nothing applied',
+      ]);
       expect(await running()).toContain(`neighbor ${ip} remote-as`);
       expect((await t.api('GET', `/api/peering-sessions/${s}/`)).status).toBe(200);
       // Forced: off bgpd (BIRD stays up), then the session and its BGP peer are gone.

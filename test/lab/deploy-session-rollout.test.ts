@@ -13,13 +13,21 @@ import { startWorker } from '../../src/jobs/worker.ts';
 import { SecretBox } from '../../src/platform/crypto.ts';
 import deployRoutes from '../../src/deploy/deploy.routes.ts';
 
-const skip = labSkipReason('bgpd', 'frr') ?? labSkipReason('bird', 'bird2') ?? labSkipReason('gobgpd', 'gobgpd') ?? daemonLabMissing();
+const skip =
+  labSkipReason('bgpd', 'frr') ??
+  labSkipReason('bird', 'bird2') ??
+  labSkipReason('gobgpd', 'gobgpd') ??
+  daemonLabMissing();
 const shared = sharedLab(10);
 afterAll(() => shared.stop(), 60_000);
 
 describe.skipIf(skip)('rollouts on FRR', () => {
   let lab: DaemonLab;
-  const saved = { dirs: process.env.PEERDESK_SOCKET_DIRS, state: process.env.PEERDESK_FRR_STATE_DIR, health: process.env.PEERDESK_DEPLOY_HEALTH_TIMEOUT_S };
+  const saved = {
+    dirs: process.env.PEERDESK_SOCKET_DIRS,
+    state: process.env.PEERDESK_FRR_STATE_DIR,
+    health: process.env.PEERDESK_DEPLOY_HEALTH_TIMEOUT_S,
+  };
   let full = '';
   beforeAll(async () => {
     lab = await shared.lab();
@@ -30,7 +38,11 @@ describe.skipIf(skip)('rollouts on FRR', () => {
     full = await lab.vtysh('show running-config');
   }, 120_000);
   afterAll(() => {
-    for (const [k, v] of [['PEERDESK_SOCKET_DIRS', saved.dirs], ['PEERDESK_FRR_STATE_DIR', saved.state], ['PEERDESK_DEPLOY_HEALTH_TIMEOUT_S', saved.health]] as const) {
+    for (const [k, v] of [
+      ['PEERDESK_SOCKET_DIRS', saved.dirs],
+      ['PEERDESK_FRR_STATE_DIR', saved.state],
+      ['PEERDESK_DEPLOY_HEALTH_TIMEOUT_S', saved.health],
+    ] as const) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }
@@ -41,7 +53,12 @@ describe.skipIf(skip)('rollouts on FRR', () => {
     let platform = 0;
 
     async function waitJob(jobId: number) {
-      const w = startWorker({ db: t.tdb.db, logger: pino({ level: 'silent' }), pollMs: 20, secrets: new SecretBox('k'.repeat(40)) });
+      const w = startWorker({
+        db: t.tdb.db,
+        logger: pino({ level: 'silent' }),
+        pollMs: 20,
+        secrets: new SecretBox('k'.repeat(40)),
+      });
       try {
         for (let i = 0; i < 2400; i++) {
           const j = (await t.api('GET', `/api/jobs/${jobId}/`)).body;
@@ -56,7 +73,13 @@ describe.skipIf(skip)('rollouts on FRR', () => {
     async function router(name: string, body: string) {
       const tpl = await t.api('POST', '/api/templates/', { name: `${name}-${engine}`, body });
       expect(tpl.status, JSON.stringify(tpl.body)).toBe(201);
-      const r = await t.api('POST', '/api/routers/', { name, local_asn: lab.nodes.frr.asn, platform, hostname: lab.nodes.frr.ip, config_template: tpl.body.id });
+      const r = await t.api('POST', '/api/routers/', {
+        name,
+        local_asn: lab.nodes.frr.asn,
+        platform,
+        hostname: lab.nodes.frr.ip,
+        config_template: tpl.body.id,
+      });
       expect(r.status, JSON.stringify(r.body)).toBe(201);
       await t.tdb.db.updateTable('routers').set({ hostname: lab.hostnames.frr }).where('id', '=', r.body.id).execute();
       return { id: r.body.id as number, template: tpl.body.id as number };
@@ -72,13 +95,22 @@ describe.skipIf(skip)('rollouts on FRR', () => {
     it('a canary whose health gate fails is rolled back and the rollout stops; a good rollout runs every router', async () => {
       const before = await lab.vtysh('show running-config');
       // Nothing answers at 127.0.10.99: the canary's added session never reaches Established.
-      const canary = await router('frr-canary', full.replace(/^router bgp (\d+)$/m, 'router bgp $1\n neighbor 127.0.10.99 remote-as 65099'));
-      const second = await router('frr-second', full.replace(/^router bgp (\d+)$/m, 'router bgp $1\n neighbor 127.0.10.98 remote-as 65098'));
+      const canary = await router(
+        'frr-canary',
+        full.replace(/^router bgp (\d+)$/m, 'router bgp $1\n neighbor 127.0.10.99 remote-as 65099'),
+      );
+      const second = await router(
+        'frr-second',
+        full.replace(/^router bgp (\d+)$/m, 'router bgp $1\n neighbor 127.0.10.98 remote-as 65098'),
+      );
       const r = await t.api('POST', '/api/rollouts/', { router_ids: [canary.id, second.id], confirm_timeout: 60 });
       expect(r.status, JSON.stringify(r.body)).toBe(202);
       await waitJob(r.body.job_id);
       const ro = (await t.api('GET', `/api/rollouts/${r.body.rollout.id}/`)).body;
-      expect([ro.status, ro.reason]).toEqual(['stopped', `stopped: deployment #${ro.routers[0].deployment_id} on frr-canary ended rolled_back (added_sessions_established)`]);
+      expect([ro.status, ro.reason]).toEqual([
+        'stopped',
+        `stopped: deployment #${ro.routers[0].deployment_id} on frr-canary ended rolled_back (added_sessions_established)`,
+      ]);
       expect(ro.routers.map((x: any) => [x.router.name, x.canary, x.status, x.failed_check, x.committed])).toEqual([
         ['frr-canary', true, 'rolled_back', 'added_sessions_established', false],
         ['frr-second', false, 'failed', 'rollout_stopped', false],
@@ -86,11 +118,18 @@ describe.skipIf(skip)('rollouts on FRR', () => {
       expect(await lab.vtysh('show running-config')).toBe(before);
 
       // Both templates equal to bgpd's configuration: both deployments end done (nothing to change).
-      for (const x of [canary, second]) expect((await t.api('PATCH', `/api/templates/${x.template}/`, { body: full })).status).toBe(200);
+      for (const x of [canary, second])
+        expect((await t.api('PATCH', `/api/templates/${x.template}/`, { body: full })).status).toBe(200);
       const ok = await t.api('POST', '/api/rollouts/', { router_ids: [canary.id, second.id] });
       await waitJob(ok.body.job_id);
       const done = (await t.api('GET', `/api/rollouts/${ok.body.rollout.id}/`)).body;
-      expect([done.status, done.routers.map((x: any) => [x.status, x.reason])]).toEqual(['done', [['done', 'no changes: nothing committed'], ['done', 'no changes: nothing committed']]]);
+      expect([done.status, done.routers.map((x: any) => [x.status, x.reason])]).toEqual([
+        'done',
+        [
+          ['done', 'no changes: nothing committed'],
+          ['done', 'no changes: nothing committed'],
+        ],
+      ]);
       expect(await lab.vtysh('show running-config')).toBe(before);
     }, 180_000);
   });

@@ -13,11 +13,25 @@ import { importPeeringDb } from '../../src/peeringdb/peeringdb.import.ts';
 import { startWorker, type WorkerHandle } from '../../src/jobs/worker.ts';
 
 const skip = labSkipReason('dovecot', 'dovecot-imapd');
-const ENV_KEYS = ['PEERDESK_SMTP_URL', 'PEERDESK_MAIL_FROM', 'PEERDESK_MAIL_CC', 'PEERDESK_IMAP_URL', 'PEERDESK_MAIL_TEST_MODE', 'PEERDESK_MAIL_RATE_PER_DOMAIN'];
+const ENV_KEYS = [
+  'PEERDESK_SMTP_URL',
+  'PEERDESK_MAIL_FROM',
+  'PEERDESK_MAIL_CC',
+  'PEERDESK_IMAP_URL',
+  'PEERDESK_MAIL_TEST_MODE',
+  'PEERDESK_MAIL_RATE_PER_DOMAIN',
+];
 const savedEnv = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
 
 /** A reply as a peer's mail client would write it. */
-function replyMessage(o: { from: string; subject: string; messageId: string; inReplyTo?: string; references?: string; body: string }): string {
+function replyMessage(o: {
+  from: string;
+  subject: string;
+  messageId: string;
+  inReplyTo?: string;
+  references?: string;
+  body: string;
+}): string {
   return [
     `From: ${o.from}`,
     'To: Example Peering <peering@peerdesk.example>',
@@ -39,7 +53,13 @@ describe.skipIf(!!skip).each(engines())('replies from IMAP (dovecot) on %s', (en
   let t: TestApp;
   let worker: WorkerHandle;
   const append = async (raw: string) => {
-    const c = new ImapFlow({ host: dovecot.host, port: dovecot.port, secure: false, auth: { user: dovecot.user, pass: dovecot.pass }, logger: false });
+    const c = new ImapFlow({
+      host: dovecot.host,
+      port: dovecot.port,
+      secure: false,
+      auth: { user: dovecot.user, pass: dovecot.pass },
+      logger: false,
+    });
     await c.connect();
     try {
       await c.append('INBOX', raw);
@@ -50,14 +70,23 @@ describe.skipIf(!!skip).each(engines())('replies from IMAP (dovecot) on %s', (en
   const poll = async () => {
     const j = await t.api('POST', '/api/email/poll/', undefined, { role: 'operator' });
     expect(j.status).toBe(202);
-    await expect.poll(async () => (await t.api('GET', `/api/jobs/${j.body.job}/`)).body.status, { timeout: 60_000 }).toSatisfy((s: string) => s === 'succeeded' || s === 'failed');
+    await expect
+      .poll(async () => (await t.api('GET', `/api/jobs/${j.body.job}/`)).body.status, { timeout: 60_000 })
+      .toSatisfy((s: string) => s === 'succeeded' || s === 'failed');
     return (await t.api('GET', `/api/jobs/${j.body.job}/`)).body;
   };
 
   beforeAll(async () => {
     dovecot = await startDovecot();
     smtp = await startSmtpLab();
-    Object.assign(process.env, { PEERDESK_SMTP_URL: smtp.url, PEERDESK_MAIL_FROM: 'Example Peering <peering@peerdesk.example>', PEERDESK_MAIL_CC: 'peering-team@peerdesk.example', PEERDESK_IMAP_URL: dovecot.url, PEERDESK_MAIL_TEST_MODE: '0', PEERDESK_MAIL_RATE_PER_DOMAIN: '0' });
+    Object.assign(process.env, {
+      PEERDESK_SMTP_URL: smtp.url,
+      PEERDESK_MAIL_FROM: 'Example Peering <peering@peerdesk.example>',
+      PEERDESK_MAIL_CC: 'peering-team@peerdesk.example',
+      PEERDESK_IMAP_URL: dovecot.url,
+      PEERDESK_MAIL_TEST_MODE: '0',
+      PEERDESK_MAIL_RATE_PER_DOMAIN: '0',
+    });
     t = await startTestApp(engine);
     await importPeeringDb(t.tdb.db, sharedData('peeringdb', 'api'));
     await t.api('POST', '/api/peer-asns/', { asn: 64500, name: 'Example Net', affiliated: true });
@@ -68,40 +97,112 @@ describe.skipIf(!!skip).each(engines())('replies from IMAP (dovecot) on %s', (en
     await t?.close();
     await smtp?.close();
     await dovecot?.stop();
-    for (const k of ENV_KEYS) if (savedEnv[k] === undefined) delete process.env[k];
-    else process.env[k] = savedEnv[k];
+    for (const k of ENV_KEYS)
+      if (savedEnv[k] === undefined) delete process.env[k];
+      else process.env[k] = savedEnv[k];
   });
 
   it('attaches a reply delivered into the mailbox to its request, once', async () => {
-    const r = await t.api('POST', '/api/email/render/', { template: 'peering-request', peeringdb_net: 291 }, { role: 'operator' });
+    const r = await t.api(
+      'POST',
+      '/api/email/render/',
+      { template: 'peering-request', peeringdb_net: 291 },
+      { role: 'operator' },
+    );
     expect(r.body.to).toEqual([{ name: 'Peering', address: 'peering@he.net' }]);
-    const s = await t.api('POST', '/api/email/send/', { to: r.body.to, cc: r.body.cc, subject: r.body.subject, body: r.body.body, peeringdb_net: 291, as_request: true }, { role: 'operator' });
+    const s = await t.api(
+      'POST',
+      '/api/email/send/',
+      {
+        to: r.body.to,
+        cc: r.body.cc,
+        subject: r.body.subject,
+        body: r.body.body,
+        peeringdb_net: 291,
+        as_request: true,
+      },
+      { role: 'operator' },
+    );
     expect(s.status, JSON.stringify(s.body)).toBe(202);
-    await expect.poll(async () => (await t.api('GET', `/api/outbox/${s.body.id}/`)).body.status, { timeout: 60_000 }).toBe('sent');
+    await expect
+      .poll(async () => (await t.api('GET', `/api/outbox/${s.body.id}/`)).body.status, { timeout: 60_000 })
+      .toBe('sent');
     const sentMail = smtp.received.find((m) => m.parsed.messageId === s.body.message_id)!;
     expect(sentMail).toBeDefined();
 
     // Unrelated mail and a reply to somebody else's message are left alone.
-    await append(replyMessage({ from: 'Spam <spam@example.org>', subject: 'Offer', messageId: '<offer-1@example.org>', body: 'Buy now' }));
-    await append(replyMessage({ from: 'Other <x@example.org>', subject: 'Re: other', messageId: '<other-2@example.org>', inReplyTo: '<not-ours@example.org>', body: 'Not for you' }));
+    await append(
+      replyMessage({
+        from: 'Spam <spam@example.org>',
+        subject: 'Offer',
+        messageId: '<offer-1@example.org>',
+        body: 'Buy now',
+      }),
+    );
+    await append(
+      replyMessage({
+        from: 'Other <x@example.org>',
+        subject: 'Re: other',
+        messageId: '<other-2@example.org>',
+        inReplyTo: '<not-ours@example.org>',
+        body: 'Not for you',
+      }),
+    );
     // The peer answers our message (In-Reply-To).
-    await append(replyMessage({ from: 'HE Peering <peering@he.net>', subject: `Re: ${sentMail.parsed.subject}`, messageId: '<he-reply-1@he.net>', inReplyTo: sentMail.parsed.messageId, references: sentMail.parsed.messageId, body: 'Hi, sessions are configured on our side.' }));
+    await append(
+      replyMessage({
+        from: 'HE Peering <peering@he.net>',
+        subject: `Re: ${sentMail.parsed.subject}`,
+        messageId: '<he-reply-1@he.net>',
+        inReplyTo: sentMail.parsed.messageId,
+        references: sentMail.parsed.messageId,
+        body: 'Hi, sessions are configured on our side.',
+      }),
+    );
 
     const job = await poll();
     expect(job.status, JSON.stringify(job)).toBe('succeeded');
-    expect(job.result).toMatchObject({ polled: true, mailbox: 'INBOX', seen: 3, attached: 1, requests: [s.body.request] });
+    expect(job.result).toMatchObject({
+      polled: true,
+      mailbox: 'INBOX',
+      seen: 3,
+      attached: 1,
+      requests: [s.body.request],
+    });
 
     const req = await t.api('GET', `/api/peering-requests/${s.body.request}/`, undefined, { role: 'viewer' });
     expect(req.body.status).toBe('replied');
     expect(req.body.replied_at).not.toBeNull();
     expect(req.body.replies).toHaveLength(1);
-    expect(req.body.replies[0]).toMatchObject({ message_id: '<he-reply-1@he.net>', outbox: s.body.id, request: s.body.request, in_reply_to: s.body.message_id, from: '"HE Peering" <peering@he.net>', subject: `Re: ${sentMail.parsed.subject}`, date: '2026-11-30T10:00:00.000Z' });
+    expect(req.body.replies[0]).toMatchObject({
+      message_id: '<he-reply-1@he.net>',
+      outbox: s.body.id,
+      request: s.body.request,
+      in_reply_to: s.body.message_id,
+      from: '"HE Peering" <peering@he.net>',
+      subject: `Re: ${sentMail.parsed.subject}`,
+      date: '2026-11-30T10:00:00.000Z',
+    });
     expect(req.body.replies[0].body.trim()).toBe('Hi, sessions are configured on our side.');
-    expect(req.body.history.map((h: any) => [h.action, h.to_status, h.username])).toEqual([['sent', 'sent', 'operator'], ['replied', 'replied', 'imap']]);
-    expect((await t.api('GET', `/api/outbox/${s.body.id}/`)).body).toMatchObject({ reply_count: 1, replies: [{ message_id: '<he-reply-1@he.net>' }] });
+    expect(req.body.history.map((h: any) => [h.action, h.to_status, h.username])).toEqual([
+      ['sent', 'sent', 'operator'],
+      ['replied', 'replied', 'imap'],
+    ]);
+    expect((await t.api('GET', `/api/outbox/${s.body.id}/`)).body).toMatchObject({
+      reply_count: 1,
+      replies: [{ message_id: '<he-reply-1@he.net>' }],
+    });
 
     // A later answer in the same thread carries only References; polling again reads only new mail.
-    await append(replyMessage({ from: 'HE NOC <noc@he.net>', subject: 'Re: Re: peering', messageId: '<he-reply-2@he.net>', references: `${sentMail.parsed.messageId} <he-reply-1@he.net>`, body: 'Sessions are up.' }));
+    await append(
+      replyMessage({
+        from: 'HE NOC <noc@he.net>',
+        subject: 'Re: Re: peering',
+        messageId: '<he-reply-2@he.net>',
+        references: `${sentMail.parsed.messageId} <he-reply-1@he.net>`,
+        body: 'Sessions are up.',
+      }),
+    );
     const again = await poll();
     expect(again.result).toMatchObject({ seen: 1, attached: 1 });
     const req2 = await t.api('GET', `/api/peering-requests/${s.body.request}/`);
@@ -120,7 +221,9 @@ describe.skipIf(!!skip).each(engines())('replies from IMAP (dovecot) on %s', (en
       expect(JSON.stringify(job)).not.toContain('wrong-imap-password');
       const logs = await t.api('GET', `/api/jobs/${job.id}/log/`);
       expect(logs.status).toBe(200);
-      expect(logs.body.lines.map((l: any) => l.message)).toContain(`polling imap://peering:***@${dovecot.host}:${dovecot.port}/INBOX`);
+      expect(logs.body.lines.map((l: any) => l.message)).toContain(
+        `polling imap://peering:***@${dovecot.host}:${dovecot.port}/INBOX`,
+      );
       expect(JSON.stringify(logs.body)).not.toContain('wrong-imap-password');
     } finally {
       process.env.PEERDESK_IMAP_URL = dovecot.url;

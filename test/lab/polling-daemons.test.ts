@@ -18,10 +18,13 @@ import { SecretBox } from '../../src/platform/crypto.ts';
 import { openDb } from '../../src/platform/db.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 
-const skip = labSkipReason('bgpd', 'frr') ?? labSkipReason('bird', 'bird2') ?? labSkipReason('gobgpd', 'gobgpd') ?? daemonLabMissing();
+const skip =
+  labSkipReason('bgpd', 'frr') ??
+  labSkipReason('bird', 'bird2') ??
+  labSkipReason('gobgpd', 'gobgpd') ??
+  daemonLabMissing();
 const shared = sharedLab(4);
 afterAll(() => shared.stop(), 60_000);
-
 
 const DRIVER: Record<LabDaemon, string> = { frr: 'frr', bird: 'bird2', gobgp: 'gobgp' };
 const DAEMONS: LabDaemon[] = ['frr', 'bird', 'gobgp'];
@@ -44,7 +47,12 @@ describe.skipIf(skip)('polling real daemons', () => {
     const router: Record<string, number> = {};
 
     async function runJob(jobId: number) {
-      const w = startWorker({ db: t.tdb.db, logger: pino({ level: 'silent' }), pollMs: 20, secrets: new SecretBox('k'.repeat(40)) });
+      const w = startWorker({
+        db: t.tdb.db,
+        logger: pino({ level: 'silent' }),
+        pollMs: 20,
+        secrets: new SecretBox('k'.repeat(40)),
+      });
       try {
         for (let i = 0; i < 1200; i++) {
           const j = (await t.api('GET', `/api/jobs/${jobId}/`)).body;
@@ -56,8 +64,12 @@ describe.skipIf(skip)('polling real daemons', () => {
         await w.stop();
       }
     }
-    const pollRouter = async (d: LabDaemon) => runJob((await t.api('POST', `/api/routers/${router[d]}/poll/`)).body.job_id);
-    const sessionOf = async (on: LabDaemon, peer: LabDaemon) => (await t.api('GET', `/api/peering-sessions/?router=${router[on]}&q=${lab.nodes[peer].ip}`)).body.results.find((s: any) => s.peer_ip === lab.nodes[peer].ip);
+    const pollRouter = async (d: LabDaemon) =>
+      runJob((await t.api('POST', `/api/routers/${router[d]}/poll/`)).body.job_id);
+    const sessionOf = async (on: LabDaemon, peer: LabDaemon) =>
+      (await t.api('GET', `/api/peering-sessions/?router=${router[on]}&q=${lab.nodes[peer].ip}`)).body.results.find(
+        (s: any) => s.peer_ip === lab.nodes[peer].ip,
+      );
     /** Polls `on` through Peerdesk until its session to `peer` is (not) Established; bounded. */
     async function waitPolled(on: LabDaemon, peer: LabDaemon, established: boolean) {
       for (let i = 0; i < 60; i++) {
@@ -73,10 +85,19 @@ describe.skipIf(skip)('polling real daemons', () => {
       t = await startTestApp(engine);
       await lab.waitAllEstablished();
       const fabric = (await t.api('POST', '/api/fabrics/', { name: 'LAB4' })).body;
-      expect((await t.api('POST', '/api/peering-networks/', { fabric: fabric.id, name: 'LAB4 LAN', prefix: '127.0.4.0/24' })).status).toBe(201);
+      expect(
+        (await t.api('POST', '/api/peering-networks/', { fabric: fabric.id, name: 'LAB4 LAN', prefix: '127.0.4.0/24' }))
+          .status,
+      ).toBe(201);
       for (const d of DAEMONS) {
         const platform = (await t.api('POST', '/api/platforms/', { name: `lab ${d}`, driver: DRIVER[d] })).body;
-        const r = await t.api('POST', '/api/routers/', { name: `lab-${d}`, local_asn: lab.nodes[d].asn, platform: platform.id, hostname: lab.nodes[d].ip, polling_enabled: true });
+        const r = await t.api('POST', '/api/routers/', {
+          name: `lab-${d}`,
+          local_asn: lab.nodes[d].asn,
+          platform: platform.id,
+          hostname: lab.nodes[d].ip,
+          polling_enabled: true,
+        });
         expect(r.status, JSON.stringify(r.body)).toBe(201);
         router[d] = r.body.id;
         // Socket hostnames in a temporary directory: set directly (the API allows only PEERDESK_SOCKET_DIRS of the app's config).
@@ -90,16 +111,18 @@ describe.skipIf(skip)('polling real daemons', () => {
         const others = DAEMONS.filter((x) => x !== d);
         const dry = await t.api('POST', `/api/routers/${router[d]}/import/`, { dry_run: true });
         expect(dry.status, JSON.stringify(dry.body)).toBe(200);
-        expect(dry.body.items.map((i: any) => [i.peer_ip, i.remote_asn, i.action, i.network?.name, i.description]).sort()).toEqual(
-          others.map((o) => [lab.nodes[o].ip, lab.nodes[o].asn, 'create', 'LAB4 LAN', `lab ${o}`]).sort(),
-        );
+        expect(
+          dry.body.items.map((i: any) => [i.peer_ip, i.remote_asn, i.action, i.network?.name, i.description]).sort(),
+        ).toEqual(others.map((o) => [lab.nodes[o].ip, lab.nodes[o].asn, 'create', 'LAB4 LAN', `lab ${o}`]).sort());
         const real = await t.api('POST', `/api/routers/${router[d]}/import/`, { dry_run: false });
         expect(real.body).toMatchObject({ created: 2, existing: 0, skipped: 0 });
         const again = await t.api('POST', `/api/routers/${router[d]}/import/`, { dry_run: false });
         expect(again.body).toMatchObject({ created: 0, existing: 2, peer_asns_created: [] });
       }
       expect((await t.api('GET', '/api/peering-sessions/')).body.count).toBe(6);
-      expect((await t.api('GET', '/api/peer-asns/')).body.results.map((a: any) => a.asn).sort()).toEqual([65001, 65002, 65003]);
+      expect((await t.api('GET', '/api/peer-asns/')).body.results.map((a: any) => a.asn).sort()).toEqual([
+        65001, 65002, 65003,
+      ]);
     }, 120_000);
 
     it('one Refresh polls the three routers: all Established with the right counts', async () => {
@@ -108,26 +131,49 @@ describe.skipIf(skip)('polling real daemons', () => {
       expect(job.status).toBe('succeeded');
       expect(job.result).toMatchObject({ failed: 0 });
       // Results are listed by router name.
-      expect(job.result.routers.map((r: any) => [r.name, r.ok, r.peers, r.neighbors, r.missing, r.unknown])).toEqual(['bird', 'frr', 'gobgp'].map((d) => [`lab-${d}`, true, 2, 2, 0, 0]));
+      expect(job.result.routers.map((r: any) => [r.name, r.ok, r.peers, r.neighbors, r.missing, r.unknown])).toEqual(
+        ['bird', 'frr', 'gobgp'].map((d) => [`lab-${d}`, true, 2, 2, 0, 0]),
+      );
       for (const d of DAEMONS) {
         for (const o of DAEMONS.filter((x) => x !== d)) {
           const s = await sessionOf(d, o);
-          expect(s, `${d}→${o}`).toMatchObject({ state: 'established', prefixes_received: lab.nodes[o].prefixes.length, prefixes_advertised: lab.nodes[d].prefixes.length });
+          expect(s, `${d}→${o}`).toMatchObject({
+            state: 'established',
+            prefixes_received: lab.nodes[o].prefixes.length,
+            prefixes_advertised: lab.nodes[d].prefixes.length,
+          });
           expect(Date.parse(s.state_since)).toBeLessThanOrEqual(Date.now() + 1000);
         }
       }
       const live = (await t.api('GET', `/api/routers/${router.frr}/live/`)).body;
-      expect(live).toMatchObject({ pollable: true, admin_on_device: true, last_poll_error: null, sessions: 2, by_state: { established: 2 } });
+      expect(live).toMatchObject({
+        pollable: true,
+        admin_on_device: true,
+        last_poll_error: null,
+        sessions: 2,
+        by_state: { established: 2 },
+      });
     }, 120_000);
 
-    for (const [d, peer] of [['bird', 'frr'], ['frr', 'gobgp'], ['gobgp', 'bird']] as [LabDaemon, LabDaemon][]) {
+    for (const [d, peer] of [
+      ['bird', 'frr'],
+      ['frr', 'gobgp'],
+      ['gobgp', 'bird'],
+    ] as [LabDaemon, LabDaemon][]) {
       it(`Admin Down on ${d} takes its session to ${peer} down, seen from ${peer}; Admin Up restores it`, async () => {
         await lab.waitAllEstablished();
         const s = await sessionOf(d, peer);
         try {
-          const down = await t.api('POST', `/api/peering-sessions/${s.id}/admin-down/`, { message: `peerdesk lab ${d}` });
+          const down = await t.api('POST', `/api/peering-sessions/${s.id}/admin-down/`, {
+            message: `peerdesk lab ${d}`,
+          });
           expect(down.status, JSON.stringify(down.body)).toBe(200);
-          expect(down.body).toMatchObject({ status: 'succeeded', applied_on_device: true, failed: 0, results: [{ ok: true, applied_on_device: true, enabled: false, state: 'admin-down' }] });
+          expect(down.body).toMatchObject({
+            status: 'succeeded',
+            applied_on_device: true,
+            failed: 0,
+            results: [{ ok: true, applied_on_device: true, enabled: false, state: 'admin-down' }],
+          });
           await lab.waitSession(peer, d, false, 30_000);
           const seen = await waitPolled(peer, d, false);
           const history = (await t.api('GET', `/api/peering-sessions/${seen.id}/state-history/`)).body;
@@ -145,26 +191,39 @@ describe.skipIf(skip)('polling real daemons', () => {
         await lab.waitSession(peer, d, true, 60_000);
         const back = await waitPolled(d, peer, true);
         expect(back).toMatchObject({ enabled: true, state: 'established' });
-        const summary = (await t.api('GET', `/api/peering-sessions/${(await sessionOf(peer, d)).id}/state-summary/`)).body;
+        const summary = (await t.api('GET', `/api/peering-sessions/${(await sessionOf(peer, d)).id}/state-summary/`))
+          .body;
         expect(summary.flaps).toBeGreaterThanOrEqual(1);
       }, 180_000);
     }
 
     it('drift lists a neighbour added behind Peerdesk’s back with each daemon’s own CLI', async () => {
-      const add: Record<LabDaemon, { ip: string; asn: number; add: () => Promise<unknown>; remove: () => Promise<unknown> }> = {
+      const add: Record<
+        LabDaemon,
+        { ip: string; asn: number; add: () => Promise<unknown>; remove: () => Promise<unknown> }
+      > = {
         frr: {
           ip: '127.0.4.50',
           asn: 65050,
-          add: () => lab.vtysh('configure terminal', `router bgp ${lab.nodes.frr.asn}`, 'neighbor 127.0.4.50 remote-as 65050'),
+          add: () =>
+            lab.vtysh('configure terminal', `router bgp ${lab.nodes.frr.asn}`, 'neighbor 127.0.4.50 remote-as 65050'),
           remove: () => lab.vtysh('configure terminal', `router bgp ${lab.nodes.frr.asn}`, 'no neighbor 127.0.4.50'),
         },
-        gobgp: { ip: '127.0.4.51', asn: 65051, add: () => lab.gobgp('neighbor', 'add', '127.0.4.51', 'as', '65051'), remove: () => lab.gobgp('neighbor', 'del', '127.0.4.51') },
+        gobgp: {
+          ip: '127.0.4.51',
+          asn: 65051,
+          add: () => lab.gobgp('neighbor', 'add', '127.0.4.51', 'as', '65051'),
+          remove: () => lab.gobgp('neighbor', 'del', '127.0.4.51'),
+        },
         bird: {
           ip: '127.0.4.52',
           asn: 65052,
           add: async () => {
             const conf = join(lab.dir, 'bird', 'bird.conf');
-            writeFileSync(conf, `${readFileSync(conf, 'utf8')}\nprotocol bgp drift_test from lab_peer {\n  neighbor 127.0.4.52 port ${lab.port} as 65052;\n}\n`);
+            writeFileSync(
+              conf,
+              `${readFileSync(conf, 'utf8')}\nprotocol bgp drift_test from lab_peer {\n  neighbor 127.0.4.52 port ${lab.port} as 65052;\n}\n`,
+            );
             return lab.birdc('configure');
           },
           remove: async () => {
@@ -194,18 +253,52 @@ describe.skipIf(skip)('polling real daemons', () => {
   describe('from the command line', () => {
     let dir: string;
     let env: Record<string, string>;
-    const cli = (...args: string[]) => spawnSync(process.execPath, ['bin/peerdesk.js', ...args], { env, encoding: 'utf8', timeout: 120_000 });
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, ['bin/peerdesk.js', ...args], { env, encoding: 'utf8', timeout: 120_000 });
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), 'pd-polling-cli-'));
       const url = `sqlite:${join(dir, 'cli.db')}`;
-      env = { ...(process.env as Record<string, string>), PEERDESK_DATABASE_URL: url, PEERDESK_DATA_DIR: dir, PEERDESK_SECRET_KEY: 's'.repeat(40), PEERDESK_SOCKET_DIRS: lab.dir, PEERDESK_LOG_LEVEL: 'silent' };
+      env = {
+        ...(process.env as Record<string, string>),
+        PEERDESK_DATABASE_URL: url,
+        PEERDESK_DATA_DIR: dir,
+        PEERDESK_SECRET_KEY: 's'.repeat(40),
+        PEERDESK_SOCKET_DIRS: lab.dir,
+        PEERDESK_LOG_LEVEL: 'silent',
+      };
       const db = await openDb(url);
       await migrateToLatest(db);
       const t = new Date().toISOString();
       const stamp = { created_at: t, updated_at: t, version: 1 };
-      const p = await db.insertInto('platforms').values({ name: 'BIRD 2', slug: 'bird2', driver: 'bird2', ...stamp }).returning('id').executeTakeFirstOrThrow();
-      await db.insertInto('routers').values({ name: 'lab-bird', hostname: lab.hostnames.bird, platform_id: p.id, local_asn: lab.nodes.bird.asn, status: 'active', polling_enabled: true, ...stamp }).execute();
-      await db.insertInto('routers').values({ name: 'gone', hostname: `unix:${join(lab.dir, 'gone.ctl')}`, platform_id: p.id, local_asn: 64500, status: 'active', polling_enabled: true, ...stamp }).execute();
+      const p = await db
+        .insertInto('platforms')
+        .values({ name: 'BIRD 2', slug: 'bird2', driver: 'bird2', ...stamp })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await db
+        .insertInto('routers')
+        .values({
+          name: 'lab-bird',
+          hostname: lab.hostnames.bird,
+          platform_id: p.id,
+          local_asn: lab.nodes.bird.asn,
+          status: 'active',
+          polling_enabled: true,
+          ...stamp,
+        })
+        .execute();
+      await db
+        .insertInto('routers')
+        .values({
+          name: 'gone',
+          hostname: `unix:${join(lab.dir, 'gone.ctl')}`,
+          platform_id: p.id,
+          local_asn: 64500,
+          status: 'active',
+          polling_enabled: true,
+          ...stamp,
+        })
+        .execute();
       await db.destroy();
     }, 60_000);
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -216,7 +309,10 @@ describe.skipIf(skip)('polling real daemons', () => {
       expect(dry.status, dry.stderr).toBe(0);
       const preview = JSON.parse(dry.stdout);
       expect(preview).toMatchObject({ dry_run: true, neighbors: 2, created: 2, existing: 0 });
-      expect(preview.items.map((i: any) => [i.peer_ip, i.action]).sort()).toEqual([[lab.nodes.frr.ip, 'create'], [lab.nodes.gobgp.ip, 'create']]);
+      expect(preview.items.map((i: any) => [i.peer_ip, i.action]).sort()).toEqual([
+        [lab.nodes.frr.ip, 'create'],
+        [lab.nodes.gobgp.ip, 'create'],
+      ]);
       const real = cli('router', 'import', 'lab-bird', '--json');
       expect(real.status, real.stderr).toBe(0);
       expect(JSON.parse(real.stdout)).toMatchObject({ dry_run: false, created: 2 });
@@ -228,14 +324,24 @@ describe.skipIf(skip)('polling real daemons', () => {
       expect(poll.status).toBe(1); // one router failed
       const res = JSON.parse(poll.stdout);
       expect(res.failed).toBe(1);
-      expect(res.routers.map((r: any) => [r.name, r.ok, r.peers])).toEqual([['gone', false, 0], ['lab-bird', true, 2]]);
+      expect(res.routers.map((r: any) => [r.name, r.ok, r.peers])).toEqual([
+        ['gone', false, 0],
+        ['lab-bird', true, 2],
+      ]);
       const onlyBird = cli('poll', '--router', 'lab-bird');
       expect(onlyBird.status, onlyBird.stderr).toBe(0);
       expect(onlyBird.stdout).toMatch(/^lab-bird\treached\t2 neighbours, 2 peers/);
 
       const drift = cli('router', 'drift', 'lab-bird', '--json');
       expect(drift.status, drift.stdout + drift.stderr).toBe(0);
-      expect(JSON.parse(drift.stdout)).toMatchObject({ neighbors: 2, peers: 2, in_sync: 2, unknown_on_router: [], missing_on_router: [], differences: [] });
+      expect(JSON.parse(drift.stdout)).toMatchObject({
+        neighbors: 2,
+        peers: 2,
+        in_sync: 2,
+        unknown_on_router: [],
+        missing_on_router: [],
+        differences: [],
+      });
       const none = cli('router', 'drift', 'nope');
       expect(none.status).not.toBe(0);
       expect(none.stderr).toMatch(/no router named nope/);

@@ -41,27 +41,47 @@ const tmp = mkdtempSync(join(tmpdir(), 'peerdesk-lab-gobgp-'));
 chmodSync(tmp, 0o711);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const statementsOf = (cfg: TomlTable, policy: string) => ((cfg['policy-definitions'] as any[]).find((p) => p.name === policy)?.statements ?? []) as any[];
+const statementsOf = (cfg: TomlTable, policy: string) =>
+  ((cfg['policy-definitions'] as any[]).find((p) => p.name === policy)?.statements ?? []) as any[];
 
 describe.skipIf(labSkipReason('gobgpd', 'gobgpd'))('gobgp.j2 with hostile names and secrets', () => {
   it('escapes names, descriptions and MD5 passwords so that gobgpd -d accepts them and they read back exactly', () => {
     const ctx = JSON.parse(readFileSync(new URL('../fixtures/render-context.json', import.meta.url), 'utf8'));
-    const names = ['AS6667 _ ELISA (DE_CIX FRA)', 'Société "Télé" d.o.o. {x}; !# \\ end', '日本ネット', 'x'.repeat(300)];
+    const names = [
+      'AS6667 _ ELISA (DE_CIX FRA)',
+      'Société "Télé" d.o.o. {x}; !# \\ end',
+      '日本ネット',
+      'x'.repeat(300),
+    ];
     const passwords = ['pa"ss\\word', "it's # not = a comment", 'plain'];
     ctx.router = { ...ctx.router, name: 'edge1 "main" [203.0.113.10]' };
-    ctx.sessions = ctx.sessions.map((s: any, i: number) => ({ ...s, description: '', peer_name: names[i % names.length], name: names[i % names.length], password: passwords[i % passwords.length] }));
+    ctx.sessions = ctx.sessions.map((s: any, i: number) => ({
+      ...s,
+      description: '',
+      peer_name: names[i % names.length],
+      name: names[i % names.length],
+      password: passwords[i % passwords.length],
+    }));
     ctx.peer_groups = ctx.peer_groups.map((g: any) => ({ ...g, password: null }));
     const out = createPeerdeskEnvironment(engineOptions(SHIPPED_TEMPLATE_OPTIONS)).getTemplate('gobgp.j2').render(ctx);
     const file = join(tmp, 'hostile.toml');
     writeFileSync(file, out);
-    expect(execFileSync('gobgpd', ['-d', '-f', file], { encoding: 'utf8', stdio: 'pipe' })).toContain('Finished reading the config file');
+    expect(execFileSync('gobgpd', ['-d', '-f', file], { encoding: 'utf8', stdio: 'pipe' })).toContain(
+      'Finished reading the config file',
+    );
     const cfg = parseToml(out);
     expect(configProblems(cfg)).toEqual([]);
     const neighbors = cfg.neighbors as any[];
-    expect(neighbors.map((n) => n.config['auth-password'])).toEqual(ctx.sessions.map((_: unknown, i: number) => passwords[i % passwords.length]));
-    expect(neighbors.map((n) => n.config.description)).toEqual(ctx.sessions.map((s: any) => expect.stringMatching(new RegExp(`^AS${s.peer_asn}( [ -~]+)?$`))));
+    expect(neighbors.map((n) => n.config['auth-password'])).toEqual(
+      ctx.sessions.map((_: unknown, i: number) => passwords[i % passwords.length]),
+    );
+    expect(neighbors.map((n) => n.config.description)).toEqual(
+      ctx.sessions.map((s: any) => expect.stringMatching(new RegExp(`^AS${s.peer_asn}( [ -~]+)?$`))),
+    );
     expect(neighbors.every((n) => !/["\\]/.test(n.config.description) && n.config.description.length <= 80)).toBe(true);
-    expect(neighbors.map((n) => n.config.description)).toContainEqual(expect.stringMatching(/^AS\d+ Societe 'Tele' d\.o\.o\. \{x\}; !# \/ end$/));
+    expect(neighbors.map((n) => n.config.description)).toContainEqual(
+      expect.stringMatching(/^AS\d+ Societe 'Tele' d\.o\.o\. \{x\}; !# \/ end$/),
+    );
   });
 });
 
@@ -79,25 +99,56 @@ describe.skipIf(labSkipReason('gobgpd', 'gobgpd'))('gobgp.j2 on real PeeringDB d
       t = await startTestApp(engine);
       const db = t.tdb.db;
       await importPeeringDb(db, PDB);
-      routerId = (await t.api('POST', '/api/routers/', { name: 'fra1-gobgp', hostname: 'grpc://192.0.2.10:50051', local_asn: LOCAL_ASN, router_id: '192.0.2.10' })).body.id;
+      routerId = (
+        await t.api('POST', '/api/routers/', {
+          name: 'fra1-gobgp',
+          hostname: 'grpc://192.0.2.10:50051',
+          local_asn: LOCAL_ASN,
+          router_id: '192.0.2.10',
+        })
+      ).body.id;
       const out = (await t.api('POST', '/api/routing-policies/', { name: 'OUR-ROUTES-OUT', direction: 'export' })).body;
-      const group = (await t.api('POST', '/api/peer-groups/', { router: routerId, name: 'DE-CIX.FRA:peers', description: 'Bilateral peers at "DE-CIX" Frankfurt', export_policy: out.id })).body;
+      const group = (
+        await t.api('POST', '/api/peer-groups/', {
+          router: routerId,
+          name: 'DE-CIX.FRA:peers',
+          description: 'Bilateral peers at "DE-CIX" Frankfurt',
+          export_policy: out.id,
+        })
+      ).body;
       expect(group.id, JSON.stringify(group)).toBeGreaterThan(0);
       const { fabric, networks } = await createFabricFromExchange(db, DECIX_IX, actor);
       const v4net = networks.find((n: any) => !String(n.prefix).includes(':'));
       const v6net = networks.find((n: any) => String(n.prefix).includes(':'));
-      await t.api('POST', '/api/peering-connections/', { network: v4net!.id, router: routerId, interface: 'et-0/0/0', ipv4_address: '80.81.199.250' });
-      await t.api('POST', '/api/peering-connections/', { network: v6net!.id, router: routerId, interface: 'et-0/0/0', ipv6_address: '2001:7f8::fa:0:1' });
+      await t.api('POST', '/api/peering-connections/', {
+        network: v4net!.id,
+        router: routerId,
+        interface: 'et-0/0/0',
+        ipv4_address: '80.81.199.250',
+      });
+      await t.api('POST', '/api/peering-connections/', {
+        network: v6net!.id,
+        router: routerId,
+        interface: 'et-0/0/0',
+        ipv6_address: '2001:7f8::fa:0:1',
+      });
       const members = await db.selectFrom('pdb_netixlan').select('asn').where('ixlan_id', '=', DECIX_IX).execute();
       const memberAsns = [...new Set(members.map((m) => Number(m.asn)))].filter((a) => a !== LOCAL_ASN);
-      const made = await createSessionsFromCandidates(db, Number(fabric.id), { router_id: routerId, peer_group_id: group.id, candidates: memberAsns.map((asn) => ({ asn })) }, actor);
+      const made = await createSessionsFromCandidates(
+        db,
+        Number(fabric.id),
+        { router_id: routerId, peer_group_id: group.id, candidates: memberAsns.map((asn) => ({ asn })) },
+        actor,
+      );
       expect(made.created.length).toBe(139);
 
       // IRR prefix lists from ARIN's origin-AS records, ours too (IPv4 only).
       const arin = loadArinRoutes();
       const byOrigin = (routes: { prefix: string; origin: number }[]) => {
         const m = new Map<number, string[]>();
-        for (const r of routes) if (!m.has(r.origin) || m.get(r.origin)!.length < IRR_CAP) m.set(r.origin, [...(m.get(r.origin) ?? []), r.prefix]);
+        for (const r of routes)
+          if (!m.has(r.origin) || m.get(r.origin)!.length < IRR_CAP)
+            m.set(r.origin, [...(m.get(r.origin) ?? []), r.prefix]);
         return m;
       };
       const v4 = byOrigin(arin.v4);
@@ -106,9 +157,26 @@ describe.skipIf(labSkipReason('gobgpd', 'gobgpd'))('gobgp.j2 on real PeeringDB d
       const stamp = now();
       const peerAsns = new Set((await db.selectFrom('peer_asns').select('asn').execute()).map((a) => Number(a.asn)));
       const ours = [...v4.entries()].find(([o, ps]) => ps.length >= 5 && !peerAsns.has(o))!;
-      const local = await db.insertInto('peer_asns').values({ asn: LOCAL_ASN, name: 'Us', affiliated: bindBool(d, true), created_at: stamp, updated_at: stamp, version: 1 }).returning('id').executeTakeFirstOrThrow();
+      const local = await db
+        .insertInto('peer_asns')
+        .values({
+          asn: LOCAL_ASN,
+          name: 'Us',
+          affiliated: bindBool(d, true),
+          created_at: stamp,
+          updated_at: stamp,
+          version: 1,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
       const entry = (p: string) => ({ prefix: p, length: Number(p.split('/')[1]), exact: true });
-      const expansion = (asn: number, a4: string[], a6: string[]) => ({ target: `AS${asn}`, prefixes: { ipv4: a4, ipv6: a6 }, entries: { ipv4: a4.map(entry), ipv6: a6.map(entry) }, origins: [asn], report: {} as never });
+      const expansion = (asn: number, a4: string[], a6: string[]) => ({
+        target: `AS${asn}`,
+        prefixes: { ipv4: a4, ipv6: a6 },
+        entries: { ipv4: a4.map(entry), ipv6: a6.map(entry) },
+        origins: [asn],
+        report: {} as never,
+      });
       await applyExpansion(db, Number(local.id), expansion(LOCAL_ASN, ours[1].slice(0, 10), []), { actor });
       for (const a of await db.selectFrom('peer_asns').select(['id', 'asn']).where('asn', '!=', LOCAL_ASN).execute()) {
         const a4 = v4.get(Number(a.asn)) ?? [];
@@ -125,7 +193,13 @@ describe.skipIf(labSkipReason('gobgpd', 'gobgpd'))('gobgp.j2 on real PeeringDB d
       for (const r of rows) {
         const fam = Number(r.family);
         const max = Number(fam === 4 ? r.ipv4_max_prefixes : r.ipv6_max_prefixes) || null;
-        sessions.push({ ip: String(r.peer_ip), asn: Number(r.remote_asn), family: fam, irr: (fam === 4 ? v4 : v6).has(Number(r.remote_asn)), max });
+        sessions.push({
+          ip: String(r.peer_ip),
+          asn: Number(r.remote_asn),
+          family: fam,
+          irr: (fam === 4 ? v4 : v6).has(Number(r.remote_asn)),
+          max,
+        });
       }
 
       const plain = await t.api('POST', '/api/render-config/', { template: 'gobgp.j2', router: routerId });
@@ -133,7 +207,10 @@ describe.skipIf(labSkipReason('gobgpd', 'gobgpd'))('gobgp.j2 on real PeeringDB d
       shipped = plain.body.content;
       warnings = plain.body.warnings;
       // For starting gobgpd here: no listening port and passive neighbours (site blocks of gobgp.j2).
-      const tpl = await t.api('POST', '/api/templates/', { name: `gobgp-passive-${engine}`, body: '{% extends "gobgp.j2" %}{% block global_config %}\n  port = -1{% endblock %}{% block neighbor_transport %}\n    passive-mode = true{% endblock %}' });
+      const tpl = await t.api('POST', '/api/templates/', {
+        name: `gobgp-passive-${engine}`,
+        body: '{% extends "gobgp.j2" %}{% block global_config %}\n  port = -1{% endblock %}{% block neighbor_transport %}\n    passive-mode = true{% endblock %}',
+      });
       expect(tpl.status, JSON.stringify(tpl.body)).toBe(201);
       const r = await t.api('POST', '/api/render-config/', { template: tpl.body.id, router: routerId });
       expect(r.status, JSON.stringify(r.body).slice(0, 500)).toBe(200);
@@ -142,53 +219,115 @@ describe.skipIf(labSkipReason('gobgpd', 'gobgpd'))('gobgp.j2 on real PeeringDB d
     afterAll(async () => t?.close());
 
     it('covers both families, with and without IRR lists and max-prefix', () => {
-      const stats = { sessions: sessions.length, v6: sessions.filter((s) => s.family === 6).length, irr: sessions.filter((s) => s.irr).length, max: sessions.filter((s) => s.max).length };
+      const stats = {
+        sessions: sessions.length,
+        v6: sessions.filter((s) => s.family === 6).length,
+        irr: sessions.filter((s) => s.irr).length,
+        max: sessions.filter((s) => s.max).length,
+      };
       expect(stats).toEqual(STATS);
     });
 
-    it('renders one neighbour per session with its AS, max-prefix, and the peer group\'s settings, and reads back without problems', () => {
+    it("renders one neighbour per session with its AS, max-prefix, and the peer group's settings, and reads back without problems", () => {
       const cfg = parseToml(shipped);
       expect(configProblems(cfg)).toEqual([]);
-      expect(gobgpNeighbors(cfg).map((n) => [n.address, n.peer_as]).sort()).toEqual(sessions.map((s) => [s.ip, s.asn]).sort());
-      const limits = new Map((cfg.neighbors as any[]).map((n) => [n.config['neighbor-address'], n['afi-safis'].map((a: any) => a['prefix-limit']?.config['max-prefixes'] ?? null)]));
+      expect(
+        gobgpNeighbors(cfg)
+          .map((n) => [n.address, n.peer_as])
+          .sort(),
+      ).toEqual(sessions.map((s) => [s.ip, s.asn]).sort());
+      const limits = new Map(
+        (cfg.neighbors as any[]).map((n) => [
+          n.config['neighbor-address'],
+          n['afi-safis'].map((a: any) => a['prefix-limit']?.config['max-prefixes'] ?? null),
+        ]),
+      );
       for (const s of sessions) expect(limits.get(s.ip), s.ip).toEqual([s.max]);
       expect((cfg.global as any).config).toEqual({ as: LOCAL_ASN, 'router-id': '192.0.2.10' });
-      expect((cfg.global as any)['apply-policy'].config).toEqual({ 'import-policy-list': ['PEERDESK-IMPORT'], 'default-import-policy': 'reject-route', 'export-policy-list': ['PEERDESK-EXPORT'], 'default-export-policy': 'reject-route' });
+      expect((cfg.global as any)['apply-policy'].config).toEqual({
+        'import-policy-list': ['PEERDESK-IMPORT'],
+        'default-import-policy': 'reject-route',
+        'export-policy-list': ['PEERDESK-EXPORT'],
+        'default-export-policy': 'reject-route',
+      });
       expect(shipped).not.toMatch(/[^\x00-\x7f]/);
       expect(shipped).not.toMatch(/description = ""/);
     });
 
-    it('imports only through the peer\'s IRR list, exports only to sessions with a filter, never everything (RFC 8212)', () => {
+    it("imports only through the peer's IRR list, exports only to sessions with a filter, never everything (RFC 8212)", () => {
       const cfg = parseToml(shipped);
-      const sets = new Map(((cfg['defined-sets'] as any)['neighbor-sets'] as any[]).map((s) => [s['neighbor-set-name'], s['neighbor-info-list']]));
+      const sets = new Map(
+        ((cfg['defined-sets'] as any)['neighbor-sets'] as any[]).map((s) => [
+          s['neighbor-set-name'],
+          s['neighbor-info-list'],
+        ]),
+      );
       const importers = statementsOf(cfg, 'PEERDESK-IMPORT');
-      expect(importers.every((s) => s.conditions['match-prefix-set']?.['prefix-set'] && s.conditions['match-neighbor-set']?.['neighbor-set'])).toBe(true);
-      expect(new Set(importers.map((s) => sets.get(s.conditions['match-neighbor-set']['neighbor-set'])[0]))).toEqual(new Set(sessions.filter((s) => s.irr).map((s) => s.ip)));
+      expect(
+        importers.every(
+          (s) =>
+            s.conditions['match-prefix-set']?.['prefix-set'] && s.conditions['match-neighbor-set']?.['neighbor-set'],
+        ),
+      ).toBe(true);
+      expect(new Set(importers.map((s) => sets.get(s.conditions['match-neighbor-set']['neighbor-set'])[0]))).toEqual(
+        new Set(sessions.filter((s) => s.irr).map((s) => s.ip)),
+      );
       const exporters = statementsOf(cfg, 'PEERDESK-EXPORT');
-      expect(exporters.every((s) => s.conditions['match-neighbor-set']?.['neighbor-set'] && s.actions['route-disposition'] === 'accept-route')).toBe(true);
+      expect(
+        exporters.every(
+          (s) =>
+            s.conditions['match-neighbor-set']?.['neighbor-set'] && s.actions['route-disposition'] === 'accept-route',
+        ),
+      ).toBe(true);
       // Every session is in the peer group with its export policy, and our IRR list (IPv4 only, so the
       // IPv6 sessions' export list is empty: they export nothing).
-      expect(new Set(exporters.map((s) => sets.get(s.conditions['match-neighbor-set']['neighbor-set'])[0]))).toEqual(new Set(sessions.filter((s) => s.family === 4).map((s) => s.ip)));
-      expect([...new Set(exporters.map((s) => s.conditions['match-prefix-set']?.['prefix-set']))]).toEqual(['PL-IRR-AS64496-V4']);
-      expect(warnings.filter((w) => w.includes('no import filter'))).toHaveLength(sessions.filter((s) => !s.irr).length);
+      expect(new Set(exporters.map((s) => sets.get(s.conditions['match-neighbor-set']['neighbor-set'])[0]))).toEqual(
+        new Set(sessions.filter((s) => s.family === 4).map((s) => s.ip)),
+      );
+      expect([...new Set(exporters.map((s) => s.conditions['match-prefix-set']?.['prefix-set']))]).toEqual([
+        'PL-IRR-AS64496-V4',
+      ]);
+      expect(warnings.filter((w) => w.includes('no import filter'))).toHaveLength(
+        sessions.filter((s) => !s.irr).length,
+      );
     });
 
     it('gobgpd -d accepts the output', () => {
       const file = join(tmp, `shipped-${engine}.toml`);
       writeFileSync(file, shipped);
-      expect(execFileSync('gobgpd', ['-d', '-f', file], { encoding: 'utf8', stdio: 'pipe' })).toContain('Finished reading the config file');
+      expect(execFileSync('gobgpd', ['-d', '-f', file], { encoding: 'utf8', stdio: 'pipe' })).toContain(
+        'Finished reading the config file',
+      );
     });
 
     it('gobgpd starts from it with every neighbour, prefix set and statement', async () => {
       const file = join(tmp, `passive-${engine}.toml`);
       writeFileSync(file, passive, { mode: 0o644 });
       const cfg = parseToml(passive);
-      const [cmd, ...args] = [...RUN_AS, 'gobgpd', '-f', file, '--api-hosts', `${API.host}:${API.port}`, '--pprof-disable', '-p', '-l', 'warn'];
+      const [cmd, ...args] = [
+        ...RUN_AS,
+        'gobgpd',
+        '-f',
+        file,
+        '--api-hosts',
+        `${API.host}:${API.port}`,
+        '--pprof-disable',
+        '-p',
+        '-l',
+        'warn',
+      ];
       let log = '';
       const child: ChildProcess = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout!.on('data', (b: Buffer) => (log = (log + b.toString()).slice(-4000)));
       child.stderr!.on('data', (b: Buffer) => (log = (log + b.toString()).slice(-4000)));
-      const gobgp = async (...a: string[]) => (await execFileP('gobgp', ['-u', API.host, '-p', String(API.port), ...a], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 30_000 })).stdout;
+      const gobgp = async (...a: string[]) =>
+        (
+          await execFileP('gobgp', ['-u', API.host, '-p', String(API.port), ...a], {
+            encoding: 'utf8',
+            maxBuffer: 64 * 1024 * 1024,
+            timeout: 30_000,
+          })
+        ).stdout;
       try {
         const neighbors = async () => {
           if (child.exitCode !== null) throw new Error(`gobgpd exited (${child.exitCode}): ${log}`);
@@ -200,12 +339,25 @@ describe.skipIf(labSkipReason('gobgpd', 'gobgpd'))('gobgp.j2 on real PeeringDB d
         };
         await expect.poll(neighbors, { timeout: 60_000, interval: 500 }).toBe(sessions.length);
         const peers = JSON.parse(await gobgp('neighbor', '-j')) as any[];
-        expect(peers.map((p) => [p.conf.neighbor_address, p.conf.peer_asn]).sort()).toEqual(sessions.map((s) => [s.ip, s.asn]).sort());
+        expect(peers.map((p) => [p.conf.neighbor_address, p.conf.peer_asn]).sort()).toEqual(
+          sessions.map((s) => [s.ip, s.asn]).sort(),
+        );
         const policies = JSON.parse(await gobgp('policy', '-j')) as { name: string; statements?: unknown[] }[];
         const count = (n: string) => policies.find((p) => p.name === n)?.statements?.length ?? 0;
-        expect([count('PEERDESK-IMPORT'), count('PEERDESK-EXPORT')]).toEqual([statementsOf(cfg, 'PEERDESK-IMPORT').length, statementsOf(cfg, 'PEERDESK-EXPORT').length]);
-        const prefixSets = ((cfg['defined-sets'] as any)['prefix-sets'] as any[]).map((p) => [p['prefix-set-name'], p['prefix-list'].length]);
-        expect((JSON.parse(await gobgp('policy', 'prefix', '-j')) as { name: string; prefixes: unknown[] }[]).map((p) => [p.name, p.prefixes.length])).toEqual(prefixSets);
+        expect([count('PEERDESK-IMPORT'), count('PEERDESK-EXPORT')]).toEqual([
+          statementsOf(cfg, 'PEERDESK-IMPORT').length,
+          statementsOf(cfg, 'PEERDESK-EXPORT').length,
+        ]);
+        const prefixSets = ((cfg['defined-sets'] as any)['prefix-sets'] as any[]).map((p) => [
+          p['prefix-set-name'],
+          p['prefix-list'].length,
+        ]);
+        expect(
+          (JSON.parse(await gobgp('policy', 'prefix', '-j')) as { name: string; prefixes: unknown[] }[]).map((p) => [
+            p.name,
+            p.prefixes.length,
+          ]),
+        ).toEqual(prefixSets);
         expect(await gobgp('global', 'policy', 'import')).toMatch(/Default: REJECT/);
         expect(await gobgp('global', 'policy', 'export')).toMatch(/Default: REJECT/);
         expect(child.exitCode).toBeNull();

@@ -21,7 +21,16 @@ import { applyExpansion } from '../../src/irr/irr.service.ts';
 import { parseIp } from '../../src/platform/ip.ts';
 import { dialectOf, now } from '../../src/platform/db.ts';
 import { bindBool } from '../../src/peeringdb/peeringdb.table.ts';
-import { acceptsAll, birdChannels, checkEos, checkIosxr, checkJunos, checkSros, ciscoStylePolicies, junosPolicies } from './config-grammar.ts';
+import {
+  acceptsAll,
+  birdChannels,
+  checkEos,
+  checkIosxr,
+  checkJunos,
+  checkSros,
+  ciscoStylePolicies,
+  junosPolicies,
+} from './config-grammar.ts';
 
 const PDB = sharedData('peeringdb', 'api');
 const DECIX_IX = 31;
@@ -32,8 +41,17 @@ const actor = { userId: null, username: 'lab' };
 const tmp = mkdtempSync(join(tmpdir(), 'peerdesk-lab-tpl-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-interface Net { id: number; asn: number; name: string; irr_as_set: string; info_prefixes4: number | null; info_prefixes6: number | null }
-const nets: Net[] = [1, 2].flatMap((p) => JSON.parse(readFileSync(join(PDB, 'net', `page-${p}.json`), 'utf8')).data as Net[]);
+interface Net {
+  id: number;
+  asn: number;
+  name: string;
+  irr_as_set: string;
+  info_prefixes4: number | null;
+  info_prefixes6: number | null;
+}
+const nets: Net[] = [1, 2].flatMap(
+  (p) => JSON.parse(readFileSync(join(PDB, 'net', `page-${p}.json`), 'utf8')).data as Net[],
+);
 
 function parse(cmd: string, args: string[], text: string, name: string): void {
   const file = join(tmp, name);
@@ -42,7 +60,9 @@ function parse(cmd: string, args: string[], text: string, name: string): void {
     execFileSync(cmd, [...args, file], { stdio: 'pipe', timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
   } catch (err) {
     const e = err as { stdout?: Buffer; stderr?: Buffer };
-    throw new Error(`${cmd} rejected ${name}:\n${(e.stdout?.toString() ?? '') + (e.stderr?.toString() ?? '')}`.slice(0, 4000));
+    throw new Error(
+      `${cmd} rejected ${name}:\n${(e.stdout?.toString() ?? '') + (e.stderr?.toString() ?? '')}`.slice(0, 4000),
+    );
   }
 }
 
@@ -60,21 +80,50 @@ describe.each(engines())('shipped templates on real PeeringDB data (%s)', (engin
     t = await startTestApp(engine);
     const db = t.tdb.db;
     await importPeeringDb(db, PDB);
-    routerId = (await t.api('POST', '/api/routers/', { name: 'fra1-edge', hostname: '192.0.2.10', local_asn: LOCAL_ASN, router_id: '192.0.2.10' })).body.id;
+    routerId = (
+      await t.api('POST', '/api/routers/', {
+        name: 'fra1-edge',
+        hostname: '192.0.2.10',
+        local_asn: LOCAL_ASN,
+        router_id: '192.0.2.10',
+      })
+    ).body.id;
     const out = (await t.api('POST', '/api/routing-policies/', { name: 'OUR-ROUTES-OUT', direction: 'export' })).body;
-    const group = (await t.api('POST', '/api/peer-groups/', { router: routerId, name: 'DE-CIX.FRA:peers', description: 'Bilateral peers at "DE-CIX" Frankfurt', export_policy: out.id })).body;
+    const group = (
+      await t.api('POST', '/api/peer-groups/', {
+        router: routerId,
+        name: 'DE-CIX.FRA:peers',
+        description: 'Bilateral peers at "DE-CIX" Frankfurt',
+        export_policy: out.id,
+      })
+    ).body;
     expect(group.id, JSON.stringify(group)).toBeGreaterThan(0);
     const { fabric, networks } = await createFabricFromExchange(db, DECIX_IX, actor);
     const v4net = networks.find((n: any) => !String(n.prefix).includes(':'));
     const v6net = networks.find((n: any) => String(n.prefix).includes(':'));
     expect([v4net?.prefix, v6net?.prefix]).toEqual(['80.81.192.0/21', '2001:7f8::/64']);
-    await t.api('POST', '/api/peering-connections/', { network: v4net!.id, router: routerId, interface: 'et-0/0/0', ipv4_address: '80.81.199.250' });
-    await t.api('POST', '/api/peering-connections/', { network: v6net!.id, router: routerId, interface: 'et-0/0/0', ipv6_address: '2001:7f8::fa:0:1' });
+    await t.api('POST', '/api/peering-connections/', {
+      network: v4net!.id,
+      router: routerId,
+      interface: 'et-0/0/0',
+      ipv4_address: '80.81.199.250',
+    });
+    await t.api('POST', '/api/peering-connections/', {
+      network: v6net!.id,
+      router: routerId,
+      interface: 'et-0/0/0',
+      ipv6_address: '2001:7f8::fa:0:1',
+    });
 
     // Members: every address PeeringDB lists, in the peer group.
     const members = await db.selectFrom('pdb_netixlan').select('asn').where('ixlan_id', '=', DECIX_IX).execute();
     const memberAsns = [...new Set(members.map((m) => Number(m.asn)))].filter((a) => a !== LOCAL_ASN);
-    const made = await createSessionsFromCandidates(db, Number(fabric.id), { router_id: routerId, peer_group_id: group.id, candidates: memberAsns.map((asn) => ({ asn })) }, actor);
+    const made = await createSessionsFromCandidates(
+      db,
+      Number(fabric.id),
+      { router_id: routerId, peer_group_id: group.id, candidates: memberAsns.map((asn) => ({ asn })) },
+      actor,
+    );
     expect(made.created.length).toBe(139);
 
     // Every other captured network: an address on the LAN, and an IPv6 one for every third network.
@@ -95,17 +144,63 @@ describe.each(engines())('shipped templates on real PeeringDB data (%s)', (engin
       for (const n of nets) {
         if (memberAsns.includes(n.asn) || n.asn === LOCAL_ASN) continue;
         i++;
-        const asn = await trx.insertInto('peer_asns').values({ asn: n.asn, name: n.name, affiliated: bindBool(d, false), irr_as_set: null, ipv4_max_prefixes: n.info_prefixes4 || null, ipv6_max_prefixes: n.info_prefixes6 || null, peeringdb_id: n.id, ...stamped }).returning('id').executeTakeFirstOrThrow();
-        const addrs = [nextV4(), ...(i % 3 === 0 ? [`2001:7f8::${(n.asn >>> 16).toString(16)}:${(n.asn & 0xffff).toString(16)}:0:1`] : [])];
+        const asn = await trx
+          .insertInto('peer_asns')
+          .values({
+            asn: n.asn,
+            name: n.name,
+            affiliated: bindBool(d, false),
+            irr_as_set: null,
+            ipv4_max_prefixes: n.info_prefixes4 || null,
+            ipv6_max_prefixes: n.info_prefixes6 || null,
+            peeringdb_id: n.id,
+            ...stamped,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        const addrs = [
+          nextV4(),
+          ...(i % 3 === 0 ? [`2001:7f8::${(n.asn >>> 16).toString(16)}:${(n.asn & 0xffff).toString(16)}:0:1`] : []),
+        ];
         for (const a of addrs) {
           const ip = parseIp(a)!;
           const bp = await trx
             .insertInto('bgp_peers')
-            .values({ router_id: routerId, vrf: '', name: `${n.name} (${ip.text})`.slice(0, 200), peer_ip: ip.text, peer_ip_key: ip.key, source_ip: ip.family === 4 ? '80.81.199.250' : '2001:7f8::fa:0:1', family: ip.family, local_asn: LOCAL_ASN, remote_asn: n.asn, enabled: bindBool(d, true), status: 'active', ttl_security: bindBool(d, false), state: 'unknown', ...stamped })
+            .values({
+              router_id: routerId,
+              vrf: '',
+              name: `${n.name} (${ip.text})`.slice(0, 200),
+              peer_ip: ip.text,
+              peer_ip_key: ip.key,
+              source_ip: ip.family === 4 ? '80.81.199.250' : '2001:7f8::fa:0:1',
+              family: ip.family,
+              local_asn: LOCAL_ASN,
+              remote_asn: n.asn,
+              enabled: bindBool(d, true),
+              status: 'active',
+              ttl_security: bindBool(d, false),
+              state: 'unknown',
+              ...stamped,
+            })
             .returning('id')
             .executeTakeFirstOrThrow();
-          await trx.insertInto('bgp_peer_address_families').values({ bgp_peer_id: bp.id, afi_safi: ip.family === 4 ? 'ipv4-unicast' : 'ipv6-unicast', enabled: bindBool(d, true) }).execute();
-          await trx.insertInto('peering_sessions').values({ bgp_peer_id: bp.id, peer_asn_id: asn.id, network_id: ip.family === 4 ? v4net!.id : v6net!.id, ...stamped }).execute();
+          await trx
+            .insertInto('bgp_peer_address_families')
+            .values({
+              bgp_peer_id: bp.id,
+              afi_safi: ip.family === 4 ? 'ipv4-unicast' : 'ipv6-unicast',
+              enabled: bindBool(d, true),
+            })
+            .execute();
+          await trx
+            .insertInto('peering_sessions')
+            .values({
+              bgp_peer_id: bp.id,
+              peer_asn_id: asn.id,
+              network_id: ip.family === 4 ? v4net!.id : v6net!.id,
+              ...stamped,
+            })
+            .execute();
         }
       }
     });
@@ -114,7 +209,9 @@ describe.each(engines())('shipped templates on real PeeringDB data (%s)', (engin
     const arin = loadArinRoutes();
     const byOrigin = (routes: { prefix: string; origin: number }[]) => {
       const m = new Map<number, string[]>();
-      for (const r of routes) if (!m.has(r.origin) || m.get(r.origin)!.length < IRR_CAP) m.set(r.origin, [...(m.get(r.origin) ?? []), r.prefix]);
+      for (const r of routes)
+        if (!m.has(r.origin) || m.get(r.origin)!.length < IRR_CAP)
+          m.set(r.origin, [...(m.get(r.origin) ?? []), r.prefix]);
       return m;
     };
     const v4 = byOrigin(arin.v4);
@@ -122,9 +219,19 @@ describe.each(engines())('shipped templates on real PeeringDB data (%s)', (engin
     // Our own AS announces a few of the ARIN records of AS-less space: take the first origin with 5+ routes no peer uses.
     const peerAsns = new Set((await db.selectFrom('peer_asns').select('asn').execute()).map((a) => Number(a.asn)));
     const ours = [...v4.entries()].find(([o, ps]) => ps.length >= 5 && !peerAsns.has(o))!;
-    const local = await db.insertInto('peer_asns').values({ asn: LOCAL_ASN, name: 'Us', affiliated: bindBool(d, true), ...stamped }).returning('id').executeTakeFirstOrThrow();
+    const local = await db
+      .insertInto('peer_asns')
+      .values({ asn: LOCAL_ASN, name: 'Us', affiliated: bindBool(d, true), ...stamped })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     const entry = (p: string) => ({ prefix: p, length: Number(p.split('/')[1]), exact: true });
-    const expansion = (asn: number, a4: string[], a6: string[]) => ({ target: `AS${asn}`, prefixes: { ipv4: a4, ipv6: a6 }, entries: { ipv4: a4.map(entry), ipv6: a6.map(entry) }, origins: [asn], report: {} as never });
+    const expansion = (asn: number, a4: string[], a6: string[]) => ({
+      target: `AS${asn}`,
+      prefixes: { ipv4: a4, ipv6: a6 },
+      entries: { ipv4: a4.map(entry), ipv6: a6.map(entry) },
+      origins: [asn],
+      report: {} as never,
+    });
     await applyExpansion(db, Number(local.id), expansion(LOCAL_ASN, ours[1].slice(0, 10), []), { actor });
     const asnRows = await db.selectFrom('peer_asns').select(['id', 'asn']).where('asn', '!=', LOCAL_ASN).execute();
     for (const a of asnRows) {
@@ -141,11 +248,14 @@ describe.each(engines())('shipped templates on real PeeringDB data (%s)', (engin
       .where('b.router_id', '=', routerId)
       .execute();
     sessionIds = rows.map((r) => Number(r.id));
-    unfilteredImport = new Set(rows.filter((r) => !(Number(r.family) === 4 ? v4 : v6).has(Number(r.remote_asn))).map((r) => r.peer_ip));
+    unfilteredImport = new Set(
+      rows.filter((r) => !(Number(r.family) === 4 ? v4 : v6).has(Number(r.remote_asn))).map((r) => r.peer_ip),
+    );
     // Export: the group's policy, else our IRR list (IPv4 only).
     unfilteredExport = new Set(rows.filter((r) => !r.peer_group_id && Number(r.family) === 6).map((r) => r.peer_ip));
     const fams = new Map<number, Set<number>>();
-    for (const r of rows) fams.set(Number(r.remote_asn), new Set([...(fams.get(Number(r.remote_asn)) ?? []), Number(r.family)]));
+    for (const r of rows)
+      fams.set(Number(r.remote_asn), new Set([...(fams.get(Number(r.remote_asn)) ?? []), Number(r.family)]));
     dualStackAsns = [...fams.values()].filter((f) => f.size === 2).length;
 
     for (const name of ['bird2.j2', 'frr.j2', 'junos.j2', 'eos.j2', 'iosxr.j2', 'sros.j2']) {
@@ -158,7 +268,11 @@ describe.each(engines())('shipped templates on real PeeringDB data (%s)', (engin
 
   it('covers all 500 networks, dual-stack peers, and peers with and without IRR lists and max-prefix', async () => {
     const db = t.tdb.db;
-    const asns = new Set((await db.selectFrom('bgp_peers').select('remote_asn').where('router_id', '=', routerId).execute()).map((r) => Number(r.remote_asn)));
+    const asns = new Set(
+      (await db.selectFrom('bgp_peers').select('remote_asn').where('router_id', '=', routerId).execute()).map((r) =>
+        Number(r.remote_asn),
+      ),
+    );
     expect(nets.every((n) => asns.has(n.asn))).toBe(true);
     expect(sessionIds.length).toBeGreaterThan(600);
     expect(dualStackAsns).toBeGreaterThan(100);
@@ -184,14 +298,23 @@ describe.each(engines())('shipped templates on real PeeringDB data (%s)', (engin
     for (const name of ['frr.j2', 'eos.j2'] as const) {
       const ps = ciscoStylePolicies(rendered.get(name)!.content);
       expect(ps, name).toHaveLength(sessionIds.length);
-      expect(new Set(ps.filter((p) => p.import === 'route-map PEERDESK-DENY').map((p) => p.neighbor)), name).toEqual(unfilteredImport);
-      expect(ps.filter((p) => acceptsAll('frr', p.import) || acceptsAll('frr', p.export)), name).toEqual([]);
+      expect(new Set(ps.filter((p) => p.import === 'route-map PEERDESK-DENY').map((p) => p.neighbor)), name).toEqual(
+        unfilteredImport,
+      );
+      expect(
+        ps.filter((p) => acceptsAll('frr', p.import) || acceptsAll('frr', p.export)),
+        name,
+      ).toEqual([]);
     }
     const junos = junosPolicies(rendered.get('junos.j2')!.content);
     expect(junos).toHaveLength(sessionIds.length);
-    expect(new Set(junos.filter((p) => p.import === 'PEERDESK-REJECT').map((p) => p.neighbor))).toEqual(unfilteredImport);
+    expect(new Set(junos.filter((p) => p.import === 'PEERDESK-REJECT').map((p) => p.neighbor))).toEqual(
+      unfilteredImport,
+    );
     expect(junos.filter((p) => acceptsAll('junos', p.import) || acceptsAll('junos', p.export))).toEqual([]);
-    expect((rendered.get('iosxr.j2')!.content.match(/route-policy PEERDESK-DROP in/g) ?? []).length).toBe(unfilteredImport.size);
+    expect((rendered.get('iosxr.j2')!.content.match(/route-policy PEERDESK-DROP in/g) ?? []).length).toBe(
+      unfilteredImport.size,
+    );
     const warnings = rendered.get('bird2.j2')!.warnings;
     expect(warnings.filter((w) => w.includes('no import filter'))).toHaveLength(unfilteredImport.size);
     expect(warnings.filter((w) => w.includes('no export policy'))).toHaveLength(unfilteredExport.size);
@@ -220,9 +343,17 @@ describe.each(engines())('shipped templates on real PeeringDB data (%s)', (engin
   });
 
   describe.skipIf(labSkipReason('bird', 'bird2'))('BIRD 2', () => {
-    it('bird -p accepts bird2.j2 output', () => parse(findTool('bird')!, ['-p', '-c'], rendered.get('bird2.j2')!.content, `bird-${engine}.conf`), 180_000);
+    it(
+      'bird -p accepts bird2.j2 output',
+      () => parse(findTool('bird')!, ['-p', '-c'], rendered.get('bird2.j2')!.content, `bird-${engine}.conf`),
+      180_000,
+    );
   });
   describe.skipIf(labSkipReason('vtysh', 'frr'))('FRR', () => {
-    it('vtysh --dryrun accepts frr.j2 output', () => parse(findTool('vtysh')!, ['--dryrun', '-f'], rendered.get('frr.j2')!.content, `frr-${engine}.conf`), 180_000);
+    it(
+      'vtysh --dryrun accepts frr.j2 output',
+      () => parse(findTool('vtysh')!, ['--dryrun', '-f'], rendered.get('frr.j2')!.content, `frr-${engine}.conf`),
+      180_000,
+    );
   });
 });

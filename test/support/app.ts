@@ -12,11 +12,21 @@ export interface TestApp {
   tdb: TestDb;
   tokens: { viewer: string; operator: string; admin: string };
   /** Calls the API as a role (default admin); returns status, parsed JSON body and headers. */
-  api(method: string, url: string, body?: unknown, opts?: { role?: 'viewer' | 'operator' | 'admin' | 'anonymous'; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Record<string, any> }>;
+  api(
+    method: string,
+    url: string,
+    body?: unknown,
+    opts?: { role?: 'viewer' | 'operator' | 'admin' | 'anonymous'; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: any; headers: Record<string, any> }>;
   close(): Promise<void>;
 }
 
-const CONFIG = { PEERDESK_ADMIN_PASSWORD: 'admin-password', PEERDESK_LOG_LEVEL: 'silent', PEERDESK_SECRET_KEY: 'k'.repeat(40), PEERDESK_LOGIN_RATE_LIMIT: '5' };
+const CONFIG = {
+  PEERDESK_ADMIN_PASSWORD: 'admin-password',
+  PEERDESK_LOG_LEVEL: 'silent',
+  PEERDESK_SECRET_KEY: 'k'.repeat(40),
+  PEERDESK_LOGIN_RATE_LIMIT: '5',
+};
 
 /**
  * The users every test app starts with, written once per worker into the database template (hashing
@@ -25,7 +35,9 @@ const CONFIG = { PEERDESK_ADMIN_PASSWORD: 'admin-password', PEERDESK_LOG_LEVEL: 
  */
 async function seedUsers(db: Db): Promise<TestApp['tokens']> {
   await ensureAdmin(db, CONFIG.PEERDESK_ADMIN_PASSWORD);
-  const adminId = Number((await db.selectFrom('users').select('id').where('username', '=', 'admin').executeTakeFirstOrThrow()).id);
+  const adminId = Number(
+    (await db.selectFrom('users').select('id').where('username', '=', 'admin').executeTakeFirstOrThrow()).id,
+  );
   const op = await createUser(db, { username: 'operator', password: 'operator-password', role: 'operator' });
   const vw = await createUser(db, { username: 'viewer', password: 'viewer-password', role: 'viewer' });
   return {
@@ -70,8 +82,37 @@ export async function startTestApp(engine: Engine): Promise<TestApp> {
 
 /** Counts rows in every application table (to prove a failed write left nothing behind). */
 export async function tableCounts(tdb: TestDb): Promise<Record<string, number>> {
-  const tables = ['relationships', 'peer_asns', 'fabrics', 'peering_networks', 'peering_connections', 'platforms', 'routers', 'peer_groups', 'bgp_peers', 'bgp_peer_address_families', 'peering_sessions', 'prefix_lists', 'prefix_list_entries', 'routing_policies', 'communities', 'bfd_profiles', 'users', 'api_tokens', 'schedules', 'jobs'];
+  const tables = [
+    'relationships',
+    'peer_asns',
+    'fabrics',
+    'peering_networks',
+    'peering_connections',
+    'platforms',
+    'routers',
+    'peer_groups',
+    'bgp_peers',
+    'bgp_peer_address_families',
+    'peering_sessions',
+    'prefix_lists',
+    'prefix_list_entries',
+    'routing_policies',
+    'communities',
+    'bfd_profiles',
+    'users',
+    'api_tokens',
+    'schedules',
+    'jobs',
+  ];
   const out: Record<string, number> = {};
-  for (const t of tables) out[t] = Number((await tdb.db.selectFrom(t).select((eb) => eb.fn.countAll().as('c')).executeTakeFirstOrThrow()).c);
+  for (const t of tables)
+    out[t] = Number(
+      (
+        await tdb.db
+          .selectFrom(t)
+          .select((eb) => eb.fn.countAll().as('c'))
+          .executeTakeFirstOrThrow()
+      ).c,
+    );
   return out;
 }

@@ -45,5 +45,7 @@ export function loadArinRoutes(source = 'ARIN'): { v4: RouteObject[]; v6: RouteO
 export function originsByRouteCount(routes: RouteObject[]): Array<{ origin: number; count: number }> {
   const counts = new Map<number, number>();
   for (const r of routes) counts.set(r.origin, (counts.get(r.origin) ?? 0) + 1);
-  return [...counts].map(([origin, count]) => ({ origin, count })).sort((a, b) => b.count - a.count || a.origin - b.origin);
+  return [...counts]
+    .map(([origin, count]) => ({ origin, count }))
+    .sort((a, b) => b.count - a.count || a.origin - b.origin);
 }

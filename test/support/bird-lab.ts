@@ -15,7 +15,14 @@ export interface BirdLab {
   stop(): void;
 }
 
-function conf(routerId: string, local: string, localPort: number, as: number, neighbors: { ip: string; port: number; as: number; name: string }[], routes: string[]): string {
+function conf(
+  routerId: string,
+  local: string,
+  localPort: number,
+  as: number,
+  neighbors: { ip: string; port: number; as: number; name: string }[],
+  routes: string[],
+): string {
   return `router id ${routerId};
 timeformat protocol iso long;
 protocol device {}
@@ -39,12 +46,43 @@ export async function startBirdLab(basePort: number): Promise<BirdLab> {
   const started: string[] = [];
   const start = (name: string, text: string) => {
     writeFileSync(join(dir, `${name}.conf`), text);
-    execFileSync('bird', ['-c', join(dir, `${name}.conf`), '-s', join(dir, `${name}.ctl`), '-P', join(dir, `${name}.pid`)]);
+    execFileSync('bird', [
+      '-c',
+      join(dir, `${name}.conf`),
+      '-s',
+      join(dir, `${name}.ctl`),
+      '-P',
+      join(dir, `${name}.pid`),
+    ]);
     started.push(name);
   };
-  const birdc = (name: string, ...cmd: string[]) => execFileSync('birdc', ['-s', join(dir, `${name}.ctl`), ...cmd], { encoding: 'utf8' });
-  start('edge', conf('192.0.2.1', '127.0.0.1', basePort, 64500, [{ ip: '127.0.0.2', port: basePort + 1, as: 64501, name: 'peer_b' }, { ip: '127.0.0.3', port: basePort + 2, as: 64502, name: 'dead_c' }], ['192.0.2.0/24']));
-  start('peer', conf('192.0.2.2', '127.0.0.2', basePort + 1, 64501, [{ ip: '127.0.0.1', port: basePort, as: 64500, name: 'edge_a' }], ['198.51.100.0/24', '203.0.113.0/24']));
+  const birdc = (name: string, ...cmd: string[]) =>
+    execFileSync('birdc', ['-s', join(dir, `${name}.ctl`), ...cmd], { encoding: 'utf8' });
+  start(
+    'edge',
+    conf(
+      '192.0.2.1',
+      '127.0.0.1',
+      basePort,
+      64500,
+      [
+        { ip: '127.0.0.2', port: basePort + 1, as: 64501, name: 'peer_b' },
+        { ip: '127.0.0.3', port: basePort + 2, as: 64502, name: 'dead_c' },
+      ],
+      ['192.0.2.0/24'],
+    ),
+  );
+  start(
+    'peer',
+    conf(
+      '192.0.2.2',
+      '127.0.0.2',
+      basePort + 1,
+      64501,
+      [{ ip: '127.0.0.1', port: basePort, as: 64500, name: 'edge_a' }],
+      ['198.51.100.0/24', '203.0.113.0/24'],
+    ),
+  );
   const lab: BirdLab = {
     dir,
     edgeHostname: `unix:${join(dir, 'edge.ctl')}`,

@@ -22,7 +22,9 @@ export async function cli(...args: string[]): Promise<CliResult> {
   process.exitCode = 0;
   let commands: string[] = [];
   try {
-    const program = await buildProgram(args, (p) => p.exitOverride().configureOutput({ writeOut: (s) => (stdout += s), writeErr: (s) => (stderr += s) }));
+    const program = await buildProgram(args, (p) =>
+      p.exitOverride().configureOutput({ writeOut: (s) => (stdout += s), writeErr: (s) => (stderr += s) }),
+    );
     commands = program.commands.map((c) => c.name());
     try {
       await program.parseAsync(args, { from: 'user' });

@@ -57,7 +57,11 @@ export async function createTestDb(engine: Engine, opts: { migrate?: boolean } =
  * template, once per worker, engine and key, so it must write the same thing on every call with that key;
  * it returns what tests need that the database cannot give back (e.g. clear API token keys).
  */
-export async function seededTestDb<T>(engine: Engine, key: string, seed: (db: Db) => Promise<T>): Promise<{ tdb: TestDb; seeded: T }> {
+export async function seededTestDb<T>(
+  engine: Engine,
+  key: string,
+  seed: (db: Db) => Promise<T>,
+): Promise<{ tdb: TestDb; seeded: T }> {
   const id = `${engine}:${key}`;
   let template = templates.get(id) as Promise<Template<T>> | undefined;
   if (!template) {
@@ -83,10 +87,17 @@ async function asIfMigratedNow(db: Db): Promise<void> {
     let next: Date | null = null;
     if (r.next_run_at) {
       const was = new Date(r.next_run_at).getTime();
-      next = nextCronRun(r.cron, made).getTime() === was ? nextCronRun(r.cron, now) : new Date(now.getTime() + (was - made.getTime()));
+      next =
+        nextCronRun(r.cron, made).getTime() === was
+          ? nextCronRun(r.cron, now)
+          : new Date(now.getTime() + (was - made.getTime()));
     }
     const stamp = now.toISOString();
-    await db.updateTable('schedules').set({ next_run_at: next?.toISOString() ?? null, created_at: stamp, updated_at: stamp }).where('id', '=', r.id).execute();
+    await db
+      .updateTable('schedules')
+      .set({ next_run_at: next?.toISOString() ?? null, created_at: stamp, updated_at: stamp })
+      .where('id', '=', r.id)
+      .execute();
   }
 }
 
@@ -133,7 +144,13 @@ async function sqliteTemplate<T>(seed: (db: Db) => Promise<T>): Promise<Template
 }
 
 async function dumpSqlite(db: Db): Promise<SqliteDump> {
-  const objects = (await sql<{ type: string; name: string; sql: string }>`select type, name, sql from sqlite_master where sql is not null order by rowid`.execute(db)).rows;
+  const objects = (
+    await sql<{
+      type: string;
+      name: string;
+      sql: string;
+    }>`select type, name, sql from sqlite_master where sql is not null order by rowid`.execute(db)
+  ).rows;
   const dump: SqliteDump = { tables: [], rows: [], rest: [] };
   const tables: string[] = [];
   for (const o of objects) {
@@ -159,7 +176,11 @@ async function restoreSqlite(db: Db, dump: SqliteDump): Promise<void> {
     for (const s of dump.tables) await sql.raw(s).execute(trx);
     for (const { table, rows } of dump.rows) {
       if (table === 'sqlite_sequence') await sql`delete from sqlite_sequence`.execute(trx);
-      for (let i = 0; i < rows.length; i += 100) await trx.insertInto(table).values(rows.slice(i, i + 100)).execute();
+      for (let i = 0; i < rows.length; i += 100)
+        await trx
+          .insertInto(table)
+          .values(rows.slice(i, i + 100))
+          .execute();
     }
     for (const s of dump.rest) await sql.raw(s).execute(trx);
     const broken = (await sql`pragma foreign_key_check`.execute(trx)).rows;
@@ -257,7 +278,11 @@ export function setup(project: { provide(key: 'pdTestRun', value: string): void 
     if (!base) return;
     const db = adminPool(base);
     try {
-      const names = (await sql<{ datname: string }>`select datname from pg_database where datname like ${`pdtpl\\_${run}\\_%`}`.execute(db)).rows;
+      const names = (
+        await sql<{
+          datname: string;
+        }>`select datname from pg_database where datname like ${`pdtpl\\_${run}\\_%`}`.execute(db)
+      ).rows;
       for (const { datname } of names) await sql.raw(`drop database if exists ${datname} with (force)`).execute(db);
     } finally {
       await db.destroy();

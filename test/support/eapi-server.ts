@@ -77,14 +77,42 @@ const clone = (c: Config): Config => ({ shutdown: new Map(c.shutdown), lines: [.
 class CommandError extends Error {}
 
 /** Starts the server. `secondMs` scales the commit timer (default 1000 ms per second). */
-export async function startEapiServer(opts: { neighbors: EosSimNeighbor[]; localAsn?: number; username?: string; password?: string; secondMs?: number }): Promise<EapiTestServer> {
+export async function startEapiServer(opts: {
+  neighbors: EosSimNeighbor[];
+  localAsn?: number;
+  username?: string;
+  password?: string;
+  secondMs?: number;
+}): Promise<EapiTestServer> {
   const username = opts.username ?? 'admin';
   const password = opts.password ?? 'eapi-lab-password';
   const localAsn = opts.localAsn ?? 64500;
   const secondMs = opts.secondMs ?? 1000;
   const neighbors = opts.neighbors;
   const dir = mkdtempSync(join(tmpdir(), 'peerdesk-eapi-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+      '-days',
+      '2',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
   const keyPem = readFileSync(join(dir, 'key.pem'), 'utf8');
   const certPem = readFileSync(join(dir, 'cert.pem'), 'utf8');
   rmSync(dir, { recursive: true, force: true });
@@ -123,7 +151,9 @@ export async function startEapiServer(opts: { neighbors: EosSimNeighbor[]; local
       // A neighbour shows in a family's summary when it carries that family, or by its transport.
       if (!fam && (afi === 'ipv6-unicast') !== n.peer_ip.includes(':')) continue;
       const v = n.vrf ?? 'default';
-      const vrf = (vrfs[v] ??= { routerId: '192.0.2.1', asn: String(localAsn), vrf: v, peers: {} }) as { peers: Record<string, unknown> };
+      const vrf = (vrfs[v] ??= { routerId: '192.0.2.1', asn: String(localAsn), vrf: v, peers: {} }) as {
+        peers: Record<string, unknown>;
+      };
       const shut = running.shutdown.has(key(n.vrf, n.peer_ip));
       const state = shut ? 'Idle' : n.state;
       const up = state === 'Established';
@@ -137,7 +167,11 @@ export async function startEapiServer(opts: { neighbors: EosSimNeighbor[]; local
         msgReceived: 10,
         prefixAccepted: up ? (fam?.accepted ?? 0) : 0,
         peerState: state,
-        ...(shut ? { peerStateIdleReason: 'Admin' } : n.idle_reason && state === 'Idle' ? { peerStateIdleReason: n.idle_reason } : {}),
+        ...(shut
+          ? { peerStateIdleReason: 'Admin' }
+          : n.idle_reason && state === 'Idle'
+            ? { peerStateIdleReason: n.idle_reason }
+            : {}),
         outMsgQueue: 0,
         underMaintenance: false,
         asn: String(n.remote_asn),
@@ -174,7 +208,10 @@ export async function startEapiServer(opts: { neighbors: EosSimNeighbor[]; local
   };
 
   /** Runs one request's commands in order (CLI modes persist only within a request, as in eAPI). */
-  const runRequest = (cmds: string[], format: string): { results: unknown[]; error?: { index: number; message: string; code: number } } => {
+  const runRequest = (
+    cmds: string[],
+    format: string,
+  ): { results: unknown[]; error?: { index: number; message: string; code: number } } => {
     const results: unknown[] = [];
     let mode: 'exec' | 'enable' | 'config' | 'router-bgp' = 'exec';
     let target: { config: Config; session: string | null } | null = null;
@@ -188,7 +225,10 @@ export async function startEapiServer(opts: { neighbors: EosSimNeighbor[]; local
           mode = mode === 'exec' ? 'enable' : mode;
           out({});
         } else if (cmd === 'show version') {
-          out({ modelName: 'vEOS-lab', version: '4.31.2F', serialNumber: 'LAB0001' }, 'Arista vEOS-lab\nSoftware image version: 4.31.2F\n');
+          out(
+            { modelName: 'vEOS-lab', version: '4.31.2F', serialNumber: 'LAB0001' },
+            'Arista vEOS-lab\nSoftware image version: 4.31.2F\n',
+          );
         } else if (cmd === 'show ip bgp summary vrf all') {
           out(summary('ipv4-unicast'));
         } else if (cmd === 'show ipv6 bgp summary vrf all') {
@@ -196,10 +236,17 @@ export async function startEapiServer(opts: { neighbors: EosSimNeighbor[]; local
         } else if (cmd === 'show ip bgp neighbors vrf all') {
           out(neighborsJson());
         } else if (cmd === 'show running-config') {
-          if (format === 'json') throw Object.assign(new CommandError('Command cannot be converted to JSON: show running-config'), { code: 1003 });
+          if (format === 'json')
+            throw Object.assign(new CommandError('Command cannot be converted to JSON: show running-config'), {
+              code: 1003,
+            });
           out({}, render(running));
         } else if (cmd === 'show configuration sessions detail') {
-          out({ sessions: Object.fromEntries([...sessions].map(([name, s]) => [name, { state: s.state, description: '' }])), maxSavedSessions: 1, maxOpenSessions: 5 });
+          out({
+            sessions: Object.fromEntries([...sessions].map(([name, s]) => [name, { state: s.state, description: '' }])),
+            maxSavedSessions: 1,
+            maxOpenSessions: 5,
+          });
         } else if (cmd === 'write memory' || cmd === 'copy running-config startup-config') {
           out({ messages: ['Copy completed successfully.'] });
         } else if ((m = /^configure session (\S+) commit timer (\d\d):(\d\d):(\d\d)$/.exec(cmd))) {
@@ -253,7 +300,8 @@ export async function startEapiServer(opts: { neighbors: EosSimNeighbor[]; local
         } else if (mode === 'config' || mode === 'router-bgp') {
           const cfg = target!.config;
           if ((m = /^router bgp (\S+)$/.exec(cmd))) {
-            if (Number(m[1]) !== localAsn) throw new CommandError(`% BGP is already running with AS number ${localAsn}`);
+            if (Number(m[1]) !== localAsn)
+              throw new CommandError(`% BGP is already running with AS number ${localAsn}`);
             mode = 'router-bgp';
             bgpVrf = null;
           } else if (mode === 'router-bgp' && (m = /^vrf (\S+)$/.exec(cmd))) {
@@ -265,7 +313,15 @@ export async function startEapiServer(opts: { neighbors: EosSimNeighbor[]; local
             else cfg.shutdown.set(key(bgpVrf, m[2]), m[3] ?? null);
           } else if (cmd === 'show session-config diffs') {
             if (!target!.session) throw new CommandError('% Not in a configuration session');
-            const patch = createTwoFilesPatch('system:/running-config', `session:/${target!.session}-session-config`, render(running), render(cfg), undefined, undefined, { context: 3 });
+            const patch = createTwoFilesPatch(
+              'system:/running-config',
+              `session:/${target!.session}-session-config`,
+              render(running),
+              render(cfg),
+              undefined,
+              undefined,
+              { context: 3 },
+            );
             const body = patch.split('\n').slice(2).join('\n');
             out({}, /^@@/m.test(body) ? patch.replace(/^=+\n/m, '').replace(/^Index:.*\n/m, '') : '');
             continue;
@@ -305,15 +361,25 @@ export async function startEapiServer(opts: { neighbors: EosSimNeighbor[]; local
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      let rpc: { id?: unknown; method?: string; params?: { version?: number; cmds?: (string | { cmd: string })[]; format?: string } };
+      let rpc: {
+        id?: unknown;
+        method?: string;
+        params?: { version?: number; cmds?: (string | { cmd: string })[]; format?: string };
+      };
       try {
         rpc = JSON.parse(Buffer.concat(chunks).toString('utf8'));
       } catch {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error' } }));
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error' } }));
         return;
       }
-      const send = (body: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: rpc.id ?? null, ...(body as object) }));
-      if (rpc.method !== 'runCmds' || !Array.isArray(rpc.params?.cmds)) return send({ error: { code: -32601, message: 'Method not found' } });
+      const send = (body: unknown) =>
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ jsonrpc: '2.0', id: rpc.id ?? null, ...(body as object) }));
+      if (rpc.method !== 'runCmds' || !Array.isArray(rpc.params?.cmds))
+        return send({ error: { code: -32601, message: 'Method not found' } });
       const cmds = rpc.params.cmds.map((c) => (typeof c === 'string' ? c : c.cmd));
       const format = rpc.params.format ?? 'json';
       requests.push({ cmds, format });
@@ -323,12 +389,25 @@ export async function startEapiServer(opts: { neighbors: EosSimNeighbor[]; local
         if (f.times !== undefined && --f.times <= 0) fault = null;
         if (f.mode === 'stall') return; // never answer
         const idx = f.command ? cmds.indexOf(f.command) : 0;
-        return send({ error: { code: f.code ?? 1002, message: f.message ?? `CLI command ${idx + 1} of ${cmds.length} '${cmds[idx]}' failed: could not run command`, data: [...cmds.slice(0, idx).map(() => ({})), { errors: [f.message ?? 'internal error'] }] } });
+        return send({
+          error: {
+            code: f.code ?? 1002,
+            message:
+              f.message ?? `CLI command ${idx + 1} of ${cmds.length} '${cmds[idx]}' failed: could not run command`,
+            data: [...cmds.slice(0, idx).map(() => ({})), { errors: [f.message ?? 'internal error'] }],
+          },
+        });
       }
       const r = runRequest(cmds, format);
       if (r.error) {
         const { index, message, code } = r.error;
-        return send({ error: { code, message: `CLI command ${index + 1} of ${cmds.length} '${cmds[index]}' failed: ${code === 1003 ? 'unconverted command' : 'invalid command'}`, data: [...r.results, { errors: [message] }] } });
+        return send({
+          error: {
+            code,
+            message: `CLI command ${index + 1} of ${cmds.length} '${cmds[index]}' failed: ${code === 1003 ? 'unconverted command' : 'invalid command'}`,
+            data: [...r.results, { errors: [message] }],
+          },
+        });
       }
       send({ result: r.results });
     });
@@ -358,7 +437,8 @@ export async function startEapiServer(opts: { neighbors: EosSimNeighbor[]; local
       fault = f ? { ...f } : null;
     },
     runningConfig: () => render(running),
-    shutdownOf: (vrf, ip) => (running.shutdown.has(key(vrf, ip)) ? (running.shutdown.get(key(vrf, ip)) ?? null) : undefined),
+    shutdownOf: (vrf, ip) =>
+      running.shutdown.has(key(vrf, ip)) ? (running.shutdown.get(key(vrf, ip)) ?? null) : undefined,
     async close() {
       for (const s of sessions.values()) if (s.timer) clearTimeout(s.timer);
       for (const s of sockets) s.destroy();

@@ -46,7 +46,7 @@ function expand6(a: string): string[] {
 function compress6(groups: string[]): string {
   // The longest run of zero groups (two or more) becomes '::', as in RFC 5952.
   let best = [-1, 0];
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     let j = i;
     while (j < 8 && groups[j] === '0') j++;
     if (j - i > best[1]! && j - i > 1) best = [i, j - i];
@@ -81,7 +81,13 @@ export async function router(t: TestApp, o: Overrides & { platform?: number | st
   const n = next();
   const { platform: p, ...rest } = o;
   const platformId = typeof p === 'string' ? (await platform(t, { driver: p })).id : p;
-  return create(t, 'routers', { name: `rt${n}`, local_asn: 64500, router_id: `192.0.2.${(n % 254) + 1}`, ...(platformId !== undefined ? { platform: platformId } : {}), ...rest });
+  return create(t, 'routers', {
+    name: `rt${n}`,
+    local_asn: 64500,
+    router_id: `192.0.2.${(n % 254) + 1}`,
+    ...(platformId !== undefined ? { platform: platformId } : {}),
+    ...rest,
+  });
 }
 
 /** A fabric (an IXP unless `type` says otherwise), named "IX N". */
@@ -99,18 +105,32 @@ export async function network(t: TestApp, o: Overrides & { fabric?: number } = {
  * Our connection to a network: creates the router and the network when not given; the address is the
  * network's first host (ipv4_address or ipv6_address by the network's family) unless given.
  */
-export async function connection(t: TestApp, o: Overrides & { router?: number; network?: number } = {}): Promise<Created> {
+export async function connection(
+  t: TestApp,
+  o: Overrides & { router?: number; network?: number } = {},
+): Promise<Created> {
   const routerId = o.router ?? (await router(t)).id;
   const net = o.network ? (await t.api('GET', `/api/peering-networks/${o.network}/`)).body : await network(t);
   const addr = net.family === 6 ? { ipv6_address: hostIn(net.prefix, 1) } : { ipv4_address: hostIn(net.prefix, 1) };
-  return create(t, 'peering-connections', { interface: `et-0/0/${next()}`, ...addr, ...o, router: routerId, network: net.id });
+  return create(t, 'peering-connections', {
+    interface: `et-0/0/${next()}`,
+    ...addr,
+    ...o,
+    router: routerId,
+    network: net.id,
+  });
 }
 
 /** A BGP peer: creates the router when none is given. Default peer 203.0.113.N, remote AS 4200000000 + N. */
 export async function bgpPeer(t: TestApp, o: Overrides & { router?: number } = {}): Promise<Created> {
   const n = next();
   const routerId = o.router ?? (await router(t)).id;
-  return create(t, 'bgp-peers', { peer_ip: `203.0.113.${(n % 254) + 1}`, remote_asn: 4_200_000_000 + n, ...o, router: routerId });
+  return create(t, 'bgp-peers', {
+    peer_ip: `203.0.113.${(n % 254) + 1}`,
+    remote_asn: 4_200_000_000 + n,
+    ...o,
+    router: routerId,
+  });
 }
 
 /**
@@ -121,7 +141,14 @@ export async function bgpPeer(t: TestApp, o: Overrides & { router?: number } = {
  */
 export async function session(
   t: TestApp,
-  o: Overrides & { router?: number; network?: number; asn?: number; peer_ip?: string; source_ip?: string; bgp_peer?: number } = {},
+  o: Overrides & {
+    router?: number;
+    network?: number;
+    asn?: number;
+    peer_ip?: string;
+    source_ip?: string;
+    bgp_peer?: number;
+  } = {},
 ): Promise<Created> {
   const { router: routerId, asn, peer_ip, source_ip, bgp_peer, ...rest } = o;
   let peerId = bgp_peer;
@@ -132,7 +159,9 @@ export async function session(
     if (!known) await peerAsn(t, { asn: remote, name: `Peer ${remote}` });
     const net = o.network ? (await t.api('GET', `/api/peering-networks/${o.network}/`)).body : null;
     const ip = peer_ip ?? (net ? hostIn(net.prefix, 10 + (n % 200)) : `203.0.113.${(n % 254) + 1}`);
-    peerId = (await bgpPeer(t, { router: routerId, peer_ip: ip, remote_asn: remote, ...(source_ip ? { source_ip } : {}) })).id;
+    peerId = (
+      await bgpPeer(t, { router: routerId, peer_ip: ip, remote_asn: remote, ...(source_ip ? { source_ip } : {}) })
+    ).id;
   }
   return create(t, 'peering-sessions', { bgp_peer: peerId, ...rest });
 }
@@ -146,7 +175,11 @@ export function template(t: TestApp, o: Overrides = {}): Promise<Created> {
  * A user with a role (admin only) and an API token of theirs (created by the auth service, as
  * `peerdesk token create` does). Call as them with `t.api(..., { role: 'anonymous', headers: u.headers })`.
  */
-export async function user(t: TestApp, role: 'viewer' | 'operator' | 'admin' = 'viewer', o: Overrides = {}): Promise<Created & { token: string; headers: Record<string, string> }> {
+export async function user(
+  t: TestApp,
+  role: 'viewer' | 'operator' | 'admin' = 'viewer',
+  o: Overrides = {},
+): Promise<Created & { token: string; headers: Record<string, string> }> {
   const n = next();
   const row = await create(t, 'users', { username: `user${n}`, password: `password-${n}-long`, role, ...o });
   const token = (await createToken(t.tdb.db, Number(row.id))).key;

@@ -42,7 +42,10 @@ afterAll(async () => server?.close());
 
 describe('IRRd test server', () => {
   it('answers like IRRd 4 (framing, !a probe, sources, recursive members, loops)', async () => {
-    const out = await exchange(server, '!!\n!nbgpq4 1.9\n!a\n!s-lc\n!iAS-A\n!iAS-A,1\n!a4AS-A\n!a6AS-A\n!gAS1\n!sNOPE\n!x\n!q\n');
+    const out = await exchange(
+      server,
+      '!!\n!nbgpq4 1.9\n!a\n!s-lc\n!iAS-A\n!iAS-A,1\n!a4AS-A\n!a6AS-A\n!gAS1\n!sNOPE\n!x\n!q\n',
+    );
     expect(out).toBe(
       [
         'C',

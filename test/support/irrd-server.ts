@@ -190,7 +190,9 @@ export async function startIrrdServer(options: IrrdServerOptions = {}): Promise<
         }
         if (!name) return 'F Missing required set name for A query\n';
         const origins = recursiveMembers(name, state.sources).map((m) => parseAsn(m) as number);
-        const prefixes = family ? routesFor(origins, family, state.sources) : [...routesFor(origins, 4, state.sources), ...routesFor(origins, 6, state.sources)];
+        const prefixes = family
+          ? routesFor(origins, family, state.sources)
+          : [...routesFor(origins, 4, state.sources), ...routesFor(origins, 6, state.sources)];
         return found(prefixes.join(' '));
       }
       case 'i': {
@@ -203,7 +205,12 @@ export async function startIrrdServer(options: IrrdServerOptions = {}): Promise<
         }
         const members = findSet(name, state.sources);
         if (!members) return 'D\n';
-        return found([...new Set(members)].filter((m) => m.toUpperCase() !== name.toUpperCase()).sort().join(' '));
+        return found(
+          [...new Set(members)]
+            .filter((m) => m.toUpperCase() !== name.toUpperCase())
+            .sort()
+            .join(' '),
+        );
       }
       case 'm': {
         const comma = param.indexOf(',');
@@ -226,7 +233,8 @@ export async function startIrrdServer(options: IrrdServerOptions = {}): Promise<
 
   const server = net.createServer((socket) => {
     connectionCount++;
-    const connFault = fault && (fault.connections === undefined || connectionCount <= fault.connections) ? fault : undefined;
+    const connFault =
+      fault && (fault.connections === undefined || connectionCount <= fault.connections) ? fault : undefined;
     sockets.add(socket);
     socket.setNoDelay(true);
     const state = { sources: [...allSources], multi: false };

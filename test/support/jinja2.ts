@@ -4,7 +4,12 @@ import { spawnSync } from 'node:child_process';
 export interface JinjaCase {
   template: string;
   context?: Record<string, unknown>;
-  options?: { trimBlocks?: boolean; lstripBlocks?: boolean; keepTrailingNewline?: boolean; undefined?: 'default' | 'strict' };
+  options?: {
+    trimBlocks?: boolean;
+    lstripBlocks?: boolean;
+    keepTrailingNewline?: boolean;
+    undefined?: 'default' | 'strict';
+  };
   /** Other templates reachable through include/import/extends. */
   templates?: Record<string, string>;
 }
@@ -37,7 +42,11 @@ sys.stdout.write(json.dumps(out))
 
 /** Renders every case with Python Jinja2 (3.1) in a single python3 run; results keep the input order. */
 export function renderWithJinja2(cases: JinjaCase[], python = 'python3'): JinjaResult[] {
-  const res = spawnSync(python, ['-c', SCRIPT], { input: JSON.stringify(cases), encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const res = spawnSync(python, ['-c', SCRIPT], {
+    input: JSON.stringify(cases),
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
   if (res.error) throw res.error;
   if (res.status !== 0) throw new Error(`python3 Jinja2 harness failed: ${res.stderr}`);
   return JSON.parse(res.stdout) as JinjaResult[];

@@ -48,7 +48,12 @@ export async function startSmtpLab(opts: { user?: string; pass?: string } = {}):
           return cb(err);
         }
         const raw = Buffer.concat(chunks).toString('utf8');
-        received.push({ envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', envelopeTo: session.envelope.rcptTo.map((x) => x.address), raw, parsed: await simpleParser(raw) });
+        received.push({
+          envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          envelopeTo: session.envelope.rcptTo.map((x) => x.address),
+          raw,
+          parsed: await simpleParser(raw),
+        });
         cb();
       });
     },
@@ -174,7 +179,10 @@ service lmtp {
   // Wait until the IMAP port answers (bounded).
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (proc.exitCode !== null) throw new Error(`dovecot exited: ${output}${existsSync(join(dir, 'dovecot.log')) ? readFileSync(join(dir, 'dovecot.log'), 'utf8') : ''}`);
+    if (proc.exitCode !== null)
+      throw new Error(
+        `dovecot exited: ${output}${existsSync(join(dir, 'dovecot.log')) ? readFileSync(join(dir, 'dovecot.log'), 'utf8') : ''}`,
+      );
     const up = await new Promise<boolean>((resolve) => {
       const s = new Socket();
       s.once('error', () => resolve(false));

@@ -175,7 +175,9 @@ export async function startNetconfServer(options: NetconfServerOptions): Promise
       for (const g of groups) {
         lines.push(`${indent}    group ${g} {`, `${indent}        type external;`);
         for (const n of list.filter((x) => groupOf(x) === g)) {
-          lines.push(`${indent}        ${c.disabled.has(key(n.vrf, n.peer_ip)) ? 'inactive: ' : ''}neighbor ${n.peer_ip} {`);
+          lines.push(
+            `${indent}        ${c.disabled.has(key(n.vrf, n.peer_ip)) ? 'inactive: ' : ''}neighbor ${n.peer_ip} {`,
+          );
           if (n.description) lines.push(`${indent}            description "${n.description}";`);
           lines.push(`${indent}            peer-as ${n.remote_asn};`, `${indent}        }`);
         }
@@ -184,14 +186,20 @@ export async function startNetconfServer(options: NetconfServerOptions): Promise
       lines.push(`${indent}}`);
     };
     lines.push('protocols {');
-    stanza(neighbors.filter((n) => !n.vrf), '    ');
+    stanza(
+      neighbors.filter((n) => !n.vrf),
+      '    ',
+    );
     lines.push('}');
     const vrfs = [...new Set(neighbors.filter((n) => n.vrf).map((n) => n.vrf as string))];
     if (vrfs.length) {
       lines.push('routing-instances {');
       for (const v of vrfs) {
         lines.push(`    ${v} {`, '        instance-type vrf;', '        protocols {');
-        stanza(neighbors.filter((n) => n.vrf === v), '            ');
+        stanza(
+          neighbors.filter((n) => n.vrf === v),
+          '            ',
+        );
         lines.push('        }', '    }');
       }
       lines.push('}');
@@ -215,7 +223,9 @@ export async function startNetconfServer(options: NetconfServerOptions): Promise
         .join('');
     const vrfs = [...new Set(neighbors.filter((n) => n.vrf).map((n) => n.vrf as string))];
     return `<configuration><protocols><bgp>${groupsXml(neighbors.filter((n) => !n.vrf))}</bgp></protocols>${
-      vrfs.length ? `<routing-instances>${vrfs.map((v) => `<instance><name>${xmlEscape(v)}</name><protocols><bgp>${groupsXml(neighbors.filter((n) => n.vrf === v))}</bgp></protocols></instance>`).join('')}</routing-instances>` : ''
+      vrfs.length
+        ? `<routing-instances>${vrfs.map((v) => `<instance><name>${xmlEscape(v)}</name><protocols><bgp>${groupsXml(neighbors.filter((n) => n.vrf === v))}</bgp></protocols></instance>`).join('')}</routing-instances>`
+        : ''
     }</configuration>`;
   };
   const junosRib = (n: SimNeighbor, f: NonNullable<SimNeighbor['families']>[number]) => {
@@ -234,22 +244,35 @@ export async function startNetconfServer(options: NetconfServerOptions): Promise
   };
   /** `[routing-instances V ]protocols bgp group G neighbor X` → the neighbour's key. */
   const junosSetPath = (path: string): string | null => {
-    const m = /^(?:routing-instances\s+"?([^"\s]+)"?\s+)?protocols\s+bgp\s+group\s+"?([^"\s]+)"?\s+neighbor\s+(\S+)$/.exec(path.trim());
+    const m =
+      /^(?:routing-instances\s+"?([^"\s]+)"?\s+)?protocols\s+bgp\s+group\s+"?([^"\s]+)"?\s+neighbor\s+(\S+)$/.exec(
+        path.trim(),
+      );
     if (!m) return null;
     const n = neighbors.find((x) => x.peer_ip === m[3] && (x.vrf ?? null) === (m[1] ?? null) && groupOf(x) === m[2]);
     return n ? key(n.vrf, n.peer_ip) : null;
   };
 
   // ---- IOS-XR rendering ----
-  const XR_STATE: Record<string, string> = { Established: 'bgp-st-estab', Idle: 'bgp-st-idle', Active: 'bgp-st-active', Connect: 'bgp-st-connect', OpenSent: 'bgp-st-opensent', OpenConfirm: 'bgp-st-openconfirm' };
+  const XR_STATE: Record<string, string> = {
+    Established: 'bgp-st-estab',
+    Idle: 'bgp-st-idle',
+    Active: 'bgp-st-active',
+    Connect: 'bgp-st-connect',
+    OpenSent: 'bgp-st-opensent',
+    OpenConfirm: 'bgp-st-openconfirm',
+  };
   const xrNeighborXml = (n: SimNeighbor): string => {
     const shut = running.disabled.has(key(n.vrf, n.peer_ip));
-    const state = shut ? 'bgp-st-idle' : XR_STATE[n.state] ?? 'bgp-st-idle';
+    const state = shut ? 'bgp-st-idle' : (XR_STATE[n.state] ?? 'bgp-st-idle');
     const afi = n.peer_ip.includes(':') ? 'ipv6' : 'ipv4';
     const [code, sub] = n.notification ?? [0, 0];
     const af = shut || n.state !== 'Established' ? [] : (n.families ?? []);
     return `<neighbor><neighbor-address>${n.peer_ip}</neighbor-address><speaker-id>0</speaker-id>${n.description ? `<description>${xmlEscape(n.description)}</description>` : ''}<local-as>${localAsn}</local-as><remote-as>${n.remote_asn}</remote-as><connection-established-time>${n.state === 'Established' && !shut ? (n.elapsed_s ?? 0) : 0}</connection-established-time><connection-state>${state}</connection-state><connection-admin-status>${shut ? 1 : 0}</connection-admin-status>${n.local_ip ? `<connection-local-address><afi>${afi}</afi><${afi}-address>${n.local_ip}</${afi}-address></connection-local-address>` : ''}<is-administratively-shut-down>${shut}</is-administratively-shut-down><is-neighbor-max-prefix-shutdown>${!!n.max_prefix_shutdown}</is-neighbor-max-prefix-shutdown><connection-down-count>${n.flap_count ?? 0}</connection-down-count><time-since-connection-last-dropped>${n.state === 'Established' ? 0 : (n.elapsed_s ?? 0)}</time-since-connection-last-dropped><reset-reason>${code ? 'bgp-notification-received' : 'bgp-none'}</reset-reason><last-notify-error-code>${code}</last-notify-error-code><last-notify-error-subcode>${sub}</last-notify-error-subcode><received-notification-info><notification-error-code>${code}</notification-error-code><notification-error-subcode>${sub}</notification-error-subcode></received-notification-info>${af
-      .map((f) => `<af-data><af-name>${f.afi_safi === 'ipv6-unicast' ? 'ipv6' : 'ipv4'}</af-name><prefixes-accepted>${f.accepted}</prefixes-accepted><prefixes-denied>${f.received - f.accepted}</prefixes-denied><prefixes-advertised>${f.advertised}</prefixes-advertised></af-data>`)
+      .map(
+        (f) =>
+          `<af-data><af-name>${f.afi_safi === 'ipv6-unicast' ? 'ipv6' : 'ipv4'}</af-name><prefixes-accepted>${f.accepted}</prefixes-accepted><prefixes-denied>${f.received - f.accepted}</prefixes-denied><prefixes-advertised>${f.advertised}</prefixes-advertised></af-data>`,
+      )
       .join('')}</neighbor>`;
   };
   const xrOperXml = (): string => {
@@ -257,15 +280,40 @@ export async function startNetconfServer(options: NetconfServerOptions): Promise
     return `<data><bgp xmlns="http://cisco.com/ns/yang/Cisco-IOS-XR-ipv4-bgp-oper"><instances><instance><instance-name>default</instance-name><instance-active><default-vrf><neighbors>${neighbors
       .filter((n) => !n.vrf)
       .map(xrNeighborXml)
-      .join('')}</neighbors></default-vrf>${vrfs.length ? `<vrfs>${vrfs.map((v) => `<vrf><vrf-name>${xmlEscape(v)}</vrf-name><neighbors>${neighbors.filter((n) => n.vrf === v).map(xrNeighborXml).join('')}</neighbors></vrf>`).join('')}</vrfs>` : ''}</instance-active></instance></instances></bgp></data>`;
+      .join('')}</neighbors></default-vrf>${
+      vrfs.length
+        ? `<vrfs>${vrfs
+            .map(
+              (v) =>
+                `<vrf><vrf-name>${xmlEscape(v)}</vrf-name><neighbors>${neighbors
+                  .filter((n) => n.vrf === v)
+                  .map(xrNeighborXml)
+                  .join('')}</neighbors></vrf>`,
+            )
+            .join('')}</vrfs>`
+        : ''
+    }</instance-active></instance></instances></bgp></data>`;
   };
   const xrConfigXml = (c: ConfigState): string => {
-    const nb = (n: SimNeighbor, tag: string) => `<${tag}><neighbor-address>${n.peer_ip}</neighbor-address><remote-as><as-xx>0</as-xx><as-yy>${n.remote_asn}</as-yy></remote-as>${n.description ? `<description>${xmlEscape(n.description)}</description>` : ''}${c.disabled.has(key(n.vrf, n.peer_ip)) ? '<shutdown>true</shutdown>' : ''}</${tag}>`;
+    const nb = (n: SimNeighbor, tag: string) =>
+      `<${tag}><neighbor-address>${n.peer_ip}</neighbor-address><remote-as><as-xx>0</as-xx><as-yy>${n.remote_asn}</as-yy></remote-as>${n.description ? `<description>${xmlEscape(n.description)}</description>` : ''}${c.disabled.has(key(n.vrf, n.peer_ip)) ? '<shutdown>true</shutdown>' : ''}</${tag}>`;
     const vrfs = [...new Set(neighbors.filter((n) => n.vrf).map((n) => n.vrf as string))];
     return `<bgp xmlns="http://cisco.com/ns/yang/Cisco-IOS-XR-ipv4-bgp-cfg"><instance><instance-name>default</instance-name><instance-as><as>0</as><four-byte-as><as>${localAsn}</as><bgp-running/><default-vrf><bgp-entity><neighbors>${neighbors
       .filter((n) => !n.vrf)
       .map((n) => nb(n, 'neighbor'))
-      .join('')}</neighbors></bgp-entity></default-vrf>${vrfs.length ? `<vrfs>${vrfs.map((v) => `<vrf><vrf-name>${xmlEscape(v)}</vrf-name><vrf-neighbors>${neighbors.filter((n) => n.vrf === v).map((n) => nb(n, 'vrf-neighbor')).join('')}</vrf-neighbors></vrf>`).join('')}</vrfs>` : ''}</four-byte-as></instance-as></instance></bgp>${c.extra}`;
+      .join('')}</neighbors></bgp-entity></default-vrf>${
+      vrfs.length
+        ? `<vrfs>${vrfs
+            .map(
+              (v) =>
+                `<vrf><vrf-name>${xmlEscape(v)}</vrf-name><vrf-neighbors>${neighbors
+                  .filter((n) => n.vrf === v)
+                  .map((n) => nb(n, 'vrf-neighbor'))
+                  .join('')}</vrf-neighbors></vrf>`,
+            )
+            .join('')}</vrfs>`
+        : ''
+    }</four-byte-as></instance-as></instance></bgp>${c.extra}`;
   };
   /** Applies the BGP part of an IOS-XR <config> to a config state (shutdown leaves); the rest is kept as XML. */
   const xrApply = (c: ConfigState, configXml: string, op: string) => {
@@ -276,10 +324,20 @@ export async function startNetconfServer(options: NetconfServerOptions): Promise
         const ip = textOf(n['neighbor-address']);
         if (!ip) continue;
         const known = neighbors.find((x) => x.peer_ip === ip && (x.vrf ?? null) === vrf);
-        if (!known) throw new RpcFailure(rpcError({ tag: 'invalid-value', message: `'BGP' detected the 'warning' condition 'The neighbor ${ip} does not exist'`, path: '/bgp/instance/neighbor' }));
+        if (!known)
+          throw new RpcFailure(
+            rpcError({
+              tag: 'invalid-value',
+              message: `'BGP' detected the 'warning' condition 'The neighbor ${ip} does not exist'`,
+              path: '/bgp/instance/neighbor',
+            }),
+          );
         const sh = n.shutdown;
         if (sh === undefined) continue;
-        const removeOp = typeof sh === 'object' && sh !== null && /^(remove|delete)$/.test(textOf((sh as XmlNode)['@_operation']) ?? '');
+        const removeOp =
+          typeof sh === 'object' &&
+          sh !== null &&
+          /^(remove|delete)$/.test(textOf((sh as XmlNode)['@_operation']) ?? '');
         if (removeOp || textOf(sh) === 'false') c.disabled.delete(key(vrf, ip));
         else c.disabled.add(key(vrf, ip));
       }
@@ -289,9 +347,18 @@ export async function startNetconfServer(options: NetconfServerOptions): Promise
         for (const ia of asArray(inst['instance-as'] as XmlNode | XmlNode[])) {
           for (const fb of asArray(ia['four-byte-as'] as XmlNode | XmlNode[])) {
             const dv = fb['default-vrf'] as XmlNode | undefined;
-            visit(asArray(((dv?.['bgp-entity'] as XmlNode | undefined)?.neighbors as XmlNode | undefined)?.neighbor as XmlNode | XmlNode[]), null);
+            visit(
+              asArray(
+                ((dv?.['bgp-entity'] as XmlNode | undefined)?.neighbors as XmlNode | undefined)?.neighbor as
+                  XmlNode | XmlNode[],
+              ),
+              null,
+            );
             for (const v of asArray((fb.vrfs as XmlNode | undefined)?.vrf as XmlNode | XmlNode[])) {
-              visit(asArray((v['vrf-neighbors'] as XmlNode | undefined)?.['vrf-neighbor'] as XmlNode | XmlNode[]), textOf(v['vrf-name']));
+              visit(
+                asArray((v['vrf-neighbors'] as XmlNode | undefined)?.['vrf-neighbor'] as XmlNode | XmlNode[]),
+                textOf(v['vrf-name']),
+              );
             }
           }
         }
@@ -317,12 +384,22 @@ export async function startNetconfServer(options: NetconfServerOptions): Promise
   // ---- one RPC ----
   const handle = (session: number, name: string, node: XmlNode, attrs: XmlNode): string => {
     const needLock = () => {
-      if (lockHolder !== null && lockHolder !== session) throw new RpcFailure(rpcError({ tag: 'lock-denied', message: `configuration database locked by session ${lockHolder}` }));
+      if (lockHolder !== null && lockHolder !== session)
+        throw new RpcFailure(
+          rpcError({ tag: 'lock-denied', message: `configuration database locked by session ${lockHolder}` }),
+        );
     };
     switch (name) {
       case 'lock':
-        if (lockHolder !== null && lockHolder !== session) throw new RpcFailure(rpcError({ tag: 'lock-denied', message: `configuration database locked by session ${lockHolder}` }));
-        if (options.flavor === 'junos' && lockHolder === null && (candidate.extra !== running.extra || [...candidate.disabled].join() !== [...running.disabled].join())) {
+        if (lockHolder !== null && lockHolder !== session)
+          throw new RpcFailure(
+            rpcError({ tag: 'lock-denied', message: `configuration database locked by session ${lockHolder}` }),
+          );
+        if (
+          options.flavor === 'junos' &&
+          lockHolder === null &&
+          (candidate.extra !== running.extra || [...candidate.disabled].join() !== [...running.disabled].join())
+        ) {
           throw new RpcFailure(rpcError({ tag: 'lock-denied', message: 'configuration database modified' }));
         }
         lockHolder = session;
@@ -347,7 +424,8 @@ export async function startNetconfServer(options: NetconfServerOptions): Promise
           if (textOf(attrs['@_compare']) === 'rollback') {
             return `<configuration-information><configuration-output>${xmlEscape(lineDiff(junosText(running), junosText(candidate)))}\n</configuration-output></configuration-information>`;
           }
-          if (textOf(attrs['@_format']) === 'text') return `<configuration-text>${xmlEscape(junosText(source))}</configuration-text>`;
+          if (textOf(attrs['@_format']) === 'text')
+            return `<configuration-text>${xmlEscape(junosText(source))}</configuration-text>`;
           return junosBgpXml(source);
         }
         case 'load-configuration': {
@@ -355,17 +433,26 @@ export async function startNetconfServer(options: NetconfServerOptions): Promise
           if (attrs['@_rollback'] !== undefined) {
             const n = Number(textOf(attrs['@_rollback']));
             const point = n === 0 ? running : history[n - 1]?.config;
-            if (!point) throw new RpcFailure(`<load-configuration-results>${rpcError({ message: `rollback ${n} does not exist` })}</load-configuration-results>`);
+            if (!point)
+              throw new RpcFailure(
+                `<load-configuration-results>${rpcError({ message: `rollback ${n} does not exist` })}</load-configuration-results>`,
+              );
             candidate = clone(point);
             return '<load-configuration-results><ok/></load-configuration-results>';
           }
           const action = textOf(attrs['@_action']) ?? 'merge';
           if (action === 'set') {
             const next = clone(candidate);
-            for (const line of (textOf(node['configuration-set']) ?? '').split('\n').map((l) => l.trim()).filter(Boolean)) {
+            for (const line of (textOf(node['configuration-set']) ?? '')
+              .split('\n')
+              .map((l) => l.trim())
+              .filter(Boolean)) {
               const m = /^(activate|deactivate)\s+(.*)$/.exec(line);
               const k = m ? junosSetPath(m[2]) : null;
-              if (!m || !k) throw new RpcFailure(`<load-configuration-results>${rpcError({ message: `syntax error or statement not found: ${line}`, path: '[edit]' })}</load-configuration-results>`);
+              if (!m || !k)
+                throw new RpcFailure(
+                  `<load-configuration-results>${rpcError({ message: `syntax error or statement not found: ${line}`, path: '[edit]' })}</load-configuration-results>`,
+                );
               if (m[1] === 'deactivate') next.disabled.add(k);
               else next.disabled.delete(k);
             }
@@ -374,10 +461,13 @@ export async function startNetconfServer(options: NetconfServerOptions): Promise
           }
           const text = textOf(node['configuration-text']) ?? '';
           if ((text.match(/{/g) ?? []).length !== (text.match(/}/g) ?? []).length || /\bsyntax-error\b/.test(text)) {
-            throw new RpcFailure(`<load-configuration-results>${rpcError({ message: 'syntax error, expecting <statement> or }', path: '[edit]' })}<load-error-count>1</load-error-count></load-configuration-results>`);
+            throw new RpcFailure(
+              `<load-configuration-results>${rpcError({ message: 'syntax error, expecting <statement> or }', path: '[edit]' })}<load-error-count>1</load-error-count></load-configuration-results>`,
+            );
           }
           if (action === 'override') candidate.extra = text.trim();
-          else if (!candidate.extra.includes(text.trim())) candidate.extra = [candidate.extra, text.trim()].filter(Boolean).join('\n');
+          else if (!candidate.extra.includes(text.trim()))
+            candidate.extra = [candidate.extra, text.trim()].filter(Boolean).join('\n');
           return '<load-configuration-results><ok/></load-configuration-results>';
         }
         case 'commit-configuration': {
@@ -388,7 +478,11 @@ export async function startNetconfServer(options: NetconfServerOptions): Promise
             if (confirm) clearTimeout(confirm.timer);
             const previous = confirm?.previous ?? clone(running);
             commit(`commit confirmed, rollback in ${minutes}mins${log ? ` ${log}` : ''}`);
-            confirm = { previous, session, timer: setTimeout(() => revert('automatic rollback: commit not confirmed'), minutes * minuteMs) };
+            confirm = {
+              previous,
+              session,
+              timer: setTimeout(() => revert('automatic rollback: commit not confirmed'), minutes * minuteMs),
+            };
           } else {
             if (confirm) {
               clearTimeout(confirm.timer);
@@ -401,7 +495,10 @@ export async function startNetconfServer(options: NetconfServerOptions): Promise
         case 'get-commit-information':
           return `<commit-information>${history
             .slice(0, 5)
-            .map((h, i) => `<commit-history><sequence-number>${i}</sequence-number><user>${username}</user><client>netconf</client><date-time junos:seconds="${Math.floor(h.at.getTime() / 1000)}">${h.at.toISOString()}</date-time><log>${xmlEscape(h.comment)}</log></commit-history>`)
+            .map(
+              (h, i) =>
+                `<commit-history><sequence-number>${i}</sequence-number><user>${username}</user><client>netconf</client><date-time junos:seconds="${Math.floor(h.at.getTime() / 1000)}">${h.at.toISOString()}</date-time><log>${xmlEscape(h.comment)}</log></commit-history>`,
+            )
             .join('')}</commit-information>`;
       }
     } else {
@@ -418,9 +515,19 @@ export async function startNetconfServer(options: NetconfServerOptions): Promise
         case 'edit-config': {
           needLock();
           const target = (node.target ?? {}) as XmlNode;
-          if (target.candidate === undefined) throw new RpcFailure(rpcError({ tag: 'operation-not-supported', message: 'only the candidate datastore can be edited' }));
+          if (target.candidate === undefined)
+            throw new RpcFailure(
+              rpcError({ tag: 'operation-not-supported', message: 'only the candidate datastore can be edited' }),
+            );
           const raw = /<config\b[^>]*>([\s\S]*)<\/config>/.exec(rpcXml[rpcXml.length - 1])?.[1] ?? '';
-          if (/<syntax-error\b/.test(raw)) throw new RpcFailure(rpcError({ tag: 'invalid-value', message: "'YANG framework' detected the 'fatal' condition 'Invalid configuration'", path: '/config/syntax-error' }));
+          if (/<syntax-error\b/.test(raw))
+            throw new RpcFailure(
+              rpcError({
+                tag: 'invalid-value',
+                message: "'YANG framework' detected the 'fatal' condition 'Invalid configuration'",
+                path: '/config/syntax-error',
+              }),
+            );
           const op = textOf(node['default-operation']) ?? 'merge';
           const next = clone(candidate);
           xrApply(next, raw, op);
@@ -434,7 +541,11 @@ export async function startNetconfServer(options: NetconfServerOptions): Promise
             if (confirm) clearTimeout(confirm.timer);
             const previous = confirm?.previous ?? clone(running);
             commit('commit confirmed');
-            confirm = { previous, session, timer: setTimeout(() => revert('confirmed commit timed out'), seconds * secondMs) };
+            confirm = {
+              previous,
+              session,
+              timer: setTimeout(() => revert('confirmed commit timed out'), seconds * secondMs),
+            };
           } else {
             if (confirm) {
               clearTimeout(confirm.timer);
@@ -445,12 +556,19 @@ export async function startNetconfServer(options: NetconfServerOptions): Promise
           return '<ok/>';
         }
         case 'cancel-commit':
-          if (!confirm) throw new RpcFailure(rpcError({ tag: 'operation-failed', message: 'no confirmed commit is pending' }));
+          if (!confirm)
+            throw new RpcFailure(rpcError({ tag: 'operation-failed', message: 'no confirmed commit is pending' }));
           revert('cancel-commit');
           return '<ok/>';
       }
     }
-    throw new RpcFailure(rpcError({ type: 'protocol', tag: 'operation-not-supported', message: `syntax error, expecting <rpc> content: <${name}>` }));
+    throw new RpcFailure(
+      rpcError({
+        type: 'protocol',
+        tag: 'operation-not-supported',
+        message: `syntax error, expecting <rpc> content: <${name}>`,
+      }),
+    );
   };
 
   const server = new Server({ hostKeys: [hostKey.private] }, (client) => {
@@ -468,9 +586,12 @@ export async function startNetconfServer(options: NetconfServerOptions): Promise
         return a.length === b.length && timingSafeEqual(a, b) ? ctx.accept() : ctx.reject(['password', 'publickey']);
       }
       if (ctx.username === username && ctx.method === 'publickey') {
-        if (ctx.key.algo !== clientPub.type || !ctx.key.data.equals(clientPub.getPublicSSH())) return ctx.reject(['password', 'publickey']);
+        if (ctx.key.algo !== clientPub.type || !ctx.key.data.equals(clientPub.getPublicSSH()))
+          return ctx.reject(['password', 'publickey']);
         if (!ctx.signature) return ctx.accept();
-        return ctx.blob && clientPub.verify(ctx.blob, ctx.signature, ctx.hashAlgo) ? ctx.accept() : ctx.reject(['password', 'publickey']);
+        return ctx.blob && clientPub.verify(ctx.blob, ctx.signature, ctx.hashAlgo)
+          ? ctx.accept()
+          : ctx.reject(['password', 'publickey']);
       }
       ctx.reject(['password', 'publickey']);
     });
@@ -487,8 +608,21 @@ export async function startNetconfServer(options: NetconfServerOptions): Promise
 
   const serve = (stream: ServerChannel) => {
     const session = ++sessionSeq;
-    const caps = [NETCONF_BASE_10, ...(base11 ? [NETCONF_BASE_11] : []), 'urn:ietf:params:netconf:capability:candidate:1.0', 'urn:ietf:params:netconf:capability:confirmed-commit:1.0', ...(options.flavor === 'iosxr' ? ['urn:ietf:params:netconf:capability:confirmed-commit:1.1', 'http://cisco.com/ns/yang/Cisco-IOS-XR-ipv4-bgp-oper?module=Cisco-IOS-XR-ipv4-bgp-oper&revision=2019-04-05'] : ['http://xml.juniper.net/netconf/junos/1.0'])];
-    stream.write(`<?xml version="1.0" encoding="UTF-8"?><hello xmlns="${NS}"><capabilities>${caps.map((c) => `<capability>${xmlEscape(c)}</capability>`).join('')}</capabilities><session-id>${session}</session-id></hello>${EOM}`);
+    const caps = [
+      NETCONF_BASE_10,
+      ...(base11 ? [NETCONF_BASE_11] : []),
+      'urn:ietf:params:netconf:capability:candidate:1.0',
+      'urn:ietf:params:netconf:capability:confirmed-commit:1.0',
+      ...(options.flavor === 'iosxr'
+        ? [
+            'urn:ietf:params:netconf:capability:confirmed-commit:1.1',
+            'http://cisco.com/ns/yang/Cisco-IOS-XR-ipv4-bgp-oper?module=Cisco-IOS-XR-ipv4-bgp-oper&revision=2019-04-05',
+          ]
+        : ['http://xml.juniper.net/netconf/junos/1.0']),
+    ];
+    stream.write(
+      `<?xml version="1.0" encoding="UTF-8"?><hello xmlns="${NS}"><capabilities>${caps.map((c) => `<capability>${xmlEscape(c)}</capability>`).join('')}</capabilities><session-id>${session}</session-id></hello>${EOM}`,
+    );
     let helloDone = false;
     let chunked = false;
     let buf = '';
@@ -500,7 +634,9 @@ export async function startNetconfServer(options: NetconfServerOptions): Promise
     const onMessage = (msg: string) => {
       if (!helloDone) {
         helloDone = true;
-        const clientCaps = asArray(((parseXml(msg).hello as XmlNode | undefined)?.capabilities as XmlNode | undefined)?.capability).map((c) => textOf(c));
+        const clientCaps = asArray(
+          ((parseXml(msg).hello as XmlNode | undefined)?.capabilities as XmlNode | undefined)?.capability,
+        ).map((c) => textOf(c));
         chunked = base11 && clientCaps.includes(NETCONF_BASE_11);
         return;
       }
@@ -508,7 +644,9 @@ export async function startNetconfServer(options: NetconfServerOptions): Promise
       try {
         doc = parseXml(msg);
       } catch {
-        return reply(`<rpc-reply xmlns="${NS}">${rpcError({ type: 'rpc', tag: 'malformed-message', message: 'not well-formed XML' })}</rpc-reply>`);
+        return reply(
+          `<rpc-reply xmlns="${NS}">${rpcError({ type: 'rpc', tag: 'malformed-message', message: 'not well-formed XML' })}</rpc-reply>`,
+        );
       }
       const rpc = (doc.rpc ?? {}) as XmlNode;
       const mid = textOf(rpc['@_message-id']) ?? '';

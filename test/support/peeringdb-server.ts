@@ -37,10 +37,24 @@ export interface Faults {
 
 // Which child sets each parent gets at depth >= 1 (ids at depth 1, objects deeper).
 const SETS: Record<string, [string, string, string][]> = {
-  org: [['net_set', 'net', 'org_id'], ['ix_set', 'ix', 'org_id'], ['fac_set', 'fac', 'org_id']],
-  net: [['netixlan_set', 'netixlan', 'net_id'], ['netfac_set', 'netfac', 'net_id'], ['poc_set', 'poc', 'net_id']],
-  ix: [['ixlan_set', 'ixlan', 'ix_id'], ['ixfac_set', 'ixfac', 'ix_id']],
-  ixlan: [['ixpfx_set', 'ixpfx', 'ixlan_id'], ['net_set', 'netixlan', 'ixlan_id']],
+  org: [
+    ['net_set', 'net', 'org_id'],
+    ['ix_set', 'ix', 'org_id'],
+    ['fac_set', 'fac', 'org_id'],
+  ],
+  net: [
+    ['netixlan_set', 'netixlan', 'net_id'],
+    ['netfac_set', 'netfac', 'net_id'],
+    ['poc_set', 'poc', 'net_id'],
+  ],
+  ix: [
+    ['ixlan_set', 'ixlan', 'ix_id'],
+    ['ixfac_set', 'ixfac', 'ix_id'],
+  ],
+  ixlan: [
+    ['ixpfx_set', 'ixpfx', 'ixlan_id'],
+    ['net_set', 'netixlan', 'ixlan_id'],
+  ],
 };
 
 /** Reads a folder of API pages (`<type>/page-*.json`) or per-type files (`<type>.json`). */
@@ -162,7 +176,11 @@ export class PeeringDbServer {
     };
     if (this.faults.rateLimit && this.faults.rateLimit.count > 0) {
       this.faults.rateLimit.count--;
-      return send(429, { message: 'Request was throttled.' }, { 'retry-after': String(this.faults.rateLimit.retryAfter) });
+      return send(
+        429,
+        { message: 'Request was throttled.' },
+        { 'retry-after': String(this.faults.rateLimit.retryAfter) },
+      );
     }
     if (this.faults.status) return send(this.faults.status, { message: 'injected failure' });
 
@@ -192,7 +210,11 @@ export class PeeringDbServer {
         list = list.filter((o) => set.has(String(o[f])));
       } else if (k.endsWith('__contains')) {
         const f = k.slice(0, -10);
-        list = list.filter((o) => String(o[f] ?? '').toLowerCase().includes(v.toLowerCase()));
+        list = list.filter((o) =>
+          String(o[f] ?? '')
+            .toLowerCase()
+            .includes(v.toLowerCase()),
+        );
       } else {
         list = list.filter((o) => String(o[k]) === v);
       }

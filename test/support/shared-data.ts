@@ -7,7 +7,11 @@ const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The shared data folder: PEERDESK_SHARED_DATA, else ../shared/data beside the repo, else /work/shared/data. */
 export const SHARED_DATA: string = (() => {
-  const candidates = [process.env.PEERDESK_SHARED_DATA, resolve(repoRoot, '../shared/data'), '/work/shared/data'].filter(Boolean) as string[];
+  const candidates = [
+    process.env.PEERDESK_SHARED_DATA,
+    resolve(repoRoot, '../shared/data'),
+    '/work/shared/data',
+  ].filter(Boolean) as string[];
   return candidates.find((c) => existsSync(join(c, 'README.md'))) ?? candidates[candidates.length - 1];
 })();
 

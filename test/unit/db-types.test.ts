@@ -7,7 +7,10 @@ describe('generated database types', () => {
     let out = '';
     let failed = false;
     try {
-      out = execFileSync(process.execPath, ['scripts/db-types.ts', '--check'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      out = execFileSync(process.execPath, ['scripts/db-types.ts', '--check'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
     } catch (err: any) {
       failed = true;
       out = String(err.stderr || err.stdout);

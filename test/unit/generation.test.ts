@@ -18,7 +18,10 @@ describe('data generation on a SQLite file', () => {
       await a.selectFrom('relationships').selectAll().execute();
       expect(g.current()).toBe(g0);
       const t = new Date().toISOString();
-      await b.insertInto('relationships').values({ slug: 'x', name: 'X', color: 'fff000', created_at: t, updated_at: t, version: 1 }).execute();
+      await b
+        .insertInto('relationships')
+        .values({ slug: 'x', name: 'X', color: 'fff000', created_at: t, updated_at: t, version: 1 })
+        .execute();
       const g1 = g.current();
       expect(g1).not.toBe(g0);
       await a.updateTable('relationships').set({ name: 'Y' }).execute();

@@ -10,7 +10,11 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** Every module specifier a source imports: static imports, re-exports and dynamic import(). */
 export function importsOf(source: string): string[] {
   const out: string[] = [];
-  const patterns = [/\b(?:import|export)\s[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]/g, /\bimport\s*['"]([^'"]+)['"]/g, /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g];
+  const patterns = [
+    /\b(?:import|export)\s[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]/g,
+    /\bimport\s*['"]([^'"]+)['"]/g,
+    /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
+  ];
   for (const re of patterns) for (const m of source.matchAll(re)) out.push(m[1]);
   return out;
 }
@@ -43,7 +47,13 @@ function violations(layer: string, allowed: string[], exceptions: string[] = [])
 describe('layering', () => {
   it('the scanner sees static, re-exported and dynamic imports', () => {
     const src = `import { a } from '../auth/auth.service.ts';\nimport type { B } from "./b.ts";\nexport { c } from '../changes/x.ts';\nimport './side.ts';\nconst m = await import('../sessions/s.ts');`;
-    expect(importsOf(src).sort()).toEqual(['../auth/auth.service.ts', '../changes/x.ts', '../sessions/s.ts', './b.ts', './side.ts']);
+    expect(importsOf(src).sort()).toEqual([
+      '../auth/auth.service.ts',
+      '../changes/x.ts',
+      '../sessions/s.ts',
+      './b.ts',
+      './side.ts',
+    ]);
   });
 
   it('platform/ imports no domain folder', () => {

@@ -1,6 +1,12 @@
 // The session rules shared by the session list, the render context, search and polling.
 import { describe, expect, it } from 'vitest';
-import { ADMIN_DOWN, effectiveMaxPrefixes, effectiveState, maxPrefixUsage, MAX_PREFIX_WARN_RATIO } from '../../src/sessions/session-rules.ts';
+import {
+  ADMIN_DOWN,
+  effectiveMaxPrefixes,
+  effectiveState,
+  maxPrefixUsage,
+  MAX_PREFIX_WARN_RATIO,
+} from '../../src/sessions/session-rules.ts';
 
 describe('effectiveState', () => {
   it('shows a disabled session as admin-down whatever the router said, on both engines’ boolean forms', () => {

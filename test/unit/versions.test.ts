@@ -1,6 +1,14 @@
 // The shared versions + diff machinery (template versions, IRR prefix-list versions, deployments).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendVersion, latestVersion, listVersions, nextVersionNumber, setDiff, textDiff, type VersionHistory } from '../../src/platform/versions.ts';
+import {
+  appendVersion,
+  latestVersion,
+  listVersions,
+  nextVersionNumber,
+  setDiff,
+  textDiff,
+  type VersionHistory,
+} from '../../src/platform/versions.ts';
 import { openDb, type Db } from '../../src/platform/db.ts';
 import { sql } from 'kysely';
 
@@ -9,11 +17,30 @@ describe('diffs', () => {
     const before = 'a\nb\nc\nd\ne\nf\ng\n';
     const after = 'a\nb\nc\nD\ne\nf\ng\n';
     expect(textDiff('t v1', 't v2', before, after)).toBe(
-      ['===================================================================', '--- t v1', '+++ t v2', '@@ -1,7 +1,7 @@', ' a', ' b', ' c', '-d', '+D', ' e', ' f', ' g', ''].join('\n'),
+      [
+        '===================================================================',
+        '--- t v1',
+        '+++ t v2',
+        '@@ -1,7 +1,7 @@',
+        ' a',
+        ' b',
+        ' c',
+        '-d',
+        '+D',
+        ' e',
+        ' f',
+        ' g',
+        '',
+      ].join('\n'),
     );
   });
   it('added in the new order, removed in the old order, duplicates once', () => {
-    expect(setDiff(['10.0.0.0/8', '192.0.2.0/24', '198.51.100.0/24'], ['203.0.113.0/24', '10.0.0.0/8', '2001:db8::/32', '203.0.113.0/24'])).toEqual({
+    expect(
+      setDiff(
+        ['10.0.0.0/8', '192.0.2.0/24', '198.51.100.0/24'],
+        ['203.0.113.0/24', '10.0.0.0/8', '2001:db8::/32', '203.0.113.0/24'],
+      ),
+    ).toEqual({
       added: ['203.0.113.0/24', '2001:db8::/32'],
       removed: ['192.0.2.0/24', '198.51.100.0/24'],
     });
@@ -31,7 +58,9 @@ describe('version history in a table', () => {
   const h: VersionHistory = { table: 'doc_versions', owner: 'doc_id' };
   beforeAll(async () => {
     db = await openDb('sqlite::memory:');
-    await sql`create table doc_versions (id integer primary key autoincrement, doc_id integer not null, version integer not null, status text not null, body text not null)`.execute(db);
+    await sql`create table doc_versions (id integer primary key autoincrement, doc_id integer not null, version integer not null, status text not null, body text not null)`.execute(
+      db,
+    );
   });
   afterAll(async () => {
     await db.destroy();

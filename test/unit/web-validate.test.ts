@@ -3,7 +3,17 @@
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { asn, color, ipAddress, irrAsSet, prefix, slug } from '../../src/platform/fields.ts';
-import { asnValue, checkAsn, checkAsSet, checkColour, checkIp, checkPrefix, checkSlug, ipFamily, type Checked } from '../../web/src/lib/validate.ts';
+import {
+  asnValue,
+  checkAsn,
+  checkAsSet,
+  checkColour,
+  checkIp,
+  checkPrefix,
+  checkSlug,
+  ipFamily,
+  type Checked,
+} from '../../web/src/lib/validate.ts';
 
 /** The API's answer for one input, in the UI module's shape (the first issue's message). */
 function server<T>(schema: z.ZodType<T>, input: unknown): Checked<T> {
@@ -71,7 +81,8 @@ const prefixCases: Case<string>[] = [
   ['1'.repeat(70), no('Too big: expected string to have <=64 characters')],
 ];
 
-const AS_SET_RULE = 'must be an AS-SET like AS-EXAMPLE, AS64500:AS-CUSTOMERS or RIPE::AS-EXAMPLE, or an ASN like AS64500';
+const AS_SET_RULE =
+  'must be an AS-SET like AS-EXAMPLE, AS64500:AS-CUSTOMERS or RIPE::AS-EXAMPLE, or an ASN like AS64500';
 const asSetCases: Case<string>[] = [
   ['AS-EXAMPLE', yes('AS-EXAMPLE')],
   ['  as-example ', yes('as-example')],

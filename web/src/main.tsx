@@ -31,17 +31,32 @@ const theme = createTheme({
 });
 
 const queryClient = new QueryClient({
-  defaultOptions: { queries: { staleTime: 10_000, retry: (n, err: any) => n < 1 && !(err?.status >= 400 && err?.status < 500), refetchOnWindowFocus: false } },
+  defaultOptions: {
+    queries: {
+      staleTime: 10_000,
+      retry: (n, err: any) => n < 1 && !(err?.status >= 400 && err?.status < 500),
+      refetchOnWindowFocus: false,
+    },
+  },
 });
 
 // The home page's first request goes out with /api/auth/me instead of after it (same key as the table's).
 if (window.location.pathname === '/' && !window.location.search) {
-  void queryClient.prefetchQuery({ queryKey: ['list', 'peering-sessions', { limit: 50, offset: 0 }], queryFn: ({ signal }) => listResource('peering-sessions', { limit: 50, offset: 0 }, signal) }).catch(() => {});
+  void queryClient
+    .prefetchQuery({
+      queryKey: ['list', 'peering-sessions', { limit: 50, offset: 0 }],
+      queryFn: ({ signal }) => listResource('peering-sessions', { limit: 50, offset: 0 }, signal),
+    })
+    .catch(() => {});
 }
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <MantineProvider theme={theme} defaultColorScheme="auto" colorSchemeManager={localStorageColorSchemeManager({ key: 'peerdesk.color-scheme' })}>
+    <MantineProvider
+      theme={theme}
+      defaultColorScheme="auto"
+      colorSchemeManager={localStorageColorSchemeManager({ key: 'peerdesk.color-scheme' })}
+    >
       <Notifications position="bottom-right" limit={4} />
       <QueryClientProvider client={queryClient}>
         <App />

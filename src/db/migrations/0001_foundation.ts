@@ -13,7 +13,9 @@ function isPg(db: Db): boolean {
 function table(db: Db, name: string): CreateTableBuilder<string, 'id'> {
   return db.schema
     .createTable(name)
-    .addColumn('id', isPg(db) ? 'bigserial' : 'integer', (c) => (isPg(db) ? c.primaryKey() : c.primaryKey().autoIncrement())) as any;
+    .addColumn('id', isPg(db) ? 'bigserial' : 'integer', (c) =>
+      isPg(db) ? c.primaryKey() : c.primaryKey().autoIncrement(),
+    ) as any;
 }
 
 function stamped(t: CreateTableBuilder<any, any>) {
@@ -95,7 +97,9 @@ export async function up(db: Db): Promise<void> {
   await table(db, 'jobs')
     .addColumn('kind', 'text', (c) => c.notNull())
     .addColumn('payload', 'text', (c) => c.notNull().defaultTo('{}'))
-    .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('queued','running','succeeded','failed','cancelled')`))
+    .addColumn('status', 'text', (c) =>
+      c.notNull().check(sql`status in ('queued','running','succeeded','failed','cancelled')`),
+    )
     .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('max_attempts', 'integer', (c) => c.notNull().defaultTo(3))
     .addColumn('run_after', 'text', (c) => c.notNull())
@@ -134,7 +138,12 @@ export async function up(db: Db): Promise<void> {
   // --- templates (store details come with the templates capability) ----------------------
   await stamped(table(db, 'config_templates'))
     .addColumn('name', 'text', (c) => c.notNull().unique())
-    .addColumn('kind', 'text', (c) => c.notNull().defaultTo('router').check(sql`kind in ('router','email')`))
+    .addColumn('kind', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('router')
+        .check(sql`kind in ('router','email')`),
+    )
     .addColumn('body', 'text', (c) => c.notNull())
     .addColumn('options', 'text', (c) => c.notNull().defaultTo('{}'))
     .addColumn('description', 'text')
@@ -211,7 +220,12 @@ export async function up(db: Db): Promise<void> {
   await stamped(table(db, 'prefix_lists'))
     .addColumn('name', 'text', (c) => c.notNull().unique())
     .addColumn('family', 'integer', (c) => c.notNull().check(sql`family in (4, 6)`))
-    .addColumn('source', 'text', (c) => c.notNull().defaultTo('manual').check(sql`source in ('manual','irr')`))
+    .addColumn('source', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('manual')
+        .check(sql`source in ('manual','irr')`),
+    )
     .addColumn('peer_asn_id', id)
     .addColumn('irr_query', 'text')
     .addColumn('description', 'text')
@@ -342,7 +356,11 @@ export async function up(db: Db): Promise<void> {
     .execute();
   await db.schema.createIndex('peering_sessions_network').on('peering_sessions').column('network_id').execute();
   await db.schema.createIndex('peering_sessions_peer_asn').on('peering_sessions').column('peer_asn_id').execute();
-  await db.schema.createIndex('peering_sessions_relationship').on('peering_sessions').column('relationship_id').execute();
+  await db.schema
+    .createIndex('peering_sessions_relationship')
+    .on('peering_sessions')
+    .column('relationship_id')
+    .execute();
 
   await table(db, 'session_state_events')
     .addColumn('bgp_peer_id', id, (c) => c.notNull().references('bgp_peers.id').onDelete('cascade'))
@@ -354,15 +372,41 @@ export async function up(db: Db): Promise<void> {
     .addColumn('prefixes_accepted', 'integer')
     .addColumn('prefixes_advertised', 'integer')
     .execute();
-  await db.schema.createIndex('session_state_events_peer').on('session_state_events').columns(['bgp_peer_id', 'time']).execute();
+  await db.schema
+    .createIndex('session_state_events_peer')
+    .on('session_state_events')
+    .columns(['bgp_peer_id', 'time'])
+    .execute();
 }
 
 export async function down(db: Db): Promise<void> {
   for (const t of [
-    'session_state_events', 'peering_sessions', 'bgp_peer_address_families', 'bgp_peers', 'peering_connections',
-    'peering_networks', 'fabrics', 'peer_asns', 'relationships', 'prefix_list_entries', 'prefix_lists', 'peer_groups',
-    'routers', 'communities', 'routing_policies', 'bfd_profiles', 'platforms', 'config_templates', 'workers', 'job_logs',
-    'jobs', 'schedules', 'changes', 'ui_sessions', 'api_tokens', 'users',
+    'session_state_events',
+    'peering_sessions',
+    'bgp_peer_address_families',
+    'bgp_peers',
+    'peering_connections',
+    'peering_networks',
+    'fabrics',
+    'peer_asns',
+    'relationships',
+    'prefix_list_entries',
+    'prefix_lists',
+    'peer_groups',
+    'routers',
+    'communities',
+    'routing_policies',
+    'bfd_profiles',
+    'platforms',
+    'config_templates',
+    'workers',
+    'job_logs',
+    'jobs',
+    'schedules',
+    'changes',
+    'ui_sessions',
+    'api_tokens',
+    'users',
   ]) {
     await db.schema.dropTable(t).ifExists().execute();
   }

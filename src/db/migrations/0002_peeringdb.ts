@@ -13,7 +13,9 @@ function isPg(db: Db): boolean {
 function serial(db: Db, name: string): CreateTableBuilder<string, 'id'> {
   return db.schema
     .createTable(name)
-    .addColumn('id', isPg(db) ? 'bigserial' : 'integer', (c) => (isPg(db) ? c.primaryKey() : c.primaryKey().autoIncrement())) as any;
+    .addColumn('id', isPg(db) ? 'bigserial' : 'integer', (c) =>
+      isPg(db) ? c.primaryKey() : c.primaryKey().autoIncrement(),
+    ) as any;
 }
 
 type Kind = 'int' | 'bigint' | 'text' | 'bool' | 'real';
@@ -22,35 +24,108 @@ type Kind = 'int' | 'bigint' | 'text' | 'bool' | 'real';
 const MIRROR: Record<string, Record<string, Kind>> = {
   org: { name: 'text', aka: 'text', name_long: 'text', website: 'text', city: 'text', state: 'text', country: 'text' },
   fac: {
-    org_id: 'int', campus_id: 'int', name: 'text', aka: 'text', name_long: 'text', website: 'text', clli: 'text',
-    city: 'text', state: 'text', country: 'text', region_continent: 'text', latitude: 'real', longitude: 'real',
-    net_count: 'int', ix_count: 'int',
+    org_id: 'int',
+    campus_id: 'int',
+    name: 'text',
+    aka: 'text',
+    name_long: 'text',
+    website: 'text',
+    clli: 'text',
+    city: 'text',
+    state: 'text',
+    country: 'text',
+    region_continent: 'text',
+    latitude: 'real',
+    longitude: 'real',
+    net_count: 'int',
+    ix_count: 'int',
   },
   ix: {
-    org_id: 'int', name: 'text', aka: 'text', name_long: 'text', city: 'text', country: 'text', region_continent: 'text',
-    media: 'text', proto_unicast: 'bool', proto_multicast: 'bool', proto_ipv6: 'bool', website: 'text', url_stats: 'text',
-    tech_email: 'text', tech_phone: 'text', policy_email: 'text', policy_phone: 'text', net_count: 'int', fac_count: 'int',
-    ixf_net_count: 'int', service_level: 'text', terms: 'text',
+    org_id: 'int',
+    name: 'text',
+    aka: 'text',
+    name_long: 'text',
+    city: 'text',
+    country: 'text',
+    region_continent: 'text',
+    media: 'text',
+    proto_unicast: 'bool',
+    proto_multicast: 'bool',
+    proto_ipv6: 'bool',
+    website: 'text',
+    url_stats: 'text',
+    tech_email: 'text',
+    tech_phone: 'text',
+    policy_email: 'text',
+    policy_phone: 'text',
+    net_count: 'int',
+    fac_count: 'int',
+    ixf_net_count: 'int',
+    service_level: 'text',
+    terms: 'text',
   },
   ixlan: {
-    ix_id: 'int', name: 'text', descr: 'text', mtu: 'int', dot1q_support: 'bool', rs_asn: 'bigint', arp_sponge: 'text',
-    ixf_ixp_member_list_url: 'text', ixf_ixp_member_list_url_visible: 'text', ixf_ixp_import_enabled: 'bool',
+    ix_id: 'int',
+    name: 'text',
+    descr: 'text',
+    mtu: 'int',
+    dot1q_support: 'bool',
+    rs_asn: 'bigint',
+    arp_sponge: 'text',
+    ixf_ixp_member_list_url: 'text',
+    ixf_ixp_member_list_url_visible: 'text',
+    ixf_ixp_import_enabled: 'bool',
   },
   ixpfx: { ixlan_id: 'int', protocol: 'text', prefix: 'text', in_dfz: 'bool' },
   net: {
-    org_id: 'int', name: 'text', aka: 'text', name_long: 'text', website: 'text', asn: 'bigint', looking_glass: 'text',
-    route_server: 'text', irr_as_set: 'text', info_type: 'text', info_prefixes4: 'int', info_prefixes6: 'int',
-    info_traffic: 'text', info_ratio: 'text', info_scope: 'text', info_unicast: 'bool', info_multicast: 'bool',
-    info_ipv6: 'bool', info_never_via_route_servers: 'bool', ix_count: 'int', fac_count: 'int', policy_url: 'text',
-    policy_general: 'text', policy_locations: 'text', policy_ratio: 'bool', policy_contracts: 'text',
-    allow_ixp_update: 'bool', netixlan_updated: 'text', poc_updated: 'text', rir_status: 'text',
+    org_id: 'int',
+    name: 'text',
+    aka: 'text',
+    name_long: 'text',
+    website: 'text',
+    asn: 'bigint',
+    looking_glass: 'text',
+    route_server: 'text',
+    irr_as_set: 'text',
+    info_type: 'text',
+    info_prefixes4: 'int',
+    info_prefixes6: 'int',
+    info_traffic: 'text',
+    info_ratio: 'text',
+    info_scope: 'text',
+    info_unicast: 'bool',
+    info_multicast: 'bool',
+    info_ipv6: 'bool',
+    info_never_via_route_servers: 'bool',
+    ix_count: 'int',
+    fac_count: 'int',
+    policy_url: 'text',
+    policy_general: 'text',
+    policy_locations: 'text',
+    policy_ratio: 'bool',
+    policy_contracts: 'text',
+    allow_ixp_update: 'bool',
+    netixlan_updated: 'text',
+    poc_updated: 'text',
+    rir_status: 'text',
   },
   poc: { net_id: 'int', role: 'text', visible: 'text', name: 'text', phone: 'text', email: 'text', url: 'text' },
   netfac: { net_id: 'int', fac_id: 'int', local_asn: 'bigint', name: 'text', city: 'text', country: 'text' },
   ixfac: { ix_id: 'int', fac_id: 'int', name: 'text', city: 'text', country: 'text' },
   netixlan: {
-    net_id: 'int', ix_id: 'int', ixlan_id: 'int', name: 'text', asn: 'bigint', ipaddr4: 'text', ipaddr6: 'text',
-    is_rs_peer: 'bool', bfd_support: 'bool', operational: 'bool', speed: 'bigint', notes: 'text', net_side_id: 'int',
+    net_id: 'int',
+    ix_id: 'int',
+    ixlan_id: 'int',
+    name: 'text',
+    asn: 'bigint',
+    ipaddr4: 'text',
+    ipaddr6: 'text',
+    is_rs_peer: 'bool',
+    bfd_support: 'bool',
+    operational: 'bool',
+    speed: 'bigint',
+    notes: 'text',
+    net_side_id: 'int',
     ix_side_id: 'int',
   },
 };
@@ -75,11 +150,19 @@ const INDEXES: [string, string[]][] = [
 export async function up(db: Db): Promise<void> {
   const pg = isPg(db);
   const fk = pg ? 'bigint' : 'integer';
-  const types: Record<Kind, string> = { int: 'integer', bigint: 'bigint', text: 'text', bool: 'boolean', real: pg ? 'double precision' : 'real' };
+  const types: Record<Kind, string> = {
+    int: 'integer',
+    bigint: 'bigint',
+    text: 'text',
+    bool: 'boolean',
+    real: pg ? 'double precision' : 'real',
+  };
 
   for (const [type, columns] of Object.entries(MIRROR)) {
     // PeeringDB's own ids are the keys: re-syncs upsert by id and references stay PeeringDB's.
-    let t = db.schema.createTable(`pdb_${type}`).addColumn('id', 'integer', (c) => c.primaryKey()) as CreateTableBuilder<any, any>;
+    let t = db.schema
+      .createTable(`pdb_${type}`)
+      .addColumn('id', 'integer', (c) => c.primaryKey()) as CreateTableBuilder<any, any>;
     for (const [name, kind] of Object.entries(columns)) t = t.addColumn(name, types[kind] as any);
     await t
       .addColumn('created', 'text')
@@ -89,7 +172,11 @@ export async function up(db: Db): Promise<void> {
       .execute();
   }
   for (const [type, cols] of INDEXES) {
-    await db.schema.createIndex(`pdb_${type}_${cols.join('_')}`).on(`pdb_${type}`).columns(cols).execute();
+    await db.schema
+      .createIndex(`pdb_${type}_${cols.join('_')}`)
+      .on(`pdb_${type}`)
+      .columns(cols)
+      .execute();
   }
 
   await serial(db, 'pdb_sync_runs')

@@ -12,7 +12,9 @@ export async function up(db: Db): Promise<void> {
   await db.schema
     .createTable('config_template_versions')
     .addColumn('id', pg ? 'bigserial' : 'integer', (c) => (pg ? c.primaryKey() : c.primaryKey().autoIncrement()))
-    .addColumn('template_id', pg ? 'bigint' : 'integer', (c) => c.notNull().references('config_templates.id').onDelete('cascade'))
+    .addColumn('template_id', pg ? 'bigint' : 'integer', (c) =>
+      c.notNull().references('config_templates.id').onDelete('cascade'),
+    )
     .addColumn('version', 'integer', (c) => c.notNull())
     .addColumn('body', 'text', (c) => c.notNull())
     .addColumn('options', 'text', (c) => c.notNull().defaultTo('{}'))

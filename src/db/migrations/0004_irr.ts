@@ -11,13 +11,16 @@ function isPg(db: Db): boolean {
 
 export async function up(db: Db): Promise<void> {
   const pg = isPg(db);
-  const idCol = (t: any) => t.addColumn('id', pg ? 'bigserial' : 'integer', (c: any) => (pg ? c.primaryKey() : c.primaryKey().autoIncrement()));
+  const idCol = (t: any) =>
+    t.addColumn('id', pg ? 'bigserial' : 'integer', (c: any) => (pg ? c.primaryKey() : c.primaryKey().autoIncrement()));
   const ref = pg ? 'bigint' : 'integer';
   await idCol(db.schema.createTable('prefix_list_versions'))
     .addColumn('prefix_list_id', ref, (c: any) => c.notNull().references('prefix_lists.id').onDelete('cascade'))
     .addColumn('version', 'integer', (c: any) => c.notNull())
     .addColumn('created_at', 'text', (c: any) => c.notNull())
-    .addColumn('status', 'text', (c: any) => c.notNull().check(sql`status in ('active','held','rejected','superseded')`))
+    .addColumn('status', 'text', (c: any) =>
+      c.notNull().check(sql`status in ('active','held','rejected','superseded')`),
+    )
     .addColumn('reason', 'text')
     .addColumn('irr_server', 'text')
     .addColumn('sources', 'text')
@@ -30,7 +33,11 @@ export async function up(db: Db): Promise<void> {
     .addColumn('decided_at', 'text')
     .addUniqueConstraint('prefix_list_versions_unique', ['prefix_list_id', 'version'])
     .execute();
-  await db.schema.createIndex('prefix_list_versions_status').on('prefix_list_versions').columns(['status', 'prefix_list_id']).execute();
+  await db.schema
+    .createIndex('prefix_list_versions_status')
+    .on('prefix_list_versions')
+    .columns(['status', 'prefix_list_id'])
+    .execute();
 
   await idCol(db.schema.createTable('as_path_lists'))
     .addColumn('name', 'text', (c: any) => c.notNull().unique())
@@ -52,7 +59,18 @@ export async function up(db: Db): Promise<void> {
   if (next.getTime() <= Date.now()) next.setUTCDate(next.getUTCDate() + 1);
   await db
     .insertInto('schedules')
-    .values({ name: 'irr-refresh', kind: 'irr.refresh_all', payload: '{}', cron: '15 5 * * *', enabled: pg ? true : 1, next_run_at: next.toISOString(), description: 'Daily IRR prefix-list refresh of every peer ASN with an AS-SET', created_at: stamp, updated_at: stamp, version: 1 })
+    .values({
+      name: 'irr-refresh',
+      kind: 'irr.refresh_all',
+      payload: '{}',
+      cron: '15 5 * * *',
+      enabled: pg ? true : 1,
+      next_run_at: next.toISOString(),
+      description: 'Daily IRR prefix-list refresh of every peer ASN with an AS-SET',
+      created_at: stamp,
+      updated_at: stamp,
+      version: 1,
+    })
     .execute();
 }
 

@@ -12,7 +12,8 @@ function isPg(db: Db): boolean {
 
 export async function up(db: Db): Promise<void> {
   const pg = isPg(db);
-  const idCol = (t: any) => t.addColumn('id', pg ? 'bigserial' : 'integer', (c: any) => (pg ? c.primaryKey() : c.primaryKey().autoIncrement()));
+  const idCol = (t: any) =>
+    t.addColumn('id', pg ? 'bigserial' : 'integer', (c: any) => (pg ? c.primaryKey() : c.primaryKey().autoIncrement()));
   const ref = pg ? 'bigint' : 'integer';
 
   // Null after a successful poll; the reason after a failed one (unreachable, no driver, …).
@@ -54,13 +55,25 @@ export async function up(db: Db): Promise<void> {
   const next = new Date(Math.floor(Date.now() / 300_000) * 300_000 + 300_000);
   await db
     .insertInto('schedules')
-    .values({ name: 'bgp-poll', kind: 'bgp.poll', payload: '{}', cron: '*/5 * * * *', enabled: pg ? true : 1, next_run_at: next.toISOString(), description: 'Poll live BGP state from every router with polling enabled', created_at: stamp, updated_at: stamp, version: 1 })
+    .values({
+      name: 'bgp-poll',
+      kind: 'bgp.poll',
+      payload: '{}',
+      cron: '*/5 * * * *',
+      enabled: pg ? true : 1,
+      next_run_at: next.toISOString(),
+      description: 'Poll live BGP state from every router with polling enabled',
+      created_at: stamp,
+      updated_at: stamp,
+      version: 1,
+    })
     .execute();
 }
 
 export async function down(db: Db): Promise<void> {
   await db.deleteFrom('schedules').where('name', '=', 'bgp-poll').execute();
-  for (const t of ['maintenance_peers', 'maintenances', 'router_jobs']) await db.schema.dropTable(t).ifExists().execute();
+  for (const t of ['maintenance_peers', 'maintenances', 'router_jobs'])
+    await db.schema.dropTable(t).ifExists().execute();
   await db.schema.alterTable('routers').dropColumn('last_poll_job_id').execute();
   await db.schema.alterTable('routers').dropColumn('last_poll_error').execute();
 }

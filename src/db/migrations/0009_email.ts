@@ -12,7 +12,8 @@ function isPg(db: Db): boolean {
 
 export async function up(db: Db): Promise<void> {
   const pg = isPg(db);
-  const idCol = (t: any) => t.addColumn('id', pg ? 'bigserial' : 'integer', (c: any) => (pg ? c.primaryKey() : c.primaryKey().autoIncrement()));
+  const idCol = (t: any) =>
+    t.addColumn('id', pg ? 'bigserial' : 'integer', (c: any) => (pg ? c.primaryKey() : c.primaryKey().autoIncrement()));
   const ref = pg ? 'bigint' : 'integer';
   const stamped = (t: any) =>
     t
@@ -45,7 +46,9 @@ export async function up(db: Db): Promise<void> {
   await stamped(idCol(db.schema.createTable('contacts')))
     .addColumn('peer_asn_id', ref, (c: any) => c.notNull().references('peer_asns.id').onDelete('cascade'))
     .addColumn('name', 'text', (c: any) => c.notNull())
-    .addColumn('role', 'text', (c: any) => c.notNull().check(sql`role in ('Policy','NOC','Technical','Maintenance','Abuse','Sales','Public Relations')`))
+    .addColumn('role', 'text', (c: any) =>
+      c.notNull().check(sql`role in ('Policy','NOC','Technical','Maintenance','Abuse','Sales','Public Relations')`),
+    )
     .addColumn('email', 'text', (c: any) => c.notNull())
     .addColumn('phone', 'text')
     .addColumn('comments', 'text')
@@ -59,7 +62,12 @@ export async function up(db: Db): Promise<void> {
     .addColumn('peeringdb_net_id', 'integer')
     .addColumn('fabric_id', ref, (c: any) => c.references('fabrics.id').onDelete('cascade'))
     .addColumn('fabric_key', ref, (c: any) => c.notNull().defaultTo(0))
-    .addColumn('status', 'text', (c: any) => c.notNull().defaultTo('none').check(sql`status in ('none','sent','replied','accepted','rejected','existing','not_qualified')`))
+    .addColumn('status', 'text', (c: any) =>
+      c
+        .notNull()
+        .defaultTo('none')
+        .check(sql`status in ('none','sent','replied','accepted','rejected','existing','not_qualified')`),
+    )
     .addColumn('sent_count', 'integer', (c: any) => c.notNull().defaultTo(0))
     .addColumn('first_sent_at', 'text')
     .addColumn('last_sent_at', 'text')
@@ -69,7 +77,11 @@ export async function up(db: Db): Promise<void> {
     .addColumn('notes', 'text')
     .addUniqueConstraint('peering_requests_scope', ['asn', 'fabric_key'])
     .execute();
-  await db.schema.createIndex('peering_requests_status').on('peering_requests').columns(['status', 'last_sent_at']).execute();
+  await db.schema
+    .createIndex('peering_requests_status')
+    .on('peering_requests')
+    .columns(['status', 'last_sent_at'])
+    .execute();
 
   await stamped(idCol(db.schema.createTable('outbox')))
     .addColumn('message_id', 'text', (c: any) => c.notNull().unique())
@@ -80,7 +92,9 @@ export async function up(db: Db): Promise<void> {
     .addColumn('subject', 'text', (c: any) => c.notNull())
     .addColumn('body', 'text', (c: any) => c.notNull())
     .addColumn('in_reply_to', 'text')
-    .addColumn('status', 'text', (c: any) => c.notNull().check(sql`status in ('queued','sending','sent','failed','test')`))
+    .addColumn('status', 'text', (c: any) =>
+      c.notNull().check(sql`status in ('queued','sending','sent','failed','test')`),
+    )
     .addColumn('error', 'text')
     .addColumn('attempts', 'integer', (c: any) => c.notNull().defaultTo(0))
     .addColumn('smtp_response', 'text')
@@ -129,7 +143,11 @@ export async function up(db: Db): Promise<void> {
     .addColumn('reply_id', ref, (c: any) => c.references('email_replies.id').onDelete('set null'))
     .addColumn('note', 'text')
     .execute();
-  await db.schema.createIndex('peering_request_events_request').on('peering_request_events').columns(['request_id', 'time']).execute();
+  await db.schema
+    .createIndex('peering_request_events_request')
+    .on('peering_request_events')
+    .columns(['request_id', 'time'])
+    .execute();
 
   // Where the IMAP poll stopped, per mailbox (UIDs are only meaningful with their UIDVALIDITY).
   await db.schema
@@ -148,15 +166,47 @@ export async function up(db: Db): Promise<void> {
   await db
     .insertInto('schedules')
     .values([
-      { name: 'email-imap-poll', kind: 'email.poll_replies', payload: '{}', cron: '*/5 * * * *', enabled: pg ? true : 1, next_run_at: inFive, description: 'Reads replies from the IMAP mailbox (PEERDESK_IMAP_URL) and attaches them to their requests', created_at: stamp, updated_at: stamp, version: 1 },
-      { name: 'email-reminders', kind: 'email.reminders', payload: '{}', cron: '0 6 * * *', enabled: pg ? true : 1, next_run_at: next.toISOString(), description: 'Marks peering requests without a reply after the reminder delay (and sends follow-ups when configured)', created_at: stamp, updated_at: stamp, version: 1 },
+      {
+        name: 'email-imap-poll',
+        kind: 'email.poll_replies',
+        payload: '{}',
+        cron: '*/5 * * * *',
+        enabled: pg ? true : 1,
+        next_run_at: inFive,
+        description: 'Reads replies from the IMAP mailbox (PEERDESK_IMAP_URL) and attaches them to their requests',
+        created_at: stamp,
+        updated_at: stamp,
+        version: 1,
+      },
+      {
+        name: 'email-reminders',
+        kind: 'email.reminders',
+        payload: '{}',
+        cron: '0 6 * * *',
+        enabled: pg ? true : 1,
+        next_run_at: next.toISOString(),
+        description:
+          'Marks peering requests without a reply after the reminder delay (and sends follow-ups when configured)',
+        created_at: stamp,
+        updated_at: stamp,
+        version: 1,
+      },
     ])
     .execute();
 }
 
 export async function down(db: Db): Promise<void> {
   await db.deleteFrom('schedules').where('name', 'in', ['email-imap-poll', 'email-reminders']).execute();
-  for (const t of ['email_imap_state', 'peering_request_events', 'email_replies', 'outbox', 'peering_requests', 'contacts', 'email_template_versions', 'email_templates']) {
+  for (const t of [
+    'email_imap_state',
+    'peering_request_events',
+    'email_replies',
+    'outbox',
+    'peering_requests',
+    'contacts',
+    'email_template_versions',
+    'email_templates',
+  ]) {
     await db.schema.dropTable(t).ifExists().execute();
   }
 }

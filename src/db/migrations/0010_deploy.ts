@@ -13,7 +13,8 @@ function isPg(db: Db): boolean {
 
 export async function up(db: Db): Promise<void> {
   const pg = isPg(db);
-  const idCol = (t: any) => t.addColumn('id', pg ? 'bigserial' : 'integer', (c: any) => (pg ? c.primaryKey() : c.primaryKey().autoIncrement()));
+  const idCol = (t: any) =>
+    t.addColumn('id', pg ? 'bigserial' : 'integer', (c: any) => (pg ? c.primaryKey() : c.primaryKey().autoIncrement()));
   const ref = pg ? 'bigint' : 'integer';
   const bool = pg ? 'boolean' : 'integer';
 
@@ -32,7 +33,9 @@ export async function up(db: Db): Promise<void> {
     .addColumn('log', 'text', (c: any) => c.notNull().defaultTo(''))
     .addColumn('committed', bool, (c: any) => c.notNull().defaultTo(pg ? sql`false` : 0))
     .addColumn('status', 'text', (c: any) =>
-      c.notNull().check(sql`status in ('planned','approved','applying','confirming','done','rolled_back','failed','rejected')`),
+      c
+        .notNull()
+        .check(sql`status in ('planned','approved','applying','confirming','done','rolled_back','failed','rejected')`),
     )
     .addColumn('reason', 'text')
     .addColumn('failed_check', 'text')

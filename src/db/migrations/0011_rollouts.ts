@@ -17,8 +17,14 @@ export async function up(db: Db): Promise<void> {
   const ref = pg ? 'bigint' : 'integer';
   const bool = pg ? 'boolean' : 'integer';
 
-  await (pg ? db.schema.createTable('rollouts').addColumn('id', 'bigserial', (c) => c.primaryKey()) : db.schema.createTable('rollouts').addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement()))
-    .addColumn('status', 'text', (c: any) => c.notNull().check(sql`status in ('scheduled','running','done','stopped','failed')`))
+  await (
+    pg
+      ? db.schema.createTable('rollouts').addColumn('id', 'bigserial', (c) => c.primaryKey())
+      : db.schema.createTable('rollouts').addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+  )
+    .addColumn('status', 'text', (c: any) =>
+      c.notNull().check(sql`status in ('scheduled','running','done','stopped','failed')`),
+    )
     .addColumn('canary', bool, (c: any) => c.notNull())
     .addColumn('dry_run', bool, (c: any) => c.notNull().defaultTo(pg ? sql`false` : 0))
     .addColumn('force', bool, (c: any) => c.notNull().defaultTo(pg ? sql`false` : 0))
@@ -33,8 +39,17 @@ export async function up(db: Db): Promise<void> {
     .addColumn('finished_at', 'text')
     .execute();
 
-  const add = (col: string, type: any, build?: (c: any) => any) => db.schema.alterTable('deployments').addColumn(col, type, build ?? ((c: any) => c)).execute();
-  await add('action', 'text', (c: any) => c.notNull().defaultTo('deploy').check(sql`action in ('deploy','configure','deconfigure')`));
+  const add = (col: string, type: any, build?: (c: any) => any) =>
+    db.schema
+      .alterTable('deployments')
+      .addColumn(col, type, build ?? ((c: any) => c))
+      .execute();
+  await add('action', 'text', (c: any) =>
+    c
+      .notNull()
+      .defaultTo('deploy')
+      .check(sql`action in ('deploy','configure','deconfigure')`),
+  );
   // No foreign key: the session is deleted after a successful deconfigure, the deployment stays.
   await add('session_id', ref);
   await add('session_repr', 'text');
@@ -42,11 +57,24 @@ export async function up(db: Db): Promise<void> {
   await add('rollout_order', 'integer');
   await add('overrides_enc', 'text');
   await add('one_time_credentials', bool, (c: any) => c.notNull().defaultTo(pg ? sql`false` : 0));
-  await db.schema.createIndex('deployments_rollout').on('deployments').columns(['rollout_id', 'rollout_order']).execute();
+  await db.schema
+    .createIndex('deployments_rollout')
+    .on('deployments')
+    .columns(['rollout_id', 'rollout_order'])
+    .execute();
 }
 
 export async function down(db: Db): Promise<void> {
   await db.schema.dropIndex('deployments_rollout').ifExists().execute();
-  for (const col of ['one_time_credentials', 'overrides_enc', 'rollout_order', 'rollout_id', 'session_repr', 'session_id', 'action']) await db.schema.alterTable('deployments').dropColumn(col).execute();
+  for (const col of [
+    'one_time_credentials',
+    'overrides_enc',
+    'rollout_order',
+    'rollout_id',
+    'session_repr',
+    'session_id',
+    'action',
+  ])
+    await db.schema.alterTable('deployments').dropColumn(col).execute();
   await db.schema.dropTable('rollouts').ifExists().execute();
 }

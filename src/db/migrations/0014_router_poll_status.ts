@@ -32,6 +32,8 @@ export async function down(db: Db): Promise<void> {
   await sql`update routers set
       last_polled_at = (select s.last_polled_at from router_poll_status s where s.router_id = routers.id),
       last_poll_error = (select s.last_poll_error from router_poll_status s where s.router_id = routers.id),
-      last_poll_job_id = (select s.last_poll_job_id from router_poll_status s where s.router_id = routers.id)`.execute(db);
+      last_poll_job_id = (select s.last_poll_job_id from router_poll_status s where s.router_id = routers.id)`.execute(
+    db,
+  );
   await db.schema.dropTable('router_poll_status').ifExists().execute();
 }

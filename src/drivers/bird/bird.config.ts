@@ -73,7 +73,10 @@ export function sshFiles(router: string, conn: SshConnection): ConfigFiles {
     },
     async write(path, content, like) {
       const tmp = `${path}.peerdesk-tmp`;
-      const r = await conn.exec(`cat > ${q(tmp)} && { chmod --reference=${q(like)} ${q(tmp)} 2>/dev/null; chown --reference=${q(like)} ${q(tmp)} 2>/dev/null; mv -f ${q(tmp)} ${q(path)}; }`, { input: content, logAs: `write ${path}` });
+      const r = await conn.exec(
+        `cat > ${q(tmp)} && { chmod --reference=${q(like)} ${q(tmp)} 2>/dev/null; chown --reference=${q(like)} ${q(tmp)} 2>/dev/null; mv -f ${q(tmp)} ${q(path)}; }`,
+        { input: content, logAs: `write ${path}` },
+      );
       if (r.code !== 0) throw deviceError(router, `write ${path}`, r.stderr.trim() || `exit code ${r.code}`);
     },
     async remove(path) {

@@ -11,7 +11,14 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { parseIp } from '../../platform/ip.ts';
-import type { CandidateResult, DriverSession, DriverSessionOptions, PeerState, RouterDriver, RouterTarget } from '../driver.types.ts';
+import type {
+  CandidateResult,
+  DriverSession,
+  DriverSessionOptions,
+  PeerState,
+  RouterDriver,
+  RouterTarget,
+} from '../driver.types.ts';
 import { BirdSocket, sshBirdc, type BirdCli } from '../transports/bird-socket.ts';
 import { deviceError, logLine, shellQuote, unreachable } from '../transports/common.ts';
 import { openSsh, type SshConnection } from '../transports/ssh.ts';
@@ -21,7 +28,10 @@ import { birdConfigFile, candidatePath, localFiles, sshFiles, type ConfigFiles }
 
 /** A shutdown message as a BIRD string literal body: one line, no quotes or backslashes, ≤ 128 bytes. */
 export function birdMessage(message: string | undefined): string | null {
-  const clean = (message ?? '').replace(/[\0-\x1f\x7f"\\]+/g, ' ').replace(/\s+/g, ' ').trim();
+  const clean = (message ?? '')
+    .replace(/[\0-\x1f\x7f"\\]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   if (!clean) return null;
   let out = '';
   for (const ch of clean) {
@@ -54,9 +64,16 @@ function localPersist(dir: string): Persist {
 function sshPersist(router: string, conn: SshConnection, dir: string): Persist {
   return async (protocol, disabled) => {
     const file = `${dir}/${protocol}.disabled`;
-    const cmd = disabled ? `mkdir -p ${shellQuote(dir)} && printf 'disabled yes;\\n' > ${shellQuote(file)}` : `rm -f ${shellQuote(file)}`;
+    const cmd = disabled
+      ? `mkdir -p ${shellQuote(dir)} && printf 'disabled yes;\\n' > ${shellQuote(file)}`
+      : `rm -f ${shellQuote(file)}`;
     const r = await conn.exec(cmd);
-    if (r.code !== 0) throw deviceError(router, disabled ? `write ${file}` : `remove ${file}`, r.stderr.trim() || `exit code ${r.code}`);
+    if (r.code !== 0)
+      throw deviceError(
+        router,
+        disabled ? `write ${file}` : `remove ${file}`,
+        r.stderr.trim() || `exit code ${r.code}`,
+      );
   };
 }
 
@@ -68,7 +85,13 @@ class BirdSession implements DriverSession {
   private readonly files: ConfigFiles | null;
   private candidate: string | null = null;
 
-  constructor(router: RouterTarget, cli: BirdCli, persist: Persist | null, log: DriverSessionOptions['log'], files: ConfigFiles | null) {
+  constructor(
+    router: RouterTarget,
+    cli: BirdCli,
+    persist: Persist | null,
+    log: DriverSessionOptions['log'],
+    files: ConfigFiles | null,
+  ) {
     this.router = router;
     this.cli = cli;
     this.persist = persist;
@@ -78,7 +101,12 @@ class BirdSession implements DriverSession {
 
   private configFile(): { files: ConfigFiles; file: string } {
     const file = birdConfigFile(this.router);
-    if (!this.files || !file) throw deviceError(this.router.name, 'configure', 'the BIRD configuration file is not known: set PEERDESK_BIRD_CONFIG_FILE (an absolute path)');
+    if (!this.files || !file)
+      throw deviceError(
+        this.router.name,
+        'configure',
+        'the BIRD configuration file is not known: set PEERDESK_BIRD_CONFIG_FILE (an absolute path)',
+      );
     return { files: this.files, file };
   }
 
@@ -103,7 +131,12 @@ class BirdSession implements DriverSession {
     }
     this.candidate = config;
     if (running === config) return { diff: '' };
-    return { diff: createTwoFilesPatch('running', 'candidate', running, config, undefined, undefined, { context: 3 }).split('\n').slice(2).join('\n') };
+    return {
+      diff: createTwoFilesPatch('running', 'candidate', running, config, undefined, undefined, { context: 3 })
+        .split('\n')
+        .slice(2)
+        .join('\n'),
+    };
   }
 
   async discardCandidate(): Promise<void> {
@@ -148,15 +181,26 @@ class BirdSession implements DriverSession {
 
   async setAdminState(neighbor: { vrf: string | null; peer_ip: string }, up: boolean, message?: string): Promise<void> {
     const ip = parseIp(neighbor.peer_ip)?.text;
-    const protocols = parseBirdBgpProtocols(await this.cli.command('show protocols all')).filter((p) => p.peer.peer_ip === ip && p.peer.vrf === neighbor.vrf);
-    if (!protocols.length) throw deviceError(this.router.name, 'show protocols all', `no BGP protocol for ${neighbor.peer_ip}${neighbor.vrf ? ` in VRF ${neighbor.vrf}` : ''}`);
+    const protocols = parseBirdBgpProtocols(await this.cli.command('show protocols all')).filter(
+      (p) => p.peer.peer_ip === ip && p.peer.vrf === neighbor.vrf,
+    );
+    if (!protocols.length)
+      throw deviceError(
+        this.router.name,
+        'show protocols all',
+        `no BGP protocol for ${neighbor.peer_ip}${neighbor.vrf ? ` in VRF ${neighbor.vrf}` : ''}`,
+      );
     for (const p of protocols) {
-      if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(p.name)) throw deviceError(this.router.name, 'disable', `protocol name ${p.name} cannot be used in a command`);
+      if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(p.name))
+        throw deviceError(this.router.name, 'disable', `protocol name ${p.name} cannot be used in a command`);
       const msg = up ? null : birdMessage(message);
       // The persistent part first: if it fails, nothing changed on the router.
       if (this.persist) {
         await this.persist(p.name, !up);
-        await logLine(this.log, `${this.router.name}: ${up ? 'removed' : 'wrote'} ${p.name}.disabled in PEERDESK_BIRD_STATE_DIR`);
+        await logLine(
+          this.log,
+          `${this.router.name}: ${up ? 'removed' : 'wrote'} ${p.name}.disabled in PEERDESK_BIRD_STATE_DIR`,
+        );
       }
       // Replies: 0009 disabled, 0008 already disabled, 0011 enabled, 0010 already enabled.
       await this.cli.command(up ? `enable ${p.name}` : `disable ${p.name}${msg ? ` "${msg}"` : ''}`);
@@ -173,12 +217,28 @@ export const birdDriver: RouterDriver = {
   async open(router: RouterTarget, opts: DriverSessionOptions): Promise<DriverSession> {
     const host = router.hostname ?? '';
     const state = birdStateDir();
-    if (host.startsWith('unix:')) return new BirdSession(router, await BirdSocket.connect(router.name, host.slice('unix:'.length), opts), state ? localPersist(state) : null, opts.log, localFiles(router.name));
+    if (host.startsWith('unix:'))
+      return new BirdSession(
+        router,
+        await BirdSocket.connect(router.name, host.slice('unix:'.length), opts),
+        state ? localPersist(state) : null,
+        opts.log,
+        localFiles(router.name),
+      );
     if (!host || host.startsWith('vtysh:') || (/^[a-z]+:\/\//.test(host) && !host.startsWith('ssh://'))) {
-      throw unreachable(router.name, 'the BIRD driver needs unix:/path/bird.ctl or ssh://user@host[:port][/path/bird.ctl]');
+      throw unreachable(
+        router.name,
+        'the BIRD driver needs unix:/path/bird.ctl or ssh://user@host[:port][/path/bird.ctl]',
+      );
     }
     const { conn, path } = await openSsh(router.name, host, router.credentials, opts);
     const cli = sshBirdc(router.name, conn, path);
-    return new BirdSession(router, { command: (c) => cli.command(c), close: () => conn.close() }, state ? sshPersist(router.name, conn, state) : null, opts.log, sshFiles(router.name, conn));
+    return new BirdSession(
+      router,
+      { command: (c) => cli.command(c), close: () => conn.close() },
+      state ? sshPersist(router.name, conn, state) : null,
+      opts.log,
+      sshFiles(router.name, conn),
+    );
   },
 };

@@ -5,5 +5,9 @@ export const birdInfo: DriverInfo = {
   name: 'bird2',
   label: 'BIRD 2 (control socket or birdc over SSH)',
   capabilities: ['list_neighbors', 'running_config', 'admin_state', 'config', 'commit_confirm'],
-  hostnameForms: ['unix:/run/bird/bird.ctl (local control socket)', 'ssh://user@host[:port] (runs birdc on the router)', 'ssh://user@host[:port]/run/bird/bird.ctl (birdc -s SOCKET on the router)'],
+  hostnameForms: [
+    'unix:/run/bird/bird.ctl (local control socket)',
+    'ssh://user@host[:port] (runs birdc on the router)',
+    'ssh://user@host[:port]/run/bird/bird.ctl (birdc -s SOCKET on the router)',
+  ],
 };

@@ -11,7 +11,8 @@ import { birdDownReason, birdTimeToIso, parseBirdBgpProtocols, parseBirdProtocol
 import { birdMessage } from './bird.driver.ts';
 
 const text = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
-const local = (...a: [number, number, number, number, number, number]) => new Date(a[0], a[1] - 1, a[2], a[3], a[4], a[5]).toISOString();
+const local = (...a: [number, number, number, number, number, number]) =>
+  new Date(a[0], a[1] - 1, a[2], a[3], a[4], a[5]).toISOString();
 const now = new Date(2026, 10, 30, 3, 35, 0);
 
 describe('parseBirdProtocols', () => {
@@ -19,28 +20,76 @@ describe('parseBirdProtocols', () => {
     expect(parseBirdBgpProtocols(parseBirdLines(text('protocols-established.txt')), now)).toEqual([
       {
         name: 'frr',
-        peer: { vrf: null, peer_ip: '127.0.9.1', remote_asn: 65001, local_asn: 65002, local_ip: '127.0.9.2', description: 'lab frr', state: 'established', admin_down: false, since: local(2026, 11, 30, 3, 30, 3), prefixes_received: 2, prefixes_accepted: 2, prefixes_advertised: 1, families: [{ afi_safi: 'ipv4-unicast', received: 2, accepted: 2, advertised: 1 }], last_error: null },
+        peer: {
+          vrf: null,
+          peer_ip: '127.0.9.1',
+          remote_asn: 65001,
+          local_asn: 65002,
+          local_ip: '127.0.9.2',
+          description: 'lab frr',
+          state: 'established',
+          admin_down: false,
+          since: local(2026, 11, 30, 3, 30, 3),
+          prefixes_received: 2,
+          prefixes_accepted: 2,
+          prefixes_advertised: 1,
+          families: [{ afi_safi: 'ipv4-unicast', received: 2, accepted: 2, advertised: 1 }],
+          last_error: null,
+        },
       },
       {
         name: 'gobgp',
-        peer: { vrf: null, peer_ip: '127.0.9.3', remote_asn: 65003, local_asn: 65002, local_ip: '127.0.9.2', description: 'lab gobgp', state: 'established', admin_down: false, since: local(2026, 11, 30, 3, 30, 6), prefixes_received: 3, prefixes_accepted: 3, prefixes_advertised: 1, families: [{ afi_safi: 'ipv4-unicast', received: 3, accepted: 3, advertised: 1 }], last_error: null },
+        peer: {
+          vrf: null,
+          peer_ip: '127.0.9.3',
+          remote_asn: 65003,
+          local_asn: 65002,
+          local_ip: '127.0.9.2',
+          description: 'lab gobgp',
+          state: 'established',
+          admin_down: false,
+          since: local(2026, 11, 30, 3, 30, 6),
+          prefixes_received: 3,
+          prefixes_accepted: 3,
+          prefixes_advertised: 1,
+          families: [{ afi_safi: 'ipv4-unicast', received: 3, accepted: 3, advertised: 1 }],
+          last_error: null,
+        },
       },
     ]);
   });
 
   it('tells a peer that shut the session (received Cease) from a protocol disabled here', () => {
     const [frr, gobgp] = parseBirdProtocols(parseBirdLines(text('protocols-down.txt')), now);
-    expect(frr).toMatchObject({ peer_ip: '127.0.9.1', state: 'active', admin_down: false, last_error: 'Cease/Administrative Shutdown (received)', families: [], prefixes_received: null });
-    expect(gobgp).toMatchObject({ peer_ip: '127.0.9.3', state: 'admin-down', admin_down: true, last_error: 'Administrative shutdown: "bird maint msg"' });
+    expect(frr).toMatchObject({
+      peer_ip: '127.0.9.1',
+      state: 'active',
+      admin_down: false,
+      last_error: 'Cease/Administrative Shutdown (received)',
+      families: [],
+      prefixes_received: null,
+    });
+    expect(gobgp).toMatchObject({
+      peer_ip: '127.0.9.3',
+      state: 'admin-down',
+      admin_down: true,
+      last_error: 'Administrative shutdown: "bird maint msg"',
+    });
   });
 
   it('reports a passive protocol waiting for its peer as active, not unknown', () => {
     const passive = text('protocols-down.txt').replace(/BGP state:(\s+)Active/, 'BGP state:$1Passive');
-    expect(parseBirdProtocols(parseBirdLines(passive), now)[0]).toMatchObject({ peer_ip: '127.0.9.1', state: 'active' });
+    expect(parseBirdProtocols(parseBirdLines(passive), now)[0]).toMatchObject({
+      peer_ip: '127.0.9.1',
+      state: 'active',
+    });
   });
 
   it('reads birdc output without codes too (the text birdc prints)', () => {
-    const plain = text('protocols-established.txt').split('\n').slice(1).map((l) => l.replace(/^\d{4}-/, ''));
+    const plain = text('protocols-established.txt')
+      .split('\n')
+      .slice(1)
+      .map((l) => l.replace(/^\d{4}-/, ''));
     expect(parseBirdProtocols(plain, now).map((p) => [p.peer_ip, p.state, p.prefixes_received])).toEqual([
       ['127.0.9.1', 'established', 2],
       ['127.0.9.3', 'established', 3],
@@ -105,9 +154,17 @@ describe('BIRD control socket client (a server replaying a real BIRD session)', 
 
   it('parses codes and continuation lines, serves several commands on one connection, and rejects 9xxx', async () => {
     const logs: string[] = [];
-    const s = await BirdSocket.connect('fake', join(dir, 'bird.ctl'), { signal: new AbortController().signal, socketDirs: [dir], log: (m) => void logs.push(m) });
+    const s = await BirdSocket.connect('fake', join(dir, 'bird.ctl'), {
+      signal: new AbortController().signal,
+      socketDirs: [dir],
+      log: (m) => void logs.push(m),
+    });
     try {
-      const [status, disabled, protocols] = await Promise.all([s.command('show status'), s.command('disable x "msg"'), s.command('show protocols all x')]);
+      const [status, disabled, protocols] = await Promise.all([
+        s.command('show status'),
+        s.command('disable x "msg"'),
+        s.command('show protocols all x'),
+      ]);
       expect(status).toEqual([
         { code: 1000, text: 'BIRD 2.0.12' },
         { code: 1011, text: 'Router ID is 192.0.2.9' },
@@ -119,15 +176,39 @@ describe('BIRD control socket client (a server replaying a real BIRD session)', 
       ]);
       expect(disabled).toEqual([{ code: 9, text: 'x: disabled' }]);
       expect(parseBirdProtocols(protocols, new Date(2026, 10, 30, 4, 0, 0))).toEqual([
-        { vrf: null, peer_ip: '127.0.8.2', remote_asn: 65001, local_asn: 65000, local_ip: null, description: null, state: 'admin-down', admin_down: true, since: new Date(2026, 10, 30, 3, 43, 17, 241).toISOString(), prefixes_received: null, prefixes_accepted: null, prefixes_advertised: null, families: [], last_error: 'Administrative shutdown: "msg"' },
+        {
+          vrf: null,
+          peer_ip: '127.0.8.2',
+          remote_asn: 65001,
+          local_asn: 65000,
+          local_ip: null,
+          description: null,
+          state: 'admin-down',
+          admin_down: true,
+          since: new Date(2026, 10, 30, 3, 43, 17, 241).toISOString(),
+          prefixes_received: null,
+          prefixes_accepted: null,
+          prefixes_advertised: null,
+          families: [],
+          last_error: 'Administrative shutdown: "msg"',
+        },
       ]);
-      await expect(s.command('show foo')).rejects.toMatchObject({ code: 'router_error', message: expect.stringContaining('9001 syntax error') });
+      await expect(s.command('show foo')).rejects.toMatchObject({
+        code: 'router_error',
+        message: expect.stringContaining('9001 syntax error'),
+      });
       // The connection is still usable after an error reply.
       expect(await s.command('configure check')).toEqual([
         { code: 2, text: 'Reading configuration from b.conf' },
         { code: 20, text: 'Configuration OK' },
       ]);
-      expect(received.slice(-5)).toEqual(['show status', 'disable x "msg"', 'show protocols all x', 'show foo', 'configure check']);
+      expect(received.slice(-5)).toEqual([
+        'show status',
+        'disable x "msg"',
+        'show protocols all x',
+        'show foo',
+        'configure check',
+      ]);
       expect(logs.some((l) => l.startsWith('fake: birdc show status → 1000-BIRD 2.0.12'))).toBe(true);
     } finally {
       await s.close();
@@ -155,10 +236,18 @@ describe('BIRD control socket client (a server replaying a real BIRD session)', 
     const path = join(dir, 'slow.ctl');
     await new Promise<void>((r) => slow.listen(path, r));
     const logs: string[] = [];
-    const s = await BirdSocket.connect('fake', path, { signal: new AbortController().signal, socketDirs: [dir], log: (m) => void logs.push(m) });
+    const s = await BirdSocket.connect('fake', path, {
+      signal: new AbortController().signal,
+      socketDirs: [dir],
+      log: (m) => void logs.push(m),
+    });
     try {
-      for (const at of cuts) expect(await s.command(JSON.stringify(at)), `cut at ${at.length > 1 ? 'every byte' : at[0]}`).toEqual(expected);
-      expect(expected.slice(-2)).toEqual([{ code: 1006, text: '    IGP IPv4 table: master4' }, { code: 1006, text: '' }]);
+      for (const at of cuts)
+        expect(await s.command(JSON.stringify(at)), `cut at ${at.length > 1 ? 'every byte' : at[0]}`).toEqual(expected);
+      expect(expected.slice(-2)).toEqual([
+        { code: 1006, text: '    IGP IPv4 table: master4' },
+        { code: 1006, text: '' },
+      ]);
       expect(logs).toHaveLength(cuts.length);
       // Whitespace runs collapsed; short enough to be logged whole.
       expect(logs.at(-1)).toBe(`fake: birdc ${JSON.stringify(cuts.at(-1))} → ${reply.trim().split(/\s+/).join(' ')}`);
@@ -195,14 +284,25 @@ describe('BIRD control socket client (a server replaying a real BIRD session)', 
   });
 
   it('times out a command that gets no answer', async () => {
-    const s = await BirdSocket.connect('fake', join(dir, 'bird.ctl'), { signal: new AbortController().signal, socketDirs: [dir], timeoutMs: 300 });
+    const s = await BirdSocket.connect('fake', join(dir, 'bird.ctl'), {
+      signal: new AbortController().signal,
+      socketDirs: [dir],
+      timeoutMs: 300,
+    });
     await expect(s.command('hang')).rejects.toMatchObject({ code: 'router_timeout' });
     await expect(s.command('show status')).rejects.toMatchObject({ code: 'router_unreachable' });
     await s.close();
   });
 
   it('refuses a socket outside the allowed directories, naming neither the path nor whether it exists', async () => {
-    const errs = await Promise.all([join(dir, 'bird.ctl'), '/nonexistent/bird.ctl'].map((p) => BirdSocket.connect('fake', p, { signal: new AbortController().signal, socketDirs: ['/run/bird'] }).then(() => null, (e: Error & { code?: string }) => ({ code: e.code, message: e.message }))));
+    const errs = await Promise.all(
+      [join(dir, 'bird.ctl'), '/nonexistent/bird.ctl'].map((p) =>
+        BirdSocket.connect('fake', p, { signal: new AbortController().signal, socketDirs: ['/run/bird'] }).then(
+          () => null,
+          (e: Error & { code?: string }) => ({ code: e.code, message: e.message }),
+        ),
+      ),
+    );
     expect(errs[0]).toMatchObject({ code: 'socket_not_allowed' });
     expect(errs[1]).toEqual(errs[0]);
     expect(errs[0]!.message).not.toContain(dir);
@@ -215,7 +315,9 @@ describe('BIRD control socket client (a server replaying a real BIRD session)', 
       const s = await BirdSocket.connect('fake', join(dir, 'bird.ctl'), { signal: new AbortController().signal });
       await s.close();
       delete process.env.PEERDESK_SOCKET_DIRS;
-      await expect(BirdSocket.connect('fake', join(dir, 'bird.ctl'), { signal: new AbortController().signal })).rejects.toMatchObject({ code: 'socket_not_allowed' });
+      await expect(
+        BirdSocket.connect('fake', join(dir, 'bird.ctl'), { signal: new AbortController().signal }),
+      ).rejects.toMatchObject({ code: 'socket_not_allowed' });
     } finally {
       if (before === undefined) delete process.env.PEERDESK_SOCKET_DIRS;
       else process.env.PEERDESK_SOCKET_DIRS = before;

@@ -4,10 +4,31 @@ import type { BgpState, FamilyCounts, PeerState } from '../driver.types.ts';
 import type { BirdLine } from '../transports/bird-socket.ts';
 
 // BIRD says Passive while it waits for a passive-mode peer to connect: to a user that is Active.
-const STATES: Record<string, BgpState> = { idle: 'idle', connect: 'connect', active: 'active', passive: 'active', opensent: 'opensent', openconfirm: 'openconfirm', established: 'established', close: 'idle', down: 'idle' };
+const STATES: Record<string, BgpState> = {
+  idle: 'idle',
+  connect: 'connect',
+  active: 'active',
+  passive: 'active',
+  opensent: 'opensent',
+  openconfirm: 'openconfirm',
+  established: 'established',
+  close: 'idle',
+  down: 'idle',
+};
 
 // BIRD's channel names → Peerdesk afi_safi names.
-const FAMILIES: Record<string, string> = { ipv4: 'ipv4-unicast', ipv6: 'ipv6-unicast', 'ipv4-mc': 'ipv4-multicast', 'ipv6-mc': 'ipv6-multicast', 'vpn4-mpls': 'ipv4-vpn', 'vpn6-mpls': 'ipv6-vpn', flow4: 'ipv4-flowspec', flow6: 'ipv6-flowspec', 'ipv4-mpls': 'ipv4-labeled-unicast', 'ipv6-mpls': 'ipv6-labeled-unicast' };
+const FAMILIES: Record<string, string> = {
+  ipv4: 'ipv4-unicast',
+  ipv6: 'ipv6-unicast',
+  'ipv4-mc': 'ipv4-multicast',
+  'ipv6-mc': 'ipv6-multicast',
+  'vpn4-mpls': 'ipv4-vpn',
+  'vpn6-mpls': 'ipv6-vpn',
+  flow4: 'ipv4-flowspec',
+  flow6: 'ipv6-flowspec',
+  'ipv4-mpls': 'ipv4-labeled-unicast',
+  'ipv6-mpls': 'ipv6-labeled-unicast',
+};
 
 // BIRD's words for Cease subcodes (RFC 4486) → the NOTIFICATION names FRR and the RFC use.
 const CEASE: Record<string, string> = {
@@ -35,7 +56,10 @@ export function birdDownReason(text: string): string | null {
   const [head, ...rest] = body.split(/:\s+/);
   const detail = rest.length ? `: ${rest.join(': ')}` : '';
   const cease = CEASE[head.toLowerCase()];
-  if (cease) return cease === 'Maximum Number of Prefixes Reached' && kind !== 'Received' ? 'max-prefix exceeded' : `Cease/${cease}${dir}${detail}`;
+  if (cease)
+    return cease === 'Maximum Number of Prefixes Reached' && kind !== 'Received'
+      ? 'max-prefix exceeded'
+      : `Cease/${cease}${dir}${detail}`;
   if (/^hold timer expired$/i.test(head)) return `Hold Timer Expired${dir}`;
   return t;
 }
@@ -48,12 +72,28 @@ export function birdTimeToIso(text: string, now = new Date()): string | null {
   const t = text.trim();
   let m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?)?$/.exec(t);
   if (m) {
-    const d = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0), Number((m[7] ?? '0').padEnd(3, '0').slice(0, 3)));
+    const d = new Date(
+      Number(m[1]),
+      Number(m[2]) - 1,
+      Number(m[3]),
+      Number(m[4] ?? 0),
+      Number(m[5] ?? 0),
+      Number(m[6] ?? 0),
+      Number((m[7] ?? '0').padEnd(3, '0').slice(0, 3)),
+    );
     return Number.isNaN(d.getTime()) ? null : d.toISOString();
   }
   m = /^(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?$/.exec(t);
   if (m) {
-    const d = new Date(now.getFullYear(), now.getMonth(), now.getDate(), Number(m[1]), Number(m[2]), Number(m[3]), Number((m[4] ?? '0').padEnd(3, '0').slice(0, 3)));
+    const d = new Date(
+      now.getFullYear(),
+      now.getMonth(),
+      now.getDate(),
+      Number(m[1]),
+      Number(m[2]),
+      Number(m[3]),
+      Number((m[4] ?? '0').padEnd(3, '0').slice(0, 3)),
+    );
     // A time of day later than now belongs to yesterday.
     if (d.getTime() > now.getTime() + 60_000) d.setDate(d.getDate() - 1);
     return d.toISOString();
@@ -88,7 +128,8 @@ function canonicalIp(text: string): string | null {
   return c;
 }
 
-const PROTOCOL_ROW = /^(\S+)\s+(\S+)\s+(\S+)\s+(up|down|start|flush|stop)\s+(\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}:\d{2}(?:\.\d+)?)?|\d{2}:\d{2}:\d{2}(?:\.\d+)?)\s*(.*)$/;
+const PROTOCOL_ROW =
+  /^(\S+)\s+(\S+)\s+(\S+)\s+(up|down|start|flush|stop)\s+(\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}:\d{2}(?:\.\d+)?)?|\d{2}:\d{2}:\d{2}(?:\.\d+)?)\s*(.*)$/;
 const ROUTES = /^(\d+) imported,(?: (\d+) filtered,)? (\d+) exported/;
 
 /** The first word of a value (`Neighbor address: 192.0.2.1%eth0` → up to a space or `%`). */
@@ -105,7 +146,14 @@ function firstWord(v: string, stopAtPercent = false): string {
 /** Parses `show protocols all` into the BGP protocols with their neighbour state. */
 export function parseBirdBgpProtocols(lines: (string | BirdLine)[], now = new Date()): BirdBgpProtocol[] {
   const out: BirdBgpProtocol[] = [];
-  type Cur = { name: string; peer: PeerState; tableState: string; bgpState: string | null; message: string | null; channels: { name: string; imported: number; filtered: number; exported: number }[] };
+  type Cur = {
+    name: string;
+    peer: PeerState;
+    tableState: string;
+    bgpState: string | null;
+    message: string | null;
+    channels: { name: string; imported: number; filtered: number; exported: number }[];
+  };
   let cur: Cur | null = null;
   let channel: string | null = null;
   // Every protocol started at the same moment prints the same Since: convert each text once.
@@ -115,14 +163,38 @@ export function parseBirdBgpProtocols(lines: (string | BirdLine)[], now = new Da
     const c: Cur = cur;
     cur = null;
     if (!c.peer.peer_ip) return;
-    const families: FamilyCounts[] = c.channels.map((ch) => ({ afi_safi: FAMILIES[ch.name] ?? ch.name, received: ch.imported + ch.filtered, accepted: ch.imported, advertised: ch.exported }));
-    const total = (k: 'received' | 'accepted' | 'advertised') => (families.length ? families.reduce((a, f) => a + (f[k] ?? 0), 0) : null);
+    const families: FamilyCounts[] = c.channels.map((ch) => ({
+      afi_safi: FAMILIES[ch.name] ?? ch.name,
+      received: ch.imported + ch.filtered,
+      accepted: ch.imported,
+      advertised: ch.exported,
+    }));
+    const total = (k: 'received' | 'accepted' | 'advertised') =>
+      families.length ? families.reduce((a, f) => a + (f[k] ?? 0), 0) : null;
     // A BGP protocol is `down` only when disabled (config `disabled` or the `disable` command).
     const adminDown = c.tableState === 'down';
-    const state: BgpState = adminDown ? 'admin-down' : c.bgpState ? (STATES[c.bgpState.toLowerCase()] ?? 'unknown') : c.tableState === 'up' ? 'established' : 'unknown';
+    const state: BgpState = adminDown
+      ? 'admin-down'
+      : c.bgpState
+        ? (STATES[c.bgpState.toLowerCase()] ?? 'unknown')
+        : c.tableState === 'up'
+          ? 'established'
+          : 'unknown';
     // The `Message:` of a disabled protocol is the operator's shutdown message (`disable NAME "…"`).
     const lastError = adminDown ? `Administrative shutdown${c.message ? `: "${c.message}"` : ''}` : c.peer.last_error;
-    out.push({ name: c.name, peer: { ...c.peer, last_error: lastError, state, admin_down: adminDown, families, prefixes_received: total('received'), prefixes_accepted: total('accepted'), prefixes_advertised: total('advertised') } });
+    out.push({
+      name: c.name,
+      peer: {
+        ...c.peer,
+        last_error: lastError,
+        state,
+        admin_down: adminDown,
+        families,
+        prefixes_received: total('received'),
+        prefixes_accepted: total('accepted'),
+        prefixes_advertised: total('advertised'),
+      },
+    });
   };
   for (const l of lines) {
     const raw = lineText(l);
@@ -142,7 +214,22 @@ export function parseBirdBgpProtocols(lines: (string | BirdLine)[], now = new Da
         bgpState: null,
         message: null,
         channels: [],
-        peer: { vrf: null, peer_ip: '', remote_asn: null, local_asn: null, local_ip: null, description: null, state: 'unknown', admin_down: false, since, prefixes_received: null, prefixes_accepted: null, prefixes_advertised: null, families: [], last_error: null },
+        peer: {
+          vrf: null,
+          peer_ip: '',
+          remote_asn: null,
+          local_asn: null,
+          local_ip: null,
+          description: null,
+          state: 'unknown',
+          admin_down: false,
+          since,
+          prefixes_received: null,
+          prefixes_accepted: null,
+          prefixes_advertised: null,
+          families: [],
+          last_error: null,
+        },
       };
       continue;
     }
@@ -190,7 +277,13 @@ export function parseBirdBgpProtocols(lines: (string | BirdLine)[], now = new Da
         break;
       case 'Routes': {
         const m = channel ? ROUTES.exec(value) : null;
-        if (m) c.channels.push({ name: channel!, imported: Number(m[1]), filtered: Number(m[2] ?? 0), exported: Number(m[3]) });
+        if (m)
+          c.channels.push({
+            name: channel!,
+            imported: Number(m[1]),
+            filtered: Number(m[2] ?? 0),
+            exported: Number(m[3]),
+          });
         break;
       }
     }

@@ -7,7 +7,14 @@ import { parseIp } from '../../platform/ip.ts';
 import { UpstreamError } from '../../platform/errors.ts';
 import { openEapi, type EapiClient } from '../transports/eapi.ts';
 import { eosInfo } from './eos.info.ts';
-import type { CandidateResult, DriverSession, DriverSessionOptions, PeerState, RouterDriver, RouterTarget } from '../driver.types.ts';
+import type {
+  CandidateResult,
+  DriverSession,
+  DriverSessionOptions,
+  PeerState,
+  RouterDriver,
+  RouterTarget,
+} from '../driver.types.ts';
 import { eosPendingCommitTimer, parseEosAsn, parseEosBgp, type EosNeighbors, type EosSummary } from './eos.parse.ts';
 
 /** Seconds as EOS' `commit timer` wants them (HH:MM:SS, 1 s .. 23:59:59). */
@@ -19,7 +26,11 @@ export function eosCommitTimer(seconds: number): string {
 
 /** An RFC 8203 message made safe for one CLI line (no newlines or quotes, at most 128 characters). */
 export function eosShutdownReason(message: string | undefined): string {
-  const m = (message ?? '').replace(/[\r\n"?]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 128);
+  const m = (message ?? '')
+    .replace(/[\r\n"?]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 128);
   return m ? ` reason ${m}` : '';
 }
 
@@ -44,7 +55,10 @@ class EosSession implements DriverSession {
   }
 
   async listNeighbors(): Promise<PeerState[]> {
-    const [v4, v6, nb] = await this.api.runCmds(['show ip bgp summary vrf all', 'show ipv6 bgp summary vrf all', 'show ip bgp neighbors vrf all'], 'json');
+    const [v4, v6, nb] = await this.api.runCmds(
+      ['show ip bgp summary vrf all', 'show ipv6 bgp summary vrf all', 'show ip bgp neighbors vrf all'],
+      'json',
+    );
     return parseEosBgp(v4 as EosSummary, v6 as EosSummary, nb as EosNeighbors);
   }
 
@@ -55,20 +69,46 @@ class EosSession implements DriverSession {
 
   async setAdminState(neighbor: { vrf: string | null; peer_ip: string }, up: boolean, message?: string): Promise<void> {
     const ip = parseIp(neighbor.peer_ip)?.text;
-    if (!ip || (neighbor.vrf !== null && !/^[\w.:-]{1,100}$/.test(neighbor.vrf))) throw new UpstreamError(`${this.router.name}: "${neighbor.peer_ip}"${neighbor.vrf ? ` in VRF "${neighbor.vrf}"` : ''} is not a neighbour address EOS can name`, 'router_error');
+    if (!ip || (neighbor.vrf !== null && !/^[\w.:-]{1,100}$/.test(neighbor.vrf)))
+      throw new UpstreamError(
+        `${this.router.name}: "${neighbor.peer_ip}"${neighbor.vrf ? ` in VRF "${neighbor.vrf}"` : ''} is not a neighbour address EOS can name`,
+        'router_error',
+      );
     let asn = this.router.local_asn;
     if (asn === null) {
       const [sum] = await this.api.runCmds(['show ip bgp summary vrf all'], 'json');
       asn = parseEosAsn((sum as EosSummary).vrfs?.[neighbor.vrf ?? 'default']?.asn);
-      if (asn === null) throw new UpstreamError(`${this.router.name}: BGP is not running${neighbor.vrf ? ` in VRF ${neighbor.vrf}` : ''}; cannot change ${neighbor.peer_ip}`, 'router_error');
+      if (asn === null)
+        throw new UpstreamError(
+          `${this.router.name}: BGP is not running${neighbor.vrf ? ` in VRF ${neighbor.vrf}` : ''}; cannot change ${neighbor.peer_ip}`,
+          'router_error',
+        );
     }
     const line = up ? `no neighbor ${ip} shutdown` : `neighbor ${ip} shutdown${eosShutdownReason(message)}`;
-    await this.api.runCmds(['enable', 'configure', `router bgp ${asn}`, ...(neighbor.vrf ? [`vrf ${neighbor.vrf}`] : []), line, 'end', 'write memory'], 'json');
+    await this.api.runCmds(
+      [
+        'enable',
+        'configure',
+        `router bgp ${asn}`,
+        ...(neighbor.vrf ? [`vrf ${neighbor.vrf}`] : []),
+        line,
+        'end',
+        'write memory',
+      ],
+      'json',
+    );
   }
 
   async loadCandidate(config: string, mode: 'merge' | 'replace'): Promise<CandidateResult> {
     const lines = eosConfigLines(config);
-    const cmds = ['enable', `configure session ${this.sessionName}`, ...(mode === 'replace' ? ['rollback clean-config'] : []), ...lines, 'show session-config diffs', 'exit'];
+    const cmds = [
+      'enable',
+      `configure session ${this.sessionName}`,
+      ...(mode === 'replace' ? ['rollback clean-config'] : []),
+      ...lines,
+      'show session-config diffs',
+      'exit',
+    ];
     try {
       const results = await this.api.runCmds(cmds, 'text');
       this.phase = 'loaded';
@@ -86,7 +126,10 @@ class EosSession implements DriverSession {
   }
 
   async commitConfirmed(confirmTimeoutS: number): Promise<void> {
-    await this.api.runCmds(['enable', `configure session ${this.sessionName} commit timer ${eosCommitTimer(confirmTimeoutS)}`], 'json');
+    await this.api.runCmds(
+      ['enable', `configure session ${this.sessionName} commit timer ${eosCommitTimer(confirmTimeoutS)}`],
+      'json',
+    );
     this.phase = 'confirming';
   }
 

@@ -37,7 +37,14 @@ export interface EosNeighbors {
   vrfs?: Record<string, { peerList?: NeighborEntry[] }>;
 }
 
-const STATES: Record<string, BgpState> = { established: 'established', idle: 'idle', connect: 'connect', active: 'active', opensent: 'opensent', openconfirm: 'openconfirm' };
+const STATES: Record<string, BgpState> = {
+  established: 'established',
+  idle: 'idle',
+  connect: 'connect',
+  active: 'active',
+  opensent: 'opensent',
+  openconfirm: 'openconfirm',
+};
 
 /** EOS ASNs are strings, plain (`"64501"`) or asdot (`"1.10"` = 65546). */
 export function parseEosAsn(v: string | number | undefined | null): number | null {

@@ -19,7 +19,8 @@ export interface FrrChange {
 }
 
 // Lines `show running-config` prints that are not configuration (or close a context).
-const IGNORED = /^(!.*|end|exit|exit-address-family|exit-vrf|exit-vnc|frr version .*|Building configuration\.\.\.|Current configuration:.*)$/;
+const IGNORED =
+  /^(!.*|end|exit|exit-address-family|exit-vrf|exit-vnc|frr version .*|Building configuration\.\.\.|Current configuration:.*)$/;
 
 // The first characters of the IGNORED lines ('!', 'e', 'f', 'B', 'C'): other lines skip the regex.
 const IGNORED_FIRST = new Set([...'!efBC'].map((c) => c.charCodeAt(0)));
@@ -27,7 +28,8 @@ const IGNORED_FIRST = new Set([...'!efBC'].map((c) => c.charCodeAt(0)));
 const NOT_CANONICAL_SPACE = /\s\s|[^\S ]/;
 
 /** Top-level statements Peerdesk owns in bgpd's configuration (replace within, leave the rest alone). */
-const OWNED = /^(router bgp\b|ip prefix-list\b|ipv6 prefix-list\b|route-map\b|bgp as-path access-list\b|bgp community-list\b|bgp large-community-list\b|bgp extcommunity-list\b)/;
+const OWNED =
+  /^(router bgp\b|ip prefix-list\b|ipv6 prefix-list\b|route-map\b|bgp as-path access-list\b|bgp community-list\b|bgp large-community-list\b|bgp extcommunity-list\b)/;
 
 /** Parses running-config text into a tree; blank, comment and context-closing lines are dropped. */
 export function parseFrrConfig(text: string): FrrNode[] {
@@ -41,7 +43,10 @@ export function parseFrrConfig(text: string): FrrNode[] {
     if (!trimmed || (IGNORED_FIRST.has(trimmed.charCodeAt(0)) && IGNORED.test(trimmed))) continue;
     const indent = line.length - trimmed.length;
     while (stack.length && stack[stack.length - 1]!.indent >= indent) stack.pop();
-    const node: FrrNode = { line: NOT_CANONICAL_SPACE.test(trimmed) ? trimmed.replace(/\s+/g, ' ') : trimmed, children: [] };
+    const node: FrrNode = {
+      line: NOT_CANONICAL_SPACE.test(trimmed) ? trimmed.replace(/\s+/g, ' ') : trimmed,
+      children: [],
+    };
     (stack.length ? stack[stack.length - 1]!.node.children : root).push(node);
     stack.push({ indent, node });
   }
@@ -104,7 +109,8 @@ export function frrDelta(fromText: string, toText: string): FrrChange[] {
       if (dropped === gone) dropped = new Set(gone);
       (dropped as Set<string>).add(m[1]!);
     }
-    const droppedLine = (line: string) => dropped.size > 0 && isNeighbor(line) && dropped.has(neighborOf(line)!) && !NEIGHBOR_DEF.test(line);
+    const droppedLine = (line: string) =>
+      dropped.size > 0 && isNeighbor(line) && dropped.has(neighborOf(line)!) && !NEIGHBOR_DEF.test(line);
     for (const n of a) {
       if (inB.has(n.line)) continue;
       if (droppedLine(n.line)) continue;

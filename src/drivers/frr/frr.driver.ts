@@ -10,7 +10,14 @@
 import { readFile } from 'node:fs/promises';
 import { createTwoFilesPatch } from 'diff';
 import { parseIp } from '../../platform/ip.ts';
-import type { CandidateResult, DriverSession, DriverSessionOptions, PeerState, RouterDriver, RouterTarget } from '../driver.types.ts';
+import type {
+  CandidateResult,
+  DriverSession,
+  DriverSessionOptions,
+  PeerState,
+  RouterDriver,
+  RouterTarget,
+} from '../driver.types.ts';
 import { deviceError, logLine, shellQuote, unreachable } from '../transports/common.ts';
 import { openSsh, type SshConnection } from '../transports/ssh.ts';
 import { localVtysh, sshVtysh, type Vtysh } from '../transports/vtysh.ts';
@@ -39,12 +46,19 @@ const DEFAULT_FRR_RUN_DIR = '/var/run/frr';
 /** Whether a daemon's command line (NUL-separated, as /proc/PID/cmdline) names its own config file (`-f`, `--config_file`). */
 export function runsOwnConfigFile(cmdline: string): boolean {
   const args = cmdline.split(/\0|\n/).filter(Boolean);
-  return args.some((a, i) => ((a === '-f' || a === '--config_file') && i + 1 < args.length) || a.startsWith('--config_file=') || (/^-f./.test(a) && !a.startsWith('--')));
+  return args.some(
+    (a, i) =>
+      ((a === '-f' || a === '--config_file') && i + 1 < args.length) ||
+      a.startsWith('--config_file=') ||
+      (/^-f./.test(a) && !a.startsWith('--')),
+  );
 }
 
 /** The vtysh commands that save the running configuration where bgpd will read it at its next start. */
 export function saveCommands(ownConfigFile: boolean): string[] {
-  return ownConfigFile ? ['configure terminal', 'no service integrated-vtysh-config', 'end', 'write memory'] : ['write memory'];
+  return ownConfigFile
+    ? ['configure terminal', 'no service integrated-vtysh-config', 'end', 'write memory']
+    : ['write memory'];
 }
 
 /** bgpd's command line, or '' when it cannot be read (no pid file, not allowed): the caller then saves as vtysh says. */
@@ -65,7 +79,12 @@ function localCmdline(dir: string): CmdlineReader {
 function sshCmdline(conn: SshConnection, dir: string | null): CmdlineReader {
   return async () => {
     const pidFile = shellQuote(`${dir ?? DEFAULT_FRR_RUN_DIR}/bgpd.pid`);
-    const r = await conn.exec(`p=$(cat ${pidFile} 2>/dev/null) && case "$p" in *[!0-9]*|'') exit 1;; esac && tr '\\0' '\\n' < /proc/$p/cmdline`, { logAs: 'bgpd command line (where bgpd saves its configuration)' }).catch(() => null);
+    const r = await conn
+      .exec(
+        `p=$(cat ${pidFile} 2>/dev/null) && case "$p" in *[!0-9]*|'') exit 1;; esac && tr '\\0' '\\n' < /proc/$p/cmdline`,
+        { logAs: 'bgpd command line (where bgpd saves its configuration)' },
+      )
+      .catch(() => null);
     return r && r.code === 0 ? r.stdout : '';
   };
 }
@@ -80,7 +99,14 @@ class FrrSession implements DriverSession {
   private candidate: string | null = null;
   private previous: string | null = null;
 
-  constructor(router: RouterTarget, vtysh: Vtysh, ssh: SshConnection | null, revert: RevertTimer, log: DriverSessionOptions['log'], cmdline: CmdlineReader) {
+  constructor(
+    router: RouterTarget,
+    vtysh: Vtysh,
+    ssh: SshConnection | null,
+    revert: RevertTimer,
+    log: DriverSessionOptions['log'],
+    cmdline: CmdlineReader,
+  ) {
     this.router = router;
     this.vtysh = vtysh;
     this.ssh = ssh;
@@ -96,13 +122,25 @@ class FrrSession implements DriverSession {
     try {
       out = await this.vtysh.run(saveCommands(own));
     } catch (e) {
-      throw deviceError(this.router.name, 'write memory', `the change is active but was not saved: ${(e as Error).message}`);
+      throw deviceError(
+        this.router.name,
+        'write memory',
+        `the change is active but was not saved: ${(e as Error).message}`,
+      );
     }
     const saved = /saved to (\S+)/i.exec(out);
     if (!saved) {
       // vtysh exits 0 even when bgpd cannot write (e.g. "Can't backup old configuration file …"): its words say why.
-      const why = out.split('\n').map((l) => l.replace(/^%\s*/, '').trim()).filter((l) => l && !/^Note: this version of vtysh|^Building Configuration/i.test(l)).join('; ');
-      throw deviceError(this.router.name, 'write memory', `the change is active but was not saved: ${why.slice(0, 300) || 'no answer'}`);
+      const why = out
+        .split('\n')
+        .map((l) => l.replace(/^%\s*/, '').trim())
+        .filter((l) => l && !/^Note: this version of vtysh|^Building Configuration/i.test(l))
+        .join('; ');
+      throw deviceError(
+        this.router.name,
+        'write memory',
+        `the change is active but was not saved: ${why.slice(0, 300) || 'no answer'}`,
+      );
     }
     await logLine(this.log, `${this.router.name}: configuration saved to ${saved[1]}`);
   }
@@ -127,13 +165,20 @@ class FrrSession implements DriverSession {
   async setAdminState(neighbor: { vrf: string | null; peer_ip: string }, up: boolean, message?: string): Promise<void> {
     const ip = parseIp(neighbor.peer_ip);
     if (!ip) throw deviceError(this.router.name, 'neighbor shutdown', `${neighbor.peer_ip} is not an IP address`);
-    if (neighbor.vrf !== null && !VRF_NAME.test(neighbor.vrf)) throw deviceError(this.router.name, 'neighbor shutdown', `VRF name ${neighbor.vrf} is not valid`);
+    if (neighbor.vrf !== null && !VRF_NAME.test(neighbor.vrf))
+      throw deviceError(this.router.name, 'neighbor shutdown', `VRF name ${neighbor.vrf} is not valid`);
     const vrfPart = neighbor.vrf ? ` vrf ${neighbor.vrf}` : '';
     // The neighbour's own view gives the BGP instance's AS (and proves the neighbour exists).
-    const view = (await this.json(`show bgp${vrfPart} neighbors ${ip.text} json`)) as Record<string, Record<string, unknown>>;
-    const n = (view[ip.text] ?? Object.values(view).find((v) => v && typeof v === 'object' && ip.text in v)?.[ip.text]) as Record<string, unknown> | undefined;
+    const view = (await this.json(`show bgp${vrfPart} neighbors ${ip.text} json`)) as Record<
+      string,
+      Record<string, unknown>
+    >;
+    const n = (view[ip.text] ??
+      Object.values(view).find((v) => v && typeof v === 'object' && ip.text in v)?.[ip.text]) as
+      Record<string, unknown> | undefined;
     const asn = typeof n?.localAs === 'number' ? n.localAs : null;
-    if (!n || asn === null) throw deviceError(this.router.name, `show bgp${vrfPart} neighbors ${ip.text}`, 'no such neighbour on the router');
+    if (!n || asn === null)
+      throw deviceError(this.router.name, `show bgp${vrfPart} neighbors ${ip.text}`, 'no such neighbour on the router');
     const msg = up ? null : shutdownMessage(message);
     const line = up ? `no neighbor ${ip.text} shutdown` : `neighbor ${ip.text} shutdown${msg ? ` message ${msg}` : ''}`;
     await this.vtysh.run(['configure terminal', `router bgp ${asn}${vrfPart}`, line]);
@@ -147,7 +192,14 @@ class FrrSession implements DriverSession {
     const changes = frrDelta(running, config);
     this.candidate = config;
     if (!changes.length) return { diff: '' };
-    return { diff: createTwoFilesPatch('running', 'candidate', ownedText(running), ownedText(config), undefined, undefined, { context: 3 }).split('\n').slice(2).join('\n') };
+    return {
+      diff: createTwoFilesPatch('running', 'candidate', ownedText(running), ownedText(config), undefined, undefined, {
+        context: 3,
+      })
+        .split('\n')
+        .slice(2)
+        .join('\n'),
+    };
   }
 
   async discardCandidate(): Promise<void> {
@@ -208,12 +260,29 @@ export const frrDriver: RouterDriver = {
     const host = router.hostname ?? '';
     if (host.startsWith('vtysh:')) {
       const dir = host.slice('vtysh:'.length);
-      return new FrrSession(router, localVtysh(router.name, dir, opts), null, localRevert(router.name, dir), opts.log, localCmdline(dir));
+      return new FrrSession(
+        router,
+        localVtysh(router.name, dir, opts),
+        null,
+        localRevert(router.name, dir),
+        opts.log,
+        localCmdline(dir),
+      );
     }
-    if (!host || host.startsWith('unix:') || /^[a-z]+:\/\//.test(host) && !host.startsWith('ssh://')) {
-      throw unreachable(router.name, 'the FRR driver needs vtysh:/vty/socket/dir or ssh://user@host[:port][/vty/socket/dir]');
+    if (!host || host.startsWith('unix:') || (/^[a-z]+:\/\//.test(host) && !host.startsWith('ssh://'))) {
+      throw unreachable(
+        router.name,
+        'the FRR driver needs vtysh:/vty/socket/dir or ssh://user@host[:port][/vty/socket/dir]',
+      );
     }
     const { conn, path } = await openSsh(router.name, host, router.credentials, opts);
-    return new FrrSession(router, sshVtysh(router.name, conn, path), conn, sshRevert(router.name, conn, path), opts.log, sshCmdline(conn, path));
+    return new FrrSession(
+      router,
+      sshVtysh(router.name, conn, path),
+      conn,
+      sshRevert(router.name, conn, path),
+      opts.log,
+      sshCmdline(conn, path),
+    );
   },
 };

@@ -47,13 +47,29 @@ describe('parseFrrNeighbors', () => {
 
   it('tells our own shutdown (admin-down) from a session the other side shut', () => {
     const [own, theirs] = parseFrrNeighbors(fixture('neighbors-down.json'), now);
-    expect(own).toMatchObject({ peer_ip: '127.0.9.2', state: 'admin-down', admin_down: true, last_error: 'Administrative shutdown', since: '2026-11-30T03:34:47.000Z', prefixes_received: 0 });
-    expect(theirs).toMatchObject({ peer_ip: '127.0.9.3', state: 'idle', admin_down: false, last_error: 'Cease/Administrative Shutdown (received)', since: '2026-11-30T03:34:58.000Z' });
+    expect(own).toMatchObject({
+      peer_ip: '127.0.9.2',
+      state: 'admin-down',
+      admin_down: true,
+      last_error: 'Administrative shutdown',
+      since: '2026-11-30T03:34:47.000Z',
+      prefixes_received: 0,
+    });
+    expect(theirs).toMatchObject({
+      peer_ip: '127.0.9.3',
+      state: 'idle',
+      admin_down: false,
+      last_error: 'Cease/Administrative Shutdown (received)',
+      since: '2026-11-30T03:34:58.000Z',
+    });
   });
 
   it('puts non-default VRFs by name and skips the VRF header fields', () => {
     const body = fixture('neighbors-established.json').default;
-    const list = parseFrrNeighbors({ default: { vrfId: 0, vrfName: 'default' }, CUST: { ...body, vrfId: 5, vrfName: 'CUST' } }, now);
+    const list = parseFrrNeighbors(
+      { default: { vrfId: 0, vrfName: 'default' }, CUST: { ...body, vrfId: 5, vrfName: 'CUST' } },
+      now,
+    );
     expect(list.map((p) => [p.vrf, p.peer_ip])).toEqual([
       ['CUST', '127.0.9.2'],
       ['CUST', '127.0.9.3'],
@@ -66,12 +82,23 @@ describe('FRR words', () => {
     expect(frrDownReason({ lastResetDueTo: 'No AFI/SAFI activated for peer', lastResetCode: 30 })).toBeNull();
     expect(frrDownReason({ lastResetDueTo: 'Reached received prefix count' })).toBe('max-prefix exceeded');
     expect(frrDownReason({ lastResetDueTo: 'Waiting for NHT' })).toBe('peer unreachable (no route to the next hop)');
-    expect(frrDownReason({ lastNotificationReason: 'Hold Timer Expired/Unspecific', lastResetDueTo: 'BGP Notification send' })).toBe('Hold Timer Expired (sent)');
+    expect(
+      frrDownReason({
+        lastNotificationReason: 'Hold Timer Expired/Unspecific',
+        lastResetDueTo: 'BGP Notification send',
+      }),
+    ).toBe('Hold Timer Expired (sent)');
     expect(frrDownReason({ lastResetDueTo: 'Peer closed the session' })).toBe('Peer closed the session');
   });
 
   it('names address families like the rest of Peerdesk', () => {
-    expect(['ipv4Unicast', 'ipv6Unicast', 'ipv4Multicast', 'l2VpnEvpn', 'ipv4Flowspec'].map(frrFamily)).toEqual(['ipv4-unicast', 'ipv6-unicast', 'ipv4-multicast', 'l2vpn-evpn', 'ipv4-flowspec']);
+    expect(['ipv4Unicast', 'ipv6Unicast', 'ipv4Multicast', 'l2VpnEvpn', 'ipv4Flowspec'].map(frrFamily)).toEqual([
+      'ipv4-unicast',
+      'ipv6-unicast',
+      'ipv4-multicast',
+      'l2vpn-evpn',
+      'ipv4-flowspec',
+    ]);
   });
 
   it('keeps a shutdown message to one line of at most 128 bytes', () => {
@@ -84,9 +111,27 @@ describe('FRR words', () => {
 });
 
 describe('FRR save (write memory)', () => {
-  it('saves to bgpd\'s own file when it runs with -f, else as vtysh.conf says (integrated frr.conf)', () => {
+  it("saves to bgpd's own file when it runs with -f, else as vtysh.conf says (integrated frr.conf)", () => {
     // /proc/PID/cmdline of the lab's bgpd, and of a Debian bgpd started by watchfrr (integrated config).
-    const lab = ['/usr/lib/frr/bgpd', '-Z', '-S', '-n', '-l', '127.0.1.1', '-p', '1790', '-P', '0', '--vty_socket', '/tmp/lab/frr', '-i', '/tmp/lab/frr/bgpd.pid', '-f', '/tmp/lab/frr/bgpd.conf', ''].join('\0');
+    const lab = [
+      '/usr/lib/frr/bgpd',
+      '-Z',
+      '-S',
+      '-n',
+      '-l',
+      '127.0.1.1',
+      '-p',
+      '1790',
+      '-P',
+      '0',
+      '--vty_socket',
+      '/tmp/lab/frr',
+      '-i',
+      '/tmp/lab/frr/bgpd.pid',
+      '-f',
+      '/tmp/lab/frr/bgpd.conf',
+      '',
+    ].join('\0');
     const debian = ['/usr/lib/frr/bgpd', '-d', '-F', 'traditional', '-A', '127.0.0.1', ''].join('\0');
     expect(runsOwnConfigFile(lab)).toBe(true);
     expect(runsOwnConfigFile(lab.replaceAll('\0', '\n'))).toBe(true);
@@ -94,7 +139,12 @@ describe('FRR save (write memory)', () => {
     expect(runsOwnConfigFile(['bgpd', '-f/etc/frr/bgpd.conf'].join('\0'))).toBe(true);
     expect(runsOwnConfigFile(debian)).toBe(false);
     expect(runsOwnConfigFile('')).toBe(false);
-    expect(saveCommands(true)).toEqual(['configure terminal', 'no service integrated-vtysh-config', 'end', 'write memory']);
+    expect(saveCommands(true)).toEqual([
+      'configure terminal',
+      'no service integrated-vtysh-config',
+      'end',
+      'write memory',
+    ]);
     expect(saveCommands(false)).toEqual(['write memory']);
   });
 });

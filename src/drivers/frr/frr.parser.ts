@@ -20,7 +20,13 @@ export function frrFamily(key: string): string {
 }
 
 // Reasons in `lastResetDueTo` (FRR's peer_down_str) that say nothing about why a session went down.
-const NOT_A_DOWN_REASON = new Set(['', 'No AFI/SAFI activated for peer', 'Waiting for peer OPEN', 'Address family activated', 'Unknown']);
+const NOT_A_DOWN_REASON = new Set([
+  '',
+  'No AFI/SAFI activated for peer',
+  'Waiting for peer OPEN',
+  'Address family activated',
+  'Unknown',
+]);
 const RESET_WORDS: Record<string, string> = {
   'Admin. shutdown': 'Administrative shutdown',
   'Admin. shutdown (RTT)': 'Administrative shutdown (RTT limit)',
@@ -88,7 +94,11 @@ export function parseFrrNeighbor(vrf: string | null, key: string, n: Json, now =
   if (state === 'established') {
     const epoch = num(n.bgpTimerUpEstablishedEpoch);
     const up = num(n.bgpTimerUpMsec);
-    since = epoch ? new Date(epoch * 1000).toISOString() : up !== null ? new Date(now.getTime() - up).toISOString() : null;
+    since = epoch
+      ? new Date(epoch * 1000).toISOString()
+      : up !== null
+        ? new Date(now.getTime() - up).toISOString()
+        : null;
   } else {
     const reset = num(n.lastResetTimerMsecs);
     if (reset !== null) since = new Date(now.getTime() - reset).toISOString();

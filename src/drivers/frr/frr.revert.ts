@@ -31,7 +31,8 @@ export interface RevertTimer {
 /** PEERDESK_FRR_STATE_DIR when a clean absolute path, else $TMPDIR/peerdesk-frr. */
 export function frrStateDir(): string {
   const d = process.env.PEERDESK_FRR_STATE_DIR?.trim();
-  if (d && isAbsolute(d) && !d.split('/').includes('..') && !/[\0-\x1f\x7f]/.test(d)) return d.replace(/\/+$/, '') || '/';
+  if (d && isAbsolute(d) && !d.split('/').includes('..') && !/[\0-\x1f\x7f]/.test(d))
+    return d.replace(/\/+$/, '') || '/';
   return join(tmpdir(), 'peerdesk-frr');
 }
 
@@ -42,7 +43,10 @@ export function withoutBanner(config: string): string {
 
 /** The file-name key of a router's timer: a hash of where its vtysh talks to. */
 export function revertKey(socketDir: string | null): string {
-  return createHash('sha256').update(socketDir ?? '(default)').digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(socketDir ?? '(default)')
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** The timer script: wait, restore, remove its own files. */
@@ -53,7 +57,12 @@ export function revertScript(seconds: number, socketDir: string | null, commands
 
 const execFileP = (cmd: string, args: string[]) =>
   new Promise<{ code: number; out: string }>((resolve) => {
-    execFile(cmd, args, { encoding: 'utf8', timeout: 30_000 }, (err, stdout, stderr) => resolve({ code: err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0, out: `${stdout}${stderr}` }));
+    execFile(cmd, args, { encoding: 'utf8', timeout: 30_000 }, (err, stdout, stderr) =>
+      resolve({
+        code: err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0,
+        out: `${stdout}${stderr}`,
+      }),
+    );
   });
 
 /** The timer for a router whose vtysh runs on this machine. */
@@ -80,7 +89,8 @@ export function localRevert(router: string, socketDir: string): RevertTimer {
       await writeFile(file, withoutBanner(config), { mode: 0o600 });
       try {
         const r = await execFileP('vtysh', ['--dryrun', '-f', file]);
-        if (r.code !== 0) throw deviceError(router, 'vtysh --dryrun', r.out.replace(file, 'candidate').trim() || `exit code ${r.code}`);
+        if (r.code !== 0)
+          throw deviceError(router, 'vtysh --dryrun', r.out.replace(file, 'candidate').trim() || `exit code ${r.code}`);
       } finally {
         await rm(file, { force: true });
       }
@@ -129,19 +139,37 @@ export function sshRevert(router: string, conn: SshConnection, socketDir: string
   const timer: RevertTimer = {
     async check(config) {
       const file = `${dir}/candidate-${key}.conf`;
-      const r = await conn.exec(`umask 077 && mkdir -p ${q(dir)} && cat > ${q(file)} && vtysh --dryrun -f ${q(file)}; rc=$?; rm -f ${q(file)}; exit $rc`, { input: withoutBanner(config), logAs: 'vtysh --dryrun -f candidate' });
-      if (r.code !== 0) throw deviceError(router, 'vtysh --dryrun', `${r.stdout}${r.stderr}`.replaceAll(file, 'candidate').trim() || `exit code ${r.code}`);
+      const r = await conn.exec(
+        `umask 077 && mkdir -p ${q(dir)} && cat > ${q(file)} && vtysh --dryrun -f ${q(file)}; rc=$?; rm -f ${q(file)}; exit $rc`,
+        { input: withoutBanner(config), logAs: 'vtysh --dryrun -f candidate' },
+      );
+      if (r.code !== 0)
+        throw deviceError(
+          router,
+          'vtysh --dryrun',
+          `${r.stdout}${r.stderr}`.replaceAll(file, 'candidate').trim() || `exit code ${r.code}`,
+        );
     },
     async arm(seconds, commands, previous) {
       await timer.disarm();
       const body = revertScript(seconds, socketDir, commands, [script, pidFile, prevFile]);
-      const w = await conn.exec(`umask 077 && mkdir -p ${q(dir)} && cat > ${q(prevFile)}`, { input: previous, logAs: 'save previous configuration' });
-      if (w.code !== 0) throw deviceError(router, 'save previous configuration', w.stderr.trim() || `exit code ${w.code}`);
-      const r = await conn.exec(`umask 077 && cat > ${q(script)} && (setsid sh ${q(script)} </dev/null >/dev/null 2>&1 & echo $! > ${q(pidFile)})`, { input: body, logAs: `arm revert timer (${seconds} s)` });
+      const w = await conn.exec(`umask 077 && mkdir -p ${q(dir)} && cat > ${q(prevFile)}`, {
+        input: previous,
+        logAs: 'save previous configuration',
+      });
+      if (w.code !== 0)
+        throw deviceError(router, 'save previous configuration', w.stderr.trim() || `exit code ${w.code}`);
+      const r = await conn.exec(
+        `umask 077 && cat > ${q(script)} && (setsid sh ${q(script)} </dev/null >/dev/null 2>&1 & echo $! > ${q(pidFile)})`,
+        { input: body, logAs: `arm revert timer (${seconds} s)` },
+      );
       if (r.code !== 0) throw deviceError(router, 'arm revert timer', r.stderr.trim() || `exit code ${r.code}`);
     },
     async disarm() {
-      await conn.exec(`if ${alive}; then kill -TERM -- -"$(cat ${q(pidFile)})" 2>/dev/null || kill "$(cat ${q(pidFile)})"; fi; rm -f ${q(script)} ${q(pidFile)} ${q(prevFile)}`, { logAs: 'disarm revert timer' });
+      await conn.exec(
+        `if ${alive}; then kill -TERM -- -"$(cat ${q(pidFile)})" 2>/dev/null || kill "$(cat ${q(pidFile)})"; fi; rm -f ${q(script)} ${q(pidFile)} ${q(prevFile)}`,
+        { logAs: 'disarm revert timer' },
+      );
     },
     async pending() {
       return (await conn.exec(alive, { logAs: 'revert timer pending?' })).code === 0;

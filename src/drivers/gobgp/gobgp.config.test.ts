@@ -2,7 +2,16 @@
 // gobgpd 3.10's own `gobgpd -d` accepts (fixtures/candidate.toml).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { checkCandidate, configProblems, globalConfigKey, gobgpNeighbors, gobgpPrefixSetSizes, parseToml, redactTomlSecrets, GobgpConfigError } from './gobgp.config.ts';
+import {
+  checkCandidate,
+  configProblems,
+  globalConfigKey,
+  gobgpNeighbors,
+  gobgpPrefixSetSizes,
+  parseToml,
+  redactTomlSecrets,
+  GobgpConfigError,
+} from './gobgp.config.ts';
 import { checkMessage, gobgpConfigFile, installScript, revertKey, revertScript } from './gobgp.revert.ts';
 import { configDiff, isLocalHost } from './gobgp.driver.ts';
 
@@ -14,18 +23,48 @@ describe('parseToml on a gobgpd candidate', () => {
   it('reads tables, arrays of tables, strings with escapes, numbers, multi-line arrays and inline tables', () => {
     expect(cfg.global).toEqual({
       config: { as: 65003, 'router-id': '127.0.12.3', port: 21790, 'local-address-list': ['127.0.12.3', '::1'] },
-      'apply-policy': { config: { 'import-policy-list': ['PEERDESK-IMPORT'], 'default-import-policy': 'reject-route', 'export-policy-list': ['PEERDESK-EXPORT'], 'default-export-policy': 'reject-route' } },
+      'apply-policy': {
+        config: {
+          'import-policy-list': ['PEERDESK-IMPORT'],
+          'default-import-policy': 'reject-route',
+          'export-policy-list': ['PEERDESK-EXPORT'],
+          'default-export-policy': 'reject-route',
+        },
+      },
     });
     expect(cfg['defined-sets']).toEqual({
-      'prefix-sets': [{ 'prefix-set-name': 'PL-OURS-V4', 'prefix-list': [{ 'ip-prefix': '192.0.2.0/24', 'masklength-range': '24..32' }, { 'ip-prefix': '198.51.100.0/24' }] }],
+      'prefix-sets': [
+        {
+          'prefix-set-name': 'PL-OURS-V4',
+          'prefix-list': [
+            { 'ip-prefix': '192.0.2.0/24', 'masklength-range': '24..32' },
+            { 'ip-prefix': '198.51.100.0/24' },
+          ],
+        },
+      ],
       'neighbor-sets': [{ 'neighbor-set-name': 'NS-AS65001_Lab_FRR_v4', 'neighbor-info-list': ['127.0.12.1'] }],
     });
     const policies = cfg['policy-definitions'] as any[];
     expect(policies.map((p) => p.name)).toEqual(['PEERDESK-IMPORT', 'PEERDESK-EXPORT']);
-    expect(policies[1].statements[0].actions).toEqual({ 'route-disposition': 'accept-route', 'bgp-actions': { 'set-community': { options: 'add', 'set-community-method': { 'communities-list': ['64496:100'] } } } });
+    expect(policies[1].statements[0].actions).toEqual({
+      'route-disposition': 'accept-route',
+      'bgp-actions': {
+        'set-community': { options: 'add', 'set-community-method': { 'communities-list': ['64496:100'] } },
+      },
+    });
     const [frr, v6] = cfg.neighbors as any[];
-    expect(frr.config).toEqual({ 'neighbor-address': '127.0.12.1', 'peer-as': 65001, description: 'AS65001 Lab "FRR" é', 'auth-password': 's3cret' });
-    expect(frr['afi-safis']).toEqual([{ config: { 'afi-safi-name': 'ipv4-unicast' }, 'prefix-limit': { config: { 'max-prefixes': 100, 'shutdown-threshold-pct': 90 } } }]);
+    expect(frr.config).toEqual({
+      'neighbor-address': '127.0.12.1',
+      'peer-as': 65001,
+      description: 'AS65001 Lab "FRR" é',
+      'auth-password': 's3cret',
+    });
+    expect(frr['afi-safis']).toEqual([
+      {
+        config: { 'afi-safi-name': 'ipv4-unicast' },
+        'prefix-limit': { config: { 'max-prefixes': 100, 'shutdown-threshold-pct': 90 } },
+      },
+    ]);
     expect(v6.timers).toEqual({ config: { 'hold-time': 9, 'keepalive-interval': 3 } });
   });
 
@@ -38,7 +77,10 @@ describe('parseToml on a gobgpd candidate', () => {
 
   it('finds nothing wrong with it, and compares [global.config] whatever the key order', () => {
     expect(configProblems(cfg)).toEqual([]);
-    const reordered = candidate.replace('  as = 65003\n  router-id = "127.0.12.3"\n', '  router-id = "127.0.12.3"\n  as = 65003\n');
+    const reordered = candidate.replace(
+      '  as = 65003\n  router-id = "127.0.12.3"\n',
+      '  router-id = "127.0.12.3"\n  as = 65003\n',
+    );
     expect(reordered).not.toBe(candidate);
     expect(globalConfigKey(parseToml(reordered))).toBe(globalConfigKey(cfg));
     expect(globalConfigKey(parseToml(candidate.replace('port = 21_790', 'port = 179')))).not.toBe(globalConfigKey(cfg));
@@ -76,8 +118,20 @@ describe('configProblems: what gobgpd -d does not check', () => {
       '[global]: policy NOPE is not defined',
       'neighbor 127.0.12.1 is defined twice',
     ]);
-    expect(configProblems(parseToml('[global.config]\nas = 1\nrouter-id = "192.0.2.1"\n[[neighbors]]\n[neighbors.config]\nneighbor-address = "eth0"\n'))).toEqual(['neighbors[0]: neighbor-address "eth0" is not an IP address']);
-    expect(configProblems(parseToml('[global.config]\nas = 1\nrouter-id = "192.0.2.1"\n[[neighbors]]\n[neighbors.config]\nneighbor-address = "192.0.2.9"\npeer-group = "X"\n'))).toEqual(['neighbor 192.0.2.9: peer group X is not defined']);
+    expect(
+      configProblems(
+        parseToml(
+          '[global.config]\nas = 1\nrouter-id = "192.0.2.1"\n[[neighbors]]\n[neighbors.config]\nneighbor-address = "eth0"\n',
+        ),
+      ),
+    ).toEqual(['neighbors[0]: neighbor-address "eth0" is not an IP address']);
+    expect(
+      configProblems(
+        parseToml(
+          '[global.config]\nas = 1\nrouter-id = "192.0.2.1"\n[[neighbors]]\n[neighbors.config]\nneighbor-address = "192.0.2.9"\npeer-group = "X"\n',
+        ),
+      ),
+    ).toEqual(['neighbor 192.0.2.9: peer group X is not defined']);
     expect(() => checkCandidate(broken)).toThrow(/has no router-id.*PL-MISSING is not defined/);
   });
 });
@@ -86,11 +140,14 @@ describe('deploy helpers', () => {
   it('diffs the file against the candidate, empty when only trailing blanks differ', () => {
     expect(configDiff(candidate, `${candidate.replace(/\n/g, '  \n')}\n\n`)).toBe('');
     const d = configDiff(candidate, candidate.replace('peer-as = 65002', 'peer-as = 65009'));
-    expect(d.split('\n').filter((l) => /^[+-](?![+-]{2} )/.test(l))).toEqual(['-    peer-as = 65002', '+    peer-as = 65009']);
+    expect(d.split('\n').filter((l) => /^[+-](?![+-]{2} )/.test(l))).toEqual([
+      '-    peer-as = 65002',
+      '+    peer-as = 65009',
+    ]);
     expect(d.startsWith('--- running\n+++ candidate\n@@ ')).toBe(true);
   });
 
-  it('takes the config file from the credentials, else the environment, else Debian\'s path', () => {
+  it("takes the config file from the credentials, else the environment, else Debian's path", () => {
     const saved = process.env.PEERDESK_GOBGP_CONFIG_FILE;
     try {
       delete process.env.PEERDESK_GOBGP_CONFIG_FILE;
@@ -113,20 +170,34 @@ describe('deploy helpers', () => {
     expect(s).toContain(`if cat /tmp/p/previous.conf > '/etc/it'\\''s.conf'; then`);
     expect(s).toContain(`pd_pid=$(pd_gobgpd_pid '/etc/it'\\''s.conf') && kill -HUP "$pd_pid"`);
     expect(s.trimEnd().split('\n').at(-1)).toBe('rm -f /tmp/p/a /tmp/p/b');
-    expect(installScript('/etc/gobgpd.conf')).toMatch(/pd_pid=\$\(pd_gobgpd_pid \/etc\/gobgpd.conf\) \|\| \{.*exit 3; \}\ncat > \/etc\/gobgpd.conf \|\| exit 4\nkill -HUP "\$pd_pid"\n$/);
+    expect(installScript('/etc/gobgpd.conf')).toMatch(
+      /pd_pid=\$\(pd_gobgpd_pid \/etc\/gobgpd.conf\) \|\| \{.*exit 3; \}\ncat > \/etc\/gobgpd.conf \|\| exit 4\nkill -HUP "\$pd_pid"\n$/,
+    );
     expect(revertKey('/etc/gobgpd.conf')).toMatch(/^[0-9a-f]{16}$/);
     expect(revertKey('/etc/gobgpd.conf')).not.toBe(revertKey('/etc/gobgpd2.conf'));
   });
 
   it('reads the error of gobgpd -d and knows which hosts are this machine', () => {
-    expect(checkMessage(`{"Error":"1 error(s) decoding:\\n\\n* 'neighbors[0]' has invalid keys: bogus","Topic":"Config","level":"fatal","msg":"Can't read config file x"}\n`)).toBe("'neighbors[0]' has invalid keys: bogus");
-    expect([isLocalHost('127.0.12.3'), isLocalHost('[::1]'), isLocalHost('localhost'), isLocalHost('192.0.2.77'), isLocalHost('router.example.net')]).toEqual([true, true, true, false, false]);
+    expect(
+      checkMessage(
+        `{"Error":"1 error(s) decoding:\\n\\n* 'neighbors[0]' has invalid keys: bogus","Topic":"Config","level":"fatal","msg":"Can't read config file x"}\n`,
+      ),
+    ).toBe("'neighbors[0]' has invalid keys: bogus");
+    expect([
+      isLocalHost('127.0.12.3'),
+      isLocalHost('[::1]'),
+      isLocalHost('localhost'),
+      isLocalHost('192.0.2.77'),
+      isLocalHost('router.example.net'),
+    ]).toEqual([true, true, true, false, false]);
   });
 
   it('redacts MD5 passwords and counts prefix-set entries (for the deploy guards)', () => {
     expect(redactTomlSecrets(candidate)).toContain('    auth-password = "<redacted>"\n');
     expect(redactTomlSecrets(candidate)).not.toContain('s3cret');
-    expect(redactTomlSecrets(`+    auth-password = "a\\"b # c"\n-  auth-password='x'\n`)).toBe(`+    auth-password = "<redacted>"\n-  auth-password="<redacted>"\n`);
+    expect(redactTomlSecrets(`+    auth-password = "a\\"b # c"\n-  auth-password='x'\n`)).toBe(
+      `+    auth-password = "<redacted>"\n-  auth-password="<redacted>"\n`,
+    );
     expect(gobgpPrefixSetSizes(candidate)).toEqual(new Map([['PL-OURS-V4', 2]]));
     expect(gobgpPrefixSetSizes('not [toml')).toEqual(new Map());
   });

@@ -46,7 +46,8 @@ class Reader {
   endOfLine(): void {
     this.skip();
     if (this.peek() === '#') while (this.pos < this.text.length && this.peek() !== '\n') this.pos++;
-    if (this.pos < this.text.length && this.peek() !== '\n' && this.peek() !== '\r') this.fail(`unexpected ${JSON.stringify(this.peek())}`);
+    if (this.pos < this.text.length && this.peek() !== '\n' && this.peek() !== '\r')
+      this.fail(`unexpected ${JSON.stringify(this.peek())}`);
   }
   key(): string[] {
     const parts: string[] = [];
@@ -67,7 +68,8 @@ class Reader {
   }
   string(): string {
     const q = this.peek();
-    if (this.text.startsWith(q.repeat(3), this.pos)) this.fail('multi-line strings are not supported in a gobgpd configuration here');
+    if (this.text.startsWith(q.repeat(3), this.pos))
+      this.fail('multi-line strings are not supported in a gobgpd configuration here');
     this.pos++;
     let out = '';
     for (;;) {
@@ -240,7 +242,8 @@ export interface GobgpNeighborConf {
 const tables = (v: unknown): TomlTable[] => (Array.isArray(v) ? v.filter(isTable) : []);
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
-const sub = (t: TomlTable | undefined, ...path: string[]): TomlTable | undefined => path.reduce<TomlTable | undefined>((o, k) => (o && isTable(o[k]) ? (o[k] as TomlTable) : undefined), t);
+const sub = (t: TomlTable | undefined, ...path: string[]): TomlTable | undefined =>
+  path.reduce<TomlTable | undefined>((o, k) => (o && isTable(o[k]) ? (o[k] as TomlTable) : undefined), t);
 
 /** The neighbours of a parsed configuration. */
 export function gobgpNeighbors(cfg: TomlTable): GobgpNeighborConf[] {
@@ -248,15 +251,30 @@ export function gobgpNeighbors(cfg: TomlTable): GobgpNeighborConf[] {
     const c = sub(n, 'config');
     const raw = str(c?.['neighbor-address']) ?? str(c?.['neighbor-interface']);
     const ip = raw ? parseIp(raw) : null;
-    if (!ip) throw new GobgpConfigError(`neighbors[${i}]: neighbor-address ${JSON.stringify(raw ?? '')} is not an IP address`);
+    if (!ip)
+      throw new GobgpConfigError(`neighbors[${i}]: neighbor-address ${JSON.stringify(raw ?? '')} is not an IP address`);
     const asn = c?.['peer-as'];
-    return { address: ip.text, peer_as: typeof asn === 'number' ? asn : null, description: str(c?.description), peer_group: str(c?.['peer-group']) };
+    return {
+      address: ip.text,
+      peer_as: typeof asn === 'number' ? asn : null,
+      description: str(c?.description),
+      peer_group: str(c?.['peer-group']),
+    };
   });
 }
 
 /** `[global.config]` as canonical JSON (key order does not matter). */
 export function globalConfigKey(cfg: TomlTable): string {
-  const canon = (v: unknown): unknown => (Array.isArray(v) ? v.map(canon) : isTable(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon(v[k])])) : v);
+  const canon = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(canon)
+      : isTable(v)
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, canon(v[k])]),
+          )
+        : v;
   return JSON.stringify(canon(sub(cfg, 'global', 'config') ?? {}));
 }
 
@@ -270,7 +288,15 @@ const SET_REFS: [string[], string, string][] = [
   [['conditions', 'bgp-conditions', 'match-large-community-set'], 'large-community-set', 'large-community-sets'],
   [['conditions', 'bgp-conditions', 'match-as-path-set'], 'as-path-set', 'as-path-sets'],
 ];
-const SET_NAME_KEY: Record<string, string> = { 'prefix-sets': 'prefix-set-name', 'neighbor-sets': 'neighbor-set-name', 'tag-sets': 'tag-set-name', 'community-sets': 'community-set-name', 'ext-community-sets': 'ext-community-set-name', 'large-community-sets': 'large-community-set-name', 'as-path-sets': 'as-path-set-name' };
+const SET_NAME_KEY: Record<string, string> = {
+  'prefix-sets': 'prefix-set-name',
+  'neighbor-sets': 'neighbor-set-name',
+  'tag-sets': 'tag-set-name',
+  'community-sets': 'community-set-name',
+  'ext-community-sets': 'ext-community-set-name',
+  'large-community-sets': 'large-community-set-name',
+  'as-path-sets': 'as-path-set-name',
+};
 
 /**
  * What gobgpd's `-d` does not check but a reload needs: neighbours unique and with an AS (their own or
@@ -289,16 +315,26 @@ export function configProblems(cfg: TomlTable): string[] {
   };
   if (typeof sub(cfg, 'global', 'config')?.as !== 'number') out.push('[global.config] has no as');
   const rid = sub(cfg, 'global', 'config')?.['router-id'];
-  if (typeof rid !== 'string' || parseIp(rid)?.family !== 4) out.push('[global.config] has no router-id (an IPv4 address; gobgpd does not start without one)');
+  if (typeof rid !== 'string' || parseIp(rid)?.family !== 4)
+    out.push('[global.config] has no router-id (an IPv4 address; gobgpd does not start without one)');
   const defined = sub(cfg, 'defined-sets') ?? {};
   const bgpDefined = sub(defined, 'bgp-defined-sets') ?? {};
   const sets = new Map<string, Set<string>>();
   for (const [kind, nameKey] of Object.entries(SET_NAME_KEY)) {
     const list = tables(defined[kind] ?? bgpDefined[kind]);
-    sets.set(kind, dup(kind.replace(/s$/, ''), list.map((s) => str(s[nameKey]) ?? '')));
+    sets.set(
+      kind,
+      dup(
+        kind.replace(/s$/, ''),
+        list.map((s) => str(s[nameKey]) ?? ''),
+      ),
+    );
   }
   const policies = tables(cfg['policy-definitions']);
-  const policyNames = dup('policy', policies.map((p) => str(p.name) ?? ''));
+  const policyNames = dup(
+    'policy',
+    policies.map((p) => str(p.name) ?? ''),
+  );
   for (const p of policies) {
     for (const st of tables(p.statements)) {
       for (const [path, key, kind] of SET_REFS) {
@@ -308,11 +344,17 @@ export function configProblems(cfg: TomlTable): string[] {
     }
   }
   const groups = tables(cfg['peer-groups']);
-  const groupAs = new Map(groups.map((g) => [str(sub(g, 'config')?.['peer-group-name']) ?? '', sub(g, 'config')?.['peer-as']]));
-  dup('peer group', groups.map((g) => str(sub(g, 'config')?.['peer-group-name']) ?? ''));
+  const groupAs = new Map(
+    groups.map((g) => [str(sub(g, 'config')?.['peer-group-name']) ?? '', sub(g, 'config')?.['peer-as']]),
+  );
+  dup(
+    'peer group',
+    groups.map((g) => str(sub(g, 'config')?.['peer-group-name']) ?? ''),
+  );
   const policyRefs = (where: string, t: TomlTable | undefined) => {
     const c = sub(t, 'apply-policy', 'config');
-    for (const n of [...strings(c?.['import-policy-list']), ...strings(c?.['export-policy-list'])]) if (!policyNames.has(n)) out.push(`${where}: policy ${n} is not defined`);
+    for (const n of [...strings(c?.['import-policy-list']), ...strings(c?.['export-policy-list'])])
+      if (!policyNames.has(n)) out.push(`${where}: policy ${n} is not defined`);
   };
   policyRefs('[global]', sub(cfg, 'global'));
   for (const g of groups) policyRefs(`peer group ${str(sub(g, 'config')?.['peer-group-name'])}`, g);
@@ -322,13 +364,18 @@ export function configProblems(cfg: TomlTable): string[] {
   } catch (e) {
     out.push((e as Error).message);
   }
-  dup('neighbor', neighbors.map((n) => n.address));
+  dup(
+    'neighbor',
+    neighbors.map((n) => n.address),
+  );
   tables(cfg.neighbors).forEach((t, i) => {
     const n = neighbors[i];
     if (!n) return;
     policyRefs(`neighbor ${n.address}`, t);
-    if (n.peer_group !== null && !groupAs.has(n.peer_group)) out.push(`neighbor ${n.address}: peer group ${n.peer_group} is not defined`);
-    else if (n.peer_as === null && typeof groupAs.get(n.peer_group ?? '') !== 'number') out.push(`neighbor ${n.address} has no peer-as`);
+    if (n.peer_group !== null && !groupAs.has(n.peer_group))
+      out.push(`neighbor ${n.address}: peer group ${n.peer_group} is not defined`);
+    else if (n.peer_as === null && typeof groupAs.get(n.peer_group ?? '') !== 'number')
+      out.push(`neighbor ${n.address} has no peer-as`);
   });
   return out;
 }

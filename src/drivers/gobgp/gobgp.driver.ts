@@ -12,13 +12,28 @@ import { networkInterfaces } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createTwoFilesPatch } from 'diff';
 import { parseIp } from '../../platform/ip.ts';
-import type { CandidateResult, DriverSession, DriverSessionOptions, PeerState, RouterDriver, RouterTarget } from '../driver.types.ts';
+import type {
+  CandidateResult,
+  DriverSession,
+  DriverSessionOptions,
+  PeerState,
+  RouterDriver,
+  RouterTarget,
+} from '../driver.types.ts';
 import { deviceError, logLine, unreachable } from '../transports/common.ts';
 import { GrpcConnection, parseGrpcUrl } from '../transports/grpc.ts';
 import { openSsh, type SshConnection } from '../transports/ssh.ts';
 import { gobgpInfo } from './gobgp.info.ts';
 import { parseGobgpPeer, type GobgpPeer } from './gobgp.parser.ts';
-import { checkCandidate, globalConfigKey, gobgpNeighbors, parseToml, redactTomlSecrets, GobgpConfigError, type GobgpNeighborConf } from './gobgp.config.ts';
+import {
+  checkCandidate,
+  globalConfigKey,
+  gobgpNeighbors,
+  parseToml,
+  redactTomlSecrets,
+  GobgpConfigError,
+  type GobgpNeighborConf,
+} from './gobgp.config.ts';
 import { gobgpConfigFile, gobgpHost, gobgpStateDir, localShell, sshShell, type GobgpHost } from './gobgp.revert.ts';
 
 const PROTO = fileURLToPath(new URL('./gobgp-api.proto', import.meta.url));
@@ -43,14 +58,22 @@ export function isLocalHost(host: string): boolean {
   const ip = parseIp(h);
   if (!ip) return false;
   if (ip.family === 4 ? ip.text.startsWith('127.') : ip.text === '::1') return true;
-  return Object.values(networkInterfaces()).some((list) => (list ?? []).some((a) => parseIp(a.address)?.text === ip.text));
+  return Object.values(networkInterfaces()).some((list) =>
+    (list ?? []).some((a) => parseIp(a.address)?.text === ip.text),
+  );
 }
 
 /** Unified diff of two texts without the file header lines ('' when they are equal). */
 export function configDiff(running: string, candidate: string): string {
-  const norm = (t: string) => t.replace(/\r\n/g, '\n').replace(/[ \t]+$/gm, '').replace(/\n*$/, '\n');
+  const norm = (t: string) =>
+    t
+      .replace(/\r\n/g, '\n')
+      .replace(/[ \t]+$/gm, '')
+      .replace(/\n*$/, '\n');
   if (norm(running) === norm(candidate)) return '';
-  return createTwoFilesPatch('running', 'candidate', norm(running), norm(candidate), undefined, undefined, { context: 3 }).replace(/^(Index:.*\n)?=+\n/, '');
+  return createTwoFilesPatch('running', 'candidate', norm(running), norm(candidate), undefined, undefined, {
+    context: 3,
+  }).replace(/^(Index:.*\n)?=+\n/, '');
 }
 
 class GobgpSession implements DriverSession {
@@ -69,20 +92,38 @@ class GobgpSession implements DriverSession {
   }
 
   async listNeighbors(): Promise<PeerState[]> {
-    const items = await this.grpc.stream<{ peer?: GobgpPeer }>('ListPeer', { enableAdvertised: true }, '{"enableAdvertised":true}');
+    const items = await this.grpc.stream<{ peer?: GobgpPeer }>(
+      'ListPeer',
+      { enableAdvertised: true },
+      '{"enableAdvertised":true}',
+    );
     return items.map((i) => (i.peer ? parseGobgpPeer(i.peer) : null)).filter((p): p is PeerState => p !== null);
   }
 
   async setAdminState(neighbor: { vrf: string | null; peer_ip: string }, up: boolean, message?: string): Promise<void> {
     const ip = parseIp(neighbor.peer_ip);
-    if (!ip) throw deviceError(this.router.name, up ? 'EnablePeer' : 'DisablePeer', `${neighbor.peer_ip} is not an IP address`);
+    if (!ip)
+      throw deviceError(
+        this.router.name,
+        up ? 'EnablePeer' : 'DisablePeer',
+        `${neighbor.peer_ip} is not an IP address`,
+      );
     // GoBGP addresses peers by address alone; check the VRF matches so we never disable the wrong one.
     const peers = await this.listNeighbors();
-    if (!peers.some((p) => p.peer_ip === ip.text && p.vrf === neighbor.vrf)) throw deviceError(this.router.name, 'ListPeer', `no neighbour ${ip.text}${neighbor.vrf ? ` in VRF ${neighbor.vrf}` : ''}`);
+    if (!peers.some((p) => p.peer_ip === ip.text && p.vrf === neighbor.vrf))
+      throw deviceError(
+        this.router.name,
+        'ListPeer',
+        `no neighbour ${ip.text}${neighbor.vrf ? ` in VRF ${neighbor.vrf}` : ''}`,
+      );
     if (up) await this.grpc.unary('EnablePeer', { address: ip.text });
     else {
       const msg = communication(message);
-      await this.grpc.unary('DisablePeer', { address: ip.text, communication: msg }, JSON.stringify({ address: ip.text, communication: msg }));
+      await this.grpc.unary(
+        'DisablePeer',
+        { address: ip.text, communication: msg },
+        JSON.stringify({ address: ip.text, communication: msg }),
+      );
     }
   }
 
@@ -91,7 +132,12 @@ class GobgpSession implements DriverSession {
     this.host ??= (async () => {
       const name = this.router.name;
       const file = gobgpConfigFile(this.router.credentials);
-      if (!file) throw deviceError(name, 'config', 'no gobgpd configuration file: set config_file in the router credentials (an absolute path)');
+      if (!file)
+        throw deviceError(
+          name,
+          'config',
+          'no gobgpd configuration file: set config_file in the router credentials (an absolute path)',
+        );
       const u = parseGrpcUrl(this.router.hostname ?? '')!;
       const creds = this.router.credentials;
       if (creds?.username && (creds.ssh_private_key || creds.password)) {
@@ -99,7 +145,12 @@ class GobgpSession implements DriverSession {
         this.ssh = conn;
         return gobgpHost(name, file, '/tmp/peerdesk-gobgp', sshShell(conn));
       }
-      if (!isLocalHost(u.host)) throw deviceError(name, 'config', `gobgpd's configuration file is on ${u.host}: give SSH credentials (username and key or password) so Peerdesk can write it and arm the revert timer there`);
+      if (!isLocalHost(u.host))
+        throw deviceError(
+          name,
+          'config',
+          `gobgpd's configuration file is on ${u.host}: give SSH credentials (username and key or password) so Peerdesk can write it and arm the revert timer there`,
+        );
       return gobgpHost(name, file, gobgpStateDir(), localShell(name, this.opts));
     })();
     this.host.catch(() => (this.host = null));
@@ -128,7 +179,11 @@ class GobgpSession implements DriverSession {
       /* an unreadable running file is replaced as a whole */
     }
     if (runningCfg && globalConfigKey(runningCfg) !== globalConfigKey(cfg)) {
-      throw deviceError(this.router.name, 'check candidate', `[global.config] differs from ${host.file} (running ${globalConfigKey(runningCfg)}, candidate ${globalConfigKey(cfg)}): gobgpd reads it only when it starts, so a deploy cannot change it; change it in the template or restart gobgpd with the new file`);
+      throw deviceError(
+        this.router.name,
+        'check candidate',
+        `[global.config] differs from ${host.file} (running ${globalConfigKey(runningCfg)}, candidate ${globalConfigKey(cfg)}): gobgpd reads it only when it starts, so a deploy cannot change it; change it in the template or restart gobgpd with the new file`,
+      );
     }
     await host.check(config);
     this.candidate = config;
@@ -195,7 +250,9 @@ class GobgpSession implements DriverSession {
     let gone: string[] = [];
     try {
       const keep = new Set(want.map((n) => n.address));
-      gone = gobgpNeighbors(parseToml(from)).map((n) => n.address).filter((a) => !keep.has(a));
+      gone = gobgpNeighbors(parseToml(from))
+        .map((n) => n.address)
+        .filter((a) => !keep.has(a));
     } catch {
       /* the previous file was not readable: only the new neighbours are checked */
     }
@@ -204,8 +261,10 @@ class GobgpSession implements DriverSession {
       const off = (n: GobgpNeighborConf) => {
         const p = by.get(n.address);
         if (!p) return `${n.address} is missing`;
-        if (n.peer_as !== null && p.remote_asn !== n.peer_as) return `${n.address} has AS ${p.remote_asn}, not ${n.peer_as}`;
-        if ((n.description || null) !== p.description) return `${n.address} has description ${JSON.stringify(p.description)}`;
+        if (n.peer_as !== null && p.remote_asn !== n.peer_as)
+          return `${n.address} has AS ${p.remote_asn}, not ${n.peer_as}`;
+        if ((n.description || null) !== p.description)
+          return `${n.address} has description ${JSON.stringify(p.description)}`;
         return null;
       };
       for (const n of want) {
@@ -224,7 +283,11 @@ class GobgpSession implements DriverSession {
       if (Date.now() >= end || this.opts.signal.aborted) break;
       await new Promise((r) => setTimeout(r, 500));
     }
-    throw deviceError(this.router.name, 'SIGHUP reload', `gobgpd did not apply the configuration within ${APPLY_WAIT_MS / 1000} s (${last}); its log says why`);
+    throw deviceError(
+      this.router.name,
+      'SIGHUP reload',
+      `gobgpd did not apply the configuration within ${APPLY_WAIT_MS / 1000} s (${last}); its log says why`,
+    );
   }
 
   async close(): Promise<void> {
@@ -238,6 +301,10 @@ export const gobgpDriver: RouterDriver = {
   async open(router: RouterTarget, opts: DriverSessionOptions): Promise<DriverSession> {
     const u = parseGrpcUrl(router.hostname ?? '');
     if (!u) throw unreachable(router.name, 'the GoBGP driver needs grpc://host:port');
-    return new GobgpSession(router, new GrpcConnection(router.name, `${u.host}:${u.port}`, PROTO, 'apipb.GobgpApi', router.credentials, opts), opts);
+    return new GobgpSession(
+      router,
+      new GrpcConnection(router.name, `${u.host}:${u.port}`, PROTO, 'apipb.GobgpApi', router.credentials, opts),
+      opts,
+    );
   },
 };

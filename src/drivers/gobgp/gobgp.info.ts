@@ -5,5 +5,7 @@ export const gobgpInfo: DriverInfo = {
   name: 'gobgp',
   label: 'GoBGP (gRPC API; configuration file + SIGHUP)',
   capabilities: ['list_neighbors', 'running_config', 'admin_state', 'config', 'commit_confirm'],
-  hostnameForms: ['grpc://host:port (gobgpd --api-hosts; port 50051 by default); deploys write gobgpd\'s -f file (credentials config_file, default /etc/gobgpd.conf) locally or over SSH (credentials username + key or password)'],
+  hostnameForms: [
+    "grpc://host:port (gobgpd --api-hosts; port 50051 by default); deploys write gobgpd's -f file (credentials config_file, default /etc/gobgpd.conf) locally or over SSH (credentials username + key or password)",
+  ],
 };

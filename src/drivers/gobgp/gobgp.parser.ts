@@ -4,17 +4,60 @@ import type { BgpState, FamilyCounts, PeerState } from '../driver.types.ts';
 
 /** The subset of apipb.Peer Peerdesk reads (zero values may be absent, as protobuf omits them). */
 export interface GobgpPeer {
-  conf?: { description?: string; local_asn?: number; neighbor_address?: string; peer_asn?: number; vrf?: string; admin_down?: boolean };
-  state?: { description?: string; local_asn?: number; neighbor_address?: string; peer_asn?: number; session_state?: number; admin_state?: number; flops?: number };
+  conf?: {
+    description?: string;
+    local_asn?: number;
+    neighbor_address?: string;
+    peer_asn?: number;
+    vrf?: string;
+    admin_down?: boolean;
+  };
+  state?: {
+    description?: string;
+    local_asn?: number;
+    neighbor_address?: string;
+    peer_asn?: number;
+    session_state?: number;
+    admin_state?: number;
+    flops?: number;
+  };
   timers?: { state?: { uptime?: { seconds?: number }; downtime?: { seconds?: number } } };
   transport?: { local_address?: string; remote_address?: string };
-  afi_safis?: { state?: { family?: { afi?: number; safi?: number }; enabled?: boolean; received?: number; accepted?: number; advertised?: number } }[];
+  afi_safis?: {
+    state?: {
+      family?: { afi?: number; safi?: number };
+      enabled?: boolean;
+      received?: number;
+      accepted?: number;
+      advertised?: number;
+    };
+  }[];
 }
 
 // apipb.PeerState.SessionState
-const STATES: Record<number, BgpState> = { 1: 'idle', 2: 'connect', 3: 'active', 4: 'opensent', 5: 'openconfirm', 6: 'established' };
+const STATES: Record<number, BgpState> = {
+  1: 'idle',
+  2: 'connect',
+  3: 'active',
+  4: 'opensent',
+  5: 'openconfirm',
+  6: 'established',
+};
 const AFI: Record<number, string> = { 1: 'ipv4', 2: 'ipv6', 25: 'l2vpn', 16388: 'ls' };
-const SAFI: Record<number, string> = { 1: 'unicast', 2: 'multicast', 4: 'labeled-unicast', 65: 'vpls', 70: 'evpn', 71: 'ls', 73: 'sr-policy', 128: 'vpn', 129: 'vpn-multicast', 132: 'rtc', 133: 'flowspec', 134: 'flowspec-vpn' };
+const SAFI: Record<number, string> = {
+  1: 'unicast',
+  2: 'multicast',
+  4: 'labeled-unicast',
+  65: 'vpls',
+  70: 'evpn',
+  71: 'ls',
+  73: 'sr-policy',
+  128: 'vpn',
+  129: 'vpn-multicast',
+  132: 'rtc',
+  133: 'flowspec',
+  134: 'flowspec-vpn',
+};
 
 /** GoBGP's (afi, safi) pair as a Peerdesk afi_safi name. */
 export function gobgpFamily(afi = 0, safi = 0): string {
@@ -22,7 +65,8 @@ export function gobgpFamily(afi = 0, safi = 0): string {
   return `${AFI[afi] ?? `afi${afi}`}-${SAFI[safi] ?? `safi${safi}`}`;
 }
 
-const ts = (t: { seconds?: number } | undefined): string | null => (t?.seconds ? new Date(Number(t.seconds) * 1000).toISOString() : null);
+const ts = (t: { seconds?: number } | undefined): string | null =>
+  t?.seconds ? new Date(Number(t.seconds) * 1000).toISOString() : null;
 
 /** One ListPeer item as a neighbour state. */
 export function parseGobgpPeer(p: GobgpPeer): PeerState | null {
@@ -43,7 +87,8 @@ export function parseGobgpPeer(p: GobgpPeer): PeerState | null {
       accepted: Number(a.state?.accepted ?? 0),
       advertised: up ? Number(a.state?.advertised ?? 0) : 0,
     }));
-  const total = (k: 'received' | 'accepted' | 'advertised') => (families.length ? families.reduce((s, f) => s + (f[k] ?? 0), 0) : null);
+  const total = (k: 'received' | 'accepted' | 'advertised') =>
+    families.length ? families.reduce((s, f) => s + (f[k] ?? 0), 0) : null;
   const local = parseIp(p.transport?.local_address ?? '');
   return {
     vrf: p.conf?.vrf || null,

@@ -50,7 +50,9 @@ export interface GobgpHost {
 export function cleanPath(p: unknown): string | null {
   if (typeof p !== 'string') return null;
   const d = p.trim();
-  return d && isAbsolute(d) && !d.split('/').includes('..') && !/[\0-\x1f\x7f]/.test(d) ? d.replace(/\/+$/, '') || null : null;
+  return d && isAbsolute(d) && !d.split('/').includes('..') && !/[\0-\x1f\x7f]/.test(d)
+    ? d.replace(/\/+$/, '') || null
+    : null;
 }
 
 /** The router's gobgpd configuration file: credentials `config_file`, else PEERDESK_GOBGP_CONFIG_FILE, else Debian's /etc/gobgpd.conf. */
@@ -103,7 +105,10 @@ export function checkMessage(output: string): string {
   for (const line of output.split('\n')) {
     try {
       const j = JSON.parse(line) as { Error?: unknown; msg?: unknown; level?: unknown };
-      if (typeof j.Error === 'string') return j.Error.replace(/\s+/g, ' ').replace(/^1 error\(s\) decoding: \* /, '').trim();
+      if (typeof j.Error === 'string')
+        return j.Error.replace(/\s+/g, ' ')
+          .replace(/^1 error\(s\) decoding: \* /, '')
+          .trim();
     } catch {
       /* not JSON */
     }
@@ -121,7 +126,8 @@ export function gobgpHost(router: string, file: string, dir: string, sh: HostShe
   const alive = `[ -s ${q(pidFile)} ] && kill -0 "$(cat ${q(pidFile)})" 2>/dev/null`;
   const must = async (what: string, r: Promise<ShellResult>) => {
     const out = await r;
-    if (out.code !== 0) throw deviceError(router, what, (out.stderr || out.stdout).trim().slice(0, 500) || `exit code ${out.code}`);
+    if (out.code !== 0)
+      throw deviceError(router, what, (out.stderr || out.stdout).trim().slice(0, 500) || `exit code ${out.code}`);
     return out;
   };
   const host: GobgpHost = {
@@ -134,19 +140,43 @@ export function gobgpHost(router: string, file: string, dir: string, sh: HostShe
         `command -v gobgpd >/dev/null 2>&1 || { echo "gobgpd is not installed on the host: cannot check the candidate" >&2; exit 2; }\numask 077 && mkdir -p ${q(dir)} || exit 2\npd_t=${q(`${dir}/candidate-${key}`)}-$$.toml\ncat > "$pd_t" || exit 2\ngobgpd -d -t toml -f "$pd_t" 2>&1\npd_rc=$?\nrm -f "$pd_t"\nexit $pd_rc`,
         { input: config, logAs: 'gobgpd -d -f candidate' },
       );
-      if (r.code !== 0) throw deviceError(router, 'gobgpd -d', checkMessage(`${r.stdout}\n${r.stderr}`).replace(/\S*candidate-[0-9a-f]+-\d+\.toml/g, 'candidate') || `exit code ${r.code}`);
+      if (r.code !== 0)
+        throw deviceError(
+          router,
+          'gobgpd -d',
+          checkMessage(`${r.stdout}\n${r.stderr}`).replace(/\S*candidate-[0-9a-f]+-\d+\.toml/g, 'candidate') ||
+            `exit code ${r.code}`,
+        );
     },
     async install(config) {
-      await must('write the configuration and SIGHUP gobgpd', sh(installScript(file), { input: config, logAs: `write ${file} and SIGHUP gobgpd` }));
+      await must(
+        'write the configuration and SIGHUP gobgpd',
+        sh(installScript(file), { input: config, logAs: `write ${file} and SIGHUP gobgpd` }),
+      );
     },
     async arm(seconds, previous) {
       await host.disarm();
-      await must('save the previous configuration', sh(`umask 077 && mkdir -p ${q(dir)} && cat > ${q(prevFile)}`, { input: previous, logAs: 'save the previous configuration' }));
+      await must(
+        'save the previous configuration',
+        sh(`umask 077 && mkdir -p ${q(dir)} && cat > ${q(prevFile)}`, {
+          input: previous,
+          logAs: 'save the previous configuration',
+        }),
+      );
       const body = revertScript(seconds, file, prevFile, [script, pidFile, prevFile]);
-      await must('arm the revert timer', sh(`umask 077 && cat > ${q(script)} && (setsid sh ${q(script)} </dev/null >/dev/null 2>&1 & echo $! > ${q(pidFile)})`, { input: body, logAs: `arm the revert timer (${seconds} s)` }));
+      await must(
+        'arm the revert timer',
+        sh(
+          `umask 077 && cat > ${q(script)} && (setsid sh ${q(script)} </dev/null >/dev/null 2>&1 & echo $! > ${q(pidFile)})`,
+          { input: body, logAs: `arm the revert timer (${seconds} s)` },
+        ),
+      );
     },
     async disarm() {
-      await sh(`if ${alive}; then kill -TERM -- -"$(cat ${q(pidFile)})" 2>/dev/null || kill "$(cat ${q(pidFile)})" 2>/dev/null; fi; rm -f ${q(script)} ${q(pidFile)} ${q(prevFile)}`, { logAs: 'disarm the revert timer' });
+      await sh(
+        `if ${alive}; then kill -TERM -- -"$(cat ${q(pidFile)})" 2>/dev/null || kill "$(cat ${q(pidFile)})" 2>/dev/null; fi; rm -f ${q(script)} ${q(pidFile)} ${q(prevFile)}`,
+        { logAs: 'disarm the revert timer' },
+      );
     },
     async pending() {
       return (await sh(alive, { logAs: 'revert timer pending?' })).code === 0;

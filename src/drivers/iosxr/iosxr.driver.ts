@@ -9,7 +9,14 @@ import { UpstreamError } from '../../platform/errors.ts';
 import { openNetconf, xmlEscape, type NetconfSession } from '../transports/netconf.ts';
 import { NetconfCandidateSession } from '../transports/netconf-config.ts';
 import { iosxrInfo } from './iosxr.info.ts';
-import type { CandidateResult, DriverSession, DriverSessionOptions, PeerState, RouterDriver, RouterTarget } from '../driver.types.ts';
+import type {
+  CandidateResult,
+  DriverSession,
+  DriverSessionOptions,
+  PeerState,
+  RouterDriver,
+  RouterTarget,
+} from '../driver.types.ts';
 import { innerData, parseXrNeighbors, prettyXml } from './iosxr.parse.ts';
 
 const OPER_NS = 'http://cisco.com/ns/yang/Cisco-IOS-XR-ipv4-bgp-oper';
@@ -19,7 +26,11 @@ const NC_NS = 'urn:ietf:params:xml:ns:netconf:base:1.0';
 const OPER_GET = `<get><filter type="subtree"><bgp xmlns="${OPER_NS}"><instances><instance><instance-active><default-vrf><neighbors/></default-vrf><vrfs><vrf><neighbors/></vrf></vrfs></instance-active></instance></instances></bgp></filter></get>`;
 
 /** The <config> that sets or removes one neighbour's `shutdown` in the BGP config model. */
-export function xrShutdownConfig(asn: number, neighbor: { vrf: string | null; peer_ip: string }, shut: boolean): string {
+export function xrShutdownConfig(
+  asn: number,
+  neighbor: { vrf: string | null; peer_ip: string },
+  shut: boolean,
+): string {
   const leaf = shut ? '<shutdown>true</shutdown>' : `<shutdown xmlns:nc="${NC_NS}" nc:operation="remove"/>`;
   const ip = xmlEscape(neighbor.peer_ip);
   const inner = neighbor.vrf
@@ -44,16 +55,23 @@ class XrSession extends NetconfCandidateSession implements DriverSession {
 
   async setAdminState(neighbor: { vrf: string | null; peer_ip: string }, up: boolean): Promise<void> {
     const ip = parseIp(neighbor.peer_ip)?.text;
-    if (!ip) throw new UpstreamError(`${this.router.name}: "${neighbor.peer_ip}" is not a neighbour address`, 'router_error');
+    if (!ip)
+      throw new UpstreamError(`${this.router.name}: "${neighbor.peer_ip}" is not a neighbour address`, 'router_error');
     let asn = this.router.local_asn;
     if (asn === null) {
       const peers = await this.listNeighbors();
       asn = peers.find((p) => p.local_asn !== null)?.local_asn ?? null;
-      if (asn === null) throw new UpstreamError(`${this.router.name}: the router reports no BGP instance; cannot change ${neighbor.peer_ip}`, 'router_error');
+      if (asn === null)
+        throw new UpstreamError(
+          `${this.router.name}: the router reports no BGP instance; cannot change ${neighbor.peer_ip}`,
+          'router_error',
+        );
     }
     const config = xrShutdownConfig(asn, { vrf: neighbor.vrf, peer_ip: ip }, !up);
     await this.changeLocked(async () => {
-      await this.nc.rpc(`<edit-config><target><candidate/></target><default-operation>merge</default-operation>${config}</edit-config>`);
+      await this.nc.rpc(
+        `<edit-config><target><candidate/></target><default-operation>merge</default-operation>${config}</edit-config>`,
+      );
       await this.nc.rpc('<commit/>');
     });
   }
@@ -62,22 +80,38 @@ class XrSession extends NetconfCandidateSession implements DriverSession {
     const body = /^\s*<config[\s>]/.test(config) ? config : `<config>${config}</config>`;
     return this.loadLocked(
       async () => {
-        await this.nc.rpc(`<edit-config><target><candidate/></target><default-operation>${mode}</default-operation>${body}</edit-config>`);
+        await this.nc.rpc(
+          `<edit-config><target><candidate/></target><default-operation>${mode}</default-operation>${body}</edit-config>`,
+        );
       },
       async () => {
-        const running = prettyXml(innerData((await this.nc.rpc('<get-config><source><running/></source></get-config>')).xml));
-        const candidate = prettyXml(innerData((await this.nc.rpc('<get-config><source><candidate/></source></get-config>')).xml));
+        const running = prettyXml(
+          innerData((await this.nc.rpc('<get-config><source><running/></source></get-config>')).xml),
+        );
+        const candidate = prettyXml(
+          innerData((await this.nc.rpc('<get-config><source><candidate/></source></get-config>')).xml),
+        );
         if (running === candidate) return '';
-        return createTwoFilesPatch('running', 'candidate', running, candidate, undefined, undefined, { context: 3 }).replace(/^=+\n/m, '');
+        return createTwoFilesPatch('running', 'candidate', running, candidate, undefined, undefined, {
+          context: 3,
+        }).replace(/^=+\n/m, '');
       },
     );
   }
 
   async commitConfirmed(confirmTimeoutS: number): Promise<void> {
-    if (!this.nc.hasCapability('urn:ietf:params:netconf:capability:confirmed-commit:1.0') && !this.nc.hasCapability('urn:ietf:params:netconf:capability:confirmed-commit:1.1')) {
-      throw new UpstreamError(`${this.router.name}: the router does not offer NETCONF confirmed commit; refusing to commit without a way back`, 'router_error');
+    if (
+      !this.nc.hasCapability('urn:ietf:params:netconf:capability:confirmed-commit:1.0') &&
+      !this.nc.hasCapability('urn:ietf:params:netconf:capability:confirmed-commit:1.1')
+    ) {
+      throw new UpstreamError(
+        `${this.router.name}: the router does not offer NETCONF confirmed commit; refusing to commit without a way back`,
+        'router_error',
+      );
     }
-    await this.commitConfirmedWith(`<commit><confirmed/><confirm-timeout>${Math.max(1, Math.ceil(confirmTimeoutS))}</confirm-timeout></commit>`);
+    await this.commitConfirmedWith(
+      `<commit><confirmed/><confirm-timeout>${Math.max(1, Math.ceil(confirmTimeoutS))}</confirm-timeout></commit>`,
+    );
   }
 
   async rollback(): Promise<void> {

@@ -16,14 +16,36 @@ describe('iosxr parsers', () => {
       referencePeer('192.0.2.2'),
       referencePeer('2001:db8::2'),
       {
-        vrf: null, peer_ip: '192.0.2.6', remote_asn: 64506, local_asn: 64500, local_ip: null, description: null,
-        state: 'admin-down', admin_down: true, since: null,
-        prefixes_received: null, prefixes_accepted: null, prefixes_advertised: null, families: [], last_error: 'Cease/Administrative Shutdown',
+        vrf: null,
+        peer_ip: '192.0.2.6',
+        remote_asn: 64506,
+        local_asn: 64500,
+        local_ip: null,
+        description: null,
+        state: 'admin-down',
+        admin_down: true,
+        since: null,
+        prefixes_received: null,
+        prefixes_accepted: null,
+        prefixes_advertised: null,
+        families: [],
+        last_error: 'Cease/Administrative Shutdown',
       },
       {
-        vrf: null, peer_ip: '192.0.2.10', remote_asn: 64510, local_asn: 64500, local_ip: null, description: null,
-        state: 'idle', admin_down: false, since: null,
-        prefixes_received: null, prefixes_accepted: null, prefixes_advertised: null, families: [], last_error: 'max-prefix exceeded',
+        vrf: null,
+        peer_ip: '192.0.2.10',
+        remote_asn: 64510,
+        local_asn: 64500,
+        local_ip: null,
+        description: null,
+        state: 'idle',
+        admin_down: false,
+        since: null,
+        prefixes_received: null,
+        prefixes_accepted: null,
+        prefixes_advertised: null,
+        families: [],
+        last_error: 'max-prefix exceeded',
       },
       referencePeer('198.51.100.7', { last_error: 'Cease/Administrative Reset' }),
     ]);
@@ -40,7 +62,9 @@ describe('iosxr parsers', () => {
   it('lays XML out one element per line and builds the shutdown edit', () => {
     expect(prettyXml('<a><b>1</b><c><d/></c></a>')).toBe('<a>\n  <b>1</b>\n  <c>\n    <d/>\n  </c>\n</a>\n');
     expect(innerData('<rpc-reply><data><x>1</x></data></rpc-reply>')).toBe('<x>1</x>');
-    expect(xrShutdownConfig(64500, { vrf: 'V1', peer_ip: '192.0.2.9' }, true)).toContain('<vrf><vrf-name>V1</vrf-name><vrf-neighbors><vrf-neighbor><neighbor-address>192.0.2.9</neighbor-address><shutdown>true</shutdown>');
+    expect(xrShutdownConfig(64500, { vrf: 'V1', peer_ip: '192.0.2.9' }, true)).toContain(
+      '<vrf><vrf-name>V1</vrf-name><vrf-neighbors><vrf-neighbor><neighbor-address>192.0.2.9</neighbor-address><shutdown>true</shutdown>',
+    );
     expect(xrShutdownConfig(64500, { vrf: null, peer_ip: '192.0.2.9' }, false)).toContain('nc:operation="remove"');
   });
 });

@@ -18,11 +18,50 @@ const STATES: Record<string, BgpState> = {
 
 const NOTIFICATION: Record<number, [string, Record<number, string>]> = {
   1: ['Message Header Error', { 1: 'Connection Not Synchronized', 2: 'Bad Message Length', 3: 'Bad Message Type' }],
-  2: ['OPEN Message Error', { 1: 'Unsupported Version Number', 2: 'Bad Peer AS', 3: 'Bad BGP Identifier', 4: 'Unsupported Optional Parameter', 6: 'Unacceptable Hold Time', 7: 'Unsupported Capability', 11: 'Role Mismatch' }],
-  3: ['UPDATE Message Error', { 1: 'Malformed Attribute List', 2: 'Unrecognized Well-known Attribute', 3: 'Missing Well-known Attribute', 4: 'Attribute Flags Error', 5: 'Attribute Length Error', 6: 'Invalid ORIGIN Attribute', 8: 'Invalid NEXT_HOP Attribute', 9: 'Optional Attribute Error', 10: 'Invalid Network Field', 11: 'Malformed AS_PATH' }],
+  2: [
+    'OPEN Message Error',
+    {
+      1: 'Unsupported Version Number',
+      2: 'Bad Peer AS',
+      3: 'Bad BGP Identifier',
+      4: 'Unsupported Optional Parameter',
+      6: 'Unacceptable Hold Time',
+      7: 'Unsupported Capability',
+      11: 'Role Mismatch',
+    },
+  ],
+  3: [
+    'UPDATE Message Error',
+    {
+      1: 'Malformed Attribute List',
+      2: 'Unrecognized Well-known Attribute',
+      3: 'Missing Well-known Attribute',
+      4: 'Attribute Flags Error',
+      5: 'Attribute Length Error',
+      6: 'Invalid ORIGIN Attribute',
+      8: 'Invalid NEXT_HOP Attribute',
+      9: 'Optional Attribute Error',
+      10: 'Invalid Network Field',
+      11: 'Malformed AS_PATH',
+    },
+  ],
   4: ['Hold Timer Expired', {}],
   5: ['Finite State Machine Error', {}],
-  6: ['Cease', { 1: 'Maximum Number of Prefixes Reached', 2: 'Administrative Shutdown', 3: 'Peer De-configured', 4: 'Administrative Reset', 5: 'Connection Rejected', 6: 'Other Configuration Change', 7: 'Connection Collision Resolution', 8: 'Out of Resources', 9: 'Hard Reset', 10: 'BFD Down' }],
+  6: [
+    'Cease',
+    {
+      1: 'Maximum Number of Prefixes Reached',
+      2: 'Administrative Shutdown',
+      3: 'Peer De-configured',
+      4: 'Administrative Reset',
+      5: 'Connection Rejected',
+      6: 'Other Configuration Change',
+      7: 'Connection Collision Resolution',
+      8: 'Out of Resources',
+      9: 'Hard Reset',
+      10: 'BFD Down',
+    },
+  ],
   7: ['ROUTE-REFRESH Message Error', { 1: 'Invalid Message Length' }],
 };
 
@@ -34,7 +73,15 @@ export function notificationText(code: number, subcode: number): string {
   return sub ? `${entry[0]}/${sub}` : subcode ? `${entry[0]}/subcode ${subcode}` : entry[0];
 }
 
-const AF: Record<string, string> = { ipv4: 'ipv4-unicast', ipv6: 'ipv6-unicast', 'ipv4-multicast': 'ipv4-multicast', 'ipv6-multicast': 'ipv6-multicast', 'vp-nv4': 'l3vpn-ipv4-unicast', 'vp-nv6': 'l3vpn-ipv6-unicast', 'l2vpn-evpn': 'l2vpn-evpn' };
+const AF: Record<string, string> = {
+  ipv4: 'ipv4-unicast',
+  ipv6: 'ipv6-unicast',
+  'ipv4-multicast': 'ipv4-multicast',
+  'ipv6-multicast': 'ipv6-multicast',
+  'vp-nv4': 'l3vpn-ipv4-unicast',
+  'vp-nv6': 'l3vpn-ipv6-unicast',
+  'l2vpn-evpn': 'l2vpn-evpn',
+};
 
 function num(v: unknown): number | null {
   const t = textOf(v);
@@ -52,7 +99,12 @@ function neighbor(n: XmlNode, vrf: string | null, now: Date): PeerState | null {
     const accepted = num(af['prefixes-accepted']);
     const denied = num(af['prefixes-denied']);
     const name = textOf(af['af-name']) ?? '';
-    return { afi_safi: AF[name] ?? name, received: accepted !== null ? accepted + (denied ?? 0) : null, accepted, advertised: num(af['prefixes-advertised']) };
+    return {
+      afi_safi: AF[name] ?? name,
+      received: accepted !== null ? accepted + (denied ?? 0) : null,
+      accepted,
+      advertised: num(af['prefixes-advertised']),
+    };
   });
   const total = (vals: (number | null)[]) => {
     const known = vals.filter((x): x is number => x !== null);
@@ -62,7 +114,9 @@ function neighbor(n: XmlNode, vrf: string | null, now: Date): PeerState | null {
   const dropped = num(n['time-since-connection-last-dropped']);
   const ago = raw === 'established' ? established : dropped;
   const local = n['connection-local-address'] as XmlNode | undefined;
-  const localIp = local ? parseIp(textOf(local['ipv4-address']) ?? textOf(local['ipv6-address']) ?? '')?.text : undefined;
+  const localIp = local
+    ? parseIp(textOf(local['ipv4-address']) ?? textOf(local['ipv6-address']) ?? '')?.text
+    : undefined;
   const code = num(n['last-notify-error-code']) ?? 0;
   const sub = num(n['last-notify-error-subcode']) ?? 0;
   let lastError: string | null = null;
@@ -117,7 +171,11 @@ export function innerData(replyXml: string): string {
 
 /** One element per line, two spaces per level: a stable layout so a line diff reads like a config diff. */
 export function prettyXml(xml: string): string {
-  const tokens = xml.replace(/>\s+</g, '><').trim().split(/(?=<)|(?<=>)/).filter((t) => t.trim());
+  const tokens = xml
+    .replace(/>\s+</g, '><')
+    .trim()
+    .split(/(?=<)|(?<=>)/)
+    .filter((t) => t.trim());
   const lines: string[] = [];
   let depth = 0;
   for (let i = 0; i < tokens.length; i++) {

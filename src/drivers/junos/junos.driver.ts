@@ -8,10 +8,23 @@ import { UpstreamError } from '../../platform/errors.ts';
 import { openNetconf, textOf, xmlEscape, type NetconfSession, type XmlNode } from '../transports/netconf.ts';
 import { NetconfCandidateSession } from '../transports/netconf-config.ts';
 import { junosInfo } from './junos.info.ts';
-import type { CandidateResult, DriverSession, DriverSessionOptions, PeerState, RouterDriver, RouterTarget } from '../driver.types.ts';
-import { mergeJunosState, parseJunosBgpConfig, parseJunosNeighbors, type JunosConfiguredNeighbor } from './junos.parse.ts';
+import type {
+  CandidateResult,
+  DriverSession,
+  DriverSessionOptions,
+  PeerState,
+  RouterDriver,
+  RouterTarget,
+} from '../driver.types.ts';
+import {
+  mergeJunosState,
+  parseJunosBgpConfig,
+  parseJunosNeighbors,
+  type JunosConfiguredNeighbor,
+} from './junos.parse.ts';
 
-const BGP_CONFIG_FILTER = '<get-configuration database="committed"><configuration><protocols><bgp/></protocols><routing-instances><instance><protocols><bgp/></protocols></instance></routing-instances></configuration></get-configuration>';
+const BGP_CONFIG_FILTER =
+  '<get-configuration database="committed"><configuration><protocols><bgp/></protocols><routing-instances><instance><protocols><bgp/></protocols></instance></routing-instances></configuration></get-configuration>';
 
 /** Junos counts confirm-timeout in minutes (1..65535): seconds rounded up. */
 export function junosConfirmMinutes(seconds: number): number {
@@ -53,11 +66,19 @@ class JunosSession extends NetconfCandidateSession implements DriverSession {
   async setAdminState(neighbor: { vrf: string | null; peer_ip: string }, up: boolean): Promise<void> {
     const config = parseJunosBgpConfig((await this.nc.rpc(BGP_CONFIG_FILTER)).body);
     const found = config.find((c) => c.peer_ip === neighbor.peer_ip && (c.vrf ?? null) === (neighbor.vrf ?? null));
-    if (!found) throw new UpstreamError(`${this.router.name}: neighbour ${neighbor.peer_ip}${neighbor.vrf ? ` (instance ${neighbor.vrf})` : ''} is not in the BGP configuration`, 'router_error');
+    if (!found)
+      throw new UpstreamError(
+        `${this.router.name}: neighbour ${neighbor.peer_ip}${neighbor.vrf ? ` (instance ${neighbor.vrf})` : ''} is not in the BGP configuration`,
+        'router_error',
+      );
     const verb = up ? 'activate' : 'deactivate';
     await this.changeLocked(async () => {
-      await this.nc.rpc(`<load-configuration action="set" format="text"><configuration-set>${xmlEscape(`${verb} ${junosNeighborPath(found)}`)}</configuration-set></load-configuration>`);
-      await this.nc.rpc(`<commit-configuration><log>${xmlEscape(`Peerdesk: ${verb} ${neighbor.peer_ip}`)}</log></commit-configuration>`);
+      await this.nc.rpc(
+        `<load-configuration action="set" format="text"><configuration-set>${xmlEscape(`${verb} ${junosNeighborPath(found)}`)}</configuration-set></load-configuration>`,
+      );
+      await this.nc.rpc(
+        `<commit-configuration><log>${xmlEscape(`Peerdesk: ${verb} ${neighbor.peer_ip}`)}</log></commit-configuration>`,
+      );
     });
   }
 
@@ -66,7 +87,9 @@ class JunosSession extends NetconfCandidateSession implements DriverSession {
     const action = mode === 'replace' ? 'override' : 'merge';
     return this.loadLocked(
       async () => {
-        await this.nc.rpc(`<load-configuration action="${action}" format="text"><configuration-text>${xmlEscape(config)}</configuration-text></load-configuration>`);
+        await this.nc.rpc(
+          `<load-configuration action="${action}" format="text"><configuration-text>${xmlEscape(config)}</configuration-text></load-configuration>`,
+        );
       },
       async () => {
         const r = await this.nc.rpc('<get-configuration compare="rollback" rollback="0" format="text"/>');
@@ -79,7 +102,9 @@ class JunosSession extends NetconfCandidateSession implements DriverSession {
 
   async commitConfirmed(confirmTimeoutS: number, comment?: string): Promise<void> {
     const log = comment ? `<log>${xmlEscape(comment)}</log>` : '';
-    await this.commitConfirmedWith(`<commit-configuration><confirmed/><confirm-timeout>${junosConfirmMinutes(confirmTimeoutS)}</confirm-timeout>${log}</commit-configuration>`);
+    await this.commitConfirmedWith(
+      `<commit-configuration><confirmed/><confirm-timeout>${junosConfirmMinutes(confirmTimeoutS)}</confirm-timeout>${log}</commit-configuration>`,
+    );
   }
 
   async rollback(): Promise<void> {

@@ -5,5 +5,9 @@ export const junosInfo: DriverInfo = {
   name: 'junos',
   label: 'Juniper Junos (NETCONF over SSH)',
   capabilities: ['list_neighbors', 'running_config', 'admin_state', 'config', 'commit_confirm'],
-  hostnameForms: ['host or host:port (NETCONF, port 830 by default)', 'netconf://host[:port]', 'ssh://user@host[:port]'],
+  hostnameForms: [
+    'host or host:port (NETCONF, port 830 by default)',
+    'netconf://host[:port]',
+    'ssh://user@host[:port]',
+  ],
 };

@@ -24,7 +24,8 @@ export function junosAddress(text: string | null): string | null {
 /** Maps a Junos RIB name (`inet.0`, `CUST-A.inet6.0`, `bgp.l3vpn.0`) to an AFI/SAFI name. */
 export function ribFamily(rib: string): string {
   const m = /(?:^|\.)(inet6?)\.(\d+)$/.exec(rib);
-  if (m && !rib.startsWith('bgp.')) return `${m[1] === 'inet6' ? 'ipv6' : 'ipv4'}-${m[2] === '2' ? 'multicast' : 'unicast'}`;
+  if (m && !rib.startsWith('bgp.'))
+    return `${m[1] === 'inet6' ? 'ipv6' : 'ipv4'}-${m[2] === '2' ? 'multicast' : 'unicast'}`;
   if (/l3vpn-inet6/.test(rib)) return 'l3vpn-ipv6-unicast';
   if (/l3vpn/.test(rib)) return 'l3vpn-ipv4-unicast';
   if (/evpn/.test(rib)) return 'l2vpn-evpn';
@@ -102,7 +103,12 @@ function isInactive(node: XmlNode | undefined): boolean {
   return !!node && textOf(node['@_inactive']) === 'inactive';
 }
 
-function groupsOf(bgp: XmlNode | undefined, vrf: string | null, parentInactive: boolean, out: JunosConfiguredNeighbor[]): void {
+function groupsOf(
+  bgp: XmlNode | undefined,
+  vrf: string | null,
+  parentInactive: boolean,
+  out: JunosConfiguredNeighbor[],
+): void {
   if (!bgp || typeof bgp !== 'object') return;
   const bgpInactive = parentInactive || isInactive(bgp);
   for (const g of asArray(bgp.group as XmlNode | XmlNode[])) {
@@ -127,7 +133,12 @@ function groupsOf(bgp: XmlNode | undefined, vrf: string | null, parentInactive: 
 export function parseJunosBgpConfig(body: XmlNode): JunosConfiguredNeighbor[] {
   const conf = (body.configuration ?? {}) as XmlNode;
   const out: JunosConfiguredNeighbor[] = [];
-  groupsOf((conf.protocols as XmlNode | undefined)?.bgp as XmlNode | undefined, null, isInactive(conf.protocols as XmlNode | undefined), out);
+  groupsOf(
+    (conf.protocols as XmlNode | undefined)?.bgp as XmlNode | undefined,
+    null,
+    isInactive(conf.protocols as XmlNode | undefined),
+    out,
+  );
   const instances = conf['routing-instances'] as XmlNode | undefined;
   for (const inst of asArray(instances?.instance as XmlNode | XmlNode[])) {
     const name = textOf(inst.name);

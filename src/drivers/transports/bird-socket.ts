@@ -4,7 +4,16 @@
 // 1xxx are table rows, 2xxx table headers, 0xxx status, 8xxx run-time errors and 9xxx parse errors.
 import { createConnection, type Socket } from 'node:net';
 import type { DriverSessionOptions } from '../driver.types.ts';
-import { assertSocketAllowed, callTimeout, deviceError, logCall, onAbort, shellQuote, timedOut, unreachable } from './common.ts';
+import {
+  assertSocketAllowed,
+  callTimeout,
+  deviceError,
+  logCall,
+  onAbort,
+  shellQuote,
+  timedOut,
+  unreachable,
+} from './common.ts';
 import type { SshConnection } from './ssh.ts';
 
 export interface BirdLine {
@@ -30,7 +39,13 @@ const isDigit = (c: number) => c >= 48 && c <= 57;
 function codedAt(text: string, i: number, end: number, last: boolean): boolean {
   if (end - i < 5) return false;
   const sep = text.charCodeAt(i + 4);
-  return isDigit(text.charCodeAt(i)) && isDigit(text.charCodeAt(i + 1)) && isDigit(text.charCodeAt(i + 2)) && isDigit(text.charCodeAt(i + 3)) && (sep === 32 || (!last && sep === 45));
+  return (
+    isDigit(text.charCodeAt(i)) &&
+    isDigit(text.charCodeAt(i + 1)) &&
+    isDigit(text.charCodeAt(i + 2)) &&
+    isDigit(text.charCodeAt(i + 3)) &&
+    (sep === 32 || (!last && sep === 45))
+  );
 }
 
 /** Parses reply text (socket bytes or `birdc -v` output) into coded lines. */
@@ -38,15 +53,23 @@ export function parseBirdLines(text: string): BirdLine[] {
   const out: BirdLine[] = [];
   let last = 0;
   const n = text.length;
-  for (let start = 0; start < n; ) {
+  for (let start = 0; start < n;) {
     let end = text.indexOf('\n', start);
     if (end < 0) end = n;
     const stop = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
     if (codedAt(text, start, stop, false)) {
-      last = (text.charCodeAt(start) - 48) * 1000 + (text.charCodeAt(start + 1) - 48) * 100 + (text.charCodeAt(start + 2) - 48) * 10 + (text.charCodeAt(start + 3) - 48);
+      last =
+        (text.charCodeAt(start) - 48) * 1000 +
+        (text.charCodeAt(start + 1) - 48) * 100 +
+        (text.charCodeAt(start + 2) - 48) * 10 +
+        (text.charCodeAt(start + 3) - 48);
       out.push({ code: last, text: text.slice(start + 5, stop) });
     } else if (stop > start) {
-      out.push(text.charCodeAt(start) === 32 ? { code: last, text: text.slice(start + 1, stop) } : { code: -1, text: text.slice(start, stop) });
+      out.push(
+        text.charCodeAt(start) === 32
+          ? { code: last, text: text.slice(start + 1, stop) }
+          : { code: -1, text: text.slice(start, stop) },
+      );
     }
     start = end + 1;
   }
@@ -107,7 +130,9 @@ export class BirdSocket implements BirdCli {
       const cleanup = onAbort(opts.signal, () => fail('cancelled'));
       sock.setEncoding('utf8');
       // Socket errors name the errno (ENOENT, ECONNREFUSED, EACCES); the path was checked above.
-      sock.on('error', (err: NodeJS.ErrnoException) => fail(`cannot connect to the BIRD control socket (${err.code ?? err.message})`));
+      sock.on('error', (err: NodeJS.ErrnoException) =>
+        fail(`cannot connect to the BIRD control socket (${err.code ?? err.message})`),
+      );
       const onHello = (chunk: string) => {
         hello += chunk;
         const nl = hello.indexOf('\n');
@@ -137,7 +162,7 @@ export class BirdSocket implements BirdCli {
   // for the one that ends the reply (four digits and a space); the reply text is joined once.
   private onData(chunk: string): void {
     if (!this.pending) return this.keepTail(this.chunks.join('') + chunk);
-    for (let from = 0; ; ) {
+    for (let from = 0; ;) {
       const nl = chunk.indexOf('\n', from);
       const end = nl < 0 ? chunk.length : nl;
       let last: boolean;
@@ -213,9 +238,14 @@ export function sshBirdc(router: string, conn: SshConnection, socketPath: string
       const argv = ['birdc', '-v', ...(socketPath ? ['-s', socketPath] : []), command];
       const r = await conn.exec(argv.map(shellQuote).join(' '), { logAs: `birdc ${command}` });
       if (r.code === 127) throw unreachable(router, 'birdc not found on the router');
-      if (/Unable to connect to server control socket/.test(r.stderr + r.stdout)) throw unreachable(router, 'birdc cannot reach BIRD on the router');
+      if (/Unable to connect to server control socket/.test(r.stderr + r.stdout))
+        throw unreachable(router, 'birdc cannot reach BIRD on the router');
       // birdc -v prints the greeting and each reply line with its code, but not the 0000 terminator.
-      return checkReply(router, command, parseBirdLines(r.stdout).filter((l, i) => !(i === 0 && l.code === 1)));
+      return checkReply(
+        router,
+        command,
+        parseBirdLines(r.stdout).filter((l, i) => !(i === 0 && l.code === 1)),
+      );
     },
     async close() {},
   };

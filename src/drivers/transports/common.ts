@@ -28,12 +28,19 @@ export function socketDirsOf(opts: Pick<DriverSessionOptions, 'socketDirs'>): st
  */
 export function assertSocketAllowed(path: string, opts: Pick<DriverSessionOptions, 'socketDirs'>): void {
   if (!isAllowedSocketPath(path, socketDirsOf(opts))) {
-    throw new UpstreamError('local router sockets are only allowed inside the directories listed in PEERDESK_SOCKET_DIRS; this path is not', 'socket_not_allowed');
+    throw new UpstreamError(
+      'local router sockets are only allowed inside the directories listed in PEERDESK_SOCKET_DIRS; this path is not',
+      'socket_not_allowed',
+    );
   }
 }
 
 /** Writes one job-log line (never throws: a failing log must not fail the device call). */
-export async function logLine(log: DriverLog | undefined, message: string, level: 'debug' | 'info' | 'warn' | 'error' = 'info'): Promise<void> {
+export async function logLine(
+  log: DriverLog | undefined,
+  message: string,
+  level: 'debug' | 'info' | 'warn' | 'error' = 'info',
+): Promise<void> {
   if (!log) return;
   try {
     await log(message, level);
@@ -43,7 +50,13 @@ export async function logLine(log: DriverLog | undefined, message: string, level
 }
 
 /** Logs a device call: the command and a truncated answer (callers pass only secret-free text). */
-export async function logCall(log: DriverLog | undefined, router: string, command: string, answer: string, level: 'debug' | 'info' = 'info'): Promise<void> {
+export async function logCall(
+  log: DriverLog | undefined,
+  router: string,
+  command: string,
+  answer: string,
+  level: 'debug' | 'info' = 'info',
+): Promise<void> {
   if (!log) return;
   await logLine(log, `${router}: ${command} → ${logExcerpt(answer) || '(empty)'}`, level);
 }
@@ -79,7 +92,10 @@ export function unreachable(router: string, why: string): UpstreamError {
 
 /** A device call took longer than the timeout. */
 export function timedOut(router: string, command: string, ms: number): UpstreamError {
-  return new UpstreamError(`router ${router}: "${command}" got no complete answer within ${Math.round(ms / 100) / 10} s`, 'router_timeout');
+  return new UpstreamError(
+    `router ${router}: "${command}" got no complete answer within ${Math.round(ms / 100) / 10} s`,
+    'router_timeout',
+  );
 }
 
 /** The device answered with an error. */

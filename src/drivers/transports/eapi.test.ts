@@ -14,10 +14,18 @@ describe('eapi helpers', () => {
 
   it('names the failing command and its errors', () => {
     const msg = describeEapiError(
-      { code: 1002, message: "CLI command 2 of 3 'show ip bgp foo' failed: invalid command", data: [{}, { errors: ["Invalid input (at token 3: 'foo')"] }] },
+      {
+        code: 1002,
+        message: "CLI command 2 of 3 'show ip bgp foo' failed: invalid command",
+        data: [{}, { errors: ["Invalid input (at token 3: 'foo')"] }],
+      },
       ['enable', 'show ip bgp foo', 'show version'],
     );
-    expect(msg).toBe("eAPI error 1002: CLI command 2 of 3 'show ip bgp foo' failed: invalid command (\"show ip bgp foo\": Invalid input (at token 3: 'foo'))");
-    expect(describeEapiError({ code: -32601, message: 'Method not found' }, [])).toBe('eAPI error -32601: Method not found');
+    expect(msg).toBe(
+      "eAPI error 1002: CLI command 2 of 3 'show ip bgp foo' failed: invalid command (\"show ip bgp foo\": Invalid input (at token 3: 'foo'))",
+    );
+    expect(describeEapiError({ code: -32601, message: 'Method not found' }, [])).toBe(
+      'eAPI error -32601: Method not found',
+    );
   });
 });

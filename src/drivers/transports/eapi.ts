@@ -38,7 +38,8 @@ export function eapiBaseUrl(hostname: string, port?: number): string {
   let s = hostname.trim();
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(s);
   if (scheme) {
-    if (scheme[1].toLowerCase() !== 'https') throw new UpstreamError(`hostname "${hostname}": eAPI needs https://host[:port]`, 'router_error');
+    if (scheme[1].toLowerCase() !== 'https')
+      throw new UpstreamError(`hostname "${hostname}": eAPI needs https://host[:port]`, 'router_error');
     s = s.slice(scheme[0].length).replace(/\/.*$/, '');
   }
   let host = s;
@@ -53,7 +54,8 @@ export function eapiBaseUrl(hostname: string, port?: number): string {
     p = Number(pp);
   }
   const finalPort = p ?? port ?? 443;
-  if (!host || !Number.isInteger(finalPort) || finalPort < 1 || finalPort > 65535) throw new UpstreamError(`hostname "${hostname}" is not https://host[:port]`, 'router_error');
+  if (!host || !Number.isInteger(finalPort) || finalPort < 1 || finalPort > 65535)
+    throw new UpstreamError(`hostname "${hostname}" is not https://host[:port]`, 'router_error');
   return `https://${host.includes(':') ? `[${host}]` : host}:${finalPort}`;
 }
 
@@ -61,7 +63,8 @@ export function eapiBaseUrl(hostname: string, port?: number): string {
 export function describeEapiError(err: EapiErrorObject, cmds: string[]): string {
   const details: string[] = [];
   (err.data ?? []).forEach((d, i) => {
-    if (d && Array.isArray(d.errors) && d.errors.length) details.push(`"${cmds[i] ?? `command ${i + 1}`}": ${d.errors.join('; ')}`);
+    if (d && Array.isArray(d.errors) && d.errors.length)
+      details.push(`"${cmds[i] ?? `command ${i + 1}`}": ${d.errors.join('; ')}`);
   });
   return `eAPI error ${err.code}: ${err.message}${details.length ? ` (${details.join(' | ')})` : ''}`;
 }
@@ -86,7 +89,11 @@ export class EapiClient {
   }
 
   /** Runs commands in one request; resolves with one result per command (objects for json, `{output}` for text). */
-  async runCmds(cmds: EapiCommand[], format: 'json' | 'text' = 'json', timeoutMs?: number): Promise<Record<string, unknown>[]> {
+  async runCmds(
+    cmds: EapiCommand[],
+    format: 'json' | 'text' = 'json',
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>[]> {
     const names = cmds.map((c) => (typeof c === 'string' ? c : c.cmd));
     const id = `peerdesk-${this.nextId++}`;
     const body = JSON.stringify({ jsonrpc: '2.0', method: 'runCmds', params: { version: 1, cmds, format }, id });
@@ -107,10 +114,19 @@ export class EapiClient {
       const req = https.request(url, {
         method: 'POST',
         agent: this.agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: this.auth },
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          authorization: this.auth,
+        },
       });
       const timer = setTimeout(() => {
-        done(new UpstreamError(`${label}: no eAPI answer within ${Math.round(limit / 1000)} s (${truncateForLog(names.join(' ; '), 80)})`, 'router_unreachable'));
+        done(
+          new UpstreamError(
+            `${label}: no eAPI answer within ${Math.round(limit / 1000)} s (${truncateForLog(names.join(' ; '), 80)})`,
+            'router_unreachable',
+          ),
+        );
         req.destroy();
       }, limit);
       const onAbort = () => {
@@ -121,16 +137,37 @@ export class EapiClient {
       this.opts.signal?.addEventListener('abort', onAbort, { once: true });
       req.on('error', (e: Error & { code?: string }) => {
         const tls = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(e.code ?? '');
-        done(new UpstreamError(tls ? `${label}: the switch's TLS certificate is not trusted (${e.code}); set ca_pem in the router's credentials, or insecure_tls for a lab` : `${label}: eAPI connection failed: ${e.message}`, 'router_unreachable'));
+        done(
+          new UpstreamError(
+            tls
+              ? `${label}: the switch's TLS certificate is not trusted (${e.code}); set ca_pem in the router's credentials, or insecure_tls for a lab`
+              : `${label}: eAPI connection failed: ${e.message}`,
+            'router_unreachable',
+          ),
+        );
       });
       req.on('response', (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', (e) => done(new UpstreamError(`${label}: eAPI answer broken off: ${e.message}`, 'router_unreachable')));
+        res.on('error', (e) =>
+          done(new UpstreamError(`${label}: eAPI answer broken off: ${e.message}`, 'router_unreachable')),
+        );
         res.on('end', () => {
           const t = Buffer.concat(chunks).toString('utf8');
-          if (res.statusCode === 401 || res.statusCode === 403) return done(new UpstreamError(`${label}: eAPI authentication failed for user "${this.opts.username}" (HTTP ${res.statusCode}; check the router's username and password)`, 'router_unreachable'));
-          if (res.statusCode !== 200) return done(new UpstreamError(`${label}: eAPI answered HTTP ${res.statusCode}: ${truncateForLog(t, 200)}`, 'router_error'));
+          if (res.statusCode === 401 || res.statusCode === 403)
+            return done(
+              new UpstreamError(
+                `${label}: eAPI authentication failed for user "${this.opts.username}" (HTTP ${res.statusCode}; check the router's username and password)`,
+                'router_unreachable',
+              ),
+            );
+          if (res.statusCode !== 200)
+            return done(
+              new UpstreamError(
+                `${label}: eAPI answered HTTP ${res.statusCode}: ${truncateForLog(t, 200)}`,
+                'router_error',
+              ),
+            );
           done(null, t);
         });
       });
@@ -144,7 +181,11 @@ export class EapiClient {
       throw new UpstreamError(`${label}: eAPI answer is not JSON: ${truncateForLog(text, 120)}`, 'router_error');
     }
     if (parsed.error) throw new UpstreamError(`${label}: ${describeEapiError(parsed.error, names)}`, 'router_error');
-    if (!Array.isArray(parsed.result) || parsed.result.length !== cmds.length) throw new UpstreamError(`${label}: eAPI answer has ${Array.isArray(parsed.result) ? parsed.result.length : 'no'} results for ${cmds.length} commands`, 'router_error');
+    if (!Array.isArray(parsed.result) || parsed.result.length !== cmds.length)
+      throw new UpstreamError(
+        `${label}: eAPI answer has ${Array.isArray(parsed.result) ? parsed.result.length : 'no'} results for ${cmds.length} commands`,
+        'router_error',
+      );
     return parsed.result;
   }
 
@@ -159,9 +200,14 @@ export function openEapi(
   router: { name: string; hostname: string | null; credentials: RouterCredentials | null },
   opts: { signal: AbortSignal; log?: DriverLog; timeoutMs?: number },
 ): EapiClient {
-  if (!router.hostname) throw new UpstreamError(`${router.name}: no management address (hostname) is set`, 'router_unreachable');
+  if (!router.hostname)
+    throw new UpstreamError(`${router.name}: no management address (hostname) is set`, 'router_unreachable');
   const c = router.credentials ?? {};
-  if (!c.username || c.password === undefined) throw new UpstreamError(`${router.name}: eAPI needs a username and password in the router's credentials`, 'router_unreachable');
+  if (!c.username || c.password === undefined)
+    throw new UpstreamError(
+      `${router.name}: eAPI needs a username and password in the router's credentials`,
+      'router_unreachable',
+    );
   return new EapiClient({
     url: eapiBaseUrl(router.hostname, c.port),
     username: c.username,

@@ -6,7 +6,8 @@ import type { DriverSessionOptions, RouterCredentials } from '../driver.types.ts
 import { callTimeout, deviceError, logCall, onAbort, timedOut, unreachable } from './common.ts';
 
 type Callback = (err: grpc.ServiceError | null, value?: unknown) => void;
-type GrpcStub = grpc.Client & Record<string, (req: object, meta: grpc.Metadata, opts: grpc.CallOptions, cb?: Callback) => unknown>;
+type GrpcStub = grpc.Client &
+  Record<string, (req: object, meta: grpc.Metadata, opts: grpc.CallOptions, cb?: Callback) => unknown>;
 
 const loaded = new Map<string, grpc.GrpcObject>();
 
@@ -14,7 +15,13 @@ const loaded = new Map<string, grpc.GrpcObject>();
 function loadProto(path: string): grpc.GrpcObject {
   let pkg = loaded.get(path);
   if (!pkg) {
-    const def = protoLoader.loadSync(path, { keepCase: true, longs: Number, enums: Number, defaults: false, oneofs: true });
+    const def = protoLoader.loadSync(path, {
+      keepCase: true,
+      longs: Number,
+      enums: Number,
+      defaults: false,
+      oneofs: true,
+    });
     pkg = grpc.loadPackageDefinition(def);
     loaded.set(path, pkg);
   }
@@ -35,12 +42,22 @@ export class GrpcConnection {
   private readonly router: string;
   private readonly opts: DriverSessionOptions;
 
-  constructor(router: string, address: string, protoPath: string, service: string, credentials: RouterCredentials | null, opts: DriverSessionOptions) {
+  constructor(
+    router: string,
+    address: string,
+    protoPath: string,
+    service: string,
+    credentials: RouterCredentials | null,
+    opts: DriverSessionOptions,
+  ) {
     const pkg = loadProto(protoPath);
-    const Ctor = service.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], pkg) as typeof grpc.Client | undefined;
+    const Ctor = service.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], pkg) as
+      typeof grpc.Client | undefined;
     if (!Ctor) throw new Error(`service ${service} not in ${protoPath}`);
     // GoBGP's API is plain TCP unless started with TLS; a CA in the credentials turns TLS on.
-    const creds = credentials?.ca_pem ? grpc.credentials.createSsl(Buffer.from(credentials.ca_pem)) : grpc.credentials.createInsecure();
+    const creds = credentials?.ca_pem
+      ? grpc.credentials.createSsl(Buffer.from(credentials.ca_pem))
+      : grpc.credentials.createInsecure();
     this.stub = new Ctor(address, creds, { 'grpc.max_receive_message_length': 256 * 1024 * 1024 }) as GrpcStub;
     this.router = router;
     this.opts = opts;
@@ -79,7 +96,9 @@ export class GrpcConnection {
     return new Promise((resolve, reject) => {
       const items: T[] = [];
       let settled = false;
-      const call = this.stub[method](request, new grpc.Metadata(), { deadline: this.deadline() }) as grpc.ClientReadableStream<T>;
+      const call = this.stub[method](request, new grpc.Metadata(), {
+        deadline: this.deadline(),
+      }) as grpc.ClientReadableStream<T>;
       const cleanup = onAbort(this.opts.signal, () => call.cancel());
       call.on('data', (item: T) => items.push(item));
       call.on('error', (err: grpc.ServiceError) => {
@@ -93,7 +112,12 @@ export class GrpcConnection {
         if (settled) return;
         settled = true;
         cleanup();
-        void logCall(this.opts.log, this.router, `${method} ${shown}`, `${items.length} item(s): ${JSON.stringify(items)}`);
+        void logCall(
+          this.opts.log,
+          this.router,
+          `${method} ${shown}`,
+          `${items.length} item(s): ${JSON.stringify(items)}`,
+        );
         resolve(items);
       });
     });

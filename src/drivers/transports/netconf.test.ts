@@ -1,6 +1,14 @@
 // NETCONF framing, hostname forms, <rpc-error> description and log redaction.
 import { describe, expect, it } from 'vitest';
-import { decodeChunks, describeRpcErrors, encodeChunk, findRpcErrors, parseNetconfHostname, parseXml, redactSecrets } from './netconf.ts';
+import {
+  decodeChunks,
+  describeRpcErrors,
+  encodeChunk,
+  findRpcErrors,
+  parseNetconfHostname,
+  parseXml,
+  redactSecrets,
+} from './netconf.ts';
 
 describe('netconf helpers', () => {
   it('round-trips chunked framing, multi-byte text and partial input', () => {
@@ -18,7 +26,11 @@ describe('netconf helpers', () => {
   it('parses hostname forms', () => {
     expect(parseNetconfHostname('r1.example.net')).toEqual({ host: 'r1.example.net', port: 830, user: null });
     expect(parseNetconfHostname('192.0.2.1:2022')).toEqual({ host: '192.0.2.1', port: 2022, user: null });
-    expect(parseNetconfHostname('netconf://[2001:db8::1]:8300')).toEqual({ host: '2001:db8::1', port: 8300, user: null });
+    expect(parseNetconfHostname('netconf://[2001:db8::1]:8300')).toEqual({
+      host: '2001:db8::1',
+      port: 8300,
+      user: null,
+    });
     expect(parseNetconfHostname('ssh://ops@r1:22')).toEqual({ host: 'r1', port: 22, user: 'ops' });
     expect(parseNetconfHostname('2001:db8::1')).toEqual({ host: '2001:db8::1', port: 830, user: null });
     expect(() => parseNetconfHostname('https://r1')).toThrow(/netconf:\/\/host/);
@@ -26,10 +38,14 @@ describe('netconf helpers', () => {
   });
 
   it('finds nested rpc-errors and ignores nothing but warnings are reported with severity', () => {
-    const doc = parseXml('<rpc-reply><load-configuration-results><rpc-error><error-type>protocol</error-type><error-tag>operation-failed</error-tag><error-severity>error</error-severity><error-path>[edit]</error-path><error-message>syntax error</error-message></rpc-error><rpc-error><error-severity>warning</error-severity><error-message>statement has no effect</error-message></rpc-error></load-configuration-results></rpc-reply>');
+    const doc = parseXml(
+      '<rpc-reply><load-configuration-results><rpc-error><error-type>protocol</error-type><error-tag>operation-failed</error-tag><error-severity>error</error-severity><error-path>[edit]</error-path><error-message>syntax error</error-message></rpc-error><rpc-error><error-severity>warning</error-severity><error-message>statement has no effect</error-message></rpc-error></load-configuration-results></rpc-reply>',
+    );
     const errs = findRpcErrors(doc);
     expect(errs).toHaveLength(2);
-    expect(describeRpcErrors(errs.filter((e) => e.severity !== 'warning'))).toBe('operation-failed: syntax error (at [edit])');
+    expect(describeRpcErrors(errs.filter((e) => e.severity !== 'warning'))).toBe(
+      'operation-failed: syntax error (at [edit])',
+    );
   });
 
   it('redacts secrets before they reach a job log', () => {
@@ -39,7 +55,11 @@ describe('netconf helpers', () => {
     expect(out).not.toContain('hunter2');
     expect(out).not.toContain('s3cr3t');
     expect(out).toContain('neighbor 192.0.2.2');
-    const cli = redactSecrets('neighbor 192.0.2.2 password 7 0822455D0A16 ; username ops secret 5 $1$abc$xyz ; neighbor 192.0.2.3 remote-as 64503');
-    expect(cli).toBe('neighbor 192.0.2.2 password 7 *** ; username ops secret 5 *** ; neighbor 192.0.2.3 remote-as 64503');
+    const cli = redactSecrets(
+      'neighbor 192.0.2.2 password 7 0822455D0A16 ; username ops secret 5 $1$abc$xyz ; neighbor 192.0.2.3 remote-as 64503',
+    );
+    expect(cli).toBe(
+      'neighbor 192.0.2.2 password 7 *** ; username ops secret 5 *** ; neighbor 192.0.2.3 remote-as 64503',
+    );
   });
 });

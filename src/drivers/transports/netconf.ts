@@ -49,12 +49,19 @@ export interface RpcReply {
 }
 
 /** Parses `host`, `host:port`, `[v6]:port`, `netconf://host[:port]`, `ssh://user@host[:port]`. */
-export function parseNetconfHostname(hostname: string, defaultPort = 830): { host: string; port: number; user: string | null } {
+export function parseNetconfHostname(
+  hostname: string,
+  defaultPort = 830,
+): { host: string; port: number; user: string | null } {
   let s = hostname.trim();
   let user: string | null = null;
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(s);
   if (scheme) {
-    if (!['netconf', 'ssh'].includes(scheme[1].toLowerCase())) throw new UpstreamError(`hostname "${hostname}": use netconf://host[:port] or ssh://user@host[:port]`, 'router_error');
+    if (!['netconf', 'ssh'].includes(scheme[1].toLowerCase()))
+      throw new UpstreamError(
+        `hostname "${hostname}": use netconf://host[:port] or ssh://user@host[:port]`,
+        'router_error',
+      );
     s = s.slice(scheme[0].length).replace(/\/.*$/, '');
   }
   const at = s.lastIndexOf('@');
@@ -73,7 +80,8 @@ export function parseNetconfHostname(hostname: string, defaultPort = 830): { hos
     host = h;
     port = Number(p);
   }
-  if (!host || !Number.isInteger(port) || port < 1 || port > 65535) throw new UpstreamError(`hostname "${hostname}" is not host[:port]`, 'router_error');
+  if (!host || !Number.isInteger(port) || port < 1 || port > 65535)
+    throw new UpstreamError(`hostname "${hostname}" is not host[:port]`, 'router_error');
   return { host, port, user };
 }
 
@@ -84,10 +92,18 @@ export function sshFingerprint(keyBlob: Buffer): string {
 
 /** Replaces secrets that configs carry (keys, passwords, secrets, communities) before text reaches a log. */
 export function redactSecrets(text: string): string {
-  return text
-    .replace(/(<(?:authentication-key|password|secret|encrypted-password|key-string|pre-shared-key)\b[^>]*>)[^<]*(<\/)/gi, '$1***$2')
-    // `password 7 0822…` / `secret 5 $1$…`: an optional one-digit encryption type precedes the value.
-    .replace(/((?:^|[\s{;])(?:authentication-key|encrypted-password|pre-shared-key|password|secret|md5|community|key)[\s:="']+(?:\d\s+)?)("?)[^\s"<;]+\2/gi, '$1$2***$2');
+  return (
+    text
+      .replace(
+        /(<(?:authentication-key|password|secret|encrypted-password|key-string|pre-shared-key)\b[^>]*>)[^<]*(<\/)/gi,
+        '$1***$2',
+      )
+      // `password 7 0822…` / `secret 5 $1$…`: an optional one-digit encryption type precedes the value.
+      .replace(
+        /((?:^|[\s{;])(?:authentication-key|encrypted-password|pre-shared-key|password|secret|md5|community|key)[\s:="']+(?:\d\s+)?)("?)[^\s"<;]+\2/gi,
+        '$1$2***$2',
+      )
+  );
 }
 
 /** Escapes text for an XML element or attribute. */
@@ -152,7 +168,9 @@ export function findRpcErrors(node: unknown, out: NetconfRpcError[] = []): Netco
 
 /** One line per error: "operation-failed: statement not found (at /configuration/protocols)". */
 export function describeRpcErrors(errors: NetconfRpcError[]): string {
-  return errors.map((e) => `${e.tag ?? e.type ?? 'error'}: ${e.message ?? 'no message'}${e.path ? ` (at ${e.path})` : ''}`).join('; ');
+  return errors
+    .map((e) => `${e.tag ?? e.type ?? 'error'}: ${e.message ?? 'no message'}${e.path ? ` (at ${e.path})` : ''}`)
+    .join('; ');
 }
 
 /** The name of the first element of an RPC body, for the log ("get-bgp-neighbor-information"). */
@@ -214,7 +232,13 @@ export class NetconfSession {
   private queue: Promise<unknown> = Promise.resolve();
   private closed: Error | null = null;
 
-  private constructor(conn: Client, stream: ClientChannel, opts: NetconfConnectOptions, hello: { caps: string[]; sessionId: string | null; base11: boolean }, rest: string) {
+  private constructor(
+    conn: Client,
+    stream: ClientChannel,
+    opts: NetconfConnectOptions,
+    hello: { caps: string[]; sessionId: string | null; base11: boolean },
+    rest: string,
+  ) {
     this.conn = conn;
     this.stream = stream;
     this.opts = opts;
@@ -223,8 +247,12 @@ export class NetconfSession {
     this.base11 = hello.base11;
     this.buf = rest;
     stream.on('data', (d: string) => this.onData(d));
-    stream.on('close', () => this.fail(new UpstreamError(`${opts.label}: NETCONF session closed by the router`, 'router_unreachable')));
-    conn.on('error', (err: Error) => this.fail(new UpstreamError(`${opts.label}: ${err.message}`, 'router_unreachable')));
+    stream.on('close', () =>
+      this.fail(new UpstreamError(`${opts.label}: NETCONF session closed by the router`, 'router_unreachable')),
+    );
+    conn.on('error', (err: Error) =>
+      this.fail(new UpstreamError(`${opts.label}: ${err.message}`, 'router_unreachable')),
+    );
     conn.on('close', () => this.fail(new UpstreamError(`${opts.label}: SSH connection closed`, 'router_unreachable')));
   }
 
@@ -275,22 +303,52 @@ export class NetconfSession {
         } else resolve(session!);
       };
       const onAbort = () => finish(new UpstreamError(`${where}: cancelled`, 'router_unreachable'));
-      const timer = setTimeout(() => finish(new UpstreamError(`${where}: no NETCONF hello within ${Math.round(timeoutMs / 1000)} s`, 'router_unreachable')), timeoutMs + 1000);
+      const timer = setTimeout(
+        () =>
+          finish(
+            new UpstreamError(
+              `${where}: no NETCONF hello within ${Math.round(timeoutMs / 1000)} s`,
+              'router_unreachable',
+            ),
+          ),
+        timeoutMs + 1000,
+      );
       if (opts.signal?.aborted) return onAbort();
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       conn.on('error', (err: Error & { level?: string }) => {
         if (hostKeyProblem) return finish(new UpstreamError(`${where}: ${hostKeyProblem}`, 'router_unreachable'));
-        if (err.level === 'client-authentication') return finish(new UpstreamError(`${where}: SSH authentication failed for user "${opts.username}" (check the router's username, password or key)`, 'router_unreachable'));
+        if (err.level === 'client-authentication')
+          return finish(
+            new UpstreamError(
+              `${where}: SSH authentication failed for user "${opts.username}" (check the router's username, password or key)`,
+              'router_unreachable',
+            ),
+          );
         finish(new UpstreamError(`${where}: ${err.message}`, 'router_unreachable'));
       });
-      conn.on('close', () => finish(new UpstreamError(hostKeyProblem ? `${where}: ${hostKeyProblem}` : `${where}: connection closed before the NETCONF hello`, 'router_unreachable')));
+      conn.on('close', () =>
+        finish(
+          new UpstreamError(
+            hostKeyProblem ? `${where}: ${hostKeyProblem}` : `${where}: connection closed before the NETCONF hello`,
+            'router_unreachable',
+          ),
+        ),
+      );
       conn.on('ready', () => {
         conn.subsys('netconf', (err, stream) => {
-          if (err) return finish(new UpstreamError(`${where}: the router refused the netconf subsystem: ${err.message}`, 'router_unreachable'));
+          if (err)
+            return finish(
+              new UpstreamError(
+                `${where}: the router refused the netconf subsystem: ${err.message}`,
+                'router_unreachable',
+              ),
+            );
           // Decoded as a stream so a multi-byte character split across packets stays whole.
           stream.setEncoding('utf8');
           const ours = [NETCONF_BASE_10, NETCONF_BASE_11, ...(opts.capabilities ?? [])];
-          stream.write(`<?xml version="1.0" encoding="UTF-8"?><hello xmlns="${NS}"><capabilities>${ours.map((c) => `<capability>${xmlEscape(c)}</capability>`).join('')}</capabilities></hello>${EOM}`);
+          stream.write(
+            `<?xml version="1.0" encoding="UTF-8"?><hello xmlns="${NS}"><capabilities>${ours.map((c) => `<capability>${xmlEscape(c)}</capability>`).join('')}</capabilities></hello>${EOM}`,
+          );
           const onHello = (d: string) => {
             buf += d;
             const end = buf.indexOf(EOM);
@@ -302,13 +360,27 @@ export class NetconfSession {
             try {
               hello = (parseXml(helloXml).hello ?? {}) as XmlNode;
             } catch (e) {
-              return finish(new UpstreamError(`${where}: unreadable NETCONF hello: ${(e as Error).message}`, 'router_error'));
+              return finish(
+                new UpstreamError(`${where}: unreadable NETCONF hello: ${(e as Error).message}`, 'router_error'),
+              );
             }
             const caps = asArray((hello.capabilities as XmlNode | undefined)?.capability).map((c) => textOf(c) ?? '');
             const base11 = caps.includes(NETCONF_BASE_11);
-            if (!base11 && !caps.includes(NETCONF_BASE_10)) return finish(new UpstreamError(`${where}: the router offers neither NETCONF base:1.0 nor base:1.1`, 'router_error'));
-            const session = new NetconfSession(conn, stream, opts, { caps, sessionId: textOf(hello['session-id']), base11 }, rest);
-            void logLine(opts.log, `netconf: session ${session.sessionId ?? '?'} open, framing ${base11 ? '1.1 (chunked)' : '1.0 (end-of-message)'}, ${caps.length} capabilities`);
+            if (!base11 && !caps.includes(NETCONF_BASE_10))
+              return finish(
+                new UpstreamError(`${where}: the router offers neither NETCONF base:1.0 nor base:1.1`, 'router_error'),
+              );
+            const session = new NetconfSession(
+              conn,
+              stream,
+              opts,
+              { caps, sessionId: textOf(hello['session-id']), base11 },
+              rest,
+            );
+            void logLine(
+              opts.log,
+              `netconf: session ${session.sessionId ?? '?'} open, framing ${base11 ? '1.1 (chunked)' : '1.0 (end-of-message)'}, ${caps.length} capabilities`,
+            );
             finish(null, session);
           };
           stream.on('data', onHello);
@@ -342,8 +414,18 @@ export class NetconfSession {
       const timer = setTimeout(() => {
         this.waiter = null;
         // The late answer would arrive out of step: the session is unusable after a timeout.
-        this.fail(new UpstreamError(`${this.opts.label}: no answer to <${name}> within ${Math.round(timeoutMs / 1000)} s`, 'router_unreachable'));
-        reject(new UpstreamError(`${this.opts.label}: no answer to <${name}> within ${Math.round(timeoutMs / 1000)} s`, 'router_unreachable'));
+        this.fail(
+          new UpstreamError(
+            `${this.opts.label}: no answer to <${name}> within ${Math.round(timeoutMs / 1000)} s`,
+            'router_unreachable',
+          ),
+        );
+        reject(
+          new UpstreamError(
+            `${this.opts.label}: no answer to <${name}> within ${Math.round(timeoutMs / 1000)} s`,
+            'router_unreachable',
+          ),
+        );
       }, timeoutMs);
       const onAbort = () => {
         clearTimeout(timer);
@@ -373,11 +455,15 @@ export class NetconfSession {
     try {
       doc = parseXml(xml);
     } catch (e) {
-      throw new UpstreamError(`${this.opts.label}: unreadable reply to <${name}>: ${(e as Error).message}`, 'router_error');
+      throw new UpstreamError(
+        `${this.opts.label}: unreadable reply to <${name}>: ${(e as Error).message}`,
+        'router_error',
+      );
     }
     const body = (doc['rpc-reply'] ?? {}) as XmlNode;
     const errors = findRpcErrors(body).filter((e) => e.severity !== 'warning');
-    if (errors.length && !opts.allowErrors) throw new UpstreamError(`${this.opts.label}: <${name}> failed: ${describeRpcErrors(errors)}`, 'router_error');
+    if (errors.length && !opts.allowErrors)
+      throw new UpstreamError(`${this.opts.label}: <${name}> failed: ${describeRpcErrors(errors)}`, 'router_error');
     return { xml, body: typeof body === 'object' ? body : {} };
   }
 
@@ -431,12 +517,14 @@ export async function openNetconf(
   router: { name: string; hostname: string | null; credentials: RouterCredentials | null },
   opts: { signal: AbortSignal; log?: DriverLog; timeoutMs?: number },
 ): Promise<NetconfSession> {
-  if (!router.hostname) throw new UpstreamError(`${router.name}: no management address (hostname) is set`, 'router_unreachable');
+  if (!router.hostname)
+    throw new UpstreamError(`${router.name}: no management address (hostname) is set`, 'router_unreachable');
   const credentials = router.credentials ?? {};
   // A port in the hostname wins over the credentials' port, which wins over NETCONF's 830.
   const target = parseNetconfHostname(router.hostname, credentials.port ?? 830);
   const username = credentials.username ?? target.user;
-  if (!username) throw new UpstreamError(`${router.name}: no username in the router's credentials`, 'router_unreachable');
+  if (!username)
+    throw new UpstreamError(`${router.name}: no username in the router's credentials`, 'router_unreachable');
   return NetconfSession.connect({
     host: target.host,
     port: target.port,

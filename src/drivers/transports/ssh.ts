@@ -25,12 +25,18 @@ export function sshFingerprint(keyBlob: Buffer): string {
 }
 
 function sameFingerprint(a: string, b: string): boolean {
-  const norm = (s: string) => s.trim().replace(/^SHA256:/i, '').replace(/=+$/, '');
+  const norm = (s: string) =>
+    s
+      .trim()
+      .replace(/^SHA256:/i, '')
+      .replace(/=+$/, '');
   return norm(a) === norm(b);
 }
 
 /** Splits `ssh://[user@]host[:port][/path]` (path: a remote socket or directory the driver uses). */
-export function parseSshUrl(hostname: string): { user: string | null; host: string; port: number | null; path: string | null } | null {
+export function parseSshUrl(
+  hostname: string,
+): { user: string | null; host: string; port: number | null; path: string | null } | null {
   const m = /^ssh:\/\/(?:([A-Za-z0-9._-]{1,64})@)?(\[[0-9A-Fa-f:.]+\]|[^:/[\]]+)(?::(\d{1,5}))?(\/.*)?$/.exec(hostname);
   if (!m) return null;
   const port = m[3] ? Number(m[3]) : null;
@@ -56,7 +62,11 @@ export class SshConnection {
   }
 
   /** Connects and authenticates (key or password from the credentials); rejects with router_unreachable. */
-  static connect(target: SshTarget, credentials: RouterCredentials | null, opts: DriverSessionOptions): Promise<SshConnection> {
+  static connect(
+    target: SshTarget,
+    credentials: RouterCredentials | null,
+    opts: DriverSessionOptions,
+  ): Promise<SshConnection> {
     const timeout = callTimeout(opts);
     const creds = credentials ?? {};
     return new Promise((resolve, reject) => {
@@ -100,7 +110,13 @@ export class SshConnection {
         if (settled) return;
         settled = true;
         cleanup();
-        void logCall(opts.log, target.router, `ssh ${target.username}@${target.host}:${target.port}`, 'connected', 'debug');
+        void logCall(
+          opts.log,
+          target.router,
+          `ssh ${target.username}@${target.host}:${target.port}`,
+          'connected',
+          'debug',
+        );
         resolve(new SshConnection(client, target, opts));
       });
       // ssh2's messages name the failing step (ECONNREFUSED, handshake, authentication) and carry no secret.
@@ -163,7 +179,11 @@ export class SshConnection {
         ch.stderr.setEncoding('utf8');
         ch.on('data', (d: string) => (stdout += d));
         ch.stderr.on('data', (d: string) => (stderr += d));
-        ch.on('close', (code: number | null) => (typeof code !== 'number' && this.closed ? finish(unreachable(router, 'the SSH connection dropped')) : finish(null, typeof code === 'number' ? code : null)));
+        ch.on('close', (code: number | null) =>
+          typeof code !== 'number' && this.closed
+            ? finish(unreachable(router, 'the SSH connection dropped'))
+            : finish(null, typeof code === 'number' ? code : null),
+        );
         if (options.input !== undefined) ch.end(options.input);
         else ch.end();
       });
@@ -179,11 +199,21 @@ export class SshConnection {
 }
 
 /** Connects to `ssh://…` for a router, taking user and port from the URL or the credentials. */
-export async function openSsh(routerName: string, hostname: string, credentials: RouterCredentials | null, opts: DriverSessionOptions): Promise<{ conn: SshConnection; path: string | null }> {
+export async function openSsh(
+  routerName: string,
+  hostname: string,
+  credentials: RouterCredentials | null,
+  opts: DriverSessionOptions,
+): Promise<{ conn: SshConnection; path: string | null }> {
   const u = parseSshUrl(hostname.startsWith('ssh://') ? hostname : `ssh://${hostname}`);
   if (!u) throw unreachable(routerName, 'the hostname is not ssh://[user@]host[:port][/path]');
   const username = u.user ?? credentials?.username;
-  if (!username) throw unreachable(routerName, 'no SSH user: put it in the hostname (ssh://user@host) or the credentials');
-  const conn = await SshConnection.connect({ host: u.host, port: u.port ?? credentials?.port ?? 22, username, router: routerName }, credentials, opts);
+  if (!username)
+    throw unreachable(routerName, 'no SSH user: put it in the hostname (ssh://user@host) or the credentials');
+  const conn = await SshConnection.connect(
+    { host: u.host, port: u.port ?? credentials?.port ?? 22, username, router: routerName },
+    credentials,
+    opts,
+  );
   return { conn, path: u.path };
 }

@@ -6,12 +6,25 @@ import { ASN_MAX } from '../ip.ts';
 import type { Filter } from './types.ts';
 
 const list = <T extends z.ZodType>(item: T) =>
-  z.preprocess((v) => (Array.isArray(v) ? v.flatMap((x) => String(x).split(',')) : String(v).split(',')).map((s) => s.trim()).filter(Boolean), z.array(item).min(1));
+  z.preprocess(
+    (v) =>
+      (Array.isArray(v) ? v.flatMap((x) => String(x).split(',')) : String(v).split(','))
+        .map((s) => s.trim())
+        .filter(Boolean),
+    z.array(item).min(1),
+  );
 
 // Integer filters are bounded to their column on both engines: ASN columns are bigint holding
 // 32-bit unsigned ASNs, every other integer column (ids, VLANs, PeeringDB ids) fits 32 bits signed.
 const intItem = (column: string, max?: number) =>
-  z.coerce.number().int('must be whole numbers').min(0).max(max ?? (/asn$/.test(column) ? ASN_MAX : INT32_MAX), `must be at most ${max ?? (/asn$/.test(column) ? ASN_MAX : INT32_MAX)}`);
+  z.coerce
+    .number()
+    .int('must be whole numbers')
+    .min(0)
+    .max(
+      max ?? (/asn$/.test(column) ? ASN_MAX : INT32_MAX),
+      `must be at most ${max ?? (/asn$/.test(column) ? ASN_MAX : INT32_MAX)}`,
+    );
 
 /** Filter on a column equal to one of a comma-separated list of integers (bounded to the column's type). */
 export function idFilter(column: string, max?: number): Filter {

@@ -49,11 +49,18 @@ export async function listRows(res: Resource, db: Executor, params: Row): Promis
   const countRow = await (cq ?? q.clearSelect()).select(sql<number>`count(*)`.as('count')).executeTakeFirst();
   const orderSpec = (typeof params.ordering === 'string' && params.ordering) || res.defaultOrdering;
   const order: [string, 'asc' | 'desc'][] = [];
-  for (const part of orderSpec.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of orderSpec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const desc = part.startsWith('-');
     const name = desc ? part.slice(1) : part;
     const col = res.ordering[name];
-    if (!col) throw new ValidationError('ordering', `unknown ordering "${name}"; use one of ${Object.keys(res.ordering).join(', ')}`);
+    if (!col)
+      throw new ValidationError(
+        'ordering',
+        `unknown ordering "${name}"; use one of ${Object.keys(res.ordering).join(', ')}`,
+      );
     order.push([col, desc ? 'desc' : 'asc']);
   }
   order.push(['t.id', 'asc']);

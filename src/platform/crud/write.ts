@@ -8,7 +8,12 @@ import { loadRow } from './list.ts';
 import type { Resource, Row, WriteContext } from './types.ts';
 
 /** Asserts a referenced row exists, naming the input field when not. */
-export async function assertExists(db: Executor, table: string, id: number | null | undefined, field: string): Promise<Row | null> {
+export async function assertExists(
+  db: Executor,
+  table: string,
+  id: number | null | undefined,
+  field: string,
+): Promise<Row | null> {
   if (id === null || id === undefined) return null;
   const row = await db.selectFrom(table).selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) throw new ValidationError(field, `no ${table.replace(/_/g, ' ').replace(/s$/, '')} with id ${id}`);
@@ -16,11 +21,21 @@ export async function assertExists(db: Executor, table: string, id: number | nul
 }
 
 /** Refuses a duplicate on a unique column with a 409 naming the field. */
-export async function assertUnique(db: Executor, table: string, column: string, value: unknown, exceptId: number | null, field = column): Promise<void> {
+export async function assertUnique(
+  db: Executor,
+  table: string,
+  column: string,
+  value: unknown,
+  exceptId: number | null,
+  field = column,
+): Promise<void> {
   if (value === null || value === undefined) return;
   let q = db.selectFrom(table).select('id').where(column, '=', value);
   if (exceptId !== null) q = q.where('id', '!=', exceptId);
-  if (await q.executeTakeFirst()) throw new ConflictError(`${field} ${JSON.stringify(value)} is already in use`, [{ field, message: 'already in use' }]);
+  if (await q.executeTakeFirst())
+    throw new ConflictError(`${field} ${JSON.stringify(value)} is already in use`, [
+      { field, message: 'already in use' },
+    ]);
 }
 
 /** ETag of a stored row: its id and version. */
@@ -37,7 +52,11 @@ export function versionFromIfMatch(header: string | undefined, id: number): numb
 }
 
 function actorOf(ctx: WriteContext) {
-  return { userId: ctx.principal?.userId ?? null, username: ctx.principal?.username ?? null, requestId: ctx.requestId ?? null };
+  return {
+    userId: ctx.principal?.userId ?? null,
+    username: ctx.principal?.username ?? null,
+    requestId: ctx.requestId ?? null,
+  };
 }
 
 async function wrapDbErrors<T>(fn: () => Promise<T>): Promise<T> {
@@ -46,24 +65,36 @@ async function wrapDbErrors<T>(fn: () => Promise<T>): Promise<T> {
   } catch (err) {
     if (err instanceof DomainError) throw err;
     if (isUniqueViolation(err)) throw new ConflictError('an object with the same unique values already exists');
-    if (isForeignKeyViolation(err)) throw new ConflictError('the write would break a reference between objects', [], 'reference_conflict');
+    if (isForeignKeyViolation(err))
+      throw new ConflictError('the write would break a reference between objects', [], 'reference_conflict');
     throw err;
   }
 }
 
-const presentPlain = (res: Resource, row: Row, secrets: SecretBox) => res.present(row, { includeSecrets: false, secrets });
+const presentPlain = (res: Resource, row: Row, secrets: SecretBox) =>
+  res.present(row, { includeSecrets: false, secrets });
 
 /** Creates one object inside an open transaction; returns its stored row. */
 export async function createOne(res: Resource, ctx: WriteContext, input: Row): Promise<Row> {
   const values = await res.prepare(input, ctx, null);
   const t = now();
   const inserted = await wrapDbErrors(() =>
-    ctx.db.insertInto(res.table).values({ ...values, created_at: t, updated_at: t, version: 1 }).returning('id').executeTakeFirstOrThrow(),
+    ctx.db
+      .insertInto(res.table)
+      .values({ ...values, created_at: t, updated_at: t, version: 1 })
+      .returning('id')
+      .executeTakeFirstOrThrow(),
   );
   const id = Number(inserted.id);
   if (res.afterWrite) await res.afterWrite(id, input, ctx, null);
   const row = await loadRow(res, ctx.db, id);
-  await recordChange(ctx.db, actorOf(ctx), { action: 'create', objectType: res.objectType, objectId: id, repr: res.repr(row), after: presentPlain(res, row, ctx.secrets) });
+  await recordChange(ctx.db, actorOf(ctx), {
+    action: 'create',
+    objectType: res.objectType,
+    objectId: id,
+    repr: res.repr(row),
+    after: presentPlain(res, row, ctx.secrets),
+  });
   return row;
 }
 
@@ -73,11 +104,18 @@ export async function createOne(res: Resource, ctx: WriteContext, input: Row): P
  * a 412 although neither sent If-Match; SQLite transactions are serialised already.
  */
 async function lockRow(res: Resource, db: Executor, id: number): Promise<void> {
-  if (dialectOf(db) === 'postgres') await db.selectFrom(res.table).select('id').where('id', '=', id).forUpdate().execute();
+  if (dialectOf(db) === 'postgres')
+    await db.selectFrom(res.table).select('id').where('id', '=', id).forUpdate().execute();
 }
 
 /** Updates one object (full or partial input), checking the expected version when given (412 only then). */
-export async function updateOne(res: Resource, ctx: WriteContext, id: number, input: Row, expectedVersion: number | null): Promise<Row> {
+export async function updateOne(
+  res: Resource,
+  ctx: WriteContext,
+  id: number,
+  input: Row,
+  expectedVersion: number | null,
+): Promise<Row> {
   await lockRow(res, ctx.db, id);
   const existing = await loadRow(res, ctx.db, id);
   if (expectedVersion !== null && expectedVersion !== Number(existing.version)) throw new PreconditionFailedError();
@@ -107,11 +145,22 @@ export async function updateOne(res: Resource, ctx: WriteContext, id: number, in
 }
 
 /** Deletes one object, after the resource's protection checks. */
-export async function deleteOne(res: Resource, ctx: WriteContext, id: number, expectedVersion: number | null): Promise<void> {
+export async function deleteOne(
+  res: Resource,
+  ctx: WriteContext,
+  id: number,
+  expectedVersion: number | null,
+): Promise<void> {
   await lockRow(res, ctx.db, id);
   const existing = await loadRow(res, ctx.db, id);
   if (expectedVersion !== null && expectedVersion !== Number(existing.version)) throw new PreconditionFailedError();
   if (res.beforeDelete) await res.beforeDelete(existing, ctx);
   await wrapDbErrors(() => ctx.db.deleteFrom(res.table).where('id', '=', id).execute());
-  await recordChange(ctx.db, actorOf(ctx), { action: 'delete', objectType: res.objectType, objectId: id, repr: res.repr(existing), before: presentPlain(res, existing, ctx.secrets) });
+  await recordChange(ctx.db, actorOf(ctx), {
+    action: 'delete',
+    objectType: res.objectType,
+    objectId: id,
+    repr: res.repr(existing),
+    before: presentPlain(res, existing, ctx.secrets),
+  });
 }

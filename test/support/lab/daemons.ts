@@ -78,7 +78,14 @@ const RUN_AS = process.getuid?.() === 0 ? ['setpriv', '--reuid', 'nobody', '--re
 
 /** Reason the daemon lab cannot run here, or null (for `describe.skipIf` together with labSkipReason). */
 export function daemonLabMissing(): string | null {
-  for (const [tool, pkg] of [['bgpd', 'frr'], ['vtysh', 'frr'], ['bird', 'bird2'], ['birdc', 'bird2'], ['gobgpd', 'gobgpd'], ['gobgp', 'gobgpd']] as const) {
+  for (const [tool, pkg] of [
+    ['bgpd', 'frr'],
+    ['vtysh', 'frr'],
+    ['bird', 'bird2'],
+    ['birdc', 'bird2'],
+    ['gobgpd', 'gobgpd'],
+    ['gobgp', 'gobgpd'],
+  ] as const) {
     if (!findTool(tool)) return `${tool} not installed (Debian package ${pkg})`;
   }
   return null;
@@ -91,7 +98,10 @@ function frrConf(lab: { nodes: Record<LabDaemon, LabNode>; port: number }): stri
 hostname lab-frr
 !
 ip prefix-list OWN seq 5 permit ${me.prefixes[0]}
-${me.prefixes.slice(1).map((p, i) => `ip prefix-list OWN seq ${10 + i * 5} permit ${p}`).join('\n')}
+${me.prefixes
+  .slice(1)
+  .map((p, i) => `ip prefix-list OWN seq ${10 + i * 5} permit ${p}`)
+  .join('\n')}
 !
 route-map EXPORT permit 10
  match ip address prefix-list OWN
@@ -207,9 +217,21 @@ export async function startDaemonLab(options: LabOptions): Promise<DaemonLab> {
   chmodSync(dir, 0o711); // the daemons (nobody) must traverse it
   const ip = (n: number) => `127.0.${net}.${n}`;
   const nodes: Record<LabDaemon, LabNode> = {
-    frr: { daemon: 'frr', ip: ip(1), asn: 65001, prefixes: ['203.0.113.0/26', '203.0.113.64/26'], nextHop: '198.18.0.1' },
+    frr: {
+      daemon: 'frr',
+      ip: ip(1),
+      asn: 65001,
+      prefixes: ['203.0.113.0/26', '203.0.113.64/26'],
+      nextHop: '198.18.0.1',
+    },
     bird: { daemon: 'bird', ip: ip(2), asn: 65002, prefixes: ['198.51.100.0/25'], nextHop: '198.18.0.2' },
-    gobgp: { daemon: 'gobgp', ip: ip(3), asn: 65003, prefixes: ['192.0.2.0/26', '192.0.2.64/26', '192.0.2.128/26'], nextHop: '198.18.0.3' },
+    gobgp: {
+      daemon: 'gobgp',
+      ip: ip(3),
+      asn: 65003,
+      prefixes: ['192.0.2.0/26', '192.0.2.64/26', '192.0.2.128/26'],
+      nextHop: '198.18.0.3',
+    },
   };
   const sub = (name: string) => {
     const d = join(dir, name);
@@ -258,14 +280,49 @@ export async function startDaemonLab(options: LabOptions): Promise<DaemonLab> {
   };
 
   const bgpd = findTool('bgpd')!;
-  spawnDaemon([bgpd, '-Z', '-S', '-n', '-l', nodes.frr.ip, '-p', String(port), '-P', '0', '--vty_socket', frrDir, '-i', join(frrDir, 'bgpd.pid'), '-f', join(frrDir, 'bgpd.conf')], 'frr.out');
+  spawnDaemon(
+    [
+      bgpd,
+      '-Z',
+      '-S',
+      '-n',
+      '-l',
+      nodes.frr.ip,
+      '-p',
+      String(port),
+      '-P',
+      '0',
+      '--vty_socket',
+      frrDir,
+      '-i',
+      join(frrDir, 'bgpd.pid'),
+      '-f',
+      join(frrDir, 'bgpd.conf'),
+    ],
+    'frr.out',
+  );
   // BIRD forks into the background unless -f; keep it in the foreground so the child is the daemon.
   const birdArgv = ['bird', '-f', '-c', join(birdDir, 'bird.conf'), '-s', birdSocket, '-P', join(birdDir, 'bird.pid')];
   let birdChild = spawnDaemon(birdArgv, 'bird.out');
-  spawnDaemon(['gobgpd', '-f', join(gobgpDir, 'gobgpd.toml'), '-p', '--api-hosts', `${nodes.gobgp.ip}:${apiPort}`, '--pprof-disable', '-l', 'warn'], 'gobgp.out');
+  spawnDaemon(
+    [
+      'gobgpd',
+      '-f',
+      join(gobgpDir, 'gobgpd.toml'),
+      '-p',
+      '--api-hosts',
+      `${nodes.gobgp.ip}:${apiPort}`,
+      '--pprof-disable',
+      '-l',
+      'warn',
+    ],
+    'gobgp.out',
+  );
 
-  const run = async (cmd: string, args: string[], timeout = 15_000) => (await execFileP(cmd, args, { encoding: 'utf8', timeout })).stdout;
-  const vtysh = (...commands: string[]) => run('vtysh', ['--vty_socket', frrDir, '-H', '/dev/null', ...commands.flatMap((c) => ['-c', c])]);
+  const run = async (cmd: string, args: string[], timeout = 15_000) =>
+    (await execFileP(cmd, args, { encoding: 'utf8', timeout })).stdout;
+  const vtysh = (...commands: string[]) =>
+    run('vtysh', ['--vty_socket', frrDir, '-H', '/dev/null', ...commands.flatMap((c) => ['-c', c])]);
   const birdc = (command: string) => run('birdc', ['-s', birdSocket, command]);
   const gobgp = (...args: string[]) => run('gobgp', ['-u', nodes.gobgp.ip, '-p', String(apiPort), ...args]);
 
@@ -287,7 +344,10 @@ export async function startDaemonLab(options: LabOptions): Promise<DaemonLab> {
     try {
       const f = JSON.parse(await vtysh('show bgp summary json')).ipv4Unicast?.peers ?? {};
       const b = await birdc('show protocols all');
-      const g = JSON.parse(await gobgp('neighbor', '-j')) as { conf: { neighbor_address: string }; afi_safis?: { state?: { received?: number } }[] }[];
+      const g = JSON.parse(await gobgp('neighbor', '-j')) as {
+        conf: { neighbor_address: string };
+        afi_safis?: { state?: { received?: number } }[];
+      }[];
       const gRecv = (a: string) => g.find((n) => n.conf.neighbor_address === a)?.afi_safis?.[0]?.state?.received ?? 0;
       const birdImported = [...b.matchAll(/Routes:\s+(\d+) imported/g)].map((m) => Number(m[1]));
       return (
@@ -302,13 +362,19 @@ export async function startDaemonLab(options: LabOptions): Promise<DaemonLab> {
       return false;
     }
   };
-  const logs = () => ['frr.out', 'bird.out', 'gobgp.out'].map((f) => `\n--- ${f}\n${existsSync(join(dir, f)) ? readFileSync(join(dir, f), 'utf8').slice(-2000) : ''}`).join('');
+  const logs = () =>
+    ['frr.out', 'bird.out', 'gobgp.out']
+      .map((f) => `\n--- ${f}\n${existsSync(join(dir, f)) ? readFileSync(join(dir, f), 'utf8').slice(-2000) : ''}`)
+      .join('');
   const until = async (what: string, check: () => Promise<boolean>, timeoutMs: number) => {
     const end = Date.now() + timeoutMs;
     while (Date.now() < end) {
       if (stopped) throw new Error('lab stopped');
       const dead = children.find((c) => c.exitCode !== null || c.signalCode !== null);
-      if (dead) throw new Error(`lab ${net}: ${dead.spawnargs.join(' ')} exited (${dead.exitCode ?? dead.signalCode})${logs()}`);
+      if (dead)
+        throw new Error(
+          `lab ${net}: ${dead.spawnargs.join(' ')} exited (${dead.exitCode ?? dead.signalCode})${logs()}`,
+        );
       if (await check()) return;
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -335,14 +401,18 @@ export async function startDaemonLab(options: LabOptions): Promise<DaemonLab> {
       children.splice(children.indexOf(old), 1);
       if (old.pid) pids.push(old.pid);
       birdChild = spawnDaemon(birdArgv, 'bird.out');
-      await until('BIRD control socket after restart', async () => {
-        try {
-          await birdc('show status');
-          return true;
-        } catch {
-          return false;
-        }
-      }, 30_000);
+      await until(
+        'BIRD control socket after restart',
+        async () => {
+          try {
+            await birdc('show status');
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        30_000,
+      );
     },
     birdProtocol: (peer) => peer,
     vtysh,
@@ -351,13 +421,21 @@ export async function startDaemonLab(options: LabOptions): Promise<DaemonLab> {
     isEstablished,
     async addNeighbor(daemon, n) {
       if (daemon === 'frr') {
-        await vtysh('configure terminal', `router bgp ${nodes.frr.asn}`, `neighbor ${n.ip} remote-as ${n.asn}`, ...(n.description ? [`neighbor ${n.ip} description ${n.description}`] : []));
+        await vtysh(
+          'configure terminal',
+          `router bgp ${nodes.frr.asn}`,
+          `neighbor ${n.ip} remote-as ${n.asn}`,
+          ...(n.description ? [`neighbor ${n.ip} description ${n.description}`] : []),
+        );
         return n.ip;
       }
       if (daemon === 'bird') {
         const name = `extra_${n.ip.replace(/[^0-9a-f]/gi, '_')}`;
         const conf = join(birdDir, 'bird.conf');
-        writeFileSync(conf, `${readFileSync(conf, 'utf8')}\nprotocol bgp ${name} from lab_peer {\n  neighbor ${n.ip} port ${port} as ${n.asn};\n${n.description ? `  description "${n.description}";\n` : ''}}\n`);
+        writeFileSync(
+          conf,
+          `${readFileSync(conf, 'utf8')}\nprotocol bgp ${name} from lab_peer {\n  neighbor ${n.ip} port ${port} as ${n.asn};\n${n.description ? `  description "${n.description}";\n` : ''}}\n`,
+        );
         const out = await birdc('configure');
         if (!/Reconfigured|Reconfiguration in progress/.test(out)) throw new Error(`BIRD configure: ${out}`);
         return name;
@@ -370,17 +448,36 @@ export async function startDaemonLab(options: LabOptions): Promise<DaemonLab> {
       else if (daemon === 'bird') {
         const conf = join(birdDir, 'bird.conf');
         const name = `extra_${ip.replace(/[^0-9a-f]/gi, '_')}`;
-        writeFileSync(conf, readFileSync(conf, 'utf8').replace(new RegExp(`\\nprotocol bgp ${name} from lab_peer \\{[^}]*\\}\\n`), ''));
+        writeFileSync(
+          conf,
+          readFileSync(conf, 'utf8').replace(new RegExp(`\\nprotocol bgp ${name} from lab_peer \\{[^}]*\\}\\n`), ''),
+        );
         const out = await birdc('configure');
         if (!/Reconfigured|Reconfiguration in progress/.test(out)) throw new Error(`BIRD configure: ${out}`);
       } else await gobgp('neighbor', 'del', ip);
     },
     async waitAllEstablished(timeoutMs = 60_000) {
-      const pairs: [LabDaemon, LabDaemon][] = [['frr', 'bird'], ['frr', 'gobgp'], ['bird', 'frr'], ['bird', 'gobgp'], ['gobgp', 'frr'], ['gobgp', 'bird']];
-      await until('all sessions Established with routes', async () => (await Promise.all(pairs.map(([a, b]) => isEstablished(a, b)))).every(Boolean) && (await routesIn()), timeoutMs);
+      const pairs: [LabDaemon, LabDaemon][] = [
+        ['frr', 'bird'],
+        ['frr', 'gobgp'],
+        ['bird', 'frr'],
+        ['bird', 'gobgp'],
+        ['gobgp', 'frr'],
+        ['gobgp', 'bird'],
+      ];
+      await until(
+        'all sessions Established with routes',
+        async () =>
+          (await Promise.all(pairs.map(([a, b]) => isEstablished(a, b)))).every(Boolean) && (await routesIn()),
+        timeoutMs,
+      );
     },
     async waitSession(from, to, up, timeoutMs = 60_000) {
-      await until(`${from}→${to} ${up ? 'Established' : 'down'}`, async () => (await isEstablished(from, to)) === up, timeoutMs);
+      await until(
+        `${from}→${to} ${up ? 'Established' : 'down'}`,
+        async () => (await isEstablished(from, to)) === up,
+        timeoutMs,
+      );
     },
     async stop() {
       if (stopped) return;
@@ -389,7 +486,11 @@ export async function startDaemonLab(options: LabOptions): Promise<DaemonLab> {
       for (const c of children) {
         if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
       }
-      await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? null : new Promise((r) => c.once('exit', r)))));
+      await Promise.all(
+        children.map((c) =>
+          c.exitCode !== null || c.signalCode !== null ? null : new Promise((r) => c.once('exit', r)),
+        ),
+      );
       for (const c of children) if (c.pid) pids.push(c.pid);
       // bgpd writes a crash-log file named after its pid; a SIGKILL leaves it behind.
       for (const pid of pids) rmSync(`/var/tmp/frr/bgpd.${pid}`, { force: true, recursive: true });
@@ -398,15 +499,20 @@ export async function startDaemonLab(options: LabOptions): Promise<DaemonLab> {
   };
   try {
     // gobgpd cannot originate from its TOML: add the routes over its API once it answers.
-    await until('gobgpd API', async () => {
-      try {
-        await gobgp('global');
-        return true;
-      } catch {
-        return false;
-      }
-    }, 30_000);
-    for (const p of nodes.gobgp.prefixes) await gobgp('global', 'rib', 'add', p, 'nexthop', nodes.gobgp.nextHop, 'origin', 'igp');
+    await until(
+      'gobgpd API',
+      async () => {
+        try {
+          await gobgp('global');
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      30_000,
+    );
+    for (const p of nodes.gobgp.prefixes)
+      await gobgp('global', 'rib', 'add', p, 'nexthop', nodes.gobgp.nextHop, 'origin', 'igp');
     await lab.waitAllEstablished();
   } catch (err) {
     await lab.stop();

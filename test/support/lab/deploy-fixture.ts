@@ -23,14 +23,19 @@ export interface DeployLab {
  * Starts the shared lab in beforeAll, sets `env(lab)` (and restores it, with the health-gate timeout the
  * tests change, in afterAll), waits for every session and keeps `snapshot(lab)` as `full`.
  */
-export function useDeployLab(shared: ReturnType<typeof sharedLab>, env: (lab: DaemonLab) => Record<string, string>, snapshot: (lab: DaemonLab) => Promise<string> | string): DeployLab {
+export function useDeployLab(
+  shared: ReturnType<typeof sharedLab>,
+  env: (lab: DaemonLab) => Record<string, string>,
+  snapshot: (lab: DaemonLab) => Promise<string> | string,
+): DeployLab {
   let lab: DaemonLab | null = null;
   let full = '';
   const saved = new Map<string, string | undefined>();
   beforeAll(async () => {
     lab = await shared.lab();
     const vars = env(lab);
-    for (const k of [...Object.keys(vars), 'PEERDESK_DEPLOY_HEALTH_TIMEOUT_S']) if (!saved.has(k)) saved.set(k, process.env[k]);
+    for (const k of [...Object.keys(vars), 'PEERDESK_DEPLOY_HEALTH_TIMEOUT_S'])
+      if (!saved.has(k)) saved.set(k, process.env[k]);
     Object.assign(process.env, vars);
     await lab.waitAllEstablished();
     full = await snapshot(lab);
@@ -56,11 +61,17 @@ export function useDeployLab(shared: ReturnType<typeof sharedLab>, env: (lab: Da
 export async function runDeployJob(t: TestApp, path: string, body: Record<string, unknown>): Promise<any> {
   const r = await t.api('POST', path, body);
   expect(r.status, JSON.stringify(r.body)).toBe(202);
-  const w = startWorker({ db: t.tdb.db, logger: pino({ level: 'silent' }), pollMs: 20, secrets: new SecretBox('k'.repeat(40)) });
+  const w = startWorker({
+    db: t.tdb.db,
+    logger: pino({ level: 'silent' }),
+    pollMs: 20,
+    secrets: new SecretBox('k'.repeat(40)),
+  });
   try {
     for (let i = 0; i < 2400; i++) {
       const j = (await t.api('GET', `/api/jobs/${r.body.job_id}/`)).body;
-      if (['succeeded', 'failed', 'cancelled'].includes(j.status)) return (await t.api('GET', `/api/deployments/${r.body.deployment.id}/`)).body;
+      if (['succeeded', 'failed', 'cancelled'].includes(j.status))
+        return (await t.api('GET', `/api/deployments/${r.body.deployment.id}/`)).body;
       await new Promise((res) => setTimeout(res, 50));
     }
     throw new Error('deploy job did not finish');
@@ -108,7 +119,13 @@ export function useDeployApp(engine: Engine, spec: () => DeployRouterSpec): Depl
     const tpl = await t.api('POST', '/api/templates/', s.template);
     expect(tpl.status, JSON.stringify(tpl.body)).toBe(201);
     templateId = tpl.body.id;
-    const r = await t.api('POST', '/api/routers/', { name: s.router.name, local_asn: s.router.local_asn, platform: platform.id, hostname: s.router.ip, config_template: templateId });
+    const r = await t.api('POST', '/api/routers/', {
+      name: s.router.name,
+      local_asn: s.router.local_asn,
+      platform: platform.id,
+      hostname: s.router.ip,
+      config_template: templateId,
+    });
     expect(r.status, JSON.stringify(r.body)).toBe(201);
     routerId = r.body.id;
     // The socket is in a temporary directory: set directly (the API allows only the app config's PEERDESK_SOCKET_DIRS).

@@ -61,7 +61,9 @@ export async function startSshd(): Promise<SshdHarness> {
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'peerdesk-lab-host', '-f', hostKey]);
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'peerdesk-lab-client', '-f', clientKey]);
   writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${clientKey}.pub`), { mode: 0o600 });
-  const fp = /(SHA256:\S+)/.exec(execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${hostKey}.pub`], { encoding: 'utf8' }))![1];
+  const fp = /(SHA256:\S+)/.exec(
+    execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${hostKey}.pub`], { encoding: 'utf8' }),
+  )![1];
   const user = userInfo().username;
   // A password-only account for testing password authentication (sshd reads /etc/shadow, UsePAM no).
   const pwUser = 'pdlab-ssh';
@@ -96,7 +98,9 @@ Match User ${pwUser}
   let port = 0;
   for (let attempt = 0; attempt < 5 && !child; attempt++) {
     port = await freePort();
-    const c = spawn(findTool('sshd')!, ['-D', '-e', '-f', conf, '-p', String(port), '-h', hostKey], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const c = spawn(findTool('sshd')!, ['-D', '-e', '-f', conf, '-p', String(port), '-h', hostKey], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let err = '';
     c.stderr?.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
     let up = false;

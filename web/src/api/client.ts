@@ -22,7 +22,12 @@ export class ApiError extends Error {
   code: string;
   fields: FieldError[];
   constructor(status: number, body: unknown) {
-    const b = (body && typeof body === 'object' ? body : {}) as { detail?: string; title?: string; code?: string; errors?: unknown };
+    const b = (body && typeof body === 'object' ? body : {}) as {
+      detail?: string;
+      title?: string;
+      code?: string;
+      errors?: unknown;
+    };
     super(b.detail || b.title || `HTTP ${status}`);
     this.status = status;
     this.code = b.code ?? 'error';
@@ -50,7 +55,8 @@ export function setUnauthorizedHandler(fn: () => void): void {
 
 const middleware: Middleware = {
   onRequest({ request }) {
-    if (!['GET', 'HEAD', 'OPTIONS'].includes(request.method) && csrfToken) request.headers.set('X-CSRF-Token', csrfToken);
+    if (!['GET', 'HEAD', 'OPTIONS'].includes(request.method) && csrfToken)
+      request.headers.set('X-CSRF-Token', csrfToken);
     return request;
   },
   onResponse({ response, request }) {
@@ -114,18 +120,28 @@ const onePath = (res: ResourcePath) => `/api/${res}/{id}/` as OnePath;
 const bulkPath = (res: ResourcePath) => `/api/${res}/bulk/` as BulkPath;
 
 /** The list query without empty values (filters a user cleared). */
-const clean = (q: ListParams) => Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined && v !== '')) as ListQuery;
+const clean = (q: ListParams) =>
+  Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined && v !== '')) as ListQuery;
 
 /**
  * Lists one page of a resource with filters, search and ordering. (With `brief: 1` the API answers
  * the brief shape, id and name-like fields only: read only those then.)
  */
-export async function listResource<R extends ResourcePath>(res: R, query: ListParams, signal?: AbortSignal): Promise<Page<ResourceTypes[R]>> {
-  return unwrap(await api.GET(listPath(res), { params: { query: clean(query) }, signal })) as unknown as Page<ResourceTypes[R]>;
+export async function listResource<R extends ResourcePath>(
+  res: R,
+  query: ListParams,
+  signal?: AbortSignal,
+): Promise<Page<ResourceTypes[R]>> {
+  return unwrap(await api.GET(listPath(res), { params: { query: clean(query) }, signal })) as unknown as Page<
+    ResourceTypes[R]
+  >;
 }
 
 /** Loads one object; its ETag (for If-Match) is returned alongside. */
-export async function getResource<R extends ResourcePath>(res: R, id: number): Promise<{ row: ResourceTypes[R]; etag: string | null }> {
+export async function getResource<R extends ResourcePath>(
+  res: R,
+  id: number,
+): Promise<{ row: ResourceTypes[R]; etag: string | null }> {
   const r = await api.GET(onePath(res), { params: { path: { id } } });
   return { row: unwrap(r) as ResourceTypes[R], etag: r.response.headers.get('etag') };
 }
@@ -136,13 +152,28 @@ export async function createResource<R extends ResourcePath>(res: R, body: Row):
 }
 
 /** Updates fields of an object, refusing a stale write when the ETag is given. */
-export async function patchResource<R extends ResourcePath>(res: R, id: number, body: Row, etag?: string | null): Promise<ResourceTypes[R]> {
-  return unwrap(await api.PATCH(onePath(res), { params: { path: { id } }, body: body as WriteBody, headers: etag ? { 'If-Match': etag } : {} })) as ResourceTypes[R];
+export async function patchResource<R extends ResourcePath>(
+  res: R,
+  id: number,
+  body: Row,
+  etag?: string | null,
+): Promise<ResourceTypes[R]> {
+  return unwrap(
+    await api.PATCH(onePath(res), {
+      params: { path: { id } },
+      body: body as WriteBody,
+      headers: etag ? { 'If-Match': etag } : {},
+    }),
+  ) as ResourceTypes[R];
 }
 
 /** Deletes an object; `replaceWith` moves every reference to another object of the kind first. */
 export async function deleteResource(res: ResourcePath, id: number, replaceWith?: number): Promise<void> {
-  unwrap(await api.DELETE(onePath(res), { params: { path: { id }, ...(replaceWith ? { query: { replace_with: replaceWith } } : {}) } }));
+  unwrap(
+    await api.DELETE(onePath(res), {
+      params: { path: { id }, ...(replaceWith ? { query: { replace_with: replaceWith } } : {}) },
+    }),
+  );
 }
 
 /** Deletes several objects in one all-or-nothing request. */

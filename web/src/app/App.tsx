@@ -1,7 +1,26 @@
 // The application frame: login gate, top bar (global search, user menu, theme), navigation, routes.
 import { PasswordChangeBanner } from '../components/PasswordChange';
 import { Component, Suspense, lazy, useEffect, useRef, useState, type ReactNode } from 'react';
-import { ActionIcon, AppShell, Box, Button, Group, Kbd, Menu, NavLink, Paper, PasswordInput, ScrollArea, Stack, Text, TextInput, Title, Tooltip, useMantineColorScheme, useComputedColorScheme } from '@mantine/core';
+import {
+  ActionIcon,
+  AppShell,
+  Box,
+  Button,
+  Group,
+  Kbd,
+  Menu,
+  NavLink,
+  Paper,
+  PasswordInput,
+  ScrollArea,
+  Stack,
+  Text,
+  TextInput,
+  Title,
+  Tooltip,
+  useMantineColorScheme,
+  useComputedColorScheme,
+} from '@mantine/core';
 import { useDebouncedValue, useHotkeys } from '@mantine/hooks';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, ApiError, listResource, setCsrfToken, setUnauthorizedHandler, unwrap, type Row } from '../api/client';
@@ -37,7 +56,11 @@ const RolloutsPage = lazy(() => rollouts().then((m) => ({ default: m.RolloutsPag
 const RolloutPage = lazy(() => rollouts().then((m) => ({ default: m.RolloutPage })));
 const ConfigManagerPage = lazy(() => import('../pages/deploy/ConfigManagerPage'));
 // The mail pages are one chunk; its route table is read once the chunk has loaded.
-const EmailRoutes = lazy(() => import('../pages/EmailPages').then((m) => ({ default: ({ path }: { path: string }) => m.emailRoute(path) ?? <NotFound path={path} /> })));
+const EmailRoutes = lazy(() =>
+  import('../pages/EmailPages').then((m) => ({
+    default: ({ path }: { path: string }) => m.emailRoute(path) ?? <NotFound path={path} />,
+  })),
+);
 const EMAIL_PATH = /^\/(email\/|email-templates(\/|$)|outbox(\/|$)|requests(\/|$)|contacts$)/;
 import { CONFIGS } from '../resources/configs';
 import { RelationshipBadge, StateBadge } from '../components/badges';
@@ -75,7 +98,15 @@ const NAV: { group: string; items: NavItem[] }[] = [
       { label: 'Platforms', to: '/platforms' },
     ],
   },
-  { group: 'Config', items: [{ label: 'Templates', to: '/templates' }, { label: 'Render', to: '/config/render' }, { label: 'Deployments', to: '/deployments' }, { label: 'Rollouts', to: '/rollouts' }] },
+  {
+    group: 'Config',
+    items: [
+      { label: 'Templates', to: '/templates' },
+      { label: 'Render', to: '/config/render' },
+      { label: 'Deployments', to: '/deployments' },
+      { label: 'Rollouts', to: '/rollouts' },
+    ],
+  },
   {
     group: 'E-mail',
     items: [
@@ -87,7 +118,13 @@ const NAV: { group: string; items: NavItem[] }[] = [
       { label: 'E-mail templates', to: '/email-templates' },
     ],
   },
-  { group: 'System', items: [{ label: 'Jobs', to: '/jobs' }, { label: 'Change log', to: '/changes' }] },
+  {
+    group: 'System',
+    items: [
+      { label: 'Jobs', to: '/jobs' },
+      { label: 'Change log', to: '/changes' },
+    ],
+  },
 ];
 
 /** Root component: shows the login page until a session exists. */
@@ -142,8 +179,23 @@ function LoginPage() {
               {error}
             </Text>
           )}
-          <TextInput label="Username" value={username} onChange={(e) => setUsername(e.currentTarget.value)} autoFocus autoComplete="username" name="username" size="sm" />
-          <PasswordInput label="Password" value={password} onChange={(e) => setPassword(e.currentTarget.value)} autoComplete="current-password" name="password" size="sm" />
+          <TextInput
+            label="Username"
+            value={username}
+            onChange={(e) => setUsername(e.currentTarget.value)}
+            autoFocus
+            autoComplete="username"
+            name="username"
+            size="sm"
+          />
+          <PasswordInput
+            label="Password"
+            value={password}
+            onChange={(e) => setPassword(e.currentTarget.value)}
+            autoComplete="current-password"
+            name="password"
+            size="sm"
+          />
           <Button type="submit" loading={busy} size="sm" data-testid="login-submit">
             Log in
           </Button>
@@ -168,7 +220,10 @@ function Shell() {
     navigate('/');
   };
   if (!me) return null;
-  const isActive = (to: string) => (to === '/' ? path === '/' || path === '/peering-sessions' || path.startsWith('/peering-sessions/') : path === to || path.startsWith(`${to}/`));
+  const isActive = (to: string) =>
+    to === '/'
+      ? path === '/' || path === '/peering-sessions' || path.startsWith('/peering-sessions/')
+      : path === to || path.startsWith(`${to}/`);
   return (
     <AppShell header={{ height: 44 }} navbar={{ width: 168, breakpoint: 0 }} padding="sm">
       <AppShell.Header className="topbar">
@@ -181,14 +236,24 @@ function Shell() {
           </Group>
           <Group gap={6} wrap="nowrap">
             <Tooltip label={`Switch to ${scheme === 'dark' ? 'light' : 'dark'} theme`}>
-              <ActionIcon variant="subtle" color="gray" onClick={() => setColorScheme(scheme === 'dark' ? 'light' : 'dark')} aria-label="Toggle theme" data-testid="theme-toggle">
+              <ActionIcon
+                variant="subtle"
+                color="gray"
+                onClick={() => setColorScheme(scheme === 'dark' ? 'light' : 'dark')}
+                aria-label="Toggle theme"
+                data-testid="theme-toggle"
+              >
                 {scheme === 'dark' ? '☀' : '☾'}
               </ActionIcon>
             </Tooltip>
             <Menu position="bottom-end" withinPortal>
               <Menu.Target>
                 <Button variant="subtle" color="gray" data-testid="user-menu">
-                  {me.username} <span className="muted" style={{ marginLeft: 4 }}>({me.role})</span> ▾
+                  {me.username}{' '}
+                  <span className="muted" style={{ marginLeft: 4 }}>
+                    ({me.role})
+                  </span>{' '}
+                  ▾
                 </Button>
               </Menu.Target>
               <Menu.Dropdown>
@@ -229,7 +294,13 @@ function Shell() {
           {roleAtLeast(me.role, 'admin') && (
             <div className="nav-group">
               <div className="nav-group-title">Admin</div>
-              <NavLink label="Users" href="/users" active={isActive('/users')} onClick={(e) => (e.preventDefault(), navigate('/users'))} className="nav-item" />
+              <NavLink
+                label="Users"
+                href="/users"
+                active={isActive('/users')}
+                onClick={(e) => (e.preventDefault(), navigate('/users'))}
+                className="nav-item"
+              />
             </div>
           )}
         </ScrollArea>
@@ -273,9 +344,12 @@ function Routes({ path }: { path: string }): ReactNode {
   if (path === '/' || path === '/peering-sessions') return <SessionsListPage />;
   if (path === '/peering-sessions/new') return <SessionWizardPage />;
   // The plain form: wrap an existing BGP peer in a session (the first seed's step 4).
-  if (path === '/peering-sessions/wrap') return <ResourceFormPage key="s-wrap" cfg={CONFIGS['peering-sessions']!} id={null} />;
-  if ((m = match('/peering-sessions/:id/config-manager', path)) && /^\d+$/.test(m.id ?? '')) return <ConfigManagerPage key={`cm-${m.id}`} sessionId={Number(m.id)} />;
-  if ((m = match('/peering-sessions/:id/edit', path))) return <ResourceFormPage key={`s-${m.id}`} cfg={CONFIGS['peering-sessions']!} id={Number(m.id)} />;
+  if (path === '/peering-sessions/wrap')
+    return <ResourceFormPage key="s-wrap" cfg={CONFIGS['peering-sessions']!} id={null} />;
+  if ((m = match('/peering-sessions/:id/config-manager', path)) && /^\d+$/.test(m.id ?? ''))
+    return <ConfigManagerPage key={`cm-${m.id}`} sessionId={Number(m.id)} />;
+  if ((m = match('/peering-sessions/:id/edit', path)))
+    return <ResourceFormPage key={`s-${m.id}`} cfg={CONFIGS['peering-sessions']!} id={Number(m.id)} />;
   if ((m = match('/peering-sessions/:id', path))) return <SessionPage key={m.id} id={Number(m.id)} />;
   if (path === '/jobs') return <JobsPage />;
   if ((m = match('/jobs/:id', path))) return <JobPage key={m.id} id={Number(m.id)} />;
@@ -292,9 +366,11 @@ function Routes({ path }: { path: string }): ReactNode {
   if (path === '/irr/held') return <HeldVersionsPage />;
   if (path === '/peeringdb') return <PeeringDbPage />;
   if (path === '/deployments') return <DeploymentsPage />;
-  if ((m = match('/deployments/:id', path)) && /^\d+$/.test(m.id ?? '')) return <DeploymentPage key={m.id} id={Number(m.id)} />;
+  if ((m = match('/deployments/:id', path)) && /^\d+$/.test(m.id ?? ''))
+    return <DeploymentPage key={m.id} id={Number(m.id)} />;
   if (path === '/rollouts') return <RolloutsPage />;
-  if ((m = match('/rollouts/:id', path)) && /^\d+$/.test(m.id ?? '')) return <RolloutPage key={m.id} id={Number(m.id)} />;
+  if ((m = match('/rollouts/:id', path)) && /^\d+$/.test(m.id ?? ''))
+    return <RolloutPage key={m.id} id={Number(m.id)} />;
   if (EMAIL_PATH.test(path)) return <EmailRoutes path={path} />;
   if ((m = match('/routers/:id', path)) && /^\d+$/.test(m.id ?? '')) {
     const id = m.id!;
@@ -334,7 +410,10 @@ function GlobalSearch() {
   const [active, setActive] = useState(0);
   const [dq] = useDebouncedValue(q.trim(), 200);
   const input = useRef<HTMLInputElement>(null);
-  useHotkeys([['/', () => input.current?.focus()], ['mod+K', () => input.current?.focus()]]);
+  useHotkeys([
+    ['/', () => input.current?.focus()],
+    ['mod+K', () => input.current?.focus()],
+  ]);
   const res = useQuery({
     queryKey: ['global-search', dq],
     enabled: dq.length > 0,
@@ -347,19 +426,41 @@ function GlobalSearch() {
         listResource('fabrics', { q: dq, limit: 3 }, signal),
       ]);
       const hits: Hit[] = [
-        ...asns.results.map((a: Row) => ({ kind: 'Peer ASN', key: `a${a.id}`, to: `/peer-asns/${a.id}`, label: <>AS{a.asn} {a.name}</> })),
+        ...asns.results.map((a: Row) => ({
+          kind: 'Peer ASN',
+          key: `a${a.id}`,
+          to: `/peer-asns/${a.id}`,
+          label: (
+            <>
+              AS{a.asn} {a.name}
+            </>
+          ),
+        })),
         ...sessions.results.map((s: Row) => ({
           kind: 'Session',
           key: `s${s.id}`,
           to: `/peering-sessions/${s.id}`,
           label: (
             <>
-              <span className="mono">{s.peer_ip}</span> {s.peer_asn.name} AS{s.peer_asn.asn} <span className="muted">on {s.router.name}</span> {s.service_reference ? <span className="muted">· {s.service_reference}</span> : null} <StateBadge state={s.state} /> <RelationshipBadge rel={s.relationship} />
+              <span className="mono">{s.peer_ip}</span> {s.peer_asn.name} AS{s.peer_asn.asn}{' '}
+              <span className="muted">on {s.router.name}</span>{' '}
+              {s.service_reference ? <span className="muted">· {s.service_reference}</span> : null}{' '}
+              <StateBadge state={s.state} /> <RelationshipBadge rel={s.relationship} />
             </>
           ),
         })),
-        ...routers.results.map((r: Row) => ({ kind: 'Router', key: `r${r.id}`, to: `/routers/${r.id}`, label: r.name })),
-        ...fabrics.results.map((f: Row) => ({ kind: 'Fabric', key: `f${f.id}`, to: `/fabrics/${f.id}`, label: f.name })),
+        ...routers.results.map((r: Row) => ({
+          kind: 'Router',
+          key: `r${r.id}`,
+          to: `/routers/${r.id}`,
+          label: r.name,
+        })),
+        ...fabrics.results.map((f: Row) => ({
+          kind: 'Fabric',
+          key: `f${f.id}`,
+          to: `/fabrics/${f.id}`,
+          label: f.name,
+        })),
       ];
       return { hits, more: sessions.count > 8 ? sessions.count : 0 };
     },
@@ -405,7 +506,12 @@ function GlobalSearch() {
           {res.isFetching && !hits.length && <div className="sr-empty">Searching…</div>}
           {!res.isFetching && !hits.length && <div className="sr-empty">No matches.</div>}
           {hits.map((h, i) => (
-            <div key={h.key} className={`sr-item ${i === active ? 'active' : ''}`} onMouseDown={() => go(h)} onMouseEnter={() => setActive(i)}>
+            <div
+              key={h.key}
+              className={`sr-item ${i === active ? 'active' : ''}`}
+              onMouseDown={() => go(h)}
+              onMouseEnter={() => setActive(i)}
+            >
               <span className="sr-kind">{h.kind}</span>
               <span>{h.label}</span>
             </div>

@@ -28,7 +28,11 @@ export function useMe() {
 
 /** Which optional back ends exist (PeeringDB, IRR, templates, polling, drivers, e-mail). */
 export function useCapabilities(): Capabilities {
-  const q = useQuery({ queryKey: ['capabilities'], queryFn: async () => unwrap(await api.GET('/api/capabilities')) as Capabilities, staleTime: 5 * 60_000 });
+  const q = useQuery({
+    queryKey: ['capabilities'],
+    queryFn: async () => unwrap(await api.GET('/api/capabilities')) as Capabilities,
+    staleTime: 5 * 60_000,
+  });
   return q.data ?? { peeringdb: false, irr: false, templates: false, polling: false, drivers: false, email: false };
 }
 

@@ -1,6 +1,13 @@
 // A CodeMirror editor for Jinja2 templates (and plain config text) that can mark an error line.
 import { useEffect, useMemo, useRef } from 'react';
-import CodeMirror, { Decoration, EditorView, StateEffect, StateField, type Extension, type Range } from '@uiw/react-codemirror';
+import CodeMirror, {
+  Decoration,
+  EditorView,
+  StateEffect,
+  StateField,
+  type Extension,
+  type Range,
+} from '@uiw/react-codemirror';
 import { StreamLanguage } from '@codemirror/language';
 import { jinja2 } from '@codemirror/legacy-modes/mode/jinja2';
 import { useComputedColorScheme } from '@mantine/core';
@@ -18,7 +25,11 @@ const errorLineField = StateField.define({
       if (e.value === null || e.value < 1 || e.value > tr.state.doc.lines) deco = Decoration.none;
       else {
         const line = tr.state.doc.line(e.value);
-        const marks: Range<Decoration>[] = [Decoration.line({ class: 'cm-error-line', attributes: { 'data-testid': 'editor-error-line' } }).range(line.from)];
+        const marks: Range<Decoration>[] = [
+          Decoration.line({ class: 'cm-error-line', attributes: { 'data-testid': 'editor-error-line' } }).range(
+            line.from,
+          ),
+        ];
         deco = Decoration.set(marks);
       }
     }
@@ -34,14 +45,33 @@ export function errorLineOf(message: string | null | undefined): number | null {
 }
 
 /** Code editor: Jinja2 highlighting by default, read-only mode for rendered output. */
-export function CodeEditor({ value, onChange, errorLine = null, readOnly = false, height = '420px', language = 'jinja2', testid }: { value: string; onChange?: (v: string) => void; errorLine?: number | null; readOnly?: boolean; height?: string; language?: 'jinja2' | 'text'; testid?: string }) {
+export function CodeEditor({
+  value,
+  onChange,
+  errorLine = null,
+  readOnly = false,
+  height = '420px',
+  language = 'jinja2',
+  testid,
+}: {
+  value: string;
+  onChange?: (v: string) => void;
+  errorLine?: number | null;
+  readOnly?: boolean;
+  height?: string;
+  language?: 'jinja2' | 'text';
+  testid?: string;
+}) {
   const scheme = useComputedColorScheme('light');
   const viewRef = useRef<EditorView | null>(null);
   // The error line follows the prop: set when the API reports one, cleared when it goes away.
   useEffect(() => {
     viewRef.current?.dispatch({ effects: setErrorLine.of(errorLine) });
   }, [errorLine]);
-  const extensions = useMemo<Extension[]>(() => [...(language === 'jinja2' ? [jinja] : []), errorLineField, EditorView.lineWrapping], [language]);
+  const extensions = useMemo<Extension[]>(
+    () => [...(language === 'jinja2' ? [jinja] : []), errorLineField, EditorView.lineWrapping],
+    [language],
+  );
   return (
     <div className="code-editor" data-testid={testid}>
       <CodeMirror

@@ -4,7 +4,13 @@ import { useQuery } from '@tanstack/react-query';
 import { api, unwrap, type Row } from '../api/client';
 import { Link } from '../app/router';
 
-const JOB_COLOURS: Record<string, string> = { queued: 'gray', running: 'blue', succeeded: 'green', failed: 'red', cancelled: 'orange' };
+const JOB_COLOURS: Record<string, string> = {
+  queued: 'gray',
+  running: 'blue',
+  succeeded: 'green',
+  failed: 'red',
+  cancelled: 'orange',
+};
 /** A queued job's live status with a link to its page (polls until it finishes). */
 export function JobStatus({ id, onDone }: { id: number; onDone?: (job: Row) => void }) {
   const q = useQuery({
@@ -21,13 +27,26 @@ export function JobStatus({ id, onDone }: { id: number; onDone?: (job: Row) => v
     <Group gap={6} data-testid="job-status" data-status={j?.status ?? 'loading'}>
       <Link to={`/jobs/${id}`}>Job #{id}</Link>
       {j && (
-        <Badge size="sm" variant="light" color={JOB_COLOURS[j.status] ?? 'gray'} styles={{ root: { textTransform: 'none' } }}>
+        <Badge
+          size="sm"
+          variant="light"
+          color={JOB_COLOURS[j.status] ?? 'gray'}
+          styles={{ root: { textTransform: 'none' } }}
+        >
           {j.status}
           {j.status === 'running' && j.progress != null ? ` ${Math.round(j.progress * 100)}%` : ''}
         </Badge>
       )}
-      {j?.progress_message && <Text size="xs" c="dimmed">{j.progress_message}</Text>}
-      {j?.error && <Text size="xs" c="red">{j.error}</Text>}
+      {j?.progress_message && (
+        <Text size="xs" c="dimmed">
+          {j.progress_message}
+        </Text>
+      )}
+      {j?.error && (
+        <Text size="xs" c="red">
+          {j.error}
+        </Text>
+      )}
     </Group>
   );
 }

@@ -30,9 +30,30 @@ export function PasswordChangeBanner() {
     <Alert color="orange" title="You are using a one-time password" mb="sm" data-testid="password-banner">
       Choose your own password now.
       <Group align="flex-start" mt="xs">
-        <PasswordInput size="xs" label="Current password" value={current} onChange={(e) => setCurrent(e.currentTarget.value)} error={errors.current_password} autoComplete="current-password" />
-        <PasswordInput size="xs" label="New password (8+ characters)" value={next} onChange={(e) => setNext(e.currentTarget.value)} error={errors.new_password} autoComplete="new-password" />
-        <Button size="xs" mt={22} loading={busy} onClick={submit} disabled={!current || next.length < 8} data-testid="password-change">
+        <PasswordInput
+          size="xs"
+          label="Current password"
+          value={current}
+          onChange={(e) => setCurrent(e.currentTarget.value)}
+          error={errors.current_password}
+          autoComplete="current-password"
+        />
+        <PasswordInput
+          size="xs"
+          label="New password (8+ characters)"
+          value={next}
+          onChange={(e) => setNext(e.currentTarget.value)}
+          error={errors.new_password}
+          autoComplete="new-password"
+        />
+        <Button
+          size="xs"
+          mt={22}
+          loading={busy}
+          onClick={submit}
+          disabled={!current || next.length < 8}
+          data-testid="password-change"
+        >
           Change password
         </Button>
       </Group>

@@ -50,7 +50,8 @@ export function RefSelect(p: RefSelectProps) {
   const rows = list.data?.results ?? [];
   const data = useMemo(() => {
     const opts = rows.map((r) => ({ value: optionValue(r), label: p.labelOf(r) }));
-    if (current.data && !opts.some((o) => o.value === p.value)) opts.unshift({ value: optionValue(current.data), label: p.labelOf(current.data) });
+    if (current.data && !opts.some((o) => o.value === p.value))
+      opts.unshift({ value: optionValue(current.data), label: p.labelOf(current.data) });
     const seen = new Set<string>();
     return opts.filter((o) => (seen.has(o.value) ? false : (seen.add(o.value), true)));
   }, [rows, current.data, p.value]);
@@ -70,7 +71,13 @@ export function RefSelect(p: RefSelectProps) {
       onSearchChange={setSearch}
       filter={({ options }) => options}
       nothingFoundMessage={list.isFetching ? 'Loading…' : 'Nothing found'}
-      onChange={(v) => p.onChange(v, rows.find((r) => optionValue(r) === v) ?? (current.data && optionValue(current.data) === v ? current.data : null))}
+      onChange={(v) =>
+        p.onChange(
+          v,
+          rows.find((r) => optionValue(r) === v) ??
+            (current.data && optionValue(current.data) === v ? current.data : null),
+        )
+      }
       clearable={p.clearable ?? !p.required}
       error={p.error}
       required={p.required}
@@ -86,11 +93,34 @@ export function RefSelect(p: RefSelectProps) {
 }
 
 /** Multi-choice reference filter (small resources: all options loaded). */
-export function RefMultiSelect(p: Omit<RefSelectProps, 'value' | 'onChange'> & { value: string[]; onChange: (v: string[]) => void }) {
+export function RefMultiSelect(
+  p: Omit<RefSelectProps, 'value' | 'onChange'> & { value: string[]; onChange: (v: string[]) => void },
+) {
   const optionValue = p.optionValue ?? ((r: Row) => String(r.id));
   const [wanted, setWanted] = useState(p.value.length > 0);
-  const list = useQuery({ queryKey: ['ref', p.res, 'all', p.query], queryFn: ({ signal }) => listResource(p.res, { limit: 500, ...p.query }, signal), staleTime: 30_000, enabled: wanted });
+  const list = useQuery({
+    queryKey: ['ref', p.res, 'all', p.query],
+    queryFn: ({ signal }) => listResource(p.res, { limit: 500, ...p.query }, signal),
+    staleTime: 30_000,
+    enabled: wanted,
+  });
   // Until options load, chosen values show as themselves rather than vanishing.
-  const data = list.data ? list.data.results.map((r) => ({ value: optionValue(r), label: p.labelOf(r) })) : p.value.map((v) => ({ value: v, label: v }));
-  return <MultiSelect label={p.label} placeholder={p.value.length ? undefined : p.placeholder} data={data} value={p.value} onChange={p.onChange} searchable clearable w={p.w} data-testid={p['data-testid']} onDropdownOpen={() => setWanted(true)} nothingFoundMessage={list.isFetching ? 'Loading…' : 'Nothing found'} />;
+  const data = list.data
+    ? list.data.results.map((r) => ({ value: optionValue(r), label: p.labelOf(r) }))
+    : p.value.map((v) => ({ value: v, label: v }));
+  return (
+    <MultiSelect
+      label={p.label}
+      placeholder={p.value.length ? undefined : p.placeholder}
+      data={data}
+      value={p.value}
+      onChange={p.onChange}
+      searchable
+      clearable
+      w={p.w}
+      data-testid={p['data-testid']}
+      onDropdownOpen={() => setWanted(true)}
+      nothingFoundMessage={list.isFetching ? 'Loading…' : 'Nothing found'}
+    />
+  );
 }

@@ -20,7 +20,16 @@ export function Unavailable({ cap, what, children }: { cap: keyof Capabilities; 
 }
 
 /** A button that is disabled, with the reason in a tooltip, when its capability is missing. */
-export function CapButton({ ok, cap, reason, children, ...rest }: { ok: boolean; cap: keyof Capabilities; reason?: string; children: ReactNode } & ButtonProps & { onClick?: () => void; 'data-testid'?: string }) {
+export function CapButton({
+  ok,
+  cap,
+  reason,
+  children,
+  ...rest
+}: { ok: boolean; cap: keyof Capabilities; reason?: string; children: ReactNode } & ButtonProps & {
+    onClick?: () => void;
+    'data-testid'?: string;
+  }) {
   if (ok) return <Button {...rest}>{children}</Button>;
   return (
     <Tooltip label={reason ?? unavailableText(cap)} multiline w={280}>

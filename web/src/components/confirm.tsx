@@ -49,7 +49,14 @@ export function useConfirm(): [ReactNode, (o: ConfirmOptions) => Promise<Confirm
             data-testid="confirm-input"
           />
         )}
-        {state?.opts.checkbox && <Checkbox label={state.opts.checkbox} checked={checked} onChange={(e) => setChecked(e.currentTarget.checked)} data-testid="confirm-checkbox" />}
+        {state?.opts.checkbox && (
+          <Checkbox
+            label={state.opts.checkbox}
+            checked={checked}
+            onChange={(e) => setChecked(e.currentTarget.checked)}
+            data-testid="confirm-checkbox"
+          />
+        )}
         {state?.opts.checkboxHint && (
           <Text size="xs" c="dimmed" data-testid="confirm-hint">
             {state.opts.checkboxHint(checked)}

@@ -5,7 +5,14 @@ export function fmtTime(iso: string | null | undefined): string {
   if (!iso) return '—';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return d.toLocaleString(undefined, { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  return d.toLocaleString(undefined, {
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
 }
 
 /** Compact "3d 4h ago" text of an ISO timestamp. */
@@ -60,11 +67,17 @@ export function irrErrorText(message: string): string {
   const host = /IRR (?:server|pool for) ([^\s:]+(?::\d+)?)/.exec(raw)?.[1] ?? 'the IRR server';
   const server = host === 'the IRR server' ? host : `The IRR server ${host}`;
   const cap = (t: string) => t.charAt(0).toUpperCase() + t.slice(1);
-  if (/ENOTFOUND|EAI_AGAIN|EAI_NONAME|getaddrinfo/.test(raw)) return `${cap(server)} could not be found (its name does not resolve). Check PEERDESK_IRR_HOST and this machine's DNS, then try again.`;
-  if (/ECONNREFUSED/.test(raw)) return `${cap(server)} refused the connection (nothing listens on that port). Check PEERDESK_IRR_HOST.`;
-  if (/EHOSTUNREACH|ENETUNREACH/.test(raw)) return `${cap(server)} cannot be reached from this machine (no route). Check the network or PEERDESK_IRR_HOST.`;
-  if (/timed out|stalled|ETIMEDOUT/.test(raw)) return `${cap(server)} did not answer in time. Try again later, or raise PEERDESK_IRR_TIMEOUT_MS.`;
-  if (/ECONNRESET|connection closed|closed by/.test(raw)) return `${cap(server)} closed the connection before answering. Try again later.`;
-  if (/refused sources/.test(raw)) return `${cap(server)} does not serve the requested IRR sources (${raw.split('refused sources ')[1] ?? ''}). Check PEERDESK_IRR_SOURCES or the peer's IRR sources.`;
+  if (/ENOTFOUND|EAI_AGAIN|EAI_NONAME|getaddrinfo/.test(raw))
+    return `${cap(server)} could not be found (its name does not resolve). Check PEERDESK_IRR_HOST and this machine's DNS, then try again.`;
+  if (/ECONNREFUSED/.test(raw))
+    return `${cap(server)} refused the connection (nothing listens on that port). Check PEERDESK_IRR_HOST.`;
+  if (/EHOSTUNREACH|ENETUNREACH/.test(raw))
+    return `${cap(server)} cannot be reached from this machine (no route). Check the network or PEERDESK_IRR_HOST.`;
+  if (/timed out|stalled|ETIMEDOUT/.test(raw))
+    return `${cap(server)} did not answer in time. Try again later, or raise PEERDESK_IRR_TIMEOUT_MS.`;
+  if (/ECONNRESET|connection closed|closed by/.test(raw))
+    return `${cap(server)} closed the connection before answering. Try again later.`;
+  if (/refused sources/.test(raw))
+    return `${cap(server)} does not serve the requested IRR sources (${raw.split('refused sources ')[1] ?? ''}). Check PEERDESK_IRR_SOURCES or the peer's IRR sources.`;
   return raw;
 }

@@ -11,7 +11,12 @@ export function isBgpState(s: string): s is BgpState {
   return (BGP_STATES as readonly string[]).includes(s);
 }
 
-const LABELS: Partial<Record<BgpState, string>> = { 'admin-down': 'Admin down', opensent: 'OpenSent', openconfirm: 'OpenConfirm', unknown: 'Unknown' };
+const LABELS: Partial<Record<BgpState, string>> = {
+  'admin-down': 'Admin down',
+  opensent: 'OpenSent',
+  openconfirm: 'OpenConfirm',
+  unknown: 'Unknown',
+};
 
 /** Display label of a BGP state ("Established", "OpenSent", "Admin down"). */
 export function stateLabel(state: string): string {
@@ -43,4 +48,12 @@ export const STATE_CHART: Record<BgpState, { level: number; colour: string }> = 
 };
 
 /** The states a router reports for an enabled peer, in the order the router's state summary lists them. */
-export const POLLED_STATES: readonly BgpState[] = ['established', 'idle', 'active', 'connect', 'opensent', 'openconfirm', 'unknown'];
+export const POLLED_STATES: readonly BgpState[] = [
+  'established',
+  'idle',
+  'active',
+  'connect',
+  'opensent',
+  'openconfirm',
+  'unknown',
+];

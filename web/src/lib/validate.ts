@@ -38,7 +38,9 @@ export function checkPrefix(input: string): Checked<string> {
 export function checkAsSet(input: string): Checked<string> {
   const s = input.trim();
   if (s.length > 200) return fail(tooLong(200));
-  return isIrrSetName(s) ? ok(s) : fail('must be an AS-SET like AS-EXAMPLE, AS64500:AS-CUSTOMERS or RIPE::AS-EXAMPLE, or an ASN like AS64500');
+  return isIrrSetName(s)
+    ? ok(s)
+    : fail('must be an AS-SET like AS-EXAMPLE, AS64500:AS-CUSTOMERS or RIPE::AS-EXAMPLE, or an ASN like AS64500');
 }
 
 /** A slug: lower-case letters, digits, - and _, starting with a letter or digit, at most 100 characters. */
@@ -50,7 +52,9 @@ export function checkSlug(input: string): Checked<string> {
 /** A colour as six hex digits (a leading # is dropped) or a colour name; its value is lower-case. */
 export function checkColour(input: string): Checked<string> {
   const v = input.trim().replace(/^#/, '').toLowerCase();
-  return /^[0-9a-f]{6}$/.test(v) || /^[a-z]{3,20}$/.test(v) ? ok(v) : fail('must be six hex digits (e.g. 4caf50) or a colour name');
+  return /^[0-9a-f]{6}$/.test(v) || /^[a-z]{3,20}$/.test(v)
+    ? ok(v)
+    : fail('must be six hex digits (e.g. 4caf50) or a colour name');
 }
 
 /** The family of a valid IP address, or null. */

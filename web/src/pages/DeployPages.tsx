@@ -14,9 +14,29 @@ import { useMe, roleAtLeast } from '../app/session';
 import { ErrorBox, PageHeader } from './ResourcePages';
 import { CancelButton } from './deploy/CancelButton';
 
-export const DEPLOYMENT_STATUSES = ['planned', 'approved', 'applying', 'confirming', 'done', 'rolled_back', 'failed', 'rejected', 'cancelled'] as const;
+export const DEPLOYMENT_STATUSES = [
+  'planned',
+  'approved',
+  'applying',
+  'confirming',
+  'done',
+  'rolled_back',
+  'failed',
+  'rejected',
+  'cancelled',
+] as const;
 const FINAL = new Set(['done', 'rolled_back', 'failed', 'rejected', 'cancelled']);
-const STATUS_COLOURS: Record<string, string> = { planned: 'yellow', approved: 'cyan', applying: 'blue', confirming: 'blue', done: 'green', rolled_back: 'orange', failed: 'red', rejected: 'gray', cancelled: 'gray' };
+const STATUS_COLOURS: Record<string, string> = {
+  planned: 'yellow',
+  approved: 'cyan',
+  applying: 'blue',
+  confirming: 'blue',
+  done: 'green',
+  rolled_back: 'orange',
+  failed: 'red',
+  rejected: 'gray',
+  cancelled: 'gray',
+};
 const STATUS_LABELS: Record<string, string> = { planned: 'waiting for approval', rolled_back: 'rolled back' };
 
 /** True once a deployment can change no more (the pages stop polling). */
@@ -25,7 +45,14 @@ export const isFinal = (status: string | undefined) => Boolean(status && FINAL.h
 /** One deployment's status as a coloured badge ("planned" reads "waiting for approval", or what else it waits for when `d` says so). */
 export function DeploymentStatusBadge({ status, d }: { status: string; d?: Row }) {
   return (
-    <Badge size="sm" variant="light" color={STATUS_COLOURS[status] ?? 'gray'} styles={{ root: { textTransform: 'none' } }} data-testid="deployment-status" data-status={status}>
+    <Badge
+      size="sm"
+      variant="light"
+      color={STATUS_COLOURS[status] ?? 'gray'}
+      styles={{ root: { textTransform: 'none' } }}
+      data-testid="deployment-status"
+      data-status={status}
+    >
       {d ? statusText(d) : (STATUS_LABELS[status] ?? status)}
     </Badge>
   );
@@ -41,7 +68,8 @@ export function statusText(d: Row): string {
 }
 
 /** Reads one deployment with its candidate, diff and log. */
-const getDeployment = async (id: number): Promise<Row> => unwrap(await api.GET('/api/deployments/{id}/', { params: { path: { id } } }));
+const getDeployment = async (id: number): Promise<Row> =>
+  unwrap(await api.GET('/api/deployments/{id}/', { params: { path: { id } } }));
 
 /** A deployment, re-read every second until it is final. */
 export function useDeployment(id: number | null) {
@@ -61,8 +89,18 @@ export function whatText(d: Row): string {
 
 /** The diff of a deployment, or why there is none yet. */
 export function DeploymentDiff({ d, testid }: { d: Row; testid: string }) {
-  if (d.has_changes === null || d.diff == null) return <Text size="xs" c="dimmed">No diff yet{isFinal(d.status) ? ' (it ended before the diff was taken)' : ''}.</Text>;
-  if (!d.has_changes || !d.diff) return <Text size="xs" c="dimmed" data-testid={testid}>No changes: the router already has this configuration.</Text>;
+  if (d.has_changes === null || d.diff == null)
+    return (
+      <Text size="xs" c="dimmed">
+        No diff yet{isFinal(d.status) ? ' (it ended before the diff was taken)' : ''}.
+      </Text>
+    );
+  if (!d.has_changes || !d.diff)
+    return (
+      <Text size="xs" c="dimmed" data-testid={testid}>
+        No changes: the router already has this configuration.
+      </Text>
+    );
   return <UnifiedDiff text={d.diff} testid={testid} />;
 }
 
@@ -71,9 +109,19 @@ export function Outcome({ d }: { d: Row }) {
   if (!d.reason && !d.failed_check) return null;
   const bad = ['failed', 'rolled_back', 'rejected'].includes(d.status);
   return (
-    <Alert color={bad ? 'red' : d.status === 'cancelled' ? 'gray' : 'green'} variant="light" p="xs" data-testid="deployment-reason">
+    <Alert
+      color={bad ? 'red' : d.status === 'cancelled' ? 'gray' : 'green'}
+      variant="light"
+      p="xs"
+      data-testid="deployment-reason"
+    >
       {d.reason}
-      {d.failed_check && <span className="muted"> (check: <span className="mono">{d.failed_check}</span>)</span>}
+      {d.failed_check && (
+        <span className="muted">
+          {' '}
+          (check: <span className="mono">{d.failed_check}</span>)
+        </span>
+      )}
     </Alert>
   );
 }
@@ -85,7 +133,19 @@ export function DeploymentsPage() {
   const router = search.get('router');
   const q = useQuery({
     queryKey: ['list', 'deployments', status, router],
-    queryFn: async () => unwrap(await api.GET('/api/deployments/', { params: { query: { limit: 100, offset: 0, ...(status ? { status: status as Schemas['Deployment']['status'] } : {}), ...(router ? { router: Number(router) } : {}) } } })) as { count: number; results: Row[] },
+    queryFn: async () =>
+      unwrap(
+        await api.GET('/api/deployments/', {
+          params: {
+            query: {
+              limit: 100,
+              offset: 0,
+              ...(status ? { status: status as Schemas['Deployment']['status'] } : {}),
+              ...(router ? { router: Number(router) } : {}),
+            },
+          },
+        }),
+      ) as { count: number; results: Row[] },
     refetchInterval: 5000,
   });
   const setStatus = (v: string | null) => {
@@ -94,7 +154,14 @@ export function DeploymentsPage() {
   };
   return (
     <Stack gap="sm">
-      <PageHeader title="Deployments" subtitle={q.data ? `${q.data.count} deployment(s)${router && q.data.results[0] ? ` on ${q.data.results[0].router.name}` : ''}, newest first` : undefined} />
+      <PageHeader
+        title="Deployments"
+        subtitle={
+          q.data
+            ? `${q.data.count} deployment(s)${router && q.data.results[0] ? ` on ${q.data.results[0].router.name}` : ''}, newest first`
+            : undefined
+        }
+      />
       <Group gap={6}>
         <Select
           size="xs"
@@ -106,7 +173,12 @@ export function DeploymentsPage() {
           onChange={setStatus}
           data-testid="deployments-status-filter"
         />
-        <Button size="xs" variant={status === 'planned' ? 'filled' : 'default'} onClick={() => setStatus(status === 'planned' ? null : 'planned')} data-testid="deployments-waiting">
+        <Button
+          size="xs"
+          variant={status === 'planned' ? 'filled' : 'default'}
+          onClick={() => setStatus(status === 'planned' ? null : 'planned')}
+          data-testid="deployments-waiting"
+        >
           Waiting for approval
         </Button>
       </Group>
@@ -115,7 +187,9 @@ export function DeploymentsPage() {
       ) : !q.data ? (
         <Text size="sm">Loading…</Text>
       ) : q.data.results.length === 0 ? (
-        <Text size="sm" c="dimmed" data-testid="deployments-empty">No deployments{status ? ` with status ${STATUS_LABELS[status] ?? status}` : ''}.</Text>
+        <Text size="sm" c="dimmed" data-testid="deployments-empty">
+          No deployments{status ? ` with status ${STATUS_LABELS[status] ?? status}` : ''}.
+        </Text>
       ) : (
         <Paper withBorder className="panel">
           <Table fz="xs" striped highlightOnHover data-testid="deployments-table">
@@ -141,7 +215,13 @@ export function DeploymentsPage() {
                     <Link to={`/routers/${d.router.id}`}>{d.router.name}</Link>
                   </Table.Td>
                   <Table.Td>{whatText(d)}</Table.Td>
-                  <Table.Td>{d.session ? <Link to={`/peering-sessions/${d.session.id}`}>{d.session.name ?? `#${d.session.id}`}</Link> : <span className="muted">—</span>}</Table.Td>
+                  <Table.Td>
+                    {d.session ? (
+                      <Link to={`/peering-sessions/${d.session.id}`}>{d.session.name ?? `#${d.session.id}`}</Link>
+                    ) : (
+                      <span className="muted">—</span>
+                    )}
+                  </Table.Td>
                   <Table.Td>
                     <DeploymentStatusBadge status={d.status} d={d} />
                   </Table.Td>
@@ -169,11 +249,22 @@ export function DeploymentPage({ id }: { id: number }) {
     setBusy(true);
     try {
       const init = { params: { path: { id } }, body: comment.trim() ? { comment: comment.trim() } : {} };
-      unwrap(verdict === 'approve' ? await api.POST('/api/deployments/{id}/approve/', init) : await api.POST('/api/deployments/{id}/reject/', init));
-      notifications.show({ message: verdict === 'approve' ? 'Approved: the deployment runs now' : 'Rejected', color: verdict === 'approve' ? 'green' : 'gray' });
+      unwrap(
+        verdict === 'approve'
+          ? await api.POST('/api/deployments/{id}/approve/', init)
+          : await api.POST('/api/deployments/{id}/reject/', init),
+      );
+      notifications.show({
+        message: verdict === 'approve' ? 'Approved: the deployment runs now' : 'Rejected',
+        color: verdict === 'approve' ? 'green' : 'gray',
+      });
       setComment('');
     } catch (e) {
-      notifications.show({ title: `${verdict === 'approve' ? 'Approve' : 'Reject'} failed`, message: (e as Error).message, color: 'red' });
+      notifications.show({
+        title: `${verdict === 'approve' ? 'Approve' : 'Reject'} failed`,
+        message: (e as Error).message,
+        color: 'red',
+      });
     } finally {
       setBusy(false);
       qc.invalidateQueries({ queryKey: ['deployment', id] });
@@ -183,9 +274,14 @@ export function DeploymentPage({ id }: { id: number }) {
   if (q.error) return <ErrorBox error={q.error} />;
   const d = q.data;
   if (!d) return <Text size="sm">Loading…</Text>;
-  const canReview = d.status === 'planned' && d.needs_approval && roleAtLeast(me?.role, 'admin') && me?.can_write !== false;
+  const canReview =
+    d.status === 'planned' && d.needs_approval && roleAtLeast(me?.role, 'admin') && me?.can_write !== false;
   // Not started yet (scheduled, waiting for review or approved): its proposer or an admin may cancel it.
-  const canCancel = ['planned', 'approved'].includes(d.status) && !d.started_at && me?.can_write !== false && (roleAtLeast(me?.role, 'admin') || (roleAtLeast(me?.role, 'operator') && d.proposed_by === me?.username));
+  const canCancel =
+    ['planned', 'approved'].includes(d.status) &&
+    !d.started_at &&
+    me?.can_write !== false &&
+    (roleAtLeast(me?.role, 'admin') || (roleAtLeast(me?.role, 'operator') && d.proposed_by === me?.username));
   return (
     <Stack gap="sm">
       <PageHeader
@@ -202,10 +298,11 @@ export function DeploymentPage({ id }: { id: number }) {
             <Link to="/deployments">Deployments</Link> · on <Link to={`/routers/${d.router.id}`}>{d.router.name}</Link>
             {d.session && (
               <>
-                {' '}· session <Link to={`/peering-sessions/${d.session.id}`}>{d.session.name ?? `#${d.session.id}`}</Link>
+                {' '}
+                · session <Link to={`/peering-sessions/${d.session.id}`}>{d.session.name ?? `#${d.session.id}`}</Link>
               </>
-            )}
-            {' '}· proposed by {d.proposed_by ?? '—'} {ago(d.created_at)}
+            )}{' '}
+            · proposed by {d.proposed_by ?? '—'} {ago(d.created_at)}
           </>
         }
       />
@@ -213,48 +310,79 @@ export function DeploymentPage({ id }: { id: number }) {
       {canCancel && (
         <Group gap={6} data-testid="deployment-cancel-panel">
           <CancelButton kind="deployment" id={d.id} queryKey={['deployment', id]} />
-          <Text size="xs" c="dimmed">{d.run_at ? `Scheduled for ${fmtTime(d.run_at)}` : d.status === 'planned' ? 'Waiting for approval' : 'Approved, not started'}: it can still be cancelled.</Text>
+          <Text size="xs" c="dimmed">
+            {d.run_at
+              ? `Scheduled for ${fmtTime(d.run_at)}`
+              : d.status === 'planned'
+                ? 'Waiting for approval'
+                : 'Approved, not started'}
+            : it can still be cancelled.
+          </Text>
         </Group>
       )}
       <Paper withBorder p="sm" className="panel">
         <Group gap="lg" align="flex-start">
           <Stack gap={2}>
-            <Text size="xs" c="dimmed">Template</Text>
-            <Text size="sm">{d.template ? `${d.template.name}${d.template.version != null ? ` v${d.template.version}` : ''}` : '—'}</Text>
+            <Text size="xs" c="dimmed">
+              Template
+            </Text>
+            <Text size="sm">
+              {d.template ? `${d.template.name}${d.template.version != null ? ` v${d.template.version}` : ''}` : '—'}
+            </Text>
           </Stack>
           <Stack gap={2}>
-            <Text size="xs" c="dimmed">Mode / confirm timeout</Text>
-            <Text size="sm">{d.mode ?? '—'} · {d.confirm_timeout} s{d.force ? ' · forced' : ''}</Text>
+            <Text size="xs" c="dimmed">
+              Mode / confirm timeout
+            </Text>
+            <Text size="sm">
+              {d.mode ?? '—'} · {d.confirm_timeout} s{d.force ? ' · forced' : ''}
+            </Text>
           </Stack>
           <Stack gap={2}>
-            <Text size="xs" c="dimmed">On the router</Text>
+            <Text size="xs" c="dimmed">
+              On the router
+            </Text>
             <Text size="sm">{d.committed ? 'committed' : 'not committed'}</Text>
           </Stack>
           {d.run_at && (
             <Stack gap={2}>
-              <Text size="xs" c="dimmed">Scheduled for</Text>
-              <Text size="sm" data-testid="deployment-run-at">{fmtTime(d.run_at)}</Text>
+              <Text size="xs" c="dimmed">
+                Scheduled for
+              </Text>
+              <Text size="sm" data-testid="deployment-run-at">
+                {fmtTime(d.run_at)}
+              </Text>
             </Stack>
           )}
           {d.rollout_id && (
             <Stack gap={2}>
-              <Text size="xs" c="dimmed">Rollout</Text>
+              <Text size="xs" c="dimmed">
+                Rollout
+              </Text>
               <Link to={`/rollouts/${d.rollout_id}`}>rollout #{d.rollout_id}</Link>
             </Stack>
           )}
           <Stack gap={2}>
-            <Text size="xs" c="dimmed">Started / finished</Text>
-            <Text size="sm">{fmtTime(d.started_at)} / {fmtTime(d.finished_at)}</Text>
+            <Text size="xs" c="dimmed">
+              Started / finished
+            </Text>
+            <Text size="sm">
+              {fmtTime(d.started_at)} / {fmtTime(d.finished_at)}
+            </Text>
           </Stack>
           {d.job_id && (
             <Stack gap={2}>
-              <Text size="xs" c="dimmed">Job</Text>
+              <Text size="xs" c="dimmed">
+                Job
+              </Text>
               <JobStatus id={d.job_id} />
             </Stack>
           )}
           {d.reviewed_by && (
             <Stack gap={2}>
-              <Text size="xs" c="dimmed">Reviewed</Text>
+              <Text size="xs" c="dimmed">
+                Reviewed
+              </Text>
               <Text size="sm" data-testid="deployment-review" title={fmtTime(d.reviewed_at)}>
                 by {d.reviewed_by}
                 {d.review_comment ? `: ${d.review_comment}` : ''}
@@ -271,25 +399,61 @@ export function DeploymentPage({ id }: { id: number }) {
       </Paper>
       {canReview && (
         <Paper withBorder p="sm" className="panel" data-testid="deployment-review-panel">
-          <Title order={5} mb={6}>Waiting for approval</Title>
-          <Textarea size="xs" placeholder="Comment (optional)" value={comment} onChange={(e) => setComment(e.currentTarget.value)} maxLength={2000} autosize minRows={2} data-testid="review-comment" />
+          <Title order={5} mb={6}>
+            Waiting for approval
+          </Title>
+          <Textarea
+            size="xs"
+            placeholder="Comment (optional)"
+            value={comment}
+            onChange={(e) => setComment(e.currentTarget.value)}
+            maxLength={2000}
+            autosize
+            minRows={2}
+            data-testid="review-comment"
+          />
           <Group gap={6} mt={6}>
-            <Button size="xs" color="green" loading={busy} onClick={() => review('approve')} data-testid="approve-button">
+            <Button
+              size="xs"
+              color="green"
+              loading={busy}
+              onClick={() => review('approve')}
+              data-testid="approve-button"
+            >
               Approve
             </Button>
-            <Button size="xs" color="red" variant="light" loading={busy} onClick={() => review('reject')} data-testid="reject-button">
+            <Button
+              size="xs"
+              color="red"
+              variant="light"
+              loading={busy}
+              onClick={() => review('reject')}
+              data-testid="reject-button"
+            >
               Reject
             </Button>
           </Group>
         </Paper>
       )}
       <Paper withBorder p="sm" className="panel">
-        <Title order={5} mb={6}>Diff (running → candidate)</Title>
+        <Title order={5} mb={6}>
+          Diff (running → candidate)
+        </Title>
         <DeploymentDiff d={d} testid="deployment-diff" />
       </Paper>
       <Paper withBorder p="sm" className="panel">
-        <Title order={5} mb={6}>Log</Title>
-        {d.log ? <pre className="diff" data-testid="deployment-log">{d.log}</pre> : <Text size="xs" c="dimmed">Nothing logged yet.</Text>}
+        <Title order={5} mb={6}>
+          Log
+        </Title>
+        {d.log ? (
+          <pre className="diff" data-testid="deployment-log">
+            {d.log}
+          </pre>
+        ) : (
+          <Text size="xs" c="dimmed">
+            Nothing logged yet.
+          </Text>
+        )}
       </Paper>
     </Stack>
   );
@@ -302,7 +466,15 @@ export interface Started {
 }
 
 /** One step of a deploy dialog: the deployment it shows (dry run or apply), its job, its outcome and (dry run) its diff. `prefix` names the test ids (`configure-run-dry-run`, `configure-diff`, …). */
-export function RunView({ started, label, prefix = 'configure' }: { started: Started; label: 'dry-run' | 'apply'; prefix?: string }) {
+export function RunView({
+  started,
+  label,
+  prefix = 'configure',
+}: {
+  started: Started;
+  label: 'dry-run' | 'apply';
+  prefix?: string;
+}) {
   const d = useDeployment(started.deployment.id).data ?? started.deployment;
   return (
     <Stack gap={6} data-testid={`${prefix}-run-${label}`} data-status={d.status} data-id={d.id}>
@@ -313,8 +485,16 @@ export function RunView({ started, label, prefix = 'configure' }: { started: Sta
         <DeploymentStatusBadge status={d.status} d={d} />
         {started.job_id && <JobStatus id={started.job_id} />}
       </Group>
-      {d.run_at && !isFinal(d.status) && new Date(d.run_at).getTime() > Date.now() && <Text size="xs" c="dimmed">Scheduled for {fmtTime(d.run_at)}.</Text>}
-      {d.status === 'planned' && !d.run_at && <Text size="xs" c="dimmed">Waiting for an admin to approve it (Deployments → waiting for approval).</Text>}
+      {d.run_at && !isFinal(d.status) && new Date(d.run_at).getTime() > Date.now() && (
+        <Text size="xs" c="dimmed">
+          Scheduled for {fmtTime(d.run_at)}.
+        </Text>
+      )}
+      {d.status === 'planned' && !d.run_at && (
+        <Text size="xs" c="dimmed">
+          Waiting for an admin to approve it (Deployments → waiting for approval).
+        </Text>
+      )}
       {isFinal(d.status) && <Outcome d={d} />}
       {label === 'dry-run' && isFinal(d.status) && <DeploymentDiff d={d} testid={`${prefix}-diff`} />}
     </Stack>
@@ -322,7 +502,15 @@ export function RunView({ started, label, prefix = 'configure' }: { started: Sta
 }
 
 /** The session's Configure dialog: a dry run first, its diff, then Apply and the result. */
-export function ConfigureDialog({ sessionId, opened, onClose }: { sessionId: number; opened: boolean; onClose: () => void }) {
+export function ConfigureDialog({
+  sessionId,
+  opened,
+  onClose,
+}: {
+  sessionId: number;
+  opened: boolean;
+  onClose: () => void;
+}) {
   const qc = useQueryClient();
   const [dry, setDry] = useState<Started | null>(null);
   const [applied, setApplied] = useState<Started | null>(null);
@@ -333,7 +521,12 @@ export function ConfigureDialog({ sessionId, opened, onClose }: { sessionId: num
     setBusy(true);
     setError(null);
     try {
-      const out: Started = unwrap(await api.POST('/api/peering-sessions/{id}/configure/', { params: { path: { id: sessionId } }, body: { dry_run: dryRun } }));
+      const out: Started = unwrap(
+        await api.POST('/api/peering-sessions/{id}/configure/', {
+          params: { path: { id: sessionId } },
+          body: { dry_run: dryRun },
+        }),
+      );
       (dryRun ? setDry : setApplied)(out);
       qc.invalidateQueries({ queryKey: ['list', 'deployments'] });
     } catch (e) {
@@ -357,7 +550,8 @@ export function ConfigureDialog({ sessionId, opened, onClose }: { sessionId: num
     <Modal opened={opened} onClose={onClose} title={<b>Configure this session on its router</b>} size="xl" centered>
       <Stack gap="sm" data-testid="configure-dialog">
         <Text size="xs" c="dimmed">
-          A dry run renders the router's configuration and shows the diff against the running configuration; nothing changes until you apply it (a confirmed commit, rolled back by itself when the router's health check fails).
+          A dry run renders the router's configuration and shows the diff against the running configuration; nothing
+          changes until you apply it (a confirmed commit, rolled back by itself when the router's health check fails).
         </Text>
         {error && (
           <Alert color="red" variant="light" p="xs" data-testid="configure-error">
@@ -372,7 +566,13 @@ export function ConfigureDialog({ sessionId, opened, onClose }: { sessionId: num
             Close
           </Button>
           {dry && (
-            <Button color="blue" onClick={() => start(false)} disabled={!canApply} loading={busy && Boolean(dry)} data-testid="configure-apply">
+            <Button
+              color="blue"
+              onClick={() => start(false)}
+              disabled={!canApply}
+              loading={busy && Boolean(dry)}
+              data-testid="configure-apply"
+            >
               Apply
             </Button>
           )}
@@ -384,5 +584,9 @@ export function ConfigureDialog({ sessionId, opened, onClose }: { sessionId: num
 
 /** Starts "delete, also removing it from the router": a deployment without the session; its job deletes the session (and its BGP peer) once the deployment ends done. */
 export async function removeFromRouter(sessionId: number): Promise<Started> {
-  return unwrap(await api.DELETE('/api/peering-sessions/{id}/', { params: { path: { id: sessionId }, query: { remove_from_router: '1' } } })) as unknown as Started;
+  return unwrap(
+    await api.DELETE('/api/peering-sessions/{id}/', {
+      params: { path: { id: sessionId }, query: { remove_from_router: '1' } },
+    }),
+  ) as unknown as Started;
 }

@@ -10,13 +10,29 @@ import { EmailTemplateEditorPage, EmailTemplatesPage } from './email/TemplateEdi
 import { ContactsPage } from './email/ContactsPage';
 import { BulkMailPage } from './email/BulkPage';
 
-export { ComposePage, OutboxListPage, OutboxMessagePage, PeeringRequestPage, PeeringRequestsPage, EmailTemplateEditorPage, EmailTemplatesPage, ContactsPage, BulkMailPage };
+export {
+  ComposePage,
+  OutboxListPage,
+  OutboxMessagePage,
+  PeeringRequestPage,
+  PeeringRequestsPage,
+  EmailTemplateEditorPage,
+  EmailTemplatesPage,
+  ContactsPage,
+  BulkMailPage,
+};
 export { RequestStatusBadge, useRequestStatuses } from './email/RequestStatus';
 export { bulkPeeringRequest, BulkResult } from './email/BulkPage';
 export { composeLinkFor, wizardLinkFor } from './email/RequestPages';
 
 /** The compose link for a session (the session page's Email action), a peer ASN or a PeeringDB network. */
-export function composeLink(o: { session?: number; peer_asn?: number; peeringdb_net?: number; fabric?: number | null; template?: string }): string {
+export function composeLink(o: {
+  session?: number;
+  peer_asn?: number;
+  peeringdb_net?: number;
+  fabric?: number | null;
+  template?: string;
+}): string {
   const p = new URLSearchParams();
   for (const [k, v] of Object.entries(o)) if (v !== undefined && v !== null) p.set(k, String(v));
   return `/email/compose?${p}`;

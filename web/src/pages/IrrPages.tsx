@@ -1,7 +1,23 @@
 // IRR screens: the lookup tool (expand an AS-SET like bgpq4), the held-for-review queue, prefix-list
 // versions with their diffs, and the peer ASN's IRR section (import, refresh, lists, AS-path list).
 import { Fragment, useState } from 'react';
-import { Alert, Badge, Button, Checkbox, Group, NumberInput, Paper, SegmentedControl, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import {
+  Alert,
+  Badge,
+  Button,
+  Checkbox,
+  Group,
+  NumberInput,
+  Paper,
+  SegmentedControl,
+  Select,
+  SimpleGrid,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, listResource, unwrap, type Row } from '../api/client';
@@ -13,17 +29,34 @@ import { Link } from '../app/router';
 import { roleAtLeast, useCapabilities, useMe } from '../app/session';
 import { ErrorBox, PageHeader } from './ResourcePages';
 
-const VERSION_COLOURS: Record<string, string> = { active: 'green', held: 'orange', rejected: 'red', superseded: 'gray', unchanged: 'gray' };
+const VERSION_COLOURS: Record<string, string> = {
+  active: 'green',
+  held: 'orange',
+  rejected: 'red',
+  superseded: 'gray',
+  unchanged: 'gray',
+};
 /** A prefix-list version status as a badge (active, held, rejected, superseded). */
 export function VersionStatus({ status }: { status: string }) {
   return (
-    <Badge size="sm" radius="sm" variant={status === 'held' ? 'filled' : 'light'} color={VERSION_COLOURS[status] ?? 'gray'} styles={{ root: { textTransform: 'none' } }} data-testid="version-status">
+    <Badge
+      size="sm"
+      radius="sm"
+      variant={status === 'held' ? 'filled' : 'light'}
+      color={VERSION_COLOURS[status] ?? 'gray'}
+      styles={{ root: { textTransform: 'none' } }}
+      data-testid="version-status"
+    >
       {status}
     </Badge>
   );
 }
 
-const splitSources = (s: string) => s.split(/[\s,]+/).map((x) => x.trim().toUpperCase()).filter(Boolean);
+const splitSources = (s: string) =>
+  s
+    .split(/[\s,]+/)
+    .map((x) => x.trim().toUpperCase())
+    .filter(Boolean);
 
 /** One-line summary of an AS-SET validation report (exists, members, depth, loops, missing, prefixes). */
 export function IrrReport({ report }: { report: Row }) {
@@ -33,9 +66,15 @@ export function IrrReport({ report }: { report: Row }) {
         <Badge color={report.exists ? 'green' : 'red'} variant="light" styles={{ root: { textTransform: 'none' } }}>
           {report.exists ? 'exists in the IRR' : 'not found in the IRR'}
         </Badge>
-        {report.kind === 'as-set' && <Text size="sm">{report.members?.length ?? 0} direct member(s) · depth {report.depth} · {report.nestedSets?.length ?? 0} nested set(s)</Text>}
+        {report.kind === 'as-set' && (
+          <Text size="sm">
+            {report.members?.length ?? 0} direct member(s) · depth {report.depth} · {report.nestedSets?.length ?? 0}{' '}
+            nested set(s)
+          </Text>
+        )}
         <Text size="sm" data-testid="irr-prefix-counts">
-          {report.prefixCount?.ipv4 ?? 0} IPv4 / {report.prefixCount?.ipv6 ?? 0} IPv6 prefixes · {report.origins?.length ?? 0} origin AS(es)
+          {report.prefixCount?.ipv4 ?? 0} IPv4 / {report.prefixCount?.ipv6 ?? 0} IPv6 prefixes ·{' '}
+          {report.origins?.length ?? 0} origin AS(es)
         </Text>
       </Group>
       {report.members?.length ? (
@@ -43,10 +82,26 @@ export function IrrReport({ report }: { report: Row }) {
           members: {report.members.join(' ')}
         </Text>
       ) : null}
-      {report.loops?.length ? <Text size="xs" c="orange">loops: {report.loops.map((l: string[]) => l.join(' → ')).join('; ')}</Text> : null}
-      {report.missing?.length ? <Text size="xs" c="orange">missing sets: {report.missing.join(', ')}</Text> : null}
-      {report.empty?.length ? <Text size="xs" c="orange">empty sets: {report.empty.join(', ')}</Text> : null}
-      {report.warnings?.length ? <Text size="xs" c="dimmed">{report.warnings.join(' · ')}</Text> : null}
+      {report.loops?.length ? (
+        <Text size="xs" c="orange">
+          loops: {report.loops.map((l: string[]) => l.join(' → ')).join('; ')}
+        </Text>
+      ) : null}
+      {report.missing?.length ? (
+        <Text size="xs" c="orange">
+          missing sets: {report.missing.join(', ')}
+        </Text>
+      ) : null}
+      {report.empty?.length ? (
+        <Text size="xs" c="orange">
+          empty sets: {report.empty.join(', ')}
+        </Text>
+      ) : null}
+      {report.warnings?.length ? (
+        <Text size="xs" c="dimmed">
+          {report.warnings.join(' · ')}
+        </Text>
+      ) : null}
     </Stack>
   );
 }
@@ -65,17 +120,35 @@ export function IrrLookupPage() {
   const [validation, setValidation] = useState<Row | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  if (!caps.irr) return <><PageHeader title="IRR lookup" /><Unavailable cap="irr" what="IRR lookup" /></>;
+  if (!caps.irr)
+    return (
+      <>
+        <PageHeader title="IRR lookup" />
+        <Unavailable cap="irr" what="IRR lookup" />
+      </>
+    );
   const run = async () => {
     setBusy(true);
     setError(null);
     try {
       const src = splitSources(sources);
-      const body = { target: target.trim(), family, aggregate, ...(maxLength !== '' ? { max_length: Number(maxLength) } : {}), ...(src.length ? { sources: src } : {}), ...(format && format !== 'json' ? { format: format as any, name: name.trim() || undefined } : {}) };
+      const body = {
+        target: target.trim(),
+        family,
+        aggregate,
+        ...(maxLength !== '' ? { max_length: Number(maxLength) } : {}),
+        ...(src.length ? { sources: src } : {}),
+        ...(format && format !== 'json' ? { format: format as any, name: name.trim() || undefined } : {}),
+      };
       const [ex, val] = await Promise.all([
         api.POST('/api/irr/expand/', { body }).then(unwrap),
         // Validation adds the set's structure (members, loops) and who uses it here; its failure is not the lookup's.
-        /^AS-|::|:AS-/i.test(target.trim()) ? api.POST('/api/irr/validate/', { body: { as_set: target.trim(), ...(src.length ? { sources: src } : {}) } }).then(unwrap).catch(() => null) : Promise.resolve(null),
+        /^AS-|::|:AS-/i.test(target.trim())
+          ? api
+              .POST('/api/irr/validate/', { body: { as_set: target.trim(), ...(src.length ? { sources: src } : {}) } })
+              .then(unwrap)
+              .catch(() => null)
+          : Promise.resolve(null),
       ]);
       setResult(ex as Row);
       setValidation(val as Row | null);
@@ -89,19 +162,69 @@ export function IrrLookupPage() {
   const rep = result?.report as Row | undefined;
   return (
     <Stack gap="sm">
-      <PageHeader title="IRR lookup" subtitle="Expand an AS-SET or ASN from the IRR the way bgpq4 does" actions={<Link to="/irr/held">Held for review →</Link>} />
+      <PageHeader
+        title="IRR lookup"
+        subtitle="Expand an AS-SET or ASN from the IRR the way bgpq4 does"
+        actions={<Link to="/irr/held">Held for review →</Link>}
+      />
       <Paper withBorder p="sm" className="panel" component="form" onSubmit={(e) => (e.preventDefault(), void run())}>
         <Group align="flex-end" gap="sm">
-          <TextInput label="AS-SET or ASN" placeholder="AS-EXAMPLE, RIPE::AS-EXAMPLE, AS64500" value={target} onChange={(e) => setTarget(e.currentTarget.value)} w={280} className="mono-input" required data-testid="irr-target" />
+          <TextInput
+            label="AS-SET or ASN"
+            placeholder="AS-EXAMPLE, RIPE::AS-EXAMPLE, AS64500"
+            value={target}
+            onChange={(e) => setTarget(e.currentTarget.value)}
+            w={280}
+            className="mono-input"
+            required
+            data-testid="irr-target"
+          />
           <div>
-            <Text size="xs" fw={500} mb={4}>Family</Text>
-            <SegmentedControl size="xs" data={[{ value: '4', label: 'IPv4' }, { value: '6', label: 'IPv6' }, { value: 'both', label: 'Both' }]} value={family} onChange={(v) => setFamily(v as '4' | '6' | 'both')} />
+            <Text size="xs" fw={500} mb={4}>
+              Family
+            </Text>
+            <SegmentedControl
+              size="xs"
+              data={[
+                { value: '4', label: 'IPv4' },
+                { value: '6', label: 'IPv6' },
+                { value: 'both', label: 'Both' },
+              ]}
+              value={family}
+              onChange={(v) => setFamily(v as '4' | '6' | 'both')}
+            />
           </div>
-          <TextInput label="Sources" placeholder="RIPE,ARIN (default: server's)" value={sources} onChange={(e) => setSources(e.currentTarget.value)} w={200} />
+          <TextInput
+            label="Sources"
+            placeholder="RIPE,ARIN (default: server's)"
+            value={sources}
+            onChange={(e) => setSources(e.currentTarget.value)}
+            w={200}
+          />
           <NumberInput label="Max length" value={maxLength} onChange={setMaxLength} min={0} max={128} w={110} />
-          <Select label="Format" data={['json', 'plain', 'junos', 'eos', 'ios', 'iosxr', 'bird', 'openbgpd']} value={format} onChange={setFormat} w={120} allowDeselect={false} />
-          {format !== 'json' && <TextInput label="List name" placeholder="NN" value={name} onChange={(e) => setName(e.currentTarget.value)} w={160} />}
-          <Checkbox label="Aggregate" checked={aggregate} onChange={(e) => setAggregate(e.currentTarget.checked)} mb={8} />
+          <Select
+            label="Format"
+            data={['json', 'plain', 'junos', 'eos', 'ios', 'iosxr', 'bird', 'openbgpd']}
+            value={format}
+            onChange={setFormat}
+            w={120}
+            allowDeselect={false}
+          />
+          {format !== 'json' && (
+            <TextInput
+              label="List name"
+              placeholder="NN"
+              value={name}
+              onChange={(e) => setName(e.currentTarget.value)}
+              w={160}
+            />
+          )}
+          <Checkbox
+            label="Aggregate"
+            checked={aggregate}
+            onChange={(e) => setAggregate(e.currentTarget.checked)}
+            mb={8}
+          />
           <Button type="submit" loading={busy} disabled={!target.trim()} data-testid="irr-expand">
             Expand
           </Button>
@@ -112,20 +235,38 @@ export function IrrLookupPage() {
         <Paper withBorder p="sm" className="panel" data-testid="irr-result">
           <Group gap={8} mb={6}>
             <Title order={5}>{result.target}</Title>
-            <Badge variant="light" color={rep.exists ? 'green' : 'red'} styles={{ root: { textTransform: 'none' } }}>{rep.exists ? rep.kind : 'not found'}</Badge>
+            <Badge variant="light" color={rep.exists ? 'green' : 'red'} styles={{ root: { textTransform: 'none' } }}>
+              {rep.exists ? rep.kind : 'not found'}
+            </Badge>
             <Text size="sm">
-              {result.prefixes.ipv4.length} IPv4 · {result.prefixes.ipv6.length} IPv6 · {result.origins.length} origins · {rep.queries} queries in {Math.round(rep.elapsedMs)} ms
+              {result.prefixes.ipv4.length} IPv4 · {result.prefixes.ipv6.length} IPv6 · {result.origins.length} origins
+              · {rep.queries} queries in {Math.round(rep.elapsedMs)} ms
             </Text>
           </Group>
           {validation?.irr && <IrrReport report={validation.irr} />}
           {validation?.known?.length ? (
             <Text size="xs" mt={4}>
-              Used by: {validation.known.map((k: Row) => <Fragment key={k.id}><Link to={`/peer-asns/${k.id}`}>AS{k.asn} {k.name}</Link>{' '}</Fragment>)}
+              Used by:{' '}
+              {validation.known.map((k: Row) => (
+                <Fragment key={k.id}>
+                  <Link to={`/peer-asns/${k.id}`}>
+                    AS{k.asn} {k.name}
+                  </Link>{' '}
+                </Fragment>
+              ))}
             </Text>
           ) : null}
-          {rep.warnings?.length ? <Text size="xs" c="orange">{rep.warnings.join(' · ')}</Text> : null}
+          {rep.warnings?.length ? (
+            <Text size="xs" c="orange">
+              {rep.warnings.join(' · ')}
+            </Text>
+          ) : null}
           <Text size="xs" c="dimmed" mt={6} className="mono">
-            origins: {result.origins.slice(0, 200).map((o: number) => `AS${o}`).join(' ')}
+            origins:{' '}
+            {result.origins
+              .slice(0, 200)
+              .map((o: number) => `AS${o}`)
+              .join(' ')}
             {result.origins.length > 200 ? ` … (${result.origins.length - 200} more)` : ''}
           </Text>
           <SimpleGrid cols={family === 'both' ? 2 : 1} mt="sm">
@@ -136,7 +277,9 @@ export function IrrLookupPage() {
                   <Text size="xs" fw={600} c="dimmed" tt="uppercase">
                     {f} ({result.prefixes[f].length})
                   </Text>
-                  <pre className="config" style={{ maxHeight: 360 }} data-testid={`irr-${f}`}>{result.text?.[f] ?? result.prefixes[f].join('\n')}</pre>
+                  <pre className="config" style={{ maxHeight: 360 }} data-testid={`irr-${f}`}>
+                    {result.text?.[f] ?? result.prefixes[f].join('\n')}
+                  </pre>
                 </div>
               ))}
           </SimpleGrid>
@@ -154,9 +297,13 @@ function Decide({ v, onDone }: { v: Row; onDone: () => void }) {
   const decide = async (what: 'approve' | 'reject') => {
     setBusy(true);
     try {
-      const path = what === 'approve' ? '/api/prefix-list-versions/{id}/approve/' : '/api/prefix-list-versions/{id}/reject/';
+      const path =
+        what === 'approve' ? '/api/prefix-list-versions/{id}/approve/' : '/api/prefix-list-versions/{id}/reject/';
       unwrap(await api.POST(path, { params: { path: { id: v.id } } }));
-      notifications.show({ message: `Version ${v.version} ${what === 'approve' ? 'approved: it is now the active list' : 'rejected: the list stays as it was'}`, color: 'green' });
+      notifications.show({
+        message: `Version ${v.version} ${what === 'approve' ? 'approved: it is now the active list' : 'rejected: the list stays as it was'}`,
+        color: 'green',
+      });
       onDone();
     } catch (e) {
       notifications.show({ title: 'Failed', message: irrErrorText((e as Error).message), color: 'red' });
@@ -166,10 +313,23 @@ function Decide({ v, onDone }: { v: Row; onDone: () => void }) {
   };
   return (
     <Group gap={4} wrap="nowrap">
-      <Button size="compact-xs" color="green" onClick={() => decide('approve')} loading={busy} data-testid="version-approve">
+      <Button
+        size="compact-xs"
+        color="green"
+        onClick={() => decide('approve')}
+        loading={busy}
+        data-testid="version-approve"
+      >
         Approve
       </Button>
-      <Button size="compact-xs" color="red" variant="light" onClick={() => decide('reject')} loading={busy} data-testid="version-reject">
+      <Button
+        size="compact-xs"
+        color="red"
+        variant="light"
+        onClick={() => decide('reject')}
+        loading={busy}
+        data-testid="version-reject"
+      >
         Reject
       </Button>
     </Group>
@@ -179,7 +339,12 @@ function Decide({ v, onDone }: { v: Row; onDone: () => void }) {
 /** A table of prefix-list versions with expandable diffs (one list, or the held queue across lists). */
 function VersionsTable({ rows, showList, onChanged }: { rows: Row[]; showList?: boolean; onChanged: () => void }) {
   const [open, setOpen] = useState<number | null>(rows.find((r) => r.status === 'held')?.id ?? null);
-  if (!rows.length) return <Text size="sm" c="dimmed">No versions.</Text>;
+  if (!rows.length)
+    return (
+      <Text size="sm" c="dimmed">
+        No versions.
+      </Text>
+    );
   return (
     <table className="dt" data-testid="versions-table">
       <thead>
@@ -198,18 +363,28 @@ function VersionsTable({ rows, showList, onChanged }: { rows: Row[]; showList?: 
       <tbody>
         {rows.map((v) => (
           <Fragment key={v.id}>
-            <tr onClick={() => setOpen(open === v.id ? null : v.id)} style={{ cursor: 'pointer' }} data-testid={`version-row-${v.version}`}>
+            <tr
+              onClick={() => setOpen(open === v.id ? null : v.id)}
+              style={{ cursor: 'pointer' }}
+              data-testid={`version-row-${v.version}`}
+            >
               {showList && (
                 <td>
-                  <Link to={`/prefix-lists/${v.prefix_list}`} onClick={(e) => e.stopPropagation()}>{v.prefix_list_name ?? `#${v.prefix_list}`}</Link>
+                  <Link to={`/prefix-lists/${v.prefix_list}`} onClick={(e) => e.stopPropagation()}>
+                    {v.prefix_list_name ?? `#${v.prefix_list}`}
+                  </Link>
                 </td>
               )}
               <td>v{v.version}</td>
-              <td><VersionStatus status={v.status} /></td>
+              <td>
+                <VersionStatus status={v.status} />
+              </td>
               <td>{fmtTime(v.created_at)}</td>
               <td style={{ textAlign: 'right' }}>{v.prefix_count}</td>
               <td className="mono">
-                <span style={{ color: 'var(--mantine-color-green-7)' }}>+{v.added.length}</span> <span style={{ color: 'var(--mantine-color-red-7)' }}>−{v.removed.length}</span> {open === v.id ? '▾' : '▸'}
+                <span style={{ color: 'var(--mantine-color-green-7)' }}>+{v.added.length}</span>{' '}
+                <span style={{ color: 'var(--mantine-color-red-7)' }}>−{v.removed.length}</span>{' '}
+                {open === v.id ? '▾' : '▸'}
               </td>
               <td className="small">{v.reason ?? ''}</td>
               <td className="small">{v.decided_by ? `${v.decided_by}, ${fmtTime(v.decided_at)}` : ''}</td>
@@ -221,7 +396,8 @@ function VersionsTable({ rows, showList, onChanged }: { rows: Row[]; showList?: 
               <tr>
                 <td colSpan={showList ? 9 : 8} style={{ whiteSpace: 'normal', height: 'auto', padding: 8 }}>
                   <Text size="xs" c="dimmed" mb={4}>
-                    {v.query ? `query ${v.query}` : ''} {v.irr_server ? `· server ${v.irr_server}` : ''} {v.sources ? `· sources ${v.sources}` : ''}
+                    {v.query ? `query ${v.query}` : ''} {v.irr_server ? `· server ${v.irr_server}` : ''}{' '}
+                    {v.sources ? `· sources ${v.sources}` : ''}
                   </Text>
                   <PrefixDiff added={v.added} removed={v.removed} testid={`version-diff-${v.version}`} />
                 </td>
@@ -237,7 +413,11 @@ function VersionsTable({ rows, showList, onChanged }: { rows: Row[]; showList?: 
 /** Versions panel of a prefix-list page. */
 export function PrefixListVersions({ row }: { row: Row }) {
   const qc = useQueryClient();
-  const q = useQuery({ queryKey: ['pl-versions', row.id], queryFn: async () => unwrap(await api.GET('/api/prefix-lists/{id}/versions/', { params: { path: { id: row.id } } })) as Row[] });
+  const q = useQuery({
+    queryKey: ['pl-versions', row.id],
+    queryFn: async () =>
+      unwrap(await api.GET('/api/prefix-lists/{id}/versions/', { params: { path: { id: row.id } } })) as Row[],
+  });
   const changed = () => {
     qc.invalidateQueries({ queryKey: ['pl-versions', row.id] });
     qc.invalidateQueries({ queryKey: ['one', 'prefix-lists', row.id] });
@@ -263,14 +443,43 @@ export function HeldVersionsPage() {
   const caps = useCapabilities();
   const qc = useQueryClient();
   // The queue changes behind the page (scheduled refreshes): always re-read it on arrival.
-  const q = useQuery({ queryKey: ['held'], queryFn: async () => unwrap(await api.GET('/api/prefix-list-versions/', { params: { query: { status: 'held', limit: 500 } as any } })) as Row, enabled: caps.irr, staleTime: 0 });
-  if (!caps.irr) return <><PageHeader title="Held for review" /><Unavailable cap="irr" what="IRR review queue" /></>;
+  const q = useQuery({
+    queryKey: ['held'],
+    queryFn: async () =>
+      unwrap(
+        await api.GET('/api/prefix-list-versions/', { params: { query: { status: 'held', limit: 500 } as any } }),
+      ) as Row,
+    enabled: caps.irr,
+    staleTime: 0,
+  });
+  if (!caps.irr)
+    return (
+      <>
+        <PageHeader title="Held for review" />
+        <Unavailable cap="irr" what="IRR review queue" />
+      </>
+    );
   return (
     <Stack gap="sm">
-      <PageHeader title="Held for review" subtitle="IRR refreshes that removed too much of a prefix list wait here; the list keeps its active version until you decide" actions={<RefreshAllButton />} />
+      <PageHeader
+        title="Held for review"
+        subtitle="IRR refreshes that removed too much of a prefix list wait here; the list keeps its active version until you decide"
+        actions={<RefreshAllButton />}
+      />
       <Paper withBorder p="sm" className="panel">
         {q.error ? <ErrorBox error={q.error} /> : null}
-        {q.data && (q.data.results.length ? <VersionsTable rows={q.data.results} showList onChanged={() => qc.invalidateQueries({ queryKey: ['held'] })} /> : <Text size="sm" c="dimmed" data-testid="held-empty">Nothing held for review.</Text>)}
+        {q.data &&
+          (q.data.results.length ? (
+            <VersionsTable
+              rows={q.data.results}
+              showList
+              onChanged={() => qc.invalidateQueries({ queryKey: ['held'] })}
+            />
+          ) : (
+            <Text size="sm" c="dimmed" data-testid="held-empty">
+              Nothing held for review.
+            </Text>
+          ))}
       </Paper>
     </Stack>
   );
@@ -316,15 +525,37 @@ export function PeerAsnIrr({ row }: { row: Row }) {
   const [result, setResult] = useState<Row | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const lists = useQuery({ queryKey: ['list', 'prefix-lists', 'irr', row.id], queryFn: ({ signal }) => listResource('prefix-lists', { peer_asn: row.id, source: 'irr', limit: 20 }, signal), enabled: caps.irr });
-  const asPath = useQuery({ queryKey: ['as-path-lists', row.id], queryFn: async () => unwrap(await api.GET('/api/as-path-lists/', { params: { query: { peer_asn: row.id } as any } })) as Row, enabled: caps.irr });
-  if (!caps.irr) return <Paper withBorder p="sm" className="panel"><Title order={5} mb={6}>IRR</Title><Unavailable cap="irr" what="IRR prefix lists" /></Paper>;
+  const lists = useQuery({
+    queryKey: ['list', 'prefix-lists', 'irr', row.id],
+    queryFn: ({ signal }) => listResource('prefix-lists', { peer_asn: row.id, source: 'irr', limit: 20 }, signal),
+    enabled: caps.irr,
+  });
+  const asPath = useQuery({
+    queryKey: ['as-path-lists', row.id],
+    queryFn: async () =>
+      unwrap(await api.GET('/api/as-path-lists/', { params: { query: { peer_asn: row.id } as any } })) as Row,
+    enabled: caps.irr,
+  });
+  if (!caps.irr)
+    return (
+      <Paper withBorder p="sm" className="panel">
+        <Title order={5} mb={6}>
+          IRR
+        </Title>
+        <Unavailable cap="irr" what="IRR prefix lists" />
+      </Paper>
+    );
   const canWrite = roleAtLeast(me?.role, 'operator');
   const doImport = async (force = false) => {
     setBusy(true);
     setError(null);
     try {
-      const r = unwrap(await api.POST('/api/peer-asns/{id}/irr-import/', { params: { path: { id: row.id } }, body: force ? { force: true } : {} })) as Row;
+      const r = unwrap(
+        await api.POST('/api/peer-asns/{id}/irr-import/', {
+          params: { path: { id: row.id } },
+          body: force ? { force: true } : {},
+        }),
+      ) as Row;
       setResult(r);
       qc.invalidateQueries({ queryKey: ['list', 'prefix-lists'] });
       qc.invalidateQueries({ queryKey: ['as-path-lists', row.id] });
@@ -340,20 +571,40 @@ export function PeerAsnIrr({ row }: { row: Row }) {
     <Paper withBorder p="sm" className="panel" data-testid="peer-asn-irr">
       <Group justify="space-between" mb={6}>
         <Title order={5}>
-          IRR {row.irr_as_set ? <span className="mono" style={{ fontWeight: 400 }}>{row.irr_as_set}</span> : null}
+          IRR{' '}
+          {row.irr_as_set ? (
+            <span className="mono" style={{ fontWeight: 400 }}>
+              {row.irr_as_set}
+            </span>
+          ) : null}
         </Title>
         {canWrite && row.irr_as_set && (
           <Group gap={6}>
-            <Button size="compact-xs" variant="default" onClick={() => doImport(false)} loading={busy} data-testid="irr-import">
+            <Button
+              size="compact-xs"
+              variant="default"
+              onClick={() => doImport(false)}
+              loading={busy}
+              data-testid="irr-import"
+            >
               Import now
             </Button>
             <RefreshAllButton ids={[row.id]} label="Refresh (job)" />
           </Group>
         )}
       </Group>
-      {!row.irr_as_set && <Text size="sm" c="dimmed">Set an IRR AS-SET on this peer ASN to build its prefix lists.</Text>}
+      {!row.irr_as_set && (
+        <Text size="sm" c="dimmed">
+          Set an IRR AS-SET on this peer ASN to build its prefix lists.
+        </Text>
+      )}
       <ErrorBox error={error} />
-      {result && <ImportResult r={result} onForce={result.lists.some((l: Row) => l.status === 'held') ? () => doImport(true) : undefined} />}
+      {result && (
+        <ImportResult
+          r={result}
+          onForce={result.lists.some((l: Row) => l.status === 'held') ? () => doImport(true) : undefined}
+        />
+      )}
       {lists.data?.results.length ? (
         <Table className="dt mini" withTableBorder={false} mt={4}>
           <Table.Thead>
@@ -367,7 +618,9 @@ export function PeerAsnIrr({ row }: { row: Row }) {
           <Table.Tbody>
             {lists.data.results.map((l) => (
               <Table.Tr key={l.id}>
-                <Table.Td><Link to={`/prefix-lists/${l.id}`}>{l.name}</Link></Table.Td>
+                <Table.Td>
+                  <Link to={`/prefix-lists/${l.id}`}>{l.name}</Link>
+                </Table.Td>
                 <Table.Td>IPv{l.family}</Table.Td>
                 <Table.Td style={{ textAlign: 'right' }}>{l.entry_count ?? l.entries?.length ?? '—'}</Table.Td>
                 <Table.Td>{fmtTime(l.updated_at)}</Table.Td>
@@ -376,11 +629,20 @@ export function PeerAsnIrr({ row }: { row: Row }) {
           </Table.Tbody>
         </Table>
       ) : row.irr_as_set ? (
-        <Text size="sm" c="dimmed">No IRR prefix lists yet: Import builds them.</Text>
+        <Text size="sm" c="dimmed">
+          No IRR prefix lists yet: Import builds them.
+        </Text>
       ) : null}
       {apl && (
         <Text size="xs" mt={6} data-testid="as-path-list">
-          AS-path list <b>{apl.name}</b> ({apl.asns.length} origin ASNs, updated {fmtTime(apl.updated_at)}): <span className="mono">{apl.asns.slice(0, 60).map((a: number) => `AS${a}`).join(' ')}{apl.asns.length > 60 ? ' …' : ''}</span>
+          AS-path list <b>{apl.name}</b> ({apl.asns.length} origin ASNs, updated {fmtTime(apl.updated_at)}):{' '}
+          <span className="mono">
+            {apl.asns
+              .slice(0, 60)
+              .map((a: number) => `AS${a}`)
+              .join(' ')}
+            {apl.asns.length > 60 ? ' …' : ''}
+          </span>
         </Text>
       )}
     </Paper>
@@ -390,7 +652,13 @@ export function PeerAsnIrr({ row }: { row: Row }) {
 /** What an IRR import did, list by list. */
 export function ImportResult({ r, onForce }: { r: Row; onForce?: () => void }) {
   return (
-    <Alert variant="light" color={r.lists.some((l: Row) => l.status === 'held') ? 'orange' : 'green'} p="xs" mb={6} data-testid="irr-import-result">
+    <Alert
+      variant="light"
+      color={r.lists.some((l: Row) => l.status === 'held') ? 'orange' : 'green'}
+      p="xs"
+      mb={6}
+      data-testid="irr-import-result"
+    >
       <Stack gap={2}>
         <Text size="sm">
           Imported <span className="mono">{r.query}</span> for AS{r.peer_asn.asn}:
@@ -405,8 +673,16 @@ export function ImportResult({ r, onForce }: { r: Row; onForce?: () => void }) {
             </Text>
           </Group>
         ))}
-        {r.as_path_list && <Text size="xs">AS-path list {r.as_path_list.name}: {r.as_path_list.asn_count} ASNs</Text>}
-        {r.warnings?.length ? <Text size="xs" c="orange">{r.warnings.join(' · ')}</Text> : null}
+        {r.as_path_list && (
+          <Text size="xs">
+            AS-path list {r.as_path_list.name}: {r.as_path_list.asn_count} ASNs
+          </Text>
+        )}
+        {r.warnings?.length ? (
+          <Text size="xs" c="orange">
+            {r.warnings.join(' · ')}
+          </Text>
+        ) : null}
         {onForce && (
           <Group>
             <Button size="compact-xs" color="orange" variant="light" onClick={onForce}>

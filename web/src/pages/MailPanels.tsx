@@ -17,10 +17,19 @@ export function PeerAsnMail({ row }: { row: Row }) {
         <Group gap={8}>
           <Title order={5}>Requests and contacts</Title>
           <RequestStatusBadge request={request} />
-          {request?.fabric && <Text size="xs" c="dimmed">at {request.fabric.name}</Text>}
+          {request?.fabric && (
+            <Text size="xs" c="dimmed">
+              at {request.fabric.name}
+            </Text>
+          )}
         </Group>
         <Group gap={6}>
-          <Button size="xs" variant="default" onClick={() => navigate(composeLink({ peer_asn: row.id }))} data-testid="peer-asn-email">
+          <Button
+            size="xs"
+            variant="default"
+            onClick={() => navigate(composeLink({ peer_asn: row.id }))}
+            data-testid="peer-asn-email"
+          >
             Email
           </Button>
           <Button size="xs" variant="subtle" onClick={() => navigate('/requests')}>
@@ -38,7 +47,9 @@ export function MaintenanceMailLink({ scope, id }: { scope: 'fabric' | 'router';
   return (
     <Paper withBorder p="sm" className="panel">
       <Group justify="space-between">
-        <Text size="sm">Tell every peer {scope === 'fabric' ? 'on this exchange' : 'of this router'} about a maintenance.</Text>
+        <Text size="sm">
+          Tell every peer {scope === 'fabric' ? 'on this exchange' : 'of this router'} about a maintenance.
+        </Text>
         <Link to={`/email/bulk?${scope}=${id}`} data-testid="maintenance-mail">
           Maintenance mail
         </Link>
@@ -53,7 +64,8 @@ function FabricRequests({ fabric }: { fabric: number }) {
   const q = useQuery({
     queryKey: ['peering-requests', 'fabric', fabric],
     staleTime: 10_000,
-    queryFn: ({ signal }) => mailGet<{ count: number; results: Row[] }>('/api/peering-requests/', { fabric, limit: 50 }, signal),
+    queryFn: ({ signal }) =>
+      mailGet<{ count: number; results: Row[] }>('/api/peering-requests/', { fabric, limit: 50 }, signal),
   });
   const rows = q.data?.results ?? [];
   return (
@@ -61,7 +73,11 @@ function FabricRequests({ fabric }: { fabric: number }) {
       <Text size="sm" fw={600}>
         Peering requests at this exchange{q.data ? ` (${q.data.count})` : ''}
       </Text>
-      {rows.length === 0 && <Text size="sm" c="dimmed">{q.isLoading ? 'Loading…' : 'None yet: request peering from the candidates.'}</Text>}
+      {rows.length === 0 && (
+        <Text size="sm" c="dimmed">
+          {q.isLoading ? 'Loading…' : 'None yet: request peering from the candidates.'}
+        </Text>
+      )}
       {rows.map((r) => (
         <Group key={r.id} gap="xs">
           <RequestStatusBadge request={r} />

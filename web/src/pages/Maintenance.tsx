@@ -29,7 +29,11 @@ export function MaintenanceModal({ rows, onClose, onDone }: { rows: Row[]; onClo
   const [message, setMessage] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const active = useQuery({ queryKey: ['maintenances', 'active'], queryFn: async () => unwrap(await api.GET('/api/maintenances/', { params: { query: { status: 'active' } } })) as Row[] });
+  const active = useQuery({
+    queryKey: ['maintenances', 'active'],
+    queryFn: async () =>
+      unwrap(await api.GET('/api/maintenances/', { params: { query: { status: 'active' } } })) as Row[],
+  });
   const target = scope === 'router' ? router : fabric;
 
   const finish = (what: string, res: Row) => {
@@ -67,17 +71,50 @@ export function MaintenanceModal({ rows, onClose, onDone }: { rows: Row[]; onClo
       <Stack gap="sm" data-testid="maintenance-modal">
         <ErrorBox error={error} />
         <Text size="sm">
-          Starting a maintenance shuts down every session of a router or an exchange on the routers and records each session's admin state; ending it brings back up only those that were up before.
+          Starting a maintenance shuts down every session of a router or an exchange on the routers and records each
+          session's admin state; ending it brings back up only those that were up before.
         </Text>
         <Group align="flex-end" gap="sm">
-          <SegmentedControl size="xs" value={scope} onChange={(v) => setScope(v as 'router' | 'fabric')} data={[{ value: 'router', label: 'Router' }, { value: 'fabric', label: 'Exchange' }]} data-testid="maintenance-scope" />
+          <SegmentedControl
+            size="xs"
+            value={scope}
+            onChange={(v) => setScope(v as 'router' | 'fabric')}
+            data={[
+              { value: 'router', label: 'Router' },
+              { value: 'fabric', label: 'Exchange' },
+            ]}
+            data-testid="maintenance-scope"
+          />
           {scope === 'router' ? (
-            <RefSelect label="Router" res="routers" value={router} onChange={(v) => setRouter(v)} labelOf={(r) => r.name} w={240} data-testid="maintenance-router" />
+            <RefSelect
+              label="Router"
+              res="routers"
+              value={router}
+              onChange={(v) => setRouter(v)}
+              labelOf={(r) => r.name}
+              w={240}
+              data-testid="maintenance-router"
+            />
           ) : (
-            <RefSelect label="Exchange" res="fabrics" value={fabric} onChange={(v) => setFabric(v)} labelOf={(r) => r.name} w={240} data-testid="maintenance-fabric" />
+            <RefSelect
+              label="Exchange"
+              res="fabrics"
+              value={fabric}
+              onChange={(v) => setFabric(v)}
+              labelOf={(r) => r.name}
+              w={240}
+              data-testid="maintenance-fabric"
+            />
           )}
         </Group>
-        <TextInput label="Shutdown message (RFC 8203, optional)" value={message} onChange={(e) => setMessage(e.currentTarget.value)} maxLength={255} placeholder="e.g. planned maintenance, back at 14:00 UTC" data-testid="maintenance-message" />
+        <TextInput
+          label="Shutdown message (RFC 8203, optional)"
+          value={message}
+          onChange={(e) => setMessage(e.currentTarget.value)}
+          maxLength={255}
+          placeholder="e.g. planned maintenance, back at 14:00 UTC"
+          data-testid="maintenance-message"
+        />
         <Group justify="flex-end" gap={6}>
           <Button variant="default" onClick={onClose}>
             Close
@@ -94,14 +131,25 @@ export function MaintenanceModal({ rows, onClose, onDone }: { rows: Row[]; onClo
             <Table.Tbody>
               {active.data.map((m) => (
                 <Table.Tr key={m.id}>
-                  <Table.Td>{m.router ? <Link to={`/routers/${m.router.id}`}>{m.router.name}</Link> : <Link to={`/fabrics/${m.fabric.id}`}>{m.fabric.name}</Link>}</Table.Td>
+                  <Table.Td>
+                    {m.router ? (
+                      <Link to={`/routers/${m.router.id}`}>{m.router.name}</Link>
+                    ) : (
+                      <Link to={`/fabrics/${m.fabric.id}`}>{m.fabric.name}</Link>
+                    )}
+                  </Table.Td>
                   <Table.Td>since {fmtTime(m.started_at)}</Table.Td>
                   <Table.Td>
                     {m.sessions} session(s){m.already_down ? `, ${m.already_down} already down` : ''}
                   </Table.Td>
                   <Table.Td className="clip">{m.message ?? ''}</Table.Td>
                   <Table.Td>
-                    <Button size="compact-xs" variant="default" onClick={() => end(m)} data-testid={`maintenance-end-${m.id}`}>
+                    <Button
+                      size="compact-xs"
+                      variant="default"
+                      onClick={() => end(m)}
+                      data-testid={`maintenance-end-${m.id}`}
+                    >
                       End
                     </Button>
                   </Table.Td>
@@ -110,7 +158,9 @@ export function MaintenanceModal({ rows, onClose, onDone }: { rows: Row[]; onClo
             </Table.Tbody>
           </Table>
         ) : (
-          <Text size="xs" c="dimmed">{active.isLoading ? 'Loading…' : 'None.'}</Text>
+          <Text size="xs" c="dimmed">
+            {active.isLoading ? 'Loading…' : 'None.'}
+          </Text>
         )}
       </Stack>
     </Modal>

@@ -1,9 +1,35 @@
 // Generic list, detail and form screens, driven by the per-resource configs.
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
-import { Alert, Button, Checkbox, ColorInput, Group, Modal, Paper, PasswordInput, Select, SimpleGrid, Stack, Text, TextInput, Textarea, Title } from '@mantine/core';
+import {
+  Alert,
+  Button,
+  Checkbox,
+  ColorInput,
+  Group,
+  Modal,
+  Paper,
+  PasswordInput,
+  Select,
+  SimpleGrid,
+  Stack,
+  Text,
+  TextInput,
+  Textarea,
+  Title,
+} from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { ApiError, bulkDeleteResource, createResource, deleteResource, getResource, listResource, patchResource, type ResourcePath, type Row } from '../api/client';
+import {
+  ApiError,
+  bulkDeleteResource,
+  createResource,
+  deleteResource,
+  getResource,
+  listResource,
+  patchResource,
+  type ResourcePath,
+  type Row,
+} from '../api/client';
 import { DataTable, type Column } from '../components/DataTable';
 import { RefSelect } from '../components/RefSelect';
 import { useConfirm } from '../components/confirm';
@@ -16,7 +42,15 @@ import { Link, navigate, useLocation } from '../app/router';
 import { useMe, roleAtLeast } from '../app/session';
 
 /** Page header: title, breadcrumbs-ish subtitle and actions. */
-export function PageHeader({ title, subtitle, actions }: { title: ReactNode; subtitle?: ReactNode; actions?: ReactNode }) {
+export function PageHeader({
+  title,
+  subtitle,
+  actions,
+}: {
+  title: ReactNode;
+  subtitle?: ReactNode;
+  actions?: ReactNode;
+}) {
   return (
     <Group justify="space-between" mb="xs" wrap="nowrap" className="page-header">
       <div>
@@ -90,7 +124,11 @@ export function ResourceListPage({ cfg }: { cfg: ResourceConfig }) {
                   label: 'Delete',
                   color: 'red',
                   run: async (ids) => {
-                    const r = await ask({ title: `Delete ${ids.length} ${ids.length === 1 ? cfg.singular.toLowerCase() : cfg.title.toLowerCase()}?`, message: 'This cannot be undone; the change log keeps the old values.', confirmLabel: 'Delete' });
+                    const r = await ask({
+                      title: `Delete ${ids.length} ${ids.length === 1 ? cfg.singular.toLowerCase() : cfg.title.toLowerCase()}?`,
+                      message: 'This cannot be undone; the change log keeps the old values.',
+                      confirmLabel: 'Delete',
+                    });
                     if (!r.ok) return;
                     try {
                       await bulkDeleteResource(cfg.path, ids);
@@ -150,16 +188,28 @@ export function showValue(key: string, v: unknown): ReactNode {
   if (typeof v === 'boolean') return <BoolBadge value={v} />;
   if (typeof v === 'object' && !Array.isArray(v)) {
     const o = v as Row;
-    if ('id' in o && REF_TARGET[key]) return <Link to={`/${REF_TARGET[key]}/${o.id}`}>{o.name ?? (o.asn ? `AS${o.asn}` : `#${o.id}`)}</Link>;
+    if ('id' in o && REF_TARGET[key])
+      return <Link to={`/${REF_TARGET[key]}/${o.id}`}>{o.name ?? (o.asn ? `AS${o.asn}` : `#${o.id}`)}</Link>;
     return <pre className="json">{JSON.stringify(o, null, 2)}</pre>;
   }
-  if (Array.isArray(v)) return v.length ? <pre className="json">{JSON.stringify(v, null, 2)}</pre> : <span className="muted">none</span>;
+  if (Array.isArray(v))
+    return v.length ? <pre className="json">{JSON.stringify(v, null, 2)}</pre> : <span className="muted">none</span>;
   if (typeof v === 'string' && /_at$|_since$/.test(key)) return fmtTime(v);
   return String(v);
 }
 
 /** A key/value grid of every field of an object. */
-export function FieldGrid({ row, show = {}, hide = [], order }: { row: Row; show?: Partial<Record<string, (r: Row) => ReactNode>>; hide?: string[]; order?: string[] }) {
+export function FieldGrid({
+  row,
+  show = {},
+  hide = [],
+  order,
+}: {
+  row: Row;
+  show?: Partial<Record<string, (r: Row) => ReactNode>>;
+  hide?: string[];
+  order?: string[];
+}) {
   const keys = Object.keys(row).filter((k) => !HIDDEN_KEYS.has(k) && !hide.includes(k));
   const sorted = order ? [...order.filter((k) => keys.includes(k)), ...keys.filter((k) => !order.includes(k))] : keys;
   const wide = (k: string) => Array.isArray(row[k]) || k === 'comments' || k === 'notes' || k === 'description';
@@ -199,7 +249,12 @@ export function ResourceDetailPage({ cfg, id }: { cfg: ResourceConfig; id: numbe
     }
   };
   const del = async () => {
-    const r = await ask({ title: `Delete ${cfg.singular.toLowerCase()} ${row ? cfg.label(row) : ''}?`, message: 'This cannot be undone; the change log keeps the old values. Objects that use it are never changed silently: if any do, you are asked what to move them to.', confirmLabel: 'Delete' });
+    const r = await ask({
+      title: `Delete ${cfg.singular.toLowerCase()} ${row ? cfg.label(row) : ''}?`,
+      message:
+        'This cannot be undone; the change log keeps the old values. Objects that use it are never changed silently: if any do, you are asked what to move them to.',
+      confirmLabel: 'Delete',
+    });
     if (r.ok) await remove();
   };
   if (q.error) return <ErrorBox error={q.error} />;
@@ -207,12 +262,23 @@ export function ResourceDetailPage({ cfg, id }: { cfg: ResourceConfig; id: numbe
   return (
     <Stack gap="sm">
       {dialog}
-      {inUse && <ReplaceDialog cfg={cfg} id={id} message={inUse} onCancel={() => setInUse(null)} onReplace={(target) => remove(target)} />}
+      {inUse && (
+        <ReplaceDialog
+          cfg={cfg}
+          id={id}
+          message={inUse}
+          onCancel={() => setInUse(null)}
+          onReplace={(target) => remove(target)}
+        />
+      )}
       <PageHeader
         title={cfg.label(row)}
         subtitle={
           <>
-            <Link to={`/${cfg.path}`}>{cfg.title}</Link> · #{row.id} · updated {fmtTime(row.updated_at)} · <Link to={`/changes?object_type=${encodeURIComponent(objectTypeOf(cfg.path))}&object_id=${row.id}`}>history</Link>
+            <Link to={`/${cfg.path}`}>{cfg.title}</Link> · #{row.id} · updated {fmtTime(row.updated_at)} ·{' '}
+            <Link to={`/changes?object_type=${encodeURIComponent(objectTypeOf(cfg.path))}&object_id=${row.id}`}>
+              history
+            </Link>
           </>
         }
         actions={
@@ -232,24 +298,50 @@ export function ResourceDetailPage({ cfg, id }: { cfg: ResourceConfig; id: numbe
         <FieldGrid row={row} show={cfg.show} hide={cfg.hideOnDetail} order={cfg.fields.map((f) => f.name)} />
       </Paper>
       {cfg.panels?.(row)}
-      {cfg.related?.(row).map((rel) => <RelatedTable key={rel.title} rel={rel} />)}
+      {cfg.related?.(row).map((rel) => (
+        <RelatedTable key={rel.title} rel={rel} />
+      ))}
     </Stack>
   );
 }
 
 /** Asks which object takes over the references of one being deleted. */
-function ReplaceDialog({ cfg, id, message, onCancel, onReplace }: { cfg: ResourceConfig; id: number; message: string; onCancel: () => void; onReplace: (target: number) => void }) {
+function ReplaceDialog({
+  cfg,
+  id,
+  message,
+  onCancel,
+  onReplace,
+}: {
+  cfg: ResourceConfig;
+  id: number;
+  message: string;
+  onCancel: () => void;
+  onReplace: (target: number) => void;
+}) {
   const [target, setTarget] = useState<string | null>(null);
   return (
     <Modal opened onClose={onCancel} title={<b>{cfg.singular} in use</b>} centered>
       <Stack gap="sm" data-testid="replace-dialog">
         <Text size="sm">{message.replace(/; name a replacement.*$/, '.')}</Text>
-        <RefSelect label={`Move them to another ${cfg.singular.toLowerCase()}`} res={cfg.path} value={target} onChange={(v) => setTarget(v && Number(v) !== id ? v : null)} labelOf={(r) => cfg.label(r)} data-testid="replace-with" />
+        <RefSelect
+          label={`Move them to another ${cfg.singular.toLowerCase()}`}
+          res={cfg.path}
+          value={target}
+          onChange={(v) => setTarget(v && Number(v) !== id ? v : null)}
+          labelOf={(r) => cfg.label(r)}
+          data-testid="replace-with"
+        />
         <Group justify="flex-end" gap={6}>
           <Button variant="default" onClick={onCancel}>
             Cancel
           </Button>
-          <Button color="red" disabled={!target} onClick={() => onReplace(Number(target))} data-testid="replace-confirm">
+          <Button
+            color="red"
+            disabled={!target}
+            onClick={() => onReplace(Number(target))}
+            data-testid="replace-confirm"
+          >
             Move and delete
           </Button>
         </Group>
@@ -280,7 +372,8 @@ function initialValue(f: FieldSpec, row: Row | null, search: URLSearchParams): F
   }
   const fromUrl = search.get(f.name);
   if (fromUrl !== null) return f.kind === 'bool' ? fromUrl === 'true' : fromUrl;
-  if (f.kind === 'bool') return f.name === 'enabled' || f.name === 'polling_enabled' || f.name.startsWith('follow_peeringdb');
+  if (f.kind === 'bool')
+    return f.name === 'enabled' || f.name === 'polling_enabled' || f.name.startsWith('follow_peeringdb');
   return '';
 }
 
@@ -365,26 +458,98 @@ function toBody(fields: FieldSpec[], values: Values, editing: boolean): Row {
 }
 
 /** One input for a field spec. */
-export function FieldInput({ f, value: raw, onChange, error, values }: { f: FieldSpec; value: FormValue | undefined; onChange: (v: FormValue) => void; error?: string | null; values: Values }) {
+export function FieldInput({
+  f,
+  value: raw,
+  onChange,
+  error,
+  values,
+}: {
+  f: FieldSpec;
+  value: FormValue | undefined;
+  onChange: (v: FormValue) => void;
+  error?: string | null;
+  values: Values;
+}) {
   const value = typeof raw === 'string' ? raw : '';
   const common = { label: f.label, description: f.help, error, required: f.required, 'data-testid': `field-${f.name}` };
   switch (f.kind) {
     case 'bool':
-      return <Checkbox mt={f.help ? 0 : 22} label={f.label} description={f.help} checked={Boolean(raw)} onChange={(e) => onChange(e.currentTarget.checked)} data-testid={`field-${f.name}`} error={error} />;
+      return (
+        <Checkbox
+          mt={f.help ? 0 : 22}
+          label={f.label}
+          description={f.help}
+          checked={Boolean(raw)}
+          onChange={(e) => onChange(e.currentTarget.checked)}
+          data-testid={`field-${f.name}`}
+          error={error}
+        />
+      );
     case 'textarea':
     case 'json':
-      return <Textarea {...common} value={value} onChange={(e) => onChange(e.currentTarget.value)} autosize minRows={f.kind === 'json' ? 4 : 2} maxRows={16} styles={f.kind === 'json' ? { input: { fontFamily: 'var(--mantine-font-family-monospace)' } } : undefined} />;
+      return (
+        <Textarea
+          {...common}
+          value={value}
+          onChange={(e) => onChange(e.currentTarget.value)}
+          autosize
+          minRows={f.kind === 'json' ? 4 : 2}
+          maxRows={16}
+          styles={f.kind === 'json' ? { input: { fontFamily: 'var(--mantine-font-family-monospace)' } } : undefined}
+        />
+      );
     case 'select':
-      return <Select {...common} data={f.options ?? []} value={value || null} onChange={(v) => onChange(v ?? '')} clearable={!f.required} />;
+      return (
+        <Select
+          {...common}
+          data={f.options ?? []}
+          value={value || null}
+          onChange={(v) => onChange(v ?? '')}
+          clearable={!f.required}
+        />
+      );
     case 'ref':
-      return <RefSelect {...common} res={f.ref!} value={value || null} onChange={(v) => onChange(v ?? '')} labelOf={f.refLabel ?? ((r) => r.name ?? `#${r.id}`)} query={f.refQuery?.(values)} />;
+      return (
+        <RefSelect
+          {...common}
+          res={f.ref!}
+          value={value || null}
+          onChange={(v) => onChange(v ?? '')}
+          labelOf={f.refLabel ?? ((r) => r.name ?? `#${r.id}`)}
+          query={f.refQuery?.(values)}
+        />
+      );
     case 'password':
-      return <PasswordInput {...common} value={value} onChange={(e) => onChange(e.currentTarget.value)} autoComplete="new-password" />;
+      return (
+        <PasswordInput
+          {...common}
+          value={value}
+          onChange={(e) => onChange(e.currentTarget.value)}
+          autoComplete="new-password"
+        />
+      );
     case 'color':
       // fixOnBlur off: Mantine would otherwise reset a typed name ("red") to the last valid hex on blur.
-      return <ColorInput {...common} value={value && /^[0-9a-f]{6}$/i.test(value) ? `#${value}` : value} onChange={(v) => onChange(v)} format="hex" fixOnBlur={false} swatches={['#f44336', '#2196f3', '#4caf50', '#ffeb3b', '#ff9800', '#9c27b0', '#9e9e9e', '#009688']} />;
+      return (
+        <ColorInput
+          {...common}
+          value={value && /^[0-9a-f]{6}$/i.test(value) ? `#${value}` : value}
+          onChange={(v) => onChange(v)}
+          format="hex"
+          fixOnBlur={false}
+          swatches={['#f44336', '#2196f3', '#4caf50', '#ffeb3b', '#ff9800', '#9c27b0', '#9e9e9e', '#009688']}
+        />
+      );
     default:
-      return <TextInput {...common} value={value} onChange={(e) => onChange(e.currentTarget.value)} className={['ip', 'prefix', 'asn'].includes(f.kind) ? 'mono-input' : undefined} />;
+      return (
+        <TextInput
+          {...common}
+          value={value}
+          onChange={(e) => onChange(e.currentTarget.value)}
+          className={['ip', 'prefix', 'asn'].includes(f.kind) ? 'mono-input' : undefined}
+        />
+      );
   }
 }
 
@@ -392,7 +557,11 @@ export function FieldInput({ f, value: raw, onChange, error, values }: { f: Fiel
 export function ResourceFormPage({ cfg, id }: { cfg: ResourceConfig; id: number | null }) {
   const qc = useQueryClient();
   const { search } = useLocation();
-  const existing = useQuery({ queryKey: ['one', cfg.path, id], queryFn: () => getResource(cfg.path, id!), enabled: id !== null });
+  const existing = useQuery({
+    queryKey: ['one', cfg.path, id],
+    queryFn: () => getResource(cfg.path, id!),
+    enabled: id !== null,
+  });
   const fields = cfg.fields.filter((f) => !(id !== null && f.createOnly));
   const [values, setValues] = useState<Values | null>(null);
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -400,7 +569,8 @@ export function ResourceFormPage({ cfg, id }: { cfg: ResourceConfig; id: number 
   const [saving, setSaving] = useState(false);
   useEffect(() => {
     if (id === null) setValues(Object.fromEntries(cfg.fields.map((f) => [f.name, initialValue(f, null, search)])));
-    else if (existing.data && !values) setValues(Object.fromEntries(cfg.fields.map((f) => [f.name, initialValue(f, existing.data!.row, search)])));
+    else if (existing.data && !values)
+      setValues(Object.fromEntries(cfg.fields.map((f) => [f.name, initialValue(f, existing.data!.row, search)])));
   }, [existing.data, id]);
   const set = (name: string, v: FormValue) => {
     setValues((vs) => ({ ...vs!, [name]: v }));
@@ -423,7 +593,10 @@ export function ResourceFormPage({ cfg, id }: { cfg: ResourceConfig; id: number 
     setSaving(true);
     try {
       const body = toBody(fields, values, id !== null);
-      const row = id === null ? await createResource(cfg.path, body) : await patchResource(cfg.path, id, body, existing.data?.etag);
+      const row =
+        id === null
+          ? await createResource(cfg.path, body)
+          : await patchResource(cfg.path, id, body, existing.data?.etag);
       notifications.show({ message: `${cfg.singular} ${id === null ? 'created' : 'saved'}`, color: 'green' });
       qc.invalidateQueries();
       navigate(cfg.path === 'peering-sessions' ? `/peering-sessions/${row.id}` : `/${cfg.path}/${row.id}`);
@@ -436,13 +609,19 @@ export function ResourceFormPage({ cfg, id }: { cfg: ResourceConfig; id: number 
         if (fields.some((f) => f.name === name)) known[name] = m;
       }
       setErrors(known);
-      if (apiErr.status === 412) setFormError(new Error('Someone else changed this object since you opened it. Reload to see their changes.'));
+      if (apiErr.status === 412)
+        setFormError(new Error('Someone else changed this object since you opened it. Reload to see their changes.'));
       else if (Object.keys(known).length < (apiErr.fields?.length ?? 0) || !apiErr.fields?.length) setFormError(err);
     } finally {
       setSaving(false);
     }
   };
-  const title = id === null ? (cfg.path === 'peering-sessions' ? 'Wrap a BGP peer in a session' : `Add ${cfg.singular.toLowerCase()}`) : `Edit ${existing.data ? cfg.label(existing.data.row) : ''}`;
+  const title =
+    id === null
+      ? cfg.path === 'peering-sessions'
+        ? 'Wrap a BGP peer in a session'
+        : `Add ${cfg.singular.toLowerCase()}`
+      : `Edit ${existing.data ? cfg.label(existing.data.row) : ''}`;
   const grid = useMemo(() => fields, [fields.length]);
   if (existing.error) return <ErrorBox error={existing.error} />;
   if (!values) return <Text size="sm">Loading…</Text>;
@@ -455,7 +634,13 @@ export function ResourceFormPage({ cfg, id }: { cfg: ResourceConfig; id: number 
           <SimpleGrid cols={2} spacing="sm" verticalSpacing="xs">
             {grid.map((f) => (
               <div key={f.name} style={f.span === 2 ? { gridColumn: 'span 2' } : undefined}>
-                <FieldInput f={f} value={values[f.name]} onChange={(v) => set(f.name, v)} error={errors[f.name]} values={values} />
+                <FieldInput
+                  f={f}
+                  value={values[f.name]}
+                  onChange={(v) => set(f.name, v)}
+                  error={errors[f.name]}
+                  values={values}
+                />
               </div>
             ))}
           </SimpleGrid>
@@ -483,7 +668,8 @@ export function resourceRoute(path: string): ReactNode | null {
   const id = Number(parts[1]);
   if (!Number.isInteger(id)) return null;
   if (parts.length === 2) return <ResourceDetailPage key={`${cfg.path}-${id}`} cfg={cfg} id={id} />;
-  if (parts[2] === 'edit' && parts.length === 3) return <ResourceFormPage key={`${cfg.path}-${id}-edit`} cfg={cfg} id={id} />;
+  if (parts[2] === 'edit' && parts.length === 3)
+    return <ResourceFormPage key={`${cfg.path}-${id}-edit`} cfg={cfg} id={id} />;
   return null;
 }
 

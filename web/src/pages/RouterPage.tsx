@@ -20,11 +20,16 @@ const raw = api as unknown as {
   POST(path: string, init?: Row): Promise<{ data?: unknown; error?: unknown; response: Response }>;
 };
 const get = async (path: string, id: number) => unwrap(await raw.GET(path, { params: { path: { id } } })) as Row;
-const post = async (path: string, id: number, body?: Row) => unwrap(await raw.POST(path, { params: { path: { id } }, body })) as Row;
+const post = async (path: string, id: number, body?: Row) =>
+  unwrap(await raw.POST(path, { params: { path: { id } }, body })) as Row;
 
 /** One poll outcome per router, as the poll job's result lists them (for toasts and the router page). */
 export function pollOutcomeText(routers: Row[]): string {
-  return routers.map((r) => (r.ok ? `${r.name}: reached, ${r.neighbors} neighbours, ${r.changed} changed` : `${r.name}: failed — ${r.error}`)).join('; ');
+  return routers
+    .map((r) =>
+      r.ok ? `${r.name}: reached, ${r.neighbors} neighbours, ${r.changed} changed` : `${r.name}: failed — ${r.error}`,
+    )
+    .join('; ');
 }
 
 /** The router page (route `/routers/:id`): the generic detail screen and the live panels below it. */
@@ -43,7 +48,11 @@ export function RouterLivePanels({ id }: { id: number }) {
   const me = useMe().data;
   const canWrite = roleAtLeast(me?.role, 'operator') && me?.can_write !== false;
   const caps = useCapabilities();
-  const live = useQuery({ queryKey: ['router-live', id], queryFn: () => get('/api/routers/{id}/live/', id), refetchInterval: 10_000 });
+  const live = useQuery({
+    queryKey: ['router-live', id],
+    queryFn: () => get('/api/routers/{id}/live/', id),
+    refetchInterval: 10_000,
+  });
   const [pollJob, setPollJob] = useState<number | null>(null);
   const [maintMessage, setMaintMessage] = useState('');
   const refresh = () => qc.invalidateQueries({ queryKey: ['router-live', id] });
@@ -61,14 +70,19 @@ export function RouterLivePanels({ id }: { id: number }) {
     qc.invalidateQueries({ queryKey: ['list'] });
     const routers: Row[] = job.result?.routers ?? [];
     const failed = routers.filter((r) => !r.ok).length;
-    notifications.show({ message: routers.length ? pollOutcomeText(routers) : `Poll ${job.status}${job.error ? `: ${job.error}` : ''}`, color: job.status !== 'succeeded' || failed ? 'red' : 'green' });
+    notifications.show({
+      message: routers.length ? pollOutcomeText(routers) : `Poll ${job.status}${job.error ? `: ${job.error}` : ''}`,
+      color: job.status !== 'succeeded' || failed ? 'red' : 'green',
+    });
   };
   const maintenance = async (start: boolean) => {
     try {
       const l = live.data!;
       const res = start
         ? (unwrap(await raw.POST('/api/maintenances/', { body: { router: id, message: maintMessage || null } })) as Row)
-        : (unwrap(await raw.POST('/api/maintenances/{id}/end/', { params: { path: { id: l.maintenance.id } } })) as Row);
+        : (unwrap(
+            await raw.POST('/api/maintenances/{id}/end/', { params: { path: { id: l.maintenance.id } } }),
+          ) as Row);
       const a = res.action as Row;
       notifications.show({
         message: `${start ? 'Maintenance started' : 'Maintenance ended'}: ${a.results.length} session(s) ${start ? 'down' : 'restored'}${a.failed ? `, ${a.failed} failed` : ''}${a.applied_on_device ? '' : ' (not every change reached the router)'}`,
@@ -86,14 +100,25 @@ export function RouterLivePanels({ id }: { id: number }) {
   if (!l) return <Text size="sm">Loading live state…</Text>;
   return (
     <Stack gap="sm" data-testid="router-live">
-      <RouterDeployPanel routerId={id} routerName={l.router?.name ?? `router #${id}`} canDeploy={canWrite && caps.templates && caps.drivers} />
+      <RouterDeployPanel
+        routerId={id}
+        routerName={l.router?.name ?? `router #${id}`}
+        canDeploy={canWrite && caps.templates && caps.drivers}
+      />
       <Paper withBorder p="sm" className="panel">
         <Group justify="space-between" mb={6}>
           <Title order={5}>Live state</Title>
           <Group gap={6}>
             {pollJob && <JobStatus key={pollJob} id={pollJob} onDone={onPolled} />}
             {canWrite && (
-              <Button size="xs" variant="default" onClick={pollNow} disabled={!l.pollable} title={l.not_pollable_reason ?? undefined} data-testid="router-poll">
+              <Button
+                size="xs"
+                variant="default"
+                onClick={pollNow}
+                disabled={!l.pollable}
+                title={l.not_pollable_reason ?? undefined}
+                data-testid="router-poll"
+              >
                 Poll now
               </Button>
             )}
@@ -101,25 +126,37 @@ export function RouterLivePanels({ id }: { id: number }) {
         </Group>
         <Group gap="lg" align="flex-start">
           <Stack gap={2}>
-            <Text size="xs" c="dimmed">Last polled</Text>
+            <Text size="xs" c="dimmed">
+              Last polled
+            </Text>
             <Text size="sm" data-testid="router-last-polled" title={fmtTime(l.last_polled_at)}>
               {l.last_polled_at ? ago(l.last_polled_at) : 'never'}
               {l.last_poll_job_id && (
                 <>
-                  {' '}· <Link to={`/jobs/${l.last_poll_job_id}`}>job #{l.last_poll_job_id}</Link>
+                  {' '}
+                  · <Link to={`/jobs/${l.last_poll_job_id}`}>job #{l.last_poll_job_id}</Link>
                 </>
               )}
             </Text>
           </Stack>
           <Stack gap={2}>
-            <Text size="xs" c="dimmed">Driver</Text>
+            <Text size="xs" c="dimmed">
+              Driver
+            </Text>
             <Text size="sm">
               {l.driver ? `${l.driver.label}` : 'none'}
-              {l.driver && <span className="muted"> · admin up/down {l.admin_on_device ? 'on the device' : 'in Peerdesk only'}</span>}
+              {l.driver && (
+                <span className="muted">
+                  {' '}
+                  · admin up/down {l.admin_on_device ? 'on the device' : 'in Peerdesk only'}
+                </span>
+              )}
             </Text>
           </Stack>
           <Stack gap={2}>
-            <Text size="xs" c="dimmed">Sessions ({l.sessions})</Text>
+            <Text size="xs" c="dimmed">
+              Sessions ({l.sessions})
+            </Text>
             <Group gap={4} data-testid="router-by-state">
               {Object.entries(l.by_state as Record<string, number>).map(([state, n]) => (
                 <Link key={state} to={`/?router=${id}&state=${state}`}>
@@ -128,7 +165,11 @@ export function RouterLivePanels({ id }: { id: number }) {
                   </Group>
                 </Link>
               ))}
-              {!l.sessions && <Text size="xs" c="dimmed">none</Text>}
+              {!l.sessions && (
+                <Text size="xs" c="dimmed">
+                  none
+                </Text>
+              )}
             </Group>
           </Stack>
         </Group>
@@ -143,7 +184,14 @@ export function RouterLivePanels({ id }: { id: number }) {
           </Alert>
         )}
         {l.max_prefix_warnings.length > 0 && (
-          <Alert color="orange" variant="light" p="xs" mt={6} title="At or above 90% of max-prefix" data-testid="router-max-prefix">
+          <Alert
+            color="orange"
+            variant="light"
+            p="xs"
+            mt={6}
+            title="At or above 90% of max-prefix"
+            data-testid="router-max-prefix"
+          >
             {l.max_prefix_warnings.map((w: Row) => (
               <div key={w.bgp_peer_id} className="mono">
                 {w.peer_ip} {asText(w.remote_asn)}: {w.received} / {w.limit} ({w.percent}%)
@@ -156,7 +204,11 @@ export function RouterLivePanels({ id }: { id: number }) {
       <Paper withBorder p="sm" className="panel">
         <Group justify="space-between">
           <Title order={5}>Maintenance</Title>
-          {l.maintenance ? <Badge color="orange">in maintenance since {fmtTime(l.maintenance.started_at)}</Badge> : <Badge color="gray">none</Badge>}
+          {l.maintenance ? (
+            <Badge color="orange">in maintenance since {fmtTime(l.maintenance.started_at)}</Badge>
+          ) : (
+            <Badge color="gray">none</Badge>
+          )}
         </Group>
         {canWrite && (
           <Group gap={6} mt={6}>
@@ -166,8 +218,22 @@ export function RouterLivePanels({ id }: { id: number }) {
               </Button>
             ) : (
               <>
-                <TextInput size="xs" placeholder="Shutdown message (RFC 8203, optional)" value={maintMessage} onChange={(e) => setMaintMessage(e.currentTarget.value)} maxLength={255} w={320} />
-                <Button size="xs" color="orange" variant="light" onClick={() => maintenance(true)} disabled={!l.sessions} data-testid="maintenance-start">
+                <TextInput
+                  size="xs"
+                  placeholder="Shutdown message (RFC 8203, optional)"
+                  value={maintMessage}
+                  onChange={(e) => setMaintMessage(e.currentTarget.value)}
+                  maxLength={255}
+                  w={320}
+                />
+                <Button
+                  size="xs"
+                  color="orange"
+                  variant="light"
+                  onClick={() => maintenance(true)}
+                  disabled={!l.sessions}
+                  data-testid="maintenance-start"
+                >
                   Start maintenance (all sessions down)
                 </Button>
               </>
@@ -180,7 +246,9 @@ export function RouterLivePanels({ id }: { id: number }) {
       {canWrite && <ImportPanel id={id} enabled={l.pollable} onDone={refresh} />}
 
       <Paper withBorder p="sm" className="panel">
-        <Title order={5} mb={6}>Recent jobs</Title>
+        <Title order={5} mb={6}>
+          Recent jobs
+        </Title>
         {l.recent_jobs.length ? (
           <Table fz="xs" data-testid="router-jobs">
             <Table.Tbody>
@@ -198,7 +266,9 @@ export function RouterLivePanels({ id }: { id: number }) {
             </Table.Tbody>
           </Table>
         ) : (
-          <Text size="xs" c="dimmed">No jobs yet.</Text>
+          <Text size="xs" c="dimmed">
+            No jobs yet.
+          </Text>
         )}
       </Paper>
     </Stack>
@@ -208,13 +278,25 @@ export function RouterLivePanels({ id }: { id: number }) {
 /** Drift report: read on demand (it asks the router). */
 function DriftPanel({ id, enabled }: { id: number; enabled: boolean }) {
   const [run, setRun] = useState(0);
-  const drift = useQuery({ queryKey: ['router-drift', id, run], queryFn: () => get('/api/routers/{id}/drift/', id), enabled: run > 0, retry: false });
+  const drift = useQuery({
+    queryKey: ['router-drift', id, run],
+    queryFn: () => get('/api/routers/{id}/drift/', id),
+    enabled: run > 0,
+    retry: false,
+  });
   const d = drift.data;
   return (
     <Paper withBorder p="sm" className="panel" data-testid="drift-panel">
       <Group justify="space-between" mb={6}>
         <Title order={5}>Drift</Title>
-        <Button size="xs" variant="default" onClick={() => setRun((n) => n + 1)} disabled={!enabled} loading={drift.isFetching} data-testid="drift-check">
+        <Button
+          size="xs"
+          variant="default"
+          onClick={() => setRun((n) => n + 1)}
+          disabled={!enabled}
+          loading={drift.isFetching}
+          data-testid="drift-check"
+        >
           {run ? 'Check again' : 'Compare with the router'}
         </Button>
       </Group>
@@ -222,26 +304,51 @@ function DriftPanel({ id, enabled }: { id: number; enabled: boolean }) {
       {d && (
         <Stack gap={6}>
           <Text size="xs" c="dimmed" data-testid="drift-summary">
-            {d.neighbors} neighbours on the router, {d.peers} BGP peers in Peerdesk, {d.in_sync} in sync · checked {fmtTime(d.checked_at)}
+            {d.neighbors} neighbours on the router, {d.peers} BGP peers in Peerdesk, {d.in_sync} in sync · checked{' '}
+            {fmtTime(d.checked_at)}
           </Text>
           {!d.unknown_on_router.length && !d.missing_on_router.length && !d.differences.length && (
-            <Alert color="green" variant="light" p="xs">The router and Peerdesk agree.</Alert>
+            <Alert color="green" variant="light" p="xs">
+              The router and Peerdesk agree.
+            </Alert>
           )}
           {d.unknown_on_router.length > 0 && (
-            <DriftTable title="On the router, unknown to Peerdesk (import them below)" testid="drift-unknown" rows={d.unknown_on_router.map((u: Row) => [u.vrf ?? '', u.peer_ip, asText(u.remote_asn), u.state, u.description ?? ''])} />
+            <DriftTable
+              title="On the router, unknown to Peerdesk (import them below)"
+              testid="drift-unknown"
+              rows={d.unknown_on_router.map((u: Row) => [
+                u.vrf ?? '',
+                u.peer_ip,
+                asText(u.remote_asn),
+                u.state,
+                u.description ?? '',
+              ])}
+            />
           )}
           {d.missing_on_router.length > 0 && (
             <DriftTable
               title="In Peerdesk, missing on the router"
               testid="drift-missing"
-              rows={d.missing_on_router.map((m: Row) => [m.vrf ?? '', m.session_id ? <Link to={`/peering-sessions/${m.session_id}`}>{m.peer_ip}</Link> : m.peer_ip, asText(m.remote_asn), m.enabled ? 'enabled' : 'disabled', m.description ?? ''])}
+              rows={d.missing_on_router.map((m: Row) => [
+                m.vrf ?? '',
+                m.session_id ? <Link to={`/peering-sessions/${m.session_id}`}>{m.peer_ip}</Link> : m.peer_ip,
+                asText(m.remote_asn),
+                m.enabled ? 'enabled' : 'disabled',
+                m.description ?? '',
+              ])}
             />
           )}
           {d.differences.length > 0 && (
             <DriftTable
               title="Different"
               testid="drift-differences"
-              rows={d.differences.map((x: Row) => [x.vrf ?? '', x.session_id ? <Link to={`/peering-sessions/${x.session_id}`}>{x.peer_ip}</Link> : x.peer_ip, x.field, `Peerdesk: ${String(x.peerdesk ?? '—')}`, `router: ${String(x.router ?? '—')}`])}
+              rows={d.differences.map((x: Row) => [
+                x.vrf ?? '',
+                x.session_id ? <Link to={`/peering-sessions/${x.session_id}`}>{x.peer_ip}</Link> : x.peer_ip,
+                x.field,
+                `Peerdesk: ${String(x.peerdesk ?? '—')}`,
+                `router: ${String(x.router ?? '—')}`,
+              ])}
             />
           )}
         </Stack>
@@ -253,13 +360,17 @@ function DriftPanel({ id, enabled }: { id: number; enabled: boolean }) {
 function DriftTable({ title, rows, testid }: { title: string; rows: ReactNode[][]; testid: string }) {
   return (
     <div>
-      <Text size="xs" fw={600}>{title}</Text>
+      <Text size="xs" fw={600}>
+        {title}
+      </Text>
       <Table fz="xs" data-testid={testid}>
         <Table.Tbody>
           {rows.map((r, i) => (
             <Table.Tr key={i}>
               {r.map((c, j) => (
-                <Table.Td key={j} className={j === 1 ? 'mono' : undefined}>{c}</Table.Td>
+                <Table.Td key={j} className={j === 1 ? 'mono' : undefined}>
+                  {c}
+                </Table.Td>
               ))}
             </Table.Tr>
           ))}
@@ -286,7 +397,11 @@ function ImportPanel({ id, enabled, onDone }: { id: number; enabled: boolean; on
       const res = await post('/api/routers/{id}/import/', id, body);
       if (dryRun) {
         setPreview(res);
-        setChosen(new Set(res.items.filter((i: Row) => i.action === 'create' || i.action === 'wrap').map((i: Row) => i.peer_ip)));
+        setChosen(
+          new Set(
+            res.items.filter((i: Row) => i.action === 'create' || i.action === 'wrap').map((i: Row) => i.peer_ip),
+          ),
+        );
       } else {
         notifications.show({ message: `Imported ${res.created} session(s) (job #${res.job_id})`, color: 'green' });
         setPreview(null);
@@ -306,11 +421,24 @@ function ImportPanel({ id, enabled, onDone }: { id: number; enabled: boolean; on
       <Group justify="space-between" mb={6}>
         <Title order={5}>Import existing sessions</Title>
         <Group gap={6}>
-          <Button size="xs" variant="default" onClick={() => run(true)} disabled={!enabled} loading={busy && !preview} data-testid="import-preview">
+          <Button
+            size="xs"
+            variant="default"
+            onClick={() => run(true)}
+            disabled={!enabled}
+            loading={busy && !preview}
+            data-testid="import-preview"
+          >
             Preview
           </Button>
           {preview && (
-            <Button size="xs" onClick={() => run(false)} disabled={!chosen.size} loading={busy} data-testid="import-run">
+            <Button
+              size="xs"
+              onClick={() => run(false)}
+              disabled={!chosen.size}
+              loading={busy}
+              data-testid="import-run"
+            >
               Import {chosen.size} session(s)
             </Button>
           )}
@@ -320,7 +448,8 @@ function ImportPanel({ id, enabled, onDone }: { id: number; enabled: boolean; on
       {preview && (
         <>
           <Text size="xs" c="dimmed" mb={4} data-testid="import-summary">
-            {preview.neighbors} neighbours: {preview.created} to import, {preview.existing} already in Peerdesk, {preview.skipped} skipped
+            {preview.neighbors} neighbours: {preview.created} to import, {preview.existing} already in Peerdesk,{' '}
+            {preview.skipped} skipped
           </Text>
           <Table fz="xs" data-testid="import-items">
             <Table.Thead>
@@ -360,13 +489,21 @@ function ImportPanel({ id, enabled, onDone }: { id: number; enabled: boolean; on
                       {i.peer_asn ? (
                         <>
                           {asText(i.peer_asn.asn)} {i.peer_asn.name}
-                          {!i.peer_asn.exists && <span className="muted"> (new{i.peer_asn.from_peeringdb ? ', from PeeringDB' : ''})</span>}
+                          {!i.peer_asn.exists && (
+                            <span className="muted"> (new{i.peer_asn.from_peeringdb ? ', from PeeringDB' : ''})</span>
+                          )}
                         </>
                       ) : (
                         asText(i.remote_asn)
                       )}
                     </Table.Td>
-                    <Table.Td>{i.network ? `${i.network.name} (${i.network.prefix})` : <span className="muted">No Exchange</span>}</Table.Td>
+                    <Table.Td>
+                      {i.network ? (
+                        `${i.network.name} (${i.network.prefix})`
+                      ) : (
+                        <span className="muted">No Exchange</span>
+                      )}
+                    </Table.Td>
                     <Table.Td>
                       <StateBadge state={i.state} />
                     </Table.Td>
@@ -386,7 +523,11 @@ function ImportPanel({ id, enabled, onDone }: { id: number; enabled: boolean; on
               ))}
             </Table.Tbody>
           </Table>
-          {!importable.length && <Text size="xs" c="dimmed">Nothing to import: every neighbour is in Peerdesk already or skipped.</Text>}
+          {!importable.length && (
+            <Text size="xs" c="dimmed">
+              Nothing to import: every neighbour is in Peerdesk already or skipped.
+            </Text>
+          )}
         </>
       )}
     </Paper>

@@ -13,7 +13,10 @@ const level = (state: string) => (isBgpState(state) ? STATE_CHART[state].level :
 const colour = (state: string) => (isBgpState(state) ? STATE_CHART[state].colour : 'gray');
 
 /** Flaps and time in state computed from the events alone (when no session id is given). */
-export function summariseEvents(events: Row[], nowMs = Date.now()): { flaps: number; time: { state: string; seconds: number; percent: number }[]; downReason: string | null } {
+export function summariseEvents(
+  events: Row[],
+  nowMs = Date.now(),
+): { flaps: number; time: { state: string; seconds: number; percent: number }[]; downReason: string | null } {
   const seconds = new Map<string, number>();
   let flaps = 0;
   for (const [i, e] of events.entries()) {
@@ -26,7 +29,9 @@ export function summariseEvents(events: Row[], nowMs = Date.now()): { flaps: num
   const last = events.at(-1);
   return {
     flaps,
-    time: [...seconds.entries()].map(([state, s]) => ({ state, seconds: Math.round(s), percent: Math.round((s / total) * 1000) / 10 })).sort((a, b) => b.seconds - a.seconds),
+    time: [...seconds.entries()]
+      .map(([state, s]) => ({ state, seconds: Math.round(s), percent: Math.round((s / total) * 1000) / 10 }))
+      .sort((a, b) => b.seconds - a.seconds),
     downReason: last && last.state !== 'established' ? (last.reason ?? null) : null,
   };
 }
@@ -45,7 +50,12 @@ export function StateSummary({ sessionId, events }: { sessionId?: number; events
   const [hours, setHours] = useState('24');
   const q = useQuery({
     queryKey: ['state-summary', sessionId, hours],
-    queryFn: async () => unwrap(await api.GET('/api/peering-sessions/{id}/state-summary/', { params: { path: { id: sessionId! }, query: { hours: Number(hours) } } })),
+    queryFn: async () =>
+      unwrap(
+        await api.GET('/api/peering-sessions/{id}/state-summary/', {
+          params: { path: { id: sessionId! }, query: { hours: Number(hours) } },
+        }),
+      ),
     enabled: sessionId !== undefined,
     refetchInterval: 30_000,
   });
@@ -58,19 +68,37 @@ export function StateSummary({ sessionId, events }: { sessionId?: number; events
     <Stack gap={6} data-testid="state-summary">
       <Group gap="lg" align="flex-end">
         <div>
-          <Text size="xs" c="dimmed">Flaps {s ? `(last ${hours} h / ever)` : '(recorded history)'}</Text>
+          <Text size="xs" c="dimmed">
+            Flaps {s ? `(last ${hours} h / ever)` : '(recorded history)'}
+          </Text>
           <Text size="sm" fw={600} data-testid="flap-count">
             {flaps}
             {s ? <span className="muted"> / {s.flaps_total}</span> : null}
           </Text>
         </div>
         {sessionId !== undefined && (
-          <SegmentedControl size="xs" value={hours} onChange={setHours} data={[{ value: '24', label: '24 h' }, { value: '168', label: '7 d' }, { value: '720', label: '30 d' }]} />
+          <SegmentedControl
+            size="xs"
+            value={hours}
+            onChange={setHours}
+            data={[
+              { value: '24', label: '24 h' },
+              { value: '168', label: '7 d' },
+              { value: '720', label: '30 d' },
+            ]}
+          />
         )}
         {s?.max_prefix && (
           <div>
-            <Text size="xs" c="dimmed">Max-prefix</Text>
-            <Text size="sm" c={s.max_prefix.warning ? 'orange' : undefined} fw={s.max_prefix.warning ? 600 : undefined} data-testid="max-prefix-usage">
+            <Text size="xs" c="dimmed">
+              Max-prefix
+            </Text>
+            <Text
+              size="sm"
+              c={s.max_prefix.warning ? 'orange' : undefined}
+              fw={s.max_prefix.warning ? 600 : undefined}
+              data-testid="max-prefix-usage"
+            >
               {s.max_prefix.received} / {s.max_prefix.limit} ({s.max_prefix.percent}%)
             </Text>
           </div>
@@ -78,7 +106,8 @@ export function StateSummary({ sessionId, events }: { sessionId?: number; events
       </Group>
       {s?.max_prefix?.warning && (
         <Alert color="orange" variant="light" p="xs" data-testid="max-prefix-warning">
-          {s.max_prefix.received} prefixes is {s.max_prefix.percent}% of the max-prefix limit {s.max_prefix.limit}: the session goes down when the peer sends more.
+          {s.max_prefix.received} prefixes is {s.max_prefix.percent}% of the max-prefix limit {s.max_prefix.limit}: the
+          session goes down when the peer sends more.
         </Alert>
       )}
       {downReason && (
@@ -88,7 +117,9 @@ export function StateSummary({ sessionId, events }: { sessionId?: number; events
       )}
       {time.length > 0 && (
         <div>
-          <Text size="xs" c="dimmed" mb={2}>Time in state</Text>
+          <Text size="xs" c="dimmed" mb={2}>
+            Time in state
+          </Text>
           <Progress.Root size={14} data-testid="time-in-state">
             {time.map((t) => (
               <Tooltip key={t.state} label={`${stateLabel(t.state)}: ${duration(t.seconds)} (${t.percent}%)`}>
@@ -122,7 +153,12 @@ export default function SessionCharts({ events, sessionId }: { events: Row[]; se
     );
   }
   const data = events.map((e) => ({
-    time: new Date(e.time).toLocaleString(undefined, { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }),
+    time: new Date(e.time).toLocaleString(undefined, {
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+    }),
     level: level(e.state),
     state: stateLabel(e.state),
     reason: e.reason ?? null,
@@ -150,7 +186,12 @@ export default function SessionCharts({ events, sessionId }: { events: Row[]; se
               curveType="stepAfter"
               withDots={false}
               series={[{ name: 'level', label: 'State', color: 'green.6' }]}
-              yAxisProps={{ domain: [0, 3], ticks: [0, 1, 2, 3], tickFormatter: (v: number) => ['Idle/Down', 'Active', 'Open', 'Established'][v] ?? '', width: 80 }}
+              yAxisProps={{
+                domain: [0, 3],
+                ticks: [0, 1, 2, 3],
+                tickFormatter: (v: number) => ['Idle/Down', 'Active', 'Open', 'Established'][v] ?? '',
+                width: 80,
+              }}
               tooltipProps={{
                 content: ({ payload }) => {
                   const p = payload?.[0]?.payload as Row | undefined;

@@ -13,10 +13,19 @@ import { useCapabilities, useMe, roleAtLeast } from '../app/session';
 import { ObjLink } from '../resources/configs';
 import { ErrorBox, FieldGrid, PageHeader } from './ResourcePages';
 import { ConfigureDialog, removeFromRouter } from './DeployPages';
-import { ADMIN_TOOLTIP, PrefixUsage, adminDownDialog, deleteSessions, deleteSessionsDialog, setAdmin, showAdminResult } from './SessionsList';
+import {
+  ADMIN_TOOLTIP,
+  PrefixUsage,
+  adminDownDialog,
+  deleteSessions,
+  deleteSessionsDialog,
+  setAdmin,
+  showAdminResult,
+} from './SessionsList';
 
 /** Opens the compose page for this session (the mail pages load on first use). */
-const compose = (session: number, template?: string) => import('./EmailPages').then((m) => navigate(m.composeLink({ session, template })));
+const compose = (session: number, template?: string) =>
+  import('./EmailPages').then((m) => navigate(m.composeLink({ session, template })));
 
 const SessionCharts = lazy(() => import('./SessionCharts'));
 
@@ -29,27 +38,44 @@ export function SessionPage({ id }: { id: number }) {
   const [dialog, ask] = useConfirm();
   const [configuring, setConfiguring] = useState(false);
   // Live state: re-read every 10 s while the page is open.
-  const q = useQuery({ queryKey: ['one', 'peering-sessions', id], queryFn: () => getResource('peering-sessions', id), refetchInterval: 10_000 });
+  const q = useQuery({
+    queryKey: ['one', 'peering-sessions', id],
+    queryFn: () => getResource('peering-sessions', id),
+    refetchInterval: 10_000,
+  });
   const history = useQuery({
     queryKey: ['state-history', id],
-    queryFn: async () => unwrap(await api.GET('/api/peering-sessions/{id}/state-history/', { params: { path: { id }, query: { limit: 500 } } })) as Row[],
+    queryFn: async () =>
+      unwrap(
+        await api.GET('/api/peering-sessions/{id}/state-history/', { params: { path: { id }, query: { limit: 500 } } }),
+      ) as Row[],
     refetchInterval: 30_000,
   });
   // Everything to fix before deploying: no source or connection, families rendered without filters.
   const warnings = useQuery({
     queryKey: ['one', 'peering-sessions', id, 'warnings'],
-    queryFn: async () => unwrap(await api.GET('/api/peering-sessions/{id}/warnings/' as any, { params: { path: { id } } } as any)) as { warnings: string[] },
+    queryFn: async () =>
+      unwrap(await api.GET('/api/peering-sessions/{id}/warnings/' as any, { params: { path: { id } } } as any)) as {
+        warnings: string[];
+      },
   });
   // The wizard lands here with every session it created (one per address).
   const { search } = useLocation();
-  const created = (search.get('created') ?? '').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
+  const created = (search.get('created') ?? '')
+    .split(',')
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n > 0);
   const createdRows = useQuery({
     queryKey: ['list', 'peering-sessions', 'created', created.join(',')],
-    queryFn: ({ signal }) => listResource('peering-sessions', { id: created.join(','), ordering: 'id', limit: 50 }, signal),
+    queryFn: ({ signal }) =>
+      listResource('peering-sessions', { id: created.join(','), ordering: 'id', limit: 50 }, signal),
     enabled: created.length > 1,
   });
   const s = q.data?.row;
-  const refresh = () => qc.invalidateQueries({ queryKey: ['one', 'peering-sessions', id] }).then(() => qc.invalidateQueries({ queryKey: ['list'] }));
+  const refresh = () =>
+    qc
+      .invalidateQueries({ queryKey: ['one', 'peering-sessions', id] })
+      .then(() => qc.invalidateQueries({ queryKey: ['list'] }));
 
   const admin = async (enabled: boolean) => {
     let message: string | undefined;
@@ -88,7 +114,10 @@ export function SessionPage({ id }: { id: number }) {
     if (!r.ok) return;
     try {
       const out = await removeFromRouter(id);
-      notifications.show({ message: `Removing from ${s?.router.name}: deployment #${out.deployment.id}`, color: 'blue' });
+      notifications.show({
+        message: `Removing from ${s?.router.name}: deployment #${out.deployment.id}`,
+        color: 'blue',
+      });
       navigate(`/deployments/${out.deployment.id}`);
     } catch (e) {
       notifications.show({ title: 'Remove from router failed', message: (e as Error).message, color: 'red' });
@@ -106,7 +135,8 @@ export function SessionPage({ id }: { id: number }) {
         title={
           <Group gap={8}>
             <span>
-              {s.peer_asn.name} <span className="muted">{asText(s.peer_asn.asn)}</span> · <span className="mono">{s.peer_ip}</span>
+              {s.peer_asn.name} <span className="muted">{asText(s.peer_asn.asn)}</span> ·{' '}
+              <span className="mono">{s.peer_ip}</span>
             </span>
             <StateBadge state={s.state} since={s.state_since} />
             <RelationshipBadge rel={s.relationship} />
@@ -114,7 +144,8 @@ export function SessionPage({ id }: { id: number }) {
         }
         subtitle={
           <>
-            <Link to="/">Sessions</Link> · #{s.id} · on <Link to={`/routers/${s.router.id}`}>{s.router.name}</Link> · <Link to={`/changes?object_type=peering-session&object_id=${s.id}`}>history</Link>
+            <Link to="/">Sessions</Link> · #{s.id} · on <Link to={`/routers/${s.router.id}`}>{s.router.name}</Link> ·{' '}
+            <Link to={`/changes?object_type=peering-session&object_id=${s.id}`}>history</Link>
           </>
         }
       />
@@ -124,8 +155,18 @@ export function SessionPage({ id }: { id: number }) {
           {createdRows.data.results.map((c, i) => (
             <span key={c.id}>
               {i ? ', ' : ''}
-              {c.id === id ? <b className="mono">{c.peer_ip}</b> : <Link to={`/peering-sessions/${c.id}?created=${created.join(',')}`} className="mono">{c.peer_ip}</Link>}
-              <span className="muted"> (IPv{c.family}{c.local_ip ? '' : ', no source'})</span>
+              {c.id === id ? (
+                <b className="mono">{c.peer_ip}</b>
+              ) : (
+                <Link to={`/peering-sessions/${c.id}?created=${created.join(',')}`} className="mono">
+                  {c.peer_ip}
+                </Link>
+              )}
+              <span className="muted">
+                {' '}
+                (IPv{c.family}
+                {c.local_ip ? '' : ', no source'})
+              </span>
             </span>
           ))}
         </Alert>
@@ -140,51 +181,94 @@ export function SessionPage({ id }: { id: number }) {
         </Alert>
       )}
       <Group gap={6} className="session-actions" mt={-6}>
-          <>
-            {canWrite && (
-              <Button variant="default" onClick={() => navigate('/peering-sessions/new')} data-testid="add-sessions-button">
-                Add Sessions
+        <>
+          {canWrite && (
+            <Button
+              variant="default"
+              onClick={() => navigate('/peering-sessions/new')}
+              data-testid="add-sessions-button"
+            >
+              Add Sessions
+            </Button>
+          )}
+          {/* Configure pushes to the router in one click (needs drivers); the Config Manager shows the candidate, and with drivers edits and deploys it with one-time commands and credentials. */}
+          <CapButton
+            ok={configureOk}
+            cap={caps.templates ? 'drivers' : 'templates'}
+            variant="default"
+            onClick={() => setConfiguring(true)}
+            data-testid="configure-button"
+          >
+            Configure
+          </CapButton>
+          <CapButton
+            ok={caps.templates}
+            cap="templates"
+            variant="default"
+            onClick={() => navigate(`/peering-sessions/${id}/config-manager`)}
+            data-testid="config-manager-button"
+          >
+            Config Manager
+          </CapButton>
+          <CapButton
+            ok={caps.email}
+            cap="email"
+            variant="default"
+            onClick={() => compose(id)}
+            data-testid="email-button"
+          >
+            Email
+          </CapButton>
+          <CapButton
+            ok={caps.email}
+            cap="email"
+            variant="default"
+            onClick={() => compose(id, 'session-down')}
+            data-testid="session-down-mail"
+          >
+            Session down mail
+          </CapButton>
+          {canWrite && (
+            <>
+              <Tooltip label={ADMIN_TOOLTIP} multiline w={280}>
+                <Button
+                  variant="default"
+                  color="green"
+                  onClick={() => admin(true)}
+                  disabled={s.enabled}
+                  data-testid="admin-up"
+                >
+                  Admin Up
+                </Button>
+              </Tooltip>
+              <Tooltip label={ADMIN_TOOLTIP} multiline w={280}>
+                <Button variant="default" onClick={() => admin(false)} disabled={!s.enabled} data-testid="admin-down">
+                  Admin Down
+                </Button>
+              </Tooltip>
+              <Button
+                variant="default"
+                onClick={() => navigate(`/peering-sessions/${id}/edit`)}
+                data-testid="edit-button"
+              >
+                Edit
               </Button>
-            )}
-            {/* Configure pushes to the router in one click (needs drivers); the Config Manager shows the candidate, and with drivers edits and deploys it with one-time commands and credentials. */}
-            <CapButton ok={configureOk} cap={caps.templates ? 'drivers' : 'templates'} variant="default" onClick={() => setConfiguring(true)} data-testid="configure-button">
-              Configure
-            </CapButton>
-            <CapButton ok={caps.templates} cap="templates" variant="default" onClick={() => navigate(`/peering-sessions/${id}/config-manager`)} data-testid="config-manager-button">
-              Config Manager
-            </CapButton>
-            <CapButton ok={caps.email} cap="email" variant="default" onClick={() => compose(id)} data-testid="email-button">
-              Email
-            </CapButton>
-            <CapButton ok={caps.email} cap="email" variant="default" onClick={() => compose(id, 'session-down')} data-testid="session-down-mail">
-              Session down mail
-            </CapButton>
-            {canWrite && (
-              <>
-                <Tooltip label={ADMIN_TOOLTIP} multiline w={280}>
-                  <Button variant="default" color="green" onClick={() => admin(true)} disabled={s.enabled} data-testid="admin-up">
-                    Admin Up
-                  </Button>
-                </Tooltip>
-                <Tooltip label={ADMIN_TOOLTIP} multiline w={280}>
-                  <Button variant="default" onClick={() => admin(false)} disabled={!s.enabled} data-testid="admin-down">
-                    Admin Down
-                  </Button>
-                </Tooltip>
-                <Button variant="default" onClick={() => navigate(`/peering-sessions/${id}/edit`)} data-testid="edit-button">
-                  Edit
+              <Button color="red" variant="light" onClick={del} data-testid="delete-button">
+                Delete
+              </Button>
+              {caps.drivers && (
+                <Button
+                  color="red"
+                  variant="subtle"
+                  onClick={removeFromRouterAndDelete}
+                  data-testid="remove-from-router-button"
+                >
+                  Delete from router
                 </Button>
-                <Button color="red" variant="light" onClick={del} data-testid="delete-button">
-                  Delete
-                </Button>
-                {caps.drivers && (
-                  <Button color="red" variant="subtle" onClick={removeFromRouterAndDelete} data-testid="remove-from-router-button">
-                    Delete from router
-                  </Button>
-                )}
-              </>
-            )}
-          </>
+              )}
+            </>
+          )}
+        </>
       </Group>
       <div className="session-top">
         <Paper withBorder p="sm" className="panel">
@@ -195,7 +279,12 @@ export function SessionPage({ id }: { id: number }) {
             <div>
               <dt>state</dt>
               <dd>
-                <StateBadge state={s.state} /> {s.state_since ? <span className="muted small">for {ago(s.state_since)} (since {fmtTime(s.state_since)})</span> : null}
+                <StateBadge state={s.state} />{' '}
+                {s.state_since ? (
+                  <span className="muted small">
+                    for {ago(s.state_since)} (since {fmtTime(s.state_since)})
+                  </span>
+                ) : null}
               </dd>
             </div>
             <div>
@@ -221,7 +310,13 @@ export function SessionPage({ id }: { id: number }) {
           </dl>
         </Paper>
         <Paper withBorder p="sm" className="panel">
-          <Suspense fallback={<Text size="xs">Loading charts…</Text>}>{history.data ? <SessionCharts events={history.data} sessionId={id} /> : <Text size="xs">Loading history…</Text>}</Suspense>
+          <Suspense fallback={<Text size="xs">Loading charts…</Text>}>
+            {history.data ? (
+              <SessionCharts events={history.data} sessionId={id} />
+            ) : (
+              <Text size="xs">Loading history…</Text>
+            )}
+          </Suspense>
         </Paper>
       </div>
       <Paper withBorder p="sm" className="panel">
@@ -230,23 +325,73 @@ export function SessionPage({ id }: { id: number }) {
         </Title>
         <FieldGrid
           row={s}
-          hide={['state', 'state_since', 'prefixes_received', 'prefixes_accepted', 'prefixes_advertised', 'last_error', 'polled_at']}
-          order={['router', 'local_ip', 'local_asn', 'peer_asn', 'peer_ip', 'family', 'peer_group', 'relationship', 'fabric', 'network', 'service_reference', 'notes', 'enabled', 'status', 'max_prefixes', 'bgp_peer', 'vrf']}
+          hide={[
+            'state',
+            'state_since',
+            'prefixes_received',
+            'prefixes_accepted',
+            'prefixes_advertised',
+            'last_error',
+            'polled_at',
+          ]}
+          order={[
+            'router',
+            'local_ip',
+            'local_asn',
+            'peer_asn',
+            'peer_ip',
+            'family',
+            'peer_group',
+            'relationship',
+            'fabric',
+            'network',
+            'service_reference',
+            'notes',
+            'enabled',
+            'status',
+            'max_prefixes',
+            'bgp_peer',
+            'vrf',
+          ]}
           show={{
-            peer_asn: (r) => <ObjLink res="peer-asns" id={r.peer_asn.id}>{r.peer_asn.name} (AS{r.peer_asn.asn})</ObjLink>,
+            peer_asn: (r) => (
+              <ObjLink res="peer-asns" id={r.peer_asn.id}>
+                {r.peer_asn.name} (AS{r.peer_asn.asn})
+              </ObjLink>
+            ),
             relationship: (r) => <RelationshipBadge rel={r.relationship} />,
             status: (r) => <StatusBadge status={r.status} />,
             local_asn: (r) => asText(r.local_asn),
             family: (r) => `IPv${r.family}`,
-            network: (r) => (r.network ? <ObjLink res="peering-networks" id={r.network.id}>{r.network.name} ({r.network.prefix})</ObjLink> : 'No Exchange'),
-            bgp_peer: (r) => <ObjLink res="bgp-peers" id={r.bgp_peer.id}>{r.bgp_peer.name ?? `#${r.bgp_peer.id}`}</ObjLink>,
+            network: (r) =>
+              r.network ? (
+                <ObjLink res="peering-networks" id={r.network.id}>
+                  {r.network.name} ({r.network.prefix})
+                </ObjLink>
+              ) : (
+                'No Exchange'
+              ),
+            bgp_peer: (r) => (
+              <ObjLink res="bgp-peers" id={r.bgp_peer.id}>
+                {r.bgp_peer.name ?? `#${r.bgp_peer.id}`}
+              </ObjLink>
+            ),
             local_ip: (r) => <span className="mono">{r.local_ip ?? '—'}</span>,
             peer_ip: (r) => <span className="mono">{r.peer_ip}</span>,
-            address_families: (r) => (r.address_families.length ? r.address_families.map((a: Row) => `${a.afi_safi}${a.max_prefixes != null ? ` (max ${a.max_prefixes})` : ''}`).join(', ') : <span className="muted">none</span>),
+            address_families: (r) =>
+              r.address_families.length ? (
+                r.address_families
+                  .map((a: Row) => `${a.afi_safi}${a.max_prefixes != null ? ` (max ${a.max_prefixes})` : ''}`)
+                  .join(', ')
+              ) : (
+                <span className="muted">none</span>
+              ),
           }}
         />
         <Text size="xs" c="dimmed" mt={6}>
-          BGP settings (timers, policies, MD5, address families) live on the <Link to={`/bgp-peers/${s.bgp_peer.id}`}>BGP peer</Link>; <Link to={`/bgp-peers/${s.bgp_peer.id}/edit`}>edit them there</Link>.
+          BGP settings (timers, policies, MD5, address families) live on the{' '}
+          <Link to={`/bgp-peers/${s.bgp_peer.id}`}>BGP peer</Link>;{' '}
+          <Link to={`/bgp-peers/${s.bgp_peer.id}/edit`}>edit them there</Link>.
         </Text>
       </Paper>
     </Stack>

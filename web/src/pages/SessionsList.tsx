@@ -25,50 +25,152 @@ export function PrefixUsage({ received, max }: { received: number | null; max: n
   const ratio = max ? received / max : 0;
   const cls = ratio >= 1 ? 'pfx-over' : ratio >= 0.9 ? 'pfx-warn' : '';
   return (
-    <span className={`mono ${cls}`} data-testid="prefix-usage" data-warn={ratio >= 0.9 ? '1' : undefined} title={max ? `${Math.round(ratio * 100)} % of the max-prefix limit` : 'no max-prefix limit'}>
+    <span
+      className={`mono ${cls}`}
+      data-testid="prefix-usage"
+      data-warn={ratio >= 0.9 ? '1' : undefined}
+      title={max ? `${Math.round(ratio * 100)} % of the max-prefix limit` : 'no max-prefix limit'}
+    >
       {received.toLocaleString()} / {max ? max.toLocaleString() : '∞'}
     </span>
   );
 }
 
-const col = (id: string, header: string, cell: Column['cell'], extra: Partial<Column> = {}): Column => ({ id, header, cell, ...extra });
+const col = (id: string, header: string, cell: Column['cell'], extra: Partial<Column> = {}): Column => ({
+  id,
+  header,
+  cell,
+  ...extra,
+});
 const dash = <span className="muted">—</span>;
 
 export const SESSION_LIST_COLUMNS: Column[] = [
   col('id', 'ID', (r) => r.id, { sort: 'id', hidden: true, width: 50 }),
-  col('router', 'Router', (r) => <ObjLink res="routers" id={r.router.id}>{r.router.name}</ObjLink>, { sort: 'router', csv: (r) => r.router.name }),
-  col('local_ip', 'Source', (r) =>
-    r.local_ip && !r.warnings?.length ? (
-      <span className="mono">{r.local_ip}</span>
-    ) : (
-      <span className="warn-cell" title={(r.warnings ?? []).join('\n') || 'no source address'} data-testid="source-warning">
-        ⚠ {r.local_ip ? <span className="mono">{r.local_ip}</span> : 'none'}
-      </span>
-    ), { csv: (r) => r.local_ip ?? '' }),
-  col('peer', 'Peer', (r) => (
-    <Link to={`/peer-asns/${r.peer_asn.id}`}>
-      {r.peer_asn.name} <span className="muted">{asText(r.peer_asn.asn)}</span>
-    </Link>
-  ), { sort: 'peer', csv: (r) => r.peer_asn.name }),
+  col(
+    'router',
+    'Router',
+    (r) => (
+      <ObjLink res="routers" id={r.router.id}>
+        {r.router.name}
+      </ObjLink>
+    ),
+    { sort: 'router', csv: (r) => r.router.name },
+  ),
+  col(
+    'local_ip',
+    'Source',
+    (r) =>
+      r.local_ip && !r.warnings?.length ? (
+        <span className="mono">{r.local_ip}</span>
+      ) : (
+        <span
+          className="warn-cell"
+          title={(r.warnings ?? []).join('\n') || 'no source address'}
+          data-testid="source-warning"
+        >
+          ⚠ {r.local_ip ? <span className="mono">{r.local_ip}</span> : 'none'}
+        </span>
+      ),
+    { csv: (r) => r.local_ip ?? '' },
+  ),
+  col(
+    'peer',
+    'Peer',
+    (r) => (
+      <Link to={`/peer-asns/${r.peer_asn.id}`}>
+        {r.peer_asn.name} <span className="muted">{asText(r.peer_asn.asn)}</span>
+      </Link>
+    ),
+    { sort: 'peer', csv: (r) => r.peer_asn.name },
+  ),
   col('asn', 'ASN', (r) => asText(r.peer_asn.asn), { sort: 'asn', hidden: true, csv: (r) => r.peer_asn.asn }),
-  col('peer_ip', 'Destination', (r) => <Link to={`/peering-sessions/${r.id}`} className="mono">{r.peer_ip}</Link>, { sort: 'peer_ip' }),
-  col('peer_group', 'Group', (r) => (r.peer_group ? <ObjLink res="peer-groups" id={r.peer_group.id}>{r.peer_group.name}</ObjLink> : dash), { csv: (r) => r.peer_group?.name ?? '' }),
-  col('relationship', 'Type', (r) => <RelationshipBadge rel={r.relationship} />, { sort: 'relationship', csv: (r) => r.relationship?.name ?? '' }),
-  col('exchange', 'Exchange', (r) => (r.network ? <ObjLink res="peering-networks" id={r.network.id}>{r.fabric?.name ?? r.network.name}</ObjLink> : <span className="muted">No exchange</span>), { sort: 'fabric', csv: (r) => r.fabric?.name ?? '' }),
-  col('prefixes', 'Pfx rcvd / max', (r) => <PrefixUsage received={r.prefixes_received} max={r.max_prefixes} />, { sort: 'prefixes_received', align: 'right', csv: (r) => `${r.prefixes_received ?? ''}/${r.max_prefixes ?? ''}` }),
-  col('state', 'State / since', (r) => <StateWithSince state={r.state} since={r.state_since} />, { sort: 'state', csv: (r) => `${r.state} ${r.state_since ?? ''}` }),
+  col(
+    'peer_ip',
+    'Destination',
+    (r) => (
+      <Link to={`/peering-sessions/${r.id}`} className="mono">
+        {r.peer_ip}
+      </Link>
+    ),
+    { sort: 'peer_ip' },
+  ),
+  col(
+    'peer_group',
+    'Group',
+    (r) =>
+      r.peer_group ? (
+        <ObjLink res="peer-groups" id={r.peer_group.id}>
+          {r.peer_group.name}
+        </ObjLink>
+      ) : (
+        dash
+      ),
+    { csv: (r) => r.peer_group?.name ?? '' },
+  ),
+  col('relationship', 'Type', (r) => <RelationshipBadge rel={r.relationship} />, {
+    sort: 'relationship',
+    csv: (r) => r.relationship?.name ?? '',
+  }),
+  col(
+    'exchange',
+    'Exchange',
+    (r) =>
+      r.network ? (
+        <ObjLink res="peering-networks" id={r.network.id}>
+          {r.fabric?.name ?? r.network.name}
+        </ObjLink>
+      ) : (
+        <span className="muted">No exchange</span>
+      ),
+    { sort: 'fabric', csv: (r) => r.fabric?.name ?? '' },
+  ),
+  col('prefixes', 'Pfx rcvd / max', (r) => <PrefixUsage received={r.prefixes_received} max={r.max_prefixes} />, {
+    sort: 'prefixes_received',
+    align: 'right',
+    csv: (r) => `${r.prefixes_received ?? ''}/${r.max_prefixes ?? ''}`,
+  }),
+  col('state', 'State / since', (r) => <StateWithSince state={r.state} since={r.state_since} />, {
+    sort: 'state',
+    csv: (r) => `${r.state} ${r.state_since ?? ''}`,
+  }),
   col('service_reference', 'Service ref', (r) => r.service_reference ?? dash, { sort: 'service_reference' }),
-  col('notes', 'Notes', (r) => (r.notes ? <span className="clip narrow" title={r.notes}>{r.notes}</span> : dash)),
+  col('notes', 'Notes', (r) =>
+    r.notes ? (
+      <span className="clip narrow" title={r.notes}>
+        {r.notes}
+      </span>
+    ) : (
+      dash
+    ),
+  ),
   col('local_asn', 'Local ASN', (r) => asText(r.local_asn), { hidden: true, csv: (r) => r.local_asn }),
   col('family', 'Family', (r) => `IPv${r.family}`, { hidden: true }),
 ];
 
-const STATES = ['established', 'idle', 'active', 'connect', 'opensent', 'openconfirm', 'admin-down', 'unknown'].map((s) => ({ value: s, label: s === 'admin-down' ? 'Admin down' : s }));
+const STATES = ['established', 'idle', 'active', 'connect', 'opensent', 'openconfirm', 'admin-down', 'unknown'].map(
+  (s) => ({ value: s, label: s === 'admin-down' ? 'Admin down' : s }),
+);
 export const SESSION_FILTERS: FilterDef[] = [
-  { name: 'peer_asn', label: 'Peer', kind: 'ref', ref: 'peer-asns', refLabel: (a) => `${a.name} (AS${a.asn})`, width: 160 },
+  {
+    name: 'peer_asn',
+    label: 'Peer',
+    kind: 'ref',
+    ref: 'peer-asns',
+    refLabel: (a) => `${a.name} (AS${a.asn})`,
+    width: 160,
+  },
   { name: 'local_asn', label: 'Local ASN', kind: 'text', width: 90 },
   { name: 'asn', label: 'Remote ASN', kind: 'text', width: 90 },
-  { name: 'family', label: 'IP version', kind: 'select', options: [{ value: '4', label: 'IPv4' }, { value: '6', label: 'IPv6' }], width: 90 },
+  {
+    name: 'family',
+    label: 'IP version',
+    kind: 'select',
+    options: [
+      { value: '4', label: 'IPv4' },
+      { value: '6', label: 'IPv6' },
+    ],
+    width: 90,
+  },
   { name: 'relationship', label: 'Type', kind: 'refmulti', ref: 'relationships', refValue: (r) => r.slug, width: 150 },
   { name: 'state', label: 'State', kind: 'multi', options: STATES, width: 150 },
   { name: 'fabric', label: 'Exchange', kind: 'ref', ref: 'fabrics', width: 140 },
@@ -77,7 +179,15 @@ export const SESSION_FILTERS: FilterDef[] = [
 ];
 
 /** The admin endpoints' answer (also the `action` of a maintenance start/end). */
-export type AdminAnswer = Row & { job_id: number; status: string; error: string | null; applied_on_device: boolean; failed: number; results: Row[]; routers: Row[] };
+export type AdminAnswer = Row & {
+  job_id: number;
+  status: string;
+  error: string | null;
+  applied_on_device: boolean;
+  failed: number;
+  results: Row[];
+  routers: Row[];
+};
 
 /** Admin up/down for sessions on their routers (shared by the list and the session page); `message` is the RFC 8203 shutdown text. */
 export async function setAdmin(ids: number[], enabled: boolean, message?: string): Promise<AdminAnswer> {
@@ -86,7 +196,9 @@ export async function setAdmin(ids: number[], enabled: boolean, message?: string
     const path = enabled ? '/api/peering-sessions/{id}/admin-up/' : '/api/peering-sessions/{id}/admin-down/';
     return unwrap(await api.POST(path, { params: { path: { id: ids[0]! } }, body })) as AdminAnswer;
   }
-  return unwrap(await api.POST('/api/peering-sessions/bulk-admin/', { body: { ids, enabled, ...body } })) as AdminAnswer;
+  return unwrap(
+    await api.POST('/api/peering-sessions/bulk-admin/', { body: { ids, enabled, ...body } }),
+  ) as AdminAnswer;
 }
 
 /** The toast of an admin action: what reached the routers, what only changed in Peerdesk and why, what failed. */
@@ -121,7 +233,8 @@ export function deleteSessionsDialog(count: number, what: string): ConfirmOption
     title: count === 1 ? 'Delete this session?' : `Delete ${count} sessions?`,
     message: `${what} The routers are not changed: their running BGP configuration stays until a config without ${count === 1 ? 'this peer' : 'these peers'} is deployed. This cannot be undone (the change log keeps the old values).`,
     confirmLabel: 'Delete',
-    checkbox: count === 1 ? 'Also delete the BGP peer this session wraps' : 'Also delete the BGP peers these sessions wrap',
+    checkbox:
+      count === 1 ? 'Also delete the BGP peer this session wraps' : 'Also delete the BGP peers these sessions wrap',
     checkboxDefault: true,
     checkboxHint: (checked) =>
       checked
@@ -130,7 +243,8 @@ export function deleteSessionsDialog(count: number, what: string): ConfirmOption
   };
 }
 
-export const ADMIN_TOOLTIP = 'Runs on the router through its driver (Admin Down can carry an RFC 8203 shutdown message), then re-polls it. Where the driver cannot set the admin state, only Peerdesk’s flag changes and the result says why.';
+export const ADMIN_TOOLTIP =
+  'Runs on the router through its driver (Admin Down can carry an RFC 8203 shutdown message), then re-polls it. Where the driver cannot set the admin state, only Peerdesk’s flag changes and the result says why.';
 
 /** The Admin Down dialog: what happens, plus the optional RFC 8203 shutdown message. */
 export const adminDownDialog = (what: string): ConfirmOptions => ({
@@ -138,7 +252,12 @@ export const adminDownDialog = (what: string): ConfirmOptions => ({
   message: 'The BGP peers are shut down on their routers (where the driver can) and disabled in Peerdesk.',
   confirmLabel: 'Admin Down',
   color: 'orange',
-  input: { label: 'Shutdown message (RFC 8203, optional)', placeholder: 'e.g. maintenance until 14:00 UTC, ticket #123', maxLength: 255, description: 'Sent to the peer in the BGP Cease notification' },
+  input: {
+    label: 'Shutdown message (RFC 8203, optional)',
+    placeholder: 'e.g. maintenance until 14:00 UTC, ticket #123',
+    maxLength: 255,
+    description: 'Sent to the peer in the BGP Cease notification',
+  },
 });
 
 /** Sessions list page. */
@@ -161,7 +280,10 @@ export function SessionsListPage() {
   const refresh = async () => {
     if (!canPoll) {
       await invalidate();
-      notifications.show({ message: 'Reloaded the stored state. Live polling needs router polling, which this installation lacks.', color: 'gray' });
+      notifications.show({
+        message: 'Reloaded the stored state. Live polling needs router polling, which this installation lacks.',
+        color: 'gray',
+      });
       return;
     }
     setPolling(true);
@@ -215,7 +337,8 @@ export function SessionsListPage() {
     await invalidate();
   };
 
-  const configureUnavailable = caps.templates && caps.drivers ? null : unavailableText(caps.templates ? 'drivers' : 'templates');
+  const configureUnavailable =
+    caps.templates && caps.drivers ? null : unavailableText(caps.templates ? 'drivers' : 'templates');
   return (
     <>
       {dialog}
@@ -238,7 +361,13 @@ export function SessionsListPage() {
         rowHref={(r) => `/peering-sessions/${r.id}`}
         toolbar={
           <>
-            <Tooltip label={canPoll ? 'Poll every router with polling enabled and update rows as results arrive' : 'Reload the stored state (this installation has no router polling)'}>
+            <Tooltip
+              label={
+                canPoll
+                  ? 'Poll every router with polling enabled and update rows as results arrive'
+                  : 'Reload the stored state (this installation has no router polling)'
+              }
+            >
               <Button variant="default" onClick={refresh} loading={polling} data-testid="refresh-button">
                 ⟳ Refresh
               </Button>
@@ -267,13 +396,25 @@ export function SessionsListPage() {
                     if (r.ok) await admin(ids, false, r.text || undefined);
                   },
                 },
-                { label: 'Maintenance…', tooltip: 'Take every session of the selected sessions’ router or exchange down, and restore each one afterwards', run: (_ids, rows) => setMaint(rows) },
-                { label: 'Configure', tooltip: 'A rollout to the selected sessions’ routers: now or scheduled, the canary first', unavailable: configureUnavailable, run: (_ids, rows) => setRollout(rows) },
+                {
+                  label: 'Maintenance…',
+                  tooltip:
+                    'Take every session of the selected sessions’ router or exchange down, and restore each one afterwards',
+                  run: (_ids, rows) => setMaint(rows),
+                },
+                {
+                  label: 'Configure',
+                  tooltip: 'A rollout to the selected sessions’ routers: now or scheduled, the canary first',
+                  unavailable: configureUnavailable,
+                  run: (_ids, rows) => setRollout(rows),
+                },
                 {
                   label: 'Delete',
                   color: 'red',
                   run: async (ids) => {
-                    const r = await ask(deleteSessionsDialog(ids.length, `${ids.length} selected session${ids.length === 1 ? '' : 's'}.`));
+                    const r = await ask(
+                      deleteSessionsDialog(ids.length, `${ids.length} selected session${ids.length === 1 ? '' : 's'}.`),
+                    );
                     if (r.ok) await run(`Deleted ${ids.length} session(s)`, () => deleteSessions(ids, r.checked));
                   },
                 },
@@ -287,12 +428,17 @@ export function SessionsListPage() {
 
 /** Warns when sessions have no source address (their rendered config would lack one). */
 function NoSourceBanner() {
-  const q = useQuery({ queryKey: ['list', 'peering-sessions', 'no-source'], queryFn: ({ signal }) => listResource('peering-sessions', { has_source: 'false', limit: 1, brief: 1 }, signal), refetchInterval: 60_000 });
+  const q = useQuery({
+    queryKey: ['list', 'peering-sessions', 'no-source'],
+    queryFn: ({ signal }) => listResource('peering-sessions', { has_source: 'false', limit: 1, brief: 1 }, signal),
+    refetchInterval: 60_000,
+  });
   const count = q.data?.count ?? 0;
   if (!count) return null;
   return (
     <Alert color="orange" variant="light" p="xs" mb="xs" data-testid="no-source-banner">
-      ⚠ {count} session{count === 1 ? ' has' : 's have'} no source address: add our address on the LAN to the router's connection (a connection may carry both IPv4 and IPv6), then set it on the BGP peer.{' '}
+      ⚠ {count} session{count === 1 ? ' has' : 's have'} no source address: add our address on the LAN to the router's
+      connection (a connection may carry both IPv4 and IPv6), then set it on the BGP peer.{' '}
       {/* A full load: the table reads its filters from the URL when it mounts. */}
       <a href="/?has_source=false">Show {count === 1 ? 'it' : 'them'}</a>
     </Alert>

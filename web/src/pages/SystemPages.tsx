@@ -1,6 +1,23 @@
 // Jobs (with live log), change log (before/after diff), users, API tokens and capability placeholders.
 import { useEffect, useRef, useState } from 'react';
-import { Alert, Badge, Button, Code, Group, Modal, Paper, PasswordInput, Progress, Select, Stack, Switch, Table, Text, TextInput, Textarea } from '@mantine/core';
+import {
+  Alert,
+  Badge,
+  Button,
+  Code,
+  Group,
+  Modal,
+  Paper,
+  PasswordInput,
+  Progress,
+  Select,
+  Stack,
+  Switch,
+  Table,
+  Text,
+  TextInput,
+  Textarea,
+} from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap, type Capabilities, type ListParams, type Page, type Row } from '../api/client';
@@ -14,11 +31,23 @@ import { ErrorBox, PageHeader } from './ResourcePages';
 import { RefSelect } from '../components/RefSelect';
 import { CandidatesTable } from './PeeringDbPages';
 
-const JOB_COLOURS: Record<string, string> = { queued: 'gray', running: 'blue', succeeded: 'green', failed: 'red', cancelled: 'orange' };
+const JOB_COLOURS: Record<string, string> = {
+  queued: 'gray',
+  running: 'blue',
+  succeeded: 'green',
+  failed: 'red',
+  cancelled: 'orange',
+};
 /** A job status as a badge. */
 export function JobStatus({ status }: { status: string }) {
   return (
-    <Badge size="sm" radius="sm" color={JOB_COLOURS[status] ?? 'gray'} variant={status === 'running' ? 'filled' : 'light'} styles={{ root: { textTransform: 'none' } }}>
+    <Badge
+      size="sm"
+      radius="sm"
+      color={JOB_COLOURS[status] ?? 'gray'}
+      variant={status === 'running' ? 'filled' : 'light'}
+      styles={{ root: { textTransform: 'none' } }}
+    >
       {status}
     </Badge>
   );
@@ -30,17 +59,38 @@ const jobColumns: Column[] = [
   { id: 'id', header: 'ID', cell: (r) => <Link to={`/jobs/${r.id}`}>#{r.id}</Link>, width: 60 },
   { id: 'kind', header: 'Kind', cell: (r) => <span className="mono">{r.kind}</span> },
   { id: 'status', header: 'Status', cell: (r) => <JobStatus status={r.status} /> },
-  { id: 'progress', header: 'Progress', cell: (r) => (r.progress !== null ? `${Math.round(r.progress * 100)} %${r.progress_message ? ` · ${r.progress_message}` : ''}` : '—') },
+  {
+    id: 'progress',
+    header: 'Progress',
+    cell: (r) =>
+      r.progress !== null
+        ? `${Math.round(r.progress * 100)} %${r.progress_message ? ` · ${r.progress_message}` : ''}`
+        : '—',
+  },
   { id: 'created_at', header: 'Created', cell: (r) => fmtTime(r.created_at) },
   { id: 'finished_at', header: 'Finished', cell: (r) => fmtTime(r.finished_at) },
-  { id: 'error', header: 'Error', cell: (r) => (r.error ? <span className="clip" style={{ color: 'var(--mantine-color-red-6)' }}>{r.error}</span> : '') },
+  {
+    id: 'error',
+    header: 'Error',
+    cell: (r) =>
+      r.error ? (
+        <span className="clip" style={{ color: 'var(--mantine-color-red-6)' }}>
+          {r.error}
+        </span>
+      ) : (
+        ''
+      ),
+  },
   { id: 'attempts', header: 'Attempts', cell: (r) => `${r.attempts}/${r.max_attempts}`, hidden: true },
 ];
 
 /** Jobs list with a "Run job" dialog. */
 export function JobsPage() {
   const [open, setOpen] = useState(false);
-  const kinds = useQuery({ queryKey: ['job-kinds'], queryFn: async () => unwrap(await api.GET('/api/job-kinds/')) as { kind: string; description: string }[] });
+  const kinds = useQuery({
+    queryKey: ['job-kinds'],
+    queryFn: async () => unwrap(await api.GET('/api/job-kinds/')) as { kind: string; description: string }[],
+  });
   return (
     <>
       <PageHeader title="Jobs" subtitle="Background work: syncs, polls, deployments" />
@@ -50,8 +100,19 @@ export function JobsPage() {
         fetch={async (p, signal) => unwrap(await api.GET('/api/jobs/', { params: { query: q(p) }, signal })) as Page}
         columns={jobColumns}
         filters={[
-          { name: 'status', label: 'Status', kind: 'select', options: Object.keys(JOB_COLOURS).map((s) => ({ value: s, label: s })) },
-          { name: 'kind', label: 'Kind', kind: 'select', options: (kinds.data ?? []).map((k) => ({ value: k.kind, label: k.kind })), width: 200 },
+          {
+            name: 'status',
+            label: 'Status',
+            kind: 'select',
+            options: Object.keys(JOB_COLOURS).map((s) => ({ value: s, label: s })),
+          },
+          {
+            name: 'kind',
+            label: 'Kind',
+            kind: 'select',
+            options: (kinds.data ?? []).map((k) => ({ value: k.kind, label: k.kind })),
+            width: 200,
+          },
         ]}
         searchable={false}
         selectable={false}
@@ -65,7 +126,15 @@ export function JobsPage() {
   );
 }
 
-function RunJobDialog({ open, onClose, kinds }: { open: boolean; onClose: () => void; kinds: { kind: string; description: string }[] }) {
+function RunJobDialog({
+  open,
+  onClose,
+  kinds,
+}: {
+  open: boolean;
+  onClose: () => void;
+  kinds: { kind: string; description: string }[];
+}) {
   const [kind, setKind] = useState<string | null>(null);
   const [payload, setPayload] = useState('{}');
   const [err, setErr] = useState<unknown>(null);
@@ -82,8 +151,21 @@ function RunJobDialog({ open, onClose, kinds }: { open: boolean; onClose: () => 
     <Modal opened={open} onClose={onClose} title="Run a job">
       <Stack gap="sm">
         <ErrorBox error={err} />
-        <Select label="Kind" data={kinds.map((k) => ({ value: k.kind, label: k.kind }))} value={kind} onChange={setKind} description={kinds.find((k) => k.kind === kind)?.description} />
-        <Textarea label="Payload (JSON)" value={payload} onChange={(e) => setPayload(e.currentTarget.value)} autosize minRows={3} styles={{ input: { fontFamily: 'monospace' } }} />
+        <Select
+          label="Kind"
+          data={kinds.map((k) => ({ value: k.kind, label: k.kind }))}
+          value={kind}
+          onChange={setKind}
+          description={kinds.find((k) => k.kind === kind)?.description}
+        />
+        <Textarea
+          label="Payload (JSON)"
+          value={payload}
+          onChange={(e) => setPayload(e.currentTarget.value)}
+          autosize
+          minRows={3}
+          styles={{ input: { fontFamily: 'monospace' } }}
+        />
         <Group justify="flex-end">
           <Button onClick={run} disabled={!kind}>
             Run
@@ -97,7 +179,11 @@ function RunJobDialog({ open, onClose, kinds }: { open: boolean; onClose: () => 
 /** One job with its live log (tails the log while the job runs). */
 export function JobPage({ id }: { id: number }) {
   const qc = useQueryClient();
-  const job = useQuery({ queryKey: ['job', id], queryFn: async () => unwrap(await api.GET('/api/jobs/{id}/', { params: { path: { id } } })) as Row, refetchInterval: (qq) => (['succeeded', 'failed', 'cancelled'].includes(qq.state.data?.status) ? false : 1000) });
+  const job = useQuery({
+    queryKey: ['job', id],
+    queryFn: async () => unwrap(await api.GET('/api/jobs/{id}/', { params: { path: { id } } })) as Row,
+    refetchInterval: (qq) => (['succeeded', 'failed', 'cancelled'].includes(qq.state.data?.status) ? false : 1000),
+  });
   const [lines, setLines] = useState<Row[]>([]);
   const after = useRef(0);
   const logRef = useRef<HTMLDivElement>(null);
@@ -106,7 +192,9 @@ export function JobPage({ id }: { id: number }) {
     let stop = false;
     const tick = async () => {
       try {
-        const r = unwrap(await api.GET('/api/jobs/{id}/log/', { params: { path: { id }, query: { after: after.current } as any } })) as Row;
+        const r = unwrap(
+          await api.GET('/api/jobs/{id}/log/', { params: { path: { id }, query: { after: after.current } as any } }),
+        ) as Row;
         if (r.lines.length) {
           after.current = r.lines[r.lines.length - 1].id;
           setLines((l) => [...l, ...r.lines]);
@@ -146,10 +234,17 @@ export function JobPage({ id }: { id: number }) {
         }
         subtitle={
           <>
-            <Link to="/jobs">Jobs</Link> · created {fmtTime(j.created_at)} · started {fmtTime(j.started_at)} · finished {fmtTime(j.finished_at)}
+            <Link to="/jobs">Jobs</Link> · created {fmtTime(j.created_at)} · started {fmtTime(j.started_at)} · finished{' '}
+            {fmtTime(j.finished_at)}
           </>
         }
-        actions={!done && <Button color="orange" variant="light" onClick={cancel}>Cancel</Button>}
+        actions={
+          !done && (
+            <Button color="orange" variant="light" onClick={cancel}>
+              Cancel
+            </Button>
+          )
+        }
       />
       {j.progress !== null && <Progress value={(j.progress ?? 0) * 100} animated={!done} size="lg" />}
       {j.progress_message && <Text size="xs">{j.progress_message}</Text>}
@@ -160,15 +255,23 @@ export function JobPage({ id }: { id: number }) {
             <span className="muted">{new Date(l.time).toLocaleTimeString()}</span> <b>{l.level}</b> {l.message}
           </div>
         ))}
-        {!lines.length && <Text size="xs" c="dimmed">No log lines yet.</Text>}
+        {!lines.length && (
+          <Text size="xs" c="dimmed">
+            No log lines yet.
+          </Text>
+        )}
       </Paper>
       <Group grow align="flex-start">
         <Paper withBorder p="sm" className="panel">
-          <Text size="xs" fw={600}>Payload</Text>
+          <Text size="xs" fw={600}>
+            Payload
+          </Text>
           <Code block>{JSON.stringify(j.payload, null, 2)}</Code>
         </Paper>
         <Paper withBorder p="sm" className="panel">
-          <Text size="xs" fw={600}>Result</Text>
+          <Text size="xs" fw={600}>
+            Result
+          </Text>
           <Code block>{JSON.stringify(j.result ?? null, null, 2)}</Code>
         </Paper>
       </Group>
@@ -179,7 +282,9 @@ export function JobPage({ id }: { id: number }) {
 /** A field-by-field before/after diff of one change. */
 export function ChangeDiff({ before, after }: { before: Row | null; after: Row | null }) {
   const show = (v: unknown) => (v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
-  const all = [...new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})])].filter((k) => !['updated_at', 'version'].includes(k));
+  const all = [...new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})])].filter(
+    (k) => !['updated_at', 'version'].includes(k),
+  );
   // Changed fields first: they are what the reader came for.
   const differs = (k: string) => Boolean(before && after && show(before[k]) !== show(after[k]));
   const keys = [...all.filter(differs), ...all.filter((k) => !differs(k))];
@@ -219,7 +324,12 @@ export function ChangesPage() {
   for (const k of ['object_type', 'object_id']) if (search.get(k)) fixed[k] = search.get(k)!;
   return (
     <>
-      <PageHeader title="Change log" subtitle={fixed.object_type ? `${fixed.object_type} #${fixed.object_id ?? ''}` : 'Every write, with before and after'} />
+      <PageHeader
+        title="Change log"
+        subtitle={
+          fixed.object_type ? `${fixed.object_type} #${fixed.object_id ?? ''}` : 'Every write, with before and after'
+        }
+      />
       <DataTable
         id="changes"
         queryKey={['changes']}
@@ -228,14 +338,47 @@ export function ChangesPage() {
         columns={[
           { id: 'time', header: 'Time', cell: (r) => fmtTime(r.time) },
           { id: 'user', header: 'User', cell: (r) => r.user?.username ?? 'system', csv: (r) => r.user?.username ?? '' },
-          { id: 'action', header: 'Action', cell: (r) => <Badge size="sm" variant="light" color={ACTION_COLOURS[r.action] ?? 'gray'} styles={{ root: { textTransform: 'none' } }}>{r.action}</Badge> },
+          {
+            id: 'action',
+            header: 'Action',
+            cell: (r) => (
+              <Badge
+                size="sm"
+                variant="light"
+                color={ACTION_COLOURS[r.action] ?? 'gray'}
+                styles={{ root: { textTransform: 'none' } }}
+              >
+                {r.action}
+              </Badge>
+            ),
+          },
           { id: 'object_type', header: 'Type', cell: (r) => r.object_type },
           { id: 'object_repr', header: 'Object', cell: (r) => r.object_repr ?? `#${r.object_id}` },
-          { id: 'diff', header: '', cell: (r) => <Button size="compact-xs" variant="subtle" onClick={() => setOpen(r)}>Diff</Button>, csv: () => '' },
-          { id: 'request_id', header: 'Request', cell: (r) => <span className="mono small">{r.request_id}</span>, hidden: true },
+          {
+            id: 'diff',
+            header: '',
+            cell: (r) => (
+              <Button size="compact-xs" variant="subtle" onClick={() => setOpen(r)}>
+                Diff
+              </Button>
+            ),
+            csv: () => '',
+          },
+          {
+            id: 'request_id',
+            header: 'Request',
+            cell: (r) => <span className="mono small">{r.request_id}</span>,
+            hidden: true,
+          },
         ]}
         filters={[
-          { name: 'action', label: 'Action', kind: 'select', options: ['create', 'update', 'delete'].map((v) => ({ value: v, label: v })), width: 110 },
+          {
+            name: 'action',
+            label: 'Action',
+            kind: 'select',
+            options: ['create', 'update', 'delete'].map((v) => ({ value: v, label: v })),
+            width: 110,
+          },
           { name: 'object_type', label: 'Object type', kind: 'text', width: 150 },
           { name: 'username', label: 'User', kind: 'text', width: 120 },
         ]}
@@ -243,7 +386,16 @@ export function ChangesPage() {
         selectable={false}
         urlState
       />
-      <Modal opened={Boolean(open)} onClose={() => setOpen(null)} size="xl" title={open ? `${open.action} ${open.object_type} ${open.object_repr ?? ''} — ${fmtTime(open.time)} by ${open.user?.username ?? 'system'}` : ''}>
+      <Modal
+        opened={Boolean(open)}
+        onClose={() => setOpen(null)}
+        size="xl"
+        title={
+          open
+            ? `${open.action} ${open.object_type} ${open.object_repr ?? ''} — ${fmtTime(open.time)} by ${open.user?.username ?? 'system'}`
+            : ''
+        }
+      >
         {open && <ChangeDiff before={open.before ?? null} after={open.after ?? null} />}
       </Modal>
     </>
@@ -258,7 +410,9 @@ export function UsersPage() {
   const [err, setErr] = useState<unknown>(null);
   const create = async () => {
     try {
-      unwrap(await api.POST('/api/users/', { body: { ...form, role: form.role as 'viewer', email: form.email || null } }));
+      unwrap(
+        await api.POST('/api/users/', { body: { ...form, role: form.role as 'viewer', email: form.email || null } }),
+      );
       setOpen(false);
       qc.invalidateQueries({ queryKey: ['users'] });
     } catch (e) {
@@ -283,8 +437,29 @@ export function UsersPage() {
         columns={[
           { id: 'username', header: 'Username', cell: (r) => r.username },
           { id: 'email', header: 'E-mail', cell: (r) => r.email ?? '—' },
-          { id: 'role', header: 'Role', cell: (r) => <Select size="xs" w={110} data={['viewer', 'operator', 'admin']} value={r.role} onChange={(v) => v && patch(r.id, { role: v })} allowDeselect={false} /> , csv: (r) => r.role },
-          { id: 'is_active', header: 'Active', cell: (r) => <Switch checked={r.is_active} onChange={(e) => patch(r.id, { is_active: e.currentTarget.checked })} />, csv: (r) => r.is_active },
+          {
+            id: 'role',
+            header: 'Role',
+            cell: (r) => (
+              <Select
+                size="xs"
+                w={110}
+                data={['viewer', 'operator', 'admin']}
+                value={r.role}
+                onChange={(v) => v && patch(r.id, { role: v })}
+                allowDeselect={false}
+              />
+            ),
+            csv: (r) => r.role,
+          },
+          {
+            id: 'is_active',
+            header: 'Active',
+            cell: (r) => (
+              <Switch checked={r.is_active} onChange={(e) => patch(r.id, { is_active: e.currentTarget.checked })} />
+            ),
+            csv: (r) => r.is_active,
+          },
           { id: 'last_login_at', header: 'Last login', cell: (r) => fmtTime(r.last_login_at) },
         ]}
         selectable={false}
@@ -293,10 +468,30 @@ export function UsersPage() {
       <Modal opened={open} onClose={() => setOpen(false)} title="Add user">
         <Stack gap="sm">
           <ErrorBox error={err} />
-          <TextInput label="Username" value={form.username} onChange={(e) => setForm({ ...form, username: e.currentTarget.value })} required />
-          <PasswordInput label="Password" value={form.password} onChange={(e) => setForm({ ...form, password: e.currentTarget.value })} required autoComplete="new-password" />
-          <Select label="Role" data={['viewer', 'operator', 'admin']} value={form.role} onChange={(v) => setForm({ ...form, role: v ?? 'viewer' })} />
-          <TextInput label="E-mail" value={form.email} onChange={(e) => setForm({ ...form, email: e.currentTarget.value })} />
+          <TextInput
+            label="Username"
+            value={form.username}
+            onChange={(e) => setForm({ ...form, username: e.currentTarget.value })}
+            required
+          />
+          <PasswordInput
+            label="Password"
+            value={form.password}
+            onChange={(e) => setForm({ ...form, password: e.currentTarget.value })}
+            required
+            autoComplete="new-password"
+          />
+          <Select
+            label="Role"
+            data={['viewer', 'operator', 'admin']}
+            value={form.role}
+            onChange={(v) => setForm({ ...form, role: v ?? 'viewer' })}
+          />
+          <TextInput
+            label="E-mail"
+            value={form.email}
+            onChange={(e) => setForm({ ...form, email: e.currentTarget.value })}
+          />
           <Group justify="flex-end">
             <Button onClick={create}>Create</Button>
           </Group>
@@ -318,7 +513,11 @@ export function TokensPage() {
   const [err, setErr] = useState<unknown>(null);
   const create = async () => {
     try {
-      const r = unwrap(await api.POST('/api/tokens/', { body: { description: desc || null, write_enabled: write, expires_at: null, user: me!.id } as any })) as Row;
+      const r = unwrap(
+        await api.POST('/api/tokens/', {
+          body: { description: desc || null, write_enabled: write, expires_at: null, user: me!.id } as any,
+        }),
+      ) as Row;
       setKey(r.key);
       setOpen(false);
       qc.invalidateQueries({ queryKey: ['tokens'] });
@@ -331,7 +530,13 @@ export function TokensPage() {
       {dialog}
       <PageHeader title="API tokens" subtitle={`for ${me?.username ?? ''}: use "Authorization: Token <key>"`} />
       {key && (
-        <Alert color="green" title="New token — copy it now, it is shown only once" withCloseButton onClose={() => setKey(null)} mb="sm">
+        <Alert
+          color="green"
+          title="New token — copy it now, it is shown only once"
+          withCloseButton
+          onClose={() => setKey(null)}
+          mb="sm"
+        >
           <Code data-testid="new-token">{key}</Code>
         </Alert>
       )}
@@ -356,7 +561,16 @@ export function TokensPage() {
                 color="red"
                 variant="subtle"
                 onClick={async () => {
-                  if (!(await ask({ title: 'Revoke this token?', message: `${r.key_prefix}… stops working immediately.`, confirmLabel: 'Revoke' })).ok) return;
+                  if (
+                    !(
+                      await ask({
+                        title: 'Revoke this token?',
+                        message: `${r.key_prefix}… stops working immediately.`,
+                        confirmLabel: 'Revoke',
+                      })
+                    ).ok
+                  )
+                    return;
                   unwrap(await api.DELETE('/api/tokens/{id}/', { params: { path: { id: r.id } } }));
                   qc.invalidateQueries({ queryKey: ['tokens'] });
                 }}
@@ -394,7 +608,16 @@ export function CandidatesPage() {
     <>
       <PageHeader title="Candidates" subtitle="Networks on a fabric without a session from us, ranked" />
       <Group mb="xs">
-        <RefSelect label="Fabric" res="fabrics" value={fabric} onChange={(v) => setFabric(v)} labelOf={(r) => r.name} w={260} query={{ type: 'ixp' }} data-testid="candidates-fabric" />
+        <RefSelect
+          label="Fabric"
+          res="fabrics"
+          value={fabric}
+          onChange={(v) => setFabric(v)}
+          labelOf={(r) => r.name}
+          w={260}
+          query={{ type: 'ixp' }}
+          data-testid="candidates-fabric"
+        />
       </Group>
       {fabric && <CandidatesTable key={fabric} fabricId={Number(fabric)} />}
     </>

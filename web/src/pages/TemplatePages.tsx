@@ -1,7 +1,22 @@
 // Config templates: list, editor (Jinja2 highlighting, syntax errors on their line, live preview,
 // version history with diffs), and the Render / Config Manager page (template + router or sessions → config).
 import { useEffect, useMemo, useState } from 'react';
-import { Accordion, Alert, Badge, Button, Checkbox, Group, Paper, SegmentedControl, Select, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
+import {
+  Accordion,
+  Alert,
+  Badge,
+  Button,
+  Checkbox,
+  Group,
+  Paper,
+  SegmentedControl,
+  Select,
+  SimpleGrid,
+  Stack,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
@@ -21,14 +36,25 @@ import { ErrorBox, PageHeader } from './ResourcePages';
 export const SHIPPED_TEMPLATES = ['junos.j2', 'eos.j2', 'iosxr.j2', 'sros.j2', 'frr.j2', 'bird2.j2'];
 
 type Dialect = 'jinja2' | 'netbox' | 'peering-manager';
-type Options = { trim_blocks: boolean; lstrip_blocks: boolean; keep_trailing_newline: boolean; undefined: 'default' | 'strict'; dialect?: Dialect };
+type Options = {
+  trim_blocks: boolean;
+  lstrip_blocks: boolean;
+  keep_trailing_newline: boolean;
+  undefined: 'default' | 'strict';
+  dialect?: Dialect;
+};
 // The filter sets a template may be written for (options.dialect): plain Jinja2, or NetBox's / Peering Manager's extra filters.
 const DIALECTS: { value: Dialect; label: string }[] = [
   { value: 'jinja2', label: 'Jinja2' },
   { value: 'netbox', label: 'NetBox filters' },
   { value: 'peering-manager', label: 'Peering Manager filters' },
 ];
-const DEFAULT_OPTIONS: Options = { trim_blocks: true, lstrip_blocks: true, keep_trailing_newline: false, undefined: 'default' };
+const DEFAULT_OPTIONS: Options = {
+  trim_blocks: true,
+  lstrip_blocks: true,
+  keep_trailing_newline: false,
+  undefined: 'default',
+};
 
 const STARTER = `{# Context: router, sessions, peer_groups, prefix_lists, communities, fabrics … #}
 protocols {
@@ -48,14 +74,30 @@ export function TemplatesListPage() {
   const caps = useCapabilities();
   const me = useMe().data;
   const isAdmin = roleAtLeast(me?.role, 'admin');
-  if (!caps.templates) return <><PageHeader title="Templates" /><Unavailable cap="templates" what="Templates" /></>;
+  if (!caps.templates)
+    return (
+      <>
+        <PageHeader title="Templates" />
+        <Unavailable cap="templates" what="Templates" />
+      </>
+    );
   return (
     <>
-      <PageHeader title="Templates" subtitle="Jinja2 configuration and e-mail templates, versioned" actions={<Button variant="default" onClick={() => navigate('/config/render')}>Render config</Button>} />
+      <PageHeader
+        title="Templates"
+        subtitle="Jinja2 configuration and e-mail templates, versioned"
+        actions={
+          <Button variant="default" onClick={() => navigate('/config/render')}>
+            Render config
+          </Button>
+        }
+      />
       <DataTable
         id="templates"
         queryKey={['list', 'templates']}
-        fetch={async (p, signal) => unwrap(await api.GET('/api/templates/', { params: { query: p as any }, signal })) as Page}
+        fetch={async (p, signal) =>
+          unwrap(await api.GET('/api/templates/', { params: { query: p as any }, signal })) as Page
+        }
         columns={[
           { id: 'name', header: 'Name', cell: (r) => <Link to={`/templates/${r.id}`}>{r.name}</Link>, sort: 'name' },
           { id: 'kind', header: 'Kind', cell: (r) => r.kind },
@@ -66,7 +108,13 @@ export function TemplatesListPage() {
         ]}
         rowHref={(r) => `/templates/${r.id}`}
         selectable={false}
-        toolbar={isAdmin && <Button onClick={() => navigate('/templates/new')} data-testid="add-button">+ New template</Button>}
+        toolbar={
+          isAdmin && (
+            <Button onClick={() => navigate('/templates/new')} data-testid="add-button">
+              + New template
+            </Button>
+          )
+        }
         emptyText="No stored templates yet. The shipped ones (junos.j2, eos.j2, …) can be rendered by name."
       />
     </>
@@ -91,7 +139,11 @@ export function TemplateEditorPage({ id }: { id: number | null }) {
   const [saving, setSaving] = useState(false);
   const [loaded, setLoaded] = useState(id === null);
 
-  const tpl = useQuery({ queryKey: ['template', id], queryFn: async () => unwrap(await api.GET('/api/templates/{id}/', { params: { path: { id: id! } } })) as Row, enabled: id !== null });
+  const tpl = useQuery({
+    queryKey: ['template', id],
+    queryFn: async () => unwrap(await api.GET('/api/templates/{id}/', { params: { path: { id: id! } } })) as Row,
+    enabled: id !== null,
+  });
   useEffect(() => {
     const t = tpl.data;
     if (!t || loaded) return;
@@ -102,7 +154,12 @@ export function TemplateEditorPage({ id }: { id: number | null }) {
     setOptions({ ...DEFAULT_OPTIONS, trim_blocks: false, lstrip_blocks: false, ...t.options });
     setLoaded(true);
   }, [tpl.data]);
-  const versions = useQuery({ queryKey: ['template-versions', id], queryFn: async () => unwrap(await api.GET('/api/templates/{id}/versions/', { params: { path: { id: id! } } })) as Row[], enabled: id !== null });
+  const versions = useQuery({
+    queryKey: ['template-versions', id],
+    queryFn: async () =>
+      unwrap(await api.GET('/api/templates/{id}/versions/', { params: { path: { id: id! } } })) as Row[],
+    enabled: id !== null,
+  });
 
   // Live preview against a router or chosen sessions, debounced so typing stays smooth.
   const [target, setTarget] = useState<'router' | 'sessions'>('router');
@@ -118,7 +175,16 @@ export function TemplateEditorPage({ id }: { id: number | null }) {
   const preview = useQuery({
     queryKey: ['template-preview', dBody, dOptions, target, router, sessions],
     queryFn: async ({ signal }) =>
-      unwrap(await api.POST('/api/templates/preview/', { body: { body: dBody, options: dOptions, ...(target === 'router' ? { router: Number(router) } : { sessions: sessions.map(Number) }) }, signal })) as Row,
+      unwrap(
+        await api.POST('/api/templates/preview/', {
+          body: {
+            body: dBody,
+            options: dOptions,
+            ...(target === 'router' ? { router: Number(router) } : { sessions: sessions.map(Number) }),
+          },
+          signal,
+        }),
+      ) as Row,
     enabled: hasTarget && loaded && dBody.trim().length > 0,
     retry: false,
     placeholderData: (prev) => prev,
@@ -134,7 +200,11 @@ export function TemplateEditorPage({ id }: { id: number | null }) {
     setSaveError(null);
     const payload = { name: name.trim(), kind, body, options, description: description.trim() || null };
     try {
-      const saved = (id === null ? unwrap(await api.POST('/api/templates/', { body: payload })) : unwrap(await api.PATCH('/api/templates/{id}/', { params: { path: { id } }, body: payload }))) as Row;
+      const saved = (
+        id === null
+          ? unwrap(await api.POST('/api/templates/', { body: payload }))
+          : unwrap(await api.PATCH('/api/templates/{id}/', { params: { path: { id } }, body: payload }))
+      ) as Row;
       notifications.show({ message: `Saved ${saved.name} (version ${saved.version})`, color: 'green' });
       qc.invalidateQueries({ queryKey: ['template-versions', saved.id] });
       qc.invalidateQueries({ queryKey: ['list', 'templates'] });
@@ -179,26 +249,76 @@ export function TemplateEditorPage({ id }: { id: number | null }) {
       {/* Config templates are router configs; e-mail templates have their own editor. */}
       {kind === 'email' && (
         <Alert color="orange" variant="light" p="xs" data-testid="template-email-kind">
-          This is an old e-mail template stored among the config templates. E-mail templates now live under <Link to="/email-templates">E-mail templates</Link>.
+          This is an old e-mail template stored among the config templates. E-mail templates now live under{' '}
+          <Link to="/email-templates">E-mail templates</Link>.
         </Alert>
       )}
       <Group align="flex-end" gap="sm">
-        <TextInput label="Name" value={name} onChange={(e) => setName(e.currentTarget.value)} required w={260} data-testid="template-name" error={otherErrors.find((f) => f.field === 'name')?.message} readOnly={!isAdmin} />
-        <Select label="Dialect" data={DIALECTS} value={options.dialect ?? 'jinja2'} onChange={(v) => setOptions({ ...options, dialect: (v as Dialect | null) ?? 'jinja2' })} w={200} allowDeselect={false} data-testid="template-dialect" />
-        <TextInput label="Description" value={description} onChange={(e) => setDescription(e.currentTarget.value)} style={{ flex: 1 }} />
+        <TextInput
+          label="Name"
+          value={name}
+          onChange={(e) => setName(e.currentTarget.value)}
+          required
+          w={260}
+          data-testid="template-name"
+          error={otherErrors.find((f) => f.field === 'name')?.message}
+          readOnly={!isAdmin}
+        />
+        <Select
+          label="Dialect"
+          data={DIALECTS}
+          value={options.dialect ?? 'jinja2'}
+          onChange={(v) => setOptions({ ...options, dialect: (v as Dialect | null) ?? 'jinja2' })}
+          w={200}
+          allowDeselect={false}
+          data-testid="template-dialect"
+        />
+        <TextInput
+          label="Description"
+          value={description}
+          onChange={(e) => setDescription(e.currentTarget.value)}
+          style={{ flex: 1 }}
+        />
       </Group>
       <Group gap="md">
-        <Checkbox size="xs" label="trim_blocks" checked={options.trim_blocks} onChange={(e) => setOptions({ ...options, trim_blocks: e.currentTarget.checked })} />
-        <Checkbox size="xs" label="lstrip_blocks" checked={options.lstrip_blocks} onChange={(e) => setOptions({ ...options, lstrip_blocks: e.currentTarget.checked })} />
-        <Checkbox size="xs" label="keep_trailing_newline" checked={options.keep_trailing_newline} onChange={(e) => setOptions({ ...options, keep_trailing_newline: e.currentTarget.checked })} />
-        <Checkbox size="xs" label="strict undefined" checked={options.undefined === 'strict'} onChange={(e) => setOptions({ ...options, undefined: e.currentTarget.checked ? 'strict' : 'default' })} />
+        <Checkbox
+          size="xs"
+          label="trim_blocks"
+          checked={options.trim_blocks}
+          onChange={(e) => setOptions({ ...options, trim_blocks: e.currentTarget.checked })}
+        />
+        <Checkbox
+          size="xs"
+          label="lstrip_blocks"
+          checked={options.lstrip_blocks}
+          onChange={(e) => setOptions({ ...options, lstrip_blocks: e.currentTarget.checked })}
+        />
+        <Checkbox
+          size="xs"
+          label="keep_trailing_newline"
+          checked={options.keep_trailing_newline}
+          onChange={(e) => setOptions({ ...options, keep_trailing_newline: e.currentTarget.checked })}
+        />
+        <Checkbox
+          size="xs"
+          label="strict undefined"
+          checked={options.undefined === 'strict'}
+          onChange={(e) => setOptions({ ...options, undefined: e.currentTarget.checked ? 'strict' : 'default' })}
+        />
       </Group>
       <div className="editor-grid">
         <Stack gap={6}>
           <Text size="xs" fw={600} c="dimmed" tt="uppercase">
             Template (Jinja2)
           </Text>
-          <CodeEditor value={body} onChange={(v) => (setBody(v), setSaveError(null))} errorLine={errorLine} readOnly={!isAdmin} height="460px" testid="template-editor" />
+          <CodeEditor
+            value={body}
+            onChange={(v) => (setBody(v), setSaveError(null))}
+            errorLine={errorLine}
+            readOnly={!isAdmin}
+            height="460px"
+            testid="template-editor"
+          />
           {bodyError && (
             <Alert color="red" variant="light" p="xs" data-testid="template-error">
               <b>{errorLine ? `Line ${errorLine}` : 'Template error'}</b>: {bodyError}
@@ -208,23 +328,58 @@ export function TemplateEditorPage({ id }: { id: number | null }) {
         <Stack gap={6}>
           <Group justify="space-between" align="flex-end">
             <Text size="xs" fw={600} c="dimmed" tt="uppercase">
-              Live preview {preview.data ? `· ${preview.data.session_count} session(s)` : ''} {preview.isFetching ? '· rendering…' : ''}
+              Live preview {preview.data ? `· ${preview.data.session_count} session(s)` : ''}{' '}
+              {preview.isFetching ? '· rendering…' : ''}
             </Text>
-            <SegmentedControl size="xs" data={[{ value: 'router', label: 'Router' }, { value: 'sessions', label: 'Sessions' }]} value={target} onChange={(v) => setTarget(v as 'router' | 'sessions')} />
+            <SegmentedControl
+              size="xs"
+              data={[
+                { value: 'router', label: 'Router' },
+                { value: 'sessions', label: 'Sessions' },
+              ]}
+              value={target}
+              onChange={(v) => setTarget(v as 'router' | 'sessions')}
+            />
           </Group>
           {target === 'router' ? (
-            <RefSelect res="routers" value={router} onChange={(v) => setRouter(v)} labelOf={(r) => `${r.name} (AS${r.local_asn})`} placeholder="Preview against a router…" data-testid="preview-router" />
+            <RefSelect
+              res="routers"
+              value={router}
+              onChange={(v) => setRouter(v)}
+              labelOf={(r) => `${r.name} (AS${r.local_asn})`}
+              placeholder="Preview against a router…"
+              data-testid="preview-router"
+            />
           ) : (
-            <RefMultiSelect res="peering-sessions" value={sessions} onChange={setSessions} labelOf={(r) => `AS${r.peer_asn.asn} ${r.peer_ip} on ${r.router.name}`} placeholder="Preview for sessions…" data-testid="preview-sessions" />
+            <RefMultiSelect
+              res="peering-sessions"
+              value={sessions}
+              onChange={setSessions}
+              labelOf={(r) => `AS${r.peer_asn.asn} ${r.peer_ip} on ${r.router.name}`}
+              placeholder="Preview for sessions…"
+              data-testid="preview-sessions"
+            />
           )}
-          {!hasTarget && <Text size="xs" c="dimmed">Choose a router or sessions to see the rendered config as you type.</Text>}
+          {!hasTarget && (
+            <Text size="xs" c="dimmed">
+              Choose a router or sessions to see the rendered config as you type.
+            </Text>
+          )}
           {previewError && !fieldMsg(previewError) && (
             <Alert color="orange" variant="light" p="xs" data-testid="preview-error">
               {previewError.message}
               {previewError.fields.map((f) => ` ${f.field}: ${f.message}`).join(';')}
             </Alert>
           )}
-          {hasTarget && preview.data && <pre className="config" style={{ height: 420, opacity: previewError ? 0.5 : 1 }} data-testid="template-preview">{preview.data.content}</pre>}
+          {hasTarget && preview.data && (
+            <pre
+              className="config"
+              style={{ height: 420, opacity: previewError ? 0.5 : 1 }}
+              data-testid="template-preview"
+            >
+              {preview.data.content}
+            </pre>
+          )}
         </Stack>
       </div>
       {id !== null && (
@@ -233,21 +388,43 @@ export function TemplateEditorPage({ id }: { id: number | null }) {
             Version history
           </Title>
           {versions.data && (
-            <Accordion key={versions.data.length} multiple defaultValue={versions.data.length > 1 ? [String(versions.data[0]!.version)] : []} variant="contained">
+            <Accordion
+              key={versions.data.length}
+              multiple
+              defaultValue={versions.data.length > 1 ? [String(versions.data[0]!.version)] : []}
+              variant="contained"
+            >
               {versions.data.map((v) => (
                 <Accordion.Item key={v.version} value={String(v.version)}>
                   <Accordion.Control>
                     <Group gap={8}>
-                      <Badge size="sm" variant="light">v{v.version}</Badge>
+                      <Badge size="sm" variant="light">
+                        v{v.version}
+                      </Badge>
                       <Text size="sm">{fmtTime(v.created_at)}</Text>
-                      <Text size="xs" c="dimmed">by {v.created_by ?? 'system'}</Text>
+                      <Text size="xs" c="dimmed">
+                        by {v.created_by ?? 'system'}
+                      </Text>
                       {v.diff && <DiffStat diff={v.diff} />}
                     </Group>
                   </Accordion.Control>
                   <Accordion.Panel>
                     <UnifiedDiff text={v.diff} testid={`template-diff-${v.version}`} />
                     {isAdmin && v.version !== tpl.data?.version && (
-                      <Button size="compact-xs" variant="subtle" mt={4} onClick={() => (setBody(v.body), setOptions({ ...DEFAULT_OPTIONS, trim_blocks: false, lstrip_blocks: false, ...(v.options as Row) }))}>
+                      <Button
+                        size="compact-xs"
+                        variant="subtle"
+                        mt={4}
+                        onClick={() => (
+                          setBody(v.body),
+                          setOptions({
+                            ...DEFAULT_OPTIONS,
+                            trim_blocks: false,
+                            lstrip_blocks: false,
+                            ...(v.options as Row),
+                          })
+                        )}
+                      >
                         Load this version into the editor
                       </Button>
                     )}
@@ -268,7 +445,8 @@ function DiffStat({ diff }: { diff: string }) {
   const del = lines.filter((l) => l.startsWith('-') && !l.startsWith('---')).length;
   return (
     <Text size="xs" className="mono">
-      <span style={{ color: 'var(--mantine-color-green-7)' }}>+{add}</span> <span style={{ color: 'var(--mantine-color-red-7)' }}>−{del}</span>
+      <span style={{ color: 'var(--mantine-color-green-7)' }}>+{add}</span>{' '}
+      <span style={{ color: 'var(--mantine-color-red-7)' }}>−{del}</span>
     </Text>
   );
 }
@@ -280,7 +458,14 @@ function DiffStat({ diff }: { diff: string }) {
 export function RenderPage({ manager = false }: { manager?: boolean }) {
   const caps = useCapabilities();
   const { search } = useLocation();
-  const sessionIds = useMemo(() => (search.get('sessions') ?? '').split(',').filter((x) => /^\d+$/.test(x)).map(Number), [search]);
+  const sessionIds = useMemo(
+    () =>
+      (search.get('sessions') ?? '')
+        .split(',')
+        .filter((x) => /^\d+$/.test(x))
+        .map(Number),
+    [search],
+  );
   const [template, setTemplate] = useState<string | null>(search.get('template'));
   const [router, setRouter] = useState<string | null>(search.get('router'));
   const [routerRow, setRouterRow] = useState<Row | null>(null);
@@ -288,24 +473,37 @@ export function RenderPage({ manager = false }: { manager?: boolean }) {
   const [result, setResult] = useState<Row | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const stored = useQuery({ queryKey: ['list', 'templates', 'all'], queryFn: async () => unwrap(await api.GET('/api/templates/', { params: { query: { limit: 500, kind: 'router' } as any } })) as Page });
+  const stored = useQuery({
+    queryKey: ['list', 'templates', 'all'],
+    queryFn: async () =>
+      unwrap(await api.GET('/api/templates/', { params: { query: { limit: 500, kind: 'router' } as any } })) as Page,
+  });
   // For sessions, the first session's router picks the default template (its own, else its platform's shipped one).
   const firstSession = useQuery({
     queryKey: ['render-session', sessionIds[0]],
-    queryFn: async () => unwrap(await api.GET('/api/peering-sessions/{id}/', { params: { path: { id: sessionIds[0]! } } })) as Row,
+    queryFn: async () =>
+      unwrap(await api.GET('/api/peering-sessions/{id}/', { params: { path: { id: sessionIds[0]! } } })) as Row,
     enabled: sessionIds.length > 0,
   });
   const routerId = sessionIds.length ? firstSession.data?.router?.id : router ? Number(router) : null;
-  const routerFull = useQuery({ queryKey: ['one-router', routerId], queryFn: async () => unwrap(await api.GET('/api/routers/{id}/', { params: { path: { id: routerId! } } })) as Row, enabled: Boolean(routerId) });
+  const routerFull = useQuery({
+    queryKey: ['one-router', routerId],
+    queryFn: async () => unwrap(await api.GET('/api/routers/{id}/', { params: { path: { id: routerId! } } })) as Row,
+    enabled: Boolean(routerId),
+  });
   useEffect(() => {
     const r = routerFull.data ?? routerRow;
     if (template || !r) return;
     if (r.config_template) setTemplate(String(r.config_template.id));
-    else if (r.platform?.driver && SHIPPED_TEMPLATES.includes(`${r.platform.driver}.j2`)) setTemplate(`${r.platform.driver}.j2`);
+    else if (r.platform?.driver && SHIPPED_TEMPLATES.includes(`${r.platform.driver}.j2`))
+      setTemplate(`${r.platform.driver}.j2`);
   }, [routerFull.data, routerRow]);
 
   const options = [
-    { group: 'Stored templates', items: (stored.data?.results ?? []).map((t) => ({ value: String(t.id), label: `${t.name} (v${t.version})` })) },
+    {
+      group: 'Stored templates',
+      items: (stored.data?.results ?? []).map((t) => ({ value: String(t.id), label: `${t.name} (v${t.version})` })),
+    },
     { group: 'Shipped templates', items: SHIPPED_TEMPLATES.map((t) => ({ value: t, label: t })) },
   ];
   const ready = Boolean(template) && (sessionIds.length > 0 || Boolean(router));
@@ -314,7 +512,11 @@ export function RenderPage({ manager = false }: { manager?: boolean }) {
     setBusy(true);
     setError(null);
     try {
-      const body = { template: /^\d+$/.test(template) ? Number(template) : template, ...(sessionIds.length ? { sessions: sessionIds } : { router: Number(router) }), include_context: withContext };
+      const body = {
+        template: /^\d+$/.test(template) ? Number(template) : template,
+        ...(sessionIds.length ? { sessions: sessionIds } : { router: Number(router) }),
+        include_context: withContext,
+      };
       setResult(unwrap(await api.POST('/api/render-config/', { body })) as Row);
     } catch (e) {
       setError(e);
@@ -329,7 +531,13 @@ export function RenderPage({ manager = false }: { manager?: boolean }) {
   }, [template, sessionIds.join(',')]);
 
   const title = manager ? 'Config Manager' : 'Render config';
-  if (!caps.templates) return <><PageHeader title={title} /><Unavailable cap="templates" what={title} /></>;
+  if (!caps.templates)
+    return (
+      <>
+        <PageHeader title={title} />
+        <Unavailable cap="templates" what={title} />
+      </>
+    );
   const fileName = `${result?.router?.name ?? 'config'}-${String(result?.template?.name ?? 'template').replace(/\.j2$/, '')}.conf`;
   return (
     <Stack gap="sm">
@@ -338,8 +546,15 @@ export function RenderPage({ manager = false }: { manager?: boolean }) {
         subtitle={
           sessionIds.length ? (
             <>
-              For {sessionIds.length === 1 ? <Link to={`/peering-sessions/${sessionIds[0]}`}>session #{sessionIds[0]}</Link> : `${sessionIds.length} sessions`}
-              {firstSession.data ? ` · AS${firstSession.data.peer_asn.asn} ${firstSession.data.peer_ip} on ${firstSession.data.router.name}` : ''}
+              For{' '}
+              {sessionIds.length === 1 ? (
+                <Link to={`/peering-sessions/${sessionIds[0]}`}>session #{sessionIds[0]}</Link>
+              ) : (
+                `${sessionIds.length} sessions`
+              )}
+              {firstSession.data
+                ? ` · AS${firstSession.data.peer_asn.asn} ${firstSession.data.peer_ip} on ${firstSession.data.router.name}`
+                : ''}
             </>
           ) : (
             'A template rendered over the inventory of one router'
@@ -348,13 +563,40 @@ export function RenderPage({ manager = false }: { manager?: boolean }) {
       />
       {manager && (
         <Alert variant="light" color="blue" p="xs">
-          One-time commands: copy them and apply them on the router yourself. Pushing configuration to routers (Configure) needs the router drivers{caps.drivers ? '.' : ', which this installation does not have yet.'}
+          One-time commands: copy them and apply them on the router yourself. Pushing configuration to routers
+          (Configure) needs the router drivers{caps.drivers ? '.' : ', which this installation does not have yet.'}
         </Alert>
       )}
       <Group align="flex-end" gap="sm">
-        {!sessionIds.length && <RefSelect label="Router" res="routers" value={router} onChange={(v, row) => (setRouter(v), setRouterRow(row), setResult(null))} labelOf={(r) => `${r.name} (AS${r.local_asn})`} w={280} required data-testid="render-router" />}
-        <Select label="Template" data={options} value={template} onChange={(v) => (setTemplate(v), setResult(null))} searchable w={280} required data-testid="render-template" comboboxProps={{ withinPortal: true }} />
-        <Checkbox label="Include context" checked={withContext} onChange={(e) => setWithContext(e.currentTarget.checked)} mb={8} />
+        {!sessionIds.length && (
+          <RefSelect
+            label="Router"
+            res="routers"
+            value={router}
+            onChange={(v, row) => (setRouter(v), setRouterRow(row), setResult(null))}
+            labelOf={(r) => `${r.name} (AS${r.local_asn})`}
+            w={280}
+            required
+            data-testid="render-router"
+          />
+        )}
+        <Select
+          label="Template"
+          data={options}
+          value={template}
+          onChange={(v) => (setTemplate(v), setResult(null))}
+          searchable
+          w={280}
+          required
+          data-testid="render-template"
+          comboboxProps={{ withinPortal: true }}
+        />
+        <Checkbox
+          label="Include context"
+          checked={withContext}
+          onChange={(e) => setWithContext(e.currentTarget.checked)}
+          mb={8}
+        />
         <Button onClick={render} loading={busy} disabled={!ready} data-testid="render-button">
           Render
         </Button>
@@ -364,22 +606,48 @@ export function RenderPage({ manager = false }: { manager?: boolean }) {
         <Paper withBorder p="sm" className="panel">
           <Group justify="space-between" mb={6}>
             <Text size="sm">
-              <b>{result.template.name}</b> v{result.template.version} {result.router ? <>for <Link to={`/routers/${result.router.id}`}>{result.router.name}</Link></> : null} · {result.session_count} session(s) · {result.content.split('\n').length} lines
+              <b>{result.template.name}</b> v{result.template.version}{' '}
+              {result.router ? (
+                <>
+                  for <Link to={`/routers/${result.router.id}`}>{result.router.name}</Link>
+                </>
+              ) : null}{' '}
+              · {result.session_count} session(s) · {result.content.split('\n').length} lines
             </Text>
             <Group gap={6}>
-              <Button size="xs" variant="default" onClick={() => copyText(result.content).then(() => notifications.show({ message: 'Copied to the clipboard', color: 'green' }))} data-testid="render-copy">
+              <Button
+                size="xs"
+                variant="default"
+                onClick={() =>
+                  copyText(result.content).then(() =>
+                    notifications.show({ message: 'Copied to the clipboard', color: 'green' }),
+                  )
+                }
+                data-testid="render-copy"
+              >
                 Copy
               </Button>
-              <Button size="xs" variant="default" onClick={() => download(fileName, result.content, 'text/plain')} data-testid="render-download">
+              <Button
+                size="xs"
+                variant="default"
+                onClick={() => download(fileName, result.content, 'text/plain')}
+                data-testid="render-download"
+              >
                 Download
               </Button>
             </Group>
           </Group>
-          <pre className="config" data-testid="render-output">{result.content}</pre>
+          <pre className="config" data-testid="render-output">
+            {result.content}
+          </pre>
           {withContext && result.context !== undefined && (
             <SimpleGrid cols={1} mt="sm">
-              <Text size="xs" fw={600} c="dimmed" tt="uppercase">Context</Text>
-              <pre className="config" style={{ maxHeight: 320 }}>{JSON.stringify(result.context, null, 2)}</pre>
+              <Text size="xs" fw={600} c="dimmed" tt="uppercase">
+                Context
+              </Text>
+              <pre className="config" style={{ maxHeight: 320 }}>
+                {JSON.stringify(result.context, null, 2)}
+              </pre>
             </SimpleGrid>
           )}
         </Paper>

@@ -8,7 +8,10 @@ import { Link } from '../app/router';
 import type { FieldSpec } from './types';
 
 /** Select options of an enum of the API contract (value shown as is unless a label is given). */
-export function options(values: readonly string[], labels: Record<string, string> = {}): { value: string; label: string }[] {
+export function options(
+  values: readonly string[],
+  labels: Record<string, string> = {},
+): { value: string; label: string }[] {
   return values.map((v) => ({ value: v, label: labels[v] ?? v }));
 }
 
@@ -16,7 +19,10 @@ export function options(values: readonly string[], labels: Record<string, string
 export const STATUS = options(FabricStatus);
 // Fails to compile if a resource's generated status enum ever differs from the shared list.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-export const statusesAgree: Same<FabricStatus, RouterStatus> & Same<FabricStatus, BgpPeerStatus> & Same<FabricStatus, PeeringNetworkStatus> & Same<FabricStatus, PeeringConnectionStatus> = true;
+export const statusesAgree: Same<FabricStatus, RouterStatus> &
+  Same<FabricStatus, BgpPeerStatus> &
+  Same<FabricStatus, PeeringNetworkStatus> &
+  Same<FabricStatus, PeeringConnectionStatus> = true;
 /** Address family filter (the API's `family` query takes 4 or 6). */
 export const FAMILY = [
   { value: '4', label: 'IPv4' },
@@ -25,9 +31,21 @@ export const FAMILY = [
 
 /** Which resource a nested `{id, name}` field points to (for links). */
 export const REF_TARGET: Record<string, string> = {
-  router: 'routers', fabric: 'fabrics', network: 'peering-networks', peer_group: 'peer-groups', platform: 'platforms', bgp_peer: 'bgp-peers',
-  peer_asn: 'peer-asns', relationship: 'relationships', bfd_profile: 'bfd-profiles', import_policy: 'routing-policies', export_policy: 'routing-policies',
-  prefix_list_in: 'prefix-lists', prefix_list_out: 'prefix-lists', peering_session: 'peering-sessions', config_template: 'templates',
+  router: 'routers',
+  fabric: 'fabrics',
+  network: 'peering-networks',
+  peer_group: 'peer-groups',
+  platform: 'platforms',
+  bgp_peer: 'bgp-peers',
+  peer_asn: 'peer-asns',
+  relationship: 'relationships',
+  bfd_profile: 'bfd-profiles',
+  import_policy: 'routing-policies',
+  export_policy: 'routing-policies',
+  prefix_list_in: 'prefix-lists',
+  prefix_list_out: 'prefix-lists',
+  peering_session: 'peering-sessions',
+  config_template: 'templates',
 };
 
 /** A link to an object. */
@@ -41,7 +59,13 @@ export const refCell =
   <T extends Row>(field: keyof T & string, label: (v: Row) => string = (v) => v.name) =>
   (r: T) => {
     const v = r[field];
-    return v ? <ObjLink res={REF_TARGET[field]!} id={v.id}>{label(v)}</ObjLink> : <span className="muted">—</span>;
+    return v ? (
+      <ObjLink res={REF_TARGET[field]!} id={v.id}>
+        {label(v)}
+      </ObjLink>
+    ) : (
+      <span className="muted">—</span>
+    );
   };
 /** The CSV text of a nested object. */
 export const refCsv =
@@ -52,7 +76,11 @@ export const refCsv =
 export const text =
   <T extends Row>(field: keyof T & string) =>
   (r: T) =>
-    r[field] === null || r[field] === undefined || r[field] === '' ? <span className="muted">—</span> : String(r[field]);
+    r[field] === null || r[field] === undefined || r[field] === '' ? (
+      <span className="muted">—</span>
+    ) : (
+      String(r[field])
+    );
 /** A monospace cell (addresses, slugs); — when empty. */
 export const mono =
   <T extends Row>(field: keyof T & string) =>
@@ -63,12 +91,23 @@ export const nameLink =
   <T extends Row>(res: string, field: keyof T & string = 'name') =>
   (r: T) => <Link to={`/${res}/${r.id}`}>{r[field]}</Link>;
 /** A column. */
-export const col = <T extends Row = Row>(id: string, header: string, cell: Column<T>['cell'], extra: Partial<Column<T>> = {}): Column<T> => ({ id, header, cell, ...extra });
+export const col = <T extends Row = Row>(
+  id: string,
+  header: string,
+  cell: Column<T>['cell'],
+  extra: Partial<Column<T>> = {},
+): Column<T> => ({ id, header, cell, ...extra });
 export const idCol: Column = col('id', 'ID', (r) => r.id, { sort: 'id', hidden: true, width: 60 });
 export const descCol: Column = col('description', 'Description', text('description'), { hidden: true });
 
 export const routerField: FieldSpec = { name: 'router', label: 'Router', kind: 'ref', ref: 'routers', required: true };
-export const descField: FieldSpec = { name: 'description', label: 'Description', kind: 'textarea', emptyAs: 'null', span: 2 };
+export const descField: FieldSpec = {
+  name: 'description',
+  label: 'Description',
+  kind: 'textarea',
+  emptyAs: 'null',
+  span: 2,
+};
 export const statusField: FieldSpec = { name: 'status', label: 'Status', kind: 'select', options: STATUS };
 export const routerFilter: FilterDef = { name: 'router', label: 'Router', kind: 'ref', ref: 'routers' };
 export const statusFilter: FilterDef = { name: 'status', label: 'Status', kind: 'multi', options: STATUS };

@@ -22,10 +22,7 @@ export const fabrics = defineConfig<Schemas['Fabric']>({
     col('default_peer_group', 'Default peer group', text('default_peer_group'), { hidden: true }),
     descCol,
   ],
-  filters: [
-    { name: 'type', label: 'Type', kind: 'multi', options: FABRIC_TYPES },
-    statusFilter,
-  ],
+  filters: [{ name: 'type', label: 'Type', kind: 'multi', options: FABRIC_TYPES }, statusFilter],
   fields: [
     { name: 'name', label: 'Name', kind: 'text', required: true },
     { name: 'slug', label: 'Slug', kind: 'slug', emptyAs: 'omit', help: 'derived from the name when empty' },

@@ -22,5 +22,20 @@ export type { FieldSpec, Related, ResourceConfig } from './types';
 
 /** Every generic resource screen, by URL segment. */
 export const CONFIGS: Record<string, ResourceConfig> = Object.fromEntries(
-  [relationships, peerAsns, fabrics, networks, connections, sessionsCfg, platforms, routers, peerGroups, bgpPeers, prefixLists, policies, communities, bfdProfiles].map((c) => [c.path, c]),
+  [
+    relationships,
+    peerAsns,
+    fabrics,
+    networks,
+    connections,
+    sessionsCfg,
+    platforms,
+    routers,
+    peerGroups,
+    bgpPeers,
+    prefixLists,
+    policies,
+    communities,
+    bfdProfiles,
+  ].map((c) => [c.path, c]),
 );

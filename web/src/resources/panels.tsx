@@ -33,7 +33,15 @@ import { POLLED_STATES } from '../lib/bgp-state';
 import { fmtTime } from '../components/format';
 
 /** A titled box on a detail page. */
-export function Panel({ title, children, right }: { title: string; children: React.ReactNode; right?: React.ReactNode }) {
+export function Panel({
+  title,
+  children,
+  right,
+}: {
+  title: string;
+  children: React.ReactNode;
+  right?: React.ReactNode;
+}) {
   return (
     <Paper withBorder p="sm" className="panel">
       <Group justify="space-between" mb={6}>
@@ -51,7 +59,8 @@ export function PeerAsnPeeringDb({ row }: { row: Row }) {
   const qc = useQueryClient();
   const q = useQuery({
     queryKey: ['pdb-divergence', row.id, row.version],
-    queryFn: async () => unwrap(await api.GET('/api/peer-asns/{id}/peeringdb', { params: { path: { id: row.id } } })) as Row,
+    queryFn: async () =>
+      unwrap(await api.GET('/api/peer-asns/{id}/peeringdb', { params: { path: { id: row.id } } })) as Row,
     enabled: caps.peeringdb,
   });
   if (!caps.peeringdb) return <Panel title="PeeringDB">{<Unavailable cap="peeringdb" what="PeeringDB data" />}</Panel>;
@@ -59,7 +68,14 @@ export function PeerAsnPeeringDb({ row }: { row: Row }) {
     try {
       const r = unwrap(await api.POST('/api/peer-asns/{id}/peeringdb', { params: { path: { id: row.id } } })) as Row;
       const changed: string[] = r.result?.changed ?? [];
-      notifications.show({ message: !r.result?.found ? `AS${row.asn} is not in the PeeringDB mirror` : changed.length ? `Updated ${changed.join(', ')}` : 'Already in sync', color: r.result?.found ? 'green' : 'orange' });
+      notifications.show({
+        message: !r.result?.found
+          ? `AS${row.asn} is not in the PeeringDB mirror`
+          : changed.length
+            ? `Updated ${changed.join(', ')}`
+            : 'Already in sync',
+        color: r.result?.found ? 'green' : 'orange',
+      });
       qc.invalidateQueries();
     } catch (e) {
       notifications.show({ message: (e as Error).message, color: 'red' });
@@ -83,12 +99,21 @@ export function PeerAsnPeeringDb({ row }: { row: Row }) {
       }
     >
       {q.isLoading && <Text size="xs">Loading…</Text>}
-      {q.error && <Text size="xs" c="red">{(q.error as Error).message}</Text>}
-      {d && !d.peeringdb && <Text size="sm" c="dimmed">AS{row.asn} is not in the PeeringDB mirror.</Text>}
+      {q.error && (
+        <Text size="xs" c="red">
+          {(q.error as Error).message}
+        </Text>
+      )}
+      {d && !d.peeringdb && (
+        <Text size="sm" c="dimmed">
+          AS{row.asn} is not in the PeeringDB mirror.
+        </Text>
+      )}
       {d?.peeringdb && (
         <>
           <Text size="xs" c="dimmed" mb={4}>
-            PeeringDB #{d.peeringdb.id} · policy {d.peeringdb.policy_general ?? '—'} · updated {fmtTime(d.peeringdb.updated)} · {d.in_sync ? 'in sync' : `${d.pending_updates.length} pending update(s)`}
+            PeeringDB #{d.peeringdb.id} · policy {d.peeringdb.policy_general ?? '—'} · updated{' '}
+            {fmtTime(d.peeringdb.updated)} · {d.in_sync ? 'in sync' : `${d.pending_updates.length} pending update(s)`}
           </Text>
           <Table withTableBorder={false} className="dt mini">
             <Table.Thead>
@@ -137,8 +162,14 @@ export function RouterStateSummary({ row }: { row: Row }) {
     queryKey: ['router-states', row.id],
     queryFn: async ({ signal }) => {
       const counts = await Promise.all([
-        ...POLLED_STATES.map((s) => listResource('bgp-peers', { router: row.id, state: s, enabled: 'true', limit: 1 }, signal).then((p) => [s, p.count] as const)),
-        listResource('bgp-peers', { router: row.id, enabled: 'false', limit: 1 }, signal).then((p) => ['admin-down', p.count] as const),
+        ...POLLED_STATES.map((s) =>
+          listResource('bgp-peers', { router: row.id, state: s, enabled: 'true', limit: 1 }, signal).then(
+            (p) => [s, p.count] as const,
+          ),
+        ),
+        listResource('bgp-peers', { router: row.id, enabled: 'false', limit: 1 }, signal).then(
+          (p) => ['admin-down', p.count] as const,
+        ),
       ]);
       return counts.filter(([, c]) => c > 0);
     },
@@ -168,7 +199,13 @@ export function RouterDeployments({ row }: { row: Row }) {
   void row;
   return (
     <Panel title="Last deployments">
-      {caps.templates && caps.drivers ? <Text size="sm">See <Link to="/deployments">Deployments</Link>.</Text> : <Unavailable cap={caps.templates ? 'drivers' : 'templates'} what="Deployments" />}
+      {caps.templates && caps.drivers ? (
+        <Text size="sm">
+          See <Link to="/deployments">Deployments</Link>.
+        </Text>
+      ) : (
+        <Unavailable cap={caps.templates ? 'drivers' : 'templates'} what="Deployments" />
+      )}
     </Panel>
   );
 }
@@ -179,7 +216,8 @@ export function BgpPeerSession({ row }: { row: Row }) {
     return (
       <Panel title="Peering session">
         <Text size="sm">
-          Wrapped by <Link to={`/peering-sessions/${row.peering_session}`}>session #{row.peering_session}</Link> (each BGP peer has at most one).
+          Wrapped by <Link to={`/peering-sessions/${row.peering_session}`}>session #{row.peering_session}</Link> (each
+          BGP peer has at most one).
         </Text>
       </Panel>
     );
@@ -187,8 +225,15 @@ export function BgpPeerSession({ row }: { row: Row }) {
   return (
     <Panel title="Peering session">
       <Group justify="space-between" data-testid="bgp-peer-unwrapped">
-        <Text size="sm">This BGP peer has no peering session: it has no relationship, exchange or service reference, and the session list does not show it.</Text>
-        <Button size="xs" onClick={() => navigate(`/peering-sessions/wrap?bgp_peer=${row.id}`)} data-testid="wrap-bgp-peer">
+        <Text size="sm">
+          This BGP peer has no peering session: it has no relationship, exchange or service reference, and the session
+          list does not show it.
+        </Text>
+        <Button
+          size="xs"
+          onClick={() => navigate(`/peering-sessions/wrap?bgp_peer=${row.id}`)}
+          data-testid="wrap-bgp-peer"
+        >
           Wrap this BGP peer in a session
         </Button>
       </Group>
@@ -214,7 +259,8 @@ export function NetworkWarnings({ row }: { row: Row }) {
         ))}
       </ul>
       <Text size="xs" c="dimmed" mt={4}>
-        Add our address on this LAN to the router's connection (one connection may carry both IPv4 and IPv6), then set it as the BGP peer's source IP.
+        Add our address on this LAN to the router's connection (one connection may carry both IPv4 and IPv6), then set
+        it as the BGP peer's source IP.
       </Text>
     </Paper>
   );

@@ -15,7 +15,10 @@ export const peerAsns = defineConfig<Schemas['PeerAsn']>({
   defaultOrdering: 'asn',
   columns: [
     idCol,
-    col('asn', 'ASN', (r) => <Link to={`/peer-asns/${r.id}`}>{asText(r.asn)}</Link>, { sort: 'asn', csv: (r) => r.asn }),
+    col('asn', 'ASN', (r) => <Link to={`/peer-asns/${r.id}`}>{asText(r.asn)}</Link>, {
+      sort: 'asn',
+      csv: (r) => r.asn,
+    }),
     col('name', 'Name', nameLink('peer-asns'), { sort: 'name' }),
     col('irr_as_set', 'IRR AS-SET', mono('irr_as_set')),
     col('ipv4_max_prefixes', 'Max v4', text('ipv4_max_prefixes'), { align: 'right' }),
@@ -34,7 +37,13 @@ export const peerAsns = defineConfig<Schemas['PeerAsn']>({
   fields: [
     { name: 'asn', label: 'ASN', kind: 'asn', required: true },
     { name: 'name', label: 'Name', kind: 'text', required: true },
-    { name: 'irr_as_set', label: 'IRR AS-SET', kind: 'asset', emptyAs: 'null', help: 'e.g. AS-EXAMPLE or RIPE::AS-EXAMPLE' },
+    {
+      name: 'irr_as_set',
+      label: 'IRR AS-SET',
+      kind: 'asset',
+      emptyAs: 'null',
+      help: 'e.g. AS-EXAMPLE or RIPE::AS-EXAMPLE',
+    },
     { name: 'irr_sources', label: 'IRR sources', kind: 'text', emptyAs: 'null', help: 'comma list, e.g. RIPE,RADB' },
     { name: 'ipv4_max_prefixes', label: 'IPv4 max prefixes', kind: 'int', min: 0, max: 10_000_000, emptyAs: 'null' },
     { name: 'ipv6_max_prefixes', label: 'IPv6 max prefixes', kind: 'int', min: 0, max: 10_000_000, emptyAs: 'null' },

@@ -2,7 +2,18 @@
 import type { Schemas } from '../api/client';
 import { StatusBadge } from '../components/badges';
 import { Link } from '../app/router';
-import { refCell, refCsv, mono, col, descCol, routerField, descField, statusField, routerFilter, statusFilter } from './common';
+import {
+  refCell,
+  refCsv,
+  mono,
+  col,
+  descCol,
+  routerField,
+  descField,
+  statusField,
+  routerFilter,
+  statusFilter,
+} from './common';
 import { defineConfig } from './types';
 
 export const connections = defineConfig<Schemas['PeeringConnection']>({
@@ -13,7 +24,16 @@ export const connections = defineConfig<Schemas['PeeringConnection']>({
   columns: [
     col('id', 'ID', (r) => <Link to={`/peering-connections/${r.id}`}>#{r.id}</Link>, { sort: 'id', width: 60 }),
     col('router', 'Router', refCell('router'), { sort: 'router', csv: refCsv('router') }),
-    col('interface', 'Interface', (r) => <Link to={`/peering-connections/${r.id}`} className="mono">{r.interface}</Link>, { sort: 'interface' }),
+    col(
+      'interface',
+      'Interface',
+      (r) => (
+        <Link to={`/peering-connections/${r.id}`} className="mono">
+          {r.interface}
+        </Link>
+      ),
+      { sort: 'interface' },
+    ),
     col('fabric', 'Fabric', refCell('fabric'), { csv: refCsv('fabric') }),
     col('network', 'Network', refCell('network'), { sort: 'network', csv: refCsv('network') }),
     col('ipv4_address', 'IPv4', mono('ipv4_address')),
@@ -21,13 +41,37 @@ export const connections = defineConfig<Schemas['PeeringConnection']>({
     col('status', 'Status', (r) => <StatusBadge status={r.status} />),
     descCol,
   ],
-  filters: [routerFilter, { name: 'fabric', label: 'Fabric', kind: 'ref', ref: 'fabrics' }, { name: 'network', label: 'Network', kind: 'ref', ref: 'peering-networks' }, statusFilter],
+  filters: [
+    routerFilter,
+    { name: 'fabric', label: 'Fabric', kind: 'ref', ref: 'fabrics' },
+    { name: 'network', label: 'Network', kind: 'ref', ref: 'peering-networks' },
+    statusFilter,
+  ],
   fields: [
-    { name: 'network', label: 'Network', kind: 'ref', ref: 'peering-networks', required: true, refLabel: (n) => `${n.fabric?.name} · ${n.name} (${n.prefix})` },
+    {
+      name: 'network',
+      label: 'Network',
+      kind: 'ref',
+      ref: 'peering-networks',
+      required: true,
+      refLabel: (n) => `${n.fabric?.name} · ${n.name} (${n.prefix})`,
+    },
     routerField,
     { name: 'interface', label: 'Interface', kind: 'text', required: true },
-    { name: 'ipv4_address', label: 'Local IPv4 address', kind: 'ip', emptyAs: 'null', help: "ours on the fabric's IPv4 LAN" },
-    { name: 'ipv6_address', label: 'Local IPv6 address', kind: 'ip', emptyAs: 'null', help: "ours on the fabric's IPv6 LAN (one connection may carry both)" },
+    {
+      name: 'ipv4_address',
+      label: 'Local IPv4 address',
+      kind: 'ip',
+      emptyAs: 'null',
+      help: "ours on the fabric's IPv4 LAN",
+    },
+    {
+      name: 'ipv6_address',
+      label: 'Local IPv6 address',
+      kind: 'ip',
+      emptyAs: 'null',
+      help: "ours on the fabric's IPv6 LAN (one connection may carry both)",
+    },
     statusField,
     descField,
   ],

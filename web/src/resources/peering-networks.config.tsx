@@ -3,7 +3,20 @@ import type { Schemas } from '../api/client';
 import { StatusBadge } from '../components/badges';
 import { asText } from '../components/format';
 import { NetworkWarnings } from './panels';
-import { FAMILY, refCell, refCsv, text, mono, nameLink, col, idCol, descCol, descField, statusField, statusFilter } from './common';
+import {
+  FAMILY,
+  refCell,
+  refCsv,
+  text,
+  mono,
+  nameLink,
+  col,
+  idCol,
+  descCol,
+  descField,
+  statusField,
+  statusFilter,
+} from './common';
 import { defineConfig } from './types';
 
 export const networks = defineConfig<Schemas['PeeringNetwork']>({
@@ -20,7 +33,19 @@ export const networks = defineConfig<Schemas['PeeringNetwork']>({
     col('vlan', 'VLAN', text('vlan'), { sort: 'vlan' }),
     col('status', 'Status', (r) => <StatusBadge status={r.status} />),
     col('session_count', 'Sessions', (r) => r.session_count, { align: 'right' }),
-    col('sessions_without_source', 'No source', (r) => (r.sessions_without_source ? <span className="warn-cell" title={(r.warnings ?? []).join('\n')}>⚠ {r.sessions_without_source}</span> : ''), { align: 'right', csv: (r) => r.sessions_without_source ?? 0 }),
+    col(
+      'sessions_without_source',
+      'No source',
+      (r) =>
+        r.sessions_without_source ? (
+          <span className="warn-cell" title={(r.warnings ?? []).join('\n')}>
+            ⚠ {r.sessions_without_source}
+          </span>
+        ) : (
+          ''
+        ),
+      { align: 'right', csv: (r) => r.sessions_without_source ?? 0 },
+    ),
     col('route_server_asn', 'RS ASN', (r) => (r.route_server_asn ? asText(r.route_server_asn) : '—'), { hidden: true }),
     col('mtu', 'MTU', text('mtu'), { hidden: true }),
     col('peeringdb_ixlan_id', 'PeeringDB LAN', text('peeringdb_ixlan_id'), { hidden: true }),

@@ -9,7 +9,13 @@ export const platforms = defineConfig<Schemas['Platform']>({
   title: 'Platforms',
   singular: 'Platform',
   label: (r) => r.name,
-  columns: [idCol, col('name', 'Name', nameLink('platforms'), { sort: 'name' }), col('slug', 'Slug', mono('slug')), col('driver', 'Driver', text('driver'), { sort: 'driver' }), descCol],
+  columns: [
+    idCol,
+    col('name', 'Name', nameLink('platforms'), { sort: 'name' }),
+    col('slug', 'Slug', mono('slug')),
+    col('driver', 'Driver', text('driver'), { sort: 'driver' }),
+    descCol,
+  ],
   filters: [{ name: 'driver', label: 'Driver', kind: 'text' }],
   fields: [
     { name: 'name', label: 'Name', kind: 'text', required: true },

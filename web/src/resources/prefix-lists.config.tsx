@@ -17,7 +17,12 @@ export const prefixLists = defineConfig<Schemas['PrefixList']>({
     col('name', 'Name', nameLink('prefix-lists'), { sort: 'name' }),
     col('family', 'Family', (r) => `IPv${r.family}`, { sort: 'family' }),
     col('source', 'Source', text('source')),
-    col('peer_asn', 'Peer ASN', refCell('peer_asn', (v) => `AS${v.asn} ${v.name}`), { csv: refCsv('peer_asn', (v) => `AS${v.asn}`) }),
+    col(
+      'peer_asn',
+      'Peer ASN',
+      refCell('peer_asn', (v) => `AS${v.asn} ${v.name}`),
+      { csv: refCsv('peer_asn', (v) => `AS${v.asn}`) },
+    ),
     col('irr_query', 'IRR query', mono('irr_query')),
     col('entry_count', 'Entries', (r) => r.entry_count, { align: 'right' }),
     descCol,
@@ -31,9 +36,22 @@ export const prefixLists = defineConfig<Schemas['PrefixList']>({
     { name: 'name', label: 'Name', kind: 'text', required: true },
     { name: 'family', label: 'Family', kind: 'select', required: true, options: FAMILY },
     { name: 'source', label: 'Source', kind: 'select', options: SOURCES },
-    { name: 'peer_asn', label: 'Peer ASN', kind: 'ref', ref: 'peer-asns', emptyAs: 'null', refLabel: (a) => `AS${a.asn} ${a.name}` },
+    {
+      name: 'peer_asn',
+      label: 'Peer ASN',
+      kind: 'ref',
+      ref: 'peer-asns',
+      emptyAs: 'null',
+      refLabel: (a) => `AS${a.asn} ${a.name}`,
+    },
     { name: 'irr_query', label: 'IRR query', kind: 'asset', emptyAs: 'null' },
-    { name: 'entries', label: 'Entries (one per line: [permit|deny] PREFIX [ge N] [le N])', kind: 'json', span: 2, get: (r) => entriesToText(r.entries ?? []) },
+    {
+      name: 'entries',
+      label: 'Entries (one per line: [permit|deny] PREFIX [ge N] [le N])',
+      kind: 'json',
+      span: 2,
+      get: (r) => entriesToText(r.entries ?? []),
+    },
     descField,
   ],
   panels: (r) => <PrefixListVersions row={r} />,
@@ -41,28 +59,28 @@ export const prefixLists = defineConfig<Schemas['PrefixList']>({
     // Long IRR lists scroll inside their box so the versions panel below stays in reach.
     entries: (r) => (
       <div className="table-wrap" style={{ maxHeight: 280 }}>
-      <table className="dt mini">
-        <thead>
-          <tr>
-            <th>Seq</th>
-            <th>Action</th>
-            <th>Prefix</th>
-            <th>ge</th>
-            <th>le</th>
-          </tr>
-        </thead>
-        <tbody>
-          {(r.entries ?? []).slice(0, 2000).map((e: Row) => (
-            <tr key={e.seq}>
-              <td>{e.seq}</td>
-              <td>{e.action}</td>
-              <td className="mono">{e.prefix}</td>
-              <td>{e.ge ?? ''}</td>
-              <td>{e.le ?? ''}</td>
+        <table className="dt mini">
+          <thead>
+            <tr>
+              <th>Seq</th>
+              <th>Action</th>
+              <th>Prefix</th>
+              <th>ge</th>
+              <th>le</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {(r.entries ?? []).slice(0, 2000).map((e: Row) => (
+              <tr key={e.seq}>
+                <td>{e.seq}</td>
+                <td>{e.action}</td>
+                <td className="mono">{e.prefix}</td>
+                <td>{e.ge ?? ''}</td>
+                <td>{e.le ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
       </div>
     ),
   },
@@ -70,7 +88,13 @@ export const prefixLists = defineConfig<Schemas['PrefixList']>({
 
 /** Prefix-list entries as editable text lines. */
 export function entriesToText(entries: Row[]): string {
-  return entries.map((e) => [e.action, e.prefix, e.ge != null ? `ge ${e.ge}` : '', e.le != null ? `le ${e.le}` : ''].filter(Boolean).join(' ')).join('\n');
+  return entries
+    .map((e) =>
+      [e.action, e.prefix, e.ge != null ? `ge ${e.ge}` : '', e.le != null ? `le ${e.le}` : '']
+        .filter(Boolean)
+        .join(' '),
+    )
+    .join('\n');
 }
 /** Parses entry lines back; throws with the line number on a bad line. */
 export function textToEntries(text: string): Row[] {
@@ -81,6 +105,12 @@ export function textToEntries(text: string): Row[] {
     .map((line, i) => {
       const m = /^(?:(permit|deny)\s+)?(\S+)(?:\s+ge\s+(\d+))?(?:\s+le\s+(\d+))?$/i.exec(line);
       if (!m) throw new Error(`line ${i + 1}: expected "[permit|deny] PREFIX [ge N] [le N]"`);
-      return { seq: (i + 1) * 5, action: (m[1] ?? 'permit').toLowerCase(), prefix: m[2], ge: m[3] ? Number(m[3]) : null, le: m[4] ? Number(m[4]) : null };
+      return {
+        seq: (i + 1) * 5,
+        action: (m[1] ?? 'permit').toLowerCase(),
+        prefix: m[2],
+        ge: m[3] ? Number(m[3]) : null,
+        le: m[4] ? Number(m[4]) : null,
+      };
     });
 }

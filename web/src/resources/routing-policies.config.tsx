@@ -26,8 +26,19 @@ export const policies = defineConfig<Schemas['RoutingPolicy']>({
     { name: 'slug', label: 'Slug', kind: 'slug', emptyAs: 'omit' },
     { name: 'direction', label: 'Direction', kind: 'select', required: true, options: DIRECTIONS },
     { name: 'weight', label: 'Weight', kind: 'int', min: 0, emptyAs: 'omit' },
-    { name: 'address_family', label: 'Address family', kind: 'select', options: [{ value: '0', label: 'both' }, ...FAMILY] },
-    { name: 'config', label: 'Config (JSON)', kind: 'json', span: 2, get: (r) => JSON.stringify(r.config ?? {}, null, 2) },
+    {
+      name: 'address_family',
+      label: 'Address family',
+      kind: 'select',
+      options: [{ value: '0', label: 'both' }, ...FAMILY],
+    },
+    {
+      name: 'config',
+      label: 'Config (JSON)',
+      kind: 'json',
+      span: 2,
+      get: (r) => JSON.stringify(r.config ?? {}, null, 2),
+    },
     descField,
   ],
 });

@@ -15,7 +15,21 @@ type OfRow<T, R> = { bivarianceHack(row: T): R }['bivarianceHack'];
 export interface FieldSpec<T extends Row = Row> {
   name: string;
   label: string;
-  kind: 'text' | 'textarea' | 'int' | 'asn' | 'ip' | 'prefix' | 'bool' | 'select' | 'ref' | 'color' | 'password' | 'json' | 'slug' | 'asset';
+  kind:
+    | 'text'
+    | 'textarea'
+    | 'int'
+    | 'asn'
+    | 'ip'
+    | 'prefix'
+    | 'bool'
+    | 'select'
+    | 'ref'
+    | 'color'
+    | 'password'
+    | 'json'
+    | 'slug'
+    | 'asset';
   required?: boolean;
   options?: { value: string; label: string }[];
   ref?: ResourcePath;

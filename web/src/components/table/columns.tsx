@@ -37,7 +37,15 @@ export function saveColumns(tableId: string, ids: string[]): void {
 }
 
 /** The ☰ popover listing every column with a checkbox, and Reset. */
-export function ColumnChooser<T extends Row>({ columns, visible, onChange }: { columns: Column<T>[]; visible: string[]; onChange: (ids: string[]) => void }) {
+export function ColumnChooser<T extends Row>({
+  columns,
+  visible,
+  onChange,
+}: {
+  columns: Column<T>[];
+  visible: string[];
+  onChange: (ids: string[]) => void;
+}) {
   return (
     <Popover position="bottom-end" withinPortal shadow="md">
       <Popover.Target>
@@ -54,10 +62,20 @@ export function ColumnChooser<T extends Row>({ columns, visible, onChange }: { c
               key={c.id}
               label={c.header}
               checked={visible.includes(c.id)}
-              onChange={(e) => onChange(e.currentTarget.checked ? columns.filter((x) => x.id === c.id || visible.includes(x.id)).map((x) => x.id) : visible.filter((v) => v !== c.id))}
+              onChange={(e) =>
+                onChange(
+                  e.currentTarget.checked
+                    ? columns.filter((x) => x.id === c.id || visible.includes(x.id)).map((x) => x.id)
+                    : visible.filter((v) => v !== c.id),
+                )
+              }
             />
           ))}
-          <Button variant="subtle" size="compact-xs" onClick={() => onChange(columns.filter((c) => !c.hidden).map((c) => c.id))}>
+          <Button
+            variant="subtle"
+            size="compact-xs"
+            onClick={() => onChange(columns.filter((c) => !c.hidden).map((c) => c.id))}
+          >
             Reset
           </Button>
         </Stack>

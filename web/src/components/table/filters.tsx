@@ -56,7 +56,15 @@ export function writeUrlState(path: string, s: TableState, defaults: TableState)
 }
 
 /** The row of filter controls above a table. */
-export const FilterBar = memo(function FilterBar({ filters, values, setFilter }: { filters: FilterDef[]; values: Record<string, string>; setFilter: (name: string, v: string | null) => void }) {
+export const FilterBar = memo(function FilterBar({
+  filters,
+  values,
+  setFilter,
+}: {
+  filters: FilterDef[];
+  values: Record<string, string>;
+  setFilter: (name: string, v: string | null) => void;
+}) {
   return (
     <Group gap={6} align="flex-end" className="filters">
       {filters.map((f) => (
@@ -66,7 +74,15 @@ export const FilterBar = memo(function FilterBar({ filters, values, setFilter }:
   );
 });
 
-function FilterControl({ def, value, onChange }: { def: FilterDef; value: string; onChange: (v: string | null) => void }) {
+function FilterControl({
+  def,
+  value,
+  onChange,
+}: {
+  def: FilterDef;
+  value: string;
+  onChange: (v: string | null) => void;
+}) {
   const w = def.width ?? 160;
   const [text, setText] = useState(value);
   const [debounced] = useDebouncedValue(text, 300);
@@ -77,13 +93,28 @@ function FilterControl({ def, value, onChange }: { def: FilterDef; value: string
   const testid = `filter-${def.name}`;
   switch (def.kind) {
     case 'text':
-      return <TextInput label={def.label} value={text} onChange={(e) => setText(e.currentTarget.value)} w={w} data-testid={testid} />;
+      return (
+        <TextInput
+          label={def.label}
+          value={text}
+          onChange={(e) => setText(e.currentTarget.value)}
+          w={w}
+          data-testid={testid}
+        />
+      );
     case 'select':
     case 'bool':
       return (
         <Select
           label={def.label}
-          data={def.kind === 'bool' ? [{ value: 'true', label: 'Yes' }, { value: 'false', label: 'No' }] : def.options ?? []}
+          data={
+            def.kind === 'bool'
+              ? [
+                  { value: 'true', label: 'Yes' },
+                  { value: 'false', label: 'No' },
+                ]
+              : (def.options ?? [])
+          }
           value={value || null}
           onChange={onChange}
           clearable
@@ -106,7 +137,19 @@ function FilterControl({ def, value, onChange }: { def: FilterDef; value: string
         />
       );
     case 'ref':
-      return <RefSelect label={def.label} res={def.ref!} labelOf={def.refLabel ?? ((r) => r.name)} optionValue={def.refValue} value={value || null} onChange={(v) => onChange(v)} w={w} placeholder="Any" data-testid={testid} />;
+      return (
+        <RefSelect
+          label={def.label}
+          res={def.ref!}
+          labelOf={def.refLabel ?? ((r) => r.name)}
+          optionValue={def.refValue}
+          value={value || null}
+          onChange={(v) => onChange(v)}
+          w={w}
+          placeholder="Any"
+          data-testid={testid}
+        />
+      );
     case 'refmulti':
       return (
         <RefMultiSelect

@@ -96,12 +96,37 @@ export function useContextMenu() {
 }
 
 /** The right-click menu: the selection's size and every bulk action. */
-export function ContextMenu<T extends Row>({ at, count, actions, onRun }: { at: { x: number; y: number }; count: number; actions: BulkAction<T>[]; onRun: (a: BulkAction<T>) => void }) {
+export function ContextMenu<T extends Row>({
+  at,
+  count,
+  actions,
+  onRun,
+}: {
+  at: { x: number; y: number };
+  count: number;
+  actions: BulkAction<T>[];
+  onRun: (a: BulkAction<T>) => void;
+}) {
   return (
-    <Paper shadow="md" withBorder className="context-menu" style={{ left: at.x, top: at.y }} role="menu" data-testid="context-menu" onClick={(e) => e.stopPropagation()}>
+    <Paper
+      shadow="md"
+      withBorder
+      className="context-menu"
+      style={{ left: at.x, top: at.y }}
+      role="menu"
+      data-testid="context-menu"
+      onClick={(e) => e.stopPropagation()}
+    >
       <div className="cm-title">{count} selected</div>
       {actions.map((a) => (
-        <button key={a.label} className="cm-item" disabled={Boolean(a.unavailable)} title={a.unavailable ?? a.tooltip} onClick={() => onRun(a)} style={a.color ? { color: `var(--mantine-color-${a.color}-6)` } : undefined}>
+        <button
+          key={a.label}
+          className="cm-item"
+          disabled={Boolean(a.unavailable)}
+          title={a.unavailable ?? a.tooltip}
+          onClick={() => onRun(a)}
+          style={a.color ? { color: `var(--mantine-color-${a.color}-6)` } : undefined}
+        >
           {a.label}
         </button>
       ))}

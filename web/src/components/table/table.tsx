@@ -1,7 +1,17 @@
 // The one list component: server paging, sorting and filters, quick search, column chooser
 // (remembered), row selection with bulk actions (menu and right-click), CSV export, keyboard navigation.
 // Its parts: columns.tsx, filters.tsx, selection.tsx; this file holds the table and its body.
-import { memo, useCallback, useEffect, useMemo, useRef, useState, type ReactNode, type KeyboardEvent, type MouseEvent } from 'react';
+import {
+  memo,
+  useCallback,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  type ReactNode,
+  type KeyboardEvent,
+  type MouseEvent,
+} from 'react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Button, Group, Loader, Menu, Pagination, Paper, Select, Stack, Text, TextInput, Tooltip } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
@@ -44,8 +54,16 @@ const PAGE_SIZES = ['25', '50', '100', '250', '500'];
 export function DataTable<T extends Row = Row>(props: DataTableProps<T>) {
   const { columns, filters = [], selectable = true, searchable = true } = props;
   const loc = useLocation();
-  const defaults: TableState = { q: '', ordering: props.defaultOrdering ?? '', offset: 0, limit: props.pageSize ?? 50, filters: {} };
-  const [state, setStateRaw] = useState<TableState>(() => (props.urlState ? readUrlState(loc.search, filters, defaults) : defaults));
+  const defaults: TableState = {
+    q: '',
+    ordering: props.defaultOrdering ?? '',
+    offset: 0,
+    limit: props.pageSize ?? 50,
+    filters: {},
+  };
+  const [state, setStateRaw] = useState<TableState>(() =>
+    props.urlState ? readUrlState(loc.search, filters, defaults) : defaults,
+  );
   const setState = useCallback(
     (fn: (s: TableState) => TableState) => {
       setStateRaw((prev) => {
@@ -70,7 +88,14 @@ export function DataTable<T extends Row = Row>(props: DataTableProps<T>) {
   };
 
   const params: ListParams = useMemo(
-    () => ({ limit: state.limit, offset: state.offset, q: state.q || undefined, ordering: state.ordering || undefined, ...state.filters, ...props.fixed }),
+    () => ({
+      limit: state.limit,
+      offset: state.offset,
+      q: state.q || undefined,
+      ordering: state.ordering || undefined,
+      ...state.filters,
+      ...props.fixed,
+    }),
     [state, props.fixed],
   );
   const query = useQuery({
@@ -175,7 +200,10 @@ export function DataTable<T extends Row = Row>(props: DataTableProps<T>) {
   const runAction = async (a: BulkAction<T>) => {
     setCtx(null);
     if (a.unavailable || !selectedRows.length) return;
-    await a.run(selectedRows.map((r) => r.id), selectedRows);
+    await a.run(
+      selectedRows.map((r) => r.id),
+      selectedRows,
+    );
   };
 
   // CSV export: the selection when there is one, else every row matching the filters.
@@ -201,13 +229,16 @@ export function DataTable<T extends Row = Row>(props: DataTableProps<T>) {
     }
   };
 
-  const setFilter = useCallback((name: string, value: string | null) =>
-    setState((s) => {
-      const f = { ...s.filters };
-      if (value) f[name] = value;
-      else delete f[name];
-      return { ...s, filters: f, offset: 0 };
-    }), [setState]);
+  const setFilter = useCallback(
+    (name: string, value: string | null) =>
+      setState((s) => {
+        const f = { ...s.filters };
+        if (value) f[name] = value;
+        else delete f[name];
+        return { ...s, filters: f, offset: 0 };
+      }),
+    [setState],
+  );
   const activeFilters = Object.keys(state.filters).length + (state.q ? 1 : 0);
 
   const error = query.error as ApiError | null;
@@ -229,7 +260,11 @@ export function DataTable<T extends Row = Row>(props: DataTableProps<T>) {
               />
             )}
             {activeFilters > 0 && (
-              <Button variant="subtle" color="gray" onClick={() => (setQInput(''), setState((s) => ({ ...s, q: '', filters: {}, offset: 0 })))}>
+              <Button
+                variant="subtle"
+                color="gray"
+                onClick={() => (setQInput(''), setState((s) => ({ ...s, q: '', filters: {}, offset: 0 })))}
+              >
                 Clear filters
               </Button>
             )}
@@ -272,13 +307,28 @@ export function DataTable<T extends Row = Row>(props: DataTableProps<T>) {
           ))}
         </Paper>
       )}
-      <div className="table-wrap" tabIndex={0} onKeyDown={onKeyDown} data-testid={`table-${props.id}`} aria-label={`${props.id} table`}>
+      <div
+        className="table-wrap"
+        tabIndex={0}
+        onKeyDown={onKeyDown}
+        data-testid={`table-${props.id}`}
+        aria-label={`${props.id} table`}
+      >
         <table className="dt">
           <thead>
             <tr>
               {selectable && (
                 <th className="sel">
-                  <input type="checkbox" className="row-check" aria-label="Select page" checked={allOnPage} ref={(el) => { if (el) el.indeterminate = !allOnPage && someOnPage; }} onChange={togglePage} />
+                  <input
+                    type="checkbox"
+                    className="row-check"
+                    aria-label="Select page"
+                    checked={allOnPage}
+                    ref={(el) => {
+                      if (el) el.indeterminate = !allOnPage && someOnPage;
+                    }}
+                    onChange={togglePage}
+                  />
                 </th>
               )}
               {shown.map((c) => {
@@ -317,11 +367,15 @@ export function DataTable<T extends Row = Row>(props: DataTableProps<T>) {
       </div>
       <Group justify="space-between" gap={6}>
         <Text size="xs" c="dimmed" data-testid="row-count">
-          {count ? `${state.offset + 1}–${Math.min(state.offset + state.limit, count)} of ${count.toLocaleString()}` : '0 objects'}
+          {count
+            ? `${state.offset + 1}–${Math.min(state.offset + state.limit, count)} of ${count.toLocaleString()}`
+            : '0 objects'}
           {selected.size ? ` · ${selected.size} selected` : ''}
         </Text>
         <Group gap={6}>
-          {pages > 1 && <Pagination size="xs" total={pages} value={page} onChange={goPage} siblings={1} boundaries={1} />}
+          {pages > 1 && (
+            <Pagination size="xs" total={pages} value={page} onChange={goPage} siblings={1} boundaries={1} />
+          )}
           <Select
             size="xs"
             w={80}
@@ -337,7 +391,6 @@ export function DataTable<T extends Row = Row>(props: DataTableProps<T>) {
     </Stack>
   );
 }
-
 
 interface BodyProps<T extends Row> {
   bodyRef: React.RefObject<HTMLTableSectionElement | null>;
@@ -377,7 +430,13 @@ const TableBody = memo(function TableBody<T extends Row>(p: BodyProps<T>) {
           >
             {p.selectable && (
               <td className="sel" onClick={(e) => e.stopPropagation()}>
-                <input type="checkbox" className="row-check" aria-label={`Select row ${row.id}`} checked={p.selected.has(row.id)} onChange={() => p.toggle(row)} />
+                <input
+                  type="checkbox"
+                  className="row-check"
+                  aria-label={`Select row ${row.id}`}
+                  checked={p.selected.has(row.id)}
+                  onChange={() => p.toggle(row)}
+                />
               </td>
             )}
             {p.shown.map((c) => (
@@ -398,4 +457,3 @@ const TableBody = memo(function TableBody<T extends Row>(p: BodyProps<T>) {
     </tbody>
   );
 }) as <T extends Row>(p: BodyProps<T>) => ReactNode;
-

@@ -2,7 +2,18 @@
 // (in one hour by default), the first router alone first (canary, on by default), optionally a dry
 // run; it creates the rollout (POST /api/rollouts/) and opens its page.
 import { useState } from 'react';
-import { Alert, Button, Checkbox, Group, Modal, NumberInput, SegmentedControl, Stack, Text, TextInput } from '@mantine/core';
+import {
+  Alert,
+  Button,
+  Checkbox,
+  Group,
+  Modal,
+  NumberInput,
+  SegmentedControl,
+  Stack,
+  Text,
+  TextInput,
+} from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQueryClient } from '@tanstack/react-query';
 import { type Row } from '../../api/client';
@@ -44,7 +55,10 @@ export default function RolloutDialog({ rows, onClose }: { rows: Row[]; onClose:
       if (force) body.force = true;
       if (timeout !== '') body.confirm_timeout = Number(timeout);
       const out = await createRollout(body);
-      notifications.show({ message: `Rollout #${out.rollout.id}: ${out.rollout.routers.length} router(s), ${when === 'scheduled' ? `runs ${untilText(out.rollout.run_at)}` : 'started'}`, color: 'blue' });
+      notifications.show({
+        message: `Rollout #${out.rollout.id}: ${out.rollout.routers.length} router(s), ${when === 'scheduled' ? `runs ${untilText(out.rollout.run_at)}` : 'started'}`,
+        color: 'blue',
+      });
       qc.invalidateQueries({ queryKey: ['list', 'rollouts'] });
       qc.invalidateQueries({ queryKey: ['list', 'deployments'] });
       onClose();
@@ -68,11 +82,15 @@ export default function RolloutDialog({ rows, onClose }: { rows: Row[]; onClose:
                 {i ? ', ' : ''}
                 <b>{r.name}</b>
                 {canary && i === 0 && routers.length > 1 ? ' (canary)' : ''}
-                <span className="muted"> ({r.sessions} session{r.sessions === 1 ? '' : 's'})</span>
+                <span className="muted">
+                  {' '}
+                  ({r.sessions} session{r.sessions === 1 ? '' : 's'})
+                </span>
               </span>
             ))}
           </span>
-          . Each deployment renders its router's whole configuration, checks the health gate and rolls back on failure; the rollout stops at the first one that does not end done.
+          . Each deployment renders its router's whole configuration, checks the health gate and rolls back on failure;
+          the rollout stops at the first one that does not end done.
         </Text>
         <ErrorBox error={rest} />
         <div>
@@ -102,13 +120,48 @@ export default function RolloutDialog({ rows, onClose }: { rows: Row[]; onClose:
             data-testid="rollout-at"
           />
         )}
-        <Checkbox label="Canary: the first router alone, then the rest" description={routers.length > 1 ? `${routers[0]!.name} first; the others only if it ends done` : 'One router: nothing to stage'} checked={canary} onChange={(e) => setCanary(e.currentTarget.checked)} error={byField.canary} data-testid="rollout-canary" />
-        <Checkbox label="Dry run: only the diffs, nothing applied" checked={dryRun} onChange={(e) => setDryRun(e.currentTarget.checked)} error={byField.dry_run} data-testid="rollout-dry-run" />
-        <NumberInput size="xs" w={300} label="Confirm timeout (seconds)" placeholder="300 (the server's default)" value={timeout} onChange={setTimeoutValue} allowDecimal={false} error={byField.confirm_timeout} data-testid="rollout-confirm-timeout" />
-        <Checkbox label="Force" description="Skip the guards that refuse removing many sessions or shrinking a prefix list a lot" checked={force} onChange={(e) => setForce(e.currentTarget.checked)} error={byField.force} data-testid="rollout-force" />
+        <Checkbox
+          label="Canary: the first router alone, then the rest"
+          description={
+            routers.length > 1
+              ? `${routers[0]!.name} first; the others only if it ends done`
+              : 'One router: nothing to stage'
+          }
+          checked={canary}
+          onChange={(e) => setCanary(e.currentTarget.checked)}
+          error={byField.canary}
+          data-testid="rollout-canary"
+        />
+        <Checkbox
+          label="Dry run: only the diffs, nothing applied"
+          checked={dryRun}
+          onChange={(e) => setDryRun(e.currentTarget.checked)}
+          error={byField.dry_run}
+          data-testid="rollout-dry-run"
+        />
+        <NumberInput
+          size="xs"
+          w={300}
+          label="Confirm timeout (seconds)"
+          placeholder="300 (the server's default)"
+          value={timeout}
+          onChange={setTimeoutValue}
+          allowDecimal={false}
+          error={byField.confirm_timeout}
+          data-testid="rollout-confirm-timeout"
+        />
+        <Checkbox
+          label="Force"
+          description="Skip the guards that refuse removing many sessions or shrinking a prefix list a lot"
+          checked={force}
+          onChange={(e) => setForce(e.currentTarget.checked)}
+          error={byField.force}
+          data-testid="rollout-force"
+        />
         {force && (
           <Alert color="orange" variant="light" p="xs">
-            Forced on every router of the rollout: a change that removes sessions or shrinks prefix lists is applied without the guards. Consider a dry run first.
+            Forced on every router of the rollout: a change that removes sessions or shrinks prefix lists is applied
+            without the guards. Consider a dry run first.
           </Alert>
         )}
         <Group justify="flex-end" gap={6}>

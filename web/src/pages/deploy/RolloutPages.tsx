@@ -13,12 +13,25 @@ import { useMe, roleAtLeast } from '../../app/session';
 import { CancelButton } from './CancelButton';
 import { ROLLOUT_STATUSES, getRollout, listRollouts, untilText } from './deployApi';
 
-const COLOURS: Record<string, string> = { scheduled: 'yellow', running: 'blue', done: 'green', stopped: 'orange', failed: 'red' };
+const COLOURS: Record<string, string> = {
+  scheduled: 'yellow',
+  running: 'blue',
+  done: 'green',
+  stopped: 'orange',
+  failed: 'red',
+};
 
 /** A rollout's status as a badge. */
 export function RolloutStatusBadge({ status }: { status: string }) {
   return (
-    <Badge size="sm" variant="light" color={COLOURS[status] ?? 'gray'} styles={{ root: { textTransform: 'none' } }} data-testid="rollout-status" data-status={status}>
+    <Badge
+      size="sm"
+      variant="light"
+      color={COLOURS[status] ?? 'gray'}
+      styles={{ root: { textTransform: 'none' } }}
+      data-testid="rollout-status"
+      data-status={status}
+    >
       {status}
     </Badge>
   );
@@ -36,7 +49,10 @@ function RunAt({ r }: { r: Row }) {
 }
 
 /** What the rollout does, in words: dry run, canary, forced. */
-const modeText = (r: Row) => [r.dry_run ? 'dry run' : 'apply', r.canary ? 'canary first' : 'all at once', r.force ? 'forced' : ''].filter(Boolean).join(' · ');
+const modeText = (r: Row) =>
+  [r.dry_run ? 'dry run' : 'apply', r.canary ? 'canary first' : 'all at once', r.force ? 'forced' : '']
+    .filter(Boolean)
+    .join(' · ');
 
 /** The rollouts list, newest first. */
 export function RolloutsPage() {
@@ -49,9 +65,25 @@ export function RolloutsPage() {
   });
   return (
     <Stack gap="sm">
-      <PageHeader title="Rollouts" subtitle={q.data ? `${q.data.count} rollout(s), newest first · a rollout configures several routers: the canary first, then the rest, stopping at the first that does not end done` : undefined} />
+      <PageHeader
+        title="Rollouts"
+        subtitle={
+          q.data
+            ? `${q.data.count} rollout(s), newest first · a rollout configures several routers: the canary first, then the rest, stopping at the first that does not end done`
+            : undefined
+        }
+      />
       <Group gap={6}>
-        <Select size="xs" w={200} placeholder="Any status" clearable data={[...ROLLOUT_STATUSES]} value={status} onChange={(v) => navigate(`/rollouts${v ? `?status=${v}` : ''}`)} data-testid="rollouts-status-filter" />
+        <Select
+          size="xs"
+          w={200}
+          placeholder="Any status"
+          clearable
+          data={[...ROLLOUT_STATUSES]}
+          value={status}
+          onChange={(v) => navigate(`/rollouts${v ? `?status=${v}` : ''}`)}
+          data-testid="rollouts-status-filter"
+        />
       </Group>
       {q.error ? (
         <ErrorBox error={q.error} />
@@ -59,7 +91,8 @@ export function RolloutsPage() {
         <Text size="sm">Loading…</Text>
       ) : !q.data.results.length ? (
         <Text size="sm" c="dimmed" data-testid="rollouts-empty">
-          No rollouts{status ? ` with status ${status}` : ''}. Start one from the Sessions list: select sessions, then Actions → Configure.
+          No rollouts{status ? ` with status ${status}` : ''}. Start one from the Sessions list: select sessions, then
+          Actions → Configure.
         </Text>
       ) : (
         <Paper withBorder className="panel">
@@ -88,7 +121,9 @@ export function RolloutsPage() {
                   <Table.Td>
                     <RunAt r={r} />
                   </Table.Td>
-                  <Table.Td data-testid="rollout-routers">{(r.routers ?? []).map((x: Row) => `${x.router.name}${x.canary ? ' (canary)' : ''}`).join(', ')}</Table.Td>
+                  <Table.Td data-testid="rollout-routers">
+                    {(r.routers ?? []).map((x: Row) => `${x.router.name}${x.canary ? ' (canary)' : ''}`).join(', ')}
+                  </Table.Td>
                   <Table.Td>{modeText(r)}</Table.Td>
                   <Table.Td>{r.reason ?? ''}</Table.Td>
                   <Table.Td>{r.created_by ?? '—'}</Table.Td>
@@ -123,7 +158,10 @@ export function RolloutPage({ id }: { id: number }) {
   if (!r) return <Text size="sm">Loading…</Text>;
   const routers: Row[] = r.routers ?? [];
   // Not started yet: its creator or an admin may cancel it (and its deployments).
-  const canCancel = r.status === 'scheduled' && me?.can_write !== false && (roleAtLeast(me?.role, 'admin') || (roleAtLeast(me?.role, 'operator') && r.created_by === me?.username));
+  const canCancel =
+    r.status === 'scheduled' &&
+    me?.can_write !== false &&
+    (roleAtLeast(me?.role, 'admin') || (roleAtLeast(me?.role, 'operator') && r.created_by === me?.username));
   return (
     <Stack gap="sm" data-testid="rollout-page" data-status={r.status}>
       <PageHeader
@@ -135,39 +173,64 @@ export function RolloutPage({ id }: { id: number }) {
         }
         subtitle={
           <>
-            <Link to="/rollouts">Rollouts</Link> · {routers.length} router(s) · {modeText(r)} · by {r.created_by ?? '—'} {ago(r.created_at)} ago
+            <Link to="/rollouts">Rollouts</Link> · {routers.length} router(s) · {modeText(r)} · by {r.created_by ?? '—'}{' '}
+            {ago(r.created_at)} ago
           </>
         }
       />
       {canCancel && (
         <Group gap={6} data-testid="rollout-cancel-panel">
-          <CancelButton kind="rollout" id={r.id} queryKey={['rollout', id]} hint={`The rollout has not started (it runs at ${fmtTime(r.run_at)}): cancelling it removes its queued job and cancels its ${routers.length} deployment(s). Nothing was or will be changed on the routers.`} />
+          <CancelButton
+            kind="rollout"
+            id={r.id}
+            queryKey={['rollout', id]}
+            hint={`The rollout has not started (it runs at ${fmtTime(r.run_at)}): cancelling it removes its queued job and cancels its ${routers.length} deployment(s). Nothing was or will be changed on the routers.`}
+          />
         </Group>
       )}
       {r.reason && (
-        <Alert color={r.status === 'done' ? 'green' : r.reason.startsWith('cancelled') ? 'gray' : 'red'} variant="light" p="xs" data-testid="rollout-reason">
+        <Alert
+          color={r.status === 'done' ? 'green' : r.reason.startsWith('cancelled') ? 'gray' : 'red'}
+          variant="light"
+          p="xs"
+          data-testid="rollout-reason"
+        >
           {r.reason}
         </Alert>
       )}
       <Paper withBorder p="sm" className="panel">
         <Group gap="lg" align="flex-start">
           <Stack gap={2}>
-            <Text size="xs" c="dimmed">{r.status === 'scheduled' ? 'Runs at' : r.reason?.startsWith('cancelled') ? 'Was to run at' : 'Ran at'}</Text>
+            <Text size="xs" c="dimmed">
+              {r.status === 'scheduled' ? 'Runs at' : r.reason?.startsWith('cancelled') ? 'Was to run at' : 'Ran at'}
+            </Text>
             <Text size="sm">
               <RunAt r={r} />
             </Text>
           </Stack>
           <Stack gap={2}>
-            <Text size="xs" c="dimmed">Canary</Text>
-            <Text size="sm">{r.canary && routers.length > 1 ? `${routers[0]!.router.name} first, then the rest` : r.canary ? 'on (one router only)' : 'off: every router at once'}</Text>
+            <Text size="xs" c="dimmed">
+              Canary
+            </Text>
+            <Text size="sm">
+              {r.canary && routers.length > 1
+                ? `${routers[0]!.router.name} first, then the rest`
+                : r.canary
+                  ? 'on (one router only)'
+                  : 'off: every router at once'}
+            </Text>
           </Stack>
           <Stack gap={2}>
-            <Text size="xs" c="dimmed">Finished</Text>
+            <Text size="xs" c="dimmed">
+              Finished
+            </Text>
             <Text size="sm">{fmtTime(r.finished_at)}</Text>
           </Stack>
           {r.session_ids?.length > 0 && (
             <Stack gap={2}>
-              <Text size="xs" c="dimmed">Sessions</Text>
+              <Text size="xs" c="dimmed">
+                Sessions
+              </Text>
               <Text size="sm">
                 {r.session_ids.map((sid: number, i: number) => (
                   <span key={sid}>
@@ -180,14 +243,22 @@ export function RolloutPage({ id }: { id: number }) {
           )}
           {r.job_id && (
             <Stack gap={2}>
-              <Text size="xs" c="dimmed">Job</Text>
-              {r.status === 'scheduled' ? <Link to={`/jobs/${r.job_id}`}>job #{r.job_id}</Link> : <JobStatus id={r.job_id} />}
+              <Text size="xs" c="dimmed">
+                Job
+              </Text>
+              {r.status === 'scheduled' ? (
+                <Link to={`/jobs/${r.job_id}`}>job #{r.job_id}</Link>
+              ) : (
+                <JobStatus id={r.job_id} />
+              )}
             </Stack>
           )}
         </Group>
       </Paper>
       <Paper withBorder p="sm" className="panel">
-        <Title order={5} mb={6}>Routers, in order</Title>
+        <Title order={5} mb={6}>
+          Routers, in order
+        </Title>
         <Table fz="xs" data-testid="rollout-routers-table">
           <Table.Thead>
             <Table.Tr>
@@ -200,7 +271,12 @@ export function RolloutPage({ id }: { id: number }) {
           </Table.Thead>
           <Table.Tbody>
             {routers.map((x) => (
-              <Table.Tr key={x.deployment_id} data-testid="rollout-router-row" data-router={x.router.name} data-canary={x.canary ? 'true' : 'false'}>
+              <Table.Tr
+                key={x.deployment_id}
+                data-testid="rollout-router-row"
+                data-router={x.router.name}
+                data-canary={x.canary ? 'true' : 'false'}
+              >
                 <Table.Td>{x.order}</Table.Td>
                 <Table.Td>
                   <Link to={`/routers/${x.router.id}`}>{x.router.name}</Link>
@@ -214,14 +290,26 @@ export function RolloutPage({ id }: { id: number }) {
                   <Link to={`/deployments/${x.deployment_id}`}>#{x.deployment_id}</Link>
                 </Table.Td>
                 <Table.Td>
-                  <Link to={`/deployments/${x.deployment_id}`} aria-label={`deployment #${x.deployment_id}: ${x.status}`}>
-                    <DeploymentStatusBadge status={x.status} d={{ status: x.status, rollout_id: r.id, needs_approval: false }} />
+                  <Link
+                    to={`/deployments/${x.deployment_id}`}
+                    aria-label={`deployment #${x.deployment_id}: ${x.status}`}
+                  >
+                    <DeploymentStatusBadge
+                      status={x.status}
+                      d={{ status: x.status, rollout_id: r.id, needs_approval: false }}
+                    />
                   </Link>
                   {x.has_changes === false && <span className="muted"> · no changes</span>}
                 </Table.Td>
                 <Table.Td>
-                  {x.reason ?? (r.status === 'scheduled' ? <span className="muted">waits for {fmtTime(r.run_at)}</span> : '')}
-                  {x.failed_check && <span className="muted"> (check: <span className="mono">{x.failed_check}</span>)</span>}
+                  {x.reason ??
+                    (r.status === 'scheduled' ? <span className="muted">waits for {fmtTime(r.run_at)}</span> : '')}
+                  {x.failed_check && (
+                    <span className="muted">
+                      {' '}
+                      (check: <span className="mono">{x.failed_check}</span>)
+                    </span>
+                  )}
                 </Table.Td>
               </Table.Tr>
             ))}

@@ -14,7 +14,15 @@ import { formErrors, routerDeployments, startRouterDeploy } from './deployApi';
 const LAST = 10;
 
 /** The router's deployments: Deploy (for writers) and the last ones. */
-export function RouterDeployPanel({ routerId, routerName, canDeploy }: { routerId: number; routerName: string; canDeploy: boolean }) {
+export function RouterDeployPanel({
+  routerId,
+  routerName,
+  canDeploy,
+}: {
+  routerId: number;
+  routerName: string;
+  canDeploy: boolean;
+}) {
   const [open, setOpen] = useState(false);
   const q = useQuery({
     queryKey: ['list', 'deployments', 'router', routerId],
@@ -65,12 +73,17 @@ export function RouterDeployPanel({ routerId, routerName, canDeploy }: { routerI
                   {whatText(d)}
                   {d.session && (
                     <>
-                      {' '}· <Link to={`/peering-sessions/${d.session.id}`}>{d.session.name ?? `session #${d.session.id}`}</Link>
+                      {' '}
+                      ·{' '}
+                      <Link to={`/peering-sessions/${d.session.id}`}>
+                        {d.session.name ?? `session #${d.session.id}`}
+                      </Link>
                     </>
                   )}
                   {d.rollout_id && (
                     <>
-                      {' '}· <Link to={`/rollouts/${d.rollout_id}`}>rollout #{d.rollout_id}</Link>
+                      {' '}
+                      · <Link to={`/rollouts/${d.rollout_id}`}>rollout #{d.rollout_id}</Link>
                     </>
                   )}
                 </Table.Td>
@@ -87,7 +100,17 @@ export function RouterDeployPanel({ routerId, routerName, canDeploy }: { routerI
 }
 
 /** Deploy a router: the dry run runs when the dialog opens; its diff, then Apply (confirm timeout, force). */
-export function DeployDialog({ routerId, routerName, opened, onClose }: { routerId: number; routerName: string; opened: boolean; onClose: () => void }) {
+export function DeployDialog({
+  routerId,
+  routerName,
+  opened,
+  onClose,
+}: {
+  routerId: number;
+  routerName: string;
+  opened: boolean;
+  onClose: () => void;
+}) {
   const qc = useQueryClient();
   const [dry, setDry] = useState<Started | null>(null);
   const [applied, setApplied] = useState<Started | null>(null);
@@ -101,7 +124,12 @@ export function DeployDialog({ routerId, routerName, opened, onClose }: { router
     setBusy(true);
     setError(null);
     try {
-      const out = await startRouterDeploy(routerId, { dry_run: dryRun, ...(dryRun ? {} : { ...(force ? { force: true } : {}), ...(timeout !== '' ? { confirm_timeout: Number(timeout) } : {}) }) });
+      const out = await startRouterDeploy(routerId, {
+        dry_run: dryRun,
+        ...(dryRun
+          ? {}
+          : { ...(force ? { force: true } : {}), ...(timeout !== '' ? { confirm_timeout: Number(timeout) } : {}) }),
+      });
       (dryRun ? setDry : setApplied)(out);
     } catch (e) {
       setError(e);
@@ -129,20 +157,45 @@ export function DeployDialog({ routerId, routerName, opened, onClose }: { router
     <Modal opened={opened} onClose={onClose} title={<b>Deploy {routerName}</b>} size="xl" centered>
       <Stack gap="sm" data-testid="deploy-dialog">
         <Text size="xs" c="dimmed">
-          The dry run renders the router's template over its inventory and shows the diff against its running configuration; nothing changes until you apply it (a confirmed commit, then the health gate; a failed check rolls it back by itself).
+          The dry run renders the router's template over its inventory and shows the diff against its running
+          configuration; nothing changes until you apply it (a confirmed commit, then the health gate; a failed check
+          rolls it back by itself).
         </Text>
         <ErrorBox error={rest} />
         {!dry && !error && <Text size="sm">Starting the dry run…</Text>}
         {dry && <RunView started={dry} label="dry-run" prefix="deploy" />}
-        {dryDone && dryDeployment.has_changes === false && <Text size="xs" c="dimmed">Nothing to apply.</Text>}
+        {dryDone && dryDeployment.has_changes === false && (
+          <Text size="xs" c="dimmed">
+            Nothing to apply.
+          </Text>
+        )}
         {canApply && (
           <Paper withBorder p="xs">
             <Stack gap={6}>
-              <NumberInput size="xs" w={300} label="Confirm timeout (seconds)" description="The router reverts by itself unless confirmed within this time" placeholder="300 (the server's default)" value={timeout} onChange={setTimeoutValue} allowDecimal={false} error={byField.confirm_timeout} data-testid="deploy-confirm-timeout" />
-              <Checkbox label="Force" description="Skip the guards that refuse removing many sessions or shrinking a prefix list a lot" checked={force} onChange={(e) => setForce(e.currentTarget.checked)} error={byField.force} data-testid="deploy-force" />
+              <NumberInput
+                size="xs"
+                w={300}
+                label="Confirm timeout (seconds)"
+                description="The router reverts by itself unless confirmed within this time"
+                placeholder="300 (the server's default)"
+                value={timeout}
+                onChange={setTimeoutValue}
+                allowDecimal={false}
+                error={byField.confirm_timeout}
+                data-testid="deploy-confirm-timeout"
+              />
+              <Checkbox
+                label="Force"
+                description="Skip the guards that refuse removing many sessions or shrinking a prefix list a lot"
+                checked={force}
+                onChange={(e) => setForce(e.currentTarget.checked)}
+                error={byField.force}
+                data-testid="deploy-force"
+              />
               {force && (
                 <Alert color="orange" variant="light" p="xs" data-testid="deploy-force-warning">
-                  Forced: sessions the diff removes and prefix lists it shrinks go as they are. Check the diff above line by line before applying.
+                  Forced: sessions the diff removes and prefix lists it shrinks go as they are. Check the diff above
+                  line by line before applying.
                 </Alert>
               )}
             </Stack>
@@ -154,7 +207,13 @@ export function DeployDialog({ routerId, routerName, opened, onClose }: { router
             Close
           </Button>
           {dry && (
-            <Button color={force ? 'orange' : 'blue'} onClick={() => start(false)} disabled={!canApply} loading={busy && Boolean(dry) && !applied} data-testid="deploy-apply">
+            <Button
+              color={force ? 'orange' : 'blue'}
+              onClick={() => start(false)}
+              disabled={!canApply}
+              loading={busy && Boolean(dry) && !applied}
+              data-testid="deploy-apply"
+            >
               {force ? 'Apply (forced)' : 'Apply'}
             </Button>
           )}

@@ -33,7 +33,9 @@ export async function startRouterDeploy(routerId: number, body: DeployBody): Pro
 
 /** Starts a Config Manager deployment of a session's router (or its dry run). */
 export async function startConfigManager(sessionId: number, body: ConfigManagerBody): Promise<Started> {
-  return unwrap(await raw.POST('/api/peering-sessions/{id}/config-manager/', { params: { path: { id: sessionId } }, body })) as Started;
+  return unwrap(
+    await raw.POST('/api/peering-sessions/{id}/config-manager/', { params: { path: { id: sessionId } }, body }),
+  ) as Started;
 }
 
 /** Cancels a deployment that has not started (the proposer or an admin); answers the deployment. */
@@ -48,7 +50,10 @@ export async function cancelRollout(id: number, body: { reason?: string }): Prom
 
 /** A router's newest deployments. */
 export async function routerDeployments(routerId: number, limit: number): Promise<{ count: number; results: Row[] }> {
-  return unwrap(await raw.GET('/api/deployments/', { params: { query: { router: routerId, limit, offset: 0 } } })) as { count: number; results: Row[] };
+  return unwrap(await raw.GET('/api/deployments/', { params: { query: { router: routerId, limit, offset: 0 } } })) as {
+    count: number;
+    results: Row[];
+  };
 }
 
 export const ROLLOUT_STATUSES = ['scheduled', 'running', 'done', 'stopped', 'failed'] as const;
@@ -68,7 +73,11 @@ export async function createRollout(body: RolloutBody): Promise<{ rollout: Row; 
   return unwrap(await raw.POST('/api/rollouts/', { body })) as { rollout: Row; job_id: number };
 }
 
-export async function listRollouts(query: { status?: string; limit: number; offset: number }): Promise<{ count: number; results: Row[] }> {
+export async function listRollouts(query: {
+  status?: string;
+  limit: number;
+  offset: number;
+}): Promise<{ count: number; results: Row[] }> {
   return unwrap(await raw.GET('/api/rollouts/', { params: { query } })) as { count: number; results: Row[] };
 }
 
@@ -79,8 +88,12 @@ export async function getRollout(id: number): Promise<Row> {
 /** Renders a router's own template (else its platform's shipped one) over its inventory: the text a deploy starts from. */
 export async function renderRouter(router: Row): Promise<{ content: string; template: Row }> {
   const template = router.config_template?.id ?? (router.platform?.driver ? `${router.platform.driver}.j2` : null);
-  if (template === null) throw new Error(`${router.name} has no config template and no platform driver: nothing to render`);
-  return unwrap(await raw.POST('/api/render-config/', { body: { template, router: router.id } })) as { content: string; template: Row };
+  if (template === null)
+    throw new Error(`${router.name} has no config template and no platform driver: nothing to render`);
+  return unwrap(await raw.POST('/api/render-config/', { body: { template, router: router.id } })) as {
+    content: string;
+    template: Row;
+  };
 }
 
 /**
@@ -133,4 +146,8 @@ export function isoOfLocal(value: string): string | null {
 }
 
 /** Lines of a one-command-per-line text area, without the empty ones. */
-export const commandLines = (text: string): string[] => text.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() !== '');
+export const commandLines = (text: string): string[] =>
+  text
+    .split('\n')
+    .map((l) => l.replace(/\r$/, ''))
+    .filter((l) => l.trim() !== '');

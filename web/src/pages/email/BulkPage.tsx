@@ -28,7 +28,15 @@ export function BulkMailPage() {
     setError(null);
     setBusy(true);
     try {
-      setResult(await mailPost('/api/email/bulk/', { template, router: num(router), fabric: num(fabric), vars: Object.fromEntries(Object.entries(vars).filter(([, v]) => v)), as_request: asRequest || undefined }));
+      setResult(
+        await mailPost('/api/email/bulk/', {
+          template,
+          router: num(router),
+          fabric: num(fabric),
+          vars: Object.fromEntries(Object.entries(vars).filter(([, v]) => v)),
+          as_request: asRequest || undefined,
+        }),
+      );
     } catch (err) {
       setError(err);
     } finally {
@@ -37,18 +45,53 @@ export function BulkMailPage() {
   };
   return (
     <Stack gap="sm">
-      <PageHeader title="Bulk and maintenance mail" subtitle="One message per peer of every session on a router or fabric, each through the outbox" />
+      <PageHeader
+        title="Bulk and maintenance mail"
+        subtitle="One message per peer of every session on a router or fabric, each through the outbox"
+      />
       <Paper withBorder p="sm">
         <SimpleGrid cols={{ base: 1, md: 3 }}>
           <Select label="Template" data={templates} value={template} onChange={setTemplate} />
-          <RefSelect res="routers" label="Router" value={router} onChange={(v) => setRouter(v)} labelOf={(r) => r.name} clearable />
-          <RefSelect res="fabrics" label="Fabric" value={fabric} onChange={(v) => setFabric(v)} labelOf={(r) => r.name} clearable />
-          <TextInput label="Start" value={vars.start} onChange={(e) => setVars({ ...vars, start: e.currentTarget.value })} placeholder="2026-12-01 02:00 UTC" />
+          <RefSelect
+            res="routers"
+            label="Router"
+            value={router}
+            onChange={(v) => setRouter(v)}
+            labelOf={(r) => r.name}
+            clearable
+          />
+          <RefSelect
+            res="fabrics"
+            label="Fabric"
+            value={fabric}
+            onChange={(v) => setFabric(v)}
+            labelOf={(r) => r.name}
+            clearable
+          />
+          <TextInput
+            label="Start"
+            value={vars.start}
+            onChange={(e) => setVars({ ...vars, start: e.currentTarget.value })}
+            placeholder="2026-12-01 02:00 UTC"
+          />
           <TextInput label="End" value={vars.end} onChange={(e) => setVars({ ...vars, end: e.currentTarget.value })} />
-          <TextInput label="What" value={vars.description} onChange={(e) => setVars({ ...vars, description: e.currentTarget.value })} />
+          <TextInput
+            label="What"
+            value={vars.description}
+            onChange={(e) => setVars({ ...vars, description: e.currentTarget.value })}
+          />
         </SimpleGrid>
-        <Checkbox mt="xs" label="Track as peering requests" checked={asRequest} onChange={(e) => setAsRequest(e.currentTarget.checked)} />
-        <Group mt="sm"><Button onClick={send} loading={busy} disabled={!template || (!router && !fabric)} data-testid="bulk-send">Queue one message per peer</Button></Group>
+        <Checkbox
+          mt="xs"
+          label="Track as peering requests"
+          checked={asRequest}
+          onChange={(e) => setAsRequest(e.currentTarget.checked)}
+        />
+        <Group mt="sm">
+          <Button onClick={send} loading={busy} disabled={!template || (!router && !fabric)} data-testid="bulk-send">
+            Queue one message per peer
+          </Button>
+        </Group>
       </Paper>
       <ErrorBox error={error} />
       {result && <BulkResult result={result} />}
@@ -60,11 +103,25 @@ export function BulkMailPage() {
 export function BulkResult({ result }: { result: Row }) {
   return (
     <Stack gap="xs">
-      <Alert color={result.skipped.length ? 'yellow' : 'green'}>{result.queued.length} queued, {result.skipped.length} skipped</Alert>
+      <Alert color={result.skipped.length ? 'yellow' : 'green'}>
+        {result.queued.length} queued, {result.skipped.length} skipped
+      </Alert>
       <Table withTableBorder data-testid="bulk-result">
         <Table.Tbody>
-          {result.queued.map((q: Row) => <Table.Tr key={`q${q.outbox_id}`}><Table.Td>AS{q.asn}</Table.Td><Table.Td><Link to={`/outbox/${q.outbox_id}`}>{q.to.join(', ')}</Link></Table.Td></Table.Tr>)}
-          {result.skipped.map((s: Row, i: number) => <Table.Tr key={`s${i}`}><Table.Td>AS{s.asn}</Table.Td><Table.Td c="orange">{s.reason}</Table.Td></Table.Tr>)}
+          {result.queued.map((q: Row) => (
+            <Table.Tr key={`q${q.outbox_id}`}>
+              <Table.Td>AS{q.asn}</Table.Td>
+              <Table.Td>
+                <Link to={`/outbox/${q.outbox_id}`}>{q.to.join(', ')}</Link>
+              </Table.Td>
+            </Table.Tr>
+          ))}
+          {result.skipped.map((s: Row, i: number) => (
+            <Table.Tr key={`s${i}`}>
+              <Table.Td>AS{s.asn}</Table.Td>
+              <Table.Td c="orange">{s.reason}</Table.Td>
+            </Table.Tr>
+          ))}
         </Table.Tbody>
       </Table>
     </Stack>
@@ -73,7 +130,15 @@ export function BulkResult({ result }: { result: Row }) {
 
 /** "Request peering" for selected candidates (PeeringDB network ids) at one fabric. */
 export async function bulkPeeringRequest(peeringdbNets: number[], fabric?: number | null): Promise<Row> {
-  const res = await mailPost('/api/email/bulk/', { template: 'peering-request', peeringdb_nets: peeringdbNets, fabric: fabric ?? undefined, as_request: true });
-  notifications.show({ color: res.skipped.length ? 'yellow' : undefined, message: `${res.queued.length} requests queued${res.skipped.length ? `, ${res.skipped.length} skipped (no contact or already closed)` : ''}` });
+  const res = await mailPost('/api/email/bulk/', {
+    template: 'peering-request',
+    peeringdb_nets: peeringdbNets,
+    fabric: fabric ?? undefined,
+    as_request: true,
+  });
+  notifications.show({
+    color: res.skipped.length ? 'yellow' : undefined,
+    message: `${res.queued.length} requests queued${res.skipped.length ? `, ${res.skipped.length} skipped (no contact or already closed)` : ''}`,
+  });
   return res;
 }

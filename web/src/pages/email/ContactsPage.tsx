@@ -14,13 +14,25 @@ import { CONTACT_ROLES, mailList, mailPost } from './mailApi';
 export function ContactsPage({ peerAsn }: { peerAsn?: number }) {
   const qc = useQueryClient();
   const canEdit = roleAtLeast(useMe().data?.role, 'operator');
-  const empty = { peer_asn: peerAsn ? String(peerAsn) : null as string | null, name: '', role: 'Policy', email: '', phone: '' };
+  const empty = {
+    peer_asn: peerAsn ? String(peerAsn) : (null as string | null),
+    name: '',
+    role: 'Policy',
+    email: '',
+    phone: '',
+  };
   const [form, setForm] = useState(empty);
   const [error, setError] = useState<unknown>(null);
   const add = async () => {
     setError(null);
     try {
-      await mailPost('/api/contacts/', { peer_asn: Number(form.peer_asn), name: form.name, role: form.role, email: form.email, phone: form.phone || null });
+      await mailPost('/api/contacts/', {
+        peer_asn: Number(form.peer_asn),
+        name: form.name,
+        role: form.role,
+        email: form.email,
+        phone: form.phone || null,
+      });
       setForm(empty);
       await qc.invalidateQueries({ queryKey: ['list', 'contacts'] });
     } catch (err) {
@@ -30,17 +42,56 @@ export function ContactsPage({ peerAsn }: { peerAsn?: number }) {
   const fe = error instanceof ApiError ? error.byField() : {};
   return (
     <>
-      {!peerAsn && <PageHeader title="Contacts" subtitle="Your own contacts per peer ASN; they come before PeeringDB's for the same role" />}
+      {!peerAsn && (
+        <PageHeader
+          title="Contacts"
+          subtitle="Your own contacts per peer ASN; they come before PeeringDB's for the same role"
+        />
+      )}
       {canEdit && (
         <Paper withBorder p="sm" mb="sm">
           <ErrorBox error={error} />
           <Group align="flex-end" gap="xs">
-            {!peerAsn && <RefSelect res="peer-asns" label="Peer ASN" value={form.peer_asn} onChange={(v) => setForm({ ...form, peer_asn: v })} labelOf={(r) => `AS${r.asn} ${r.name}`} error={fe.peer_asn} w={240} />}
-            <TextInput label="Name" value={form.name} onChange={(e) => setForm({ ...form, name: e.currentTarget.value })} error={fe.name} />
-            <Select label="Role" data={CONTACT_ROLES} value={form.role} onChange={(v) => setForm({ ...form, role: v ?? 'Policy' })} w={150} />
-            <TextInput label="E-mail" value={form.email} onChange={(e) => setForm({ ...form, email: e.currentTarget.value })} error={fe.email} />
-            <TextInput label="Phone" value={form.phone} onChange={(e) => setForm({ ...form, phone: e.currentTarget.value })} error={fe.phone} w={150} />
-            <Button onClick={add} disabled={!form.peer_asn || !form.name || !form.email} data-testid="add-contact">Add</Button>
+            {!peerAsn && (
+              <RefSelect
+                res="peer-asns"
+                label="Peer ASN"
+                value={form.peer_asn}
+                onChange={(v) => setForm({ ...form, peer_asn: v })}
+                labelOf={(r) => `AS${r.asn} ${r.name}`}
+                error={fe.peer_asn}
+                w={240}
+              />
+            )}
+            <TextInput
+              label="Name"
+              value={form.name}
+              onChange={(e) => setForm({ ...form, name: e.currentTarget.value })}
+              error={fe.name}
+            />
+            <Select
+              label="Role"
+              data={CONTACT_ROLES}
+              value={form.role}
+              onChange={(v) => setForm({ ...form, role: v ?? 'Policy' })}
+              w={150}
+            />
+            <TextInput
+              label="E-mail"
+              value={form.email}
+              onChange={(e) => setForm({ ...form, email: e.currentTarget.value })}
+              error={fe.email}
+            />
+            <TextInput
+              label="Phone"
+              value={form.phone}
+              onChange={(e) => setForm({ ...form, phone: e.currentTarget.value })}
+              error={fe.phone}
+              w={150}
+            />
+            <Button onClick={add} disabled={!form.peer_asn || !form.name || !form.email} data-testid="add-contact">
+              Add
+            </Button>
           </Group>
         </Paper>
       )}
@@ -50,13 +101,27 @@ export function ContactsPage({ peerAsn }: { peerAsn?: number }) {
         fetch={mailList('/api/contacts/')}
         fixed={peerAsn ? { peer_asn: peerAsn } : undefined}
         columns={[
-          { id: 'peer_asn', header: 'Peer', cell: (r) => (r.peer_asn ? <Link to={`/peer-asns/${r.peer_asn.id}`}>AS{r.peer_asn.asn} {r.peer_asn.name}</Link> : '—'), hidden: !!peerAsn },
+          {
+            id: 'peer_asn',
+            header: 'Peer',
+            cell: (r) =>
+              r.peer_asn ? (
+                <Link to={`/peer-asns/${r.peer_asn.id}`}>
+                  AS{r.peer_asn.asn} {r.peer_asn.name}
+                </Link>
+              ) : (
+                '—'
+              ),
+            hidden: !!peerAsn,
+          },
           { id: 'name', header: 'Name', cell: (r) => r.name, sort: 'name' },
           { id: 'role', header: 'Role', cell: (r) => r.role, sort: 'role' },
           { id: 'email', header: 'E-mail', cell: (r) => r.email, sort: 'email' },
           { id: 'phone', header: 'Phone', cell: (r) => r.phone ?? '' },
         ]}
-        filters={[{ name: 'role', label: 'Role', kind: 'select', options: CONTACT_ROLES.map((r) => ({ value: r, label: r })) }]}
+        filters={[
+          { name: 'role', label: 'Role', kind: 'select', options: CONTACT_ROLES.map((r) => ({ value: r, label: r })) },
+        ]}
         selectable={false}
         emptyText="No local contacts."
       />

@@ -23,7 +23,15 @@ export function OutboxStatus({ status }: { status: string }) {
 export function OutboxListPage() {
   return (
     <>
-      <PageHeader title="Outbox" subtitle="Every message Peerdesk sent or will send, with its delivery status" actions={<Button variant="default" onClick={() => navigate('/email/compose')}>Compose</Button>} />
+      <PageHeader
+        title="Outbox"
+        subtitle="Every message Peerdesk sent or will send, with its delivery status"
+        actions={
+          <Button variant="default" onClick={() => navigate('/email/compose')}>
+            Compose
+          </Button>
+        }
+      />
       <DataTable
         id="outbox"
         queryKey={['list', 'outbox']}
@@ -33,10 +41,34 @@ export function OutboxListPage() {
         columns={[
           { id: 'status', header: 'Status', cell: (r) => <OutboxStatus status={r.status} /> },
           { id: 'subject', header: 'Subject', cell: (r) => <Link to={`/outbox/${r.id}`}>{r.subject}</Link> },
-          { id: 'to', header: 'To', cell: (r) => r.to.map((a: Row) => a.address).join(', '), csv: (r) => r.to.map((a: Row) => a.address).join(' ') },
-          { id: 'peer', header: 'Peer', cell: (r) => (r.asn ? (r.peer_asn ? <Link to={`/peer-asns/${r.peer_asn.id}`}>AS{r.asn}</Link> : `AS${r.asn}`) : <span className="muted">—</span>) },
+          {
+            id: 'to',
+            header: 'To',
+            cell: (r) => r.to.map((a: Row) => a.address).join(', '),
+            csv: (r) => r.to.map((a: Row) => a.address).join(' '),
+          },
+          {
+            id: 'peer',
+            header: 'Peer',
+            cell: (r) =>
+              r.asn ? (
+                r.peer_asn ? (
+                  <Link to={`/peer-asns/${r.peer_asn.id}`}>AS{r.asn}</Link>
+                ) : (
+                  `AS${r.asn}`
+                )
+              ) : (
+                <span className="muted">—</span>
+              ),
+          },
           { id: 'fabric', header: 'Fabric', cell: (r) => r.fabric?.name ?? <span className="muted">—</span> },
-          { id: 'request', header: 'Request', cell: (r) => (r.request ? <Link to={`/requests/${r.request}`}>#{r.request}</Link> : <span className="muted">—</span>), hidden: true },
+          {
+            id: 'request',
+            header: 'Request',
+            cell: (r) =>
+              r.request ? <Link to={`/requests/${r.request}`}>#{r.request}</Link> : <span className="muted">—</span>,
+            hidden: true,
+          },
           { id: 'replies', header: 'Replies', cell: (r) => r.reply_count, align: 'right' },
           { id: 'created_by', header: 'By', cell: (r) => r.created_by ?? 'system' },
           { id: 'created_at', header: 'Queued', cell: (r) => fmtTime(r.created_at), sort: 'created_at' },
@@ -44,8 +76,18 @@ export function OutboxListPage() {
           { id: 'error', header: 'Error', cell: (r) => r.error ?? '', hidden: true },
         ]}
         filters={[
-          { name: 'status', label: 'Status', kind: 'select', options: ['queued', 'sending', 'sent', 'failed', 'test'].map((s) => ({ value: s, label: s })) },
-          { name: 'kind', label: 'Kind', kind: 'select', options: ['request', 'manual', 'bulk', 'maintenance', 'reminder'].map((s) => ({ value: s, label: s })) },
+          {
+            name: 'status',
+            label: 'Status',
+            kind: 'select',
+            options: ['queued', 'sending', 'sent', 'failed', 'test'].map((s) => ({ value: s, label: s })),
+          },
+          {
+            name: 'kind',
+            label: 'Kind',
+            kind: 'select',
+            options: ['request', 'manual', 'bulk', 'maintenance', 'reminder'].map((s) => ({ value: s, label: s })),
+          },
         ]}
         rowHref={(r) => `/outbox/${r.id}`}
         selectable={false}
@@ -59,7 +101,12 @@ export function OutboxListPage() {
 export function OutboxMessagePage({ id }: { id: number }) {
   const qc = useQueryClient();
   const canSend = roleAtLeast(useMe().data?.role, 'operator');
-  const q = useQuery({ queryKey: ['outbox', id], queryFn: ({ signal }) => mailGet(`/api/outbox/${id}/`, undefined, signal), refetchInterval: (query) => (['queued', 'sending'].includes((query.state.data as Row | undefined)?.status) ? 2000 : false) });
+  const q = useQuery({
+    queryKey: ['outbox', id],
+    queryFn: ({ signal }) => mailGet(`/api/outbox/${id}/`, undefined, signal),
+    refetchInterval: (query) =>
+      ['queued', 'sending'].includes((query.state.data as Row | undefined)?.status) ? 2000 : false,
+  });
   const m = q.data;
   const retry = async () => {
     try {
@@ -74,20 +121,83 @@ export function OutboxMessagePage({ id }: { id: number }) {
   if (!m) return null;
   return (
     <Stack gap="sm">
-      <PageHeader title={m.subject} subtitle={<>Message {m.message_id}</>} actions={<>{m.status === 'failed' && canSend && <Button onClick={retry} data-testid="retry-button">Retry</Button>}{m.request && <Button variant="default" onClick={() => navigate(`/requests/${m.request}`)}>Request</Button>}</>} />
-      {m.status === 'failed' && <Alert color="red" title="Delivery failed" data-testid="outbox-error">{m.error}</Alert>}
+      <PageHeader
+        title={m.subject}
+        subtitle={<>Message {m.message_id}</>}
+        actions={
+          <>
+            {m.status === 'failed' && canSend && (
+              <Button onClick={retry} data-testid="retry-button">
+                Retry
+              </Button>
+            )}
+            {m.request && (
+              <Button variant="default" onClick={() => navigate(`/requests/${m.request}`)}>
+                Request
+              </Button>
+            )}
+          </>
+        }
+      />
+      {m.status === 'failed' && (
+        <Alert color="red" title="Delivery failed" data-testid="outbox-error">
+          {m.error}
+        </Alert>
+      )}
       <Paper withBorder p="sm">
         <Stack gap={4}>
-          <Group gap="xs"><OutboxStatus status={m.status} /><Text size="sm">{m.attempts} attempt{m.attempts === 1 ? '' : 's'}{m.sent_at ? `, sent ${fmtTime(m.sent_at)}` : ''}{m.created_by ? ` by ${m.created_by}` : ''}</Text></Group>
-          <Text size="sm"><b>From:</b> {fmtAddress(m.from)}</Text>
-          <Text size="sm"><b>To:</b> {m.to.map(fmtAddress).join(', ')}</Text>
-          {m.cc.length > 0 && <Text size="sm"><b>Cc:</b> {m.cc.map(fmtAddress).join(', ')}</Text>}
-          {m.in_reply_to && <Text size="sm"><b>In-Reply-To:</b> {m.in_reply_to}</Text>}
-          <Text size="sm"><b>About:</b> {m.asn ? `AS${m.asn}` : '—'}{m.fabric ? ` at ${m.fabric.name}` : ''}{m.session ? <> · <Link to={`/peering-sessions/${m.session}`}>session {m.session}</Link></> : null}{m.job ? <> · <Link to={`/jobs/${m.job}`}>job {m.job}</Link></> : null}</Text>
-          {m.smtp_response && <Text size="xs" c="dimmed">SMTP: {m.smtp_response}</Text>}
+          <Group gap="xs">
+            <OutboxStatus status={m.status} />
+            <Text size="sm">
+              {m.attempts} attempt{m.attempts === 1 ? '' : 's'}
+              {m.sent_at ? `, sent ${fmtTime(m.sent_at)}` : ''}
+              {m.created_by ? ` by ${m.created_by}` : ''}
+            </Text>
+          </Group>
+          <Text size="sm">
+            <b>From:</b> {fmtAddress(m.from)}
+          </Text>
+          <Text size="sm">
+            <b>To:</b> {m.to.map(fmtAddress).join(', ')}
+          </Text>
+          {m.cc.length > 0 && (
+            <Text size="sm">
+              <b>Cc:</b> {m.cc.map(fmtAddress).join(', ')}
+            </Text>
+          )}
+          {m.in_reply_to && (
+            <Text size="sm">
+              <b>In-Reply-To:</b> {m.in_reply_to}
+            </Text>
+          )}
+          <Text size="sm">
+            <b>About:</b> {m.asn ? `AS${m.asn}` : '—'}
+            {m.fabric ? ` at ${m.fabric.name}` : ''}
+            {m.session ? (
+              <>
+                {' '}
+                · <Link to={`/peering-sessions/${m.session}`}>session {m.session}</Link>
+              </>
+            ) : null}
+            {m.job ? (
+              <>
+                {' '}
+                · <Link to={`/jobs/${m.job}`}>job {m.job}</Link>
+              </>
+            ) : null}
+          </Text>
+          {m.smtp_response && (
+            <Text size="xs" c="dimmed">
+              SMTP: {m.smtp_response}
+            </Text>
+          )}
         </Stack>
       </Paper>
-      <Paper withBorder p="sm"><pre style={{ margin: 0, whiteSpace: 'pre-wrap' }} data-testid="outbox-body">{m.body}</pre></Paper>
+      <Paper withBorder p="sm">
+        <pre style={{ margin: 0, whiteSpace: 'pre-wrap' }} data-testid="outbox-body">
+          {m.body}
+        </pre>
+      </Paper>
       <Title order={5}>Replies ({m.replies.length})</Title>
       <ReplyList replies={m.replies} />
     </Stack>
@@ -96,13 +206,22 @@ export function OutboxMessagePage({ id }: { id: number }) {
 
 /** Replies read from the IMAP mailbox. */
 export function ReplyList({ replies }: { replies: Row[] }) {
-  if (!replies.length) return <Text size="sm" c="dimmed">No reply yet.</Text>;
+  if (!replies.length)
+    return (
+      <Text size="sm" c="dimmed">
+        No reply yet.
+      </Text>
+    );
   return (
     <Stack gap="xs">
       {replies.map((r) => (
         <Paper key={r.id} withBorder p="sm" data-testid="reply">
-          <Text size="sm"><b>{r.from}</b> · {fmtTime(r.date ?? r.received_at)}</Text>
-          <Text size="sm" fw={500}>{r.subject}</Text>
+          <Text size="sm">
+            <b>{r.from}</b> · {fmtTime(r.date ?? r.received_at)}
+          </Text>
+          <Text size="sm" fw={500}>
+            {r.subject}
+          </Text>
           <pre style={{ margin: '6px 0 0', whiteSpace: 'pre-wrap' }}>{r.body}</pre>
         </Paper>
       ))}

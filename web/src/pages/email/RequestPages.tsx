@@ -48,32 +48,70 @@ export function PeeringRequestsPage() {
     run: async (ids) => {
       let failed = 0;
       for (const id of ids) await mailPost(`/api/peering-requests/${id}/${action}/`, {}).catch(() => failed++);
-      notifications.show({ color: failed ? 'orange' : undefined, message: `${ids.length - failed} updated${failed ? `, ${failed} unchanged` : ''}` });
+      notifications.show({
+        color: failed ? 'orange' : undefined,
+        message: `${ids.length - failed} updated${failed ? `, ${failed} unchanged` : ''}`,
+      });
       await qc.invalidateQueries({ queryKey: ['list', 'peering-requests'] });
     },
   });
   return (
     <>
-      <PageHeader title="Peering requests" subtitle="Who we asked, where, and what they answered" actions={<Button variant="default" onClick={() => navigate('/outbox')}>Outbox</Button>} />
+      <PageHeader
+        title="Peering requests"
+        subtitle="Who we asked, where, and what they answered"
+        actions={
+          <Button variant="default" onClick={() => navigate('/outbox')}>
+            Outbox
+          </Button>
+        }
+      />
       <DataTable
         id="peering-requests"
         queryKey={['list', 'peering-requests']}
         fetch={mailList('/api/peering-requests/')}
         urlState
         columns={[
-          { id: 'asn', header: 'Peer', cell: (r) => <Link to={`/requests/${r.id}`}>AS{r.asn}{r.network_name ? ` ${r.network_name}` : ''}</Link>, sort: 'asn' },
+          {
+            id: 'asn',
+            header: 'Peer',
+            cell: (r) => (
+              <Link to={`/requests/${r.id}`}>
+                AS{r.asn}
+                {r.network_name ? ` ${r.network_name}` : ''}
+              </Link>
+            ),
+            sort: 'asn',
+          },
           { id: 'fabric', header: 'Fabric', cell: (r) => r.fabric?.name ?? <span className="muted">any</span> },
-          { id: 'status', header: 'Status', cell: (r) => <RequestStatusBadge request={r} />, sort: 'status', csv: (r) => r.status },
+          {
+            id: 'status',
+            header: 'Status',
+            cell: (r) => <RequestStatusBadge request={r} />,
+            sort: 'status',
+            csv: (r) => r.status,
+          },
           { id: 'sent_count', header: 'Sent', cell: (r) => r.sent_count, align: 'right' },
           { id: 'last_sent_at', header: 'Last sent', cell: (r) => fmtTime(r.last_sent_at), sort: 'last_sent_at' },
           { id: 'replied_at', header: 'Replied', cell: (r) => fmtTime(r.replied_at) },
           { id: 'reminder', header: 'Follow-up due', cell: (r) => (r.reminder_due_at ? 'yes' : '') },
         ]}
         filters={[
-          { name: 'status', label: 'Status', kind: 'select', options: Object.entries(REQUEST_STATUS_LABEL).map(([value, label]) => ({ value, label })) },
+          {
+            name: 'status',
+            label: 'Status',
+            kind: 'select',
+            options: Object.entries(REQUEST_STATUS_LABEL).map(([value, label]) => ({ value, label })),
+          },
           { name: 'reminder_due', label: 'Follow-up due', kind: 'bool' },
         ]}
-        actions={[bulk('accept', 'Mark approved'), bulk('existing', 'Mark existing'), bulk('not-qualified', 'Mark not qualified'), bulk('reject', 'Mark rejected'), bulk('reset', 'Reset')]}
+        actions={[
+          bulk('accept', 'Mark approved'),
+          bulk('existing', 'Mark existing'),
+          bulk('not-qualified', 'Mark not qualified'),
+          bulk('reject', 'Mark rejected'),
+          bulk('reset', 'Reset'),
+        ]}
         rowHref={(r) => `/requests/${r.id}`}
         emptyText="No requests yet: send one from a candidate, a peer ASN or a session."
       />
@@ -88,7 +126,10 @@ export function PeeringRequestPage({ id }: { id: number }) {
   const [note, setNote] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [accepted, setAccepted] = useState(false);
-  const q = useQuery({ queryKey: ['peering-request', id], queryFn: ({ signal }) => mailGet(`/api/peering-requests/${id}/`, undefined, signal) });
+  const q = useQuery({
+    queryKey: ['peering-request', id],
+    queryFn: ({ signal }) => mailGet(`/api/peering-requests/${id}/`, undefined, signal),
+  });
   const r = q.data;
   const act = async (action: string) => {
     setError(null);
@@ -106,23 +147,56 @@ export function PeeringRequestPage({ id }: { id: number }) {
   return (
     <Stack gap="sm">
       <PageHeader
-        title={<>AS{r.asn}{r.network_name ? ` ${r.network_name}` : ''}{r.fabric ? ` at ${r.fabric.name}` : ''}</>}
-        subtitle={<>Peering request · <RequestStatusBadge request={r} /></>}
-        actions={canAct && <Button onClick={() => navigate(composeLinkFor(r))} data-testid="resend-button">{r.sent_count ? 'Resend' : 'Send'}</Button>}
+        title={
+          <>
+            AS{r.asn}
+            {r.network_name ? ` ${r.network_name}` : ''}
+            {r.fabric ? ` at ${r.fabric.name}` : ''}
+          </>
+        }
+        subtitle={
+          <>
+            Peering request · <RequestStatusBadge request={r} />
+          </>
+        }
+        actions={
+          canAct && (
+            <Button onClick={() => navigate(composeLinkFor(r))} data-testid="resend-button">
+              {r.sent_count ? 'Resend' : 'Send'}
+            </Button>
+          )
+        }
       />
       {r.resend_warning && <Alert color="yellow">{r.resend_warning}</Alert>}
       {(accepted || r.status === 'accepted') && (
         <Alert color="green" title="Approved" data-testid="wizard-offer">
-          Create the sessions now? <Link to={wizardLinkFor(r)}>Open the session wizard for AS{r.asn}{r.fabric ? ` at ${r.fabric.name}` : ''}</Link>
+          Create the sessions now?{' '}
+          <Link to={wizardLinkFor(r)}>
+            Open the session wizard for AS{r.asn}
+            {r.fabric ? ` at ${r.fabric.name}` : ''}
+          </Link>
         </Alert>
       )}
       <ErrorBox error={error} />
       {canAct && (
         <Paper withBorder p="sm">
-          <Textarea label="Note (kept in the history)" value={note} onChange={(e) => setNote(e.currentTarget.value)} autosize minRows={1} />
+          <Textarea
+            label="Note (kept in the history)"
+            value={note}
+            onChange={(e) => setNote(e.currentTarget.value)}
+            autosize
+            minRows={1}
+          />
           <Group mt="xs" gap="xs">
             {ACTIONS.filter((a) => a.status !== r.status).map((a) => (
-              <Button key={a.action} size="xs" variant="light" color={a.color} onClick={() => act(a.action)} data-testid={`request-${a.action}`}>
+              <Button
+                key={a.action}
+                size="xs"
+                variant="light"
+                color={a.color}
+                onClick={() => act(a.action)}
+                data-testid={`request-${a.action}`}
+              >
                 {a.label}
               </Button>
             ))}
@@ -131,24 +205,53 @@ export function PeeringRequestPage({ id }: { id: number }) {
       )}
       <Title order={5}>History</Title>
       <Table withTableBorder striped data-testid="request-history">
-        <Table.Thead><Table.Tr><Table.Th>When</Table.Th><Table.Th>Who</Table.Th><Table.Th>What</Table.Th><Table.Th>Status</Table.Th><Table.Th>Note</Table.Th></Table.Tr></Table.Thead>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>When</Table.Th>
+            <Table.Th>Who</Table.Th>
+            <Table.Th>What</Table.Th>
+            <Table.Th>Status</Table.Th>
+            <Table.Th>Note</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
         <Table.Tbody>
           {r.history.map((h: Row) => (
             <Table.Tr key={h.id}>
               <Table.Td>{fmtTime(h.time)}</Table.Td>
               <Table.Td>{h.username ?? 'system'}</Table.Td>
-              <Table.Td>{h.action.replace(/_/g, ' ')}{h.outbox_id ? <> (<Link to={`/outbox/${h.outbox_id}`}>message</Link>)</> : null}</Table.Td>
-              <Table.Td>{REQUEST_STATUS_LABEL[h.from_status] ?? h.from_status} → {REQUEST_STATUS_LABEL[h.to_status] ?? h.to_status}</Table.Td>
+              <Table.Td>
+                {h.action.replace(/_/g, ' ')}
+                {h.outbox_id ? (
+                  <>
+                    {' '}
+                    (<Link to={`/outbox/${h.outbox_id}`}>message</Link>)
+                  </>
+                ) : null}
+              </Table.Td>
+              <Table.Td>
+                {REQUEST_STATUS_LABEL[h.from_status] ?? h.from_status} →{' '}
+                {REQUEST_STATUS_LABEL[h.to_status] ?? h.to_status}
+              </Table.Td>
               <Table.Td>{h.note ?? ''}</Table.Td>
             </Table.Tr>
           ))}
         </Table.Tbody>
       </Table>
       <Title order={5}>Messages</Title>
-      {r.messages.length === 0 ? <Text size="sm" c="dimmed">None.</Text> : (
+      {r.messages.length === 0 ? (
+        <Text size="sm" c="dimmed">
+          None.
+        </Text>
+      ) : (
         <Stack gap={4}>
           {r.messages.map((m: Row) => (
-            <Group key={m.id} gap="xs"><OutboxStatus status={m.status} /><Link to={`/outbox/${m.id}`}>{m.subject}</Link><Text size="xs" c="dimmed">{fmtTime(m.sent_at ?? m.created_at)} · {m.to.map((a: Row) => a.address).join(', ')}</Text></Group>
+            <Group key={m.id} gap="xs">
+              <OutboxStatus status={m.status} />
+              <Link to={`/outbox/${m.id}`}>{m.subject}</Link>
+              <Text size="xs" c="dimmed">
+                {fmtTime(m.sent_at ?? m.created_at)} · {m.to.map((a: Row) => a.address).join(', ')}
+              </Text>
+            </Group>
           ))}
         </Stack>
       )}

@@ -17,7 +17,11 @@ export function RequestStatusBadge({ request }: { request: Row | null | undefine
   );
   if (!request) return badge;
   return (
-    <Tooltip label={request.last_sent_at ? `last sent ${fmtTime(request.last_sent_at)} (${request.sent_count}×)` : 'not sent yet'}>
+    <Tooltip
+      label={
+        request.last_sent_at ? `last sent ${fmtTime(request.last_sent_at)} (${request.sent_count}×)` : 'not sent yet'
+      }
+    >
       <Link to={`/requests/${request.id}`}>{badge}</Link>
     </Tooltip>
   );
@@ -30,7 +34,16 @@ export function useRequestStatuses(asns: number[], fabric?: number | null): Map<
     queryKey: ['peering-requests', 'status', key, fabric ?? 'any'],
     enabled: key.length > 0,
     staleTime: 10_000,
-    queryFn: ({ signal }) => mailGet<{ results: Row[] }>('/api/peering-requests/', { asn: key.join(','), fabric: fabric === undefined ? undefined : fabric === null ? 'null' : fabric, limit: 1000 }, signal),
+    queryFn: ({ signal }) =>
+      mailGet<{ results: Row[] }>(
+        '/api/peering-requests/',
+        {
+          asn: key.join(','),
+          fabric: fabric === undefined ? undefined : fabric === null ? 'null' : fabric,
+          limit: 1000,
+        },
+        signal,
+      ),
   });
   const out = new Map<number, Row>();
   for (const r of q.data?.results ?? []) if (!out.has(r.asn)) out.set(r.asn, r);

@@ -1,7 +1,19 @@
 // E-mail templates: stored (versioned) and shipped ones, and the editor (subject, body in the Jinja2
 // editor with the syntax error on its line, recipient roles, versions with diffs, preview for a peer).
 import { useEffect, useState } from 'react';
-import { Accordion, Badge, Button, Group, MultiSelect, Paper, Select, Stack, Text, TextInput, Title } from '@mantine/core';
+import {
+  Accordion,
+  Badge,
+  Button,
+  Group,
+  MultiSelect,
+  Paper,
+  Select,
+  Stack,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { ApiError, type Row } from '../../api/client';
@@ -20,16 +32,27 @@ const PURPOSES = ['request', 'noc', 'policy', 'technical', 'maintenance', 'sessi
 /** Stored templates and the shipped ones. */
 export function EmailTemplatesPage() {
   const canEdit = roleAtLeast(useMe().data?.role, 'operator');
-  const shipped = useQuery({ queryKey: ['email-templates', 'shipped'], queryFn: ({ signal }) => mailGet<Row[]>('/api/email-templates/shipped/', undefined, signal) });
+  const shipped = useQuery({
+    queryKey: ['email-templates', 'shipped'],
+    queryFn: ({ signal }) => mailGet<Row[]>('/api/email-templates/shipped/', undefined, signal),
+  });
   return (
     <Stack gap="sm">
-      <PageHeader title="E-mail templates" subtitle="Subject and body in Jinja2, versioned; a stored template overrides the shipped one of the same name" />
+      <PageHeader
+        title="E-mail templates"
+        subtitle="Subject and body in Jinja2, versioned; a stored template overrides the shipped one of the same name"
+      />
       <DataTable
         id="email-templates"
         queryKey={['list', 'email-templates']}
         fetch={mailList('/api/email-templates/')}
         columns={[
-          { id: 'name', header: 'Name', cell: (r) => <Link to={`/email-templates/${r.id}`}>{r.name}</Link>, sort: 'name' },
+          {
+            id: 'name',
+            header: 'Name',
+            cell: (r) => <Link to={`/email-templates/${r.id}`}>{r.name}</Link>,
+            sort: 'name',
+          },
           { id: 'purpose', header: 'Purpose', cell: (r) => r.purpose, sort: 'purpose' },
           { id: 'roles', header: 'To (roles in order)', cell: (r) => r.recipient_roles.join(' → ') },
           { id: 'version', header: 'Version', cell: (r) => `v${r.version}`, align: 'right' },
@@ -37,7 +60,13 @@ export function EmailTemplatesPage() {
         ]}
         rowHref={(r) => `/email-templates/${r.id}`}
         selectable={false}
-        toolbar={canEdit && <Button onClick={() => navigate('/email-templates/new')} data-testid="add-button">+ New template</Button>}
+        toolbar={
+          canEdit && (
+            <Button onClick={() => navigate('/email-templates/new')} data-testid="add-button">
+              + New template
+            </Button>
+          )
+        }
         emptyText="No stored e-mail templates: the shipped ones below are used."
       />
       <Title order={5}>Shipped</Title>
@@ -45,10 +74,26 @@ export function EmailTemplatesPage() {
         <Stack gap={4}>
           {(shipped.data ?? []).map((t) => (
             <Group key={t.name} gap="xs">
-              <Text size="sm" fw={500}>{t.name}</Text>
-              <Text size="xs" c="dimmed">{t.recipient_roles.join(' → ')}</Text>
-              {t.overridden && <Badge size="xs" variant="light">overridden</Badge>}
-              {canEdit && !t.overridden && <Button size="compact-xs" variant="subtle" onClick={() => navigate(`/email-templates/new?from=${encodeURIComponent(t.name)}`)}>Customise</Button>}
+              <Text size="sm" fw={500}>
+                {t.name}
+              </Text>
+              <Text size="xs" c="dimmed">
+                {t.recipient_roles.join(' → ')}
+              </Text>
+              {t.overridden && (
+                <Badge size="xs" variant="light">
+                  overridden
+                </Badge>
+              )}
+              {canEdit && !t.overridden && (
+                <Button
+                  size="compact-xs"
+                  variant="subtle"
+                  onClick={() => navigate(`/email-templates/new?from=${encodeURIComponent(t.name)}`)}
+                >
+                  Customise
+                </Button>
+              )}
             </Group>
           ))}
         </Stack>
@@ -62,30 +107,68 @@ export function EmailTemplateEditorPage({ id }: { id: number | null }) {
   const qc = useQueryClient();
   const { search } = useLocation();
   const canEdit = roleAtLeast(useMe().data?.role, 'operator');
-  const [form, setForm] = useState({ name: '', purpose: 'other', subject: '', body: '', recipient_roles: ['Policy', 'Technical', 'NOC'], description: '' });
+  const [form, setForm] = useState({
+    name: '',
+    purpose: 'other',
+    subject: '',
+    body: '',
+    recipient_roles: ['Policy', 'Technical', 'NOC'],
+    description: '',
+  });
   const [error, setError] = useState<unknown>(null);
   const [previewPeer, setPreviewPeer] = useState<string | null>(null);
   const [preview, setPreview] = useState<Row | null>(null);
-  const existing = useQuery({ queryKey: ['email-template', id], enabled: id !== null, queryFn: ({ signal }) => mailGet(`/api/email-templates/${id}/`, undefined, signal) });
-  const versions = useQuery({ queryKey: ['email-template', id, 'versions'], enabled: id !== null, queryFn: ({ signal }) => mailGet<Row[]>(`/api/email-templates/${id}/versions/`, undefined, signal) });
+  const existing = useQuery({
+    queryKey: ['email-template', id],
+    enabled: id !== null,
+    queryFn: ({ signal }) => mailGet(`/api/email-templates/${id}/`, undefined, signal),
+  });
+  const versions = useQuery({
+    queryKey: ['email-template', id, 'versions'],
+    enabled: id !== null,
+    queryFn: ({ signal }) => mailGet<Row[]>(`/api/email-templates/${id}/versions/`, undefined, signal),
+  });
   const from = search.get('from');
-  const shipped = useQuery({ queryKey: ['email-templates', 'shipped'], enabled: id === null && !!from, queryFn: ({ signal }) => mailGet<Row[]>('/api/email-templates/shipped/', undefined, signal) });
+  const shipped = useQuery({
+    queryKey: ['email-templates', 'shipped'],
+    enabled: id === null && !!from,
+    queryFn: ({ signal }) => mailGet<Row[]>('/api/email-templates/shipped/', undefined, signal),
+  });
   useEffect(() => {
     const t = existing.data;
-    if (t) setForm({ name: t.name, purpose: t.purpose, subject: t.subject, body: t.body, recipient_roles: t.recipient_roles, description: t.description ?? '' });
+    if (t)
+      setForm({
+        name: t.name,
+        purpose: t.purpose,
+        subject: t.subject,
+        body: t.body,
+        recipient_roles: t.recipient_roles,
+        description: t.description ?? '',
+      });
   }, [existing.data]);
   useEffect(() => {
     const t = shipped.data?.find((x) => x.name === from);
-    if (t) setForm({ name: t.name, purpose: t.purpose, subject: t.subject, body: t.body, recipient_roles: t.recipient_roles, description: `customised from the shipped ${t.name}` });
+    if (t)
+      setForm({
+        name: t.name,
+        purpose: t.purpose,
+        subject: t.subject,
+        body: t.body,
+        recipient_roles: t.recipient_roles,
+        description: `customised from the shipped ${t.name}`,
+      });
   }, [shipped.data, from]);
   const save = async () => {
     setError(null);
     try {
       const body = { ...form, description: form.description || null };
-      const saved = id === null ? await mailPost('/api/email-templates/', body) : await (async () => {
-        const { api, unwrap } = await import('../../api/client');
-        return unwrap(await (api as any).PATCH(`/api/email-templates/${id}/`, { body })) as Row;
-      })();
+      const saved =
+        id === null
+          ? await mailPost('/api/email-templates/', body)
+          : await (async () => {
+              const { api, unwrap } = await import('../../api/client');
+              return unwrap(await (api as any).PATCH(`/api/email-templates/${id}/`, { body })) as Row;
+            })();
       notifications.show({ message: `Saved ${saved.name} v${saved.version}` });
       await qc.invalidateQueries({ queryKey: ['email-template', saved.id] });
       await qc.invalidateQueries({ queryKey: ['list', 'email-templates'] });
@@ -104,27 +187,89 @@ export function EmailTemplateEditorPage({ id }: { id: number | null }) {
   const fieldErr = error instanceof ApiError ? error.byField() : {};
   return (
     <Stack gap="sm">
-      <PageHeader title={id === null ? 'New e-mail template' : form.name} subtitle="Context: peer, contacts.<role>, to, us, fabric (our_addresses, their_addresses), fabrics, router, sessions, session, request (history), vars" actions={canEdit && <Button onClick={save} data-testid="save-button">Save</Button>} />
+      <PageHeader
+        title={id === null ? 'New e-mail template' : form.name}
+        subtitle="Context: peer, contacts.<role>, to, us, fabric (our_addresses, their_addresses), fabrics, router, sessions, session, request (history), vars"
+        actions={
+          canEdit && (
+            <Button onClick={save} data-testid="save-button">
+              Save
+            </Button>
+          )
+        }
+      />
       <ErrorBox error={error} />
       <Group grow align="flex-start">
-        <TextInput label="Name" value={form.name} onChange={(e) => setForm({ ...form, name: e.currentTarget.value })} error={fieldErr.name} readOnly={!canEdit} />
-        <Select label="Purpose" data={PURPOSES} value={form.purpose} onChange={(v) => setForm({ ...form, purpose: v ?? 'other' })} readOnly={!canEdit} />
-        <MultiSelect label="To: first role with contacts" data={CONTACT_ROLES} value={form.recipient_roles} onChange={(v) => setForm({ ...form, recipient_roles: v })} readOnly={!canEdit} />
+        <TextInput
+          label="Name"
+          value={form.name}
+          onChange={(e) => setForm({ ...form, name: e.currentTarget.value })}
+          error={fieldErr.name}
+          readOnly={!canEdit}
+        />
+        <Select
+          label="Purpose"
+          data={PURPOSES}
+          value={form.purpose}
+          onChange={(v) => setForm({ ...form, purpose: v ?? 'other' })}
+          readOnly={!canEdit}
+        />
+        <MultiSelect
+          label="To: first role with contacts"
+          data={CONTACT_ROLES}
+          value={form.recipient_roles}
+          onChange={(v) => setForm({ ...form, recipient_roles: v })}
+          readOnly={!canEdit}
+        />
       </Group>
-      <TextInput label="Subject" value={form.subject} onChange={(e) => setForm({ ...form, subject: e.currentTarget.value })} error={fieldErr.subject} readOnly={!canEdit} styles={{ input: { fontFamily: 'monospace' } }} />
-      <CodeEditor value={form.body} onChange={canEdit ? (v) => setForm({ ...form, body: v }) : undefined} readOnly={!canEdit} errorLine={fieldErr.body ? errorLineOf(fieldErr.body) : null} height="380px" testid="email-template-body" />
-      <TextInput label="Description" value={form.description} onChange={(e) => setForm({ ...form, description: e.currentTarget.value })} readOnly={!canEdit} />
+      <TextInput
+        label="Subject"
+        value={form.subject}
+        onChange={(e) => setForm({ ...form, subject: e.currentTarget.value })}
+        error={fieldErr.subject}
+        readOnly={!canEdit}
+        styles={{ input: { fontFamily: 'monospace' } }}
+      />
+      <CodeEditor
+        value={form.body}
+        onChange={canEdit ? (v) => setForm({ ...form, body: v }) : undefined}
+        readOnly={!canEdit}
+        errorLine={fieldErr.body ? errorLineOf(fieldErr.body) : null}
+        height="380px"
+        testid="email-template-body"
+      />
+      <TextInput
+        label="Description"
+        value={form.description}
+        onChange={(e) => setForm({ ...form, description: e.currentTarget.value })}
+        readOnly={!canEdit}
+      />
       {id !== null && (
         <Paper withBorder p="sm">
           <Group align="flex-end">
-            <RefSelect res="peer-asns" label="Preview for peer ASN (saved version)" value={previewPeer} onChange={(v) => setPreviewPeer(v)} labelOf={(r) => `AS${r.asn} ${r.name}`} w={320} />
-            <Button variant="default" onClick={runPreview} disabled={!previewPeer}>Preview</Button>
+            <RefSelect
+              res="peer-asns"
+              label="Preview for peer ASN (saved version)"
+              value={previewPeer}
+              onChange={(v) => setPreviewPeer(v)}
+              labelOf={(r) => `AS${r.asn} ${r.name}`}
+              w={320}
+            />
+            <Button variant="default" onClick={runPreview} disabled={!previewPeer}>
+              Preview
+            </Button>
           </Group>
           {preview && (
             <Stack gap={2} mt="xs">
-              <Text size="sm"><b>To:</b> {preview.to.map((a: Row) => a.address).join(', ') || '—'}</Text>
-              <Text size="sm"><b>Subject:</b> {preview.subject}</Text>
-              <pre style={{ whiteSpace: 'pre-wrap', margin: 0 }} data-testid="email-template-preview">{preview.body}</pre>
+              <Text size="sm">
+                <b>To:</b> {preview.to.map((a: Row) => a.address).join(', ') || '—'}
+              </Text>
+              <Text size="sm">
+                <b>Subject:</b> {preview.subject}
+              </Text>
+              <pre style={{ whiteSpace: 'pre-wrap', margin: 0 }} data-testid="email-template-preview">
+                {preview.body}
+              </pre>
             </Stack>
           )}
         </Paper>
@@ -133,8 +278,18 @@ export function EmailTemplateEditorPage({ id }: { id: number | null }) {
         <Accordion variant="contained">
           {(versions.data ?? []).map((v) => (
             <Accordion.Item key={v.version} value={String(v.version)}>
-              <Accordion.Control>v{v.version} · {fmtTime(v.created_at)} · {v.created_by ?? 'system'}</Accordion.Control>
-              <Accordion.Panel>{v.diff ? <UnifiedDiff text={v.diff} /> : <Text size="sm" c="dimmed">First version.</Text>}</Accordion.Panel>
+              <Accordion.Control>
+                v{v.version} · {fmtTime(v.created_at)} · {v.created_by ?? 'system'}
+              </Accordion.Control>
+              <Accordion.Panel>
+                {v.diff ? (
+                  <UnifiedDiff text={v.diff} />
+                ) : (
+                  <Text size="sm" c="dimmed">
+                    First version.
+                  </Text>
+                )}
+              </Accordion.Panel>
             </Accordion.Item>
           ))}
         </Accordion>

@@ -4,10 +4,17 @@ import { api, unwrap, type Page, type Row } from '../../api/client';
 
 type Query = Record<string, string | number | undefined>;
 const loose = api as unknown as {
-  GET(path: string, init: { params?: { query?: Query; path?: Record<string, number> }; signal?: AbortSignal }): Promise<{ data?: unknown; error?: unknown; response: Response }>;
-  POST(path: string, init: { body?: unknown; params?: { path?: Record<string, number> } }): Promise<{ data?: unknown; error?: unknown; response: Response }>;
+  GET(
+    path: string,
+    init: { params?: { query?: Query; path?: Record<string, number> }; signal?: AbortSignal },
+  ): Promise<{ data?: unknown; error?: unknown; response: Response }>;
+  POST(
+    path: string,
+    init: { body?: unknown; params?: { path?: Record<string, number> } },
+  ): Promise<{ data?: unknown; error?: unknown; response: Response }>;
 };
-const clean = (q: Query = {}) => Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined && v !== '')) as Query;
+const clean = (q: Query = {}) =>
+  Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined && v !== '')) as Query;
 
 /** GET a mail endpoint (list pages and objects). */
 export async function mailGet<T = Row>(path: string, query?: Query, signal?: AbortSignal): Promise<T> {
@@ -24,9 +31,31 @@ export function mailList(path: string) {
   return (params: Query, signal: AbortSignal) => mailGet<Page>(path, params, signal);
 }
 
-export const REQUEST_STATUS_LABEL: Record<string, string> = { none: 'Not sent', sent: 'Sent', replied: 'Replied', accepted: 'Accepted', rejected: 'Rejected', existing: 'Existing', not_qualified: 'Not qualified' };
-export const REQUEST_STATUS_COLOR: Record<string, string> = { none: 'gray', sent: 'blue', replied: 'teal', accepted: 'green', rejected: 'red', existing: 'grape', not_qualified: 'orange' };
-export const OUTBOX_STATUS_COLOR: Record<string, string> = { queued: 'gray', sending: 'blue', sent: 'green', failed: 'red', test: 'yellow' };
+export const REQUEST_STATUS_LABEL: Record<string, string> = {
+  none: 'Not sent',
+  sent: 'Sent',
+  replied: 'Replied',
+  accepted: 'Accepted',
+  rejected: 'Rejected',
+  existing: 'Existing',
+  not_qualified: 'Not qualified',
+};
+export const REQUEST_STATUS_COLOR: Record<string, string> = {
+  none: 'gray',
+  sent: 'blue',
+  replied: 'teal',
+  accepted: 'green',
+  rejected: 'red',
+  existing: 'grape',
+  not_qualified: 'orange',
+};
+export const OUTBOX_STATUS_COLOR: Record<string, string> = {
+  queued: 'gray',
+  sending: 'blue',
+  sent: 'green',
+  failed: 'red',
+  test: 'yellow',
+};
 export const CONTACT_ROLES = ['Policy', 'NOC', 'Technical', 'Maintenance', 'Abuse', 'Sales', 'Public Relations'];
 
 /** "Name <addr>" or "addr", as shown in the compose form. */

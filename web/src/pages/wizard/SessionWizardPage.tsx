@@ -17,11 +17,27 @@ import { StepConfirm } from './StepConfirm';
 /** Builds the new peer ASN's IRR prefix lists; the session exists either way, so failures only warn. */
 async function importAfterCreate(peerAsnId: number, asSet: string): Promise<void> {
   try {
-    const r = unwrap(await api.POST('/api/peer-asns/{id}/irr-import/', { params: { path: { id: peerAsnId } }, body: { as_set: asSet } })) as Row;
-    const lists = r.lists.map((l: Row) => `${l.prefix_list.name} v${l.version} (${l.prefix_count} prefixes, ${l.status})`).join(', ');
-    notifications.show({ title: `Imported ${asSet}`, message: lists || 'no prefixes', color: r.lists.some((l: Row) => l.status === 'held') ? 'orange' : 'green' });
+    const r = unwrap(
+      await api.POST('/api/peer-asns/{id}/irr-import/', {
+        params: { path: { id: peerAsnId } },
+        body: { as_set: asSet },
+      }),
+    ) as Row;
+    const lists = r.lists
+      .map((l: Row) => `${l.prefix_list.name} v${l.version} (${l.prefix_count} prefixes, ${l.status})`)
+      .join(', ');
+    notifications.show({
+      title: `Imported ${asSet}`,
+      message: lists || 'no prefixes',
+      color: r.lists.some((l: Row) => l.status === 'held') ? 'orange' : 'green',
+    });
   } catch (e) {
-    notifications.show({ title: `IRR import of ${asSet} failed`, message: `${(e as Error).message} — retry from the peer ASN page.`, color: 'red', autoClose: false });
+    notifications.show({
+      title: `IRR import of ${asSet} failed`,
+      message: `${(e as Error).message} — retry from the peer ASN page.`,
+      color: 'red',
+      autoClose: false,
+    });
   }
 }
 
@@ -40,7 +56,17 @@ export function SessionWizardPage() {
     listResource('peer-asns', { q: asn, limit: 20 }, ctl.signal)
       .then((p) => {
         const row = p.results.find((r) => String(r.asn) === asn);
-        if (row) setS((x) => (x.asn === asn && !x.name ? { ...x, name: row.name, peeringdb_id: row.peeringdb_id ?? null, irr_as_set: x.irr_as_set || (row.irr_as_set ?? '') } : x));
+        if (row)
+          setS((x) =>
+            x.asn === asn && !x.name
+              ? {
+                  ...x,
+                  name: row.name,
+                  peeringdb_id: row.peeringdb_id ?? null,
+                  irr_as_set: x.irr_as_set || (row.irr_as_set ?? ''),
+                }
+              : x,
+          );
       })
       .catch(() => {});
     return () => ctl.abort();
@@ -86,7 +112,9 @@ export function SessionWizardPage() {
       if (s.irrImport && s.irr_as_set.trim()) await importAfterCreate(rows[0]!.peer_asn.id, s.irr_as_set.trim());
       qc.invalidateQueries();
       // Several sessions (one per address): the first opens, with links to all of them.
-      navigate(`/peering-sessions/${rows[0]!.id}${rows.length > 1 ? `?created=${rows.map((r) => r.id).join(',')}` : ''}`);
+      navigate(
+        `/peering-sessions/${rows[0]!.id}${rows.length > 1 ? `?created=${rows.map((r) => r.id).join(',')}` : ''}`,
+      );
     } catch (err) {
       const e = err as ApiError;
       const byField = e.byField?.() ?? {};
@@ -105,7 +133,12 @@ export function SessionWizardPage() {
         title="Create New Session"
         subtitle="Peering → Sessions → Add Session"
         actions={
-          <Button variant="subtle" size="xs" onClick={() => navigate('/peering-sessions/wrap')} data-testid="wizard-wrap-link">
+          <Button
+            variant="subtle"
+            size="xs"
+            onClick={() => navigate('/peering-sessions/wrap')}
+            data-testid="wizard-wrap-link"
+          >
             Wrap an existing BGP peer instead
           </Button>
         }

@@ -41,8 +41,16 @@ export function StepAsSet({ s, set, errors, irr }: StepProps & { irr: boolean })
     const local = (async () => {
       try {
         const r = unwrap(await api.POST('/api/irr/validate/', { body: { as_set: asSet, check_irr: false } })) as Row;
-        if (r.known.length || r.prefix_lists.length) setKnown({ ok: true, text: `Known to Peerdesk: ${r.known.map((a: Row) => `AS${a.asn} ${a.name}`).join(', ') || 'no peer ASN'}${r.prefix_lists.length ? `; ${r.prefix_lists.length} IRR prefix list(s): ${r.prefix_lists.map((l: Row) => l.name).join(', ')}` : ''}.` });
-        else setKnown({ ok: false, text: `${asSet} is not known to Peerdesk yet.${irr ? ' Use Import to build its prefix lists from the IRR.' : ''}` });
+        if (r.known.length || r.prefix_lists.length)
+          setKnown({
+            ok: true,
+            text: `Known to Peerdesk: ${r.known.map((a: Row) => `AS${a.asn} ${a.name}`).join(', ') || 'no peer ASN'}${r.prefix_lists.length ? `; ${r.prefix_lists.length} IRR prefix list(s): ${r.prefix_lists.map((l: Row) => l.name).join(', ')}` : ''}.`,
+          });
+        else
+          setKnown({
+            ok: false,
+            text: `${asSet} is not known to Peerdesk yet.${irr ? ' Use Import to build its prefix lists from the IRR.' : ''}`,
+          });
       } catch (err) {
         setKnown({ ok: false, text: irrErrorText((err as Error).message) });
       }
@@ -59,10 +67,18 @@ export function StepAsSet({ s, set, errors, irr }: StepProps & { irr: boolean })
     reset();
     try {
       const asn = asnValue(s.asn);
-      const existing = asn === null ? null : (await listResource('peer-asns', { asn, limit: 1 })).results.find((a) => a.asn === asn);
+      const existing =
+        asn === null ? null : (await listResource('peer-asns', { asn, limit: 1 })).results.find((a) => a.asn === asn);
       if (existing) {
         // The peer ASN exists already: build its lists now.
-        setImported(unwrap(await api.POST('/api/peer-asns/{id}/irr-import/', { params: { path: { id: existing.id } }, body: { as_set: asSet } })) as Row);
+        setImported(
+          unwrap(
+            await api.POST('/api/peer-asns/{id}/irr-import/', {
+              params: { path: { id: existing.id } },
+              body: { as_set: asSet },
+            }),
+          ) as Row,
+        );
         set({ irrImport: false });
       } else {
         // A new peer ASN is made by Create: check the set now and import right after the session exists.
@@ -81,12 +97,33 @@ export function StepAsSet({ s, set, errors, irr }: StepProps & { irr: boolean })
         Optional: the AS-SET enables prefix filtering for this peer.
       </Text>
       <Group align="flex-end" gap={6}>
-        <TextInput label="AS-SET" placeholder="AS-EXAMPLE or RIPE::AS-EXAMPLE" value={s.irr_as_set} onChange={(e) => (set({ irr_as_set: e.currentTarget.value, irrImport: false }), reset())} error={errors.irr_as_set} w={320} className="mono-input" data-testid="wizard-as-set" />
-        <Button variant="default" onClick={validate} disabled={!asSet} loading={busy === 'validate'} data-testid="wizard-validate">
+        <TextInput
+          label="AS-SET"
+          placeholder="AS-EXAMPLE or RIPE::AS-EXAMPLE"
+          value={s.irr_as_set}
+          onChange={(e) => (set({ irr_as_set: e.currentTarget.value, irrImport: false }), reset())}
+          error={errors.irr_as_set}
+          w={320}
+          className="mono-input"
+          data-testid="wizard-as-set"
+        />
+        <Button
+          variant="default"
+          onClick={validate}
+          disabled={!asSet}
+          loading={busy === 'validate'}
+          data-testid="wizard-validate"
+        >
           Validate
         </Button>
         {irr ? (
-          <Button variant="default" onClick={doImport} disabled={!asSet} loading={busy === 'import'} data-testid="wizard-import">
+          <Button
+            variant="default"
+            onClick={doImport}
+            disabled={!asSet}
+            loading={busy === 'import'}
+            data-testid="wizard-import"
+          >
             Import
           </Button>
         ) : (
@@ -123,7 +160,8 @@ export function StepAsSet({ s, set, errors, irr }: StepProps & { irr: boolean })
         <Alert color="blue" variant="light" p="xs" data-testid="wizard-import-pending">
           <Group justify="space-between">
             <span>
-              AS{s.asn} is new: <b>Create Session</b> will create it and then import <span className="mono">{asSet}</span> into its IRR prefix lists.
+              AS{s.asn} is new: <b>Create Session</b> will create it and then import{' '}
+              <span className="mono">{asSet}</span> into its IRR prefix lists.
             </span>
             <Button size="compact-xs" variant="subtle" onClick={() => set({ irrImport: false })}>
               Don’t import

@@ -10,7 +10,15 @@ export function StepRouter({ s, set, errors }: StepProps) {
         label="Router"
         res="routers"
         value={s.router}
-        onChange={(v, row) => set({ router: v, routerRow: row, peer_group: null, peerGroupRow: null, local_asn: row ? String(row.local_asn) : s.local_asn })}
+        onChange={(v, row) =>
+          set({
+            router: v,
+            routerRow: row,
+            peer_group: null,
+            peerGroupRow: null,
+            local_asn: row ? String(row.local_asn) : s.local_asn,
+          })
+        }
         labelOf={(r) => `${r.name} (AS${r.local_asn})`}
         error={errors.router}
         required
@@ -28,8 +36,22 @@ export function StepRouter({ s, set, errors }: StepProps) {
         placeholder={s.router ? 'None' : 'Choose a router first'}
         data-testid="wizard-peer-group"
       />
-      <TextInput label="Local ASN" value={s.local_asn} onChange={(e) => set({ local_asn: e.currentTarget.value })} description="defaults to the router's ASN" error={errors.local_asn} data-testid="wizard-local-asn" />
-      <PasswordInput label="MD5 password (optional)" value={s.md5} onChange={(e) => set({ md5: e.currentTarget.value })} error={errors.md5} autoComplete="new-password" data-testid="wizard-md5" />
+      <TextInput
+        label="Local ASN"
+        value={s.local_asn}
+        onChange={(e) => set({ local_asn: e.currentTarget.value })}
+        description="defaults to the router's ASN"
+        error={errors.local_asn}
+        data-testid="wizard-local-asn"
+      />
+      <PasswordInput
+        label="MD5 password (optional)"
+        value={s.md5}
+        onChange={(e) => set({ md5: e.currentTarget.value })}
+        error={errors.md5}
+        autoComplete="new-password"
+        data-testid="wizard-md5"
+      />
     </SimpleGrid>
   );
 }

@@ -39,13 +39,50 @@ export interface WizardState {
 }
 
 export const EMPTY: WizardState = {
-  relationship: null, relationshipRow: null, exchangeMode: 'exchange', fabric: null, fabricRow: null, networks: [], notes: '', service_reference: '',
-  router: null, routerRow: null, peer_group: null, peerGroupRow: null, local_asn: '', md5: '',
-  peerSource: 'manual', name: '', asn: '', ipv4: '', ipv6: '', source_ipv4: '', source_ipv6: '', peeringdb_id: null, addresses: [], choices: [], irr_as_set: '', irrImport: false, enabled: true,
+  relationship: null,
+  relationshipRow: null,
+  exchangeMode: 'exchange',
+  fabric: null,
+  fabricRow: null,
+  networks: [],
+  notes: '',
+  service_reference: '',
+  router: null,
+  routerRow: null,
+  peer_group: null,
+  peerGroupRow: null,
+  local_asn: '',
+  md5: '',
+  peerSource: 'manual',
+  name: '',
+  asn: '',
+  ipv4: '',
+  ipv6: '',
+  source_ipv4: '',
+  source_ipv6: '',
+  peeringdb_id: null,
+  addresses: [],
+  choices: [],
+  irr_as_set: '',
+  irrImport: false,
+  enabled: true,
 };
 
 // Which step owns each API field, to send the user back to the right place on a server error.
-export const STEP_OF: Record<string, number> = { relationship: 0, network: 0, networks: 0, notes: 0, service_reference: 0, router: 1, peer_group: 1, local_asn: 1, md5: 1, peer: 2, irr_as_set: 3, enabled: 4 };
+export const STEP_OF: Record<string, number> = {
+  relationship: 0,
+  network: 0,
+  networks: 0,
+  notes: 0,
+  service_reference: 0,
+  router: 1,
+  peer_group: 1,
+  local_asn: 1,
+  md5: 1,
+  peer: 2,
+  irr_as_set: 3,
+  enabled: 4,
+};
 
 /** Checks one step; returns errors keyed by API field name. */
 export function validateStep(step: number, s: WizardState): Record<string, string> {
@@ -64,8 +101,14 @@ export function validateStep(step: number, s: WizardState): Record<string, strin
     if (!s.name.trim()) e['peer.name'] = 'is required';
     const asn = checkAsn(s.asn);
     if (!asn.ok) e['peer.asn'] = asn.error;
-    if (!s.ipv4.trim() && !s.ipv6.trim() && !s.addresses.length) e['peer.ipv4'] = 'give the peer at least one IPv4 or IPv6 address';
-    for (const [k, fam] of [['ipv4', 4], ['ipv6', 6], ['source_ipv4', 4], ['source_ipv6', 6]] as const) {
+    if (!s.ipv4.trim() && !s.ipv6.trim() && !s.addresses.length)
+      e['peer.ipv4'] = 'give the peer at least one IPv4 or IPv6 address';
+    for (const [k, fam] of [
+      ['ipv4', 4],
+      ['ipv6', 6],
+      ['source_ipv4', 4],
+      ['source_ipv6', 6],
+    ] as const) {
       const v = s[k].trim();
       if (!v) continue;
       const ip = checkIp(v);
@@ -84,7 +127,11 @@ export function toBody(s: WizardState): WizardBody {
   const opt = (v: string) => (v.trim() ? v.trim() : null);
   return {
     relationship: s.relationship ? Number(s.relationship) : null,
-    ...(s.exchangeMode === 'exchange' && s.networks.length ? (s.networks.length === 1 ? { network: Number(s.networks[0]) } : { networks: s.networks.map(Number) }) : { network: null }),
+    ...(s.exchangeMode === 'exchange' && s.networks.length
+      ? s.networks.length === 1
+        ? { network: Number(s.networks[0]) }
+        : { networks: s.networks.map(Number) }
+      : { network: null }),
     notes: opt(s.notes),
     service_reference: opt(s.service_reference),
     router: Number(s.router),
@@ -116,7 +163,6 @@ export function initialState(search: URLSearchParams): WizardState {
     ...(fabric && /^\d+$/.test(fabric) ? { fabric, exchangeMode: 'exchange' as const } : {}),
   };
 }
-
 
 /** The first valid AS-SET of PeeringDB's free-text field ("RIPE::AS-MTU RIPE::AS-MTU-V6" → RIPE::AS-MTU). */
 export function firstAsSet(v: string | null | undefined): string | null {
