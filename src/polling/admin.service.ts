@@ -4,7 +4,8 @@
 // and later restore each one to the admin state it had before.
 import { effectiveState } from '../sessions/session-rules.ts';
 import type { Db, Executor } from '../platform/db.ts';
-import { now } from '../platform/db.ts';
+import { now, typed } from '../platform/db.ts';
+import { toRole } from '../auth/auth.schema.ts';
 import type { SecretBox } from '../platform/crypto.ts';
 import { bool, updateOne, type WriteContext } from '../platform/crud.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.ts';
@@ -60,12 +61,12 @@ export interface AdminOptions {
 /** The user behind a job, as the change log records writers. */
 async function principalOf(db: Executor, userId: number | null | undefined): Promise<Principal | null> {
   if (!userId) return null;
-  const u: any = await db
+  const u = await typed(db)
     .selectFrom('users')
     .select(['id', 'username', 'role'])
     .where('id', '=', userId)
     .executeTakeFirst();
-  return u ? { userId: Number(u.id), username: u.username, role: u.role, via: 'token', canWrite: true } : null;
+  return u ? { userId: Number(u.id), username: u.username, role: toRole(u.role), via: 'token', canWrite: true } : null;
 }
 
 /** Sets the admin state of BGP peers on their routers (where drivable) and in Peerdesk. */
@@ -76,8 +77,8 @@ export async function applyAdminState(
   opts: AdminOptions,
 ): Promise<AdminResult> {
   if (!opts.secrets) throw new Error('admin actions need the secret key (router credentials)');
-  const peers: any[] = bgpPeerIds.length
-    ? await db
+  const peers = bgpPeerIds.length
+    ? await typed(db)
         .selectFrom('bgp_peers')
         .select(['id', 'router_id', 'vrf', 'peer_ip', 'enabled'])
         .where('id', 'in', bgpPeerIds)
@@ -99,7 +100,7 @@ export async function applyAdminState(
 
   await mapBounded(routers, pollConcurrency(), async (router) => {
     const mine = peers.filter((p) => Number(p.router_id) === router.id);
-    const put = (p: any, fields: Partial<AdminPeerResult>) =>
+    const put = (p: (typeof peers)[number], fields: Partial<AdminPeerResult>) =>
       results.set(Number(p.id), {
         bgp_peer_id: Number(p.id),
         router: { id: router.id, name: router.name },
@@ -203,7 +204,7 @@ export async function applyAdminState(
   });
   const after = new Map(
     (peers.length
-      ? await db
+      ? await typed(db)
           .selectFrom('bgp_peers')
           .select(['id', 'state', 'enabled'])
           .where(
@@ -213,11 +214,11 @@ export async function applyAdminState(
           )
           .execute()
       : []
-    ).map((r: any) => [Number(r.id), r]),
+    ).map((r) => [Number(r.id), r]),
   );
   const out = peers.map((p) => {
     const r = results.get(Number(p.id))!;
-    const a: any = after.get(Number(p.id));
+    const a = after.get(Number(p.id));
     return { ...r, enabled: bool(a?.enabled), state: effectiveState(a?.enabled, a?.state) };
   });
   for (const id of bgpPeerIds) {
@@ -256,13 +257,13 @@ export async function listMaintenances(
   db: Executor,
   opts: { id?: number; status?: 'active' | 'ended'; limit?: number } = {},
 ): Promise<MaintenanceRow[]> {
-  let q = db
+  let q = typed(db)
     .selectFrom('maintenances as m')
     .leftJoin('routers as r', 'r.id', 'm.router_id')
     .leftJoin('fabrics as f', 'f.id', 'm.fabric_id')
     .selectAll('m')
     .select(['r.name as router_name', 'f.name as fabric_name'])
-    .select((eb: any) => [
+    .select((eb) => [
       eb
         .selectFrom('maintenance_peers as mp')
         .select(eb.fn.countAll().as('c'))
@@ -281,13 +282,14 @@ export async function listMaintenances(
     .orderBy('m.id', 'desc')
     .limit(opts.limit ?? 200)
     .execute();
-  return rows.map((m: any) => ({
+  return rows.map((m) => ({
     id: Number(m.id),
-    scope: m.scope,
-    router: m.router_id ? { id: Number(m.router_id), name: m.router_name } : null,
-    fabric: m.fabric_id ? { id: Number(m.fabric_id), name: m.fabric_name } : null,
+    // Both columns are CHECK-constrained to these values.
+    scope: m.scope === 'fabric' ? 'fabric' : 'router',
+    router: m.router_id && m.router_name !== null ? { id: Number(m.router_id), name: m.router_name } : null,
+    fabric: m.fabric_id && m.fabric_name !== null ? { id: Number(m.fabric_id), name: m.fabric_name } : null,
     message: m.message ?? null,
-    status: m.status,
+    status: m.status === 'ended' ? 'ended' : 'active',
     started_at: m.started_at,
     ended_at: m.ended_at ?? null,
     start_job_id: m.start_job_id === null || m.start_job_id === undefined ? null : Number(m.start_job_id),
@@ -308,74 +310,76 @@ export async function createMaintenance(
   userId: number | null,
 ): Promise<{ id: number; bgpPeerIds: number[] }> {
   if (!!input.router === !!input.fabric) throw new ValidationError('router', 'give exactly one of router or fabric');
-  return db.transaction().execute(async (tx) => {
-    const scope = input.router ? 'router' : 'fabric';
-    const targetId = (input.router ?? input.fabric)!;
-    const table = scope === 'router' ? 'routers' : 'fabrics';
-    if (!(await tx.selectFrom(table).select('id').where('id', '=', targetId).executeTakeFirst()))
-      throw new ValidationError(scope, `no ${scope} with id ${targetId}`);
-    const clash: any = await tx
-      .selectFrom('maintenances')
-      .select('id')
-      .where('status', '=', 'active')
-      .where(`${scope}_id`, '=', targetId)
-      .executeTakeFirst();
-    if (clash)
-      throw new ConflictError(
-        `this ${scope} is already in maintenance ${clash.id}; end it first`,
-        [{ field: scope, message: 'already in maintenance' }],
-        'maintenance_active',
-      );
-    let q = tx
-      .selectFrom('peering_sessions as s')
-      .innerJoin('bgp_peers as b', 'b.id', 's.bgp_peer_id')
-      .select(['b.id', 'b.enabled']);
-    q =
-      scope === 'router'
-        ? q.where('b.router_id', '=', targetId)
-        : q.where('s.network_id', 'in', (eb: any) =>
-            eb.selectFrom('peering_networks').select('id').where('fabric_id', '=', targetId),
-          );
-    const peers: any[] = await q.orderBy('b.id').execute();
-    if (!peers.length) throw new ValidationError(scope, `the ${scope} has no peering sessions`);
-    const held = new Map<number, boolean>();
-    const ids = peers.map((p) => Number(p.id));
-    for (let i = 0; i < ids.length; i += 500) {
-      const rows: any[] = await tx
-        .selectFrom('maintenance_peers as mp')
-        .innerJoin('maintenances as m', 'm.id', 'mp.maintenance_id')
-        .select(['mp.bgp_peer_id', 'mp.prior_enabled'])
-        .where('m.status', '=', 'active')
-        .where('mp.bgp_peer_id', 'in', ids.slice(i, i + 500))
-        .execute();
-      for (const r of rows) held.set(Number(r.bgp_peer_id), bool(r.prior_enabled));
-    }
-    const m = await tx
-      .insertInto('maintenances')
-      .values({
-        scope,
-        router_id: input.router ?? null,
-        fabric_id: input.fabric ?? null,
-        message: input.message ?? null,
-        status: 'active',
-        started_at: now(),
-        created_by: userId,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const id = Number(m.id);
-    const rows = peers.map((p) => ({
-      maintenance_id: id,
-      bgp_peer_id: Number(p.id),
-      prior_enabled: held.get(Number(p.id)) ?? bool(p.enabled),
-    }));
-    for (let i = 0; i < rows.length; i += 200)
-      await tx
-        .insertInto('maintenance_peers')
-        .values(rows.slice(i, i + 200))
-        .execute();
-    return { id, bgpPeerIds: ids };
-  });
+  return typed(db)
+    .transaction()
+    .execute(async (tx) => {
+      const scope = input.router ? 'router' : 'fabric';
+      const targetId = (input.router ?? input.fabric)!;
+      const table = scope === 'router' ? 'routers' : 'fabrics';
+      if (!(await tx.selectFrom(table).select('id').where('id', '=', targetId).executeTakeFirst()))
+        throw new ValidationError(scope, `no ${scope} with id ${targetId}`);
+      const clash = await tx
+        .selectFrom('maintenances')
+        .select('id')
+        .where('status', '=', 'active')
+        .where(`${scope}_id`, '=', targetId)
+        .executeTakeFirst();
+      if (clash)
+        throw new ConflictError(
+          `this ${scope} is already in maintenance ${clash.id}; end it first`,
+          [{ field: scope, message: 'already in maintenance' }],
+          'maintenance_active',
+        );
+      let q = tx
+        .selectFrom('peering_sessions as s')
+        .innerJoin('bgp_peers as b', 'b.id', 's.bgp_peer_id')
+        .select(['b.id', 'b.enabled']);
+      q =
+        scope === 'router'
+          ? q.where('b.router_id', '=', targetId)
+          : q.where('s.network_id', 'in', (eb) =>
+              eb.selectFrom('peering_networks').select('id').where('fabric_id', '=', targetId),
+            );
+      const peers = await q.orderBy('b.id').execute();
+      if (!peers.length) throw new ValidationError(scope, `the ${scope} has no peering sessions`);
+      const held = new Map<number, boolean>();
+      const ids = peers.map((p) => Number(p.id));
+      for (let i = 0; i < ids.length; i += 500) {
+        const rows = await tx
+          .selectFrom('maintenance_peers as mp')
+          .innerJoin('maintenances as m', 'm.id', 'mp.maintenance_id')
+          .select(['mp.bgp_peer_id', 'mp.prior_enabled'])
+          .where('m.status', '=', 'active')
+          .where('mp.bgp_peer_id', 'in', ids.slice(i, i + 500))
+          .execute();
+        for (const r of rows) held.set(Number(r.bgp_peer_id), bool(r.prior_enabled));
+      }
+      const m = await tx
+        .insertInto('maintenances')
+        .values({
+          scope,
+          router_id: input.router ?? null,
+          fabric_id: input.fabric ?? null,
+          message: input.message ?? null,
+          status: 'active',
+          started_at: now(),
+          created_by: userId,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const id = Number(m.id);
+      const rows = peers.map((p) => ({
+        maintenance_id: id,
+        bgp_peer_id: Number(p.id),
+        prior_enabled: held.get(Number(p.id)) ?? bool(p.enabled),
+      }));
+      for (let i = 0; i < rows.length; i += 200)
+        await tx
+          .insertInto('maintenance_peers')
+          .values(rows.slice(i, i + 200))
+          .execute();
+      return { id, bgpPeerIds: ids };
+    });
 }
 
 /**
@@ -383,39 +387,42 @@ export async function createMaintenance(
  * held by another active maintenance). Peers that were down before stay down.
  */
 export async function endMaintenance(db: Db, id: number): Promise<{ bgpPeerIds: number[] }> {
-  return db.transaction().execute(async (tx) => {
-    const m: any = await tx.selectFrom('maintenances').select(['id', 'status']).where('id', '=', id).executeTakeFirst();
-    if (!m) throw new NotFoundError('maintenance', id);
-    if (m.status !== 'active') throw new ConflictError(`maintenance ${id} has ended already`, [], 'maintenance_ended');
-    const upd = await tx
-      .updateTable('maintenances')
-      .set({ status: 'ended', ended_at: now() })
-      .where('id', '=', id)
-      .where('status', '=', 'active')
-      .executeTakeFirst();
-    if (Number(upd.numUpdatedRows) === 0)
-      throw new ConflictError(`maintenance ${id} has ended already`, [], 'maintenance_ended');
-    const rows: any[] = await tx
-      .selectFrom('maintenance_peers as mp')
-      .select('mp.bgp_peer_id')
-      .where('mp.maintenance_id', '=', id)
-      .where('mp.prior_enabled', '=', true)
-      .where((eb: any) =>
-        eb.not(
-          eb.exists(
-            eb
-              .selectFrom('maintenance_peers as o')
-              .innerJoin('maintenances as om', 'om.id', 'o.maintenance_id')
-              .select('o.id')
-              .whereRef('o.bgp_peer_id', '=', 'mp.bgp_peer_id')
-              .where('om.status', '=', 'active'),
+  return typed(db)
+    .transaction()
+    .execute(async (tx) => {
+      const m = await tx.selectFrom('maintenances').select(['id', 'status']).where('id', '=', id).executeTakeFirst();
+      if (!m) throw new NotFoundError('maintenance', id);
+      if (m.status !== 'active')
+        throw new ConflictError(`maintenance ${id} has ended already`, [], 'maintenance_ended');
+      const upd = await tx
+        .updateTable('maintenances')
+        .set({ status: 'ended', ended_at: now() })
+        .where('id', '=', id)
+        .where('status', '=', 'active')
+        .executeTakeFirst();
+      if (Number(upd.numUpdatedRows) === 0)
+        throw new ConflictError(`maintenance ${id} has ended already`, [], 'maintenance_ended');
+      const rows = await tx
+        .selectFrom('maintenance_peers as mp')
+        .select('mp.bgp_peer_id')
+        .where('mp.maintenance_id', '=', id)
+        .where('mp.prior_enabled', '=', true)
+        .where((eb) =>
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('maintenance_peers as o')
+                .innerJoin('maintenances as om', 'om.id', 'o.maintenance_id')
+                .select('o.id')
+                .whereRef('o.bgp_peer_id', '=', 'mp.bgp_peer_id')
+                .where('om.status', '=', 'active'),
+            ),
           ),
-        ),
-      )
-      .orderBy('mp.bgp_peer_id')
-      .execute();
-    return { bgpPeerIds: rows.map((r) => Number(r.bgp_peer_id)) };
-  });
+        )
+        .orderBy('mp.bgp_peer_id')
+        .execute();
+      return { bgpPeerIds: rows.map((r) => Number(r.bgp_peer_id)) };
+    });
 }
 
 /** Stores which job started or ended a maintenance. */
@@ -434,7 +441,7 @@ export async function setMaintenanceJob(
 
 /** The BGP peers behind sessions; a missing session is a 404 (single) or a 400 naming `ids.N` (bulk). */
 export async function peersOfSessions(db: Executor, sessionIds: number[], bulk: boolean): Promise<number[]> {
-  const rows: any[] = await db
+  const rows = await typed(db)
     .selectFrom('peering_sessions')
     .select(['id', 'bgp_peer_id'])
     .where('id', 'in', sessionIds)

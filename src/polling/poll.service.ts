@@ -9,7 +9,8 @@
 // event; on a loopback lab a full poll lands in one or two transactions.
 import { sql } from 'kysely';
 import type { Db, Executor } from '../platform/db.ts';
-import { now } from '../platform/db.ts';
+import { now, typed } from '../platform/db.ts';
+import type { RouterPollStatusTable } from '../platform/db.types.ts';
 import type { PeerState } from '../drivers/driver.types.ts';
 import type { SecretBox } from '../platform/crypto.ts';
 import { parseIp } from '../platform/ip.ts';
@@ -171,11 +172,11 @@ const intOrNull = (v: unknown): number | null => (v === null || v === undefined 
 async function readStoredPeers(db: Executor, routerIds: number[]): Promise<Map<number, StoredPeer[]>> {
   const out = new Map<number, StoredPeer[]>(routerIds.map((id) => [id, []]));
   if (!routerIds.length) return out;
-  let q = db
+  let q = typed(db)
     .selectFrom('bgp_peers as b')
     .leftJoin('peer_asns as a', 'a.asn', 'b.remote_asn')
     .leftJoin('peer_groups as g', 'g.id', 'b.peer_group_id')
-    .leftJoin('bgp_peer_address_families as f', (j: any) =>
+    .leftJoin('bgp_peer_address_families as f', (j) =>
       j
         .onRef('f.bgp_peer_id', '=', 'b.id')
         .on('f.afi_safi', '=', sql<string>`case when b.family = 4 then 'ipv4-unicast' else 'ipv6-unicast' end`),
@@ -203,7 +204,7 @@ async function readStoredPeers(db: Executor, routerIds: number[]): Promise<Map<n
       'g.ipv6_max_prefixes as g6',
     ]);
   q = routerIds.length === 1 ? q.where('b.router_id', '=', routerIds[0]!) : q.where('b.router_id', 'in', routerIds);
-  for (const r of (await q.execute()) as any[]) {
+  for (const r of await q.execute()) {
     const v4 = Number(r.family) === 4;
     const limit = r.fmax ?? (v4 ? (r.a4 ?? r.g4) : (r.a6 ?? r.g6)) ?? null;
     const p: StoredPeer = {
@@ -418,17 +419,15 @@ type PollStatusColumn = 'last_polled_at' | 'last_poll_error' | 'last_poll_job_id
 /** Inserts routers' poll status rows, or updates the `set` columns of those that exist. */
 export async function upsertPollStatus(
   db: Executor,
-  rows: ({ router_id: number } & Record<PollStatusColumn, string | number | null>)[],
+  rows: ({ router_id: number } & Pick<RouterPollStatusTable, PollStatusColumn>)[],
   set: PollStatusColumn[],
 ): Promise<void> {
   for (let i = 0; i < rows.length; i += 200) {
-    await db
+    await typed(db)
       .insertInto('router_poll_status')
       .values(rows.slice(i, i + 200))
-      .onConflict((oc: any) =>
-        oc
-          .column('router_id')
-          .doUpdateSet((eb: any) => Object.fromEntries(set.map((c) => [c, eb.ref(`excluded.${c}`)]))),
+      .onConflict((oc) =>
+        oc.column('router_id').doUpdateSet((eb) => Object.fromEntries(set.map((c) => [c, eb.ref(`excluded.${c}`)]))),
       )
       .execute();
   }
@@ -618,7 +617,7 @@ export async function linkJob(db: Executor, jobId: number, routerIds: number[], 
   const ids = [...new Set(routerIds)];
   if (!ids.length) return;
   const existing = new Set(
-    (await db.selectFrom('router_jobs').select('router_id').where('job_id', '=', jobId).execute()).map((r: any) =>
+    (await typed(db).selectFrom('router_jobs').select('router_id').where('job_id', '=', jobId).execute()).map((r) =>
       Number(r.router_id),
     ),
   );

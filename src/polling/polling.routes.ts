@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { enqueueJob } from '../jobs/jobs.service.ts';
 import { NotFoundError } from '../platform/errors.ts';
 import { loadRow } from '../platform/crud.ts';
-import type { Db } from '../platform/db.ts';
+import { typed } from '../platform/db.ts';
 import { peeringSessions, sessionOutput } from '../sessions/peering-sessions.resource.ts';
 import { runInlineJob } from './inline-job.ts';
 import { shutdownMessage } from './polling.jobs.ts';
@@ -106,13 +106,13 @@ const stateSummaryOutput = z
 
 /** Runs the admin job in the request and shapes its answer (sessions re-read after the re-poll). */
 async function runAdmin(
-  a: any,
+  a: FastifyInstance,
   req: FastifyRequest,
   bgpPeerIds: number[],
   enabled: boolean,
   message: string | null,
 ): Promise<z.infer<typeof adminAnswer>> {
-  const db: Db = a.db;
+  const db = a.db;
   const userId = a.principalOf(req)?.userId ?? null;
   const out = await runInlineJob<AdminResult>(
     db,
@@ -121,22 +121,22 @@ async function runAdmin(
     { userId, secrets: a.secrets, timeoutMs: adminTimeoutMs() },
   );
   const res = out.result;
-  const sessions: any[] = !bgpPeerIds.length
+  const sessions = !bgpPeerIds.length
     ? []
-    : await db
+    : await typed(db)
         .selectFrom('peering_sessions')
         .select(['id', 'bgp_peer_id'])
         .where('bgp_peer_id', 'in', bgpPeerIds)
         .orderBy('id')
         .execute();
   const sessionOf = new Map(sessions.map((s) => [Number(s.bgp_peer_id), Number(s.id)]));
-  const rows = [];
+  const rows: z.infer<typeof sessionOutput>[] = [];
   for (const s of sessions.slice(0, 1000))
     rows.push(
       peeringSessions.present(await loadRow(peeringSessions, db, Number(s.id)), {
         includeSecrets: false,
         secrets: a.secrets,
-      }),
+      }) as z.infer<typeof sessionOutput>,
     );
   const results = (res?.peers ?? []).map((p) => ({ session_id: sessionOf.get(p.bgp_peer_id) ?? null, ...p }));
   return {
@@ -149,7 +149,7 @@ async function runAdmin(
     failed: res ? res.failed : bgpPeerIds.length,
     results,
     routers: (res?.routers ?? []) as RouterPollResult[],
-    sessions: rows as any,
+    sessions: rows,
   };
 }
 
@@ -176,18 +176,23 @@ export default async function pollingRoutes(app: FastifyInstance): Promise<void>
     async (req, reply) => {
       let ids: number[];
       if (req.body.session_ids?.length) {
-        const rows = await a.db
+        const rows = await typed(a.db)
           .selectFrom('peering_sessions as s')
           .innerJoin('bgp_peers as b', 'b.id', 's.bgp_peer_id')
           .select('b.router_id')
           .distinct()
           .where('s.id', 'in', req.body.session_ids)
           .execute();
-        ids = rows.map((x: any) => Number(x.router_id)).sort((x: number, y: number) => x - y);
+        ids = rows.map((x) => Number(x.router_id)).sort((x: number, y: number) => x - y);
       } else {
         ids = (
-          await a.db.selectFrom('routers').select('id').where('polling_enabled', '=', true).orderBy('id').execute()
-        ).map((x: any) => Number(x.id));
+          await typed(a.db)
+            .selectFrom('routers')
+            .select('id')
+            .where('polling_enabled', '=', true)
+            .orderBy('id')
+            .execute()
+        ).map((x) => Number(x.id));
       }
       const jobId = await enqueueJob(
         a.db,
@@ -381,7 +386,7 @@ export default async function pollingRoutes(app: FastifyInstance): Promise<void>
     },
     async (req) => {
       const s = await loadRow(peeringSessions, a.db, req.params.id);
-      const rows = await a.db
+      const rows = await typed(a.db)
         .selectFrom('session_state_events')
         .selectAll()
         .where('bgp_peer_id', '=', s.bgp_peer_id)
@@ -389,7 +394,7 @@ export default async function pollingRoutes(app: FastifyInstance): Promise<void>
         .orderBy('id', 'desc')
         .limit(req.query.limit)
         .execute();
-      return rows.reverse().map((e: any) => ({
+      return rows.reverse().map((e) => ({
         time: e.time,
         state: e.state,
         previous_state: e.previous_state ?? null,

@@ -9,7 +9,7 @@ import type {
 } from '../drivers/driver.types.ts';
 import { driverFor, driverInfo as registryInfo } from '../drivers/registry.ts';
 import type { SecretBox } from '../platform/crypto.ts';
-import type { Executor } from '../platform/db.ts';
+import { typed, type Executor } from '../platform/db.ts';
 import { pollingConfig } from '../platform/config.ts';
 
 const overrides = new Map<string, RouterDriver>();
@@ -65,7 +65,7 @@ export async function loadRouters(
   ids: number[] | null,
   opts: { pollingEnabledOnly?: boolean } = {},
 ): Promise<RouterRow[]> {
-  let q = db
+  let q = typed(db)
     .selectFrom('routers as r')
     .leftJoin('platforms as p', 'p.id', 'r.platform_id')
     .select(['r.id', 'r.name', 'r.hostname', 'r.local_asn', 'r.credentials_enc', 'r.polling_enabled', 'p.driver']);
@@ -75,7 +75,7 @@ export async function loadRouters(
   }
   if (opts.pollingEnabledOnly) q = q.where('r.polling_enabled', '=', true);
   const rows = await q.orderBy('r.name').execute();
-  return rows.map((r: any) => ({
+  return rows.map((r) => ({
     id: Number(r.id),
     name: r.name,
     hostname: r.hostname ?? null,

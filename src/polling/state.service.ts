@@ -1,7 +1,7 @@
 // State history read side: flap count, time in each state, the down reason and max-prefix usage of a
 // session, from session_state_events and the live columns the poll writes.
 import { effectiveMaxPrefixes, effectiveState, maxPrefixUsage as usageOf } from '../sessions/session-rules.ts';
-import type { Executor } from '../platform/db.ts';
+import { typed, type Executor } from '../platform/db.ts';
 import { bool } from '../platform/crud.ts';
 import { NotFoundError } from '../platform/errors.ts';
 
@@ -27,14 +27,14 @@ export async function maxPrefixUsage(
   where: { routerId?: number; peerIds?: number[] },
 ): Promise<MaxPrefixUsage[]> {
   if (where.peerIds && !where.peerIds.length) return [];
-  let q = db
+  let q = typed(db)
     .selectFrom('bgp_peers as b')
     .leftJoin('peer_asns as a', 'a.asn', 'b.remote_asn')
     .leftJoin('peer_groups as g', 'g.id', 'b.peer_group_id')
-    .leftJoin('bgp_peer_address_families as f4', (j: any) =>
+    .leftJoin('bgp_peer_address_families as f4', (j) =>
       j.onRef('f4.bgp_peer_id', '=', 'b.id').on('f4.afi_safi', '=', 'ipv4-unicast'),
     )
-    .leftJoin('bgp_peer_address_families as f6', (j: any) =>
+    .leftJoin('bgp_peer_address_families as f6', (j) =>
       j.onRef('f6.bgp_peer_id', '=', 'b.id').on('f6.afi_safi', '=', 'ipv6-unicast'),
     )
     .select(['b.id', 'b.peer_ip', 'b.remote_asn', 'b.family', 'b.prefixes_received', 'b.prefixes_accepted'])
@@ -46,7 +46,7 @@ export async function maxPrefixUsage(
       'g.ipv4_max_prefixes as g4',
       'g.ipv6_max_prefixes as g6',
     ])
-    .where((eb: any) => eb.or([eb('b.prefixes_received', 'is not', null), eb('b.prefixes_accepted', 'is not', null)]));
+    .where((eb) => eb.or([eb('b.prefixes_received', 'is not', null), eb('b.prefixes_accepted', 'is not', null)]));
   if (where.routerId !== undefined) q = q.where('b.router_id', '=', where.routerId);
   if (where.peerIds) q = q.where('b.id', 'in', where.peerIds);
   const rows = await q.orderBy('b.peer_ip_key').execute();
@@ -99,7 +99,7 @@ export async function sessionStateSummary(
   hours = 24,
   nowMs = Date.now(),
 ): Promise<StateSummary> {
-  const s: any = await db
+  const s = await typed(db)
     .selectFrom('peering_sessions as s')
     .innerJoin('bgp_peers as b', 'b.id', 's.bgp_peer_id')
     .select(['s.id', 's.bgp_peer_id', 'b.enabled', 'b.state', 'b.state_since', 'b.last_error', 'b.polled_at'])
@@ -109,7 +109,7 @@ export async function sessionStateSummary(
   const peerId = Number(s.bgp_peer_id);
   const to = new Date(nowMs).toISOString();
   const from = new Date(nowMs - hours * 3600_000).toISOString();
-  const before: any = await db
+  const before = await typed(db)
     .selectFrom('session_state_events')
     .select(['time', 'state'])
     .where('bgp_peer_id', '=', peerId)
@@ -118,7 +118,7 @@ export async function sessionStateSummary(
     .orderBy('id', 'desc')
     .limit(1)
     .executeTakeFirst();
-  const events: any[] = await db
+  const events = await typed(db)
     .selectFrom('session_state_events')
     .select(['time', 'state', 'previous_state'])
     .where('bgp_peer_id', '=', peerId)
@@ -127,14 +127,14 @@ export async function sessionStateSummary(
     .orderBy('id')
     .limit(100_000)
     .execute();
-  const flapRow: any = await db
+  const flapRow = await typed(db)
     .selectFrom('session_state_events')
-    .select((eb: any) => eb.fn.countAll().as('c'))
+    .select((eb) => eb.fn.countAll().as('c'))
     .where('bgp_peer_id', '=', peerId)
     .where('previous_state', '=', 'established')
     .where('state', '!=', 'established')
     .executeTakeFirst();
-  const isFlap = (e: any) => e.previous_state === 'established' && e.state !== 'established';
+  const isFlap = (e: (typeof events)[number]) => e.previous_state === 'established' && e.state !== 'established';
 
   // Walk the window: the state in force at `from` (last earlier event, else the first event's
   // previous state), then each change until now.

@@ -2,8 +2,11 @@
 // network (most specific prefix containing the address) and to a peer ASN (existing, else from the
 // PeeringDB mirror, else a bare one), preview, then create through the session wizard's write path.
 // A neighbour that already has a BGP peer on the router is never imported twice.
+import type { Selectable } from 'kysely';
 import type { Db, Executor } from '../platform/db.ts';
-import { now } from '../platform/db.ts';
+import { now, typed } from '../platform/db.ts';
+import type { PdbNetTable, PeerAsnsTable } from '../platform/db.types.ts';
+import { toRole } from '../auth/auth.schema.ts';
 import type { PeerState } from '../drivers/driver.types.ts';
 import type { SecretBox } from '../platform/crypto.ts';
 import { createOne, updateOne, type WriteContext } from '../platform/crud.ts';
@@ -63,12 +66,12 @@ function validIrr(v: string | null | undefined): string | null {
 
 async function principalOf(db: Executor, userId: number | null | undefined): Promise<Principal | null> {
   if (!userId) return null;
-  const u: any = await db
+  const u = await typed(db)
     .selectFrom('users')
     .select(['id', 'username', 'role'])
     .where('id', '=', userId)
     .executeTakeFirst();
-  return u ? { userId: Number(u.id), username: u.username, role: u.role, via: 'token', canWrite: true } : null;
+  return u ? { userId: Number(u.id), username: u.username, role: toRole(u.role), via: 'token', canWrite: true } : null;
 }
 
 /** Plans the import of `states` onto a router (no writes). */
@@ -86,36 +89,47 @@ export async function planImport(
     for (const ip of wanted) if (!present.has(ip)) notOnRouter.push(ip);
   }
   const selected = states.filter((s) => !wanted || wanted.has(parseIp(s.peer_ip)?.text ?? s.peer_ip));
-  const peers: any[] = await db
+  const peers = await typed(db)
     .selectFrom('bgp_peers as b')
     .leftJoin('peering_sessions as s', 's.bgp_peer_id', 'b.id')
     .select(['b.id', 'b.vrf', 'b.peer_ip', 'b.remote_asn', 's.id as session_id'])
     .where('b.router_id', '=', router.id)
     .execute();
   const byKey = new Map(peers.map((p) => [neighborKey(p.vrf, p.peer_ip), p]));
-  const networks: any[] = await db.selectFrom('peering_networks').select(['id', 'name', 'prefix', 'family']).execute();
+  const networks = await typed(db).selectFrom('peering_networks').select(['id', 'name', 'prefix', 'family']).execute();
   const connected = new Set(
-    (await db.selectFrom('peering_connections').select('network_id').where('router_id', '=', router.id).execute()).map(
-      (c: any) => Number(c.network_id),
-    ),
+    (
+      await typed(db)
+        .selectFrom('peering_connections')
+        .select('network_id')
+        .where('router_id', '=', router.id)
+        .execute()
+    ).map((c) => Number(c.network_id)),
   );
   const parsedNets = networks
     .map((n) => ({ n, p: parsePrefix(n.prefix) as ParsedPrefix }))
     .filter((x) => !('error' in x.p));
   const asns = [...new Set(selected.map((s) => s.remote_asn).filter((a): a is number => a !== null))];
-  const known = new Map<number, any>();
-  const pdb = new Map<number, any>();
+  const known = new Map<number, Pick<Selectable<PeerAsnsTable>, 'id' | 'asn' | 'name'>>();
+  const pdb = new Map<
+    number,
+    Pick<Selectable<PdbNetTable>, 'id' | 'asn' | 'name' | 'irr_as_set' | 'info_prefixes4' | 'info_prefixes6'>
+  >();
   for (let i = 0; i < asns.length; i += 500) {
     const chunk = asns.slice(i, i + 500);
-    for (const a of await db.selectFrom('peer_asns').select(['id', 'asn', 'name']).where('asn', 'in', chunk).execute())
-      known.set(Number((a as any).asn), a);
-    for (const n of await db
+    for (const a of await typed(db)
+      .selectFrom('peer_asns')
+      .select(['id', 'asn', 'name'])
+      .where('asn', 'in', chunk)
+      .execute())
+      known.set(Number(a.asn), a);
+    for (const n of await typed(db)
       .selectFrom('pdb_net')
       .select(['id', 'asn', 'name', 'irr_as_set', 'info_prefixes4', 'info_prefixes6'])
       .where('asn', 'in', chunk)
       .where('status', '=', 'ok')
       .execute())
-      pdb.set(Number((n as any).asn), n);
+      pdb.set(Number(n.asn), n);
   }
   const items: ImportItem[] = [];
   for (const s of selected) {
@@ -216,7 +230,7 @@ export async function importSessions(db: Db, routerId: number, opts: ImportOptio
         // The peer ASN: existing, else synced from the PeeringDB mirror, else a bare one.
         let asnId = item.peer_asn!.id ?? asnIds.get(asn) ?? null;
         if (asnId === null) {
-          const net: any = await tx
+          const net = await typed(tx)
             .selectFrom('pdb_net')
             .selectAll()
             .where('asn', '=', asn)
@@ -238,7 +252,7 @@ export async function importSessions(db: Db, routerId: number, opts: ImportOptio
         asnIds.set(asn, asnId);
         item.peer_asn = { ...item.peer_asn!, id: asnId };
         if (item.action === 'wrap') {
-          const peer: any = await tx
+          const peer = await typed(tx)
             .selectFrom('bgp_peers')
             .select('id')
             .where('router_id', '=', router.id)

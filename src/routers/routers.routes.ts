@@ -6,7 +6,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ipAddress } from '../platform/fields.ts';
 import { DomainError, NotFoundError, UpstreamError } from '../platform/errors.ts';
-import type { Db } from '../platform/db.ts';
+import { typed, type Db } from '../platform/db.ts';
 import { DRIVERS } from './catalogue.resource.ts';
 import { deviceTimeoutMs, driverInfo, loadRouters, lookupDriver, unreachableReason } from '../polling/router-access.ts';
 import { runInlineJob } from '../polling/inline-job.ts';
@@ -180,19 +180,18 @@ export default async function routerLiveRoutes(app: FastifyInstance): Promise<vo
       if (!router) throw new NotFoundError('router', req.params.id);
       // Read on every request (this route has no response cache): the poll status changes with every
       // poll, in a table whose writes do not invalidate the cached lists.
-      const extra: any =
-        (await db()
-          .selectFrom('router_poll_status')
-          .select(['last_polled_at', 'last_poll_error', 'last_poll_job_id'])
-          .where('router_id', '=', router.id)
-          .executeTakeFirst()) ?? {};
+      const extra = await typed(db())
+        .selectFrom('router_poll_status')
+        .select(['last_polled_at', 'last_poll_error', 'last_poll_job_id'])
+        .where('router_id', '=', router.id)
+        .executeTakeFirst();
       const driver = await lookupDriver(router.driver);
       const why = unreachableReason(router, driver, 'list_neighbors');
-      const counts: any[] = await db()
+      const counts = await typed(db())
         .selectFrom('peering_sessions as s')
         .innerJoin('bgp_peers as b', 'b.id', 's.bgp_peer_id')
         .select(['b.state', 'b.enabled'])
-        .select((eb: any) => eb.fn.countAll().as('c'))
+        .select((eb) => eb.fn.countAll().as('c'))
         .where('b.router_id', '=', router.id)
         .groupBy(['b.state', 'b.enabled'])
         .execute();
@@ -204,14 +203,14 @@ export default async function routerLiveRoutes(app: FastifyInstance): Promise<vo
         sessions += Number(c.c);
       }
       const warnings = (await maxPrefixWarnings(db(), { routerId: router.id })).map(({ warning: _w, ...w }) => w);
-      const m: any = await db()
+      const m = await typed(db())
         .selectFrom('maintenances')
         .select(['id', 'started_at', 'message'])
         .where('status', '=', 'active')
         .where('router_id', '=', router.id)
         .orderBy('id', 'desc')
         .executeTakeFirst();
-      const jobs: any[] = await db()
+      const jobs = await typed(db())
         .selectFrom('router_jobs as rj')
         .innerJoin('jobs as j', 'j.id', 'rj.job_id')
         .select(['j.id', 'j.kind', 'j.status', 'j.created_at', 'j.finished_at', 'j.error'])
@@ -234,10 +233,10 @@ export default async function routerLiveRoutes(app: FastifyInstance): Promise<vo
         not_pollable_reason: why,
         admin_on_device: !!driver && !unreachableReason(router, driver, 'admin_state'),
         polling_enabled: router.polling_enabled,
-        last_polled_at: extra.last_polled_at ?? null,
-        last_poll_error: extra.last_poll_error ?? null,
+        last_polled_at: extra?.last_polled_at ?? null,
+        last_poll_error: extra?.last_poll_error ?? null,
         last_poll_job_id:
-          extra.last_poll_job_id === null || extra.last_poll_job_id === undefined
+          extra?.last_poll_job_id === null || extra?.last_poll_job_id === undefined
             ? null
             : Number(extra.last_poll_job_id),
         sessions,
