@@ -59,9 +59,7 @@ export function register(program: Command): void {
             const verbose = !opts.json && process.stderr.isTTY;
             await runJobNow(ctx.db, out.jobId, (line) => verbose && process.stderr.write(`${line}\n`), ctx.secrets);
           }
-          const d = presentDeployment(await loadDeployment(ctx.db, id), true) as ReturnType<
-            typeof presentDeployment
-          > & { diff: string | null };
+          const d = presentDeployment(await loadDeployment(ctx.db, id), true);
           if (opts.json) process.stdout.write(`${JSON.stringify(d)}\n`);
           else {
             if (d.diff) process.stdout.write(d.diff.endsWith('\n') ? d.diff : `${d.diff}\n`);

@@ -1,6 +1,8 @@
 // `peerdesk peeringdb sync|import|status|sync-peer-asns`: the PeeringDB mirror from the command line.
 import type { Command } from 'commander';
 import type { Db } from '../platform/db.ts';
+import type { SyncRun } from '../peeringdb/peeringdb.sync.ts';
+import type { syncAllPeerAsns } from '../peeringdb/peeringdb.service.ts';
 
 /** Opens the configured database (migrated) through the shared CLI helper. */
 async function openDatabase(): Promise<{ db: Db; config: import('../platform/config.ts').Config }> {
@@ -33,15 +35,7 @@ function progressBar(enabled: boolean) {
   };
 }
 
-function summary(run: {
-  id: number;
-  mode: string;
-  status: string;
-  started_at: string;
-  finished_at: string | null;
-  counts: Record<string, any>;
-  requests: number;
-}): string {
+function summary(run: SyncRun): string {
   const secs = run.finished_at ? ((Date.parse(run.finished_at) - Date.parse(run.started_at)) / 1000).toFixed(1) : '?';
   const lines = [
     `run ${run.id}: ${run.mode} ${run.status} in ${secs} s${run.requests ? `, ${run.requests} requests` : ''}`,
@@ -85,7 +79,7 @@ export function register(program: Command): void {
           progress: (f, m) => bar.update(f, m),
         });
         bar.done();
-        let peerAsns: unknown = null;
+        let peerAsns: Awaited<ReturnType<typeof syncAllPeerAsns>> | null = null;
         if (opts.peerAsns) {
           const { syncAllPeerAsns } = await import('../peeringdb/peeringdb.service.ts');
           peerAsns = await syncAllPeerAsns(db, { signal: abort.signal });
@@ -93,10 +87,7 @@ export function register(program: Command): void {
         if (opts.json) process.stdout.write(JSON.stringify({ ...run, peer_asns: peerAsns }) + '\n');
         else {
           process.stdout.write(summary(run));
-          if (peerAsns)
-            process.stdout.write(
-              `peer ASNs: ${(peerAsns as any).checked} checked, ${(peerAsns as any).updated} updated\n`,
-            );
+          if (peerAsns) process.stdout.write(`peer ASNs: ${peerAsns.checked} checked, ${peerAsns.updated} updated\n`);
         }
       } finally {
         bar.done();

@@ -1,5 +1,6 @@
 // `peerdesk user create`: adds a user (password from --password, PEERDESK_NEW_PASSWORD or generated).
 import type { Command } from 'commander';
+import type { Role } from '../platform/principal.ts';
 
 /** Registers the user commands. */
 export function register(program: Command): void {
@@ -17,7 +18,8 @@ export function register(program: Command): void {
       const { randomToken } = await import('../platform/crypto.ts');
       const password = opts.password ?? process.env.PEERDESK_NEW_PASSWORD ?? randomToken('', 12);
       try {
-        await createUser(ctx.db, { username, password, role: opts.role as any, email: opts.email ?? null });
+        // createUser refuses a role outside ROLES (400 naming `role`), so the option is passed as given.
+        await createUser(ctx.db, { username, password, role: opts.role as Role, email: opts.email ?? null });
         process.stdout.write(
           opts.password || process.env.PEERDESK_NEW_PASSWORD
             ? `created ${username} (${opts.role})\n`

@@ -7,11 +7,11 @@ import { onJobCancelled, onWorkerSweep } from '../jobs/jobs.service.ts';
 // A queued deploy job cancelled directly (/api/jobs/{id}/cancel/) ends what waited for it as cancelled.
 onJobCancelled('deploy.run', async (db, job) => {
   const { deploymentJobCancelled } = await import('./deploy.service.ts');
-  await deploymentJobCancelled(db as any, job.id, Number((job.payload as { deployment_id?: number }).deployment_id));
+  await deploymentJobCancelled(db, job.id, Number((job.payload as { deployment_id?: number }).deployment_id));
 });
 onJobCancelled('deploy.rollout', async (db, job) => {
   const { rolloutJobCancelled } = await import('./rollouts.ts');
-  await rolloutJobCancelled(db as any, job.id, Number((job.payload as { rollout_id?: number }).rollout_id));
+  await rolloutJobCancelled(db, job.id, Number((job.payload as { rollout_id?: number }).rollout_id));
 });
 // Deployments and rollouts whose worker died mid-run end failed (worker_lost); the router lock is released.
 onWorkerSweep('deploy.stale', async (db) => {
@@ -19,7 +19,7 @@ onWorkerSweep('deploy.stale', async (db) => {
     import('./deploy.service.ts'),
     import('./rollouts.ts'),
   ]);
-  return (await sweepStaleDeployments(db as any)) + (await sweepStaleRollouts(db as any));
+  return (await sweepStaleDeployments(db)) + (await sweepStaleRollouts(db));
 });
 
 export const jobs = [

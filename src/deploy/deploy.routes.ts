@@ -1,6 +1,6 @@
 // Deployment endpoints: deploy a router (dry run or for real), list and read deployments (diff and
 // log), approve / reject proposals. The pipeline itself runs as a `deploy.run` job (deploy.service.ts).
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
@@ -15,6 +15,7 @@ import {
 } from './deploy.service.ts';
 import { UnauthorizedError } from '../platform/errors.ts';
 import { pageLinks } from '../platform/crud.ts';
+import { typed } from '../platform/db.ts';
 import { cancelRollout, createRollout, listRollouts, loadRollout, ROLLOUT_STATUSES } from './rollouts.ts';
 import { proposeSessionAction } from './session-actions.ts';
 
@@ -239,7 +240,7 @@ export default async function deployRoutes(app: FastifyInstance): Promise<void> 
     async (req, reply) => {
       const out = await proposeDeployment(a.db, req.params.id, req.body, who(req));
       reply.code(202);
-      return { deployment: presentDeployment(out.deployment, true) as any, job_id: out.jobId };
+      return { deployment: presentDeployment(out.deployment, true), job_id: out.jobId };
     },
   );
 
@@ -269,7 +270,7 @@ export default async function deployRoutes(app: FastifyInstance): Promise<void> 
       preValidation: a.requireRole('viewer'),
     },
     async (req) => {
-      let q = a.db.selectFrom('deployments as d').innerJoin('routers as r', 'r.id', 'd.router_id');
+      let q = typed(a.db).selectFrom('deployments as d').innerJoin('routers as r', 'r.id', 'd.router_id');
       if (req.query.router) q = q.where('d.router_id', '=', req.query.router);
       if (req.query.status) q = q.where('d.status', '=', req.query.status);
       const count = Number((await q.select((eb) => eb.fn.countAll().as('c')).executeTakeFirstOrThrow()).c);
@@ -309,7 +310,7 @@ export default async function deployRoutes(app: FastifyInstance): Promise<void> 
           'd.finished_at',
           'd.run_at',
         ])
-        .select((eb: any) =>
+        .select((eb) =>
           eb.case().when('d.diff', 'is', null).then(null).when('d.diff', '=', '').then('').else('x').end().as('diff'),
         )
         .orderBy('d.id', 'desc')
@@ -319,7 +320,7 @@ export default async function deployRoutes(app: FastifyInstance): Promise<void> 
       return {
         count,
         ...pageLinks(req, count, req.query.limit, req.query.offset),
-        results: rows.map((row: any) => presentDeployment(row, false)) as any,
+        results: rows.map((row) => presentDeployment(row, false)),
       };
     },
   );
@@ -335,13 +336,19 @@ export default async function deployRoutes(app: FastifyInstance): Promise<void> 
       },
       preValidation: a.requireRole('viewer'),
     },
-    async (req) => presentDeployment(await loadDeployment(a.db, req.params.id), true) as any,
+    async (req) => presentDeployment(await loadDeployment(a.db, req.params.id), true),
   );
 
-  const review = (approve: boolean) => async (req: any, reply: any) => {
-    const out = await reviewDeployment(a.db, req.params.id, approve, req.body?.comment ?? null, who(req));
+  const review = async (
+    approve: boolean,
+    req: FastifyRequest,
+    reply: FastifyReply,
+    id: number,
+    body: z.infer<typeof reviewBody> | undefined,
+  ) => {
+    const out = await reviewDeployment(a.db, id, approve, body?.comment ?? null, who(req));
     reply.code(approve ? 202 : 200);
-    return { deployment: presentDeployment(out.deployment, true) as any, job_id: out.jobId } as any;
+    return { deployment: presentDeployment(out.deployment, true), job_id: out.jobId };
   };
   const reviewBody = z.object({ comment: z.string().trim().max(2000).nullable().optional() }).strict();
   r.post(
@@ -356,7 +363,7 @@ export default async function deployRoutes(app: FastifyInstance): Promise<void> 
       },
       preValidation: a.requireRole('admin'),
     },
-    review(true),
+    (req, reply) => review(true, req, reply, req.params.id, req.body),
   );
   r.post(
     '/api/deployments/:id/reject/',
@@ -370,7 +377,7 @@ export default async function deployRoutes(app: FastifyInstance): Promise<void> 
       },
       preValidation: a.requireRole('admin'),
     },
-    review(false),
+    (req, reply) => review(false, req, reply, req.params.id, req.body),
   );
 
   const cancelBody = z
@@ -391,13 +398,19 @@ export default async function deployRoutes(app: FastifyInstance): Promise<void> 
       preValidation: a.requireRole('operator'),
     },
     async (req) =>
-      presentDeployment(await cancelDeployment(a.db, req.params.id, req.body?.reason ?? null, who(req)), true) as any,
+      presentDeployment(await cancelDeployment(a.db, req.params.id, req.body?.reason ?? null, who(req)), true),
   );
 
-  const sessionAction = (action: 'configure' | 'deconfigure') => async (req: any, reply: any) => {
-    const out = await proposeSessionAction(a.db, req.params.id, action, req.body ?? {}, who(req), a.secrets);
+  const sessionAction = async (
+    action: 'configure' | 'deconfigure',
+    req: FastifyRequest,
+    reply: FastifyReply,
+    id: number,
+    body: z.infer<typeof configureBody> | undefined,
+  ) => {
+    const out = await proposeSessionAction(a.db, id, action, body ?? {}, who(req), a.secrets);
     reply.code(202);
-    return { deployment: presentDeployment(out.deployment, true) as any, job_id: out.jobId };
+    return { deployment: presentDeployment(out.deployment, true), job_id: out.jobId };
   };
   const configureSchema = (summary: string) => ({
     tags: ['deploy'],
@@ -416,7 +429,7 @@ export default async function deployRoutes(app: FastifyInstance): Promise<void> 
       ),
       preValidation: a.requireRole('operator'),
     },
-    sessionAction('configure'),
+    (req, reply) => sessionAction('configure', req, reply, req.params.id, req.body),
   );
   r.post(
     '/api/peering-sessions/:id/config-manager/',
@@ -426,7 +439,7 @@ export default async function deployRoutes(app: FastifyInstance): Promise<void> 
       ),
       preValidation: a.requireRole('operator'),
     },
-    sessionAction('configure'),
+    (req, reply) => sessionAction('configure', req, reply, req.params.id, req.body),
   );
   r.post(
     '/api/peering-sessions/:id/remove-from-router/',
@@ -445,7 +458,7 @@ export default async function deployRoutes(app: FastifyInstance): Promise<void> 
       },
       preValidation: a.requireRole('operator'),
     },
-    sessionAction('deconfigure'),
+    (req, reply) => sessionAction('deconfigure', req, reply, req.params.id, req.body),
   );
 
   r.post(
@@ -476,7 +489,7 @@ export default async function deployRoutes(app: FastifyInstance): Promise<void> 
     async (req, reply) => {
       const out = await createRollout(a.db, req.body, who(req), a.secrets);
       reply.code(202);
-      return { rollout: out.rollout as any, job_id: out.jobId };
+      return { rollout: out.rollout, job_id: out.jobId };
     },
   );
   r.get(
@@ -505,7 +518,7 @@ export default async function deployRoutes(app: FastifyInstance): Promise<void> 
     },
     async (req) => {
       const { count, results } = await listRollouts(a.db, req.query);
-      return { count, ...pageLinks(req, count, req.query.limit, req.query.offset), results: results as any };
+      return { count, ...pageLinks(req, count, req.query.limit, req.query.offset), results };
     },
   );
   r.post(
@@ -522,7 +535,7 @@ export default async function deployRoutes(app: FastifyInstance): Promise<void> 
       },
       preValidation: a.requireRole('operator'),
     },
-    async (req) => (await cancelRollout(a.db, req.params.id, req.body?.reason ?? null, who(req))) as any,
+    async (req) => cancelRollout(a.db, req.params.id, req.body?.reason ?? null, who(req)),
   );
   r.get(
     '/api/rollouts/:id/',
@@ -535,6 +548,6 @@ export default async function deployRoutes(app: FastifyInstance): Promise<void> 
       },
       preValidation: a.requireRole('viewer'),
     },
-    async (req) => (await loadRollout(a.db, req.params.id)) as any,
+    async (req) => loadRollout(a.db, req.params.id),
   );
 }

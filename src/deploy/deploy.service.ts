@@ -6,9 +6,19 @@
 // and say which check failed. Every step is written to the deployment's log and the job's log.
 // Change review: with PEERDESK_DEPLOY_REVIEW=1 a deployment that would change a router waits
 // (status `planned`) until an admin who did not propose it approves it.
-import { sql } from 'kysely';
-import { now, generationOf, isUniqueViolation, type Db, type Executor } from '../platform/db.ts';
+import { sql, type Selectable } from 'kysely';
+import {
+  now,
+  generationOf,
+  isUniqueViolation,
+  typed,
+  type Db,
+  type Executor,
+  type TypedDb,
+  type TypedExecutor,
+} from '../platform/db.ts';
 import type { SecretBox } from '../platform/crypto.ts';
+import type { DeploymentsTable } from '../platform/db.types.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../platform/errors.ts';
 import { parseIp } from '../platform/ip.ts';
 import type { DriverSession, PeerState, RouterCredentials } from '../drivers/driver.types.ts';
@@ -148,14 +158,19 @@ export function touchedIps(diff: string): Set<string> {
   return ipsIn(`${changedLines(diff, '+')}\n${changedLines(diff, '-')}`);
 }
 
-/** A deployment row as stored. */
-export type DeploymentRow = Record<string, any>;
+type StoredDeployment = Selectable<DeploymentsTable> & { router_name: string };
+/** A deployment row as stored, with its router's name. */
+export type DeploymentRow = Omit<StoredDeployment, 'status'> & { status: DeploymentStatus };
+/** The columns the deployment list reads (its `diff` only says whether there are changes: null, '' or 'x'). */
+export type DeploymentListRow = Omit<
+  StoredDeployment,
+  'candidate' | 'log' | 'updated_at' | 'proposed_by' | 'reviewed_by' | 'rollout_order'
+>;
 
 const bool = (v: unknown) => v === true || v === 1 || v === '1';
 
-/** The API shape of a deployment (`full`: with candidate, diff and log). */
-export function presentDeployment(r: DeploymentRow, full: boolean) {
-  const base = {
+function presentBase(r: DeploymentListRow) {
+  return {
     id: Number(r.id),
     router: { id: Number(r.router_id), name: String(r.router_name ?? '') },
     template: r.template_name
@@ -195,13 +210,27 @@ export function presentDeployment(r: DeploymentRow, full: boolean) {
     finished_at: r.finished_at ?? null,
     run_at: r.run_at ?? null,
   };
+}
+/** The API shape of a deployment in a list. */
+export type DeploymentView = ReturnType<typeof presentBase>;
+/** The API shape of one deployment: with candidate, diff and log. */
+export type DeploymentDetailView = DeploymentView & { candidate: string | null; diff: string | null; log: string };
+
+/** The API shape of a deployment (`full`: with candidate, diff and log). */
+export function presentDeployment(r: DeploymentListRow, full: false): DeploymentView;
+export function presentDeployment(r: DeploymentRow, full: true): DeploymentDetailView;
+export function presentDeployment(
+  r: DeploymentListRow & Partial<Pick<DeploymentRow, 'candidate' | 'log'>>,
+  full: boolean,
+): DeploymentView | DeploymentDetailView {
+  const base = presentBase(r);
   if (!full) return base;
   return { ...base, candidate: r.candidate ?? null, diff: r.diff ?? null, log: String(r.log ?? '') };
 }
 
 /** Loads one deployment with its router's name. */
 export async function loadDeployment(db: Executor, id: number): Promise<DeploymentRow> {
-  const r = await db
+  const r = await typed(db)
     .selectFrom('deployments as d')
     .innerJoin('routers as r', 'r.id', 'd.router_id')
     .selectAll('d')
@@ -209,7 +238,8 @@ export async function loadDeployment(db: Executor, id: number): Promise<Deployme
     .where('d.id', '=', id)
     .executeTakeFirst();
   if (!r) throw new NotFoundError('deployment', id);
-  return r;
+  // The service writes the status column, always one of DEPLOYMENT_STATUSES.
+  return { ...r, status: r.status as DeploymentStatus };
 }
 
 /** Appends a (redacted) line to a deployment's log. */
@@ -536,7 +566,7 @@ export async function cancelDeployment(
 }
 
 /** The `deploy.run` job was cancelled while queued (e.g. through /api/jobs/{id}/cancel/): its deployment ends `cancelled`. */
-export async function deploymentJobCancelled(db: Executor, jobId: number, deploymentId: number): Promise<void> {
+export async function deploymentJobCancelled(db: TypedExecutor, jobId: number, deploymentId: number): Promise<void> {
   const why = `cancelled: its job ${jobId} was cancelled before it started`;
   const res = await db
     .updateTable('deployments')
@@ -565,7 +595,7 @@ function workerProcessGone(workerId: string | null | undefined, host: string): b
  * expired, the job ended, or its process on this host is gone) ends `failed` (failed_check `worker_lost`)
  * and its router lock is released. The router itself reverts an unconfirmed change by its confirm timer.
  */
-export async function sweepStaleDeployments(db: Db): Promise<number> {
+export async function sweepStaleDeployments(db: TypedDb): Promise<number> {
   const rows = await db
     .selectFrom('deployments as d')
     .leftJoin('jobs as j', 'j.id', 'd.job_id')

@@ -3,7 +3,9 @@
 // scheduled): one deployment per router, the first router alone (the canary), then the rest in
 // parallel (at most PEERDESK_ROLLOUT_CONCURRENCY at once, default 10), starting no further router after the first deployment that did not end `done`
 // (failed guard, failed health gate and rollback, unreachable router …).
-import { now, type Db, type Executor } from '../platform/db.ts';
+import type { Selectable } from 'kysely';
+import { now, typed, type Db, type Executor, type TypedDb, type TypedExecutor } from '../platform/db.ts';
+import type { RolloutsTable } from '../platform/db.types.ts';
 import type { SecretBox } from '../platform/crypto.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../platform/errors.ts';
 import { enqueueJob } from '../jobs/jobs.service.ts';
@@ -15,6 +17,7 @@ import {
   proposeDeployment,
   runDeployment,
   type DeploymentRow,
+  type DeploymentStatus,
   type Proposer,
   type RunContext,
 } from './deploy.service.ts';
@@ -153,7 +156,7 @@ export interface RolloutView {
     canary: boolean;
     router: { id: number; name: string };
     deployment_id: number;
-    status: string;
+    status: DeploymentStatus;
     reason: string | null;
     failed_check: string | null;
     has_changes: boolean | null;
@@ -163,7 +166,7 @@ export interface RolloutView {
 
 /** Loads a rollout and its deployments. */
 export async function loadRollout(db: Executor, id: number): Promise<RolloutView> {
-  const r = await db.selectFrom('rollouts').selectAll().where('id', '=', id).executeTakeFirst();
+  const r = await typed(db).selectFrom('rollouts').selectAll().where('id', '=', id).executeTakeFirst();
   if (!r) throw new NotFoundError('rollout', id);
   return (await presentRollouts(db, [r]))[0]!;
 }
@@ -173,7 +176,7 @@ export async function listRollouts(
   db: Executor,
   q: { status?: RolloutStatus; limit: number; offset: number },
 ): Promise<{ count: number; results: RolloutView[] }> {
-  let base = db.selectFrom('rollouts');
+  let base = typed(db).selectFrom('rollouts');
   if (q.status) base = base.where('status', '=', q.status);
   const count = Number((await base.select((eb) => eb.fn.countAll().as('c')).executeTakeFirstOrThrow()).c);
   const rows = await base.selectAll().orderBy('id', 'desc').limit(q.limit).offset(q.offset).execute();
@@ -181,9 +184,9 @@ export async function listRollouts(
 }
 
 /** The API shape of rollout rows, with their deployments (one query for all of them). */
-async function presentRollouts(db: Executor, rows: Record<string, any>[]): Promise<RolloutView[]> {
+async function presentRollouts(db: Executor, rows: Selectable<RolloutsTable>[]): Promise<RolloutView[]> {
   if (!rows.length) return [];
-  const ds = await db
+  const ds = await typed(db)
     .selectFrom('deployments as d')
     .innerJoin('routers as r', 'r.id', 'd.router_id')
     .select([
@@ -209,7 +212,7 @@ async function presentRollouts(db: Executor, rows: Record<string, any>[]): Promi
     .orderBy('d.rollout_id')
     .orderBy('d.rollout_order')
     .execute();
-  const byRollout = new Map<number, any[]>();
+  const byRollout = new Map<number, typeof ds>();
   for (const d of ds) {
     const k = Number(d.rollout_id);
     if (!byRollout.has(k)) byRollout.set(k, []);
@@ -220,23 +223,24 @@ async function presentRollouts(db: Executor, rows: Record<string, any>[]): Promi
     const canary = bool(r.canary) && mine.length > 1;
     return {
       id: Number(r.id),
-      status: r.status,
+      // The service writes the status columns, always one of ROLLOUT_STATUSES / DEPLOYMENT_STATUSES.
+      status: r.status as RolloutStatus,
       canary: bool(r.canary),
       dry_run: bool(r.dry_run),
       force: bool(r.force),
-      session_ids: JSON.parse(String(r.session_ids ?? '[]')),
+      session_ids: JSON.parse(String(r.session_ids ?? '[]')) as number[],
       run_at: String(r.run_at),
       reason: r.reason ?? null,
       job_id: r.job_id === null || r.job_id === undefined ? null : Number(r.job_id),
       created_by: r.created_by_name ?? null,
       created_at: String(r.created_at),
       finished_at: r.finished_at ?? null,
-      routers: mine.map((d: any, i: number) => ({
+      routers: mine.map((d, i) => ({
         order: Number(d.rollout_order),
         canary: canary && i === 0,
         router: { id: Number(d.router_id), name: String(d.router_name) },
         deployment_id: Number(d.id),
-        status: String(d.status),
+        status: d.status as DeploymentStatus,
         reason: d.reason ?? null,
         failed_check: d.failed_check ?? null,
         has_changes: typeof d.diff === 'string' ? d.diff.length > 0 : null,
@@ -321,7 +325,7 @@ export async function cancelRollout(db: Db, id: number, reason: string | null, w
 }
 
 /** The `deploy.rollout` job was cancelled while queued: the rollout and its deployments end as cancelled. */
-export async function rolloutJobCancelled(db: Executor, jobId: number, rolloutId: number): Promise<void> {
+export async function rolloutJobCancelled(db: TypedExecutor, jobId: number, rolloutId: number): Promise<void> {
   const r = await db.selectFrom('rollouts').select(['id', 'job_id']).where('id', '=', rolloutId).executeTakeFirst();
   if (!r || Number(r.job_id) !== jobId) return;
   await cancelScheduledRollout(db, rolloutId, `cancelled: its job ${jobId} was cancelled before it started`);
@@ -331,7 +335,7 @@ export async function rolloutJobCancelled(db: Executor, jobId: number, rolloutId
  * The worker sweep for rollouts: one left `running` by a worker that died (its job no longer running,
  * or its lease expired) ends `failed`; its deployments not started end failed (rollout_stopped).
  */
-export async function sweepStaleRollouts(db: Db): Promise<number> {
+export async function sweepStaleRollouts(db: TypedDb): Promise<number> {
   const rows = await db
     .selectFrom('rollouts as r')
     .leftJoin('jobs as j', 'j.id', 'r.job_id')

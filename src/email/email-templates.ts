@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { json } from '../platform/crud.ts';
 import { ValidationError } from '../platform/errors.ts';
-import type { Executor } from '../platform/db.ts';
+import type { Selectable } from 'kysely';
+import { typed, type Executor } from '../platform/db.ts';
+import type { EmailTemplatesTable } from '../platform/db.types.ts';
 import { TemplateError, TemplateSyntaxError } from '../templates/engine/index.ts';
 import { createPeerdeskEnvironment } from '../templates/environment.ts';
 import { renderIsolated } from '../templates/render-pool.ts';
@@ -87,7 +89,7 @@ export function shippedEmailTemplates(): EmailTemplate[] {
 }
 
 /** A stored template row as the service uses it. */
-export function fromRow(r: Record<string, any>): EmailTemplate {
+export function fromRow(r: Selectable<EmailTemplatesTable>): EmailTemplate {
   return {
     id: Number(r.id),
     name: r.name,
@@ -106,10 +108,9 @@ export async function loadEmailTemplate(
   ref: number | string,
   field = 'template',
 ): Promise<EmailTemplate> {
+  const templates = typed(db).selectFrom('email_templates').selectAll();
   const row = await (
-    typeof ref === 'number'
-      ? db.selectFrom('email_templates').selectAll().where('id', '=', ref)
-      : db.selectFrom('email_templates').selectAll().where('name', '=', ref)
+    typeof ref === 'number' ? templates.where('id', '=', ref) : templates.where('name', '=', ref)
   ).executeTakeFirst();
   if (row) return fromRow(row);
   if (typeof ref === 'string') {

@@ -250,30 +250,12 @@ export const outboxOutput = z
   })
   .meta({ id: 'OutboxMessage' });
 
-export const outbox: Resource = {
-  path: 'outbox',
-  objectType: 'outbox-message',
-  table: 'outbox',
-  tag: 'email',
-  input: z.object({}).strict(),
-  output: outboxOutput,
-  briefOutput: z.object({ id: z.number().int(), subject: z.string(), status: z.string() }),
-  query: (db) =>
-    db
-      .selectFrom('outbox as t')
-      .leftJoin('peer_asns as pa', 'pa.id', 't.peer_asn_id')
-      .leftJoin('fabrics as f', 'f.id', 't.fabric_id')
-      .selectAll('t')
-      .select(['pa.id as pa_id', 'pa.asn as pa_asn', 'pa.name as pa_name', 'f.id as f_id', 'f.name as f_name'])
-      .select((eb) =>
-        eb
-          .selectFrom('email_replies as er')
-          .select(eb.fn.countAll().as('c'))
-          .whereRef('er.outbox_id', '=', 't.id')
-          .as('reply_count'),
-      ),
-  countQuery: (db) => db.selectFrom('outbox as t'),
-  present: (r) => ({
+/** An outbox message as the API shows it. */
+export type OutboxView = z.infer<typeof outboxOutput>;
+
+/** Shapes an outbox row (the resource query's joined row). */
+export function presentOutbox(r: Row): OutboxView {
+  return {
     id: Number(r.id),
     message_id: r.message_id,
     kind: r.kind,
@@ -301,7 +283,33 @@ export const outbox: Resource = {
     created_at: r.created_at,
     updated_at: r.updated_at,
     version: Number(r.version),
-  }),
+  };
+}
+
+export const outbox: Resource = {
+  path: 'outbox',
+  objectType: 'outbox-message',
+  table: 'outbox',
+  tag: 'email',
+  input: z.object({}).strict(),
+  output: outboxOutput,
+  briefOutput: z.object({ id: z.number().int(), subject: z.string(), status: z.string() }),
+  query: (db) =>
+    db
+      .selectFrom('outbox as t')
+      .leftJoin('peer_asns as pa', 'pa.id', 't.peer_asn_id')
+      .leftJoin('fabrics as f', 'f.id', 't.fabric_id')
+      .selectAll('t')
+      .select(['pa.id as pa_id', 'pa.asn as pa_asn', 'pa.name as pa_name', 'f.id as f_id', 'f.name as f_name'])
+      .select((eb) =>
+        eb
+          .selectFrom('email_replies as er')
+          .select(eb.fn.countAll().as('c'))
+          .whereRef('er.outbox_id', '=', 't.id')
+          .as('reply_count'),
+      ),
+  countQuery: (db) => db.selectFrom('outbox as t'),
+  present: presentOutbox,
   brief: (r) => ({ id: Number(r.id), subject: r.subject, status: r.status }),
   filters: {
     id: idFilter('t.id'),

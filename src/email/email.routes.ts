@@ -15,6 +15,7 @@ import {
   emailTemplates,
   outbox,
   outboxOutput,
+  presentOutbox,
   peeringRequests,
   presentReply,
   replyOutput,
@@ -107,11 +108,12 @@ export default async function emailRoutes(app: FastifyInstance): Promise<void> {
         preValidation: a.requireRole('viewer'),
       },
       async (req) => {
-        const q = req.query as Record<string, any>;
-        const { count, rows } = await listRows(res, db, q);
+        const { count, rows } = await listRows(res, db, req.query);
+        // The filter fields widen the query's type; its paging fields are the validated pageQuery ones.
+        const { limit, offset } = pageQuery.pick({ limit: true, offset: true }).parse(req.query);
         return {
           count,
-          ...pageLinks(req, count, q.limit, q.offset),
+          ...pageLinks(req, count, limit, offset),
           results: rows.map((row) => res.present(row, { includeSecrets: false, secrets: a.secrets })),
         };
       },
@@ -336,11 +338,7 @@ export default async function emailRoutes(app: FastifyInstance): Promise<void> {
     },
     async (req, reply) => {
       const { outboxId } = await tx((t) => queueMessage(t, req.body, actor(req)));
-      return reply
-        .code(202)
-        .send(
-          outbox.present(await loadRow(outbox, db, outboxId), { includeSecrets: false, secrets: a.secrets }) as any,
-        );
+      return reply.code(202).send(presentOutbox(await loadRow(outbox, db, outboxId)));
     },
   );
 
@@ -453,7 +451,7 @@ export default async function emailRoutes(app: FastifyInstance): Promise<void> {
         .orderBy('id')
         .execute();
       return {
-        ...(outbox.present(row, { includeSecrets: false, secrets: a.secrets }) as z.infer<typeof outboxOutput>),
+        ...presentOutbox(row),
         replies: replies.map(presentReply),
       };
     },
@@ -471,12 +469,7 @@ export default async function emailRoutes(app: FastifyInstance): Promise<void> {
     },
     async (req, reply) => {
       await tx((t) => retryMessage(t, req.params.id, actor(req)));
-      return reply.code(202).send(
-        outbox.present(await loadRow(outbox, db, req.params.id), {
-          includeSecrets: false,
-          secrets: a.secrets,
-        }) as any,
-      );
+      return reply.code(202).send(presentOutbox(await loadRow(outbox, db, req.params.id)));
     },
   );
 
@@ -512,9 +505,7 @@ export default async function emailRoutes(app: FastifyInstance): Promise<void> {
     return {
       ...(peeringRequests.present(row, { includeSecrets: false, secrets: a.secrets }) as z.infer<typeof requestOutput>),
       history: await requestHistory(db, id),
-      messages: msgs.map(
-        (m) => outbox.present(m, { includeSecrets: false, secrets: a.secrets }) as z.infer<typeof outboxOutput>,
-      ),
+      messages: msgs.map((m) => presentOutbox(m)),
       replies: replies.map(presentReply),
       resend_warning: row.status === 'sent' || row.status === 'replied' ? resendWarning(row, mailConfig()) : null,
     } as z.infer<typeof requestDetail>;

@@ -339,7 +339,7 @@ export async function buildEmailContext(
   const affiliated = await db
     .selectFrom('peer_asns')
     .select(['asn', 'name'])
-    .where('affiliated', '=', dialectOf(db) === 'sqlite' ? (1 as any) : true)
+    .where('affiliated', '=', dialectOf(db) === 'sqlite' ? 1 : true)
     .orderBy('asn')
     .execute();
   let sessions: Row[] = [];

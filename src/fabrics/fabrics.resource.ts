@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { baseOutput, ipAddress, name, optText, prefix, slug, slugify, statusField, vlan } from '../platform/fields.ts';
 import { assertExists, idFilter, textFilter, type Resource, type Row } from '../platform/crud.ts';
 import { parseIp, parsePrefix, prefixContains, type ParsedIp, type ParsedPrefix } from '../platform/ip.ts';
-import type { Executor } from '../platform/db.ts';
+import { typed, type Executor } from '../platform/db.ts';
 import { ConflictError, ValidationError } from '../platform/errors.ts';
 import { simpleResource } from '../platform/simple-resource.ts';
 import { asn } from '../platform/fields.ts';
@@ -49,7 +49,7 @@ export const fabrics = simpleResource({
   brief: ['name', 'slug', 'type'],
   repr: (r) => r.name,
   async beforeDelete(row, ctx) {
-    const used: any = await ctx.db
+    const used = await ctx.db
       .selectFrom('peering_sessions as s')
       .innerJoin('peering_networks as n', 'n.id', 's.network_id')
       .select((eb) => eb.fn.countAll().as('c'))
@@ -108,14 +108,14 @@ const networkOutput = z
   .meta({ id: 'PeeringNetwork' });
 
 /** Checks the network's IPs of existing sessions and connections still fit a new prefix. */
-async function assertNetworkMembersFit(db: any, networkId: number, p: ParsedPrefix) {
-  const peers = await db
+async function assertNetworkMembersFit(db: Executor, networkId: number, p: ParsedPrefix) {
+  const peers = await typed(db)
     .selectFrom('peering_sessions as s')
     .innerJoin('bgp_peers as b', 'b.id', 's.bgp_peer_id')
     .select(['b.peer_ip'])
     .where('s.network_id', '=', networkId)
     .execute();
-  const outside = peers.map((r: Row) => r.peer_ip).filter((ip: string) => !prefixContains(p, parseIp(ip)!));
+  const outside = peers.map((r) => r.peer_ip).filter((ip) => !prefixContains(p, parseIp(ip)!));
   if (outside.length)
     throw new ValidationError(
       'prefix',
@@ -263,7 +263,7 @@ export const peeringNetworks: Resource = {
     return values;
   },
   async beforeDelete(row, ctx) {
-    const used: any = await ctx.db
+    const used = await ctx.db
       .selectFrom('peering_sessions')
       .select((eb) => eb.fn.countAll().as('c'))
       .where('network_id', '=', row.id)

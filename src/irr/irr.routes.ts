@@ -86,8 +86,8 @@ export default async function irrRoutes(app: FastifyInstance): Promise<void> {
   const upstream = async <T>(fn: () => Promise<T>) => {
     try {
       return await fn();
-    } catch (err: any) {
-      if (err?.name === 'IrrError' || /^IRR_/.test(String(err?.code)))
+    } catch (err) {
+      if (err instanceof Error && (err.name === 'IrrError' || ('code' in err && /^IRR_/.test(String(err.code)))))
         throw new UpstreamError(`IRR query failed: ${err.message}`, 'irr_error');
       throw err;
     }

@@ -35,7 +35,7 @@ export async function countReferences(
 ): Promise<{ ref: Reference; count: number }[]> {
   const out: { ref: Reference; count: number }[] = [];
   for (const ref of refs) {
-    const r: any = await ctx.db
+    const r = await ctx.db
       .selectFrom(ref.table)
       .select((eb) => eb.fn.countAll().as('c'))
       .where(ref.column, '=', id)

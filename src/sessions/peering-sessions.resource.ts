@@ -1,5 +1,6 @@
 // Peering sessions: the peering layer's wrapper around exactly one BGP peer.
-import { BGP_STATE_NAMES } from '../drivers/driver.types.ts';
+import type { Expression, ExpressionBuilder, SelectQueryBuilder, SqlBool } from 'kysely';
+import { BGP_STATE_NAMES, type BgpState } from '../drivers/driver.types.ts';
 import { z } from 'zod';
 import { baseOutput, optText, slug, statusField } from '../platform/fields.ts';
 import {
@@ -123,8 +124,11 @@ export function sessionQuery(db: Executor): Query {
     ]);
 }
 
+/** A session as the API shows it. */
+export type SessionView = z.infer<typeof sessionOutput>;
+
 /** Shapes a joined session row; the effective max-prefix is the family's, else the peer ASN's, else the group's. */
-export function presentSession(r: Row): Row {
+export function presentSession(r: Row): SessionView {
   const afs: Row[] = r.__afs ?? [];
   const fam = Number(r.family);
   const afMax = afs.find((a) => a.afi_safi === (fam === 4 ? 'ipv4-unicast' : 'ipv6-unicast'))?.max_prefixes ?? null;
@@ -149,7 +153,8 @@ export function presentSession(r: Row): Row {
     notes: r.notes ?? null,
     enabled: bool(r.enabled),
     status: r.status,
-    state: effectiveState(r.enabled, r.state),
+    // The poller stores one of BGP_STATE_NAMES; a disabled session is admin-down.
+    state: effectiveState(r.enabled, r.state) as BgpState,
     state_since: r.state_since ?? null,
     prefixes_received: r.prefixes_received ?? null,
     prefixes_accepted: r.prefixes_accepted ?? null,
@@ -214,9 +219,15 @@ export async function sessionValues(input: Row, ctx: WriteContext, existing: Row
   return values;
 }
 
+/** The ids of BGP peers, narrowed by a filter (the subquery of `peerWhere`). */
+type PeerIds = SelectQueryBuilder<QueryTables, 'bgp_peers', { id: unknown }>;
+/** The tables a resource query names (crud's loosely typed `Query`), and its expression builder. */
+type QueryTables = Query extends SelectQueryBuilder<infer DB, infer _TB, infer _O> ? DB : never;
+type QueryEb = ExpressionBuilder<QueryTables, string>;
+
 /** A condition on the session's BGP peer, as a subquery on its primary key. */
-function peerWhere(build: (b: any) => any) {
-  return (eb: any) => eb('t.bgp_peer_id', 'in', build(eb.selectFrom('bgp_peers').select('id')));
+function peerWhere(build: (b: PeerIds) => PeerIds) {
+  return (eb: QueryEb) => eb('t.bgp_peer_id', 'in', build(eb.selectFrom('bgp_peers').select('id')));
 }
 
 const asnList = z.preprocess(
@@ -287,7 +298,7 @@ export const peeringSessions: Resource = {
         z.array(slug).min(1),
       ),
       apply: (q, v: string[]) =>
-        q.where('t.relationship_id', 'in', (eb: any) =>
+        q.where('t.relationship_id', 'in', (eb: QueryEb) =>
           eb.selectFrom('relationships').select('id').where('slug', 'in', v),
         ),
     },
@@ -295,7 +306,7 @@ export const peeringSessions: Resource = {
     fabric: {
       schema: z.preprocess((v) => String(v).split(',').map(Number), z.array(z.number().int().min(0)).min(1)),
       apply: (q, v: number[]) =>
-        q.where('t.network_id', 'in', (eb: any) =>
+        q.where('t.network_id', 'in', (eb: QueryEb) =>
           eb.selectFrom('peering_networks').select('id').where('fabric_id', 'in', v),
         ),
     },
@@ -308,7 +319,7 @@ export const peeringSessions: Resource = {
     asn: {
       schema: asnList,
       apply: (q, v: number[]) =>
-        q.where('t.peer_asn_id', 'in', (eb: any) => eb.selectFrom('peer_asns').select('id').where('asn', 'in', v)),
+        q.where('t.peer_asn_id', 'in', (eb: QueryEb) => eb.selectFrom('peer_asns').select('id').where('asn', 'in', v)),
     },
     local_asn: { schema: asnList, apply: (q, v: number[]) => q.where(peerWhere((b) => b.where('local_asn', 'in', v))) },
     peer_group: {
@@ -332,8 +343,8 @@ export const peeringSessions: Resource = {
       apply: (q, v: string[]) =>
         q.where(
           peerWhere((b) =>
-            b.where((eb: any) => {
-              const parts: any[] = [];
+            b.where((eb) => {
+              const parts: Expression<SqlBool>[] = [];
               const live = v.filter((s) => s !== ADMIN_DOWN);
               if (live.length) parts.push(eb.and([eb('state', 'in', live), eb('enabled', '=', true)]));
               if (v.includes(ADMIN_DOWN)) parts.push(eb('enabled', '=', false));

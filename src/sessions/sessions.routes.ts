@@ -5,7 +5,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { loadRow, type WriteContext } from '../platform/crud.ts';
 import type { Executor } from '../platform/db.ts';
-import { peeringSessions, sessionOutput } from './peering-sessions.resource.ts';
+import { peeringSessions, presentSession, sessionOutput } from './peering-sessions.resource.ts';
 import { createFromWizard, deleteSessions, wizardInput } from './sessions.service.ts';
 
 /** Mounts the session workflow routes. */
@@ -21,13 +21,7 @@ export default async function sessionRoutes(app: FastifyInstance): Promise<void>
   const tx = <T>(fn: (db: Executor) => Promise<T>) => withTx(a.db, fn);
   const present = async (ids: number[]) => {
     const rows = [];
-    for (const id of ids)
-      rows.push(
-        peeringSessions.present(await loadRow(peeringSessions, a.db, id), {
-          includeSecrets: false,
-          secrets: a.secrets,
-        }),
-      );
+    for (const id of ids) rows.push(presentSession(await loadRow(peeringSessions, a.db, id)));
     return rows;
   };
 
@@ -44,7 +38,7 @@ export default async function sessionRoutes(app: FastifyInstance): Promise<void>
     },
     async (req, reply) => {
       const ids = await tx((db) => createFromWizard(ctxOf(req, db), req.body));
-      return reply.code(201).send((await present(ids)) as any);
+      return reply.code(201).send(await present(ids));
     },
   );
 

@@ -2,7 +2,7 @@
 // (whatever the number of sessions), renders a stored or shipped template, and caches the result
 // per (template version, data generation).
 import type { Executor, Db } from '../platform/db.ts';
-import { generationOf } from '../platform/db.ts';
+import { generationOf, typed } from '../platform/db.ts';
 import { bool, json, type Row } from '../platform/crud.ts';
 import { NotFoundError, ValidationError } from '../platform/errors.ts';
 import type { SecretBox } from '../platform/crypto.ts';
@@ -90,10 +90,10 @@ export async function buildRenderContext(db: Executor, target: ContextTarget, op
   // 1 query each: address families, peer groups, policies, communities, BFD profiles, connections.
   // Address families by subquery, not a list of thousands of ids.
   const allAfs = peerIds.length
-    ? await db
+    ? await typed(db)
         .selectFrom('bgp_peer_address_families as af')
         .selectAll('af')
-        .where('af.bgp_peer_id', 'in', (eb: any) => {
+        .where('af.bgp_peer_id', 'in', (eb) => {
           let sq = eb.selectFrom('bgp_peers as b').select('b.id').where('b.router_id', '=', routerId!);
           if (sessionIds && peerIds.length <= ID_CHUNK) sq = sq.where('b.id', 'in', peerIds);
           return sq;
@@ -119,7 +119,7 @@ export async function buildRenderContext(db: Executor, target: ContextTarget, op
   const usedListIds = [...new Set(afs.flatMap((a) => [num(a.prefix_list_in_id), num(a.prefix_list_out_id)]).filter((x): x is number => x !== null))];
   // ...and our own AS's IRR lists (the default export filter), by subquery.
   const listQuery = (listIds: number[], ofAsns: number[], withLocal: boolean) =>
-    db
+    typed(db)
       .selectFrom('prefix_lists as l')
       .leftJoin('peer_asns as a', 'a.id', 'l.peer_asn_id')
       .selectAll('l')
@@ -128,7 +128,7 @@ export async function buildRenderContext(db: Executor, target: ContextTarget, op
         eb.or([
           eb('l.id', 'in', listIds.length ? listIds : [-1]),
           eb('l.peer_asn_id', 'in', ofAsns.length ? ofAsns : [-1]),
-          ...(withLocal ? [eb('l.peer_asn_id', 'in', (q: any) => q.selectFrom('peer_asns').select('id').where('asn', '=', r.local_asn))] : []),
+          ...(withLocal ? [eb('l.peer_asn_id', 'in', (q) => q.selectFrom('peer_asns').select('id').where('asn', '=', r.local_asn))] : []),
         ]),
       )
       .orderBy('l.name')
