@@ -205,7 +205,9 @@ describe.skipIf(skip)('deploy to GoBGP', () => {
         'replace',
       );
       expect(r.diff).toContain(`+    neighbor-address = "${extra}"`);
-      await s.commitConfirmed!(3);
+      // The window must outlast the checks below (a deploy job included) on a loaded machine: once it ends,
+      // the timer restores and nothing is pending any more.
+      await s.commitConfirmed!(20);
       expect(running()).toContain(`neighbor-address = "${extra}"`);
       expect(await neighbours()).toEqual({ ...peers, [extra]: 65098 });
       expect(await s.pendingConfirm!()).toBe(true);
@@ -318,7 +320,7 @@ describe.skipIf(skip ?? sshdMissing())('GoBGP config over SSH', () => {
 
       // Back to one neighbour, unconfirmed: the connection goes away and the host's timer restores `second`.
       await s.loadCandidate!(first, 'replace');
-      await s.commitConfirmed!(3);
+      await s.commitConfirmed!(15);
       expect(readFileSync(file(), 'utf8')).toBe(first);
       expect((await s.listNeighbors()).map((n) => n.peer_ip)).toEqual(['127.0.12.31']);
     } finally {

@@ -164,14 +164,28 @@ describe('deploy helpers', () => {
     }
   });
 
-  it('writes scripts that quote the file and restore it after the delay', () => {
-    const s = revertScript(2.4, "/etc/it's.conf", '/tmp/p/previous.conf', ['/tmp/p/a', '/tmp/p/b']);
-    expect(s).toContain('\nsleep 2\n');
-    expect(s).toContain(`if cat /tmp/p/previous.conf > '/etc/it'\\''s.conf'; then`);
+  it('writes scripts that quote the file and restore it after the delay, each arm with its own files', () => {
+    const files = { dir: '/tmp/p', key: revertKey('/etc/gobgpd.conf') };
+    const s = revertScript(2.4, "/etc/it's.conf", files, '0123456789abcdef');
+    const prev = `/tmp/p/previous-${files.key}-0123456789abcdef.conf`;
+    // The timer registers its own pid, then restores its own previous file (gone when cancelled) under the lock.
+    expect(s).toContain(
+      `\necho "$$ 0123456789abcdef" > /tmp/p/revert-${files.key}.pid.0123456789abcdef && mv -f /tmp/p/revert-${files.key}.pid.0123456789abcdef /tmp/p/revert-${files.key}.pid\nsleep 2\npd_lock\n`,
+    );
+    expect(s).toContain(`if [ -f ${prev} ] && cat ${prev} > '/etc/it'\\''s.conf'; then pd_restored=1; fi`);
+    expect(s).toContain(
+      `if [ "$(cat /tmp/p/revert-${files.key}.pid 2>/dev/null)" = "$$ 0123456789abcdef" ]; then rm -f /tmp/p/revert-${files.key}.pid; fi\nrm -f ${prev} /tmp/p/revert-${files.key}-0123456789abcdef.sh\npd_unlock\n`,
+    );
     expect(s).toContain(`pd_pid=$(pd_gobgpd_pid '/etc/it'\\''s.conf') && kill -HUP "$pd_pid"`);
-    expect(s.trimEnd().split('\n').at(-1)).toBe('rm -f /tmp/p/a /tmp/p/b');
+    expect(() => revertScript(3, '/etc/gobgpd.conf', files, '../x')).toThrow('bad revert token');
     expect(installScript('/etc/gobgpd.conf')).toMatch(
       /pd_pid=\$\(pd_gobgpd_pid \/etc\/gobgpd.conf\) \|\| \{.*exit 3; \}\ncat > \/etc\/gobgpd.conf \|\| exit 4\nkill -HUP "\$pd_pid"\n$/,
+    );
+    // A commit's install writes only while its own timer is armed and has not fired, under the same lock.
+    expect(installScript('/etc/gobgpd.conf', { files, token: '0123456789abcdef' })).toMatch(
+      new RegExp(
+        `pd_lock \\|\\| .*\nif pd_a=\\$\\(pd_armed\\) && \\[ "\\$\\{pd_a#\\* \\}" = 0123456789abcdef \\] && \\[ -f ${prev} \\]; then :; else\n.*\n  exit 6\nfi\ncat > /etc/gobgpd.conf \\|\\| exit 4\npd_unlock\nkill -HUP "\\$pd_pid"\n$`,
+      ),
     );
     expect(revertKey('/etc/gobgpd.conf')).toMatch(/^[0-9a-f]{16}$/);
     expect(revertKey('/etc/gobgpd.conf')).not.toBe(revertKey('/etc/gobgpd2.conf'));

@@ -84,6 +84,8 @@ class GobgpSession implements DriverSession {
   private ssh: SshConnection | null = null;
   private candidate: string | null = null;
   private previous: string | null = null;
+  /** The token of the revert timer this session armed (until confirmed or rolled back). */
+  private armed: string | null = null;
 
   constructor(router: RouterTarget, grpc: GrpcConnection, opts: DriverSessionOptions) {
     this.router = router;
@@ -201,31 +203,50 @@ class GobgpSession implements DriverSession {
     const previous = await host.read();
     this.previous = previous;
     // Armed before the change: a connection lost half-way still restores the previous file.
-    await host.arm(confirmTimeoutS, previous);
+    const token = await host.arm(confirmTimeoutS, previous);
+    this.armed = token;
     await logLine(this.opts.log, `${this.router.name}: writing ${host.file} and reloading gobgpd (SIGHUP)`);
     try {
-      await host.install(this.candidate);
+      // Refused (nothing written) when the timer fired already: the window starts before the write.
+      await host.install(this.candidate, token);
       await this.waitApplied(previous, this.candidate);
+      if (!(await host.pending(token)))
+        throw deviceError(
+          this.router.name,
+          'commit',
+          `the confirm window (${confirmTimeoutS} s) ended before gobgpd applied the candidate: the revert timer restored the previous configuration`,
+        );
     } catch (e) {
       await this.restore(host, previous).catch(() => undefined);
-      await host.disarm().catch(() => undefined);
+      await host.disarm(token).catch(() => undefined);
       this.previous = null;
+      this.armed = null;
       throw e;
     }
     this.candidate = null;
   }
 
   async confirm(): Promise<void> {
-    await (await this.gobgpHost()).disarm();
+    const host = await this.gobgpHost();
+    const token = this.armed;
+    const cancelled = await host.disarm(token ?? undefined);
     this.previous = null;
+    this.armed = null;
+    if (token && !cancelled)
+      throw deviceError(
+        this.router.name,
+        'confirm',
+        'the confirm window ended before the confirm: the revert timer already restored the previous configuration',
+      );
   }
 
   async rollback(): Promise<void> {
     const host = await this.gobgpHost();
     const previous = this.previous ?? (await host.previous());
-    await host.disarm();
+    await host.disarm(this.armed ?? undefined);
     if (previous !== null) await this.restore(host, previous);
     this.previous = null;
+    this.armed = null;
     this.candidate = null;
   }
 
