@@ -21,7 +21,7 @@ export interface JobContext<P = unknown> {
 }
 
 /** A typed job kind: its payload schema and its work. Each domain exports a list of them. */
-export interface JobDefinition<P = any> {
+export interface JobDefinition<P = unknown> {
   kind: string;
   description: string;
   payload: z.ZodType<P>;

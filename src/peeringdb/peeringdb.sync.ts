@@ -3,14 +3,22 @@
 import { hostname } from 'node:os';
 import { CompiledQuery, sql } from 'kysely';
 import type { Selectable } from 'kysely';
-import { dialectOf, now, type Db, type Dialect, type Executor, type TypedExecutor } from '../platform/db.ts';
-import type { PdbSyncRunsTable } from '../platform/db.types.ts';
+import { dialectOf, now, typed, type Db, type Dialect, type Executor, type TypedExecutor } from '../platform/db.ts';
+import type { Database, PdbSyncRunsTable } from '../platform/db.types.ts';
 import { ConflictError } from '../platform/errors.ts';
 import { parseIp } from '../platform/ip.ts';
 import type { PeeringDbClient } from './peeringdb.client.ts';
 import { columnsOf, PDB_TYPES, rowValues, tableOf, type PdbObject, type PdbType } from './peeringdb.table.ts';
 
 export type SyncMode = 'full' | 'incremental' | 'import';
+
+/** The mirror tables, one per PeeringDB type (`pdb_net`, ...), as the schema names them. */
+type MirrorTable = Extract<keyof Database, `pdb_${PdbType}`>;
+
+/** The mirror table of a type, typed by the schema (the same name as peeringdb.table.ts's `tableOf`). */
+function mirrorTable(type: PdbType): MirrorTable {
+  return `pdb_${type}`;
+}
 
 export interface TypeCounts {
   created: number;
@@ -124,8 +132,8 @@ export async function mirrorStatus(db: TypedExecutor): Promise<{
   const state = new Map((await db.selectFrom('pdb_state').selectAll().execute()).map((r) => [r.type, r]));
   const types: Record<string, { count: number; last_updated: string | null; last_sync_at: string | null }> = {};
   for (const t of PDB_TYPES) {
-    const { n } = await (db as Executor)
-      .selectFrom(tableOf(t))
+    const { n } = await db
+      .selectFrom(mirrorTable(t))
       .select((eb) => eb.fn.countAll().as('n'))
       .executeTakeFirstOrThrow();
     const s = state.get(t);
@@ -261,8 +269,8 @@ async function bulkUpsert(trx: Executor, dialect: Dialect, type: PdbType, object
 
 async function bulkDelete(trx: Executor, type: PdbType, ids: number[]): Promise<void> {
   for (let i = 0; i < ids.length; i += 5000) {
-    await trx
-      .deleteFrom(tableOf(type))
+    await typed(trx)
+      .deleteFrom(mirrorTable(type))
       .where('id', 'in', ids.slice(i, i + 5000))
       .execute();
   }
@@ -275,17 +283,17 @@ async function existingUpdated(
 ): Promise<Map<number, string | null>> {
   const out = new Map<number, string | null>();
   if (ids === null) {
-    for (const r of await trx.selectFrom(tableOf(type)).select(['id', 'updated']).execute())
-      out.set(Number((r as any).id), (r as any).updated);
+    for (const r of await typed(trx).selectFrom(mirrorTable(type)).select(['id', 'updated']).execute())
+      out.set(Number(r.id), r.updated);
     return out;
   }
   for (let i = 0; i < ids.length; i += 5000) {
-    const rows = await trx
-      .selectFrom(tableOf(type))
+    const rows = await typed(trx)
+      .selectFrom(mirrorTable(type))
       .select(['id', 'updated'])
       .where('id', 'in', ids.slice(i, i + 5000))
       .execute();
-    for (const r of rows) out.set(Number((r as any).id), (r as any).updated);
+    for (const r of rows) out.set(Number(r.id), r.updated);
   }
   return out;
 }

@@ -1,7 +1,9 @@
 // Database access: one Kysely instance over better-sqlite3 (embedded default) or pg (production).
 import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Pool, PoolClient } from 'pg';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase, type Transaction } from 'kysely';
 import { DataGeneration, writeTracker } from './generation.ts';
 import type { Database } from './db.types.ts';
 
@@ -40,9 +42,9 @@ export function generationOf(db: Db): DataGeneration | undefined {
 
 /** Which engine a handle talks to (transactions inherit it from their parent). */
 export function dialectOf(db: Executor): Dialect {
-  const d = dialects.get(db) ?? dialects.get((db as any).getExecutor?.().adapter ?? {});
+  const adapter = db.getExecutor().adapter;
+  const d = dialects.get(db) ?? dialects.get(adapter);
   if (d) return d;
-  const adapter = (db as any).getExecutor().adapter;
   return adapter.constructor.name.toLowerCase().includes('postgres') ? 'postgres' : 'sqlite';
 }
 
@@ -62,31 +64,31 @@ export async function openDb(url: string): Promise<Db> {
     pool.on('error', () => {
       /* idle client errors surface on the next query */
     });
-    const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+    const db: Db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     dialects.set(db, 'postgres');
     const gen = new DataGeneration();
     generations.set(db, gen);
-    listenForWrites(pool, gen);
+    const stopListening = listenForWrites(pool, gen);
     const destroy = db.destroy.bind(db);
-    (db as any).destroy = async () => {
+    db.destroy = async () => {
       gen.setListening(false);
-      await (gen as any).listener?.end?.().catch(() => {});
+      await stopListening().catch(() => {});
       await destroy();
     };
     return db;
   }
   if (!url.startsWith('sqlite:')) throw new Error(`unsupported database URL: ${url}`);
   const file = url.slice('sqlite:'.length) || ':memory:';
-  const Database = (await import('better-sqlite3')).default;
+  const SqliteConnection = (await import('better-sqlite3')).default;
   if (file !== ':memory:') createPrivateFile(file);
-  const conn = new Database(file);
+  const conn = new SqliteConnection(file);
   conn.pragma('journal_mode = WAL');
   conn.pragma('foreign_keys = ON');
   conn.pragma('busy_timeout = 5000');
   conn.pragma('synchronous = NORMAL');
   const gen = new DataGeneration();
   gen.useDataVersion(() => conn.pragma('data_version', { simple: true }) as number);
-  const db = new Kysely<any>({
+  const db: Db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: withBooleanParams(conn) }),
     plugins: [writeTracker(gen)],
   });
@@ -137,36 +139,35 @@ export function isForeignKeyViolation(err: unknown): boolean {
 }
 
 /** SQLite has no boolean type and better-sqlite3 refuses JS booleans: bind them as 1/0. */
-function withBooleanParams(conn: any): any {
-  const fix = (params: unknown[]) => params.map((p) => (p === true ? 1 : p === false ? 0 : p));
-  const wrapStatement = (stmt: any) =>
-    new Proxy(stmt, {
-      get(target, prop) {
-        const v = target[prop];
-        if (prop === 'all' || prop === 'run' || prop === 'get' || prop === 'iterate')
-          return (...args: unknown[]) =>
-            v.apply(
-              target,
-              args.map((a) => (Array.isArray(a) ? fix(a) : fix([a])[0])),
-            );
-        return typeof v === 'function' ? v.bind(target) : v;
-      },
-    });
-  return new Proxy(conn, {
-    get(target, prop) {
-      const v = target[prop];
-      if (prop === 'prepare') return (text: string) => wrapStatement(v.call(target, text));
-      return typeof v === 'function' ? v.bind(target) : v;
+function withBooleanParams(conn: BetterSqlite3.Database): SqliteDatabase {
+  const fix = (params: ReadonlyArray<unknown>): unknown[] => params.map((p) => (p === true ? 1 : p === false ? 0 : p));
+  return {
+    close: () => {
+      conn.close();
     },
-  });
+    prepare: (text) => {
+      const stmt = conn.prepare(text);
+      return {
+        get reader() {
+          return stmt.reader;
+        },
+        all: (params) => stmt.all(fix(params)),
+        run: (params) => stmt.run(fix(params)),
+        iterate: (params) => stmt.iterate(fix(params)),
+      };
+    },
+  };
 }
 
 /** Keeps one LISTEN connection open; each NOTIFY from the write triggers bumps the generation. */
-function listenForWrites(pool: any, gen: DataGeneration): void {
+function listenForWrites(pool: Pool, gen: DataGeneration): () => Promise<void> {
   let stopped = false;
+  let stop = async (): Promise<void> => {
+    stopped = true;
+  };
   const connect = async () => {
     if (stopped) return;
-    let client: any;
+    let client: PoolClient | undefined;
     let released = false;
     const release = () => {
       if (!released) {
@@ -176,11 +177,10 @@ function listenForWrites(pool: any, gen: DataGeneration): void {
     };
     try {
       client = await pool.connect();
-      (gen as any).listener = {
-        end: async () => {
-          stopped = true;
-          release();
-        },
+      if (stopped) return release();
+      stop = async () => {
+        stopped = true;
+        release();
       };
       client.on('notification', () => gen.bump());
       client.on('error', () => {
@@ -197,4 +197,5 @@ function listenForWrites(pool: any, gen: DataGeneration): void {
     }
   };
   void connect();
+  return () => stop();
 }

@@ -10,7 +10,8 @@ export interface FieldError {
 export class DomainError extends Error {
   readonly code: string;
   readonly status: number;
-  readonly fields: FieldError[];
+  /** Writable: bulk routes prefix each field with the failing item's index. */
+  fields: FieldError[];
   constructor(code: string, status: number, message: string, fields: FieldError[] = []) {
     super(message);
     this.code = code;

@@ -2,7 +2,7 @@
 // public addresses only (after DNS resolution, on every redirect), bounded in time, size and redirects,
 // and errors that never echo what the remote end answered.
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { isIP } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
 import { Agent, fetch as undiciFetch, type Dispatcher } from 'undici';
 import { UpstreamError, ValidationError } from './errors.ts';
 import { blockedReason, parseCidrList, type Cidr } from './net-guard.ts';
@@ -44,8 +44,8 @@ type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | Look
 
 // The connect-time DNS lookup: resolves, drops refused addresses and fails when none is left, so a
 // name that resolves to an internal address (or changes its answer between check and use) is refused.
-function guardedLookup(allow: Cidr[], trusted: Set<string>) {
-  return (hostname: string, options: { all?: boolean; family?: number }, cb: LookupCallback) => {
+function guardedLookup(allow: Cidr[], trusted: Set<string>): LookupFunction {
+  return (hostname: string, options: { all?: boolean; family?: number | 'IPv4' | 'IPv6' }, cb: LookupCallback) => {
     dnsLookup(hostname, { all: true, family: options?.family ?? 0 }, (err, addresses) => {
       if (err) return cb(err, options?.all ? [] : '', 0);
       const ok = trusted.has(hostname.toLowerCase())
@@ -71,7 +71,7 @@ function agentFor(allow: Cidr[], trusted: Set<string>): Dispatcher {
   let agent = agents.get(key);
   if (!agent) {
     agent = new Agent({
-      connect: { lookup: guardedLookup(allow, trusted) as any, timeout: 10_000 },
+      connect: { lookup: guardedLookup(allow, trusted), timeout: 10_000 },
       headersTimeout: 30_000,
       bodyTimeout: 30_000,
     });
@@ -117,7 +117,7 @@ export function checkUrl(raw: string | URL, opts: GuardOptions = {}): URL {
  */
 export async function guardedFetch(
   url: string | URL,
-  init: RequestInit = {},
+  init: Omit<RequestInit, 'body'> = {},
   opts: GuardOptions = {},
 ): Promise<Response> {
   const allow = opts.allow ?? fetchAllow();
@@ -127,6 +127,9 @@ export async function guardedFetch(
   const timeout = AbortSignal.timeout(opts.timeoutMs ?? 30_000);
   const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
   const maxRedirects = opts.maxRedirects ?? 5;
+  // The DOM's and undici's Headers types differ: hand the headers over as a plain record.
+  const { headers: given, ...rest } = init;
+  const headers = given === undefined ? undefined : Object.fromEntries(new Headers(given));
   let current = checkUrl(url, { ...opts, allow });
   for (let hop = 0; ; hop++) {
     // Trust follows the host, not the request: a trusted origin redirecting elsewhere is checked.
@@ -135,14 +138,16 @@ export async function guardedFetch(
     let res: Response;
     try {
       res = (await undiciFetch(current, {
-        ...(init as any),
+        ...rest,
+        headers,
         redirect: 'manual',
         signal,
         dispatcher,
       })) as unknown as Response;
     } catch (e) {
       if (init.signal?.aborted) throw init.signal.reason ?? e;
-      const code = (e as any)?.cause?.code;
+      const cause = e instanceof Error ? e.cause : undefined;
+      const code = cause && typeof cause === 'object' && 'code' in cause ? cause.code : undefined;
       if (code === 'EADDRBLOCKED')
         throw new BlockedAddressError(
           opts.field ?? 'url',
@@ -179,10 +184,13 @@ export async function readBody(res: Response, maxBytes: number, what = 'the answ
   const chunks: Uint8Array[] = [];
   let size = 0;
   if (res.body) {
-    for await (const chunk of res.body as any as AsyncIterable<Uint8Array>) {
+    const reader = res.body.getReader();
+    for (;;) {
+      const { done, value: chunk } = await reader.read();
+      if (done) break;
       size += chunk.byteLength;
       if (size > maxBytes) {
-        await res.body.cancel().catch(() => {});
+        await reader.cancel().catch(() => {});
         throw new UpstreamError(`${what} is larger than ${maxBytes} bytes`, 'fetch_too_large');
       }
       chunks.push(chunk);

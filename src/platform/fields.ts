@@ -136,8 +136,8 @@ export function boundIntegers<T extends AnySchema>(schema: T): T {
 }
 
 function bound(s: AnySchema): AnySchema {
-  const def = (s as any).def;
-  switch (def?.type) {
+  // Each case narrows `s` to the class its def.type names.
+  switch (s.def.type) {
     case 'number': {
       const n = s as z.ZodNumber;
       if (n.isInt && (n.maxValue ?? Infinity) > INT32_MAX)
@@ -147,34 +147,36 @@ function bound(s: AnySchema): AnySchema {
     case 'optional':
     case 'nullable':
     case 'default': {
-      const inner = bound(def.innerType);
-      if (inner === def.innerType) return s;
+      const w = s as z.ZodOptional<AnySchema> | z.ZodNullable<AnySchema> | z.ZodDefault<AnySchema>;
+      const innerType = w.def.innerType;
+      const inner = bound(innerType);
+      if (inner === innerType) return s;
       const wrapped =
-        def.type === 'optional'
+        w.def.type === 'optional'
           ? inner.optional()
-          : def.type === 'nullable'
+          : w.def.type === 'nullable'
             ? inner.nullable()
-            : (inner as any).default(def.defaultValue);
+            : inner.default(w.def.defaultValue);
       return copyMeta(s, wrapped);
     }
     case 'array': {
-      const el = bound(def.element);
-      if (el === def.element) return s;
-      let a: any = z.array(el);
-      for (const c of def.checks ?? []) a = a.check(c);
-      return copyMeta(s, a);
+      const arr = s as z.ZodArray<AnySchema>;
+      const el = bound(arr.def.element);
+      if (el === arr.def.element) return s;
+      // The same array (its checks and error messages) around the bounded element.
+      return copyMeta(s, arr.clone({ ...arr.def, element: el }));
     }
     case 'object': {
-      const o = s as z.ZodObject<any>;
+      const o = s as z.ZodObject;
       const shape: Record<string, AnySchema> = {};
       let changed = false;
       for (const [k, v] of Object.entries(o.shape)) {
-        shape[k] = bound(v as AnySchema);
+        shape[k] = bound(v);
         if (shape[k] !== v) changed = true;
       }
       if (!changed) return s;
       // safeExtend() keeps the object's strictness, refinements and metadata.
-      return (o as any).safeExtend(shape);
+      return o.safeExtend(shape);
     }
     default:
       return s;
@@ -182,6 +184,6 @@ function bound(s: AnySchema): AnySchema {
 }
 
 function copyMeta(from: AnySchema, to: AnySchema): AnySchema {
-  const desc = (from as any).description;
+  const desc = from.description;
   return desc ? to.describe(desc) : to;
 }

@@ -7,13 +7,20 @@
 //   PostgreSQL: statement triggers NOTIFY at commit; every process LISTENs and bumps its counter.
 //           Writes made through this process's API also bump it when the request ends
 //           (read-your-writes without waiting for the notification).
-import type {
-  KyselyPlugin,
-  PluginTransformQueryArgs,
-  PluginTransformResultArgs,
-  QueryResult,
-  RootOperationNode,
-  UnknownRow,
+import {
+  AliasNode,
+  DeleteQueryNode,
+  InsertQueryNode,
+  RawNode,
+  SchemableIdentifierNode,
+  TableNode,
+  UpdateQueryNode,
+  type KyselyPlugin,
+  type PluginTransformQueryArgs,
+  type PluginTransformResultArgs,
+  type QueryResult,
+  type RootOperationNode,
+  type UnknownRow,
 } from 'kysely';
 
 // Tables whose churn says nothing about what cached API reads show. `router_poll_status` (when each
@@ -61,22 +68,29 @@ export class DataGeneration {
   }
 }
 
-function tableOf(node: any): string | null {
-  const t = node.into ?? node.table ?? node.from?.froms?.[0];
-  const ident = t?.table?.identifier?.name ?? t?.node?.table?.identifier?.name ?? t?.identifier?.name;
-  return typeof ident === 'string' ? ident : null;
+function tableOf(node: InsertQueryNode | UpdateQueryNode | DeleteQueryNode): string | null {
+  const t = InsertQueryNode.is(node)
+    ? node.into
+    : UpdateQueryNode.is(node)
+      ? (node.table ?? node.from?.froms[0])
+      : node.from.froms[0];
+  if (!t) return null;
+  if (TableNode.is(t)) return t.table.identifier.name;
+  if (AliasNode.is(t) && TableNode.is(t.node)) return t.node.table.identifier.name;
+  if (SchemableIdentifierNode.is(t)) return t.identifier.name;
+  return null;
 }
 
 /** A Kysely plugin that bumps the generation on every write statement (SQLite's in-process path). */
 export function writeTracker(gen: DataGeneration): KyselyPlugin {
   return {
     transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-      const n = args.node as any;
-      if (n.kind === 'InsertQueryNode' || n.kind === 'UpdateQueryNode' || n.kind === 'DeleteQueryNode') {
+      const n = args.node;
+      if (InsertQueryNode.is(n) || UpdateQueryNode.is(n) || DeleteQueryNode.is(n)) {
         const table = tableOf(n);
         if (!table || !QUIET.has(table)) gen.bump();
-      } else if (n.kind === 'RawNode') {
-        const text = (n.sqlFragments ?? []).join(' ').trimStart().toLowerCase();
+      } else if (RawNode.is(n)) {
+        const text = n.sqlFragments.join(' ').trimStart().toLowerCase();
         if (/^(insert|update|delete|create|drop|alter)/.test(text) && !/^update jobs\b/.test(text)) gen.bump();
       }
       return args.node;

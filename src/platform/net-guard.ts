@@ -50,7 +50,7 @@ function embeddedV4(a: ipaddr.IPv6): ipaddr.IPv4 | null {
 }
 
 function inList(a: Addr, allow: Cidr[]): boolean {
-  return allow.some((c) => c.addr.kind() === a.kind() && (a as any).match(c.addr, c.bits));
+  return allow.some((c) => c.addr.kind() === a.kind() && a.match(c.addr, c.bits));
 }
 
 /**

@@ -13,18 +13,26 @@ export async function loadRow(res: Resource, db: Executor, id: number): Promise<
   return row;
 }
 
-export interface ListParams {
-  limit: number;
-  offset: number;
-  q?: string;
-  ordering?: string;
-  brief?: boolean;
-  [filter: string]: unknown;
+/** A list request's validated query string: `limit`, `offset`, `q`, `ordering` and the resource's filters. */
+export type ListParams = Record<string, unknown>;
+
+/** The page bounds of a list query (numbers once the page query schema has validated it). */
+export function pageBounds(params: ListParams): { limit: number; offset: number } {
+  const { limit, offset } = params;
+  if (typeof limit !== 'number' || typeof offset !== 'number')
+    throw new TypeError('list parameters must be validated (limit and offset numbers)');
+  return { limit, offset };
 }
 
 /** Applies filters, search and ordering, and returns one page plus the total count. */
-export async function listRows(res: Resource, db: Executor, params: Row): Promise<{ count: number; rows: Row[] }> {
-  const searching = typeof params.q === 'string' && params.q.trim() !== '' && res.search.length > 0;
+export async function listRows(
+  res: Resource,
+  db: Executor,
+  params: ListParams,
+): Promise<{ count: number; rows: Row[] }> {
+  const { limit, offset } = pageBounds(params);
+  const needle = typeof params.q === 'string' ? params.q.trim() : '';
+  const searching = needle !== '' && res.search.length > 0;
   // Counting without the presentation joins when the resource allows it (its filters are on `t`).
   const narrowCount = !searching && res.countQuery;
   let q = res.query(db);
@@ -43,8 +51,7 @@ export async function listRows(res: Resource, db: Executor, params: Row): Promis
   }
   if (errors.length) throw new ValidationError(errors);
   if (searching) {
-    const needle = params.q.trim();
-    q = q.where((eb) => eb.or(res.search.map((c) => eb(icontains(c, needle) as any, '=', true as any) as any)));
+    q = q.where((eb) => eb.or(res.search.map((c) => eb(icontains(c, needle), '=', true))));
   }
   const countRow = await (cq ?? q.clearSelect()).select(sql<number>`count(*)`.as('count')).executeTakeFirst();
   const orderSpec = (typeof params.ordering === 'string' && params.ordering) || res.defaultOrdering;
@@ -68,7 +75,7 @@ export async function listRows(res: Resource, db: Executor, params: Row): Promis
   // for those ids alone. When filters and ordering are all on the main table, phase one reads it alone.
   let pq = cq && order.every(([col]) => col.startsWith('t.')) ? cq : q.clearSelect();
   for (const [col, dir] of order) pq = pq.orderBy(col, dir);
-  const ids = (await pq.select('t.id as id').limit(params.limit).offset(params.offset).execute()).map((r) => r.id);
+  const ids = (await pq.select('t.id as id').limit(limit).offset(offset).execute()).map((r) => r.id);
   const byId = new Map<unknown, Row>();
   if (ids.length) for (const r of await res.query(db).where('t.id', 'in', ids).execute()) byId.set(r.id, r);
   const rows = ids.map((id) => byId.get(id)).filter((r): r is Row => r !== undefined);

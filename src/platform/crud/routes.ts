@@ -11,7 +11,7 @@ import type { Principal } from '../principal.ts';
 import { roleAtLeast } from '../principal.ts';
 import type { ResponseCache } from './cache.ts';
 import type { Filter, Resource, Row, WriteContext } from './types.ts';
-import { listRows, loadRow } from './list.ts';
+import { listRows, loadRow, pageBounds } from './list.ts';
 import { createOne, deleteOne, etagOf, updateOne, versionFromIfMatch } from './write.ts';
 
 const pageSchema = (item: z.ZodType) =>
@@ -97,16 +97,17 @@ export function registerResource(app: FastifyInstance, res: Resource): void {
       preValidation: a.requireRole('viewer'),
     },
     async (req, reply) => {
-      const q = req.query as Row;
+      const q = req.query;
       const secrets = wantSecrets(req, q);
       const gen = a.responseCache && !secrets ? generationOf(a.db) : undefined;
       const key = gen?.reliable ? `${gen.current()}|${req.url}` : null;
       const compute = async () => {
         const { count, rows } = await listRows(res, a.db, q);
+        const { limit, offset } = pageBounds(q);
         const brief = q.brief === '1' || q.brief === 'true';
         const page = {
           count,
-          ...pageLinks(req, count, q.limit, q.offset),
+          ...pageLinks(req, count, limit, offset),
           results: rows.map((row) => (brief ? res.brief(row) : present(req, row, secrets))),
         };
         // Pre-serialized bodies skip the serializer: check them against the schema here in tests.
@@ -119,10 +120,10 @@ export function registerResource(app: FastifyInstance, res: Resource): void {
         }
         return JSON.stringify(page);
       };
-      if (!key) return reply.type('application/json; charset=utf-8').send((await compute()) as any);
+      if (!key) return sendSerialized(reply, await compute());
       const { body, hit } = await (a.responseCache as ResponseCache).getOrCompute(key, compute);
       if (hit) reply.header('x-cache', 'hit');
-      return reply.type('application/json; charset=utf-8').send(body as any);
+      return sendSerialized(reply, body);
     },
   );
 
@@ -239,7 +240,7 @@ export function registerResource(app: FastifyInstance, res: Resource): void {
 
   // Bulk variants: all-or-nothing in one transaction; errors name the item index.
   const bulkUpdate = z
-    .array((partial as any).safeExtend({ id: z.number().int().min(1).max(INT32_MAX) }) as typeof partial)
+    .array(partial.safeExtend({ id: z.number().int().min(1).max(INT32_MAX) }))
     .min(1)
     .max(1000);
   const bulkDelete = z
@@ -251,7 +252,7 @@ export function registerResource(app: FastifyInstance, res: Resource): void {
       return await fn();
     } catch (err) {
       if (err instanceof DomainError) {
-        (err as any).fields = err.fields.length
+        err.fields = err.fields.length
           ? err.fields.map((f) => ({ field: `${i}.${f.field}`, message: f.message }))
           : [{ field: String(i), message: err.message }];
         err.message = `item ${i}: ${err.message}`;
@@ -294,7 +295,7 @@ export function registerResource(app: FastifyInstance, res: Resource): void {
     async (req) => {
       const rows = await tx(async (db) => {
         const out: Row[] = [];
-        for (const [i, { id, ...item }] of (req.body as Row[]).entries())
+        for (const [i, { id, ...item }] of req.body.entries())
           out.push(await atIndex(i, () => updateOne(res, ctxOf(req, db), id, item, null)));
         return out;
       });
@@ -309,16 +310,19 @@ export function registerResource(app: FastifyInstance, res: Resource): void {
     },
     async (req, reply) => {
       await tx(async (db) => {
-        for (const [i, { id }] of (req.body as Row[]).entries())
-          await atIndex(i, () => deleteOne(res, ctxOf(req, db), id, null));
+        for (const [i, { id }] of req.body.entries()) await atIndex(i, () => deleteOne(res, ctxOf(req, db), id, null));
       });
       return reply.code(204).send();
     },
   );
 }
 
+/** Sends a page serialized (and checked) beforehand: the route's typed reply expects the object. */
+function sendSerialized(reply: FastifyReply, json: string): FastifyReply {
+  return reply.type('application/json; charset=utf-8').send(json);
+}
+
 function describeFilter(f: Filter): string {
-  const s = f.schema as any;
-  if (s?.def?.type === 'pipe' || s?._zod?.def?.type === 'pipe') return 'comma-separated list';
+  if (f.schema.def.type === 'pipe' || f.schema._zod.def.type === 'pipe') return 'comma-separated list';
   return 'filter';
 }

@@ -6,8 +6,14 @@ import type { SecretBox } from '../crypto.ts';
 import type { Config } from '../config.ts';
 import type { Principal, Role } from '../principal.ts';
 
+/**
+ * A row as resources read and present it. Still loose: the resource modules read its columns untyped
+ * (flipping it to `Record<string, unknown>` breaks them, not this machinery, which compiles either way).
+ */
 export type Row = Record<string, any>;
-export type Query = SelectQueryBuilder<any, any, any>;
+/** The tables a resource's query may name: any table, columns read as unknown (Db is untyped). */
+type Tables = Record<string, Record<string, unknown>>;
+export type Query = SelectQueryBuilder<Tables, string, Row>;
 
 /** What a write sees: the transaction, the caller and the secret box. */
 export interface WriteContext {
@@ -30,7 +36,7 @@ export interface PresentOptions {
 /** A query-string filter: its schema (for docs and parsing) and how it narrows the query. */
 export interface Filter {
   schema: z.ZodType;
-  apply(q: Query, value: any): Query;
+  apply(q: Query, value: unknown): Query;
 }
 
 /** Everything the machinery needs to serve one kind of object. */
@@ -43,7 +49,7 @@ export interface Resource {
   tag: string;
   writeRole?: Role;
   /** The full create body (strict); PATCH accepts any subset. */
-  input: z.ZodObject<any>;
+  input: z.ZodObject;
   output: z.ZodType;
   briefOutput: z.ZodType;
   /** Base select (with joins) whose rows `present` understands; the main table is aliased `t`. */
