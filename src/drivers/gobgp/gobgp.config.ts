@@ -4,8 +4,7 @@
 // changes: references to policies, defined sets and peer groups (a reload with a dangling one changes
 // the neighbours but silently keeps the old policies), and `[global.config]`, which gobgpd reads only at
 // start (a reload ignores it, so a changed AS or port would leave file and daemon disagreeing).
-// The TOML reader covers what gobgpd configurations use: tables, arrays of tables, dotted keys,
-// strings, integers, floats, booleans, (multi-line) arrays and inline tables.
+import { parse as parseTomlText, TomlError } from 'smol-toml';
 import { parseIp } from '../../platform/ip.ts';
 
 export type TomlValue = string | number | boolean | TomlValue[] | TomlTable;
@@ -18,215 +17,34 @@ export class GobgpConfigError extends Error {}
 
 const isTable = (v: unknown): v is TomlTable => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** A character reader over one logical TOML line (arrays may span lines, so it gets the whole text). */
-class Reader {
-  pos = 0;
-  readonly text: string;
-  readonly lineOf: (pos: number) => number;
-  constructor(text: string, lineOf: (pos: number) => number) {
-    this.text = text;
-    this.lineOf = lineOf;
+/** Turns smol-toml's values into plain TOML values; dates (which gobgpd configurations never use) are refused. */
+function plain(v: unknown, path: string): TomlValue {
+  if (typeof v === 'string' || typeof v === 'boolean') return v;
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') throw new GobgpConfigError(`${path}: the integer ${v} is too large`);
+  if (v instanceof Date) throw new GobgpConfigError(`${path}: dates are not supported`);
+  if (Array.isArray(v)) return v.map((x, i) => plain(x, `${path}[${i}]`));
+  if (isTable(v)) {
+    const out: TomlTable = {};
+    for (const [k, x] of Object.entries(v)) out[k] = plain(x, path ? `${path}.${k}` : k);
+    return out;
   }
-  fail(msg: string): never {
-    throw new GobgpConfigError(`line ${this.lineOf(this.pos)}: ${msg}`);
-  }
-  peek(): string {
-    return this.text[this.pos] ?? '';
-  }
-  /** Skips spaces and tabs (and newlines and comments when `lines`). */
-  skip(lines = false): void {
-    for (;;) {
-      const c = this.peek();
-      if (c === ' ' || c === '\t' || (lines && (c === '\n' || c === '\r'))) this.pos++;
-      else if (lines && c === '#') while (this.pos < this.text.length && this.peek() !== '\n') this.pos++;
-      else return;
-    }
-  }
-  /** The rest of the line must be blank or a comment. */
-  endOfLine(): void {
-    this.skip();
-    if (this.peek() === '#') while (this.pos < this.text.length && this.peek() !== '\n') this.pos++;
-    if (this.pos < this.text.length && this.peek() !== '\n' && this.peek() !== '\r')
-      this.fail(`unexpected ${JSON.stringify(this.peek())}`);
-  }
-  key(): string[] {
-    const parts: string[] = [];
-    for (;;) {
-      this.skip();
-      const c = this.peek();
-      if (c === '"' || c === "'") parts.push(this.string());
-      else {
-        const m = /^[A-Za-z0-9_-]+/.exec(this.text.slice(this.pos, this.pos + 256));
-        if (!m) this.fail('a key is expected');
-        parts.push(m[0]);
-        this.pos += m[0].length;
-      }
-      this.skip();
-      if (this.peek() !== '.') return parts;
-      this.pos++;
-    }
-  }
-  string(): string {
-    const q = this.peek();
-    if (this.text.startsWith(q.repeat(3), this.pos))
-      this.fail('multi-line strings are not supported in a gobgpd configuration here');
-    this.pos++;
-    let out = '';
-    for (;;) {
-      const c = this.text[this.pos];
-      if (c === undefined || c === '\n') this.fail('unterminated string');
-      this.pos++;
-      if (c === q) return out;
-      if (c === '\\' && q === '"') {
-        const e = this.text[this.pos++];
-        const simple: Record<string, string> = { '"': '"', '\\': '\\', n: '\n', t: '\t', r: '\r', b: '\b', f: '\f' };
-        if (e !== undefined && e in simple) out += simple[e];
-        else if (e === 'u' || e === 'U') {
-          const n = e === 'u' ? 4 : 8;
-          const hex = this.text.slice(this.pos, this.pos + n);
-          if (!/^[0-9A-Fa-f]+$/.test(hex) || hex.length !== n) this.fail('bad \\u escape');
-          out += String.fromCodePoint(parseInt(hex, 16));
-          this.pos += n;
-        } else this.fail(`bad escape \\${e ?? ''}`);
-      } else out += c;
-    }
-  }
-  value(): TomlValue {
-    this.skip();
-    const c = this.peek();
-    if (c === '"' || c === "'") return this.string();
-    if (c === '[') {
-      this.pos++;
-      const out: TomlValue[] = [];
-      for (;;) {
-        this.skip(true);
-        if (this.peek() === ']') {
-          this.pos++;
-          return out;
-        }
-        out.push(this.value());
-        this.skip(true);
-        if (this.peek() === ',') this.pos++;
-        else if (this.peek() !== ']') this.fail('"," or "]" expected in an array');
-      }
-    }
-    if (c === '{') {
-      this.pos++;
-      const t: TomlTable = {};
-      this.skip();
-      if (this.peek() === '}') {
-        this.pos++;
-        return t;
-      }
-      for (;;) {
-        const k = this.key();
-        if (this.peek() !== '=') this.fail('"=" expected');
-        this.pos++;
-        setKey(t, k, this.value(), this);
-        this.skip();
-        if (this.peek() === ',') this.pos++;
-        else if (this.peek() === '}') {
-          this.pos++;
-          return t;
-        } else this.fail('"," or "}" expected in an inline table');
-      }
-    }
-    const m = /^[^\s,\]}#]+/.exec(this.text.slice(this.pos, this.pos + 256));
-    if (!m) this.fail('a value is expected');
-    const word = m[0];
-    this.pos += word.length;
-    if (word === 'true') return true;
-    if (word === 'false') return false;
-    const plain = word.replace(/_/g, '');
-    if (/^[+-]?(0|[1-9]\d*)$/.test(plain)) return Number(plain);
-    if (/^0x[0-9A-Fa-f]+$|^0o[0-7]+$|^0b[01]+$/.test(plain)) return Number(plain);
-    if (/^[+-]?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(plain)) return Number(plain);
-    return this.fail(`cannot read the value ${JSON.stringify(word)} (dates are not supported)`);
-  }
+  throw new GobgpConfigError(`${path}: cannot read this value`);
 }
 
-function setKey(table: TomlTable, path: string[], value: TomlValue, r: Reader): void {
-  let t = table;
-  for (const k of path.slice(0, -1)) {
-    const next = t[k];
-    if (next === undefined) t = t[k] = {};
-    else if (isTable(next)) t = next;
-    else r.fail(`${path.join('.')}: ${k} is not a table`);
-  }
-  const last = path[path.length - 1]!;
-  if (last in t) r.fail(`${path.join('.')} is defined twice`);
-  t[last] = value;
-}
-
-/** Parses TOML text (the subset gobgpd configurations use) into plain objects. */
+/** Parses TOML text (smol-toml, TOML 1.0) into plain objects; errors name the line. */
 export function parseToml(text: string): TomlTable {
-  const starts: number[] = [0];
-  for (let i = 0; i < text.length; i++) if (text[i] === '\n') starts.push(i + 1);
-  const lineOf = (pos: number) => {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= pos) lo = mid;
-      else hi = mid - 1;
+  let parsed: unknown;
+  try {
+    parsed = parseTomlText(text);
+  } catch (e) {
+    if (e instanceof TomlError) {
+      const first = e.message.split('\n')[0]!.replace(/^Invalid TOML document: /, '');
+      throw new GobgpConfigError(`line ${e.line}: ${first}`);
     }
-    return lo + 1;
-  };
-  const r: Reader = new Reader(text, lineOf);
-  const root: TomlTable = {};
-  let current = root;
-  const defined = new Set<string>();
-  while (r.pos < text.length) {
-    r.skip(true);
-    if (r.pos >= text.length) break;
-    if (r.peek() === '[') {
-      const isArray = text.startsWith('[[', r.pos);
-      r.pos += isArray ? 2 : 1;
-      const path = r.key();
-      if (!text.startsWith(isArray ? ']]' : ']', r.pos)) r.fail(`"${isArray ? ']]' : ']'}" expected`);
-      r.pos += isArray ? 2 : 1;
-      r.endOfLine();
-      let t = root;
-      for (const k of path.slice(0, -1)) {
-        let next: TomlValue | undefined = t[k];
-        if (next === undefined) next = t[k] = {};
-        if (Array.isArray(next)) next = next[next.length - 1];
-        if (!isTable(next)) r.fail(`[${path.join('.')}]: ${k} is not a table`);
-        t = next;
-      }
-      const last = path[path.length - 1]!;
-      if (isArray) {
-        const arr: TomlValue = (t[last] ??= []);
-        if (!Array.isArray(arr)) r.fail(`[[${path.join('.')}]] is already a table`);
-        const item: TomlTable = {};
-        arr.push(item);
-        current = item;
-      } else {
-        const existing = t[last];
-        if (existing !== undefined && !isTable(existing)) r.fail(`[${path.join('.')}] is already a value or an array`);
-        // A table header may appear once per parent (a new [[array]] item is a new parent).
-        current = isTable(existing) ? existing : (t[last] = {});
-        const id = identity(current);
-        if (defined.has(id)) r.fail(`[${path.join('.')}] is defined twice`);
-        defined.add(id);
-      }
-      continue;
-    }
-    const k = r.key();
-    if (r.peek() !== '=') r.fail('"=" expected');
-    r.pos++;
-    setKey(current, k, r.value(), r);
-    r.endOfLine();
+    throw e;
   }
-  return root;
-}
-
-const ids = new WeakMap<object, string>();
-let nextId = 0;
-function identity(o: object): string {
-  let id = ids.get(o);
-  if (!id) ids.set(o, (id = String(++nextId)));
-  return id;
+  return plain(parsed, '') as TomlTable;
 }
 
 // ---- what the deploy reads from a configuration ----
