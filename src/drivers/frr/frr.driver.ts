@@ -98,6 +98,8 @@ class FrrSession implements DriverSession {
   private readonly cmdline: CmdlineReader;
   private candidate: string | null = null;
   private previous: string | null = null;
+  /** The token of the revert timer this session armed (until confirmed or rolled back). */
+  private armed: string | null = null;
 
   constructor(
     router: RouterTarget,
@@ -212,30 +214,46 @@ class FrrSession implements DriverSession {
     const changes = frrDelta(previous, this.candidate);
     this.previous = previous;
     // Armed before the change: a connection lost half-way still restores the previous config.
-    await this.revert.arm(confirmTimeoutS, vtyshCommands(frrDelta(this.candidate, previous)), previous);
+    let token = await this.revert.arm(confirmTimeoutS, vtyshCommands(frrDelta(this.candidate, previous)), previous);
+    this.armed = token;
     await logLine(this.log, `${this.router.name}: applying ${changes.length} changes:\n${deltaText(changes)}`);
     try {
-      await this.vtysh.run(vtyshCommands(changes));
+      // Refused (nothing run) when the timer fired already: the window starts before the apply.
+      await this.revert.apply(vtyshCommands(changes), token);
+      // Re-armed with the exact way back from what the router now runs, replacing this arm in one step
+      // (refused when the timer fired in the meantime: it restored the previous configuration).
+      const back = vtyshCommands(frrDelta(await this.getRunningConfig(), previous));
+      token = await this.revert.arm(confirmTimeoutS, back, previous, token);
+      this.armed = token;
     } catch (e) {
       await this.restore(previous).catch(() => undefined);
-      await this.revert.disarm().catch(() => undefined);
+      await this.revert.disarm(token).catch(() => undefined);
+      this.previous = null;
+      this.armed = null;
       throw e;
     }
-    // Re-armed with the exact way back from what the router now runs.
-    await this.revert.arm(confirmTimeoutS, vtyshCommands(frrDelta(await this.getRunningConfig(), previous)), previous);
     this.candidate = null;
   }
 
   async confirm(): Promise<void> {
-    await this.revert.disarm();
+    const token = this.armed;
+    const cancelled = await this.revert.disarm(token ?? undefined);
     this.previous = null;
+    this.armed = null;
+    if (token && !cancelled)
+      throw deviceError(
+        this.router.name,
+        'confirm',
+        'the confirm window ended before the confirm: the revert timer already restored the previous configuration',
+      );
   }
 
   async rollback(): Promise<void> {
     const previous = this.previous ?? (await this.revert.previous());
-    await this.revert.disarm();
+    await this.revert.disarm(this.armed ?? undefined);
     if (previous !== null) await this.restore(previous);
     this.previous = null;
+    this.armed = null;
     this.candidate = null;
   }
 
@@ -264,7 +282,7 @@ export const frrDriver: RouterDriver = {
         router,
         localVtysh(router.name, dir, opts),
         null,
-        localRevert(router.name, dir),
+        localRevert(router.name, dir, opts),
         opts.log,
         localCmdline(dir),
       );
