@@ -120,7 +120,7 @@ describe.each(engines())('peerdesk deploy on %s', (engine) => {
     if (tdb) await tdb.drop();
     else await db?.destroy();
     await server?.close();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('--at schedules the deployment for a worker; a bad window exits 1 and creates nothing', async () => {

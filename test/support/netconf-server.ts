@@ -128,11 +128,23 @@ class RpcFailure extends Error {
 export async function startNetconfServer(options: NetconfServerOptions): Promise<NetconfTestServer> {
   const username = options.username ?? 'peerdesk';
   const password = options.password ?? 'lab-password';
-  const hostKey = utils.generateKeyPairSync('ed25519');
-  const clientKey = utils.generateKeyPairSync('ed25519');
-  const hostParsed = utils.parseKey(hostKey.private);
-  const clientPub = utils.parseKey(clientKey.public);
-  if (hostParsed instanceof Error || clientPub instanceof Error) throw new Error('key generation failed');
+  // ssh2's generator writes a malformed OpenSSH private key about once in 200 (ssh-keygen rejects those
+  // too): draw again until the key parses, a bounded number of times.
+  const keyPair = () => {
+    for (let i = 0; i < 20; i++) {
+      const pair = utils.generateKeyPairSync('ed25519');
+      const priv = utils.parseKey(pair.private);
+      const pub = utils.parseKey(pair.public);
+      if (!(priv instanceof Error) && !(pub instanceof Error)) return { pair, priv, pub };
+    }
+    throw new Error('key generation failed 20 times');
+  };
+  const host = keyPair();
+  const client = keyPair();
+  const hostKey = host.pair;
+  const clientKey = client.pair;
+  const hostParsed = host.priv;
+  const clientPub = client.pub;
   const fingerprint = sshFingerprint(hostParsed.getPublicSSH());
   const base11 = options.base11 ?? options.flavor === 'iosxr';
   const minuteMs = options.minuteMs ?? 60_000;
