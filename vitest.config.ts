@@ -22,6 +22,7 @@ const SLOW = [
   'src/templates/shipped-templates.test.ts', // vendor config checkers
   'src/peeringdb/peeringdb.crash.test.ts', // kills a child process mid-sync
   'test/api/deploy-cli.test.ts', // the deploy CLI as a process
+  'test/api/deploy-cli-at.test.ts', // the same, with --at
   'test/api/deploy-vendor.test.ts', // git export of applied configs
   'test/api/openapi.test.ts', // scripts/openapi.ts --check as a process
   'test/jobs/workers.test.ts', // worker processes killed and restarted
