@@ -12,7 +12,7 @@ import { labSkipReason } from '../../../test/support/lab.ts';
 import { daemonLabMissing, type DaemonLab } from '../../../test/support/lab/daemons.ts';
 import { sshdMissing, type SshdHarness } from '../../../test/support/lab/sshd.ts';
 import { sharedLab } from '../../../test/support/lab/shared.ts';
-import { localShell } from '../gobgp/gobgp.revert.ts';
+import { localShell } from '../transports/host-timer.ts';
 import { openSsh, type SshConnection } from '../transports/ssh.ts';
 import { frrRevert, revertKey, sshRevert, type RevertTimer } from './frr.revert.ts';
 

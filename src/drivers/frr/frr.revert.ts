@@ -29,7 +29,7 @@ import {
   type HostShell,
   type RevertFiles,
   type ShellResult,
-} from '../gobgp/gobgp.revert.ts';
+} from '../transports/host-timer.ts';
 
 /** The revert timer of one router. */
 export interface RevertTimer {

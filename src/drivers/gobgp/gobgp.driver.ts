@@ -34,7 +34,8 @@ import {
   GobgpConfigError,
   type GobgpNeighborConf,
 } from './gobgp.config.ts';
-import { gobgpConfigFile, gobgpHost, gobgpStateDir, localShell, sshShell, type GobgpHost } from './gobgp.revert.ts';
+import { gobgpConfigFile, gobgpHost, gobgpStateDir, type GobgpHost } from './gobgp.revert.ts';
+import { localShell, sshShell } from '../transports/host-timer.ts';
 
 const PROTO = fileURLToPath(new URL('./gobgp-api.proto', import.meta.url));
 /** How long gobgpd may take to show a reloaded file's neighbours in ListPeer. */

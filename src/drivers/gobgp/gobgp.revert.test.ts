@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labSkipReason } from '../../../test/support/lab.ts';
-import { gobgpHost, localShell, type GobgpHost } from './gobgp.revert.ts';
+import { gobgpHost, type GobgpHost } from './gobgp.revert.ts';
+import { localShell } from '../transports/host-timer.ts';
 
 const skip = labSkipReason('gobgpd', 'gobgpd');
 
