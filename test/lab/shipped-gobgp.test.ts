@@ -15,9 +15,9 @@ import { engines } from '../support/db.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { labSkipReason } from '../support/lab.ts';
 import { sharedData } from '../support/shared-data.ts';
+import { decixRouter } from '../support/decix.ts';
 import { loadArinRoutes } from '../support/arin-routes.ts';
 import { importPeeringDb } from '../../src/peeringdb/peeringdb.import.ts';
-import { createFabricFromExchange, createSessionsFromCandidates } from '../../src/peeringdb/peeringdb.service.ts';
 import { applyExpansion } from '../../src/irr/irr.service.ts';
 import { bindBool } from '../../src/peeringdb/peeringdb.table.ts';
 import { dialectOf, now } from '../../src/platform/db.ts';
@@ -28,7 +28,6 @@ import { readFileSync } from 'node:fs';
 
 const execFileP = promisify(execFile);
 const PDB = sharedData('peeringdb', 'api');
-const DECIX_IX = 31;
 const IRR_CAP = 150;
 const LOCAL_ASN = 64496;
 /** gobgpd's API for this file: an address of lab NET 12 no lab daemon uses. */
@@ -99,48 +98,12 @@ describe.skipIf(labSkipReason('gobgpd', 'gobgpd'))('gobgp.j2 on real PeeringDB d
       t = await startTestApp(engine);
       const db = t.tdb.db;
       await importPeeringDb(db, PDB);
-      routerId = (
-        await t.api('POST', '/api/routers/', {
-          name: 'fra1-gobgp',
-          hostname: 'grpc://192.0.2.10:50051',
-          local_asn: LOCAL_ASN,
-          router_id: '192.0.2.10',
-        })
-      ).body.id;
-      const out = (await t.api('POST', '/api/routing-policies/', { name: 'OUR-ROUTES-OUT', direction: 'export' })).body;
-      const group = (
-        await t.api('POST', '/api/peer-groups/', {
-          router: routerId,
-          name: 'DE-CIX.FRA:peers',
-          description: 'Bilateral peers at "DE-CIX" Frankfurt',
-          export_policy: out.id,
-        })
-      ).body;
-      expect(group.id, JSON.stringify(group)).toBeGreaterThan(0);
-      const { fabric, networks } = await createFabricFromExchange(db, DECIX_IX, actor);
-      const v4net = networks.find((n: any) => !String(n.prefix).includes(':'));
-      const v6net = networks.find((n: any) => String(n.prefix).includes(':'));
-      await t.api('POST', '/api/peering-connections/', {
-        network: v4net!.id,
-        router: routerId,
-        interface: 'et-0/0/0',
-        ipv4_address: '80.81.199.250',
+      const decix = await decixRouter(t, {
+        name: 'fra1-gobgp',
+        hostname: 'grpc://192.0.2.10:50051',
+        localAsn: LOCAL_ASN,
       });
-      await t.api('POST', '/api/peering-connections/', {
-        network: v6net!.id,
-        router: routerId,
-        interface: 'et-0/0/0',
-        ipv6_address: '2001:7f8::fa:0:1',
-      });
-      const members = await db.selectFrom('pdb_netixlan').select('asn').where('ixlan_id', '=', DECIX_IX).execute();
-      const memberAsns = [...new Set(members.map((m) => Number(m.asn)))].filter((a) => a !== LOCAL_ASN);
-      const made = await createSessionsFromCandidates(
-        db,
-        Number(fabric.id),
-        { router_id: routerId, peer_group_id: group.id, candidates: memberAsns.map((asn) => ({ asn })) },
-        actor,
-      );
-      expect(made.created.length).toBe(139);
+      routerId = decix.routerId;
 
       // IRR prefix lists from ARIN's origin-AS records, ours too (IPv4 only).
       const arin = loadArinRoutes();

@@ -14,9 +14,9 @@ import { engines } from '../support/db.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { findTool, labSkipReason } from '../support/lab.ts';
 import { sharedData } from '../support/shared-data.ts';
+import { decixRouter } from '../support/decix.ts';
 import { loadArinRoutes } from '../support/arin-routes.ts';
 import { importPeeringDb } from '../../src/peeringdb/peeringdb.import.ts';
-import { createFabricFromExchange, createSessionsFromCandidates } from '../../src/peeringdb/peeringdb.service.ts';
 import { applyExpansion } from '../../src/irr/irr.service.ts';
 import { parseIp } from '../../src/platform/ip.ts';
 import { dialectOf, now } from '../../src/platform/db.ts';
@@ -33,7 +33,6 @@ import {
 } from './config-grammar.ts';
 
 const PDB = sharedData('peeringdb', 'api');
-const DECIX_IX = 31;
 /** IRR lists are cut to this many prefixes per family (the largest ARIN origin has 8,592). */
 const IRR_CAP = 150;
 const LOCAL_ASN = 64496;
@@ -80,51 +79,10 @@ describe.each(engines())('shipped templates on real PeeringDB data (%s)', (engin
     t = await startTestApp(engine);
     const db = t.tdb.db;
     await importPeeringDb(db, PDB);
-    routerId = (
-      await t.api('POST', '/api/routers/', {
-        name: 'fra1-edge',
-        hostname: '192.0.2.10',
-        local_asn: LOCAL_ASN,
-        router_id: '192.0.2.10',
-      })
-    ).body.id;
-    const out = (await t.api('POST', '/api/routing-policies/', { name: 'OUR-ROUTES-OUT', direction: 'export' })).body;
-    const group = (
-      await t.api('POST', '/api/peer-groups/', {
-        router: routerId,
-        name: 'DE-CIX.FRA:peers',
-        description: 'Bilateral peers at "DE-CIX" Frankfurt',
-        export_policy: out.id,
-      })
-    ).body;
-    expect(group.id, JSON.stringify(group)).toBeGreaterThan(0);
-    const { fabric, networks } = await createFabricFromExchange(db, DECIX_IX, actor);
-    const v4net = networks.find((n: any) => !String(n.prefix).includes(':'));
-    const v6net = networks.find((n: any) => String(n.prefix).includes(':'));
+    const decix = await decixRouter(t, { name: 'fra1-edge', hostname: '192.0.2.10', localAsn: LOCAL_ASN });
+    routerId = decix.routerId;
+    const { v4net, v6net, memberAsns } = decix;
     expect([v4net?.prefix, v6net?.prefix]).toEqual(['80.81.192.0/21', '2001:7f8::/64']);
-    await t.api('POST', '/api/peering-connections/', {
-      network: v4net!.id,
-      router: routerId,
-      interface: 'et-0/0/0',
-      ipv4_address: '80.81.199.250',
-    });
-    await t.api('POST', '/api/peering-connections/', {
-      network: v6net!.id,
-      router: routerId,
-      interface: 'et-0/0/0',
-      ipv6_address: '2001:7f8::fa:0:1',
-    });
-
-    // Members: every address PeeringDB lists, in the peer group.
-    const members = await db.selectFrom('pdb_netixlan').select('asn').where('ixlan_id', '=', DECIX_IX).execute();
-    const memberAsns = [...new Set(members.map((m) => Number(m.asn)))].filter((a) => a !== LOCAL_ASN);
-    const made = await createSessionsFromCandidates(
-      db,
-      Number(fabric.id),
-      { router_id: routerId, peer_group_id: group.id, candidates: memberAsns.map((asn) => ({ asn })) },
-      actor,
-    );
-    expect(made.created.length).toBe(139);
 
     // Every other captured network: an address on the LAN, and an IPv6 one for every third network.
     const d = dialectOf(db);
