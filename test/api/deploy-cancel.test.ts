@@ -7,11 +7,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { engines } from '../support/db.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { startNetconfServer, type NetconfTestServer } from '../support/netconf-server.ts';
+import type { NetconfTestServer } from '../support/netconf-server.ts';
+import { addJunosRouter, startJunosTestRouter } from '../support/junos-router.ts';
 import { startWorker } from '../../src/jobs/worker.ts';
 import { runWorkerSweeps } from '../../src/jobs/jobs.service.ts';
 import { SecretBox } from '../../src/platform/crypto.ts';
-import deployRoutes from '../../src/deploy/deploy.routes.ts';
 import * as m0013 from '../../src/db/migrations/0013_deploy_cancelled.ts';
 
 const POLICY = 'policy-options {\n    prefix-list PEERDESK-CANCEL {\n        198.51.100.0/24;\n    }\n}\n';
@@ -37,40 +37,12 @@ describe.each(engines())('cancelling deployments and the stale-deployment sweep 
 
   beforeAll(async () => {
     process.env.PEERDESK_VALIDATE_RESPONSES = '1';
-    server = await startNetconfServer({
-      flavor: 'junos',
-      neighbors: [
-        {
-          vrf: null,
-          peer_ip: '192.0.2.2',
-          remote_asn: 64501,
-          group: 'T',
-          state: 'Established',
-          elapsed_s: 50,
-          flap_count: 0,
-        },
-      ],
-      minuteMs: 60_000,
-    });
+    server = await startJunosTestRouter();
     t = await startTestApp(engine);
-    if (!t.app.hasRoute({ method: 'POST', url: '/api/routers/:id/deploy/' })) await t.app.register(deployRoutes);
-    const platform = (await t.api('POST', '/api/platforms/', { name: 'Junos', driver: 'junos' })).body;
-    const templateId = (await t.api('POST', '/api/templates/', { name: 'junos-cancel', body: POLICY })).body.id;
-    const r = await t.api('POST', '/api/routers/', {
+    ({ routerId } = await addJunosRouter(t, server, box, {
       name: 'mx-cancel',
-      local_asn: 64500,
-      platform: platform.id,
-      hostname: server.hostname,
-      config_template: templateId,
-    });
-    expect(r.status, JSON.stringify(r.body)).toBe(201);
-    routerId = r.body.id;
-    const creds = { username: server.username, password: server.password, ssh_host_key: server.hostKeyFingerprint };
-    await t.tdb.db
-      .updateTable('routers')
-      .set({ credentials_enc: box.encrypt(JSON.stringify(creds)) })
-      .where('id', '=', routerId)
-      .execute();
+      template: { name: 'junos-cancel', body: POLICY },
+    }));
   }, 60_000);
   afterAll(async () => {
     delete process.env.PEERDESK_DEPLOY_REVIEW;

@@ -7,10 +7,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { engines } from '../support/db.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { startNetconfServer, type NetconfTestServer } from '../support/netconf-server.ts';
+import type { NetconfTestServer } from '../support/netconf-server.ts';
+import { addJunosRouter, startJunosTestRouter } from '../support/junos-router.ts';
 import { startWorker } from '../../src/jobs/worker.ts';
 import { SecretBox } from '../../src/platform/crypto.ts';
-import deployRoutes from '../../src/deploy/deploy.routes.ts';
 
 const POLICY = 'policy-options {\n    prefix-list PEERDESK-SCHEDULE {\n        198.51.100.0/24;\n    }\n}\n';
 
@@ -41,40 +41,12 @@ describe.each(engines())('scheduled deployments and the rollout list on %s', (en
 
   beforeAll(async () => {
     process.env.PEERDESK_VALIDATE_RESPONSES = '1';
-    server = await startNetconfServer({
-      flavor: 'junos',
-      neighbors: [
-        {
-          vrf: null,
-          peer_ip: '192.0.2.2',
-          remote_asn: 64501,
-          group: 'T',
-          state: 'Established',
-          elapsed_s: 50,
-          flap_count: 0,
-        },
-      ],
-      minuteMs: 60_000,
-    });
+    server = await startJunosTestRouter();
     t = await startTestApp(engine);
-    if (!t.app.hasRoute({ method: 'POST', url: '/api/routers/:id/deploy/' })) await t.app.register(deployRoutes);
-    const platform = (await t.api('POST', '/api/platforms/', { name: 'Junos', driver: 'junos' })).body;
-    templateId = (await t.api('POST', '/api/templates/', { name: 'junos-schedule', body: POLICY })).body.id;
-    const r = await t.api('POST', '/api/routers/', {
+    ({ routerId, templateId } = await addJunosRouter(t, server, box, {
       name: 'mx-sched',
-      local_asn: 64500,
-      platform: platform.id,
-      hostname: server.hostname,
-      config_template: templateId,
-    });
-    expect(r.status, JSON.stringify(r.body)).toBe(201);
-    routerId = r.body.id;
-    const creds = { username: server.username, password: server.password, ssh_host_key: server.hostKeyFingerprint };
-    await t.tdb.db
-      .updateTable('routers')
-      .set({ credentials_enc: box.encrypt(JSON.stringify(creds)) })
-      .where('id', '=', routerId)
-      .execute();
+      template: { name: 'junos-schedule', body: POLICY },
+    }));
     const s = await t.api('POST', '/api/peering-sessions/wizard/', {
       router: routerId,
       peer: { asn: 64501, name: 'Peer 64501', ipv4: '192.0.2.2' },

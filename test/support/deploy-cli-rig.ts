@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import { createTestDb, type Engine, type TestDb } from './db.ts';
-import { startNetconfServer, type NetconfTestServer } from './netconf-server.ts';
+import type { NetconfTestServer } from './netconf-server.ts';
+import { startJunosTestRouter } from './junos-router.ts';
 import { openDb, type Db } from '../../src/platform/db.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import { SecretBox } from '../../src/platform/crypto.ts';
@@ -70,21 +71,7 @@ export function deployCliRig(
   } as DeployCliRig;
 
   beforeAll(async () => {
-    rig.server = await startNetconfServer({
-      flavor: 'junos',
-      neighbors: [
-        {
-          vrf: null,
-          peer_ip: '192.0.2.2',
-          remote_asn: 64501,
-          group: 'T',
-          state: 'Established',
-          elapsed_s: 50,
-          flap_count: 0,
-        },
-      ],
-      minuteMs: 60_000,
-    });
+    rig.server = await startJunosTestRouter();
     dir = mkdtempSync(join(tmpdir(), opts.dirPrefix));
     writeFileSync(join(dir, 'deploy-cli.mjs'), SCRIPT);
     if (engine === 'sqlite') {
