@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { gobgpDriver } from '../drivers/gobgp/gobgp.driver.ts';
 import type { PeerState } from '../drivers/driver.types.ts';
 import {
   guardViolation,
@@ -48,7 +49,7 @@ describe('deploy guards and helpers', () => {
   it('counts GoBGP prefix-set entries for the prefix-list shrink guard', () => {
     const toml =
       '[[defined-sets.prefix-sets]]\n  prefix-set-name = "PL-A"\n  [[defined-sets.prefix-sets.prefix-list]]\n    ip-prefix = "192.0.2.0/24"\n  [[defined-sets.prefix-sets.prefix-list]]\n    ip-prefix = "198.51.100.0/24"\n';
-    expect([...prefixListSizes(toml)]).toEqual([['PL-A', 2]]);
+    expect([...gobgpDriver.prefixListSizes!(toml)]).toEqual([['PL-A', 2]]);
   });
 
   it('finds canonical addresses, not prefixes lengths or AS numbers', () => {

@@ -25,7 +25,6 @@ import type { DriverSession, PeerState, RouterCredentials } from '../drivers/dri
 import { dropCredentials, holdCredentials, takeCredentials } from './one-time-credentials.ts';
 import { enqueueJob } from '../jobs/jobs.service.ts';
 import { buildRenderContext, loadTemplate, renderConfig, renderTemplate } from '../templates/render.service.ts';
-import { gobgpPrefixSetSizes } from '../drivers/gobgp/gobgp.config.ts';
 import { errorText, loadRouters, lookupDriver, openSession, unreachableReason } from '../polling/router-access.ts';
 
 export const DEPLOYMENT_STATUSES = [
@@ -99,9 +98,6 @@ export function prefixListSizes(text: string): Map<string, number> {
   const out = new Map<string, number>();
   for (const m of text.matchAll(/^\s*(?:ip|ipv6)?\s*prefix-list\s+(\S+)\s.*\b(?:permit|deny)\b/gm))
     out.set(m[1]!, (out.get(m[1]!) ?? 0) + 1);
-  // GoBGP (TOML): [[defined-sets.prefix-sets]] with their prefix-list entries.
-  if (/^\s*\[\[defined-sets\.prefix-sets\]\]/m.test(text))
-    for (const [name, n] of gobgpPrefixSetSizes(text)) if (!out.has(name)) out.set(name, n);
   return out;
 }
 
@@ -125,6 +121,7 @@ export function guardViolation(
   diff: string,
   mode: 'merge' | 'replace',
   limits: { maxSessionRemovals: number; maxPrefixShrinkPct: number },
+  sizes: (config: string) => Map<string, number> = prefixListSizes,
 ): { check: string; reason: string } | null {
   const kept = ipsIn(candidate);
   const gone = ipsIn(changedLines(diff, '-'));
@@ -138,8 +135,8 @@ export function guardViolation(
         .join(', ')}${removed.length > 10 ? ', …' : ''}); at most ${limits.maxSessionRemovals} without force`,
     };
   }
-  const was = prefixListSizes(running);
-  const will = prefixListSizes(candidate);
+  const was = sizes(running);
+  const will = sizes(candidate);
   for (const [name, n] of was) {
     if (mode === 'merge' && !will.has(name)) continue;
     const m = will.get(name) ?? 0;
@@ -936,7 +933,7 @@ export async function runDeployment(
     // 4. Guards.
     const settings = deploySettings();
     if (!bool(d.force)) {
-      const g = guardViolation(before, running, candidate, diff, mode, settings);
+      const g = guardViolation(before, running, candidate, diff, mode, settings, driver.prefixListSizes);
       if (g) {
         await session.discardCandidate?.();
         return await finish('failed', `refused: ${g.reason}; nothing applied`, `guard:${g.check}`);

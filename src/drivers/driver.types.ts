@@ -158,6 +158,11 @@ export interface RouterDriver {
   capabilities: DriverCapability[];
   /** Hostname forms it accepts, for the router form's help text. */
   hostnameForms: string[];
+  /**
+   * Entries per prefix list in this platform's configuration text, for the deploy guard against a
+   * shrinking list; absent: `… prefix-list NAME … permit|deny …` lines (FRR / EOS / IOS style).
+   */
+  prefixListSizes?(config: string): Map<string, number>;
   /** Opens a session (connects lazily or eagerly); throws UpstreamError('router_unreachable') on failure. */
   open(router: RouterTarget, opts: DriverSessionOptions): Promise<DriverSession>;
 }

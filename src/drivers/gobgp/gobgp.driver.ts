@@ -27,6 +27,7 @@ import { gobgpInfo } from './gobgp.info.ts';
 import { parseGobgpPeer, type GobgpPeer } from './gobgp.parser.ts';
 import {
   checkCandidate,
+  gobgpPrefixSetSizes,
   globalConfigKey,
   gobgpNeighbors,
   parseToml,
@@ -320,6 +321,7 @@ class GobgpSession implements DriverSession {
 
 export const gobgpDriver: RouterDriver = {
   ...gobgpInfo,
+  prefixListSizes: gobgpPrefixSetSizes,
   async open(router: RouterTarget, opts: DriverSessionOptions): Promise<DriverSession> {
     const u = parseGrpcUrl(router.hostname ?? '');
     if (!u) throw unreachable(router.name, 'the GoBGP driver needs grpc://host:port');
