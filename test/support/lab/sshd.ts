@@ -2,7 +2,7 @@
 // key for the current user (root in CI); drivers reach the lab daemons' CLIs through it.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -70,9 +70,28 @@ export async function startSshd(): Promise<SshdHarness> {
   try {
     execFileSync('id', [pwUser], { stdio: 'ignore' });
   } catch {
-    execFileSync('useradd', ['--no-create-home', '--home-dir', '/nonexistent', '--shell', '/bin/sh', pwUser]);
+    try {
+      execFileSync('useradd', ['--no-create-home', '--home-dir', '/nonexistent', '--shell', '/bin/sh', pwUser], {
+        stdio: 'pipe',
+      });
+    } catch {
+      // Another worker's harness may have created it a moment ago.
+      execFileSync('id', [pwUser], { stdio: 'ignore' });
+    }
   }
-  const password = randomBytes(12).toString('base64url');
+  // One password per machine for that shared account: harnesses started by parallel test workers would
+  // otherwise change it under each other's logins. Published atomically (link of a complete file).
+  const pwFile = join(tmpdir(), 'peerdesk-lab-ssh.password');
+  const draft = `${pwFile}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(draft, randomBytes(12).toString('base64url'), { mode: 0o600 });
+  try {
+    linkSync(draft, pwFile);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  } finally {
+    rmSync(draft, { force: true });
+  }
+  const password = readFileSync(pwFile, 'utf8');
   execFileSync('chpasswd', [], { input: `${pwUser}:${password}\n` });
   const conf = join(dir, 'sshd_config');
   writeFileSync(
