@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { loadConfig, type Config } from './platform/config.ts';
-import { openDb, typed, type Db } from './platform/db.ts';
+import { openDb, type Db } from './platform/db.ts';
 import { migrateToLatest, pendingMigrations } from './db/migrate.ts';
 import { SecretBox, resolveSecretKey } from './platform/crypto.ts';
 import { createLogger } from './platform/logging.ts';
@@ -226,7 +226,7 @@ async function systemRoutes(app: FastifyInstance, ctx: AppContext) {
     async () => caps,
   );
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
-    const counts = await typed(ctx.db)
+    const counts = await ctx.db
       .selectFrom('jobs')
       .select(['status'])
       .select((eb) => eb.fn.countAll().as('c'))

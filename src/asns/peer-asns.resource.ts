@@ -1,8 +1,19 @@
 // Peer ASNs: the remote networks we peer with (or our own, when affiliated), with IRR and max-prefix data.
 import { z } from 'zod';
-import { sql } from 'kysely';
+import { sql, type Updateable } from 'kysely';
 import { asn, irrAsSet, maxPrefixes, name, optText } from '../platform/fields.ts';
-import { assertUnique, bool, boolFilter, containsFilter, idFilter, type Resource, type Row } from '../platform/crud.ts';
+import {
+  assertUnique,
+  bool,
+  boolFilter,
+  containsFilter,
+  idFilter,
+  resourceQuery,
+  type Resource,
+  type RowOf,
+} from '../platform/crud.ts';
+import type { Executor } from '../platform/db.ts';
+import type { PeerAsnsTable } from '../platform/db.types.ts';
 import { baseOutput } from '../platform/fields.ts';
 import { parseAsn } from '../platform/ip.ts';
 import { ConflictError } from '../platform/errors.ts';
@@ -50,9 +61,21 @@ const output = z
   })
   .meta({ id: 'PeerAsn' });
 
-const FIELDS = Object.keys(input.shape);
+/** A peer ASN's create input (PATCH gives a subset). */
+export type PeerAsnInput = z.infer<typeof input>;
 
-export const peerAsns: Resource = {
+const peerAsnQuery = (db: Executor) =>
+  resourceQuery(
+    db
+      .selectFrom('peer_asns as t')
+      .selectAll('t')
+      .select(sql<number>`(select count(*) from peering_sessions s where s.peer_asn_id = t.id)`.as('session_count')),
+  );
+
+/** A peer ASN row as the resource selects it. */
+export type PeerAsnRow = RowOf<typeof peerAsnQuery>;
+
+export const peerAsns: Resource<PeerAsnRow, PeerAsnInput> = {
   path: 'peer-asns',
   objectType: 'peer-asn',
   table: 'peer_asns',
@@ -60,12 +83,8 @@ export const peerAsns: Resource = {
   input,
   output,
   briefOutput: z.object({ id: z.number().int(), asn: z.number().int(), name: z.string() }),
-  query: (db) =>
-    db
-      .selectFrom('peer_asns as t')
-      .selectAll('t')
-      .select(sql<number>`(select count(*) from peering_sessions s where s.peer_asn_id = t.id)`.as('session_count')),
-  present: (r: Row) => ({
+  query: peerAsnQuery,
+  present: (r) => ({
     id: Number(r.id),
     asn: Number(r.asn),
     name: r.name,
@@ -121,8 +140,22 @@ export const peerAsns: Resource = {
           ]);
       }
     }
-    const values: Row = {};
-    for (const k of FIELDS) if (k in inputRow) values[k] = inputRow[k];
+    // Every input field is the column of the same name.
+    const values: Updateable<PeerAsnsTable> = {};
+    if (inputRow.asn !== undefined) values.asn = inputRow.asn;
+    if (inputRow.name !== undefined) values.name = inputRow.name;
+    if (inputRow.affiliated !== undefined) values.affiliated = inputRow.affiliated;
+    if (inputRow.irr_as_set !== undefined) values.irr_as_set = inputRow.irr_as_set;
+    if (inputRow.irr_sources !== undefined) values.irr_sources = inputRow.irr_sources;
+    if (inputRow.ipv4_max_prefixes !== undefined) values.ipv4_max_prefixes = inputRow.ipv4_max_prefixes;
+    if (inputRow.ipv6_max_prefixes !== undefined) values.ipv6_max_prefixes = inputRow.ipv6_max_prefixes;
+    if (inputRow.peeringdb_id !== undefined) values.peeringdb_id = inputRow.peeringdb_id;
+    if (inputRow.follow_peeringdb_name !== undefined) values.follow_peeringdb_name = inputRow.follow_peeringdb_name;
+    if (inputRow.follow_peeringdb_irr_as_set !== undefined)
+      values.follow_peeringdb_irr_as_set = inputRow.follow_peeringdb_irr_as_set;
+    if (inputRow.follow_peeringdb_max_prefixes !== undefined)
+      values.follow_peeringdb_max_prefixes = inputRow.follow_peeringdb_max_prefixes;
+    if (inputRow.comments !== undefined) values.comments = inputRow.comments;
     return values;
   },
   async beforeDelete(row, ctx) {

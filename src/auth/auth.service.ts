@@ -1,7 +1,7 @@
 // Users, API tokens and UI sessions: who is calling, and with which role.
 import { randomBytes } from 'node:crypto';
 import type { Updateable } from 'kysely';
-import { now, withTx, type TypedExecutor } from '../platform/db.ts';
+import { now, withTx, type Executor } from '../platform/db.ts';
 import type { UsersTable } from '../platform/db.types.ts';
 import { hashPassword, randomToken, sha256, verifyPassword } from '../platform/crypto.ts';
 import {
@@ -20,7 +20,7 @@ export { ROLES, roleAtLeast, type Role, type Principal };
 
 /** Creates a user with a scrypt-hashed password. */
 export async function createUser(
-  db: TypedExecutor,
+  db: Executor,
   input: { username: string; password: string; role: Role; email?: string | null; mustChangePassword?: boolean },
 ) {
   if (!/^[A-Za-z0-9_.@-]{1,64}$/.test(input.username))
@@ -53,7 +53,7 @@ export async function createUser(
 
 /** Creates an API token for a user; the clear key is returned once and stored only as a hash. */
 export async function createToken(
-  db: TypedExecutor,
+  db: Executor,
   userId: number,
   opts: { description?: string | null; writeEnabled?: boolean; expiresAt?: string | null } = {},
 ) {
@@ -80,7 +80,7 @@ export async function createToken(
 const lastUsedWrites = new WeakMap<object, Map<number, number>>();
 
 /** Resolves an API key to its user, or throws 401. Updates last-used at most once a minute. */
-export async function authenticateToken(db: TypedExecutor, key: string): Promise<Principal> {
+export async function authenticateToken(db: Executor, key: string): Promise<Principal> {
   const row = await db
     .selectFrom('api_tokens as t')
     .innerJoin('users as u', 'u.id', 't.user_id')
@@ -180,7 +180,7 @@ export async function verifyUserPassword(password: string, hash: string | null |
  * device cookie (remembered on success); the returned `device` is the one to set.
  */
 export async function login(
-  db: TypedExecutor,
+  db: Executor,
   username: string,
   password: string,
   client: string,
@@ -227,11 +227,7 @@ export async function login(
 }
 
 /** Ends every UI session of a user except, optionally, the caller's own (by its cookie value). */
-export async function revokeSessions(
-  db: TypedExecutor,
-  userId: number,
-  exceptSessionId?: string | null,
-): Promise<number> {
+export async function revokeSessions(db: Executor, userId: number, exceptSessionId?: string | null): Promise<number> {
   let q = db.deleteFrom('ui_sessions').where('user_id', '=', userId);
   if (exceptSessionId) q = q.where('id_hash', '!=', sha256(exceptSessionId));
   const r = await q.executeTakeFirst();
@@ -239,7 +235,7 @@ export async function revokeSessions(
 }
 
 /** Deletes every API token of a user. */
-export async function revokeTokens(db: TypedExecutor, userId: number): Promise<number> {
+export async function revokeTokens(db: Executor, userId: number): Promise<number> {
   const r = await db.deleteFrom('api_tokens').where('user_id', '=', userId).executeTakeFirst();
   return Number(r.numDeletedRows ?? 0);
 }
@@ -249,7 +245,7 @@ function bool(v: unknown): boolean {
 }
 
 /** Resolves a UI session cookie to its user, or throws 401. */
-export async function authenticateSession(db: TypedExecutor, sessionId: string): Promise<Principal> {
+export async function authenticateSession(db: Executor, sessionId: string): Promise<Principal> {
   const row = await db
     .selectFrom('ui_sessions as s')
     .innerJoin('users as u', 'u.id', 's.user_id')
@@ -268,7 +264,7 @@ export async function authenticateSession(db: TypedExecutor, sessionId: string):
 }
 
 /** Ends a UI session. */
-export async function logout(db: TypedExecutor, sessionId: string): Promise<void> {
+export async function logout(db: Executor, sessionId: string): Promise<void> {
   await db.deleteFrom('ui_sessions').where('id_hash', '=', sha256(sessionId)).execute();
 }
 
@@ -276,10 +272,7 @@ export async function logout(db: TypedExecutor, sessionId: string): Promise<void
  * Makes sure an admin exists: on first start creates `admin` with PEERDESK_ADMIN_PASSWORD or a
  * generated one-time password, which is returned so the caller can print it once.
  */
-export async function ensureAdmin(
-  db: TypedExecutor,
-  configured?: string,
-): Promise<{ created: boolean; password?: string }> {
+export async function ensureAdmin(db: Executor, configured?: string): Promise<{ created: boolean; password?: string }> {
   const any = await db.selectFrom('users').select('id').limit(1).executeTakeFirst();
   if (any) return { created: false };
   const password = configured ?? randomToken('', 12);
@@ -295,7 +288,7 @@ export function actorOf(p: Principal, requestId?: string): Actor {
 }
 
 /** Whether a user must change their password before anything else (a generated first password). */
-export async function mustChangePassword(db: TypedExecutor, userId: number): Promise<boolean> {
+export async function mustChangePassword(db: Executor, userId: number): Promise<boolean> {
   const u = await db.selectFrom('users').select('must_change_password').where('id', '=', userId).executeTakeFirst();
   return bool(u?.must_change_password);
 }
@@ -305,7 +298,7 @@ export async function mustChangePassword(db: TypedExecutor, userId: number): Pro
  * logins) and ends the user's other UI sessions (`keepSessionId`: the caller's own).
  */
 export async function changeOwnPassword(
-  db: TypedExecutor,
+  db: Executor,
   p: Principal,
   input: { current: string; next: string; keepSessionId: string | null; requestId?: string },
   limit: { limiter: LoginLimiter; perWindow: number },
@@ -337,13 +330,13 @@ export async function changeOwnPassword(
   });
 }
 
-function tokensWithUser(db: TypedExecutor) {
+function tokensWithUser(db: Executor) {
   return db.selectFrom('api_tokens as t').innerJoin('users as u', 'u.id', 't.user_id');
 }
 
 /** API tokens a principal may see (their own; everyone's for admins), by id, with the total. */
 export async function listTokens(
-  db: TypedExecutor,
+  db: Executor,
   p: Principal,
   page: { limit: number; offset: number },
 ): Promise<{ count: number; rows: TokenRow[] }> {
@@ -362,7 +355,7 @@ export async function listTokens(
 
 /** Creates a token for the caller or (admins only) another user; the key is in the answer only. */
 export async function createTokenFor(
-  db: TypedExecutor,
+  db: Executor,
   p: Principal,
   input: { user?: number; description?: string | null; write_enabled?: boolean; expires_at?: string | null },
   requestId?: string,
@@ -395,7 +388,7 @@ export async function createTokenFor(
 }
 
 /** Revokes a token of the caller's (any token for admins); others' tokens are "not found". */
-export async function deleteToken(db: TypedExecutor, p: Principal, id: number, requestId?: string): Promise<void> {
+export async function deleteToken(db: Executor, p: Principal, id: number, requestId?: string): Promise<void> {
   const t = await db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
   if (!t || (Number(t.user_id) !== p.userId && !roleAtLeast(p.role, 'admin'))) throw new NotFoundError('token', id);
   await withTx(db, async (tx) => {
@@ -411,7 +404,7 @@ export async function deleteToken(db: TypedExecutor, p: Principal, id: number, r
 
 /** Users by name, with the total. */
 export async function listUsers(
-  db: TypedExecutor,
+  db: Executor,
   page: { limit: number; offset: number },
 ): Promise<{ count: number; rows: UserRow[] }> {
   const rows = await db
@@ -433,7 +426,7 @@ export async function listUsers(
 }
 
 /** One user, or a 404. */
-export async function getUser(db: TypedExecutor, id: number): Promise<UserRow> {
+export async function getUser(db: Executor, id: number): Promise<UserRow> {
   const u = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
   if (!u) throw new NotFoundError('user', id);
   return u;
@@ -441,7 +434,7 @@ export async function getUser(db: TypedExecutor, id: number): Promise<UserRow> {
 
 /** Creates a user (admin), recorded in the change log. */
 export async function createUserRecorded(
-  db: TypedExecutor,
+  db: Executor,
   p: Principal,
   input: { username: string; password: string; role: Role; email?: string | null },
   requestId?: string,
@@ -466,7 +459,7 @@ export async function createUserRecorded(
  * scripts depend on them.
  */
 export async function updateUser(
-  db: TypedExecutor,
+  db: Executor,
   p: Principal,
   id: number,
   input: { role?: Role; is_active?: boolean; password?: string; revoke_tokens?: boolean; email?: string | null },
@@ -505,7 +498,7 @@ export async function updateUser(
 }
 
 /** Deletes a user and their tokens (their jobs stay, without a creator); nobody deletes themselves. */
-export async function deleteUser(db: TypedExecutor, p: Principal, id: number, requestId?: string): Promise<void> {
+export async function deleteUser(db: Executor, p: Principal, id: number, requestId?: string): Promise<void> {
   if (id === p.userId) throw new ValidationError('id', 'you cannot delete your own user');
   const u = await getUser(db, id);
   await withTx(db, async (tx) => {

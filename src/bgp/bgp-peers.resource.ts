@@ -1,6 +1,7 @@
 // BGP peers: one neighbour on one router (and VRF), with address families and live state.
 import { BGP_STATE_NAMES } from '../drivers/driver.types.ts';
 import { z } from 'zod';
+import type { Updateable } from 'kysely';
 import { asn, baseOutput, ipAddress, maxPrefixes, optText, statusField } from '../platform/fields.ts';
 import {
   assertExists,
@@ -9,14 +10,17 @@ import {
   containsFilter,
   idFilter,
   nullableIdFilter,
+  resourceQuery,
   textFilter,
   type Resource,
   type Row,
+  type RowOf,
   type WriteContext,
 } from '../platform/crud.ts';
-import { parseIp, parsePrefix, prefixContains, type ParsedPrefix } from '../platform/ip.ts';
+import { parseIp, parsePrefix, prefixContains, type ParsedIp, type ParsedPrefix } from '../platform/ip.ts';
 import { ConflictError, ValidationError } from '../platform/errors.ts';
 import type { Executor } from '../platform/db.ts';
+import type { BgpPeersTable } from '../platform/db.types.ts';
 
 export const AFI_SAFIS = [
   'ipv4-unicast',
@@ -51,6 +55,8 @@ const afInput = z
     max_prefixes: maxPrefixes.nullable().optional(),
   })
   .strict();
+/** One address family as a write gives it. */
+type AddressFamilyInput = z.infer<typeof afInput>;
 
 export const bgpPeerInput = z
   .object({
@@ -76,6 +82,8 @@ export const bgpPeerInput = z
       .describe('replaces the whole set when given; default: the unicast family of peer_ip'),
   })
   .strict();
+/** A BGP peer write's validated input (PATCH gives a subset). */
+export type BgpPeerInput = z.infer<typeof bgpPeerInput>;
 
 const ref = z.object({ id: z.number().int(), name: z.string() }).nullable();
 const afOutput = z.object({
@@ -87,6 +95,8 @@ const afOutput = z.object({
   prefix_list_out: ref,
   max_prefixes: z.number().int().nullable(),
 });
+/** One address family as the API shows it. */
+export type AddressFamilyOut = z.infer<typeof afOutput>;
 
 export const bgpPeerOutput = z
   .object({
@@ -123,8 +133,8 @@ export const bgpPeerOutput = z
   .meta({ id: 'BgpPeer' });
 
 /** Loads address families of many peers in one query (no N+1), keyed by peer id. */
-export async function loadAddressFamilies(db: Executor, peerIds: number[]): Promise<Map<number, Row[]>> {
-  const out = new Map<number, Row[]>();
+export async function loadAddressFamilies(db: Executor, peerIds: number[]): Promise<Map<number, AddressFamilyOut[]>> {
+  const out = new Map<number, AddressFamilyOut[]>();
   if (!peerIds.length) return out;
   const rows = await db
     .selectFrom('bgp_peer_address_families as a')
@@ -137,7 +147,7 @@ export async function loadAddressFamilies(db: Executor, peerIds: number[]): Prom
     .where('a.bgp_peer_id', 'in', peerIds)
     .orderBy('a.id')
     .execute();
-  const nref = (id: unknown, name: unknown) => (id ? { id: Number(id), name: String(name) } : null);
+  const nref = (id: number | null, name: string | null) => (id ? { id: Number(id), name: String(name) } : null);
   for (const r of rows) {
     const list = out.get(Number(r.bgp_peer_id)) ?? [];
     list.push({
@@ -156,12 +166,12 @@ export async function loadAddressFamilies(db: Executor, peerIds: number[]): Prom
 
 /** Shapes a joined BGP peer row for the API (address families attached by the caller). */
 export function presentBgpPeer(
-  r: Row,
-  afs: Row[] | undefined,
+  r: BgpPeerRow,
+  afs: AddressFamilyOut[] | undefined,
   includeSecrets: boolean,
   decrypt: (s: string) => string,
 ): Row {
-  const nref = (id: unknown, name: unknown) => (id ? { id: Number(id), name: String(name) } : null);
+  const nref = (id: number | null, name: string | null) => (id ? { id: Number(id), name: String(name) } : null);
   const out: Row = {
     id: Number(r.id),
     router: { id: Number(r.router_id), name: r.router_name },
@@ -197,11 +207,28 @@ export function presentBgpPeer(
   return out;
 }
 
+/** The peer columns checkBgpPeer reads: the stored row with a write's values over it. */
+export interface PeerToCheck {
+  router_id: number;
+  vrf?: string;
+  peer_ip: string;
+  source_ip?: string | null;
+  remote_asn: number;
+  peer_group_id?: number | null;
+}
+
+/** Parses an IP address read from a column or validated input, naming the field if it is not one. */
+function ipOf(field: string, v: string): ParsedIp {
+  const ip = parseIp(v);
+  if (!ip) throw new ValidationError(field, `"${v}" is not a valid IPv4 or IPv6 address`);
+  return ip;
+}
+
 /** Validates the peer-side invariants shared by the BGP peer API and the session wizard. */
-export async function checkBgpPeer(db: Executor, merged: Row, existingId: number | null): Promise<void> {
-  const peer = parseIp(merged.peer_ip)!;
+export async function checkBgpPeer(db: Executor, merged: PeerToCheck, existingId: number | null): Promise<void> {
+  const peer = ipOf('peer_ip', merged.peer_ip);
   if (merged.source_ip) {
-    const src = parseIp(merged.source_ip)!;
+    const src = ipOf('source_ip', merged.source_ip);
     if (src.family !== peer.family)
       throw new ValidationError('source_ip', `source ${src.text} and peer ${peer.text} must be of the same IP family`);
     if (src.text === peer.text) throw new ValidationError('source_ip', 'local and peer IP must differ');
@@ -249,7 +276,11 @@ export async function checkBgpPeer(db: Executor, merged: Row, existingId: number
 }
 
 /** Replaces a peer's address families, checking each reference. */
-export async function writeAddressFamilies(db: Executor, peerId: number, afs: Row[]): Promise<void> {
+export async function writeAddressFamilies(
+  db: Executor,
+  peerId: number,
+  afs: readonly AddressFamilyInput[],
+): Promise<void> {
   const seen = new Set<string>();
   for (const [i, af] of afs.entries()) {
     if (seen.has(af.afi_safi))
@@ -285,26 +316,34 @@ export async function writeAddressFamilies(db: Executor, peerId: number, afs: Ro
 
 /** The base BGP peer select with the joins its presenter needs. */
 export function bgpPeerQuery(db: Executor) {
-  return db
-    .selectFrom('bgp_peers as t')
-    .innerJoin('routers as r', 'r.id', 't.router_id')
-    .leftJoin('peer_groups as g', 'g.id', 't.peer_group_id')
-    .leftJoin('bfd_profiles as bp', 'bp.id', 't.bfd_profile_id')
-    .leftJoin('peering_sessions as s', 's.bgp_peer_id', 't.id')
-    .selectAll('t')
-    .select(['r.name as router_name', 'g.name as peer_group_name', 'bp.name as bfd_name', 's.id as session_id']);
+  return resourceQuery(
+    db
+      .selectFrom('bgp_peers as t')
+      .innerJoin('routers as r', 'r.id', 't.router_id')
+      .leftJoin('peer_groups as g', 'g.id', 't.peer_group_id')
+      .leftJoin('bfd_profiles as bp', 'bp.id', 't.bfd_profile_id')
+      .leftJoin('peering_sessions as s', 's.bgp_peer_id', 't.id')
+      .selectAll('t')
+      .select(['r.name as router_name', 'g.name as peer_group_name', 'bp.name as bfd_name', 's.id as session_id']),
+  );
 }
+/** A BGP peer row as bgpPeerQuery selects it. */
+export type BgpPeerRow = RowOf<typeof bgpPeerQuery>;
 
 /** Maps API input to bgp_peers columns (shared by the resource and the session wizard). */
-export async function bgpPeerValues(input: Row, ctx: WriteContext, existing: Row | null): Promise<Row> {
-  const values: Row = {};
+export async function bgpPeerValues(
+  input: Partial<BgpPeerInput>,
+  ctx: WriteContext,
+  existing: BgpPeerRow | null,
+): Promise<Updateable<BgpPeersTable>> {
+  const values: Updateable<BgpPeersTable> = {};
   if ('router' in input) {
     const router = await assertExists(ctx.db, 'routers', input.router, 'router');
     values.router_id = input.router;
-    if (!existing && input.local_asn === undefined) values.local_asn = Number(router!.local_asn);
+    if (!existing && input.local_asn === undefined && router) values.local_asn = Number(router.local_asn);
   }
-  if ('peer_ip' in input) {
-    const ip = parseIp(input.peer_ip)!;
+  if (input.peer_ip !== undefined) {
+    const ip = ipOf('peer_ip', input.peer_ip);
     values.peer_ip = ip.text;
     values.peer_ip_key = ip.key;
     values.family = ip.family;
@@ -316,24 +355,29 @@ export async function bgpPeerValues(input: Row, ctx: WriteContext, existing: Row
     values.bfd_profile_id = input.bfd_profile ?? null;
   }
   if ('password' in input) values.password_enc = input.password ? ctx.secrets.encrypt(input.password) : null;
-  for (const k of [
-    'name',
-    'source_ip',
-    'local_asn',
-    'remote_asn',
-    'enabled',
-    'status',
-    'multihop',
-    'ttl_security',
-    'description',
-  ])
-    if (k in input && input[k] !== undefined) values[k] = input[k];
-  const merged = { ...(existing ?? {}), ...values };
-  await checkBgpPeer(ctx.db, merged, existing ? Number(existing.id) : null);
+  if (input.name !== undefined) values.name = input.name;
+  if (input.source_ip !== undefined) values.source_ip = input.source_ip;
+  if (input.local_asn !== undefined) values.local_asn = input.local_asn;
+  if (input.remote_asn !== undefined) values.remote_asn = input.remote_asn;
+  if (input.enabled !== undefined) values.enabled = input.enabled;
+  if (input.status !== undefined) values.status = input.status;
+  if (input.multihop !== undefined) values.multihop = input.multihop;
+  if (input.ttl_security !== undefined) values.ttl_security = input.ttl_security;
+  if (input.description !== undefined) values.description = input.description;
+  const merged = { ...existing, ...values };
+  // A create's input has router, peer_ip and remote_asn (required by the schema); an update keeps the stored ones.
+  if (merged.router_id === undefined) throw new ValidationError('router', 'a router is required');
+  if (merged.peer_ip === undefined) throw new ValidationError('peer_ip', 'a peer IP address is required');
+  if (merged.remote_asn === undefined) throw new ValidationError('remote_asn', 'a remote AS is required');
+  await checkBgpPeer(
+    ctx.db,
+    { ...merged, router_id: merged.router_id, peer_ip: merged.peer_ip, remote_asn: merged.remote_asn },
+    existing ? Number(existing.id) : null,
+  );
   return values;
 }
 
-export const bgpPeers: Resource = {
+export const bgpPeers: Resource<BgpPeerRow & { __afs?: AddressFamilyOut[] }, BgpPeerInput> = {
   path: 'bgp-peers',
   objectType: 'bgp-peer',
   table: 'bgp_peers',
@@ -398,7 +442,7 @@ export const bgpPeers: Resource = {
   async afterWrite(id, input, ctx, existing) {
     if (input.address_families) await writeAddressFamilies(ctx.db, id, input.address_families);
     else if (!existing) {
-      const fam = parseIp(input.peer_ip)!.family;
+      const fam = ipOf('peer_ip', input.peer_ip ?? '').family;
       await writeAddressFamilies(ctx.db, id, [{ afi_safi: fam === 4 ? 'ipv4-unicast' : 'ipv6-unicast' }]);
     }
   },

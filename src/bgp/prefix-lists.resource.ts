@@ -1,30 +1,40 @@
 // Prefix lists with ordered entries; manual ones are edited here, IRR ones are fed by the IRR refresh.
 import { z } from 'zod';
-import { sql } from 'kysely';
+import { sql, type Insertable, type Updateable } from 'kysely';
 import { baseOutput, optText, prefix } from '../platform/fields.ts';
 import {
   assertExists,
   assertUnique,
   containsFilter,
   idFilter,
+  resourceQuery,
   textFilter,
   type Resource,
-  type Row,
+  type RowOf,
 } from '../platform/crud.ts';
 import { parsePrefix, type ParsedPrefix } from '../platform/ip.ts';
 import { ConflictError, ValidationError } from '../platform/errors.ts';
 import type { Executor } from '../platform/db.ts';
+import type { PrefixListEntriesTable, PrefixListsTable } from '../platform/db.types.ts';
 import { protectOrReplace } from '../relationships/references.ts';
+
+/** What a prefix list entry does with a matching route. */
+export const PREFIX_LIST_ACTIONS = ['permit', 'deny'] as const;
+/** Where a prefix list's entries come from: edited here, or fed by the IRR refresh. */
+export const PREFIX_LIST_SOURCES = ['manual', 'irr'] as const;
 
 const entryInput = z
   .object({
     seq: z.number().int().min(1).max(4294967295).optional(),
-    action: z.enum(['permit', 'deny']).optional(),
+    action: z.enum(PREFIX_LIST_ACTIONS).optional(),
     prefix,
     ge: z.number().int().min(0).max(128).nullable().optional(),
     le: z.number().int().min(0).max(128).nullable().optional(),
   })
   .strict();
+
+/** One entry as a write gives it (seq and action optional). */
+export type EntryInput = z.infer<typeof entryInput>;
 
 const input = z
   .object({
@@ -35,13 +45,15 @@ const input = z
       .max(100)
       .regex(/^[A-Za-z0-9_.:-]+$/, 'use letters, digits, _ . : -'),
     family: z.union([z.literal(4), z.literal(6)]),
-    source: z.enum(['manual', 'irr']).optional(),
+    source: z.enum(PREFIX_LIST_SOURCES).optional(),
     peer_asn: z.number().int().min(1).nullable().optional(),
     irr_query: z.string().max(200).nullable().optional(),
     description: optText,
     entries: z.array(entryInput).max(200_000).optional().describe('replaces all entries when given'),
   })
   .strict();
+/** A prefix list write's validated input (PATCH gives a subset). */
+type PrefixListInput = z.infer<typeof input>;
 
 const entryOutput = z.object({
   seq: z.number().int(),
@@ -50,6 +62,8 @@ const entryOutput = z.object({
   ge: z.number().int().nullable(),
   le: z.number().int().nullable(),
 });
+/** One entry as the API shows it. */
+export type EntryOut = z.infer<typeof entryOutput>;
 const output = z
   .object({
     name: z.string(),
@@ -65,8 +79,8 @@ const output = z
   .meta({ id: 'PrefixList' });
 
 /** Loads the entries of many lists in one query, keyed by list id. */
-export async function loadEntries(db: Executor, ids: number[]): Promise<Map<number, Row[]>> {
-  const out = new Map<number, Row[]>();
+export async function loadEntries(db: Executor, ids: number[]): Promise<Map<number, EntryOut[]>> {
+  const out = new Map<number, EntryOut[]>();
   if (!ids.length) return out;
   const rows = await db
     .selectFrom('prefix_list_entries')
@@ -84,8 +98,13 @@ export async function loadEntries(db: Executor, ids: number[]): Promise<Map<numb
 }
 
 /** Validates and replaces a list's entries (seq defaults to 5, 10, 15… in given order). */
-export async function writeEntries(db: Executor, listId: number, family: number, entries: Row[]): Promise<void> {
-  const rows: Row[] = [];
+export async function writeEntries(
+  db: Executor,
+  listId: number,
+  family: number,
+  entries: readonly EntryInput[],
+): Promise<void> {
+  const rows: Insertable<PrefixListEntriesTable>[] = [];
   const seqs = new Set<number>();
   for (const [i, e] of entries.entries()) {
     const p = parsePrefix(e.prefix) as ParsedPrefix;
@@ -110,15 +129,8 @@ export async function writeEntries(db: Executor, listId: number, family: number,
       .execute();
 }
 
-export const prefixLists: Resource = {
-  path: 'prefix-lists',
-  objectType: 'prefix-list',
-  table: 'prefix_lists',
-  tag: 'routing',
-  input,
-  output,
-  briefOutput: z.object({ id: z.number().int(), name: z.string(), family: z.number().int() }),
-  query: (db) =>
+const prefixListQuery = (db: Executor) =>
+  resourceQuery(
     db
       .selectFrom('prefix_lists as t')
       .leftJoin('peer_asns as a', 'a.id', 't.peer_asn_id')
@@ -127,6 +139,17 @@ export const prefixLists: Resource = {
       .select(
         sql<number>`(select count(*) from prefix_list_entries e where e.prefix_list_id = t.id)`.as('entry_count'),
       ),
+  );
+
+export const prefixLists: Resource<RowOf<typeof prefixListQuery> & { __entries?: EntryOut[] }, PrefixListInput> = {
+  path: 'prefix-lists',
+  objectType: 'prefix-list',
+  table: 'prefix_lists',
+  tag: 'routing',
+  input,
+  output,
+  briefOutput: z.object({ id: z.number().int(), name: z.string(), family: z.number().int() }),
+  query: prefixListQuery,
   async enrich(db, rows) {
     // Entries only for single-object reads: lists of lists stay small.
     if (rows.length !== 1) return;
@@ -158,7 +181,7 @@ export const prefixLists: Resource = {
   ordering: { name: 't.name', family: 't.family', id: 't.id' },
   defaultOrdering: 'name',
   async prepare(inp, ctx, existing) {
-    const values: Row = {};
+    const values: Updateable<PrefixListsTable> = {};
     if ('name' in inp)
       await assertUnique(ctx.db, 'prefix_lists', 'name', inp.name, existing ? Number(existing.id) : null);
     if ('peer_asn' in inp) {
@@ -175,7 +198,11 @@ export const prefixLists: Resource = {
       throw new ConflictError('cannot change the family of a list with entries', [
         { field: 'family', message: 'list has entries' },
       ]);
-    for (const k of ['name', 'family', 'source', 'irr_query', 'description']) if (k in inp) values[k] = inp[k];
+    if ('name' in inp) values.name = inp.name;
+    if ('family' in inp) values.family = inp.family;
+    if ('source' in inp) values.source = inp.source;
+    if ('irr_query' in inp) values.irr_query = inp.irr_query;
+    if ('description' in inp) values.description = inp.description;
     return values;
   },
   async afterWrite(id, inp, ctx, existing) {

@@ -1,5 +1,5 @@
 // Reading the change log (the writer is platform/change-log.ts, re-exported by changes.service.ts).
-import type { TypedExecutor } from '../platform/db.ts';
+import type { Executor } from '../platform/db.ts';
 import type { ChangeRow } from './changes.schema.ts';
 
 /** Filters of the change log; all optional, combined with "and". */
@@ -19,7 +19,7 @@ export interface ChangeFilter {
 
 /** Changes matching the filter, newest first, with the total. */
 export async function listChanges(
-  db: TypedExecutor,
+  db: Executor,
   f: ChangeFilter,
   page: { limit: number; offset: number },
 ): Promise<{ count: number; rows: ChangeRow[] }> {

@@ -1,9 +1,9 @@
 // `peerdesk router import NAME [--dry-run] [--json]` and `peerdesk router drift NAME [--json]`: the
 // router page's import and drift report from the command line.
 import type { Command } from 'commander';
-import type { TypedExecutor } from '../platform/db.ts';
+import type { Executor } from '../platform/db.ts';
 
-async function routerId(db: TypedExecutor, name: string): Promise<number> {
+async function routerId(db: Executor, name: string): Promise<number> {
   const row = await db.selectFrom('routers').select('id').where('name', '=', name).executeTakeFirst();
   if (!row) throw new Error(`no router named ${name}`);
   return Number(row.id);

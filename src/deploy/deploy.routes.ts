@@ -15,7 +15,7 @@ import {
 } from './deploy.service.ts';
 import { UnauthorizedError } from '../platform/errors.ts';
 import { pageLinks } from '../platform/crud.ts';
-import { typed } from '../platform/db.ts';
+
 import { cancelRollout, createRollout, listRollouts, loadRollout, ROLLOUT_STATUSES } from './rollouts.ts';
 import { proposeSessionAction } from './session-actions.ts';
 
@@ -270,7 +270,7 @@ export default async function deployRoutes(app: FastifyInstance): Promise<void> 
       preValidation: a.requireRole('viewer'),
     },
     async (req) => {
-      let q = typed(a.db).selectFrom('deployments as d').innerJoin('routers as r', 'r.id', 'd.router_id');
+      let q = a.db.selectFrom('deployments as d').innerJoin('routers as r', 'r.id', 'd.router_id');
       if (req.query.router) q = q.where('d.router_id', '=', req.query.router);
       if (req.query.status) q = q.where('d.status', '=', req.query.status);
       const count = Number((await q.select((eb) => eb.fn.countAll().as('c')).executeTakeFirstOrThrow()).c);

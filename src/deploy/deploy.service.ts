@@ -7,16 +7,7 @@
 // Change review: with PEERDESK_DEPLOY_REVIEW=1 a deployment that would change a router waits
 // (status `planned`) until an admin who did not propose it approves it.
 import { sql, type Selectable } from 'kysely';
-import {
-  now,
-  generationOf,
-  isUniqueViolation,
-  typed,
-  type Db,
-  type Executor,
-  type TypedDb,
-  type TypedExecutor,
-} from '../platform/db.ts';
+import { now, generationOf, isUniqueViolation, type Db, type Executor } from '../platform/db.ts';
 import type { SecretBox } from '../platform/crypto.ts';
 import type { DeploymentsTable } from '../platform/db.types.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../platform/errors.ts';
@@ -227,7 +218,7 @@ export function presentDeployment(
 
 /** Loads one deployment with its router's name. */
 export async function loadDeployment(db: Executor, id: number): Promise<DeploymentRow> {
-  const r = await typed(db)
+  const r = await db
     .selectFrom('deployments as d')
     .innerJoin('routers as r', 'r.id', 'd.router_id')
     .selectAll('d')
@@ -563,7 +554,7 @@ export async function cancelDeployment(
 }
 
 /** The `deploy.run` job was cancelled while queued (e.g. through /api/jobs/{id}/cancel/): its deployment ends `cancelled`. */
-export async function deploymentJobCancelled(db: TypedExecutor, jobId: number, deploymentId: number): Promise<void> {
+export async function deploymentJobCancelled(db: Executor, jobId: number, deploymentId: number): Promise<void> {
   const why = `cancelled: its job ${jobId} was cancelled before it started`;
   const res = await db
     .updateTable('deployments')
@@ -592,7 +583,7 @@ function workerProcessGone(workerId: string | null | undefined, host: string): b
  * expired, the job ended, or its process on this host is gone) ends `failed` (failed_check `worker_lost`)
  * and its router lock is released. The router itself reverts an unconfirmed change by its confirm timer.
  */
-export async function sweepStaleDeployments(db: TypedDb): Promise<number> {
+export async function sweepStaleDeployments(db: Db): Promise<number> {
   const rows = await db
     .selectFrom('deployments as d')
     .leftJoin('jobs as j', 'j.id', 'd.job_id')
@@ -665,7 +656,7 @@ async function acquireLock(db: Db, routerId: number, deploymentId: number): Prom
       .select(['l.deployment_id', 'd.status'])
       .where('l.router_id', '=', routerId)
       .executeTakeFirst();
-    if (held && !FINAL.includes(held.status))
+    if (held && !(FINAL as readonly string[]).includes(held.status))
       throw new DeployFailure(
         'lock',
         `deployment #${held.deployment_id} is running on this router (one deployment per router at a time)`,

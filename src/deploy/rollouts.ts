@@ -4,7 +4,7 @@
 // parallel (at most PEERDESK_ROLLOUT_CONCURRENCY at once, default 10), starting no further router after the first deployment that did not end `done`
 // (failed guard, failed health gate and rollback, unreachable router …).
 import type { Selectable } from 'kysely';
-import { now, typed, type Db, type Executor, type TypedDb, type TypedExecutor } from '../platform/db.ts';
+import { now, storedEnum, type Db, type Executor } from '../platform/db.ts';
 import type { RolloutsTable } from '../platform/db.types.ts';
 import type { SecretBox } from '../platform/crypto.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../platform/errors.ts';
@@ -166,7 +166,7 @@ export interface RolloutView {
 
 /** Loads a rollout and its deployments. */
 export async function loadRollout(db: Executor, id: number): Promise<RolloutView> {
-  const r = await typed(db).selectFrom('rollouts').selectAll().where('id', '=', id).executeTakeFirst();
+  const r = await db.selectFrom('rollouts').selectAll().where('id', '=', id).executeTakeFirst();
   if (!r) throw new NotFoundError('rollout', id);
   return (await presentRollouts(db, [r]))[0]!;
 }
@@ -176,7 +176,7 @@ export async function listRollouts(
   db: Executor,
   q: { status?: RolloutStatus; limit: number; offset: number },
 ): Promise<{ count: number; results: RolloutView[] }> {
-  let base = typed(db).selectFrom('rollouts');
+  let base = db.selectFrom('rollouts');
   if (q.status) base = base.where('status', '=', q.status);
   const count = Number((await base.select((eb) => eb.fn.countAll().as('c')).executeTakeFirstOrThrow()).c);
   const rows = await base.selectAll().orderBy('id', 'desc').limit(q.limit).offset(q.offset).execute();
@@ -186,7 +186,7 @@ export async function listRollouts(
 /** The API shape of rollout rows, with their deployments (one query for all of them). */
 async function presentRollouts(db: Executor, rows: Selectable<RolloutsTable>[]): Promise<RolloutView[]> {
   if (!rows.length) return [];
-  const ds = await typed(db)
+  const ds = await db
     .selectFrom('deployments as d')
     .innerJoin('routers as r', 'r.id', 'd.router_id')
     .select([
@@ -325,7 +325,7 @@ export async function cancelRollout(db: Db, id: number, reason: string | null, w
 }
 
 /** The `deploy.rollout` job was cancelled while queued: the rollout and its deployments end as cancelled. */
-export async function rolloutJobCancelled(db: TypedExecutor, jobId: number, rolloutId: number): Promise<void> {
+export async function rolloutJobCancelled(db: Executor, jobId: number, rolloutId: number): Promise<void> {
   const r = await db.selectFrom('rollouts').select(['id', 'job_id']).where('id', '=', rolloutId).executeTakeFirst();
   if (!r || Number(r.job_id) !== jobId) return;
   await cancelScheduledRollout(db, rolloutId, `cancelled: its job ${jobId} was cancelled before it started`);
@@ -335,7 +335,7 @@ export async function rolloutJobCancelled(db: TypedExecutor, jobId: number, roll
  * The worker sweep for rollouts: one left `running` by a worker that died (its job no longer running,
  * or its lease expired) ends `failed`; its deployments not started end failed (rollout_stopped).
  */
-export async function sweepStaleRollouts(db: TypedDb): Promise<number> {
+export async function sweepStaleRollouts(db: Db): Promise<number> {
   const rows = await db
     .selectFrom('rollouts as r')
     .leftJoin('jobs as j', 'j.id', 'r.job_id')
@@ -401,7 +401,8 @@ export async function runRollout(
   const { db } = ctx;
   const r = await db.selectFrom('rollouts').selectAll().where('id', '=', rolloutId).executeTakeFirst();
   if (!r) throw new Error(`rollout ${rolloutId} is gone`);
-  if (r.status !== 'scheduled') return { status: r.status, reason: r.reason ?? null };
+  if (r.status !== 'scheduled')
+    return { status: storedEnum(ROLLOUT_STATUSES, r.status, 'rollout status'), reason: r.reason ?? null };
   await db.updateTable('rollouts').set({ status: 'running', updated_at: now() }).where('id', '=', rolloutId).execute();
   const ds = await db
     .selectFrom('deployments')

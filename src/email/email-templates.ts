@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { json } from '../platform/crud.ts';
 import { ValidationError } from '../platform/errors.ts';
 import type { Selectable } from 'kysely';
-import { typed, type Executor } from '../platform/db.ts';
+import { storedEnum, type Executor } from '../platform/db.ts';
 import type { EmailTemplatesTable } from '../platform/db.types.ts';
 import { TemplateError, TemplateSyntaxError } from '../templates/engine/index.ts';
 import { createPeerdeskEnvironment } from '../templates/environment.ts';
@@ -36,11 +36,12 @@ export const TEMPLATE_PURPOSES = [
   'session_down',
   'other',
 ] as const;
+export type TemplatePurpose = (typeof TEMPLATE_PURPOSES)[number];
 
 export interface EmailTemplate {
   id: number | null;
   name: string;
-  purpose: string;
+  purpose: TemplatePurpose;
   subject: string;
   body: string;
   recipientRoles: ContactRole[];
@@ -64,6 +65,9 @@ export function parseTemplateFile(name: string, text: string): EmailTemplate {
   const subj = /^Subject:\s?(.*)$/.exec(lines[i] ?? '');
   if (!subj) throw new Error(`shipped e-mail template ${name}: line ${i + 1} must be "Subject: …"`);
   const body = lines.slice(i + 2).join('\n');
+  const purpose = TEMPLATE_PURPOSES.find((p) => p === (meta.purpose ?? 'other'));
+  if (!purpose)
+    throw new Error(`shipped e-mail template ${name}: purpose must be one of ${TEMPLATE_PURPOSES.join(', ')}`);
   const roles = (meta.roles ?? '')
     .split(',')
     .map((r) => r.trim())
@@ -71,7 +75,7 @@ export function parseTemplateFile(name: string, text: string): EmailTemplate {
   return {
     id: null,
     name,
-    purpose: meta.purpose ?? 'other',
+    purpose,
     subject: subj[1],
     body,
     recipientRoles: roles,
@@ -93,7 +97,7 @@ export function fromRow(r: Selectable<EmailTemplatesTable>): EmailTemplate {
   return {
     id: Number(r.id),
     name: r.name,
-    purpose: r.purpose,
+    purpose: storedEnum(TEMPLATE_PURPOSES, r.purpose, 'template purpose'),
     subject: r.subject,
     body: r.body,
     recipientRoles: json<ContactRole[]>(r.recipient_roles, []),
@@ -108,7 +112,7 @@ export async function loadEmailTemplate(
   ref: number | string,
   field = 'template',
 ): Promise<EmailTemplate> {
-  const templates = typed(db).selectFrom('email_templates').selectAll();
+  const templates = db.selectFrom('email_templates').selectAll();
   const row = await (
     typeof ref === 'number' ? templates.where('id', '=', ref) : templates.where('name', '=', ref)
   ).executeTakeFirst();

@@ -1,8 +1,10 @@
 // The mail objects: e-mail templates (versioned) and local contacts are full resources; the outbox,
 // peering requests and replies are read through the same machinery but change only through workflows.
 import { z } from 'zod';
+import type { Selectable } from 'kysely';
 import { createTwoFilesPatch } from 'diff';
 import { baseOutput, id as idField, optText } from '../platform/fields.ts';
+import { ValidationError } from '../platform/errors.ts';
 import {
   assertExists,
   assertUnique,
@@ -11,22 +13,36 @@ import {
   nullableIdFilter,
   textFilter,
   containsFilter,
+  resourceQuery,
+  type Filter,
   type Resource,
   type Row,
+  type RowOf,
 } from '../platform/crud.ts';
-import { now, type Executor } from '../platform/db.ts';
-import { CONTACT_ROLES, TEMPLATE_PURPOSES, checkEmailTemplate } from './email-templates.ts';
-import { emailAddress, headerText } from './headers.ts';
-import { OUTBOX_STATUSES, REQUEST_STATUSES } from './email.service.ts';
+import { now, storedEnum, type Executor } from '../platform/db.ts';
+import type { EmailRepliesTable } from '../platform/db.types.ts';
+import { CONTACT_ROLES, TEMPLATE_PURPOSES, checkEmailTemplate, type ContactRole } from './email-templates.ts';
+import { emailAddress, headerText, type MailAddress } from './headers.ts';
+import { OUTBOX_KINDS, OUTBOX_STATUSES, REQUEST_STATUSES } from './email.service.ts';
 
 const roleEnum = z.enum(CONTACT_ROLES);
+const purposeEnum = z.enum(TEMPLATE_PURPOSES);
+const requestStatusEnum = z.enum(REQUEST_STATUSES);
 const addressOut = z.object({ name: z.string(), address: z.string() });
 const peerRef = z.object({ id: z.number().int(), asn: z.number().int(), name: z.string() }).nullable();
 const fabricRef = z.object({ id: z.number().int(), name: z.string() }).nullable();
-const peerRefOf = (r: Row) =>
-  r.pa_id === null || r.pa_id === undefined ? null : { id: Number(r.pa_id), asn: Number(r.pa_asn), name: r.pa_name };
-const fabricRefOf = (r: Row) =>
-  r.f_id === null || r.f_id === undefined ? null : { id: Number(r.f_id), name: r.f_name };
+// The joined peer ASN and fabric columns (left joins: all null together when there is none).
+const peerRefOf = (r: { pa_id: number | null; pa_asn: number | null; pa_name: string | null }) =>
+  r.pa_id === null || r.pa_asn === null || r.pa_name === null
+    ? null
+    : { id: Number(r.pa_id), asn: Number(r.pa_asn), name: r.pa_name };
+const fabricRefOf = (r: { f_id: number | null; f_name: string | null }) =>
+  r.f_id === null || r.f_name === null ? null : { id: Number(r.f_id), name: r.f_name };
+
+/** Filter on a stored enum column: one of its values (documented as the enum in the list's query). */
+export function enumFilter(column: string, values: readonly [string, ...string[]]): Filter {
+  return { schema: z.enum(values), apply: (q, v: string) => q.where(column, '=', v) };
+}
 
 // ---------- e-mail templates -------------------------------------------------------------------
 
@@ -89,7 +105,17 @@ async function recordVersion(db: Executor, id: number, username: string | null):
     .execute();
 }
 
-export const emailTemplates: Resource = {
+const templateQuery = (db: Executor) => resourceQuery(db.selectFrom('email_templates as t').selectAll('t'));
+type TemplateInput = z.infer<typeof templateInput>;
+const TEMPLATE_KEYS = [
+  'name',
+  'purpose',
+  'subject',
+  'body',
+  'description',
+] as const satisfies readonly (keyof TemplateInput)[];
+
+export const emailTemplates: Resource<RowOf<typeof templateQuery>, TemplateInput> = {
   path: 'email-templates',
   objectType: 'email-template',
   table: 'email_templates',
@@ -100,29 +126,33 @@ export const emailTemplates: Resource = {
   output: z
     .object({
       name: z.string(),
-      purpose: z.string(),
+      purpose: purposeEnum,
       subject: z.string(),
       body: z.string(),
-      recipient_roles: z.array(z.string()),
+      recipient_roles: z.array(roleEnum),
       description: z.string().nullable(),
       ...baseOutput,
     })
     .meta({ id: 'EmailTemplate' }),
-  briefOutput: z.object({ id: z.number().int(), name: z.string(), purpose: z.string() }),
-  query: (db) => db.selectFrom('email_templates as t').selectAll('t'),
+  briefOutput: z.object({ id: z.number().int(), name: z.string(), purpose: purposeEnum }),
+  query: templateQuery,
   present: (r) => ({
     id: Number(r.id),
     name: r.name,
-    purpose: r.purpose,
+    purpose: storedEnum(TEMPLATE_PURPOSES, r.purpose, 'template purpose'),
     subject: r.subject,
     body: r.body,
-    recipient_roles: json<string[]>(r.recipient_roles, []),
+    recipient_roles: json<ContactRole[]>(r.recipient_roles, []),
     description: r.description ?? null,
     created_at: r.created_at,
     updated_at: r.updated_at,
     version: Number(r.version),
   }),
-  brief: (r) => ({ id: Number(r.id), name: r.name, purpose: r.purpose }),
+  brief: (r) => ({
+    id: Number(r.id),
+    name: r.name,
+    purpose: storedEnum(TEMPLATE_PURPOSES, r.purpose, 'template purpose'),
+  }),
   filters: { id: idFilter('t.id'), name: textFilter('t.name'), purpose: textFilter('t.purpose') },
   search: ['t.name', 't.subject', 't.description'],
   ordering: { name: 't.name', purpose: 't.purpose', updated_at: 't.updated_at', id: 't.id' },
@@ -130,9 +160,14 @@ export const emailTemplates: Resource = {
   async prepare(inp, ctx, existing) {
     if ('name' in inp)
       await assertUnique(ctx.db, 'email_templates', 'name', inp.name, existing ? Number(existing.id) : null);
-    checkEmailTemplate(inp.subject ?? existing?.subject, inp.body ?? existing?.body);
+    const subject = inp.subject ?? existing?.subject;
+    const body = inp.body ?? existing?.body;
+    // A create always has both (the input requires them), an update has the stored ones.
+    if (subject === undefined) throw new ValidationError('subject', 'is required');
+    if (body === undefined) throw new ValidationError('body', 'is required');
+    checkEmailTemplate(subject, body);
     const values: Row = {};
-    for (const k of ['name', 'purpose', 'subject', 'body', 'description']) if (k in inp) values[k] = inp[k];
+    for (const k of TEMPLATE_KEYS) if (k in inp) values[k] = inp[k];
     if ('recipient_roles' in inp) values.recipient_roles = JSON.stringify(inp.recipient_roles ?? []);
     else if (!existing)
       values.recipient_roles = JSON.stringify(
@@ -149,46 +184,54 @@ export const emailTemplates: Resource = {
 
 // ---------- local contacts ---------------------------------------------------------------------------
 
-export const contacts: Resource = {
+const contactInput = z
+  .object({
+    peer_asn: idField,
+    name: headerText(200, 'name').pipe(z.string().trim().min(1, 'must not be empty')),
+    role: roleEnum,
+    email: emailAddress,
+    phone: headerText(50, 'phone').nullable().optional(),
+    comments: optText,
+  })
+  .strict();
+type ContactInput = z.infer<typeof contactInput>;
+const CONTACT_KEYS = ['name', 'role', 'email', 'phone', 'comments'] as const satisfies readonly (keyof ContactInput)[];
+
+const contactQuery = (db: Executor) =>
+  resourceQuery(
+    db
+      .selectFrom('contacts as t')
+      .leftJoin('peer_asns as pa', 'pa.id', 't.peer_asn_id')
+      .selectAll('t')
+      .select(['pa.id as pa_id', 'pa.asn as pa_asn', 'pa.name as pa_name']),
+  );
+
+export const contacts: Resource<RowOf<typeof contactQuery>, ContactInput> = {
   path: 'contacts',
   objectType: 'contact',
   table: 'contacts',
   tag: 'email',
   writeRole: 'operator',
-  input: z
-    .object({
-      peer_asn: idField,
-      name: headerText(200, 'name').pipe(z.string().trim().min(1, 'must not be empty')),
-      role: roleEnum,
-      email: emailAddress,
-      phone: headerText(50, 'phone').nullable().optional(),
-      comments: optText,
-    })
-    .strict(),
+  input: contactInput,
   output: z
     .object({
       peer_asn: peerRef,
       name: z.string(),
-      role: z.string(),
+      role: roleEnum,
       email: z.string(),
       phone: z.string().nullable(),
       comments: z.string().nullable(),
       ...baseOutput,
     })
     .meta({ id: 'Contact' }),
-  briefOutput: z.object({ id: z.number().int(), name: z.string(), role: z.string(), email: z.string() }),
-  query: (db) =>
-    db
-      .selectFrom('contacts as t')
-      .leftJoin('peer_asns as pa', 'pa.id', 't.peer_asn_id')
-      .selectAll('t')
-      .select(['pa.id as pa_id', 'pa.asn as pa_asn', 'pa.name as pa_name']),
+  briefOutput: z.object({ id: z.number().int(), name: z.string(), role: roleEnum, email: z.string() }),
+  query: contactQuery,
   countQuery: (db) => db.selectFrom('contacts as t'),
   present: (r) => ({
     id: Number(r.id),
     peer_asn: peerRefOf(r),
     name: r.name,
-    role: r.role,
+    role: storedEnum(CONTACT_ROLES, r.role, 'contact role'),
     email: r.email,
     phone: r.phone ?? null,
     comments: r.comments ?? null,
@@ -196,7 +239,12 @@ export const contacts: Resource = {
     updated_at: r.updated_at,
     version: Number(r.version),
   }),
-  brief: (r) => ({ id: Number(r.id), name: r.name, role: r.role, email: r.email }),
+  brief: (r) => ({
+    id: Number(r.id),
+    name: r.name,
+    role: storedEnum(CONTACT_ROLES, r.role, 'contact role'),
+    email: r.email,
+  }),
   filters: {
     id: idFilter('t.id'),
     peer_asn: idFilter('t.peer_asn_id'),
@@ -210,7 +258,7 @@ export const contacts: Resource = {
     if ('peer_asn' in inp) await assertExists(ctx.db, 'peer_asns', inp.peer_asn, 'peer_asn');
     const values: Row = {};
     if ('peer_asn' in inp) values.peer_asn_id = inp.peer_asn;
-    for (const k of ['name', 'role', 'email', 'phone', 'comments']) if (k in inp) values[k] = inp[k] ?? null;
+    for (const k of CONTACT_KEYS) if (k in inp) values[k] = inp[k] ?? null;
     return values;
   },
   repr: (r) => `${r.name} <${r.email}>`,
@@ -222,7 +270,7 @@ export const outboxOutput = z
   .object({
     id: z.number().int(),
     message_id: z.string(),
-    kind: z.string(),
+    kind: z.enum(OUTBOX_KINDS),
     from: addressOut,
     to: z.array(addressOut),
     cc: z.array(addressOut),
@@ -253,19 +301,38 @@ export const outboxOutput = z
 /** An outbox message as the API shows it. */
 export type OutboxView = z.infer<typeof outboxOutput>;
 
+const outboxQuery = (db: Executor) =>
+  resourceQuery(
+    db
+      .selectFrom('outbox as t')
+      .leftJoin('peer_asns as pa', 'pa.id', 't.peer_asn_id')
+      .leftJoin('fabrics as f', 'f.id', 't.fabric_id')
+      .selectAll('t')
+      .select(['pa.id as pa_id', 'pa.asn as pa_asn', 'pa.name as pa_name', 'f.id as f_id', 'f.name as f_name'])
+      .select((eb) =>
+        eb
+          .selectFrom('email_replies as er')
+          .select(eb.fn.countAll().as('c'))
+          .whereRef('er.outbox_id', '=', 't.id')
+          .as('reply_count'),
+      ),
+  );
+/** An outbox row as the resource query joins it. */
+export type OutboxRow = RowOf<typeof outboxQuery>;
+
 /** Shapes an outbox row (the resource query's joined row). */
-export function presentOutbox(r: Row): OutboxView {
+export function presentOutbox(r: OutboxRow): OutboxView {
   return {
     id: Number(r.id),
     message_id: r.message_id,
-    kind: r.kind,
-    from: json(r.from_addr, { name: '', address: '' }),
-    to: json(r.to_addrs, []),
-    cc: json(r.cc_addrs, []),
+    kind: storedEnum(OUTBOX_KINDS, r.kind, 'outbox kind'),
+    from: json<MailAddress>(r.from_addr, { name: '', address: '' }),
+    to: json<MailAddress[]>(r.to_addrs, []),
+    cc: json<MailAddress[]>(r.cc_addrs, []),
     subject: r.subject,
     body: r.body,
     in_reply_to: r.in_reply_to ?? null,
-    status: r.status,
+    status: storedEnum(OUTBOX_STATUSES, r.status, 'outbox status'),
     error: r.error ?? null,
     attempts: Number(r.attempts),
     smtp_response: r.smtp_response ?? null,
@@ -286,35 +353,28 @@ export function presentOutbox(r: Row): OutboxView {
   };
 }
 
-export const outbox: Resource = {
+const outboxInput = z.object({}).strict();
+
+export const outbox: Resource<OutboxRow, z.infer<typeof outboxInput>> = {
   path: 'outbox',
   objectType: 'outbox-message',
   table: 'outbox',
   tag: 'email',
-  input: z.object({}).strict(),
+  input: outboxInput,
   output: outboxOutput,
-  briefOutput: z.object({ id: z.number().int(), subject: z.string(), status: z.string() }),
-  query: (db) =>
-    db
-      .selectFrom('outbox as t')
-      .leftJoin('peer_asns as pa', 'pa.id', 't.peer_asn_id')
-      .leftJoin('fabrics as f', 'f.id', 't.fabric_id')
-      .selectAll('t')
-      .select(['pa.id as pa_id', 'pa.asn as pa_asn', 'pa.name as pa_name', 'f.id as f_id', 'f.name as f_name'])
-      .select((eb) =>
-        eb
-          .selectFrom('email_replies as er')
-          .select(eb.fn.countAll().as('c'))
-          .whereRef('er.outbox_id', '=', 't.id')
-          .as('reply_count'),
-      ),
+  briefOutput: z.object({ id: z.number().int(), subject: z.string(), status: z.enum(OUTBOX_STATUSES) }),
+  query: outboxQuery,
   countQuery: (db) => db.selectFrom('outbox as t'),
   present: presentOutbox,
-  brief: (r) => ({ id: Number(r.id), subject: r.subject, status: r.status }),
+  brief: (r) => ({
+    id: Number(r.id),
+    subject: r.subject,
+    status: storedEnum(OUTBOX_STATUSES, r.status, 'outbox status'),
+  }),
   filters: {
     id: idFilter('t.id'),
-    status: textFilter('t.status'),
-    kind: textFilter('t.kind'),
+    status: enumFilter('t.status', OUTBOX_STATUSES),
+    kind: enumFilter('t.kind', OUTBOX_KINDS),
     asn: idFilter('t.asn'),
     peer_asn: idFilter('t.peer_asn_id'),
     fabric: nullableIdFilter('t.fabric_id'),
@@ -341,7 +401,7 @@ export const requestOutput = z
     peeringdb_net: z.number().int().nullable(),
     network_name: z.string().nullable(),
     fabric: fabricRef,
-    status: z.enum(REQUEST_STATUSES),
+    status: requestStatusEnum,
     sent_count: z.number().int(),
     first_sent_at: z.string().nullable(),
     last_sent_at: z.string().nullable(),
@@ -355,15 +415,8 @@ export const requestOutput = z
   })
   .meta({ id: 'PeeringRequest' });
 
-export const peeringRequests: Resource = {
-  path: 'peering-requests',
-  objectType: 'peering-request',
-  table: 'peering_requests',
-  tag: 'email',
-  input: z.object({}).strict(),
-  output: requestOutput,
-  briefOutput: z.object({ id: z.number().int(), asn: z.number().int(), status: z.string() }),
-  query: (db) =>
+const requestQuery = (db: Executor) =>
+  resourceQuery(
     db
       .selectFrom('peering_requests as t')
       .leftJoin('peer_asns as pa', 'pa.asn', 't.asn')
@@ -378,15 +431,20 @@ export const peeringRequests: Resource = {
         'f.name as f_name',
         'n.name as n_name',
       ]),
-  countQuery: (db) => db.selectFrom('peering_requests as t'),
-  present: (r) => ({
+  );
+/** A peering request row as the resource query joins it. */
+export type PeeringRequestRow = RowOf<typeof requestQuery>;
+
+/** Shapes a peering request row (the resource query's joined row). */
+export function presentRequest(r: PeeringRequestRow): z.infer<typeof requestOutput> {
+  return {
     id: Number(r.id),
     asn: Number(r.asn),
     peer_asn: peerRefOf(r),
     peeringdb_net: r.peeringdb_net_id === null ? null : Number(r.peeringdb_net_id),
     network_name: r.pa_name ?? r.n_name ?? null,
     fabric: fabricRefOf(r),
-    status: r.status,
+    status: storedEnum(REQUEST_STATUSES, r.status, 'request status'),
     sent_count: Number(r.sent_count),
     first_sent_at: r.first_sent_at ?? null,
     last_sent_at: r.last_sent_at ?? null,
@@ -397,8 +455,27 @@ export const peeringRequests: Resource = {
     created_at: r.created_at,
     updated_at: r.updated_at,
     version: Number(r.version),
+  };
+}
+
+const requestInput = z.object({}).strict();
+
+export const peeringRequests: Resource<PeeringRequestRow, z.infer<typeof requestInput>> = {
+  path: 'peering-requests',
+  objectType: 'peering-request',
+  table: 'peering_requests',
+  tag: 'email',
+  input: requestInput,
+  output: requestOutput,
+  briefOutput: z.object({ id: z.number().int(), asn: z.number().int(), status: requestStatusEnum }),
+  query: requestQuery,
+  countQuery: (db) => db.selectFrom('peering_requests as t'),
+  present: presentRequest,
+  brief: (r) => ({
+    id: Number(r.id),
+    asn: Number(r.asn),
+    status: storedEnum(REQUEST_STATUSES, r.status, 'request status'),
   }),
-  brief: (r) => ({ id: Number(r.id), asn: Number(r.asn), status: r.status }),
   filters: {
     id: idFilter('t.id'),
     asn: idFilter('t.asn'),
@@ -441,7 +518,7 @@ export const replyOutput = z
   .meta({ id: 'EmailReply' });
 
 /** A stored reply as the API shows it. */
-export function presentReply(r: Row) {
+export function presentReply(r: Selectable<EmailRepliesTable>): z.infer<typeof replyOutput> {
   return {
     id: Number(r.id),
     message_id: r.message_id,

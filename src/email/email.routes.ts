@@ -4,7 +4,7 @@ import { withTx } from '../platform/db.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { listRows, loadRow, pageLinks, pageQuery, registerResource, type Resource } from '../platform/crud.ts';
+import { json, listRows, pageLinks, pageQuery, registerResource, type Resource } from '../platform/crud.ts';
 import { id as idField, text } from '../platform/fields.ts';
 import { ASN_MAX } from '../platform/ip.ts';
 import { NotFoundError } from '../platform/errors.ts';
@@ -18,10 +18,11 @@ import {
   presentOutbox,
   peeringRequests,
   presentReply,
+  presentRequest,
   replyOutput,
   requestOutput,
 } from './email.resource.ts';
-import { CONTACT_ROLES, shippedEmailTemplates } from './email-templates.ts';
+import { CONTACT_ROLES, TEMPLATE_PURPOSES, shippedEmailTemplates, type ContactRole } from './email-templates.ts';
 import { headerText, recipient } from './headers.ts';
 import { mailConfig, redactUrl } from './email.config.ts';
 import {
@@ -34,10 +35,14 @@ import {
   resolveTarget,
   REQUEST_ACTIONS,
   REQUEST_STATUSES,
+  resendWarning,
   upsertRequest,
   retryMessage,
   type RequestAction,
 } from './email.service.ts';
+
+const roleEnum = z.enum(CONTACT_ROLES);
+const requestStatusEnum = z.enum(REQUEST_STATUSES);
 
 const asnField = z.number().int().min(1).max(ASN_MAX);
 const links = {
@@ -66,7 +71,7 @@ const contactOut = z.object({
   name: z.string(),
   email: z.string(),
   phone: z.string().nullable(),
-  role: z.string(),
+  role: roleEnum,
   source: z.enum(['local', 'peeringdb']),
 });
 const page = (item: z.ZodType) =>
@@ -76,6 +81,19 @@ const page = (item: z.ZodType) =>
     previous: z.string().nullable(),
     results: z.array(item),
   });
+
+// One row through the resource's base query, or 404: loadRow's lookup, with the row typed as the
+// resource reads it (loadRow answers untyped rows; neither resource has an enrich step).
+async function loadOutbox(db: Executor, id: number) {
+  const row = await outbox.query(db).where('t.id', '=', id).executeTakeFirst();
+  if (!row) throw new NotFoundError(outbox.objectType, id);
+  return row;
+}
+async function loadRequest(db: Executor, id: number) {
+  const row = await peeringRequests.query(db).where('t.id', '=', id).executeTakeFirst();
+  if (!row) throw new NotFoundError(peeringRequests.objectType, id);
+  return row;
+}
 
 /** Mounts the mail API. */
 export default async function emailRoutes(app: FastifyInstance): Promise<void> {
@@ -95,7 +113,9 @@ export default async function emailRoutes(app: FastifyInstance): Promise<void> {
   // Read-only list/detail over the shared machinery (filters, paging, ordering) for workflow-written objects.
   const readOnly = (res: Resource, tag: string, noun: string) => {
     const filterShape: Record<string, z.ZodType> = {};
-    for (const name of Object.keys(res.filters)) filterShape[name] = z.string().optional();
+    // An enum filter (one value of a stored enum) is documented as that enum; the others take text.
+    for (const [name, f] of Object.entries(res.filters))
+      filterShape[name] = f.schema instanceof z.ZodEnum ? f.schema.optional() : z.string().optional();
     r.get(
       `/api/${res.path}/`,
       {
@@ -123,10 +143,10 @@ export default async function emailRoutes(app: FastifyInstance): Promise<void> {
   // ---------- templates ----------
   const shippedOut = z.object({
     name: z.string(),
-    purpose: z.string(),
+    purpose: z.enum(TEMPLATE_PURPOSES),
     subject: z.string(),
     body: z.string(),
-    recipient_roles: z.array(z.string()),
+    recipient_roles: z.array(roleEnum),
     overridden: z.boolean().describe('a stored template of the same name is used instead'),
   });
   r.get(
@@ -141,9 +161,7 @@ export default async function emailRoutes(app: FastifyInstance): Promise<void> {
       preValidation: a.requireRole('viewer'),
     },
     async () => {
-      const stored = new Set(
-        (await db.selectFrom('email_templates').select('name').execute()).map((x) => x.name as string),
-      );
+      const stored = new Set((await db.selectFrom('email_templates').select('name').execute()).map((x) => x.name));
       return shippedEmailTemplates().map((t) => ({
         name: t.name,
         purpose: t.purpose,
@@ -160,7 +178,7 @@ export default async function emailRoutes(app: FastifyInstance): Promise<void> {
     created_by: z.string().nullable(),
     subject: z.string(),
     body: z.string(),
-    recipient_roles: z.array(z.string()),
+    recipient_roles: z.array(roleEnum),
     diff: z.string().nullable(),
   });
   r.get(
@@ -189,7 +207,7 @@ export default async function emailRoutes(app: FastifyInstance): Promise<void> {
         created_by: v.created_by ?? null,
         subject: v.subject,
         body: v.body,
-        recipient_roles: JSON.parse(v.recipient_roles || '[]'),
+        recipient_roles: json<ContactRole[]>(v.recipient_roles, []),
         diff: v.diff ?? null,
       }));
     },
@@ -215,7 +233,7 @@ export default async function emailRoutes(app: FastifyInstance): Promise<void> {
             name: z.string().nullable(),
             peer_asn: z.number().int().nullable(),
             peeringdb_net: z.number().int().nullable(),
-            roles: z.array(z.string()),
+            roles: z.array(roleEnum),
             contacts: z.array(contactOut),
           }),
         },
@@ -250,7 +268,7 @@ export default async function emailRoutes(app: FastifyInstance): Promise<void> {
     fabric: z.number().int().nullable(),
     session: z.number().int().nullable(),
     to: z.array(z.object({ name: z.string(), address: z.string() })),
-    to_role: z.string().nullable(),
+    to_role: roleEnum.nullable(),
     cc: z.array(z.object({ name: z.string(), address: z.string() })),
     subject: z.string(),
     body: z.string(),
@@ -258,7 +276,7 @@ export default async function emailRoutes(app: FastifyInstance): Promise<void> {
     request: z
       .object({
         id: z.number().int(),
-        status: z.string(),
+        status: requestStatusEnum,
         sent_count: z.number().int(),
         last_sent_at: z.string().nullable(),
       })
@@ -295,10 +313,10 @@ export default async function emailRoutes(app: FastifyInstance): Promise<void> {
         contacts: res.contacts,
         request: res.request
           ? {
-              id: Number(res.request.id),
-              status: String(res.request.status),
-              sent_count: Number(res.request.sent_count),
-              last_sent_at: (res.request.last_sent_at as string | null) ?? null,
+              id: res.request.id,
+              status: res.request.status,
+              sent_count: res.request.sent_count,
+              last_sent_at: res.request.last_sent_at,
             }
           : null,
         warnings: res.warnings,
@@ -338,7 +356,7 @@ export default async function emailRoutes(app: FastifyInstance): Promise<void> {
     },
     async (req, reply) => {
       const { outboxId } = await tx((t) => queueMessage(t, req.body, actor(req)));
-      return reply.code(202).send(presentOutbox(await loadRow(outbox, db, outboxId)));
+      return reply.code(202).send(presentOutbox(await loadOutbox(db, outboxId)));
     },
   );
 
@@ -443,7 +461,7 @@ export default async function emailRoutes(app: FastifyInstance): Promise<void> {
       preValidation: a.requireRole('viewer'),
     },
     async (req) => {
-      const row = await loadRow(outbox, db, req.params.id);
+      const row = await loadOutbox(db, req.params.id);
       const replies = await db
         .selectFrom('email_replies')
         .selectAll()
@@ -469,7 +487,7 @@ export default async function emailRoutes(app: FastifyInstance): Promise<void> {
     },
     async (req, reply) => {
       await tx((t) => retryMessage(t, req.params.id, actor(req)));
-      return reply.code(202).send(presentOutbox(await loadRow(outbox, db, req.params.id)));
+      return reply.code(202).send(presentOutbox(await loadOutbox(db, req.params.id)));
     },
   );
 
@@ -480,8 +498,8 @@ export default async function emailRoutes(app: FastifyInstance): Promise<void> {
     time: z.string(),
     username: z.string().nullable(),
     action: z.string(),
-    from_status: z.string().nullable(),
-    to_status: z.string().nullable(),
+    from_status: requestStatusEnum.nullable(),
+    to_status: requestStatusEnum.nullable(),
     outbox_id: z.number().int().nullable(),
     reply_id: z.number().int().nullable(),
     note: z.string().nullable(),
@@ -492,8 +510,8 @@ export default async function emailRoutes(app: FastifyInstance): Promise<void> {
     replies: z.array(replyOutput),
     resend_warning: z.string().nullable(),
   });
-  const detail = async (id: number) => {
-    const row = await loadRow(peeringRequests, db, id);
+  const detail = async (id: number): Promise<z.infer<typeof requestDetail>> => {
+    const row = await loadRequest(db, id);
     const msgs = await outbox.query(db).where('t.request_id', '=', id).orderBy('t.id').execute();
     const replies = await db
       .selectFrom('email_replies')
@@ -501,14 +519,13 @@ export default async function emailRoutes(app: FastifyInstance): Promise<void> {
       .where('request_id', '=', id)
       .orderBy('id')
       .execute();
-    const { resendWarning } = await import('./email.service.ts');
     return {
-      ...(peeringRequests.present(row, { includeSecrets: false, secrets: a.secrets }) as z.infer<typeof requestOutput>),
+      ...presentRequest(row),
       history: await requestHistory(db, id),
       messages: msgs.map((m) => presentOutbox(m)),
       replies: replies.map(presentReply),
       resend_warning: row.status === 'sent' || row.status === 'replied' ? resendWarning(row, mailConfig()) : null,
-    } as z.infer<typeof requestDetail>;
+    };
   };
   r.get(
     '/api/peering-requests/:id/',
@@ -556,15 +573,7 @@ export default async function emailRoutes(app: FastifyInstance): Promise<void> {
         preValidation: a.requireRole('operator'),
       },
       async (req) => {
-        await tx((t) =>
-          applyRequestAction(
-            t,
-            req.params.id,
-            action,
-            actor(req),
-            (req.body as { note?: string | null } | undefined)?.note ?? null,
-          ),
-        );
+        await tx((t) => applyRequestAction(t, req.params.id, action, actor(req), req.body?.note ?? null));
         return detail(req.params.id);
       },
     );

@@ -1,10 +1,19 @@
 // Peer communications: who to write to (PeeringDB contacts by role + local contacts), the render
 // context, the outbox (queue, deliver once, retry), peering requests and their history, bulk mail.
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type InferResult, type Selectable, type Updateable } from 'kysely';
 import type { Db, Executor } from '../platform/db.ts';
-import { dialectOf, now } from '../platform/db.ts';
-import { bool, json, type Row } from '../platform/crud.ts';
+import { dialectOf, now, storedEnum } from '../platform/db.ts';
+import { bool, json } from '../platform/crud.ts';
+import type {
+  FabricsTable,
+  OutboxTable,
+  PdbNetTable,
+  PeerAsnsTable,
+  PeeringRequestsTable,
+  PeeringSessionsTable,
+  RoutersTable,
+} from '../platform/db.types.ts';
 import { ConflictError, DomainError, NotFoundError, ValidationError } from '../platform/errors.ts';
 import { recordChange, type Actor } from '../changes/changes.service.ts';
 import { enqueueJob } from '../jobs/jobs.service.ts';
@@ -24,6 +33,13 @@ export const REQUEST_STATUSES = [
 ] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 export const OUTBOX_STATUSES = ['queued', 'sending', 'sent', 'failed', 'test'] as const;
+export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
+/** Why a message was written: by hand, as a peering request, bulk or maintenance mail, or a reminder follow-up. */
+export const OUTBOX_KINDS = ['manual', 'request', 'bulk', 'maintenance', 'reminder'] as const;
+export type OutboxKind = (typeof OUTBOX_KINDS)[number];
+
+/** A stored peering request. */
+export type RequestRow = Selectable<PeeringRequestsTable>;
 
 /** Mail is not set up: no SMTP URL or From address, and not in test mode (HTTP 409). */
 export class MailNotConfiguredError extends DomainError {
@@ -50,21 +66,21 @@ export interface TargetInput {
 
 export interface Target {
   asn: number;
-  peerAsn: Row | null;
-  net: Row | null;
-  fabric: Row | null;
-  session: Row | null;
-  router: Row | null;
+  peerAsn: Selectable<PeerAsnsTable> | null;
+  net: Selectable<PdbNetTable> | null;
+  fabric: Selectable<FabricsTable> | null;
+  session: Selectable<PeeringSessionsTable> | null;
+  router: Selectable<RoutersTable> | null;
 }
 
 /** Resolves the links of a message, naming the input field of anything that does not exist. */
 export async function resolveTarget(db: Executor, input: TargetInput, prefix = ''): Promise<Target> {
   const f = (name: string) => `${prefix}${name}`;
-  let session: Row | null = null;
-  let peerAsn: Row | null = null;
-  let net: Row | null = null;
-  let fabric: Row | null = null;
-  let router: Row | null = null;
+  let session: Target['session'] = null;
+  let peerAsn: Target['peerAsn'] = null;
+  let net: Target['net'] = null;
+  let fabric: Target['fabric'] = null;
+  let router: Target['router'] = null;
   if (input.session !== undefined) {
     session =
       (await db.selectFrom('peering_sessions').selectAll().where('id', '=', input.session).executeTakeFirst()) ?? null;
@@ -164,7 +180,7 @@ export async function contactsOf(db: Executor, target: Pick<Target, 'peerAsn' | 
           name: a.name,
           email: a.address,
           phone: c.phone ? cleanHeader(c.phone, 50) : null,
-          role: c.role,
+          role: storedEnum(CONTACT_ROLES, c.role, 'contact role'),
           source: 'local',
         });
     }
@@ -179,12 +195,13 @@ export async function contactsOf(db: Executor, target: Pick<Target, 'peerAsn' | 
       .execute();
     for (const p of pocs) {
       const a = safeContact(p.name, p.email);
-      if (!a || !(CONTACT_ROLES as readonly string[]).includes(p.role)) continue;
+      const role = CONTACT_ROLES.find((r) => r === p.role);
+      if (!a || !role) continue;
       out.push({
         name: a.name,
         email: a.address,
         phone: p.phone ? cleanHeader(p.phone, 50) : null,
-        role: p.role as ContactRole,
+        role,
         source: 'peeringdb',
       });
     }
@@ -212,7 +229,7 @@ export function recipientsFor(
 
 // ---------- the render context ----------------------------------------------------------------------
 
-async function fabricContext(db: Executor, fabric: Row, asn: number): Promise<Row> {
+async function fabricContext(db: Executor, fabric: Selectable<FabricsTable>, asn: number) {
   const ours = await db
     .selectFrom('peering_connections as c')
     .innerJoin('peering_networks as n', 'n.id', 'c.network_id')
@@ -276,7 +293,10 @@ function sessionQuery(db: Executor) {
     ]);
 }
 
-const sessionCtx = (s: Row) => ({
+/** A session row of sessionQuery. */
+type SessionRow = InferResult<ReturnType<typeof sessionQuery>>[number];
+
+const sessionCtx = (s: SessionRow) => ({
   id: Number(s.id),
   router: s.router,
   peer_ip: s.peer_ip,
@@ -289,8 +309,24 @@ const sessionCtx = (s: Row) => ({
   fabric: s.fabric ?? null,
 });
 
+/** One entry of a request's history. */
+export interface RequestEvent {
+  id: number;
+  time: string;
+  username: string | null;
+  action: string;
+  from_status: RequestStatus | null;
+  to_status: RequestStatus | null;
+  outbox_id: number | null;
+  reply_id: number | null;
+  note: string | null;
+}
+
+const requestStatusOrNull = (v: string | null): RequestStatus | null =>
+  v === null ? null : storedEnum(REQUEST_STATUSES, v, 'request status');
+
 /** The request's state and history for templates and the UI. */
-export async function requestHistory(db: Executor, requestId: number): Promise<Row[]> {
+export async function requestHistory(db: Executor, requestId: number): Promise<RequestEvent[]> {
   const events = await db
     .selectFrom('peering_request_events')
     .selectAll()
@@ -303,8 +339,8 @@ export async function requestHistory(db: Executor, requestId: number): Promise<R
     time: e.time,
     username: e.username ?? null,
     action: e.action,
-    from_status: e.from_status ?? null,
-    to_status: e.to_status ?? null,
+    from_status: requestStatusOrNull(e.from_status),
+    to_status: requestStatusOrNull(e.to_status),
     outbox_id: e.outbox_id === null ? null : Number(e.outbox_id),
     reply_id: e.reply_id === null ? null : Number(e.reply_id),
     note: e.note ?? null,
@@ -312,7 +348,7 @@ export async function requestHistory(db: Executor, requestId: number): Promise<R
 }
 
 /** The request row for (ASN, fabric), or undefined. */
-export async function findRequest(db: Executor, asn: number, fabricId: number | null): Promise<Row | undefined> {
+export async function findRequest(db: Executor, asn: number, fabricId: number | null): Promise<RequestRow | undefined> {
   return db
     .selectFrom('peering_requests')
     .selectAll()
@@ -331,9 +367,9 @@ export async function buildEmailContext(
     vars?: Record<string, string>;
     sessionScope?: { routerId?: number; fabricId?: number };
   } = {},
-): Promise<Record<string, unknown>> {
+) {
   const contacts = await contactsOf(db, target);
-  const byRole: Record<string, Row[]> = Object.fromEntries(CONTACT_ROLES.map((r) => [roleKey(r), []]));
+  const byRole: Record<string, Contact[]> = Object.fromEntries(CONTACT_ROLES.map((r) => [roleKey(r), []]));
   for (const c of contacts)
     byRole[roleKey(c.role)].push({ name: c.name, email: c.email, phone: c.phone, role: c.role, source: c.source });
   const affiliated = await db
@@ -342,7 +378,7 @@ export async function buildEmailContext(
     .where('affiliated', '=', dialectOf(db) === 'sqlite' ? 1 : true)
     .orderBy('asn')
     .execute();
-  let sessions: Row[] = [];
+  let sessions: SessionRow[] = [];
   if (target.peerAsn) {
     let q = sessionQuery(db).where('s.peer_asn_id', '=', target.peerAsn.id);
     if (opts.sessionScope?.routerId) q = q.where('b.router_id', '=', opts.sessionScope.routerId);
@@ -363,6 +399,7 @@ export async function buildEmailContext(
   const request = await findRequest(db, target.asn, target.fabric ? Number(target.fabric.id) : null);
   const net = target.net;
   const pa = target.peerAsn;
+  const session = target.session;
   return {
     peer: {
       asn: target.asn,
@@ -395,21 +432,21 @@ export async function buildEmailContext(
       common.map(async (f) =>
         fabricContext(
           db,
-          (await db.selectFrom('fabrics').selectAll().where('id', '=', f.id).executeTakeFirstOrThrow()) as Row,
+          await db.selectFrom('fabrics').selectAll().where('id', '=', f.id).executeTakeFirstOrThrow(),
           target.asn,
         ),
       ),
     ),
     router: target.router ? { id: Number(target.router.id), name: target.router.name } : null,
     sessions: sessions.map(sessionCtx),
-    session: target.session
-      ? (sessions.map(sessionCtx).find((s) => s.id === Number(target.session!.id)) ??
-        sessionCtx((await sessionQuery(db).where('s.id', '=', target.session.id).executeTakeFirstOrThrow()) as Row))
+    session: session
+      ? (sessions.map(sessionCtx).find((s) => s.id === Number(session.id)) ??
+        sessionCtx(await sessionQuery(db).where('s.id', '=', session.id).executeTakeFirstOrThrow()))
       : null,
     request: request
       ? {
           id: Number(request.id),
-          status: request.status,
+          status: storedEnum(REQUEST_STATUSES, request.status, 'request status'),
           sent_count: Number(request.sent_count),
           first_sent_at: request.first_sent_at ?? null,
           last_sent_at: request.last_sent_at ?? null,
@@ -437,7 +474,9 @@ export async function renderForPeer(
   const tpl = await loadEmailTemplate(db, input.template, `${opts.prefix ?? ''}template`);
   const target = await resolveTarget(db, input, opts.prefix);
   const contacts = await contactsOf(db, target);
-  const roles = tpl.recipientRoles.length ? tpl.recipientRoles : (['Policy', 'Technical', 'NOC'] as ContactRole[]);
+  const roles = tpl.recipientRoles.length
+    ? tpl.recipientRoles
+    : (['Policy', 'Technical', 'NOC'] satisfies ContactRole[]);
   const { to, role } = recipientsFor(contacts, roles);
   const context = await buildEmailContext(db, target, cfg, { to, vars: input.vars, sessionScope: opts.sessionScope });
   const { subject, body } = await renderEmailTemplate(tpl, context);
@@ -446,7 +485,7 @@ export async function renderForPeer(
     warnings.push(
       `AS${target.asn} has no contact with role ${roles.join(', ')} (PeeringDB or local): add a local contact or type the address`,
     );
-  const request = (context.request as Row | null) ?? null;
+  const request = context.request;
   const resend = resendWarning(request, cfg);
   if (resend) warnings.push(resend);
   return { tpl, target, to, toRole: role, cc: cfg.cc ? [cfg.cc] : [], subject, body, contacts, request, warnings };
@@ -477,7 +516,7 @@ export interface SendInput extends TargetInput {
   as_request?: boolean;
   /** Send even when the request was sent within the resend warning period. */
   force?: boolean;
-  kind?: 'manual' | 'request' | 'bulk' | 'maintenance' | 'reminder';
+  kind?: OutboxKind;
 }
 
 function checkRecipients(list: { name?: string; address: string }[], field: string): MailAddress[] {
@@ -515,7 +554,7 @@ export async function queueMessage(
     throw new ValidationError('fabric', 'a fabric link needs a peer (peer_asn, asn, peeringdb_net or session)');
   if (input.as_request && !target)
     throw new ValidationError('as_request', 'a peering request needs a peer (peer_asn, asn, peeringdb_net or session)');
-  let request: Row | undefined;
+  let request: RequestRow | undefined;
   let inReplyTo: string | null = null;
   if (input.as_request && target) {
     const fabricId = target.fabric ? Number(target.fabric.id) : null;
@@ -620,7 +659,7 @@ async function lockRequest(
   fabricId: number | null,
   netId: number | null,
   actor: Actor,
-): Promise<Row> {
+): Promise<RequestRow> {
   let req = await findRequest(db, asn, fabricId);
   if (!req) {
     const t = now();
@@ -667,7 +706,7 @@ async function lockRequest(
 /** Appends to a request's history and the change log (who, when, from → to). */
 async function logRequestEvent(
   db: Executor,
-  req: Row,
+  req: RequestRow,
   action: string,
   to: RequestStatus,
   actor: Actor,
@@ -906,7 +945,12 @@ export async function applyRequestAction(
   const to = REQUEST_ACTIONS[action];
   if (req.status === to) throw new ConflictError(`the request is already ${to.replace('_', ' ')}`, [], 'no_change');
   const t = now();
-  const values: Row = { status: to, updated_at: t, version: Number(req.version) + 1, reminder_due_at: null };
+  const values: Updateable<PeeringRequestsTable> = {
+    status: to,
+    updated_at: t,
+    version: Number(req.version) + 1,
+    reminder_due_at: null,
+  };
   if (action === 'reset')
     Object.assign(values, {
       sent_count: 0,
@@ -971,7 +1015,7 @@ export async function attachReply(
   const ids = [...new Set([reply.inReplyTo, ...reply.references.slice().reverse()].filter((x): x is string => !!x))];
   if (!ids.length) return null;
   // Our own messages first, nearest in the thread first; then replies we stored (a reply to a reply).
-  let outbox: Row | undefined;
+  let outbox: Selectable<OutboxTable> | undefined;
   for (const mid of ids) {
     outbox = await db.selectFrom('outbox').selectAll().where('message_id', '=', mid).executeTakeFirst();
     if (outbox) break;
@@ -981,7 +1025,7 @@ export async function attachReply(
       .where('message_id', '=', mid)
       .where('outbox_id', 'is not', null)
       .executeTakeFirst();
-    if (prior) {
+    if (prior && prior.outbox_id !== null) {
       outbox = await db.selectFrom('outbox').selectAll().where('id', '=', prior.outbox_id).executeTakeFirst();
       if (outbox) break;
     }
@@ -1033,7 +1077,7 @@ export async function attachReply(
           note: `reply from ${cleanHeader(reply.from, 200)}`,
         });
       } else {
-        await logRequestEvent(db, req, 'reply', req.status, actor, {
+        await logRequestEvent(db, req, 'reply', storedEnum(REQUEST_STATUSES, req.status, 'request status'), actor, {
           replyId,
           note: `reply from ${cleanHeader(reply.from, 200)}`,
         });
@@ -1217,7 +1261,9 @@ export async function bulkSend(
       const row =
         t.peer_asn !== undefined
           ? await db.selectFrom('peer_asns').select('asn').where('id', '=', t.peer_asn).executeTakeFirst()
-          : await db.selectFrom('pdb_net').select('asn').where('id', '=', t.peeringdb_net!).executeTakeFirst();
+          : t.peeringdb_net !== undefined
+            ? await db.selectFrom('pdb_net').select('asn').where('id', '=', t.peeringdb_net).executeTakeFirst()
+            : undefined;
       skipped.push({ asn: Number(row?.asn ?? 0), reason: err.message });
     }
   }

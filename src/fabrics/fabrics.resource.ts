@@ -2,9 +2,17 @@
 import { z } from 'zod';
 import { sql } from 'kysely';
 import { baseOutput, ipAddress, name, optText, prefix, slug, slugify, statusField, vlan } from '../platform/fields.ts';
-import { assertExists, idFilter, textFilter, type Resource, type Row } from '../platform/crud.ts';
+import {
+  assertExists,
+  idFilter,
+  resourceQuery,
+  textFilter,
+  type Resource,
+  type Row,
+  type RowOf,
+} from '../platform/crud.ts';
 import { parseIp, parsePrefix, prefixContains, type ParsedIp, type ParsedPrefix } from '../platform/ip.ts';
-import { typed, type Executor } from '../platform/db.ts';
+import { type Executor } from '../platform/db.ts';
 import { ConflictError, ValidationError } from '../platform/errors.ts';
 import { simpleResource } from '../platform/simple-resource.ts';
 import { asn } from '../platform/fields.ts';
@@ -47,13 +55,13 @@ export const fabrics = simpleResource({
   ordering: { name: 't.name', type: 't.type', id: 't.id' },
   defaultOrdering: 'name',
   brief: ['name', 'slug', 'type'],
-  repr: (r) => r.name,
+  repr: (r) => String(r.name),
   async beforeDelete(row, ctx) {
     const used = await ctx.db
       .selectFrom('peering_sessions as s')
       .innerJoin('peering_networks as n', 'n.id', 's.network_id')
       .select((eb) => eb.fn.countAll().as('c'))
-      .where('n.fabric_id', '=', row.id)
+      .where('n.fabric_id', '=', Number(row.id))
       .executeTakeFirst();
     const n = Number(used?.c ?? 0);
     if (n)
@@ -109,7 +117,7 @@ const networkOutput = z
 
 /** Checks the network's IPs of existing sessions and connections still fit a new prefix. */
 async function assertNetworkMembersFit(db: Executor, networkId: number, p: ParsedPrefix) {
-  const peers = await typed(db)
+  const peers = await db
     .selectFrom('peering_sessions as s')
     .innerJoin('bgp_peers as b', 'b.id', 's.bgp_peer_id')
     .select(['b.peer_ip'])
@@ -123,7 +131,32 @@ async function assertNetworkMembersFit(db: Executor, networkId: number, p: Parse
     );
 }
 
-export const peeringNetworks: Resource = {
+const networkQuery = (db: Executor) =>
+  resourceQuery(
+    db
+      .selectFrom('peering_networks as t')
+      .innerJoin('fabrics as f', 'f.id', 't.fabric_id')
+      .selectAll('t')
+      .select(['f.name as fabric_name', 'f.slug as fabric_slug', 'f.type as fabric_type'])
+      .select(sql<number>`(select count(*) from peering_sessions s where s.network_id = t.id)`.as('session_count')),
+  );
+
+/** A network row with what `enrich` adds: sessions without a source address and the warnings. */
+type NetworkRow = RowOf<typeof networkQuery> & { __nosource?: number; __warnings?: string[] };
+
+/** Network input fields stored as they come, in the column of the same name. */
+const NETWORK_COLUMNS = [
+  'name',
+  'vlan',
+  'status',
+  'peeringdb_ixlan_id',
+  'peeringdb_ixpfx_id',
+  'route_server_asn',
+  'mtu',
+  'description',
+] as const satisfies readonly (keyof z.infer<typeof networkInput>)[];
+
+export const peeringNetworks: Resource<NetworkRow, z.infer<typeof networkInput>> = {
   path: 'peering-networks',
   objectType: 'peering-network',
   table: 'peering_networks',
@@ -131,13 +164,7 @@ export const peeringNetworks: Resource = {
   input: networkInput,
   output: networkOutput,
   briefOutput: z.object({ id: z.number().int(), name: z.string(), prefix: z.string(), fabric: fabricBrief }),
-  query: (db) =>
-    db
-      .selectFrom('peering_networks as t')
-      .innerJoin('fabrics as f', 'f.id', 't.fabric_id')
-      .selectAll('t')
-      .select(['f.name as fabric_name', 'f.slug as fabric_slug', 'f.type as fabric_type'])
-      .select(sql<number>`(select count(*) from peering_sessions s where s.network_id = t.id)`.as('session_count')),
+  query: networkQuery,
   present: (r) => ({
     id: Number(r.id),
     fabric: { id: Number(r.fabric_id), name: r.fabric_name, slug: r.fabric_slug, type: r.fabric_type },
@@ -167,13 +194,13 @@ export const peeringNetworks: Resource = {
   }),
   async enrich(db, rows) {
     const ids = rows.map((r) => Number(r.id));
-    const sessions = (await db
+    const sessions = await db
       .selectFrom('peering_sessions as s')
       .innerJoin('bgp_peers as b', 'b.id', 's.bgp_peer_id')
       .innerJoin('routers as r', 'r.id', 'b.router_id')
       .select(['s.network_id', 'b.router_id', 'b.source_ip', 'r.name as router_name'])
       .where('s.network_id', 'in', ids)
-      .execute()) as Row[];
+      .execute();
     const fabricIds = [...new Set(rows.map((r) => Number(r.fabric_id)))];
     const conns = await connectionAddresses(db, [...new Set(sessions.map((s) => Number(s.router_id)))], fabricIds);
     for (const r of rows) {
@@ -230,36 +257,29 @@ export const peeringNetworks: Resource = {
     }
     const nm = input.name ?? existing?.name;
     if ('name' in input || 'fabric' in input) {
-      const dup = await ctx.db
+      // A create's input has both (the schema requires them), an update's stored row has them.
+      if (fabricId === undefined) throw new ValidationError('fabric', 'required');
+      if (nm === undefined) throw new ValidationError('name', 'required');
+      let dupQuery = ctx.db
         .selectFrom('peering_networks')
         .select('id')
         .where('fabric_id', '=', fabricId)
-        .where('name', '=', nm)
-        .$if(!!existing, (q) => q.where('id', '!=', existing!.id))
-        .executeTakeFirst();
+        .where('name', '=', nm);
+      if (existing) dupQuery = dupQuery.where('id', '!=', existing.id);
+      const dup = await dupQuery.executeTakeFirst();
       if (dup)
         throw new ConflictError(`fabric already has a network named "${nm}"`, [
           { field: 'name', message: 'already used in this fabric' },
         ]);
     }
-    if ('prefix' in input) {
+    if (input.prefix !== undefined) {
       const p = parsePrefix(input.prefix) as ParsedPrefix;
       values.prefix = p.text;
       values.prefix_key = p.key;
       values.family = p.family;
       if (existing) await assertNetworkMembersFit(ctx.db, Number(existing.id), p);
     }
-    for (const k of [
-      'name',
-      'vlan',
-      'status',
-      'peeringdb_ixlan_id',
-      'peeringdb_ixpfx_id',
-      'route_server_asn',
-      'mtu',
-      'description',
-    ])
-      if (k in input) values[k] = input[k];
+    for (const k of NETWORK_COLUMNS) if (k in input) values[k] = input[k];
     return values;
   },
   async beforeDelete(row, ctx) {
@@ -305,19 +325,8 @@ const connectionOutput = z
   })
   .meta({ id: 'PeeringConnection' });
 
-export const peeringConnections: Resource = {
-  path: 'peering-connections',
-  objectType: 'peering-connection',
-  table: 'peering_connections',
-  tag: 'peering',
-  input: connectionInput,
-  output: connectionOutput,
-  briefOutput: z.object({
-    id: z.number().int(),
-    interface: z.string(),
-    router: z.object({ id: z.number().int(), name: z.string() }),
-  }),
-  query: (db) =>
+const connectionQuery = (db: Executor) =>
+  resourceQuery(
     db
       .selectFrom('peering_connections as t')
       .innerJoin('peering_networks as n', 'n.id', 't.network_id')
@@ -333,6 +342,30 @@ export const peeringConnections: Resource = {
         'f.type as fabric_type',
         'r.name as router_name',
       ]),
+  );
+
+/** Connection input fields stored as they come, in the column of the same name. */
+const CONNECTION_COLUMNS = [
+  'interface',
+  'ipv4_address',
+  'ipv6_address',
+  'status',
+  'description',
+] as const satisfies readonly (keyof z.infer<typeof connectionInput>)[];
+
+export const peeringConnections: Resource<RowOf<typeof connectionQuery>, z.infer<typeof connectionInput>> = {
+  path: 'peering-connections',
+  objectType: 'peering-connection',
+  table: 'peering_connections',
+  tag: 'peering',
+  input: connectionInput,
+  output: connectionOutput,
+  briefOutput: z.object({
+    id: z.number().int(),
+    interface: z.string(),
+    router: z.object({ id: z.number().int(), name: z.string() }),
+  }),
+  query: connectionQuery,
   present: (r) => ({
     id: Number(r.id),
     network: { id: Number(r.network_id), name: r.network_name, prefix: r.network_prefix },
@@ -365,16 +398,20 @@ export const peeringConnections: Resource = {
   async prepare(input, ctx, existing) {
     const values: Row = {};
     const networkId = input.network ?? existing?.network_id;
-    const network =
-      'network' in input
-        ? await assertExists(ctx.db, 'peering_networks', input.network, 'network')
-        : await ctx.db.selectFrom('peering_networks').selectAll().where('id', '=', networkId).executeTakeFirst();
+    // A create's input names the network (the schema requires it), an update's stored row has it.
+    if (networkId === undefined) throw new ValidationError('network', 'required');
+    const network = await ctx.db
+      .selectFrom('peering_networks')
+      .select(['fabric_id', 'prefix'])
+      .where('id', '=', networkId)
+      .executeTakeFirst();
+    if (!network) throw new ValidationError('network', `no peering network with id ${networkId}`);
     if ('network' in input) values.network_id = input.network;
     if ('router' in input) {
       await assertExists(ctx.db, 'routers', input.router, 'router');
       values.router_id = input.router;
     }
-    const p = parsePrefix(network!.prefix) as ParsedPrefix;
+    const p = parsePrefix(network.prefix) as ParsedPrefix;
     for (const [field, fam] of [
       ['ipv4_address', 4],
       ['ipv6_address', 6],
@@ -392,7 +429,7 @@ export const peeringConnections: Resource = {
         await ctx.db
           .selectFrom('peering_networks')
           .select(['prefix'])
-          .where('fabric_id', '=', network!.fabric_id)
+          .where('fabric_id', '=', network.fabric_id)
           .where('family', '=', fam)
           .execute()
       ).map((n) => parsePrefix(n.prefix) as ParsedPrefix);
@@ -407,8 +444,7 @@ export const peeringConnections: Resource = {
           `${v} is outside every IPv${fam} network of this fabric (${siblings.map((sp) => sp.text).join(', ')})`,
         );
     }
-    for (const k of ['interface', 'ipv4_address', 'ipv6_address', 'status', 'description'])
-      if (k in input) values[k] = input[k];
+    for (const k of CONNECTION_COLUMNS) if (k in input) values[k] = input[k];
     return values;
   },
   repr: (r) => `${r.router_name ?? ''} ${r.interface}`.trim(),
@@ -430,7 +466,7 @@ async function connectionAddresses(
     .orderBy('c.id')
     .execute();
   const out: { routerId: number; fabricId: number; networkId: number; family: 4 | 6; ip: ParsedIp }[] = [];
-  for (const r of rows as Row[]) {
+  for (const r of rows) {
     for (const [col, family] of [
       ['ipv4_address', 4],
       ['ipv6_address', 6],
@@ -469,8 +505,25 @@ export async function sourceAddressFor(db: Executor, routerId: number, networkId
   return best ? best.ip.text : null;
 }
 
+/** What sessionSourceWarnings reads of a peering session row (its BGP peer, router, network and fabric). */
+export interface SessionPlacement {
+  id: number;
+  router_id: number;
+  router_name: string;
+  family: number;
+  source_ip: string | null;
+  network_id: number | null;
+  network_name: string | null;
+  network_prefix: string | null;
+  fabric_id: number | null;
+  fabric_name: string | null;
+}
+
 /** Session problems the pages warn about: no source address, no connection of the router on the LAN. */
-export async function sessionSourceWarnings(db: Executor, rows: Row[]): Promise<Map<number, string[]>> {
+export async function sessionSourceWarnings(
+  db: Executor,
+  rows: readonly SessionPlacement[],
+): Promise<Map<number, string[]>> {
   const out = new Map<number, string[]>();
   const onLan = rows.filter((r) => r.network_id && r.fabric_id);
   const conns = await connectionAddresses(

@@ -75,6 +75,13 @@ describe.each(engines())('fabrics on %s', (engine) => {
     });
     expect(noFabric.status).toBe(400);
     expect(noFabric.body.errors[0].field).toBe('fabric');
+    // A rename is checked against the fabric's other networks only.
+    const renamed = await t.api('PATCH', `/api/peering-networks/${v6.id}/`, { name: 'v6', vlan: 600 });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body).toMatchObject({ name: 'v6', vlan: 600, prefix: '2001:7f8::/64' });
+    const taken = await t.api('PATCH', `/api/peering-networks/${v6.id}/`, { name: 'v4' });
+    expect(taken.status).toBe(409);
+    expect(taken.body.errors).toEqual([{ field: 'name', message: 'already used in this fabric' }]);
     expect(
       (
         await t.api('POST', '/api/peering-networks/', {
@@ -120,6 +127,17 @@ describe.each(engines())('fabrics on %s', (engine) => {
     expect(dual.status).toBe(201);
     expect([dual.body.ipv4_address, dual.body.ipv6_address]).toEqual(['185.1.0.2', '2001:7f8:99::2']);
     expect((await post({ interface: '', ipv4_address: '185.1.0.3' })).body.errors[0].field).toBe('interface');
+    const noNetwork = await post({ network: 999999 });
+    expect(noNetwork.status).toBe(400);
+    expect(noNetwork.body.errors).toEqual([{ field: 'network', message: 'no peering network with id 999999' }]);
+    // An update without a network checks the addresses against the stored one.
+    const moved = await t.api('PATCH', `/api/peering-connections/${c.id}/`, { ipv4_address: '185.1.2.1' });
+    expect(moved.body.errors).toEqual([
+      { field: 'ipv4_address', message: '185.1.2.1 is outside the network 185.1.0.0/24' },
+    ]);
+    const renamed = await t.api('PATCH', `/api/peering-connections/${c.id}/`, { interface: 'ae10' });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body).toMatchObject({ interface: 'ae10', ipv4_address: '185.1.0.1', network: { id: v4.id } });
   });
 
   it('refuses to delete a fabric or a network that sessions use, naming the count', async () => {

@@ -6,14 +6,12 @@ import { NotFoundError, UpstreamError } from '../platform/errors.ts';
 import { isIrrSetName } from '../platform/ip.ts';
 import { enqueueJob } from '../jobs/jobs.service.ts';
 import { json, pageLinks } from '../platform/crud.ts';
-import { typed } from '../platform/db.ts';
 import type { IrrPool } from './whois.client.ts';
-import { listVersions } from '../platform/versions.ts';
 import {
   approveVersion,
   defaultPool,
   importForPeerAsn,
-  PREFIX_LIST_VERSIONS,
+  listPrefixListVersions,
   presentVersion,
   rejectVersion,
 } from './irr.service.ts';
@@ -73,7 +71,7 @@ const importOut = z.object({
 export default async function irrRoutes(app: FastifyInstance): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const a = app;
-  const db = () => typed(a.db);
+  const db = () => a.db;
   let pool: IrrPool | null = null;
   const getPool = async () => (pool ??= await defaultPool());
   app.addHook('onClose', async () => pool?.close());
@@ -288,7 +286,7 @@ export default async function irrRoutes(app: FastifyInstance): Promise<void> {
     async (req) => {
       const l = await a.db.selectFrom('prefix_lists').select('id').where('id', '=', req.params.id).executeTakeFirst();
       if (!l) throw new NotFoundError('prefix-list', req.params.id);
-      return (await listVersions(a.db, PREFIX_LIST_VERSIONS, req.params.id)).map((v) => presentVersion(v));
+      return (await listPrefixListVersions(a.db, req.params.id)).map((v) => presentVersion(v));
     },
   );
 

@@ -1,12 +1,14 @@
 // IRR prefix lists in the database: import/refresh a peer's AS-SET into versioned prefix lists
 // (one per family) and an AS-path list, holding suspicious refreshes for review.
+import type { Selectable } from 'kysely';
 import type { Executor, Db } from '../platform/db.ts';
 import { now } from '../platform/db.ts';
-import { json, type Row } from '../platform/crud.ts';
-import { appendVersion, latestVersion, setDiff, type VersionHistory } from '../platform/versions.ts';
+import type { PeerAsnsTable, PrefixListVersionsTable } from '../platform/db.types.ts';
+import { json } from '../platform/crud.ts';
+import { appendVersion, setDiff, type VersionHistory } from '../platform/versions.ts';
 import { ConflictError, NotFoundError, UpstreamError, ValidationError } from '../platform/errors.ts';
 import { recordChange, type Actor } from '../changes/changes.service.ts';
-import { writeEntries } from '../bgp/prefix-lists.resource.ts';
+import { writeEntries, type EntryInput } from '../bgp/prefix-lists.resource.ts';
 import type { ExpandResult } from './expand.ts';
 import type { PrefixEntry } from './aggregate.ts';
 import type { IrrPool } from './whois.client.ts';
@@ -16,6 +18,8 @@ export const SHRINK_LIMIT = 0.5;
 
 /** A prefix list's versions: one per IRR refresh, with the entries added and removed. */
 export const PREFIX_LIST_VERSIONS: VersionHistory = { table: 'prefix_list_versions', owner: 'prefix_list_id' };
+/** One stored version of a prefix list. */
+export type PrefixListVersion = Selectable<PrefixListVersionsTable>;
 
 export interface ImportOptions {
   /** Override the peer's stored AS-SET (and store it when the peer had none). */
@@ -45,7 +49,7 @@ export interface ImportOutcome {
   warnings: string[];
 }
 
-const entryKey = (e: Row) => `${e.prefix}${e.ge ? ` ge ${e.ge}` : ''}${e.le ? ` le ${e.le}` : ''}`;
+const entryKey = (e: EntryInput) => `${e.prefix}${e.ge ? ` ge ${e.ge}` : ''}${e.le ? ` le ${e.le}` : ''}`;
 
 /** Loads the pool lazily from the environment (PEERDESK_IRR_HOST, PEERDESK_IRR_SOURCES). */
 export async function defaultPool(): Promise<IrrPool> {
@@ -53,8 +57,33 @@ export async function defaultPool(): Promise<IrrPool> {
   return createIrrPool(loadIrrConfig());
 }
 
+/** The newest version of a prefix list (optionally only among versions with the given status). */
+async function latestListVersion(
+  db: Executor,
+  listId: number,
+  status?: string,
+): Promise<PrefixListVersion | undefined> {
+  let q = db.selectFrom('prefix_list_versions').selectAll().where('prefix_list_id', '=', listId);
+  if (status !== undefined) q = q.where('status', '=', status);
+  return q.orderBy('version', 'desc').limit(1).executeTakeFirst();
+}
+
+/** Every version of a prefix list, newest first. */
+export async function listPrefixListVersions(db: Executor, listId: number): Promise<PrefixListVersion[]> {
+  return db
+    .selectFrom('prefix_list_versions')
+    .selectAll()
+    .where('prefix_list_id', '=', listId)
+    .orderBy('version', 'desc')
+    .execute();
+}
+
 /** Expands the IRR target of a peer ASN (its AS-SET, else the ASN itself) through the pool. */
-export async function expandForPeer(peer: Row, opts: ImportOptions, pool: IrrPool): Promise<ExpandResult> {
+export async function expandForPeer(
+  peer: Pick<Selectable<PeerAsnsTable>, 'asn' | 'irr_as_set' | 'irr_sources'>,
+  opts: ImportOptions,
+  pool: IrrPool,
+): Promise<ExpandResult> {
   const { expandAsSet } = await import('./expand.ts');
   const target = opts.asSet ?? peer.irr_as_set ?? `AS${peer.asn}`;
   const sources = opts.sources ?? (peer.irr_sources ? String(peer.irr_sources).split(',') : undefined);
@@ -84,7 +113,7 @@ export async function applyExpansion(
     const name = `IRR-AS${peer.asn}-V${family}`;
     let list = await db
       .selectFrom('prefix_lists')
-      .selectAll()
+      .select(['id', 'name', 'version'])
       .where('peer_asn_id', '=', peerAsnId)
       .where('source', '=', 'irr')
       .where('family', '=', family)
@@ -108,24 +137,24 @@ export async function applyExpansion(
           updated_at: t,
           version: 1,
         })
-        .returning(['id', 'name'])
+        .returning(['id', 'name', 'version'])
         .executeTakeFirstOrThrow();
     }
-    const listId = Number(list!.id);
-    const last = await latestVersion(db, PREFIX_LIST_VERSIONS, listId);
-    const good = await latestVersion(db, PREFIX_LIST_VERSIONS, listId, { status: 'active' });
+    const listId = Number(list.id);
+    const last = await latestListVersion(db, listId);
+    const good = await latestListVersion(db, listId, 'active');
     const newEntries = entries.map((e) => ({
       prefix: e.prefix,
       ge: e.exact ? null : (e.ge ?? null),
       le: e.exact ? null : (e.le ?? null),
     }));
-    const before = new Set<string>(good ? json<Row[]>(good.entries, []).map(entryKey) : []);
+    const before = new Set<string>(good ? json<EntryInput[]>(good.entries, []).map(entryKey) : []);
     const after = new Set(newEntries.map(entryKey));
     const { added, removed } = setDiff(before, after);
     if (good && !added.length && !removed.length) {
       lists.push({
         family,
-        prefix_list: { id: listId, name: list!.name },
+        prefix_list: { id: listId, name: list.name },
         version: Number(good.version),
         status: 'unchanged',
         prefix_count: after.size,
@@ -174,7 +203,7 @@ export async function applyExpansion(
       await writeEntries(db, listId, family, newEntries);
       await db
         .updateTable('prefix_lists')
-        .set({ irr_query: result.target, updated_at: t, version: Number((list as Row).version ?? 1) + 1 })
+        .set({ irr_query: result.target, updated_at: t, version: list.version + 1 })
         .where('id', '=', listId)
         .execute();
     }
@@ -182,12 +211,12 @@ export async function applyExpansion(
       action: held ? 'irr-held' : 'irr-refresh',
       objectType: 'prefix-list',
       objectId: listId,
-      repr: list!.name,
+      repr: list.name,
       after: { version, prefix_count: after.size, added: added.length, removed: removed.length, reason },
     });
     lists.push({
       family,
-      prefix_list: { id: listId, name: list!.name },
+      prefix_list: { id: listId, name: list.name },
       version,
       status: held ? 'held' : 'active',
       prefix_count: after.size,
@@ -274,7 +303,7 @@ export async function importForPeerAsn(
 }
 
 /** Accepts a held version: it becomes the list's entries. */
-export async function approveVersion(db: Db, versionId: number, actor: Actor): Promise<Row> {
+export async function approveVersion(db: Db, versionId: number, actor: Actor): Promise<PrefixListVersion> {
   return db.transaction().execute(async (tx) => {
     const v = await tx
       .selectFrom('prefix_list_versions as v')
@@ -297,7 +326,7 @@ export async function approveVersion(db: Db, versionId: number, actor: Actor): P
       .set({ status: 'active', decided_by: actor.username, decided_at: t })
       .where('id', '=', versionId)
       .execute();
-    await writeEntries(tx, Number(v.prefix_list_id), Number(v.family), json<Row[]>(v.entries, []));
+    await writeEntries(tx, Number(v.prefix_list_id), Number(v.family), json<EntryInput[]>(v.entries, []));
     await recordChange(tx, actor, {
       action: 'irr-approve',
       objectType: 'prefix-list',
@@ -310,7 +339,7 @@ export async function approveVersion(db: Db, versionId: number, actor: Actor): P
 }
 
 /** Rejects a held version: the last good list stays. */
-export async function rejectVersion(db: Db, versionId: number, actor: Actor): Promise<Row> {
+export async function rejectVersion(db: Db, versionId: number, actor: Actor): Promise<PrefixListVersion> {
   const v = await db.selectFrom('prefix_list_versions').selectAll().where('id', '=', versionId).executeTakeFirst();
   if (!v) throw new NotFoundError('prefix-list-version', versionId);
   if (v.status !== 'held') throw new ConflictError(`version ${v.version} is ${v.status}, not held for review`);
@@ -323,7 +352,7 @@ export async function rejectVersion(db: Db, versionId: number, actor: Actor): Pr
 }
 
 /** Presents a version row. */
-export function presentVersion(v: Row, withEntries = false) {
+export function presentVersion(v: PrefixListVersion, withEntries = false) {
   return {
     id: Number(v.id),
     prefix_list: Number(v.prefix_list_id),
@@ -339,6 +368,6 @@ export function presentVersion(v: Row, withEntries = false) {
     removed: json<string[]>(v.removed, []),
     decided_by: v.decided_by ?? null,
     decided_at: v.decided_at ?? null,
-    ...(withEntries ? { entries: json<Row[]>(v.entries, []) } : {}),
+    ...(withEntries ? { entries: json<EntryInput[]>(v.entries, []) } : {}),
   };
 }

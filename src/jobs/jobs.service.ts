@@ -2,7 +2,7 @@
 import { sql } from 'kysely';
 import { Cron } from 'croner';
 import type { Updateable } from 'kysely';
-import { dialectOf, now, type TypedDb, type TypedExecutor } from '../platform/db.ts';
+import { dialectOf, now, type Db, type Executor } from '../platform/db.ts';
 import type { SchedulesTable } from '../platform/db.types.ts';
 import { assertUnique, json } from '../platform/crud.ts';
 import type { JobLogRow, JobRow, ScheduleInput, ScheduleRow } from './jobs.schema.ts';
@@ -14,7 +14,7 @@ export const LEASE_MS = Number(process.env.PEERDESK_JOB_LEASE_MS ?? 60_000);
 
 /** Queues a job after validating its payload against the kind's schema. */
 export async function enqueueJob(
-  db: TypedExecutor,
+  db: Executor,
   kind: string,
   payload: unknown,
   opts: { userId?: number | null; runAfter?: Date; scheduleId?: number | null } = {},
@@ -49,7 +49,7 @@ export async function enqueueJob(
  * Claims the next runnable job for a worker: queued and due, or running with an expired lease
  * (its worker died). One statement, so two workers never get the same job.
  */
-export async function claimJob(db: TypedDb, workerId: string): Promise<JobRow | null> {
+export async function claimJob(db: Db, workerId: string): Promise<JobRow | null> {
   const t = now();
   const lease = new Date(Date.now() + LEASE_MS).toISOString();
   const pg = dialectOf(db) === 'postgres';
@@ -64,7 +64,7 @@ export async function claimJob(db: TypedDb, workerId: string): Promise<JobRow | 
 }
 
 /** Appends a line to a job's log. */
-export async function appendLog(db: TypedExecutor, jobId: number, message: string, level = 'info'): Promise<void> {
+export async function appendLog(db: Executor, jobId: number, message: string, level = 'info'): Promise<void> {
   await db
     .insertInto('job_logs')
     .values({ job_id: jobId, time: now(), level, message: message.slice(0, 10_000) })
@@ -73,7 +73,7 @@ export async function appendLog(db: TypedExecutor, jobId: number, message: strin
 
 /** Marks a job finished (succeeded, failed or cancelled) by the worker holding it. */
 export async function finishJob(
-  db: TypedExecutor,
+  db: Executor,
   jobId: number,
   workerId: string,
   status: 'succeeded' | 'failed' | 'cancelled',
@@ -95,7 +95,7 @@ export async function finishJob(
 }
 
 /** Puts a failed attempt back in the queue with exponential backoff. */
-export async function retryJob(db: TypedExecutor, jobId: number, workerId: string, attempts: number, error: string) {
+export async function retryJob(db: Executor, jobId: number, workerId: string, attempts: number, error: string) {
   const delay = Math.min(300_000, 2 ** attempts * 1000);
   await db
     .updateTable('jobs')
@@ -112,7 +112,7 @@ export async function retryJob(db: TypedExecutor, jobId: number, workerId: strin
 }
 
 /** Requests cancellation: a queued job is cancelled at once, a running one at its next check. */
-export async function cancelJob(db: TypedExecutor, jobId: number): Promise<void> {
+export async function cancelJob(db: Executor, jobId: number): Promise<void> {
   const job = await db.selectFrom('jobs').select(['status']).where('id', '=', jobId).executeTakeFirst();
   if (!job) throw new NotFoundError('job', jobId);
   if (job.status === 'queued') {
@@ -131,7 +131,7 @@ export async function cancelJob(db: TypedExecutor, jobId: number): Promise<void>
 // ---------- hooks of job kinds: a queued job cancelled, the worker's sweep -------------------------
 
 /** Called in the cancelling statement's executor when a queued job of a kind is cancelled (its domain ends what waited for it). */
-export type JobCancelHook = (db: TypedExecutor, job: { id: number; payload: unknown }) => Promise<void>;
+export type JobCancelHook = (db: Executor, job: { id: number; payload: unknown }) => Promise<void>;
 const cancelHooks = new Map<string, JobCancelHook>();
 
 /** Registers what to do when a queued job of `kind` is cancelled (a domain's *.jobs.ts calls it when loaded). */
@@ -139,7 +139,7 @@ export function onJobCancelled(kind: string, hook: JobCancelHook): void {
   cancelHooks.set(kind, hook);
 }
 
-async function runCancelHook(db: TypedExecutor, jobId: number): Promise<void> {
+async function runCancelHook(db: Executor, jobId: number): Promise<void> {
   const job = await db.selectFrom('jobs').select(['kind', 'payload']).where('id', '=', jobId).executeTakeFirst();
   if (!job || !(await jobDefinition(job.kind))) return; // loading the definitions registers the hooks
   const hook = cancelHooks.get(job.kind);
@@ -147,7 +147,7 @@ async function runCancelHook(db: TypedExecutor, jobId: number): Promise<void> {
 }
 
 /** A sweep run by every worker at start and on each poll (e.g. ending work whose job was lost); returns how many it ended. */
-export type WorkerSweep = (db: TypedDb) => Promise<number>;
+export type WorkerSweep = (db: Db) => Promise<number>;
 const sweeps = new Map<string, WorkerSweep>();
 
 /** Registers a worker sweep under a name (a domain's *.jobs.ts calls it when loaded). */
@@ -156,7 +156,7 @@ export function onWorkerSweep(name: string, sweep: WorkerSweep): void {
 }
 
 /** Runs every registered sweep (after loading the job definitions, which register them); a failing one does not stop the others. */
-export async function runWorkerSweeps(db: TypedDb, onError?: (name: string, err: unknown) => void): Promise<number> {
+export async function runWorkerSweeps(db: Db, onError?: (name: string, err: unknown) => void): Promise<number> {
   await jobKinds();
   let n = 0;
   for (const [name, sweep] of sweeps) {
@@ -182,7 +182,7 @@ export function nextCronRun(expr: string, from = new Date()): Date {
 }
 
 /** Queues the jobs of every due schedule and moves its next run forward (each schedule once). */
-export async function runDueSchedules(db: TypedDb): Promise<number> {
+export async function runDueSchedules(db: Db): Promise<number> {
   const t = now();
   const due = await db
     .selectFrom('schedules')
@@ -214,7 +214,7 @@ export async function runDueSchedules(db: TypedDb): Promise<number> {
 
 /** Jobs, newest first, optionally of some statuses and kinds (comma-separated), with the total. */
 export async function listJobs(
-  db: TypedExecutor,
+  db: Executor,
   f: { status?: string; kind?: string; limit: number; offset: number },
 ): Promise<{ count: number; rows: JobRow[] }> {
   let q = db.selectFrom('jobs');
@@ -226,7 +226,7 @@ export async function listJobs(
 }
 
 /** One job, or a 404. */
-export async function getJob(db: TypedExecutor, id: number): Promise<JobRow> {
+export async function getJob(db: Executor, id: number): Promise<JobRow> {
   const j = await db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
   if (!j) throw new NotFoundError('job', id);
   return j;
@@ -234,7 +234,7 @@ export async function getJob(db: TypedExecutor, id: number): Promise<JobRow> {
 
 /** A job's state and its log lines after line `after` (at most 1000: the caller follows with the last id). */
 export async function jobLog(
-  db: TypedExecutor,
+  db: Executor,
   id: number,
   after: number,
 ): Promise<{ status: string; progress: number | null; lines: JobLogRow[] }> {
@@ -252,11 +252,11 @@ export async function jobLog(
 }
 
 /** Every schedule, by name. */
-export async function listSchedules(db: TypedExecutor): Promise<ScheduleRow[]> {
+export async function listSchedules(db: Executor): Promise<ScheduleRow[]> {
   return db.selectFrom('schedules').selectAll().orderBy('name').execute();
 }
 
-async function getSchedule(db: TypedExecutor, id: number): Promise<ScheduleRow> {
+async function getSchedule(db: Executor, id: number): Promise<ScheduleRow> {
   const s = await db.selectFrom('schedules').selectAll().where('id', '=', id).executeTakeFirst();
   if (!s) throw new NotFoundError('schedule', id);
   return s;
@@ -275,7 +275,7 @@ async function validateSchedule(s: { kind: string; payload?: unknown; cron: stri
 }
 
 /** Creates a schedule (names are unique). */
-export async function createSchedule(db: TypedExecutor, input: ScheduleInput): Promise<ScheduleRow> {
+export async function createSchedule(db: Executor, input: ScheduleInput): Promise<ScheduleRow> {
   const next = await validateSchedule(input);
   await assertUnique(db, 'schedules', 'name', input.name, null);
   const t = now();
@@ -299,11 +299,7 @@ export async function createSchedule(db: TypedExecutor, input: ScheduleInput): P
 }
 
 /** Changes a schedule; kind, payload and cron are checked together (given ones over stored ones). */
-export async function updateSchedule(
-  db: TypedExecutor,
-  id: number,
-  input: Partial<ScheduleInput>,
-): Promise<ScheduleRow> {
+export async function updateSchedule(db: Executor, id: number, input: Partial<ScheduleInput>): Promise<ScheduleRow> {
   const s = await getSchedule(db, id);
   const next = await validateSchedule({ kind: s.kind, payload: json(s.payload, {}), cron: s.cron, ...input });
   if (input.name) await assertUnique(db, 'schedules', 'name', input.name, Number(s.id));
@@ -319,7 +315,7 @@ export async function updateSchedule(
 }
 
 /** Deletes a schedule. */
-export async function deleteSchedule(db: TypedExecutor, id: number): Promise<void> {
+export async function deleteSchedule(db: Executor, id: number): Promise<void> {
   const res = await db.deleteFrom('schedules').where('id', '=', id).executeTakeFirst();
   if (Number(res.numDeletedRows) === 0) throw new NotFoundError('schedule', id);
 }

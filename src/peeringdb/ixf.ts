@@ -1,6 +1,6 @@
 // Euro-IX IX-F member exports (schema 0.6 to 1.0): parse, import for a fabric, compare with PeeringDB.
 import type { z } from 'zod';
-import { dialectOf, now, withTx, type TypedDb, type TypedExecutor } from '../platform/db.ts';
+import { dialectOf, now, withTx, type Db, type Executor } from '../platform/db.ts';
 import { NotFoundError, UpstreamError, ValidationError } from '../platform/errors.ts';
 import { parseIp } from '../platform/ip.ts';
 import { USER_AGENT } from './peeringdb.client.ts';
@@ -240,7 +240,7 @@ function pickIxp(doc: IxfDocument, fabric: FabricRow, ixpId: number | null | und
  * fabric's member list. `fetchOpts.allow` overrides PEERDESK_FETCH_ALLOW (tests with loopback servers).
  */
 export async function importIxf(
-  db: TypedDb,
+  db: Db,
   fabricId: number,
   input: { data?: unknown; url?: string; ixp_id?: number | null },
   actor: Actor = { userId: null, username: null },
@@ -334,7 +334,7 @@ export async function importIxf(
  * Compares a fabric's imported IX-F member list with PeeringDB's netixlan on its LANs: members only
  * in one, addresses only in one (per member in both), and route-server flags that disagree.
  */
-export async function compareIxf(db: TypedExecutor, fabricId: number): Promise<z.infer<typeof ixfComparison>> {
+export async function compareIxf(db: Executor, fabricId: number): Promise<z.infer<typeof ixfComparison>> {
   const imp = await db.selectFrom('ixf_imports').selectAll().where('fabric_id', '=', fabricId).executeTakeFirst();
   if (!imp) throw new NotFoundError('IX-F import for fabric', fabricId);
   const ixfRows = await db

@@ -1,6 +1,6 @@
 // What a new peer ASN takes from the PeeringDB mirror (name, AS-SET, max-prefixes, network id):
 // one place, so the wizard and the candidates' bulk create make identical peer ASNs.
-import type { TypedExecutor } from '../platform/db.ts';
+import type { Executor } from '../platform/db.ts';
 import { isIrrSetName } from '../platform/ip.ts';
 
 /** The first valid AS-SET (or ASN) token of a PeeringDB `irr_as_set` value, or null. */
@@ -26,7 +26,7 @@ export interface PeeringDbDefaults {
 }
 
 /** Reads the mirror's network of an ASN into peer ASN fields. */
-export async function peeringDbDefaults(db: TypedExecutor, asn: number): Promise<PeeringDbDefaults> {
+export async function peeringDbDefaults(db: Executor, asn: number): Promise<PeeringDbDefaults> {
   const net = await db.selectFrom('pdb_net').selectAll().where('asn', '=', asn).executeTakeFirst();
   if (!net) return {};
   return {

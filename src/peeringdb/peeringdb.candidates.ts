@@ -1,12 +1,12 @@
 // Peering candidates: networks on a fabric's LANs we have no session with (ranked), hiding them,
 // creating sessions from them in bulk, and the reverse view (where could we peer with one ASN).
 import type { Selectable } from 'kysely';
-import { now, withTx, type TypedDb, type TypedExecutor } from '../platform/db.ts';
-import type { PdbNetTable, PeeringNetworksTable } from '../platform/db.types.ts';
+import { now, withTx, type Db, type Executor } from '../platform/db.ts';
+import type { PdbNetTable, PeerAsnsTable, PeeringNetworksTable } from '../platform/db.types.ts';
 import { ConflictError, ValidationError, type FieldError } from '../platform/errors.ts';
 import { parseAsn, parseIp } from '../platform/ip.ts';
 import type { Actor } from '../changes/changes.service.ts';
-import type { Row, WriteContext } from '../platform/crud.ts';
+import type { WriteContext } from '../platform/crud.ts';
 import type { SecretBox } from '../platform/crypto.ts';
 import { createPeerSession, ensurePeerAsn } from '../sessions/sessions.service.ts';
 import {
@@ -28,7 +28,7 @@ import {
 import { networkByAsn } from './peeringdb.lookups.ts';
 import type { Opportunities } from './peeringdb.schema.ts';
 
-async function netsByAsn(db: TypedExecutor, asns: number[]): Promise<Map<number, Selectable<PdbNetTable>>> {
+async function netsByAsn(db: Executor, asns: number[]): Promise<Map<number, Selectable<PdbNetTable>>> {
   const out = new Map<number, Selectable<PdbNetTable>>();
   for (const part of chunks(asns)) {
     if (!part.length) continue;
@@ -101,7 +101,7 @@ export function candidateScore(
 }
 
 async function buildCandidates(
-  db: TypedExecutor,
+  db: Executor,
   lans: FabricLans,
   members: Member[],
   routerId?: number | null,
@@ -203,7 +203,7 @@ async function buildCandidates(
 
 /** Networks on a fabric's LANs (netixlan) with at least one address we have no session with, ranked. */
 export async function listCandidates(
-  db: TypedExecutor,
+  db: Executor,
   fabricId: number,
   opts: { includeHidden?: boolean; q?: string; policy?: string; routerId?: number | null } = {},
 ): Promise<Candidate[]> {
@@ -233,7 +233,7 @@ function parseUntil(until: string | null | undefined): string | null {
 
 /** Hides candidates on a fabric (optionally until a date, after which they come back). */
 export async function hideCandidates(
-  db: TypedDb,
+  db: Db,
   fabricId: number,
   asns: number[],
   opts: { until?: string | null; reason?: string | null },
@@ -262,7 +262,7 @@ export async function hideCandidates(
 }
 
 /** Shows hidden candidates again. */
-export async function unhideCandidates(db: TypedDb, fabricId: number, asns: number[]): Promise<{ unhidden: number[] }> {
+export async function unhideCandidates(db: Db, fabricId: number, asns: number[]): Promise<{ unhidden: number[] }> {
   await loadFabricLans(db, fabricId);
   const list = [...new Set(asns)];
   for (const part of chunks(list))
@@ -273,7 +273,7 @@ export async function unhideCandidates(db: TypedDb, fabricId: number, asns: numb
 
 /** Hidden candidates of a fabric, expired ones included (with their until). */
 export async function listHidden(
-  db: TypedExecutor,
+  db: Executor,
   fabricId: number,
 ): Promise<{ asn: number; until: string | null; reason: string | null; active: boolean }[]> {
   const t = now();
@@ -314,7 +314,7 @@ export interface CreateSessionsResult {
  * one transaction. Addresses default to every candidate address without a session.
  */
 export async function createSessionsFromCandidates(
-  db: TypedDb,
+  db: Db,
   fabricId: number,
   input: CreateSessionsInput,
   actor: Actor = SYSTEM,
@@ -394,7 +394,7 @@ export async function createSessionsFromCandidates(
     });
     if (errors.length) throw new ValidationError(errors, errors.map((e) => `${e.field}: ${e.message}`).join('; '));
 
-    const peerAsnRows = new Map<number, Row>();
+    const peerAsnRows = new Map<number, Selectable<PeerAsnsTable>>();
     const networks = new Map<number, Selectable<PeeringNetworksTable>>();
     for (const { asn, addr, field } of plan) {
       let peerAsn = peerAsnRows.get(asn);
@@ -444,7 +444,7 @@ export async function createSessionsFromCandidates(
 }
 
 /** For one ASN, every fabric of ours where it is present, with the addresses still to peer with. */
-export async function peeringOpportunities(db: TypedExecutor, asn: number): Promise<Opportunities> {
+export async function peeringOpportunities(db: Executor, asn: number): Promise<Opportunities> {
   const net = await networkByAsn(db, asn);
   const ixlanFabric = await allFabricIxlans(db);
   const byFabric = new Map<number, number[]>();

@@ -1,5 +1,6 @@
 // A sync process killed (SIGKILL) in the middle of applying leaves the previous mirror intact,
 // its run record is closed as interrupted, and the next run completes. Real process, real kill.
+import { dynamic } from '../platform/db.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -88,7 +89,7 @@ describe.each(engines())('a sync killed mid-run on %s', (engine) => {
     await syncInChildAndKill(url, server.url);
 
     const name = async (table: string, id: number) =>
-      ((await db.selectFrom(table).select('name').where('id', '=', id).executeTakeFirstOrThrow()) as any).name;
+      (await dynamic(db).selectFrom(table).select('name').where('id', '=', id).executeTakeFirstOrThrow()).name;
     expect(await name('pdb_org', orgId)).not.toBe('Org Changed Before Crash');
     expect(await name('pdb_net', 5)).toBe('Swisscom');
     expect(

@@ -1,7 +1,7 @@
 // Fabrics from PeeringDB exchanges: create one (a network per ixlan prefix, IPv4 and IPv6) and keep
 // its networks in line with the mirror.
 import type { Selectable, Updateable } from 'kysely';
-import { now, withTx, type TypedDb, type TypedExecutor } from '../platform/db.ts';
+import { now, withTx, type Db, type Executor } from '../platform/db.ts';
 import type { PdbIxlanTable, PdbIxpfxTable, PdbIxTable, PeeringNetworksTable } from '../platform/db.types.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.ts';
 import { parsePrefix, type ParsedPrefix } from '../platform/ip.ts';
@@ -60,7 +60,7 @@ interface LanPlan {
   rsAsn: number | null;
 }
 
-async function planLans(db: TypedExecutor, ixId: number): Promise<LanPlan[]> {
+async function planLans(db: Executor, ixId: number): Promise<LanPlan[]> {
   const ixlans = await db.selectFrom('pdb_ixlan').selectAll().where('ix_id', '=', ixId).orderBy('id').execute();
   if (!ixlans.length) return [];
   const pfx = await db
@@ -113,7 +113,7 @@ function lanName(ix: IxRow, plan: LanPlan, taken: Set<string>): string {
 
 /** Creates a fabric from a mirrored exchange, one network per ixlan prefix (IPv4 and IPv6). */
 export async function createFabricFromExchange(
-  db: TypedDb,
+  db: Db,
   ixId: number,
   actor: Actor = SYSTEM,
   opts: { name?: string } = {},
@@ -180,7 +180,7 @@ export async function createFabricFromExchange(
 }
 
 async function insertNetwork(
-  trx: TypedExecutor,
+  trx: Executor,
   fabricId: number,
   ix: IxRow,
   plan: LanPlan,
@@ -234,7 +234,7 @@ type SyncedNetworkFields = Pick<
  * and ids; adds new ixlan prefixes; marks networks whose prefix left PeeringDB decommissioned
  * (never deletes: sessions may still point at them).
  */
-export async function resyncFabric(db: TypedDb, fabricId: number, actor: Actor = SYSTEM): Promise<FabricResync> {
+export async function resyncFabric(db: Db, fabricId: number, actor: Actor = SYSTEM): Promise<FabricResync> {
   return withTx(db, async (trx) => {
     const fabric = await trx.selectFrom('fabrics').selectAll().where('id', '=', fabricId).executeTakeFirst();
     if (!fabric) throw new NotFoundError('fabric', fabricId);

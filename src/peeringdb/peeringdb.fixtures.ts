@@ -1,6 +1,6 @@
 // Test fixtures shared by the PeeringDB tests: the real sample in the mirror, routers in the core tables.
 import { LUCIX_DATA_DIR, PDB_DATA_DIR, PeeringDbServer } from '../../test/support/peeringdb-server.ts';
-import { dialectOf, now, typed, type Db } from '../platform/db.ts';
+import { dialectOf, now, type Db } from '../platform/db.ts';
 import { importBatches } from './peeringdb.sync.ts';
 import { PDB_TYPES } from './peeringdb.table.ts';
 
@@ -22,7 +22,7 @@ export async function makeRouter(
 ): Promise<{ routerId: number; peerGroupId: number }> {
   const stamp = now();
   const sqlite = dialectOf(db) === 'sqlite';
-  const r = await typed(db)
+  const r = await db
     .insertInto('routers')
     .values({
       name,
@@ -35,7 +35,7 @@ export async function makeRouter(
     })
     .returning('id')
     .executeTakeFirstOrThrow();
-  const g = await typed(db)
+  const g = await db
     .insertInto('peer_groups')
     .values({
       router_id: r.id,

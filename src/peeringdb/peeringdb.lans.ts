@@ -1,7 +1,7 @@
 // What candidates, lookups and IX-F share: a fabric's LANs, the PeeringDB members on them, our own
 // ASNs and sessions, and the small helpers of the PeeringDB services.
 import type { Selectable } from 'kysely';
-import { now, type TypedExecutor } from '../platform/db.ts';
+import { now, type Executor } from '../platform/db.ts';
 import type { FabricsTable } from '../platform/db.types.ts';
 import { NotFoundError } from '../platform/errors.ts';
 import { parseIp, parsePrefix, prefixContains, type ParsedPrefix } from '../platform/ip.ts';
@@ -62,7 +62,7 @@ export interface FabricLans {
 }
 
 /** A fabric, its networks and the PeeringDB ixlans they stand for (by link or by the fabric's exchange). */
-export async function loadFabricLans(db: TypedExecutor, fabricId: number): Promise<FabricLans> {
+export async function loadFabricLans(db: Executor, fabricId: number): Promise<FabricLans> {
   const fabric = await db.selectFrom('fabrics').selectAll().where('id', '=', fabricId).executeTakeFirst();
   if (!fabric) throw new NotFoundError('fabric', fabricId);
   const rows = await db
@@ -111,7 +111,7 @@ export interface Member {
 }
 
 /** The members' addresses on some ixlans (optionally of one ASN). */
-export async function membersOn(db: TypedExecutor, ixlanIds: number[], asn?: number): Promise<Member[]> {
+export async function membersOn(db: Executor, ixlanIds: number[], asn?: number): Promise<Member[]> {
   const out: Member[] = [];
   for (const part of chunks(ixlanIds)) {
     if (!part.length) continue;
@@ -148,7 +148,7 @@ export async function membersOn(db: TypedExecutor, ixlanIds: number[], asn?: num
 
 /** The PeeringDB members' addresses on a fabric's LANs (for IX-F comparison). */
 export async function fabricPeeringDbMembers(
-  db: TypedExecutor,
+  db: Executor,
   fabricId: number,
 ): Promise<{
   fabric: FabricRow;
@@ -172,7 +172,7 @@ export async function fabricPeeringDbMembers(
  * Peer IP keys we already have a peering session with: from the given router when there is one
  * (candidates are per router and address), else from any of our routers.
  */
-export async function sessionKeys(db: TypedExecutor, keys: string[], routerId?: number | null): Promise<Set<string>> {
+export async function sessionKeys(db: Executor, keys: string[], routerId?: number | null): Promise<Set<string>> {
   const out = new Set<string>();
   for (const part of chunks([...new Set(keys)])) {
     if (!part.length) continue;
@@ -188,7 +188,7 @@ export async function sessionKeys(db: TypedExecutor, keys: string[], routerId?: 
 }
 
 /** Our ASNs: every router's local ASN and the affiliated peer ASNs. */
-export async function ourAsns(db: TypedExecutor): Promise<Set<number>> {
+export async function ourAsns(db: Executor): Promise<Set<number>> {
   const out = new Set<number>();
   for (const r of await db.selectFrom('routers').select('local_asn').distinct().execute()) out.add(Number(r.local_asn));
   for (const r of await db.selectFrom('peer_asns').select(['asn', 'affiliated']).execute())
@@ -197,7 +197,7 @@ export async function ourAsns(db: TypedExecutor): Promise<Set<number>> {
 }
 
 /** ixlan id → fabric id, for every fabric tied to PeeringDB. */
-export async function allFabricIxlans(db: TypedExecutor): Promise<Map<number, number>> {
+export async function allFabricIxlans(db: Executor): Promise<Map<number, number>> {
   const out = new Map<number, number>();
   for (const n of await db
     .selectFrom('peering_networks')
@@ -224,7 +224,7 @@ export async function allFabricIxlans(db: TypedExecutor): Promise<Map<number, nu
 
 /** The candidates hidden on a fabric now (expired hides are not), by ASN. */
 export async function hiddenFor(
-  db: TypedExecutor,
+  db: Executor,
   fabricId: number,
 ): Promise<Map<number, { until: string | null; reason: string | null }>> {
   const rows = await db.selectFrom('pdb_hidden_candidates').selectAll().where('fabric_id', '=', fabricId).execute();

@@ -1,7 +1,7 @@
 // The session wizard's PeeringDB lookups: networks by ASN or name, exchanges with their LANs, and a
 // network's addresses on one of our fabrics.
 import type { Selectable } from 'kysely';
-import { icontains, type TypedExecutor } from '../platform/db.ts';
+import { icontains, type Executor } from '../platform/db.ts';
 import type { PdbNetTable } from '../platform/db.types.ts';
 import { NotFoundError } from '../platform/errors.ts';
 import { parseAsn } from '../platform/ip.ts';
@@ -30,7 +30,7 @@ export function presentNet(r: Selectable<PdbNetTable>): NetworkSummary {
 }
 
 /** Searches mirrored networks by ASN (`2602`, `AS2602`) or by name/aka. */
-export async function searchNetworks(db: TypedExecutor, q: string, limit = 20): Promise<NetworkSummary[]> {
+export async function searchNetworks(db: Executor, q: string, limit = 20): Promise<NetworkSummary[]> {
   const term = q.trim();
   if (!term) return [];
   const asn = parseAsn(term);
@@ -51,13 +51,13 @@ export async function searchNetworks(db: TypedExecutor, q: string, limit = 20): 
 }
 
 /** The mirrored network of an ASN, or null. */
-export async function networkByAsn(db: TypedExecutor, asn: number): Promise<NetworkSummary | null> {
+export async function networkByAsn(db: Executor, asn: number): Promise<NetworkSummary | null> {
   const r = await db.selectFrom('pdb_net').selectAll().where('asn', '=', asn).executeTakeFirst();
   return r ? presentNet(r) : null;
 }
 
 /** Searches mirrored exchanges by id or name, with the fabric already made from each (if any). */
-export async function searchExchanges(db: TypedExecutor, q: string, limit = 20): Promise<ExchangeSummary[]> {
+export async function searchExchanges(db: Executor, q: string, limit = 20): Promise<ExchangeSummary[]> {
   const term = q.trim();
   let query = db
     .selectFrom('pdb_ix')
@@ -98,7 +98,7 @@ export async function searchExchanges(db: TypedExecutor, q: string, limit = 20):
 }
 
 /** Distinct member networks per exchange in the local mirror (netixlan rows), not PeeringDB's net_count. */
-async function mirrorMemberCounts(db: TypedExecutor, ixIds: number[]): Promise<Map<number, number>> {
+async function mirrorMemberCounts(db: Executor, ixIds: number[]): Promise<Map<number, number>> {
   const out = new Map<number, number>();
   for (const part of chunks(ixIds)) {
     if (!part.length) continue;
@@ -114,7 +114,7 @@ async function mirrorMemberCounts(db: TypedExecutor, ixIds: number[]): Promise<M
 }
 
 /** exchange id → the fabric made from it. */
-async function fabricsByIx(db: TypedExecutor, ixIds: number[]): Promise<Map<number, number>> {
+async function fabricsByIx(db: Executor, ixIds: number[]): Promise<Map<number, number>> {
   const out = new Map<number, number>();
   for (const part of chunks(ixIds)) {
     if (!part.length) continue;
@@ -130,7 +130,7 @@ async function fabricsByIx(db: TypedExecutor, ixIds: number[]): Promise<Map<numb
 }
 
 /** One exchange with its LANs, their prefixes and member counts. */
-export async function getExchange(db: TypedExecutor, ixId: number): Promise<ExchangeDetail> {
+export async function getExchange(db: Executor, ixId: number): Promise<ExchangeDetail> {
   const ix = await db.selectFrom('pdb_ix').selectAll().where('id', '=', ixId).executeTakeFirst();
   if (!ix) throw new NotFoundError('PeeringDB exchange', ixId);
   const lans = await db.selectFrom('pdb_ixlan').selectAll().where('ix_id', '=', ixId).orderBy('id').execute();
@@ -181,7 +181,7 @@ export async function getExchange(db: TypedExecutor, ixId: number): Promise<Exch
 
 /** A network's addresses on one fabric (the wizard's "peer from PeeringDB" step). */
 export async function networkAddresses(
-  db: TypedExecutor,
+  db: Executor,
   asn: number,
   fabricId: number,
   routerId?: number | null,

@@ -1,6 +1,6 @@
 // Peer ASNs against the PeeringDB mirror: the divergence view and the sync of followed fields.
 import type { Selectable } from 'kysely';
-import { now, withTx, type TypedDb, type TypedExecutor } from '../platform/db.ts';
+import { now, withTx, type Db, type Executor } from '../platform/db.ts';
 import type { PdbNetTable, PeerAsnsTable } from '../platform/db.types.ts';
 import { NotFoundError } from '../platform/errors.ts';
 import { recordChange, type Actor } from '../changes/changes.service.ts';
@@ -39,7 +39,7 @@ export interface FieldDivergence {
   reason: string | null;
 }
 
-async function netForPeerAsn(db: TypedExecutor, pa: PeerAsnRow): Promise<NetRow | null> {
+async function netForPeerAsn(db: Executor, pa: PeerAsnRow): Promise<NetRow | null> {
   if (pa.peeringdb_id) {
     const byId = await db.selectFrom('pdb_net').selectAll().where('id', '=', pa.peeringdb_id).executeTakeFirst();
     if (byId && Number(byId.asn) === Number(pa.asn)) return byId;
@@ -86,7 +86,7 @@ function divergence(pa: PeerAsnRow, net: NetRow | null): FieldDivergence[] {
 }
 
 /** Local values against PeeringDB's for one peer ASN. */
-export async function peerAsnDivergence(db: TypedExecutor, peerAsnId: number): Promise<Divergence> {
+export async function peerAsnDivergence(db: Executor, peerAsnId: number): Promise<Divergence> {
   const pa = await db.selectFrom('peer_asns').selectAll().where('id', '=', peerAsnId).executeTakeFirst();
   if (!pa) throw new NotFoundError('peer-asn', peerAsnId);
   const net = await netForPeerAsn(db, pa);
@@ -118,7 +118,7 @@ export async function peerAsnDivergence(db: TypedExecutor, peerAsnId: number): P
 }
 
 /** Syncs one peer ASN from the mirror (followed fields only; empty PeeringDB values never win). */
-export async function syncPeerAsn(db: TypedDb, peerAsnId: number, actor: Actor = SYSTEM): Promise<PeerAsnSyncResult> {
+export async function syncPeerAsn(db: Db, peerAsnId: number, actor: Actor = SYSTEM): Promise<PeerAsnSyncResult> {
   return withTx(db, async (trx) => {
     const pa = await trx.selectFrom('peer_asns').selectAll().where('id', '=', peerAsnId).executeTakeFirst();
     if (!pa) throw new NotFoundError('peer-asn', peerAsnId);
@@ -161,7 +161,7 @@ export async function syncPeerAsn(db: TypedDb, peerAsnId: number, actor: Actor =
 
 /** Syncs every peer ASN (or the given ones) from the mirror; each in its own short transaction. */
 export async function syncAllPeerAsns(
-  db: TypedDb,
+  db: Db,
   opts: {
     ids?: number[];
     actor?: Actor;

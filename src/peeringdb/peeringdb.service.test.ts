@@ -1,4 +1,6 @@
 // Peer ASN sync, fabrics from exchanges, candidates and lookups over the real PeeringDB sample.
+import type { Insertable } from 'kysely';
+import type { PeerAsnsTable } from '../platform/db.types.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, engines, type TestDb } from '../../test/support/db.ts';
 import { dialectOf, now } from '../platform/db.ts';
@@ -209,14 +211,14 @@ describe.each(engines())('PeeringDB services on %s', (engine) => {
     const stamp = now();
     const sqlite = dialectOf(t.db) === 'sqlite';
     const b = (v: boolean) => (sqlite ? (v ? 1 : 0) : v);
-    const ins = async (v: Record<string, unknown>) =>
+    const ins = async (v: Omit<Insertable<PeerAsnsTable>, 'created_at' | 'updated_at'>) =>
       Number(
         (
-          (await t.db
+          await t.db
             .insertInto('peer_asns')
             .values({ affiliated: b(false), created_at: stamp, updated_at: stamp, version: 1, ...v })
             .returning('id')
-            .executeTakeFirstOrThrow()) as any
+            .executeTakeFirstOrThrow()
         ).id,
       );
     const restena = await ins({ asn: 2602, name: 'Old name', irr_as_set: 'AS-OLD', ipv4_max_prefixes: 100 });

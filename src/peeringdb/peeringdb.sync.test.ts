@@ -1,4 +1,5 @@
 // Sync over HTTP against the loopback PeeringDB (real captured pages), on SQLite and PostgreSQL.
+import { dynamic } from '../platform/db.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,7 +30,9 @@ function client(server: PeeringDbServer, waits: number[] = []) {
 }
 
 async function count(db: TestDb['db'], table: string, where?: [string, unknown]): Promise<number> {
-  let q = db.selectFrom(table).select((eb) => eb.fn.countAll().as('n'));
+  let q = dynamic(db)
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll().as('n'));
   if (where) q = q.where(where[0], '=', where[1]);
   return Number(((await q.executeTakeFirstOrThrow()) as any).n);
 }

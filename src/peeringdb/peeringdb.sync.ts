@@ -3,7 +3,7 @@
 import { hostname } from 'node:os';
 import { CompiledQuery, sql } from 'kysely';
 import type { Selectable } from 'kysely';
-import { dialectOf, now, typed, type Db, type Dialect, type Executor, type TypedExecutor } from '../platform/db.ts';
+import { dialectOf, now, storedEnum, type Db, type Dialect, type Executor } from '../platform/db.ts';
 import type { Database, PdbSyncRunsTable } from '../platform/db.types.ts';
 import { ConflictError } from '../platform/errors.ts';
 import { parseIp } from '../platform/ip.ts';
@@ -76,18 +76,11 @@ const canonicalIp = (s: string) => parseIp(s)?.text ?? s.trim().toLowerCase();
 const MODES: readonly SyncMode[] = ['full', 'incremental', 'import'];
 const RUN_STATUSES: readonly SyncRun['status'][] = ['running', 'succeeded', 'failed'];
 
-/** A stored text column that one of `values` was written to. */
-function oneOf<T extends string>(values: readonly T[], v: string, what: string): T {
-  const hit = values.find((x) => x === v);
-  if (hit === undefined) throw new Error(`stored ${what} "${v}" is not one of ${values.join(', ')}`);
-  return hit;
-}
-
 function presentRun(r: Selectable<PdbSyncRunsTable>): SyncRun {
   return {
     id: Number(r.id),
-    mode: oneOf(MODES, r.mode, 'sync mode'),
-    status: oneOf(RUN_STATUSES, r.status, 'sync status'),
+    mode: storedEnum(MODES, r.mode, 'sync mode'),
+    status: storedEnum(RUN_STATUSES, r.status, 'sync status'),
     started_at: r.started_at,
     finished_at: r.finished_at ?? null,
     counts: typeof r.counts === 'string' ? JSON.parse(r.counts) : (r.counts ?? {}),
@@ -99,14 +92,14 @@ function presentRun(r: Selectable<PdbSyncRunsTable>): SyncRun {
 }
 
 /** Reads one sync run. */
-export async function getSyncRun(db: TypedExecutor, id: number): Promise<SyncRun | null> {
+export async function getSyncRun(db: Executor, id: number): Promise<SyncRun | null> {
   const r = await db.selectFrom('pdb_sync_runs').selectAll().where('id', '=', id).executeTakeFirst();
   return r ? presentRun(r) : null;
 }
 
 /** Lists sync runs, newest first. */
 export async function listSyncRuns(
-  db: TypedExecutor,
+  db: Executor,
   opts: { limit?: number; offset?: number } = {},
 ): Promise<{ count: number; results: SyncRun[] }> {
   const { count } = await db
@@ -124,7 +117,7 @@ export async function listSyncRuns(
 }
 
 /** Per-type mirror state: last `updated` seen, when synced, and how many rows the mirror holds. */
-export async function mirrorStatus(db: TypedExecutor): Promise<{
+export async function mirrorStatus(db: Executor): Promise<{
   types: Record<string, { count: number; last_updated: string | null; last_sync_at: string | null }>;
   last_run: SyncRun | null;
   last_success: SyncRun | null;
@@ -161,7 +154,7 @@ function processAlive(pid: number): boolean {
 
 /** Opens a run record (visible at once, outside the data transaction); closes runs whose process died. */
 export async function startRun(
-  db: TypedExecutor,
+  db: Executor,
   mode: SyncMode,
   source: string | null,
   jobId: number | null = null,
@@ -269,7 +262,7 @@ async function bulkUpsert(trx: Executor, dialect: Dialect, type: PdbType, object
 
 async function bulkDelete(trx: Executor, type: PdbType, ids: number[]): Promise<void> {
   for (let i = 0; i < ids.length; i += 5000) {
-    await typed(trx)
+    await trx
       .deleteFrom(mirrorTable(type))
       .where('id', 'in', ids.slice(i, i + 5000))
       .execute();
@@ -283,12 +276,12 @@ async function existingUpdated(
 ): Promise<Map<number, string | null>> {
   const out = new Map<number, string | null>();
   if (ids === null) {
-    for (const r of await typed(trx).selectFrom(mirrorTable(type)).select(['id', 'updated']).execute())
+    for (const r of await trx.selectFrom(mirrorTable(type)).select(['id', 'updated']).execute())
       out.set(Number(r.id), r.updated);
     return out;
   }
   for (let i = 0; i < ids.length; i += 5000) {
-    const rows = await typed(trx)
+    const rows = await trx
       .selectFrom(mirrorTable(type))
       .select(['id', 'updated'])
       .where('id', 'in', ids.slice(i, i + 5000))
@@ -393,7 +386,7 @@ export async function applyBatches(
 }
 
 /** Last `updated` per type from previous runs. */
-async function readState(db: TypedExecutor): Promise<Map<string, string | null>> {
+async function readState(db: Executor): Promise<Map<string, string | null>> {
   return new Map(
     (await db.selectFrom('pdb_state').select(['type', 'last_updated']).execute()).map((r) => [r.type, r.last_updated]),
   );

@@ -142,6 +142,8 @@ export function toBool(v: unknown): boolean | null {
 }
 
 /** A boolean as the engine binds it (better-sqlite3 cannot bind JS booleans). */
+export function bindBool(dialect: Dialect, v: boolean): boolean | number;
+export function bindBool(dialect: Dialect, v: boolean | null): boolean | number | null;
 export function bindBool(dialect: Dialect, v: boolean | null): boolean | number | null {
   if (v === null) return null;
   return dialect === 'sqlite' ? (v ? 1 : 0) : v;

@@ -834,10 +834,7 @@ export interface RoutersTable {
   config_template_id: number | null;
   credentials_enc: string | null;
   polling_enabled: Generated<DbBool>;
-  last_polled_at: string | null;
   description: string | null;
-  last_poll_error: string | null;
-  last_poll_job_id: number | null;
 }
 
 export interface RoutingPoliciesTable {

@@ -1,13 +1,27 @@
 // A resource over one table with flat columns: covers the simple catalogue objects.
 import { z } from 'zod';
-import type { Executor } from './db.ts';
-import { assertUnique, bool, json, type Filter, type Resource, type Row, type WriteContext } from './crud.ts';
+import type { Selectable } from 'kysely';
+import { dynamic, type Executor } from './db.ts';
+import type { Database } from './db.types.ts';
+import {
+  assertUnique,
+  bool,
+  json,
+  type Filter,
+  type Query,
+  type Resource,
+  type Row,
+  type WriteContext,
+} from './crud.ts';
 import { baseOutput } from './fields.ts';
 
-export interface SimpleSpec {
+/** A stored row of table `T`. */
+export type TableRow<T extends keyof Database> = Selectable<Database[T]> & { id: number };
+
+export interface SimpleSpec<T extends keyof Database & string> {
   path: string;
   objectType: string;
-  table: string;
+  table: T;
   tag: string;
   writeRole?: Resource['writeRole'];
   /** Input fields; each maps to a column of the same name. */
@@ -22,18 +36,19 @@ export interface SimpleSpec {
   ordering: Record<string, string>;
   defaultOrdering: string;
   brief: string[];
-  repr(row: Row): string;
-  /** Fills defaults and checks cross-field rules on the merged object. */
-  check?(merged: Row, ctx: WriteContext, existing: Row | null): Promise<void> | void;
+  repr(row: TableRow<T>): string;
+  /** Fills defaults and checks cross-field rules on the merged object (input names are column names). */
+  check?(merged: Row, ctx: WriteContext, existing: TableRow<T> | null): Promise<void> | void;
   defaults?(input: Row): Row;
-  beforeDelete?(row: Row, ctx: WriteContext): Promise<void>;
+  beforeDelete?(row: TableRow<T>, ctx: WriteContext): Promise<void>;
 }
 
 /** Builds a Resource from a flat table description. */
-export function simpleResource(spec: SimpleSpec): Resource {
+export function simpleResource<T extends keyof Database & string>(spec: SimpleSpec<T>): Resource<TableRow<T>> {
   const boolSet = new Set(spec.boolFields ?? []);
   const jsonSet = new Set(spec.jsonFields ?? []);
-  const present = (row: Row): Row => {
+  const present = (stored: TableRow<T>): Row => {
+    const row: Row = stored;
     const out: Row = { id: Number(row.id) };
     for (const k of Object.keys(spec.outputFields)) {
       const v = row[k];
@@ -64,9 +79,14 @@ export function simpleResource(spec: SimpleSpec): Resource {
       .object({ ...spec.outputFields, ...baseOutput })
       .meta({ id: spec.objectType.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase()) }),
     briefOutput: briefSchema,
-    query: (db: Executor) => db.selectFrom(`${spec.table} as t`).selectAll('t'),
+    // The table's own columns, as its generated type describes them (the query names it at run time).
+    query: (db: Executor) =>
+      dynamic(db).selectFrom(`${spec.table} as t`).selectAll() as Query<Row> as Query<TableRow<T>>,
     present,
-    brief: (row) => Object.fromEntries([['id', Number(row.id)], ...spec.brief.map((k) => [k, row[k] ?? null])]),
+    brief: (stored) => {
+      const row: Row = stored;
+      return Object.fromEntries([['id', Number(row.id)], ...spec.brief.map((k) => [k, row[k] ?? null])]);
+    },
     filters: spec.filters,
     search: spec.search,
     ordering: spec.ordering,

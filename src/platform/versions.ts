@@ -2,7 +2,7 @@
 // the object, each stored with what changed from the one before. Template versions (text diff) and
 // IRR prefix-list versions (added/removed entries) use it; deployments can too.
 import { createTwoFilesPatch } from 'diff';
-import type { Executor } from './db.ts';
+import { dynamic, type Executor } from './db.ts';
 import type { Row } from './crud/types.ts';
 
 /** Where an object's versions live: the table and the column naming the owning object. */
@@ -18,14 +18,14 @@ export async function latestVersion(
   ownerId: number,
   where: Record<string, string | number> = {},
 ): Promise<Row | undefined> {
-  let q = db.selectFrom(history.table).selectAll().where(history.owner, '=', ownerId);
+  let q = dynamic(db).selectFrom(history.table).selectAll().where(history.owner, '=', ownerId);
   for (const [column, value] of Object.entries(where)) q = q.where(column, '=', value);
   return q.orderBy('version', 'desc').limit(1).executeTakeFirst();
 }
 
 /** Every version of an object, newest first. */
 export async function listVersions(db: Executor, history: VersionHistory, ownerId: number): Promise<Row[]> {
-  return db
+  return dynamic(db)
     .selectFrom(history.table)
     .selectAll()
     .where(history.owner, '=', ownerId)
@@ -47,7 +47,7 @@ export async function appendVersion(
   latest?: Row | null,
 ): Promise<number> {
   const version = nextVersionNumber(latest === undefined ? await latestVersion(db, history, ownerId) : latest);
-  await db
+  await dynamic(db)
     .insertInto(history.table)
     .values({ ...values, [history.owner]: ownerId, version })
     .execute();

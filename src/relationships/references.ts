@@ -1,7 +1,7 @@
 // Deleting an object that others point at: refuse with the count (409) unless the request names a
 // replacement, to which every reference is moved first. Used by every resource whose rows are
 // referenced through nullable foreign keys (which would otherwise be silently nulled by the database).
-import { now } from '../platform/db.ts';
+import { dynamic, now } from '../platform/db.ts';
 import type { Row, WriteContext } from '../platform/crud.ts';
 import { ConflictError, ValidationError } from '../platform/errors.ts';
 import { recordChange } from '../changes/changes.service.ts';
@@ -35,7 +35,7 @@ export async function countReferences(
 ): Promise<{ ref: Reference; count: number }[]> {
   const out: { ref: Reference; count: number }[] = [];
   for (const ref of refs) {
-    const r = await ctx.db
+    const r = await dynamic(ctx.db)
       .selectFrom(ref.table)
       .select((eb) => eb.fn.countAll().as('c'))
       .where(ref.column, '=', id)
@@ -70,7 +70,11 @@ export async function protectOrReplace(
     );
   }
   if (replaceWith === id) throw new ValidationError('replace_with', `cannot replace a ${what.noun} with itself`);
-  const target = await ctx.db.selectFrom(what.table).select('id').where('id', '=', replaceWith).executeTakeFirst();
+  const target = await dynamic(ctx.db)
+    .selectFrom(what.table)
+    .select('id')
+    .where('id', '=', replaceWith)
+    .executeTakeFirst();
   if (!target) throw new ValidationError('replace_with', `no ${what.noun} with id ${replaceWith}`);
   const actor = {
     userId: ctx.principal?.userId ?? null,
@@ -79,9 +83,13 @@ export async function protectOrReplace(
   };
   for (const { ref } of counts) {
     if (ref.objectType) {
-      const rows = await ctx.db.selectFrom(ref.table).select(['id', 'version']).where(ref.column, '=', id).execute();
-      for (const r of rows as Row[]) {
-        await ctx.db
+      const rows = await dynamic(ctx.db)
+        .selectFrom(ref.table)
+        .select(['id', 'version'])
+        .where(ref.column, '=', id)
+        .execute();
+      for (const r of rows) {
+        await dynamic(ctx.db)
           .updateTable(ref.table)
           .set({ [ref.column]: replaceWith, updated_at: now(), version: Number(r.version) + 1 })
           .where('id', '=', r.id)
@@ -96,7 +104,7 @@ export async function protectOrReplace(
         });
       }
     } else {
-      await ctx.db
+      await dynamic(ctx.db)
         .updateTable(ref.table)
         .set({ [ref.column]: replaceWith })
         .where(ref.column, '=', id)

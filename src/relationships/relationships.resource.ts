@@ -19,7 +19,7 @@ export const relationships = simpleResource({
   ordering: { name: 't.name', slug: 't.slug', id: 't.id' },
   defaultOrdering: 'name',
   brief: ['slug', 'name', 'color'],
-  repr: (r) => r.name,
+  repr: (r) => String(r.name),
   // Sessions would silently lose their type (ON DELETE SET NULL): refuse, or move them to replace_with.
   beforeDelete: (row, ctx) =>
     protectOrReplace(ctx, { table: 'relationships', noun: 'relationship', row }, [

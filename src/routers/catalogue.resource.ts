@@ -6,6 +6,11 @@ import { containsFilter, idFilter, textFilter } from '../platform/crud.ts';
 import { ConflictError, ValidationError } from '../platform/errors.ts';
 import { protectOrReplace } from '../relationships/references.ts';
 
+/** A routing policy's direction. */
+export const POLICY_DIRECTIONS = ['import', 'export', 'import-export'] as const;
+/** A community's kind (RFC 1997 standard, RFC 4360 extended, RFC 8092 large). */
+export const COMMUNITY_KINDS = ['standard', 'extended', 'large'] as const;
+
 export const DRIVERS = [
   'frr',
   'bird2',
@@ -35,9 +40,13 @@ export const platforms = simpleResource({
   ordering: { name: 't.name', driver: 't.driver', id: 't.id' },
   defaultOrdering: 'name',
   brief: ['name', 'slug', 'driver'],
-  repr: (r) => r.name,
+  repr: (r) => String(r.name),
   async beforeDelete(row, ctx) {
-    const used = await ctx.db.selectFrom('routers').select('id').where('platform_id', '=', row.id).executeTakeFirst();
+    const used = await ctx.db
+      .selectFrom('routers')
+      .select('id')
+      .where('platform_id', '=', Number(row.id))
+      .executeTakeFirst();
     if (used) throw new ConflictError(`platform ${row.name} is used by routers`, [], 'protected');
   },
 });
@@ -67,7 +76,7 @@ export const bfdProfiles = simpleResource({
   ordering: { name: 't.name', id: 't.id' },
   defaultOrdering: 'name',
   brief: ['name'],
-  repr: (r) => r.name,
+  repr: (r) => String(r.name),
   beforeDelete: (row, ctx) =>
     protectOrReplace(ctx, { table: 'bfd_profiles', noun: 'BFD profile', row }, [
       {
@@ -89,7 +98,7 @@ export const routingPolicies = simpleResource({
   fields: {
     name,
     slug: slug.optional(),
-    direction: z.enum(['import', 'export', 'import-export']),
+    direction: z.enum(POLICY_DIRECTIONS),
     weight: z.number().int().min(0).max(32767).optional(),
     address_family: z.union([z.literal(0), z.literal(4), z.literal(6)]).optional(),
     description: optText,
@@ -112,7 +121,7 @@ export const routingPolicies = simpleResource({
   ordering: { name: 't.name', weight: 't.weight', id: 't.id' },
   defaultOrdering: 'name',
   brief: ['name', 'slug', 'direction'],
-  repr: (r) => r.name,
+  repr: (r) => String(r.name),
   beforeDelete: (row, ctx) =>
     protectOrReplace(ctx, { table: 'routing_policies', noun: 'routing policy', row }, [
       {
@@ -194,7 +203,7 @@ export const communities = simpleResource({
   fields: {
     name,
     slug: slug.optional(),
-    kind: z.enum(['standard', 'extended', 'large']),
+    kind: z.enum(COMMUNITY_KINDS),
     value: z.string().trim().min(1).max(100),
     role: z.enum(['ingress', 'egress', 'informational']).nullable().optional(),
     description: optText,
@@ -210,7 +219,8 @@ export const communities = simpleResource({
   unique: ['slug'],
   defaults: (i) => ({ slug: slugify(String(i.name ?? '')) }),
   check(m) {
-    const err = communityError(m.kind, m.value);
+    // The merged object has the validated input over the stored row: both text.
+    const err = communityError(String(m.kind), String(m.value));
     if (err) throw new ValidationError('value', err);
   },
   filters: {

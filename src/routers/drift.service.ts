@@ -2,7 +2,7 @@
 // to Peerdesk, Peerdesk's BGP peers missing on the router, and field differences (remote AS, admin
 // state, description). One listNeighbors call on the device.
 import type { Db, Executor } from '../platform/db.ts';
-import { now, typed } from '../platform/db.ts';
+import { now } from '../platform/db.ts';
 import type { PeerState } from '../drivers/driver.types.ts';
 import type { SecretBox } from '../platform/crypto.ts';
 import { bool } from '../platform/crud.ts';
@@ -93,7 +93,7 @@ export async function compareNeighbors(
   router: { id: number; name: string },
   states: PeerState[],
 ): Promise<DriftReport> {
-  const peers = await typed(db)
+  const peers = await db
     .selectFrom('bgp_peers as b')
     .leftJoin('peering_sessions as s', 's.bgp_peer_id', 'b.id')
     .select(['b.id', 'b.vrf', 'b.peer_ip', 'b.remote_asn', 'b.description', 'b.enabled', 's.id as session_id'])

@@ -4,7 +4,7 @@
 // A neighbour that already has a BGP peer on the router is never imported twice.
 import type { Selectable } from 'kysely';
 import type { Db, Executor } from '../platform/db.ts';
-import { now, typed } from '../platform/db.ts';
+import { now } from '../platform/db.ts';
 import type { PdbNetTable, PeerAsnsTable } from '../platform/db.types.ts';
 import { toRole } from '../auth/auth.schema.ts';
 import type { PeerState } from '../drivers/driver.types.ts';
@@ -66,11 +66,7 @@ function validIrr(v: string | null | undefined): string | null {
 
 async function principalOf(db: Executor, userId: number | null | undefined): Promise<Principal | null> {
   if (!userId) return null;
-  const u = await typed(db)
-    .selectFrom('users')
-    .select(['id', 'username', 'role'])
-    .where('id', '=', userId)
-    .executeTakeFirst();
+  const u = await db.selectFrom('users').select(['id', 'username', 'role']).where('id', '=', userId).executeTakeFirst();
   return u ? { userId: Number(u.id), username: u.username, role: toRole(u.role), via: 'token', canWrite: true } : null;
 }
 
@@ -89,22 +85,18 @@ export async function planImport(
     for (const ip of wanted) if (!present.has(ip)) notOnRouter.push(ip);
   }
   const selected = states.filter((s) => !wanted || wanted.has(parseIp(s.peer_ip)?.text ?? s.peer_ip));
-  const peers = await typed(db)
+  const peers = await db
     .selectFrom('bgp_peers as b')
     .leftJoin('peering_sessions as s', 's.bgp_peer_id', 'b.id')
     .select(['b.id', 'b.vrf', 'b.peer_ip', 'b.remote_asn', 's.id as session_id'])
     .where('b.router_id', '=', router.id)
     .execute();
   const byKey = new Map(peers.map((p) => [neighborKey(p.vrf, p.peer_ip), p]));
-  const networks = await typed(db).selectFrom('peering_networks').select(['id', 'name', 'prefix', 'family']).execute();
+  const networks = await db.selectFrom('peering_networks').select(['id', 'name', 'prefix', 'family']).execute();
   const connected = new Set(
-    (
-      await typed(db)
-        .selectFrom('peering_connections')
-        .select('network_id')
-        .where('router_id', '=', router.id)
-        .execute()
-    ).map((c) => Number(c.network_id)),
+    (await db.selectFrom('peering_connections').select('network_id').where('router_id', '=', router.id).execute()).map(
+      (c) => Number(c.network_id),
+    ),
   );
   const parsedNets = networks
     .map((n) => ({ n, p: parsePrefix(n.prefix) as ParsedPrefix }))
@@ -117,13 +109,9 @@ export async function planImport(
   >();
   for (let i = 0; i < asns.length; i += 500) {
     const chunk = asns.slice(i, i + 500);
-    for (const a of await typed(db)
-      .selectFrom('peer_asns')
-      .select(['id', 'asn', 'name'])
-      .where('asn', 'in', chunk)
-      .execute())
+    for (const a of await db.selectFrom('peer_asns').select(['id', 'asn', 'name']).where('asn', 'in', chunk).execute())
       known.set(Number(a.asn), a);
-    for (const n of await typed(db)
+    for (const n of await db
       .selectFrom('pdb_net')
       .select(['id', 'asn', 'name', 'irr_as_set', 'info_prefixes4', 'info_prefixes6'])
       .where('asn', 'in', chunk)
@@ -230,7 +218,7 @@ export async function importSessions(db: Db, routerId: number, opts: ImportOptio
         // The peer ASN: existing, else synced from the PeeringDB mirror, else a bare one.
         let asnId = item.peer_asn!.id ?? asnIds.get(asn) ?? null;
         if (asnId === null) {
-          const net = await typed(tx)
+          const net = await tx
             .selectFrom('pdb_net')
             .selectAll()
             .where('asn', '=', asn)
@@ -252,7 +240,7 @@ export async function importSessions(db: Db, routerId: number, opts: ImportOptio
         asnIds.set(asn, asnId);
         item.peer_asn = { ...item.peer_asn!, id: asnId };
         if (item.action === 'wrap') {
-          const peer = await typed(tx)
+          const peer = await tx
             .selectFrom('bgp_peers')
             .select('id')
             .where('router_id', '=', router.id)

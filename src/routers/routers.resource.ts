@@ -1,6 +1,7 @@
 // Routers and their peer groups: where BGP sessions live and the defaults their peers inherit.
 import { z } from 'zod';
 import { sql } from 'kysely';
+import type { Executor } from '../platform/db.ts';
 import { asn, baseOutput, maxPrefixes, name, optText, statusField } from '../platform/fields.ts';
 import {
   assertExists,
@@ -10,7 +11,9 @@ import {
   containsFilter,
   idFilter,
   textFilter,
+  resourceQuery,
   type Resource,
+  type RowOf,
   type Row,
 } from '../platform/crud.ts';
 import { parseIp } from '../platform/ip.ts';
@@ -100,16 +103,8 @@ const routerOutput = z
   })
   .meta({ id: 'Router' });
 
-export const routers: Resource = {
-  path: 'routers',
-  objectType: 'router',
-  table: 'routers',
-  tag: 'routing',
-  hasSecrets: true,
-  input: routerInput,
-  output: routerOutput,
-  briefOutput: z.object({ id: z.number().int(), name: z.string(), local_asn: z.number().int() }),
-  query: (db) =>
+const routerQuery = (db: Executor) =>
+  resourceQuery(
     db
       .selectFrom('routers as t')
       .leftJoin('platforms as p', 'p.id', 't.platform_id')
@@ -129,6 +124,29 @@ export const routers: Resource = {
           'established_count',
         ),
       ),
+  );
+
+/** Input fields stored as they come, in the column of the same name. */
+const ROUTER_COLUMNS = [
+  'name',
+  'hostname',
+  'local_asn',
+  'router_id',
+  'status',
+  'polling_enabled',
+  'description',
+] as const satisfies readonly (keyof z.infer<typeof routerInput>)[];
+
+export const routers: Resource<RowOf<typeof routerQuery>, z.infer<typeof routerInput>> = {
+  path: 'routers',
+  objectType: 'router',
+  table: 'routers',
+  tag: 'routing',
+  hasSecrets: true,
+  input: routerInput,
+  output: routerOutput,
+  briefOutput: z.object({ id: z.number().int(), name: z.string(), local_asn: z.number().int() }),
+  query: routerQuery,
   present: (r, opts) => {
     const out: Row = {
       id: Number(r.id),
@@ -188,8 +206,7 @@ export const routers: Resource = {
       const parsed = parseRouterAddress(input.hostname, ctx.config?.PEERDESK_SOCKET_DIRS ?? DEFAULT_SOCKET_DIRS);
       if ('error' in parsed) throw new ValidationError('hostname', parsed.error);
     }
-    for (const k of ['name', 'hostname', 'local_asn', 'router_id', 'status', 'polling_enabled', 'description'])
-      if (k in input) values[k] = input[k];
+    for (const k of ROUTER_COLUMNS) if (k in input) values[k] = input[k];
     if (values.hostname === '') values.hostname = null;
     return values;
   },
@@ -249,9 +266,36 @@ const groupOutput = z
   })
   .meta({ id: 'PeerGroup' });
 
-const nref = (id: unknown, name: unknown) => (id ? { id: Number(id), name: String(name) } : null);
+const nref = (id: number | null, name: string | null) => (id ? { id: Number(id), name: String(name) } : null);
 
-export const peerGroups: Resource = {
+const groupQuery = (db: Executor) =>
+  resourceQuery(
+    db
+      .selectFrom('peer_groups as t')
+      .innerJoin('routers as r', 'r.id', 't.router_id')
+      .leftJoin('bfd_profiles as bp', 'bp.id', 't.bfd_profile_id')
+      .leftJoin('routing_policies as ip', 'ip.id', 't.import_policy_id')
+      .leftJoin('routing_policies as ep', 'ep.id', 't.export_policy_id')
+      .selectAll('t')
+      .select(['r.name as router_name', 'bp.name as bfd_name', 'ip.name as import_name', 'ep.name as export_name'])
+      .select(sql<number>`(select count(*) from bgp_peers b where b.peer_group_id = t.id)`.as('peer_count')),
+  );
+
+/** Peer group input fields stored as they come, in the column of the same name. */
+const GROUP_COLUMNS = [
+  'name',
+  'description',
+  'remote_asn',
+  'local_asn',
+  'multihop',
+  'ttl_security',
+  'ipv4_max_prefixes',
+  'ipv6_max_prefixes',
+  'keepalive',
+  'hold_time',
+] as const satisfies readonly (keyof z.infer<typeof groupInput>)[];
+
+export const peerGroups: Resource<RowOf<typeof groupQuery>, z.infer<typeof groupInput>> = {
   path: 'peer-groups',
   objectType: 'peer-group',
   table: 'peer_groups',
@@ -264,16 +308,7 @@ export const peerGroups: Resource = {
     name: z.string(),
     router: z.object({ id: z.number().int(), name: z.string() }),
   }),
-  query: (db) =>
-    db
-      .selectFrom('peer_groups as t')
-      .innerJoin('routers as r', 'r.id', 't.router_id')
-      .leftJoin('bfd_profiles as bp', 'bp.id', 't.bfd_profile_id')
-      .leftJoin('routing_policies as ip', 'ip.id', 't.import_policy_id')
-      .leftJoin('routing_policies as ep', 'ep.id', 't.export_policy_id')
-      .selectAll('t')
-      .select(['r.name as router_name', 'bp.name as bfd_name', 'ip.name as import_name', 'ep.name as export_name'])
-      .select(sql<number>`(select count(*) from bgp_peers b where b.peer_group_id = t.id)`.as('peer_count')),
+  query: groupQuery,
   present: (r, opts) => {
     const out: Row = {
       id: Number(r.id),
@@ -348,13 +383,17 @@ export const peerGroups: Resource = {
       }
     }
     if ('name' in input || 'router' in input) {
-      const dup = await ctx.db
+      const groupName = input.name ?? existing?.name;
+      // A create's input has both (the schema requires them), an update's stored row has them.
+      if (routerId === undefined) throw new ValidationError('router', 'required');
+      if (groupName === undefined) throw new ValidationError('name', 'required');
+      let dupQuery = ctx.db
         .selectFrom('peer_groups')
         .select('id')
         .where('router_id', '=', routerId)
-        .where('name', '=', input.name ?? existing?.name)
-        .$if(!!existing, (q) => q.where('id', '!=', existing!.id))
-        .executeTakeFirst();
+        .where('name', '=', groupName);
+      if (existing) dupQuery = dupQuery.where('id', '!=', existing.id);
+      const dup = await dupQuery.executeTakeFirst();
       if (dup)
         throw new ConflictError('the router already has a peer group with this name', [
           { field: 'name', message: 'already used on this router' },
@@ -371,19 +410,7 @@ export const peerGroups: Resource = {
       }
     }
     if ('password' in input) values.password_enc = input.password ? ctx.secrets.encrypt(input.password) : null;
-    for (const k of [
-      'name',
-      'description',
-      'remote_asn',
-      'local_asn',
-      'multihop',
-      'ttl_security',
-      'ipv4_max_prefixes',
-      'ipv6_max_prefixes',
-      'keepalive',
-      'hold_time',
-    ])
-      if (k in input) values[k] = input[k];
+    for (const k of GROUP_COLUMNS) if (k in input) values[k] = input[k];
     return values;
   },
   repr: (r) => `${r.router_name ?? ''}/${r.name}`,

@@ -6,7 +6,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ipAddress } from '../platform/fields.ts';
 import { DomainError, NotFoundError, UpstreamError } from '../platform/errors.ts';
-import { typed, type Db } from '../platform/db.ts';
+import { type Db } from '../platform/db.ts';
 import { DRIVERS } from './catalogue.resource.ts';
 import { deviceTimeoutMs, driverInfo, loadRouters, lookupDriver, unreachableReason } from '../polling/router-access.ts';
 import { runInlineJob } from '../polling/inline-job.ts';
@@ -180,14 +180,14 @@ export default async function routerLiveRoutes(app: FastifyInstance): Promise<vo
       if (!router) throw new NotFoundError('router', req.params.id);
       // Read on every request (this route has no response cache): the poll status changes with every
       // poll, in a table whose writes do not invalidate the cached lists.
-      const extra = await typed(db())
+      const extra = await db()
         .selectFrom('router_poll_status')
         .select(['last_polled_at', 'last_poll_error', 'last_poll_job_id'])
         .where('router_id', '=', router.id)
         .executeTakeFirst();
       const driver = await lookupDriver(router.driver);
       const why = unreachableReason(router, driver, 'list_neighbors');
-      const counts = await typed(db())
+      const counts = await db()
         .selectFrom('peering_sessions as s')
         .innerJoin('bgp_peers as b', 'b.id', 's.bgp_peer_id')
         .select(['b.state', 'b.enabled'])
@@ -203,14 +203,14 @@ export default async function routerLiveRoutes(app: FastifyInstance): Promise<vo
         sessions += Number(c.c);
       }
       const warnings = (await maxPrefixWarnings(db(), { routerId: router.id })).map(({ warning: _w, ...w }) => w);
-      const m = await typed(db())
+      const m = await db()
         .selectFrom('maintenances')
         .select(['id', 'started_at', 'message'])
         .where('status', '=', 'active')
         .where('router_id', '=', router.id)
         .orderBy('id', 'desc')
         .executeTakeFirst();
-      const jobs = await typed(db())
+      const jobs = await db()
         .selectFrom('router_jobs as rj')
         .innerJoin('jobs as j', 'j.id', 'rj.job_id')
         .select(['j.id', 'j.kind', 'j.status', 'j.created_at', 'j.finished_at', 'j.error'])

@@ -129,5 +129,13 @@ describe.each(engines())('routers on %s', (engine) => {
     const move = await t.api('PATCH', `/api/peer-groups/${g.id}/`, { router: b.id });
     expect(move.status).toBe(409);
     expect(move.body.errors).toEqual([{ field: 'router', message: 'group has peers' }]);
+    // A rename is checked against the router's other groups only.
+    const second = await create(t, 'peer-groups', { router: a.id, name: 'TRANSIT' });
+    const same = await t.api('PATCH', `/api/peer-groups/${second.id}/`, { name: 'TRANSIT', description: 'upstreams' });
+    expect(same.status).toBe(200);
+    expect(same.body).toMatchObject({ name: 'TRANSIT', description: 'upstreams' });
+    const taken = await t.api('PATCH', `/api/peer-groups/${second.id}/`, { name: 'IXP-PEERS' });
+    expect(taken.status).toBe(409);
+    expect(taken.body.errors).toEqual([{ field: 'name', message: 'already used on this router' }]);
   });
 });

@@ -1,13 +1,13 @@
 // Global search for the top bar (peer ASNs, sessions, routers, fabrics and session-less BGP peers by
 // ASN, name, IP or service reference) and a router's BGP state summary.
-import { icontains, type TypedExecutor } from '../platform/db.ts';
+import { icontains, type Executor } from '../platform/db.ts';
 import { NotFoundError } from '../platform/errors.ts';
 import { parseAsn, parseIp } from '../platform/ip.ts';
 import { effectiveState } from '../sessions/session-rules.ts';
 import type { SearchHit, StateSummary } from './search.schema.ts';
 
 /** Up to `limit` hits of each kind for `q`: an ASN, an IP address or text. */
-export async function search(db: TypedExecutor, q: string, limit: number): Promise<SearchHit[]> {
+export async function search(db: Executor, q: string, limit: number): Promise<SearchHit[]> {
   const asn = /^(as)?\d+(\.\d+)?$/i.test(q) ? parseAsn(q) : null;
   const ip = parseIp(q);
   const results: SearchHit[] = [];
@@ -84,7 +84,7 @@ export async function search(db: TypedExecutor, q: string, limit: number): Promi
 }
 
 /** Counts of a router's BGP peers by effective state (admin-down separately). */
-export async function routerStateSummary(db: TypedExecutor, routerId: number): Promise<StateSummary> {
+export async function routerStateSummary(db: Executor, routerId: number): Promise<StateSummary> {
   const router = await db
     .selectFrom('routers as r')
     .leftJoin('router_poll_status as ps', 'ps.router_id', 'r.id')

@@ -1,6 +1,6 @@
 // Peering sessions: the peering layer's wrapper around exactly one BGP peer.
-import type { Expression, ExpressionBuilder, SelectQueryBuilder, SqlBool } from 'kysely';
-import { BGP_STATE_NAMES, type BgpState } from '../drivers/driver.types.ts';
+import type { Expression, ExpressionBuilder, SelectQueryBuilder, SqlBool, Updateable } from 'kysely';
+import { BGP_STATE_NAMES } from '../drivers/driver.types.ts';
 import { z } from 'zod';
 import { baseOutput, optText, slug, statusField } from '../platform/fields.ts';
 import {
@@ -8,16 +8,18 @@ import {
   bool,
   idFilter,
   nullableIdFilter,
+  resourceQuery,
   textFilter,
   type Query,
   type Resource,
-  type Row,
+  type RowOf,
   type WriteContext,
 } from '../platform/crud.ts';
 import { parseAsn, parseIp, parsePrefix, prefixContains, type ParsedPrefix } from '../platform/ip.ts';
-import { ConflictError, ValidationError } from '../platform/errors.ts';
-import type { Executor } from '../platform/db.ts';
-import { loadAddressFamilies } from '../bgp/bgp-peers.resource.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.ts';
+import { storedEnum, type Executor } from '../platform/db.ts';
+import type { PeeringSessionsTable } from '../platform/db.types.ts';
+import { loadAddressFamilies, type AddressFamilyOut } from '../bgp/bgp-peers.resource.ts';
 import { sessionSourceWarnings } from '../fabrics/fabrics.resource.ts';
 import { ADMIN_DOWN, effectiveMaxPrefixes, effectiveState } from './session-rules.ts';
 
@@ -31,6 +33,9 @@ export const sessionInput = z
     notes: optText,
   })
   .strict();
+
+/** A session's create input (PATCH gives a subset). */
+export type SessionInput = z.infer<typeof sessionInput>;
 
 const ref = z.object({ id: z.number().int(), name: z.string() });
 export const sessionOutput = z
@@ -75,64 +80,75 @@ export const sessionOutput = z
   .meta({ id: 'PeeringSession' });
 
 /** The base session select with every join the list page shows (one query per page). */
-export function sessionQuery(db: Executor): Query {
-  return db
-    .selectFrom('peering_sessions as t')
-    .innerJoin('bgp_peers as b', 'b.id', 't.bgp_peer_id')
-    .innerJoin('routers as r', 'r.id', 'b.router_id')
-    .innerJoin('peer_asns as a', 'a.id', 't.peer_asn_id')
-    .leftJoin('peer_groups as g', 'g.id', 'b.peer_group_id')
-    .leftJoin('relationships as rel', 'rel.id', 't.relationship_id')
-    .leftJoin('peering_networks as n', 'n.id', 't.network_id')
-    .leftJoin('fabrics as f', 'f.id', 'n.fabric_id')
-    .selectAll('t')
-    .select([
-      'b.name as bgp_name',
-      'b.router_id',
-      'b.vrf',
-      'b.source_ip',
-      'b.local_asn',
-      'b.peer_ip',
-      'b.family',
-      'b.enabled',
-      'b.status',
-      'b.state',
-      'b.state_since',
-      'b.prefixes_received',
-      'b.prefixes_accepted',
-      'b.prefixes_advertised',
-      'b.last_error',
-      'b.polled_at',
-      'b.peer_group_id',
-      'r.name as router_name',
-      'a.asn',
-      'a.name as peer_name',
-      'a.irr_as_set',
-      'a.ipv4_max_prefixes',
-      'a.ipv6_max_prefixes',
-      'g.name as peer_group_name',
-      'g.ipv4_max_prefixes as g4max',
-      'g.ipv6_max_prefixes as g6max',
-      'rel.slug as rel_slug',
-      'rel.name as rel_name',
-      'rel.color as rel_color',
-      'n.name as network_name',
-      'n.prefix as network_prefix',
-      'f.id as fabric_id',
-      'f.name as fabric_name',
-      'f.slug as fabric_slug',
-    ]);
+export function sessionQuery(db: Executor) {
+  return resourceQuery(
+    db
+      .selectFrom('peering_sessions as t')
+      .innerJoin('bgp_peers as b', 'b.id', 't.bgp_peer_id')
+      .innerJoin('routers as r', 'r.id', 'b.router_id')
+      .innerJoin('peer_asns as a', 'a.id', 't.peer_asn_id')
+      .leftJoin('peer_groups as g', 'g.id', 'b.peer_group_id')
+      .leftJoin('relationships as rel', 'rel.id', 't.relationship_id')
+      .leftJoin('peering_networks as n', 'n.id', 't.network_id')
+      .leftJoin('fabrics as f', 'f.id', 'n.fabric_id')
+      .selectAll('t')
+      .select([
+        'b.name as bgp_name',
+        'b.router_id',
+        'b.vrf',
+        'b.source_ip',
+        'b.local_asn',
+        'b.peer_ip',
+        'b.family',
+        'b.enabled',
+        'b.status',
+        'b.state',
+        'b.state_since',
+        'b.prefixes_received',
+        'b.prefixes_accepted',
+        'b.prefixes_advertised',
+        'b.last_error',
+        'b.polled_at',
+        'b.peer_group_id',
+        'r.name as router_name',
+        'a.asn',
+        'a.name as peer_name',
+        'a.irr_as_set',
+        'a.ipv4_max_prefixes',
+        'a.ipv6_max_prefixes',
+        'g.name as peer_group_name',
+        'g.ipv4_max_prefixes as g4max',
+        'g.ipv6_max_prefixes as g6max',
+        'rel.slug as rel_slug',
+        'rel.name as rel_name',
+        'rel.color as rel_color',
+        'n.name as network_name',
+        'n.prefix as network_prefix',
+        'f.id as fabric_id',
+        'f.name as fabric_name',
+        'f.slug as fabric_slug',
+      ]),
+  );
 }
+
+/** A session row as `sessionQuery` selects it, with what `enrich` attaches. */
+export type SessionRow = RowOf<typeof sessionQuery> & {
+  /** The BGP peer's address families. */
+  __afs?: AddressFamilyOut[];
+  /** Problems to fix before deploying (see sessionSourceWarnings). */
+  __warnings?: string[];
+};
 
 /** A session as the API shows it. */
 export type SessionView = z.infer<typeof sessionOutput>;
 
 /** Shapes a joined session row; the effective max-prefix is the family's, else the peer ASN's, else the group's. */
-export function presentSession(r: Row): SessionView {
-  const afs: Row[] = r.__afs ?? [];
+export function presentSession(r: SessionRow): SessionView {
+  const afs = r.__afs ?? [];
   const fam = Number(r.family);
   const afMax = afs.find((a) => a.afi_safi === (fam === 4 ? 'ipv4-unicast' : 'ipv6-unicast'))?.max_prefixes ?? null;
   const max = effectiveMaxPrefixes(fam, afMax, r, { ipv4_max_prefixes: r.g4max, ipv6_max_prefixes: r.g6max });
+  // The left-joined columns below are set whenever their foreign key is (the joined columns are NOT NULL).
   return {
     id: Number(r.id),
     bgp_peer: { id: Number(r.bgp_peer_id), name: r.bgp_name ?? null },
@@ -143,18 +159,26 @@ export function presentSession(r: Row): SessionView {
     peer_ip: r.peer_ip,
     family: fam,
     peer_asn: { id: Number(r.peer_asn_id), asn: Number(r.asn), name: r.peer_name, irr_as_set: r.irr_as_set ?? null },
-    peer_group: r.peer_group_id ? { id: Number(r.peer_group_id), name: r.peer_group_name } : null,
-    relationship: r.relationship_id
-      ? { id: Number(r.relationship_id), slug: r.rel_slug, name: r.rel_name, color: r.rel_color }
-      : null,
-    network: r.network_id ? { id: Number(r.network_id), name: r.network_name, prefix: r.network_prefix } : null,
-    fabric: r.fabric_id ? { id: Number(r.fabric_id), name: r.fabric_name, slug: r.fabric_slug } : null,
+    peer_group:
+      r.peer_group_id && r.peer_group_name !== null ? { id: Number(r.peer_group_id), name: r.peer_group_name } : null,
+    relationship:
+      r.relationship_id && r.rel_slug !== null && r.rel_name !== null && r.rel_color !== null
+        ? { id: Number(r.relationship_id), slug: r.rel_slug, name: r.rel_name, color: r.rel_color }
+        : null,
+    network:
+      r.network_id && r.network_name !== null && r.network_prefix !== null
+        ? { id: Number(r.network_id), name: r.network_name, prefix: r.network_prefix }
+        : null,
+    fabric:
+      r.fabric_id && r.fabric_name !== null && r.fabric_slug !== null
+        ? { id: Number(r.fabric_id), name: r.fabric_name, slug: r.fabric_slug }
+        : null,
     service_reference: r.service_reference ?? null,
     notes: r.notes ?? null,
     enabled: bool(r.enabled),
-    status: r.status,
+    status: storedEnum(statusField.options, r.status, 'BGP peer status'),
     // The poller stores one of BGP_STATE_NAMES; a disabled session is admin-down.
-    state: effectiveState(r.enabled, r.state) as BgpState,
+    state: storedEnum(BGP_STATE_NAMES, effectiveState(r.enabled, r.state), 'BGP state'),
     state_since: r.state_since ?? null,
     prefixes_received: r.prefixes_received ?? null,
     prefixes_accepted: r.prefixes_accepted ?? null,
@@ -170,21 +194,55 @@ export function presentSession(r: Row): SessionView {
   };
 }
 
+/** Attaches the address families and the deploy warnings to a page of session rows (two queries). */
+async function enrichSessions(db: Executor, rows: SessionRow[]): Promise<void> {
+  const afs = await loadAddressFamilies(
+    db,
+    rows.map((r) => Number(r.bgp_peer_id)),
+  );
+  const warnings = await sessionSourceWarnings(db, rows);
+  for (const r of rows) {
+    r.__afs = afs.get(Number(r.bgp_peer_id)) ?? [];
+    r.__warnings = warnings.get(Number(r.id)) ?? [];
+  }
+}
+
+/** One session as the resource loads it (enriched), typed; 404 when missing. */
+export async function loadSession(db: Executor, id: number): Promise<SessionRow> {
+  const row = await sessionQuery(db).where('t.id', '=', id).executeTakeFirst();
+  if (!row) throw new NotFoundError('peering-session', id);
+  await enrichSessions(db, [row]);
+  return row;
+}
+
+/** The 400 of a reference to a missing row, worded as assertExists words it. */
+export function missingReference(field: string, table: string, id: number): ValidationError {
+  return new ValidationError(field, `no ${table.replace(/_/g, ' ').replace(/s$/, '')} with id ${id}`);
+}
+
 /** Checks a session's links: one session per BGP peer, matching ASN, IP inside the network. */
-export async function sessionValues(input: Row, ctx: WriteContext, existing: Row | null): Promise<Row> {
-  const values: Row = {};
+export async function sessionValues(
+  input: Partial<SessionInput>,
+  ctx: WriteContext,
+  existing: SessionRow | null,
+): Promise<Updateable<PeeringSessionsTable>> {
+  const values: Updateable<PeeringSessionsTable> = {};
   const peerId = input.bgp_peer ?? existing?.bgp_peer_id;
-  const peer = await assertExists(ctx.db, 'bgp_peers', peerId, 'bgp_peer');
-  if ('bgp_peer' in input) {
-    const taken = await ctx.db
-      .selectFrom('peering_sessions')
-      .select('id')
-      .where('bgp_peer_id', '=', input.bgp_peer)
-      .$if(!!existing, (q) => q.where('id', '!=', existing!.id))
-      .executeTakeFirst();
+  // A create's input has bgp_peer (required by the schema); an update keeps the stored one.
+  if (peerId === undefined) throw new ValidationError('bgp_peer', 'a BGP peer is required');
+  const peer = await ctx.db
+    .selectFrom('bgp_peers')
+    .select(['peer_ip', 'remote_asn'])
+    .where('id', '=', peerId)
+    .executeTakeFirst();
+  if (!peer) throw missingReference('bgp_peer', 'bgp_peers', peerId);
+  if (input.bgp_peer !== undefined) {
+    let others = ctx.db.selectFrom('peering_sessions').select('id').where('bgp_peer_id', '=', input.bgp_peer);
+    if (existing) others = others.where('id', '!=', existing.id);
+    const taken = await others.executeTakeFirst();
     if (taken)
       throw new ConflictError(
-        `BGP peer ${peer!.peer_ip} already has peering session ${taken.id}; edit that session instead`,
+        `BGP peer ${peer.peer_ip} already has peering session ${taken.id}; edit that session instead`,
         [{ field: 'bgp_peer', message: 'already has a peering session' }],
         'bgp_peer_taken',
       );
@@ -192,13 +250,14 @@ export async function sessionValues(input: Row, ctx: WriteContext, existing: Row
   }
   let peerAsnId = input.peer_asn ?? (existing && !('bgp_peer' in input) ? existing.peer_asn_id : undefined);
   if (peerAsnId === undefined) {
-    const a = await ctx.db.selectFrom('peer_asns').select('id').where('asn', '=', peer!.remote_asn).executeTakeFirst();
-    if (!a) throw new ValidationError('peer_asn', `no peer ASN AS${peer!.remote_asn} exists; create it first`);
+    const a = await ctx.db.selectFrom('peer_asns').select('id').where('asn', '=', peer.remote_asn).executeTakeFirst();
+    if (!a) throw new ValidationError('peer_asn', `no peer ASN AS${peer.remote_asn} exists; create it first`);
     peerAsnId = Number(a.id);
   }
-  const a = await assertExists(ctx.db, 'peer_asns', peerAsnId, 'peer_asn');
-  if (Number(a!.asn) !== Number(peer!.remote_asn))
-    throw new ValidationError('peer_asn', `the BGP peer's remote AS is AS${peer!.remote_asn}, not AS${a!.asn}`);
+  const a = await ctx.db.selectFrom('peer_asns').select('asn').where('id', '=', peerAsnId).executeTakeFirst();
+  if (!a) throw missingReference('peer_asn', 'peer_asns', peerAsnId);
+  if (Number(a.asn) !== Number(peer.remote_asn))
+    throw new ValidationError('peer_asn', `the BGP peer's remote AS is AS${peer.remote_asn}, not AS${a.asn}`);
   values.peer_asn_id = peerAsnId;
   if ('relationship' in input) {
     await assertExists(ctx.db, 'relationships', input.relationship, 'relationship');
@@ -209,13 +268,20 @@ export async function sessionValues(input: Row, ctx: WriteContext, existing: Row
     values.network_id = input.network ?? null;
   }
   if (networkId) {
-    const n = await assertExists(ctx.db, 'peering_networks', networkId, 'network');
-    const p = parsePrefix(n!.prefix) as ParsedPrefix;
-    const ip = parseIp(peer!.peer_ip)!;
+    const n = await ctx.db
+      .selectFrom('peering_networks')
+      .select('prefix')
+      .where('id', '=', networkId)
+      .executeTakeFirst();
+    if (!n) throw missingReference('network', 'peering_networks', networkId);
+    // Stored prefixes and peer addresses were parsed on the way in.
+    const p = parsePrefix(n.prefix) as ParsedPrefix;
+    const ip = parseIp(peer.peer_ip)!;
     if (!prefixContains(p, ip))
       throw new ValidationError('network', `peer IP ${ip.text} is outside the network ${p.text}`);
   }
-  for (const k of ['service_reference', 'notes']) if (k in input) values[k] = input[k];
+  if (input.service_reference !== undefined) values.service_reference = input.service_reference;
+  if (input.notes !== undefined) values.notes = input.notes;
   return values;
 }
 
@@ -238,7 +304,7 @@ const asnList = z.preprocess(
   z.array(z.number({ message: 'each value must be an ASN' })).min(1),
 );
 
-export const peeringSessions: Resource = {
+export const peeringSessions: Resource<SessionRow, SessionInput> = {
   path: 'peering-sessions',
   objectType: 'peering-session',
   table: 'peering_sessions',
@@ -261,7 +327,7 @@ export const peeringSessions: Resource = {
       const { proposeSessionAction } = await import('../deploy/session-actions.ts');
       const { presentDeployment } = await import('../deploy/deploy.service.ts');
       const out = await proposeSessionAction(
-        ctx.db as Parameters<typeof proposeSessionAction>[0],
+        ctx.db,
         id,
         'deconfigure',
         {},
@@ -273,17 +339,7 @@ export const peeringSessions: Resource = {
   },
   briefOutput: z.object({ id: z.number().int(), peer_ip: z.string(), peer_asn: z.number().int(), router: z.string() }),
   query: sessionQuery,
-  async enrich(db, rows) {
-    const afs = await loadAddressFamilies(
-      db,
-      rows.map((r) => Number(r.bgp_peer_id)),
-    );
-    const warnings = await sessionSourceWarnings(db, rows);
-    for (const r of rows) {
-      r.__afs = afs.get(Number(r.bgp_peer_id)) ?? [];
-      r.__warnings = warnings.get(Number(r.id)) ?? [];
-    }
-  },
+  enrich: enrichSessions,
   present: presentSession,
   brief: (r) => ({ id: Number(r.id), peer_ip: r.peer_ip, peer_asn: Number(r.asn), router: r.router_name }),
   // Filters are written on the session row (subqueries on indexed keys) so counting needs no joins.

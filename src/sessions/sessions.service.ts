@@ -1,22 +1,16 @@
 // Session workflows beyond CRUD: the one session-creation path (wizard and candidates), admin up/down,
 // delete with the BGP peer.
 import { z } from 'zod';
+import type { Selectable } from 'kysely';
 import { asn, ipAddress, irrAsSet, name as nameField, optText } from '../platform/fields.ts';
-import {
-  assertExists,
-  createOne,
-  loadRow,
-  updateOne,
-  deleteOne,
-  type Row,
-  type WriteContext,
-} from '../platform/crud.ts';
+import { createOne, updateOne, deleteOne, type WriteContext } from '../platform/crud.ts';
 import { ValidationError, ConflictError } from '../platform/errors.ts';
 import { now } from '../platform/db.ts';
+import type { PeerAsnsTable, PeeringNetworksTable, RoutersTable } from '../platform/db.types.ts';
 import { parseIp, parsePrefix, prefixContains, type ParsedPrefix } from '../platform/ip.ts';
 import { peeringDbDefaults } from '../peeringdb/peer-asn-defaults.ts';
 import { sourceAddressFor } from '../fabrics/fabrics.resource.ts';
-import { peeringSessions } from './peering-sessions.resource.ts';
+import { loadSession, missingReference, peeringSessions } from './peering-sessions.resource.ts';
 import { bgpPeers } from '../bgp/bgp-peers.resource.ts';
 import { peerAsns } from '../asns/peer-asns.resource.ts';
 
@@ -80,11 +74,11 @@ export async function ensurePeerAsn(
   ctx: WriteContext,
   asnValue: number,
   given: { name?: string | null; irr_as_set?: string | null; peeringdb_id?: number | null } = {},
-): Promise<{ row: Row; created: boolean }> {
+): Promise<{ row: Selectable<PeerAsnsTable>; created: boolean }> {
   const found = await ctx.db.selectFrom('peer_asns').selectAll().where('asn', '=', asnValue).executeTakeFirst();
   if (found) return { row: found, created: false };
   const pdb = await peeringDbDefaults(ctx.db, asnValue);
-  const row = await createOne(peerAsns, ctx, {
+  const created = await createOne(peerAsns, ctx, {
     asn: asnValue,
     name: (given.name ?? pdb.name ?? `AS${asnValue}`).slice(0, 200),
     irr_as_set: given.irr_as_set ?? pdb.irr_as_set ?? null,
@@ -92,17 +86,19 @@ export async function ensurePeerAsn(
     ipv6_max_prefixes: pdb.ipv6_max_prefixes ?? null,
     peeringdb_id: given.peeringdb_id ?? pdb.peeringdb_id ?? null,
   });
+  const id = Number(created.id);
   if (pdb.peeringdb_id)
-    await ctx.db.updateTable('peer_asns').set({ peeringdb_synced_at: now() }).where('id', '=', row.id).execute();
+    await ctx.db.updateTable('peer_asns').set({ peeringdb_synced_at: now() }).where('id', '=', id).execute();
+  const row = await ctx.db.selectFrom('peer_asns').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
   return { row, created: true };
 }
 
 /** What one session needs; shared by the wizard and the candidates' bulk create. */
 export interface PeerSessionSpec {
-  router: Row;
-  peerAsn: Row;
+  router: Pick<Selectable<RoutersTable>, 'id' | 'name' | 'local_asn'>;
+  peerAsn: Pick<Selectable<PeerAsnsTable>, 'id' | 'asn' | 'name'>;
   ip: string;
-  network: Row | null;
+  network: Pick<Selectable<PeeringNetworksTable>, 'id'> | null;
   fabricName: string | null;
   source?: string | null;
   localAsn?: number;
@@ -208,12 +204,20 @@ export async function createFromWizard(ctx: WriteContext, input: WizardInput): P
     const v = input.peer[field === 'peer.source_ipv4' ? 'source_ipv4' : 'source_ipv6'];
     if (v && parseIp(v)!.family !== fam) throw new ValidationError(field, `${v} is not an IPv${fam} address`);
   }
-  const router = (await assertExists(ctx.db, 'routers', input.router, 'router'))!;
+  const router = await ctx.db
+    .selectFrom('routers')
+    .select(['id', 'name', 'local_asn'])
+    .where('id', '=', input.router)
+    .executeTakeFirst();
+  if (!router) throw missingReference('router', 'routers', input.router);
   // Networks: one given for all families, or a list from which each address picks its own LAN.
   const networkIds = input.networks ?? (input.network ? [input.network] : []);
-  const networks: Row[] = [];
-  for (const [i, id] of networkIds.entries())
-    networks.push((await assertExists(ctx.db, 'peering_networks', id, input.networks ? `networks.${i}` : 'network'))!);
+  const networks: Selectable<PeeringNetworksTable>[] = [];
+  for (const [i, id] of networkIds.entries()) {
+    const n = await ctx.db.selectFrom('peering_networks').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!n) throw missingReference(input.networks ? `networks.${i}` : 'network', 'peering_networks', id);
+    networks.push(n);
+  }
   const fabricNames = new Map<number, string>();
   for (const n of networks) {
     const f = await ctx.db.selectFrom('fabrics').select('name').where('id', '=', n.fabric_id).executeTakeFirst();
@@ -265,7 +269,7 @@ export async function createFromWizard(ctx: WriteContext, input: WizardInput): P
 /** Deletes sessions and, when asked, the BGP peers they wrap. */
 export async function deleteSessions(ctx: WriteContext, sessionIds: number[], withBgpPeers: boolean): Promise<void> {
   for (const id of sessionIds) {
-    const s = await loadRow(peeringSessions, ctx.db, id);
+    const s = await loadSession(ctx.db, id);
     await deleteOne(peeringSessions, ctx, id, null);
     if (withBgpPeers) await deleteOne(bgpPeers, ctx, Number(s.bgp_peer_id), null);
   }

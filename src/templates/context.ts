@@ -296,10 +296,22 @@ export function withContextAliases(input: Json): Json {
   pair('peer_groups', 'bgp_groups', []);
   pair('route_maps', 'routing_policies', []);
   pair('internet_exchange_points', 'fabrics', []);
-  for (const k of ['prefix_lists', 'as_lists', 'communities', 'autonomous_systems', 'bfd_profiles', 'sessions']) if (!Array.isArray(ctx[k])) ctx[k] = [];
+  for (const k of ['prefix_lists', 'as_lists', 'communities', 'autonomous_systems', 'bfd_profiles', 'sessions'])
+    if (!Array.isArray(ctx[k])) ctx[k] = [];
   if (isRecord(ctx.router)) {
     const r: Json = { ...ctx.router };
-    const dflt: Json = { name: '', hostname: r.name ?? '', local_asn: (isRecord(ctx.local_as) ? ctx.local_as.asn : null) ?? 0, router_id: null, platform: '', driver: '', status: 'active', management_address: null, site: null, config_context: {} };
+    const dflt: Json = {
+      name: '',
+      hostname: r.name ?? '',
+      local_asn: (isRecord(ctx.local_as) ? ctx.local_as.asn : null) ?? 0,
+      router_id: null,
+      platform: '',
+      driver: '',
+      status: 'active',
+      management_address: null,
+      site: null,
+      config_context: {},
+    };
     for (const [k, v] of Object.entries(dflt)) if (r[k] === undefined) r[k] = v;
     ctx.router = r;
     ctx.device = r;
@@ -317,10 +329,35 @@ export function withContextAliases(input: Json): Json {
     if (s.network === undefined) s.network = pn ? { id: pn.id, name: pn.name, prefix: pn.prefix } : null;
     if (s.fabric === undefined) s.fabric = pn && isRecord(pn.fabric) ? pn.fabric : null;
     const dflt: Json = {
-      name: s.peer_ip ?? '', description: '', status: 'active', enabled: true, ttl: null, multihop: null, local_asn: isRecord(ctx.router) ? ctx.router.local_asn : null,
-      peer_name: '', irr_as_set: null, ipv4_max_prefixes: null, ipv6_max_prefixes: null, max_prefixes: null, local_ip: null, password: null, encrypted_password: null,
-      relationship: null, service_reference: null, bfd_profile: null, peer_group: null, vrf: null, peering_network: null, address_families: [], afi_safis: [],
-      is_route_server: false, import_routing_policies: [], export_routing_policies: [], communities: [], notes: null, config_context: {},
+      name: s.peer_ip ?? '',
+      description: '',
+      status: 'active',
+      enabled: true,
+      ttl: null,
+      multihop: null,
+      local_asn: isRecord(ctx.router) ? ctx.router.local_asn : null,
+      peer_name: '',
+      irr_as_set: null,
+      ipv4_max_prefixes: null,
+      ipv6_max_prefixes: null,
+      max_prefixes: null,
+      local_ip: null,
+      password: null,
+      encrypted_password: null,
+      relationship: null,
+      service_reference: null,
+      bfd_profile: null,
+      peer_group: null,
+      vrf: null,
+      peering_network: null,
+      address_families: [],
+      afi_safis: [],
+      is_route_server: false,
+      import_routing_policies: [],
+      export_routing_policies: [],
+      communities: [],
+      notes: null,
+      config_context: {},
     };
     for (const [k, v] of Object.entries(dflt)) if (s[k] === undefined) s[k] = v;
     return s;

@@ -64,7 +64,8 @@ export function dialectFilters(dialect: TemplateDialect = 'jinja2'): Record<stri
 /** Creates an Environment with the dialect's filters registered and shipped templates loadable by name. */
 export function createPeerdeskEnvironment(options: PeerdeskEnvironmentOptions = {}): Environment {
   const { dialect, ...rest } = options;
-  if (dialect !== undefined && !TEMPLATE_DIALECTS.includes(dialect)) throw new Error(`unknown template dialect ${JSON.stringify(dialect)}`);
+  if (dialect !== undefined && !TEMPLATE_DIALECTS.includes(dialect))
+    throw new Error(`unknown template dialect ${JSON.stringify(dialect)}`);
   return new Environment({
     ...rest,
     loader: chainLoader(rest.loader),

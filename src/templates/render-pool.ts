@@ -4,7 +4,15 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { DomainError } from '../platform/errors.ts';
-import { BudgetError, SecurityError, TemplateError, TemplateNotFound, TemplateRuntimeError, TemplateSyntaxError, UndefinedError } from './engine/index.ts';
+import {
+  BudgetError,
+  SecurityError,
+  TemplateError,
+  TemplateNotFound,
+  TemplateRuntimeError,
+  TemplateSyntaxError,
+  UndefinedError,
+} from './engine/index.ts';
 import { DEFAULT_LIMITS } from './engine/budget.ts';
 
 export type RenderDialect = 'jinja2' | 'netbox' | 'peering-manager';
@@ -13,7 +21,13 @@ export type RenderDialect = 'jinja2' | 'netbox' | 'peering-manager';
 export interface RenderJob {
   body: string;
   name: string;
-  options: { trimBlocks?: boolean; lstripBlocks?: boolean; keepTrailingNewline?: boolean; undefined?: 'default' | 'strict'; dialect?: RenderDialect };
+  options: {
+    trimBlocks?: boolean;
+    lstripBlocks?: boolean;
+    keepTrailingNewline?: boolean;
+    undefined?: 'default' | 'strict';
+    dialect?: RenderDialect;
+  };
   /** Other stored templates for include/import/extends, by name (shipped templates are the fallback). */
   templates: Record<string, string>;
   /** JSON-serialisable render context. */
@@ -42,7 +56,8 @@ export interface WorkerRequest {
   job: RenderJob;
 }
 
-export type WorkerReply = { id: number; ok: true; output: string } | { id: number; ok: false; error: SerializedError } | { ready: true };
+export type WorkerReply =
+  { id: number; ok: true; output: string } | { id: number; ok: false; error: SerializedError } | { ready: true };
 
 /** Every render worker is busy and the queue is full (HTTP 503; try again shortly). */
 export class RenderBusyError extends DomainError {
@@ -100,22 +115,35 @@ function envInt(name: string, fallback: number, min: number, max: number): numbe
   const raw = process.env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new Error(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   return n;
 }
 
 /** Rebuilds an error from the worker as the engine's class (line and column kept) so callers can map it. */
 function rebuildError(e: SerializedError): Error {
-  if (e.kind === 'TemplateSyntaxError') return new TemplateSyntaxError(e.rawMessage ?? e.message, e.line ?? 1, e.column ?? 1, e.templateName);
+  if (e.kind === 'TemplateSyntaxError')
+    return new TemplateSyntaxError(e.rawMessage ?? e.message, e.line ?? 1, e.column ?? 1, e.templateName);
   if (!e.template) return new Error(e.message);
   let err: TemplateError;
   switch (e.kind) {
-    case 'BudgetError': err = new BudgetError(e.message); break;
-    case 'SecurityError': err = new SecurityError(e.message); break;
-    case 'UndefinedError': err = new UndefinedError(e.message); break;
-    case 'TemplateNotFound': err = new TemplateNotFound(e.templateName ?? ''); break;
-    case 'TemplateRuntimeError': err = new TemplateRuntimeError(e.message); break;
-    default: err = new TemplateError(e.message);
+    case 'BudgetError':
+      err = new BudgetError(e.message);
+      break;
+    case 'SecurityError':
+      err = new SecurityError(e.message);
+      break;
+    case 'UndefinedError':
+      err = new UndefinedError(e.message);
+      break;
+    case 'TemplateNotFound':
+      err = new TemplateNotFound(e.templateName ?? '');
+      break;
+    case 'TemplateRuntimeError':
+      err = new TemplateRuntimeError(e.message);
+      break;
+    default:
+      err = new TemplateError(e.message);
   }
   err.message = e.message;
   err.line = e.line;
@@ -142,14 +170,20 @@ export class RenderPool {
     this.maxQueue = options.maxQueue ?? envInt('PEERDESK_RENDER_QUEUE', 32, 0, 100_000);
     this.heapMb = options.heapMb ?? envInt('PEERDESK_RENDER_HEAP_MB', 256, 32, 16_384);
     this.graceMs = options.graceMs ?? 2000;
-    this.timeLimitMs = options.timeLimitMs ?? envInt('PEERDESK_RENDER_TIME_LIMIT_MS', DEFAULT_LIMITS.timeLimitMs, 100, 3_600_000);
+    this.timeLimitMs =
+      options.timeLimitMs ?? envInt('PEERDESK_RENDER_TIME_LIMIT_MS', DEFAULT_LIMITS.timeLimitMs, 100, 3_600_000);
   }
 
   /** Renders a job on a worker; rejects with the engine's errors, RenderBusyError or a RENDER_STOPPED TemplateError. */
   render(job: RenderJob): Promise<string> {
     if (this.closed) return Promise.reject(new Error('the render pool is closed'));
     return new Promise<string>((resolve, reject) => {
-      const p: Pending = { id: this.nextId++, job: job.timeLimitMs === undefined ? { ...job, timeLimitMs: this.timeLimitMs } : job, resolve, reject };
+      const p: Pending = {
+        id: this.nextId++,
+        job: job.timeLimitMs === undefined ? { ...job, timeLimitMs: this.timeLimitMs } : job,
+        resolve,
+        reject,
+      };
       const idle = this.idleSlot();
       if (idle) return this.dispatch(idle, p);
       if (this.queue.length >= this.maxQueue) return reject(new RenderBusyError());
@@ -173,13 +207,15 @@ export class RenderPool {
     const waiting = this.queue.splice(0);
     for (const p of waiting) p.reject(new Error('the render pool was closed'));
     const slots = this.slots.splice(0);
-    await Promise.all(slots.map(async (s) => {
-      s.dead = true;
-      if (s.timer) clearTimeout(s.timer);
-      if (s.job) s.job.reject(new Error('the render pool was closed'));
-      s.job = null;
-      await s.worker.terminate();
-    }));
+    await Promise.all(
+      slots.map(async (s) => {
+        s.dead = true;
+        if (s.timer) clearTimeout(s.timer);
+        if (s.job) s.job.reject(new Error('the render pool was closed'));
+        s.job = null;
+        await s.worker.terminate();
+      }),
+    );
   }
 
   private idleSlot(): Slot | null {
@@ -191,7 +227,11 @@ export class RenderPool {
 
   private spawn(): Slot {
     const worker = new Worker(renderWorkerUrl(), {
-      resourceLimits: { maxOldGenerationSizeMb: this.heapMb, maxYoungGenerationSizeMb: Math.min(64, Math.max(8, this.heapMb / 8)), stackSizeMb: 4 },
+      resourceLimits: {
+        maxOldGenerationSizeMb: this.heapMb,
+        maxYoungGenerationSizeMb: Math.min(64, Math.max(8, this.heapMb / 8)),
+        stackSizeMb: 4,
+      },
       // Keep the parent's loader flags (type stripping, test hooks) but not inspector ports.
       execArgv: process.execArgv.filter((a) => !a.startsWith('--inspect')),
     });
@@ -223,7 +263,7 @@ export class RenderPool {
     if (slot.timer) clearTimeout(slot.timer);
     const limit = slot.job?.job.timeLimitMs ?? this.timeLimitMs;
     // The engine stops itself at `limit` when it can; this is the hard stop for when it cannot.
-    slot.timer = setTimeout(() => this.kill(slot), (slot.ready ? limit + this.graceMs : BOOT_LIMIT_MS));
+    slot.timer = setTimeout(() => this.kill(slot), slot.ready ? limit + this.graceMs : BOOT_LIMIT_MS);
   }
 
   private finish(slot: Slot): void {
@@ -268,7 +308,8 @@ export class RenderPool {
     if (slot.dead) return;
     const oom = err?.code === 'ERR_WORKER_OUT_OF_MEMORY' || /out of memory/i.test(err?.message ?? '');
     // A worker that dies before it is ready is a deployment fault (missing file, bad build), not the template's.
-    if (!slot.ready && !oom) return this.retire(slot, new Error(`the render worker failed to start: ${err?.message ?? 'it exited'}`));
+    if (!slot.ready && !oom)
+      return this.retire(slot, new Error(`the render worker failed to start: ${err?.message ?? 'it exited'}`));
     this.retire(slot, new TemplateError(`${RENDER_STOPPED} (${oom ? 'memory limit' : 'worker stopped'})`));
   }
 
@@ -304,7 +345,9 @@ export function renderIsolated(job: RenderJob): Promise<string> {
  * Compiles a template in the shared pool without rendering it: a syntax check that cannot stall the
  * event loop however large the body (rejects with TemplateSyntaxError naming line and column).
  */
-export async function checkSyntaxIsolated(job: Omit<RenderJob, 'context' | 'mode'> & { context?: unknown }): Promise<void> {
+export async function checkSyntaxIsolated(
+  job: Omit<RenderJob, 'context' | 'mode'> & { context?: unknown },
+): Promise<void> {
   await getRenderPool().render({ ...job, context: {}, mode: 'check' });
 }
 

@@ -8,7 +8,14 @@ import type { RenderJob, SerializedError, WorkerReply, WorkerRequest } from './r
 /** Turns any thrown value into plain data the pool can rebuild as the same error class. */
 function serializeError(err: unknown): SerializedError {
   if (err instanceof TemplateSyntaxError) {
-    return { kind: 'TemplateSyntaxError', message: err.message, rawMessage: err.rawMessage, line: err.line, column: err.column, templateName: err.templateName };
+    return {
+      kind: 'TemplateSyntaxError',
+      message: err.message,
+      rawMessage: err.rawMessage,
+      line: err.line,
+      column: err.column,
+      templateName: err.templateName,
+    };
   }
   if (err instanceof TemplateError) {
     return { kind: err.name, message: err.message, line: err.line, templateName: err.templateName, template: true };

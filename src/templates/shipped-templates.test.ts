@@ -5,14 +5,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findTool, labSkipReason } from '../../test/support/lab.ts';
-import { acceptsAll, birdChannels, checkEos, checkIosxr, checkJunos, checkSros, ciscoStylePolicies, junosPolicies } from '../../test/lab/config-grammar.ts';
+import {
+  acceptsAll,
+  birdChannels,
+  checkEos,
+  checkIosxr,
+  checkJunos,
+  checkSros,
+  ciscoStylePolicies,
+  junosPolicies,
+} from '../../test/lab/config-grammar.ts';
 import { createPeerdeskEnvironment } from './environment.ts';
 import { engineOptions, SHIPPED_TEMPLATE_OPTIONS } from './templates.resource.ts';
 import type { RenderContext } from './context.ts';
 
-const ctx = JSON.parse(readFileSync(new URL('../../test/fixtures/render-context.json', import.meta.url), 'utf8')) as RenderContext;
+const ctx = JSON.parse(
+  readFileSync(new URL('../../test/fixtures/render-context.json', import.meta.url), 'utf8'),
+) as RenderContext;
 // Shipped templates render strict: a name missing from the context is an error, never an empty line.
-const renderWith = (name: string, c: RenderContext): string => createPeerdeskEnvironment(engineOptions(SHIPPED_TEMPLATE_OPTIONS)).getTemplate(name).render(c as never);
+const renderWith = (name: string, c: RenderContext): string =>
+  createPeerdeskEnvironment(engineOptions(SHIPPED_TEMPLATE_OPTIONS))
+    .getTemplate(name)
+    .render(c as never);
 const render = (name: string): string => renderWith(name, ctx);
 
 /** The fixture without any policy, prefix list or peer group: nothing filters any session. */
@@ -28,7 +42,17 @@ function bareContext(): RenderContext {
     autonomous_systems: ctx.autonomous_systems.map(clear),
     internet_exchange_points: ctx.internet_exchange_points.map(clear),
     fabrics: ctx.fabrics.map(clear),
-    sessions: ctx.sessions.map((s) => ({ ...clear(s), peer_group: null, address_families: s.address_families.map((a) => ({ ...a, route_map_in: null, route_map_out: null, prefix_list_in: null, prefix_list_out: null })) })),
+    sessions: ctx.sessions.map((s) => ({
+      ...clear(s),
+      peer_group: null,
+      address_families: s.address_families.map((a) => ({
+        ...a,
+        route_map_in: null,
+        route_map_out: null,
+        prefix_list_in: null,
+        prefix_list_out: null,
+      })),
+    })),
   };
 }
 
@@ -38,7 +62,12 @@ function hostileContext(): RenderContext {
   return {
     ...ctx,
     router: { ...ctx.router, name: 'edge1 "main" (203.0.113.10)', hostname: '203.0.113.10' },
-    sessions: ctx.sessions.map((s, i) => ({ ...s, description: '', peer_name: names[i % names.length], name: names[i % names.length] })),
+    sessions: ctx.sessions.map((s, i) => ({
+      ...s,
+      description: '',
+      peer_name: names[i % names.length],
+      name: names[i % names.length],
+    })),
     peer_groups: ctx.peer_groups.map((g) => ({ ...g, description: '' })),
   };
 }
@@ -58,7 +87,8 @@ function parserCheck(cmd: string, args: (file: string) => string[], text: string
 
 /** Every shipped template must cover the same features; these are the fixture's markers of each. */
 function expectCommonFeatures(out: string): void {
-  for (const ip of ['192.0.2.1', '2001:db8::1', '203.0.113.129', '198.51.100.10', '2001:db8:100::250']) expect(out).toContain(ip);
+  for (const ip of ['192.0.2.1', '2001:db8::1', '203.0.113.129', '198.51.100.10', '2001:db8:100::250'])
+    expect(out).toContain(ip);
   for (const group of ['TRANSIT', 'PNI', 'IXP[-_]PEERS', 'IXP[-_]RS']) expect(out).toMatch(new RegExp(group));
   expect(out).toMatch(/PL-AS64510-V4|PL_AS64510_V4/);
   expect(out).toContain('100.81.0.0/18');
@@ -133,7 +163,11 @@ describe('shipped templates', () => {
   });
 
   it('FRR names the router, never its management address', () => {
-    expect(render('frr.j2').split('\n').filter((l) => l.startsWith('hostname'))).toEqual(['hostname edge1']);
+    expect(
+      render('frr.j2')
+        .split('\n')
+        .filter((l) => l.startsWith('hostname')),
+    ).toEqual(['hostname edge1']);
     expect(renderWith('frr.j2', hostileContext())).toContain('\nhostname edge1-main-203.0.113.10\n');
   });
 
@@ -159,10 +193,23 @@ describe('shipped templates', () => {
   });
 
   it('the fixture grammar checks catch what they are for (the checks are real)', () => {
-    expect(checkJunos('protocols {\n    bgp {\n        description "";\n    }\n}\npolicy-options {\n}\n')).toEqual(['empty block: policy-options {\n}', 'line 3: empty description']);
-    expect(checkEos(' neighbor 192.0.2.1 description \n neighbor 192.0.2.1 route-map NOPE in\n')).toEqual(['line 1: bad description: neighbor 192.0.2.1 description', 'line 2: route-map NOPE is not defined']);
-    expect(checkIosxr('route-policy A B\n  pass\n')).toEqual(['line 1: bad name route-policy A B', 'route-policy A B not closed']);
-    expect(checkSros('configure {\n  description ""\n  x {\n  }\n')).toEqual(['braces unbalanced at the end (depth 1)', 'empty block: x {\n  }', 'line 2: empty description']);
+    expect(checkJunos('protocols {\n    bgp {\n        description "";\n    }\n}\npolicy-options {\n}\n')).toEqual([
+      'empty block: policy-options {\n}',
+      'line 3: empty description',
+    ]);
+    expect(checkEos(' neighbor 192.0.2.1 description \n neighbor 192.0.2.1 route-map NOPE in\n')).toEqual([
+      'line 1: bad description: neighbor 192.0.2.1 description',
+      'line 2: route-map NOPE is not defined',
+    ]);
+    expect(checkIosxr('route-policy A B\n  pass\n')).toEqual([
+      'line 1: bad name route-policy A B',
+      'route-policy A B not closed',
+    ]);
+    expect(checkSros('configure {\n  description ""\n  x {\n  }\n')).toEqual([
+      'braces unbalanced at the end (depth 1)',
+      'empty block: x {\n  }',
+      'line 2: empty description',
+    ]);
   });
 
   it('RFC 8212: sessions without any filter import and export nothing on every platform', () => {
@@ -174,7 +221,10 @@ describe('shipped templates', () => {
     for (const name of ['frr.j2', 'eos.j2'] as const) {
       const ps = ciscoStylePolicies(renderWith(name, c));
       expect(ps, name).toHaveLength(n);
-      expect(ps.every((x) => x.import === 'route-map PEERDESK-DENY' && x.export === 'route-map PEERDESK-DENY'), name).toBe(true);
+      expect(
+        ps.every((x) => x.import === 'route-map PEERDESK-DENY' && x.export === 'route-map PEERDESK-DENY'),
+        name,
+      ).toBe(true);
     }
     const junos = junosPolicies(renderWith('junos.j2', c));
     expect(junos).toHaveLength(n);
@@ -184,34 +234,69 @@ describe('shipped templates', () => {
     expect(iosxr.match(/route-policy PEERDESK-DROP out/g)).toHaveLength(n);
     expect(renderWith('sros.j2', c).match(/policy \["PEERDESK-REJECT"\]/g)).toHaveLength(2 * n + 2);
     // ...and with the fixture's filters no session accepts everything.
-    expect(birdChannels(render('bird2.j2')).filter((x) => acceptsAll('bird', x.import) || acceptsAll('bird', x.export))).toEqual([]);
-    expect(ciscoStylePolicies(render('frr.j2')).filter((x) => acceptsAll('frr', x.import) || acceptsAll('frr', x.export))).toEqual([]);
-    expect(junosPolicies(render('junos.j2')).filter((x) => acceptsAll('junos', x.import) || acceptsAll('junos', x.export))).toEqual([]);
+    expect(
+      birdChannels(render('bird2.j2')).filter((x) => acceptsAll('bird', x.import) || acceptsAll('bird', x.export)),
+    ).toEqual([]);
+    expect(
+      ciscoStylePolicies(render('frr.j2')).filter((x) => acceptsAll('frr', x.import) || acceptsAll('frr', x.export)),
+    ).toEqual([]);
+    expect(
+      junosPolicies(render('junos.j2')).filter((x) => acceptsAll('junos', x.import) || acceptsAll('junos', x.export)),
+    ).toEqual([]);
   });
 
   describe.skipIf(labSkipReason('vtysh', 'frr'))('FRR parser', () => {
     it('vtysh --dryrun accepts frr.j2 output for hostile names and for sessions without filters', () => {
-      parserCheck(findTool('vtysh')!, (f) => ['--dryrun', '-f', f], renderWith('frr.j2', hostileContext()), 'frr-hostile.conf');
-      parserCheck(findTool('vtysh')!, (f) => ['--dryrun', '-f', f], renderWith('frr.j2', bareContext()), 'frr-bare.conf');
+      parserCheck(
+        findTool('vtysh')!,
+        (f) => ['--dryrun', '-f', f],
+        renderWith('frr.j2', hostileContext()),
+        'frr-hostile.conf',
+      );
+      parserCheck(
+        findTool('vtysh')!,
+        (f) => ['--dryrun', '-f', f],
+        renderWith('frr.j2', bareContext()),
+        'frr-bare.conf',
+      );
     }, 150_000);
     it('vtysh --dryrun accepts frr.j2 output', () => {
       parserCheck(findTool('vtysh')!, (f) => ['--dryrun', '-f', f], render('frr.j2'), 'frr.conf');
     });
     it('vtysh --dryrun rejects a broken config (the check is real)', () => {
-      expect(() => parserCheck(findTool('vtysh')!, (f) => ['--dryrun', '-f', f], render('frr.j2') + '\nrouter bgp 1\n neighbor bogus-command here\n', 'bad-frr.conf')).toThrow(/rejected/);
+      expect(() =>
+        parserCheck(
+          findTool('vtysh')!,
+          (f) => ['--dryrun', '-f', f],
+          render('frr.j2') + '\nrouter bgp 1\n neighbor bogus-command here\n',
+          'bad-frr.conf',
+        ),
+      ).toThrow(/rejected/);
     });
   });
 
   describe.skipIf(labSkipReason('bird', 'bird2'))('BIRD parser', () => {
     it('bird -p accepts bird2.j2 output for hostile names and for sessions without filters', () => {
-      parserCheck(findTool('bird')!, (f) => ['-p', '-c', f], renderWith('bird2.j2', hostileContext()), 'bird-hostile.conf');
+      parserCheck(
+        findTool('bird')!,
+        (f) => ['-p', '-c', f],
+        renderWith('bird2.j2', hostileContext()),
+        'bird-hostile.conf',
+      );
       parserCheck(findTool('bird')!, (f) => ['-p', '-c', f], renderWith('bird2.j2', bareContext()), 'bird-bare.conf');
     }, 150_000);
     it('bird -p accepts bird2.j2 output', () => {
       parserCheck(findTool('bird')!, (f) => ['-p', '-c', f], render('bird2.j2'), 'bird.conf');
     });
     it('bird -p rejects a broken config (the check is real)', () => {
-      expect(() => parserCheck(findTool('bird')!, (f) => ['-p', '-c', f], render('bird2.j2') + '\nprotocol bgp x { bogus; }\n', 'bad-bird.conf')).toThrow(/rejected/);
+      expect(() =>
+        parserCheck(
+          findTool('bird')!,
+          (f) => ['-p', '-c', f],
+          render('bird2.j2') + '\nprotocol bgp x { bogus; }\n',
+          'bad-bird.conf',
+        ),
+      ).toThrow(/rejected/);
     });
   });
 });

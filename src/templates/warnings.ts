@@ -20,10 +20,20 @@ export function sessionFilterIssues(session: SessionCtx, ctx: PolicyContext): Se
   const who = `AS${session.peer_asn} ${session.peer_name} ${session.peer_ip ?? session.remote_ip} (session ${session.id})`;
   for (const f of resolveSessionFamilies(ctx, session as unknown as Record<string, unknown>)) {
     if (!f.import_filtered) {
-      out.push({ session_id: session.id, family: f.family, kind: 'no-import-filter', message: `${who}: no import filter for IPv${f.family} (no prefix list or IRR prefix list with entries, no import policy): the shipped templates import nothing from it` });
+      out.push({
+        session_id: session.id,
+        family: f.family,
+        kind: 'no-import-filter',
+        message: `${who}: no import filter for IPv${f.family} (no prefix list or IRR prefix list with entries, no import policy): the shipped templates import nothing from it`,
+      });
     }
     if (!f.export_filtered) {
-      out.push({ session_id: session.id, family: f.family, kind: 'no-export-filter', message: `${who}: no export policy or prefix list with entries for IPv${f.family}: the shipped templates export nothing to it` });
+      out.push({
+        session_id: session.id,
+        family: f.family,
+        kind: 'no-export-filter',
+        message: `${who}: no export policy or prefix list with entries for IPv${f.family}: the shipped templates export nothing to it`,
+      });
     }
   }
   return out;

@@ -150,6 +150,7 @@ describe.each(engines())('IRR prefix lists on %s', (engine) => {
   it('refreshes every peer as one job, and templates read the stored lists', async () => {
     const p2 = (await t.api('POST', '/api/peer-asns/', { asn: 209, name: 'Lumen', irr_as_set: 'AS3356:AS-TRANSIT' }))
       .body.id;
+    const deepBefore = (await t.api('GET', '/api/prefix-lists/?name=IRR-AS64501-V4')).body.results[0];
     const q = await t.api('POST', '/api/irr/refresh/', {});
     expect(q.status).toBe(202);
     const w = startWorker({ db: t.tdb.db, logger: pino({ level: 'silent' }), pollMs: 20 });
@@ -166,6 +167,15 @@ describe.each(engines())('IRR prefix lists on %s', (engine) => {
     } finally {
       await w.stop();
     }
+    // AS-DEEP's list grew back from the approved shrink: the refresh is accepted, and the list object
+    // (its entries and its version, the ETag of optimistic locking) moves on by exactly one.
+    const deepAfter = (await t.api('GET', `/api/prefix-lists/${deepBefore.id}/`)).body;
+    expect(deepAfter.entry_count).toBeGreaterThan(deepBefore.entry_count);
+    expect(deepAfter.version).toBe(deepBefore.version + 1);
+    expect((await t.api('GET', `/api/prefix-lists/${deepBefore.id}/versions/`)).body[0]).toMatchObject({
+      version: 3,
+      status: 'active',
+    });
     expect((await t.api('GET', `/api/as-path-lists/?peer_asn=${p2}`)).body.results[0]).toMatchObject({
       name: 'IRR-AS209',
       asns: [174, 20115],

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { engines, createTestDb, type TestDb } from '../support/db.ts';
 import { createApp, type PeerdeskApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/platform/config.ts';
-import { openDb } from '../../src/platform/db.ts';
+import { dynamic, openDb } from '../../src/platform/db.ts';
 import { buildServer } from '../../src/platform/http.ts';
 import { authenticateSession, authenticateToken } from '../../src/auth/auth.service.ts';
 import { SecretBox } from '../../src/platform/crypto.ts';
@@ -115,7 +115,7 @@ describe('the SQLite file', () => {
     const db = await openDb(`sqlite:${file}`);
     try {
       await db.schema.createTable('t').addColumn('x', 'integer').execute();
-      await db.insertInto('t').values({ x: 1 }).execute();
+      await dynamic(db).insertInto('t').values({ x: 1 }).execute();
       for (const f of [file, `${file}-wal`, `${file}-shm`])
         expect((statSync(f).mode & 0o777).toString(8), f).toBe('600');
       expect((statSync(join(dir, 'data')).mode & 0o777).toString(8)).toBe('700');

@@ -3,6 +3,7 @@
 // PeeringDB lookup with a choice of addresses and its local lookup wrapping an existing BGP peer,
 // "Add Sessions", warnings for sessions without a source, the delete dialog, Escape on the context
 // menu, the PeeringDB member count, readable IRR errors. Screenshots land in test-artifacts/wf-*.png.
+import { dynamic } from '../../src/platform/db.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -40,11 +41,7 @@ describe.skipIf(skip)('session workflows in the UI', { timeout: 120_000 }, () =>
     return res.body ? JSON.parse(res.body) : null;
   };
   const one = async (table: string, where: [string, unknown]) =>
-    h.db
-      .selectFrom(table)
-      .selectAll()
-      .where(where[0], '=', where[1] as any)
-      .executeTakeFirst() as Promise<any>;
+    dynamic(h.db).selectFrom(table).selectAll().where(where[0], '=', where[1]).executeTakeFirst() as Promise<any>;
 
   beforeAll(async () => {
     // IRR checks go to a closed loopback port: the failure must read as a sentence, never the internet.

@@ -46,7 +46,7 @@ describe.each(engines())('jobs on %s', (engine) => {
         return j?.status === 'succeeded' ? j : null;
       });
       expect(done.progress).toBe(1);
-      expect(JSON.parse(done.result)).toEqual({ slept_ms: 20 });
+      expect(JSON.parse(done.result ?? 'null')).toEqual({ slept_ms: 20 });
       const log = await t.db.selectFrom('job_logs').select('message').where('job_id', '=', ok).orderBy('id').execute();
       expect(log.map((l) => l.message)).toEqual([expect.stringMatching(/attempt 1 started/), 'succeeded']);
       // First failure is retried with backoff; make it due now instead of waiting.
@@ -120,7 +120,7 @@ describe.each(engines())('jobs on %s', (engine) => {
     const [a, b] = await Promise.all([runDueSchedules(t.db), runDueSchedules(t.db)]);
     expect(a + b).toBe(1);
     const s = await t.db.selectFrom('schedules').selectAll().where('name', '=', 'cleanup').executeTakeFirstOrThrow();
-    expect(s.next_run_at > t0).toBe(true);
+    expect(s.next_run_at! > t0).toBe(true);
     expect(s.last_job_id).toBeTruthy();
   });
 

@@ -1,4 +1,5 @@
 // Test application: the real server on a fresh database, with a user and token per role.
+import { dynamic } from '../../src/platform/db.ts';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { createApp, type PeerdeskApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/platform/config.ts';
@@ -108,7 +109,7 @@ export async function tableCounts(tdb: TestDb): Promise<Record<string, number>> 
   for (const t of tables)
     out[t] = Number(
       (
-        await tdb.db
+        await dynamic(tdb.db)
           .selectFrom(t)
           .select((eb) => eb.fn.countAll().as('c'))
           .executeTakeFirstOrThrow()

@@ -7,6 +7,7 @@
 //
 // This file is also the suite's globalSetup (vitest.config.ts): `setup` names the run, the workers name
 // their PostgreSQL templates after it, and `teardown` drops exactly this run's templates.
+import { dynamic } from '../../src/platform/db.ts';
 import { randomBytes } from 'node:crypto';
 import { threadId } from 'node:worker_threads';
 import { Kysely, PostgresDialect, sql } from 'kysely';
@@ -177,7 +178,7 @@ async function restoreSqlite(db: Db, dump: SqliteDump): Promise<void> {
     for (const { table, rows } of dump.rows) {
       if (table === 'sqlite_sequence') await sql`delete from sqlite_sequence`.execute(trx);
       for (let i = 0; i < rows.length; i += 100)
-        await trx
+        await dynamic(trx)
           .insertInto(table)
           .values(rows.slice(i, i + 100))
           .execute();

@@ -8,7 +8,7 @@ import '@mantine/core/styles.css';
 import '@mantine/notifications/styles.css';
 import './app/app.css';
 import { App } from './app/App';
-import { listResource } from './api/client';
+import { ApiError, listResource } from './api/client';
 
 const theme = createTheme({
   primaryColor: 'blue',
@@ -34,7 +34,8 @@ const queryClient = new QueryClient({
   defaultOptions: {
     queries: {
       staleTime: 10_000,
-      retry: (n, err: any) => n < 1 && !(err?.status >= 400 && err?.status < 500),
+      // Client errors (4xx) are answers, not hiccups: never retried; anything else once.
+      retry: (n, err) => n < 1 && !(err instanceof ApiError && err.status >= 400 && err.status < 500),
       refetchOnWindowFocus: false,
     },
   },

@@ -6,8 +6,13 @@ import { NotFoundError, ValidationError, type FieldError } from '../errors.ts';
 import type { Resource, Row } from './types.ts';
 
 /** Loads one row through the resource's base query, or throws 404. */
-export async function loadRow(res: Resource, db: Executor, id: number): Promise<Row> {
-  const row = await res.query(db).where('t.id', '=', id).executeTakeFirst();
+export async function loadRow<R extends Row, In extends Row>(
+  res: Resource<R, In>,
+  db: Executor,
+  id: number,
+): Promise<R> {
+  // Kysely's Simplify<R> of an object row type is R itself; TypeScript can't see that for a generic R.
+  const row = (await res.query(db).where('t.id', '=', id).executeTakeFirst()) as R | undefined;
   if (!row) throw new NotFoundError(res.objectType, id);
   if (res.enrich) await res.enrich(db, [row]);
   return row;

@@ -6,14 +6,20 @@ import type { SecretBox } from '../crypto.ts';
 import type { Config } from '../config.ts';
 import type { Principal, Role } from '../principal.ts';
 
-/**
- * A row as resources read and present it. Still loose: the resource modules read its columns untyped
- * (flipping it to `Record<string, unknown>` breaks them, not this machinery, which compiles either way).
- */
-export type Row = Record<string, any>;
-/** The tables a resource's query may name: any table, columns read as unknown (Db is untyped). */
+/** A row as the machinery handles it: column names to values it does not look into. */
+export type Row = Record<string, unknown>;
+/** The tables a resource's query may name: any table, columns read as unknown (filters name columns at run time). */
 type Tables = Record<string, Record<string, unknown>>;
-export type Query = SelectQueryBuilder<Tables, string, Row>;
+/** A resource's base query, selecting rows of type `R`. */
+export type Query<R extends Row = Row> = SelectQueryBuilder<Tables, string, R>;
+
+/** A typed Kysely query as a resource's base query (filters and ordering then name its columns by string). */
+export function resourceQuery<DB, TB extends keyof DB, O extends Row>(q: SelectQueryBuilder<DB, TB, O>): Query<O> {
+  return q as unknown as Query<O>;
+}
+
+/** The row type a resource's `query` selects. */
+export type RowOf<F> = F extends (db: Executor) => Query<infer O> ? O : never;
 
 /** What a write sees: the transaction, the caller and the secret box. */
 export interface WriteContext {
@@ -36,11 +42,14 @@ export interface PresentOptions {
 /** A query-string filter: its schema (for docs and parsing) and how it narrows the query. */
 export interface Filter {
   schema: z.ZodType;
-  apply(q: Query, value: unknown): Query;
+  apply<R extends Row>(q: Query<R>, value: unknown): Query<R>;
 }
 
-/** Everything the machinery needs to serve one kind of object. */
-export interface Resource {
+/**
+ * Everything the machinery needs to serve one kind of object. `R` is the row its query selects (what
+ * `present`, `repr` and the write hooks read), `In` the validated create input (PATCH gives a subset).
+ */
+export interface Resource<R extends Row = Row, In extends Row = Row> {
   /** URL segment under /api/, plural kebab-case. */
   path: string;
   /** Name in the change log and errors, e.g. `peer-asn`. */
@@ -53,9 +62,9 @@ export interface Resource {
   output: z.ZodType;
   briefOutput: z.ZodType;
   /** Base select (with joins) whose rows `present` understands; the main table is aliased `t`. */
-  query(db: Executor): Query;
-  present(row: Row, opts: PresentOptions): Row;
-  brief(row: Row): Row;
+  query(db: Executor): Query<R>;
+  present(row: R, opts: PresentOptions): Row;
+  brief(row: R): Row;
   filters: Record<string, Filter>;
   /** The main table alone (aliased `t`) for counting, when every filter is written on `t`. */
   countQuery?(db: Executor): Query;
@@ -65,11 +74,11 @@ export interface Resource {
   ordering: Record<string, string>;
   defaultOrdering: string;
   /** Turns validated input into column values, checking references and invariants. */
-  prepare(input: Row, ctx: WriteContext, existing: Row | null): Promise<Row>;
+  prepare(input: Partial<In>, ctx: WriteContext, existing: R | null): Promise<Row>;
   /** Writes dependent rows (e.g. address families) after the main row. */
-  afterWrite?(id: number, input: Row, ctx: WriteContext, existing: Row | null): Promise<void>;
+  afterWrite?(id: number, input: Partial<In>, ctx: WriteContext, existing: R | null): Promise<void>;
   /** Refuses or prepares a delete (e.g. 409 when protected). */
-  beforeDelete?(row: Row, ctx: WriteContext): Promise<void>;
+  beforeDelete?(row: R, ctx: WriteContext): Promise<void>;
   /**
    * Extra query flags of this resource's DELETE and what they do instead of a plain delete: when
    * `handle` returns a body, the answer is 202 with it (e.g. a session removed from its router first).
@@ -78,9 +87,9 @@ export interface Resource {
     query: z.ZodObject;
     handle(id: number, query: Record<string, unknown>, ctx: WriteContext): Promise<unknown | undefined>;
   };
-  repr(row: Row): string;
+  repr(row: R): string;
   /** Batch-loads related rows for a page of rows (one query per relation, never per row). */
-  enrich?(db: Executor, rows: Row[]): Promise<void>;
+  enrich?(db: Executor, rows: R[]): Promise<void>;
   /** Secret-bearing presenters: whether include_secrets is allowed (admin only by default). */
   hasSecrets?: boolean;
 }

@@ -1,6 +1,6 @@
 // Part of the shared REST machinery (see ../crud.ts): create, update and delete with invariants, optimistic locking and the change log.
 import type { Executor } from '../db.ts';
-import { dialectOf, isForeignKeyViolation, isUniqueViolation, now } from '../db.ts';
+import { dialectOf, dynamic, isForeignKeyViolation, isUniqueViolation, now } from '../db.ts';
 import { ConflictError, DomainError, PreconditionFailedError, ValidationError } from '../errors.ts';
 import type { SecretBox } from '../crypto.ts';
 import { recordChange } from '../change-log.ts';
@@ -15,7 +15,7 @@ export async function assertExists(
   field: string,
 ): Promise<Row | null> {
   if (id === null || id === undefined) return null;
-  const row = await db.selectFrom(table).selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await dynamic(db).selectFrom(table).selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) throw new ValidationError(field, `no ${table.replace(/_/g, ' ').replace(/s$/, '')} with id ${id}`);
   return row;
 }
@@ -30,7 +30,7 @@ export async function assertUnique(
   field = column,
 ): Promise<void> {
   if (value === null || value === undefined) return;
-  let q = db.selectFrom(table).select('id').where(column, '=', value);
+  let q = dynamic(db).selectFrom(table).select('id').where(column, '=', value);
   if (exceptId !== null) q = q.where('id', '!=', exceptId);
   if (await q.executeTakeFirst())
     throw new ConflictError(`${field} ${JSON.stringify(value)} is already in use`, [
@@ -71,15 +71,19 @@ async function wrapDbErrors<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-const presentPlain = (res: Resource, row: Row, secrets: SecretBox) =>
+const presentPlain = <R extends Row, In extends Row>(res: Resource<R, In>, row: R, secrets: SecretBox) =>
   res.present(row, { includeSecrets: false, secrets });
 
 /** Creates one object inside an open transaction; returns its stored row. */
-export async function createOne(res: Resource, ctx: WriteContext, input: Row): Promise<Row> {
+export async function createOne<R extends Row, In extends Row>(
+  res: Resource<R, In>,
+  ctx: WriteContext,
+  input: Partial<In>,
+): Promise<R> {
   const values = await res.prepare(input, ctx, null);
   const t = now();
   const inserted = await wrapDbErrors(() =>
-    ctx.db
+    dynamic(ctx.db)
       .insertInto(res.table)
       .values({ ...values, created_at: t, updated_at: t, version: 1 })
       .returning('id')
@@ -103,26 +107,26 @@ export async function createOne(res: Resource, ctx: WriteContext, input: Row): P
  * two writers could otherwise read the same version and the later compare-and-set would fail with
  * a 412 although neither sent If-Match; SQLite transactions are serialised already.
  */
-async function lockRow(res: Resource, db: Executor, id: number): Promise<void> {
+async function lockRow<R extends Row, In extends Row>(res: Resource<R, In>, db: Executor, id: number): Promise<void> {
   if (dialectOf(db) === 'postgres')
-    await db.selectFrom(res.table).select('id').where('id', '=', id).forUpdate().execute();
+    await dynamic(db).selectFrom(res.table).select('id').where('id', '=', id).forUpdate().execute();
 }
 
 /** Updates one object (full or partial input), checking the expected version when given (412 only then). */
-export async function updateOne(
-  res: Resource,
+export async function updateOne<R extends Row, In extends Row>(
+  res: Resource<R, In>,
   ctx: WriteContext,
   id: number,
-  input: Row,
+  input: Partial<In>,
   expectedVersion: number | null,
-): Promise<Row> {
+): Promise<R> {
   await lockRow(res, ctx.db, id);
   const existing = await loadRow(res, ctx.db, id);
   if (expectedVersion !== null && expectedVersion !== Number(existing.version)) throw new PreconditionFailedError();
   const values = await res.prepare(input, ctx, existing);
   const version = Number(existing.version);
   const result = await wrapDbErrors(() =>
-    ctx.db
+    dynamic(ctx.db)
       .updateTable(res.table)
       .set({ ...values, updated_at: now(), version: version + 1 })
       .where('id', '=', id)
@@ -145,8 +149,8 @@ export async function updateOne(
 }
 
 /** Deletes one object, after the resource's protection checks. */
-export async function deleteOne(
-  res: Resource,
+export async function deleteOne<R extends Row, In extends Row>(
+  res: Resource<R, In>,
   ctx: WriteContext,
   id: number,
   expectedVersion: number | null,
@@ -155,7 +159,7 @@ export async function deleteOne(
   const existing = await loadRow(res, ctx.db, id);
   if (expectedVersion !== null && expectedVersion !== Number(existing.version)) throw new PreconditionFailedError();
   if (res.beforeDelete) await res.beforeDelete(existing, ctx);
-  await wrapDbErrors(() => ctx.db.deleteFrom(res.table).where('id', '=', id).execute());
+  await wrapDbErrors(() => dynamic(ctx.db).deleteFrom(res.table).where('id', '=', id).execute());
   await recordChange(ctx.db, actorOf(ctx), {
     action: 'delete',
     objectType: res.objectType,

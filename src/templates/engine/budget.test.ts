@@ -32,17 +32,23 @@ function syntaxError(src: string): TemplateSyntaxError {
 describe('memory budget of the hostile templates of issue 12', () => {
   it('slice into a billion lists fails before allocating', () => {
     const e = fails('{{ range(10)|slice(1000000000)|list }}');
-    expect(e.message).toBe('template exceeds its memory budget: a sequence of 1000000010 items exceeds the limit of 1000000');
+    expect(e.message).toBe(
+      'template exceeds its memory budget: a sequence of 1000000010 items exceeds the limit of 1000000',
+    );
     expect(e.line).toBe(1);
   });
 
   it('batch padded with fill_with to a billion items fails', () => {
-    expect(fails('{{ range(10)|batch(1000000000, fill_with=0)|list }}').message).toBe('template exceeds its memory budget: a sequence of 1000000000 items exceeds the limit of 1000000');
+    expect(fails('{{ range(10)|batch(1000000000, fill_with=0)|list }}').message).toBe(
+      'template exceeds its memory budget: a sequence of 1000000000 items exceeds the limit of 1000000',
+    );
   });
 
   it('list * 10**7 and str * 10**9 fail', () => {
     expect(fails('{{ [0]*10**7 }}').message).toContain('a sequence of 10000000 items');
-    expect(fails("{{ 'x'*10**9 }}").message).toContain('a string of 1000000000 characters exceeds the limit of 52428800');
+    expect(fails("{{ 'x'*10**9 }}").message).toContain(
+      'a string of 1000000000 characters exceeds the limit of 52428800',
+    );
     expect(fails("{{ 10**9*'x' }}").message).toContain('a string of 1000000000 characters');
   });
 
@@ -50,12 +56,17 @@ describe('memory budget of the hostile templates of issue 12', () => {
     const e = fails("{% set l = [] %}{% for i in range(1000) %}{{ l.append('x'*10**7) }}{% endfor %}");
     expect(e.message).toBe('template exceeds its memory budget: the render allocated more than 268435456 bytes');
     // Filter results count too (upper builds a new flat string each time).
-    const f = fails("{% set s = 'x'*10**5 %}{% set l = [] %}{% for i in range(400) %}{{ l.append(s|upper) }}{% endfor %}", { maxAllocBytes: 20_000_000, timeLimitMs: 600_000 });
+    const f = fails(
+      "{% set s = 'x'*10**5 %}{% set l = [] %}{% for i in range(400) %}{{ l.append(s|upper) }}{% endfor %}",
+      { maxAllocBytes: 20_000_000, timeLimitMs: 600_000 },
+    );
     expect(f.message).toBe('template exceeds its memory budget: the render allocated more than 20000000 bytes');
   });
 
   it('list.extend doubling in a loop stops at maxItems', () => {
-    expect(fails('{% set l = [1] %}{% for i in range(40) %}{{ l.extend(l) }}{% endfor %}').message).toContain('a sequence of 1048576 items');
+    expect(fails('{% set l = [1] %}{% for i in range(40) %}{{ l.extend(l) }}{% endfor %}').message).toContain(
+      'a sequence of 1048576 items',
+    );
   });
 });
 
@@ -88,7 +99,7 @@ describe('every sequence- or string-building operation checks the budget', () =>
     ['reverse', "{{ ('x' * 101)|reverse }}"],
     ['string slice with a step', "{{ ('x' * 202)[::2] }}"],
     ['list slice', '{{ (range(100)|list + [1])[::1]|length }}'],
-    ['list.append', "{% set l = range(100)|list %}{{ l.append(1) }}"],
+    ['list.append', '{% set l = range(100)|list %}{{ l.append(1) }}'],
     ['dict.update', '{% set d = {} %}{% for i in range(101) %}{{ d.update({i: i}) }}{% endfor %}'],
     ['for over a long string', "{% for c in 'x' * 101 %}{% endfor %}"],
     ['printing a list', "{% set l = ['x' * 600, 'y' * 600] %}{{ (l|string)|length }}"],
@@ -102,8 +113,12 @@ describe('every sequence- or string-building operation checks the budget', () =>
   it('within the budget the same operations give Jinja2 results', () => {
     expect(renderString('{{ range(10)|slice(3)|list }}')).toBe('[[0, 1, 2, 3], [4, 5, 6], [7, 8, 9]]');
     expect(renderString('{{ range(5)|batch(3, fill_with=0)|list }}')).toBe('[[0, 1, 2], [3, 4, 0]]');
-    expect(renderString("{{ [0] * 3 }} {{ 'ab' * 2 }} {{ 'x'|center(5) }}|{{ 'a b c'|replace(' ', '--') }}")).toBe("[0, 0, 0] abab   x  |a--b--c");
-    expect(renderString("{{ ('x' * 100)[::-1]|length }} {{ 'hello'[1:3] }} {{ 'héllo'[::2] }} {{ '😀ab'[1:] }}")).toBe('100 el hlo ab');
+    expect(renderString("{{ [0] * 3 }} {{ 'ab' * 2 }} {{ 'x'|center(5) }}|{{ 'a b c'|replace(' ', '--') }}")).toBe(
+      '[0, 0, 0] abab   x  |a--b--c',
+    );
+    expect(renderString("{{ ('x' * 100)[::-1]|length }} {{ 'hello'[1:3] }} {{ 'héllo'[::2] }} {{ '😀ab'[1:] }}")).toBe(
+      '100 el hlo ab',
+    );
     expect(renderString('{{ range(5)|list + [5] }}', {}, { maxItems: 6 })).toBe('[0, 1, 2, 3, 4, 5]');
     expect(renderString("{{ ('x' * 1000)|length }}", {}, { maxOutputBytes: 1000 })).toBe('1000');
   });
@@ -117,7 +132,9 @@ describe('every sequence- or string-building operation checks the budget', () =>
   it('includes share the budget of the render that includes them', () => {
     const env = new Environment({ maxAllocBytes: 3000, loader: { 'inc.j2': "{{ ('y' * 1000)|length }}" } });
     expect(env.fromString("{% include 'inc.j2' %}").render()).toBe('1000');
-    expect(() => env.fromString("{{ ('x' * 1500)|length }}{% include 'inc.j2' %}{% include 'inc.j2' %}").render()).toThrow(BudgetError);
+    expect(() =>
+      env.fromString("{{ ('x' * 1500)|length }}{% include 'inc.j2' %}{% include 'inc.j2' %}").render(),
+    ).toThrow(BudgetError);
   });
 });
 
@@ -177,17 +194,25 @@ describe('prototype keys are ordinary keys', () => {
     expect(renderString('{{ dict(__proto__=1) }}')).toBe("{'__proto__': 1}");
     expect(renderString('{{ dict(__proto__=1).__proto__ }} {{ dict(constructor=2)["constructor"] }}')).toBe('1 2');
     expect(renderString('{% set ns = namespace(__proto__=3) %}{{ ns.__proto__ }}')).toBe('3');
-    expect(renderString('{% macro m() %}{{ kwargs }}{% endmacro %}{{ m(__proto__=2, constructor=3) }}')).toBe("{'__proto__': 2, 'constructor': 3}");
+    expect(renderString('{% macro m() %}{{ kwargs }}{% endmacro %}{{ m(__proto__=2, constructor=3) }}')).toBe(
+      "{'__proto__': 2, 'constructor': 3}",
+    );
     expect(renderString('{{ "%(__proto__)s"|format(__proto__="p") }}')).toBe('p');
   });
 
   it('a template variable named __proto__ survives include (locals object)', () => {
     const env = new Environment({ loader: { 'inc.j2': '[{{ __proto__ }}]' } });
-    expect(env.fromString("{% set __proto__ = 5 %}{% for i in [1] %}{% include 'inc.j2' %}{% endfor %}{{ __proto__ }}").render()).toBe('[5]5');
+    expect(
+      env
+        .fromString("{% set __proto__ = 5 %}{% for i in [1] %}{% include 'inc.j2' %}{% endfor %}{{ __proto__ }}")
+        .render(),
+    ).toBe('[5]5');
   });
 
   it('context data with an own __proto__ key (from JSON) reads as data', () => {
     const data = JSON.parse('{"__proto__": {"x": 1}, "y": 2}') as Record<string, unknown>;
-    expect(renderString('{{ d.__proto__.x }} {{ d["__proto__"]["x"] }} {{ d|length }} {{ d.y }}', { d: data })).toBe('1 1 2 2');
+    expect(renderString('{{ d.__proto__.x }} {{ d["__proto__"]["x"] }} {{ d|length }} {{ d.y }}', { d: data })).toBe(
+      '1 1 2 2',
+    );
   });
 });

@@ -61,10 +61,19 @@ function storedNames(stmts: Stmt[], out: Set<string> = new Set()): Set<string> {
   };
   for (const s of stmts) {
     switch (s.k) {
-      case 'assign': case 'assignblock': target(s.target); break;
-      case 'macro': out.add(s.name); break;
-      case 'import': out.add(s.target); break;
-      case 'fromimport': for (const [, alias] of s.names) out.add(alias); break;
+      case 'assign':
+      case 'assignblock':
+        target(s.target);
+        break;
+      case 'macro':
+        out.add(s.name);
+        break;
+      case 'import':
+        out.add(s.target);
+        break;
+      case 'fromimport':
+        for (const [, alias] of s.names) out.add(alias);
+        break;
       case 'if':
         storedNames(s.body, out);
         for (const e of s.elifs) storedNames(e.body, out);
@@ -90,7 +99,8 @@ function usesName(node: unknown, name: string): boolean {
 function hasExtends(stmts: Stmt[]): boolean {
   for (const s of stmts) {
     if (s.k === 'extends') return true;
-    if (s.k === 'if' && (hasExtends(s.body) || s.elifs.some((e) => hasExtends(e.body)) || hasExtends(s.else_))) return true;
+    if (s.k === 'if' && (hasExtends(s.body) || s.elifs.some((e) => hasExtends(e.body)) || hasExtends(s.else_)))
+      return true;
     if ((s.k === 'for' || s.k === 'with' || s.k === 'scope') && hasExtends(s.body)) return true;
   }
   return false;
@@ -165,7 +175,9 @@ class Compiler {
     let inner = prologue + this.frameDecls(frame, stmts) + this.stmts(stmts, frame);
     inner = `let ${outVar} = "";\n` + (wrap ? wrap(inner) : inner) + `return ${outVar};\n`;
     const hoists = [...this.fn.hoisted].map(([n, id]) => `const ${id} = res(ctx, ${lit(n)});\n`).join('');
-    const temps = this.fn.temps ? `let ${Array.from({ length: this.fn.temps }, (_, i) => `t${this.fn.id}_${i + 1}`).join(', ')};\n` : '';
+    const temps = this.fn.temps
+      ? `let ${Array.from({ length: this.fn.temps }, (_, i) => `t${this.fn.id}_${i + 1}`).join(', ')};\n`
+      : '';
     const result = `${hoists}${temps}let ln = 0;\ntry {\n${inner}} catch (err) { throw E.annotate(err, ln); }\n`;
     this.fn = savedFn;
     this.out = savedOut;
@@ -245,11 +257,13 @@ class Compiler {
       }
       case 'if': {
         let code = `${ln}if (truthy(${this.expr(s.test, frame)})) {\n${this.stmts(s.body, frame)}}`;
-        for (const e of s.elifs) code += ` else if (truthy(${this.expr(e.test, frame)})) {\n${this.stmts(e.body, frame)}}`;
+        for (const e of s.elifs)
+          code += ` else if (truthy(${this.expr(e.test, frame)})) {\n${this.stmts(e.body, frame)}}`;
         if (s.else_.length) code += ` else {\n${this.stmts(s.else_, frame)}}`;
         return code + '\n';
       }
-      case 'for': return ln + this.forLoop(s, frame);
+      case 'for':
+        return ln + this.forLoop(s, frame);
       case 'assign': {
         const value = this.expr(s.expr, frame);
         return ln + this.assign(s.target, value, frame);
@@ -282,11 +296,17 @@ class Compiler {
         this.out = ov;
         const body = this.frameDecls(inner, s.body) + this.stmts(s.body, inner);
         this.out = saved;
-        return this.guard(frame, `${ln}{\nlet ${ov} = "";\n${body}${this.out} += s(${this.filterChain(s.filter, ov, frame)});\n}\n`);
+        return this.guard(
+          frame,
+          `${ln}{\nlet ${ov} = "";\n${body}${this.out} += s(${this.filterChain(s.filter, ov, frame)});\n}\n`,
+        );
       }
       case 'include': {
         const locals = s.withContext ? this.localsObject(frame) : 'null';
-        return this.guard(frame, `${ln}${this.out} += E.include(ctx, ${this.expr(s.template, frame)}, ${s.ignoreMissing}, ${s.withContext}, ${locals});\n`);
+        return this.guard(
+          frame,
+          `${ln}${this.out} += E.include(ctx, ${this.expr(s.template, frame)}, ${s.ignoreMissing}, ${s.withContext}, ${locals});\n`,
+        );
       }
       case 'import': {
         const locals = s.withContext ? this.localsObject(frame) : 'null';
@@ -298,7 +318,11 @@ class Compiler {
         const mv = `m${this.uid()}`;
         let code = `${ln}{\nconst ${mv} = E.importModule(ctx, ${this.expr(s.template, frame)}, ${s.withContext}, ${locals});\n`;
         for (const [name, alias] of s.names) {
-          code += this.assign({ k: 'name', name: alias, line: s.line, column: s.column }, `E.importName(${mv}, ${lit(name)}, ${s.line})`, frame);
+          code += this.assign(
+            { k: 'name', name: alias, line: s.line, column: s.column },
+            `E.importName(${mv}, ${lit(name)}, ${s.line})`,
+            frame,
+          );
         }
         return code + '}\n';
       }
@@ -446,7 +470,14 @@ class Compiler {
     );
   }
 
-  macro(name: string, params: string[], defaults: Expr[], body: Stmt[], frame: Frame, pos: { line: number; column: number }): string {
+  macro(
+    name: string,
+    params: string[],
+    defaults: Expr[],
+    body: Stmt[],
+    frame: Frame,
+    pos: { line: number; column: number },
+  ): string {
     const mframe = new Frame(frame, false, false);
     const args: string[] = [];
     let prologue = '';
@@ -459,7 +490,11 @@ class Compiler {
     const usesCaller = !params.includes('caller') && usesName(body, 'caller');
     const catchKwargs = !params.includes('kwargs') && usesName(body, 'kwargs');
     const catchVarargs = !params.includes('varargs') && usesName(body, 'varargs');
-    for (const [flag, n] of [[usesCaller, 'caller'], [catchKwargs, 'kwargs'], [catchVarargs, 'varargs']] as const) {
+    for (const [flag, n] of [
+      [usesCaller, 'caller'],
+      [catchKwargs, 'kwargs'],
+      [catchVarargs, 'varargs'],
+    ] as const) {
       if (!flag) continue;
       const id = `l${this.uid()}_${n}`;
       mframe.names.set(n, id);
@@ -470,15 +505,21 @@ class Compiler {
     this.fn = new FnScope(this.uid());
     params.forEach((p, i) => {
       const id = mframe.names.get(p)!;
-      const dflt = i >= firstDefault ? this.expr(defaults[i - firstDefault], mframe) : `undef(${lit(p)}, ${lit(`parameter '${p}' was not provided`)})`;
+      const dflt =
+        i >= firstDefault
+          ? this.expr(defaults[i - firstDefault], mframe)
+          : `undef(${lit(p)}, ${lit(`parameter '${p}' was not provided`)})`;
       prologue += `if (${id} === MISSING) ${id} = ${dflt};\n`;
     });
     const defaultFn = this.fn;
     this.fn = savedFn;
     let fnBody = this.functionBody(body, mframe, 'o', undefined, prologue);
     // Hoists and temps used by default expressions live in the macro function too.
-    const extra = [...defaultFn.hoisted].map(([n, hid]) => `const ${hid} = res(ctx, ${lit(n)});\n`).join('') +
-      (defaultFn.temps ? `let ${Array.from({ length: defaultFn.temps }, (_, i) => `t${defaultFn.id}_${i + 1}`).join(', ')};\n` : '');
+    const extra =
+      [...defaultFn.hoisted].map(([n, hid]) => `const ${hid} = res(ctx, ${lit(n)});\n`).join('') +
+      (defaultFn.temps
+        ? `let ${Array.from({ length: defaultFn.temps }, (_, i) => `t${defaultFn.id}_${i + 1}`).join(', ')};\n`
+        : '');
     fnBody = extra + fnBody;
     void pos;
     return `new Macro(${lit(name)}, ${JSON.stringify(params)}, ${catchKwargs}, ${catchVarargs}, ${usesCaller}, function (${args.join(', ')}) {\n${fnBody}})`;
@@ -488,7 +529,8 @@ class Compiler {
 
   constant(v: unknown): string {
     if (typeof v === 'string') return lit(v);
-    if (typeof v === 'number') return Number.isFinite(v) ? (Object.is(v, -0) ? '-0' : String(v)) : `K[${this.consts.push(v) - 1}]`;
+    if (typeof v === 'number')
+      return Number.isFinite(v) ? (Object.is(v, -0) ? '-0' : String(v)) : `K[${this.consts.push(v) - 1}]`;
     if (typeof v === 'boolean') return String(v);
     if (v === null) return 'null';
     if (v instanceof PyFloat) return `K[${this.consts.push(v) - 1}]`;
@@ -497,14 +539,22 @@ class Compiler {
 
   expr(e: Expr, frame: Frame): string {
     switch (e.k) {
-      case 'const': return this.constant(e.value);
-      case 'name': return this.resolve(e.name, frame);
-      case 'nsref': return `ga(${this.resolve(e.name, frame)}, ${lit(e.attr)})`;
-      case 'tuple': return `mkTuple([${e.items.map((x) => this.expr(x, frame)).join(', ')}])`;
-      case 'list': return `[${e.items.map((x) => this.expr(x, frame)).join(', ')}]`;
-      case 'dict': return `mkDict([${e.pairs.map(([k, v]) => `[${this.expr(k, frame)}, ${this.expr(v, frame)}]`).join(', ')}])`;
+      case 'const':
+        return this.constant(e.value);
+      case 'name':
+        return this.resolve(e.name, frame);
+      case 'nsref':
+        return `ga(${this.resolve(e.name, frame)}, ${lit(e.attr)})`;
+      case 'tuple':
+        return `mkTuple([${e.items.map((x) => this.expr(x, frame)).join(', ')}])`;
+      case 'list':
+        return `[${e.items.map((x) => this.expr(x, frame)).join(', ')}]`;
+      case 'dict':
+        return `mkDict([${e.pairs.map(([k, v]) => `[${this.expr(k, frame)}, ${this.expr(v, frame)}]`).join(', ')}])`;
       case 'getattr':
-        return ALL_METHOD_NAMES.has(e.attr) ? `gaSlow(${this.expr(e.obj, frame)}, ${lit(e.attr)})` : `ga(${this.expr(e.obj, frame)}, ${lit(e.attr)})`;
+        return ALL_METHOD_NAMES.has(e.attr)
+          ? `gaSlow(${this.expr(e.obj, frame)}, ${lit(e.attr)})`
+          : `ga(${this.expr(e.obj, frame)}, ${lit(e.attr)})`;
       case 'getitem': {
         if (e.arg.k === 'slice') {
           const a = e.arg;
@@ -513,12 +563,18 @@ class Compiler {
         }
         return `gi(${this.expr(e.obj, frame)}, ${this.expr(e.arg, frame)})`;
       }
-      case 'slice': return `E.sliceValue(${e.start ? this.expr(e.start, frame) : 'null'}, ${e.stop ? this.expr(e.stop, frame) : 'null'}, ${e.step ? this.expr(e.step, frame) : 'null'})`;
-      case 'call': return this.callExpr(e, frame, null);
-      case 'filter': return this.filterChain(e, 'undefined', frame);
-      case 'test': return this.testExpr(e, frame);
+      case 'slice':
+        return `E.sliceValue(${e.start ? this.expr(e.start, frame) : 'null'}, ${e.stop ? this.expr(e.stop, frame) : 'null'}, ${e.step ? this.expr(e.step, frame) : 'null'})`;
+      case 'call':
+        return this.callExpr(e, frame, null);
+      case 'filter':
+        return this.filterChain(e, 'undefined', frame);
+      case 'test':
+        return this.testExpr(e, frame);
       case 'cond': {
-        const other = e.b ? this.expr(e.b, frame) : `new Undefined(null, ${lit(`the inline if-expression on line ${e.line} evaluated to false and no else section was defined.`)})`;
+        const other = e.b
+          ? this.expr(e.b, frame)
+          : `new Undefined(null, ${lit(`the inline if-expression on line ${e.line} evaluated to false and no else section was defined.`)})`;
         return `(truthy(${this.expr(e.test, frame)}) ? ${this.expr(e.a, frame)} : ${other})`;
       }
       case 'bin': {
@@ -533,21 +589,33 @@ class Compiler {
         const t = this.temp();
         return `(truthy(${t} = ${this.expr(e.left, frame)}) ? ${t} : ${this.expr(e.right, frame)})`;
       }
-      case 'not': return `!truthy(${this.expr(e.node, frame)})`;
-      case 'neg': return `neg(${this.expr(e.node, frame)})`;
-      case 'pos': return `pos(${this.expr(e.node, frame)})`;
-      case 'concat': return `concat(${e.items.map((x) => this.expr(x, frame)).join(', ')})`;
+      case 'not':
+        return `!truthy(${this.expr(e.node, frame)})`;
+      case 'neg':
+        return `neg(${this.expr(e.node, frame)})`;
+      case 'pos':
+        return `pos(${this.expr(e.node, frame)})`;
+      case 'concat':
+        return `concat(${e.items.map((x) => this.expr(x, frame)).join(', ')})`;
       case 'compare': {
         const opFn = (op: string, a: string, b: string): string => {
           switch (op) {
-            case '==': return `eq(${a}, ${b})`;
-            case '!=': return `ne(${a}, ${b})`;
-            case '<': return `lt(${a}, ${b})`;
-            case '<=': return `le(${a}, ${b})`;
-            case '>': return `gt(${a}, ${b})`;
-            case '>=': return `ge(${a}, ${b})`;
-            case 'in': return `contains(${b}, ${a})`;
-            case 'notin': return `!contains(${b}, ${a})`;
+            case '==':
+              return `eq(${a}, ${b})`;
+            case '!=':
+              return `ne(${a}, ${b})`;
+            case '<':
+              return `lt(${a}, ${b})`;
+            case '<=':
+              return `le(${a}, ${b})`;
+            case '>':
+              return `gt(${a}, ${b})`;
+            case '>=':
+              return `ge(${a}, ${b})`;
+            case 'in':
+              return `contains(${b}, ${a})`;
+            case 'notin':
+              return `!contains(${b}, ${a})`;
           }
           throw new Error(op);
         };
@@ -597,7 +665,15 @@ class Compiler {
     return false;
   }
 
-  specCall(kind: 'filter' | 'test', spec: CallableSpec, index: number, value: string, p: CallParts, frame: Frame, node: { line: number; column: number; name: string }): string {
+  specCall(
+    kind: 'filter' | 'test',
+    spec: CallableSpec,
+    index: number,
+    value: string,
+    p: CallParts,
+    frame: Frame,
+    node: { line: number; column: number; name: string },
+  ): string {
     if (spec.raw || p.dynArgs || p.dynKwargs) {
       return `E.callSpec(S.${kind}s[${index}], ${lit(node.name)}, ${value}, ${this.argsArray(p, frame)}, ${this.kwargsObject(p, frame)})`;
     }

@@ -19,7 +19,10 @@ export const BASE_CONTEXT = {
   words: 'the quick brown fox jumps over the lazy dog',
   items: [3, 1, 2],
   strs: ['b', 'A', 'c', 'a'],
-  nested: [[1, 2], [3, 4]],
+  nested: [
+    [1, 2],
+    [3, 4],
+  ],
   d: { b: 2, a: 1, c: 3 },
   e: {},
   l: [],
@@ -37,17 +40,28 @@ export const BASE_CONTEXT = {
     { ip: '2001:db8:1::7', asn: 64511, family: 6, group: 'ixp', max: 20, md5: 'x"y', bfd: false },
   ],
   tree: [
-    { name: 'a', children: [{ name: 'a1', children: [] }, { name: 'a2', children: [{ name: 'a2x', children: [] }] }] },
+    {
+      name: 'a',
+      children: [
+        { name: 'a1', children: [] },
+        { name: 'a2', children: [{ name: 'a2x', children: [] }] },
+      ],
+    },
     { name: 'b', children: [] },
   ],
   unicode: 'héllo wörld ☃',
   html: '<b>bold</b> & "quotes"',
   floaty: 1.5,
-  asdict: { 'key with space': 1, '_private': 2, items: 'shadow' },
+  asdict: { 'key with space': 1, _private: 2, items: 'shadow' },
 };
 
 type Opts = JinjaCase['options'];
-const c = (template: string, context: Record<string, unknown> = BASE_CONTEXT, options?: Opts, templates?: Record<string, string>): JinjaCase => ({
+const c = (
+  template: string,
+  context: Record<string, unknown> = BASE_CONTEXT,
+  options?: Opts,
+  templates?: Record<string, string>,
+): JinjaCase => ({
   template,
   context,
   ...(options ? { options } : {}),
@@ -61,7 +75,8 @@ const KEEP: Opts = { keepTrailingNewline: true };
 const STRICT: Opts = { undefined: 'strict' };
 
 const LIB = {
-  'macros.j2': '{% macro peer(ip, asn=65000) %}neighbor {{ ip }} remote-as {{ asn }}{% endmacro %}{% macro _hidden() %}h{% endmacro %}{% set version = 3 %}',
+  'macros.j2':
+    '{% macro peer(ip, asn=65000) %}neighbor {{ ip }} remote-as {{ asn }}{% endmacro %}{% macro _hidden() %}h{% endmacro %}{% set version = 3 %}',
   'base.j2': 'HEAD[{% block head %}base-head{% endblock %}]\nBODY[{% block body %}base-body{% endblock %}]\nFOOT',
   'mid.j2': '{% extends "base.j2" %}{% block head %}mid-head+{{ super() }}{% endblock %}',
   'part.j2': 'part:{{ name }}:{{ item | default("noitem") }}',
@@ -180,7 +195,9 @@ export const CASES: JinjaCase[] = [
   c('{% if t %}{% if f %}a{% else %}b{% endif %}{% endif %}'),
 
   // ---- for loops ----
-  c('{% for i in items %}{{ loop.index }}:{{ loop.index0 }}:{{ loop.revindex }}:{{ loop.revindex0 }}:{{ loop.first }}:{{ loop.last }}:{{ loop.length }} {% endfor %}'),
+  c(
+    '{% for i in items %}{{ loop.index }}:{{ loop.index0 }}:{{ loop.revindex }}:{{ loop.revindex0 }}:{{ loop.first }}:{{ loop.last }}:{{ loop.length }} {% endfor %}',
+  ),
   c('{% for i in items %}{{ loop.cycle("odd", "even") }} {% endfor %}'),
   c('{% for i in items %}{{ loop.previtem }}/{{ loop.nextitem }} {% endfor %}'),
   c('{% for u in users %}{% if loop.changed(u.group) %}[{{ u.group }}]{% endif %}{{ u.name }} {% endfor %}'),
@@ -189,11 +206,17 @@ export const CASES: JinjaCase[] = [
   c('{% for i in items if i > 5 %}{{ i }}{% else %}none{% endfor %}'),
   c('{% for u in users if u.active %}{{ loop.index }}.{{ u.name }}/{{ loop.length }} {% endfor %}'),
   c('{% for a in nested %}{% for b in a %}{{ loop.depth }}{{ b }}{% endfor %}{% endfor %}'),
-  c('{% for a in nested %}{% set outer = loop %}{% for b in a %}{{ outer.index }}.{{ loop.index }} {% endfor %}{% endfor %}'),
-  c('{% for node in tree recursive %}{{ node.name }}{% if node.children %}({{ loop(node.children) }}){% endif %}{% endfor %}'),
+  c(
+    '{% for a in nested %}{% set outer = loop %}{% for b in a %}{{ outer.index }}.{{ loop.index }} {% endfor %}{% endfor %}',
+  ),
+  c(
+    '{% for node in tree recursive %}{{ node.name }}{% if node.children %}({{ loop(node.children) }}){% endif %}{% endfor %}',
+  ),
   c('{% for node in tree recursive %}{{ loop.depth }}{{ node.name }} {{ loop(node.children) }}{% endfor %}'),
   c('{% for x, y in nested %}{{ x + y }} {% endfor %}'),
-  c('{% for i in range(3) %}{{ i }}{% endfor %} {% for i in range(1, 10, 3) %}{{ i }}{% endfor %} {{ range(5, 0, -2) | list }}'),
+  c(
+    '{% for i in range(3) %}{{ i }}{% endfor %} {% for i in range(1, 10, 3) %}{{ i }}{% endfor %} {{ range(5, 0, -2) | list }}',
+  ),
   c('{% for i in items %}{% set x = i * 2 %}{{ x }}{% endfor %}[{{ x }}]'),
   c('{% set x = 1 %}{% for i in items %}{% set x = i %}{% endfor %}{{ x }}'),
   c('{% for i in items %}{{ i }}{% endfor %}{{ i }}'),
@@ -212,7 +235,9 @@ export const CASES: JinjaCase[] = [
   c('{% set x = [1, 2] %}{% set y = x + [3] %}{{ y }}'),
   c('{% set x %}captured {{ n }}{% endset %}[{{ x }}]'),
   c('{% set x | upper | replace("A", "4") %}abc{% endset %}{{ x }}'),
-  c('{% set ns = namespace(found=false, count=0) %}{% for u in users %}{% if u.active %}{% set ns.count = ns.count + 1 %}{% set ns.found = true %}{% endif %}{% endfor %}{{ ns.found }} {{ ns.count }}'),
+  c(
+    '{% set ns = namespace(found=false, count=0) %}{% for u in users %}{% if u.active %}{% set ns.count = ns.count + 1 %}{% set ns.found = true %}{% endif %}{% endfor %}{{ ns.found }} {{ ns.count }}',
+  ),
   c('{% set ns = namespace() %}{% set ns.items = [] %}{{ ns.items }}'),
   c('{% set ns = namespace(a=1) %}{{ ns.a }} {{ ns.b }}'),
   c('{% set x = 1 %}{% if t %}{% set x = 2 %}{% endif %}{{ x }}'),
@@ -228,7 +253,9 @@ export const CASES: JinjaCase[] = [
   c('{% macro m(a) %}{{ a }}{% endmacro %}{{ m(b=2) }}'),
   c('{% macro m() %}{{ varargs }}{{ kwargs }}{% endmacro %}{{ m(1, 2, x=3) }}'),
   c('{% macro m(a, b=a) %}{{ a }}{{ b }}{% endmacro %}{{ m(5) }}'),
-  c('{% macro list(items) %}<ul>{% for i in items %}<li>{{ caller(i) }}</li>{% endfor %}</ul>{% endmacro %}{% call(x) list([1, 2]) %}item {{ x }}{% endcall %}'),
+  c(
+    '{% macro list(items) %}<ul>{% for i in items %}<li>{{ caller(i) }}</li>{% endfor %}</ul>{% endmacro %}{% call(x) list([1, 2]) %}item {{ x }}{% endcall %}',
+  ),
   c('{% macro wrap() %}<{{ caller() }}>{% endmacro %}{% call wrap() %}inside{% endcall %}'),
   c('{% macro wrap() %}<{{ caller() }}>{% endmacro %}{% call wrap() %}{% call wrap() %}deep{% endcall %}{% endcall %}'),
   c('{% macro m() %}{{ caller is defined }}{% endmacro %}{{ m() }}'),
@@ -238,7 +265,9 @@ export const CASES: JinjaCase[] = [
   c('{% macro m(x) %}{{ x }}{% endmacro %}{{ m.name }} {{ m.arguments }}'),
   c('{% macro m() %}a\n  b{% endmacro %}{{ m() | indent(2) }}'),
   c('{% macro m(a) -%}\n  {{ a }}\n{%- endmacro %}[{{ m(1) }}]'),
-  c('{% macro peer(s) %}neighbor {{ s.ip }} remote-as {{ s.asn }}{% if s.md5 %} password {{ s.md5 }}{% endif %}{% endmacro %}{% for s in sessions %}{{ peer(s) }}\n{% endfor %}'),
+  c(
+    '{% macro peer(s) %}neighbor {{ s.ip }} remote-as {{ s.asn }}{% if s.md5 %} password {{ s.md5 }}{% endif %}{% endmacro %}{% for s in sessions %}{{ peer(s) }}\n{% endfor %}',
+  ),
   c('{% macro m(a, b) %}{{ a }}-{{ b }}{% endmacro %}{{ m(*[1, 2]) }} {{ m(**{"a": 3, "b": 4}) }}'),
   c('{{ dict(a=1, b=2) }} {{ dict(x=none) }}'),
 
@@ -251,7 +280,12 @@ export const CASES: JinjaCase[] = [
   c('{% include ["nope.j2", "part.j2"] %}', BASE_CONTEXT, undefined, LIB),
   c('{% set item = "set-item" %}{% include "part.j2" %}', BASE_CONTEXT, undefined, LIB),
   c('{% include "loopy.j2" %}|{% include "loopy.j2" %}', BASE_CONTEXT, undefined, LIB),
-  c('{% import "macros.j2" as m %}{{ m.peer("10.0.0.1") }} {{ m.peer("10.0.0.2", 65010) }} {{ m.version }}', BASE_CONTEXT, undefined, LIB),
+  c(
+    '{% import "macros.j2" as m %}{{ m.peer("10.0.0.1") }} {{ m.peer("10.0.0.2", 65010) }} {{ m.version }}',
+    BASE_CONTEXT,
+    undefined,
+    LIB,
+  ),
   c('{% from "macros.j2" import peer, version as v %}{{ peer("x", asn=1) }} {{ v }}', BASE_CONTEXT, undefined, LIB),
   c('{% from "macros.j2" import nothere %}[{{ nothere }}]', BASE_CONTEXT, undefined, LIB),
   c('{% import "macros.j2" as m %}[{{ m._hidden }}]', BASE_CONTEXT, undefined, LIB),
@@ -261,16 +295,46 @@ export const CASES: JinjaCase[] = [
 
   // ---- extends, block, super ----
   c('{% extends "base.j2" %}{% block body %}child-body{% endblock %}', BASE_CONTEXT, undefined, LIB),
-  c('{% extends "base.j2" %}{% block head %}{{ super() }}+child{% endblock %}ignored text', BASE_CONTEXT, undefined, LIB),
-  c('{% extends "mid.j2" %}{% block head %}top+{{ super() }}{% endblock %}{% block body %}{{ name }}{% endblock %}', BASE_CONTEXT, undefined, LIB),
+  c(
+    '{% extends "base.j2" %}{% block head %}{{ super() }}+child{% endblock %}ignored text',
+    BASE_CONTEXT,
+    undefined,
+    LIB,
+  ),
+  c(
+    '{% extends "mid.j2" %}{% block head %}top+{{ super() }}{% endblock %}{% block body %}{{ name }}{% endblock %}',
+    BASE_CONTEXT,
+    undefined,
+    LIB,
+  ),
   c('before{% extends "base.j2" %}after', BASE_CONTEXT, undefined, LIB),
-  c('{% set title = "T" %}{% extends "base.j2" %}{% block body %}{{ title }}{% endblock %}', BASE_CONTEXT, undefined, LIB),
-  c('{% extends "base.j2" %}{% set title = "late" %}{% block body %}{{ title }}{% endblock %}', BASE_CONTEXT, undefined, LIB),
+  c(
+    '{% set title = "T" %}{% extends "base.j2" %}{% block body %}{{ title }}{% endblock %}',
+    BASE_CONTEXT,
+    undefined,
+    LIB,
+  ),
+  c(
+    '{% extends "base.j2" %}{% set title = "late" %}{% block body %}{{ title }}{% endblock %}',
+    BASE_CONTEXT,
+    undefined,
+    LIB,
+  ),
   c('{% block a %}A{% block b %}B{% endblock %}{% endblock %}|{% block c %}{{ n }}{% endblock %}'),
   c('{% for i in items %}{% block loopblock scoped %}{{ i }}{% endblock %}{% endfor %}'),
   c('{% for i in items %}{% block loopblock %}[{{ i }}]{% endblock %}{% endfor %}'),
-  c('{% extends "base.j2" %}{% block body %}{% for s in sessions %}{{ s.asn }} {% endfor %}{% endblock %}', BASE_CONTEXT, undefined, LIB),
-  c('{% extends "base.j2" %}{% block body %}{% endblock %}{% block head %}{% endblock %}', BASE_CONTEXT, undefined, LIB),
+  c(
+    '{% extends "base.j2" %}{% block body %}{% for s in sessions %}{{ s.asn }} {% endfor %}{% endblock %}',
+    BASE_CONTEXT,
+    undefined,
+    LIB,
+  ),
+  c(
+    '{% extends "base.j2" %}{% block body %}{% endblock %}{% block head %}{% endblock %}',
+    BASE_CONTEXT,
+    undefined,
+    LIB,
+  ),
   c('{% extends "missing.j2" %}', BASE_CONTEXT, undefined, LIB),
 
   // ---- with, filter blocks ----
@@ -295,41 +359,59 @@ export const CASES: JinjaCase[] = [
   c('{{ "{:>8}|{:<6}|{:^7}|{:08.3f}|{:,}".format("r", "l", "c", pi, 1234567) }}'),
   c('{{ "{0[0]} {0[1]}".format(items) }} {{ "{u.name}".format(u=user) }} {{ "{:x}".format(255) }}'),
   c('{{ words.count("o") }} {{ words.find("quick") }} {{ words.find("zzz") }} {{ words.index("fox") }}'),
-  c('{{ "42".isdigit() }} {{ "4a".isdigit() }} {{ "abc".isalpha() }} {{ "abc".islower() }} {{ "ABC".isupper() }} {{ "  ".isspace() }}'),
-  c('[{{ "ab".center(6) }}] [{{ "ab".ljust(5, ".") }}] [{{ "ab".rjust(5) }}] [{{ "42".zfill(5) }}] [{{ "-4".zfill(4) }}]'),
+  c(
+    '{{ "42".isdigit() }} {{ "4a".isdigit() }} {{ "abc".isalpha() }} {{ "abc".islower() }} {{ "ABC".isupper() }} {{ "  ".isspace() }}',
+  ),
+  c(
+    '[{{ "ab".center(6) }}] [{{ "ab".ljust(5, ".") }}] [{{ "ab".rjust(5) }}] [{{ "42".zfill(5) }}] [{{ "-4".zfill(4) }}]',
+  ),
   c('{{ "a.b.c".partition(".") }} {{ "a.b.c".rpartition(".") }} {{ "line1\nline2\r\nline3".splitlines() }}'),
   c('{{ "abc".removeprefix("a") }} {{ "abc".removesuffix("c") }} {{ "Hello World".istitle() }}'),
   c('{{ name.nosuchmethod }}'),
   c('{{ name.nosuchmethod() }}'),
 
   // ---- list/dict methods ----
-  c('{% set x = [3, 1] %}{{ x.index(1) }} {{ x.count(3) }} {% set _ = x.append(5) %}{{ x }} {% set _ = x.extend([6]) %}{{ x }} {{ x.pop() }} {{ x }}'),
+  c(
+    '{% set x = [3, 1] %}{{ x.index(1) }} {{ x.count(3) }} {% set _ = x.append(5) %}{{ x }} {% set _ = x.extend([6]) %}{{ x }} {{ x.pop() }} {{ x }}',
+  ),
   c('{% set x = {"a": 1} %}{{ x.setdefault("b", 2) }} {{ x }} {{ x.pop("a") }} {{ x }} {{ x.copy() }}'),
   c('{% set x = [1, 2, 3] %}{% set _ = x.insert(0, 0) %}{% set _ = x.remove(2) %}{{ x }} {{ x.copy() }}'),
 
   // ---- tests ----
   c('{{ n is defined }} {{ missing is defined }} {{ missing is undefined }} {{ none is none }} {{ n is none }}'),
   c('{{ n is odd }} {{ n is even }} {{ 10 is divisibleby 5 }} {{ 10 is divisibleby(3) }} {{ 7.0 is odd }}'),
-  c('{{ n is number }} {{ half is number }} {{ t is number }} {{ n is integer }} {{ half is integer }} {{ half is float }} {{ 1.0 is float }} {{ t is integer }}'),
-  c('{{ name is string }} {{ n is string }} {{ d is mapping }} {{ items is mapping }} {{ items is sequence }} {{ name is sequence }} {{ d is sequence }} {{ n is sequence }}'),
+  c(
+    '{{ n is number }} {{ half is number }} {{ t is number }} {{ n is integer }} {{ half is integer }} {{ half is float }} {{ 1.0 is float }} {{ t is integer }}',
+  ),
+  c(
+    '{{ name is string }} {{ n is string }} {{ d is mapping }} {{ items is mapping }} {{ items is sequence }} {{ name is sequence }} {{ d is sequence }} {{ n is sequence }}',
+  ),
   c('{{ items is iterable }} {{ n is iterable }} {{ name is iterable }} {{ missing is iterable }}'),
   c('{{ t is boolean }} {{ 1 is boolean }} {{ t is true }} {{ 1 is true }} {{ f is false }} {{ 0 is false }}'),
   c('{{ "abc" is lower }} {{ "aBc" is lower }} {{ "ABC" is upper }} {{ "12" is upper }}'),
-  c('{{ 1 is eq 1 }} {{ 1 is equalto 2 }} {{ 2 is gt 1 }} {{ 2 is greaterthan 3 }} {{ 1 is lt 2 }} {{ 1 is lessthan 0 }} {{ 2 is ge 2 }} {{ 2 is le 1 }} {{ 1 is ne 1 }}'),
+  c(
+    '{{ 1 is eq 1 }} {{ 1 is equalto 2 }} {{ 2 is gt 1 }} {{ 2 is greaterthan 3 }} {{ 1 is lt 2 }} {{ 1 is lessthan 0 }} {{ 2 is ge 2 }} {{ 2 is le 1 }} {{ 1 is ne 1 }}',
+  ),
   c('{{ 1 is == 1 }} {{ 2 is != 1 }} {{ 2 is > 1 }} {{ 2 is >= 3 }} {{ 1 is < 2 }} {{ 1 is <= 0 }}'),
   c('{{ 2 is in items }} {{ "q" is in "quick" }} {{ "a" is in d }}'),
   c('{{ none is sameas none }} {{ t is sameas true }} {{ 1 is sameas 1 }}'),
   c('{{ "upper" is filter }} {{ "nofilter" is filter }} {{ "odd" is test }} {{ "notest" is test }}'),
-  c('{% macro m() %}{% endmacro %}{{ m is callable }} {{ n is callable }} {{ range is callable }} {{ name.upper is callable }}'),
+  c(
+    '{% macro m() %}{% endmacro %}{{ m is callable }} {{ n is callable }} {{ range is callable }} {{ name.upper is callable }}',
+  ),
   c('{{ n is not defined }} {{ n is not odd }} {{ not n is odd }}'),
   c('{{ html is escaped }}'),
   c('{{ n is nosuchtest }}'),
 
   // ---- filters: strings ----
-  c('{{ name | upper }} {{ "ABC" | lower }} {{ words | title }} {{ "hello WORLD" | capitalize }} {{ "a-b c(d" | title }}'),
+  c(
+    '{{ name | upper }} {{ "ABC" | lower }} {{ words | title }} {{ "hello WORLD" | capitalize }} {{ "a-b c(d" | title }}',
+  ),
   c('[{{ text | trim }}] [{{ "xxhixx" | trim("x") }}] [{{ name | center(10) }}] [{{ name | center(11) }}]'),
   c('{{ words | replace("the", "a") }} {{ words | replace("o", "0", 1) }}'),
-  c('{{ words | truncate(9) }}|{{ words | truncate(20) }}|{{ words | truncate(20, true) }}|{{ words | truncate(20, end="~") }}|{{ words | truncate(44) }}|{{ words | truncate(30, leeway=0) }}'),
+  c(
+    '{{ words | truncate(9) }}|{{ words | truncate(20) }}|{{ words | truncate(20, true) }}|{{ words | truncate(20, end="~") }}|{{ words | truncate(44) }}|{{ words | truncate(30, leeway=0) }}',
+  ),
   c('{{ words | wordcount }} {{ "" | wordcount }} {{ "a-b c_d" | wordcount }}'),
   c('{{ words | wordwrap(10) }}'),
   c('{{ words | wordwrap(12, wrapstring="<br>") }}'),
@@ -343,46 +425,86 @@ export const CASES: JinjaCase[] = [
   c('{{ html | escape }} {{ html | e }} {{ html | forceescape }} {{ html | safe }}'),
   c('{{ html | striptags }} {{ "<p>a   <!-- c -->\n b</p>" | striptags }}'),
   c('{{ "%s = %d" | format("x", 5) }} {{ "%(a)s" | format(a="kw") }}'),
-  c('{{ "hello world & more/path" | urlencode }} {{ {"a": 1, "b c": "d&e"} | urlencode }} {{ [("x", 1), ("y", 2)] | urlencode }}'),
+  c(
+    '{{ "hello world & more/path" | urlencode }} {{ {"a": 1, "b c": "d&e"} | urlencode }} {{ [("x", 1), ("y", 2)] | urlencode }}',
+  ),
   c('{{ unicode | urlencode }} {{ unicode | upper }} {{ unicode | length }}'),
   c('{{ 42 | string }} {{ none | string }} {{ [1, "a"] | string }} {{ 1.0 | string }}'),
   c('{{ "abc" | reverse }} {{ items | reverse | list }}'),
-  c('{{ 1000 | filesizeformat }} {{ 1 | filesizeformat }} {{ 999 | filesizeformat }} {{ 1500000 | filesizeformat }} {{ 2048 | filesizeformat(true) }} {{ 1e15 | filesizeformat }}'),
+  c(
+    '{{ 1000 | filesizeformat }} {{ 1 | filesizeformat }} {{ 999 | filesizeformat }} {{ 1500000 | filesizeformat }} {{ 2048 | filesizeformat(true) }} {{ 1e15 | filesizeformat }}',
+  ),
   c('{{ {"class": "x", "id": none, "data-a": 1} | xmlattr }}|{{ {"a": "<b>"} | xmlattr(false) }}'),
 
   // ---- filters: numbers ----
-  c('{{ "42" | int }} {{ "42.9" | int }} {{ "x" | int }} {{ "x" | int(7) }} {{ "0x1A" | int(0, 16) }} {{ "ff" | int(base=16) }} {{ 3.99 | int }} {{ -3.99 | int }} {{ none | int }} {{ t | int }}'),
+  c(
+    '{{ "42" | int }} {{ "42.9" | int }} {{ "x" | int }} {{ "x" | int(7) }} {{ "0x1A" | int(0, 16) }} {{ "ff" | int(base=16) }} {{ 3.99 | int }} {{ -3.99 | int }} {{ none | int }} {{ t | int }}',
+  ),
   c('{{ " 12 " | int }} {{ "1_000" | int }} {{ "0b101" | int(base=2) }} {{ "12abc" | int }} {{ "" | int }}'),
-  c('{{ "3.5" | float }} {{ 3 | float }} {{ "x" | float }} {{ "x" | float(1.5) }} {{ "1e3" | float }} {{ " 2 " | float }} {{ none | float }}'),
-  c('{{ 2.5 | round }} {{ 3.5 | round }} {{ 2.675 | round(2) }} {{ 0.125 | round(2) }} {{ 1.55 | round(1) }} {{ 42 | round }} {{ 42.4 | round(0, "ceil") }} {{ 42.6 | round(0, "floor") }} {{ -2.5 | round }}'),
-  c('{{ pi | round(3) }} {{ pi | round(2, "ceil") }} {{ pi | round(2, "floor") }} {{ 1234.5678 | round(-2) }} {{ 7 | round(1) }}'),
+  c(
+    '{{ "3.5" | float }} {{ 3 | float }} {{ "x" | float }} {{ "x" | float(1.5) }} {{ "1e3" | float }} {{ " 2 " | float }} {{ none | float }}',
+  ),
+  c(
+    '{{ 2.5 | round }} {{ 3.5 | round }} {{ 2.675 | round(2) }} {{ 0.125 | round(2) }} {{ 1.55 | round(1) }} {{ 42 | round }} {{ 42.4 | round(0, "ceil") }} {{ 42.6 | round(0, "floor") }} {{ -2.5 | round }}',
+  ),
+  c(
+    '{{ pi | round(3) }} {{ pi | round(2, "ceil") }} {{ pi | round(2, "floor") }} {{ 1234.5678 | round(-2) }} {{ 7 | round(1) }}',
+  ),
   c('{{ -5 | abs }} {{ -2.5 | abs }} {{ 3 | abs }} {{ -0.0 | abs }}'),
-  c('{{ items | sum }} {{ users | sum(attribute="age") }} {{ [0.5, 0.5] | sum }} {{ items | sum(start=10) }} {{ [] | sum }}'),
-  c('{{ items | max }} {{ items | min }} {{ strs | max }} {{ strs | min }} {{ strs | max(case_sensitive=true) }} {{ users | max(attribute="age") }}'),
+  c(
+    '{{ items | sum }} {{ users | sum(attribute="age") }} {{ [0.5, 0.5] | sum }} {{ items | sum(start=10) }} {{ [] | sum }}',
+  ),
+  c(
+    '{{ items | max }} {{ items | min }} {{ strs | max }} {{ strs | min }} {{ strs | max(case_sensitive=true) }} {{ users | max(attribute="age") }}',
+  ),
   c('[{{ [] | max }}]'),
 
   // ---- filters: sequences ----
-  c('{{ items | join }} {{ items | join(", ") }} {{ users | join(", ", attribute="name") }} {{ [1, none, "a"] | join("|") }}'),
+  c(
+    '{{ items | join }} {{ items | join(", ") }} {{ users | join(", ", attribute="name") }} {{ [1, none, "a"] | join("|") }}',
+  ),
   c('{{ items | first }} {{ items | last }} {{ name | first }} {{ name | last }} [{{ l | first }}] [{{ l | last }}]'),
   c('{{ items | length }} {{ name | length }} {{ d | length }} {{ items | count }} {{ missing | length }}'),
   c('{{ items | sort }} {{ items | sort(reverse=true) }} {{ strs | sort }} {{ strs | sort(case_sensitive=true) }}'),
-  c('{{ users | sort(attribute="age") | map(attribute="name") | join(",") }} {{ users | sort(attribute="age,name") | map(attribute="name") | join(",") }}'),
-  c('{{ users | sort(attribute="name") | map(attribute="name") | list }} {{ users | sort(attribute="group", reverse=true) | map(attribute="name") | list }}'),
+  c(
+    '{{ users | sort(attribute="age") | map(attribute="name") | join(",") }} {{ users | sort(attribute="age,name") | map(attribute="name") | join(",") }}',
+  ),
+  c(
+    '{{ users | sort(attribute="name") | map(attribute="name") | list }} {{ users | sort(attribute="group", reverse=true) | map(attribute="name") | list }}',
+  ),
   c('{{ [3, "a"] | sort }}'),
-  c('{{ strs | unique | list }} {{ strs | unique(case_sensitive=true) | list }} {{ users | unique(attribute="age") | map(attribute="name") | list }} {{ [1, 1.0, true, 2] | unique | list }}'),
-  c('{{ d | dictsort }} {{ d | dictsort(reverse=true) }} {{ d | dictsort(by="value") }} {{ {"B": 1, "a": 2} | dictsort }} {{ {"B": 1, "a": 2} | dictsort(true) }}'),
+  c(
+    '{{ strs | unique | list }} {{ strs | unique(case_sensitive=true) | list }} {{ users | unique(attribute="age") | map(attribute="name") | list }} {{ [1, 1.0, true, 2] | unique | list }}',
+  ),
+  c(
+    '{{ d | dictsort }} {{ d | dictsort(reverse=true) }} {{ d | dictsort(by="value") }} {{ {"B": 1, "a": 2} | dictsort }} {{ {"B": 1, "a": 2} | dictsort(true) }}',
+  ),
   c('{{ items | batch(2) | list }} {{ items | batch(2, "x") | list }} {{ range(7) | batch(3) | list }}'),
   c('{{ range(7) | slice(3) | list }} {{ range(7) | slice(3, "f") | list }} {{ items | slice(5) | list }}'),
   c('{{ items | list }} {{ name | list }} {{ d | list }} {{ (1, 2) | list }}'),
-  c('{{ users | map(attribute="name") | list }} {{ strs | map("upper") | list }} {{ items | map("string") | join }} {{ users | map(attribute="missing", default="?") | list }}'),
+  c(
+    '{{ users | map(attribute="name") | list }} {{ strs | map("upper") | list }} {{ items | map("string") | join }} {{ users | map(attribute="missing", default="?") | list }}',
+  ),
   c('{{ ["1", "2"] | map("int") | sum }} {{ words.split() | map("truncate", 3, true, "") | list }}'),
-  c('{{ items | select("odd") | list }} {{ items | reject("odd") | list }} {{ [0, 1, "", "a", none] | select | list }} {{ items | select("gt", 1) | list }} {{ items | select(">", 1) | list }}'),
-  c('{{ users | selectattr("active") | map(attribute="name") | list }} {{ users | rejectattr("active") | map(attribute="name") | list }}'),
-  c('{{ users | selectattr("age", "gt", 26) | map(attribute="name") | list }} {{ users | selectattr("group", "equalto", "ops") | map(attribute="name") | join(",") }}'),
-  c('{{ sessions | selectattr("family", "==", 6) | map(attribute="ip") | list }} {{ sessions | selectattr("md5") | list | length }} {{ sessions | rejectattr("md5", "none") | list | length }}'),
+  c(
+    '{{ items | select("odd") | list }} {{ items | reject("odd") | list }} {{ [0, 1, "", "a", none] | select | list }} {{ items | select("gt", 1) | list }} {{ items | select(">", 1) | list }}',
+  ),
+  c(
+    '{{ users | selectattr("active") | map(attribute="name") | list }} {{ users | rejectattr("active") | map(attribute="name") | list }}',
+  ),
+  c(
+    '{{ users | selectattr("age", "gt", 26) | map(attribute="name") | list }} {{ users | selectattr("group", "equalto", "ops") | map(attribute="name") | join(",") }}',
+  ),
+  c(
+    '{{ sessions | selectattr("family", "==", 6) | map(attribute="ip") | list }} {{ sessions | selectattr("md5") | list | length }} {{ sessions | rejectattr("md5", "none") | list | length }}',
+  ),
   c('{{ users | selectattr("name", "in", ["bob", "dave"]) | list | length }}'),
-  c('{% for g in users | groupby("group") %}{{ g.grouper }}:{{ g.list | map(attribute="name") | join(",") }};{% endfor %}'),
-  c('{% for grouper, list in users | groupby("group", case_sensitive=true) %}{{ grouper }}={{ list | length }} {% endfor %}'),
+  c(
+    '{% for g in users | groupby("group") %}{{ g.grouper }}:{{ g.list | map(attribute="name") | join(",") }};{% endfor %}',
+  ),
+  c(
+    '{% for grouper, list in users | groupby("group", case_sensitive=true) %}{{ grouper }}={{ list | length }} {% endfor %}',
+  ),
   c('{% for g, s in sessions | groupby("asn") %}AS{{ g }}: {{ s | map(attribute="ip") | join(" ") }}\n{% endfor %}'),
   c('{{ users | groupby("age") | list }}'),
   c('{{ [{"a": 1}, {"b": 2}] | groupby("a", default=0) | map(attribute="grouper") | list }}'),
@@ -392,7 +514,9 @@ export const CASES: JinjaCase[] = [
   c('{{ items | tojson }} {{ d | tojson }} {{ user | tojson }} {{ html | tojson }} {{ unicode | tojson }}'),
   c('{{ {"b": [1, 2.5, none, true], "a": "x"} | tojson(indent=2) }}'),
   c('{{ "str" | tojson }} {{ 1.0 | tojson }} {{ (1, 2) | tojson }} {{ {} | tojson(2) }} {{ [] | tojson(2) }}'),
-  c('{{ missing | default("dflt") }} {{ none | default("dflt") }} {{ none | default("dflt", true) }} {{ "" | default("dflt", boolean=true) }} {{ 0 | d("z", true) }} {{ n | default(0) }}'),
+  c(
+    '{{ missing | default("dflt") }} {{ none | default("dflt") }} {{ none | default("dflt", true) }} {{ "" | default("dflt", boolean=true) }} {{ 0 | d("z", true) }} {{ n | default(0) }}',
+  ),
   c('{{ user.missing | default("nested-default") }} {{ missing | default(missing2) }}|'),
   c('{{ users | map(attribute="asn") | map("string") | join(",") }}'),
   c('{{ sessions | map(attribute="group") | unique | list }}'),
@@ -401,7 +525,9 @@ export const CASES: JinjaCase[] = [
   c('{{ "x" | nosuchfilter }}'),
 
   // ---- globals ----
-  c('{% set c = cycler("a", "b") %}{{ c.next() }}{{ c.next() }}{{ c.next() }}{{ c.current }}{% set _ = c.reset() %}{{ c.next() }}'),
+  c(
+    '{% set c = cycler("a", "b") %}{{ c.next() }}{{ c.next() }}{{ c.next() }}{{ c.current }}{% set _ = c.reset() %}{{ c.next() }}',
+  ),
   c('{% set j = joiner("|") %}{% for i in items %}{{ j() }}{{ i }}{% endfor %}'),
   c('{% set j = joiner() %}{{ j() }}{{ j() }}{{ j() }}'),
   c('{{ range(3) }} {{ range(0) | list }} {{ range(2, 4) | list }}'),
@@ -443,13 +569,35 @@ export const CASES: JinjaCase[] = [
   c('{% for %}'),
 
   // ---- realistic config snippets ----
-  c('protocols {\n    bgp {\n{% for g, ss in sessions | groupby("group") %}\n        group {{ g }} {\n{% for s in ss %}\n            neighbor {{ s.ip }} {\n                peer-as {{ s.asn }};\n{% if s.md5 %}\n                authentication-key "{{ s.md5 }}";\n{% endif %}\n{% if s.bfd %}\n                bfd-liveness-detection minimum-interval 300;\n{% endif %}\n            }\n{% endfor %}\n        }\n{% endfor %}\n    }\n}\n', BASE_CONTEXT, BOTH),
-  c('router bgp {{ big }}\n{% for s in sessions if s.family == 4 %}\n neighbor {{ s.ip }} remote-as {{ s.asn }}\n neighbor {{ s.ip }} maximum-prefix {{ s.max }} {{ (s.max * 0.9) | int }}\n{% endfor %}\n', BASE_CONTEXT, TRIM),
-  c('{% for s in sessions %}\n{%- set fam = "ipv4" if s.family == 4 else "ipv6" %}\n{{ fam }} {{ s.ip }}{{ " bfd" if s.bfd }}\n{%- endfor %}'),
-  c('{% set groups = sessions | map(attribute="group") | unique | list %}{% for g in groups | sort %}group {{ g }} sessions={{ sessions | selectattr("group", "eq", g) | list | length }}\n{% endfor %}', BASE_CONTEXT, TRIM),
-  c('{%- for u in users | sort(attribute="asn", reverse=true) %}\n{{ "%-8s AS%d" | format(u.name, u.asn) }}\n{%- endfor %}'),
-  c('prefix-list {{ name | upper }}-IN\n{% for p in ["192.0.2.0/24", "198.51.100.0/24"] %}\n  seq {{ loop.index * 5 }} permit {{ p }}\n{% endfor %}', BASE_CONTEXT, BOTH),
-  c('{% for s in sessions %}{% set parts = s.ip.split(":") if ":" in s.ip else s.ip.split(".") %}{{ parts | length }} {% endfor %}'),
+  c(
+    'protocols {\n    bgp {\n{% for g, ss in sessions | groupby("group") %}\n        group {{ g }} {\n{% for s in ss %}\n            neighbor {{ s.ip }} {\n                peer-as {{ s.asn }};\n{% if s.md5 %}\n                authentication-key "{{ s.md5 }}";\n{% endif %}\n{% if s.bfd %}\n                bfd-liveness-detection minimum-interval 300;\n{% endif %}\n            }\n{% endfor %}\n        }\n{% endfor %}\n    }\n}\n',
+    BASE_CONTEXT,
+    BOTH,
+  ),
+  c(
+    'router bgp {{ big }}\n{% for s in sessions if s.family == 4 %}\n neighbor {{ s.ip }} remote-as {{ s.asn }}\n neighbor {{ s.ip }} maximum-prefix {{ s.max }} {{ (s.max * 0.9) | int }}\n{% endfor %}\n',
+    BASE_CONTEXT,
+    TRIM,
+  ),
+  c(
+    '{% for s in sessions %}\n{%- set fam = "ipv4" if s.family == 4 else "ipv6" %}\n{{ fam }} {{ s.ip }}{{ " bfd" if s.bfd }}\n{%- endfor %}',
+  ),
+  c(
+    '{% set groups = sessions | map(attribute="group") | unique | list %}{% for g in groups | sort %}group {{ g }} sessions={{ sessions | selectattr("group", "eq", g) | list | length }}\n{% endfor %}',
+    BASE_CONTEXT,
+    TRIM,
+  ),
+  c(
+    '{%- for u in users | sort(attribute="asn", reverse=true) %}\n{{ "%-8s AS%d" | format(u.name, u.asn) }}\n{%- endfor %}',
+  ),
+  c(
+    'prefix-list {{ name | upper }}-IN\n{% for p in ["192.0.2.0/24", "198.51.100.0/24"] %}\n  seq {{ loop.index * 5 }} permit {{ p }}\n{% endfor %}',
+    BASE_CONTEXT,
+    BOTH,
+  ),
+  c(
+    '{% for s in sessions %}{% set parts = s.ip.split(":") if ":" in s.ip else s.ip.split(".") %}{{ parts | length }} {% endfor %}',
+  ),
   c('{{ sessions | map(attribute="max") | max }} {{ sessions | map(attribute="max") | sum / (sessions | length) }}'),
   c('{{ (users | selectattr("active") | list | length / users | length * 100) | round(1) }}%'),
   c('{{ "%s" | format(sessions | length) }} {{ sessions | length is divisibleby 2 }}'),
@@ -467,22 +615,65 @@ const WS_TEMPLATES = [
   '{% for s in sessions %}\n  {% if s.bfd %}\n  bfd {{ s.ip }}\n  {% endif %}\n{% endfor %}\n',
 ];
 for (const tpl of WS_TEMPLATES) {
-  for (const opts of [undefined, TRIM, LSTRIP, BOTH, KEEP, { trimBlocks: true, lstripBlocks: true, keepTrailingNewline: true }]) {
+  for (const opts of [
+    undefined,
+    TRIM,
+    LSTRIP,
+    BOTH,
+    KEEP,
+    { trimBlocks: true, lstripBlocks: true, keepTrailingNewline: true },
+  ]) {
     CASES.push(c(tpl, BASE_CONTEXT, opts));
   }
 }
 
 /** Python value printing over a grid of expressions. */
 for (const expr of [
-  '1 / 1', '2 ** 0.5', '10 ** 15', '10 ** 16', '10.0 ** 16', '1 / 8', '1 / 3 * 3', '0.1 * 0.1', '-0.0', '3 % -2', '-3 % 2', '3.5 % 1',
-  '7 // 2.0', '2 ** 62', '1e-4', '1.5e-5', '123.0', 'half // 1', 'pi * 1000', 'n / 2', 'n // 2', 'n % 3', 'big * 2', 'neg // 2', 'neg % 5',
-  '"a" * 0', '[0] * 3', '(1, 2) + (3,)', 'items + items', '"%.3f" % pi', '"%10.4s|" % "abcdefg"', '"%c" % 65', '"%5s" % none',
+  '1 / 1',
+  '2 ** 0.5',
+  '10 ** 15',
+  '10 ** 16',
+  '10.0 ** 16',
+  '1 / 8',
+  '1 / 3 * 3',
+  '0.1 * 0.1',
+  '-0.0',
+  '3 % -2',
+  '-3 % 2',
+  '3.5 % 1',
+  '7 // 2.0',
+  '2 ** 62',
+  '1e-4',
+  '1.5e-5',
+  '123.0',
+  'half // 1',
+  'pi * 1000',
+  'n / 2',
+  'n // 2',
+  'n % 3',
+  'big * 2',
+  'neg // 2',
+  'neg % 5',
+  '"a" * 0',
+  '[0] * 3',
+  '(1, 2) + (3,)',
+  'items + items',
+  '"%.3f" % pi',
+  '"%10.4s|" % "abcdefg"',
+  '"%c" % 65',
+  '"%5s" % none',
 ]) {
   CASES.push(c(`{{ ${expr} }}`));
 }
 
 /** Formatting, rounding and scoping corners found while probing against Jinja2. */
-const PROBE_CONTEXT = { items: [3, 1, 2], d: { a: 1, b: 2 }, s: 'Hello', n: 5, users: [{ name: 'a', x: null }, { name: 'b' }] };
+const PROBE_CONTEXT = {
+  items: [3, 1, 2],
+  d: { a: 1, b: 2 },
+  s: 'Hello',
+  n: 5,
+  users: [{ name: 'a', x: null }, { name: 'b' }],
+};
 for (const tpl of [
   '{% for i in items %}{% for j in items %}{{ loop.index }}{{ loop.previtem is defined }}{% endfor %}|{% endfor %}',
   '{% set x = [] %}{% for i in items %}{% set _ = x.append(i * 2) %}{% endfor %}{{ x | sum }}',

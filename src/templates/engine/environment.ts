@@ -1,19 +1,51 @@
 // Environment and Template: option handling, template loading and caching, linking compiled code, rendering.
 import { DEFAULT_LIMITS, activateBudget, checkItems, checkString, restoreBudget } from './budget.ts';
 import { compileAst, type CallableSpec, type CompiledSource } from './compiler.ts';
-import { BudgetError, SecurityError, TemplateError, TemplateNotFound, TemplateRuntimeError, TemplateSyntaxError, UndefinedError } from './errors.ts';
+import {
+  BudgetError,
+  SecurityError,
+  TemplateError,
+  TemplateNotFound,
+  TemplateRuntimeError,
+  TemplateSyntaxError,
+  UndefinedError,
+} from './errors.ts';
 import { tokenStream } from './lexer.ts';
 import { parse } from './parser.ts';
-import { Context, Cycler, Joiner, Loop, MISSING, Macro, SliceValue, createRuntime, type BlockFn, type RenderState, type Runtime } from './runtime.ts';
+import {
+  Context,
+  Cycler,
+  Joiner,
+  Loop,
+  MISSING,
+  Macro,
+  SliceValue,
+  createRuntime,
+  type BlockFn,
+  type RenderState,
+  type Runtime,
+} from './runtime.ts';
 import { BUILTIN_FILTERS } from './filters.ts';
 import { BUILTIN_TESTS } from './tests.ts';
 import {
-  Namespace, PyCallable, RANGE, TemplateModule, Undefined, dictEntries, isDict, mkDict, mkTuple, numOf, pyStr, pyTypeName,
+  Namespace,
+  PyCallable,
+  RANGE,
+  TemplateModule,
+  Undefined,
+  dictEntries,
+  isDict,
+  mkDict,
+  mkTuple,
+  numOf,
+  pyStr,
+  pyTypeName,
 } from './values.ts';
 import { iterate } from './methods.ts';
 
 /** Where include/import/extends find templates by name. */
-export type TemplateLoader = ((name: string) => string | null | undefined) | Map<string, string> | Record<string, string>;
+export type TemplateLoader =
+  ((name: string) => string | null | undefined) | Map<string, string> | Record<string, string>;
 
 /** A filter or test: a spec with parameter names, or a plain function `(value, ...args)`. */
 export type FilterLike = CallableSpec | ((value: never, ...args: never[]) => unknown);
@@ -114,7 +146,14 @@ export class Environment {
     for (const [k, v] of Object.entries(options.filters ?? {})) this.filters[k] = wrapSpec(v);
     for (const [k, v] of Object.entries(options.tests ?? {})) this.tests[k] = wrapSpec(v);
     this.globals = Object.assign(Object.create(null), defaultGlobals(), options.globals ?? {});
-    this.state = { deadline: Infinity, maxOutput: this.maxOutputBytes, maxItems: this.maxItems, maxAlloc: this.maxAllocBytes, alloc: 0, ticks: 0 };
+    this.state = {
+      deadline: Infinity,
+      maxOutput: this.maxOutputBytes,
+      maxItems: this.maxItems,
+      maxAlloc: this.maxAllocBytes,
+      alloc: 0,
+      ticks: 0,
+    };
     this.rt = createRuntime(this.strict, this.state);
     this.link = this.makeLink();
   }
@@ -218,14 +257,31 @@ export class Environment {
       vars: () => env.renderVars,
       compileModule(source: string, name: string): CompiledModule {
         try {
-          const tokens = tokenStream(source, { trimBlocks: env.trimBlocks, lstripBlocks: env.lstripBlocks, keepTrailingNewline: env.keepTrailingNewline }, name);
+          const tokens = tokenStream(
+            source,
+            {
+              trimBlocks: env.trimBlocks,
+              lstripBlocks: env.lstripBlocks,
+              keepTrailingNewline: env.keepTrailingNewline,
+            },
+            name,
+          );
           const ast = parse(tokens, name);
-          const compiled: CompiledSource = compileAst(ast, { filter: (n) => env.filters[n], test: (n) => env.tests[n] }, name);
-          const factory = new Function('rt', 'E', 'S', compiled.code) as (rt: Runtime, e: unknown, s: unknown) => CompiledModule;
+          const compiled: CompiledSource = compileAst(
+            ast,
+            { filter: (n) => env.filters[n], test: (n) => env.tests[n] },
+            name,
+          );
+          const factory = new Function('rt', 'E', 'S', compiled.code) as (
+            rt: Runtime,
+            e: unknown,
+            s: unknown,
+          ) => CompiledModule;
           return factory(rt, link, compiled);
         } catch (err) {
           // The parser bounds nesting; this is the safety net should a stack still overflow while compiling.
-          if (err instanceof RangeError) throw new TemplateSyntaxError('template is nested too deeply to compile', 1, 1, name);
+          if (err instanceof RangeError)
+            throw new TemplateSyntaxError('template is nested too deeply to compile', 1, 1, name);
           throw err;
         }
       },
@@ -237,7 +293,9 @@ export class Environment {
         if (err instanceof RangeError) {
           // V8 refuses strings and arrays beyond its own maximum size with a RangeError too.
           if (/Invalid (string|array|typed array) length|Array buffer allocation failed/.test(err.message)) {
-            const b = new BudgetError('template exceeds its memory budget: a value grew beyond what the engine can hold');
+            const b = new BudgetError(
+              'template exceeds its memory budget: a value grew beyond what the engine can hold',
+            );
             b.line = line;
             return b;
           }
@@ -246,7 +304,13 @@ export class Environment {
         const e = new TemplateRuntimeError(err instanceof Error ? err.message : String(err), undefined, line);
         return e;
       },
-      include(ctx: Context, name: unknown, ignoreMissing: boolean, withContext: boolean, locals: Record<string, unknown> | null): string {
+      include(
+        ctx: Context,
+        name: unknown,
+        ignoreMissing: boolean,
+        withContext: boolean,
+        locals: Record<string, unknown> | null,
+      ): string {
         let tpl: Template;
         try {
           tpl = env.getTemplate(name);
@@ -257,7 +321,12 @@ export class Environment {
         const parent = withContext ? Object.assign(ctx.all(), locals) : Object.assign(Object.create(null), env.globals);
         return tpl.module.root(env.newContext(tpl, parent));
       },
-      importModule(ctx: Context, name: unknown, withContext: boolean, locals: Record<string, unknown> | null): TemplateModule {
+      importModule(
+        ctx: Context,
+        name: unknown,
+        withContext: boolean,
+        locals: Record<string, unknown> | null,
+      ): TemplateModule {
         const tpl = env.getTemplate(name);
         if (!withContext && tpl.cachedModule) return tpl.cachedModule;
         const parent = withContext ? Object.assign(ctx.all(), locals) : Object.assign(Object.create(null), env.globals);
@@ -271,7 +340,10 @@ export class Environment {
       },
       importName(mod: TemplateModule, name: string, line: number): unknown {
         if (mod.exports.has(name)) return mod.exports.get(name);
-        return rt.undef(name, `the template '${mod.name}' (imported on line ${line}) does not export the requested name '${name}'`);
+        return rt.undef(
+          name,
+          `the template '${mod.name}' (imported on line ${line}) does not export the requested name '${name}'`,
+        );
       },
       extend(ctx: Context, name: unknown, current: unknown): CompiledModule {
         if (current !== null) throw new TemplateRuntimeError('extended multiple times');
@@ -306,15 +378,23 @@ export class Environment {
         }
         return obj;
       },
-      callSpec(spec: CallableSpec, name: string, value: unknown, args: unknown[], kwargs: Record<string, unknown> | null): unknown {
+      callSpec(
+        spec: CallableSpec,
+        name: string,
+        value: unknown,
+        args: unknown[],
+        kwargs: Record<string, unknown> | null,
+      ): unknown {
         const fn = spec.fn as (...a: unknown[]) => unknown;
         if (spec.raw) return fn(link, value, args, kwargs ?? Object.create(null));
         const params = spec.params ?? [];
         const slots = args.slice();
-        if (spec.params !== undefined && slots.length > params.length) throw new TemplateRuntimeError(`${name}() takes at most ${params.length + 1} arguments`);
+        if (spec.params !== undefined && slots.length > params.length)
+          throw new TemplateRuntimeError(`${name}() takes at most ${params.length + 1} arguments`);
         for (const [k, v] of Object.entries(kwargs ?? {})) {
           const i = params.indexOf(k);
-          if (i < 0 || slots[i] !== undefined) throw new TemplateRuntimeError(`${name}() got an unexpected keyword argument '${k}'`);
+          if (i < 0 || slots[i] !== undefined)
+            throw new TemplateRuntimeError(`${name}() got an unexpected keyword argument '${k}'`);
           while (slots.length < i) slots.push(undefined);
           slots[i] = v;
         }
@@ -344,13 +424,15 @@ function defaultGlobals(): Record<string, unknown> {
     range: new PyCallable('range', (args) => {
       const n = args.map((a) => {
         const v = numOf(a);
-        if (v === null || !Number.isInteger(v) || typeof a === 'object') throw new TemplateRuntimeError(`'${pyTypeName(a)}' object cannot be interpreted as an integer`);
+        if (v === null || !Number.isInteger(v) || typeof a === 'object')
+          throw new TemplateRuntimeError(`'${pyTypeName(a)}' object cannot be interpreted as an integer`);
         return v;
       });
       const [start, stop, step] = n.length === 1 ? [0, n[0], 1] : [n[0], n[1], n[2] ?? 1];
       if (step === 0) throw new TemplateRuntimeError('range() arg 3 must not be zero');
       const len = Math.max(0, Math.ceil((stop - start) / step));
-      if (len > 100000) throw new SecurityError('Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).');
+      if (len > 100000)
+        throw new SecurityError('Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).');
       // Checked, not charged: Jinja2's range is lazy, and loops over it would otherwise add up garbage.
       checkItems(len);
       const out: number[] = [];

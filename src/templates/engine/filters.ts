@@ -7,14 +7,37 @@ import { guardWidth, iterate, pyCapitalize, pyCenter, pyReplace, pySplitlines, p
 import { percentFormat, toFixedPy } from './pyformat.ts';
 import { Loop, Cycler } from './runtime.ts';
 import {
-  GROUP, Namespace, PyFloat, TemplateModule, Undefined, StrictUndefined, dictEntries, isDict, isFloat, isInt, isTuple, mkFloat,
-  mkTuple, numOf, pyCompare, pyEq, pyRepr, pyStr, pyTypeName, reprFloat, truthy, BoundMethod, boundedParts,
+  GROUP,
+  Namespace,
+  PyFloat,
+  TemplateModule,
+  Undefined,
+  StrictUndefined,
+  dictEntries,
+  isDict,
+  isFloat,
+  isInt,
+  isTuple,
+  mkFloat,
+  mkTuple,
+  numOf,
+  pyCompare,
+  pyEq,
+  pyRepr,
+  pyStr,
+  pyTypeName,
+  reprFloat,
+  truthy,
+  BoundMethod,
+  boundedParts,
 } from './values.ts';
 
 type E = FilterEnv;
 type Fn = (env: E, value: never, ...args: never[]) => unknown;
 const f = (params: string[], fn: Fn): CallableSpec => ({ fn: fn as CallableSpec['fn'], params });
-const raw = (fn: (env: E, value: never, args: unknown[], kwargs: Record<string, unknown>) => unknown): CallableSpec => ({ fn: fn as CallableSpec['fn'], raw: true });
+const raw = (
+  fn: (env: E, value: never, args: unknown[], kwargs: Record<string, unknown>) => unknown,
+): CallableSpec => ({ fn: fn as CallableSpec['fn'], raw: true });
 
 /** Python len(). */
 export function pyLen(v: unknown): number {
@@ -44,7 +67,12 @@ function attrParts(attribute: unknown): unknown[] {
 }
 
 /** Jinja2's make_attrgetter: dotted path / index lookup with optional post-processing and default. */
-export function attrGetter(env: E, attribute: unknown, post?: (v: unknown) => unknown, deflt?: unknown): (item: unknown) => unknown {
+export function attrGetter(
+  env: E,
+  attribute: unknown,
+  post?: (v: unknown) => unknown,
+  deflt?: unknown,
+): (item: unknown) => unknown {
   const parts = attribute === null || attribute === undefined ? [] : attrParts(attribute);
   return (item: unknown) => {
     let v = item;
@@ -130,7 +158,12 @@ export function pyRound(x: number, n: number): number {
 }
 
 function htmlEscape(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&#39;').replace(/"/g, '&#34;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/'/g, '&#39;')
+    .replace(/"/g, '&#34;');
 }
 
 /** Python's urllib.parse.quote. */
@@ -175,7 +208,16 @@ export function pyJsonDumps(v: unknown, indent: number | string | null, sortKeys
     if (x === true) return 'true';
     if (x === false) return 'false';
     if (typeof x === 'string') return esc(x);
-    if (typeof x === 'number') return Number.isInteger(x) ? String(x) : Number.isNaN(x) ? 'NaN' : x === Infinity ? 'Infinity' : x === -Infinity ? '-Infinity' : reprFloat(x);
+    if (typeof x === 'number')
+      return Number.isInteger(x)
+        ? String(x)
+        : Number.isNaN(x)
+          ? 'NaN'
+          : x === Infinity
+            ? 'Infinity'
+            : x === -Infinity
+              ? '-Infinity'
+              : reprFloat(x);
     if (x instanceof PyFloat) return reprFloat(x.v);
     const nl = ind === null ? '' : '\n' + ind.repeat(level + 1);
     const end = ind === null ? '' : '\n' + ind.repeat(level);
@@ -196,13 +238,16 @@ export function pyJsonDumps(v: unknown, indent: number | string | null, sortKeys
       });
       if (sortKeys) entries = entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
       if (!entries.length) return '{}';
-      return '{' + nl + boundedParts(entries, ([k, val]) => esc(k) + ': ' + rec(val, level + 1)).join(sep + nl) + end + '}';
+      return (
+        '{' + nl + boundedParts(entries, ([k, val]) => esc(k) + ': ' + rec(val, level + 1)).join(sep + nl) + end + '}'
+      );
     }
     if (x instanceof Undefined) x.fail();
     throw new TemplateRuntimeError(`Object of type ${pyTypeName(x)} is not JSON serializable`);
   };
   let out = rec(v, 0);
-  if (htmlSafe) out = out.replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/'/g, '\\u0027');
+  if (htmlSafe)
+    out = out.replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/'/g, '\\u0027');
   return out;
 }
 
@@ -210,9 +255,7 @@ export function pyJsonDumps(v: unknown, indent: number | string | null, sortKeys
 export function textWrap(text: string, width: number, breakLongWords: boolean, breakOnHyphens: boolean): string[] {
   // Chunks follow textwrap's wordsep regexes: whitespace runs, and words split after hyphens.
   const chunks: string[] = [];
-  const re = breakOnHyphens
-    ? /\s+|(?:-+(?=\w)|[^\s-]*?\w+-+(?=\w))|[^\s-]+-*|-+/gy
-    : /\s+|\S+/gy;
+  const re = breakOnHyphens ? /\s+|(?:-+(?=\w)|[^\s-]*?\w+-+(?=\w))|[^\s-]+-*|-+/gy : /\s+|\S+/gy;
   let m: RegExpExecArray | null;
   let pos = 0;
   while (pos < text.length) {
@@ -271,21 +314,42 @@ export function textWrap(text: string, width: number, breakLongWords: boolean, b
   return lines;
 }
 
-function applyTest(env: E, name: unknown, value: unknown, args: unknown[], kwargs: Record<string, unknown> | null): boolean {
+function applyTest(
+  env: E,
+  name: unknown,
+  value: unknown,
+  args: unknown[],
+  kwargs: Record<string, unknown> | null,
+): boolean {
   if (typeof name !== 'string') throw new TemplateRuntimeError('test name must be a string');
   const spec = env.env.tests[name];
   if (!spec) throw new TemplateRuntimeError(`No test named '${name}'.`);
-  return truthy((env as unknown as { callSpec: (...a: unknown[]) => unknown }).callSpec(spec, name, value, args, kwargs));
+  return truthy(
+    (env as unknown as { callSpec: (...a: unknown[]) => unknown }).callSpec(spec, name, value, args, kwargs),
+  );
 }
 
-function applyFilter(env: E, name: unknown, value: unknown, args: unknown[], kwargs: Record<string, unknown> | null): unknown {
+function applyFilter(
+  env: E,
+  name: unknown,
+  value: unknown,
+  args: unknown[],
+  kwargs: Record<string, unknown> | null,
+): unknown {
   if (typeof name !== 'string') throw new TemplateRuntimeError('filter name must be a string');
   const spec = env.env.filters[name];
   if (!spec) throw new TemplateRuntimeError(`No filter named '${name}'.`);
   return (env as unknown as { callSpec: (...a: unknown[]) => unknown }).callSpec(spec, name, value, args, kwargs);
 }
 
-function selectOrReject(env: E, value: unknown, args: unknown[], kwargs: Record<string, unknown>, useAttr: boolean, keep: boolean): unknown[] {
+function selectOrReject(
+  env: E,
+  value: unknown,
+  args: unknown[],
+  kwargs: Record<string, unknown>,
+  useAttr: boolean,
+  keep: boolean,
+): unknown[] {
   let getter = (x: unknown): unknown => x;
   let rest = args;
   if (useAttr) {
@@ -396,7 +460,8 @@ export const BUILTIN_FILTERS: Record<string, CallableSpec> = {
   attr: f(['name'], (e, obj: unknown, name: unknown) => {
     if (obj instanceof Undefined) obj.fail();
     const n = pyStr(name);
-    if (obj instanceof Namespace || obj instanceof TemplateModule || obj instanceof Loop || obj instanceof Cycler) return e.rt.ga(obj, n);
+    if (obj instanceof Namespace || obj instanceof TemplateModule || obj instanceof Loop || obj instanceof Cycler)
+      return e.rt.ga(obj, n);
     const v = e.rt.gaSlow(obj, n);
     if (v instanceof BoundMethod) return v;
     return e.rt.undefAttr(obj, n);
@@ -424,22 +489,33 @@ export const BUILTIN_FILTERS: Record<string, CallableSpec> = {
   capitalize: f([], (_e, s: unknown) => pyCapitalize(pyStr(s))),
   center: f(['width'], (_e, v: unknown, width: unknown = 80) => pyCenter(pyStr(v), Number(width))),
   count: f([], (_e, v: unknown) => pyLen(v)),
-  default: f(['default_value', 'boolean'], (_e, v: unknown, d: unknown = '', boolean: unknown = false) => (v instanceof Undefined || (truthy(boolean) && !truthy(v)) ? d : v)),
-  dictsort: f(['case_sensitive', 'by', 'reverse'], (_e, value: unknown, caseSensitive: unknown = false, by: unknown = 'key', reverse: unknown = false) => {
-    if (!isDict(value)) fail('dictsort filter needs a mapping');
-    const pos = by === 'key' ? 0 : by === 'value' ? 1 : fail('You can only sort by either "key" or "value"');
-    const items = dictEntries(value).map((e) => mkTuple(e));
-    return sortBy(items, (it) => {
-      const v = (it as unknown[])[pos];
-      return truthy(caseSensitive) ? v : ignoreCase(v);
-    }, truthy(reverse));
-  }),
+  default: f(['default_value', 'boolean'], (_e, v: unknown, d: unknown = '', boolean: unknown = false) =>
+    v instanceof Undefined || (truthy(boolean) && !truthy(v)) ? d : v,
+  ),
+  dictsort: f(
+    ['case_sensitive', 'by', 'reverse'],
+    (_e, value: unknown, caseSensitive: unknown = false, by: unknown = 'key', reverse: unknown = false) => {
+      if (!isDict(value)) fail('dictsort filter needs a mapping');
+      const pos = by === 'key' ? 0 : by === 'value' ? 1 : fail('You can only sort by either "key" or "value"');
+      const items = dictEntries(value).map((e) => mkTuple(e));
+      return sortBy(
+        items,
+        (it) => {
+          const v = (it as unknown[])[pos];
+          return truthy(caseSensitive) ? v : ignoreCase(v);
+        },
+        truthy(reverse),
+      );
+    },
+  ),
   escape: f([], (_e, v: unknown) => htmlEscape(pyStr(v))),
   filesizeformat: f(['binary'], (_e, value: unknown, binary: unknown = false) => {
     const bytes = toPyFloat(value);
     if (bytes === null) fail(`could not convert ${pyTypeName(value)} to float`);
     const base = truthy(binary) ? 1024 : 1000;
-    const prefixes = truthy(binary) ? ['KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB'] : ['kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
+    const prefixes = truthy(binary)
+      ? ['KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB']
+      : ['kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
     if (bytes === 1) return '1 Byte';
     if (bytes! < base) return `${Math.trunc(bytes!)} Bytes`;
     let unit = 0;
@@ -465,41 +541,47 @@ export const BUILTIN_FILTERS: Record<string, CallableSpec> = {
     if (args.length && hasKw) fail("can't handle positional and keyword arguments at the same time");
     return charged(percentFormat(pyStr(value), hasKw ? new Map(Object.entries(kwargs)) : mkTuple(args)));
   }),
-  groupby: f(['attribute', 'default', 'case_sensitive'], (e, value: unknown, attribute: unknown, deflt: unknown = null, caseSensitive: unknown = false) => {
-    const cs = truthy(caseSensitive);
-    const key = attrGetter(e, attribute, cs ? undefined : ignoreCase, deflt);
-    const sorted = sortBy(iterate(value), key, false);
-    const groups: [unknown, unknown[]][] = [];
-    for (const item of sorted) {
-      const k = key(item);
-      const last = groups[groups.length - 1];
-      if (last && pyEq(last[0], k)) last[1].push(item);
-      else groups.push([k, [item]]);
-    }
-    const outKey = cs ? null : attrGetter(e, attribute, undefined, deflt);
-    return groups.map(([k, items]) => {
-      const g = mkTuple([outKey ? outKey(items[0]) : k, items]);
-      (g as unknown as { [GROUP]: true })[GROUP] = true;
-      return g;
-    });
-  }),
-  indent: f(['width', 'first', 'blank'], (_e, value: unknown, width: unknown = 4, first: unknown = false, blank: unknown = false) => {
-    const wn = Number(width);
-    if (typeof width !== 'string') chargeString(wn);
-    const ind = typeof width === 'string' ? width : ' '.repeat(guardWidth(wn));
-    const s = pyStr(value) + '\n';
-    const lineCount = pySplitlines(s).length;
-    chargeString(s.length + (lineCount + 1) * ind.length);
-    let rv: string;
-    if (truthy(blank)) rv = pySplitlines(s).join('\n' + ind);
-    else {
-      const lines = pySplitlines(s);
-      rv = lines.shift() ?? '';
-      if (lines.length) rv += '\n' + lines.map((l) => (l ? ind + l : l)).join('\n');
-    }
-    if (truthy(first)) rv = ind + rv;
-    return rv;
-  }),
+  groupby: f(
+    ['attribute', 'default', 'case_sensitive'],
+    (e, value: unknown, attribute: unknown, deflt: unknown = null, caseSensitive: unknown = false) => {
+      const cs = truthy(caseSensitive);
+      const key = attrGetter(e, attribute, cs ? undefined : ignoreCase, deflt);
+      const sorted = sortBy(iterate(value), key, false);
+      const groups: [unknown, unknown[]][] = [];
+      for (const item of sorted) {
+        const k = key(item);
+        const last = groups[groups.length - 1];
+        if (last && pyEq(last[0], k)) last[1].push(item);
+        else groups.push([k, [item]]);
+      }
+      const outKey = cs ? null : attrGetter(e, attribute, undefined, deflt);
+      return groups.map(([k, items]) => {
+        const g = mkTuple([outKey ? outKey(items[0]) : k, items]);
+        (g as unknown as { [GROUP]: true })[GROUP] = true;
+        return g;
+      });
+    },
+  ),
+  indent: f(
+    ['width', 'first', 'blank'],
+    (_e, value: unknown, width: unknown = 4, first: unknown = false, blank: unknown = false) => {
+      const wn = Number(width);
+      if (typeof width !== 'string') chargeString(wn);
+      const ind = typeof width === 'string' ? width : ' '.repeat(guardWidth(wn));
+      const s = pyStr(value) + '\n';
+      const lineCount = pySplitlines(s).length;
+      chargeString(s.length + (lineCount + 1) * ind.length);
+      let rv: string;
+      if (truthy(blank)) rv = pySplitlines(s).join('\n' + ind);
+      else {
+        const lines = pySplitlines(s);
+        rv = lines.shift() ?? '';
+        if (lines.length) rv += '\n' + lines.map((l) => (l ? ind + l : l)).join('\n');
+      }
+      if (truthy(first)) rv = ind + rv;
+      return rv;
+    },
+  ),
   int: f(['default', 'base'], (_e, v: unknown, d: unknown = 0, base: unknown = 10) => {
     if (typeof v === 'string') {
       const n = parsePyInt(v, Number(base));
@@ -543,24 +625,36 @@ export const BUILTIN_FILTERS: Record<string, CallableSpec> = {
     if (!args.length && Object.hasOwn(kwargs, 'attribute')) {
       const extra = Object.keys(kwargs).filter((k) => k !== 'attribute' && k !== 'default');
       if (extra.length) fail(`Unexpected keyword argument '${extra[0]}'`);
-      const get = attrGetter(e, kwargs.attribute, undefined, Object.hasOwn(kwargs, 'default') ? kwargs.default : undefined);
+      const get = attrGetter(
+        e,
+        kwargs.attribute,
+        undefined,
+        Object.hasOwn(kwargs, 'default') ? kwargs.default : undefined,
+      );
       return items.map(get);
     }
     if (!args.length) fail('map requires a filter argument');
     const [name, ...fargs] = args;
     return items.map((x) => applyFilter(e, name, x, fargs, Object.keys(kwargs).length ? kwargs : null));
   }),
-  max: f(['case_sensitive', 'attribute'], (e, value: unknown, cs: unknown = false, attribute: unknown = null) => minMax(e, value, cs, attribute, true)),
-  min: f(['case_sensitive', 'attribute'], (e, value: unknown, cs: unknown = false, attribute: unknown = null) => minMax(e, value, cs, attribute, false)),
+  max: f(['case_sensitive', 'attribute'], (e, value: unknown, cs: unknown = false, attribute: unknown = null) =>
+    minMax(e, value, cs, attribute, true),
+  ),
+  min: f(['case_sensitive', 'attribute'], (e, value: unknown, cs: unknown = false, attribute: unknown = null) =>
+    minMax(e, value, cs, attribute, false),
+  ),
   pprint: f([], (_e, v: unknown) => pformat(v)),
   random: f([], (e, seq: unknown) => {
     const items = iterate(seq);
-    return items.length ? items[Math.floor(Math.random() * items.length)] : e.undefined(null, 'No random item, sequence was empty.');
+    return items.length
+      ? items[Math.floor(Math.random() * items.length)]
+      : e.undefined(null, 'No random item, sequence was empty.');
   }),
   reject: raw((e, value: unknown, args, kwargs) => selectOrReject(e, value, args, kwargs, false, false)),
   rejectattr: raw((e, value: unknown, args, kwargs) => selectOrReject(e, value, args, kwargs, true, false)),
   replace: f(['old', 'new', 'count'], (_e, s: unknown, old: unknown, nw: unknown, count: unknown = null) =>
-    pyReplace(pyStr(s), pyStr(old), pyStr(nw), count === null ? -1 : Number(count))),
+    pyReplace(pyStr(s), pyStr(old), pyStr(nw), count === null ? -1 : Number(count)),
+  ),
   reverse: f([], (_e, v: unknown) => {
     if (typeof v === 'string') {
       chargeItems(v.length);
@@ -605,16 +699,26 @@ export const BUILTIN_FILTERS: Record<string, CallableSpec> = {
     }
     return out;
   }),
-  sort: f(['reverse', 'case_sensitive', 'attribute'], (e, value: unknown, reverse: unknown = false, cs: unknown = false, attribute: unknown = null) => {
-    const key = multiAttrGetter(e, attribute, truthy(cs) ? undefined : ignoreCase);
-    const single = attribute === null || typeof attribute !== 'string' || !attribute.includes(',');
-    return sortBy(iterate(value), single ? (x) => (key(x) as unknown[])[0] : key, truthy(reverse));
-  }),
+  sort: f(
+    ['reverse', 'case_sensitive', 'attribute'],
+    (e, value: unknown, reverse: unknown = false, cs: unknown = false, attribute: unknown = null) => {
+      const key = multiAttrGetter(e, attribute, truthy(cs) ? undefined : ignoreCase);
+      const single = attribute === null || typeof attribute !== 'string' || !attribute.includes(',');
+      return sortBy(iterate(value), single ? (x) => (key(x) as unknown[])[0] : key, truthy(reverse));
+    },
+  ),
   string: f([], (_e, v: unknown) => pyStr(v)),
   striptags: f([], (_e, v: unknown) => {
-    let s = pyStr(v).replace(/<!--.*?-->/gs, '').replace(/<.*?>/gs, '');
+    let s = pyStr(v)
+      .replace(/<!--.*?-->/gs, '')
+      .replace(/<.*?>/gs, '');
     s = s.split(/[\s]+/).filter(Boolean).join(' ');
-    return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;|&#34;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+    return s
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;|&#34;/g, '"')
+      .replace(/&#39;/g, "'")
+      .replace(/&amp;/g, '&');
   }),
   sum: f(['attribute', 'start'], (e, value: unknown, attribute: unknown = null, start: unknown = 0) => {
     let items = iterate(value);
@@ -625,27 +729,42 @@ export const BUILTIN_FILTERS: Record<string, CallableSpec> = {
   }),
   title: f([], (_e, v: unknown) => {
     const parts = pyStr(v).split(/([-\s({[<]+)/);
-    return parts.filter(Boolean).map((item) => {
-      const first = String.fromCodePoint(item.codePointAt(0)!);
-      return first.toUpperCase() + item.slice(first.length).toLowerCase();
-    }).join('');
+    return parts
+      .filter(Boolean)
+      .map((item) => {
+        const first = String.fromCodePoint(item.codePointAt(0)!);
+        return first.toUpperCase() + item.slice(first.length).toLowerCase();
+      })
+      .join('');
   }),
-  tojson: f(['indent'], (_e, v: unknown, indent: unknown = null) => pyJsonDumps(v, indent as number | null, true, true)),
+  tojson: f(['indent'], (_e, v: unknown, indent: unknown = null) =>
+    pyJsonDumps(v, indent as number | null, true, true),
+  ),
   trim: f(['chars'], (_e, v: unknown, chars: unknown = null) => pyStrip(pyStr(v), chars, true, true)),
-  truncate: f(['length', 'killwords', 'end', 'leeway'], (_e, value: unknown, length: unknown = 255, killwords: unknown = false, end: unknown = '...', leeway: unknown = null) => {
-    const s = pyStr(value);
-    const len = Number(length);
-    const endS = pyStr(end);
-    const lw = leeway === null ? 5 : Number(leeway);
-    if (len < endS.length) fail(`expected length >= ${endS.length}, got ${len}`);
-    if (lw < 0) fail(`expected leeway >= 0, got ${lw}`);
-    if (s.length <= len + lw) return s;
-    chargeString(Math.min(s.length, len) + endS.length);
-    if (truthy(killwords)) return s.slice(0, len - endS.length) + endS;
-    const head = s.slice(0, len - endS.length);
-    const i = head.lastIndexOf(' ');
-    return (i < 0 ? head : head.slice(0, i)) + endS;
-  }),
+  truncate: f(
+    ['length', 'killwords', 'end', 'leeway'],
+    (
+      _e,
+      value: unknown,
+      length: unknown = 255,
+      killwords: unknown = false,
+      end: unknown = '...',
+      leeway: unknown = null,
+    ) => {
+      const s = pyStr(value);
+      const len = Number(length);
+      const endS = pyStr(end);
+      const lw = leeway === null ? 5 : Number(leeway);
+      if (len < endS.length) fail(`expected length >= ${endS.length}, got ${len}`);
+      if (lw < 0) fail(`expected leeway >= 0, got ${lw}`);
+      if (s.length <= len + lw) return s;
+      chargeString(Math.min(s.length, len) + endS.length);
+      if (truthy(killwords)) return s.slice(0, len - endS.length) + endS;
+      const head = s.slice(0, len - endS.length);
+      const i = head.lastIndexOf(' ');
+      return (i < 0 ? head : head.slice(0, i)) + endS;
+    },
+  ),
   unique: f(['case_sensitive', 'attribute'], (e, value: unknown, cs: unknown = false, attribute: unknown = null) => {
     const key = attrGetter(e, attribute, truthy(cs) ? undefined : ignoreCase);
     const seen: unknown[] = [];
@@ -669,20 +788,23 @@ export const BUILTIN_FILTERS: Record<string, CallableSpec> = {
     return pairs.map(([k, v]) => `${urlQuote(k, true)}=${urlQuote(v, true)}`).join('&');
   }),
   wordcount: f([], (_e, v: unknown) => (pyStr(v).match(/[\p{L}\p{N}_]+/gu) ?? []).length),
-  wordwrap: f(['width', 'break_long_words', 'wrapstring', 'break_on_hyphens'], (_e, v: unknown, width: unknown = 79, blw: unknown = true, wrapstring: unknown = null, boh: unknown = true) => {
-    const ws = wrapstring === null ? '\n' : pyStr(wrapstring);
-    const text = pyStr(v);
-    // Every chunk may become a line of its own: bound the worst case before wrapping.
-    chargeItems(text.length);
-    const wrapped = pySplitlines(text).map((line) => textWrap(line, Number(width), truthy(blw), truthy(boh)));
-    let total = wrapped.length > 1 ? ws.length * (wrapped.length - 1) : 0;
-    for (const lines of wrapped) {
-      if (lines.length > 1) total += ws.length * (lines.length - 1);
-      for (const l of lines) total += l.length;
-    }
-    chargeString(total);
-    return wrapped.map((lines) => lines.join(ws)).join(ws);
-  }),
+  wordwrap: f(
+    ['width', 'break_long_words', 'wrapstring', 'break_on_hyphens'],
+    (_e, v: unknown, width: unknown = 79, blw: unknown = true, wrapstring: unknown = null, boh: unknown = true) => {
+      const ws = wrapstring === null ? '\n' : pyStr(wrapstring);
+      const text = pyStr(v);
+      // Every chunk may become a line of its own: bound the worst case before wrapping.
+      chargeItems(text.length);
+      const wrapped = pySplitlines(text).map((line) => textWrap(line, Number(width), truthy(blw), truthy(boh)));
+      let total = wrapped.length > 1 ? ws.length * (wrapped.length - 1) : 0;
+      for (const lines of wrapped) {
+        if (lines.length > 1) total += ws.length * (lines.length - 1);
+        for (const l of lines) total += l.length;
+      }
+      chargeString(total);
+      return wrapped.map((lines) => lines.join(ws)).join(ws);
+    },
+  ),
   xmlattr: f(['autospace'], (_e, d: unknown, autospace: unknown = true) => {
     if (!isDict(d)) fail('xmlattr needs a mapping');
     const items: string[] = [];
@@ -698,7 +820,27 @@ export const BUILTIN_FILTERS: Record<string, CallableSpec> = {
 };
 // Filters that return (part of) their input, or that size and charge their result themselves before
 // building it; every other builtin filter's new string or list is charged against the render's budget.
-const SELF_CHARGED = new Set(['attr', 'batch', 'center', 'default', 'first', 'format', 'indent', 'join', 'last', 'list', 'max', 'min', 'random', 'replace', 'reverse', 'slice', 'sum', 'truncate', 'wordwrap']);
+const SELF_CHARGED = new Set([
+  'attr',
+  'batch',
+  'center',
+  'default',
+  'first',
+  'format',
+  'indent',
+  'join',
+  'last',
+  'list',
+  'max',
+  'min',
+  'random',
+  'replace',
+  'reverse',
+  'slice',
+  'sum',
+  'truncate',
+  'wordwrap',
+]);
 for (const [name, spec] of Object.entries(BUILTIN_FILTERS)) {
   if (SELF_CHARGED.has(name)) continue;
   const inner = spec.fn as (...a: unknown[]) => unknown;

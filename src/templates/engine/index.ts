@@ -4,8 +4,29 @@ import { Environment, Template, type EnvironmentOptions } from './environment.ts
 export { Environment, Template };
 export type { EnvironmentOptions, FilterEnv, FilterLike, TemplateLoader } from './environment.ts';
 export type { CallableSpec } from './compiler.ts';
-export { TemplateError, TemplateSyntaxError, TemplateRuntimeError, UndefinedError, SecurityError, BudgetError, TemplateNotFound } from './errors.ts';
-export { Undefined, StrictUndefined, PyFloat, mkFloat, mkTuple, pyStr, pyRepr, truthy, isDict, dictEntries, dictGet, dictKeys } from './values.ts';
+export {
+  TemplateError,
+  TemplateSyntaxError,
+  TemplateRuntimeError,
+  UndefinedError,
+  SecurityError,
+  BudgetError,
+  TemplateNotFound,
+} from './errors.ts';
+export {
+  Undefined,
+  StrictUndefined,
+  PyFloat,
+  mkFloat,
+  mkTuple,
+  pyStr,
+  pyRepr,
+  truthy,
+  isDict,
+  dictEntries,
+  dictGet,
+  dictKeys,
+} from './values.ts';
 export { iterate } from './methods.ts';
 export { attrGetter, pyJsonDumps, pyLen } from './filters.ts';
 
@@ -15,6 +36,10 @@ export function compileTemplate(source: string, options: EnvironmentOptions = {}
 }
 
 /** Renders template source against a context in one call. */
-export function renderString(source: string, context: Record<string, unknown> = {}, options: EnvironmentOptions = {}): string {
+export function renderString(
+  source: string,
+  context: Record<string, unknown> = {},
+  options: EnvironmentOptions = {},
+): string {
   return compileTemplate(source, options).render(context);
 }

@@ -2,8 +2,17 @@
 import { TemplateSyntaxError } from './errors.ts';
 
 export type TokenType =
-  | 'data' | 'variable_begin' | 'variable_end' | 'block_begin' | 'block_end'
-  | 'name' | 'string' | 'integer' | 'float' | 'operator' | 'eof';
+  | 'data'
+  | 'variable_begin'
+  | 'variable_end'
+  | 'block_begin'
+  | 'block_end'
+  | 'name'
+  | 'string'
+  | 'integer'
+  | 'float'
+  | 'operator'
+  | 'eof';
 
 export interface Token {
   type: TokenType;
@@ -52,18 +61,41 @@ export function unescapePython(body: string): string {
     }
     const n = body[++i];
     switch (n) {
-      case '\n': break;
-      case '\\': out += '\\'; break;
-      case "'": out += "'"; break;
-      case '"': out += '"'; break;
-      case 'a': out += '\x07'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      case 't': out += '\t'; break;
-      case 'v': out += '\v'; break;
-      case 'x': case 'u': case 'U': {
+      case '\n':
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      case "'":
+        out += "'";
+        break;
+      case '"':
+        out += '"';
+        break;
+      case 'a':
+        out += '\x07';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'v':
+        out += '\v';
+        break;
+      case 'x':
+      case 'u':
+      case 'U': {
         const len = n === 'x' ? 2 : n === 'u' ? 4 : 8;
         const hex = body.slice(i + 1, i + 1 + len);
         if (hex.length !== len || !/^[0-9a-fA-F]+$/.test(hex)) throw new Error(`truncated \\${n} escape`);
@@ -99,7 +131,11 @@ export function tokenize(input: string, options: LexerOptions, templateName?: st
  * Tokenises lazily: the parser pulls tokens as it goes, so a hostile template that breaks a limit early
  * (20k nested blocks) fails after a few tokens instead of after lexing megabytes.
  */
-export function* tokenStream(input: string, options: LexerOptions, templateName?: string): Generator<Token, void, undefined> {
+export function* tokenStream(
+  input: string,
+  options: LexerOptions,
+  templateName?: string,
+): Generator<Token, void, undefined> {
   // Jinja2 normalises every newline style to \n and drops one trailing newline unless asked not to.
   let source = input.replace(/\r\n|\r/g, '\n');
   if (!options.keepTrailingNewline && source.endsWith('\n')) source = source.slice(0, -1);
@@ -207,7 +243,11 @@ export function* tokenStream(input: string, options: LexerOptions, templateName?
     const endStr = isBlock ? '%}' : '}}';
     const balance: string[] = [];
     for (;;) {
-      if (p >= n) fail(`unexpected end of template, expected '${isBlock ? 'end of statement block' : 'end of print statement'}'`, p);
+      if (p >= n)
+        fail(
+          `unexpected end of template, expected '${isBlock ? 'end of statement block' : 'end of print statement'}'`,
+          p,
+        );
       if (balance.length === 0) {
         if (isBlock && source[p] === '+' && source.startsWith(endStr, p + 1)) {
           yield tok('block_end', '+%}', p);
@@ -258,7 +298,13 @@ export function* tokenStream(input: string, options: LexerOptions, templateName?
       INTEGER.lastIndex = p;
       if ((t = INTEGER.exec(source))) {
         const s = t[0].replace(/_/g, '').toLowerCase();
-        const v = s.startsWith('0b') ? parseInt(s.slice(2), 2) : s.startsWith('0o') ? parseInt(s.slice(2), 8) : s.startsWith('0x') ? parseInt(s.slice(2), 16) : Number(s);
+        const v = s.startsWith('0b')
+          ? parseInt(s.slice(2), 2)
+          : s.startsWith('0o')
+            ? parseInt(s.slice(2), 8)
+            : s.startsWith('0x')
+              ? parseInt(s.slice(2), 16)
+              : Number(s);
         yield tok('integer', t[0], p, v);
         p += t[0].length;
         continue;

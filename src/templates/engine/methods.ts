@@ -3,8 +3,20 @@ import { chargeItems, chargeString, chargeValue, checkItems } from './budget.ts'
 import { TemplateRuntimeError } from './errors.ts';
 import { strFormat } from './pyformat.ts';
 import {
-  PyFloat, dictEntries, dictGet, dictHas, dictKeys, dictSet, isDict, isInt, mkTuple, pyEq, pyStr, pyTypeName,
-  Undefined, isTuple,
+  PyFloat,
+  dictEntries,
+  dictGet,
+  dictHas,
+  dictKeys,
+  dictSet,
+  isDict,
+  isInt,
+  mkTuple,
+  pyEq,
+  pyStr,
+  pyTypeName,
+  Undefined,
+  isTuple,
 } from './values.ts';
 
 /** Checks and charges a padding width against the render's budget before the padding is built. */
@@ -13,16 +25,64 @@ export function guardWidth(n: number): number {
   return n;
 }
 
-const PY_WS = '\t\n\v\f\r \x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000';
+const PY_WS =
+  '\t\n\v\f\r \x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000';
 const isWs = (ch: string): boolean => PY_WS.includes(ch);
 
 export const STR_METHODS = new Set([
-  'capitalize', 'casefold', 'center', 'count', 'endswith', 'find', 'format', 'index', 'isalnum', 'isalpha', 'isdecimal',
-  'isdigit', 'islower', 'isnumeric', 'isspace', 'istitle', 'isupper', 'join', 'ljust', 'lower', 'lstrip', 'partition',
-  'removeprefix', 'removesuffix', 'replace', 'rfind', 'rindex', 'rjust', 'rpartition', 'rsplit', 'rstrip', 'split',
-  'splitlines', 'startswith', 'strip', 'swapcase', 'title', 'upper', 'zfill',
+  'capitalize',
+  'casefold',
+  'center',
+  'count',
+  'endswith',
+  'find',
+  'format',
+  'index',
+  'isalnum',
+  'isalpha',
+  'isdecimal',
+  'isdigit',
+  'islower',
+  'isnumeric',
+  'isspace',
+  'istitle',
+  'isupper',
+  'join',
+  'ljust',
+  'lower',
+  'lstrip',
+  'partition',
+  'removeprefix',
+  'removesuffix',
+  'replace',
+  'rfind',
+  'rindex',
+  'rjust',
+  'rpartition',
+  'rsplit',
+  'rstrip',
+  'split',
+  'splitlines',
+  'startswith',
+  'strip',
+  'swapcase',
+  'title',
+  'upper',
+  'zfill',
 ]);
-export const LIST_METHODS = new Set(['append', 'clear', 'copy', 'count', 'extend', 'index', 'insert', 'pop', 'remove', 'reverse', 'sort']);
+export const LIST_METHODS = new Set([
+  'append',
+  'clear',
+  'copy',
+  'count',
+  'extend',
+  'index',
+  'insert',
+  'pop',
+  'remove',
+  'reverse',
+  'sort',
+]);
 export const TUPLE_METHODS = new Set(['count', 'index']);
 export const DICT_METHODS = new Set(['clear', 'copy', 'get', 'items', 'keys', 'pop', 'setdefault', 'update', 'values']);
 /** Every method name of any builtin type, so the compiler can pick the fast attribute path for the rest. */
@@ -204,20 +264,37 @@ function affix(s: string, arg: unknown, start: unknown, end: unknown, atStart: b
 
 type Args = unknown[];
 type Kw = Record<string, unknown> | null;
-const kwarg = (kw: Kw, name: string, args: Args, i: number): unknown => (args.length > i ? args[i] : kw && Object.hasOwn(kw, name) ? kw[name] : undefined);
+const kwarg = (kw: Kw, name: string, args: Args, i: number): unknown =>
+  args.length > i ? args[i] : kw && Object.hasOwn(kw, name) ? kw[name] : undefined;
 
 /** Dispatches a str method call. */
-function strMethod(s: string, name: string, args: Args, kw: Kw, ga: (o: unknown, k: string) => unknown, gi: (o: unknown, k: unknown) => unknown): unknown {
+function strMethod(
+  s: string,
+  name: string,
+  args: Args,
+  kw: Kw,
+  ga: (o: unknown, k: string) => unknown,
+  gi: (o: unknown, k: unknown) => unknown,
+): unknown {
   switch (name) {
-    case 'upper': return s.toUpperCase();
-    case 'lower': return s.toLowerCase();
-    case 'casefold': return s.toLowerCase();
-    case 'swapcase': return [...s].map((c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase())).join('');
-    case 'title': return pyTitle(s);
-    case 'capitalize': return pyCapitalize(s);
-    case 'strip': return pyStrip(s, args[0], true, true);
-    case 'lstrip': return pyStrip(s, args[0], true, false);
-    case 'rstrip': return pyStrip(s, args[0], false, true);
+    case 'upper':
+      return s.toUpperCase();
+    case 'lower':
+      return s.toLowerCase();
+    case 'casefold':
+      return s.toLowerCase();
+    case 'swapcase':
+      return [...s].map((c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase())).join('');
+    case 'title':
+      return pyTitle(s);
+    case 'capitalize':
+      return pyCapitalize(s);
+    case 'strip':
+      return pyStrip(s, args[0], true, true);
+    case 'lstrip':
+      return pyStrip(s, args[0], true, false);
+    case 'rstrip':
+      return pyStrip(s, args[0], false, true);
     case 'split': {
       const sep = kwarg(kw, 'sep', args, 0);
       const max = kwarg(kw, 'maxsplit', args, 1);
@@ -228,28 +305,42 @@ function strMethod(s: string, name: string, args: Args, kw: Kw, ga: (o: unknown,
       const max = kwarg(kw, 'maxsplit', args, 1);
       return pyRsplit(s, sep, max === undefined ? -1 : Number(max));
     }
-    case 'splitlines': return pySplitlines(s, !!kwarg(kw, 'keepends', args, 0));
+    case 'splitlines':
+      return pySplitlines(s, !!kwarg(kw, 'keepends', args, 0));
     case 'join': {
       const items = iterate(args[0]);
       let total = items.length > 1 ? s.length * (items.length - 1) : 0;
       items.forEach((x, i) => {
-        if (typeof x !== 'string') throw new TemplateRuntimeError(`sequence item ${i}: expected str instance, ${pyTypeName(x)} found`);
+        if (typeof x !== 'string')
+          throw new TemplateRuntimeError(`sequence item ${i}: expected str instance, ${pyTypeName(x)} found`);
         total += x.length;
       });
       chargeString(total);
       return (items as string[]).join(s);
     }
-    case 'startswith': return affix(s, args[0], args[1], args[2], true);
-    case 'endswith': return affix(s, args[0], args[1], args[2], false);
-    case 'replace': return pyReplace(s, expectStr(args[0], 'replace() argument 1'), expectStr(args[1], 'replace() argument 2'), args[2] === undefined ? -1 : Number(args[2]));
-    case 'format': return strFormat(s, args, kw, ga, gi);
+    case 'startswith':
+      return affix(s, args[0], args[1], args[2], true);
+    case 'endswith':
+      return affix(s, args[0], args[1], args[2], false);
+    case 'replace':
+      return pyReplace(
+        s,
+        expectStr(args[0], 'replace() argument 1'),
+        expectStr(args[1], 'replace() argument 2'),
+        args[2] === undefined ? -1 : Number(args[2]),
+      );
+    case 'format':
+      return strFormat(s, args, kw, ga, gi);
     case 'count': {
       const sub = expectStr(args[0], 'count() argument');
       const h = s.slice(normIndex(args[1], s.length, 0), normIndex(args[2], s.length, s.length));
       if (sub === '') return [...h].length + 1;
       return h.split(sub).length - 1;
     }
-    case 'find': case 'index': case 'rfind': case 'rindex': {
+    case 'find':
+    case 'index':
+    case 'rfind':
+    case 'rindex': {
       const sub = expectStr(args[0], `${name}() argument`);
       const a = normIndex(args[1], s.length, 0);
       const b = normIndex(args[2], s.length, s.length);
@@ -261,44 +352,80 @@ function strMethod(s: string, name: string, args: Args, kw: Kw, ga: (o: unknown,
       }
       return r + a;
     }
-    case 'center': return pyCenter(s, Number(args[0]), args[1] === undefined ? ' ' : String(args[1]));
-    case 'ljust': { const f = args[1] === undefined ? ' ' : String(args[1]); const w = guardWidth(Number(args[0]) * Math.max(1, f.length)) / Math.max(1, f.length); const l = [...s].length; return l >= w ? s : s + f.repeat(w - l); }
-    case 'rjust': { const f = args[1] === undefined ? ' ' : String(args[1]); const w = guardWidth(Number(args[0]) * Math.max(1, f.length)) / Math.max(1, f.length); const l = [...s].length; return l >= w ? s : f.repeat(w - l) + s; }
+    case 'center':
+      return pyCenter(s, Number(args[0]), args[1] === undefined ? ' ' : String(args[1]));
+    case 'ljust': {
+      const f = args[1] === undefined ? ' ' : String(args[1]);
+      const w = guardWidth(Number(args[0]) * Math.max(1, f.length)) / Math.max(1, f.length);
+      const l = [...s].length;
+      return l >= w ? s : s + f.repeat(w - l);
+    }
+    case 'rjust': {
+      const f = args[1] === undefined ? ' ' : String(args[1]);
+      const w = guardWidth(Number(args[0]) * Math.max(1, f.length)) / Math.max(1, f.length);
+      const l = [...s].length;
+      return l >= w ? s : f.repeat(w - l) + s;
+    }
     case 'zfill': {
       const w = guardWidth(Number(args[0]));
       if (s.length >= w) return s;
       const sign = s[0] === '-' || s[0] === '+' ? s[0] : '';
       return sign + '0'.repeat(w - s.length) + s.slice(sign.length);
     }
-    case 'partition': case 'rpartition': {
+    case 'partition':
+    case 'rpartition': {
       const sep = expectStr(args[0], 'sep');
       const i = name === 'partition' ? s.indexOf(sep) : s.lastIndexOf(sep);
       if (i < 0) return name === 'partition' ? mkTuple([s, '', '']) : mkTuple(['', '', s]);
       return mkTuple([s.slice(0, i), sep, s.slice(i + sep.length)]);
     }
-    case 'removeprefix': { const p = expectStr(args[0], 'prefix'); return p && s.startsWith(p) ? s.slice(p.length) : s; }
-    case 'removesuffix': { const p = expectStr(args[0], 'suffix'); return p && s.endsWith(p) ? s.slice(0, -p.length) : s; }
-    case 'isdigit': case 'isdecimal': case 'isnumeric': return s.length > 0 && /^\p{Nd}+$/u.test(s);
-    case 'isalpha': return s.length > 0 && /^\p{L}+$/u.test(s);
-    case 'isalnum': return s.length > 0 && /^[\p{L}\p{Nd}\p{N}]+$/u.test(s);
-    case 'isspace': return s.length > 0 && [...s].every(isWs);
-    case 'islower': return /\p{Ll}/u.test(s) && s === s.toLowerCase();
-    case 'isupper': return /\p{Lu}/u.test(s) && s === s.toUpperCase();
-    case 'istitle': return s.length > 0 && pyTitle(s) === s && /\p{L}/u.test(s);
+    case 'removeprefix': {
+      const p = expectStr(args[0], 'prefix');
+      return p && s.startsWith(p) ? s.slice(p.length) : s;
+    }
+    case 'removesuffix': {
+      const p = expectStr(args[0], 'suffix');
+      return p && s.endsWith(p) ? s.slice(0, -p.length) : s;
+    }
+    case 'isdigit':
+    case 'isdecimal':
+    case 'isnumeric':
+      return s.length > 0 && /^\p{Nd}+$/u.test(s);
+    case 'isalpha':
+      return s.length > 0 && /^\p{L}+$/u.test(s);
+    case 'isalnum':
+      return s.length > 0 && /^[\p{L}\p{Nd}\p{N}]+$/u.test(s);
+    case 'isspace':
+      return s.length > 0 && [...s].every(isWs);
+    case 'islower':
+      return /\p{Ll}/u.test(s) && s === s.toLowerCase();
+    case 'isupper':
+      return /\p{Lu}/u.test(s) && s === s.toUpperCase();
+    case 'istitle':
+      return s.length > 0 && pyTitle(s) === s && /\p{L}/u.test(s);
   }
   throw new TemplateRuntimeError(`'str' object has no attribute '${name}'`);
 }
 
 function listMethod(a: unknown[], name: string, args: Args, kw: Kw): unknown {
   switch (name) {
-    case 'append': checkItems(a.length + 1); a.push(args[0]); return null;
+    case 'append':
+      checkItems(a.length + 1);
+      a.push(args[0]);
+      return null;
     case 'extend': {
       const items = iterate(args[0]);
       chargeItems(a.length + items.length);
       for (let i = 0, n = items.length; i < n; i++) a.push(items[i]);
       return null;
     }
-    case 'insert': { checkItems(a.length + 1); let i = Number(args[0]); if (i < 0) i = Math.max(0, a.length + i); a.splice(Math.min(i, a.length), 0, args[1]); return null; }
+    case 'insert': {
+      checkItems(a.length + 1);
+      let i = Number(args[0]);
+      if (i < 0) i = Math.max(0, a.length + i);
+      a.splice(Math.min(i, a.length), 0, args[1]);
+      return null;
+    }
     case 'pop': {
       if (!a.length) throw new TemplateRuntimeError('pop from empty list');
       let i = args.length ? Number(args[0]) : a.length - 1;
@@ -312,10 +439,16 @@ function listMethod(a: unknown[], name: string, args: Args, kw: Kw): unknown {
       a.splice(i, 1);
       return null;
     }
-    case 'clear': a.length = 0; return null;
-    case 'copy': return a.slice();
-    case 'reverse': a.reverse(); return null;
-    case 'count': return a.filter((x) => pyEq(x, args[0])).length;
+    case 'clear':
+      a.length = 0;
+      return null;
+    case 'copy':
+      return a.slice();
+    case 'reverse':
+      a.reverse();
+      return null;
+    case 'count':
+      return a.filter((x) => pyEq(x, args[0])).length;
     case 'index': {
       const i = a.findIndex((x) => pyEq(x, args[0]));
       if (i < 0) throw new TemplateRuntimeError(`${pyStr(args[0])} is not in list`);
@@ -331,14 +464,18 @@ function listMethod(a: unknown[], name: string, args: Args, kw: Kw): unknown {
 
 function dictMethod(d: Record<string, unknown> | Map<unknown, unknown>, name: string, args: Args, kw: Kw): unknown {
   switch (name) {
-    case 'items': return dictEntries(d).map((e) => mkTuple(e));
-    case 'keys': return dictKeys(d);
-    case 'values': return d instanceof Map ? [...d.values()] : Object.values(d);
+    case 'items':
+      return dictEntries(d).map((e) => mkTuple(e));
+    case 'keys':
+      return dictKeys(d);
+    case 'values':
+      return d instanceof Map ? [...d.values()] : Object.values(d);
     case 'get': {
       const v = dictGet(d, args[0]);
       return v === undefined ? (args.length > 1 ? args[1] : null) : v;
     }
-    case 'copy': return d instanceof Map ? new Map(d) : Object.assign(Object.create(null), d);
+    case 'copy':
+      return d instanceof Map ? new Map(d) : Object.assign(Object.create(null), d);
     case 'pop': {
       const v = dictGet(d, args[0]);
       if (v === undefined) {
@@ -375,8 +512,7 @@ function dictStore(d: Record<string, unknown> | Map<unknown, unknown>, k: unknow
   if (d instanceof Map) {
     checkItems(d.size + 1);
     dictSet(d, k, v);
-  }
-  else if (typeof k === 'string') {
+  } else if (typeof k === 'string') {
     // defineProperty keeps "__proto__" an ordinary own key instead of swapping the prototype.
     Object.defineProperty(d, k, { value: v, writable: true, enumerable: true, configurable: true });
   } else throw new TemplateRuntimeError('dicts from the render context only accept string keys');
@@ -396,7 +532,14 @@ export function hasMethod(self: unknown, name: string): boolean {
 }
 
 /** Calls a Python builtin method on a str, list or dict. */
-export function callMethod(self: unknown, name: string, args: Args, kw: Kw, ga: (o: unknown, k: string) => unknown, gi: (o: unknown, k: unknown) => unknown): unknown {
+export function callMethod(
+  self: unknown,
+  name: string,
+  args: Args,
+  kw: Kw,
+  ga: (o: unknown, k: string) => unknown,
+  gi: (o: unknown, k: unknown) => unknown,
+): unknown {
   if (typeof self === 'string') {
     // Every str method that builds a new string or list is charged against the render's budget.
     const r = strMethod(self, name, args, kw, ga, gi);

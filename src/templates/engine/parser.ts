@@ -9,11 +9,33 @@ const COMPARE_OPS = new Set(['==', '!=', '>', '>=', '<', '<=']);
 export { MAX_NESTING };
 /** Deepest expression or statement tree (also chains such as a|f|f|f or 1+1+1) the compiler accepts. */
 export const MAX_AST_DEPTH = 400;
-const STATEMENT_KEYWORDS = new Set(['for', 'if', 'block', 'extends', 'print', 'macro', 'include', 'from', 'import', 'set', 'with', 'autoescape', 'call', 'filter']);
+const STATEMENT_KEYWORDS = new Set([
+  'for',
+  'if',
+  'block',
+  'extends',
+  'print',
+  'macro',
+  'include',
+  'from',
+  'import',
+  'set',
+  'with',
+  'autoescape',
+  'call',
+  'filter',
+]);
 
 function describe(tok: Token): string {
   if (tok.type === 'eof') return 'end of template';
-  if (tok.type === 'name' || tok.type === 'operator' || tok.type === 'integer' || tok.type === 'float' || tok.type === 'string') return tok.value;
+  if (
+    tok.type === 'name' ||
+    tok.type === 'operator' ||
+    tok.type === 'integer' ||
+    tok.type === 'float' ||
+    tok.type === 'string'
+  )
+    return tok.value;
   if (tok.type === 'block_end') return 'end of statement block';
   if (tok.type === 'variable_end') return 'end of print statement';
   if (tok.type === 'block_begin') return 'begin of statement block';
@@ -44,7 +66,12 @@ function checkAstDepth(ast: TemplateAst, templateName?: string): void {
     const n = node as Partial<Pos> & { k?: unknown };
     const d = typeof n.k === 'string' ? depth + 1 : depth;
     if (d > MAX_AST_DEPTH) {
-      throw new TemplateSyntaxError(`expression or statement nesting exceeds the limit of ${MAX_AST_DEPTH} levels`, n.line ?? 1, n.column ?? 1, templateName);
+      throw new TemplateSyntaxError(
+        `expression or statement nesting exceeds the limit of ${MAX_AST_DEPTH} levels`,
+        n.line ?? 1,
+        n.column ?? 1,
+        templateName,
+      );
     }
     for (const v of Object.values(node)) if (v !== null && typeof v === 'object') stack.push([v, d]);
   }
@@ -100,7 +127,8 @@ class Parser {
   }
   /** Bounds left-deep chains (a|f|f…, 1+1+…, a.b.c…) while parsing, before the rest is even lexed. */
   chain(length: number): void {
-    if (length > MAX_AST_DEPTH) this.fail(`expression or statement nesting exceeds the limit of ${MAX_AST_DEPTH} levels`);
+    if (length > MAX_AST_DEPTH)
+      this.fail(`expression or statement nesting exceeds the limit of ${MAX_AST_DEPTH} levels`);
   }
   isName(value: string, t: Token = this.cur): boolean {
     return t.type === 'name' && t.value === value;
@@ -129,13 +157,16 @@ class Parser {
   expectName(value?: string): Token {
     const t = this.cur;
     if (t.type !== 'name' || (value !== undefined && t.value !== value)) {
-      this.fail(value ? `expected token '${value}', got '${describe(t)}'` : `expected token 'name', got '${describe(t)}'`);
+      this.fail(
+        value ? `expected token '${value}', got '${describe(t)}'` : `expected token 'name', got '${describe(t)}'`,
+      );
     }
     return this.next();
   }
   expectType(type: Token['type']): Token {
     if (this.cur.type !== type) {
-      const wanted = type === 'block_end' ? 'end of statement block' : type === 'variable_end' ? 'end of print statement' : type;
+      const wanted =
+        type === 'block_end' ? 'end of statement block' : type === 'variable_end' ? 'end of print statement' : type;
       this.fail(`expected token '${wanted}', got '${describe(this.cur)}'`);
     }
     return this.next();
@@ -154,7 +185,8 @@ class Parser {
       const last = expected[expected.length - 1];
       msg += ` Jinja was looking for the following tags: ${last.map((t) => `'${t}'`).join(' or ')}.`;
     }
-    if (this.tagStack.length) msg += ` The innermost block that needs to be closed is '${this.tagStack[this.tagStack.length - 1]}'.`;
+    if (this.tagStack.length)
+      msg += ` The innermost block that needs to be closed is '${this.tagStack[this.tagStack.length - 1]}'.`;
     this.fail(msg);
   }
 
@@ -220,20 +252,34 @@ class Parser {
       this.tagStack.push(t.value);
       try {
         switch (t.value) {
-          case 'for': return [this.parseFor()];
-          case 'if': return [this.parseIf()];
-          case 'block': return [this.parseBlock()];
-          case 'extends': return [this.parseExtends()];
-          case 'print': return [this.parsePrint()];
-          case 'macro': return [this.parseMacro()];
-          case 'include': return [this.parseInclude()];
-          case 'from': return [this.parseFrom()];
-          case 'import': return [this.parseImport()];
-          case 'set': return [this.parseSet()];
-          case 'with': return [this.parseWith()];
-          case 'autoescape': return [this.parseAutoescape()];
-          case 'call': return [this.parseCallBlock()];
-          case 'filter': return [this.parseFilterBlock()];
+          case 'for':
+            return [this.parseFor()];
+          case 'if':
+            return [this.parseIf()];
+          case 'block':
+            return [this.parseBlock()];
+          case 'extends':
+            return [this.parseExtends()];
+          case 'print':
+            return [this.parsePrint()];
+          case 'macro':
+            return [this.parseMacro()];
+          case 'include':
+            return [this.parseInclude()];
+          case 'from':
+            return [this.parseFrom()];
+          case 'import':
+            return [this.parseImport()];
+          case 'set':
+            return [this.parseSet()];
+          case 'with':
+            return [this.parseWith()];
+          case 'autoescape':
+            return [this.parseAutoescape()];
+          case 'call':
+            return [this.parseCallBlock()];
+          case 'filter':
+            return [this.parseFilterBlock()];
         }
       } finally {
         this.tagStack.pop();
@@ -244,7 +290,8 @@ class Parser {
     if (expected.length) {
       msg += ` Jinja was looking for the following tags: ${this.endTokenStack[this.endTokenStack.length - 1].map((x) => `'${x}'`).join(' or ')}.`;
     }
-    if (this.tagStack.length) msg += ` The innermost block that needs to be closed is '${this.tagStack[this.tagStack.length - 1]}'.`;
+    if (this.tagStack.length)
+      msg += ` The innermost block that needs to be closed is '${this.tagStack[this.tagStack.length - 1]}'.`;
     this.fail(msg);
   }
 
@@ -308,7 +355,10 @@ class Parser {
     const name = this.expectName().value;
     const scoped = this.skipName('scoped');
     const required = this.skipName('required');
-    if (this.isOp('-')) this.fail('Block names in Jinja have to be valid Python identifiers and may not contain hyphens, use an underscore instead.');
+    if (this.isOp('-'))
+      this.fail(
+        'Block names in Jinja have to be valid Python identifiers and may not contain hyphens, use an underscore instead.',
+      );
     const body = this.parseStatements(['endblock'], true);
     if (required) {
       for (const s of body) {
@@ -452,7 +502,8 @@ class Parser {
     const target = this.parseTuple({ simplified: true, extraEnd: opts.extraEnd, withNamespace: opts.withNamespace });
     const ok = (e: Expr): boolean => e.k === 'name' || e.k === 'nsref' || (e.k === 'tuple' && e.items.every(ok));
     if (!ok(target)) this.fail(`can't assign to ${target.k === 'const' ? 'const' : target.k}`, t);
-    if (target.k === 'name' && ['true', 'false', 'none', 'True', 'False', 'None'].includes(target.name)) this.fail(`can't assign to 'const'`, t);
+    if (target.k === 'name' && ['true', 'false', 'none', 'True', 'False', 'None'].includes(target.name))
+      this.fail(`can't assign to 'const'`, t);
     return target;
   }
 
@@ -639,14 +690,22 @@ class Parser {
     return false;
   }
 
-  parseTuple(opts: { simplified?: boolean; withCondexpr?: boolean; extraEnd?: string[]; explicitParentheses?: boolean; withNamespace?: boolean }): Expr {
+  parseTuple(opts: {
+    simplified?: boolean;
+    withCondexpr?: boolean;
+    extraEnd?: string[];
+    explicitParentheses?: boolean;
+    withNamespace?: boolean;
+  }): Expr {
     const p = this.pos();
     const items: Expr[] = [];
     let isTuple = false;
     for (;;) {
       if (items.length) this.expectOp(',');
       if (this.isTupleEnd(opts.extraEnd)) break;
-      items.push(opts.simplified ? this.parsePrimary(opts.withNamespace) : this.parseExpression(opts.withCondexpr ?? true));
+      items.push(
+        opts.simplified ? this.parsePrimary(opts.withNamespace) : this.parseExpression(opts.withCondexpr ?? true),
+      );
       if (this.isOp(',')) isTuple = true;
       else break;
     }
@@ -800,7 +859,9 @@ class Parser {
         this.next();
         name += '.' + this.expectName().value;
       }
-      const parts: CallParts = this.isOp('(') ? this.parseCallArgs() : { args: [], kwargs: [], dynArgs: null, dynKwargs: null };
+      const parts: CallParts = this.isOp('(')
+        ? this.parseCallArgs()
+        : { args: [], kwargs: [], dynArgs: null, dynKwargs: null };
       node = { k: 'filter', node, name, ...parts, ...this.pos(t) } as FilterExpr;
       startInline = false;
     }
@@ -820,7 +881,12 @@ class Parser {
     const c = this.cur;
     if (this.isOp('(')) parts = this.parseCallArgs();
     else if (
-      (c.type === 'name' || c.type === 'string' || c.type === 'integer' || c.type === 'float' || this.isOp('[') || this.isOp('{')) &&
+      (c.type === 'name' ||
+        c.type === 'string' ||
+        c.type === 'integer' ||
+        c.type === 'float' ||
+        this.isOp('[') ||
+        this.isOp('{')) &&
       !(this.isName('else') || this.isName('or') || this.isName('and'))
     ) {
       if (this.isName('is')) this.fail('You cannot chain multiple tests with is');

@@ -86,10 +86,20 @@ function formatOne(conv: string, v: unknown, flags: string, width: number, prec:
   let body: string;
   if (conv === 'd' || conv === 'i' || conv === 'u' || conv === 'x' || conv === 'X' || conv === 'o') {
     if (conv === 'd' || conv === 'i' || conv === 'u') n = Math.trunc(n);
-    else if (!Number.isInteger(n) || v instanceof PyFloat) throw new TemplateRuntimeError(`%${conv} format: an integer is required, not float`);
+    else if (!Number.isInteger(n) || v instanceof PyFloat)
+      throw new TemplateRuntimeError(`%${conv} format: an integer is required, not float`);
     const neg = n < 0;
     const a = Math.abs(n);
-    body = conv === 'x' ? a.toString(16) : conv === 'X' ? a.toString(16).toUpperCase() : conv === 'o' ? a.toString(8) : a < 1e21 ? String(a) : BigInt(a).toString();
+    body =
+      conv === 'x'
+        ? a.toString(16)
+        : conv === 'X'
+          ? a.toString(16).toUpperCase()
+          : conv === 'o'
+            ? a.toString(8)
+            : a < 1e21
+              ? String(a)
+              : BigInt(a).toString();
     if (alt && conv === 'x') body = '0x' + body;
     if (alt && conv === 'X') body = '0X' + body;
     if (alt && conv === 'o') body = '0o' + body;
@@ -144,7 +154,8 @@ export function percentFormat(fmt: string, args: unknown): string {
   const rest = fmt.slice(last);
   if (rest.includes('%')) throw new TemplateRuntimeError('incomplete format');
   out += rest;
-  if (!mapping && idx < list.length) throw new TemplateRuntimeError('not all arguments converted during string formatting');
+  if (!mapping && idx < list.length)
+    throw new TemplateRuntimeError('not all arguments converted during string formatting');
   return out;
 }
 
@@ -183,7 +194,8 @@ export function formatSpec(v: unknown, spec: string): string {
       const [ip, fp] = body.split('.');
       body = ip.replace(/\B(?=(\d{3})+(?!\d))/g, group) + (fp !== undefined ? '.' + fp : '');
     }
-    if (alt && (t === 'x' || t === 'X' || t === 'o' || t === 'b')) body = '0' + (t === 'o' ? 'o' : t === 'b' ? 'b' : t) + body;
+    if (alt && (t === 'x' || t === 'X' || t === 'o' || t === 'b'))
+      body = '0' + (t === 'o' ? 'o' : t === 'b' ? 'b' : t) + body;
     sg = neg ? '-' : sign === '+' ? '+' : sign === ' ' ? ' ' : '';
     align = align ?? '>';
   } else {
@@ -197,9 +209,12 @@ export function formatSpec(v: unknown, spec: string): string {
   if (len >= width) return sg + body;
   const padN = width - len;
   switch (align) {
-    case '<': return sg + body + fill.repeat(padN);
-    case '>': return fill.repeat(padN) + sg + body;
-    case '=': return sg + fill.repeat(padN) + body;
+    case '<':
+      return sg + body + fill.repeat(padN);
+    case '>':
+      return fill.repeat(padN) + sg + body;
+    case '=':
+      return sg + fill.repeat(padN) + body;
     default: {
       const l = Math.floor(padN / 2);
       return fill.repeat(l) + sg + body + fill.repeat(padN - l);
@@ -208,7 +223,14 @@ export function formatSpec(v: unknown, spec: string): string {
 }
 
 /** Python's str.format(*args, **kwargs) with attribute/index field names and format specs. */
-export function strFormat(fmt: string, args: unknown[], kwargs: Record<string, unknown> | null, getattr: (o: unknown, k: string) => unknown, getitem: (o: unknown, k: unknown) => unknown, counter: { auto: number } = { auto: 0 }): string {
+export function strFormat(
+  fmt: string,
+  args: unknown[],
+  kwargs: Record<string, unknown> | null,
+  getattr: (o: unknown, k: string) => unknown,
+  getitem: (o: unknown, k: unknown) => unknown,
+  counter: { auto: number } = { auto: 0 },
+): string {
   let out = '';
   let i = 0;
   while (i < fmt.length) {
@@ -239,11 +261,13 @@ export function strFormat(fmt: string, args: unknown[], kwargs: Record<string, u
       const head = /^[^.[]*/.exec(ref)![0];
       let v: unknown;
       if (head === '') {
-        if (counter.auto >= args.length) throw new TemplateRuntimeError(`Replacement index ${counter.auto} out of range for positional args tuple`);
+        if (counter.auto >= args.length)
+          throw new TemplateRuntimeError(`Replacement index ${counter.auto} out of range for positional args tuple`);
         v = args[counter.auto++];
       } else if (/^\d+$/.test(head)) {
         const n = Number(head);
-        if (n >= args.length) throw new TemplateRuntimeError(`Replacement index ${n} out of range for positional args tuple`);
+        if (n >= args.length)
+          throw new TemplateRuntimeError(`Replacement index ${n} out of range for positional args tuple`);
         v = args[n];
       } else {
         if (!kwargs || !Object.hasOwn(kwargs, head)) throw new TemplateRuntimeError(`KeyError: ${pyRepr(head)}`);

@@ -4,8 +4,29 @@ import { SecurityError, TemplateRuntimeError } from './errors.ts';
 import { callMethod, hasMethod, intIndex, iterate } from './methods.ts';
 import { percentFormat } from './pyformat.ts';
 import {
-  BoundMethod, GROUP, Namespace, PyCallable, PyFloat, StrictUndefined, TemplateModule, Undefined, dictGet, dictHas, isDict,
-  isFloat, isPlainObject, isTuple, mkFloat, mkTuple, numOf, pyCompare, pyEq, pyRepr, pyStr, pyTypeName, truthy,
+  BoundMethod,
+  GROUP,
+  Namespace,
+  PyCallable,
+  PyFloat,
+  StrictUndefined,
+  TemplateModule,
+  Undefined,
+  dictGet,
+  dictHas,
+  isDict,
+  isFloat,
+  isPlainObject,
+  isTuple,
+  mkFloat,
+  mkTuple,
+  numOf,
+  pyCompare,
+  pyEq,
+  pyRepr,
+  pyStr,
+  pyTypeName,
+  truthy,
 } from './values.ts';
 
 /** Marks a macro parameter the caller did not pass. */
@@ -42,7 +63,14 @@ export class Macro {
   catchVarargs: boolean;
   usesCaller: boolean;
   fn: (...args: unknown[]) => string;
-  constructor(name: string, params: string[], catchKwargs: boolean, catchVarargs: boolean, usesCaller: boolean, fn: (...args: unknown[]) => string) {
+  constructor(
+    name: string,
+    params: string[],
+    catchKwargs: boolean,
+    catchVarargs: boolean,
+    usesCaller: boolean,
+    fn: (...args: unknown[]) => string,
+  ) {
     this.name = name;
     this.params = params;
     this.catchKwargs = catchKwargs;
@@ -81,11 +109,15 @@ export class Macro {
     const kwKeys = kw ? Object.keys(kw) : [];
     if (this.catchKwargs) out.push(Object.assign(Object.create(null), kw ?? {}));
     else if (kwKeys.length) {
-      if (kwKeys.includes('caller')) throw new TemplateRuntimeError(`macro '${this.name}' was invoked with two values for the special caller argument. This is most likely a bug.`);
+      if (kwKeys.includes('caller'))
+        throw new TemplateRuntimeError(
+          `macro '${this.name}' was invoked with two values for the special caller argument. This is most likely a bug.`,
+        );
       throw new TemplateRuntimeError(`macro '${this.name}' takes no keyword argument '${kwKeys[0]}'`);
     }
     if (this.catchVarargs) out.push(mkTuple(args.slice(n)));
-    else if (args.length > n) throw new TemplateRuntimeError(`macro '${this.name}' takes not more than ${n} argument(s)`);
+    else if (args.length > n)
+      throw new TemplateRuntimeError(`macro '${this.name}' takes not more than ${n} argument(s)`);
     return this.fn(...out);
   }
 }
@@ -110,18 +142,31 @@ export class Loop {
   attr(name: string): unknown {
     const i = this.index0;
     switch (name) {
-      case 'index': return i + 1;
-      case 'index0': return i;
-      case 'revindex': return this.length - i;
-      case 'revindex0': return this.length - i - 1;
-      case 'first': return i === 0;
-      case 'last': return i === this.length - 1;
-      case 'length': return this.length;
-      case 'depth': return this.depth0 + 1;
-      case 'depth0': return this.depth0;
-      case 'previtem': return i > 0 ? this.items[i - 1] : new Undefined('previtem', 'there is no previous item');
-      case 'nextitem': return i < this.length - 1 ? this.items[i + 1] : new Undefined('nextitem', 'there is no next item');
-      case 'cycle': case 'changed': return new BoundMethod(this, name);
+      case 'index':
+        return i + 1;
+      case 'index0':
+        return i;
+      case 'revindex':
+        return this.length - i;
+      case 'revindex0':
+        return this.length - i - 1;
+      case 'first':
+        return i === 0;
+      case 'last':
+        return i === this.length - 1;
+      case 'length':
+        return this.length;
+      case 'depth':
+        return this.depth0 + 1;
+      case 'depth0':
+        return this.depth0;
+      case 'previtem':
+        return i > 0 ? this.items[i - 1] : new Undefined('previtem', 'there is no previous item');
+      case 'nextitem':
+        return i < this.length - 1 ? this.items[i + 1] : new Undefined('nextitem', 'there is no next item');
+      case 'cycle':
+      case 'changed':
+        return new BoundMethod(this, name);
     }
     return undefined;
   }
@@ -221,7 +266,11 @@ export function createRuntime(strict: boolean, state: RenderState) {
     if (typeof a === 'string' || typeof b === 'string') {
       if (a instanceof Undefined) a.fail();
       if (b instanceof Undefined) b.fail();
-      typeError(typeof a === 'string' ? `can only concatenate str (not "${pyTypeName(b)}") to str` : `unsupported operand type(s) for +: '${pyTypeName(a)}' and 'str'`);
+      typeError(
+        typeof a === 'string'
+          ? `can only concatenate str (not "${pyTypeName(b)}") to str`
+          : `unsupported operand type(s) for +: '${pyTypeName(a)}' and 'str'`,
+      );
     }
     unsupported('+', a, b);
   };
@@ -265,7 +314,8 @@ export function createRuntime(strict: boolean, state: RenderState) {
     const na = numOf(a);
     const nb = numOf(b);
     if (na === null || nb === null) unsupported('//', a, b);
-    if (nb === 0) typeError(isFloat(a) || isFloat(b) ? 'float floor division by zero' : 'integer division or modulo by zero');
+    if (nb === 0)
+      typeError(isFloat(a) || isFloat(b) ? 'float floor division by zero' : 'integer division or modulo by zero');
     const r = Math.floor(na! / nb!);
     return isFloat(a) || isFloat(b) ? mkFloat(r) : r;
   };
@@ -277,7 +327,7 @@ export function createRuntime(strict: boolean, state: RenderState) {
     if (na === null || nb === null) unsupported('%', a, b);
     if (nb === 0) typeError(isFloat(a) || isFloat(b) ? 'float modulo' : 'integer division or modulo by zero');
     let r = na! % nb!;
-    if (r !== 0 && (r < 0) !== (nb! < 0)) r += nb!;
+    if (r !== 0 && r < 0 !== nb! < 0) r += nb!;
     return isFloat(a) || isFloat(b) ? mkFloat(r) : r;
   };
 
@@ -308,10 +358,14 @@ export function createRuntime(strict: boolean, state: RenderState) {
 
   const s = (x: unknown): string => (typeof x === 'string' ? x : pyStr(x));
 
-  const lt = (a: unknown, b: unknown): boolean => (typeof a === 'number' && typeof b === 'number' ? a < b : pyCompare(a, b, '<') < 0);
-  const le = (a: unknown, b: unknown): boolean => (typeof a === 'number' && typeof b === 'number' ? a <= b : pyCompare(a, b, '<=') <= 0);
-  const gt = (a: unknown, b: unknown): boolean => (typeof a === 'number' && typeof b === 'number' ? a > b : pyCompare(a, b, '>') > 0);
-  const ge = (a: unknown, b: unknown): boolean => (typeof a === 'number' && typeof b === 'number' ? a >= b : pyCompare(a, b, '>=') >= 0);
+  const lt = (a: unknown, b: unknown): boolean =>
+    typeof a === 'number' && typeof b === 'number' ? a < b : pyCompare(a, b, '<') < 0;
+  const le = (a: unknown, b: unknown): boolean =>
+    typeof a === 'number' && typeof b === 'number' ? a <= b : pyCompare(a, b, '<=') <= 0;
+  const gt = (a: unknown, b: unknown): boolean =>
+    typeof a === 'number' && typeof b === 'number' ? a > b : pyCompare(a, b, '>') > 0;
+  const ge = (a: unknown, b: unknown): boolean =>
+    typeof a === 'number' && typeof b === 'number' ? a >= b : pyCompare(a, b, '>=') >= 0;
   const eq = (a: unknown, b: unknown): boolean => (a === b && typeof a !== 'object' ? true : pyEq(a, b));
   const ne = (a: unknown, b: unknown): boolean => !eq(a, b);
 
@@ -411,7 +465,8 @@ export function createRuntime(strict: boolean, state: RenderState) {
     const norm = (v: unknown, dflt: number, lo: number, hi: number): number => {
       if (v === null || v === undefined) return dflt;
       let n = numOf(v);
-      if (n === null || !Number.isInteger(n)) typeError('slice indices must be integers or None or have an __index__ method');
+      if (n === null || !Number.isInteger(n))
+        typeError('slice indices must be integers or None or have an __index__ method');
       n = n!;
       if (n < 0) n += len;
       return Math.min(Math.max(n, lo), hi);
@@ -519,7 +574,12 @@ export function createRuntime(strict: boolean, state: RenderState) {
   /** Unpacks a value into exactly n targets. */
   const unpack = (x: unknown, n: number): unknown[] => {
     const items = iterate(x);
-    if (items.length !== n) typeError(items.length > n ? `too many values to unpack (expected ${n})` : `not enough values to unpack (expected ${n}, got ${items.length})`);
+    if (items.length !== n)
+      typeError(
+        items.length > n
+          ? `too many values to unpack (expected ${n})`
+          : `not enough values to unpack (expected ${n}, got ${items.length})`,
+      );
     return items;
   };
 
@@ -560,8 +620,41 @@ export function createRuntime(strict: boolean, state: RenderState) {
   };
 
   return {
-    undef, undefAttr, add, sub, mul, div, floordiv, mod, pow, neg, pos, s, lt, le, gt, ge, eq, ne, contains, ga, gaSlow, gi,
-    slice, call, cm, iter, unpack, res, tick, loopTick, nsSet, concat, truthy, checkSize, state,
+    undef,
+    undefAttr,
+    add,
+    sub,
+    mul,
+    div,
+    floordiv,
+    mod,
+    pow,
+    neg,
+    pos,
+    s,
+    lt,
+    le,
+    gt,
+    ge,
+    eq,
+    ne,
+    contains,
+    ga,
+    gaSlow,
+    gi,
+    slice,
+    call,
+    cm,
+    iter,
+    unpack,
+    res,
+    tick,
+    loopTick,
+    nsSet,
+    concat,
+    truthy,
+    checkSize,
+    state,
   };
 }
 

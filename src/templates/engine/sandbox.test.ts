@@ -1,6 +1,13 @@
 // Sandbox: templates are user input, so known escapes must yield nothing or an error, never host access.
 import { describe, expect, it } from 'vitest';
-import { Environment, SecurityError, TemplateError, TemplateSyntaxError, TemplateRuntimeError, renderString } from './index.ts';
+import {
+  Environment,
+  SecurityError,
+  TemplateError,
+  TemplateSyntaxError,
+  TemplateRuntimeError,
+  renderString,
+} from './index.ts';
 
 const ESCAPES = [
   "{{ ''.constructor.constructor('return process')() }}",
@@ -75,20 +82,27 @@ describe('sandbox', () => {
   it('enforces the time limit in loops', () => {
     const env = new Environment({ timeLimitMs: 100 });
     // 10^10 iterations cannot finish: reaching the assertion at all proves the limit stopped it.
-    expect(() => env.fromString('{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}').render()).toThrow(SecurityError);
+    expect(() =>
+      env.fromString('{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}').render(),
+    ).toThrow(SecurityError);
   });
 
   it('enforces the time limit in recursion-free macro storms', () => {
     const env = new Environment({ timeLimitMs: 100 });
-    const tpl = '{% macro a() %}{% for i in range(1000) %}{{ i }}{% endfor %}{% endmacro %}{% for i in range(100000) %}{% set _ = a() %}{% endfor %}';
+    const tpl =
+      '{% macro a() %}{% for i in range(1000) %}{{ i }}{% endfor %}{% endmacro %}{% for i in range(100000) %}{% set _ = a() %}{% endfor %}';
     expect(() => env.fromString(tpl).render()).toThrow(SecurityError);
   });
 
   it('enforces the output size limit', () => {
     const env = new Environment({ maxOutputBytes: 100_000 });
-    expect(() => env.fromString('{% for i in range(100000) %}{{ "xxxxxxxxxx" }}{% endfor %}').render()).toThrow(SecurityError);
+    expect(() => env.fromString('{% for i in range(100000) %}{{ "xxxxxxxxxx" }}{% endfor %}').render()).toThrow(
+      SecurityError,
+    );
     expect(() => env.fromString('{{ "x" * 1000000 }}').render()).toThrow(SecurityError);
-    expect(() => env.fromString('{% set s %}{% for i in range(50000) %}abcdefgh{% endfor %}{% endset %}{{ s }}').render()).toThrow(SecurityError);
+    expect(() =>
+      env.fromString('{% set s %}{% for i in range(50000) %}abcdefgh{% endfor %}{% endset %}{{ s }}').render(),
+    ).toThrow(SecurityError);
     expect(() => env.fromString('{{ ("x" * 1000) * 1000 }}').render()).toThrow(SecurityError);
   });
 

@@ -2,17 +2,24 @@
 import type { CallableSpec } from './compiler.ts';
 import type { FilterEnv } from './environment.ts';
 import { Joiner, Loop, Macro } from './runtime.ts';
-import {
-  BoundMethod, PyCallable, PyFloat, Undefined, isDict, isFloat, isInt, numOf, pyStr,
-} from './values.ts';
+import { BoundMethod, PyCallable, PyFloat, Undefined, isDict, isFloat, isInt, numOf, pyStr } from './values.ts';
 
 type E = FilterEnv;
 
-const t = (params: string[], fn: (env: E, v: never, ...a: never[]) => unknown): CallableSpec => ({ fn: fn as CallableSpec['fn'], params });
+const t = (params: string[], fn: (env: E, v: never, ...a: never[]) => unknown): CallableSpec => ({
+  fn: fn as CallableSpec['fn'],
+  params,
+});
 
-const cmp = (op: 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge'): CallableSpec => t(['other'], (env: E, a: unknown, b: unknown) => env.rt[op](a, b));
+const cmp = (op: 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge'): CallableSpec =>
+  t(['other'], (env: E, a: unknown, b: unknown) => env.rt[op](a, b));
 
-const isCallable = (v: unknown): boolean => v instanceof Macro || v instanceof PyCallable || v instanceof BoundMethod || v instanceof Joiner || (v instanceof Loop && v.recurse !== null);
+const isCallable = (v: unknown): boolean =>
+  v instanceof Macro ||
+  v instanceof PyCallable ||
+  v instanceof BoundMethod ||
+  v instanceof Joiner ||
+  (v instanceof Loop && v.recurse !== null);
 
 export const BUILTIN_TESTS: Record<string, CallableSpec> = {
   defined: t([], (_e, v: unknown) => !(v instanceof Undefined)),
@@ -45,10 +52,19 @@ export const BUILTIN_TESTS: Record<string, CallableSpec> = {
   in: t(['seq'], (e, v: unknown, seq: unknown) => e.rt.contains(seq, v)),
   filter: t([], (e, v: unknown) => typeof v === 'string' && v in e.env.filters),
   test: t([], (e, v: unknown) => typeof v === 'string' && v in e.env.tests),
-  eq: cmp('eq'), '==': cmp('eq'), equalto: cmp('eq'),
-  ne: cmp('ne'), '!=': cmp('ne'),
-  lt: cmp('lt'), '<': cmp('lt'), lessthan: cmp('lt'),
-  le: cmp('le'), '<=': cmp('le'),
-  gt: cmp('gt'), '>': cmp('gt'), greaterthan: cmp('gt'),
-  ge: cmp('ge'), '>=': cmp('ge'),
+  eq: cmp('eq'),
+  '==': cmp('eq'),
+  equalto: cmp('eq'),
+  ne: cmp('ne'),
+  '!=': cmp('ne'),
+  lt: cmp('lt'),
+  '<': cmp('lt'),
+  lessthan: cmp('lt'),
+  le: cmp('le'),
+  '<=': cmp('le'),
+  gt: cmp('gt'),
+  '>': cmp('gt'),
+  greaterthan: cmp('gt'),
+  ge: cmp('ge'),
+  '>=': cmp('ge'),
 };

@@ -186,10 +186,14 @@ export class TemplateModule {
 export function pyTypeName(x: unknown): string {
   if (x === null || x === undefined) return 'NoneType';
   switch (typeof x) {
-    case 'string': return 'str';
-    case 'boolean': return 'bool';
-    case 'number': return Number.isInteger(x) ? 'int' : 'float';
-    case 'function': return 'function';
+    case 'string':
+      return 'str';
+    case 'boolean':
+      return 'bool';
+    case 'number':
+      return Number.isInteger(x) ? 'int' : 'float';
+    case 'function':
+      return 'function';
   }
   if (x instanceof PyFloat) return 'float';
   if (Array.isArray(x)) return isTuple(x) ? 'tuple' : 'list';
@@ -283,10 +287,18 @@ export function pyStr(x: unknown): string {
 function pyStrInner(x: unknown, _repr: boolean): string {
   if (x === null || x === undefined) return 'None';
   switch (typeof x) {
-    case 'string': return reprString(x);
-    case 'boolean': return x ? 'True' : 'False';
-    case 'number': return Number.isInteger(x) ? (Math.abs(x) <= Number.MAX_SAFE_INTEGER ? String(x) : BigInt(x).toString()) : reprFloat(x);
-    case 'bigint': return x.toString();
+    case 'string':
+      return reprString(x);
+    case 'boolean':
+      return x ? 'True' : 'False';
+    case 'number':
+      return Number.isInteger(x)
+        ? Math.abs(x) <= Number.MAX_SAFE_INTEGER
+          ? String(x)
+          : BigInt(x).toString()
+        : reprFloat(x);
+    case 'bigint':
+      return x.toString();
   }
   if (x instanceof PyFloat) return reprFloat(x.v);
   if (Array.isArray(x)) {
@@ -296,13 +308,16 @@ function pyStrInner(x: unknown, _repr: boolean): string {
     if (isTuple(x)) return parts.length === 1 ? `(${parts[0]},)` : `(${parts.join(', ')})`;
     return `[${parts.join(', ')}]`;
   }
-  if (x instanceof Map) return `{${boundedParts([...x.entries()], ([k, v]) => `${pyRepr(k)}: ${pyRepr(v)}`).join(', ')}}`;
-  if (isPlainObject(x)) return `{${boundedParts(Object.entries(x), ([k, v]) => `${reprString(k)}: ${pyRepr(v)}`).join(', ')}}`;
+  if (x instanceof Map)
+    return `{${boundedParts([...x.entries()], ([k, v]) => `${pyRepr(k)}: ${pyRepr(v)}`).join(', ')}}`;
+  if (isPlainObject(x))
+    return `{${boundedParts(Object.entries(x), ([k, v]) => `${reprString(k)}: ${pyRepr(v)}`).join(', ')}}`;
   if (x instanceof Undefined) {
     if (x instanceof StrictUndefined) x.fail();
     return _repr ? 'Undefined' : '';
   }
-  if (x instanceof Namespace) return `<Namespace {${[...x.attrs.entries()].map(([k, v]) => `${reprString(k)}: ${pyRepr(v)}`).join(', ')}}>`;
+  if (x instanceof Namespace)
+    return `<Namespace {${[...x.attrs.entries()].map(([k, v]) => `${reprString(k)}: ${pyRepr(v)}`).join(', ')}}>`;
   if (x instanceof TemplateModule) return `<TemplateModule ${reprString(x.name)}>`;
   const named = x as { pyName?: () => string };
   if (typeof named.pyName === 'function') return named.pyName();
@@ -317,7 +332,8 @@ export function truthy(x: unknown): boolean {
   if (x === false || x === null || x === undefined || x === '' || x === 0) return false;
   switch (typeof x) {
     case 'string':
-    case 'number': return true;
+    case 'number':
+      return true;
   }
   if (Array.isArray(x)) return x.length > 0;
   if (x instanceof PyFloat) return x.v !== 0;
@@ -406,5 +422,7 @@ export function pyCompare(a: unknown, b: unknown, op = '<'): number {
     }
     return a.length - b.length;
   }
-  throw new TemplateRuntimeError(`'${op}' not supported between instances of '${pyTypeName(a)}' and '${pyTypeName(b)}'`);
+  throw new TemplateRuntimeError(
+    `'${op}' not supported between instances of '${pyTypeName(a)}' and '${pyTypeName(b)}'`,
+  );
 }

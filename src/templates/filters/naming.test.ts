@@ -8,13 +8,21 @@ import { resolveFamilyFilters, resolveSessionFamilies } from './policy.ts';
 import { sessionFilterWarnings } from '../warnings.ts';
 import type { RenderContext, SessionCtx } from '../context.ts';
 
-const ctx = JSON.parse(readFileSync(new URL('../../../test/fixtures/render-context.json', import.meta.url), 'utf8')) as RenderContext;
+const ctx = JSON.parse(
+  readFileSync(new URL('../../../test/fixtures/render-context.json', import.meta.url), 'utf8'),
+) as RenderContext;
 const env = createPeerdeskEnvironment({ undefined: 'strict' });
-const r = (tpl: string, extra: Record<string, unknown> = {}): string => env.fromString(tpl).render({ ...ctx, ...extra });
+const r = (tpl: string, extra: Record<string, unknown> = {}): string =>
+  env.fromString(tpl).render({ ...ctx, ...extra });
 
 /** A session like the context's, with another peer name, family and address. */
 function peer(base: SessionCtx, over: Partial<SessionCtx>): SessionCtx {
-  return { ...base, ...over, remote_ip: over.peer_ip ?? base.peer_ip, ip_version: over.family ?? base.family } as SessionCtx;
+  return {
+    ...base,
+    ...over,
+    remote_ip: over.peer_ip ?? base.peer_ip,
+    ip_version: over.family ?? base.family,
+  } as SessionCtx;
 }
 
 describe('identifier', () => {
@@ -31,7 +39,11 @@ describe('identifier', () => {
     expect(safeIdentifier('router', 'bird')).toBe('Router');
     expect(safeIdentifier('x'.repeat(300), 'bird')).toHaveLength(64);
     expect(safeIdentifier('x'.repeat(300), 'frr')).toHaveLength(63);
-    expect(r('{{ "IXP PEERS (v4)" | identifier("eos") }} {{ "a b" | identifier("iosxr") }} {{ "a.b" | identifier("sros") }}')).toBe('IXP-PEERS-v4 a-b a.b');
+    expect(
+      r(
+        '{{ "IXP PEERS (v4)" | identifier("eos") }} {{ "a b" | identifier("iosxr") }} {{ "a.b" | identifier("sros") }}',
+      ),
+    ).toBe('IXP-PEERS-v4 a-b a.b');
     expect(() => r('{{ "a" | identifier("vyos") }}')).toThrow(/unknown platform "vyos"/);
   });
 
@@ -41,9 +53,18 @@ describe('identifier', () => {
       peer(a, { id: 1, peer_asn: 6667, peer_name: 'ELISA (DE_CIX FRA)', peer_ip: '80.81.192.10', family: 4 }),
       peer(a, { id: 2, peer_asn: 6667, peer_name: 'ELISA (DE_CIX FRA)', peer_ip: '2001:7f8::1a0b:0:1', family: 6 }),
       peer(a, { id: 3, peer_asn: 6667, peer_name: 'ELISA (DE_CIX FRA)', peer_ip: '80.81.192.11', family: 4 }),
-      peer(a, { id: 4, peer_asn: 3356, peer_name: 'Lumen "Level 3" Ünïcode ' + 'very long name '.repeat(10), peer_ip: '80.81.192.12', family: 4 }),
+      peer(a, {
+        id: 4,
+        peer_asn: 3356,
+        peer_name: 'Lumen "Level 3" Ünïcode ' + 'very long name '.repeat(10),
+        peer_ip: '80.81.192.12',
+        family: 4,
+      }),
     ];
-    const out = r('{% for s in sessions %}{{ s | session_identifier("bird") }}|{{ s | session_identifier("junos") }}\n{% endfor %}', { sessions });
+    const out = r(
+      '{% for s in sessions %}{{ s | session_identifier("bird") }}|{{ s | session_identifier("junos") }}\n{% endfor %}',
+      { sessions },
+    );
     expect(out.split('\n').slice(0, 3)).toEqual([
       'AS6667_ELISA_DE_CIX_FRA_v4|AS6667-ELISA-DE_CIX-FRA-v4',
       'AS6667_ELISA_DE_CIX_FRA_v6|AS6667-ELISA-DE_CIX-FRA-v6',
@@ -61,10 +82,16 @@ describe('description', () => {
     expect(safeDescription(text, 'bird')).toBe("Liberty 'Global' (DE-CIX) ! # ; Arger next");
     expect(safeDescription(text, 'frr')).toBe("Liberty 'Global' (DE-CIX) Arger next");
     expect(safeDescription('x'.repeat(200), 'frr')).toHaveLength(80);
-    expect(r('[{{ "a \\"b\\"" | description("junos") }}] [{{ "a" | description("eos") }}] [{{ "   " | description("junos") }}] [{{ none | description("bird") }}]')).toBe(`["a 'b'"] [a] [] []`);
+    expect(
+      r(
+        '[{{ "a \\"b\\"" | description("junos") }}] [{{ "a" | description("eos") }}] [{{ "   " | description("junos") }}] [{{ none | description("bird") }}]',
+      ),
+    ).toBe(`["a 'b'"] [a] [] []`);
     // A session without its own description is described by its peer.
     const s = { ...ctx.sessions[3], description: '' };
-    expect(r('{{ s | description("sros") }}|{{ sessions[3] | description("frr") }}', { s })).toBe('"AS64510 Eyeball ISP"|Eyeball ISP (AS64510)');
+    expect(r('{{ s | description("sros") }}|{{ sessions[3] | description("frr") }}', { s })).toBe(
+      '"AS64510 Eyeball ISP"|Eyeball ISP (AS64510)',
+    );
   });
 });
 
@@ -72,14 +99,54 @@ describe('session filters (RFC 8212 defaults)', () => {
   it('resolves the prefix lists, policies and limits every template uses', () => {
     const eyeball6 = ctx.sessions[4];
     expect(resolveFamilyFilters(ctx as never, eyeball6 as never)).toEqual({
-      family: 6, afi: 'ipv6', import_prefix_list: 'PL-AS64510-V6', import_prefix_count: 1, import_policies: ['IXP-IN'],
-      export_prefix_list: 'PL-OURS-V6', export_prefix_count: 1, export_policies: ['IXP-OUT'], max_prefixes: 45, import_filtered: true, export_filtered: true,
+      family: 6,
+      afi: 'ipv6',
+      import_prefix_list: 'PL-AS64510-V6',
+      import_prefix_count: 1,
+      import_policies: ['IXP-IN'],
+      export_prefix_list: 'PL-OURS-V6',
+      export_prefix_count: 1,
+      export_policies: ['IXP-OUT'],
+      max_prefixes: 45,
+      import_filtered: true,
+      export_filtered: true,
     });
     // Without its own list the peer AS's IRR list is used; without any, nothing filters.
-    const bare = { ...ctx.sessions[3], address_families: [{ ...ctx.sessions[3].address_families[0], prefix_list_in: null, prefix_list_out: null, route_map_in: null, route_map_out: null }], import_routing_policies: [], export_routing_policies: [], peer_group: null };
-    const plain = { ...ctx, autonomous_systems: ctx.autonomous_systems.map((a) => ({ ...a, import_routing_policies: [], export_routing_policies: [] })), internet_exchange_points: ctx.internet_exchange_points.map((x) => ({ ...x, import_routing_policies: [], export_routing_policies: [] })) };
+    const bare = {
+      ...ctx.sessions[3],
+      address_families: [
+        {
+          ...ctx.sessions[3].address_families[0],
+          prefix_list_in: null,
+          prefix_list_out: null,
+          route_map_in: null,
+          route_map_out: null,
+        },
+      ],
+      import_routing_policies: [],
+      export_routing_policies: [],
+      peer_group: null,
+    };
+    const plain = {
+      ...ctx,
+      autonomous_systems: ctx.autonomous_systems.map((a) => ({
+        ...a,
+        import_routing_policies: [],
+        export_routing_policies: [],
+      })),
+      internet_exchange_points: ctx.internet_exchange_points.map((x) => ({
+        ...x,
+        import_routing_policies: [],
+        export_routing_policies: [],
+      })),
+    };
     const f = resolveSessionFamilies(plain as never, bare as never)[0];
-    expect([f.import_prefix_list, f.import_policies, f.export_prefix_list, f.export_policies]).toEqual(['PL-AS64510-V4', [], null, []]);
+    expect([f.import_prefix_list, f.import_policies, f.export_prefix_list, f.export_policies]).toEqual([
+      'PL-AS64510-V4',
+      [],
+      null,
+      [],
+    ]);
     expect(f.export_filtered).toBe(false);
     const none = { ...bare, peer_asn: 65999 };
     expect(resolveSessionFamilies(plain as never, none as never)[0].import_filtered).toBe(false);
@@ -88,7 +155,9 @@ describe('session filters (RFC 8212 defaults)', () => {
       'AS65999 Eyeball ISP 198.51.100.10 (session 4): no export policy or prefix list with entries for IPv4: the shipped templates export nothing to it',
     ]);
     expect(sessionFilterWarnings(ctx.sessions[4], ctx as never)).toEqual([]);
-    expect(r('{% set p = sessions[0] | session_filters %}{{ p.import_policies }} {{ p.max_prefixes }}')).toBe("['TRANSIT-IN', 'SESSION-IN'] 1000000");
+    expect(r('{% set p = sessions[0] | session_filters %}{{ p.import_policies }} {{ p.max_prefixes }}')).toBe(
+      "['TRANSIT-IN', 'SESSION-IN'] 1000000",
+    );
   });
 });
 
@@ -101,7 +170,9 @@ describe('dialects', () => {
   });
   it("netbox has the plugin's filters but not Peering Manager's", () => {
     const nb = createPeerdeskEnvironment({ dialect: 'netbox' });
-    expect(nb.fromString('{{ "192.0.2.7/24" | ip_network }} {{ 64500 | as_path_regex }}').render({})).toBe('192.0.2.0/24 ^64500(_[0-9]+)*$');
+    expect(nb.fromString('{{ "192.0.2.7/24" | ip_network }} {{ 64500 | as_path_regex }}').render({})).toBe(
+      '192.0.2.0/24 ^64500(_[0-9]+)*$',
+    );
     expect(() => nb.fromString('{{ "192.0.2.1" | ipv4 }}').render({})).toThrow(/ipv4/);
     expect(createPeerdeskEnvironment().fromString('{{ "192.0.2.1" | ipv4 }}').render({})).toBe('192.0.2.1');
   });
@@ -113,14 +184,59 @@ describe('withContextAliases', () => {
     const plugin = {
       device: { id: 1, name: 'rt1', platform: 'frr', site: 'MTL' },
       local_as: { asn: 64500 },
-      sessions: [{ id: 7, name: 'peer', description: '', status: 'active', enabled: true, ttl: null, local_asn: 64500, peer_asn: 64512, peer_name: 'Péer (one)', irr_as_set: null, ipv4_max_prefixes: 100, ipv6_max_prefixes: null, local_ip: '198.51.100.1', remote_ip: '198.51.100.10', password: null, relationship: null, service_reference: null, bfd_profile: null, peer_group: null, peering_network: null, address_families: [{ afi: 'ipv4', safi: 'unicast', route_map_in: null, route_map_out: null, prefix_list_in: null, prefix_list_out: null }], afi_safis: ['ipv4-unicast'] }],
-      peer_groups: [], route_maps: [], prefix_lists: [], communities: [],
+      sessions: [
+        {
+          id: 7,
+          name: 'peer',
+          description: '',
+          status: 'active',
+          enabled: true,
+          ttl: null,
+          local_asn: 64500,
+          peer_asn: 64512,
+          peer_name: 'Péer (one)',
+          irr_as_set: null,
+          ipv4_max_prefixes: 100,
+          ipv6_max_prefixes: null,
+          local_ip: '198.51.100.1',
+          remote_ip: '198.51.100.10',
+          password: null,
+          relationship: null,
+          service_reference: null,
+          bfd_profile: null,
+          peer_group: null,
+          peering_network: null,
+          address_families: [
+            {
+              afi: 'ipv4',
+              safi: 'unicast',
+              route_map_in: null,
+              route_map_out: null,
+              prefix_list_in: null,
+              prefix_list_out: null,
+            },
+          ],
+          afi_safis: ['ipv4-unicast'],
+        },
+      ],
+      peer_groups: [],
+      route_maps: [],
+      prefix_lists: [],
+      communities: [],
     };
     const ctx2 = withContextAliases(plugin);
     const strict = createPeerdeskEnvironment({ undefined: 'strict' });
-    for (const name of ['bird2.j2', 'frr.j2', 'junos.j2', 'eos.j2', 'iosxr.j2', 'sros.j2']) expect(strict.getTemplate(name).render(ctx2), name).toContain('198.51.100.10');
-    expect(strict.getTemplate('frr.j2').render(ctx2)).toContain('  neighbor 198.51.100.10 route-map PEERDESK-DENY in\n  neighbor 198.51.100.10 route-map PEERDESK-DENY out\n  neighbor 198.51.100.10 maximum-prefix 100 90\n');
-    expect((ctx2.sessions as Record<string, unknown>[])[0]).toMatchObject({ peer_ip: '198.51.100.10', family: 4, remote_asn: 64512, network: null });
+    for (const name of ['bird2.j2', 'frr.j2', 'junos.j2', 'eos.j2', 'iosxr.j2', 'sros.j2'])
+      expect(strict.getTemplate(name).render(ctx2), name).toContain('198.51.100.10');
+    expect(strict.getTemplate('frr.j2').render(ctx2)).toContain(
+      '  neighbor 198.51.100.10 route-map PEERDESK-DENY in\n  neighbor 198.51.100.10 route-map PEERDESK-DENY out\n  neighbor 198.51.100.10 maximum-prefix 100 90\n',
+    );
+    expect((ctx2.sessions as Record<string, unknown>[])[0]).toMatchObject({
+      peer_ip: '198.51.100.10',
+      family: 4,
+      remote_asn: 64512,
+      network: null,
+    });
     expect(plugin.sessions[0]).not.toHaveProperty('peer_ip');
   });
 });

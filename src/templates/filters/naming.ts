@@ -12,8 +12,21 @@ const isObj = (v: unknown): v is Obj => isDict(v) && !(v instanceof Map);
 /** Platforms the filters know, by the names templates may use. */
 export type Platform = 'bird' | 'frr' | 'junos' | 'eos' | 'iosxr' | 'sros' | 'generic';
 const PLATFORM_ALIASES: Record<string, Platform> = {
-  bird: 'bird', bird2: 'bird', frr: 'frr', frrouting: 'frr', junos: 'junos', juniper: 'junos', eos: 'eos', arista: 'eos',
-  iosxr: 'iosxr', 'ios-xr': 'iosxr', ios_xr: 'iosxr', sros: 'sros', 'sr-os': 'sros', nokia: 'sros', generic: 'generic',
+  bird: 'bird',
+  bird2: 'bird',
+  frr: 'frr',
+  frrouting: 'frr',
+  junos: 'junos',
+  juniper: 'junos',
+  eos: 'eos',
+  arista: 'eos',
+  iosxr: 'iosxr',
+  'ios-xr': 'iosxr',
+  ios_xr: 'iosxr',
+  sros: 'sros',
+  'sr-os': 'sros',
+  nokia: 'sros',
+  generic: 'generic',
 };
 
 interface Rules {
@@ -44,13 +57,17 @@ const RULES: Record<Platform, Rules> = {
 export function platformOf(v: unknown): Platform {
   const key = pyStr(v === undefined || v === null || v instanceof Undefined ? 'generic' : v).toLowerCase();
   const p = PLATFORM_ALIASES[key];
-  if (!p) throw new TemplateRuntimeError(`unknown platform ${JSON.stringify(key)} (use ${Object.keys(RULES).join(', ')})`);
+  if (!p)
+    throw new TemplateRuntimeError(`unknown platform ${JSON.stringify(key)} (use ${Object.keys(RULES).join(', ')})`);
   return p;
 }
 
 /** ASCII transliteration: accents dropped (NFKD), other non-ASCII letters removed. */
 function ascii(s: string): string {
-  return s.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/[^\x20-\x7e]/g, ' ');
+  return s
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^\x20-\x7e]/g, ' ');
 }
 
 /** A name made safe for one platform's identifiers (not yet unique). */
@@ -71,9 +88,7 @@ export function safeIdentifier(value: string, platform: Platform, maxLen?: numbe
 export function safeDescription(value: string, platform: Platform, maxLen?: number): string {
   const r = RULES[platform];
   const max = Math.max(1, Math.min(maxLen ?? r.maxDescription, r.maxDescription));
-  let s = ascii(value)
-    .replace(/["`]/g, "'")
-    .replace(/[\\]/g, '/');
+  let s = ascii(value).replace(/["`]/g, "'").replace(/[\\]/g, '/');
   // Unquoted (rest-of-line) descriptions: drop comment and brace characters some parsers treat specially.
   if (!r.quoted) s = s.replace(/[!#{};]/g, ' ');
   s = s.replace(/\s+/g, ' ').trim();
@@ -124,15 +139,22 @@ function uniqueSessionIds(sessions: unknown[], platform: Platform): Map<unknown,
   return ids;
 }
 
-const f = (params: string[], fn: (env: FilterEnv, value: never, ...args: never[]) => unknown): CallableSpec => ({ fn: fn as CallableSpec['fn'], params });
+const f = (params: string[], fn: (env: FilterEnv, value: never, ...args: never[]) => unknown): CallableSpec => ({
+  fn: fn as CallableSpec['fn'],
+  params,
+});
 
 /** The naming filters, keyed by name. */
 export const NAMING_FILTERS: Record<string, CallableSpec> = {
   /** `{{ g.name | identifier('bird') }}`: a name made safe for the platform's identifiers. */
-  identifier: f(['platform', 'max_length'], (_e, v: unknown, platform: unknown = 'generic', maxLength: unknown = null) => {
-    if (v === null || v === undefined || v instanceof Undefined) throw new TemplateRuntimeError('identifier needs a value');
-    return safeIdentifier(pyStr(v), platformOf(platform), maxLength === null ? undefined : Number(maxLength));
-  }),
+  identifier: f(
+    ['platform', 'max_length'],
+    (_e, v: unknown, platform: unknown = 'generic', maxLength: unknown = null) => {
+      if (v === null || v === undefined || v instanceof Undefined)
+        throw new TemplateRuntimeError('identifier needs a value');
+      return safeIdentifier(pyStr(v), platformOf(platform), maxLength === null ? undefined : Number(maxLength));
+    },
+  ),
   /**
    * `{{ s | session_identifier('bird') }}`: a session's identifier, unique among the render's sessions:
    * `AS<asn>_<peer name>_v4` / `_v6`, with `_2`, `_3` ... for further sessions with the same base.
@@ -149,16 +171,19 @@ export const NAMING_FILTERS: Record<string, CallableSpec> = {
    * description, quoted for platforms whose descriptions are strings; '' when there is nothing to say.
    * A session's own description wins; without one it is `AS<asn> <peer name>`.
    */
-  description: f(['platform', 'max_length'], (_e, v: unknown, platform: unknown = 'generic', maxLength: unknown = null) => {
-    const p = platformOf(platform);
-    let text: string;
-    if (v === null || v === undefined || v instanceof Undefined) text = '';
-    else if (isSession(v)) {
-      const own = v.description;
-      text = typeof own === 'string' && own.trim() ? own : `AS${pyStr(v.peer_asn)} ${pyStr(v.peer_name ?? '')}`;
-    } else text = pyStr(v);
-    const s = safeDescription(text, p, maxLength === null ? undefined : Number(maxLength));
-    if (!s) return '';
-    return RULES[p].quoted ? `"${s}"` : s;
-  }),
+  description: f(
+    ['platform', 'max_length'],
+    (_e, v: unknown, platform: unknown = 'generic', maxLength: unknown = null) => {
+      const p = platformOf(platform);
+      let text: string;
+      if (v === null || v === undefined || v instanceof Undefined) text = '';
+      else if (isSession(v)) {
+        const own = v.description;
+        text = typeof own === 'string' && own.trim() ? own : `AS${pyStr(v.peer_asn)} ${pyStr(v.peer_name ?? '')}`;
+      } else text = pyStr(v);
+      const s = safeDescription(text, p, maxLength === null ? undefined : Number(maxLength));
+      if (!s) return '';
+      return RULES[p].quoted ? `"${s}"` : s;
+    },
+  ),
 };

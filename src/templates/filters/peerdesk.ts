@@ -3,23 +3,42 @@
 import ipaddr from 'ipaddr.js';
 import type { CallableSpec, FilterEnv } from '../engine/index.ts';
 import {
-  TemplateRuntimeError, Undefined, dictEntries, isDict, iterate, pyJsonDumps, pyStr, truthy, attrGetter, PyFloat,
+  TemplateRuntimeError,
+  Undefined,
+  dictEntries,
+  isDict,
+  iterate,
+  pyJsonDumps,
+  pyStr,
+  truthy,
+  attrGetter,
+  PyFloat,
 } from '../engine/index.ts';
 import { mkDict } from '../engine/values.ts';
 import { BUILTIN_FILTERS } from '../engine/filters.ts';
 
 type E = FilterEnv;
 type Obj = Record<string, unknown>;
-const f = (params: string[], fn: (env: E, value: never, ...args: never[]) => unknown): CallableSpec => ({ fn: fn as CallableSpec['fn'], params });
+const f = (params: string[], fn: (env: E, value: never, ...args: never[]) => unknown): CallableSpec => ({
+  fn: fn as CallableSpec['fn'],
+  params,
+});
 
 const isObj = (v: unknown): v is Obj => isDict(v) && !(v instanceof Map);
-const field = (o: unknown, k: string): unknown => (isObj(o) && Object.hasOwn(o, k) ? o[k] : o instanceof Map ? o.get(k) : undefined);
-const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === null || v === undefined || v instanceof Undefined ? [] : iterate(v));
+const field = (o: unknown, k: string): unknown =>
+  isObj(o) && Object.hasOwn(o, k) ? o[k] : o instanceof Map ? o.get(k) : undefined;
+const list = (v: unknown): unknown[] =>
+  Array.isArray(v) ? v : v === null || v === undefined || v instanceof Undefined ? [] : iterate(v);
 const ctxList = (e: E, name: string): Obj[] => list(e.vars()[name]).filter(isObj);
 
 /** The address part of an IP or IP/len string, if valid. */
 function parseIp(v: unknown): ipaddr.IPv4 | ipaddr.IPv6 | null {
-  const s = typeof v === 'string' ? v : isObj(v) ? (field(v, 'remote_ip') ?? field(v, 'ip_address') ?? field(v, 'address')) : null;
+  const s =
+    typeof v === 'string'
+      ? v
+      : isObj(v)
+        ? (field(v, 'remote_ip') ?? field(v, 'ip_address') ?? field(v, 'address'))
+        : null;
   if (typeof s !== 'string') return null;
   const addr = s.trim().split('/')[0].split('%')[0];
   if (!ipaddr.isValid(addr)) return null;
@@ -41,7 +60,8 @@ function ipVersion(v: unknown): 4 | 6 | null {
 function familyOf(v: unknown): number {
   if (v === null || v === undefined || v instanceof Undefined) return 0;
   const n = Number(typeof v === 'string' ? v.replace(/^ipv/i, '') : v instanceof PyFloat ? v.v : v);
-  if (n !== 0 && n !== 4 && n !== 6) throw new TemplateRuntimeError(`address family must be 4, 6 or 0, not ${pyStr(v)}`);
+  if (n !== 0 && n !== 4 && n !== 6)
+    throw new TemplateRuntimeError(`address family must be 4, 6 or 0, not ${pyStr(v)}`);
   return n;
 }
 
@@ -114,7 +134,11 @@ function policiesOf(v: unknown, dir: 'import' | 'export'): Obj[] {
   return list(field(v, `${dir}_routing_policies`)).filter(isObj);
 }
 
-const sortByWeight = (ps: Obj[]): Obj[] => ps.map((p, i) => ({ p, i })).sort((a, b) => Number(a.p.weight ?? 0) - Number(b.p.weight ?? 0) || a.i - b.i).map((x) => x.p);
+const sortByWeight = (ps: Obj[]): Obj[] =>
+  ps
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => Number(a.p.weight ?? 0) - Number(b.p.weight ?? 0) || a.i - b.i)
+    .map((x) => x.p);
 
 /** Session, then its AS, then its fabric: Peering Manager's order of preference when merging. */
 function mergedPolicies(e: E, v: unknown, dir: 'import' | 'export', order: unknown): Obj[] {
@@ -146,7 +170,8 @@ function communityObjects(e: E, names: unknown[]): Obj[] {
 function prefixListsFor(e: E, v: unknown, family: number): Obj[] {
   const lists = ctxList(e, 'prefix_lists');
   let sel: Obj[];
-  if (typeof v === 'string' && !/^(AS)?\d+$/i.test(v)) sel = lists.filter((l) => l.name === v || (l.as_set !== null && l.as_set === v));
+  if (typeof v === 'string' && !/^(AS)?\d+$/i.test(v))
+    sel = lists.filter((l) => l.name === v || (l.as_set !== null && l.as_set === v));
   else if (isObj(v) && 'entries' in v) sel = [v];
   else {
     const asn = asnOf(v);
@@ -164,30 +189,39 @@ export function toYaml(v: unknown, indent = 0): string {
     if (x === false) return 'false';
     if (typeof x === 'number' || x instanceof PyFloat) return pyStr(x);
     const s = pyStr(x);
-    if (s === '' || /^[\s]|[\s]$|^[-?:,[\]{}#&*!|>'"%@`]|: | #|^(true|false|yes|no|on|off|null|~|y|n)$/i.test(s) || /^[-+]?(\d|\.\d)/.test(s) || s.includes('\n')) {
+    if (
+      s === '' ||
+      /^[\s]|[\s]$|^[-?:,[\]{}#&*!|>'"%@`]|: | #|^(true|false|yes|no|on|off|null|~|y|n)$/i.test(s) ||
+      /^[-+]?(\d|\.\d)/.test(s) ||
+      s.includes('\n')
+    ) {
       return "'" + s.replace(/'/g, "''") + "'";
     }
     return s;
   };
   if (Array.isArray(v)) {
     if (!v.length) return '[]\n';
-    return v.map((item) => {
-      if ((Array.isArray(item) && item.length) || (isDict(item) && dictEntries(item).length)) {
-        const inner = toYaml(item, indent + 2);
-        return `${pad}- ${inner.slice(indent + 2)}`;
-      }
-      return `${pad}- ${toYaml(item, 0).trimEnd()}\n`;
-    }).join('');
+    return v
+      .map((item) => {
+        if ((Array.isArray(item) && item.length) || (isDict(item) && dictEntries(item).length)) {
+          const inner = toYaml(item, indent + 2);
+          return `${pad}- ${inner.slice(indent + 2)}`;
+        }
+        return `${pad}- ${toYaml(item, 0).trimEnd()}\n`;
+      })
+      .join('');
   }
   if (isDict(v)) {
     const entries = dictEntries(v).sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1));
     if (!entries.length) return '{}\n';
-    return entries.map(([k, val]) => {
-      if ((Array.isArray(val) && val.length) || (isDict(val) && dictEntries(val).length)) {
-        return `${pad}${scalar(k)}:\n${toYaml(val, Array.isArray(val) ? indent : indent + 2)}`;
-      }
-      return `${pad}${scalar(k)}: ${toYaml(val, 0).trimEnd()}\n`;
-    }).join('');
+    return entries
+      .map(([k, val]) => {
+        if ((Array.isArray(val) && val.length) || (isDict(val) && dictEntries(val).length)) {
+          return `${pad}${scalar(k)}:\n${toYaml(val, Array.isArray(val) ? indent : indent + 2)}`;
+        }
+        return `${pad}${scalar(k)}: ${toYaml(val, 0).trimEnd()}\n`;
+      })
+      .join('');
   }
   return scalar(v) + '\n';
 }
@@ -214,33 +248,46 @@ const PM_FILTERS: Record<string, CallableSpec> = {
     const s = pyStr(v).trim();
     let net: [ipaddr.IPv4 | ipaddr.IPv6, number];
     try {
-      net = s.includes('/') ? ipaddr.parseCIDR(s) : (() => {
-        const a = ipaddr.parse(s);
-        return [a, a.kind() === 'ipv4' ? 32 : 128] as [ipaddr.IPv4 | ipaddr.IPv6, number];
-      })();
+      net = s.includes('/')
+        ? ipaddr.parseCIDR(s)
+        : (() => {
+            const a = ipaddr.parse(s);
+            return [a, a.kind() === 'ipv4' ? 32 : 128] as [ipaddr.IPv4 | ipaddr.IPv6, number];
+          })();
     } catch {
       throw new TemplateRuntimeError(`${s} does not appear to be an IPv4 or IPv6 network`);
     }
     const [addr, len] = net;
-    const base = addr.kind() === 'ipv4' ? ipaddr.IPv4.networkAddressFromCIDR(`${addr}/${len}`) : ipaddr.IPv6.networkAddressFromCIDR(`${addr}/${len}`);
+    const base =
+      addr.kind() === 'ipv4'
+        ? ipaddr.IPv4.networkAddressFromCIDR(`${addr}/${len}`)
+        : ipaddr.IPv6.networkAddressFromCIDR(`${addr}/${len}`);
     if (truthy(strict) && base.toString() !== addr.toString()) throw new TemplateRuntimeError(`${s} has host bits set`);
     return `${base.toString()}/${len}`;
   }),
   mac: f(['style'], (_e, v: unknown, style: unknown = 'unix') => {
-    const hex = pyStr(v).toLowerCase().replace(/[^0-9a-f]/g, '');
+    const hex = pyStr(v)
+      .toLowerCase()
+      .replace(/[^0-9a-f]/g, '');
     if (hex.length !== 12) return null;
     const pairs = hex.match(/../g)!;
     switch (style) {
-      case 'cisco': return hex.match(/..../g)!.join('.');
-      case 'bare': return hex;
-      case 'eui48': return pairs.join('-').toUpperCase();
-      default: return pairs.join(':');
+      case 'cisco':
+        return hex.match(/..../g)!.join('.');
+      case 'bare':
+        return hex;
+      case 'eui48':
+        return pairs.join('-').toUpperCase();
+      default:
+        return pairs.join(':');
     }
   }),
   max_prefix: f(['family'], (_e, v: unknown, family: unknown = null) => {
     if (!isObj(v)) throw new TemplateRuntimeError('max_prefix needs a session');
     const fam = family === null ? ipVersion(v) : familyOf(family);
-    const af = list(v.address_families).filter(isObj).find((a) => a.afi === `ipv${fam}` && a.max_prefixes !== null && a.max_prefixes !== undefined);
+    const af = list(v.address_families)
+      .filter(isObj)
+      .find((a) => a.afi === `ipv${fam}` && a.max_prefixes !== null && a.max_prefixes !== undefined);
     if (af) return af.max_prefixes;
     const n = field(v, `ipv${fam}_max_prefixes`);
     return n === null || n === undefined ? 0 : n;
@@ -249,10 +296,16 @@ const PM_FILTERS: Record<string, CallableSpec> = {
     const out: Map<unknown, unknown>[] = [];
     for (const l of prefixListsFor(e, v, familyOf(family))) {
       for (const en of list(l.entries).filter(isObj)) {
-        out.push(mkDict([
-          ['prefix', en.prefix], ['exact', (en.ge ?? null) === null && (en.le ?? null) === null], ['ge', en.ge ?? null], ['le', en.le ?? null],
-          ['action', en.action ?? 'permit'], ['seq', en.seq ?? null],
-        ]));
+        out.push(
+          mkDict([
+            ['prefix', en.prefix],
+            ['exact', (en.ge ?? null) === null && (en.le ?? null) === null],
+            ['ge', en.ge ?? null],
+            ['le', en.le ?? null],
+            ['action', en.action ?? 'permit'],
+            ['seq', en.seq ?? null],
+          ]),
+        );
       }
     }
     return out;
@@ -274,13 +327,35 @@ const PM_FILTERS: Record<string, CallableSpec> = {
     return pyStr(v).replace(/(^|[\s,])[A-Za-z0-9-]+::/g, '$1');
   }),
   sessions: f(['family'], (e, v: unknown, family: unknown = 0) => byFamily(sessionsOf(e, v), familyOf(family))),
-  direct_sessions: f(['family'], (e, v: unknown, family: unknown = 0) => byFamily(sessionsOf(e, v).filter((s) => !s.peering_network), familyOf(family))),
-  ixp_sessions: f(['family'], (e, v: unknown, family: unknown = 0) => byFamily(sessionsOf(e, v).filter((s) => !!s.peering_network), familyOf(family))),
-  route_server: f(['family'], (e, v: unknown, family: unknown = 0) => byFamily(sessionsOf(e, v).filter((s) => s.is_route_server === true), familyOf(family))),
+  direct_sessions: f(['family'], (e, v: unknown, family: unknown = 0) =>
+    byFamily(
+      sessionsOf(e, v).filter((s) => !s.peering_network),
+      familyOf(family),
+    ),
+  ),
+  ixp_sessions: f(['family'], (e, v: unknown, family: unknown = 0) =>
+    byFamily(
+      sessionsOf(e, v).filter((s) => !!s.peering_network),
+      familyOf(family),
+    ),
+  ),
+  route_server: f(['family'], (e, v: unknown, family: unknown = 0) =>
+    byFamily(
+      sessionsOf(e, v).filter((s) => s.is_route_server === true),
+      familyOf(family),
+    ),
+  ),
   local_ips: f(['family'], (e, v: unknown, family: unknown = 0) => {
     const fam = familyOf(family);
     let ips: unknown[] = isFabric(v) ? list(v.local_ips) : [];
-    if (!ips.length) ips = [...new Set(sessionsOf(e, v).map((s) => s.local_ip).filter((x) => typeof x === 'string'))];
+    if (!ips.length)
+      ips = [
+        ...new Set(
+          sessionsOf(e, v)
+            .map((s) => s.local_ip)
+            .filter((x) => typeof x === 'string'),
+        ),
+      ];
     return fam ? ips.filter((ip) => ipVersion(ip) === fam) : ips.slice();
   }),
   iterate: f(['field'], (e, v: unknown, name: unknown) => list(v).map(attrGetter(e, name))),
@@ -297,9 +372,15 @@ const PM_FILTERS: Record<string, CallableSpec> = {
     }
     return out;
   }),
-  as_json: f(['indent'], (_e, v: unknown, indent: unknown = null) => pyJsonDumps(v, indent as number | null, false, false)),
+  as_json: f(['indent'], (_e, v: unknown, indent: unknown = null) =>
+    pyJsonDumps(v, indent as number | null, false, false),
+  ),
   as_yaml: f([], (_e, v: unknown) => toYaml(v)),
-  safe_string: f([], (_e, v: unknown) => pyStr(v).normalize('NFKD').replace(/[^\x20-\x7e]/g, '')),
+  safe_string: f([], (_e, v: unknown) =>
+    pyStr(v)
+      .normalize('NFKD')
+      .replace(/[^\x20-\x7e]/g, ''),
+  ),
   quote: f(['char'], (_e, v: unknown, ch: unknown = '"') => `${pyStr(ch)}${pyStr(v)}${pyStr(ch)}`),
   cisco_password: f([], (_e, v: unknown) => stripMagic(v)),
   arista_password: f([], (_e, v: unknown) => stripMagic(v)),
@@ -326,9 +407,11 @@ const PM_FILTERS: Record<string, CallableSpec> = {
   merge_import_policies: f(['order'], (e, v: unknown, order: unknown = '') => mergedPolicies(e, v, 'import', order)),
   contact: f(['role', 'field'], (e, v: unknown, role: unknown, name: unknown = '') => {
     const as = isSession(v) ? findAs(e, asnOf(v)) : v;
-    const c = list(field(as, 'contacts')).filter(isObj).find((x) => pyStr(x.role).toLowerCase() === pyStr(role).toLowerCase());
+    const c = list(field(as, 'contacts'))
+      .filter(isObj)
+      .find((x) => pyStr(x.role).toLowerCase() === pyStr(role).toLowerCase());
     if (!c) return null;
-    return name ? c[pyStr(name)] ?? null : c;
+    return name ? (c[pyStr(name)] ?? null) : c;
   }),
   context_has_key: f(['key'], (_e, v: unknown, key: unknown) => {
     const cc = field(v, 'config_context');
@@ -364,7 +447,10 @@ export const NETBOX_PLUGIN_FILTERS: Record<string, CallableSpec> = {
   }),
   to_community_list: f([], (e, v: unknown) => communityObjects(e, list(v)).map((c) => c.value)),
   to_prefix_set: f([], (e, v: unknown) => {
-    const entries = Array.isArray(v) && v.every((x) => isDict(x) && !('entries' in (x as Obj))) ? v : prefixListsFor(e, v, 0).flatMap((l) => list(l.entries));
+    const entries =
+      Array.isArray(v) && v.every((x) => isDict(x) && !('entries' in (x as Obj)))
+        ? v
+        : prefixListsFor(e, v, 0).flatMap((l) => list(l.entries));
     return entries.map((en) => {
       if (typeof en === 'string') return en;
       const g = field(en, 'ge');
@@ -373,7 +459,6 @@ export const NETBOX_PLUGIN_FILTERS: Record<string, CallableSpec> = {
     });
   }),
 };
-
 
 /** Peering Manager's override of Jinja2's `indent` (only in the peering-manager dialect). */
 export const PEERING_MANAGER_FILTERS: Record<string, CallableSpec> = {

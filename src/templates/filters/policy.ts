@@ -50,18 +50,30 @@ function sessionFamily(s: Obj): 4 | 6 {
   return String(s.peer_ip ?? s.remote_ip ?? '').includes(':') ? 6 : 4;
 }
 
-const byWeight = (ps: Obj[]): Obj[] => ps.map((p, i) => ({ p, i })).sort((a, b) => Number(a.p.weight ?? 0) - Number(b.p.weight ?? 0) || a.i - b.i).map((x) => x.p);
+const byWeight = (ps: Obj[]): Obj[] =>
+  ps
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => Number(a.p.weight ?? 0) - Number(b.p.weight ?? 0) || a.i - b.i)
+    .map((x) => x.p);
 
 /** Policy names of one direction for a session family: family, session, AS, fabric, peer group. */
-function policyNames(ctx: PolicyContext, s: Obj, af: Obj | undefined, dir: 'import' | 'export', family: 4 | 6): string[] {
+function policyNames(
+  ctx: PolicyContext,
+  s: Obj,
+  af: Obj | undefined,
+  dir: 'import' | 'export',
+  family: 4 | 6,
+): string[] {
   const key = `${dir}_routing_policies`;
   const known = new Map(objs(ctx.route_maps).map((p) => [p.name, p]));
   const asn = Number(s.peer_asn);
   const as = objs(ctx.autonomous_systems).find((a) => Number(a.asn) === asn);
   const net = isObj(s.peering_network) ? s.peering_network : null;
   const fabricId = net && isObj(net.fabric) ? Number(net.fabric.id) : null;
-  const fabric = fabricId === null ? undefined : objs(ctx.internet_exchange_points).find((x) => Number(x.id) === fabricId);
-  const group = typeof s.peer_group === 'string' ? objs(ctx.peer_groups).find((g) => g.name === s.peer_group) : undefined;
+  const fabric =
+    fabricId === null ? undefined : objs(ctx.internet_exchange_points).find((x) => Number(x.id) === fabricId);
+  const group =
+    typeof s.peer_group === 'string' ? objs(ctx.peer_groups).find((g) => g.name === s.peer_group) : undefined;
   const own = af ? af[dir === 'import' ? 'route_map_in' : 'route_map_out'] : null;
   const layers: unknown[] = [
     ...(typeof own === 'string' && own ? [own] : []),
@@ -95,7 +107,9 @@ function listCount(ctx: PolicyContext, name: string | null): number {
 /** The IRR prefix list of an AS for one family, if the context holds one. */
 function irrList(ctx: PolicyContext, asn: number | null, family: 4 | 6): string | null {
   if (asn === null || !Number.isFinite(asn)) return null;
-  const l = objs(ctx.prefix_lists).find((x) => x.source === 'irr' && Number(x.asn) === asn && Number(x.family) === family);
+  const l = objs(ctx.prefix_lists).find(
+    (x) => x.source === 'irr' && Number(x.asn) === asn && Number(x.family) === family,
+  );
   return l ? String(l.name) : null;
 }
 
@@ -106,7 +120,11 @@ export function resolveFamilyFilters(ctx: PolicyContext, s: Obj, family?: 4 | 6)
   const af = objs(s.address_families).find((a) => a.afi === afi && (a.safi ?? 'unicast') === 'unicast');
   const ownIn = typeof af?.prefix_list_in === 'string' && af.prefix_list_in ? af.prefix_list_in : null;
   const ownOut = typeof af?.prefix_list_out === 'string' && af.prefix_list_out ? af.prefix_list_out : null;
-  const localAsn = isObj(ctx.local_as) ? Number(ctx.local_as.asn) : isObj(ctx.router) ? Number(ctx.router.local_asn) : null;
+  const localAsn = isObj(ctx.local_as)
+    ? Number(ctx.local_as.asn)
+    : isObj(ctx.router)
+      ? Number(ctx.router.local_asn)
+      : null;
   const import_prefix_list = ownIn ?? irrList(ctx, Number(s.peer_asn), fam);
   const export_prefix_list = ownOut ?? irrList(ctx, localAsn, fam);
   const import_policies = policyNames(ctx, s, af, 'import', fam);
@@ -115,7 +133,8 @@ export function resolveFamilyFilters(ctx: PolicyContext, s: Obj, family?: 4 | 6)
   const exportCount = listCount(ctx, export_prefix_list);
   const afMax = af?.max_prefixes;
   const sessMax = s[`ipv${fam}_max_prefixes`];
-  const max = typeof afMax === 'number' && afMax > 0 ? afMax : typeof sessMax === 'number' && sessMax > 0 ? sessMax : null;
+  const max =
+    typeof afMax === 'number' && afMax > 0 ? afMax : typeof sessMax === 'number' && sessMax > 0 ? sessMax : null;
   return {
     family: fam,
     afi,
@@ -134,14 +153,23 @@ export function resolveFamilyFilters(ctx: PolicyContext, s: Obj, family?: 4 | 6)
 
 /** The unicast families of a session (its own family when it lists none), each resolved. */
 export function resolveSessionFamilies(ctx: PolicyContext, s: Obj): FamilyFilters[] {
-  const fams = [...new Set(objs(s.address_families).filter((a) => (a.safi ?? 'unicast') === 'unicast').map((a) => (a.afi === 'ipv6' ? 6 : 4) as 4 | 6))];
+  const fams = [
+    ...new Set(
+      objs(s.address_families)
+        .filter((a) => (a.safi ?? 'unicast') === 'unicast')
+        .map((a) => (a.afi === 'ipv6' ? 6 : 4) as 4 | 6),
+    ),
+  ];
   return (fams.length ? fams : [sessionFamily(s)]).map((fam) => resolveFamilyFilters(ctx, s, fam));
 }
 
 const isSession = (v: unknown): v is Obj => isObj(v) && ('remote_ip' in v || 'peer_ip' in v) && 'peer_asn' in v;
 // Plain objects, like the rest of the context: attribute access and `is defined` behave the same.
 const toDict = (x: FamilyFilters): Obj => ({ ...x });
-const f = (params: string[], fn: (env: FilterEnv, value: never, ...args: never[]) => unknown): CallableSpec => ({ fn: fn as CallableSpec['fn'], params });
+const f = (params: string[], fn: (env: FilterEnv, value: never, ...args: never[]) => unknown): CallableSpec => ({
+  fn: fn as CallableSpec['fn'],
+  params,
+});
 
 /** The policy filters, keyed by name. */
 export const POLICY_FILTERS: Record<string, CallableSpec> = {
@@ -153,8 +181,10 @@ export const POLICY_FILTERS: Record<string, CallableSpec> = {
   /** `{% set p = s | session_filters(4) %}`: the resolved filters of one family (default: the session's). */
   session_filters: f(['family'], (e, v: unknown, family: unknown = null) => {
     if (!isSession(v)) throw new TemplateRuntimeError('session_filters needs a session');
-    const fam = family === null || family instanceof Undefined ? undefined : Number(String(family).replace(/^ipv/i, ''));
-    if (fam !== undefined && fam !== 4 && fam !== 6) throw new TemplateRuntimeError('session_filters: family must be 4 or 6');
+    const fam =
+      family === null || family instanceof Undefined ? undefined : Number(String(family).replace(/^ipv/i, ''));
+    if (fam !== undefined && fam !== 4 && fam !== 6)
+      throw new TemplateRuntimeError('session_filters: family must be 4 or 6');
     return toDict(resolveFamilyFilters(e.vars() as PolicyContext, v, fam as 4 | 6 | undefined));
   }),
 };

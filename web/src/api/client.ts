@@ -4,11 +4,6 @@ import type { paths, components } from './schema';
 
 export type { paths, components };
 export type Schemas = components['schemas'];
-/**
- * An object as the untyped screens see it. Prefer the schema types (`Schemas['Fabric']`, the typed
- * resource helpers below); Row remains for pages not yet typed.
- */
-export type Row = Record<string, any>;
 
 /** A field-level problem as the API reports it (`errors: [{field, message}]`). */
 export interface FieldError {
@@ -99,7 +94,7 @@ export interface ResourceTypes {
 export type ResourcePath = keyof ResourceTypes;
 
 /** One page of a list endpoint. */
-export interface Page<T = Row> {
+export interface Page<T> {
   count: number;
   results: T[];
 }
@@ -146,8 +141,11 @@ export async function getResource<R extends ResourcePath>(
   return { row: unwrap(r) as ResourceTypes[R], etag: r.response.headers.get('etag') };
 }
 
+/** A create or update body as the generic form builds it (field name → value); the API checks it. */
+export type FormBody = Record<string, unknown>;
+
 /** Creates an object. */
-export async function createResource<R extends ResourcePath>(res: R, body: Row): Promise<ResourceTypes[R]> {
+export async function createResource<R extends ResourcePath>(res: R, body: FormBody): Promise<ResourceTypes[R]> {
   return unwrap(await api.POST(listPath(res), { body: body as WriteBody })) as ResourceTypes[R];
 }
 
@@ -155,7 +153,7 @@ export async function createResource<R extends ResourcePath>(res: R, body: Row):
 export async function patchResource<R extends ResourcePath>(
   res: R,
   id: number,
-  body: Row,
+  body: FormBody,
   etag?: string | null,
 ): Promise<ResourceTypes[R]> {
   return unwrap(

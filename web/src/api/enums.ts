@@ -31,9 +31,12 @@ export type ConfigTemplateOptionsDialect = (typeof ConfigTemplateOptionsDialect)
 /** ConfigTemplate */
 export const ConfigTemplateOptionsUndefined = ['default', 'strict'] as const;
 export type ConfigTemplateOptionsUndefined = (typeof ConfigTemplateOptionsUndefined)[number];
-/** POST /api/contacts/ */
+/** Contact */
 export const ContactRole = ['Policy', 'NOC', 'Technical', 'Maintenance', 'Abuse', 'Sales', 'Public Relations'] as const;
 export type ContactRole = (typeof ContactRole)[number];
+/** GET /api/contacts/ */
+export const ContactsResultsRole = ['Policy', 'NOC', 'Technical', 'Maintenance', 'Abuse', 'Sales', 'Public Relations'] as const;
+export type ContactsResultsRole = (typeof ContactsResultsRole)[number];
 /** Deployment */
 export const DeploymentAction = ['deploy', 'configure', 'deconfigure'] as const;
 export type DeploymentAction = (typeof DeploymentAction)[number];
@@ -56,17 +59,44 @@ export type DeploymentStatus = (typeof DeploymentStatus)[number];
 export const DriftReportDifferencesField = ['remote_asn', 'admin_state', 'description'] as const;
 export type DriftReportDifferencesField = (typeof DriftReportDifferencesField)[number];
 /** GET /api/email/contacts/ */
+export const EmailContactsContactsRole = ['Policy', 'NOC', 'Technical', 'Maintenance', 'Abuse', 'Sales', 'Public Relations'] as const;
+export type EmailContactsContactsRole = (typeof EmailContactsContactsRole)[number];
+/** GET /api/email/contacts/ */
 export const EmailContactsContactsSource = ['local', 'peeringdb'] as const;
 export type EmailContactsContactsSource = (typeof EmailContactsContactsSource)[number];
+/** GET /api/email/contacts/ */
+export const EmailContactsRoles = ['Policy', 'NOC', 'Technical', 'Maintenance', 'Abuse', 'Sales', 'Public Relations'] as const;
+export type EmailContactsRoles = (typeof EmailContactsRoles)[number];
+/** POST /api/email/render/ */
+export const EmailRenderContactsRole = ['Policy', 'NOC', 'Technical', 'Maintenance', 'Abuse', 'Sales', 'Public Relations'] as const;
+export type EmailRenderContactsRole = (typeof EmailRenderContactsRole)[number];
 /** POST /api/email/render/ */
 export const EmailRenderContactsSource = ['local', 'peeringdb'] as const;
 export type EmailRenderContactsSource = (typeof EmailRenderContactsSource)[number];
-/** POST /api/email-templates/ */
+/** POST /api/email/render/ */
+export const EmailRenderRequestStatus = ['none', 'sent', 'replied', 'accepted', 'rejected', 'existing', 'not_qualified'] as const;
+export type EmailRenderRequestStatus = (typeof EmailRenderRequestStatus)[number];
+/** POST /api/email/render/ */
+export const EmailRenderToRole = ['Policy', 'NOC', 'Technical', 'Maintenance', 'Abuse', 'Sales', 'Public Relations'] as const;
+export type EmailRenderToRole = (typeof EmailRenderToRole)[number];
+/** EmailTemplate */
 export const EmailTemplatePurpose = ['request', 'noc', 'policy', 'technical', 'maintenance', 'session_down', 'other'] as const;
 export type EmailTemplatePurpose = (typeof EmailTemplatePurpose)[number];
-/** POST /api/email-templates/ */
+/** EmailTemplate */
 export const EmailTemplateRecipientRoles = ['Policy', 'NOC', 'Technical', 'Maintenance', 'Abuse', 'Sales', 'Public Relations'] as const;
 export type EmailTemplateRecipientRoles = (typeof EmailTemplateRecipientRoles)[number];
+/** GET /api/email-templates/ */
+export const EmailTemplatesResultsPurpose = ['request', 'noc', 'policy', 'technical', 'maintenance', 'session_down', 'other'] as const;
+export type EmailTemplatesResultsPurpose = (typeof EmailTemplatesResultsPurpose)[number];
+/** GET /api/email-templates/shipped/ */
+export const EmailTemplatesShippedPurpose = ['request', 'noc', 'policy', 'technical', 'maintenance', 'session_down', 'other'] as const;
+export type EmailTemplatesShippedPurpose = (typeof EmailTemplatesShippedPurpose)[number];
+/** GET /api/email-templates/shipped/ */
+export const EmailTemplatesShippedRecipientRoles = ['Policy', 'NOC', 'Technical', 'Maintenance', 'Abuse', 'Sales', 'Public Relations'] as const;
+export type EmailTemplatesShippedRecipientRoles = (typeof EmailTemplatesShippedRecipientRoles)[number];
+/** GET /api/email-templates/{id}/versions/ */
+export const EmailTemplatesVersionsRecipientRoles = ['Policy', 'NOC', 'Technical', 'Maintenance', 'Abuse', 'Sales', 'Public Relations'] as const;
+export type EmailTemplatesVersionsRecipientRoles = (typeof EmailTemplatesVersionsRecipientRoles)[number];
 /** POST /api/fabrics/ */
 export const FabricStatus = ['active', 'planned', 'maintenance', 'disabled', 'decommissioned'] as const;
 export type FabricStatus = (typeof FabricStatus)[number];
@@ -94,6 +124,12 @@ export type MaintenancesEndActionStatus = (typeof MaintenancesEndActionStatus)[n
 /** Maintenance */
 export const MaintenanceStatus = ['active', 'ended'] as const;
 export type MaintenanceStatus = (typeof MaintenanceStatus)[number];
+/** GET /api/outbox/{id}/ */
+export const OutboxKind = ['manual', 'request', 'bulk', 'maintenance', 'reminder'] as const;
+export type OutboxKind = (typeof OutboxKind)[number];
+/** OutboxMessage */
+export const OutboxMessageKind = ['manual', 'request', 'bulk', 'maintenance', 'reminder'] as const;
+export type OutboxMessageKind = (typeof OutboxMessageKind)[number];
 /** OutboxMessage */
 export const OutboxMessageStatus = ['queued', 'sending', 'sent', 'failed', 'test'] as const;
 export type OutboxMessageStatus = (typeof OutboxMessageStatus)[number];
@@ -113,17 +149,53 @@ export type PeeringDbSyncRunStatus = (typeof PeeringDbSyncRunStatus)[number];
 export const PeeringNetworkStatus = ['active', 'planned', 'maintenance', 'disabled', 'decommissioned'] as const;
 export type PeeringNetworkStatus = (typeof PeeringNetworkStatus)[number];
 /** POST /api/peering-requests/{id}/accept/ */
+export const PeeringRequestsAcceptHistoryFromStatus = ['none', 'sent', 'replied', 'accepted', 'rejected', 'existing', 'not_qualified'] as const;
+export type PeeringRequestsAcceptHistoryFromStatus = (typeof PeeringRequestsAcceptHistoryFromStatus)[number];
+/** POST /api/peering-requests/{id}/accept/ */
+export const PeeringRequestsAcceptHistoryToStatus = ['none', 'sent', 'replied', 'accepted', 'rejected', 'existing', 'not_qualified'] as const;
+export type PeeringRequestsAcceptHistoryToStatus = (typeof PeeringRequestsAcceptHistoryToStatus)[number];
+/** POST /api/peering-requests/{id}/accept/ */
 export const PeeringRequestsAcceptStatus = ['none', 'sent', 'replied', 'accepted', 'rejected', 'existing', 'not_qualified'] as const;
 export type PeeringRequestsAcceptStatus = (typeof PeeringRequestsAcceptStatus)[number];
 /** POST /api/peering-requests/{id}/existing/ */
+export const PeeringRequestsExistingHistoryFromStatus = ['none', 'sent', 'replied', 'accepted', 'rejected', 'existing', 'not_qualified'] as const;
+export type PeeringRequestsExistingHistoryFromStatus = (typeof PeeringRequestsExistingHistoryFromStatus)[number];
+/** POST /api/peering-requests/{id}/existing/ */
+export const PeeringRequestsExistingHistoryToStatus = ['none', 'sent', 'replied', 'accepted', 'rejected', 'existing', 'not_qualified'] as const;
+export type PeeringRequestsExistingHistoryToStatus = (typeof PeeringRequestsExistingHistoryToStatus)[number];
+/** POST /api/peering-requests/{id}/existing/ */
 export const PeeringRequestsExistingStatus = ['none', 'sent', 'replied', 'accepted', 'rejected', 'existing', 'not_qualified'] as const;
 export type PeeringRequestsExistingStatus = (typeof PeeringRequestsExistingStatus)[number];
+/** POST /api/peering-requests/ */
+export const PeeringRequestsHistoryFromStatus = ['none', 'sent', 'replied', 'accepted', 'rejected', 'existing', 'not_qualified'] as const;
+export type PeeringRequestsHistoryFromStatus = (typeof PeeringRequestsHistoryFromStatus)[number];
+/** POST /api/peering-requests/ */
+export const PeeringRequestsHistoryToStatus = ['none', 'sent', 'replied', 'accepted', 'rejected', 'existing', 'not_qualified'] as const;
+export type PeeringRequestsHistoryToStatus = (typeof PeeringRequestsHistoryToStatus)[number];
+/** POST /api/peering-requests/{id}/not-qualified/ */
+export const PeeringRequestsNotQualifiedHistoryFromStatus = ['none', 'sent', 'replied', 'accepted', 'rejected', 'existing', 'not_qualified'] as const;
+export type PeeringRequestsNotQualifiedHistoryFromStatus = (typeof PeeringRequestsNotQualifiedHistoryFromStatus)[number];
+/** POST /api/peering-requests/{id}/not-qualified/ */
+export const PeeringRequestsNotQualifiedHistoryToStatus = ['none', 'sent', 'replied', 'accepted', 'rejected', 'existing', 'not_qualified'] as const;
+export type PeeringRequestsNotQualifiedHistoryToStatus = (typeof PeeringRequestsNotQualifiedHistoryToStatus)[number];
 /** POST /api/peering-requests/{id}/not-qualified/ */
 export const PeeringRequestsNotQualifiedStatus = ['none', 'sent', 'replied', 'accepted', 'rejected', 'existing', 'not_qualified'] as const;
 export type PeeringRequestsNotQualifiedStatus = (typeof PeeringRequestsNotQualifiedStatus)[number];
 /** POST /api/peering-requests/{id}/reject/ */
+export const PeeringRequestsRejectHistoryFromStatus = ['none', 'sent', 'replied', 'accepted', 'rejected', 'existing', 'not_qualified'] as const;
+export type PeeringRequestsRejectHistoryFromStatus = (typeof PeeringRequestsRejectHistoryFromStatus)[number];
+/** POST /api/peering-requests/{id}/reject/ */
+export const PeeringRequestsRejectHistoryToStatus = ['none', 'sent', 'replied', 'accepted', 'rejected', 'existing', 'not_qualified'] as const;
+export type PeeringRequestsRejectHistoryToStatus = (typeof PeeringRequestsRejectHistoryToStatus)[number];
+/** POST /api/peering-requests/{id}/reject/ */
 export const PeeringRequestsRejectStatus = ['none', 'sent', 'replied', 'accepted', 'rejected', 'existing', 'not_qualified'] as const;
 export type PeeringRequestsRejectStatus = (typeof PeeringRequestsRejectStatus)[number];
+/** POST /api/peering-requests/{id}/reset/ */
+export const PeeringRequestsResetHistoryFromStatus = ['none', 'sent', 'replied', 'accepted', 'rejected', 'existing', 'not_qualified'] as const;
+export type PeeringRequestsResetHistoryFromStatus = (typeof PeeringRequestsResetHistoryFromStatus)[number];
+/** POST /api/peering-requests/{id}/reset/ */
+export const PeeringRequestsResetHistoryToStatus = ['none', 'sent', 'replied', 'accepted', 'rejected', 'existing', 'not_qualified'] as const;
+export type PeeringRequestsResetHistoryToStatus = (typeof PeeringRequestsResetHistoryToStatus)[number];
 /** POST /api/peering-requests/{id}/reset/ */
 export const PeeringRequestsResetStatus = ['none', 'sent', 'replied', 'accepted', 'rejected', 'existing', 'not_qualified'] as const;
 export type PeeringRequestsResetStatus = (typeof PeeringRequestsResetStatus)[number];

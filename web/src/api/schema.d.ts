@@ -9052,7 +9052,8 @@ export interface paths {
                             results: (components["schemas"]["EmailTemplate"] | {
                                 id: number;
                                 name: string;
-                                purpose: string;
+                                /** @enum {string} */
+                                purpose: "request" | "noc" | "policy" | "technical" | "maintenance" | "session_down" | "other";
                             })[];
                         };
                     };
@@ -9386,7 +9387,8 @@ export interface paths {
                             results: (components["schemas"]["Contact"] | {
                                 id: number;
                                 name: string;
-                                role: string;
+                                /** @enum {string} */
+                                role: "Policy" | "NOC" | "Technical" | "Maintenance" | "Abuse" | "Sales" | "Public Relations";
                                 email: string;
                             })[];
                         };
@@ -9696,10 +9698,11 @@ export interface paths {
                     content: {
                         "application/json": {
                             name: string;
-                            purpose: string;
+                            /** @enum {string} */
+                            purpose: "request" | "noc" | "policy" | "technical" | "maintenance" | "session_down" | "other";
                             subject: string;
                             body: string;
-                            recipient_roles: string[];
+                            recipient_roles: ("Policy" | "NOC" | "Technical" | "Maintenance" | "Abuse" | "Sales" | "Public Relations")[];
                             /** @description a stored template of the same name is used instead */
                             overridden: boolean;
                         }[];
@@ -9746,7 +9749,7 @@ export interface paths {
                             created_by: string | null;
                             subject: string;
                             body: string;
-                            recipient_roles: string[];
+                            recipient_roles: ("Policy" | "NOC" | "Technical" | "Maintenance" | "Abuse" | "Sales" | "Public Relations")[];
                             diff: string | null;
                         }[];
                     };
@@ -9793,12 +9796,13 @@ export interface paths {
                             name: string | null;
                             peer_asn: number | null;
                             peeringdb_net: number | null;
-                            roles: string[];
+                            roles: ("Policy" | "NOC" | "Technical" | "Maintenance" | "Abuse" | "Sales" | "Public Relations")[];
                             contacts: {
                                 name: string;
                                 email: string;
                                 phone: string | null;
-                                role: string;
+                                /** @enum {string} */
+                                role: "Policy" | "NOC" | "Technical" | "Maintenance" | "Abuse" | "Sales" | "Public Relations";
                                 /** @enum {string} */
                                 source: "local" | "peeringdb";
                             }[];
@@ -9877,7 +9881,7 @@ export interface paths {
                                 name: string;
                                 address: string;
                             }[];
-                            to_role: string | null;
+                            to_role: ("Policy" | "NOC" | "Technical" | "Maintenance" | "Abuse" | "Sales" | "Public Relations") | null;
                             cc: {
                                 name: string;
                                 address: string;
@@ -9888,13 +9892,15 @@ export interface paths {
                                 name: string;
                                 email: string;
                                 phone: string | null;
-                                role: string;
+                                /** @enum {string} */
+                                role: "Policy" | "NOC" | "Technical" | "Maintenance" | "Abuse" | "Sales" | "Public Relations";
                                 /** @enum {string} */
                                 source: "local" | "peeringdb";
                             }[];
                             request: {
                                 id: number;
-                                status: string;
+                                /** @enum {string} */
+                                status: "none" | "sent" | "replied" | "accepted" | "rejected" | "existing" | "not_qualified";
                                 sent_count: number;
                                 last_sent_at: string | null;
                             } | null;
@@ -10140,8 +10146,8 @@ export interface paths {
                     q?: string;
                     ordering?: string;
                     id?: string;
-                    status?: string;
-                    kind?: string;
+                    status?: "queued" | "sending" | "sent" | "failed" | "test";
+                    kind?: "manual" | "request" | "bulk" | "maintenance" | "reminder";
                     asn?: string;
                     peer_asn?: string;
                     fabric?: string;
@@ -10207,7 +10213,8 @@ export interface paths {
                         "application/json": {
                             id: number;
                             message_id: string;
-                            kind: string;
+                            /** @enum {string} */
+                            kind: "manual" | "request" | "bulk" | "maintenance" | "reminder";
                             from: {
                                 name: string;
                                 address: string;
@@ -10410,8 +10417,8 @@ export interface paths {
                                 time: string;
                                 username: string | null;
                                 action: string;
-                                from_status: string | null;
-                                to_status: string | null;
+                                from_status: ("none" | "sent" | "replied" | "accepted" | "rejected" | "existing" | "not_qualified") | null;
+                                to_status: ("none" | "sent" | "replied" | "accepted" | "rejected" | "existing" | "not_qualified") | null;
                                 outbox_id: number | null;
                                 reply_id: number | null;
                                 note: string | null;
@@ -10486,8 +10493,8 @@ export interface paths {
                                 time: string;
                                 username: string | null;
                                 action: string;
-                                from_status: string | null;
-                                to_status: string | null;
+                                from_status: ("none" | "sent" | "replied" | "accepted" | "rejected" | "existing" | "not_qualified") | null;
+                                to_status: ("none" | "sent" | "replied" | "accepted" | "rejected" | "existing" | "not_qualified") | null;
                                 outbox_id: number | null;
                                 reply_id: number | null;
                                 note: string | null;
@@ -10572,8 +10579,8 @@ export interface paths {
                                 time: string;
                                 username: string | null;
                                 action: string;
-                                from_status: string | null;
-                                to_status: string | null;
+                                from_status: ("none" | "sent" | "replied" | "accepted" | "rejected" | "existing" | "not_qualified") | null;
+                                to_status: ("none" | "sent" | "replied" | "accepted" | "rejected" | "existing" | "not_qualified") | null;
                                 outbox_id: number | null;
                                 reply_id: number | null;
                                 note: string | null;
@@ -10656,8 +10663,8 @@ export interface paths {
                                 time: string;
                                 username: string | null;
                                 action: string;
-                                from_status: string | null;
-                                to_status: string | null;
+                                from_status: ("none" | "sent" | "replied" | "accepted" | "rejected" | "existing" | "not_qualified") | null;
+                                to_status: ("none" | "sent" | "replied" | "accepted" | "rejected" | "existing" | "not_qualified") | null;
                                 outbox_id: number | null;
                                 reply_id: number | null;
                                 note: string | null;
@@ -10740,8 +10747,8 @@ export interface paths {
                                 time: string;
                                 username: string | null;
                                 action: string;
-                                from_status: string | null;
-                                to_status: string | null;
+                                from_status: ("none" | "sent" | "replied" | "accepted" | "rejected" | "existing" | "not_qualified") | null;
+                                to_status: ("none" | "sent" | "replied" | "accepted" | "rejected" | "existing" | "not_qualified") | null;
                                 outbox_id: number | null;
                                 reply_id: number | null;
                                 note: string | null;
@@ -10824,8 +10831,8 @@ export interface paths {
                                 time: string;
                                 username: string | null;
                                 action: string;
-                                from_status: string | null;
-                                to_status: string | null;
+                                from_status: ("none" | "sent" | "replied" | "accepted" | "rejected" | "existing" | "not_qualified") | null;
+                                to_status: ("none" | "sent" | "replied" | "accepted" | "rejected" | "existing" | "not_qualified") | null;
                                 outbox_id: number | null;
                                 reply_id: number | null;
                                 note: string | null;
@@ -10908,8 +10915,8 @@ export interface paths {
                                 time: string;
                                 username: string | null;
                                 action: string;
-                                from_status: string | null;
-                                to_status: string | null;
+                                from_status: ("none" | "sent" | "replied" | "accepted" | "rejected" | "existing" | "not_qualified") | null;
+                                to_status: ("none" | "sent" | "replied" | "accepted" | "rejected" | "existing" | "not_qualified") | null;
                                 outbox_id: number | null;
                                 reply_id: number | null;
                                 note: string | null;
@@ -12610,10 +12617,11 @@ export interface components {
         };
         EmailTemplateInput: {
             name: string;
-            purpose: string;
+            /** @enum {string} */
+            purpose: "request" | "noc" | "policy" | "technical" | "maintenance" | "session_down" | "other";
             subject: string;
             body: string;
-            recipient_roles: string[];
+            recipient_roles: ("Policy" | "NOC" | "Technical" | "Maintenance" | "Abuse" | "Sales" | "Public Relations")[];
             description: string | null;
             id: number;
             created_at: string;
@@ -12627,7 +12635,8 @@ export interface components {
                 name: string;
             } | null;
             name: string;
-            role: string;
+            /** @enum {string} */
+            role: "Policy" | "NOC" | "Technical" | "Maintenance" | "Abuse" | "Sales" | "Public Relations";
             email: string;
             phone: string | null;
             comments: string | null;
@@ -12639,7 +12648,8 @@ export interface components {
         OutboxMessageInput: {
             id: number;
             message_id: string;
-            kind: string;
+            /** @enum {string} */
+            kind: "manual" | "request" | "bulk" | "maintenance" | "reminder";
             from: {
                 name: string;
                 address: string;
@@ -13773,10 +13783,11 @@ export interface components {
         };
         EmailTemplate: {
             name: string;
-            purpose: string;
+            /** @enum {string} */
+            purpose: "request" | "noc" | "policy" | "technical" | "maintenance" | "session_down" | "other";
             subject: string;
             body: string;
-            recipient_roles: string[];
+            recipient_roles: ("Policy" | "NOC" | "Technical" | "Maintenance" | "Abuse" | "Sales" | "Public Relations")[];
             description: string | null;
             id: number;
             created_at: string;
@@ -13790,7 +13801,8 @@ export interface components {
                 name: string;
             } | null;
             name: string;
-            role: string;
+            /** @enum {string} */
+            role: "Policy" | "NOC" | "Technical" | "Maintenance" | "Abuse" | "Sales" | "Public Relations";
             email: string;
             phone: string | null;
             comments: string | null;
@@ -13802,7 +13814,8 @@ export interface components {
         OutboxMessage: {
             id: number;
             message_id: string;
-            kind: string;
+            /** @enum {string} */
+            kind: "manual" | "request" | "bulk" | "maintenance" | "reminder";
             from: {
                 name: string;
                 address: string;

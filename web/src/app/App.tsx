@@ -23,7 +23,7 @@ import {
 } from '@mantine/core';
 import { useDebouncedValue, useHotkeys } from '@mantine/hooks';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, ApiError, listResource, setCsrfToken, setUnauthorizedHandler, unwrap, type Row } from '../api/client';
+import { api, ApiError, listResource, setCsrfToken, setUnauthorizedHandler, unwrap } from '../api/client';
 import { Link, match, navigate, useLocation } from './router';
 import { fetchMe, useMe, roleAtLeast } from './session';
 import { SessionsListPage } from '../pages/SessionsList';
@@ -361,7 +361,6 @@ function Routes({ path }: { path: string }): ReactNode {
   if (path === '/templates/new') return <TemplateEditorPage key="new" id={null} />;
   if ((m = match('/templates/:id', path))) return <TemplateEditorPage key={m.id} id={Number(m.id)} />;
   if (path === '/config/render') return <RenderPage key="render" />;
-  if (path === '/config/manager') return <RenderPage key="manager" manager />;
   if (path === '/irr/lookup' || path === '/irr') return <IrrLookupPage />;
   if (path === '/irr/held') return <HeldVersionsPage />;
   if (path === '/peeringdb') return <PeeringDbPage />;
@@ -426,7 +425,7 @@ function GlobalSearch() {
         listResource('fabrics', { q: dq, limit: 3 }, signal),
       ]);
       const hits: Hit[] = [
-        ...asns.results.map((a: Row) => ({
+        ...asns.results.map((a) => ({
           kind: 'Peer ASN',
           key: `a${a.id}`,
           to: `/peer-asns/${a.id}`,
@@ -436,7 +435,7 @@ function GlobalSearch() {
             </>
           ),
         })),
-        ...sessions.results.map((s: Row) => ({
+        ...sessions.results.map((s) => ({
           kind: 'Session',
           key: `s${s.id}`,
           to: `/peering-sessions/${s.id}`,
@@ -449,13 +448,13 @@ function GlobalSearch() {
             </>
           ),
         })),
-        ...routers.results.map((r: Row) => ({
+        ...routers.results.map((r) => ({
           kind: 'Router',
           key: `r${r.id}`,
           to: `/routers/${r.id}`,
           label: r.name,
         })),
-        ...fabrics.results.map((f: Row) => ({
+        ...fabrics.results.map((f) => ({
           kind: 'Fabric',
           key: `f${f.id}`,
           to: `/fabrics/${f.id}`,

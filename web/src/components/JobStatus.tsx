@@ -1,7 +1,7 @@
 // A queued job's live status (polled until it ends), and copying text to the clipboard.
 import { Badge, Group, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
-import { api, unwrap, type Row } from '../api/client';
+import { api, unwrap, type Schemas } from '../api/client';
 import { Link } from '../app/router';
 
 const JOB_COLOURS: Record<string, string> = {
@@ -11,16 +11,18 @@ const JOB_COLOURS: Record<string, string> = {
   failed: 'red',
   cancelled: 'orange',
 };
-/** A queued job's live status with a link to its page (polls until it finishes). */
-export function JobStatus({ id, onDone }: { id: number; onDone?: (job: Row) => void }) {
+const ENDED = ['succeeded', 'failed', 'cancelled'];
+
+/** A queued job's live status with a link to its page (polls until it finishes, then hands the job to `onDone`). */
+export function JobStatus({ id, onDone }: { id: number; onDone?: (job: Schemas['Job']) => void }) {
   const q = useQuery({
     queryKey: ['job', id],
     queryFn: async () => {
-      const job = unwrap(await api.GET('/api/jobs/{id}/', { params: { path: { id } } })) as Row;
-      if (['succeeded', 'failed', 'cancelled'].includes(job.status)) onDone?.(job);
+      const job = unwrap(await api.GET('/api/jobs/{id}/', { params: { path: { id } } }));
+      if (ENDED.includes(job.status)) onDone?.(job);
       return job;
     },
-    refetchInterval: (qq) => (['succeeded', 'failed', 'cancelled'].includes(qq.state.data?.status) ? false : 1000),
+    refetchInterval: (qq) => (ENDED.includes(qq.state.data?.status ?? '') ? false : 1000),
   });
   const j = q.data;
   return (

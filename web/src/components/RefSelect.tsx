@@ -3,15 +3,28 @@ import { useEffect, useMemo, useState } from 'react';
 import { Select, MultiSelect } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useQuery } from '@tanstack/react-query';
-import { getResource, listResource, type ListParams, type ResourcePath, type Row } from '../api/client';
+import { getResource, listResource, type ListParams, type ResourcePath, type ResourceTypes } from '../api/client';
 
-export interface RefSelectProps {
-  res: ResourcePath;
+/** A reference to one resource's objects, labelled by a function of that resource's (typed) object. */
+export interface RefOf<R extends ResourcePath> {
+  ref: R;
+  /** Label of an object of the referenced resource. */
+  refLabel?: (row: ResourceTypes[R]) => string;
+}
+/** A reference to any resource, its label typed by the resource it names (`ref: 'routers'` → a router). */
+export type AnyRef<K extends ResourcePath = ResourcePath> = { [R in K]: RefOf<R> }[K];
+
+/** The name of an object, or `#id` for one without a name (the default option label). */
+export const nameOrId = (row: { id: number }): string =>
+  'name' in row && typeof row.name === 'string' ? row.name : `#${row.id}`;
+
+export interface RefSelectProps<R extends ResourcePath> {
+  res: R;
   value: string | null;
-  onChange: (value: string | null, row: Row | null) => void;
-  labelOf: (row: Row) => string;
+  onChange: (value: string | null, row: ResourceTypes[R] | null) => void;
+  labelOf: (row: ResourceTypes[R]) => string;
   /** Option value of a row; the id unless the filter takes another key (e.g. a slug). */
-  optionValue?: (row: Row) => string;
+  optionValue?: (row: ResourceTypes[R]) => string;
   query?: ListParams;
   label?: string;
   placeholder?: string;
@@ -24,12 +37,15 @@ export interface RefSelectProps {
   'data-testid'?: string;
 }
 
+/** The id as option value (the default). */
+const idValue = (r: { id: number }) => String(r.id);
+
 /** Single-choice reference field. */
-export function RefSelect(p: RefSelectProps) {
+export function RefSelect<R extends ResourcePath>(p: RefSelectProps<R>) {
   const [search, setSearch] = useState('');
   const [opened, setOpened] = useState(false);
   const [debounced] = useDebouncedValue(search, 200);
-  const optionValue = p.optionValue ?? ((r: Row) => String(r.id));
+  const optionValue = p.optionValue ?? idValue;
   // Options load when the dropdown first opens (or to label a chosen slug): a page full of filter
   // controls must not delay the table's own request.
   const [wanted, setWanted] = useState(Boolean(p.optionValue && p.value));
@@ -93,10 +109,10 @@ export function RefSelect(p: RefSelectProps) {
 }
 
 /** Multi-choice reference filter (small resources: all options loaded). */
-export function RefMultiSelect(
-  p: Omit<RefSelectProps, 'value' | 'onChange'> & { value: string[]; onChange: (v: string[]) => void },
+export function RefMultiSelect<R extends ResourcePath>(
+  p: Omit<RefSelectProps<R>, 'value' | 'onChange'> & { value: string[]; onChange: (v: string[]) => void },
 ) {
-  const optionValue = p.optionValue ?? ((r: Row) => String(r.id));
+  const optionValue = p.optionValue ?? idValue;
   const [wanted, setWanted] = useState(p.value.length > 0);
   const list = useQuery({
     queryKey: ['ref', p.res, 'all', p.query],

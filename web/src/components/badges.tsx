@@ -1,6 +1,6 @@
 // Coloured badges shared by every table: relationship (its own colour), BGP state, object status.
 import { Badge } from '@mantine/core';
-import type { Row } from '../api/client';
+import type { Schemas } from '../api/client';
 import type { FabricStatus } from '../api/enums';
 import { STATE_BADGE_COLOURS, isBgpState, stateLabel } from '../lib/bgp-state';
 import { ago, fmtTime } from './format';
@@ -39,7 +39,11 @@ export function colourOf(c: string | null | undefined): { bg: string; fg: string
 }
 
 /** A relationship as its coloured badge; "—" when the session has none. */
-export function RelationshipBadge({ rel }: { rel: Row | null | undefined }) {
+export function RelationshipBadge({
+  rel,
+}: {
+  rel: Pick<Schemas['Relationship'], 'name' | 'color'> | null | undefined;
+}) {
   if (!rel) return <span className="muted">—</span>;
   const { bg, fg } = colourOf(rel.color);
   return (

@@ -5,7 +5,8 @@ import { useEffect, useState } from 'react';
 import { Alert, Badge, Button, Group, Modal, Paper, Select, Stack, Table, Text, Textarea, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, unwrap, type Row, type Schemas } from '../api/client';
+import { api, unwrap, type Page, type Schemas } from '../api/client';
+import { DeploymentStatus } from '../api/enums';
 import { UnifiedDiff } from '../components/Diff';
 import { JobStatus } from '../components/JobStatus';
 import { ago, fmtTime } from '../components/format';
@@ -13,20 +14,17 @@ import { Link, navigate, useLocation } from '../app/router';
 import { useMe, roleAtLeast } from '../app/session';
 import { ErrorBox, PageHeader } from './ResourcePages';
 import { CancelButton } from './deploy/CancelButton';
+import type { Started } from './deploy/deployApi';
 
-export const DEPLOYMENT_STATUSES = [
-  'planned',
-  'approved',
-  'applying',
-  'confirming',
-  'done',
-  'rolled_back',
-  'failed',
-  'rejected',
-  'cancelled',
-] as const;
-const FINAL = new Set(['done', 'rolled_back', 'failed', 'rejected', 'cancelled']);
-const STATUS_COLOURS: Record<string, string> = {
+/** A deployment in a list (no candidate, diff or log). */
+type Deployment = Schemas['Deployment'];
+/** One deployment with its candidate, diff and log. */
+type DeploymentDetail = Schemas['DeploymentDetail'];
+/** What the status words need: a rollout row's deployment has no `run_at` of its own. */
+type StatusFacts = Pick<Deployment, 'status' | 'needs_approval' | 'rollout_id'> & { run_at?: string | null };
+
+const FINAL = new Set<string>(['done', 'rolled_back', 'failed', 'rejected', 'cancelled'] satisfies DeploymentStatus[]);
+const STATUS_COLOURS: Record<DeploymentStatus, string> = {
   planned: 'yellow',
   approved: 'cyan',
   applying: 'blue',
@@ -37,13 +35,13 @@ const STATUS_COLOURS: Record<string, string> = {
   rejected: 'gray',
   cancelled: 'gray',
 };
-const STATUS_LABELS: Record<string, string> = { planned: 'waiting for approval', rolled_back: 'rolled back' };
+const STATUS_LABELS: Partial<Record<string, string>> = { planned: 'waiting for approval', rolled_back: 'rolled back' };
 
 /** True once a deployment can change no more (the pages stop polling). */
 export const isFinal = (status: string | undefined) => Boolean(status && FINAL.has(status));
 
 /** One deployment's status as a coloured badge ("planned" reads "waiting for approval", or what else it waits for when `d` says so). */
-export function DeploymentStatusBadge({ status, d }: { status: string; d?: Row }) {
+export function DeploymentStatusBadge({ status, d }: { status: DeploymentStatus; d?: StatusFacts }) {
   return (
     <Badge
       size="sm"
@@ -59,7 +57,7 @@ export function DeploymentStatusBadge({ status, d }: { status: string; d?: Row }
 }
 
 /** A deployment's status in words: a planned one waits for its rollout, its scheduled time or an approval. */
-export function statusText(d: Row): string {
+export function statusText(d: StatusFacts): string {
   if (d.status === 'planned' && !d.needs_approval) {
     if (d.rollout_id) return 'waiting for its rollout';
     if (d.run_at) return 'scheduled';
@@ -68,7 +66,7 @@ export function statusText(d: Row): string {
 }
 
 /** Reads one deployment with its candidate, diff and log. */
-const getDeployment = async (id: number): Promise<Row> =>
+const getDeployment = async (id: number): Promise<DeploymentDetail> =>
   unwrap(await api.GET('/api/deployments/{id}/', { params: { path: { id } } }));
 
 /** A deployment, re-read every second until it is final. */
@@ -82,13 +80,13 @@ export function useDeployment(id: number | null) {
 }
 
 /** What a deployment did, in words: its action, the session and the router. */
-export function whatText(d: Row): string {
+export function whatText(d: Pick<Deployment, 'action' | 'dry_run'>): string {
   const kind = d.action === 'deploy' ? 'Deploy' : d.action === 'configure' ? 'Configure' : 'Remove from router';
   return `${kind}${d.dry_run ? ' (dry run)' : ''}`;
 }
 
 /** The diff of a deployment, or why there is none yet. */
-export function DeploymentDiff({ d, testid }: { d: Row; testid: string }) {
+export function DeploymentDiff({ d, testid }: { d: DeploymentDetail; testid: string }) {
   if (d.has_changes === null || d.diff == null)
     return (
       <Text size="xs" c="dimmed">
@@ -105,7 +103,7 @@ export function DeploymentDiff({ d, testid }: { d: Row; testid: string }) {
 }
 
 /** Why the deployment ended as it did (reason and the failed check). */
-export function Outcome({ d }: { d: Row }) {
+export function Outcome({ d }: { d: Pick<Deployment, 'reason' | 'failed_check' | 'status'> }) {
   if (!d.reason && !d.failed_check) return null;
   const bad = ['failed', 'rolled_back', 'rejected'].includes(d.status);
   return (
@@ -133,19 +131,20 @@ export function DeploymentsPage() {
   const router = search.get('router');
   const q = useQuery({
     queryKey: ['list', 'deployments', status, router],
-    queryFn: async () =>
+    queryFn: async (): Promise<Page<Deployment>> =>
       unwrap(
         await api.GET('/api/deployments/', {
           params: {
             query: {
               limit: 100,
               offset: 0,
-              ...(status ? { status: status as Schemas['Deployment']['status'] } : {}),
+              // As the address has it: the API refuses an unknown status (shown as the error).
+              ...(status ? { status: status as DeploymentStatus } : {}),
               ...(router ? { router: Number(router) } : {}),
             },
           },
         }),
-      ) as { count: number; results: Row[] },
+      ),
     refetchInterval: 5000,
   });
   const setStatus = (v: string | null) => {
@@ -168,7 +167,7 @@ export function DeploymentsPage() {
           w={220}
           placeholder="Any status"
           clearable
-          data={DEPLOYMENT_STATUSES.map((s) => ({ value: s, label: STATUS_LABELS[s] ?? s }))}
+          data={DeploymentStatus.map((s) => ({ value: s, label: STATUS_LABELS[s] ?? s }))}
           value={status}
           onChange={setStatus}
           data-testid="deployments-status-filter"
@@ -459,12 +458,6 @@ export function DeploymentPage({ id }: { id: number }) {
   );
 }
 
-/** A started deployment as the API answers it. */
-export interface Started {
-  deployment: Row;
-  job_id: number | null;
-}
-
 /** One step of a deploy dialog: the deployment it shows (dry run or apply), its job, its outcome and (dry run) its diff. `prefix` names the test ids (`configure-run-dry-run`, `configure-diff`, …). */
 export function RunView({
   started,
@@ -585,8 +578,6 @@ export function ConfigureDialog({
 /** Starts "delete, also removing it from the router": a deployment without the session; its job deletes the session (and its BGP peer) once the deployment ends done. */
 export async function removeFromRouter(sessionId: number): Promise<Started> {
   return unwrap(
-    await api.DELETE('/api/peering-sessions/{id}/', {
-      params: { path: { id: sessionId }, query: { remove_from_router: '1' } },
-    }),
-  ) as unknown as Started;
+    await api.POST('/api/peering-sessions/{id}/remove-from-router/', { params: { path: { id: sessionId } }, body: {} }),
+  );
 }

@@ -20,7 +20,8 @@ import {
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, listResource, unwrap, type Row } from '../api/client';
+import { api, listResource, unwrap, type paths, type Schemas } from '../api/client';
+import { IrrExpandFamily, IrrExpandFormat } from '../api/enums';
 import { PrefixDiff } from '../components/Diff';
 import { JobStatus } from '../components/JobStatus';
 import { Unavailable } from '../components/Unavailable';
@@ -28,6 +29,41 @@ import { fmtTime, irrErrorText } from '../components/format';
 import { Link } from '../app/router';
 import { roleAtLeast, useCapabilities, useMe } from '../app/session';
 import { ErrorBox, PageHeader } from './ResourcePages';
+
+type ExpandAnswer = paths['/api/irr/expand/']['post']['responses'][200]['content']['application/json'];
+type ValidateAnswer = paths['/api/irr/validate/']['post']['responses'][200]['content']['application/json'];
+/** What an IRR import stored (POST /api/peer-asns/{id}/irr-import/). */
+export type IrrImportAnswer =
+  paths['/api/peer-asns/{id}/irr-import/']['post']['responses'][200]['content']['application/json'];
+/** A version in the review queue: a prefix-list version with its list's name. */
+type HeldVersion =
+  paths['/api/prefix-list-versions/']['get']['responses'][200]['content']['application/json']['results'][number];
+type Version = Schemas['PrefixListVersion'] & Partial<Pick<HeldVersion, 'prefix_list_name'>>;
+
+// The spec leaves the IRR reports open (`report` of POST /api/irr/expand/ and `irr` of POST /api/irr/validate/
+// are `unknown`): the fields these screens read, as the server's IRR expansion (src/irr/expand.ts) reports them.
+/** The report of an expansion: what was found and what it cost. */
+interface IrrExpandReport {
+  kind: 'asn' | 'as-set';
+  exists: boolean;
+  warnings: string[];
+  queries: number;
+  elapsedMs: number;
+}
+/** An AS-SET validation report: existence, members, depth, loops, missing and empty sets, prefix counts. */
+export interface IrrSetReport {
+  kind: 'asn' | 'as-set';
+  exists: boolean;
+  members: string[];
+  nestedSets: string[];
+  depth: number;
+  loops: string[][];
+  missing: string[];
+  empty: string[];
+  origins: number[];
+  prefixCount: { ipv4: number; ipv6: number };
+  warnings: string[];
+}
 
 const VERSION_COLOURS: Record<string, string> = {
   active: 'green',
@@ -59,7 +95,7 @@ const splitSources = (s: string) =>
     .filter(Boolean);
 
 /** One-line summary of an AS-SET validation report (exists, members, depth, loops, missing, prefixes). */
-export function IrrReport({ report }: { report: Row }) {
+export function IrrReport({ report }: { report: IrrSetReport }) {
   return (
     <Stack gap={4} data-testid="irr-report">
       <Group gap={6}>
@@ -84,7 +120,7 @@ export function IrrReport({ report }: { report: Row }) {
       ) : null}
       {report.loops?.length ? (
         <Text size="xs" c="orange">
-          loops: {report.loops.map((l: string[]) => l.join(' → ')).join('; ')}
+          loops: {report.loops.map((l) => l.join(' → ')).join('; ')}
         </Text>
       ) : null}
       {report.missing?.length ? (
@@ -110,14 +146,14 @@ export function IrrReport({ report }: { report: Row }) {
 export function IrrLookupPage() {
   const caps = useCapabilities();
   const [target, setTarget] = useState('');
-  const [family, setFamily] = useState<'4' | '6' | 'both'>('both');
+  const [family, setFamily] = useState<IrrExpandFamily>('both');
   const [aggregate, setAggregate] = useState(true);
   const [maxLength, setMaxLength] = useState<number | string>('');
   const [sources, setSources] = useState('');
-  const [format, setFormat] = useState<string | null>('json');
+  const [format, setFormat] = useState<IrrExpandFormat | null>('json');
   const [name, setName] = useState('');
-  const [result, setResult] = useState<Row | null>(null);
-  const [validation, setValidation] = useState<Row | null>(null);
+  const [result, setResult] = useState<ExpandAnswer | null>(null);
+  const [validation, setValidation] = useState<ValidateAnswer | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   if (!caps.irr)
@@ -138,7 +174,7 @@ export function IrrLookupPage() {
         aggregate,
         ...(maxLength !== '' ? { max_length: Number(maxLength) } : {}),
         ...(src.length ? { sources: src } : {}),
-        ...(format && format !== 'json' ? { format: format as any, name: name.trim() || undefined } : {}),
+        ...(format && format !== 'json' ? { format, name: name.trim() || undefined } : {}),
       };
       const [ex, val] = await Promise.all([
         api.POST('/api/irr/expand/', { body }).then(unwrap),
@@ -150,8 +186,8 @@ export function IrrLookupPage() {
               .catch(() => null)
           : Promise.resolve(null),
       ]);
-      setResult(ex as Row);
-      setValidation(val as Row | null);
+      setResult(ex);
+      setValidation(val);
     } catch (e) {
       setError(e);
       setResult(null);
@@ -159,7 +195,8 @@ export function IrrLookupPage() {
       setBusy(false);
     }
   };
-  const rep = result?.report as Row | undefined;
+  const rep = result?.report as IrrExpandReport | undefined;
+  const irrReport = validation?.irr as IrrSetReport | null | undefined;
   return (
     <Stack gap="sm">
       <PageHeader
@@ -191,7 +228,7 @@ export function IrrLookupPage() {
                 { value: 'both', label: 'Both' },
               ]}
               value={family}
-              onChange={(v) => setFamily(v as '4' | '6' | 'both')}
+              onChange={(v) => setFamily(v as IrrExpandFamily)}
             />
           </div>
           <TextInput
@@ -204,9 +241,9 @@ export function IrrLookupPage() {
           <NumberInput label="Max length" value={maxLength} onChange={setMaxLength} min={0} max={128} w={110} />
           <Select
             label="Format"
-            data={['json', 'plain', 'junos', 'eos', 'ios', 'iosxr', 'bird', 'openbgpd']}
+            data={IrrExpandFormat}
             value={format}
-            onChange={setFormat}
+            onChange={(v) => setFormat(v as IrrExpandFormat | null)}
             w={120}
             allowDeselect={false}
           />
@@ -243,11 +280,11 @@ export function IrrLookupPage() {
               · {rep.queries} queries in {Math.round(rep.elapsedMs)} ms
             </Text>
           </Group>
-          {validation?.irr && <IrrReport report={validation.irr} />}
+          {irrReport && <IrrReport report={irrReport} />}
           {validation?.known?.length ? (
             <Text size="xs" mt={4}>
               Used by:{' '}
-              {validation.known.map((k: Row) => (
+              {validation.known.map((k) => (
                 <Fragment key={k.id}>
                   <Link to={`/peer-asns/${k.id}`}>
                     AS{k.asn} {k.name}
@@ -265,7 +302,7 @@ export function IrrLookupPage() {
             origins:{' '}
             {result.origins
               .slice(0, 200)
-              .map((o: number) => `AS${o}`)
+              .map((o) => `AS${o}`)
               .join(' ')}
             {result.origins.length > 200 ? ` … (${result.origins.length - 200} more)` : ''}
           </Text>
@@ -290,7 +327,7 @@ export function IrrLookupPage() {
 }
 
 /** Approve/Reject buttons of a held version. */
-function Decide({ v, onDone }: { v: Row; onDone: () => void }) {
+function Decide({ v, onDone }: { v: Version; onDone: () => void }) {
   const me = useMe().data;
   const [busy, setBusy] = useState(false);
   if (v.status !== 'held' || !roleAtLeast(me?.role, 'operator')) return null;
@@ -337,7 +374,7 @@ function Decide({ v, onDone }: { v: Row; onDone: () => void }) {
 }
 
 /** A table of prefix-list versions with expandable diffs (one list, or the held queue across lists). */
-function VersionsTable({ rows, showList, onChanged }: { rows: Row[]; showList?: boolean; onChanged: () => void }) {
+function VersionsTable({ rows, showList, onChanged }: { rows: Version[]; showList?: boolean; onChanged: () => void }) {
   const [open, setOpen] = useState<number | null>(rows.find((r) => r.status === 'held')?.id ?? null);
   if (!rows.length)
     return (
@@ -411,12 +448,12 @@ function VersionsTable({ rows, showList, onChanged }: { rows: Row[]; showList?: 
 }
 
 /** Versions panel of a prefix-list page. */
-export function PrefixListVersions({ row }: { row: Row }) {
+export function PrefixListVersions({ row }: { row: Schemas['PrefixList'] }) {
   const qc = useQueryClient();
   const q = useQuery({
     queryKey: ['pl-versions', row.id],
     queryFn: async () =>
-      unwrap(await api.GET('/api/prefix-lists/{id}/versions/', { params: { path: { id: row.id } } })) as Row[],
+      unwrap(await api.GET('/api/prefix-lists/{id}/versions/', { params: { path: { id: row.id } } })),
   });
   const changed = () => {
     qc.invalidateQueries({ queryKey: ['pl-versions', row.id] });
@@ -446,9 +483,7 @@ export function HeldVersionsPage() {
   const q = useQuery({
     queryKey: ['held'],
     queryFn: async () =>
-      unwrap(
-        await api.GET('/api/prefix-list-versions/', { params: { query: { status: 'held', limit: 500 } as any } }),
-      ) as Row,
+      unwrap(await api.GET('/api/prefix-list-versions/', { params: { query: { status: 'held', limit: 500 } } })),
     enabled: caps.irr,
     staleTime: 0,
   });
@@ -498,7 +533,7 @@ function RefreshAllButton({ ids, label = 'Refresh all from IRR' }: { ids?: numbe
   const run = async () => {
     setBusy(true);
     try {
-      const r = unwrap(await api.POST('/api/irr/refresh/', { body: ids ? { peer_asn_ids: ids } : {} })) as Row;
+      const r = unwrap(await api.POST('/api/irr/refresh/', { body: ids ? { peer_asn_ids: ids } : {} }));
       setJob(r.job_id);
     } catch (e) {
       notifications.show({ title: 'Refresh failed', message: irrErrorText((e as Error).message), color: 'red' });
@@ -518,11 +553,11 @@ function RefreshAllButton({ ids, label = 'Refresh all from IRR' }: { ids?: numbe
 }
 
 /** The peer ASN's IRR section: AS-SET, Import now, queue a refresh, its IRR prefix lists and AS-path list. */
-export function PeerAsnIrr({ row }: { row: Row }) {
+export function PeerAsnIrr({ row }: { row: Schemas['PeerAsn'] }) {
   const caps = useCapabilities();
   const me = useMe().data;
   const qc = useQueryClient();
-  const [result, setResult] = useState<Row | null>(null);
+  const [result, setResult] = useState<IrrImportAnswer | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const lists = useQuery({
@@ -532,8 +567,7 @@ export function PeerAsnIrr({ row }: { row: Row }) {
   });
   const asPath = useQuery({
     queryKey: ['as-path-lists', row.id],
-    queryFn: async () =>
-      unwrap(await api.GET('/api/as-path-lists/', { params: { query: { peer_asn: row.id } as any } })) as Row,
+    queryFn: async () => unwrap(await api.GET('/api/as-path-lists/', { params: { query: { peer_asn: row.id } } })),
     enabled: caps.irr,
   });
   if (!caps.irr)
@@ -555,7 +589,7 @@ export function PeerAsnIrr({ row }: { row: Row }) {
           params: { path: { id: row.id } },
           body: force ? { force: true } : {},
         }),
-      ) as Row;
+      );
       setResult(r);
       qc.invalidateQueries({ queryKey: ['list', 'prefix-lists'] });
       qc.invalidateQueries({ queryKey: ['as-path-lists', row.id] });
@@ -602,7 +636,7 @@ export function PeerAsnIrr({ row }: { row: Row }) {
       {result && (
         <ImportResult
           r={result}
-          onForce={result.lists.some((l: Row) => l.status === 'held') ? () => doImport(true) : undefined}
+          onForce={result.lists.some((l) => l.status === 'held') ? () => doImport(true) : undefined}
         />
       )}
       {lists.data?.results.length ? (
@@ -639,7 +673,7 @@ export function PeerAsnIrr({ row }: { row: Row }) {
           <span className="mono">
             {apl.asns
               .slice(0, 60)
-              .map((a: number) => `AS${a}`)
+              .map((a) => `AS${a}`)
               .join(' ')}
             {apl.asns.length > 60 ? ' …' : ''}
           </span>
@@ -650,11 +684,11 @@ export function PeerAsnIrr({ row }: { row: Row }) {
 }
 
 /** What an IRR import did, list by list. */
-export function ImportResult({ r, onForce }: { r: Row; onForce?: () => void }) {
+export function ImportResult({ r, onForce }: { r: IrrImportAnswer; onForce?: () => void }) {
   return (
     <Alert
       variant="light"
-      color={r.lists.some((l: Row) => l.status === 'held') ? 'orange' : 'green'}
+      color={r.lists.some((l) => l.status === 'held') ? 'orange' : 'green'}
       p="xs"
       mb={6}
       data-testid="irr-import-result"
@@ -663,7 +697,7 @@ export function ImportResult({ r, onForce }: { r: Row; onForce?: () => void }) {
         <Text size="sm">
           Imported <span className="mono">{r.query}</span> for AS{r.peer_asn.asn}:
         </Text>
-        {r.lists.map((l: Row) => (
+        {r.lists.map((l) => (
           <Group key={l.family} gap={6}>
             <Link to={`/prefix-lists/${l.prefix_list.id}`}>{l.prefix_list.name}</Link>
             <Text size="xs">version {l.version}</Text>

@@ -2,13 +2,13 @@
 // Email action and contacts; the fabric's and router's maintenance-mail links.
 import { Button, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
-import { mailGet } from './email/mailApi';
-import type { Row } from '../api/client';
+import { listPeeringRequests } from './email/mailApi';
+import type { Schemas } from '../api/client';
 import { Link, navigate } from '../app/router';
 import { ContactsPage, RequestStatusBadge, composeLink, useRequestStatuses } from './EmailPages';
 
 /** The peer ASN's peering request (any exchange), an Email button and its local contacts. */
-export function PeerAsnMail({ row }: { row: Row }) {
+export function PeerAsnMail({ row }: { row: Pick<Schemas['PeerAsn'], 'id' | 'asn'> }) {
   const requests = useRequestStatuses([row.asn]);
   const request = requests.get(row.asn);
   return (
@@ -64,8 +64,7 @@ function FabricRequests({ fabric }: { fabric: number }) {
   const q = useQuery({
     queryKey: ['peering-requests', 'fabric', fabric],
     staleTime: 10_000,
-    queryFn: ({ signal }) =>
-      mailGet<{ count: number; results: Row[] }>('/api/peering-requests/', { fabric, limit: 50 }, signal),
+    queryFn: ({ signal }) => listPeeringRequests({ fabric, limit: 50 }, signal),
   });
   const rows = q.data?.results ?? [];
   return (

@@ -4,22 +4,35 @@
 import { useState } from 'react';
 import { Button, Group, Modal, SegmentedControl, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, unwrap, type Row } from '../api/client';
+import { api, unwrap, type paths, type Schemas } from '../api/client';
 import { RefSelect } from '../components/RefSelect';
 import { fmtTime } from '../components/format';
 import { Link } from '../app/router';
 import { ErrorBox } from './ResourcePages';
-import { showAdminResult, type AdminAnswer } from './SessionsList';
+import { showAdminResult } from './SessionsList';
+
+/** What the dialog reads of a selected session: its router and exchange. */
+type SelectedSession = Pick<Schemas['PeeringSession'], 'router' | 'fabric'>;
+/** A maintenance start's or end's answer: the maintenance and the admin action on its sessions. */
+type MaintenanceAnswer = paths['/api/maintenances/{id}/end/']['post']['responses'][200]['content']['application/json'];
 
 /** The router (or exchange) the selected rows share, as a string id; null when they differ or none is selected. */
-function shared(rows: Row[], pick: (r: Row) => number | null | undefined): string | null {
+function shared(rows: SelectedSession[], pick: (r: SelectedSession) => number | null | undefined): string | null {
   const ids = new Set(rows.map((r) => pick(r) ?? null));
   const [only] = [...ids];
   return ids.size === 1 && only !== null && only !== undefined ? String(only) : null;
 }
 
 /** The maintenance dialog; `rows` are the selected sessions (their router/exchange is preselected). */
-export function MaintenanceModal({ rows, onClose, onDone }: { rows: Row[]; onClose: () => void; onDone: () => void }) {
+export function MaintenanceModal({
+  rows,
+  onClose,
+  onDone,
+}: {
+  rows: SelectedSession[];
+  onClose: () => void;
+  onDone: () => void;
+}) {
   const qc = useQueryClient();
   const preRouter = shared(rows, (r) => r.router?.id);
   const preFabric = shared(rows, (r) => r.fabric?.id);
@@ -31,13 +44,12 @@ export function MaintenanceModal({ rows, onClose, onDone }: { rows: Row[]; onClo
   const [error, setError] = useState<unknown>(null);
   const active = useQuery({
     queryKey: ['maintenances', 'active'],
-    queryFn: async () =>
-      unwrap(await api.GET('/api/maintenances/', { params: { query: { status: 'active' } } })) as Row[],
+    queryFn: async () => unwrap(await api.GET('/api/maintenances/', { params: { query: { status: 'active' } } })),
   });
   const target = scope === 'router' ? router : fabric;
 
-  const finish = (what: string, res: Row) => {
-    showAdminResult(what, res.action as AdminAnswer);
+  const finish = (what: string, res: MaintenanceAnswer) => {
+    showAdminResult(what, res.action);
     qc.invalidateQueries({ queryKey: ['maintenances'] });
     onDone();
   };
@@ -45,9 +57,11 @@ export function MaintenanceModal({ rows, onClose, onDone }: { rows: Row[]; onClo
     setBusy(true);
     setError(null);
     try {
-      const body = { [scope]: Number(target), message: message.trim() || null };
-      const res = unwrap(await api.POST('/api/maintenances/', { body })) as Row;
-      const m = res.maintenance as Row;
+      const msg = message.trim() || null;
+      const body =
+        scope === 'router' ? { router: Number(target), message: msg } : { fabric: Number(target), message: msg };
+      const res = unwrap(await api.POST('/api/maintenances/', { body }));
+      const m = res.maintenance;
       finish(`Maintenance of ${m.router?.name ?? m.fabric?.name} started`, res);
       onClose();
     } catch (e) {
@@ -56,10 +70,10 @@ export function MaintenanceModal({ rows, onClose, onDone }: { rows: Row[]; onClo
       setBusy(false);
     }
   };
-  const end = async (m: Row) => {
+  const end = async (m: Schemas['Maintenance']) => {
     setError(null);
     try {
-      const res = unwrap(await api.POST('/api/maintenances/{id}/end/', { params: { path: { id: m.id } } })) as Row;
+      const res = unwrap(await api.POST('/api/maintenances/{id}/end/', { params: { path: { id: m.id } } }));
       finish(`Maintenance of ${m.router?.name ?? m.fabric?.name} ended`, res);
     } catch (e) {
       setError(e);
@@ -135,7 +149,7 @@ export function MaintenanceModal({ rows, onClose, onDone }: { rows: Row[]; onClo
                     {m.router ? (
                       <Link to={`/routers/${m.router.id}`}>{m.router.name}</Link>
                     ) : (
-                      <Link to={`/fabrics/${m.fabric.id}`}>{m.fabric.name}</Link>
+                      m.fabric && <Link to={`/fabrics/${m.fabric.id}`}>{m.fabric.name}</Link>
                     )}
                   </Table.Td>
                   <Table.Td>since {fmtTime(m.started_at)}</Table.Td>

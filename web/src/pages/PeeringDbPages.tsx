@@ -1,7 +1,7 @@
 // PeeringDB screens: mirror status and sync, exchange search with "create fabric from this IX",
 // a fabric's PeeringDB tabs (re-sync, candidates with hide/bulk-create, IX-F comparison), and the
 // peer ASN's "where could we peer" panel.
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import {
   Alert,
   Badge,
@@ -23,7 +23,7 @@ import {
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, unwrap, type Page, type Row } from '../api/client';
+import { api, unwrap, type paths, type Schemas } from '../api/client';
 import { DataTable } from '../components/DataTable';
 import { RefSelect } from '../components/RefSelect';
 import { JobStatus } from '../components/JobStatus';
@@ -34,14 +34,28 @@ import { roleAtLeast, useCapabilities, useMe } from '../app/session';
 import { ErrorBox, PageHeader } from './ResourcePages';
 import { BulkResult, RequestStatusBadge, bulkPeeringRequest, composeLink, useRequestStatuses } from './EmailPages';
 
-const RUN_COLOURS: Record<string, string> = { succeeded: 'green', failed: 'red', running: 'blue' };
+type ResyncAnswer =
+  paths['/api/fabrics/{id}/resync-peeringdb']['post']['responses'][200]['content']['application/json'];
+type CreateSessionsAnswer =
+  paths['/api/fabrics/{id}/candidates/create-sessions']['post']['responses'][201]['content']['application/json'];
+type IxfImportBody = paths['/api/fabrics/{id}/ixf']['post']['requestBody']['content']['application/json'];
+type IxfImportAnswer = paths['/api/fabrics/{id}/ixf']['post']['responses'][201]['content']['application/json'];
+type CandidatesQuery = NonNullable<paths['/api/fabrics/{id}/candidates']['get']['parameters']['query']>;
+/** A candidate as the table holds it: keyed by ASN, which the table's selection reads as its id. */
+type Candidate = Schemas['PeeringCandidate'] & { id: number };
+
+const RUN_COLOURS: Record<Schemas['PeeringDbSyncRun']['status'], string> = {
+  succeeded: 'green',
+  failed: 'red',
+  running: 'blue',
+};
 
 /** Per-type counts of a sync run as compact text: "net +3 ~12 −1". */
-function runCounts(counts: Row | null | undefined): string {
+function runCounts(counts: Schemas['PeeringDbSyncRun']['counts'] | null | undefined): string {
   if (!counts) return '—';
   const parts = Object.entries(counts)
-    .filter(([, c]: [string, any]) => c && (c.created || c.updated || c.deleted))
-    .map(([t, c]: [string, any]) => `${t} +${c.created} ~${c.updated} −${c.deleted}`);
+    .filter(([, c]) => c && (c.created || c.updated || c.deleted))
+    .map(([t, c]) => `${t} +${c.created} ~${c.updated} −${c.deleted}`);
   return parts.length ? parts.join(' · ') : 'no changes';
 }
 
@@ -54,13 +68,12 @@ export function PeeringDbPage() {
   const [jobs, setJobs] = useState<{ id: number; label: string }[]>([]);
   const status = useQuery({
     queryKey: ['pdb-status'],
-    queryFn: async () => unwrap(await api.GET('/api/peeringdb/status')) as Row,
+    queryFn: async () => unwrap(await api.GET('/api/peeringdb/status')),
     enabled: caps.peeringdb,
   });
   const runs = useQuery({
     queryKey: ['pdb-runs'],
-    queryFn: async () =>
-      unwrap(await api.GET('/api/peeringdb/sync-runs', { params: { query: { limit: 10 } as any } })) as Row,
+    queryFn: async () => unwrap(await api.GET('/api/peeringdb/sync-runs', { params: { query: { limit: 10 } } })),
     enabled: caps.peeringdb,
   });
   if (!caps.peeringdb)
@@ -77,11 +90,10 @@ export function PeeringDbPage() {
   };
   const queue = async (what: 'sync' | 'full' | 'peer-asns') => {
     try {
-      const r = (
+      const r =
         what === 'peer-asns'
           ? unwrap(await api.POST('/api/peer-asns/sync-peeringdb', { body: {} }))
-          : unwrap(await api.POST('/api/peeringdb/sync', { body: { full: what === 'full' } }))
-      ) as Row;
+          : unwrap(await api.POST('/api/peeringdb/sync', { body: { full: what === 'full' } }));
       setJobs((j) =>
         [
           { id: r.job_id, label: what === 'peer-asns' ? 'Sync all peer ASNs' : what === 'full' ? 'Full sync' : 'Sync' },
@@ -93,7 +105,7 @@ export function PeeringDbPage() {
     }
   };
   const s = status.data;
-  const types = Object.entries((s?.types ?? {}) as Record<string, Row>);
+  const types = Object.entries(s?.types ?? {});
   return (
     <Stack gap="sm">
       <PageHeader
@@ -182,7 +194,7 @@ export function PeeringDbPage() {
               </tr>
             </thead>
             <tbody>
-              {(runs.data?.results ?? []).map((r: Row) => (
+              {(runs.data?.results ?? []).map((r) => (
                 <tr key={r.id}>
                   <td>
                     {r.job_id ? <Link to={`/jobs/${r.job_id}`}>{fmtTime(r.started_at)}</Link> : fmtTime(r.started_at)}
@@ -233,9 +245,7 @@ function ExchangeSearch() {
   const list = useQuery({
     queryKey: ['pdb-exchanges', dq],
     queryFn: async () =>
-      unwrap(
-        await api.GET('/api/peeringdb/exchanges', { params: { query: { q: dq || undefined, limit: 25 } as any } }),
-      ) as Row,
+      unwrap(await api.GET('/api/peeringdb/exchanges', { params: { query: { q: dq || undefined, limit: 25 } } })),
   });
   return (
     <Paper withBorder p="sm" className="panel" data-testid="pdb-exchanges">
@@ -264,7 +274,7 @@ function ExchangeSearch() {
           </tr>
         </thead>
         <tbody>
-          {(list.data?.results ?? []).map((x: Row) => (
+          {(list.data?.results ?? []).map((x) => (
             <tr key={x.id} data-testid={`pdb-exchange-${x.id}`}>
               <td>{x.id}</td>
               <td>
@@ -319,8 +329,7 @@ function FabricFromIxModal({ ixId, onClose }: { ixId: number; onClose: () => voi
   const qc = useQueryClient();
   const ix = useQuery({
     queryKey: ['pdb-exchange', ixId],
-    queryFn: async () =>
-      unwrap(await api.GET('/api/peeringdb/exchanges/{id}', { params: { path: { id: ixId } } })) as Row,
+    queryFn: async () => unwrap(await api.GET('/api/peeringdb/exchanges/{id}', { params: { path: { id: ixId } } })),
   });
   const [name, setName] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -334,7 +343,7 @@ function FabricFromIxModal({ ixId, onClose }: { ixId: number; onClose: () => voi
         await api.POST('/api/fabrics/from-peeringdb', {
           body: { ix_id: ixId, ...(name?.trim() ? { name: name.trim() } : {}) },
         }),
-      ) as Row;
+      );
       notifications.show({ message: `Created ${r.fabric.name} with ${r.networks.length} network(s)`, color: 'green' });
       qc.invalidateQueries();
       onClose();
@@ -387,10 +396,10 @@ function FabricFromIxModal({ ixId, onClose }: { ixId: number; onClose: () => voi
                   </tr>
                 </thead>
                 <tbody>
-                  {x.ixlans.map((l: Row) => (
+                  {x.ixlans.map((l) => (
                     <tr key={l.id}>
                       <td>{l.name ?? `#${l.id}`}</td>
-                      <td className="mono">{l.prefixes.map((p: Row) => p.prefix).join(', ') || '—'}</td>
+                      <td className="mono">{l.prefixes.map((p) => p.prefix).join(', ') || '—'}</td>
                       <td>{l.mtu ?? '—'}</td>
                       <td>{l.rs_asn ? `AS${l.rs_asn}` : '—'}</td>
                       <td style={{ textAlign: 'right' }}>{l.member_count}</td>
@@ -416,11 +425,11 @@ function FabricFromIxModal({ ixId, onClose }: { ixId: number; onClose: () => voi
 }
 
 /** The fabric page's PeeringDB section: re-sync and tabs for candidates and IX-F. */
-export function FabricPeeringDb({ row }: { row: Row }) {
+export function FabricPeeringDb({ row }: { row: Schemas['Fabric'] }) {
   const caps = useCapabilities();
   const me = useMe().data;
   const qc = useQueryClient();
-  const [resync, setResync] = useState<Row | null>(null);
+  const [resync, setResync] = useState<ResyncAnswer | null>(null);
   const [busy, setBusy] = useState(false);
   if (!caps.peeringdb)
     return (
@@ -435,9 +444,7 @@ export function FabricPeeringDb({ row }: { row: Row }) {
   const doResync = async () => {
     setBusy(true);
     try {
-      const r = unwrap(
-        await api.POST('/api/fabrics/{id}/resync-peeringdb', { params: { path: { id: row.id } } }),
-      ) as Row;
+      const r = unwrap(await api.POST('/api/fabrics/{id}/resync-peeringdb', { params: { path: { id: row.id } } }));
       setResync(r);
       qc.invalidateQueries({ queryKey: ['list', 'peering-networks'] });
     } catch (e) {
@@ -497,15 +504,15 @@ export function CandidatesTable({ fabricId }: { fabricId: number }) {
   const qc = useQueryClient();
   const canWrite = roleAtLeast(me?.role, 'operator');
   const [hideFor, setHideFor] = useState<number[] | null>(null);
-  const [createFor, setCreateFor] = useState<Row[] | null>(null);
+  const [createFor, setCreateFor] = useState<Candidate[] | null>(null);
   // Candidates are per router: another router's session with a member does not hide it here.
   const [router, setRouter] = useState<string | null>(null);
   const caps = useCapabilities();
   // The ASNs on the page shown: their peering-request statuses at this fabric load in one call.
   const [pageAsns, setPageAsns] = useState<number[]>([]);
   const requests = useRequestStatuses(caps.email ? pageAsns : [], fabricId);
-  const [bulkResult, setBulkResult] = useState<Row | null>(null);
-  const requestPeering = async (rows: Row[]) => {
+  const [bulkResult, setBulkResult] = useState<Awaited<ReturnType<typeof bulkPeeringRequest>> | null>(null);
+  const requestPeering = async (rows: Candidate[]) => {
     const nets = rows.map((r) => r.peeringdb_net_id).filter((n): n is number => typeof n === 'number');
     if (!nets.length) {
       notifications.show({
@@ -554,13 +561,16 @@ export function CandidatesTable({ fabricId }: { fabricId: number }) {
         fetch={async (p, signal) => {
           const r = unwrap(
             await api.GET('/api/fabrics/{id}/candidates', {
-              params: { path: { id: fabricId }, query: { ...p, ...(router ? { router } : {}) } as any },
+              params: {
+                path: { id: fabricId },
+                query: { ...p, ...(router ? { router: Number(router) } : {}) } as CandidatesQuery,
+              },
               signal,
             }),
-          ) as Page;
+          );
           setPageAsns(r.results.map((c) => c.asn));
           // Candidates are keyed by ASN; the table's selection wants an id.
-          return { ...r, results: r.results.map((c) => ({ ...c, id: c.asn })) };
+          return { ...r, results: r.results.map((c): Candidate => ({ ...c, id: c.asn })) };
         }}
         columns={[
           { id: 'score', header: 'Score', cell: (r) => Math.round(r.score), align: 'right', width: 60 },
@@ -622,13 +632,13 @@ export function CandidatesTable({ fabricId }: { fabricId: number }) {
                 {
                   id: 'request',
                   header: 'Request',
-                  cell: (r: Row) => <RequestStatusBadge request={requests.get(r.asn)} />,
-                  csv: (r: Row) => requests.get(r.asn)?.status ?? 'none',
+                  cell: (r: Candidate) => <RequestStatusBadge request={requests.get(r.asn)} />,
+                  csv: (r: Candidate) => requests.get(r.asn)?.status ?? 'none',
                 },
                 {
                   id: 'email',
                   header: '',
-                  cell: (r: Row) =>
+                  cell: (r: Candidate) =>
                     r.peeringdb_net_id ? (
                       <Link
                         to={composeLink({ peeringdb_net: r.peeringdb_net_id, fabric: fabricId })}
@@ -657,7 +667,7 @@ export function CandidatesTable({ fabricId }: { fabricId: number }) {
                         label: 'Request peering',
                         tooltip:
                           'E-mail each selected network the peering-request template (tracked as requests at this fabric)',
-                        run: (_ids: number[], rows: Row[]) => requestPeering(rows),
+                        run: (_ids: number[], rows: Candidate[]) => requestPeering(rows),
                       },
                     ]
                   : []),
@@ -746,7 +756,7 @@ function CreateSessionsModal({
   onClose,
 }: {
   fabricId: number;
-  rows: Row[];
+  rows: Candidate[];
   initialRouter: string | null;
   onClose: () => void;
 }) {
@@ -757,7 +767,7 @@ function CreateSessionsModal({
   const [enabled, setEnabled] = useState(true);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<Row | null>(null);
+  const [result, setResult] = useState<CreateSessionsAnswer | null>(null);
   const create = async () => {
     setBusy(true);
     setError(null);
@@ -773,7 +783,7 @@ function CreateSessionsModal({
             candidates: rows.map((c) => ({ asn: c.asn })),
           },
         }),
-      ) as Row;
+      );
       setResult(r);
       qc.invalidateQueries({ queryKey: ['candidates', fabricId] });
       qc.invalidateQueries({ queryKey: ['list'] });
@@ -800,14 +810,14 @@ function CreateSessionsModal({
           >
             Created {result.created.length} session(s)
             {result.peer_asns_created.length ? ` and ${result.peer_asns_created.length} peer ASN(s)` : ''}.
-            {result.created.map((c: Row) => (
+            {result.created.map((c) => (
               <div key={c.session_id}>
                 <Link to={`/peering-sessions/${c.session_id}`}>
                   AS{c.asn} {c.address}
                 </Link>
               </div>
             ))}
-            {result.skipped.map((s: Row) => (
+            {result.skipped.map((s) => (
               <div key={s.address} className="small">
                 skipped AS{s.asn} {s.address}: {s.reason}
               </div>
@@ -875,14 +885,14 @@ function IxfTab({ fabricId }: { fabricId: number }) {
   const [json, setJson] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const [imported, setImported] = useState<Row | null>(null);
+  const [imported, setImported] = useState<IxfImportAnswer | null>(null);
   const cmp = useQuery({
     queryKey: ['ixf', fabricId],
     queryFn: async () => {
       const r = await api.GET('/api/fabrics/{id}/ixf', { params: { path: { id: fabricId } } });
       // 404 = nothing imported yet: an empty state, not an error.
       if (r.response.status === 404) return null;
-      return unwrap(r) as Row;
+      return unwrap(r);
     },
     retry: false,
   });
@@ -890,20 +900,17 @@ function IxfTab({ fabricId }: { fabricId: number }) {
     setBusy(true);
     setError(null);
     try {
-      let body: Row;
+      let body: IxfImportBody;
       if (mode === 'url') body = { url: url.trim() };
       else {
         try {
-          body = { data: JSON.parse(json) };
+          // The export is checked by the API; here it only has to be JSON.
+          body = { data: JSON.parse(json) as IxfImportBody['data'] };
         } catch (e) {
           throw new Error(`The pasted text is not JSON: ${(e as Error).message}`);
         }
       }
-      setImported(
-        unwrap(
-          await api.POST('/api/fabrics/{id}/ixf', { params: { path: { id: fabricId } }, body: body as any }),
-        ) as Row,
-      );
+      setImported(unwrap(await api.POST('/api/fabrics/{id}/ixf', { params: { path: { id: fabricId } }, body })));
       // The comparison below is what matters now; a pasted export would only push it down.
       setJson('');
       qc.invalidateQueries({ queryKey: ['ixf', fabricId] });
@@ -1018,14 +1025,14 @@ function IxfTab({ fabricId }: { fabricId: number }) {
   );
 }
 
-function CompareTable({
+function CompareTable<R extends { asn: number; name: string }>({
   title,
   rows,
   cols,
 }: {
   title: string;
-  rows: Row[];
-  cols: [string, (r: Row) => React.ReactNode][];
+  rows: R[];
+  cols: [string, (r: R) => ReactNode][];
 }) {
   return (
     <div>
@@ -1074,12 +1081,12 @@ function CompareTable({
 }
 
 /** "Where could we peer": every fabric of ours where this ASN is present, and shared exchanges without a fabric. */
-export function PeeringOpportunities({ row }: { row: Row }) {
+export function PeeringOpportunities({ row }: { row: Schemas['PeerAsn'] }) {
   const caps = useCapabilities();
   const q = useQuery({
     queryKey: ['opportunities', row.asn],
     queryFn: async () =>
-      unwrap(await api.GET('/api/asns/{asn}/peering-opportunities', { params: { path: { asn: row.asn } } })) as Row,
+      unwrap(await api.GET('/api/asns/{asn}/peering-opportunities', { params: { path: { asn: String(row.asn) } } })),
     enabled: caps.peeringdb,
   });
   if (!caps.peeringdb) return null;
@@ -1106,14 +1113,14 @@ export function PeeringOpportunities({ row }: { row: Row }) {
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
-            {d.fabrics.map((f: Row) => (
+            {d.fabrics.map((f) => (
               <Table.Tr key={f.fabric.id}>
                 <Table.Td>
                   <Link to={`/fabrics/${f.fabric.id}`}>{f.fabric.name}</Link>
                 </Table.Td>
                 <Table.Td className="mono small" style={{ whiteSpace: 'normal' }}>
                   {f.addresses
-                    .map((a: Row) => `${a.address}${a.has_session ? ' ✓' : ''}${a.is_rs_peer ? ' (RS)' : ''}`)
+                    .map((a) => `${a.address}${a.has_session ? ' ✓' : ''}${a.is_rs_peer ? ' (RS)' : ''}`)
                     .join(', ')}
                 </Table.Td>
                 <Table.Td style={{ textAlign: 'right' }}>{f.missing}</Table.Td>
@@ -1132,7 +1139,7 @@ export function PeeringOpportunities({ row }: { row: Row }) {
       {d?.other_exchanges.length ? (
         <Text size="xs" mt={6}>
           Also on exchanges we share but have no fabric for:{' '}
-          {d.other_exchanges.map((x: Row) => `${x.name} (${x.city ?? x.country ?? '—'})`).join(', ')} —{' '}
+          {d.other_exchanges.map((x) => `${x.name} (${x.city ?? x.country ?? '—'})`).join(', ')} —{' '}
           <Link to="/peeringdb">create fabrics from PeeringDB</Link>.
         </Text>
       ) : null}

@@ -27,17 +27,18 @@ import {
   getResource,
   listResource,
   patchResource,
+  type FormBody,
+  type ListParams,
   type ResourcePath,
-  type Row,
 } from '../api/client';
 import { DataTable, type Column } from '../components/DataTable';
-import { RefSelect } from '../components/RefSelect';
+import { RefSelect, nameOrId, type AnyRef } from '../components/RefSelect';
 import { useConfirm } from '../components/confirm';
 import { BoolBadge, namedColourHex } from '../components/badges';
 import { fmtTime, irrErrorText } from '../components/format';
 import { asnValue, checkAsn, checkAsSet, checkColour, checkIp, checkPrefix, checkSlug } from '../lib/validate';
 import { CONFIGS, REF_TARGET, textToEntries } from '../resources/configs';
-import type { FieldSpec, Related, ResourceConfig } from '../resources/types';
+import type { FieldSpec, FormValues, Presented, Related, ResourceConfig } from '../resources/types';
 import { Link, navigate, useLocation } from '../app/router';
 import { useMe, roleAtLeast } from '../app/session';
 
@@ -187,10 +188,12 @@ export function showValue(key: string, v: unknown): ReactNode {
   if (v === null || v === undefined || v === '') return <span className="muted">—</span>;
   if (typeof v === 'boolean') return <BoolBadge value={v} />;
   if (typeof v === 'object' && !Array.isArray(v)) {
-    const o = v as Row;
-    if ('id' in o && REF_TARGET[key])
-      return <Link to={`/${REF_TARGET[key]}/${o.id}`}>{o.name ?? (o.asn ? `AS${o.asn}` : `#${o.id}`)}</Link>;
-    return <pre className="json">{JSON.stringify(o, null, 2)}</pre>;
+    if ('id' in v && REF_TARGET[key]) {
+      const name = 'name' in v ? v.name : undefined;
+      const asn = 'asn' in v ? v.asn : undefined;
+      return <Link to={`/${REF_TARGET[key]}/${v.id}`}>{String(name ?? (asn ? `AS${asn}` : `#${v.id}`))}</Link>;
+    }
+    return <pre className="json">{JSON.stringify(v, null, 2)}</pre>;
   }
   if (Array.isArray(v))
     return v.length ? <pre className="json">{JSON.stringify(v, null, 2)}</pre> : <span className="muted">none</span>;
@@ -199,28 +202,34 @@ export function showValue(key: string, v: unknown): ReactNode {
 }
 
 /** A key/value grid of every field of an object. */
-export function FieldGrid({
+export function FieldGrid<T extends object>({
   row,
   show = {},
   hide = [],
   order,
 }: {
-  row: Row;
-  show?: Partial<Record<string, (r: Row) => ReactNode>>;
+  row: T;
+  /** Custom renderers of fields, by field name. */
+  show?: { [K in keyof T & string]?: (r: T) => ReactNode };
   hide?: string[];
   order?: string[];
 }) {
-  const keys = Object.keys(row).filter((k) => !HIDDEN_KEYS.has(k) && !hide.includes(k));
+  const fields = new Map<string, unknown>(Object.entries(row));
+  const renderers = new Map<string, ((r: T) => ReactNode) | undefined>(Object.entries(show));
+  const keys = [...fields.keys()].filter((k) => !HIDDEN_KEYS.has(k) && !hide.includes(k));
   const sorted = order ? [...order.filter((k) => keys.includes(k)), ...keys.filter((k) => !order.includes(k))] : keys;
-  const wide = (k: string) => Array.isArray(row[k]) || k === 'comments' || k === 'notes' || k === 'description';
+  const wide = (k: string) => Array.isArray(fields.get(k)) || k === 'comments' || k === 'notes' || k === 'description';
   return (
     <dl className="fields">
-      {sorted.map((k) => (
-        <div key={k} className={wide(k) ? 'wide' : undefined} data-field={k}>
-          <dt>{k.replace(/_/g, ' ')}</dt>
-          <dd>{show[k] ? show[k]!(row) : showValue(k, row[k])}</dd>
-        </div>
-      ))}
+      {sorted.map((k) => {
+        const render = renderers.get(k);
+        return (
+          <div key={k} className={wide(k) ? 'wide' : undefined} data-field={k}>
+            <dt>{k.replace(/_/g, ' ')}</dt>
+            <dd>{render ? render(row) : showValue(k, fields.get(k))}</dd>
+          </div>
+        );
+      })}
     </dl>
   );
 }
@@ -358,10 +367,10 @@ export function objectTypeOf(path: string): string {
 // ---------- forms -------------------------------------------------------------------------------
 
 /** A form input's value: text, or a checkbox's state. */
-type FormValue = string | boolean;
-type Values = Record<string, FormValue>;
+type FormValue = FormValues[string];
+type Values = FormValues;
 
-function initialValue(f: FieldSpec, row: Row | null, search: URLSearchParams): FormValue {
+function initialValue(f: FieldSpec, row: Presented | null, search: URLSearchParams): FormValue {
   if (row) {
     const v = f.get ? f.get(row) : row[f.name];
     if (f.kind === 'password') return '';
@@ -418,8 +427,8 @@ export function validateField(f: FieldSpec, v: FormValue | undefined): string | 
   }
 }
 
-function toBody(fields: FieldSpec[], values: Values, editing: boolean): Row {
-  const body: Row = {};
+function toBody(fields: FieldSpec[], values: Values, editing: boolean): FormBody {
+  const body: FormBody = {};
   for (const f of fields) {
     if (editing && f.createOnly) continue;
     const v = values[f.name];
@@ -510,16 +519,15 @@ export function FieldInput({
         />
       );
     case 'ref':
-      return (
-        <RefSelect
+      return f.ref ? (
+        <RefField
           {...common}
-          res={f.ref!}
+          refs={f}
           value={value || null}
           onChange={(v) => onChange(v ?? '')}
-          labelOf={f.refLabel ?? ((r) => r.name ?? `#${r.id}`)}
           query={f.refQuery?.(values)}
         />
-      );
+      ) : null;
     case 'password':
       return (
         <PasswordInput
@@ -551,6 +559,24 @@ export function FieldInput({
         />
       );
   }
+}
+
+/** A reference field: a select over the referenced resource, labelled by that resource's objects. */
+function RefField<K extends ResourcePath>({
+  refs,
+  ...p
+}: {
+  refs: AnyRef<K>;
+  value: string | null;
+  onChange: (v: string | null) => void;
+  query: ListParams | undefined;
+  label: string;
+  description?: string;
+  error?: string | null;
+  required?: boolean;
+  'data-testid': string;
+}) {
+  return <RefSelect {...p} res={refs.ref} labelOf={refs.refLabel ?? nameOrId} />;
 }
 
 /** Create or edit form of one resource; server errors land next to their field. */

@@ -5,7 +5,7 @@ import { useState, type ReactNode } from 'react';
 import { Alert, Badge, Button, Checkbox, Group, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, unwrap, type Row } from '../api/client';
+import { api, unwrap, type Schemas } from '../api/client';
 import { StateBadge } from '../components/badges';
 import { ago, asText, fmtTime } from '../components/format';
 import { JobStatus } from '../components/JobStatus';
@@ -14,17 +14,18 @@ import { useCapabilities, useMe, roleAtLeast } from '../app/session';
 import { RouterDeployPanel } from './deploy/RouterDeploy';
 import { ErrorBox, resourceRoute } from './ResourcePages';
 
-// These routes are newer than the generated client's types: call them untyped (same client, CSRF, 401 handling).
-const raw = api as unknown as {
-  GET(path: string, init?: Row): Promise<{ data?: unknown; error?: unknown; response: Response }>;
-  POST(path: string, init?: Row): Promise<{ data?: unknown; error?: unknown; response: Response }>;
-};
-const get = async (path: string, id: number) => unwrap(await raw.GET(path, { params: { path: { id } } })) as Row;
-const post = async (path: string, id: number, body?: Row) =>
-  unwrap(await raw.POST(path, { params: { path: { id } }, body })) as Row;
+type ImportResult = Schemas['ImportResult'];
+/** What the router page reads of a finished poll job (JobStatus hands it over, typed loosely: every field optional). */
+type PolledJob = Partial<Pick<Schemas['Job'], 'status' | 'error' | 'result'>>;
+
+/** The routers of a `bgp.poll` job's result (the spec leaves Job.result open: unknown). */
+export function pollResultRouters(result: unknown): Schemas['RouterPollResult'][] {
+  const routers = result && typeof result === 'object' && 'routers' in result ? result.routers : undefined;
+  return Array.isArray(routers) ? (routers as Schemas['RouterPollResult'][]) : [];
+}
 
 /** One poll outcome per router, as the poll job's result lists them (for toasts and the router page). */
-export function pollOutcomeText(routers: Row[]): string {
+export function pollOutcomeText(routers: Schemas['RouterPollResult'][]): string {
   return routers
     .map((r) =>
       r.ok ? `${r.name}: reached, ${r.neighbors} neighbours, ${r.changed} changed` : `${r.name}: failed — ${r.error}`,
@@ -50,7 +51,7 @@ export function RouterLivePanels({ id }: { id: number }) {
   const caps = useCapabilities();
   const live = useQuery({
     queryKey: ['router-live', id],
-    queryFn: () => get('/api/routers/{id}/live/', id),
+    queryFn: async () => unwrap(await api.GET('/api/routers/{id}/live/', { params: { path: { id } } })),
     refetchInterval: 10_000,
   });
   const [pollJob, setPollJob] = useState<number | null>(null);
@@ -59,16 +60,16 @@ export function RouterLivePanels({ id }: { id: number }) {
 
   const pollNow = async () => {
     try {
-      const q = await post('/api/routers/{id}/poll/', id);
+      const q = unwrap(await api.POST('/api/routers/{id}/poll/', { params: { path: { id } } }));
       setPollJob(q.job_id);
     } catch (e) {
       notifications.show({ title: 'Poll failed', message: (e as Error).message, color: 'red' });
     }
   };
-  const onPolled = (job: Row) => {
+  const onPolled = (job: PolledJob) => {
     refresh();
     qc.invalidateQueries({ queryKey: ['list'] });
-    const routers: Row[] = job.result?.routers ?? [];
+    const routers = pollResultRouters(job.result);
     const failed = routers.filter((r) => !r.ok).length;
     notifications.show({
       message: routers.length ? pollOutcomeText(routers) : `Poll ${job.status}${job.error ? `: ${job.error}` : ''}`,
@@ -79,11 +80,9 @@ export function RouterLivePanels({ id }: { id: number }) {
     try {
       const l = live.data!;
       const res = start
-        ? (unwrap(await raw.POST('/api/maintenances/', { body: { router: id, message: maintMessage || null } })) as Row)
-        : (unwrap(
-            await raw.POST('/api/maintenances/{id}/end/', { params: { path: { id: l.maintenance.id } } }),
-          ) as Row);
-      const a = res.action as Row;
+        ? unwrap(await api.POST('/api/maintenances/', { body: { router: id, message: maintMessage || null } }))
+        : unwrap(await api.POST('/api/maintenances/{id}/end/', { params: { path: { id: l.maintenance!.id } } }));
+      const a = res.action;
       notifications.show({
         message: `${start ? 'Maintenance started' : 'Maintenance ended'}: ${a.results.length} session(s) ${start ? 'down' : 'restored'}${a.failed ? `, ${a.failed} failed` : ''}${a.applied_on_device ? '' : ' (not every change reached the router)'}`,
         color: a.failed ? 'orange' : 'green',
@@ -158,7 +157,7 @@ export function RouterLivePanels({ id }: { id: number }) {
               Sessions ({l.sessions})
             </Text>
             <Group gap={4} data-testid="router-by-state">
-              {Object.entries(l.by_state as Record<string, number>).map(([state, n]) => (
+              {Object.entries(l.by_state).map(([state, n]) => (
                 <Link key={state} to={`/?router=${id}&state=${state}`}>
                   <Group gap={2}>
                     <StateBadge state={state} /> <Text size="xs">{n}</Text>
@@ -192,7 +191,7 @@ export function RouterLivePanels({ id }: { id: number }) {
             title="At or above 90% of max-prefix"
             data-testid="router-max-prefix"
           >
-            {l.max_prefix_warnings.map((w: Row) => (
+            {l.max_prefix_warnings.map((w) => (
               <div key={w.bgp_peer_id} className="mono">
                 {w.peer_ip} {asText(w.remote_asn)}: {w.received} / {w.limit} ({w.percent}%)
               </div>
@@ -252,7 +251,7 @@ export function RouterLivePanels({ id }: { id: number }) {
         {l.recent_jobs.length ? (
           <Table fz="xs" data-testid="router-jobs">
             <Table.Tbody>
-              {l.recent_jobs.map((j: Row) => (
+              {l.recent_jobs.map((j) => (
                 <Table.Tr key={j.id}>
                   <Table.Td>
                     <Link to={`/jobs/${j.id}`}>#{j.id}</Link>
@@ -280,7 +279,7 @@ function DriftPanel({ id, enabled }: { id: number; enabled: boolean }) {
   const [run, setRun] = useState(0);
   const drift = useQuery({
     queryKey: ['router-drift', id, run],
-    queryFn: () => get('/api/routers/{id}/drift/', id),
+    queryFn: async () => unwrap(await api.GET('/api/routers/{id}/drift/', { params: { path: { id } } })),
     enabled: run > 0,
     retry: false,
   });
@@ -316,7 +315,7 @@ function DriftPanel({ id, enabled }: { id: number; enabled: boolean }) {
             <DriftTable
               title="On the router, unknown to Peerdesk (import them below)"
               testid="drift-unknown"
-              rows={d.unknown_on_router.map((u: Row) => [
+              rows={d.unknown_on_router.map((u) => [
                 u.vrf ?? '',
                 u.peer_ip,
                 asText(u.remote_asn),
@@ -329,7 +328,7 @@ function DriftPanel({ id, enabled }: { id: number; enabled: boolean }) {
             <DriftTable
               title="In Peerdesk, missing on the router"
               testid="drift-missing"
-              rows={d.missing_on_router.map((m: Row) => [
+              rows={d.missing_on_router.map((m) => [
                 m.vrf ?? '',
                 m.session_id ? <Link to={`/peering-sessions/${m.session_id}`}>{m.peer_ip}</Link> : m.peer_ip,
                 asText(m.remote_asn),
@@ -342,7 +341,7 @@ function DriftPanel({ id, enabled }: { id: number; enabled: boolean }) {
             <DriftTable
               title="Different"
               testid="drift-differences"
-              rows={d.differences.map((x: Row) => [
+              rows={d.differences.map((x) => [
                 x.vrf ?? '',
                 x.session_id ? <Link to={`/peering-sessions/${x.session_id}`}>{x.peer_ip}</Link> : x.peer_ip,
                 x.field,
@@ -383,25 +382,21 @@ function DriftTable({ title, rows, testid }: { title: string; rows: ReactNode[][
 /** Import of the router's existing sessions: preview (dry run), choose, import. */
 function ImportPanel({ id, enabled, onDone }: { id: number; enabled: boolean; onDone: () => void }) {
   const qc = useQueryClient();
-  const [preview, setPreview] = useState<Row | null>(null);
+  const [preview, setPreview] = useState<ImportResult | null>(null);
   const [chosen, setChosen] = useState<Set<string>>(new Set());
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const importable = (preview?.items ?? []).filter((i: Row) => i.action === 'create' || i.action === 'wrap');
+  const importable = (preview?.items ?? []).filter((i) => i.action === 'create' || i.action === 'wrap');
 
   const run = async (dryRun: boolean) => {
     setBusy(true);
     setError(null);
     try {
       const body = dryRun ? { dry_run: true } : { dry_run: false, peer_ips: [...chosen] };
-      const res = await post('/api/routers/{id}/import/', id, body);
+      const res = unwrap(await api.POST('/api/routers/{id}/import/', { params: { path: { id } }, body }));
       if (dryRun) {
         setPreview(res);
-        setChosen(
-          new Set(
-            res.items.filter((i: Row) => i.action === 'create' || i.action === 'wrap').map((i: Row) => i.peer_ip),
-          ),
-        );
+        setChosen(new Set(res.items.filter((i) => i.action === 'create' || i.action === 'wrap').map((i) => i.peer_ip)));
       } else {
         notifications.show({ message: `Imported ${res.created} session(s) (job #${res.job_id})`, color: 'green' });
         setPreview(null);
@@ -463,7 +458,7 @@ function ImportPanel({ id, enabled, onDone }: { id: number; enabled: boolean; on
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
-              {preview.items.map((i: Row) => {
+              {preview.items.map((i) => {
                 const can = i.action === 'create' || i.action === 'wrap';
                 return (
                   <Table.Tr key={`${i.vrf ?? ''}|${i.peer_ip}`} data-action={i.action}>
@@ -514,7 +509,7 @@ function ImportPanel({ id, enabled, onDone }: { id: number; enabled: boolean; on
                   </Table.Tr>
                 );
               })}
-              {preview.not_on_router.map((ip: string) => (
+              {preview.not_on_router.map((ip) => (
                 <Table.Tr key={`missing-${ip}`}>
                   <Table.Td />
                   <Table.Td className="mono">{ip}</Table.Td>

@@ -5,16 +5,20 @@ import '@mantine/charts/styles.css';
 import { Alert, Group, Progress, SegmentedControl, Stack, Text, Tooltip } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { api, unwrap, type Row } from '../api/client';
+import { api, unwrap, type paths } from '../api/client';
 import { StateBadge } from '../components/badges';
 import { STATE_CHART, isBgpState, stateLabel } from '../lib/bgp-state';
+
+/** One recorded state change of a session, with the prefix counts of that poll. */
+export type StateEvent =
+  paths['/api/peering-sessions/{id}/state-history/']['get']['responses'][200]['content']['application/json'][number];
 
 const level = (state: string) => (isBgpState(state) ? STATE_CHART[state].level : 0);
 const colour = (state: string) => (isBgpState(state) ? STATE_CHART[state].colour : 'gray');
 
 /** Flaps and time in state computed from the events alone (when no session id is given). */
 export function summariseEvents(
-  events: Row[],
+  events: StateEvent[],
   nowMs = Date.now(),
 ): { flaps: number; time: { state: string; seconds: number; percent: number }[]; downReason: string | null } {
   const seconds = new Map<string, number>();
@@ -46,7 +50,7 @@ function duration(s: number): string {
 }
 
 /** The flap count, time in state (a stacked bar), down reason and max-prefix usage of a session. */
-export function StateSummary({ sessionId, events }: { sessionId?: number; events: Row[] }) {
+export function StateSummary({ sessionId, events }: { sessionId?: number; events: StateEvent[] }) {
   const [hours, setHours] = useState('24');
   const q = useQuery({
     queryKey: ['state-summary', sessionId, hours],
@@ -144,7 +148,7 @@ export function StateSummary({ sessionId, events }: { sessionId?: number; events
 }
 
 /** The summary and two charts: BGP state over time (as levels) and prefixes received/accepted/advertised. */
-export default function SessionCharts({ events, sessionId }: { events: Row[]; sessionId?: number }) {
+export default function SessionCharts({ events, sessionId }: { events: StateEvent[]; sessionId?: number }) {
   if (!events.length && sessionId === undefined) {
     return (
       <Text size="sm" c="dimmed" data-testid="no-history">
@@ -194,7 +198,7 @@ export default function SessionCharts({ events, sessionId }: { events: Row[]; se
               }}
               tooltipProps={{
                 content: ({ payload }) => {
-                  const p = payload?.[0]?.payload as Row | undefined;
+                  const p = payload?.[0]?.payload as (typeof data)[number] | undefined;
                   return p ? (
                     <div className="chart-tip">
                       {p.time}: {p.state}

@@ -3,7 +3,7 @@ import { lazy, Suspense, useState } from 'react';
 import { Alert, Button, Group, Paper, Stack, Text, Title, Tooltip } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, getResource, listResource, unwrap, type Row } from '../api/client';
+import { api, getResource, listResource, unwrap } from '../api/client';
 import { RelationshipBadge, StateBadge, StatusBadge } from '../components/badges';
 import { ago, asText, fmtTime } from '../components/format';
 import { useConfirm } from '../components/confirm';
@@ -48,16 +48,13 @@ export function SessionPage({ id }: { id: number }) {
     queryFn: async () =>
       unwrap(
         await api.GET('/api/peering-sessions/{id}/state-history/', { params: { path: { id }, query: { limit: 500 } } }),
-      ) as Row[],
+      ),
     refetchInterval: 30_000,
   });
   // Everything to fix before deploying: no source or connection, families rendered without filters.
   const warnings = useQuery({
     queryKey: ['one', 'peering-sessions', id, 'warnings'],
-    queryFn: async () =>
-      unwrap(await api.GET('/api/peering-sessions/{id}/warnings/' as any, { params: { path: { id } } } as any)) as {
-        warnings: string[];
-      },
+    queryFn: async () => unwrap(await api.GET('/api/peering-sessions/{id}/warnings/', { params: { path: { id } } })),
   });
   // The wizard lands here with every session it created (one per address).
   const { search } = useLocation();
@@ -381,7 +378,7 @@ export function SessionPage({ id }: { id: number }) {
             address_families: (r) =>
               r.address_families.length ? (
                 r.address_families
-                  .map((a: Row) => `${a.afi_safi}${a.max_prefixes != null ? ` (max ${a.max_prefixes})` : ''}`)
+                  .map((a) => `${a.afi_safi}${a.max_prefixes != null ? ` (max ${a.max_prefixes})` : ''}`)
                   .join(', ')
               ) : (
                 <span className="muted">none</span>

@@ -3,10 +3,11 @@ import { lazy, Suspense, useState } from 'react';
 import { Alert, Button, Tooltip } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, listResource, unwrap, type Row } from '../api/client';
+import { api, listResource, unwrap, type Schemas } from '../api/client';
 import { DataTable, type Column, type FilterDef } from '../components/DataTable';
 import { RelationshipBadge, StateWithSince } from '../components/badges';
 import { asText } from '../components/format';
+import { BGP_STATES, stateLabel } from '../lib/bgp-state';
 import { useConfirm, type ConfirmOptions } from '../components/confirm';
 import { unavailableText } from '../components/Unavailable';
 import { Link, navigate } from '../app/router';
@@ -36,7 +37,16 @@ export function PrefixUsage({ received, max }: { received: number | null; max: n
   );
 }
 
-const col = (id: string, header: string, cell: Column['cell'], extra: Partial<Column> = {}): Column => ({
+type Session = Schemas['PeeringSession'];
+/** The result of a `bgp.poll` job (GET /api/jobs/{id}/): one outcome per router. */
+type PollJobResult = { routers?: Schemas['RouterPollResult'][] } | null;
+
+const col = (
+  id: string,
+  header: string,
+  cell: Column<Session>['cell'],
+  extra: Partial<Column<Session>> = {},
+): Column<Session> => ({
   id,
   header,
   cell,
@@ -44,7 +54,7 @@ const col = (id: string, header: string, cell: Column['cell'], extra: Partial<Co
 });
 const dash = <span className="muted">—</span>;
 
-export const SESSION_LIST_COLUMNS: Column[] = [
+export const SESSION_LIST_COLUMNS: Column<Session>[] = [
   col('id', 'ID', (r) => r.id, { sort: 'id', hidden: true, width: 50 }),
   col(
     'router',
@@ -147,16 +157,14 @@ export const SESSION_LIST_COLUMNS: Column[] = [
   col('family', 'Family', (r) => `IPv${r.family}`, { hidden: true }),
 ];
 
-const STATES = ['established', 'idle', 'active', 'connect', 'opensent', 'openconfirm', 'admin-down', 'unknown'].map(
-  (s) => ({ value: s, label: s === 'admin-down' ? 'Admin down' : s }),
-);
+const STATES = BGP_STATES.map((s) => ({ value: s, label: stateLabel(s) }));
 export const SESSION_FILTERS: FilterDef[] = [
   {
     name: 'peer_asn',
     label: 'Peer',
     kind: 'ref',
     ref: 'peer-asns',
-    refLabel: (a) => `${a.name} (AS${a.asn})`,
+    refLabel: (a: Schemas['PeerAsn']) => `${a.name} (AS${a.asn})`,
     width: 160,
   },
   { name: 'local_asn', label: 'Local ASN', kind: 'text', width: 90 },
@@ -171,34 +179,35 @@ export const SESSION_FILTERS: FilterDef[] = [
     ],
     width: 90,
   },
-  { name: 'relationship', label: 'Type', kind: 'refmulti', ref: 'relationships', refValue: (r) => r.slug, width: 150 },
+  {
+    name: 'relationship',
+    label: 'Type',
+    kind: 'refmulti',
+    ref: 'relationships',
+    refValue: (r: Schemas['Relationship']) => r.slug,
+    width: 150,
+  },
   { name: 'state', label: 'State', kind: 'multi', options: STATES, width: 150 },
   { name: 'fabric', label: 'Exchange', kind: 'ref', ref: 'fabrics', width: 140 },
   { name: 'router', label: 'Router', kind: 'ref', ref: 'routers', width: 130 },
   { name: 'has_source', label: 'Has source', kind: 'bool', width: 110 },
 ];
 
-/** The admin endpoints' answer (also the `action` of a maintenance start/end). */
-export type AdminAnswer = Row & {
-  job_id: number;
-  status: string;
-  error: string | null;
-  applied_on_device: boolean;
-  failed: number;
-  results: Row[];
-  routers: Row[];
-};
+/** The admin endpoints' answer (also the `action` of a maintenance start/end, which carries no sessions). */
+export type AdminAnswer = Omit<Schemas['AdminActionResult'], 'sessions'>;
 
 /** Admin up/down for sessions on their routers (shared by the list and the session page); `message` is the RFC 8203 shutdown text. */
-export async function setAdmin(ids: number[], enabled: boolean, message?: string): Promise<AdminAnswer> {
+export async function setAdmin(
+  ids: number[],
+  enabled: boolean,
+  message?: string,
+): Promise<Schemas['AdminActionResult']> {
   const body = !enabled && message ? { message } : {};
   if (ids.length === 1) {
     const path = enabled ? '/api/peering-sessions/{id}/admin-up/' : '/api/peering-sessions/{id}/admin-down/';
-    return unwrap(await api.POST(path, { params: { path: { id: ids[0]! } }, body })) as AdminAnswer;
+    return unwrap(await api.POST(path, { params: { path: { id: ids[0]! } }, body }));
   }
-  return unwrap(
-    await api.POST('/api/peering-sessions/bulk-admin/', { body: { ids, enabled, ...body } }),
-  ) as AdminAnswer;
+  return unwrap(await api.POST('/api/peering-sessions/bulk-admin/', { body: { ids, enabled, ...body } }));
 }
 
 /** The toast of an admin action: what reached the routers, what only changed in Peerdesk and why, what failed. */
@@ -271,8 +280,8 @@ export function SessionsListPage() {
   const canPoll = caps2.polling;
   const [dialog, ask] = useConfirm();
   const [polling, setPolling] = useState(false);
-  const [maint, setMaint] = useState<Row[] | null>(null);
-  const [rollout, setRollout] = useState<Row[] | null>(null);
+  const [maint, setMaint] = useState<Session[] | null>(null);
+  const [rollout, setRollout] = useState<Session[] | null>(null);
 
   const invalidate = () => qc.invalidateQueries({ queryKey: ['list', 'peering-sessions'] });
 
@@ -289,15 +298,16 @@ export function SessionsListPage() {
     setPolling(true);
     try {
       // Every router with polling enabled; rows update as the job stores each router's results.
-      const job = unwrap(await api.POST('/api/peering-sessions/refresh/', { body: {} })) as { job_id: number };
+      const job = unwrap(await api.POST('/api/peering-sessions/refresh/', { body: {} }));
       if (!job.job_id) throw new Error('no poll job was queued');
       for (let i = 0; i < 600; i++) {
         await new Promise((r) => setTimeout(r, 1000));
-        const j = unwrap(await api.GET('/api/jobs/{id}/', { params: { path: { id: job.job_id } } })) as Row;
+        const j = unwrap(await api.GET('/api/jobs/{id}/', { params: { path: { id: job.job_id } } }));
         await invalidate();
         if (['succeeded', 'failed', 'cancelled'].includes(j.status)) {
           // Each router's outcome: a poll whose routers failed is not a success, whatever the job says.
-          const rs: Row[] = j.result?.routers ?? [];
+          // The spec leaves Job.result open (unknown): a poll job's result is PollJobResult.
+          const rs = (j.result as PollJobResult)?.routers ?? [];
           const bad = j.status !== 'succeeded' || rs.some((r) => !r.ok);
           const text = rs.length ? pollOutcomeText(rs) : `Poll ${j.status}`;
           notifications.show({

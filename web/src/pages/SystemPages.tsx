@@ -20,7 +20,8 @@ import {
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, unwrap, type Capabilities, type ListParams, type Page, type Row } from '../api/client';
+import { api, unwrap, type Capabilities, type ListParams, type paths, type Schemas } from '../api/client';
+import { UserRole } from '../api/enums';
 import { DataTable, type Column } from '../components/DataTable';
 import { fmtTime } from '../components/format';
 import { Unavailable } from '../components/Unavailable';
@@ -30,6 +31,17 @@ import { useCapabilities, useMe } from '../app/session';
 import { ErrorBox, PageHeader } from './ResourcePages';
 import { RefSelect } from '../components/RefSelect';
 import { CandidatesTable } from './PeeringDbPages';
+
+type JobKind = paths['/api/job-kinds/']['get']['responses'][200]['content']['application/json'][number];
+type JobLogLine = paths['/api/jobs/{id}/log/']['get']['responses'][200]['content']['application/json']['lines'][number];
+type UserPatch = paths['/api/users/{id}/']['patch']['requestBody']['content']['application/json'];
+// A table's filters as each list endpoint's query (the API checks the values).
+type JobsQuery = NonNullable<paths['/api/jobs/']['get']['parameters']['query']>;
+type ChangesQuery = NonNullable<paths['/api/changes/']['get']['parameters']['query']>;
+type UsersQuery = NonNullable<paths['/api/users/']['get']['parameters']['query']>;
+type TokensQuery = NonNullable<paths['/api/tokens/']['get']['parameters']['query']>;
+/** An object's fields as the change log recorded them (the spec leaves `before`/`after` open). */
+type ChangeValues = Record<string, unknown>;
 
 const JOB_COLOURS: Record<string, string> = {
   queued: 'gray',
@@ -53,9 +65,10 @@ export function JobStatus({ status }: { status: string }) {
   );
 }
 
-const q = (p: ListParams) => p as any;
+/** Whether a job status is final. */
+const isDone = (status: string | undefined) => ['succeeded', 'failed', 'cancelled'].includes(status ?? '');
 
-const jobColumns: Column[] = [
+const jobColumns: Column<Schemas['Job']>[] = [
   { id: 'id', header: 'ID', cell: (r) => <Link to={`/jobs/${r.id}`}>#{r.id}</Link>, width: 60 },
   { id: 'kind', header: 'Kind', cell: (r) => <span className="mono">{r.kind}</span> },
   { id: 'status', header: 'Status', cell: (r) => <JobStatus status={r.status} /> },
@@ -89,7 +102,7 @@ export function JobsPage() {
   const [open, setOpen] = useState(false);
   const kinds = useQuery({
     queryKey: ['job-kinds'],
-    queryFn: async () => unwrap(await api.GET('/api/job-kinds/')) as { kind: string; description: string }[],
+    queryFn: async () => unwrap(await api.GET('/api/job-kinds/')),
   });
   return (
     <>
@@ -97,7 +110,7 @@ export function JobsPage() {
       <DataTable
         id="jobs"
         queryKey={['jobs']}
-        fetch={async (p, signal) => unwrap(await api.GET('/api/jobs/', { params: { query: q(p) }, signal })) as Page}
+        fetch={async (p, signal) => unwrap(await api.GET('/api/jobs/', { params: { query: p as JobsQuery }, signal }))}
         columns={jobColumns}
         filters={[
           {
@@ -126,21 +139,14 @@ export function JobsPage() {
   );
 }
 
-function RunJobDialog({
-  open,
-  onClose,
-  kinds,
-}: {
-  open: boolean;
-  onClose: () => void;
-  kinds: { kind: string; description: string }[];
-}) {
+function RunJobDialog({ open, onClose, kinds }: { open: boolean; onClose: () => void; kinds: JobKind[] }) {
   const [kind, setKind] = useState<string | null>(null);
   const [payload, setPayload] = useState('{}');
   const [err, setErr] = useState<unknown>(null);
   const run = async () => {
     try {
-      const job = unwrap(await api.POST('/api/jobs/', { body: { kind: kind!, payload: JSON.parse(payload) } })) as Row;
+      const body = { kind: kind!, payload: JSON.parse(payload) as Record<string, unknown> };
+      const job = unwrap(await api.POST('/api/jobs/', { body }));
       onClose();
       navigate(`/jobs/${job.id}`);
     } catch (e) {
@@ -181,25 +187,25 @@ export function JobPage({ id }: { id: number }) {
   const qc = useQueryClient();
   const job = useQuery({
     queryKey: ['job', id],
-    queryFn: async () => unwrap(await api.GET('/api/jobs/{id}/', { params: { path: { id } } })) as Row,
-    refetchInterval: (qq) => (['succeeded', 'failed', 'cancelled'].includes(qq.state.data?.status) ? false : 1000),
+    queryFn: async () => unwrap(await api.GET('/api/jobs/{id}/', { params: { path: { id } } })),
+    refetchInterval: (qq) => (isDone(qq.state.data?.status) ? false : 1000),
   });
-  const [lines, setLines] = useState<Row[]>([]);
+  const [lines, setLines] = useState<JobLogLine[]>([]);
   const after = useRef(0);
   const logRef = useRef<HTMLDivElement>(null);
-  const done = ['succeeded', 'failed', 'cancelled'].includes(job.data?.status);
+  const done = isDone(job.data?.status);
   useEffect(() => {
     let stop = false;
     const tick = async () => {
       try {
         const r = unwrap(
-          await api.GET('/api/jobs/{id}/log/', { params: { path: { id }, query: { after: after.current } as any } }),
-        ) as Row;
+          await api.GET('/api/jobs/{id}/log/', { params: { path: { id }, query: { after: after.current } } }),
+        );
         if (r.lines.length) {
-          after.current = r.lines[r.lines.length - 1].id;
+          after.current = r.lines[r.lines.length - 1]!.id;
           setLines((l) => [...l, ...r.lines]);
         }
-        if (!stop && !['succeeded', 'failed', 'cancelled'].includes(r.status)) setTimeout(tick, 1000);
+        if (!stop && !isDone(r.status)) setTimeout(tick, 1000);
         else qc.invalidateQueries({ queryKey: ['job', id] });
       } catch {
         if (!stop) setTimeout(tick, 3000);
@@ -280,7 +286,7 @@ export function JobPage({ id }: { id: number }) {
 }
 
 /** A field-by-field before/after diff of one change. */
-export function ChangeDiff({ before, after }: { before: Row | null; after: Row | null }) {
+export function ChangeDiff({ before, after }: { before: ChangeValues | null; after: ChangeValues | null }) {
   const show = (v: unknown) => (v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
   const all = [...new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})])].filter(
     (k) => !['updated_at', 'version'].includes(k),
@@ -318,7 +324,7 @@ export function ChangeDiff({ before, after }: { before: Row | null; after: Row |
 const ACTION_COLOURS: Record<string, string> = { create: 'green', update: 'blue', delete: 'red' };
 /** The change log with filters; a row opens its diff. */
 export function ChangesPage() {
-  const [open, setOpen] = useState<Row | null>(null);
+  const [open, setOpen] = useState<Schemas['Change'] | null>(null);
   const { search } = useLocation();
   const fixed: ListParams = {};
   for (const k of ['object_type', 'object_id']) if (search.get(k)) fixed[k] = search.get(k)!;
@@ -333,7 +339,9 @@ export function ChangesPage() {
       <DataTable
         id="changes"
         queryKey={['changes']}
-        fetch={async (p, signal) => unwrap(await api.GET('/api/changes/', { params: { query: q(p) }, signal })) as Page}
+        fetch={async (p, signal) =>
+          unwrap(await api.GET('/api/changes/', { params: { query: p as ChangesQuery }, signal }))
+        }
         fixed={fixed}
         columns={[
           { id: 'time', header: 'Time', cell: (r) => fmtTime(r.time) },
@@ -396,7 +404,12 @@ export function ChangesPage() {
             : ''
         }
       >
-        {open && <ChangeDiff before={open.before ?? null} after={open.after ?? null} />}
+        {open && (
+          <ChangeDiff
+            before={(open.before as ChangeValues | null) ?? null}
+            after={(open.after as ChangeValues | null) ?? null}
+          />
+        )}
       </Modal>
     </>
   );
@@ -406,22 +419,25 @@ export function ChangesPage() {
 export function UsersPage() {
   const qc = useQueryClient();
   const [open, setOpen] = useState(false);
-  const [form, setForm] = useState({ username: '', password: '', role: 'viewer', email: '' });
+  const [form, setForm] = useState<{ username: string; password: string; role: UserRole; email: string }>({
+    username: '',
+    password: '',
+    role: 'viewer',
+    email: '',
+  });
   const [err, setErr] = useState<unknown>(null);
   const create = async () => {
     try {
-      unwrap(
-        await api.POST('/api/users/', { body: { ...form, role: form.role as 'viewer', email: form.email || null } }),
-      );
+      unwrap(await api.POST('/api/users/', { body: { ...form, email: form.email || null } }));
       setOpen(false);
       qc.invalidateQueries({ queryKey: ['users'] });
     } catch (e) {
       setErr(e);
     }
   };
-  const patch = async (id: number, body: Row) => {
+  const patch = async (id: number, body: UserPatch) => {
     try {
-      unwrap(await api.PATCH('/api/users/{id}/', { params: { path: { id } }, body: body as any }));
+      unwrap(await api.PATCH('/api/users/{id}/', { params: { path: { id } }, body }));
       qc.invalidateQueries({ queryKey: ['users'] });
     } catch (e) {
       notifications.show({ message: (e as Error).message, color: 'red' });
@@ -433,7 +449,9 @@ export function UsersPage() {
       <DataTable
         id="users"
         queryKey={['users']}
-        fetch={async (p, signal) => unwrap(await api.GET('/api/users/', { params: { query: q(p) }, signal })) as Page}
+        fetch={async (p, signal) =>
+          unwrap(await api.GET('/api/users/', { params: { query: p as UsersQuery }, signal }))
+        }
         columns={[
           { id: 'username', header: 'Username', cell: (r) => r.username },
           { id: 'email', header: 'E-mail', cell: (r) => r.email ?? '—' },
@@ -444,9 +462,9 @@ export function UsersPage() {
               <Select
                 size="xs"
                 w={110}
-                data={['viewer', 'operator', 'admin']}
+                data={UserRole}
                 value={r.role}
-                onChange={(v) => v && patch(r.id, { role: v })}
+                onChange={(v) => v && patch(r.id, { role: v as UserRole })}
                 allowDeselect={false}
               />
             ),
@@ -483,9 +501,9 @@ export function UsersPage() {
           />
           <Select
             label="Role"
-            data={['viewer', 'operator', 'admin']}
+            data={UserRole}
             value={form.role}
-            onChange={(v) => setForm({ ...form, role: v ?? 'viewer' })}
+            onChange={(v) => setForm({ ...form, role: (v as UserRole | null) ?? 'viewer' })}
           />
           <TextInput
             label="E-mail"
@@ -515,9 +533,9 @@ export function TokensPage() {
     try {
       const r = unwrap(
         await api.POST('/api/tokens/', {
-          body: { description: desc || null, write_enabled: write, expires_at: null, user: me!.id } as any,
+          body: { description: desc || null, write_enabled: write, expires_at: null, user: me!.id },
         }),
-      ) as Row;
+      );
       setKey(r.key);
       setOpen(false);
       qc.invalidateQueries({ queryKey: ['tokens'] });
@@ -543,7 +561,9 @@ export function TokensPage() {
       <DataTable
         id="tokens"
         queryKey={['tokens']}
-        fetch={async (p, signal) => unwrap(await api.GET('/api/tokens/', { params: { query: q(p) }, signal })) as Page}
+        fetch={async (p, signal) =>
+          unwrap(await api.GET('/api/tokens/', { params: { query: p as TokensQuery }, signal }))
+        }
         columns={[
           { id: 'key_prefix', header: 'Key', cell: (r) => <span className="mono">{r.key_prefix}…</span> },
           { id: 'user', header: 'User', cell: (r) => r.user?.username, csv: (r) => r.user?.username },

@@ -1,5 +1,5 @@
 // Config templates: list, editor (Jinja2 highlighting, syntax errors on their line, live preview,
-// version history with diffs), and the Render / Config Manager page (template + router or sessions → config).
+// version history with diffs), and the Render page (template + router or sessions → config).
 import { useEffect, useMemo, useState } from 'react';
 import {
   Accordion,
@@ -20,7 +20,8 @@ import {
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, ApiError, unwrap, type Page, type Row } from '../api/client';
+import { api, ApiError, listResource, unwrap, type paths, type Schemas } from '../api/client';
+import { ConfigTemplateOptionsDialect, type ConfigTemplateKind } from '../api/enums';
 import { DataTable } from '../components/DataTable';
 import { RefMultiSelect, RefSelect } from '../components/RefSelect';
 import { CodeEditor, errorLineOf } from '../components/CodeEditor';
@@ -35,20 +36,18 @@ import { ErrorBox, PageHeader } from './ResourcePages';
 /** Templates shipped with Peerdesk, usable by name without being stored. */
 export const SHIPPED_TEMPLATES = ['junos.j2', 'eos.j2', 'iosxr.j2', 'sros.j2', 'frr.j2', 'bird2.j2'];
 
-type Dialect = 'jinja2' | 'netbox' | 'peering-manager';
-type Options = {
-  trim_blocks: boolean;
-  lstrip_blocks: boolean;
-  keep_trailing_newline: boolean;
-  undefined: 'default' | 'strict';
-  dialect?: Dialect;
-};
+type TemplateOptions = Schemas['ConfigTemplate']['options'];
+/** The editor's options: every flag set, the dialect only when chosen. */
+type Options = Required<Omit<TemplateOptions, 'dialect'>> & Pick<TemplateOptions, 'dialect'>;
+type Dialect = ConfigTemplateOptionsDialect;
+type RenderAnswer = paths['/api/render-config/']['post']['responses'][200]['content']['application/json'];
 // The filter sets a template may be written for (options.dialect): plain Jinja2, or NetBox's / Peering Manager's extra filters.
-const DIALECTS: { value: Dialect; label: string }[] = [
-  { value: 'jinja2', label: 'Jinja2' },
-  { value: 'netbox', label: 'NetBox filters' },
-  { value: 'peering-manager', label: 'Peering Manager filters' },
-];
+const DIALECT_LABELS: Record<Dialect, string> = {
+  jinja2: 'Jinja2',
+  netbox: 'NetBox filters',
+  'peering-manager': 'Peering Manager filters',
+};
+const DIALECTS = ConfigTemplateOptionsDialect.map((value) => ({ value, label: DIALECT_LABELS[value] }));
 const DEFAULT_OPTIONS: Options = {
   trim_blocks: true,
   lstrip_blocks: true,
@@ -95,9 +94,7 @@ export function TemplatesListPage() {
       <DataTable
         id="templates"
         queryKey={['list', 'templates']}
-        fetch={async (p, signal) =>
-          unwrap(await api.GET('/api/templates/', { params: { query: p as any }, signal })) as Page
-        }
+        fetch={(p, signal) => listResource('templates', p, signal)}
         columns={[
           { id: 'name', header: 'Name', cell: (r) => <Link to={`/templates/${r.id}`}>{r.name}</Link>, sort: 'name' },
           { id: 'kind', header: 'Kind', cell: (r) => r.kind },
@@ -131,7 +128,7 @@ export function TemplateEditorPage({ id }: { id: number | null }) {
   const isAdmin = roleAtLeast(me?.role, 'admin');
   const [name, setName] = useState('');
   // New templates are router configs; an old `email` kind is kept as it is (and pointed to the mail editor).
-  const [kind, setKind] = useState<'router' | 'email'>('router');
+  const [kind, setKind] = useState<ConfigTemplateKind>('router');
   const [description, setDescription] = useState('');
   const [body, setBody] = useState(id ? '' : STARTER);
   const [options, setOptions] = useState<Options>(DEFAULT_OPTIONS);
@@ -141,14 +138,15 @@ export function TemplateEditorPage({ id }: { id: number | null }) {
 
   const tpl = useQuery({
     queryKey: ['template', id],
-    queryFn: async () => unwrap(await api.GET('/api/templates/{id}/', { params: { path: { id: id! } } })) as Row,
+    queryFn: async () => unwrap(await api.GET('/api/templates/{id}/', { params: { path: { id: id! } } })),
     enabled: id !== null,
   });
   useEffect(() => {
     const t = tpl.data;
     if (!t || loaded) return;
     setName(t.name);
-    setKind(t.kind);
+    // The presented kind is a plain string in the spec; it is one of the kinds a template is saved with.
+    setKind(t.kind as ConfigTemplateKind);
     setDescription(t.description ?? '');
     setBody(t.body);
     setOptions({ ...DEFAULT_OPTIONS, trim_blocks: false, lstrip_blocks: false, ...t.options });
@@ -156,8 +154,7 @@ export function TemplateEditorPage({ id }: { id: number | null }) {
   }, [tpl.data]);
   const versions = useQuery({
     queryKey: ['template-versions', id],
-    queryFn: async () =>
-      unwrap(await api.GET('/api/templates/{id}/versions/', { params: { path: { id: id! } } })) as Row[],
+    queryFn: async () => unwrap(await api.GET('/api/templates/{id}/versions/', { params: { path: { id: id! } } })),
     enabled: id !== null,
   });
 
@@ -184,7 +181,7 @@ export function TemplateEditorPage({ id }: { id: number | null }) {
           },
           signal,
         }),
-      ) as Row,
+      ),
     enabled: hasTarget && loaded && dBody.trim().length > 0,
     retry: false,
     placeholderData: (prev) => prev,
@@ -200,11 +197,10 @@ export function TemplateEditorPage({ id }: { id: number | null }) {
     setSaveError(null);
     const payload = { name: name.trim(), kind, body, options, description: description.trim() || null };
     try {
-      const saved = (
+      const saved =
         id === null
           ? unwrap(await api.POST('/api/templates/', { body: payload }))
-          : unwrap(await api.PATCH('/api/templates/{id}/', { params: { path: { id } }, body: payload }))
-      ) as Row;
+          : unwrap(await api.PATCH('/api/templates/{id}/', { params: { path: { id } }, body: payload }));
       notifications.show({ message: `Saved ${saved.name} (version ${saved.version})`, color: 'green' });
       qc.invalidateQueries({ queryKey: ['template-versions', saved.id] });
       qc.invalidateQueries({ queryKey: ['list', 'templates'] });
@@ -421,7 +417,8 @@ export function TemplateEditorPage({ id }: { id: number | null }) {
                             ...DEFAULT_OPTIONS,
                             trim_blocks: false,
                             lstrip_blocks: false,
-                            ...(v.options as Row),
+                            // A version's options are open (unknown) in the spec: they are the template's options.
+                            ...(v.options as TemplateOptions),
                           })
                         )}
                       >
@@ -451,11 +448,8 @@ function DiffStat({ diff }: { diff: string }) {
   );
 }
 
-/**
- * Render page: a template for a router, or for sessions (the session page's Config Manager).
- * `manager` changes only the wording: the output is one-time commands to paste onto the router.
- */
-export function RenderPage({ manager = false }: { manager?: boolean }) {
+/** Render page: a template for a router, or for sessions (`?sessions=1,2`). */
+export function RenderPage() {
   const caps = useCapabilities();
   const { search } = useLocation();
   const sessionIds = useMemo(
@@ -468,27 +462,26 @@ export function RenderPage({ manager = false }: { manager?: boolean }) {
   );
   const [template, setTemplate] = useState<string | null>(search.get('template'));
   const [router, setRouter] = useState<string | null>(search.get('router'));
-  const [routerRow, setRouterRow] = useState<Row | null>(null);
+  const [routerRow, setRouterRow] = useState<Schemas['Router'] | null>(null);
   const [withContext, setWithContext] = useState(false);
-  const [result, setResult] = useState<Row | null>(null);
+  const [result, setResult] = useState<RenderAnswer | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const stored = useQuery({
     queryKey: ['list', 'templates', 'all'],
-    queryFn: async () =>
-      unwrap(await api.GET('/api/templates/', { params: { query: { limit: 500, kind: 'router' } as any } })) as Page,
+    queryFn: () => listResource('templates', { limit: 500, kind: 'router' }),
   });
   // For sessions, the first session's router picks the default template (its own, else its platform's shipped one).
   const firstSession = useQuery({
     queryKey: ['render-session', sessionIds[0]],
     queryFn: async () =>
-      unwrap(await api.GET('/api/peering-sessions/{id}/', { params: { path: { id: sessionIds[0]! } } })) as Row,
+      unwrap(await api.GET('/api/peering-sessions/{id}/', { params: { path: { id: sessionIds[0]! } } })),
     enabled: sessionIds.length > 0,
   });
   const routerId = sessionIds.length ? firstSession.data?.router?.id : router ? Number(router) : null;
   const routerFull = useQuery({
     queryKey: ['one-router', routerId],
-    queryFn: async () => unwrap(await api.GET('/api/routers/{id}/', { params: { path: { id: routerId! } } })) as Row,
+    queryFn: async () => unwrap(await api.GET('/api/routers/{id}/', { params: { path: { id: routerId! } } })),
     enabled: Boolean(routerId),
   });
   useEffect(() => {
@@ -517,7 +510,7 @@ export function RenderPage({ manager = false }: { manager?: boolean }) {
         ...(sessionIds.length ? { sessions: sessionIds } : { router: Number(router) }),
         include_context: withContext,
       };
-      setResult(unwrap(await api.POST('/api/render-config/', { body })) as Row);
+      setResult(unwrap(await api.POST('/api/render-config/', { body })));
     } catch (e) {
       setError(e);
       setResult(null);
@@ -530,7 +523,7 @@ export function RenderPage({ manager = false }: { manager?: boolean }) {
     if (sessionIds.length && template && !result && !error) void render();
   }, [template, sessionIds.join(',')]);
 
-  const title = manager ? 'Config Manager' : 'Render config';
+  const title = 'Render config';
   if (!caps.templates)
     return (
       <>
@@ -561,19 +554,14 @@ export function RenderPage({ manager = false }: { manager?: boolean }) {
           )
         }
       />
-      {manager && (
-        <Alert variant="light" color="blue" p="xs">
-          One-time commands: copy them and apply them on the router yourself. Pushing configuration to routers
-          (Configure) needs the router drivers{caps.drivers ? '.' : ', which this installation does not have yet.'}
-        </Alert>
-      )}
       <Group align="flex-end" gap="sm">
         {!sessionIds.length && (
           <RefSelect
             label="Router"
             res="routers"
             value={router}
-            onChange={(v, row) => (setRouter(v), setRouterRow(row), setResult(null))}
+            // The reference select hands back its row untyped; it is a router here.
+            onChange={(v, row) => (setRouter(v), setRouterRow(row as Schemas['Router'] | null), setResult(null))}
             labelOf={(r) => `${r.name} (AS${r.local_asn})`}
             w={280}
             required

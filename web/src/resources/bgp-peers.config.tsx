@@ -1,5 +1,5 @@
 // BGP peers: one neighbour on one router (and VRF), with address families and live state.
-import type { Row, Schemas } from '../api/client';
+import type { Schemas } from '../api/client';
 import { StateWithSince, StatusBadge } from '../components/badges';
 import { asText } from '../components/format';
 import { Link } from '../app/router';
@@ -89,7 +89,7 @@ export const bgpPeers = defineConfig<Schemas['BgpPeer']>({
       ref: 'peer-groups',
       emptyAs: 'null',
       refLabel: (g) => `${g.router?.name} · ${g.name}`,
-      refQuery: (v) => (v.router ? { router: v.router } : undefined),
+      refQuery: (v) => (typeof v.router === 'string' && v.router ? { router: v.router } : undefined),
     },
     { name: 'bfd_profile', label: 'BFD profile', kind: 'ref', ref: 'bfd-profiles', emptyAs: 'null' },
     { name: 'multihop', label: 'Multihop (TTL)', kind: 'int', min: 1, max: 255, emptyAs: 'null' },
@@ -125,7 +125,7 @@ export const bgpPeers = defineConfig<Schemas['BgpPeer']>({
           </tr>
         </thead>
         <tbody>
-          {(r.address_families ?? []).map((a: Row) => (
+          {(r.address_families ?? []).map((a) => (
             <tr key={a.afi_safi}>
               <td>{a.afi_safi}</td>
               <td>{a.import_policy?.name ?? '—'}</td>

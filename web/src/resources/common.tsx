@@ -1,7 +1,6 @@
 // Building blocks shared by the resource configs: reference links, cell renderers, common fields
 // and filters, and the option lists the API's enums give.
 import type { ReactNode } from 'react';
-import type { Row } from '../api/client';
 import { BgpPeerStatus, FabricStatus, PeeringConnectionStatus, PeeringNetworkStatus, RouterStatus } from '../api/enums';
 import type { Column, FilterDef } from '../components/DataTable';
 import { Link } from '../app/router';
@@ -54,9 +53,16 @@ export function ObjLink({ res, id, children }: { res: string; id: number | null 
   return <Link to={`/${res}/${id}`}>{children}</Link>;
 }
 
+/** A nested reference as the API presents it (`router: {id, name}`, `peer_asn: {id, asn, name}`). */
+type NestedRef = { id: number; name?: string | null };
+/** A row with a nested reference (or none) under `K`. */
+type WithRef<K extends string> = { [P in K]?: NestedRef | null };
+/** The name of a nested reference (the default label). */
+const refName = (v: NestedRef) => v.name;
+
 /** A cell linking the nested object of a field (`router: {id, name}`) to its page. */
 export const refCell =
-  <T extends Row>(field: keyof T & string, label: (v: Row) => string = (v) => v.name) =>
+  <T extends WithRef<K>, K extends keyof T & string>(field: K, label: (v: NonNullable<T[K]>) => ReactNode = refName) =>
   (r: T) => {
     const v = r[field];
     return v ? (
@@ -69,36 +75,40 @@ export const refCell =
   };
 /** The CSV text of a nested object. */
 export const refCsv =
-  <T extends Row>(field: keyof T & string, label: (v: Row) => string = (v) => v.name) =>
-  (r: T) =>
-    r[field] ? label(r[field]) : '';
+  <T extends WithRef<K>, K extends keyof T & string>(field: K, label: (v: NonNullable<T[K]>) => unknown = refName) =>
+  (r: T) => {
+    const v = r[field];
+    return v ? label(v) : '';
+  };
 /** A plain text cell; — when empty. */
 export const text =
-  <T extends Row>(field: keyof T & string) =>
-  (r: T) =>
-    r[field] === null || r[field] === undefined || r[field] === '' ? (
-      <span className="muted">—</span>
-    ) : (
-      String(r[field])
-    );
+  <T, K extends keyof T & string>(field: K) =>
+  (r: T) => {
+    const v: unknown = r[field];
+    return v === null || v === undefined || v === '' ? <span className="muted">—</span> : String(v);
+  };
 /** A monospace cell (addresses, slugs); — when empty. */
 export const mono =
-  <T extends Row>(field: keyof T & string) =>
-  (r: T) =>
-    r[field] ? <span className="mono">{r[field]}</span> : <span className="muted">—</span>;
+  <T extends { [P in K]?: ReactNode }, K extends keyof T & string>(field: K) =>
+  (r: T) => {
+    const v = r[field];
+    return v ? <span className="mono">{v}</span> : <span className="muted">—</span>;
+  };
 /** The name linking to the object's page. */
-export const nameLink =
-  <T extends Row>(res: string, field: keyof T & string = 'name') =>
-  (r: T) => <Link to={`/${res}/${r.id}`}>{r[field]}</Link>;
+export const nameLink = (res: string) => (r: { id: number; name: ReactNode }) => (
+  <Link to={`/${res}/${r.id}`}>{r.name}</Link>
+);
 /** A column. */
-export const col = <T extends Row = Row>(
+export const col = <T extends object>(
   id: string,
   header: string,
   cell: Column<T>['cell'],
   extra: Partial<Column<T>> = {},
 ): Column<T> => ({ id, header, cell, ...extra });
-export const idCol: Column = col('id', 'ID', (r) => r.id, { sort: 'id', hidden: true, width: 60 });
-export const descCol: Column = col('description', 'Description', text('description'), { hidden: true });
+export const idCol: Column<{ id: number }> = col('id', 'ID', (r) => r.id, { sort: 'id', hidden: true, width: 60 });
+export const descCol: Column<{ description?: string | null }> = col('description', 'Description', text('description'), {
+  hidden: true,
+});
 
 export const routerField: FieldSpec = { name: 'router', label: 'Router', kind: 'ref', ref: 'routers', required: true };
 export const descField: FieldSpec = {

@@ -3,7 +3,7 @@ import { lazy, Suspense } from 'react';
 import { Anchor, Button, Group, Paper, Table, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, listResource, unwrap, type Row } from '../api/client';
+import { api, listResource, unwrap, type Schemas } from '../api/client';
 
 // Capability panels live with their pages and load on first use, keeping them out of the first bundle.
 const irr = () => import('../pages/IrrPages');
@@ -18,13 +18,14 @@ const LazyMaintenanceMailLink = lazy(() => mail().then((m) => ({ default: m.Main
 const later = (el: React.ReactNode) => <Suspense fallback={<Text size="xs">Loading…</Text>}>{el}</Suspense>;
 
 /** The peer ASN's IRR section (import, refresh, prefix lists, AS-path list). */
-export const PeerAsnIrr = ({ row }: { row: Row }) => later(<LazyPeerAsnIrr row={row} />);
+export const PeerAsnIrr = ({ row }: { row: Schemas['PeerAsn'] }) => later(<LazyPeerAsnIrr row={row} />);
 /** Versions of a prefix list with diffs and review. */
-export const PrefixListVersions = ({ row }: { row: Row }) => later(<LazyPrefixListVersions row={row} />);
+export const PrefixListVersions = ({ row }: { row: Schemas['PrefixList'] }) =>
+  later(<LazyPrefixListVersions row={row} />);
 /** The fabric's PeeringDB section: re-sync, candidates, IX-F. */
-export const FabricPeeringDb = ({ row }: { row: Row }) => later(<LazyFabricPeeringDb row={row} />);
+export const FabricPeeringDb = ({ row }: { row: Schemas['Fabric'] }) => later(<LazyFabricPeeringDb row={row} />);
 /** Where this peer ASN could be peered with. */
-export const PeeringOpportunities = ({ row }: { row: Row }) => later(<LazyOpportunities row={row} />);
+export const PeeringOpportunities = ({ row }: { row: Schemas['PeerAsn'] }) => later(<LazyOpportunities row={row} />);
 import { useCapabilities } from '../app/session';
 import { Link, navigate } from '../app/router';
 import { Unavailable } from '../components/Unavailable';
@@ -54,19 +55,18 @@ export function Panel({
 }
 
 /** PeeringDB values next to the local ones, with "Sync now". */
-export function PeerAsnPeeringDb({ row }: { row: Row }) {
+export function PeerAsnPeeringDb({ row }: { row: Schemas['PeerAsn'] }) {
   const caps = useCapabilities();
   const qc = useQueryClient();
   const q = useQuery({
     queryKey: ['pdb-divergence', row.id, row.version],
-    queryFn: async () =>
-      unwrap(await api.GET('/api/peer-asns/{id}/peeringdb', { params: { path: { id: row.id } } })) as Row,
+    queryFn: async () => unwrap(await api.GET('/api/peer-asns/{id}/peeringdb', { params: { path: { id: row.id } } })),
     enabled: caps.peeringdb,
   });
   if (!caps.peeringdb) return <Panel title="PeeringDB">{<Unavailable cap="peeringdb" what="PeeringDB data" />}</Panel>;
   const sync = async () => {
     try {
-      const r = unwrap(await api.POST('/api/peer-asns/{id}/peeringdb', { params: { path: { id: row.id } } })) as Row;
+      const r = unwrap(await api.POST('/api/peer-asns/{id}/peeringdb', { params: { path: { id: row.id } } }));
       const changed: string[] = r.result?.changed ?? [];
       notifications.show({
         message: !r.result?.found
@@ -126,7 +126,7 @@ export function PeerAsnPeeringDb({ row }: { row: Row }) {
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
-              {d.fields.map((f: Row) => (
+              {d.fields.map((f) => (
                 <Table.Tr key={f.field} className={f.differs ? 'diff-changed' : undefined}>
                   <Table.Td>{f.field}</Table.Td>
                   <Table.Td className="mono">{f.local ?? '—'}</Table.Td>
@@ -144,20 +144,20 @@ export function PeerAsnPeeringDb({ row }: { row: Row }) {
 }
 
 /** The peering request with this network, its Email action and contacts (e-mail capability). */
-export function PeerAsnRequests({ row }: { row: Row }) {
+export function PeerAsnRequests({ row }: { row: Schemas['PeerAsn'] }) {
   const caps = useCapabilities();
   if (!caps.email) return <Panel title="Requests">{<Unavailable cap="email" what="Peering requests" />}</Panel>;
   return later(<LazyPeerAsnMail row={row} />);
 }
 
 /** "Maintenance mail" to the peers of a fabric or router (e-mail capability; nothing without it). */
-export function MaintenanceMail({ scope, row }: { scope: 'fabric' | 'router'; row: Row }) {
+export function MaintenanceMail({ scope, row }: { scope: 'fabric' | 'router'; row: { id: number } }) {
   const caps = useCapabilities();
   return caps.email ? later(<LazyMaintenanceMailLink scope={scope} id={row.id} />) : null;
 }
 
 /** Counts of the router's BGP peers by state. */
-export function RouterStateSummary({ row }: { row: Row }) {
+export function RouterStateSummary({ row }: { row: Schemas['Router'] }) {
   const q = useQuery({
     queryKey: ['router-states', row.id],
     queryFn: async ({ signal }) => {
@@ -194,7 +194,7 @@ export function RouterStateSummary({ row }: { row: Row }) {
 }
 
 /** The router's last configuration deployments (templates + drivers capabilities). */
-export function RouterDeployments({ row }: { row: Row }) {
+export function RouterDeployments({ row }: { row: Schemas['Router'] }) {
   const caps = useCapabilities();
   void row;
   return (
@@ -211,7 +211,7 @@ export function RouterDeployments({ row }: { row: Row }) {
 }
 
 /** The BGP peer's session, or "wrap this BGP peer" when it has none (the first seed's step 4). */
-export function BgpPeerSession({ row }: { row: Row }) {
+export function BgpPeerSession({ row }: { row: Schemas['BgpPeer'] }) {
   if (row.peering_session) {
     return (
       <Panel title="Peering session">
@@ -242,7 +242,7 @@ export function BgpPeerSession({ row }: { row: Row }) {
 }
 
 /** The network's warnings: sessions without a source address, routers without a connection here. */
-export function NetworkWarnings({ row }: { row: Row }) {
+export function NetworkWarnings({ row }: { row: Schemas['PeeringNetwork'] }) {
   if (!row.warnings?.length) return null;
   return (
     <Paper withBorder p="sm" className="panel" data-testid="network-warnings">
@@ -250,7 +250,7 @@ export function NetworkWarnings({ row }: { row: Row }) {
         ⚠ Sessions on this network
       </Text>
       <ul style={{ margin: '4px 0 0', paddingLeft: 18 }}>
-        {row.warnings.map((w: string) => (
+        {row.warnings.map((w) => (
           <li key={w}>
             <Text size="sm" span>
               {w}

@@ -1,11 +1,13 @@
 // Prefix lists: manual or built from the IRR, with their versions.
-import type { Row, Schemas } from '../api/client';
+import type { Schemas } from '../api/client';
 import { PrefixListVersions } from './panels';
 import { PrefixListSource } from '../api/enums';
 import { FAMILY, refCell, refCsv, text, mono, nameLink, col, idCol, descCol, descField, options } from './common';
 import { defineConfig } from './types';
 
 const SOURCES = options(PrefixListSource, { irr: 'IRR' });
+/** One entry of a prefix list, as presented and as sent. */
+type Entry = NonNullable<Schemas['PrefixList']['entries']>[number];
 
 export const prefixLists = defineConfig<Schemas['PrefixList']>({
   path: 'prefix-lists',
@@ -70,7 +72,7 @@ export const prefixLists = defineConfig<Schemas['PrefixList']>({
             </tr>
           </thead>
           <tbody>
-            {(r.entries ?? []).slice(0, 2000).map((e: Row) => (
+            {(r.entries ?? []).slice(0, 2000).map((e) => (
               <tr key={e.seq}>
                 <td>{e.seq}</td>
                 <td>{e.action}</td>
@@ -87,7 +89,7 @@ export const prefixLists = defineConfig<Schemas['PrefixList']>({
 });
 
 /** Prefix-list entries as editable text lines. */
-export function entriesToText(entries: Row[]): string {
+export function entriesToText(entries: Entry[]): string {
   return entries
     .map((e) =>
       [e.action, e.prefix, e.ge != null ? `ge ${e.ge}` : '', e.le != null ? `le ${e.le}` : '']
@@ -97,7 +99,7 @@ export function entriesToText(entries: Row[]): string {
     .join('\n');
 }
 /** Parses entry lines back; throws with the line number on a bad line. */
-export function textToEntries(text: string): Row[] {
+export function textToEntries(text: string): Entry[] {
   return text
     .split('\n')
     .map((l) => l.trim())

@@ -2,17 +2,31 @@
 // is typed by its resource's API schema (`ResourceConfig<Schemas['Fabric']>`), so its cells, labels
 // and panels read the fields the API presents.
 import type { ReactNode } from 'react';
-import type { ListParams, ResourcePath, Row } from '../api/client';
+import type { ListParams, ResourcePath } from '../api/client';
 import type { Column, FilterDef } from '../components/DataTable';
+import type { AnyRef } from '../components/RefSelect';
+
+/**
+ * An object as the generic screens see it: an id and fields they read by name only. Every resource's
+ * schema type is one (`Schemas['Fabric']` fits).
+ */
+export type Presented = { id: number } & Record<string, unknown>;
+
+/** The values of a form being filled in: text, or a checkbox's state, by field name. */
+export type FormValues = Record<string, string | boolean>;
 
 /**
  * A callback of a row, bivariant in its argument (like a method): a config typed by its schema still
- * fits the generic screens, which hold every config as `ResourceConfig` (of `Row`).
+ * fits the generic screens, which hold every config as `ResourceConfig` (of `Presented`).
  */
 type OfRow<T, R> = { bivarianceHack(row: T): R }['bivarianceHack'];
 
 /** One form field, validated in the browser the way the API validates it. */
-export interface FieldSpec<T extends Row = Row> {
+export type FieldSpec<T extends Presented = Presented> = FieldBase<T> &
+  (AnyRef | { ref?: undefined; refLabel?: undefined });
+
+/** What every form field has; a `ref` field adds its resource and an optional label of its objects. */
+interface FieldBase<T extends Presented> {
   name: string;
   label: string;
   kind:
@@ -32,10 +46,8 @@ export interface FieldSpec<T extends Row = Row> {
     | 'asset';
   required?: boolean;
   options?: { value: string; label: string }[];
-  ref?: ResourcePath;
-  /** Label of an object of the referenced resource (another resource: its row is untyped here). */
-  refLabel?: (row: Row) => string;
-  refQuery?: (values: Row) => ListParams | undefined;
+  /** Filters of the referenced resource's options, from the form's other values. */
+  refQuery?: (values: FormValues) => ListParams | undefined;
   help?: string;
   min?: number;
   max?: number;
@@ -59,7 +71,7 @@ export interface Related {
   addQuery?: string;
 }
 
-export interface ResourceConfig<T extends Row = Row> {
+export interface ResourceConfig<T extends Presented = Presented> {
   path: ResourcePath;
   title: string;
   singular: string;
@@ -78,6 +90,6 @@ export interface ResourceConfig<T extends Row = Row> {
 }
 
 /** Declares a resource config typed by its schema (`defineConfig<Schemas['Fabric']>({…})`). */
-export function defineConfig<T extends Row>(config: ResourceConfig<T>): ResourceConfig<T> {
+export function defineConfig<T extends Presented>(config: ResourceConfig<T>): ResourceConfig<T> {
   return config;
 }

@@ -1,10 +1,9 @@
 // Table columns: what a column is, which ones are shown (remembered per table) and the chooser.
 import type { ReactNode } from 'react';
 import { ActionIcon, Button, Checkbox, Popover, Stack, Tooltip } from '@mantine/core';
-import type { Row } from '../../api/client';
 
 /** One column: how to show a cell, how to export it, which ordering sorts it. */
-export interface Column<T extends Row = Row> {
+export interface Column<T extends object> {
   id: string;
   header: string;
   cell(row: T): ReactNode;
@@ -18,10 +17,15 @@ export interface Column<T extends Row = Row> {
   align?: 'right' | 'left';
 }
 
+/** A row's own field by name: a column's CSV value when it defines none. */
+export function fieldOf(row: object, key: string): unknown {
+  return Object.getOwnPropertyDescriptor(row, key)?.value;
+}
+
 const storageKey = (tableId: string) => `peerdesk.columns.${tableId}`;
 
 /** The column ids shown in a table: the user's remembered choice, else every column not hidden. */
-export function loadColumns<T extends Row>(tableId: string, columns: Column<T>[]): string[] {
+export function loadColumns<T extends object>(tableId: string, columns: Column<T>[]): string[] {
   try {
     const saved = JSON.parse(localStorage.getItem(storageKey(tableId)) ?? 'null');
     if (Array.isArray(saved)) return saved.filter((c) => columns.some((col) => col.id === c));
@@ -37,7 +41,7 @@ export function saveColumns(tableId: string, ids: string[]): void {
 }
 
 /** The ☰ popover listing every column with a checkbox, and Reset. */
-export function ColumnChooser<T extends Row>({
+export function ColumnChooser<T extends object>({
   columns,
   visible,
   onChange,

@@ -2,21 +2,25 @@
 import { memo, useEffect, useState } from 'react';
 import { Group, MultiSelect, Select, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
-import type { ResourcePath, Row } from '../../api/client';
+import type { ResourcePath, ResourceTypes } from '../../api/client';
 import { navigate } from '../../app/router';
-import { RefMultiSelect, RefSelect } from '../RefSelect';
+import { RefMultiSelect, RefSelect, nameOrId, type RefOf } from '../RefSelect';
+
+/** The referenced resource of a `ref` or `refmulti` filter; its label and key read that resource's objects. */
+interface FilterRefOf<R extends ResourcePath> extends RefOf<R> {
+  /** The filter's value of an object: its id unless the API filters by another key (a slug). */
+  refValue?: (row: ResourceTypes[R]) => string;
+}
+type FilterRef<K extends ResourcePath = ResourcePath> = { [R in K]: FilterRefOf<R> }[K];
 
 /** One filter control, mapped to an API query parameter. */
-export interface FilterDef {
+export type FilterDef = {
   name: string;
   label: string;
   kind: 'text' | 'select' | 'multi' | 'ref' | 'refmulti' | 'bool';
   options?: { value: string; label: string }[];
-  ref?: ResourcePath;
-  refLabel?(row: Row): string;
-  refValue?(row: Row): string;
   width?: number;
-}
+} & (FilterRef | { ref?: undefined; refLabel?: undefined; refValue?: undefined });
 
 /** Search, ordering, page and filters of a table. */
 export interface TableState {
@@ -137,32 +141,62 @@ function FilterControl({
         />
       );
     case 'ref':
-      return (
-        <RefSelect
-          label={def.label}
-          res={def.ref!}
-          labelOf={def.refLabel ?? ((r) => r.name)}
-          optionValue={def.refValue}
-          value={value || null}
-          onChange={(v) => onChange(v)}
-          w={w}
-          placeholder="Any"
-          data-testid={testid}
-        />
-      );
     case 'refmulti':
-      return (
-        <RefMultiSelect
+      return def.ref ? (
+        <RefFilter
+          refs={def}
+          multi={def.kind === 'refmulti'}
           label={def.label}
-          res={def.ref!}
-          labelOf={def.refLabel ?? ((r) => r.name)}
-          optionValue={def.refValue}
-          value={value ? value.split(',') : []}
-          onChange={(v) => onChange(v.join(',') || null)}
+          value={value}
+          onChange={onChange}
           w={w}
-          placeholder="Any"
-          data-testid={testid}
+          testid={testid}
         />
-      );
+      ) : null;
   }
+}
+
+/** A reference filter: one object (`ref`) or several (`refmulti`, values joined by commas). */
+function RefFilter<K extends ResourcePath>({
+  refs,
+  multi,
+  label,
+  value,
+  onChange,
+  w,
+  testid,
+}: {
+  refs: FilterRef<K>;
+  multi: boolean;
+  label: string;
+  value: string;
+  onChange: (v: string | null) => void;
+  w: number;
+  testid: string;
+}) {
+  return multi ? (
+    <RefMultiSelect
+      label={label}
+      res={refs.ref}
+      labelOf={refs.refLabel ?? nameOrId}
+      optionValue={refs.refValue}
+      value={value ? value.split(',') : []}
+      onChange={(v) => onChange(v.join(',') || null)}
+      w={w}
+      placeholder="Any"
+      data-testid={testid}
+    />
+  ) : (
+    <RefSelect
+      label={label}
+      res={refs.ref}
+      labelOf={refs.refLabel ?? nameOrId}
+      optionValue={refs.refValue}
+      value={value || null}
+      onChange={(v) => onChange(v)}
+      w={w}
+      placeholder="Any"
+      data-testid={testid}
+    />
+  );
 }

@@ -2,10 +2,9 @@
 // and the right-click menu.
 import { useCallback, useEffect, useState } from 'react';
 import { Menu, Paper, Tooltip } from '@mantine/core';
-import type { Row } from '../../api/client';
 
 /** An action on the selected rows (Actions menu and right-click menu). */
-export interface BulkAction<T extends Row = Row> {
+export interface BulkAction<T> {
   label: string;
   color?: string;
   /** When set, the action is shown disabled with this explanation. */
@@ -19,7 +18,7 @@ export interface BulkAction<T extends Row = Row> {
  * see every selected one), is cleared when `resetKey` (search and filters) changes, and remembered
  * rows follow the page's fresh data (e.g. after Admin Down).
  */
-export function useSelection<T extends Row>(rows: T[], resetKey: string) {
+export function useSelection<T extends { id: number }>(rows: T[], resetKey: string) {
   const [selected, setSelected] = useState<Map<number, T>>(new Map());
   useEffect(() => setSelected((m) => (m.size ? new Map() : m)), [resetKey]);
   const toggle = useCallback(
@@ -57,7 +56,7 @@ export function useSelection<T extends Row>(rows: T[], resetKey: string) {
 }
 
 /** One entry of the Actions menu; an unavailable action shows why in a tooltip. */
-export function ActionItem<T extends Row>({ action, onRun }: { action: BulkAction<T>; onRun: () => void }) {
+export function ActionItem<T>({ action, onRun }: { action: BulkAction<T>; onRun: () => void }) {
   const item = (
     <Menu.Item color={action.color} disabled={Boolean(action.unavailable)} onClick={onRun}>
       {action.label}
@@ -96,7 +95,7 @@ export function useContextMenu() {
 }
 
 /** The right-click menu: the selection's size and every bulk action. */
-export function ContextMenu<T extends Row>({
+export function ContextMenu<T>({
   at,
   count,
   actions,

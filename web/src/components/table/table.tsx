@@ -15,15 +15,15 @@ import {
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Button, Group, Loader, Menu, Pagination, Paper, Select, Stack, Text, TextInput, Tooltip } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
-import type { ListParams, Page, Row } from '../../api/client';
+import type { ListParams, Page } from '../../api/client';
 import { ApiError } from '../../api/client';
 import { navigate, useLocation } from '../../app/router';
 import { download, toCsv } from '../format';
-import { ColumnChooser, loadColumns, saveColumns, type Column } from './columns';
+import { ColumnChooser, fieldOf, loadColumns, saveColumns, type Column } from './columns';
 import { FilterBar, readUrlState, writeUrlState, type FilterDef, type TableState } from './filters';
 import { ActionItem, ContextMenu, useContextMenu, useSelection, type BulkAction } from './selection';
 
-export interface DataTableProps<T extends Row = Row> {
+export interface DataTableProps<T extends { id: number }> {
   /** Key for remembered columns and for tests. */
   id: string;
   queryKey: unknown[];
@@ -51,7 +51,7 @@ export interface DataTableProps<T extends Row = Row> {
 const PAGE_SIZES = ['25', '50', '100', '250', '500'];
 
 /** Server-driven data table. */
-export function DataTable<T extends Row = Row>(props: DataTableProps<T>) {
+export function DataTable<T extends { id: number }>(props: DataTableProps<T>) {
   const { columns, filters = [], selectable = true, searchable = true } = props;
   const loc = useLocation();
   const defaults: TableState = {
@@ -222,7 +222,7 @@ export function DataTable<T extends Row = Row>(props: DataTableProps<T>) {
         }
       }
       const header = shown.map((c) => c.header);
-      const body = data.map((r) => shown.map((c) => (c.csv ? c.csv(r) : r[c.id])));
+      const body = data.map((r) => shown.map((c) => (c.csv ? c.csv(r) : fieldOf(r, c.id))));
       download(`${props.id}-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '')}.csv`, toCsv(header, body));
     } finally {
       setExporting(false);
@@ -392,7 +392,7 @@ export function DataTable<T extends Row = Row>(props: DataTableProps<T>) {
   );
 }
 
-interface BodyProps<T extends Row> {
+interface BodyProps<T extends { id: number }> {
   bodyRef: React.RefObject<HTMLTableSectionElement | null>;
   rows: T[];
   shown: Column<T>[];
@@ -410,7 +410,7 @@ interface BodyProps<T extends Row> {
 
 // Rows re-render only when their data, columns, selection or active row change (not on every
 // keystroke in a filter or while a dropdown animates).
-const TableBody = memo(function TableBody<T extends Row>(p: BodyProps<T>) {
+const TableBody = memo(function TableBody<T extends { id: number }>(p: BodyProps<T>) {
   return (
     <tbody ref={p.bodyRef} className={p.stale ? 'stale' : undefined}>
       {p.rows.map((row, i) => {
@@ -456,4 +456,4 @@ const TableBody = memo(function TableBody<T extends Row>(p: BodyProps<T>) {
       )}
     </tbody>
   );
-}) as <T extends Row>(p: BodyProps<T>) => ReactNode;
+}) as <T extends { id: number }>(p: BodyProps<T>) => ReactNode;

@@ -28,7 +28,7 @@ import { asText } from '../../components/format';
 import { Link, navigate } from '../../app/router';
 import { useCapabilities, useMe, roleAtLeast } from '../../app/session';
 import { ErrorBox, PageHeader } from '../ResourcePages';
-import { RunView, type Started } from '../DeployPages';
+import { RunView } from '../DeployPages';
 import {
   commandLines,
   formErrors,
@@ -37,7 +37,12 @@ import {
   startConfigManager,
   untilText,
   type ConfigManagerBody,
+  type Started,
 } from './deployApi';
+
+/** The one-time credentials the form offers (a subset of what the API takes). */
+const CREDENTIAL_FIELDS = ['username', 'password', 'ssh_private_key', 'ssh_passphrase'] as const;
+type Credentials = Record<(typeof CREDENTIAL_FIELDS)[number], string>;
 
 const FIELDS = ['candidate', 'commands_before', 'commands_after', 'credentials', 'confirm_timeout', 'force', 'run_at'];
 
@@ -71,7 +76,12 @@ export function ConfigManagerPage({ sessionId }: { sessionId: number }) {
   const [before, setBefore] = useState('');
   const [after, setAfter] = useState('');
   const [useCreds, setUseCreds] = useState(false);
-  const [creds, setCreds] = useState({ username: '', password: '', ssh_private_key: '', ssh_passphrase: '' });
+  const [creds, setCreds] = useState<Credentials>({
+    username: '',
+    password: '',
+    ssh_private_key: '',
+    ssh_passphrase: '',
+  });
   const [timeout, setTimeoutValue] = useState<string | number>('');
   const [force, setForce] = useState(false);
   const [runAt, setRunAt] = useState('');
@@ -101,7 +111,8 @@ export function ConfigManagerPage({ sessionId }: { sessionId: number }) {
     if (timeout !== '') b.confirm_timeout = Number(timeout);
     if (force) b.force = true;
     if (useCreds) {
-      const given = Object.fromEntries(Object.entries(creds).filter(([, v]) => v !== ''));
+      const given: NonNullable<ConfigManagerBody['credentials']> = {};
+      for (const k of CREDENTIAL_FIELDS) if (creds[k] !== '') given[k] = creds[k];
       if (Object.keys(given).length) b.credentials = given;
     }
     if (!dryRun && runAt) b.run_at = isoOfLocal(runAt) ?? runAt;

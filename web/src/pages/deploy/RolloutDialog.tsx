@@ -16,13 +16,16 @@ import {
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQueryClient } from '@tanstack/react-query';
-import { type Row } from '../../api/client';
+import type { Schemas } from '../../api/client';
 import { navigate } from '../../app/router';
 import { ErrorBox } from '../ResourcePages';
 import { createRollout, formErrors, isoOfLocal, localInputValue, untilText, type RolloutBody } from './deployApi';
 
+/** What the dialog reads of a selected session. */
+type SelectedSession = Pick<Schemas['PeeringSession'], 'id' | 'router'>;
+
 /** The routers of the selected sessions, each once, in the order the rollout takes them. */
-function routersOf(rows: Row[]): { id: number; name: string; sessions: number }[] {
+function routersOf(rows: SelectedSession[]): { id: number; name: string; sessions: number }[] {
   const out: { id: number; name: string; sessions: number }[] = [];
   for (const r of rows) {
     const have = out.find((x) => x.id === r.router.id);
@@ -33,7 +36,7 @@ function routersOf(rows: Row[]): { id: number; name: string; sessions: number }[
 }
 
 /** The rollout dialog for the selected sessions (`rows`); closes with `onClose`. */
-export default function RolloutDialog({ rows, onClose }: { rows: Row[]; onClose: () => void }) {
+export default function RolloutDialog({ rows, onClose }: { rows: SelectedSession[]; onClose: () => void }) {
   const qc = useQueryClient();
   const [when, setWhen] = useState<'now' | 'scheduled'>('scheduled');
   const [at, setAt] = useState(() => localInputValue(new Date(Date.now() + 3600_000)));

@@ -3,7 +3,8 @@
 // status and reason. The page re-reads the rollout while it is scheduled or running.
 import { Alert, Badge, Group, Paper, Select, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
-import { type Row } from '../../api/client';
+import type { Schemas } from '../../api/client';
+import { RolloutStatus } from '../../api/enums';
 import { JobStatus } from '../../components/JobStatus';
 import { ago, fmtTime } from '../../components/format';
 import { Link, navigate, useLocation } from '../../app/router';
@@ -11,9 +12,11 @@ import { ErrorBox, PageHeader } from '../ResourcePages';
 import { DeploymentStatusBadge } from '../DeployPages';
 import { useMe, roleAtLeast } from '../../app/session';
 import { CancelButton } from './CancelButton';
-import { ROLLOUT_STATUSES, getRollout, listRollouts, untilText } from './deployApi';
+import { getRollout, listRollouts, untilText } from './deployApi';
 
-const COLOURS: Record<string, string> = {
+type Rollout = Schemas['Rollout'];
+
+const COLOURS: Record<RolloutStatus, string> = {
   scheduled: 'yellow',
   running: 'blue',
   done: 'green',
@@ -22,7 +25,7 @@ const COLOURS: Record<string, string> = {
 };
 
 /** A rollout's status as a badge. */
-export function RolloutStatusBadge({ status }: { status: string }) {
+export function RolloutStatusBadge({ status }: { status: RolloutStatus }) {
   return (
     <Badge
       size="sm"
@@ -38,7 +41,7 @@ export function RolloutStatusBadge({ status }: { status: string }) {
 }
 
 /** When a rollout runs (or ran): the time, and "in 59 min" while it is to come. */
-function RunAt({ r }: { r: Row }) {
+function RunAt({ r }: { r: Pick<Rollout, 'status' | 'run_at'> }) {
   const future = r.status === 'scheduled' && new Date(r.run_at).getTime() > Date.now();
   return (
     <span title={r.run_at} data-testid="rollout-run-at">
@@ -49,7 +52,7 @@ function RunAt({ r }: { r: Row }) {
 }
 
 /** What the rollout does, in words: dry run, canary, forced. */
-const modeText = (r: Row) =>
+const modeText = (r: Pick<Rollout, 'dry_run' | 'canary' | 'force'>) =>
   [r.dry_run ? 'dry run' : 'apply', r.canary ? 'canary first' : 'all at once', r.force ? 'forced' : '']
     .filter(Boolean)
     .join(' · ');
@@ -60,7 +63,8 @@ export function RolloutsPage() {
   const status = search.get('status');
   const q = useQuery({
     queryKey: ['list', 'rollouts', status],
-    queryFn: () => listRollouts({ limit: 100, offset: 0, ...(status ? { status } : {}) }),
+    // The status as the address has it: the API refuses an unknown one (shown as the error).
+    queryFn: () => listRollouts({ limit: 100, offset: 0, ...(status ? { status: status as RolloutStatus } : {}) }),
     refetchInterval: (query) => (query.state.data?.results.some((r) => r.status === 'running') ? 2000 : 10_000),
   });
   return (
@@ -79,7 +83,7 @@ export function RolloutsPage() {
           w={200}
           placeholder="Any status"
           clearable
-          data={[...ROLLOUT_STATUSES]}
+          data={[...RolloutStatus]}
           value={status}
           onChange={(v) => navigate(`/rollouts${v ? `?status=${v}` : ''}`)}
           data-testid="rollouts-status-filter"
@@ -122,7 +126,7 @@ export function RolloutsPage() {
                     <RunAt r={r} />
                   </Table.Td>
                   <Table.Td data-testid="rollout-routers">
-                    {(r.routers ?? []).map((x: Row) => `${x.router.name}${x.canary ? ' (canary)' : ''}`).join(', ')}
+                    {r.routers.map((x) => `${x.router.name}${x.canary ? ' (canary)' : ''}`).join(', ')}
                   </Table.Td>
                   <Table.Td>{modeText(r)}</Table.Td>
                   <Table.Td>{r.reason ?? ''}</Table.Td>
@@ -156,7 +160,7 @@ export function RolloutPage({ id }: { id: number }) {
   if (q.error) return <ErrorBox error={q.error} />;
   const r = q.data;
   if (!r) return <Text size="sm">Loading…</Text>;
-  const routers: Row[] = r.routers ?? [];
+  const routers = r.routers;
   // Not started yet: its creator or an admin may cancel it (and its deployments).
   const canCancel =
     r.status === 'scheduled' &&
@@ -226,13 +230,13 @@ export function RolloutPage({ id }: { id: number }) {
             </Text>
             <Text size="sm">{fmtTime(r.finished_at)}</Text>
           </Stack>
-          {r.session_ids?.length > 0 && (
+          {r.session_ids.length > 0 && (
             <Stack gap={2}>
               <Text size="xs" c="dimmed">
                 Sessions
               </Text>
               <Text size="sm">
-                {r.session_ids.map((sid: number, i: number) => (
+                {r.session_ids.map((sid, i) => (
                   <span key={sid}>
                     {i ? ', ' : ''}
                     <Link to={`/peering-sessions/${sid}`}>#{sid}</Link>

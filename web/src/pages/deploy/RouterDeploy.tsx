@@ -4,12 +4,11 @@
 import { useEffect, useState } from 'react';
 import { Alert, Button, Checkbox, Group, Modal, NumberInput, Paper, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { type Row } from '../../api/client';
 import { ago, fmtTime } from '../../components/format';
 import { Link } from '../../app/router';
-import { DeploymentStatusBadge, RunView, isFinal, useDeployment, whatText, type Started } from '../DeployPages';
+import { DeploymentStatusBadge, RunView, isFinal, useDeployment, whatText } from '../DeployPages';
 import { ErrorBox } from '../ResourcePages';
-import { formErrors, routerDeployments, startRouterDeploy } from './deployApi';
+import { formErrors, routerDeployments, startRouterDeploy, type Started } from './deployApi';
 
 const LAST = 10;
 
@@ -59,7 +58,7 @@ export function RouterDeployPanel({
       ) : (
         <Table fz="xs" data-testid="router-deployments-table">
           <Table.Tbody>
-            {q.data.results.map((d: Row) => (
+            {q.data.results.map((d) => (
               <Table.Tr key={d.id} data-testid="router-deployment-row" data-id={d.id}>
                 <Table.Td>
                   <Link to={`/deployments/${d.id}`}>#{d.id}</Link>

@@ -1,99 +1,73 @@
 // The deploy pages' API calls and small helpers: router deploy, Config Manager, rollouts (list, one,
 // create), a router's last deployments, field errors for forms and times to come ("in 59 min").
-import { api, ApiError, unwrap, type Row } from '../../api/client';
-import type { Started } from '../DeployPages';
+import { api, ApiError, unwrap, type FieldError, type Page, type paths, type Schemas } from '../../api/client';
+import type { RolloutStatus } from '../../api/enums';
 
-// Rollout listing and scheduled deploys (`run_at`) are newer than some generated clients: these calls
-// go through the same client (CSRF, 401 handling) untyped.
-const raw = api as unknown as {
-  GET(path: string, init?: Row): Promise<{ data?: unknown; error?: unknown; response: Response }>;
-  POST(path: string, init?: Row): Promise<{ data?: unknown; error?: unknown; response: Response }>;
-};
+/** A started deployment (or dry run) as the API answers it: the deployment and its job. */
+export type Started = Schemas['DeploymentStarted'];
 
 /** The body of a router deploy. */
-export interface DeployBody {
-  dry_run: boolean;
-  force?: boolean;
-  confirm_timeout?: number;
-  run_at?: string;
-}
+export type DeployBody = paths['/api/routers/{id}/deploy/']['post']['requestBody']['content']['application/json'];
 
 /** The Config Manager's body (the configure body with its one-time fields). */
-export interface ConfigManagerBody extends DeployBody {
-  candidate?: string;
-  commands_before?: string[];
-  commands_after?: string[];
-  credentials?: { username?: string; password?: string; ssh_private_key?: string; ssh_passphrase?: string };
-}
+export type ConfigManagerBody =
+  paths['/api/peering-sessions/{id}/config-manager/']['post']['requestBody']['content']['application/json'];
+
+/** The body of POST /api/rollouts/. */
+export type RolloutBody = paths['/api/rollouts/']['post']['requestBody']['content']['application/json'];
 
 /** Starts a deploy (or its dry run) of a router's rendered configuration. */
 export async function startRouterDeploy(routerId: number, body: DeployBody): Promise<Started> {
-  return unwrap(await raw.POST('/api/routers/{id}/deploy/', { params: { path: { id: routerId } }, body })) as Started;
+  return unwrap(await api.POST('/api/routers/{id}/deploy/', { params: { path: { id: routerId } }, body }));
 }
 
 /** Starts a Config Manager deployment of a session's router (or its dry run). */
 export async function startConfigManager(sessionId: number, body: ConfigManagerBody): Promise<Started> {
   return unwrap(
-    await raw.POST('/api/peering-sessions/{id}/config-manager/', { params: { path: { id: sessionId } }, body }),
-  ) as Started;
+    await api.POST('/api/peering-sessions/{id}/config-manager/', { params: { path: { id: sessionId } }, body }),
+  );
 }
 
 /** Cancels a deployment that has not started (the proposer or an admin); answers the deployment. */
-export async function cancelDeployment(id: number, body: { reason?: string }): Promise<Row> {
-  return unwrap(await raw.POST('/api/deployments/{id}/cancel/', { params: { path: { id } }, body })) as Row;
+export async function cancelDeployment(id: number, body: { reason?: string }): Promise<Schemas['DeploymentDetail']> {
+  return unwrap(await api.POST('/api/deployments/{id}/cancel/', { params: { path: { id } }, body }));
 }
 
 /** Cancels a scheduled rollout and its deployments (its creator or an admin); answers the rollout. */
-export async function cancelRollout(id: number, body: { reason?: string }): Promise<Row> {
-  return unwrap(await raw.POST('/api/rollouts/{id}/cancel/', { params: { path: { id } }, body })) as Row;
+export async function cancelRollout(id: number, body: { reason?: string }): Promise<Schemas['Rollout']> {
+  return unwrap(await api.POST('/api/rollouts/{id}/cancel/', { params: { path: { id } }, body }));
 }
 
 /** A router's newest deployments. */
-export async function routerDeployments(routerId: number, limit: number): Promise<{ count: number; results: Row[] }> {
-  return unwrap(await raw.GET('/api/deployments/', { params: { query: { router: routerId, limit, offset: 0 } } })) as {
-    count: number;
-    results: Row[];
-  };
+export async function routerDeployments(routerId: number, limit: number): Promise<Page<Schemas['Deployment']>> {
+  return unwrap(await api.GET('/api/deployments/', { params: { query: { router: routerId, limit, offset: 0 } } }));
 }
 
-export const ROLLOUT_STATUSES = ['scheduled', 'running', 'done', 'stopped', 'failed'] as const;
-
-/** The body of POST /api/rollouts/. */
-export interface RolloutBody {
-  session_ids?: number[];
-  router_ids?: number[];
-  at?: string;
-  canary?: boolean;
-  dry_run?: boolean;
-  force?: boolean;
-  confirm_timeout?: number;
-}
-
-export async function createRollout(body: RolloutBody): Promise<{ rollout: Row; job_id: number }> {
-  return unwrap(await raw.POST('/api/rollouts/', { body })) as { rollout: Row; job_id: number };
+export async function createRollout(body: RolloutBody): Promise<{ rollout: Schemas['Rollout']; job_id: number }> {
+  return unwrap(await api.POST('/api/rollouts/', { body }));
 }
 
 export async function listRollouts(query: {
-  status?: string;
+  status?: RolloutStatus;
   limit: number;
   offset: number;
-}): Promise<{ count: number; results: Row[] }> {
-  return unwrap(await raw.GET('/api/rollouts/', { params: { query } })) as { count: number; results: Row[] };
+}): Promise<Page<Schemas['Rollout']>> {
+  return unwrap(await api.GET('/api/rollouts/', { params: { query } }));
 }
 
-export async function getRollout(id: number): Promise<Row> {
-  return unwrap(await raw.GET('/api/rollouts/{id}/', { params: { path: { id } } })) as Row;
+export async function getRollout(id: number): Promise<Schemas['Rollout']> {
+  return unwrap(await api.GET('/api/rollouts/{id}/', { params: { path: { id } } }));
 }
+
+/** What POST /api/render-config/ answers: the rendered text and the template it came from. */
+export type Rendered = paths['/api/render-config/']['post']['responses'][200]['content']['application/json'];
 
 /** Renders a router's own template (else its platform's shipped one) over its inventory: the text a deploy starts from. */
-export async function renderRouter(router: Row): Promise<{ content: string; template: Row }> {
+export async function renderRouter(router: Schemas['Router']): Promise<Rendered> {
   const template = router.config_template?.id ?? (router.platform?.driver ? `${router.platform.driver}.j2` : null);
   if (template === null)
     throw new Error(`${router.name} has no config template and no platform driver: nothing to render`);
-  return unwrap(await raw.POST('/api/render-config/', { body: { template, router: router.id } })) as {
-    content: string;
-    template: Row;
-  };
+  return unwrap(await api.POST('/api/render-config/', { body: { template, router: router.id } }));
 }
 
 /**
@@ -104,7 +78,7 @@ export async function renderRouter(router: Row): Promise<{ content: string; temp
 export function formErrors(error: unknown, shown: string[]): { byField: Record<string, string>; rest: unknown } {
   if (!(error instanceof ApiError)) return { byField: {}, rest: error };
   const byField: Record<string, string> = {};
-  const other = [];
+  const other: FieldError[] = [];
   for (const f of error.fields) {
     const [head, ...tail] = f.field.split('.');
     if (!head || !shown.includes(head)) {
@@ -115,7 +89,7 @@ export function formErrors(error: unknown, shown: string[]): { byField: Record<s
     byField[head] = byField[head] ? `${byField[head]}; ${where}${f.message}` : `${where}${f.message}`;
   }
   if (error.fields.length && !other.length) return { byField, rest: null };
-  const rest = Object.assign(Object.create(Object.getPrototypeOf(error)), error, { fields: other });
+  const rest: ApiError = Object.assign(Object.create(Object.getPrototypeOf(error)), error, { fields: other });
   return { byField, rest };
 }
 

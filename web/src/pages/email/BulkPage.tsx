@@ -3,11 +3,10 @@
 import { useState } from 'react';
 import { Alert, Button, Checkbox, Group, Paper, Select, SimpleGrid, Stack, Table, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import type { Row } from '../../api/client';
 import { RefSelect } from '../../components/RefSelect';
 import { Link, useLocation } from '../../app/router';
 import { ErrorBox, PageHeader } from '../ResourcePages';
-import { mailPost } from './mailApi';
+import { sendBulkEmail, type BulkAnswer } from './mailApi';
 import { useEmailTemplateOptions } from './ComposePage';
 
 const num = (v: string | null) => (v && /^\d+$/.test(v) ? Number(v) : undefined);
@@ -20,16 +19,17 @@ export function BulkMailPage() {
   const [template, setTemplate] = useState<string | null>(search.get('template') ?? 'maintenance');
   const [vars, setVars] = useState({ start: '', end: '', description: '' });
   const [asRequest, setAsRequest] = useState(false);
-  const [result, setResult] = useState<Row | null>(null);
+  const [result, setResult] = useState<BulkAnswer | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const templates = useEmailTemplateOptions();
   const send = async () => {
+    if (!template) return;
     setError(null);
     setBusy(true);
     try {
       setResult(
-        await mailPost('/api/email/bulk/', {
+        await sendBulkEmail({
           template,
           router: num(router),
           fabric: num(fabric),
@@ -100,7 +100,7 @@ export function BulkMailPage() {
 }
 
 /** What a bulk call queued and skipped. */
-export function BulkResult({ result }: { result: Row }) {
+export function BulkResult({ result }: { result: BulkAnswer }) {
   return (
     <Stack gap="xs">
       <Alert color={result.skipped.length ? 'yellow' : 'green'}>
@@ -108,7 +108,7 @@ export function BulkResult({ result }: { result: Row }) {
       </Alert>
       <Table withTableBorder data-testid="bulk-result">
         <Table.Tbody>
-          {result.queued.map((q: Row) => (
+          {result.queued.map((q) => (
             <Table.Tr key={`q${q.outbox_id}`}>
               <Table.Td>AS{q.asn}</Table.Td>
               <Table.Td>
@@ -116,7 +116,7 @@ export function BulkResult({ result }: { result: Row }) {
               </Table.Td>
             </Table.Tr>
           ))}
-          {result.skipped.map((s: Row, i: number) => (
+          {result.skipped.map((s, i) => (
             <Table.Tr key={`s${i}`}>
               <Table.Td>AS{s.asn}</Table.Td>
               <Table.Td c="orange">{s.reason}</Table.Td>
@@ -129,8 +129,8 @@ export function BulkResult({ result }: { result: Row }) {
 }
 
 /** "Request peering" for selected candidates (PeeringDB network ids) at one fabric. */
-export async function bulkPeeringRequest(peeringdbNets: number[], fabric?: number | null): Promise<Row> {
-  const res = await mailPost('/api/email/bulk/', {
+export async function bulkPeeringRequest(peeringdbNets: number[], fabric?: number | null): Promise<BulkAnswer> {
+  const res = await sendBulkEmail({
     template: 'peering-request',
     peeringdb_nets: peeringdbNets,
     fabric: fabric ?? undefined,

@@ -17,11 +17,18 @@ import {
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQuery } from '@tanstack/react-query';
-import { ApiError, type Row } from '../../api/client';
+import { api, ApiError, unwrap } from '../../api/client';
 import { RefSelect } from '../../components/RefSelect';
 import { navigate, useLocation } from '../../app/router';
 import { ErrorBox, PageHeader } from '../ResourcePages';
-import { fmtAddress, mailGet, mailPost, parseAddresses } from './mailApi';
+import {
+  fmtAddress,
+  listEmailTemplates,
+  parseAddresses,
+  renderEmail,
+  shippedEmailTemplates,
+  type RenderedEmail,
+} from './mailApi';
 
 const num = (v: string | null) => (v && /^\d+$/.test(v) ? Number(v) : undefined);
 
@@ -29,11 +36,11 @@ const num = (v: string | null) => (v && /^\d+$/.test(v) ? Number(v) : undefined)
 export function useEmailTemplateOptions() {
   const stored = useQuery({
     queryKey: ['list', 'email-templates', 'all'],
-    queryFn: ({ signal }) => mailGet<{ results: Row[] }>('/api/email-templates/', { limit: 1000 }, signal),
+    queryFn: ({ signal }) => listEmailTemplates({ limit: 1000 }, signal),
   });
   const shipped = useQuery({
     queryKey: ['email-templates', 'shipped'],
-    queryFn: ({ signal }) => mailGet<Row[]>('/api/email-templates/shipped/', undefined, signal),
+    queryFn: ({ signal }) => shippedEmailTemplates(signal),
   });
   const names = new Set((stored.data?.results ?? []).map((t) => t.name));
   return [
@@ -55,7 +62,7 @@ export function ComposePage() {
   });
   const [template, setTemplate] = useState<string | null>(search.get('template') ?? 'peering-request');
   const [vars, setVars] = useState({ start: '', end: '', description: '', message: '' });
-  const [rendered, setRendered] = useState<Row | null>(null);
+  const [rendered, setRendered] = useState<RenderedEmail | null>(null);
   const [to, setTo] = useState('');
   const [cc, setCc] = useState('');
   const [subject, setSubject] = useState('');
@@ -68,11 +75,12 @@ export function ComposePage() {
   const hasPeer = link.session !== undefined || link.peer_asn !== undefined || link.peeringdb_net !== undefined;
 
   const render = async () => {
+    if (!template) return;
     setError(null);
     setBusy(true);
     try {
       const v = Object.fromEntries(Object.entries(vars).filter(([, x]) => x));
-      const r = await mailPost('/api/email/render/', { template, ...link, vars: v });
+      const r = await renderEmail({ template, ...link, vars: v });
       setRendered(r);
       setTo(r.to.map(fmtAddress).join(', '));
       setCc(r.cc.map(fmtAddress).join(', '));
@@ -94,16 +102,20 @@ export function ComposePage() {
     setError(null);
     setBusy(true);
     try {
-      const m = await mailPost('/api/email/send/', {
-        to: parseAddresses(to),
-        cc: parseAddresses(cc),
-        subject,
-        body,
-        template: template ?? undefined,
-        ...link,
-        as_request: asRequest || undefined,
-        force: force || undefined,
-      });
+      const m = unwrap(
+        await api.POST('/api/email/send/', {
+          body: {
+            to: parseAddresses(to),
+            cc: parseAddresses(cc),
+            subject,
+            body,
+            template: template ?? undefined,
+            ...link,
+            as_request: asRequest || undefined,
+            force: force || undefined,
+          },
+        }),
+      );
       notifications.show({ message: `Queued: ${m.subject}` });
       navigate(`/outbox/${m.id}`);
     } catch (err) {
@@ -202,7 +214,7 @@ export function ComposePage() {
         </Group>
       </Paper>
       <ErrorBox error={error} />
-      {rendered?.warnings?.map((w: string) => (
+      {rendered?.warnings.map((w) => (
         <Alert key={w} color="yellow" data-testid="compose-warning">
           {w}
         </Alert>
@@ -235,7 +247,7 @@ export function ComposePage() {
             <Text size="xs" c="dimmed">
               Contacts:{' '}
               {rendered.contacts
-                .map((c: Row) => `${c.role}: ${c.email}${c.source === 'local' ? ' (local)' : ''}`)
+                .map((c) => `${c.role}: ${c.email}${c.source === 'local' ? ' (local)' : ''}`)
                 .join(' · ') || 'none'}
             </Text>
             <Checkbox

@@ -2,20 +2,21 @@
 import { useState } from 'react';
 import { Button, Group, Paper, Select, TextInput } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
-import { ApiError } from '../../api/client';
+import { api, ApiError, unwrap } from '../../api/client';
+import { ContactRole } from '../../api/enums';
 import { DataTable } from '../../components/DataTable';
 import { RefSelect } from '../../components/RefSelect';
 import { Link } from '../../app/router';
 import { roleAtLeast, useMe } from '../../app/session';
 import { ErrorBox, PageHeader } from '../ResourcePages';
-import { CONTACT_ROLES, mailList, mailPost } from './mailApi';
+import { asContactRole, listContacts } from './mailApi';
 
 /** Local contacts, optionally of one peer ASN (?peer_asn=ID), with an add form for operators. */
 export function ContactsPage({ peerAsn }: { peerAsn?: number }) {
   const qc = useQueryClient();
   const canEdit = roleAtLeast(useMe().data?.role, 'operator');
-  const empty = {
-    peer_asn: peerAsn ? String(peerAsn) : (null as string | null),
+  const empty: { peer_asn: string | null; name: string; role: ContactRole; email: string; phone: string } = {
+    peer_asn: peerAsn ? String(peerAsn) : null,
     name: '',
     role: 'Policy',
     email: '',
@@ -26,13 +27,17 @@ export function ContactsPage({ peerAsn }: { peerAsn?: number }) {
   const add = async () => {
     setError(null);
     try {
-      await mailPost('/api/contacts/', {
-        peer_asn: Number(form.peer_asn),
-        name: form.name,
-        role: form.role,
-        email: form.email,
-        phone: form.phone || null,
-      });
+      unwrap(
+        await api.POST('/api/contacts/', {
+          body: {
+            peer_asn: Number(form.peer_asn),
+            name: form.name,
+            role: form.role,
+            email: form.email,
+            phone: form.phone || null,
+          },
+        }),
+      );
       setForm(empty);
       await qc.invalidateQueries({ queryKey: ['list', 'contacts'] });
     } catch (err) {
@@ -71,9 +76,9 @@ export function ContactsPage({ peerAsn }: { peerAsn?: number }) {
             />
             <Select
               label="Role"
-              data={CONTACT_ROLES}
+              data={ContactRole}
               value={form.role}
-              onChange={(v) => setForm({ ...form, role: v ?? 'Policy' })}
+              onChange={(v) => setForm({ ...form, role: asContactRole(v) })}
               w={150}
             />
             <TextInput
@@ -98,7 +103,7 @@ export function ContactsPage({ peerAsn }: { peerAsn?: number }) {
       <DataTable
         id="contacts"
         queryKey={['list', 'contacts']}
-        fetch={mailList('/api/contacts/')}
+        fetch={listContacts}
         fixed={peerAsn ? { peer_asn: peerAsn } : undefined}
         columns={[
           {
@@ -120,7 +125,7 @@ export function ContactsPage({ peerAsn }: { peerAsn?: number }) {
           { id: 'phone', header: 'Phone', cell: (r) => r.phone ?? '' },
         ]}
         filters={[
-          { name: 'role', label: 'Role', kind: 'select', options: CONTACT_ROLES.map((r) => ({ value: r, label: r })) },
+          { name: 'role', label: 'Role', kind: 'select', options: ContactRole.map((r) => ({ value: r, label: r })) },
         ]}
         selectable={false}
         emptyText="No local contacts."

@@ -2,16 +2,17 @@
 import { Alert, Badge, Button, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import type { Row } from '../../api/client';
+import { api, unwrap, type Schemas } from '../../api/client';
+import { OutboxMessageStatus } from '../../api/enums';
 import { DataTable } from '../../components/DataTable';
 import { fmtTime } from '../../components/format';
 import { Link, navigate } from '../../app/router';
 import { roleAtLeast, useMe } from '../../app/session';
 import { ErrorBox, PageHeader } from '../ResourcePages';
-import { fmtAddress, mailGet, mailList, mailPost, OUTBOX_STATUS_COLOR } from './mailApi';
+import { fmtAddress, listOutbox, OUTBOX_STATUS_COLOR } from './mailApi';
 
 /** A coloured outbox status. */
-export function OutboxStatus({ status }: { status: string }) {
+export function OutboxStatus({ status }: { status: OutboxMessageStatus }) {
   return (
     <Badge size="sm" variant="light" color={OUTBOX_STATUS_COLOR[status] ?? 'gray'} data-testid="outbox-status">
       {status}
@@ -35,7 +36,7 @@ export function OutboxListPage() {
       <DataTable
         id="outbox"
         queryKey={['list', 'outbox']}
-        fetch={mailList('/api/outbox/')}
+        fetch={listOutbox}
         urlState
         refetchInterval={5000}
         columns={[
@@ -44,8 +45,8 @@ export function OutboxListPage() {
           {
             id: 'to',
             header: 'To',
-            cell: (r) => r.to.map((a: Row) => a.address).join(', '),
-            csv: (r) => r.to.map((a: Row) => a.address).join(' '),
+            cell: (r) => r.to.map((a) => a.address).join(', '),
+            csv: (r) => r.to.map((a) => a.address).join(' '),
           },
           {
             id: 'peer',
@@ -80,7 +81,7 @@ export function OutboxListPage() {
             name: 'status',
             label: 'Status',
             kind: 'select',
-            options: ['queued', 'sending', 'sent', 'failed', 'test'].map((s) => ({ value: s, label: s })),
+            options: OutboxMessageStatus.map((s) => ({ value: s, label: s })),
           },
           {
             name: 'kind',
@@ -103,14 +104,16 @@ export function OutboxMessagePage({ id }: { id: number }) {
   const canSend = roleAtLeast(useMe().data?.role, 'operator');
   const q = useQuery({
     queryKey: ['outbox', id],
-    queryFn: ({ signal }) => mailGet(`/api/outbox/${id}/`, undefined, signal),
-    refetchInterval: (query) =>
-      ['queued', 'sending'].includes((query.state.data as Row | undefined)?.status) ? 2000 : false,
+    queryFn: async ({ signal }) => unwrap(await api.GET('/api/outbox/{id}/', { params: { path: { id } }, signal })),
+    refetchInterval: (query) => {
+      const status = query.state.data?.status;
+      return status === 'queued' || status === 'sending' ? 2000 : false;
+    },
   });
   const m = q.data;
   const retry = async () => {
     try {
-      await mailPost(`/api/outbox/${id}/retry/`);
+      unwrap(await api.POST('/api/outbox/{id}/retry/', { params: { path: { id } } }));
       notifications.show({ message: 'Queued for another attempt' });
       await qc.invalidateQueries({ queryKey: ['outbox', id] });
     } catch (err) {
@@ -205,7 +208,7 @@ export function OutboxMessagePage({ id }: { id: number }) {
 }
 
 /** Replies read from the IMAP mailbox. */
-export function ReplyList({ replies }: { replies: Row[] }) {
+export function ReplyList({ replies }: { replies: Schemas['EmailReply'][] }) {
   if (!replies.length)
     return (
       <Text size="sm" c="dimmed">

@@ -4,17 +4,26 @@ import { useState } from 'react';
 import { Alert, Button, Group, Paper, Stack, Table, Text, Textarea, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import type { Row } from '../../api/client';
+import { api, unwrap, type Schemas } from '../../api/client';
+import type { PeeringRequestStatus } from '../../api/enums';
 import { DataTable, type BulkAction } from '../../components/DataTable';
 import { fmtTime } from '../../components/format';
 import { Link, navigate } from '../../app/router';
 import { roleAtLeast, useMe } from '../../app/session';
 import { ErrorBox, PageHeader } from '../ResourcePages';
-import { mailGet, mailList, mailPost, REQUEST_STATUS_LABEL } from './mailApi';
+import {
+  listPeeringRequests,
+  markRequest,
+  requestStatusLabel,
+  REQUEST_STATUS_LABEL,
+  type RequestAction,
+} from './mailApi';
 import { RequestStatusBadge } from './RequestStatus';
 import { OutboxStatus, ReplyList } from './OutboxPages';
 
-const ACTIONS: { action: string; label: string; color?: string; status: string }[] = [
+type PeeringRequest = Schemas['PeeringRequest'];
+
+const ACTIONS: { action: RequestAction; label: string; color?: string; status: PeeringRequestStatus }[] = [
   { action: 'accept', label: 'Mark approved', color: 'green', status: 'accepted' },
   { action: 'existing', label: 'Mark existing', status: 'existing' },
   { action: 'not-qualified', label: 'Mark not qualified', color: 'orange', status: 'not_qualified' },
@@ -23,7 +32,7 @@ const ACTIONS: { action: string; label: string; color?: string; status: string }
 ];
 
 /** Where the compose page opens for a request (same peer and fabric). */
-export function composeLinkFor(r: Row): string {
+export function composeLinkFor(r: Pick<PeeringRequest, 'peer_asn' | 'peeringdb_net' | 'fabric'>): string {
   const p = new URLSearchParams({ template: 'peering-request' });
   if (r.peer_asn) p.set('peer_asn', String(r.peer_asn.id));
   else if (r.peeringdb_net) p.set('peeringdb_net', String(r.peeringdb_net));
@@ -32,7 +41,7 @@ export function composeLinkFor(r: Row): string {
 }
 
 /** The session wizard prefilled with the request's peer and exchange. */
-export function wizardLinkFor(r: Row): string {
+export function wizardLinkFor(r: Pick<PeeringRequest, 'asn' | 'fabric'>): string {
   const p = new URLSearchParams({ asn: String(r.asn) });
   if (r.fabric) p.set('fabric', String(r.fabric.id));
   return `/peering-sessions/new?${p}`;
@@ -42,12 +51,12 @@ export function wizardLinkFor(r: Row): string {
 export function PeeringRequestsPage() {
   const qc = useQueryClient();
   const canAct = roleAtLeast(useMe().data?.role, 'operator');
-  const bulk = (action: string, label: string): BulkAction => ({
+  const bulk = (action: RequestAction, label: string): BulkAction<PeeringRequest> => ({
     label,
     unavailable: canAct ? null : 'requires the operator role',
     run: async (ids) => {
       let failed = 0;
-      for (const id of ids) await mailPost(`/api/peering-requests/${id}/${action}/`, {}).catch(() => failed++);
+      for (const id of ids) await markRequest(id, action, {}).catch(() => failed++);
       notifications.show({
         color: failed ? 'orange' : undefined,
         message: `${ids.length - failed} updated${failed ? `, ${failed} unchanged` : ''}`,
@@ -69,7 +78,7 @@ export function PeeringRequestsPage() {
       <DataTable
         id="peering-requests"
         queryKey={['list', 'peering-requests']}
-        fetch={mailList('/api/peering-requests/')}
+        fetch={listPeeringRequests}
         urlState
         columns={[
           {
@@ -128,13 +137,14 @@ export function PeeringRequestPage({ id }: { id: number }) {
   const [accepted, setAccepted] = useState(false);
   const q = useQuery({
     queryKey: ['peering-request', id],
-    queryFn: ({ signal }) => mailGet(`/api/peering-requests/${id}/`, undefined, signal),
+    queryFn: async ({ signal }) =>
+      unwrap(await api.GET('/api/peering-requests/{id}/', { params: { path: { id } }, signal })),
   });
   const r = q.data;
-  const act = async (action: string) => {
+  const act = async (action: RequestAction) => {
     setError(null);
     try {
-      await mailPost(`/api/peering-requests/${id}/${action}/`, { note: note || null });
+      await markRequest(id, action, { note: note || null });
       setNote('');
       setAccepted(action === 'accept');
       await qc.invalidateQueries({ queryKey: ['peering-request', id] });
@@ -215,7 +225,7 @@ export function PeeringRequestPage({ id }: { id: number }) {
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
-          {r.history.map((h: Row) => (
+          {r.history.map((h) => (
             <Table.Tr key={h.id}>
               <Table.Td>{fmtTime(h.time)}</Table.Td>
               <Table.Td>{h.username ?? 'system'}</Table.Td>
@@ -229,8 +239,7 @@ export function PeeringRequestPage({ id }: { id: number }) {
                 ) : null}
               </Table.Td>
               <Table.Td>
-                {REQUEST_STATUS_LABEL[h.from_status] ?? h.from_status} →{' '}
-                {REQUEST_STATUS_LABEL[h.to_status] ?? h.to_status}
+                {requestStatusLabel(h.from_status)} → {requestStatusLabel(h.to_status)}
               </Table.Td>
               <Table.Td>{h.note ?? ''}</Table.Td>
             </Table.Tr>
@@ -244,12 +253,12 @@ export function PeeringRequestPage({ id }: { id: number }) {
         </Text>
       ) : (
         <Stack gap={4}>
-          {r.messages.map((m: Row) => (
+          {r.messages.map((m) => (
             <Group key={m.id} gap="xs">
               <OutboxStatus status={m.status} />
               <Link to={`/outbox/${m.id}`}>{m.subject}</Link>
               <Text size="xs" c="dimmed">
-                {fmtTime(m.sent_at ?? m.created_at)} · {m.to.map((a: Row) => a.address).join(', ')}
+                {fmtTime(m.sent_at ?? m.created_at)} · {m.to.map((a) => a.address).join(', ')}
               </Text>
             </Group>
           ))}

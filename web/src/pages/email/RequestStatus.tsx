@@ -2,13 +2,19 @@
 // once (candidates list, peer ASN page, fabric page).
 import { Badge, Tooltip } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
-import type { Row } from '../../api/client';
+import type { Schemas } from '../../api/client';
 import { Link } from '../../app/router';
 import { fmtTime } from '../../components/format';
-import { mailGet, REQUEST_STATUS_COLOR, REQUEST_STATUS_LABEL } from './mailApi';
+import { listPeeringRequests, REQUEST_STATUS_COLOR, REQUEST_STATUS_LABEL } from './mailApi';
+
+type PeeringRequest = Schemas['PeeringRequest'];
 
 /** The status badge of one request (links to its page); "Not sent" when there is none. */
-export function RequestStatusBadge({ request }: { request: Row | null | undefined }) {
+export function RequestStatusBadge({
+  request,
+}: {
+  request: Pick<PeeringRequest, 'id' | 'status' | 'last_sent_at' | 'sent_count'> | null | undefined;
+}) {
   const status = request?.status ?? 'none';
   const badge = (
     <Badge size="sm" variant="light" color={REQUEST_STATUS_COLOR[status] ?? 'gray'} data-testid="request-status">
@@ -28,15 +34,14 @@ export function RequestStatusBadge({ request }: { request: Row | null | undefine
 }
 
 /** Requests of the given ASNs (at one fabric, or every fabric when undefined), keyed by ASN. */
-export function useRequestStatuses(asns: number[], fabric?: number | null): Map<number, Row> {
+export function useRequestStatuses(asns: number[], fabric?: number | null): Map<number, PeeringRequest> {
   const key = [...new Set(asns)].sort((a, b) => a - b);
   const q = useQuery({
     queryKey: ['peering-requests', 'status', key, fabric ?? 'any'],
     enabled: key.length > 0,
     staleTime: 10_000,
     queryFn: ({ signal }) =>
-      mailGet<{ results: Row[] }>(
-        '/api/peering-requests/',
+      listPeeringRequests(
         {
           asn: key.join(','),
           fabric: fabric === undefined ? undefined : fabric === null ? 'null' : fabric,
@@ -45,7 +50,7 @@ export function useRequestStatuses(asns: number[], fabric?: number | null): Map<
         signal,
       ),
   });
-  const out = new Map<number, Row>();
+  const out = new Map<number, PeeringRequest>();
   for (const r of q.data?.results ?? []) if (!out.has(r.asn)) out.set(r.asn, r);
   return out;
 }

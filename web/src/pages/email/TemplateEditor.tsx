@@ -16,7 +16,8 @@ import {
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { ApiError, type Row } from '../../api/client';
+import { api, ApiError, unwrap } from '../../api/client';
+import { ContactRole, EmailTemplatePurpose } from '../../api/enums';
 import { CodeEditor, errorLineOf } from '../../components/CodeEditor';
 import { UnifiedDiff } from '../../components/Diff';
 import { DataTable } from '../../components/DataTable';
@@ -25,16 +26,31 @@ import { fmtTime } from '../../components/format';
 import { Link, navigate, useLocation } from '../../app/router';
 import { roleAtLeast, useMe } from '../../app/session';
 import { ErrorBox, PageHeader } from '../ResourcePages';
-import { CONTACT_ROLES, mailGet, mailList, mailPost } from './mailApi';
+import {
+  asContactRoles,
+  asPurpose,
+  listEmailTemplates,
+  renderEmail,
+  shippedEmailTemplates,
+  type RenderedEmail,
+} from './mailApi';
 
-const PURPOSES = ['request', 'noc', 'policy', 'technical', 'maintenance', 'session_down', 'other'];
+/** The editor's fields (the API presents purpose and roles as plain strings: read through asPurpose / asContactRoles). */
+interface TemplateForm {
+  name: string;
+  purpose: EmailTemplatePurpose;
+  subject: string;
+  body: string;
+  recipient_roles: ContactRole[];
+  description: string;
+}
 
 /** Stored templates and the shipped ones. */
 export function EmailTemplatesPage() {
   const canEdit = roleAtLeast(useMe().data?.role, 'operator');
   const shipped = useQuery({
     queryKey: ['email-templates', 'shipped'],
-    queryFn: ({ signal }) => mailGet<Row[]>('/api/email-templates/shipped/', undefined, signal),
+    queryFn: ({ signal }) => shippedEmailTemplates(signal),
   });
   return (
     <Stack gap="sm">
@@ -45,7 +61,7 @@ export function EmailTemplatesPage() {
       <DataTable
         id="email-templates"
         queryKey={['list', 'email-templates']}
-        fetch={mailList('/api/email-templates/')}
+        fetch={listEmailTemplates}
         columns={[
           {
             id: 'name',
@@ -107,7 +123,7 @@ export function EmailTemplateEditorPage({ id }: { id: number | null }) {
   const qc = useQueryClient();
   const { search } = useLocation();
   const canEdit = roleAtLeast(useMe().data?.role, 'operator');
-  const [form, setForm] = useState({
+  const [form, setForm] = useState<TemplateForm>({
     name: '',
     purpose: 'other',
     subject: '',
@@ -117,32 +133,34 @@ export function EmailTemplateEditorPage({ id }: { id: number | null }) {
   });
   const [error, setError] = useState<unknown>(null);
   const [previewPeer, setPreviewPeer] = useState<string | null>(null);
-  const [preview, setPreview] = useState<Row | null>(null);
+  const [preview, setPreview] = useState<RenderedEmail | null>(null);
   const existing = useQuery({
     queryKey: ['email-template', id],
     enabled: id !== null,
-    queryFn: ({ signal }) => mailGet(`/api/email-templates/${id}/`, undefined, signal),
+    queryFn: async ({ signal }) =>
+      unwrap(await api.GET('/api/email-templates/{id}/', { params: { path: { id: id! } }, signal })),
   });
   const versions = useQuery({
     queryKey: ['email-template', id, 'versions'],
     enabled: id !== null,
-    queryFn: ({ signal }) => mailGet<Row[]>(`/api/email-templates/${id}/versions/`, undefined, signal),
+    queryFn: async ({ signal }) =>
+      unwrap(await api.GET('/api/email-templates/{id}/versions/', { params: { path: { id: id! } }, signal })),
   });
   const from = search.get('from');
   const shipped = useQuery({
     queryKey: ['email-templates', 'shipped'],
     enabled: id === null && !!from,
-    queryFn: ({ signal }) => mailGet<Row[]>('/api/email-templates/shipped/', undefined, signal),
+    queryFn: ({ signal }) => shippedEmailTemplates(signal),
   });
   useEffect(() => {
     const t = existing.data;
     if (t)
       setForm({
         name: t.name,
-        purpose: t.purpose,
+        purpose: asPurpose(t.purpose),
         subject: t.subject,
         body: t.body,
-        recipient_roles: t.recipient_roles,
+        recipient_roles: asContactRoles(t.recipient_roles),
         description: t.description ?? '',
       });
   }, [existing.data]);
@@ -151,10 +169,10 @@ export function EmailTemplateEditorPage({ id }: { id: number | null }) {
     if (t)
       setForm({
         name: t.name,
-        purpose: t.purpose,
+        purpose: asPurpose(t.purpose),
         subject: t.subject,
         body: t.body,
-        recipient_roles: t.recipient_roles,
+        recipient_roles: asContactRoles(t.recipient_roles),
         description: `customised from the shipped ${t.name}`,
       });
   }, [shipped.data, from]);
@@ -162,13 +180,11 @@ export function EmailTemplateEditorPage({ id }: { id: number | null }) {
     setError(null);
     try {
       const body = { ...form, description: form.description || null };
-      const saved =
+      const saved = unwrap(
         id === null
-          ? await mailPost('/api/email-templates/', body)
-          : await (async () => {
-              const { api, unwrap } = await import('../../api/client');
-              return unwrap(await (api as any).PATCH(`/api/email-templates/${id}/`, { body })) as Row;
-            })();
+          ? await api.POST('/api/email-templates/', { body })
+          : await api.PATCH('/api/email-templates/{id}/', { params: { path: { id } }, body }),
+      );
       notifications.show({ message: `Saved ${saved.name} v${saved.version}` });
       await qc.invalidateQueries({ queryKey: ['email-template', saved.id] });
       await qc.invalidateQueries({ queryKey: ['list', 'email-templates'] });
@@ -179,7 +195,7 @@ export function EmailTemplateEditorPage({ id }: { id: number | null }) {
   };
   const runPreview = async () => {
     try {
-      setPreview(await mailPost('/api/email/render/', { template: id ?? form.name, peer_asn: Number(previewPeer) }));
+      setPreview(await renderEmail({ template: id ?? form.name, peer_asn: Number(previewPeer) }));
     } catch (err) {
       setError(err);
     }
@@ -209,16 +225,16 @@ export function EmailTemplateEditorPage({ id }: { id: number | null }) {
         />
         <Select
           label="Purpose"
-          data={PURPOSES}
+          data={EmailTemplatePurpose}
           value={form.purpose}
-          onChange={(v) => setForm({ ...form, purpose: v ?? 'other' })}
+          onChange={(v) => setForm({ ...form, purpose: asPurpose(v) })}
           readOnly={!canEdit}
         />
         <MultiSelect
           label="To: first role with contacts"
-          data={CONTACT_ROLES}
+          data={ContactRole}
           value={form.recipient_roles}
-          onChange={(v) => setForm({ ...form, recipient_roles: v })}
+          onChange={(v) => setForm({ ...form, recipient_roles: asContactRoles(v) })}
           readOnly={!canEdit}
         />
       </Group>
@@ -262,7 +278,7 @@ export function EmailTemplateEditorPage({ id }: { id: number | null }) {
           {preview && (
             <Stack gap={2} mt="xs">
               <Text size="sm">
-                <b>To:</b> {preview.to.map((a: Row) => a.address).join(', ') || '—'}
+                <b>To:</b> {preview.to.map((a) => a.address).join(', ') || '—'}
               </Text>
               <Text size="sm">
                 <b>Subject:</b> {preview.subject}

@@ -3,7 +3,7 @@ import { useEffect, useState } from 'react';
 import { Button, Group, Paper, Stack, Stepper } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQueryClient } from '@tanstack/react-query';
-import { api, ApiError, listResource, unwrap, type Row } from '../../api/client';
+import { api, ApiError, listResource, unwrap } from '../../api/client';
 import { navigate, useLocation } from '../../app/router';
 import { useCapabilities } from '../../app/session';
 import { ErrorBox, PageHeader } from '../ResourcePages';
@@ -22,14 +22,14 @@ async function importAfterCreate(peerAsnId: number, asSet: string): Promise<void
         params: { path: { id: peerAsnId } },
         body: { as_set: asSet },
       }),
-    ) as Row;
+    );
     const lists = r.lists
-      .map((l: Row) => `${l.prefix_list.name} v${l.version} (${l.prefix_count} prefixes, ${l.status})`)
+      .map((l) => `${l.prefix_list.name} v${l.version} (${l.prefix_count} prefixes, ${l.status})`)
       .join(', ');
     notifications.show({
       title: `Imported ${asSet}`,
       message: lists || 'no prefixes',
-      color: r.lists.some((l: Row) => l.status === 'held') ? 'orange' : 'green',
+      color: r.lists.some((l) => l.status === 'held') ? 'orange' : 'green',
     });
   } catch (e) {
     notifications.show({

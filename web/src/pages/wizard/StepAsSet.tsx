@@ -1,18 +1,18 @@
 // Step 4: the peer's AS-SET, checked against the IRR and optionally imported.
 import { useState } from 'react';
 import { Alert, Button, Group, Paper, Stack, Text, TextInput } from '@mantine/core';
-import { api, listResource, unwrap, type Row } from '../../api/client';
+import { api, listResource, unwrap } from '../../api/client';
 import { irrErrorText } from '../../components/format';
 import { asnValue } from '../../lib/validate';
 import { Unavailable, unavailableText } from '../../components/Unavailable';
-import { IrrReport, ImportResult } from '../IrrPages';
+import { IrrReport, ImportResult, type IrrImportAnswer, type IrrSetReport } from '../IrrPages';
 import { validateStep, type StepProps } from './state';
 
 export function StepAsSet({ s, set, errors, irr }: StepProps & { irr: boolean }) {
   const [known, setKnown] = useState<{ ok: boolean; text: string } | null>(null);
-  const [report, setReport] = useState<Row | null>(null);
+  const [report, setReport] = useState<IrrSetReport | null>(null);
   const [irrError, setIrrError] = useState<string | null>(null);
-  const [imported, setImported] = useState<Row | null>(null);
+  const [imported, setImported] = useState<IrrImportAnswer | null>(null);
   const [busy, setBusy] = useState<'validate' | 'import' | null>(null);
   const asSet = s.irr_as_set.trim();
   const reset = () => (setKnown(null), setReport(null), setIrrError(null), setImported(null));
@@ -23,8 +23,9 @@ export function StepAsSet({ s, set, errors, irr }: StepProps & { irr: boolean })
     if (!irr) return;
     setIrrChecking(true);
     try {
-      const r = unwrap(await api.POST('/api/irr/validate/', { body: { as_set: asSet, check_irr: true } })) as Row;
-      setReport(r.irr);
+      const r = unwrap(await api.POST('/api/irr/validate/', { body: { as_set: asSet, check_irr: true } }));
+      // The spec leaves the IRR report open (unknown): IrrPages describes the fields it carries.
+      setReport(r.irr as IrrSetReport | null);
     } catch (e) {
       setIrrError((e as Error).message);
     } finally {
@@ -40,11 +41,11 @@ export function StepAsSet({ s, set, errors, irr }: StepProps & { irr: boolean })
     // "Known to Peerdesk" answers at once from the database; the IRR report follows when it arrives.
     const local = (async () => {
       try {
-        const r = unwrap(await api.POST('/api/irr/validate/', { body: { as_set: asSet, check_irr: false } })) as Row;
+        const r = unwrap(await api.POST('/api/irr/validate/', { body: { as_set: asSet, check_irr: false } }));
         if (r.known.length || r.prefix_lists.length)
           setKnown({
             ok: true,
-            text: `Known to Peerdesk: ${r.known.map((a: Row) => `AS${a.asn} ${a.name}`).join(', ') || 'no peer ASN'}${r.prefix_lists.length ? `; ${r.prefix_lists.length} IRR prefix list(s): ${r.prefix_lists.map((l: Row) => l.name).join(', ')}` : ''}.`,
+            text: `Known to Peerdesk: ${r.known.map((a) => `AS${a.asn} ${a.name}`).join(', ') || 'no peer ASN'}${r.prefix_lists.length ? `; ${r.prefix_lists.length} IRR prefix list(s): ${r.prefix_lists.map((l) => l.name).join(', ')}` : ''}.`,
           });
         else
           setKnown({
@@ -77,7 +78,7 @@ export function StepAsSet({ s, set, errors, irr }: StepProps & { irr: boolean })
               params: { path: { id: existing.id } },
               body: { as_set: asSet },
             }),
-          ) as Row,
+          ),
         );
         set({ irrImport: false });
       } else {

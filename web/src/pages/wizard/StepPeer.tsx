@@ -14,11 +14,39 @@ import {
 } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useQuery } from '@tanstack/react-query';
-import { api, listResource, unwrap, type Row } from '../../api/client';
+import { api, listResource, unwrap, type Schemas } from '../../api/client';
 import { RefSelect } from '../../components/RefSelect';
 import { ipFamily } from '../../lib/validate';
 import { Unavailable } from '../../components/Unavailable';
-import { firstAsSet, spread, type StepProps, type WizardState } from './state';
+import { firstAsSet, spread, type MemberAddress, type StepProps, type WizardState } from './state';
+
+/** A PeeringDB network the lookup lists: a member of the exchange (with its addresses there) or a search hit. */
+interface PdbNetwork {
+  asn: number;
+  name: string;
+  /** Its PeeringDB network id. */
+  peeringdbId: number | null;
+  irr_as_set: string | null;
+  policy: string | null;
+  /** Its addresses on the exchange (none for a search hit). */
+  addresses: MemberAddress[];
+}
+const fromMember = (c: Schemas['PeeringCandidate']): PdbNetwork => ({
+  asn: c.asn,
+  name: c.name,
+  peeringdbId: c.peeringdb_net_id,
+  irr_as_set: c.irr_as_set,
+  policy: c.policy,
+  addresses: c.addresses,
+});
+const fromSearch = (n: Schemas['PeeringDbNetwork']): PdbNetwork => ({
+  asn: n.asn,
+  name: n.name,
+  peeringdbId: n.id,
+  irr_as_set: n.irr_as_set,
+  policy: n.policy_general,
+  addresses: [],
+});
 
 export function StepPeer({ s, set, errors, peeringdb }: StepProps & { peeringdb: boolean }) {
   return (
@@ -123,15 +151,11 @@ function PeeringDbLookup({ s, set }: Omit<StepProps, 'errors'>) {
     queryFn: async () => unwrap(await api.GET('/api/peeringdb/networks', { params: { query: { q: dq, limit: 30 } } })),
     enabled: fabricId === null && dq.trim().length > 0,
   });
-  const rows: Row[] =
-    fabricId !== null
-      ? (members.data?.results ?? [])
-      : Array.isArray(search.data)
-        ? search.data
-        : (search.data?.results ?? []);
-  const pick = (r: Row) => {
+  const rows: PdbNetwork[] =
+    fabricId !== null ? (members.data?.results ?? []).map(fromMember) : (search.data?.results ?? []).map(fromSearch);
+  const pick = (r: PdbNetwork) => {
     // Every address of the member on this exchange is offered; those without a session start checked.
-    const choices: Row[] = fabricId !== null ? (r.addresses ?? []) : [];
+    const choices = fabricId !== null ? r.addresses : [];
     set({
       name: r.name,
       asn: String(r.asn),
@@ -140,15 +164,13 @@ function PeeringDbLookup({ s, set }: Omit<StepProps, 'errors'>) {
         choices.filter((a) => !a.has_session).map((a) => a.address),
         choices,
       ),
-      peeringdb_id: r.peeringdb_net_id ?? r.id ?? null,
+      peeringdb_id: r.peeringdbId,
       ...(firstAsSet(r.irr_as_set) && !s.irr_as_set ? { irr_as_set: firstAsSet(r.irr_as_set)! } : {}),
     });
   };
   const checked = new Set([s.ipv4.trim(), s.ipv6.trim(), ...s.addresses].filter(Boolean));
   const toggle = (address: string) => {
-    const next = s.choices
-      .map((c) => c.address as string)
-      .filter((a) => (a === address ? !checked.has(a) : checked.has(a)));
+    const next = s.choices.map((c) => c.address).filter((a) => (a === address ? !checked.has(a) : checked.has(a)));
     set(spread(next, s.choices));
   };
   const err = members.error ?? search.error;
@@ -203,10 +225,10 @@ function PeeringDbLookup({ s, set }: Omit<StepProps, 'errors'>) {
                 <td>{r.name}</td>
                 {fabricId !== null && (
                   <td className="mono small" style={{ whiteSpace: 'normal' }}>
-                    {(r.addresses ?? []).map((a: Row) => a.address + (a.has_session ? ' (session)' : '')).join(', ')}
+                    {r.addresses.map((a) => a.address + (a.has_session ? ' (session)' : '')).join(', ')}
                   </td>
                 )}
-                <td>{r.policy ?? r.policy_general ?? '—'}</td>
+                <td>{r.policy ?? '—'}</td>
               </tr>
             ))}
             {!rows.length && (
@@ -254,7 +276,7 @@ function PeeringDbLookup({ s, set }: Omit<StepProps, 'errors'>) {
 /** An existing peer ASN and one of its known IPs. */
 function LocalPeerLookup({ s, set }: Omit<StepProps, 'errors'>) {
   const [asnId, setAsnId] = useState<string | null>(null);
-  const [asnRow, setAsnRow] = useState<Row | null>(null);
+  const [asnRow, setAsnRow] = useState<Schemas['PeerAsn'] | null>(null);
   const peers = useQuery({
     queryKey: ['wizard-local-peers', asnRow?.asn],
     queryFn: ({ signal }) => listResource('bgp-peers', { remote_asn: asnRow!.asn, limit: 200 }, signal),

@@ -1,23 +1,26 @@
 // The wizard's state, its per-step checks and the request body it sends.
-import type { paths, Row } from '../../api/client';
+import type { paths, Schemas } from '../../api/client';
 import { asnValue, checkAsn, checkAsSet, checkIp, ipFamily } from '../../lib/validate';
 
 /** The body of POST /api/peering-sessions/wizard/. */
 export type WizardBody = paths['/api/peering-sessions/wizard/']['post']['requestBody']['content']['application/json'];
 
+/** An address of a PeeringDB member on the exchange, with whether the router has a session with it. */
+export type MemberAddress = Schemas['PeeringCandidate']['addresses'][number];
+
 export interface WizardState {
   relationship: string | null;
-  relationshipRow: Row | null;
+  relationshipRow: Schemas['Relationship'] | null;
   exchangeMode: 'exchange' | 'none';
   fabric: string | null;
-  fabricRow: Row | null;
+  fabricRow: Schemas['Fabric'] | null;
   networks: string[];
   notes: string;
   service_reference: string;
   router: string | null;
-  routerRow: Row | null;
+  routerRow: Schemas['Router'] | null;
   peer_group: string | null;
-  peerGroupRow: Row | null;
+  peerGroupRow: Schemas['PeerGroup'] | null;
   local_asn: string;
   md5: string;
   peerSource: 'peeringdb' | 'local' | 'manual';
@@ -31,7 +34,7 @@ export interface WizardState {
   /** Further chosen addresses (beyond ipv4/ipv6): one session each. */
   addresses: string[];
   /** The picked PeeringDB member's addresses on the exchange, offered as a choice. */
-  choices: Row[];
+  choices: MemberAddress[];
   irr_as_set: string;
   /** Import the AS-SET into the new peer ASN's prefix lists right after Create. */
   irrImport: boolean;
@@ -170,7 +173,7 @@ export function firstAsSet(v: string | null | undefined): string | null {
 }
 
 /** Splits chosen addresses into the IPv4/IPv6 fields (first of each family) and the further ones. */
-export function spread(chosen: string[], choices: Row[]): Pick<WizardState, 'ipv4' | 'ipv6' | 'addresses'> {
+export function spread(chosen: string[], choices: MemberAddress[]): Pick<WizardState, 'ipv4' | 'ipv6' | 'addresses'> {
   const fam = (a: string) => choices.find((c) => c.address === a)?.family ?? ipFamily(a);
   const ipv4 = chosen.find((a) => fam(a) === 4) ?? '';
   const ipv6 = chosen.find((a) => fam(a) === 6) ?? '';
