@@ -2,12 +2,14 @@
 // (1,000 sessions; they need not be up: towards 127.0.3.150–249, where nothing listens), all known to Peerdesk.
 // Figures: wall time and peak RSS of one full poll (all routers, PEERDESK_POLL_CONCURRENCY), and the
 // ratio to the slowest single router's poll. Goal: ratio ≤ 1.5 (concurrent, not the sum), RSS < 300 MiB.
+// To profile the poll, a script can start the same lab with startPollLab() and loop pollRouters over
+// lab.routerIds under `node --cpu-prof` (call lab.stop() at the end: it stops the daemons).
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { openDb } from '../src/platform/db.ts';
+import { openDb, type Db } from '../src/platform/db.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { parseIp } from '../src/platform/ip.ts';
 import { SecretBox } from '../src/platform/crypto.ts';
@@ -44,8 +46,19 @@ ${protocols.join('\n')}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** Runs the benchmark and returns its figures. */
-export async function run(): Promise<Record<string, unknown>> {
+/** The bench's lab: the BIRD daemons, a SQLite database that knows them, and how to stop it all. */
+export interface PollLab {
+  db: Db;
+  routerIds: number[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts ROUTERS BIRD daemons with PER_ROUTER BGP neighbours each and a migrated SQLite database with
+ * one router per daemon (its control socket) and every neighbour as a BGP peer (state unknown).
+ * Sets PEERDESK_SOCKET_DIRS to the lab's directory. Also used by profiling scripts.
+ */
+export async function startPollLab(): Promise<PollLab> {
   const bird = ['/usr/sbin/bird', '/usr/bin/bird'].find((p) => {
     try {
       execFileSync('test', ['-x', p]);
@@ -60,6 +73,18 @@ export async function run(): Promise<Record<string, unknown>> {
   const children: ChildProcess[] = [];
   const dbFile = join(dir, 'bench.db');
   process.env.PEERDESK_SOCKET_DIRS = dir;
+  let db: Db | null = null;
+  const stop = async () => {
+    await db?.destroy();
+    db = null;
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    await Promise.all(
+      children.map((c) =>
+        c.exitCode !== null || c.signalCode !== null ? null : new Promise((r) => c.once('exit', r)),
+      ),
+    );
+    rmSync(dir, { recursive: true, force: true });
+  };
   try {
     for (let i = 0; i < ROUTERS; i++) {
       writeFileSync(join(dir, `bird${i}.conf`), birdConf(i, dir));
@@ -88,7 +113,7 @@ export async function run(): Promise<Record<string, unknown>> {
     };
     for (let i = 0; i < ROUTERS; i++) await ready(i);
 
-    const db = await openDb(`sqlite:${dbFile}`);
+    db = await openDb(`sqlite:${dbFile}`);
     await migrateToLatest(db);
     const t = new Date().toISOString();
     const stamp = { created_at: t, updated_at: t, version: 1 };
@@ -133,6 +158,18 @@ export async function run(): Promise<Record<string, unknown>> {
       });
       await db.insertInto('bgp_peers').values(peers).execute();
     }
+    return { db, routerIds, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** Runs the benchmark and returns its figures. */
+export async function run(): Promise<Record<string, unknown>> {
+  const lab = await startPollLab();
+  const { db, routerIds } = lab;
+  try {
     const secrets = new SecretBox('bench-secret-bench-secret-bench-secret');
     const signal = new AbortController().signal;
 
@@ -178,7 +215,6 @@ export async function run(): Promise<Record<string, unknown>> {
       .groupBy('state')
       .execute();
     const rssMiB = process.resourceUsage().maxRSS / 1024;
-    await db.destroy();
     return {
       routers: ROUTERS,
       sessions: ROUTERS * PER_ROUTER,
@@ -200,16 +236,10 @@ export async function run(): Promise<Record<string, unknown>> {
       goal_ratio: 1.5,
       peak_rss_mib: Math.round(rssMiB),
       goal_rss_mib: 300,
-      states: Object.fromEntries(states.map((s: any) => [s.state, Number(s.c)])),
+      states: Object.fromEntries(states.map((s) => [s.state, Number(s.c)])),
     };
   } finally {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    await Promise.all(
-      children.map((c) =>
-        c.exitCode !== null || c.signalCode !== null ? null : new Promise((r) => c.once('exit', r)),
-      ),
-    );
-    rmSync(dir, { recursive: true, force: true });
+    await lab.stop();
   }
 }
 

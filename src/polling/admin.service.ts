@@ -4,7 +4,7 @@
 // and later restore each one to the admin state it had before.
 import { effectiveState } from '../sessions/session-rules.ts';
 import type { Db, Executor } from '../platform/db.ts';
-import { now, typed } from '../platform/db.ts';
+import { now } from '../platform/db.ts';
 import { toRole } from '../auth/auth.schema.ts';
 import type { SecretBox } from '../platform/crypto.ts';
 import { bool, updateOne, type WriteContext } from '../platform/crud.ts';
@@ -61,11 +61,7 @@ export interface AdminOptions {
 /** The user behind a job, as the change log records writers. */
 async function principalOf(db: Executor, userId: number | null | undefined): Promise<Principal | null> {
   if (!userId) return null;
-  const u = await typed(db)
-    .selectFrom('users')
-    .select(['id', 'username', 'role'])
-    .where('id', '=', userId)
-    .executeTakeFirst();
+  const u = await db.selectFrom('users').select(['id', 'username', 'role']).where('id', '=', userId).executeTakeFirst();
   return u ? { userId: Number(u.id), username: u.username, role: toRole(u.role), via: 'token', canWrite: true } : null;
 }
 
@@ -78,7 +74,7 @@ export async function applyAdminState(
 ): Promise<AdminResult> {
   if (!opts.secrets) throw new Error('admin actions need the secret key (router credentials)');
   const peers = bgpPeerIds.length
-    ? await typed(db)
+    ? await db
         .selectFrom('bgp_peers')
         .select(['id', 'router_id', 'vrf', 'peer_ip', 'enabled'])
         .where('id', 'in', bgpPeerIds)
@@ -204,7 +200,7 @@ export async function applyAdminState(
   });
   const after = new Map(
     (peers.length
-      ? await typed(db)
+      ? await db
           .selectFrom('bgp_peers')
           .select(['id', 'state', 'enabled'])
           .where(
@@ -257,7 +253,7 @@ export async function listMaintenances(
   db: Executor,
   opts: { id?: number; status?: 'active' | 'ended'; limit?: number } = {},
 ): Promise<MaintenanceRow[]> {
-  let q = typed(db)
+  let q = db
     .selectFrom('maintenances as m')
     .leftJoin('routers as r', 'r.id', 'm.router_id')
     .leftJoin('fabrics as f', 'f.id', 'm.fabric_id')
@@ -310,76 +306,74 @@ export async function createMaintenance(
   userId: number | null,
 ): Promise<{ id: number; bgpPeerIds: number[] }> {
   if (!!input.router === !!input.fabric) throw new ValidationError('router', 'give exactly one of router or fabric');
-  return typed(db)
-    .transaction()
-    .execute(async (tx) => {
-      const scope = input.router ? 'router' : 'fabric';
-      const targetId = (input.router ?? input.fabric)!;
-      const table = scope === 'router' ? 'routers' : 'fabrics';
-      if (!(await tx.selectFrom(table).select('id').where('id', '=', targetId).executeTakeFirst()))
-        throw new ValidationError(scope, `no ${scope} with id ${targetId}`);
-      const clash = await tx
-        .selectFrom('maintenances')
-        .select('id')
-        .where('status', '=', 'active')
-        .where(`${scope}_id`, '=', targetId)
-        .executeTakeFirst();
-      if (clash)
-        throw new ConflictError(
-          `this ${scope} is already in maintenance ${clash.id}; end it first`,
-          [{ field: scope, message: 'already in maintenance' }],
-          'maintenance_active',
-        );
-      let q = tx
-        .selectFrom('peering_sessions as s')
-        .innerJoin('bgp_peers as b', 'b.id', 's.bgp_peer_id')
-        .select(['b.id', 'b.enabled']);
-      q =
-        scope === 'router'
-          ? q.where('b.router_id', '=', targetId)
-          : q.where('s.network_id', 'in', (eb) =>
-              eb.selectFrom('peering_networks').select('id').where('fabric_id', '=', targetId),
-            );
-      const peers = await q.orderBy('b.id').execute();
-      if (!peers.length) throw new ValidationError(scope, `the ${scope} has no peering sessions`);
-      const held = new Map<number, boolean>();
-      const ids = peers.map((p) => Number(p.id));
-      for (let i = 0; i < ids.length; i += 500) {
-        const rows = await tx
-          .selectFrom('maintenance_peers as mp')
-          .innerJoin('maintenances as m', 'm.id', 'mp.maintenance_id')
-          .select(['mp.bgp_peer_id', 'mp.prior_enabled'])
-          .where('m.status', '=', 'active')
-          .where('mp.bgp_peer_id', 'in', ids.slice(i, i + 500))
-          .execute();
-        for (const r of rows) held.set(Number(r.bgp_peer_id), bool(r.prior_enabled));
-      }
-      const m = await tx
-        .insertInto('maintenances')
-        .values({
-          scope,
-          router_id: input.router ?? null,
-          fabric_id: input.fabric ?? null,
-          message: input.message ?? null,
-          status: 'active',
-          started_at: now(),
-          created_by: userId,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      const id = Number(m.id);
-      const rows = peers.map((p) => ({
-        maintenance_id: id,
-        bgp_peer_id: Number(p.id),
-        prior_enabled: held.get(Number(p.id)) ?? bool(p.enabled),
-      }));
-      for (let i = 0; i < rows.length; i += 200)
-        await tx
-          .insertInto('maintenance_peers')
-          .values(rows.slice(i, i + 200))
-          .execute();
-      return { id, bgpPeerIds: ids };
-    });
+  return db.transaction().execute(async (tx) => {
+    const scope = input.router ? 'router' : 'fabric';
+    const targetId = (input.router ?? input.fabric)!;
+    const table = scope === 'router' ? 'routers' : 'fabrics';
+    if (!(await tx.selectFrom(table).select('id').where('id', '=', targetId).executeTakeFirst()))
+      throw new ValidationError(scope, `no ${scope} with id ${targetId}`);
+    const clash = await tx
+      .selectFrom('maintenances')
+      .select('id')
+      .where('status', '=', 'active')
+      .where(`${scope}_id`, '=', targetId)
+      .executeTakeFirst();
+    if (clash)
+      throw new ConflictError(
+        `this ${scope} is already in maintenance ${clash.id}; end it first`,
+        [{ field: scope, message: 'already in maintenance' }],
+        'maintenance_active',
+      );
+    let q = tx
+      .selectFrom('peering_sessions as s')
+      .innerJoin('bgp_peers as b', 'b.id', 's.bgp_peer_id')
+      .select(['b.id', 'b.enabled']);
+    q =
+      scope === 'router'
+        ? q.where('b.router_id', '=', targetId)
+        : q.where('s.network_id', 'in', (eb) =>
+            eb.selectFrom('peering_networks').select('id').where('fabric_id', '=', targetId),
+          );
+    const peers = await q.orderBy('b.id').execute();
+    if (!peers.length) throw new ValidationError(scope, `the ${scope} has no peering sessions`);
+    const held = new Map<number, boolean>();
+    const ids = peers.map((p) => Number(p.id));
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await tx
+        .selectFrom('maintenance_peers as mp')
+        .innerJoin('maintenances as m', 'm.id', 'mp.maintenance_id')
+        .select(['mp.bgp_peer_id', 'mp.prior_enabled'])
+        .where('m.status', '=', 'active')
+        .where('mp.bgp_peer_id', 'in', ids.slice(i, i + 500))
+        .execute();
+      for (const r of rows) held.set(Number(r.bgp_peer_id), bool(r.prior_enabled));
+    }
+    const m = await tx
+      .insertInto('maintenances')
+      .values({
+        scope,
+        router_id: input.router ?? null,
+        fabric_id: input.fabric ?? null,
+        message: input.message ?? null,
+        status: 'active',
+        started_at: now(),
+        created_by: userId,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const id = Number(m.id);
+    const rows = peers.map((p) => ({
+      maintenance_id: id,
+      bgp_peer_id: Number(p.id),
+      prior_enabled: held.get(Number(p.id)) ?? bool(p.enabled),
+    }));
+    for (let i = 0; i < rows.length; i += 200)
+      await tx
+        .insertInto('maintenance_peers')
+        .values(rows.slice(i, i + 200))
+        .execute();
+    return { id, bgpPeerIds: ids };
+  });
 }
 
 /**
@@ -387,42 +381,39 @@ export async function createMaintenance(
  * held by another active maintenance). Peers that were down before stay down.
  */
 export async function endMaintenance(db: Db, id: number): Promise<{ bgpPeerIds: number[] }> {
-  return typed(db)
-    .transaction()
-    .execute(async (tx) => {
-      const m = await tx.selectFrom('maintenances').select(['id', 'status']).where('id', '=', id).executeTakeFirst();
-      if (!m) throw new NotFoundError('maintenance', id);
-      if (m.status !== 'active')
-        throw new ConflictError(`maintenance ${id} has ended already`, [], 'maintenance_ended');
-      const upd = await tx
-        .updateTable('maintenances')
-        .set({ status: 'ended', ended_at: now() })
-        .where('id', '=', id)
-        .where('status', '=', 'active')
-        .executeTakeFirst();
-      if (Number(upd.numUpdatedRows) === 0)
-        throw new ConflictError(`maintenance ${id} has ended already`, [], 'maintenance_ended');
-      const rows = await tx
-        .selectFrom('maintenance_peers as mp')
-        .select('mp.bgp_peer_id')
-        .where('mp.maintenance_id', '=', id)
-        .where('mp.prior_enabled', '=', true)
-        .where((eb) =>
-          eb.not(
-            eb.exists(
-              eb
-                .selectFrom('maintenance_peers as o')
-                .innerJoin('maintenances as om', 'om.id', 'o.maintenance_id')
-                .select('o.id')
-                .whereRef('o.bgp_peer_id', '=', 'mp.bgp_peer_id')
-                .where('om.status', '=', 'active'),
-            ),
+  return db.transaction().execute(async (tx) => {
+    const m = await tx.selectFrom('maintenances').select(['id', 'status']).where('id', '=', id).executeTakeFirst();
+    if (!m) throw new NotFoundError('maintenance', id);
+    if (m.status !== 'active') throw new ConflictError(`maintenance ${id} has ended already`, [], 'maintenance_ended');
+    const upd = await tx
+      .updateTable('maintenances')
+      .set({ status: 'ended', ended_at: now() })
+      .where('id', '=', id)
+      .where('status', '=', 'active')
+      .executeTakeFirst();
+    if (Number(upd.numUpdatedRows) === 0)
+      throw new ConflictError(`maintenance ${id} has ended already`, [], 'maintenance_ended');
+    const rows = await tx
+      .selectFrom('maintenance_peers as mp')
+      .select('mp.bgp_peer_id')
+      .where('mp.maintenance_id', '=', id)
+      .where('mp.prior_enabled', '=', true)
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('maintenance_peers as o')
+              .innerJoin('maintenances as om', 'om.id', 'o.maintenance_id')
+              .select('o.id')
+              .whereRef('o.bgp_peer_id', '=', 'mp.bgp_peer_id')
+              .where('om.status', '=', 'active'),
           ),
-        )
-        .orderBy('mp.bgp_peer_id')
-        .execute();
-      return { bgpPeerIds: rows.map((r) => Number(r.bgp_peer_id)) };
-    });
+        ),
+      )
+      .orderBy('mp.bgp_peer_id')
+      .execute();
+    return { bgpPeerIds: rows.map((r) => Number(r.bgp_peer_id)) };
+  });
 }
 
 /** Stores which job started or ended a maintenance. */
@@ -441,7 +432,7 @@ export async function setMaintenanceJob(
 
 /** The BGP peers behind sessions; a missing session is a 404 (single) or a 400 naming `ids.N` (bulk). */
 export async function peersOfSessions(db: Executor, sessionIds: number[], bulk: boolean): Promise<number[]> {
-  const rows = await typed(db)
+  const rows = await db
     .selectFrom('peering_sessions')
     .select(['id', 'bgp_peer_id'])
     .where('id', 'in', sessionIds)

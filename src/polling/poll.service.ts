@@ -1,16 +1,18 @@
 // Polling: reads every neighbour of each router with one driver call, matches them to the stored BGP
 // peers in bulk (a Map keyed by VRF and address; no query per peer), records each state change as an
-// event and reports a clear per-router outcome. Routers are polled concurrently with a bound.
+// event and reports a clear per-router outcome. Routers are polled concurrently with a bound on the
+// device calls in flight (a router's place goes to the next one as soon as its answer is read).
 //
-// Writes: the answers of routers that land while a write is in progress are stored together, in one
-// transaction that reads the stored state of all their peers with one query, compares in memory and
-// writes only what changed (the peers' live columns and their state events), plus one statement for
-// the routers' poll status (router_poll_status, a table the read caches ignore). A poll in which nothing changed on any router writes no peer row and no
-// event; on a loopback lab a full poll lands in one or two transactions.
-import { sql } from 'kysely';
+// Writes: answers wait (briefly) for the poll's other device calls in progress and are then stored
+// together, in one transaction that reads the stored state of all their peers with one query, compares
+// in memory and writes only what changed (the peers' live columns and their state events), plus one
+// statement for the routers' poll status (router_poll_status, a table the read caches ignore). A poll
+// in which nothing changed on any router writes no peer row and no event; on a loopback lab a full
+// poll lands in one transaction.
+import { sql, type Insertable } from 'kysely';
 import type { Db, Executor } from '../platform/db.ts';
-import { now, typed } from '../platform/db.ts';
-import type { RouterPollStatusTable } from '../platform/db.types.ts';
+import { now } from '../platform/db.ts';
+import type { RouterPollStatusTable, SessionStateEventsTable } from '../platform/db.types.ts';
 import type { PeerState } from '../drivers/driver.types.ts';
 import type { SecretBox } from '../platform/crypto.ts';
 import { parseIp } from '../platform/ip.ts';
@@ -172,7 +174,7 @@ const intOrNull = (v: unknown): number | null => (v === null || v === undefined 
 async function readStoredPeers(db: Executor, routerIds: number[]): Promise<Map<number, StoredPeer[]>> {
   const out = new Map<number, StoredPeer[]>(routerIds.map((id) => [id, []]));
   if (!routerIds.length) return out;
-  let q = typed(db)
+  let q = db
     .selectFrom('bgp_peers as b')
     .leftJoin('peer_asns as a', 'a.asn', 'b.remote_asn')
     .leftJoin('peer_groups as g', 'g.id', 'b.peer_group_id')
@@ -187,7 +189,6 @@ async function readStoredPeers(db: Executor, routerIds: number[]): Promise<Map<n
       'b.vrf',
       'b.peer_ip',
       'b.peer_ip_key',
-      'b.family',
       'b.remote_asn',
       'b.state',
       'b.state_since',
@@ -196,17 +197,17 @@ async function readStoredPeers(db: Executor, routerIds: number[]): Promise<Map<n
       'b.prefixes_advertised',
       'b.last_error',
     ])
-    .select([
-      'f.max_prefixes as fmax',
-      'a.ipv4_max_prefixes as a4',
-      'a.ipv6_max_prefixes as a6',
-      'g.ipv4_max_prefixes as g4',
-      'g.ipv6_max_prefixes as g6',
-    ]);
+    // The effective limit in one column (the address family's, else the ASN's, else the group's for
+    // the peer's family): a poll reads every peer of its routers, so each column counts.
+    .select(
+      sql<
+        number | null
+      >`coalesce(f.max_prefixes, case when b.family = 4 then coalesce(a.ipv4_max_prefixes, g.ipv4_max_prefixes) else coalesce(a.ipv6_max_prefixes, g.ipv6_max_prefixes) end)`.as(
+        'max_prefixes',
+      ),
+    );
   q = routerIds.length === 1 ? q.where('b.router_id', '=', routerIds[0]!) : q.where('b.router_id', 'in', routerIds);
   for (const r of await q.execute()) {
-    const v4 = Number(r.family) === 4;
-    const limit = r.fmax ?? (v4 ? (r.a4 ?? r.g4) : (r.a6 ?? r.g6)) ?? null;
     const p: StoredPeer = {
       id: Number(r.id),
       router_id: Number(r.router_id),
@@ -220,7 +221,7 @@ async function readStoredPeers(db: Executor, routerIds: number[]): Promise<Map<n
       prefixes_accepted: intOrNull(r.prefixes_accepted),
       prefixes_advertised: intOrNull(r.prefixes_advertised),
       last_error: r.last_error ?? null,
-      limit: limit === null ? null : Number(limit),
+      limit: intOrNull(r.max_prefixes),
     };
     out.get(p.router_id)?.push(p);
   }
@@ -259,7 +260,7 @@ export function storedState(s: PeerState): string {
 /** What one router's poll changes, computed in memory from its stored peers and the device's answer. */
 interface PollDiff {
   updates: PeerUpdate[];
-  events: Record<string, unknown>[];
+  events: Insertable<SessionStateEventsTable>[];
   applied: { peers: number; changed: number; missing: number; unknown: number };
   warnings: MaxPrefixUsage[];
 }
@@ -267,7 +268,7 @@ interface PollDiff {
 function diffPoll(peers: StoredPeer[], states: PeerState[], at: string): PollDiff {
   const index = new NeighborIndex(states);
   const updates: PeerUpdate[] = [];
-  const events: Record<string, unknown>[] = [];
+  const events: Insertable<SessionStateEventsTable>[] = [];
   const warnings: (MaxPrefixUsage & { key: string })[] = [];
   let missing = 0;
   for (const p of peers) {
@@ -423,7 +424,7 @@ export async function upsertPollStatus(
   set: PollStatusColumn[],
 ): Promise<void> {
   for (let i = 0; i < rows.length; i += 200) {
-    await typed(db)
+    await db
       .insertInto('router_poll_status')
       .values(rows.slice(i, i + 200))
       .onConflict((oc) =>
@@ -459,66 +460,111 @@ export async function storePollAnswers(
   });
 }
 
+/** How long a stored answer may wait for the device calls still in progress to answer too. */
+const LINGER_MS = 50;
+
 /**
- * Stores answers as they land: the first waits for the current write (if any); everything that
- * arrived meanwhile goes into the next transaction together. A batch that fails is retried one
- * answer at a time, so one router's bad data does not fail the others.
+ * Stores answers as they land, several routers' in one transaction: an answer waits while other
+ * device calls of the poll are still in progress (at most LINGER_MS, and until `maxBatch` answers
+ * wait), so that a poll's answers go in as few transactions as they can (each has a fixed cost, and
+ * SQLite has one writer); the last device call's answer is stored at once. A batch that fails is
+ * retried one answer at a time, so one router's bad data does not fail the others.
  */
 class PollWriter {
   readonly #db: Db;
   readonly #jobId: number | null;
+  readonly #maxBatch: number;
   #queue: { answer: PollAnswer; resolve: (r: StoredAnswer | null) => void; reject: (e: unknown) => void }[] = [];
   #busy = false;
+  // Device calls in progress whose answers will come here.
+  #reading = 0;
+  #linger: NodeJS.Timeout | null = null;
+  // Callers waiting for the queue to shrink (see room()).
+  #waiting: (() => void)[] = [];
 
-  constructor(db: Db, jobId: number | null) {
+  constructor(db: Db, jobId: number | null, maxBatch = Infinity) {
     this.#db = db;
     this.#jobId = jobId;
+    this.#maxBatch = maxBatch;
+  }
+
+  /** A device call whose answer will be stored here starts (readDone() when it has ended). */
+  reading(): void {
+    this.#reading++;
+  }
+
+  /** A device call counted by reading() has ended (its answer, if any, is stored first). */
+  readDone(): void {
+    this.#reading--;
+    this.#kick();
   }
 
   store(answer: PollAnswer): Promise<StoredAnswer | null> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ answer, resolve, reject });
-      if (!this.#busy) {
-        this.#busy = true;
-        // Answers that land in the same turn of the event loop share the first transaction.
-        setImmediate(() => void this.#drain());
-      }
+      this.#kick();
     });
   }
 
+  /** Resolves once fewer than `max` answers wait for a transaction (a bound on answers held in memory). */
+  room(max: number): Promise<void> {
+    if (this.#queue.length < max) return Promise.resolve();
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  /** Starts the next transaction now, or when the device calls in progress have answered (bounded). */
+  #kick(): void {
+    if (this.#busy || !this.#queue.length) return;
+    if (this.#reading > 0 && this.#queue.length < this.#maxBatch) {
+      this.#linger ??= setTimeout(() => {
+        this.#linger = null;
+        this.#start();
+      }, LINGER_MS);
+      return;
+    }
+    this.#start();
+  }
+
+  #start(): void {
+    if (this.#linger) clearTimeout(this.#linger);
+    this.#linger = null;
+    if (this.#busy || !this.#queue.length) return;
+    this.#busy = true;
+    // Answers that land in the same turn of the event loop share the transaction.
+    setImmediate(() => void this.#drain());
+  }
+
   async #drain(): Promise<void> {
+    const batch = this.#queue.splice(0);
+    for (const wake of this.#waiting.splice(0)) wake();
     try {
-      while (this.#queue.length) {
-        const batch = this.#queue.splice(0);
-        try {
-          const outs = await storePollAnswers(
-            this.#db,
-            batch.map((b) => b.answer),
-            { jobId: this.#jobId },
-          );
-          batch.forEach((b, i) => b.resolve(outs[i]!));
-        } catch (err) {
-          if (batch.length === 1) batch[0]!.reject(err);
-          else {
-            for (const b of batch) {
-              try {
-                b.resolve((await storePollAnswers(this.#db, [b.answer], { jobId: this.#jobId }))[0]!);
-              } catch (e) {
-                b.reject(e);
-              }
-            }
+      const outs = await storePollAnswers(
+        this.#db,
+        batch.map((b) => b.answer),
+        { jobId: this.#jobId },
+      );
+      batch.forEach((b, i) => b.resolve(outs[i]!));
+    } catch (err) {
+      if (batch.length === 1) batch[0]!.reject(err);
+      else {
+        for (const b of batch) {
+          try {
+            b.resolve((await storePollAnswers(this.#db, [b.answer], { jobId: this.#jobId }))[0]!);
+          } catch (e) {
+            b.reject(e);
           }
         }
       }
     } finally {
       this.#busy = false;
+      this.#kick();
     }
   }
 }
 
-async function pollWith(writer: PollWriter, router: RouterRow, opts: PollOptions): Promise<RouterPollResult> {
-  const started = Date.now();
-  const base = {
+/** A router's outcome with nothing applied yet (counts 0). */
+function emptyResult(router: RouterRow): Omit<RouterPollResult, 'ok' | 'duration_ms'> {
+  return {
     id: router.id,
     name: router.name,
     peers: 0,
@@ -528,26 +574,44 @@ async function pollWith(writer: PollWriter, router: RouterRow, opts: PollOptions
     unknown: 0,
     max_prefix_warnings: 0,
   };
-  const log = (m: string, level: 'info' | 'warn' | 'error' = 'info') => opts.log?.(`${router.name}: ${m}`, level);
-  let states: PeerState[];
+}
+
+/** One router's device call (its driver's listNeighbors): the neighbours, or why it failed. */
+async function readRouter(router: RouterRow, opts: PollOptions): Promise<PollAnswer> {
   try {
     const driver = await lookupDriver(router.driver);
     const why = unreachableReason(router, driver, 'list_neighbors');
     if (why) throw new Error(why);
     const session = await openSession(router, driver!, opts.secrets, opts.signal, opts.log);
     try {
-      states = await session.listNeighbors();
+      return { routerId: router.id, states: await session.listNeighbors() };
     } finally {
       await session.close().catch(() => {});
     }
   } catch (err) {
-    const error = opts.signal.aborted ? 'cancelled' : errorText(err);
-    await writer.store({ routerId: router.id, states: null, error }).catch(() => {});
+    return { routerId: router.id, states: null, error: opts.signal.aborted ? 'cancelled' : errorText(err) };
+  }
+}
+
+/** Stores one router's answer (through the writer, with the answers landing with it) and logs its outcome. */
+async function storeAnswer(
+  writer: PollWriter,
+  router: RouterRow,
+  answer: PollAnswer,
+  started: number,
+  opts: PollOptions,
+): Promise<RouterPollResult> {
+  const base = emptyResult(router);
+  const log = (m: string, level: 'info' | 'warn' | 'error' = 'info') => opts.log?.(`${router.name}: ${m}`, level);
+  const states = answer.states;
+  if (!states) {
+    const error = answer.error ?? 'failed';
+    await writer.store(answer).catch(() => {});
     log(`failed: ${error}`, 'warn');
     return { ...base, ok: false, error, duration_ms: Date.now() - started };
   }
   try {
-    const stored = (await writer.store({ routerId: router.id, states }))!;
+    const stored = (await writer.store(answer))!;
     const { applied, warnings } = stored;
     for (const w of warnings.slice(0, 20))
       log(
@@ -574,10 +638,15 @@ async function pollWith(writer: PollWriter, router: RouterRow, opts: PollOptions
 
 /** Polls one router through its driver (one listNeighbors call) and stores the result. */
 export async function pollOneRouter(db: Db, router: RouterRow, opts: PollOptions): Promise<RouterPollResult> {
-  return pollWith(new PollWriter(db, opts.jobId ?? null), router, opts);
+  const started = Date.now();
+  return storeAnswer(new PollWriter(db, opts.jobId ?? null), router, await readRouter(router, opts), started, opts);
 }
 
-/** Polls the given routers (or every router with polling enabled) concurrently with a bound. */
+/**
+ * Polls the given routers (or every router with polling enabled) concurrently with a bound. The bound
+ * is on device calls: a router's place goes to the next one as soon as its answer is read, while the
+ * answer waits to be stored with the others that land with it (at most twice `concurrency` answers wait).
+ */
 export async function pollRouters(db: Db, routerIds: number[] | null, opts: PollOptions): Promise<PollResult> {
   const routers = await loadRouters(db, routerIds, { pollingEnabledOnly: routerIds === null });
   if (opts.jobId)
@@ -587,28 +656,31 @@ export async function pollRouters(db: Db, routerIds: number[] | null, opts: Poll
       routers.map((r) => r.id),
       'bgp.poll',
     );
-  const writer = new PollWriter(db, opts.jobId ?? null);
+  const limit = opts.concurrency ?? pollConcurrency();
+  // Answers waiting for a transaction: a bound on memory, and on the size of one transaction.
+  const maxWaiting = 2 * limit;
+  const writer = new PollWriter(db, opts.jobId ?? null, maxWaiting);
+  const outcomes: Promise<RouterPollResult>[] = [];
   let done = 0;
-  const results = await mapBounded(routers, opts.concurrency ?? pollConcurrency(), async (r) => {
-    if (opts.signal.aborted)
-      return {
-        id: r.id,
-        name: r.name,
-        ok: false,
-        error: 'cancelled',
-        peers: 0,
-        changed: 0,
-        missing: 0,
-        neighbors: 0,
-        unknown: 0,
-        max_prefix_warnings: 0,
-        duration_ms: 0,
-      };
-    const res = await pollWith(writer, r, opts);
-    done++;
-    await opts.onResult?.(res, done, routers.length);
-    return res;
+  await mapBounded(routers, limit, async (r, i) => {
+    if (opts.signal.aborted) {
+      outcomes[i] = Promise.resolve({ ...emptyResult(r), ok: false, error: 'cancelled', duration_ms: 0 });
+      return;
+    }
+    const started = Date.now();
+    writer.reading();
+    const answer = await readRouter(r, opts); // (a failure is an answer too: it never throws)
+    const outcome = storeAnswer(writer, r, answer, started, opts).then(async (res) => {
+      done++;
+      await opts.onResult?.(res, done, routers.length);
+      return res;
+    });
+    writer.readDone();
+    outcome.catch(() => {}); // (awaited below, with the others)
+    outcomes[i] = outcome;
+    await writer.room(maxWaiting);
   });
+  const results = await Promise.all(outcomes);
   return { routers: results, failed: results.filter((r) => !r.ok).length };
 }
 
@@ -617,7 +689,7 @@ export async function linkJob(db: Executor, jobId: number, routerIds: number[], 
   const ids = [...new Set(routerIds)];
   if (!ids.length) return;
   const existing = new Set(
-    (await typed(db).selectFrom('router_jobs').select('router_id').where('job_id', '=', jobId).execute()).map((r) =>
+    (await db.selectFrom('router_jobs').select('router_id').where('job_id', '=', jobId).execute()).map((r) =>
       Number(r.router_id),
     ),
   );

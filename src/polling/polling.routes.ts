@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { enqueueJob } from '../jobs/jobs.service.ts';
 import { NotFoundError } from '../platform/errors.ts';
 import { loadRow } from '../platform/crud.ts';
-import { typed } from '../platform/db.ts';
+
 import { peeringSessions, sessionOutput } from '../sessions/peering-sessions.resource.ts';
 import { runInlineJob } from './inline-job.ts';
 import { shutdownMessage } from './polling.jobs.ts';
@@ -123,7 +123,7 @@ async function runAdmin(
   const res = out.result;
   const sessions = !bgpPeerIds.length
     ? []
-    : await typed(db)
+    : await db
         .selectFrom('peering_sessions')
         .select(['id', 'bgp_peer_id'])
         .where('bgp_peer_id', 'in', bgpPeerIds)
@@ -176,7 +176,7 @@ export default async function pollingRoutes(app: FastifyInstance): Promise<void>
     async (req, reply) => {
       let ids: number[];
       if (req.body.session_ids?.length) {
-        const rows = await typed(a.db)
+        const rows = await a.db
           .selectFrom('peering_sessions as s')
           .innerJoin('bgp_peers as b', 'b.id', 's.bgp_peer_id')
           .select('b.router_id')
@@ -186,12 +186,7 @@ export default async function pollingRoutes(app: FastifyInstance): Promise<void>
         ids = rows.map((x) => Number(x.router_id)).sort((x: number, y: number) => x - y);
       } else {
         ids = (
-          await typed(a.db)
-            .selectFrom('routers')
-            .select('id')
-            .where('polling_enabled', '=', true)
-            .orderBy('id')
-            .execute()
+          await a.db.selectFrom('routers').select('id').where('polling_enabled', '=', true).orderBy('id').execute()
         ).map((x) => Number(x.id));
       }
       const jobId = await enqueueJob(
@@ -386,7 +381,7 @@ export default async function pollingRoutes(app: FastifyInstance): Promise<void>
     },
     async (req) => {
       const s = await loadRow(peeringSessions, a.db, req.params.id);
-      const rows = await typed(a.db)
+      const rows = await a.db
         .selectFrom('session_state_events')
         .selectAll()
         .where('bgp_peer_id', '=', s.bgp_peer_id)

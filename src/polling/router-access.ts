@@ -9,7 +9,7 @@ import type {
 } from '../drivers/driver.types.ts';
 import { driverFor, driverInfo as registryInfo } from '../drivers/registry.ts';
 import type { SecretBox } from '../platform/crypto.ts';
-import { typed, type Executor } from '../platform/db.ts';
+import { type Executor } from '../platform/db.ts';
 import { pollingConfig } from '../platform/config.ts';
 
 const overrides = new Map<string, RouterDriver>();
@@ -20,10 +20,20 @@ export function registerDriverForTests(name: string, driver: RouterDriver | null
   else overrides.delete(name);
 }
 
+// Registry drivers once loaded (a poll looks one up per router).
+const loaded = new Map<string, Promise<RouterDriver | null>>();
+
 /** The driver for a platform driver name (test doubles first, then the registry), or null. */
 export async function lookupDriver(name: string | null | undefined): Promise<RouterDriver | null> {
   if (!name) return null;
-  return overrides.get(name) ?? (await driverFor(name));
+  const override = overrides.get(name);
+  if (override) return override;
+  let driver = loaded.get(name);
+  if (!driver) {
+    loaded.set(name, (driver = driverFor(name)));
+    driver.catch(() => loaded.delete(name)); // (a failed load is tried again next time)
+  }
+  return driver;
 }
 
 // Settings come from the validated configuration (platform/config.ts: the same rules as at start).
@@ -65,7 +75,7 @@ export async function loadRouters(
   ids: number[] | null,
   opts: { pollingEnabledOnly?: boolean } = {},
 ): Promise<RouterRow[]> {
-  let q = typed(db)
+  let q = db
     .selectFrom('routers as r')
     .leftJoin('platforms as p', 'p.id', 'r.platform_id')
     .select(['r.id', 'r.name', 'r.hostname', 'r.local_asn', 'r.credentials_enc', 'r.polling_enabled', 'p.driver']);

@@ -1,7 +1,7 @@
 // State history read side: flap count, time in each state, the down reason and max-prefix usage of a
 // session, from session_state_events and the live columns the poll writes.
 import { effectiveMaxPrefixes, effectiveState, maxPrefixUsage as usageOf } from '../sessions/session-rules.ts';
-import { typed, type Executor } from '../platform/db.ts';
+import { type Executor } from '../platform/db.ts';
 import { bool } from '../platform/crud.ts';
 import { NotFoundError } from '../platform/errors.ts';
 
@@ -27,7 +27,7 @@ export async function maxPrefixUsage(
   where: { routerId?: number; peerIds?: number[] },
 ): Promise<MaxPrefixUsage[]> {
   if (where.peerIds && !where.peerIds.length) return [];
-  let q = typed(db)
+  let q = db
     .selectFrom('bgp_peers as b')
     .leftJoin('peer_asns as a', 'a.asn', 'b.remote_asn')
     .leftJoin('peer_groups as g', 'g.id', 'b.peer_group_id')
@@ -99,7 +99,7 @@ export async function sessionStateSummary(
   hours = 24,
   nowMs = Date.now(),
 ): Promise<StateSummary> {
-  const s = await typed(db)
+  const s = await db
     .selectFrom('peering_sessions as s')
     .innerJoin('bgp_peers as b', 'b.id', 's.bgp_peer_id')
     .select(['s.id', 's.bgp_peer_id', 'b.enabled', 'b.state', 'b.state_since', 'b.last_error', 'b.polled_at'])
@@ -109,7 +109,7 @@ export async function sessionStateSummary(
   const peerId = Number(s.bgp_peer_id);
   const to = new Date(nowMs).toISOString();
   const from = new Date(nowMs - hours * 3600_000).toISOString();
-  const before = await typed(db)
+  const before = await db
     .selectFrom('session_state_events')
     .select(['time', 'state'])
     .where('bgp_peer_id', '=', peerId)
@@ -118,7 +118,7 @@ export async function sessionStateSummary(
     .orderBy('id', 'desc')
     .limit(1)
     .executeTakeFirst();
-  const events = await typed(db)
+  const events = await db
     .selectFrom('session_state_events')
     .select(['time', 'state', 'previous_state'])
     .where('bgp_peer_id', '=', peerId)
@@ -127,7 +127,7 @@ export async function sessionStateSummary(
     .orderBy('id')
     .limit(100_000)
     .execute();
-  const flapRow = await typed(db)
+  const flapRow = await db
     .selectFrom('session_state_events')
     .select((eb) => eb.fn.countAll().as('c'))
     .where('bgp_peer_id', '=', peerId)

@@ -23,7 +23,7 @@ import { BirdSocket, sshBirdc, type BirdCli } from '../transports/bird-socket.ts
 import { deviceError, logLine, shellQuote, unreachable } from '../transports/common.ts';
 import { openSsh, type SshConnection } from '../transports/ssh.ts';
 import { birdInfo } from './bird.info.ts';
-import { parseBirdBgpProtocols } from './bird.parser.ts';
+import { parseBirdBgpProtocolsText } from './bird.parser.ts';
 import { birdConfigFile, candidatePath, localFiles, sshFiles, type ConfigFiles } from './bird.config.ts';
 
 /** A shutdown message as a BIRD string literal body: one line, no quotes or backslashes, ≤ 128 bytes. */
@@ -176,12 +176,12 @@ class BirdSession implements DriverSession {
   }
 
   async listNeighbors(): Promise<PeerState[]> {
-    return parseBirdBgpProtocols(await this.cli.command('show protocols all')).map((p) => p.peer);
+    return parseBirdBgpProtocolsText(await this.cli.commandText('show protocols all')).map((p) => p.peer);
   }
 
   async setAdminState(neighbor: { vrf: string | null; peer_ip: string }, up: boolean, message?: string): Promise<void> {
     const ip = parseIp(neighbor.peer_ip)?.text;
-    const protocols = parseBirdBgpProtocols(await this.cli.command('show protocols all')).filter(
+    const protocols = parseBirdBgpProtocolsText(await this.cli.commandText('show protocols all')).filter(
       (p) => p.peer.peer_ip === ip && p.peer.vrf === neighbor.vrf,
     );
     if (!protocols.length)
@@ -235,7 +235,7 @@ export const birdDriver: RouterDriver = {
     const cli = sshBirdc(router.name, conn, path);
     return new BirdSession(
       router,
-      { command: (c) => cli.command(c), close: () => conn.close() },
+      { command: (c) => cli.command(c), commandText: (c) => cli.commandText(c), close: () => conn.close() },
       state ? sshPersist(router.name, conn, state) : null,
       opts.log,
       sshFiles(router.name, conn),

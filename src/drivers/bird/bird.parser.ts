@@ -143,8 +143,33 @@ function firstWord(v: string, stopAtPercent = false): string {
   return v.slice(0, i);
 }
 
-/** Parses `show protocols all` into the BGP protocols with their neighbour state. */
+/** Whether text[i, end) starts with a reply code: four digits, then `-` or ` `. */
+function codedAt(text: string, i: number, end: number): boolean {
+  if (end - i < 5) return false;
+  const sep = text.charCodeAt(i + 4);
+  return (
+    (sep === 45 || sep === 32) &&
+    isDigit(text.charCodeAt(i)) &&
+    isDigit(text.charCodeAt(i + 1)) &&
+    isDigit(text.charCodeAt(i + 2)) &&
+    isDigit(text.charCodeAt(i + 3))
+  );
+}
+const isDigit = (c: number) => c >= 48 && c <= 57;
+
+/** Parses `show protocols all` (reply lines, or lines of birdc output) into the BGP protocols with their neighbour state. */
 export function parseBirdBgpProtocols(lines: (string | BirdLine)[], now = new Date()): BirdBgpProtocol[] {
+  // Each line's text as a continuation line (one leading space) of one reply text.
+  return parseBirdBgpProtocolsText(lines.map((l) => ` ${lineText(l)}`).join('\n'), now);
+}
+
+/**
+ * Parses the text of a `show protocols all` reply as BIRD sends it (coded lines and continuation
+ * lines: the control socket, `birdc -v`; lines without a code are read as birdc prints them) into
+ * the BGP protocols with their neighbour state. One pass over the text: only a protocol's row and
+ * the detail lines Peerdesk reads are cut out of it (a poll reads it for every router every time).
+ */
+export function parseBirdBgpProtocolsText(reply: string, now = new Date()): BirdBgpProtocol[] {
   const out: BirdBgpProtocol[] = [];
   type Cur = {
     name: string;
@@ -196,15 +221,28 @@ export function parseBirdBgpProtocols(lines: (string | BirdLine)[], now = new Da
       },
     });
   };
-  for (const l of lines) {
-    const raw = lineText(l);
-    if (!raw) continue;
-    if (raw.charCodeAt(0) !== 32) {
+  const n = reply.length;
+  for (let start = 0; start < n;) {
+    let end = reply.indexOf('\n', start);
+    if (end < 0) end = n;
+    const lineStart = start;
+    start = end + 1;
+    if (end > lineStart && reply.charCodeAt(end - 1) === 13) end--;
+    // Where the line's text starts: after a code, after the one space of a continuation line, or at
+    // the start of a line without a code (birdc's own output).
+    const p = codedAt(reply, lineStart, end)
+      ? lineStart + 5
+      : reply.charCodeAt(lineStart) === 32
+        ? lineStart + 1
+        : lineStart;
+    if (p >= end) continue;
+    if (reply.charCodeAt(p) !== 32) {
       flush();
       channel = null;
       // Protocol row: Name Proto Table State Since Info (Since is a date and/or time); only BGP rows matter.
-      if (!raw.includes(' BGP ')) continue;
-      const row = PROTOCOL_ROW.exec(raw);
+      const bgp = reply.indexOf(' BGP ', p);
+      if (bgp < 0 || bgp >= end) continue;
+      const row = PROTOCOL_ROW.exec(reply.slice(p, end));
       if (!row || row[2] !== 'BGP') continue;
       let since = times.get(row[5]!);
       if (since === undefined) times.set(row[5]!, (since = birdTimeToIso(row[5]!, now)));
@@ -235,14 +273,17 @@ export function parseBirdBgpProtocols(lines: (string | BirdLine)[], now = new Da
     }
     if (!cur) continue;
     const c: Cur = cur;
-    const line = raw.trim();
-    const colon = line.indexOf(':');
-    if (colon < 0) {
-      if (line.startsWith('Channel ')) channel = firstWord(line.slice(8).trimStart());
+    // A detail line `Key: value` (indented): only the keys read below are cut out of the text.
+    let k = p;
+    while (k < end && reply.charCodeAt(k) <= 32) k++;
+    const key = detailKey(reply, k, end);
+    if (key === null) continue;
+    if (key === 'Channel') {
+      channel = firstWord(reply.slice(k + 8, end).trimStart());
       continue;
     }
-    const value = line.slice(colon + 1).trim();
-    switch (line.slice(0, colon)) {
+    const value = reply.slice(k + key.length + 1, end).trim();
+    switch (key) {
       case 'BGP state':
         if (value) c.bgpState = firstWord(value);
         break;
@@ -290,6 +331,58 @@ export function parseBirdBgpProtocols(lines: (string | BirdLine)[], now = new Da
   }
   flush();
   return out;
+}
+
+type DetailKey =
+  | 'BGP state'
+  | 'Neighbor address'
+  | 'Neighbor AS'
+  | 'Local AS'
+  | 'Source address'
+  | 'Description'
+  | 'Last error'
+  | 'Message'
+  | 'VRF'
+  | 'Routes';
+
+/**
+ * Which of the keys read above the detail line text[k, end) has (`Key:` at k; a key is the text before
+ * the line's first colon), `Channel` for a `Channel NAME` line (no colon), or null for every other line
+ * (most of them: filters, route change stats, timers, …), told by the first character.
+ */
+function detailKey(text: string, k: number, end: number): DetailKey | 'Channel' | null {
+  switch (text.charCodeAt(k)) {
+    case 66: // B
+      return keyAt(text, k, end, 'BGP state');
+    case 67: {
+      // C
+      if (!text.startsWith('Channel ', k)) return null;
+      const colon = text.indexOf(':', k);
+      return colon < 0 || colon >= end ? 'Channel' : null;
+    }
+    case 68: // D
+      return keyAt(text, k, end, 'Description');
+    case 76: // L
+      return keyAt(text, k, end, 'Local AS') ?? keyAt(text, k, end, 'Last error');
+    case 77: // M
+      return keyAt(text, k, end, 'Message');
+    case 78: // N
+      return keyAt(text, k, end, 'Neighbor address') ?? keyAt(text, k, end, 'Neighbor AS');
+    case 82: // R
+      return keyAt(text, k, end, 'Routes');
+    case 83: // S
+      return keyAt(text, k, end, 'Source address');
+    case 86: // V
+      return keyAt(text, k, end, 'VRF');
+    default:
+      return null;
+  }
+}
+
+/** `key` when text[k, end) starts with `key:`, else null. */
+function keyAt(text: string, k: number, end: number, key: DetailKey): DetailKey | null {
+  const colon = k + key.length;
+  return colon < end && text.charCodeAt(colon) === 58 && text.startsWith(key, k) ? key : null;
 }
 
 /** Parses `show protocols all` into one state per BGP neighbour. */

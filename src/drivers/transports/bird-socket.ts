@@ -25,6 +25,11 @@ export interface BirdLine {
 /** A BIRD command channel: one command at a time, replies without the greeting. */
 export interface BirdCli {
   command(command: string): Promise<BirdLine[]>;
+  /**
+   * The reply as the text BIRD sent (coded lines; for a big listing such as `show protocols all`,
+   * parsed in one pass by its reader instead of split into lines first), checked as `command` checks it.
+   */
+  commandText(command: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -83,6 +88,28 @@ function checkReply(router: string, command: string, lines: BirdLine[]): BirdLin
   const unknown = lines.find((l) => l.code === -1);
   if (unknown) throw deviceError(router, command, unknown.text);
   return lines.filter((l) => l.code !== 1 && !(l.code === 0 && l.text === ''));
+}
+
+/**
+ * Checks reply text as checkReply checks its lines (the first error line, else the first line without
+ * a code, is thrown as router_error) without splitting it: most replies are rows and detail lines.
+ */
+export function checkReplyText(router: string, command: string, text: string): string {
+  let unknown: string | null = null;
+  const n = text.length;
+  for (let start = 0; start < n;) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = n;
+    const stop = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
+    if (codedAt(text, start, stop, false)) {
+      // 8xxx and 9xxx: an error (continuation lines follow their coded line, so this one is first).
+      if (text.charCodeAt(start) >= 56)
+        throw deviceError(router, command, `${text.slice(start, start + 4)} ${text.slice(start + 5, stop)}`);
+    } else if (unknown === null && stop > start && text.charCodeAt(start) !== 32) unknown = text.slice(start, stop);
+    start = end + 1;
+  }
+  if (unknown !== null) throw deviceError(router, command, unknown);
+  return text;
 }
 
 /** A connection to BIRD's control socket, kept open for the session; commands are serialised. */
@@ -174,8 +201,10 @@ export class BirdSocket implements BirdCli {
         last = codedAt(this.head, 0, this.head.length, true);
       }
       if (last) {
-        this.chunks.push(chunk.slice(0, nl));
-        const text = this.chunks.join('');
+        // The reply with its last line's end (a chunk that ends with the reply is taken whole: a slice
+        // of it would be a view that its reader walks more slowly).
+        this.chunks.push(nl === chunk.length - 1 ? chunk : chunk.slice(0, nl + 1));
+        const text = this.chunks.length === 1 ? this.chunks[0]! : this.chunks.join('');
         this.keepTail(chunk.slice(nl + 1));
         this.pending.done(null, text);
         return;
@@ -187,9 +216,19 @@ export class BirdSocket implements BirdCli {
   }
 
   /** Sends one command and returns its reply lines; 8xxx/9xxx replies reject with router_error. */
-  command(command: string): Promise<BirdLine[]> {
+  async command(command: string): Promise<BirdLine[]> {
+    return checkReply(this.router, command, parseBirdLines(await this.send(command)));
+  }
+
+  /** Sends one command and returns its reply text (checked: 8xxx/9xxx replies reject with router_error). */
+  async commandText(command: string): Promise<string> {
+    return checkReplyText(this.router, command, await this.send(command));
+  }
+
+  /** Sends one command (after the ones before it) and resolves with its reply text, logged. */
+  private send(command: string): Promise<string> {
     const run = () =>
-      new Promise<BirdLine[]>((resolve, reject) => {
+      new Promise<string>((resolve, reject) => {
         if (this.closed) return reject(unreachable(this.router, 'BIRD control socket closed'));
         if (/[\r\n]/.test(command)) return reject(deviceError(this.router, command, 'a command is one line'));
         const timeout = callTimeout(this.opts);
@@ -209,11 +248,7 @@ export class BirdSocket implements BirdCli {
             this.pending = null;
             if (err) return reject(err);
             void logCall(this.opts.log, this.router, `birdc ${command}`, text ?? '');
-            try {
-              resolve(checkReply(this.router, command, parseBirdLines(text ?? '')));
-            } catch (e) {
-              reject(e);
-            }
+            resolve(text ?? '');
           },
         };
         this.sock.write(`${command}\n`);
@@ -233,19 +268,26 @@ export class BirdSocket implements BirdCli {
 
 /** `birdc -v` on the router over SSH (one exec per command on the session's one connection). */
 export function sshBirdc(router: string, conn: SshConnection, socketPath: string | null): BirdCli {
+  const run = async (command: string): Promise<string> => {
+    const argv = ['birdc', '-v', ...(socketPath ? ['-s', socketPath] : []), command];
+    const r = await conn.exec(argv.map(shellQuote).join(' '), { logAs: `birdc ${command}` });
+    if (r.code === 127) throw unreachable(router, 'birdc not found on the router');
+    if (/Unable to connect to server control socket/.test(r.stderr + r.stdout))
+      throw unreachable(router, 'birdc cannot reach BIRD on the router');
+    return r.stdout;
+  };
   return {
     async command(command) {
-      const argv = ['birdc', '-v', ...(socketPath ? ['-s', socketPath] : []), command];
-      const r = await conn.exec(argv.map(shellQuote).join(' '), { logAs: `birdc ${command}` });
-      if (r.code === 127) throw unreachable(router, 'birdc not found on the router');
-      if (/Unable to connect to server control socket/.test(r.stderr + r.stdout))
-        throw unreachable(router, 'birdc cannot reach BIRD on the router');
       // birdc -v prints the greeting and each reply line with its code, but not the 0000 terminator.
       return checkReply(
         router,
         command,
-        parseBirdLines(r.stdout).filter((l, i) => !(i === 0 && l.code === 1)),
+        parseBirdLines(await run(command)).filter((l, i) => !(i === 0 && l.code === 1)),
       );
+    },
+    async commandText(command) {
+      // (The greeting, a 0001 line, is neither an error nor read by a listing's reader.)
+      return checkReplyText(router, command, await run(command));
     },
     async close() {},
   };
