@@ -2,9 +2,20 @@
 // (1,000 sessions; they need not be up: towards 127.0.3.150–249, where nothing listens), all known to Peerdesk.
 // Figures: wall time and peak RSS of one full poll (all routers, PEERDESK_POLL_CONCURRENCY), and the
 // ratio to the slowest single router's poll. Goal: ratio ≤ 1.5 (concurrent, not the sum), RSS < 300 MiB.
+// Two phases, in one run, on the same daemons and database:
+// - loopback (the unprefixed figures): Peerdesk talks to each BIRD's control socket directly. Each BIRD
+//   answers in well under a millisecond, so the poll is pure CPU (the daemons and Node sharing the
+//   machine's cores): its ratio shows CPU contention and Peerdesk's own cost, not concurrency.
+// - latency (`latency_*`): the same routers reached through a proxy per router (a Unix socket in the
+//   lab's directory) that holds every chunk, in each direction, for BENCH_POLL_DELAY_MS (default 10 ms
+//   one way, 20 ms per exchange: a router on a nearby network). Waiting dominates, as with real
+//   routers, so its ratio shows whether routers are polled concurrently (≈ 1) or one after another
+//   (≈ the number of routers ÷ PEERDESK_POLL_CONCURRENCY waves, or the sum). The proxies run in the
+//   bench's own process; their forwarding is counted in Peerdesk's CPU for that phase.
 // To profile the poll, a script can start the same lab with startPollLab() and loop pollRouters over
 // lab.routerIds under `node --cpu-prof` (call lab.stop() at the end: it stops the daemons).
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,6 +61,10 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 export interface PollLab {
   db: Db;
   routerIds: number[];
+  /** The lab's directory (in PEERDESK_SOCKET_DIRS): the daemons' sockets, configs and the database. */
+  dir: string;
+  /** Each router's BIRD control socket (in routerIds' order). */
+  sockets: string[];
   stop(): Promise<void>;
 }
 
@@ -158,54 +173,178 @@ export async function startPollLab(): Promise<PollLab> {
       });
       await db.insertInto('bgp_peers').values(peers).execute();
     }
-    return { db, routerIds, stop };
+    return { db, routerIds, dir, sockets: routerIds.map((_, i) => join(dir, `bird${i}.ctl`)), stop };
   } catch (err) {
     await stop();
     throw err;
   }
 }
 
+const DELAY_MS = Number(process.env.BENCH_POLL_DELAY_MS ?? 10);
+
+/** A set of latency proxies (one per BIRD control socket) and how to close them. */
+interface LatencyProxies {
+  /** The proxies' socket paths, in the order of the targets given. */
+  paths: string[];
+  /** Closes the servers and every connection through them (pending chunks are dropped). */
+  close(): Promise<void>;
+}
+
+/**
+ * Forwards `from`'s bytes to `to`, each chunk held for `delayMs` (at least; never reordered), and
+ * `from`'s end after its last chunk. Returns a function that drops what is still held.
+ */
+function delayedPipe(from: Socket, to: Socket, delayMs: number): () => void {
+  const held: { due: number; chunk: Buffer | null }[] = []; // (null: the end)
+  let timer: NodeJS.Timeout | null = null;
+  const flush = () => {
+    timer = null;
+    const now = performance.now();
+    while (held.length && held[0]!.due <= now) {
+      const { chunk } = held.shift()!;
+      if (to.destroyed) return;
+      if (chunk) to.write(chunk);
+      else to.end();
+    }
+    // (A timer may fire a little before its due time in this clock: wait for the rest.)
+    if (held.length) timer = setTimeout(flush, Math.max(1, Math.ceil(held[0]!.due - now)));
+  };
+  const hold = (chunk: Buffer | null) => {
+    held.push({ due: performance.now() + delayMs, chunk });
+    if (!timer) timer = setTimeout(flush, delayMs);
+  };
+  from.on('data', (chunk: Buffer) => hold(chunk));
+  from.on('end', () => hold(null));
+  return () => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    held.length = 0;
+  };
+}
+
+/**
+ * Starts one Unix-socket proxy per target socket, as `${dir}/proxy${i}.ctl`: each connection to it is
+ * connected to its target, and every chunk in either direction is held for `delayMs` (one way).
+ * When either side closes or fails, both sides of that connection are destroyed.
+ */
+async function startLatencyProxies(dir: string, targets: string[], delayMs: number): Promise<LatencyProxies> {
+  const servers: Server[] = [];
+  const sockets = new Set<Socket>();
+  const drops = new Set<() => void>();
+  const track = (s: Socket) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  };
+  const close = async () => {
+    for (const drop of drops) drop();
+    drops.clear();
+    for (const s of sockets) s.destroy();
+    await Promise.all(
+      servers.map((srv) => new Promise<void>((resolve) => (srv.listening ? srv.close(() => resolve()) : resolve()))),
+    );
+  };
+  const paths = targets.map((_, i) => join(dir, `proxy${i}.ctl`));
+  try {
+    for (const [i, target] of targets.entries()) {
+      const server = createServer((client) => {
+        const upstream = createConnection(target);
+        track(client);
+        track(upstream);
+        const dropUp = delayedPipe(client, upstream, delayMs);
+        const dropDown = delayedPipe(upstream, client, delayMs);
+        const drop = () => {
+          dropUp();
+          dropDown();
+        };
+        drops.add(drop);
+        const end = () => {
+          drop();
+          drops.delete(drop);
+          client.destroy();
+          upstream.destroy();
+        };
+        for (const s of [client, upstream]) {
+          s.on('error', end);
+          s.on('close', end);
+        }
+      });
+      servers.push(server);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(paths[i], () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    }
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { paths, close };
+}
+
+/** Medians and CPU of steady-state polls: each router alone, then all together, ROUNDS times. */
+async function measureRounds(
+  db: Db,
+  routerIds: number[],
+  opts: { secrets: SecretBox; signal: AbortSignal },
+): Promise<{
+  singleMedians: number[];
+  fulls: number[];
+  inFull: number[];
+  cpuFull: number[];
+  cpuSingles: number[];
+}> {
+  const singles: number[][] = routerIds.map(() => []);
+  const fulls: number[] = [];
+  const inFull: number[] = [];
+  const cpuFull: number[] = [];
+  const cpuSingles: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    let cpu = process.cpuUsage();
+    for (const [i, id] of routerIds.entries()) {
+      const start = performance.now();
+      const r = await pollRouters(db, [id], opts);
+      singles[i]!.push(performance.now() - start);
+      if (r.failed) throw new Error(`router ${id} failed: ${r.routers[0]?.error}`);
+    }
+    const c1 = process.cpuUsage(cpu);
+    cpuSingles.push((c1.user + c1.system) / 1000);
+    cpu = process.cpuUsage();
+    const start = performance.now();
+    const all = await pollRouters(db, routerIds, opts);
+    fulls.push(performance.now() - start);
+    const c2 = process.cpuUsage(cpu);
+    cpuFull.push((c2.user + c2.system) / 1000);
+    if (all.failed) throw new Error(`poll failed: ${JSON.stringify(all.routers.filter((r) => !r.ok))}`);
+    inFull.push(Math.max(...all.routers.map((r) => r.duration_ms)));
+    if (all.routers.reduce((a, r) => a + r.peers, 0) !== ROUTERS * PER_ROUTER)
+      throw new Error('not every peer was polled');
+  }
+  return { singleMedians: singles.map(median), fulls, inFull, cpuFull, cpuSingles };
+}
+
 /** Runs the benchmark and returns its figures. */
 export async function run(): Promise<Record<string, unknown>> {
   const lab = await startPollLab();
   const { db, routerIds } = lab;
+  let proxies: LatencyProxies | null = null;
   try {
     const secrets = new SecretBox('bench-secret-bench-secret-bench-secret');
     const signal = new AbortController().signal;
 
     // First full poll: every peer changes from unknown (all writes and events).
-    let start = performance.now();
+    const start = performance.now();
     const first = await pollRouters(db, routerIds, { secrets, signal });
     const firstMs = performance.now() - start;
     if (first.failed) throw new Error(`poll failed: ${JSON.stringify(first.routers.filter((r) => !r.ok))}`);
 
-    // Steady state: each router alone, then all together, several rounds.
-    const singles: number[][] = routerIds.map(() => []);
-    const fulls: number[] = [];
-    const inFull: number[] = [];
-    const cpuFull: number[] = [];
-    const cpuSingles: number[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      let cpu = process.cpuUsage();
-      for (const [i, id] of routerIds.entries()) {
-        start = performance.now();
-        const r = await pollRouters(db, [id], { secrets, signal });
-        singles[i]!.push(performance.now() - start);
-        if (r.failed) throw new Error(`router ${id} failed: ${r.routers[0]?.error}`);
-      }
-      const c1 = process.cpuUsage(cpu);
-      cpuSingles.push((c1.user + c1.system) / 1000);
-      cpu = process.cpuUsage();
-      start = performance.now();
-      const all = await pollRouters(db, routerIds, { secrets, signal });
-      fulls.push(performance.now() - start);
-      const c2 = process.cpuUsage(cpu);
-      cpuFull.push((c2.user + c2.system) / 1000);
-      inFull.push(Math.max(...all.routers.map((r) => r.duration_ms)));
-      if (all.routers.reduce((a, r) => a + r.peers, 0) !== ROUTERS * PER_ROUTER)
-        throw new Error('not every peer was polled');
-    }
-    const singleMedians = singles.map(median);
+    // Loopback phase, steady state: each router alone, then all together, several rounds.
+    const { singleMedians, fulls, inFull, cpuFull, cpuSingles } = await measureRounds(db, routerIds, {
+      secrets,
+      signal,
+    });
     const slowest = Math.max(...singleMedians);
     const full = median(fulls);
     const states = await db
@@ -215,7 +354,7 @@ export async function run(): Promise<Record<string, unknown>> {
       .groupBy('state')
       .execute();
     const rssMiB = process.resourceUsage().maxRSS / 1024;
-    return {
+    const loopback = {
       routers: ROUTERS,
       sessions: ROUTERS * PER_ROUTER,
       concurrency: pollConcurrency(),
@@ -238,7 +377,34 @@ export async function run(): Promise<Record<string, unknown>> {
       goal_rss_mib: 300,
       states: Object.fromEntries(states.map((s) => [s.state, Number(s.c)])),
     };
+
+    // Latency phase: the same routers (same rows and peers) repointed at a delaying proxy each.
+    proxies = await startLatencyProxies(lab.dir, lab.sockets, DELAY_MS);
+    for (const [i, id] of routerIds.entries())
+      await db
+        .updateTable('routers')
+        .set({ hostname: `unix:${proxies.paths[i]}` })
+        .where('id', '=', id)
+        .execute();
+    // One full poll through the proxies first (not measured: the lanes and connections warm up).
+    const warm = await pollRouters(db, routerIds, { secrets, signal });
+    if (warm.failed) throw new Error(`poll failed: ${JSON.stringify(warm.routers.filter((r) => !r.ok))}`);
+    const lat = await measureRounds(db, routerIds, { secrets, signal });
+    const latSlowest = Math.max(...lat.singleMedians);
+    const latFull = median(lat.fulls);
+    return {
+      ...loopback,
+      latency_one_way_ms: DELAY_MS,
+      latency_full_poll_ms: Math.round(latFull),
+      latency_slowest_single_router_ms: Math.round(latSlowest),
+      latency_sum_of_single_routers_ms: Math.round(lat.singleMedians.reduce((a, b) => a + b, 0)),
+      latency_slowest_router_within_full_poll_ms: median(lat.inFull),
+      latency_cpu_ms_full_poll: Math.round(median(lat.cpuFull)),
+      latency_ratio_full_to_slowest: Math.round((latFull / latSlowest) * 100) / 100,
+      latency_goal_ratio: 1.5,
+    };
   } finally {
+    await proxies?.close();
     await lab.stop();
   }
 }

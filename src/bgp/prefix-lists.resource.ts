@@ -14,7 +14,7 @@ import {
 } from '../platform/crud.ts';
 import { parsePrefix, type ParsedPrefix } from '../platform/ip.ts';
 import { ConflictError, ValidationError } from '../platform/errors.ts';
-import type { Executor } from '../platform/db.ts';
+import { storedEnum, type Executor } from '../platform/db.ts';
 import type { PrefixListEntriesTable, PrefixListsTable } from '../platform/db.types.ts';
 import { protectOrReplace } from '../relationships/references.ts';
 
@@ -57,7 +57,7 @@ type PrefixListInput = z.infer<typeof input>;
 
 const entryOutput = z.object({
   seq: z.number().int(),
-  action: z.string(),
+  action: z.enum(PREFIX_LIST_ACTIONS),
   prefix: z.string(),
   ge: z.number().int().nullable(),
   le: z.number().int().nullable(),
@@ -68,7 +68,7 @@ const output = z
   .object({
     name: z.string(),
     family: z.number().int(),
-    source: z.string(),
+    source: z.enum(PREFIX_LIST_SOURCES),
     peer_asn: z.object({ id: z.number().int(), asn: z.number().int(), name: z.string() }).nullable(),
     irr_query: z.string().nullable(),
     description: z.string().nullable(),
@@ -91,7 +91,13 @@ export async function loadEntries(db: Executor, ids: number[]): Promise<Map<numb
     .execute();
   for (const r of rows) {
     const list = out.get(Number(r.prefix_list_id)) ?? [];
-    list.push({ seq: Number(r.seq), action: r.action, prefix: r.prefix, ge: r.ge ?? null, le: r.le ?? null });
+    list.push({
+      seq: Number(r.seq),
+      action: storedEnum(PREFIX_LIST_ACTIONS, r.action, 'prefix list action'),
+      prefix: r.prefix,
+      ge: r.ge ?? null,
+      le: r.le ?? null,
+    });
     out.set(Number(r.prefix_list_id), list);
   }
   return out;
@@ -159,7 +165,7 @@ export const prefixLists: Resource<RowOf<typeof prefixListQuery> & { __entries?:
     id: Number(r.id),
     name: r.name,
     family: Number(r.family),
-    source: r.source,
+    source: storedEnum(PREFIX_LIST_SOURCES, r.source, 'prefix list source'),
     peer_asn: r.peer_asn_id ? { id: Number(r.peer_asn_id), asn: Number(r.peer_asn_asn), name: r.peer_asn_name } : null,
     irr_query: r.irr_query ?? null,
     description: r.description ?? null,

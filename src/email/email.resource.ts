@@ -12,9 +12,9 @@ import {
   json,
   nullableIdFilter,
   textFilter,
+  enumFilter,
   containsFilter,
   resourceQuery,
-  type Filter,
   type Resource,
   type Row,
   type RowOf,
@@ -38,11 +38,6 @@ const peerRefOf = (r: { pa_id: number | null; pa_asn: number | null; pa_name: st
     : { id: Number(r.pa_id), asn: Number(r.pa_asn), name: r.pa_name };
 const fabricRefOf = (r: { f_id: number | null; f_name: string | null }) =>
   r.f_id === null || r.f_name === null ? null : { id: Number(r.f_id), name: r.f_name };
-
-/** Filter on a stored enum column: one of its values (documented as the enum in the list's query). */
-export function enumFilter(column: string, values: readonly [string, ...string[]]): Filter {
-  return { schema: z.enum(values), apply: (q, v: string) => q.where(column, '=', v) };
-}
 
 // ---------- e-mail templates -------------------------------------------------------------------
 

@@ -12,6 +12,8 @@ import {
 } from './aggregate.ts';
 import { isSpecialAsn, type Family } from './prefix.ts';
 import { IrrError, type IrrPool, type RawWhoisAnswer, type WhoisAnswer } from './whois.client.ts';
+// The reports are the API's schemas (irr.schema.ts), defined once.
+import type { AsSetReport, ExpandReport } from './irr.schema.ts';
 
 /** What the user asked to expand: an ASN, or an as-set optionally pinned to one source (`RIPE::AS-FOO`). */
 export type IrrTarget =
@@ -39,20 +41,6 @@ export interface ExpandOptions {
    * reported. The lists are the same (`!a` expands every member). For `peerdesk irr expand` in scripts.
    */
   prefixesOnly?: boolean;
-}
-
-export interface ExpandReport {
-  target: string;
-  kind: 'asn' | 'as-set';
-  /** False when the set is unknown (or empty: IRRd answers both with "D"). */
-  exists: boolean;
-  strategy: 'origin' | 'a-query' | 'origins' | 'walk';
-  originCount: number;
-  prefixCount: { ipv4: number; ipv6: number };
-  ignoredAsns: number[];
-  warnings: string[];
-  queries: number;
-  elapsedMs: number;
 }
 
 export interface ExpandResult {
@@ -354,31 +342,6 @@ async function walkSet(
     level = next;
   }
   return { graph, names, asns };
-}
-
-export interface AsSetReport {
-  target: string;
-  kind: 'asn' | 'as-set';
-  source: string | null;
-  exists: boolean;
-  /** Direct members of the set as registered. */
-  members: string[];
-  /** Nested sets reached below the root. */
-  nestedSets: string[];
-  /** Nesting levels of sets, the root counting as 1 (0 for an ASN). */
-  depth: number;
-  /** Each reference cycle as a path that returns to its start. */
-  loops: string[][];
-  /** Referenced sets that do not exist in the selected sources. */
-  missing: string[];
-  /** Sets that exist but have no members. */
-  empty: string[];
-  origins: number[];
-  ignoredAsns: number[];
-  prefixCount: { ipv4: number; ipv6: number };
-  warnings: string[];
-  queries: number;
-  elapsedMs: number;
 }
 
 /** Checks an AS-SET (or ASN): existence, members, depth, loops, missing sets and per-family prefix counts. */

@@ -7,11 +7,14 @@ import { isIrrSetName } from '../platform/ip.ts';
 import { enqueueJob } from '../jobs/jobs.service.ts';
 import { json, pageLinks } from '../platform/crud.ts';
 import type { IrrPool } from './whois.client.ts';
+import { asSetReport, expandReport, type AsSetReport } from './irr.schema.ts';
 import {
   approveVersion,
   defaultPool,
   importForPeerAsn,
+  LIST_OUTCOME_STATUSES,
   listPrefixListVersions,
+  PREFIX_LIST_VERSION_STATUSES,
   presentVersion,
   rejectVersion,
 } from './irr.service.ts';
@@ -35,7 +38,7 @@ const versionOut = z
     prefix_list: z.number().int(),
     version: z.number().int(),
     created_at: z.string(),
-    status: z.string(),
+    status: z.enum(PREFIX_LIST_VERSION_STATUSES),
     reason: z.string().nullable(),
     irr_server: z.string().nullable(),
     sources: z.string().nullable(),
@@ -45,7 +48,10 @@ const versionOut = z
     removed: z.array(z.string()),
     decided_by: z.string().nullable(),
     decided_at: z.string().nullable(),
-    entries: z.array(z.unknown()).optional(),
+    entries: z
+      .array(z.object({ prefix: z.string(), ge: z.number().int().nullable(), le: z.number().int().nullable() }))
+      .optional()
+      .describe("the version's prefixes (single-version reads only)"),
   })
   .meta({ id: 'PrefixListVersion' });
 const importOut = z.object({
@@ -56,7 +62,7 @@ const importOut = z.object({
       family: z.number().int(),
       prefix_list: z.object({ id: z.number().int(), name: z.string() }),
       version: z.number().int(),
-      status: z.string(),
+      status: z.enum(LIST_OUTCOME_STATUSES),
       prefix_count: z.number().int(),
       added: z.number().int(),
       removed: z.number().int(),
@@ -113,7 +119,7 @@ export default async function irrRoutes(app: FastifyInstance): Promise<void> {
             target: z.string(),
             prefixes: z.object({ ipv4: z.array(z.string()), ipv6: z.array(z.string()) }),
             origins: z.array(z.number().int()),
-            report: z.unknown(),
+            report: expandReport,
             text: z.object({ ipv4: z.string().optional(), ipv6: z.string().optional() }).optional(),
           }),
         },
@@ -161,7 +167,7 @@ export default async function irrRoutes(app: FastifyInstance): Promise<void> {
             as_set: z.string(),
             known: z.array(z.object({ id: z.number().int(), asn: z.number().int(), name: z.string() })),
             prefix_lists: z.array(z.object({ id: z.number().int(), name: z.string(), family: z.number().int() })),
-            irr: z.unknown().nullable(),
+            irr: asSetReport.nullable().describe('the IRR check (null when check_irr is false)'),
           }),
         },
       },
@@ -187,7 +193,7 @@ export default async function irrRoutes(app: FastifyInstance): Promise<void> {
             .where('source', '=', 'irr')
             .execute()
         : [];
-      let irr: unknown = null;
+      let irr: AsSetReport | null = null;
       if (b.check_irr) {
         const { validateAsSet } = await import('./expand.ts');
         irr = await upstream(async () => validateAsSet(b.as_set, { sources: b.sources }, await getPool()));
@@ -297,7 +303,7 @@ export default async function irrRoutes(app: FastifyInstance): Promise<void> {
         tags: ['irr'],
         summary: 'Prefix list versions across lists (status=held for the review queue)',
         querystring: z.object({
-          status: z.enum(['active', 'held', 'rejected', 'superseded']).optional(),
+          status: z.enum(PREFIX_LIST_VERSION_STATUSES).optional(),
           limit: z.coerce.number().int().min(1).max(1000).default(50),
           offset: z.coerce.number().int().min(0).default(0),
         }),

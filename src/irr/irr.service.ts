@@ -2,7 +2,7 @@
 // (one per family) and an AS-path list, holding suspicious refreshes for review.
 import type { Selectable } from 'kysely';
 import type { Executor, Db } from '../platform/db.ts';
-import { now } from '../platform/db.ts';
+import { now, storedEnum } from '../platform/db.ts';
 import type { PeerAsnsTable, PrefixListVersionsTable } from '../platform/db.types.ts';
 import { json } from '../platform/crud.ts';
 import { appendVersion, setDiff, type VersionHistory } from '../platform/versions.ts';
@@ -18,6 +18,10 @@ export const SHRINK_LIMIT = 0.5;
 
 /** A prefix list's versions: one per IRR refresh, with the entries added and removed. */
 export const PREFIX_LIST_VERSIONS: VersionHistory = { table: 'prefix_list_versions', owner: 'prefix_list_id' };
+/** Where a prefix-list version stands: the list's entries, waiting for review, refused, or replaced by a newer one. */
+export const PREFIX_LIST_VERSION_STATUSES = ['active', 'held', 'rejected', 'superseded'] as const;
+/** What an import did to one family's list: a new active version, one held for review, or nothing new. */
+export const LIST_OUTCOME_STATUSES = ['active', 'held', 'unchanged'] as const;
 /** One stored version of a prefix list. */
 export type PrefixListVersion = Selectable<PrefixListVersionsTable>;
 
@@ -34,7 +38,7 @@ export interface ListOutcome {
   family: 4 | 6;
   prefix_list: { id: number; name: string };
   version: number;
-  status: 'active' | 'held' | 'unchanged';
+  status: (typeof LIST_OUTCOME_STATUSES)[number];
   prefix_count: number;
   added: number;
   removed: number;
@@ -358,7 +362,7 @@ export function presentVersion(v: PrefixListVersion, withEntries = false) {
     prefix_list: Number(v.prefix_list_id),
     version: Number(v.version),
     created_at: v.created_at,
-    status: v.status,
+    status: storedEnum(PREFIX_LIST_VERSION_STATUSES, v.status, 'prefix list version status'),
     reason: v.reason ?? null,
     irr_server: v.irr_server ?? null,
     sources: v.sources ?? null,
@@ -368,6 +372,14 @@ export function presentVersion(v: PrefixListVersion, withEntries = false) {
     removed: json<string[]>(v.removed, []),
     decided_by: v.decided_by ?? null,
     decided_at: v.decided_at ?? null,
-    ...(withEntries ? { entries: json<EntryInput[]>(v.entries, []) } : {}),
+    ...(withEntries
+      ? {
+          entries: json<EntryInput[]>(v.entries, []).map((e) => ({
+            prefix: e.prefix,
+            ge: e.ge ?? null,
+            le: e.le ?? null,
+          })),
+        }
+      : {}),
   };
 }

@@ -34,14 +34,18 @@ const id = z.coerce
   .int()
   .min(1)
   .max(2 ** 53 - 1);
-const asnParam = z.string().transform((v, ctx) => {
-  const n = parseAsn(v);
-  if (n === null) {
-    ctx.addIssue({ code: 'custom', message: 'must be an ASN like 64500 or AS64500' });
-    return z.NEVER;
-  }
-  return n;
-});
+// An ASN as people write it (64500, AS64500, asdot 1.10), so the path parameter is text.
+const asnParam = z
+  .string()
+  .describe('an ASN: 64500, AS64500 or asdot 1.10')
+  .transform((v, ctx) => {
+    const n = parseAsn(v);
+    if (n === null) {
+      ctx.addIssue({ code: 'custom', message: 'must be an ASN like 64500 or AS64500' });
+      return z.NEVER;
+    }
+    return n;
+  });
 const boolQuery = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const asnList = z.array(z.number().int().min(0).max(4294967295)).min(1).max(10_000);
 

@@ -157,7 +157,7 @@ export const exchangeDetail = z
   .meta({ id: 'PeeringDbExchangeDetail' });
 export const opportunities = z.object({
   asn: z.number().int(),
-  network: z.unknown().nullable().describe('the PeeringDB network, as in /api/peeringdb/networks'),
+  network: networkSummary.nullable().describe('the PeeringDB network (null when the mirror does not have it)'),
   fabrics: z.array(
     z.object({
       fabric: z.object({ id: z.number().int(), name: z.string(), slug: z.string(), peeringdb_ix_id: nint }),

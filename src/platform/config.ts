@@ -78,7 +78,7 @@ const schema = z.object({
     .string()
     .refine((v) => isAbsolute(v) && !v.includes('\0'), 'must be an absolute directory')
     .optional(),
-  PEERDESK_POLL_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  PEERDESK_POLL_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
   PEERDESK_DEVICE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
   PEERDESK_ADMIN_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
   // Template renders run in worker threads (read by src/templates/render-pool.ts; validated here at start).

@@ -20,6 +20,7 @@ import {
   ValidationError,
 } from './errors.ts';
 import { hasNul, INT32_MAX } from './fields.ts';
+import { z } from 'zod';
 import { configureFetchGuard } from './fetch-guard.ts';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
@@ -340,8 +341,16 @@ export async function buildServer(
       },
       security: [{ token: [] }, { session: [] }],
     },
-    transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transform: (doc) => {
+      const out = jsonSchemaTransform(doc);
+      // @fastify/swagger marks every request body required; a body schema that accepts none is sent as
+      // optional (Fastify then validates `undefined` against it), so its operation is marked for below.
+      const body: unknown = doc.schema?.body;
+      return body instanceof z.ZodType && body.safeParse(undefined).success
+        ? { ...out, schema: { ...out.schema, [OPTIONAL_BODY]: true } }
+        : out;
+    },
+    transformObject: (doc) => optionalBodies(jsonSchemaTransformObject(doc)),
   });
   await app.register(import('@fastify/swagger-ui'), {
     routePrefix: '/api/docs',
@@ -432,4 +441,20 @@ export async function buildServer(
 
   await registerRoutes(app as unknown as FastifyInstance);
   return app as unknown as FastifyInstance;
+}
+
+/** Marks an operation whose body schema accepts no body (an `x-` key: @fastify/swagger copies it onto the operation). */
+const OPTIONAL_BODY = 'x-optional-body';
+
+/** The spec with `requestBody.required: false` where the body may be left out, and the marks removed. */
+function optionalBodies<T extends object>(spec: T): T {
+  const paths = (spec as { paths?: Record<string, Record<string, Record<string, unknown>>> }).paths ?? {};
+  for (const ops of Object.values(paths))
+    for (const op of Object.values(ops)) {
+      if (!op || typeof op !== 'object' || !(OPTIONAL_BODY in op)) continue;
+      delete op[OPTIONAL_BODY];
+      const body = op.requestBody as { required?: boolean } | undefined;
+      if (body) body.required = false;
+    }
+  return spec;
 }

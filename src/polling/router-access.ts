@@ -38,7 +38,7 @@ export async function lookupDriver(name: string | null | undefined): Promise<Rou
 
 // Settings come from the validated configuration (platform/config.ts: the same rules as at start).
 
-/** Bound on routers polled at once (PEERDESK_POLL_CONCURRENCY, default 8). */
+/** Bound on routers polled at once (PEERDESK_POLL_CONCURRENCY, default 16). */
 export function pollConcurrency(): number {
   return pollingConfig().PEERDESK_POLL_CONCURRENCY;
 }

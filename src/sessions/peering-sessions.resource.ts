@@ -18,6 +18,7 @@ import {
 import { parseAsn, parseIp, parsePrefix, prefixContains, type ParsedPrefix } from '../platform/ip.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.ts';
 import { storedEnum, type Executor } from '../platform/db.ts';
+import { deploymentStarted } from '../deploy/deploy.schema.ts';
 import type { PeeringSessionsTable } from '../platform/db.types.ts';
 import { loadAddressFamilies, type AddressFamilyOut } from '../bgp/bgp-peers.resource.ts';
 import { sessionSourceWarnings } from '../fabrics/fabrics.resource.ts';
@@ -320,6 +321,7 @@ export const peeringSessions: Resource<SessionRow, SessionInput> = {
           '1: also remove from the router — a deployment without this session; the job deletes the session and its BGP peer only when it ends done (202 with the deployment)',
         ),
     }),
+    response: deploymentStarted,
     async handle(id, query, ctx) {
       if (query.remove_from_router !== '1' && query.remove_from_router !== 'true') return undefined;
       const p = ctx.principal;

@@ -8,16 +8,20 @@ import {
   json,
   resourceQuery,
   textFilter,
+  enumFilter,
   idFilter,
   type Resource,
   type RowOf,
 } from '../platform/crud.ts';
-import type { Executor } from '../platform/db.ts';
+import { storedEnum, type Executor } from '../platform/db.ts';
 import type { ConfigTemplatesTable } from '../platform/db.types.ts';
 import { ConflictError, ValidationError } from '../platform/errors.ts';
 import { TemplateSyntaxError } from './engine/index.ts';
 import { createPeerdeskEnvironment } from './environment.ts';
 import { checkSyntaxIsolated } from './render-pool.ts';
+
+/** What a stored template renders: a router's configuration, or an e-mail. */
+export const TEMPLATE_KINDS = ['router', 'email'] as const;
 
 export const templateOptions = z
   .object({
@@ -35,7 +39,8 @@ export const templateOptions = z
         'filter set: jinja2 (default for new templates), netbox, peering-manager (stored templates without one)',
       ),
   })
-  .strict();
+  .strict()
+  .meta({ id: 'TemplateOptions' });
 
 export type TemplateOptions = z.infer<typeof templateOptions>;
 
@@ -118,7 +123,7 @@ const input = z
       .min(1)
       .max(100)
       .regex(/^[A-Za-z0-9_.\- ]+$/, 'use letters, digits, space, _ . -'),
-    kind: z.enum(['router', 'email']).optional(),
+    kind: z.enum(TEMPLATE_KINDS).optional(),
     body: z.string().max(2_000_000),
     options: templateOptions.optional(),
     description: optText,
@@ -130,7 +135,7 @@ type TemplateInput = z.infer<typeof input>;
 const output = z
   .object({
     name: z.string(),
-    kind: z.string(),
+    kind: z.enum(TEMPLATE_KINDS),
     body: z.string(),
     options: templateOptions,
     description: z.string().nullable(),
@@ -161,12 +166,12 @@ export const configTemplates: Resource<RowOf<typeof templateQuery>, TemplateInpu
   writeRole: 'admin',
   input,
   output,
-  briefOutput: z.object({ id: z.number().int(), name: z.string(), kind: z.string() }),
+  briefOutput: z.object({ id: z.number().int(), name: z.string(), kind: z.enum(TEMPLATE_KINDS) }),
   query: templateQuery,
   present: (r) => ({
     id: Number(r.id),
     name: r.name,
-    kind: r.kind,
+    kind: storedEnum(TEMPLATE_KINDS, r.kind, 'template kind'),
     body: r.body,
     options: json<TemplateOptions>(r.options, {}),
     description: r.description ?? null,
@@ -175,8 +180,8 @@ export const configTemplates: Resource<RowOf<typeof templateQuery>, TemplateInpu
     updated_at: r.updated_at,
     version: Number(r.version),
   }),
-  brief: (r) => ({ id: Number(r.id), name: r.name, kind: r.kind }),
-  filters: { id: idFilter('t.id'), kind: textFilter('t.kind'), name: textFilter('t.name') },
+  brief: (r) => ({ id: Number(r.id), name: r.name, kind: storedEnum(TEMPLATE_KINDS, r.kind, 'template kind') }),
+  filters: { id: idFilter('t.id'), kind: enumFilter('t.kind', TEMPLATE_KINDS), name: textFilter('t.name') },
   search: ['t.name', 't.description'],
   ordering: { name: 't.name', kind: 't.kind', updated_at: 't.updated_at', id: 't.id' },
   defaultOrdering: 'name',

@@ -60,7 +60,7 @@ export default async function templateRoutes(app: FastifyInstance): Promise<void
     created_at: z.string(),
     created_by: z.string().nullable(),
     body: z.string(),
-    options: z.unknown(),
+    options: templateOptions,
     diff: z.string().nullable(),
   });
   r.get(

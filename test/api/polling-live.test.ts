@@ -677,7 +677,7 @@ describe('polling settings', () => {
   it('come from the validated configuration: defaults, values as set, and a readable error naming a bad variable', async () => {
     const { pollingConfig } = await import('../../src/platform/config.ts');
     expect(pollingConfig({})).toEqual({
-      PEERDESK_POLL_CONCURRENCY: 8,
+      PEERDESK_POLL_CONCURRENCY: 16,
       PEERDESK_DEVICE_TIMEOUT_MS: 15_000,
       PEERDESK_ADMIN_TIMEOUT_MS: 60_000,
       PEERDESK_SOCKET_DIRS: ['/run/bird', '/var/run/bird', '/run/frr', '/var/run/frr'],

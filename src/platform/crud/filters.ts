@@ -34,6 +34,10 @@ export function idFilter(column: string, max?: number): Filter {
 export function textFilter(column: string): Filter {
   return { schema: list(str().max(200)), apply: (q, v: string[]) => q.where(column, 'in', v) };
 }
+/** Filter on a stored enum column: one of its values (documented as the enum in the list's query). */
+export function enumFilter(column: string, values: readonly [string, ...string[]]): Filter {
+  return { schema: z.enum(values), apply: (q, v: string) => q.where(column, '=', v) };
+}
 /** Case-insensitive substring filter. */
 export function containsFilter(column: string): Filter {
   return { schema: str().max(200), apply: (q, v: string) => q.where(icontains(column, v)) };

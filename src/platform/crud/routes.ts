@@ -23,6 +23,8 @@ const pageSchema = (item: z.ZodType) =>
   });
 
 const idParams = z.object({ id: z.coerce.number().int().min(1).max(INT32_MAX) });
+/** A delete's answer: 204 without a body (`type: null` is documented as no content). */
+const deleted = z.null().describe('Deleted');
 
 /** Builds the `next`/`previous` links of a page. */
 export function pageLinks(req: FastifyRequest, count: number, limit: number, offset: number) {
@@ -55,8 +57,10 @@ export function registerResource(app: FastifyInstance, res: Resource): void {
   const writeRole = res.writeRole ?? 'operator';
   const a = app;
   const filterShape: Record<string, z.ZodType> = {};
+  // An enum filter (one value of a stored enum) is documented as that enum; the others take text.
   for (const [name, f] of Object.entries(res.filters))
-    filterShape[name] = z.string().optional().describe(describeFilter(f));
+    filterShape[name] =
+      f.schema instanceof z.ZodEnum ? f.schema.optional() : z.string().optional().describe(describeFilter(f));
   const listQuery = pageQuery.extend(filterShape).loose();
   const wantSecrets = (req: FastifyRequest, q: { include_secrets?: string }) => {
     const asked = q.include_secrets === '1' || q.include_secrets === 'true';
@@ -217,7 +221,13 @@ export function registerResource(app: FastifyInstance, res: Resource): void {
   r.delete(
     `${base}:id/`,
     {
-      schema: { tags: [res.tag], summary: `Delete a ${res.objectType}`, params: idParams, querystring: deleteQuery },
+      schema: {
+        tags: [res.tag],
+        summary: `Delete a ${res.objectType}`,
+        params: idParams,
+        querystring: deleteQuery,
+        response: { 204: deleted, ...(res.deleteVariant ? { 202: res.deleteVariant.response } : {}) },
+      },
       preValidation: a.requireRole(writeRole),
     },
     async (req, reply) => {
@@ -234,7 +244,7 @@ export function registerResource(app: FastifyInstance, res: Resource): void {
       await tx((db) =>
         deleteOne(res, { ...ctxOf(req, db), replaceWith: replace_with ?? null }, req.params.id, expected),
       );
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 
@@ -305,14 +315,19 @@ export function registerResource(app: FastifyInstance, res: Resource): void {
   r.delete(
     `${base}bulk/`,
     {
-      schema: { tags: [res.tag], summary: `Delete several ${res.path} (all or nothing)`, body: bulkDelete },
+      schema: {
+        tags: [res.tag],
+        summary: `Delete several ${res.path} (all or nothing)`,
+        body: bulkDelete,
+        response: { 204: deleted },
+      },
       preValidation: a.requireRole(writeRole),
     },
     async (req, reply) => {
       await tx(async (db) => {
         for (const [i, { id }] of req.body.entries()) await atIndex(i, () => deleteOne(res, ctxOf(req, db), id, null));
       });
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 }

@@ -85,6 +85,8 @@ export interface Resource<R extends Row = Row, In extends Row = Row> {
    */
   deleteVariant?: {
     query: z.ZodObject;
+    /** The 202 answer's body (documented, and checked like every response). */
+    response: z.ZodType;
     handle(id: number, query: Record<string, unknown>, ctx: WriteContext): Promise<unknown | undefined>;
   };
   repr(row: R): string;

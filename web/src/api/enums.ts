@@ -22,15 +22,9 @@ export type CommunityKind = (typeof CommunityKind)[number];
 /** POST /api/communities/ */
 export const CommunityRole = ['ingress', 'egress', 'informational'] as const;
 export type CommunityRole = (typeof CommunityRole)[number];
-/** POST /api/templates/ */
+/** ConfigTemplate */
 export const ConfigTemplateKind = ['router', 'email'] as const;
 export type ConfigTemplateKind = (typeof ConfigTemplateKind)[number];
-/** ConfigTemplate */
-export const ConfigTemplateOptionsDialect = ['jinja2', 'netbox', 'peering-manager'] as const;
-export type ConfigTemplateOptionsDialect = (typeof ConfigTemplateOptionsDialect)[number];
-/** ConfigTemplate */
-export const ConfigTemplateOptionsUndefined = ['default', 'strict'] as const;
-export type ConfigTemplateOptionsUndefined = (typeof ConfigTemplateOptionsUndefined)[number];
 /** Contact */
 export const ContactRole = ['Policy', 'NOC', 'Technical', 'Maintenance', 'Abuse', 'Sales', 'Public Relations'] as const;
 export type ContactRole = (typeof ContactRole)[number];
@@ -112,6 +106,15 @@ export type IrrExpandFamily = (typeof IrrExpandFamily)[number];
 /** POST /api/irr/expand/ */
 export const IrrExpandFormat = ['json', 'plain', 'junos', 'eos', 'ios', 'iosxr', 'bird', 'openbgpd'] as const;
 export type IrrExpandFormat = (typeof IrrExpandFormat)[number];
+/** IrrExpandReport */
+export const IrrExpandReportKind = ['asn', 'as-set'] as const;
+export type IrrExpandReportKind = (typeof IrrExpandReportKind)[number];
+/** IrrExpandReport */
+export const IrrExpandReportStrategy = ['origin', 'a-query', 'origins', 'walk'] as const;
+export type IrrExpandReportStrategy = (typeof IrrExpandReportStrategy)[number];
+/** IrrSetReport */
+export const IrrSetReportKind = ['asn', 'as-set'] as const;
+export type IrrSetReportKind = (typeof IrrSetReportKind)[number];
 /** POST /api/maintenances/ */
 export const MaintenancesActionStatus = ['succeeded', 'failed', 'cancelled'] as const;
 export type MaintenancesActionStatus = (typeof MaintenancesActionStatus)[number];
@@ -136,6 +139,9 @@ export type OutboxMessageStatus = (typeof OutboxMessageStatus)[number];
 /** GET /api/outbox/{id}/ */
 export const OutboxStatus = ['queued', 'sending', 'sent', 'failed', 'test'] as const;
 export type OutboxStatus = (typeof OutboxStatus)[number];
+/** POST /api/peer-asns/{id}/irr-import/ */
+export const PeerAsnsIrrImportListsStatus = ['active', 'held', 'unchanged'] as const;
+export type PeerAsnsIrrImportListsStatus = (typeof PeerAsnsIrrImportListsStatus)[number];
 /** POST /api/peering-connections/ */
 export const PeeringConnectionStatus = ['active', 'planned', 'maintenance', 'disabled', 'decommissioned'] as const;
 export type PeeringConnectionStatus = (typeof PeeringConnectionStatus)[number];
@@ -214,15 +220,21 @@ export type PeeringSessionStatus = (typeof PeeringSessionStatus)[number];
 /** POST /api/platforms/ */
 export const PlatformDriver = ['frr', 'bird2', 'gobgp', 'junos', 'eos', 'iosxr', 'sros', 'ios', 'nxos', 'openbgpd', 'manual'] as const;
 export type PlatformDriver = (typeof PlatformDriver)[number];
-/** POST /api/prefix-lists/ */
+/** PrefixList */
 export const PrefixListEntriesAction = ['permit', 'deny'] as const;
 export type PrefixListEntriesAction = (typeof PrefixListEntriesAction)[number];
-/** POST /api/prefix-lists/ */
+/** PrefixList */
 export const PrefixListSource = ['manual', 'irr'] as const;
 export type PrefixListSource = (typeof PrefixListSource)[number];
 /** GET /api/prefix-list-versions/ */
+export const PrefixListVersionsResultsStatus = ['active', 'held', 'rejected', 'superseded'] as const;
+export type PrefixListVersionsResultsStatus = (typeof PrefixListVersionsResultsStatus)[number];
+/** GET /api/prefix-list-versions/ */
 export const PrefixListVersionsStatus = ['active', 'held', 'rejected', 'superseded'] as const;
 export type PrefixListVersionsStatus = (typeof PrefixListVersionsStatus)[number];
+/** PrefixListVersion */
+export const PrefixListVersionStatus = ['active', 'held', 'rejected', 'superseded'] as const;
+export type PrefixListVersionStatus = (typeof PrefixListVersionStatus)[number];
 /** Rollout */
 export const RolloutRoutersStatus = ['planned', 'approved', 'applying', 'confirming', 'done', 'rolled_back', 'failed', 'rejected', 'cancelled'] as const;
 export type RolloutRoutersStatus = (typeof RolloutRoutersStatus)[number];
@@ -238,12 +250,15 @@ export type RoutingPolicyDirection = (typeof RoutingPolicyDirection)[number];
 /** GET /api/search/ */
 export const SearchResultsType = ['peer-asn', 'peering-session', 'router', 'fabric', 'bgp-peer'] as const;
 export type SearchResultsType = (typeof SearchResultsType)[number];
-/** POST /api/templates/preview/ */
-export const TemplatesPreviewOptionsDialect = ['jinja2', 'netbox', 'peering-manager'] as const;
-export type TemplatesPreviewOptionsDialect = (typeof TemplatesPreviewOptionsDialect)[number];
-/** POST /api/templates/preview/ */
-export const TemplatesPreviewOptionsUndefined = ['default', 'strict'] as const;
-export type TemplatesPreviewOptionsUndefined = (typeof TemplatesPreviewOptionsUndefined)[number];
+/** TemplateOptions */
+export const TemplateOptionsDialect = ['jinja2', 'netbox', 'peering-manager'] as const;
+export type TemplateOptionsDialect = (typeof TemplateOptionsDialect)[number];
+/** TemplateOptions */
+export const TemplateOptionsUndefined = ['default', 'strict'] as const;
+export type TemplateOptionsUndefined = (typeof TemplateOptionsUndefined)[number];
+/** GET /api/templates/ */
+export const TemplatesResultsKind = ['router', 'email'] as const;
+export type TemplatesResultsKind = (typeof TemplatesResultsKind)[number];
 /** User */
 export const UserRole = ['viewer', 'operator', 'admin'] as const;
 export type UserRole = (typeof UserRole)[number];

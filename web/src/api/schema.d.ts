@@ -174,8 +174,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description Deleted */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -274,8 +274,8 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description Deleted */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -510,8 +510,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description Deleted */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -628,8 +628,8 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description Deleted */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -864,8 +864,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description Deleted */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -974,8 +974,8 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description Deleted */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1221,8 +1221,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description Deleted */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1337,8 +1337,8 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description Deleted */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1572,8 +1572,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description Deleted */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1680,8 +1680,8 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description Deleted */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1934,7 +1934,16 @@ export interface paths {
             requestBody?: never;
             responses: {
                 /** @description Default Response */
-                200: {
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DeploymentStarted"];
+                    };
+                };
+                /** @description Deleted */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2041,8 +2050,8 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description Deleted */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2260,8 +2269,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description Deleted */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2362,8 +2371,8 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description Deleted */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2637,8 +2646,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description Deleted */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2791,8 +2800,8 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description Deleted */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3059,8 +3068,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description Deleted */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3183,8 +3192,8 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description Deleted */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3486,8 +3495,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description Deleted */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3640,8 +3649,8 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description Deleted */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3909,8 +3918,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description Deleted */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4035,8 +4044,8 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description Deleted */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4273,8 +4282,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description Deleted */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4385,8 +4394,8 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description Deleted */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4612,8 +4621,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description Deleted */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4718,8 +4727,8 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description Deleted */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4932,8 +4941,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description Deleted */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5034,8 +5043,8 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description Deleted */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -6220,7 +6229,7 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
-            requestBody: {
+            requestBody?: {
                 content: {
                     "application/json": {
                         full?: boolean;
@@ -6401,6 +6410,7 @@ export interface paths {
                 };
                 header?: never;
                 path: {
+                    /** @description an ASN: 64500, AS64500 or asdot 1.10 */
                     asn: string;
                 };
                 cookie?: never;
@@ -6880,6 +6890,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @description an ASN: 64500, AS64500 or asdot 1.10 */
                     asn: string;
                 };
                 cookie?: never;
@@ -6894,8 +6905,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             asn: number;
-                            /** @description the PeeringDB network, as in /api/peeringdb/networks */
-                            network: unknown | null;
+                            /** @description the PeeringDB network (null when the mirror does not have it) */
+                            network: components["schemas"]["PeeringDbNetwork"] | null;
                             fabrics: {
                                 fabric: {
                                     id: number;
@@ -7019,7 +7030,7 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
-            requestBody: {
+            requestBody?: {
                 content: {
                     "application/json": {
                         peer_asn_ids?: number[];
@@ -7151,8 +7162,7 @@ export interface paths {
                     include_secrets?: "0" | "1" | "true" | "false";
                     /** @description comma-separated list */
                     id?: string;
-                    /** @description comma-separated list */
-                    kind?: string;
+                    kind?: "router" | "email";
                     /** @description comma-separated list */
                     name?: string;
                 };
@@ -7175,7 +7185,8 @@ export interface paths {
                             results: (components["schemas"]["ConfigTemplate"] | {
                                 id: number;
                                 name: string;
-                                kind: string;
+                                /** @enum {string} */
+                                kind: "router" | "email";
                             })[];
                         };
                     };
@@ -7198,21 +7209,7 @@ export interface paths {
                         /** @enum {string} */
                         kind?: "router" | "email";
                         body: string;
-                        options?: {
-                            trim_blocks?: boolean;
-                            lstrip_blocks?: boolean;
-                            keep_trailing_newline?: boolean;
-                            /**
-                             * @description strict: an undefined name is an error (default for new jinja2 templates)
-                             * @enum {string}
-                             */
-                            undefined?: "default" | "strict";
-                            /**
-                             * @description filter set: jinja2 (default for new templates), netbox, peering-manager (stored templates without one)
-                             * @enum {string}
-                             */
-                            dialect?: "jinja2" | "netbox" | "peering-manager";
-                        };
+                        options?: components["schemas"]["TemplateOptionsInput"];
                         description?: string | null;
                     };
                 };
@@ -7285,21 +7282,7 @@ export interface paths {
                         /** @enum {string} */
                         kind?: "router" | "email";
                         body: string;
-                        options?: {
-                            trim_blocks?: boolean;
-                            lstrip_blocks?: boolean;
-                            keep_trailing_newline?: boolean;
-                            /**
-                             * @description strict: an undefined name is an error (default for new jinja2 templates)
-                             * @enum {string}
-                             */
-                            undefined?: "default" | "strict";
-                            /**
-                             * @description filter set: jinja2 (default for new templates), netbox, peering-manager (stored templates without one)
-                             * @enum {string}
-                             */
-                            dialect?: "jinja2" | "netbox" | "peering-manager";
-                        };
+                        options?: components["schemas"]["TemplateOptionsInput"];
                         description?: string | null;
                     };
                 };
@@ -7332,8 +7315,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description Deleted */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -7360,21 +7343,7 @@ export interface paths {
                         /** @enum {string} */
                         kind?: "router" | "email";
                         body?: string;
-                        options?: {
-                            trim_blocks?: boolean;
-                            lstrip_blocks?: boolean;
-                            keep_trailing_newline?: boolean;
-                            /**
-                             * @description strict: an undefined name is an error (default for new jinja2 templates)
-                             * @enum {string}
-                             */
-                            undefined?: "default" | "strict";
-                            /**
-                             * @description filter set: jinja2 (default for new templates), netbox, peering-manager (stored templates without one)
-                             * @enum {string}
-                             */
-                            dialect?: "jinja2" | "netbox" | "peering-manager";
-                        };
+                        options?: components["schemas"]["TemplateOptionsInput"];
                         description?: string | null;
                     };
                 };
@@ -7417,21 +7386,7 @@ export interface paths {
                         /** @enum {string} */
                         kind?: "router" | "email";
                         body: string;
-                        options?: {
-                            trim_blocks?: boolean;
-                            lstrip_blocks?: boolean;
-                            keep_trailing_newline?: boolean;
-                            /**
-                             * @description strict: an undefined name is an error (default for new jinja2 templates)
-                             * @enum {string}
-                             */
-                            undefined?: "default" | "strict";
-                            /**
-                             * @description filter set: jinja2 (default for new templates), netbox, peering-manager (stored templates without one)
-                             * @enum {string}
-                             */
-                            dialect?: "jinja2" | "netbox" | "peering-manager";
-                        };
+                        options?: components["schemas"]["TemplateOptionsInput"];
                         description?: string | null;
                     }[];
                 };
@@ -7464,8 +7419,8 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description Deleted */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -7490,21 +7445,7 @@ export interface paths {
                         /** @enum {string} */
                         kind?: "router" | "email";
                         body?: string;
-                        options?: {
-                            trim_blocks?: boolean;
-                            lstrip_blocks?: boolean;
-                            keep_trailing_newline?: boolean;
-                            /**
-                             * @description strict: an undefined name is an error (default for new jinja2 templates)
-                             * @enum {string}
-                             */
-                            undefined?: "default" | "strict";
-                            /**
-                             * @description filter set: jinja2 (default for new templates), netbox, peering-manager (stored templates without one)
-                             * @enum {string}
-                             */
-                            dialect?: "jinja2" | "netbox" | "peering-manager";
-                        };
+                        options?: components["schemas"]["TemplateOptionsInput"];
                         description?: string | null;
                         id: number;
                     }[];
@@ -7594,7 +7535,7 @@ export interface paths {
                             created_at: string;
                             created_by: string | null;
                             body: string;
-                            options: unknown;
+                            options: components["schemas"]["TemplateOptions"];
                             diff: string | null;
                         }[];
                     };
@@ -7761,22 +7702,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         body: string;
-                        /** @description as stored on the template; without them, a new template's (dialect jinja2, strict) */
-                        options?: {
-                            trim_blocks?: boolean;
-                            lstrip_blocks?: boolean;
-                            keep_trailing_newline?: boolean;
-                            /**
-                             * @description strict: an undefined name is an error (default for new jinja2 templates)
-                             * @enum {string}
-                             */
-                            undefined?: "default" | "strict";
-                            /**
-                             * @description filter set: jinja2 (default for new templates), netbox, peering-manager (stored templates without one)
-                             * @enum {string}
-                             */
-                            dialect?: "jinja2" | "netbox" | "peering-manager";
-                        };
+                        options?: components["schemas"]["TemplateOptionsInput"];
                         router?: number;
                         sessions?: number[];
                     };
@@ -7854,7 +7780,7 @@ export interface paths {
                                 ipv6: string[];
                             };
                             origins: number[];
-                            report: unknown;
+                            report: components["schemas"]["IrrExpandReport"];
                             text?: {
                                 ipv4?: string;
                                 ipv6?: string;
@@ -7916,7 +7842,8 @@ export interface paths {
                                 name: string;
                                 family: number;
                             }[];
-                            irr: unknown | null;
+                            /** @description the IRR check (null when check_irr is false) */
+                            irr: components["schemas"]["IrrSetReport"] | null;
                         };
                     };
                 };
@@ -7978,7 +7905,8 @@ export interface paths {
                                     name: string;
                                 };
                                 version: number;
-                                status: string;
+                                /** @enum {string} */
+                                status: "active" | "held" | "unchanged";
                                 prefix_count: number;
                                 added: number;
                                 removed: number;
@@ -8120,7 +8048,8 @@ export interface paths {
                                 prefix_list: number;
                                 version: number;
                                 created_at: string;
-                                status: string;
+                                /** @enum {string} */
+                                status: "active" | "held" | "rejected" | "superseded";
                                 reason: string | null;
                                 irr_server: string | null;
                                 sources: string | null;
@@ -8130,7 +8059,12 @@ export interface paths {
                                 removed: string[];
                                 decided_by: string | null;
                                 decided_at: string | null;
-                                entries?: unknown[];
+                                /** @description the version's prefixes (single-version reads only) */
+                                entries?: {
+                                    prefix: string;
+                                    ge: number | null;
+                                    le: number | null;
+                                }[];
                                 prefix_list_name: string;
                             }[];
                         };
@@ -8423,7 +8357,7 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody: {
+            requestBody?: {
                 content: {
                     "application/json": {
                         /** @description RFC 8203 shutdown communication (admin down) */
@@ -8471,7 +8405,7 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody: {
+            requestBody?: {
                 content: {
                     "application/json": {
                         /** @description RFC 8203 shutdown communication (admin down) */
@@ -9186,8 +9120,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description Deleted */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -9294,8 +9228,8 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description Deleted */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -9520,8 +9454,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description Deleted */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -9626,8 +9560,8 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
-                200: {
+                /** @description Deleted */
+                204: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -10534,7 +10468,7 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody: {
+            requestBody?: {
                 content: {
                     "application/json": {
                         note?: string | null;
@@ -10618,7 +10552,7 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody: {
+            requestBody?: {
                 content: {
                     "application/json": {
                         note?: string | null;
@@ -10702,7 +10636,7 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody: {
+            requestBody?: {
                 content: {
                     "application/json": {
                         note?: string | null;
@@ -10786,7 +10720,7 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody: {
+            requestBody?: {
                 content: {
                     "application/json": {
                         note?: string | null;
@@ -10870,7 +10804,7 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody: {
+            requestBody?: {
                 content: {
                     "application/json": {
                         note?: string | null;
@@ -11184,7 +11118,7 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody: {
+            requestBody?: {
                 content: {
                     "application/json": {
                         /** @description why (written to the log) */
@@ -11382,7 +11316,7 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody: {
+            requestBody?: {
                 content: {
                     "application/json": {
                         /** @description default false: true shows the diff and applies nothing */
@@ -11541,7 +11475,7 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody: {
+            requestBody?: {
                 content: {
                     "application/json": {
                         /** @description why (written to the log) */
@@ -12039,7 +11973,8 @@ export interface components {
         PrefixListInput: {
             name: string;
             family: number;
-            source: string;
+            /** @enum {string} */
+            source: "manual" | "irr";
             peer_asn: {
                 id: number;
                 asn: number;
@@ -12050,7 +11985,8 @@ export interface components {
             entry_count: number;
             entries?: {
                 seq: number;
-                action: string;
+                /** @enum {string} */
+                action: "permit" | "deny";
                 prefix: string;
                 ge: number | null;
                 le: number | null;
@@ -12059,6 +11995,159 @@ export interface components {
             created_at: string;
             updated_at: string;
             version: number;
+        };
+        TemplateOptionsInput: {
+            trim_blocks?: boolean;
+            lstrip_blocks?: boolean;
+            keep_trailing_newline?: boolean;
+            /**
+             * @description strict: an undefined name is an error (default for new jinja2 templates)
+             * @enum {string}
+             */
+            undefined?: "default" | "strict";
+            /**
+             * @description filter set: jinja2 (default for new templates), netbox, peering-manager (stored templates without one)
+             * @enum {string}
+             */
+            dialect?: "jinja2" | "netbox" | "peering-manager";
+        };
+        ConfigTemplateInput: {
+            name: string;
+            /** @enum {string} */
+            kind: "router" | "email";
+            body: string;
+            options: components["schemas"]["TemplateOptionsInput"];
+            description: string | null;
+            router_count: number;
+            id: number;
+            created_at: string;
+            updated_at: string;
+            version: number;
+        };
+        DeploymentInput: {
+            id: number;
+            router: {
+                id: number;
+                name: string;
+            };
+            /** @description what was rendered (null until rendered) */
+            template: {
+                id: number | null;
+                name: string;
+                version: number | null;
+            } | null;
+            /** @description the data generation the render saw */
+            data_generation: string | null;
+            dry_run: boolean;
+            force: boolean;
+            /** @description seconds the router waits for the confirmation before reverting by itself */
+            confirm_timeout: number;
+            mode: ("merge" | "replace") | null;
+            /** @enum {string} */
+            status: "planned" | "approved" | "applying" | "confirming" | "done" | "rolled_back" | "failed" | "rejected" | "cancelled";
+            /** @description why it ended as it did (which check failed, "no changes", …) */
+            reason: string | null;
+            /** @description lock, pending_confirm, load_candidate, guard:sessions_removed, guard:prefix_list_shrink, commit, router_reachable, untouched_sessions_up, added_sessions_established, … */
+            failed_check: string | null;
+            /** @description true while the change is on the router (false after a rollback) */
+            committed: boolean;
+            needs_approval: boolean;
+            proposed_by: string | null;
+            reviewed_by: string | null;
+            review_comment: string | null;
+            reviewed_at: string | null;
+            job_id: number | null;
+            git_commit: string | null;
+            /** @description null until the diff is taken */
+            has_changes: boolean | null;
+            /**
+             * @description deploy: a router deploy; configure: a session's Configure / Config Manager; deconfigure: rendered without the session, which is deleted when it succeeds
+             * @enum {string}
+             */
+            action: "deploy" | "configure" | "deconfigure";
+            /** @description the session a configure / deconfigure is for (it may since be deleted) */
+            session: {
+                id: number;
+                name: string | null;
+            } | null;
+            rollout_id: number | null;
+            /** @description the Config Manager replaced the rendered candidate or added one-time commands */
+            edited: boolean;
+            /** @description the deployment uses credentials given for it only (held in memory, never stored) */
+            one_time_credentials: boolean;
+            created_at: string;
+            started_at: string | null;
+            finished_at: string | null;
+            /** @description scheduled window: when the job runs (null = as soon as possible; with change review, on approval — at once when the window passed while waiting) */
+            run_at: string | null;
+        };
+        DeploymentDetailInput: {
+            id: number;
+            router: {
+                id: number;
+                name: string;
+            };
+            /** @description what was rendered (null until rendered) */
+            template: {
+                id: number | null;
+                name: string;
+                version: number | null;
+            } | null;
+            /** @description the data generation the render saw */
+            data_generation: string | null;
+            dry_run: boolean;
+            force: boolean;
+            /** @description seconds the router waits for the confirmation before reverting by itself */
+            confirm_timeout: number;
+            mode: ("merge" | "replace") | null;
+            /** @enum {string} */
+            status: "planned" | "approved" | "applying" | "confirming" | "done" | "rolled_back" | "failed" | "rejected" | "cancelled";
+            /** @description why it ended as it did (which check failed, "no changes", …) */
+            reason: string | null;
+            /** @description lock, pending_confirm, load_candidate, guard:sessions_removed, guard:prefix_list_shrink, commit, router_reachable, untouched_sessions_up, added_sessions_established, … */
+            failed_check: string | null;
+            /** @description true while the change is on the router (false after a rollback) */
+            committed: boolean;
+            needs_approval: boolean;
+            proposed_by: string | null;
+            reviewed_by: string | null;
+            review_comment: string | null;
+            reviewed_at: string | null;
+            job_id: number | null;
+            git_commit: string | null;
+            /** @description null until the diff is taken */
+            has_changes: boolean | null;
+            /**
+             * @description deploy: a router deploy; configure: a session's Configure / Config Manager; deconfigure: rendered without the session, which is deleted when it succeeds
+             * @enum {string}
+             */
+            action: "deploy" | "configure" | "deconfigure";
+            /** @description the session a configure / deconfigure is for (it may since be deleted) */
+            session: {
+                id: number;
+                name: string | null;
+            } | null;
+            rollout_id: number | null;
+            /** @description the Config Manager replaced the rendered candidate or added one-time commands */
+            edited: boolean;
+            /** @description the deployment uses credentials given for it only (held in memory, never stored) */
+            one_time_credentials: boolean;
+            created_at: string;
+            started_at: string | null;
+            finished_at: string | null;
+            /** @description scheduled window: when the job runs (null = as soon as possible; with change review, on approval — at once when the window passed while waiting) */
+            run_at: string | null;
+            /** @description the rendered configuration, secrets redacted */
+            candidate: string | null;
+            /** @description unified diff running → candidate (empty: no changes), secrets redacted */
+            diff: string | null;
+            /** @description each step and the device's answers, one line each, secrets redacted */
+            log: string;
+        };
+        DeploymentStartedInput: {
+            deployment: components["schemas"]["DeploymentDetailInput"];
+            /** @description null while the deployment waits for approval */
+            job_id: number | null;
         };
         PeeringSessionInput: {
             bgp_peer: {
@@ -12352,38 +12441,77 @@ export interface components {
             }[];
             matching: number;
         };
-        ConfigTemplateInput: {
-            name: string;
-            kind: string;
-            body: string;
-            options: {
-                trim_blocks?: boolean;
-                lstrip_blocks?: boolean;
-                keep_trailing_newline?: boolean;
-                /**
-                 * @description strict: an undefined name is an error (default for new jinja2 templates)
-                 * @enum {string}
-                 */
-                undefined?: "default" | "strict";
-                /**
-                 * @description filter set: jinja2 (default for new templates), netbox, peering-manager (stored templates without one)
-                 * @enum {string}
-                 */
-                dialect?: "jinja2" | "netbox" | "peering-manager";
+        IrrExpandReportInput: {
+            target: string;
+            /**
+             * @description what the target is: an ASN or an AS-SET
+             * @enum {string}
+             */
+            kind: "asn" | "as-set";
+            /** @description false when the set is unknown (or empty: IRRd answers both with "D") */
+            exists: boolean;
+            /**
+             * @description origin: an ASN's own prefixes; a-query: the server's !a; origins: the set's members, then each origin; walk: a source-pinned set walked with !i
+             * @enum {string}
+             */
+            strategy: "origin" | "a-query" | "origins" | "walk";
+            originCount: number;
+            /** @description prefixes found per family (0 for a family not asked for) */
+            prefixCount: {
+                ipv4: number;
+                ipv6: number;
             };
-            description: string | null;
-            router_count: number;
-            id: number;
-            created_at: string;
-            updated_at: string;
-            version: number;
+            /** @description private or documentation ASNs among the origins, not expanded */
+            ignoredAsns: number[];
+            warnings: string[];
+            /** @description IRR queries sent */
+            queries: number;
+            /** @description milliseconds the IRR work took */
+            elapsedMs: number;
+        };
+        IrrSetReportInput: {
+            target: string;
+            /**
+             * @description what the target is: an ASN or an AS-SET
+             * @enum {string}
+             */
+            kind: "asn" | "as-set";
+            /** @description the IRR source the set is pinned to (RIPE::AS-EXAMPLE), if any */
+            source: string | null;
+            exists: boolean;
+            /** @description direct members of the set as registered */
+            members: string[];
+            /** @description nested sets reached below the root */
+            nestedSets: string[];
+            /** @description nesting levels of sets, the root counting as 1 (0 for an ASN) */
+            depth: number;
+            /** @description each reference cycle as a path that returns to its start */
+            loops: string[][];
+            /** @description referenced sets that do not exist in the selected sources */
+            missing: string[];
+            /** @description sets that exist but have no members */
+            empty: string[];
+            origins: number[];
+            /** @description private or documentation ASNs among the origins, not expanded */
+            ignoredAsns: number[];
+            /** @description prefixes found per family (0 for a family not asked for) */
+            prefixCount: {
+                ipv4: number;
+                ipv6: number;
+            };
+            warnings: string[];
+            /** @description IRR queries sent */
+            queries: number;
+            /** @description milliseconds the IRR work took */
+            elapsedMs: number;
         };
         PrefixListVersionInput: {
             id: number;
             prefix_list: number;
             version: number;
             created_at: string;
-            status: string;
+            /** @enum {string} */
+            status: "active" | "held" | "rejected" | "superseded";
             reason: string | null;
             irr_server: string | null;
             sources: string | null;
@@ -12393,7 +12521,12 @@ export interface components {
             removed: string[];
             decided_by: string | null;
             decided_at: string | null;
-            entries?: unknown[];
+            /** @description the version's prefixes (single-version reads only) */
+            entries?: {
+                prefix: string;
+                ge: number | null;
+                le: number | null;
+            }[];
         };
         RouterPollResultInput: {
             id: number;
@@ -12730,131 +12863,6 @@ export interface components {
             body: string;
             date: string | null;
             received_at: string;
-        };
-        DeploymentInput: {
-            id: number;
-            router: {
-                id: number;
-                name: string;
-            };
-            /** @description what was rendered (null until rendered) */
-            template: {
-                id: number | null;
-                name: string;
-                version: number | null;
-            } | null;
-            /** @description the data generation the render saw */
-            data_generation: string | null;
-            dry_run: boolean;
-            force: boolean;
-            /** @description seconds the router waits for the confirmation before reverting by itself */
-            confirm_timeout: number;
-            mode: ("merge" | "replace") | null;
-            /** @enum {string} */
-            status: "planned" | "approved" | "applying" | "confirming" | "done" | "rolled_back" | "failed" | "rejected" | "cancelled";
-            /** @description why it ended as it did (which check failed, "no changes", …) */
-            reason: string | null;
-            /** @description lock, pending_confirm, load_candidate, guard:sessions_removed, guard:prefix_list_shrink, commit, router_reachable, untouched_sessions_up, added_sessions_established, … */
-            failed_check: string | null;
-            /** @description true while the change is on the router (false after a rollback) */
-            committed: boolean;
-            needs_approval: boolean;
-            proposed_by: string | null;
-            reviewed_by: string | null;
-            review_comment: string | null;
-            reviewed_at: string | null;
-            job_id: number | null;
-            git_commit: string | null;
-            /** @description null until the diff is taken */
-            has_changes: boolean | null;
-            /**
-             * @description deploy: a router deploy; configure: a session's Configure / Config Manager; deconfigure: rendered without the session, which is deleted when it succeeds
-             * @enum {string}
-             */
-            action: "deploy" | "configure" | "deconfigure";
-            /** @description the session a configure / deconfigure is for (it may since be deleted) */
-            session: {
-                id: number;
-                name: string | null;
-            } | null;
-            rollout_id: number | null;
-            /** @description the Config Manager replaced the rendered candidate or added one-time commands */
-            edited: boolean;
-            /** @description the deployment uses credentials given for it only (held in memory, never stored) */
-            one_time_credentials: boolean;
-            created_at: string;
-            started_at: string | null;
-            finished_at: string | null;
-            /** @description scheduled window: when the job runs (null = as soon as possible; with change review, on approval — at once when the window passed while waiting) */
-            run_at: string | null;
-        };
-        DeploymentDetailInput: {
-            id: number;
-            router: {
-                id: number;
-                name: string;
-            };
-            /** @description what was rendered (null until rendered) */
-            template: {
-                id: number | null;
-                name: string;
-                version: number | null;
-            } | null;
-            /** @description the data generation the render saw */
-            data_generation: string | null;
-            dry_run: boolean;
-            force: boolean;
-            /** @description seconds the router waits for the confirmation before reverting by itself */
-            confirm_timeout: number;
-            mode: ("merge" | "replace") | null;
-            /** @enum {string} */
-            status: "planned" | "approved" | "applying" | "confirming" | "done" | "rolled_back" | "failed" | "rejected" | "cancelled";
-            /** @description why it ended as it did (which check failed, "no changes", …) */
-            reason: string | null;
-            /** @description lock, pending_confirm, load_candidate, guard:sessions_removed, guard:prefix_list_shrink, commit, router_reachable, untouched_sessions_up, added_sessions_established, … */
-            failed_check: string | null;
-            /** @description true while the change is on the router (false after a rollback) */
-            committed: boolean;
-            needs_approval: boolean;
-            proposed_by: string | null;
-            reviewed_by: string | null;
-            review_comment: string | null;
-            reviewed_at: string | null;
-            job_id: number | null;
-            git_commit: string | null;
-            /** @description null until the diff is taken */
-            has_changes: boolean | null;
-            /**
-             * @description deploy: a router deploy; configure: a session's Configure / Config Manager; deconfigure: rendered without the session, which is deleted when it succeeds
-             * @enum {string}
-             */
-            action: "deploy" | "configure" | "deconfigure";
-            /** @description the session a configure / deconfigure is for (it may since be deleted) */
-            session: {
-                id: number;
-                name: string | null;
-            } | null;
-            rollout_id: number | null;
-            /** @description the Config Manager replaced the rendered candidate or added one-time commands */
-            edited: boolean;
-            /** @description the deployment uses credentials given for it only (held in memory, never stored) */
-            one_time_credentials: boolean;
-            created_at: string;
-            started_at: string | null;
-            finished_at: string | null;
-            /** @description scheduled window: when the job runs (null = as soon as possible; with change review, on approval — at once when the window passed while waiting) */
-            run_at: string | null;
-            /** @description the rendered configuration, secrets redacted */
-            candidate: string | null;
-            /** @description unified diff running → candidate (empty: no changes), secrets redacted */
-            diff: string | null;
-            /** @description each step and the device's answers, one line each, secrets redacted */
-            log: string;
-        };
-        DeploymentStartedInput: {
-            deployment: components["schemas"]["DeploymentDetailInput"];
-            /** @description null while the deployment waits for approval */
-            job_id: number | null;
         };
         RolloutInput: {
             id: number;
@@ -13205,7 +13213,8 @@ export interface components {
         PrefixList: {
             name: string;
             family: number;
-            source: string;
+            /** @enum {string} */
+            source: "manual" | "irr";
             peer_asn: {
                 id: number;
                 asn: number;
@@ -13216,7 +13225,8 @@ export interface components {
             entry_count: number;
             entries?: {
                 seq: number;
-                action: string;
+                /** @enum {string} */
+                action: "permit" | "deny";
                 prefix: string;
                 ge: number | null;
                 le: number | null;
@@ -13225,6 +13235,159 @@ export interface components {
             created_at: string;
             updated_at: string;
             version: number;
+        };
+        TemplateOptions: {
+            trim_blocks?: boolean;
+            lstrip_blocks?: boolean;
+            keep_trailing_newline?: boolean;
+            /**
+             * @description strict: an undefined name is an error (default for new jinja2 templates)
+             * @enum {string}
+             */
+            undefined?: "default" | "strict";
+            /**
+             * @description filter set: jinja2 (default for new templates), netbox, peering-manager (stored templates without one)
+             * @enum {string}
+             */
+            dialect?: "jinja2" | "netbox" | "peering-manager";
+        };
+        ConfigTemplate: {
+            name: string;
+            /** @enum {string} */
+            kind: "router" | "email";
+            body: string;
+            options: components["schemas"]["TemplateOptions"];
+            description: string | null;
+            router_count: number;
+            id: number;
+            created_at: string;
+            updated_at: string;
+            version: number;
+        };
+        Deployment: {
+            id: number;
+            router: {
+                id: number;
+                name: string;
+            };
+            /** @description what was rendered (null until rendered) */
+            template: {
+                id: number | null;
+                name: string;
+                version: number | null;
+            } | null;
+            /** @description the data generation the render saw */
+            data_generation: string | null;
+            dry_run: boolean;
+            force: boolean;
+            /** @description seconds the router waits for the confirmation before reverting by itself */
+            confirm_timeout: number;
+            mode: ("merge" | "replace") | null;
+            /** @enum {string} */
+            status: "planned" | "approved" | "applying" | "confirming" | "done" | "rolled_back" | "failed" | "rejected" | "cancelled";
+            /** @description why it ended as it did (which check failed, "no changes", …) */
+            reason: string | null;
+            /** @description lock, pending_confirm, load_candidate, guard:sessions_removed, guard:prefix_list_shrink, commit, router_reachable, untouched_sessions_up, added_sessions_established, … */
+            failed_check: string | null;
+            /** @description true while the change is on the router (false after a rollback) */
+            committed: boolean;
+            needs_approval: boolean;
+            proposed_by: string | null;
+            reviewed_by: string | null;
+            review_comment: string | null;
+            reviewed_at: string | null;
+            job_id: number | null;
+            git_commit: string | null;
+            /** @description null until the diff is taken */
+            has_changes: boolean | null;
+            /**
+             * @description deploy: a router deploy; configure: a session's Configure / Config Manager; deconfigure: rendered without the session, which is deleted when it succeeds
+             * @enum {string}
+             */
+            action: "deploy" | "configure" | "deconfigure";
+            /** @description the session a configure / deconfigure is for (it may since be deleted) */
+            session: {
+                id: number;
+                name: string | null;
+            } | null;
+            rollout_id: number | null;
+            /** @description the Config Manager replaced the rendered candidate or added one-time commands */
+            edited: boolean;
+            /** @description the deployment uses credentials given for it only (held in memory, never stored) */
+            one_time_credentials: boolean;
+            created_at: string;
+            started_at: string | null;
+            finished_at: string | null;
+            /** @description scheduled window: when the job runs (null = as soon as possible; with change review, on approval — at once when the window passed while waiting) */
+            run_at: string | null;
+        };
+        DeploymentDetail: {
+            id: number;
+            router: {
+                id: number;
+                name: string;
+            };
+            /** @description what was rendered (null until rendered) */
+            template: {
+                id: number | null;
+                name: string;
+                version: number | null;
+            } | null;
+            /** @description the data generation the render saw */
+            data_generation: string | null;
+            dry_run: boolean;
+            force: boolean;
+            /** @description seconds the router waits for the confirmation before reverting by itself */
+            confirm_timeout: number;
+            mode: ("merge" | "replace") | null;
+            /** @enum {string} */
+            status: "planned" | "approved" | "applying" | "confirming" | "done" | "rolled_back" | "failed" | "rejected" | "cancelled";
+            /** @description why it ended as it did (which check failed, "no changes", …) */
+            reason: string | null;
+            /** @description lock, pending_confirm, load_candidate, guard:sessions_removed, guard:prefix_list_shrink, commit, router_reachable, untouched_sessions_up, added_sessions_established, … */
+            failed_check: string | null;
+            /** @description true while the change is on the router (false after a rollback) */
+            committed: boolean;
+            needs_approval: boolean;
+            proposed_by: string | null;
+            reviewed_by: string | null;
+            review_comment: string | null;
+            reviewed_at: string | null;
+            job_id: number | null;
+            git_commit: string | null;
+            /** @description null until the diff is taken */
+            has_changes: boolean | null;
+            /**
+             * @description deploy: a router deploy; configure: a session's Configure / Config Manager; deconfigure: rendered without the session, which is deleted when it succeeds
+             * @enum {string}
+             */
+            action: "deploy" | "configure" | "deconfigure";
+            /** @description the session a configure / deconfigure is for (it may since be deleted) */
+            session: {
+                id: number;
+                name: string | null;
+            } | null;
+            rollout_id: number | null;
+            /** @description the Config Manager replaced the rendered candidate or added one-time commands */
+            edited: boolean;
+            /** @description the deployment uses credentials given for it only (held in memory, never stored) */
+            one_time_credentials: boolean;
+            created_at: string;
+            started_at: string | null;
+            finished_at: string | null;
+            /** @description scheduled window: when the job runs (null = as soon as possible; with change review, on approval — at once when the window passed while waiting) */
+            run_at: string | null;
+            /** @description the rendered configuration, secrets redacted */
+            candidate: string | null;
+            /** @description unified diff running → candidate (empty: no changes), secrets redacted */
+            diff: string | null;
+            /** @description each step and the device's answers, one line each, secrets redacted */
+            log: string;
+        };
+        DeploymentStarted: {
+            deployment: components["schemas"]["DeploymentDetail"];
+            /** @description null while the deployment waits for approval */
+            job_id: number | null;
         };
         PeeringSession: {
             bgp_peer: {
@@ -13518,38 +13681,77 @@ export interface components {
             }[];
             matching: number;
         };
-        ConfigTemplate: {
-            name: string;
-            kind: string;
-            body: string;
-            options: {
-                trim_blocks?: boolean;
-                lstrip_blocks?: boolean;
-                keep_trailing_newline?: boolean;
-                /**
-                 * @description strict: an undefined name is an error (default for new jinja2 templates)
-                 * @enum {string}
-                 */
-                undefined?: "default" | "strict";
-                /**
-                 * @description filter set: jinja2 (default for new templates), netbox, peering-manager (stored templates without one)
-                 * @enum {string}
-                 */
-                dialect?: "jinja2" | "netbox" | "peering-manager";
+        IrrExpandReport: {
+            target: string;
+            /**
+             * @description what the target is: an ASN or an AS-SET
+             * @enum {string}
+             */
+            kind: "asn" | "as-set";
+            /** @description false when the set is unknown (or empty: IRRd answers both with "D") */
+            exists: boolean;
+            /**
+             * @description origin: an ASN's own prefixes; a-query: the server's !a; origins: the set's members, then each origin; walk: a source-pinned set walked with !i
+             * @enum {string}
+             */
+            strategy: "origin" | "a-query" | "origins" | "walk";
+            originCount: number;
+            /** @description prefixes found per family (0 for a family not asked for) */
+            prefixCount: {
+                ipv4: number;
+                ipv6: number;
             };
-            description: string | null;
-            router_count: number;
-            id: number;
-            created_at: string;
-            updated_at: string;
-            version: number;
+            /** @description private or documentation ASNs among the origins, not expanded */
+            ignoredAsns: number[];
+            warnings: string[];
+            /** @description IRR queries sent */
+            queries: number;
+            /** @description milliseconds the IRR work took */
+            elapsedMs: number;
+        };
+        IrrSetReport: {
+            target: string;
+            /**
+             * @description what the target is: an ASN or an AS-SET
+             * @enum {string}
+             */
+            kind: "asn" | "as-set";
+            /** @description the IRR source the set is pinned to (RIPE::AS-EXAMPLE), if any */
+            source: string | null;
+            exists: boolean;
+            /** @description direct members of the set as registered */
+            members: string[];
+            /** @description nested sets reached below the root */
+            nestedSets: string[];
+            /** @description nesting levels of sets, the root counting as 1 (0 for an ASN) */
+            depth: number;
+            /** @description each reference cycle as a path that returns to its start */
+            loops: string[][];
+            /** @description referenced sets that do not exist in the selected sources */
+            missing: string[];
+            /** @description sets that exist but have no members */
+            empty: string[];
+            origins: number[];
+            /** @description private or documentation ASNs among the origins, not expanded */
+            ignoredAsns: number[];
+            /** @description prefixes found per family (0 for a family not asked for) */
+            prefixCount: {
+                ipv4: number;
+                ipv6: number;
+            };
+            warnings: string[];
+            /** @description IRR queries sent */
+            queries: number;
+            /** @description milliseconds the IRR work took */
+            elapsedMs: number;
         };
         PrefixListVersion: {
             id: number;
             prefix_list: number;
             version: number;
             created_at: string;
-            status: string;
+            /** @enum {string} */
+            status: "active" | "held" | "rejected" | "superseded";
             reason: string | null;
             irr_server: string | null;
             sources: string | null;
@@ -13559,7 +13761,12 @@ export interface components {
             removed: string[];
             decided_by: string | null;
             decided_at: string | null;
-            entries?: unknown[];
+            /** @description the version's prefixes (single-version reads only) */
+            entries?: {
+                prefix: string;
+                ge: number | null;
+                le: number | null;
+            }[];
         };
         RouterPollResult: {
             id: number;
@@ -13896,131 +14103,6 @@ export interface components {
             body: string;
             date: string | null;
             received_at: string;
-        };
-        Deployment: {
-            id: number;
-            router: {
-                id: number;
-                name: string;
-            };
-            /** @description what was rendered (null until rendered) */
-            template: {
-                id: number | null;
-                name: string;
-                version: number | null;
-            } | null;
-            /** @description the data generation the render saw */
-            data_generation: string | null;
-            dry_run: boolean;
-            force: boolean;
-            /** @description seconds the router waits for the confirmation before reverting by itself */
-            confirm_timeout: number;
-            mode: ("merge" | "replace") | null;
-            /** @enum {string} */
-            status: "planned" | "approved" | "applying" | "confirming" | "done" | "rolled_back" | "failed" | "rejected" | "cancelled";
-            /** @description why it ended as it did (which check failed, "no changes", …) */
-            reason: string | null;
-            /** @description lock, pending_confirm, load_candidate, guard:sessions_removed, guard:prefix_list_shrink, commit, router_reachable, untouched_sessions_up, added_sessions_established, … */
-            failed_check: string | null;
-            /** @description true while the change is on the router (false after a rollback) */
-            committed: boolean;
-            needs_approval: boolean;
-            proposed_by: string | null;
-            reviewed_by: string | null;
-            review_comment: string | null;
-            reviewed_at: string | null;
-            job_id: number | null;
-            git_commit: string | null;
-            /** @description null until the diff is taken */
-            has_changes: boolean | null;
-            /**
-             * @description deploy: a router deploy; configure: a session's Configure / Config Manager; deconfigure: rendered without the session, which is deleted when it succeeds
-             * @enum {string}
-             */
-            action: "deploy" | "configure" | "deconfigure";
-            /** @description the session a configure / deconfigure is for (it may since be deleted) */
-            session: {
-                id: number;
-                name: string | null;
-            } | null;
-            rollout_id: number | null;
-            /** @description the Config Manager replaced the rendered candidate or added one-time commands */
-            edited: boolean;
-            /** @description the deployment uses credentials given for it only (held in memory, never stored) */
-            one_time_credentials: boolean;
-            created_at: string;
-            started_at: string | null;
-            finished_at: string | null;
-            /** @description scheduled window: when the job runs (null = as soon as possible; with change review, on approval — at once when the window passed while waiting) */
-            run_at: string | null;
-        };
-        DeploymentDetail: {
-            id: number;
-            router: {
-                id: number;
-                name: string;
-            };
-            /** @description what was rendered (null until rendered) */
-            template: {
-                id: number | null;
-                name: string;
-                version: number | null;
-            } | null;
-            /** @description the data generation the render saw */
-            data_generation: string | null;
-            dry_run: boolean;
-            force: boolean;
-            /** @description seconds the router waits for the confirmation before reverting by itself */
-            confirm_timeout: number;
-            mode: ("merge" | "replace") | null;
-            /** @enum {string} */
-            status: "planned" | "approved" | "applying" | "confirming" | "done" | "rolled_back" | "failed" | "rejected" | "cancelled";
-            /** @description why it ended as it did (which check failed, "no changes", …) */
-            reason: string | null;
-            /** @description lock, pending_confirm, load_candidate, guard:sessions_removed, guard:prefix_list_shrink, commit, router_reachable, untouched_sessions_up, added_sessions_established, … */
-            failed_check: string | null;
-            /** @description true while the change is on the router (false after a rollback) */
-            committed: boolean;
-            needs_approval: boolean;
-            proposed_by: string | null;
-            reviewed_by: string | null;
-            review_comment: string | null;
-            reviewed_at: string | null;
-            job_id: number | null;
-            git_commit: string | null;
-            /** @description null until the diff is taken */
-            has_changes: boolean | null;
-            /**
-             * @description deploy: a router deploy; configure: a session's Configure / Config Manager; deconfigure: rendered without the session, which is deleted when it succeeds
-             * @enum {string}
-             */
-            action: "deploy" | "configure" | "deconfigure";
-            /** @description the session a configure / deconfigure is for (it may since be deleted) */
-            session: {
-                id: number;
-                name: string | null;
-            } | null;
-            rollout_id: number | null;
-            /** @description the Config Manager replaced the rendered candidate or added one-time commands */
-            edited: boolean;
-            /** @description the deployment uses credentials given for it only (held in memory, never stored) */
-            one_time_credentials: boolean;
-            created_at: string;
-            started_at: string | null;
-            finished_at: string | null;
-            /** @description scheduled window: when the job runs (null = as soon as possible; with change review, on approval — at once when the window passed while waiting) */
-            run_at: string | null;
-            /** @description the rendered configuration, secrets redacted */
-            candidate: string | null;
-            /** @description unified diff running → candidate (empty: no changes), secrets redacted */
-            diff: string | null;
-            /** @description each step and the device's answers, one line each, secrets redacted */
-            log: string;
-        };
-        DeploymentStarted: {
-            deployment: components["schemas"]["DeploymentDetail"];
-            /** @description null while the deployment waits for approval */
-            job_id: number | null;
         };
         Rollout: {
             id: number;

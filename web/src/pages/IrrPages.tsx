@@ -21,7 +21,12 @@ import {
 import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, listResource, unwrap, type paths, type Schemas } from '../api/client';
-import { IrrExpandFamily, IrrExpandFormat } from '../api/enums';
+import {
+  IrrExpandFamily,
+  IrrExpandFormat,
+  type PeerAsnsIrrImportListsStatus,
+  type PrefixListVersionStatus,
+} from '../api/enums';
 import { PrefixDiff } from '../components/Diff';
 import { JobStatus } from '../components/JobStatus';
 import { Unavailable } from '../components/Unavailable';
@@ -40,32 +45,12 @@ type HeldVersion =
   paths['/api/prefix-list-versions/']['get']['responses'][200]['content']['application/json']['results'][number];
 type Version = Schemas['PrefixListVersion'] & Partial<Pick<HeldVersion, 'prefix_list_name'>>;
 
-// The spec leaves the IRR reports open (`report` of POST /api/irr/expand/ and `irr` of POST /api/irr/validate/
-// are `unknown`): the fields these screens read, as the server's IRR expansion (src/irr/expand.ts) reports them.
-/** The report of an expansion: what was found and what it cost. */
-interface IrrExpandReport {
-  kind: 'asn' | 'as-set';
-  exists: boolean;
-  warnings: string[];
-  queries: number;
-  elapsedMs: number;
-}
 /** An AS-SET validation report: existence, members, depth, loops, missing and empty sets, prefix counts. */
-export interface IrrSetReport {
-  kind: 'asn' | 'as-set';
-  exists: boolean;
-  members: string[];
-  nestedSets: string[];
-  depth: number;
-  loops: string[][];
-  missing: string[];
-  empty: string[];
-  origins: number[];
-  prefixCount: { ipv4: number; ipv6: number };
-  warnings: string[];
-}
+export type IrrSetReport = Schemas['IrrSetReport'];
 
-const VERSION_COLOURS: Record<string, string> = {
+/** A stored version's status, or `unchanged` for an import that found nothing new. */
+type VersionStatusValue = PrefixListVersionStatus | PeerAsnsIrrImportListsStatus;
+const VERSION_COLOURS: Record<VersionStatusValue, string> = {
   active: 'green',
   held: 'orange',
   rejected: 'red',
@@ -73,13 +58,13 @@ const VERSION_COLOURS: Record<string, string> = {
   unchanged: 'gray',
 };
 /** A prefix-list version status as a badge (active, held, rejected, superseded). */
-export function VersionStatus({ status }: { status: string }) {
+export function VersionStatus({ status }: { status: VersionStatusValue }) {
   return (
     <Badge
       size="sm"
       radius="sm"
       variant={status === 'held' ? 'filled' : 'light'}
-      color={VERSION_COLOURS[status] ?? 'gray'}
+      color={VERSION_COLOURS[status]}
       styles={{ root: { textTransform: 'none' } }}
       data-testid="version-status"
     >
@@ -104,36 +89,35 @@ export function IrrReport({ report }: { report: IrrSetReport }) {
         </Badge>
         {report.kind === 'as-set' && (
           <Text size="sm">
-            {report.members?.length ?? 0} direct member(s) · depth {report.depth} · {report.nestedSets?.length ?? 0}{' '}
-            nested set(s)
+            {report.members.length} direct member(s) · depth {report.depth} · {report.nestedSets.length} nested set(s)
           </Text>
         )}
         <Text size="sm" data-testid="irr-prefix-counts">
-          {report.prefixCount?.ipv4 ?? 0} IPv4 / {report.prefixCount?.ipv6 ?? 0} IPv6 prefixes ·{' '}
-          {report.origins?.length ?? 0} origin AS(es)
+          {report.prefixCount.ipv4} IPv4 / {report.prefixCount.ipv6} IPv6 prefixes · {report.origins.length} origin
+          AS(es)
         </Text>
       </Group>
-      {report.members?.length ? (
+      {report.members.length ? (
         <Text size="xs" className="mono" data-testid="irr-members">
           members: {report.members.join(' ')}
         </Text>
       ) : null}
-      {report.loops?.length ? (
+      {report.loops.length ? (
         <Text size="xs" c="orange">
           loops: {report.loops.map((l) => l.join(' → ')).join('; ')}
         </Text>
       ) : null}
-      {report.missing?.length ? (
+      {report.missing.length ? (
         <Text size="xs" c="orange">
           missing sets: {report.missing.join(', ')}
         </Text>
       ) : null}
-      {report.empty?.length ? (
+      {report.empty.length ? (
         <Text size="xs" c="orange">
           empty sets: {report.empty.join(', ')}
         </Text>
       ) : null}
-      {report.warnings?.length ? (
+      {report.warnings.length ? (
         <Text size="xs" c="dimmed">
           {report.warnings.join(' · ')}
         </Text>
@@ -195,8 +179,8 @@ export function IrrLookupPage() {
       setBusy(false);
     }
   };
-  const rep = result?.report as IrrExpandReport | undefined;
-  const irrReport = validation?.irr as IrrSetReport | null | undefined;
+  const rep = result?.report;
+  const irrReport = validation?.irr;
   return (
     <Stack gap="sm">
       <PageHeader
@@ -277,7 +261,7 @@ export function IrrLookupPage() {
             </Badge>
             <Text size="sm">
               {result.prefixes.ipv4.length} IPv4 · {result.prefixes.ipv6.length} IPv6 · {result.origins.length} origins
-              · {rep.queries} queries in {Math.round(rep.elapsedMs)} ms
+              · {rep.queries} queries in {rep.elapsedMs} ms
             </Text>
           </Group>
           {irrReport && <IrrReport report={irrReport} />}
@@ -293,7 +277,7 @@ export function IrrLookupPage() {
               ))}
             </Text>
           ) : null}
-          {rep.warnings?.length ? (
+          {rep.warnings.length ? (
             <Text size="xs" c="orange">
               {rep.warnings.join(' · ')}
             </Text>

@@ -21,7 +21,7 @@ import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, ApiError, listResource, unwrap, type paths, type Schemas } from '../api/client';
-import { ConfigTemplateOptionsDialect, type ConfigTemplateKind } from '../api/enums';
+import { TemplateOptionsDialect, type ConfigTemplateKind } from '../api/enums';
 import { DataTable } from '../components/DataTable';
 import { RefMultiSelect, RefSelect } from '../components/RefSelect';
 import { CodeEditor, errorLineOf } from '../components/CodeEditor';
@@ -36,10 +36,10 @@ import { ErrorBox, PageHeader } from './ResourcePages';
 /** Templates shipped with Peerdesk, usable by name without being stored. */
 export const SHIPPED_TEMPLATES = ['junos.j2', 'eos.j2', 'iosxr.j2', 'sros.j2', 'frr.j2', 'bird2.j2'];
 
-type TemplateOptions = Schemas['ConfigTemplate']['options'];
+type TemplateOptions = Schemas['TemplateOptions'];
 /** The editor's options: every flag set, the dialect only when chosen. */
 type Options = Required<Omit<TemplateOptions, 'dialect'>> & Pick<TemplateOptions, 'dialect'>;
-type Dialect = ConfigTemplateOptionsDialect;
+type Dialect = TemplateOptionsDialect;
 type RenderAnswer = paths['/api/render-config/']['post']['responses'][200]['content']['application/json'];
 // The filter sets a template may be written for (options.dialect): plain Jinja2, or NetBox's / Peering Manager's extra filters.
 const DIALECT_LABELS: Record<Dialect, string> = {
@@ -47,7 +47,7 @@ const DIALECT_LABELS: Record<Dialect, string> = {
   netbox: 'NetBox filters',
   'peering-manager': 'Peering Manager filters',
 };
-const DIALECTS = ConfigTemplateOptionsDialect.map((value) => ({ value, label: DIALECT_LABELS[value] }));
+const DIALECTS = TemplateOptionsDialect.map((value) => ({ value, label: DIALECT_LABELS[value] }));
 const DEFAULT_OPTIONS: Options = {
   trim_blocks: true,
   lstrip_blocks: true,
@@ -145,8 +145,7 @@ export function TemplateEditorPage({ id }: { id: number | null }) {
     const t = tpl.data;
     if (!t || loaded) return;
     setName(t.name);
-    // The presented kind is a plain string in the spec; it is one of the kinds a template is saved with.
-    setKind(t.kind as ConfigTemplateKind);
+    setKind(t.kind);
     setDescription(t.description ?? '');
     setBody(t.body);
     setOptions({ ...DEFAULT_OPTIONS, trim_blocks: false, lstrip_blocks: false, ...t.options });
@@ -417,8 +416,7 @@ export function TemplateEditorPage({ id }: { id: number | null }) {
                             ...DEFAULT_OPTIONS,
                             trim_blocks: false,
                             lstrip_blocks: false,
-                            // A version's options are open (unknown) in the spec: they are the template's options.
-                            ...(v.options as TemplateOptions),
+                            ...v.options,
                           })
                         )}
                       >

@@ -109,7 +109,7 @@ export function textToEntries(text: string): Entry[] {
       if (!m) throw new Error(`line ${i + 1}: expected "[permit|deny] PREFIX [ge N] [le N]"`);
       return {
         seq: (i + 1) * 5,
-        action: (m[1] ?? 'permit').toLowerCase(),
+        action: m[1]?.toLowerCase() === 'deny' ? ('deny' as const) : ('permit' as const),
         prefix: m[2],
         ge: m[3] ? Number(m[3]) : null,
         le: m[4] ? Number(m[4]) : null,

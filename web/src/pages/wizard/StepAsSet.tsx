@@ -24,8 +24,7 @@ export function StepAsSet({ s, set, errors, irr }: StepProps & { irr: boolean })
     setIrrChecking(true);
     try {
       const r = unwrap(await api.POST('/api/irr/validate/', { body: { as_set: asSet, check_irr: true } }));
-      // The spec leaves the IRR report open (unknown): IrrPages describes the fields it carries.
-      setReport(r.irr as IrrSetReport | null);
+      setReport(r.irr);
     } catch (e) {
       setIrrError((e as Error).message);
     } finally {
