@@ -178,8 +178,7 @@ export function presentSession(r: SessionRow): SessionView {
     notes: r.notes ?? null,
     enabled: bool(r.enabled),
     status: storedEnum(statusField.options, r.status, 'BGP peer status'),
-    // The poller stores one of BGP_STATE_NAMES; a disabled session is admin-down.
-    state: storedEnum(BGP_STATE_NAMES, effectiveState(r.enabled, r.state), 'BGP state'),
+    state: effectiveState(r.enabled, r.state),
     state_since: r.state_since ?? null,
     prefixes_received: r.prefixes_received ?? null,
     prefixes_accepted: r.prefixes_accepted ?? null,

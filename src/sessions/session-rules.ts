@@ -1,9 +1,10 @@
 // The rules that decide how a BGP session is shown, written once: the session list, the render
 // context, search, the router summary and polling all call these instead of repeating them.
 import { bool } from '../platform/crud.ts';
+import { BGP_STATE_NAMES, type BgpState } from '../drivers/driver.types.ts';
 
 /** The state shown for a disabled session, whatever the router last reported. */
-export const ADMIN_DOWN = 'admin-down';
+export const ADMIN_DOWN = 'admin-down' satisfies BgpState;
 
 /** Share of the max-prefix limit at which a session is flagged (90%). */
 export const MAX_PREFIX_WARN_RATIO = 0.9;
@@ -13,8 +14,10 @@ export const MAX_PREFIX_WARN_RATIO = 0.9;
  * last poll saw it up); an enabled one shows its polled state, `unknown` before the first poll.
  * `enabled` is a stored boolean: true/false on PostgreSQL, 1/0 on SQLite.
  */
-export function effectiveState(enabled: unknown, state: string | null | undefined): string {
-  return bool(enabled) ? (state ?? 'unknown') : ADMIN_DOWN;
+export function effectiveState(enabled: unknown, state: string | null | undefined): BgpState {
+  if (!bool(enabled)) return ADMIN_DOWN;
+  // The poller stores one of BGP_STATE_NAMES; anything else (a database written by hand) shows as unknown.
+  return BGP_STATE_NAMES.find((s) => s === state) ?? 'unknown';
 }
 
 /** A max-prefix limit per address family, as peer ASNs and peer groups store them. */
