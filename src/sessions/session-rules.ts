@@ -40,8 +40,10 @@ export function effectiveMaxPrefixes(
   peerAsn?: PerFamilyMaxPrefixes | null,
   peerGroup?: PerFamilyMaxPrefixes | null,
 ): number | null {
+  // Peer ASNs and groups hold limits for IPv4 and IPv6 only; any other family (EVPN) has just its own.
+  const f = Number(family);
   const pick = (x?: PerFamilyMaxPrefixes | null) =>
-    num(Number(family) === 4 ? x?.ipv4_max_prefixes : x?.ipv6_max_prefixes);
+    num(f === 4 ? x?.ipv4_max_prefixes : f === 6 ? x?.ipv6_max_prefixes : null);
   return num(own) ?? pick(peerAsn) ?? pick(peerGroup);
 }
 

@@ -124,8 +124,8 @@ export interface FabricCtx {
 
 /** Per address-family settings of a session or peer group. */
 export interface AddressFamilyCtx {
-  afi: 'ipv4' | 'ipv6';
-  safi: 'unicast' | 'multicast' | 'vpn' | 'flowspec';
+  afi: 'ipv4' | 'ipv6' | 'l2vpn';
+  safi: 'unicast' | 'multicast' | 'vpn' | 'flowspec' | 'evpn';
   /** "ipv4-unicast" etc. */
   afi_safi: string;
   route_map_in: string | null;

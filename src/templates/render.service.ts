@@ -52,9 +52,21 @@ export interface ContextTarget {
 }
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+const AFIS = ['ipv4', 'ipv6', 'l2vpn'] as const satisfies readonly AddressFamilyCtx['afi'][];
+const SAFIS = [
+  'unicast',
+  'multicast',
+  'vpn',
+  'flowspec',
+  'evpn',
+] as const satisfies readonly AddressFamilyCtx['safi'][];
+/** `ipv4-unicast` → afi `ipv4`, safi `unicast` (the stored names are the bgp-peers input enum). */
 const afiParts = (afiSafi: string) => {
   const [afi, safi] = afiSafi.split('-');
-  return { afi: afi as 'ipv4' | 'ipv6', safi: (safi ?? 'unicast') as AddressFamilyCtx['safi'] };
+  return {
+    afi: storedEnum(AFIS, afi ?? '', 'address family'),
+    safi: storedEnum(SAFIS, safi ?? 'unicast', 'subsequent address family'),
+  };
 };
 
 /** A peer AS as the context shows it: a stored row, or our own AS when it has none. */
@@ -327,7 +339,8 @@ export async function buildRenderContext(
     const inherited = (f: number) => effectiveMaxPrefixes(f, null, peerAsnMax, g);
     const address_families: AddressFamilyCtx[] = peerAfs.map((a) => {
       const { afi, safi } = afiParts(a.afi_safi);
-      const f = afi === 'ipv4' ? 4 : 6;
+      // Per-family limits (peer ASN, peer group) are for IPv4 and IPv6; an EVPN family has only its own.
+      const f = afi === 'ipv4' ? 4 : afi === 'ipv6' ? 6 : 0;
       return {
         afi,
         safi,

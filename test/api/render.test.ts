@@ -235,4 +235,32 @@ describe.each(engines())('templates and render-config on %s', (engine) => {
     // Shipped templates render with Jinja2's default whitespace options: no glued lines.
     expect(junos).toMatch(/\n {8}log-updown;\n/);
   });
+
+  it('gives an EVPN family its own afi/safi, and only its own max-prefix (never the peer ASN’s IPv6 limit)', async () => {
+    const router = (await t.api('POST', '/api/routers/', { name: 'rt-evpn', local_asn: 64500 })).body;
+    await t.api('POST', '/api/peer-asns/', {
+      asn: 64777,
+      name: 'EVPN peer',
+      ipv4_max_prefixes: 100,
+      ipv6_max_prefixes: 50,
+    });
+    const peer = await t.api('POST', '/api/bgp-peers/', {
+      router: router.id,
+      peer_ip: '192.0.2.77',
+      remote_asn: 64777,
+      address_families: [
+        { afi_safi: 'ipv4-unicast' },
+        { afi_safi: 'l2vpn-evpn' },
+        { afi_safi: 'ipv4-vpn', max_prefixes: 7 },
+      ],
+    });
+    expect(peer.status, JSON.stringify(peer.body)).toBe(201);
+    await t.api('POST', '/api/templates/', {
+      name: 'afs-evpn',
+      body: '{% for s in sessions %}{% for af in s.address_families %}{{ af.afi }}/{{ af.safi }}/{{ af.max_prefixes }};{% endfor %}{% endfor %}',
+    });
+    const r = await t.api('POST', '/api/render-config/', { template: 'afs-evpn', router: router.id });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.content).toBe('ipv4/unicast/100;l2vpn/evpn/None;ipv4/vpn/7;');
+  });
 });
