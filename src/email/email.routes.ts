@@ -4,7 +4,7 @@ import { withTx } from '../platform/db.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { json, listRows, pageLinks, pageQuery, registerResource, type Resource } from '../platform/crud.ts';
+import { json, listRows, loadRow, pageLinks, pageQuery, registerResource, type Resource } from '../platform/crud.ts';
 import { id as idField, text } from '../platform/fields.ts';
 import { ASN_MAX } from '../platform/ip.ts';
 import { NotFoundError } from '../platform/errors.ts';
@@ -84,16 +84,6 @@ const page = (item: z.ZodType) =>
 
 // One row through the resource's base query, or 404: loadRow's lookup, with the row typed as the
 // resource reads it (loadRow answers untyped rows; neither resource has an enrich step).
-async function loadOutbox(db: Executor, id: number) {
-  const row = await outbox.query(db).where('t.id', '=', id).executeTakeFirst();
-  if (!row) throw new NotFoundError(outbox.objectType, id);
-  return row;
-}
-async function loadRequest(db: Executor, id: number) {
-  const row = await peeringRequests.query(db).where('t.id', '=', id).executeTakeFirst();
-  if (!row) throw new NotFoundError(peeringRequests.objectType, id);
-  return row;
-}
 
 /** Mounts the mail API. */
 export default async function emailRoutes(app: FastifyInstance): Promise<void> {
@@ -356,7 +346,7 @@ export default async function emailRoutes(app: FastifyInstance): Promise<void> {
     },
     async (req, reply) => {
       const { outboxId } = await tx((t) => queueMessage(t, req.body, actor(req)));
-      return reply.code(202).send(presentOutbox(await loadOutbox(db, outboxId)));
+      return reply.code(202).send(presentOutbox(await loadRow(outbox, db, outboxId)));
     },
   );
 
@@ -461,7 +451,7 @@ export default async function emailRoutes(app: FastifyInstance): Promise<void> {
       preValidation: a.requireRole('viewer'),
     },
     async (req) => {
-      const row = await loadOutbox(db, req.params.id);
+      const row = await loadRow(outbox, db, req.params.id);
       const replies = await db
         .selectFrom('email_replies')
         .selectAll()
@@ -487,7 +477,7 @@ export default async function emailRoutes(app: FastifyInstance): Promise<void> {
     },
     async (req, reply) => {
       await tx((t) => retryMessage(t, req.params.id, actor(req)));
-      return reply.code(202).send(presentOutbox(await loadOutbox(db, req.params.id)));
+      return reply.code(202).send(presentOutbox(await loadRow(outbox, db, req.params.id)));
     },
   );
 
@@ -511,7 +501,7 @@ export default async function emailRoutes(app: FastifyInstance): Promise<void> {
     resend_warning: z.string().nullable(),
   });
   const detail = async (id: number): Promise<z.infer<typeof requestDetail>> => {
-    const row = await loadRequest(db, id);
+    const row = await loadRow(peeringRequests, db, id);
     const msgs = await outbox.query(db).where('t.request_id', '=', id).orderBy('t.id').execute();
     const replies = await db
       .selectFrom('email_replies')

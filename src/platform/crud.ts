@@ -14,6 +14,6 @@ export {
   json,
 } from './crud/filters.ts';
 export { loadRow, listRows, type ListParams } from './crud/list.ts';
-export { assertExists, assertUnique, etagOf, createOne, updateOne, deleteOne } from './crud/write.ts';
+export { assertExists, assertUnique, missingReference, etagOf, createOne, updateOne, deleteOne } from './crud/write.ts';
 export { ResponseCache } from './crud/cache.ts';
 export { pageLinks, pageQuery, registerResource } from './crud/routes.ts';

@@ -7,6 +7,7 @@ import {
   assertExists,
   bool,
   idFilter,
+  missingReference,
   nullableIdFilter,
   resourceQuery,
   textFilter,
@@ -16,7 +17,7 @@ import {
   type WriteContext,
 } from '../platform/crud.ts';
 import { parseAsn, parseIp, parsePrefix, prefixContains, type ParsedPrefix } from '../platform/ip.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.ts';
+import { ConflictError, ValidationError } from '../platform/errors.ts';
 import { storedEnum, type Executor } from '../platform/db.ts';
 import { deploymentStarted } from '../deploy/deploy.schema.ts';
 import type { PeeringSessionsTable } from '../platform/db.types.ts';
@@ -205,19 +206,6 @@ async function enrichSessions(db: Executor, rows: SessionRow[]): Promise<void> {
     r.__afs = afs.get(Number(r.bgp_peer_id)) ?? [];
     r.__warnings = warnings.get(Number(r.id)) ?? [];
   }
-}
-
-/** One session as the resource loads it (enriched), typed; 404 when missing. */
-export async function loadSession(db: Executor, id: number): Promise<SessionRow> {
-  const row = await sessionQuery(db).where('t.id', '=', id).executeTakeFirst();
-  if (!row) throw new NotFoundError('peering-session', id);
-  await enrichSessions(db, [row]);
-  return row;
-}
-
-/** The 400 of a reference to a missing row, worded as assertExists words it. */
-export function missingReference(field: string, table: string, id: number): ValidationError {
-  return new ValidationError(field, `no ${table.replace(/_/g, ' ').replace(/s$/, '')} with id ${id}`);
 }
 
 /** Checks a session's links: one session per BGP peer, matching ASN, IP inside the network. */

@@ -3,9 +3,9 @@ import { withTx } from '../platform/db.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { WriteContext } from '../platform/crud.ts';
+import { loadRow, type WriteContext } from '../platform/crud.ts';
 import type { Executor } from '../platform/db.ts';
-import { loadSession, presentSession, sessionOutput } from './peering-sessions.resource.ts';
+import { peeringSessions, presentSession, sessionOutput } from './peering-sessions.resource.ts';
 import { createFromWizard, deleteSessions, wizardInput } from './sessions.service.ts';
 
 /** Mounts the session workflow routes. */
@@ -21,7 +21,7 @@ export default async function sessionRoutes(app: FastifyInstance): Promise<void>
   const tx = <T>(fn: (db: Executor) => Promise<T>) => withTx(a.db, fn);
   const present = async (ids: number[]) => {
     const rows = [];
-    for (const id of ids) rows.push(presentSession(await loadSession(a.db, id)));
+    for (const id of ids) rows.push(presentSession(await loadRow(peeringSessions, a.db, id)));
     return rows;
   };
 
@@ -63,7 +63,7 @@ export default async function sessionRoutes(app: FastifyInstance): Promise<void>
       preValidation: a.requireRole('viewer'),
     },
     async (req) => {
-      const row = await loadSession(a.db, req.params.id);
+      const row = await loadRow(peeringSessions, a.db, req.params.id);
       const warnings: string[] = [...(row.__warnings ?? [])];
       // The filter rule lives with the templates (render-config and the preview use it too).
       let templates: typeof import('../templates/warnings.ts') | null = null;

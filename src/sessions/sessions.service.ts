@@ -3,14 +3,14 @@
 import { z } from 'zod';
 import type { Selectable } from 'kysely';
 import { asn, ipAddress, irrAsSet, name as nameField, optText } from '../platform/fields.ts';
-import { createOne, updateOne, deleteOne, type WriteContext } from '../platform/crud.ts';
+import { createOne, updateOne, deleteOne, loadRow, missingReference, type WriteContext } from '../platform/crud.ts';
 import { ValidationError, ConflictError } from '../platform/errors.ts';
 import { now } from '../platform/db.ts';
 import type { PeerAsnsTable, PeeringNetworksTable, RoutersTable } from '../platform/db.types.ts';
 import { parseIp, parsePrefix, prefixContains, type ParsedPrefix } from '../platform/ip.ts';
 import { peeringDbDefaults } from '../peeringdb/peer-asn-defaults.ts';
 import { sourceAddressFor } from '../fabrics/fabrics.resource.ts';
-import { loadSession, missingReference, peeringSessions } from './peering-sessions.resource.ts';
+import { peeringSessions } from './peering-sessions.resource.ts';
 import { bgpPeers } from '../bgp/bgp-peers.resource.ts';
 import { peerAsns } from '../asns/peer-asns.resource.ts';
 
@@ -269,7 +269,7 @@ export async function createFromWizard(ctx: WriteContext, input: WizardInput): P
 /** Deletes sessions and, when asked, the BGP peers they wrap. */
 export async function deleteSessions(ctx: WriteContext, sessionIds: number[], withBgpPeers: boolean): Promise<void> {
   for (const id of sessionIds) {
-    const s = await loadSession(ctx.db, id);
+    const s = await loadRow(peeringSessions, ctx.db, id);
     await deleteOne(peeringSessions, ctx, id, null);
     if (withBgpPeers) await deleteOne(bgpPeers, ctx, Number(s.bgp_peer_id), null);
   }

@@ -7,6 +7,11 @@ import { recordChange } from '../change-log.ts';
 import { loadRow } from './list.ts';
 import type { Resource, Row, WriteContext } from './types.ts';
 
+/** The 400 of a reference (input `field`) to a row of `table` that does not exist. */
+export function missingReference(field: string, table: string, id: number): ValidationError {
+  return new ValidationError(field, `no ${table.replace(/_/g, ' ').replace(/s$/, '')} with id ${id}`);
+}
+
 /** Asserts a referenced row exists, naming the input field when not. */
 export async function assertExists(
   db: Executor,
@@ -16,7 +21,7 @@ export async function assertExists(
 ): Promise<Row | null> {
   if (id === null || id === undefined) return null;
   const row = await dynamic(db).selectFrom(table).selectAll().where('id', '=', id).executeTakeFirst();
-  if (!row) throw new ValidationError(field, `no ${table.replace(/_/g, ' ').replace(/s$/, '')} with id ${id}`);
+  if (!row) throw missingReference(field, table, id);
   return row;
 }
 
