@@ -13,11 +13,12 @@ import {
   defaultPool,
   importForPeerAsn,
   LIST_OUTCOME_STATUSES,
-  listPrefixListVersions,
   PREFIX_LIST_VERSION_STATUSES,
+  PREFIX_LIST_VERSIONS,
   presentVersion,
   rejectVersion,
 } from './irr.service.ts';
+import { listVersions } from '../platform/versions.ts';
 
 const setName = z
   .string()
@@ -292,7 +293,7 @@ export default async function irrRoutes(app: FastifyInstance): Promise<void> {
     async (req) => {
       const l = await a.db.selectFrom('prefix_lists').select('id').where('id', '=', req.params.id).executeTakeFirst();
       if (!l) throw new NotFoundError('prefix-list', req.params.id);
-      return (await listPrefixListVersions(a.db, req.params.id)).map((v) => presentVersion(v));
+      return (await listVersions(a.db, PREFIX_LIST_VERSIONS, req.params.id)).map((v) => presentVersion(v));
     },
   );
 

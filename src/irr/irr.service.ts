@@ -5,7 +5,7 @@ import type { Executor, Db } from '../platform/db.ts';
 import { now, storedEnum } from '../platform/db.ts';
 import type { PeerAsnsTable, PrefixListVersionsTable } from '../platform/db.types.ts';
 import { json } from '../platform/crud.ts';
-import { appendVersion, setDiff, type VersionHistory } from '../platform/versions.ts';
+import { appendVersion, latestVersion, setDiff, type VersionHistory } from '../platform/versions.ts';
 import { ConflictError, NotFoundError, UpstreamError, ValidationError } from '../platform/errors.ts';
 import { recordChange, type Actor } from '../changes/changes.service.ts';
 import { writeEntries, type EntryInput } from '../bgp/prefix-lists.resource.ts';
@@ -17,7 +17,10 @@ import type { IrrPool } from './whois.client.ts';
 export const SHRINK_LIMIT = 0.5;
 
 /** A prefix list's versions: one per IRR refresh, with the entries added and removed. */
-export const PREFIX_LIST_VERSIONS: VersionHistory = { table: 'prefix_list_versions', owner: 'prefix_list_id' };
+export const PREFIX_LIST_VERSIONS: VersionHistory<PrefixListVersion> = {
+  table: 'prefix_list_versions',
+  owner: 'prefix_list_id',
+};
 /** Where a prefix-list version stands: the list's entries, waiting for review, refused, or replaced by a newer one. */
 export const PREFIX_LIST_VERSION_STATUSES = ['active', 'held', 'rejected', 'superseded'] as const;
 /** What an import did to one family's list: a new active version, one held for review, or nothing new. */
@@ -59,27 +62,6 @@ const entryKey = (e: EntryInput) => `${e.prefix}${e.ge ? ` ge ${e.ge}` : ''}${e.
 export async function defaultPool(): Promise<IrrPool> {
   const { loadIrrConfig, createIrrPool } = await import('./irr.config.ts');
   return createIrrPool(loadIrrConfig());
-}
-
-/** The newest version of a prefix list (optionally only among versions with the given status). */
-async function latestListVersion(
-  db: Executor,
-  listId: number,
-  status?: string,
-): Promise<PrefixListVersion | undefined> {
-  let q = db.selectFrom('prefix_list_versions').selectAll().where('prefix_list_id', '=', listId);
-  if (status !== undefined) q = q.where('status', '=', status);
-  return q.orderBy('version', 'desc').limit(1).executeTakeFirst();
-}
-
-/** Every version of a prefix list, newest first. */
-export async function listPrefixListVersions(db: Executor, listId: number): Promise<PrefixListVersion[]> {
-  return db
-    .selectFrom('prefix_list_versions')
-    .selectAll()
-    .where('prefix_list_id', '=', listId)
-    .orderBy('version', 'desc')
-    .execute();
 }
 
 /** Expands the IRR target of a peer ASN (its AS-SET, else the ASN itself) through the pool. */
@@ -145,8 +127,8 @@ export async function applyExpansion(
         .executeTakeFirstOrThrow();
     }
     const listId = Number(list.id);
-    const last = await latestListVersion(db, listId);
-    const good = await latestListVersion(db, listId, 'active');
+    const last = await latestVersion(db, PREFIX_LIST_VERSIONS, listId);
+    const good = await latestVersion(db, PREFIX_LIST_VERSIONS, listId, { status: 'active' });
     const newEntries = entries.map((e) => ({
       prefix: e.prefix,
       ge: e.exact ? null : (e.ge ?? null),

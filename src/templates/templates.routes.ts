@@ -3,7 +3,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { json, registerResource } from '../platform/crud.ts';
-import { listTemplateVersions } from './template-versions.service.ts';
+import { TEMPLATE_VERSIONS } from './template-versions.service.ts';
+import { listVersions } from '../platform/versions.ts';
 import { NotFoundError, ValidationError } from '../platform/errors.ts';
 import { roleAtLeast } from '../platform/principal.ts';
 import {
@@ -81,7 +82,7 @@ export default async function templateRoutes(app: FastifyInstance): Promise<void
         .where('id', '=', req.params.id)
         .executeTakeFirst();
       if (!t) throw new NotFoundError('config-template', req.params.id);
-      const rows = await listTemplateVersions(app.db, req.params.id);
+      const rows = await listVersions(app.db, TEMPLATE_VERSIONS, req.params.id);
       return rows.map((v) => ({
         version: Number(v.version),
         created_at: v.created_at,
